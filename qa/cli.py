@@ -117,6 +117,53 @@ def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | No
     click.echo(click.style(f"({time.perf_counter() - began:.2f} s)", dim=True), err=True)
 
 
+@cli.command(name="eval")
+@click.argument("gold", required=False, type=click.Path(path_type=Path))
+@click.option("--k", "k", type=click.IntRange(10, 50), default=10, show_default=True)
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--index", "index_dir", default=None, type=click.Path(path_type=Path),
+              help="Index to evaluate (default: index/, or index/beir-<name>/ with --beir).")
+@click.option("--compare", is_flag=True, help="Run every mode and print one table.")
+@click.option("--plot", type=click.Path(path_type=Path), default=None, help="With --compare: draw the table to a PNG.")
+@click.option("--beir", "beir_dir", type=click.Path(path_type=Path), default=None, help="Evaluate on a BEIR dataset folder.")
+@click.option("--split", default="test", show_default=True, help="BEIR qrels split.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate(gold: Path | None, k: int, mode: str, index_dir: Path | None, compare: bool, plot: Path | None,
+             beir_dir: Path | None, split: str, as_json: bool) -> None:
+    """Score retrieval on GOLD (JSON Lines of questions and answers) or on a BEIR dataset."""
+    from .errors import QAError as _QAError
+    from .report import format_beir, format_compare, format_report, plot_compare
+
+    modes = ["hybrid", "dense", "bm25"] if compare else [mode]
+    if beir_dir is not None:
+        from .beir import run_beir_eval
+
+        results = [run_beir_eval(beir_dir, split=split, index_dir=index_dir, mode=m) for m in modes]
+        click.echo(json.dumps(results[0] if len(results) == 1 else {"modes": results}) if as_json else format_beir(results))
+        return
+    if gold is None:
+        raise _QAError("give a gold file (JSON Lines: {\"question\": ..., \"answers\": [...]}) or --beir DIR")
+    from .engine import Engine
+    from .evaluate import answers_missing_from, evaluate_gold, load_gold
+
+    questions = load_gold(gold)
+    engine = Engine.open(index_dir or DEFAULT_INDEX)
+    texts = {c.doc_id: "" for c in engine.index.chunks}
+    for c in engine.index.chunks:
+        texts[c.doc_id] += c.text + "\n"
+    for q in answers_missing_from(questions, texts):
+        click.echo(f"Warning: {gold} line {q.line}: no answer of '{q.question[:60]}' occurs in the indexed corpus", err=True)
+    reports = [evaluate_gold(engine, questions, mode=m, k=k) for m in modes]
+    if plot is not None:
+        plot_compare(reports, plot)
+    if as_json:
+        click.echo(json.dumps(reports[0].to_json() if len(reports) == 1 else {"modes": [r.to_json() for r in reports]}))
+    else:
+        click.echo(format_compare(reports) if compare else format_report(reports[0]))
+        if plot is not None:
+            click.echo(f"Plot written to {plot}")
+
+
 @cli.command()
 @click.option("--index", "index_dir", default=DEFAULT_INDEX, show_default=True, type=click.Path(path_type=Path))
 def status(index_dir: Path) -> None:

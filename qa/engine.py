@@ -16,7 +16,7 @@ from pathlib import Path
 from .config import BuildConfig
 from .embed import BUNDLED_MODEL, Encoder, SentenceTransformerEncoder
 from .errors import QuestionError
-from .highlight import AnswerSentence, Highlight, choose_answer, term_highlights
+from .highlight import AnswerSentence, Highlight, HighlightSettings, choose_answer, term_highlights
 from .index import BuildReport, LoadedIndex, ProgressFn, build_index, check_fresh, open_index
 from .lexical import STOPWORDS, terms
 from .load import load_corpus
@@ -119,7 +119,8 @@ class Engine:
             check_fresh(index.manifest, corpus_dir, index_dir)
         return cls(index, encoder or load_encoder(index.manifest["model"]["name"]))
 
-    def ask(self, question: str, *, k: int = 5, mode: str = "hybrid", settings: SearchSettings = SearchSettings()) -> Response:
+    def ask(self, question: str, *, k: int = 5, mode: str = "hybrid", settings: SearchSettings = SearchSettings(),
+            highlight: HighlightSettings = HighlightSettings()) -> Response:
         if mode not in MODES:
             raise QuestionError(f"mode '{mode}' is not one of {', '.join(MODES)}")
         if not 1 <= k <= MAX_K:
@@ -127,7 +128,7 @@ class Engine:
         cleaned, notices = prepare_question(question, self.max_question_chars)
         query_vector = self.retriever.embed_question(cleaned)
         hits = self.retriever.search(cleaned, query_vector, mode=mode, k=k, settings=settings)
-        results = tuple(self._result(rank, hit, cleaned, query_vector) for rank, hit in enumerate(hits, start=1))
+        results = tuple(self._result(rank, hit, cleaned, query_vector, highlight) for rank, hit in enumerate(hits, start=1))
         confident = bool(results) and self._confident(results[0], hits[0], cleaned, query_vector)
         if not results:
             notices.append("no passage matched the question")
@@ -135,11 +136,11 @@ class Engine:
             notices.append("no passage scores well: the corpus may not answer this question")
         return Response(question=cleaned, mode=mode, results=results, confident=confident, notices=tuple(notices))
 
-    def _result(self, rank: int, hit: Hit, question: str, query_vector) -> Result:  # type: ignore[no-untyped-def]
+    def _result(self, rank: int, hit: Hit, question: str, query_vector, highlight: HighlightSettings) -> Result:  # type: ignore[no-untyped-def]
         chunk = self.index.chunks[hit.chunk]
         relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
         similarities = self.retriever.sentence_similarities(hit.chunk, query_vector)
-        answer = choose_answer(question, chunk.text, relative, similarities)
+        answer = choose_answer(question, chunk.text, relative, similarities, highlight)
         return Result(rank, round(hit.score, 4), chunk.doc_id, chunk.heading, chunk.start, chunk.end, chunk.text,
                       answer, tuple(term_highlights(question, chunk.text)))
 

@@ -163,8 +163,9 @@ def mrr_at_k(ranked: Sequence[str], qrels: dict[str, int], k: int) -> float:
 
 
 def evaluate_gold(engine, gold: Sequence[GoldQuestion], *, mode: str = "hybrid", k: int = 10,  # type: ignore[no-untyped-def]
-                  settings=None) -> EvalReport:
+                  settings=None, highlight=None) -> EvalReport:
     """Ask every gold question and score the ranked passages (hit@1/5/10, MRR@10, answer@1)."""
+    from .highlight import HighlightSettings
     from .retrieve import SearchSettings
 
     if not gold:
@@ -173,7 +174,8 @@ def evaluate_gold(engine, gold: Sequence[GoldQuestion], *, mode: str = "hybrid",
     sums = dict.fromkeys(METRIC_KEYS, 0.0)
     misses = []
     for q in gold:
-        response = engine.ask(q.question, k=k, mode=mode, settings=settings or SearchSettings())
+        response = engine.ask(q.question, k=k, mode=mode, settings=settings or SearchSettings(),
+                              highlight=highlight or HighlightSettings())
         relevant = [contains_answer(r.text, q.answers) and (q.doc is None or r.doc == q.doc) for r in response.results]
         top = response.results[0] if response.results else None
         answer_ok = bool(top and relevant[0] and top.answer and contains_answer(top.answer.text, q.answers))

@@ -43,6 +43,15 @@ _WHERE = re.compile(r"\b(where|which (?:city|town|country|countries|district|pla
 
 
 @dataclass(frozen=True)
+class HighlightSettings:
+    """Weights of the answer-sentence score: similarity + lexical·overlap + neighbour·context + type·has-kind."""
+
+    lexical_weight: float = 0.3
+    neighbour_weight: float = 0.15
+    type_weight: float = 0.1
+
+
+@dataclass(frozen=True)
 class Span:
     """Offsets relative to the passage text."""
 
@@ -118,10 +127,7 @@ def choose_answer(
     passage: str,
     sentences: list[tuple[int, int]],
     similarities: np.ndarray,
-    *,
-    lexical_weight: float = 0.3,
-    neighbour_weight: float = 0.15,
-    type_weight: float = 0.1,
+    settings: HighlightSettings = HighlightSettings(),
 ) -> AnswerSentence | None:
     """Pick the best sentence of a passage. `sentences` are (start, end) relative to `passage`."""
     if not sentences:
@@ -136,9 +142,9 @@ def choose_answer(
         overlap = len(present) / len(asked) if asked else 0.0
         neighbours = [similarities[j] for j in (i - 1, i + 1) if 0 <= j < n]
         context = float(np.mean(neighbours)) if neighbours else float(similarities[i])
-        score = float(similarities[i]) + lexical_weight * overlap + neighbour_weight * context
+        score = float(similarities[i]) + settings.lexical_weight * overlap + settings.neighbour_weight * context
         if _has_kind(kind, text):
-            score += type_weight
+            score += settings.type_weight
         scores.append(score)
     best = int(np.argmax(scores))
     start, end = sentences[best]

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = (".txt", ".md")
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 _BINARY_SNIFF_BYTES = 8192
-_TITLE_LINE = re.compile(r"^\s*=\s*(?P<title>[^=].*?)\s*=\s*$")
+_TITLE_LINE = re.compile(r"^\s*(?:=\s*(?P<wiki>[^=].*?)\s*=|#\s+(?P<md>\S.*?)[\s#]*)\s*$")
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,12 @@ def content_hash(data: bytes) -> str:
 
 
 def derive_title(doc_id: str, text: str) -> str:
-    """A `= Title =` first line if the file has one, else the file name made readable."""
+    """A `= Title =` or `# Title` first line if the file has one, else the file name made readable."""
     for line in text.splitlines():
         if line.strip():
             match = _TITLE_LINE.match(line)
             if match:
-                return match.group("title").strip()
+                return (match.group("wiki") or match.group("md")).strip()
             break
     stem = Path(doc_id).stem
     words = re.sub(r"[-_]+", " ", stem).strip()
@@ -118,11 +118,9 @@ def load_corpus(folder: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT
                 raise ValueError("symlink pointing outside the corpus folder, not followed")
             size = path.stat().st_size
             if size > max_file_bytes:
-                reason = (
-                    f"{size / 1e6:.1f} MB is over the {max_file_bytes / 1e6:.0f} MB limit; "
-                    "split the file or raise --max-file-mb"
+                raise ValueError(
+                    f"{size:,} bytes is over the {max_file_bytes:,}-byte limit; split the file or raise --max-file-mb"
                 )
-                raise ValueError(reason)
             data = path.read_bytes()
             text = decode_text(data, doc_id)
         except (OSError, ValueError) as exc:

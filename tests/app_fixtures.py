@@ -1,0 +1,183 @@
+"""Fixtures for the web app tests: a real index (real model) of a corpus copy with an HTML-injection file,
+`app.py` running on a free 127.0.0.1 port, and a Chromium page (Debian's /usr/bin/chromium) that records
+every request and is screenshotted into tests/artifacts/ when a test fails.
+
+Loaded as a plugin by the app test modules (`pytest_plugins = ["app_fixtures"]`), so the app starts once
+per session however many of them run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+INJECTED = ('<script>window.__pwned=1</script> and <img src=x onerror="window.__pwned=2"> '
+            "The Internal Troops band marches with 115 members.\n")
+BAND_QUESTION = "How many members does the band of the Internal Troops have?"
+OFFLINE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
+               "TRANSFORMERS_OFFLINE": "1"}
+START_TIMEOUT = 240
+
+
+@dataclass
+class AppServer:
+    url: str
+    corpus: Path
+    index: Path
+    log: Path
+    process: subprocess.Popen
+    ready_seconds: float
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+@dataclass
+class RecordedPage:
+    page: object  # playwright Page
+    requests: list[str] = field(default_factory=list)
+
+    def outside_requests(self) -> list[str]:
+        """Requests to any host but 127.0.0.1 (data: and blob: URLs never leave the page)."""
+        out = []
+        for url in self.requests:
+            parsed = urlparse(url)
+            if parsed.scheme in ("data", "blob", "about"):
+                continue
+            if parsed.hostname != "127.0.0.1":
+                out.append(url)
+        return out
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def offline_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(OFFLINE_ENV)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last_error = ""
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app.py exited with code {process.returncode} before serving; log:\n"
+                               + log.read_text(encoding="utf-8", errors="replace")[-4000:])
+        try:
+            with urllib.request.urlopen(url + "gradio_api/info", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+            last_error = str(exc)
+        time.sleep(0.5)
+    raise RuntimeError(f"app.py did not answer at {url} within {timeout:.0f} s ({last_error}); log:\n"
+                       + log.read_text(encoding="utf-8", errors="replace")[-4000:])
+
+
+@pytest.fixture(scope="session")
+def app_index(tmp_path_factory, real_encoder) -> tuple[Path, Path]:
+    """(corpus, index): a copy of corpus/ plus injected.txt, indexed with the real bundled model."""
+    from qa.engine import build_from_folder
+
+    folder = tmp_path_factory.mktemp("app")
+    corpus = folder / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "injected.txt").write_text(INJECTED, encoding="utf-8")
+    build_from_folder(corpus, folder / "index", encoder=real_encoder)
+    return corpus, folder / "index"
+
+
+@pytest.fixture(scope="session")
+def app_server(app_index) -> AppServer:
+    """`python app.py` on a free 127.0.0.1 port over the built index; stopped at the end of the session."""
+    corpus, index = app_index
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = index.parent / "app.log"
+    began = time.monotonic()
+    with log.open("w", encoding="utf-8") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
+             "--corpus", str(corpus), "--index", str(index)],
+            cwd=ROOT, env=offline_env(), stdout=log_file, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_up(url, process, log, START_TIMEOUT)
+        yield AppServer(url, corpus, index, log, process, time.monotonic() - began)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright; a missing browser is a failure, never a skip."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def app_page(request, browser, app_server) -> RecordedPage:
+    """A fresh page on the app that records every request URL; screenshotted on failure."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    recorded = RecordedPage(page)
+    page.on("request", lambda req: recorded.requests.append(req.url))
+    page.goto(app_server.url)
+    page.wait_for_selector("#qa-question textarea, #qa-question input")
+    try:
+        yield recorded
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
+            except Exception as exc:  # the screenshot must not hide the real failure
+                print(f"could not save a failure screenshot: {exc}")
+        context.close()

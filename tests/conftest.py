@@ -1,0 +1,72 @@
+"""Shared fixtures: the real bundled model, a real index of corpus/, and a deterministic fake encoder for speed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+
+class HashEncoder:
+    """Deterministic bag-of-words vectors: fast, and similar texts get similar vectors."""
+
+    name = "fake:hash"
+    dimension = 64
+    max_tokens = 256
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts_encoded = 0
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        self.calls += 1
+        self.texts_encoded += len(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+@pytest.fixture
+def hash_encoder() -> HashEncoder:
+    return HashEncoder()
+
+
+@pytest.fixture(scope="session")
+def real_encoder():
+    from qa.engine import load_encoder
+
+    return load_encoder()
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, real_encoder) -> Path:
+    """A real index of the bundled corpus, built once per test session."""
+    from qa.engine import build_from_folder
+
+    folder = tmp_path_factory.mktemp("corpus-index")
+    corpus = folder / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    build_from_folder(corpus, folder / "index", encoder=real_encoder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def corpus_engine(corpus_index, real_encoder):
+    from qa.engine import Engine
+
+    return Engine.open(corpus_index / "index", corpus_dir=corpus_index / "corpus", encoder=real_encoder)

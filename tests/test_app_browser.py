@@ -1,0 +1,219 @@
+"""The web app in a real browser: Playwright drives Debian's Chromium against `app.py` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+pytest.register_assert_rewrite("app_fixtures")
+from app_fixtures import ARTIFACTS, BAND_QUESTION  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
+
+pytest_plugins = ["app_fixtures"]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+QUESTION_BOX = "#qa-question textarea, #qa-question input"
+
+
+def ask(page, question: str, *, press_enter: bool = True, error: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Type a question, submit it, and wait until the results area shows this question's answer (or `error`)."""
+    box = page.locator(QUESTION_BOX).first
+    box.fill(question)
+    if press_enter:
+        box.press("Enter")
+    else:
+        page.locator("#qa-ask").click()
+    if error is None:
+        expect(page.locator("#qa-results .qa-question-echo")).to_contain_text(" ".join(question.split()), timeout=30_000)
+    else:
+        expect(page.locator("#qa-results .qa-error")).to_contain_text(error, timeout=30_000)
+
+
+def assert_only_local(recorded) -> None:  # type: ignore[no-untyped-def]
+    assert recorded.requests, "no request was recorded at all"
+    assert recorded.outside_requests() == [], f"requests left 127.0.0.1: {recorded.outside_requests()}"
+
+
+def test_ask_highlights_the_answer_sentence_and_span(app_page):
+    page = app_page.page
+    ask(page, BAND_QUESTION)
+    results = page.locator("#qa-results")
+    cards = results.locator(".qa-card")
+    expect(cards).to_have_count(5)  # default: 5 passages
+    # the answer sentence is one <mark class="qa-sentence">, with the span emphasized inside it
+    sentences = results.locator(".qa-passage mark.qa-sentence").filter(has_text="115 members")
+    expect(sentences.first).to_be_visible()
+    expect(sentences.first.locator("mark.qa-span")).to_contain_text("115")
+    # the best passage holds the answer, with its source file, heading and score on the card
+    first = cards.first
+    expect(first.locator(".qa-passage")).to_contain_text("115 members")
+    expect(first.locator(".qa-doc")).to_have_text("internal-troops-of-azerbaijan.txt")
+    expect(first.locator(".qa-heading")).to_have_text("Band")
+    expect(first.locator(".qa-score")).to_contain_text("score ")
+    expect(first.locator("mark.qa-term").first).to_be_visible()
+    # confident: an answer line quotes the top answer sentence with its source, above the cards
+    expect(results.locator(".qa-answer")).to_be_visible()
+    expect(results.locator(".qa-answer .qa-doc")).to_have_text("internal-troops-of-azerbaijan.txt")
+    expect(results.locator(".qa-warning")).to_have_count(0)
+    # the surrounding text opens on demand and holds the neighbouring passages of the same document
+    context = first.locator("details.qa-context")
+    expect(context.locator(".qa-context-body")).to_be_hidden()
+    context.locator("summary").click()
+    expect(context.locator(".qa-context-side").first).to_be_visible()
+    expect(context.locator(".qa-context-self")).to_contain_text("115 members")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "band-question.png"), full_page=True)
+    # the success path for the record: the top passage's answer sentence and span are the gold answer
+    ask(page, "When was the Higher Military School of the Internal Troops created?")
+    expect(results.locator(".qa-answer mark.qa-span")).to_have_text("25 February 2011")
+    expect(cards.first.locator(".qa-passage mark.qa-sentence mark.qa-span")).to_have_text("25 February 2011")
+    page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
+    assert_only_local(app_page)
+
+
+def test_settings_button_and_examples(app_page):
+    page = app_page.page
+    page.get_by_role("button", name="Search settings").click()
+    page.locator("#qa-mode").get_by_label("bm25").check()
+    slider = page.locator("#qa-k input[type=number]")
+    slider.fill("3")
+    slider.press("Enter")
+    ask(page, "When was the Higher Military School of the Internal Troops created?", press_enter=False)
+    expect(page.locator("#qa-results .qa-mode")).to_have_text("(bm25)")
+    expect(page.locator("#qa-results .qa-card")).to_have_count(3)
+    expect(page.locator("#qa-results .qa-answer mark.qa-span")).to_contain_text("25 February 2011")
+    # an example fills the box and asks it
+    page.get_by_text("Who commanded the Internal Troops from 2003 to 2013?").click()
+    expect(page.locator(QUESTION_BOX).first).to_have_value("Who commanded the Internal Troops from 2003 to 2013?")
+    expect(page.locator("#qa-results .qa-question-echo")).to_contain_text("Who commanded the Internal Troops", timeout=30_000)
+    expect(page.locator("#qa-results .qa-card").first).to_be_visible()
+    assert_only_local(app_page)
+
+
+def test_corpus_html_is_shown_as_text_never_run(app_page):
+    page = app_page.page
+    ask(page, "Which band marches with 115 members?")
+    card = page.locator('#qa-results .qa-card[data-doc="injected.txt"]')
+    expect(card).to_have_count(1)
+    card.locator("details.qa-context summary").click()  # the surrounding-text panel is escaped too
+    expect(card.locator(".qa-context-self")).to_be_visible()
+    # the markup is visible as text ...
+    expect(card.locator(".qa-passage")).to_contain_text('<script>window.__pwned=1</script> and <img src=x onerror="window.__pwned=2">')
+    expect(page.get_by_text("<script>window.__pwned=1</script>").first).to_be_visible()
+    # ... and no element came from it, and nothing ran
+    found = page.evaluate("""() => ({
+        pwned: typeof window.__pwned,
+        scripts: [...document.querySelectorAll('script')].filter(s => s.textContent.includes('__pwned')).length,
+        images: document.querySelectorAll('img[src="x"], img[onerror], [onerror]').length,
+        resultTags: [...document.querySelectorAll('#qa-results script, #qa-results img, #qa-results iframe')].length,
+    })""")
+    assert found == {"pwned": "undefined", "scripts": 0, "images": 0, "resultTags": 0}
+    assert_only_local(app_page)
+
+
+def test_errors_are_one_line_messages_in_the_page(app_page):
+    page = app_page.page
+    ask(page, "   ", error="the question is empty")
+    error = page.locator("#qa-results .qa-error")
+    expect(error).to_have_text("Error: the question is empty; type a question about the corpus")
+    expect(error).to_be_visible()
+    ask(page, "?!?", error="no words")
+    expect(error).to_have_count(1)
+    expect(page.locator(".toast-body")).to_have_count(0)  # a message in the page, not a toast
+    assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_weak_match_says_the_corpus_may_not_answer(app_page):
+    page = app_page.page
+    ask(page, "What is the recipe for chocolate cake?")
+    results = page.locator("#qa-results")
+    expect(results.locator(".qa-warning")).to_contain_text("The corpus may not answer this question")
+    expect(results.locator(".qa-results-label")).to_contain_text("Closest passages")
+    expect(results.locator(".qa-answer")).to_have_count(0)  # no passage presented as the answer
+    expect(results.locator(".qa-card").first).to_be_visible()
+
+
+def test_evaluate_tab_shows_metrics_chart_and_misses(app_page, tmp_path):
+    page = app_page.page
+    gold = tmp_path / "small-gold.jsonl"
+    rows = [
+        {"question": "How many members does the Internal Troops band have?", "answers": ["115 members"]},
+        {"question": "When was the Higher Military School of the Internal Troops created?", "answers": ["25 February 2011"]},
+        {"question": "Which date is celebrated as the Day of Internal Troops?", "answers": ["12 March", "March 12"]},
+        {"question": "Who commanded the Internal Troops from 2003 to 2013?", "answers": ["Zakir Hasanov"]},
+    ]
+    gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    page.get_by_role("tab", name="Evaluate").click()
+    page.locator("#qa-gold-upload input[type=file]").set_input_files(str(gold))
+    expect(page.locator("#qa-gold-upload")).to_contain_text("small-gold.jsonl")
+    page.locator("#qa-eval-mode").get_by_label("all modes").check()
+    began = time.monotonic()
+    page.locator("#qa-eval-run").click()
+    message = page.locator("#qa-eval-message")
+    expect(message.locator(".qa-info")).to_contain_text("Evaluated small-gold.jsonl: 4 questions", timeout=60_000)
+    assert time.monotonic() - began < 60
+    table = page.locator("#qa-eval-table")
+    for text in ("hit@1", "hit@5", "mrr@10", "answer@1", "hybrid", "dense", "bm25"):
+        expect(table).to_contain_text(text)
+    expect(page.locator("#qa-eval-plot img")).to_be_visible()
+    expect(page.locator("#qa-eval-misses details.qa-misses")).to_have_count(3)
+    assert_only_local(app_page)
+
+
+def test_evaluate_tab_reports_a_bad_gold_file(app_page, tmp_path):
+    page = app_page.page
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "Who?", "answers": []}\n', encoding="utf-8")
+    page.get_by_role("tab", name="Evaluate").click()
+    page.locator("#qa-gold-upload input[type=file]").set_input_files(str(bad))
+    expect(page.locator("#qa-gold-upload")).to_contain_text("bad.jsonl")
+    page.locator("#qa-eval-mode").get_by_label("hybrid", exact=True).check()
+    page.locator("#qa-eval-run").click()
+    expect(page.locator("#qa-eval-message .qa-error")).to_contain_text("bad.jsonl line 1", timeout=30_000)
+
+
+def test_index_tab_shows_the_manifest(app_page, app_server):
+    from qa.index import read_manifest
+
+    manifest = read_manifest(app_server.index)
+    page = app_page.page
+    page.get_by_role("tab", name="Index").click()
+    status = page.locator("#qa-index-status")
+    expect(status.locator(".qa-model")).to_have_text(manifest["model"]["name"])
+    expect(status.locator(".qa-chunks")).to_have_text(str(manifest["counts"]["chunks"]))
+    expect(status.locator(".qa-documents")).to_have_text(str(manifest["counts"]["documents"]))
+    expect(status).to_contain_text(manifest["built_at"])
+    expect(status.locator(".qa-state")).to_have_text("fresh")
+    assert_only_local(app_page)
+
+
+def test_rebuild_swaps_in_a_new_index_while_questions_keep_working(app_page, app_server):
+    """Runs last: it adds a file to the served corpus (kept, so the index stays fresh for later tests), sees the
+    index reported stale, rebuilds from the page and asks about the new file."""
+    from gradio_client import Client
+
+    page = app_page.page
+    added = app_server.corpus / "lighthouse.md"
+    added.write_text("# Zeltmann Lighthouse\n\nThe Zeltmann lighthouse keeper feeds thirty-seven parrots every morning.\n",
+                     encoding="utf-8")
+    page.get_by_role("tab", name="Index").click()
+    page.locator("#qa-index-refresh").click()
+    status = page.locator("#qa-index-status")
+    expect(status.locator(".qa-state")).to_have_text("stale")
+    expect(status).to_contain_text("added: lighthouse.md")
+    chunks_before = int(status.locator(".qa-chunks").inner_text())
+
+    client = Client(app_server.url, verbose=False)
+    page.locator("#qa-index-rebuild").click()
+    with ThreadPoolExecutor(4) as pool:  # questions asked while the rebuild runs are answered
+        answers = list(pool.map(lambda _: client.predict(BAND_QUESTION, 3, "hybrid", api_name="/ask"), range(8)))
+    assert all(a["results"] for a in answers)
+    expect(page.locator("#qa-rebuild-message .qa-info")).to_contain_text("Rebuilt", timeout=120_000)
+    expect(status.locator(".qa-state")).to_have_text("fresh")
+    assert int(status.locator(".qa-chunks").inner_text()) > chunks_before
+    response = client.predict("Who feeds the parrots at the Zeltmann lighthouse?", 3, "hybrid", api_name="/ask")
+    assert response["results"][0]["doc"] == "lighthouse.md"
+    assert_only_local(app_page)

@@ -1,0 +1,108 @@
+"""Chunking on small texts written here: offsets, whole sentences, headings, overlap, odd characters."""
+
+from __future__ import annotations
+
+from qa.chunk import ChunkSettings, chunk_document
+from qa.load import Document, derive_title
+from qa.sentences import segment
+
+WIKI = """= Sample Force =
+
+Infobox
+- Name: Sample Force
+- Formed: 1991
+
+The Sample Force is a unit. It was formed in 1991 by decree. Its motto is “Serve well”.
+
+==History==
+In 1992 the force grew. Gen. J. Smith led it from 1993 to 2001.   It had  three  regiments.
+
+== Structure ==
+
+=== Hospital ===
+The hospital has 12 departments: On 15 December 2005, the hospital moved. Patients’ families are treated too.
+
+| No. | Name | Term start |
+| 1 | Lieutenant General A. Aliyev | 2003 |
+"""
+
+
+def doc(text: str, doc_id: str = "sample.txt") -> Document:
+    return Document(doc_id, text, derive_title(doc_id, text), "0")
+
+
+def test_offsets_round_trip_and_sentences_are_whole() -> None:
+    d = doc(WIKI)
+    chunks = chunk_document(d, ChunkSettings(target_words=12, overlap_sentences=0))
+    assert chunks
+    for c in chunks:
+        assert WIKI[c.start : c.end] == c.text
+        for a, b in c.sentences:
+            assert c.start <= a < b <= c.end
+    # Punkt keeps "Gen. J. Smith" inside one sentence; no sentence is cut across chunks
+    sentences = {WIKI[a:b] for c in chunks for a, b in c.sentences}
+    assert "Gen. J. Smith led it from 1993 to 2001." in sentences
+    assert "It was formed in 1991 by decree." in sentences
+
+
+def test_headings_are_carried_and_never_crossed() -> None:
+    d = doc(WIKI)
+    assert d.title == "Sample Force"
+    chunks = chunk_document(d, ChunkSettings(target_words=200))
+    by_heading = {c.heading: c.text for c in chunks}
+    assert "In 1992 the force grew." in by_heading["History"]
+    assert by_heading["Hospital"].startswith("The hospital has 12 departments")
+    hospital = next(c for c in chunks if c.heading == "Hospital")
+    assert hospital.headings == ("Structure", "Hospital")
+    assert "== Structure ==" not in "".join(c.text for c in chunks)  # heading lines are metadata, not passage text
+    assert "Sample Force" in hospital.context_text() and "Hospital" in hospital.context_text()
+
+
+def test_overlap_repeats_the_configured_number_of_sentences() -> None:
+    text = " ".join(f"Sentence number {i} has exactly six words." for i in range(1, 11))
+    d = doc(text)
+    no_overlap = chunk_document(d, ChunkSettings(target_words=21, overlap_sentences=0))
+    overlap = chunk_document(d, ChunkSettings(target_words=21, overlap_sentences=1))
+    assert [len(c.sentences) for c in no_overlap] == [3, 3, 3, 1]
+    # with one sentence of overlap each chunk starts with the previous chunk's last sentence
+    for previous, following in zip(overlap, overlap[1:]):
+        assert following.sentences[0] == previous.sentences[-1]
+    covered = {s for c in overlap for s in c.sentences}
+    assert len(covered) == 10
+
+
+def test_bullets_and_table_rows_are_units() -> None:
+    units = segment(WIKI, title="Sample Force")
+    texts = [WIKI[u.start : u.end] for u in units]
+    assert "- Formed: 1991" in texts
+    assert "| 1 | Lieutenant General A. Aliyev | 2003 |" in texts
+
+
+def test_odd_whitespace_and_curly_quotes_survive() -> None:
+    text = "Title line\n\nThe  Troops\u00a0were  formed in 1991.\tThey’re “proud”.\r\nThey serve\u2009well.\n"
+    d = doc(text)
+    chunks = chunk_document(d)
+    assert len(chunks) == 1
+    c = chunks[0]
+    assert text[c.start : c.end] == c.text
+    assert "\u00a0" in c.text and "’" in c.text and "“proud”" in c.text and "\u2009" in c.text
+    assert c.heading == "Title line"
+
+
+def test_text_without_punctuation_and_long_lines_is_split_to_size() -> None:
+    text = " ".join(f"word{i}" for i in range(1000))
+    chunks = chunk_document(doc(text), ChunkSettings(target_words=100, max_unit_words=100))
+    assert all(c.words <= 100 for c in chunks)
+    assert sum(c.words for c in chunks) == 1000
+    assert all(text[c.start : c.end] == c.text for c in chunks)
+
+
+def test_real_corpus_passages_average_under_130_words() -> None:
+    from pathlib import Path
+
+    from qa.chunk import chunk_corpus
+    from qa.load import load_corpus
+
+    chunks = chunk_corpus(load_corpus(Path(__file__).parent.parent / "corpus").documents)
+    mean = sum(c.words for c in chunks) / len(chunks)
+    assert 40 <= mean <= 130

@@ -1,0 +1,169 @@
+"""Build → load → search on a tiny corpus; the manifest catches every kind of mismatch; builds are atomic."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import faiss
+import pytest
+
+from qa.config import BuildConfig
+from qa.engine import Engine, build_from_folder
+from qa.errors import IndexLocked, IndexNotReady, QAError
+from qa.index import check_fresh, corpus_changes, open_index, read_manifest
+from qa.load import load_corpus
+
+TINY = {
+    "troops.txt": "= Troops =\n\nThe Internal Troops were established in 1991 by decree.\n\n==Band==\nThe band has 115 members.\n",
+    "police.txt": "Police\n\nThe police academy was created in 1921 in Baku. It trains officers for two years.\n",
+    "weather.md": "# Weather\n\nBaku is windy in winter. Summers are hot and dry.\n",
+}
+
+
+def make_corpus(folder: Path, files: dict[str, str] = TINY) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_build_load_search_with_the_real_model(tmp_path: Path, real_encoder) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    report = build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    # identical texts share one embedding, so at most chunks + sentences were embedded, none reused
+    assert report.documents == 3 and 0 < report.embedded <= report.chunks + report.sentences and report.reused == 0
+    engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=real_encoder)
+    response = engine.ask("How many members does the band have?", k=2, mode="dense")
+    top = response.results[0]
+    assert (top.doc, top.heading) == ("troops.txt", "Band")
+    assert (corpus / top.doc).read_text(encoding="utf-8")[top.start : top.end] == top.text
+    manifest = read_manifest(tmp_path / "index")
+    assert manifest["model"] == {"name": "bundled:all-MiniLM-L6-v2", "dimension": 384, "max_tokens": 256}
+    assert manifest["config"]["chunking"]["target_words"] == BuildConfig().chunking.target_words
+    assert set(manifest["files"]) == set(TINY) and manifest["counts"]["chunks"] == report.chunks
+
+
+def test_rebuild_of_unchanged_corpus_embeds_nothing(tmp_path: Path, hash_encoder) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    config = BuildConfig(model=hash_encoder.name)
+    first = build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
+    assert first.embedded > 0
+    texts_before = hash_encoder.texts_encoded
+    second = build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
+    assert second.embedded == 0 and second.reused == first.embedded
+    assert hash_encoder.texts_encoded == texts_before
+    # one changed file re-embeds only its own chunks and sentences
+    (corpus / "weather.md").write_text("# Weather\n\nBaku is windy in autumn.\n", encoding="utf-8")
+    third = build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
+    assert 0 < third.embedded <= 2
+
+
+def test_manifest_detects_changed_added_deleted_files(tmp_path: Path, hash_encoder) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    manifest = read_manifest(tmp_path / "index")
+    assert corpus_changes(manifest, corpus) == []
+    (corpus / "troops.txt").write_text("changed", encoding="utf-8")
+    (corpus / "police.txt").unlink()
+    (corpus / "new.txt").write_text("new", encoding="utf-8")
+    assert corpus_changes(manifest, corpus) == ["deleted: police.txt", "added: new.txt", "changed: troops.txt"]
+    with pytest.raises(IndexNotReady, match=r"is stale: corpus .* changed since the build \(deleted: police.txt, added: new.txt, changed: troops.txt\); run `qa build"):
+        check_fresh(manifest, corpus, tmp_path / "index")
+
+
+def test_different_model_and_missing_index_are_reported(tmp_path: Path, hash_encoder) -> None:
+    with pytest.raises(IndexNotReady, match=r"no index at '.*'; run `qa build --index"):
+        open_index(tmp_path / "index")
+    corpus = make_corpus(tmp_path / "corpus")
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    with pytest.raises(IndexNotReady, match=r"built with model 'fake:hash', not 'bundled:all-MiniLM-L6-v2'"):
+        open_index(tmp_path / "index", model="bundled:all-MiniLM-L6-v2")
+
+
+def test_interrupted_build_leaves_the_old_index_readable(tmp_path: Path, hash_encoder) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    config = BuildConfig(model=hash_encoder.name)
+    build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
+    before = open_index(tmp_path / "index")
+    (corpus / "extra.txt").write_text("An extra document about the Coast Guard.", encoding="utf-8")
+
+    class Exploding(type(hash_encoder)):
+        def encode(self, texts, **kwargs):  # fails mid-build, after chunking
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        build_from_folder(corpus, tmp_path / "index", config, encoder=Exploding())
+    from qa.index import build_index
+
+    with pytest.raises(RuntimeError, match="simulated failure before the swap"):
+        build_index(load_corpus(corpus), tmp_path / "index", hash_encoder, config, _fail_after_write=True)
+    after = open_index(tmp_path / "index")
+    assert after.path == before.path and len(after.chunks) == len(before.chunks)
+    # the next build recovers without manual cleanup and removes the leftovers
+    report = build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
+    assert report.documents == 4
+    assert not list((tmp_path / "index").glob(".tmp-*"))
+
+
+def test_a_second_concurrent_build_is_refused(tmp_path: Path, hash_encoder) -> None:
+    from filelock import FileLock
+
+    corpus = make_corpus(tmp_path / "corpus")
+    (tmp_path / "index").mkdir()
+    with FileLock(str(tmp_path / "index" / ".lock")):
+        with pytest.raises(IndexLocked, match="another build is running"):
+            build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+
+
+def _built(tmp_path: Path, hash_encoder) -> Path:
+    corpus = make_corpus(tmp_path / "corpus")
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    return read_manifest_path(tmp_path / "index")
+
+
+def read_manifest_path(index_dir: Path) -> Path:
+    return index_dir / os.readlink(index_dir / "current")
+
+
+def test_truncated_faiss_file_is_reported_as_corrupt(tmp_path: Path, hash_encoder) -> None:
+    generation = _built(tmp_path, hash_encoder)
+    data = (generation / "dense.faiss").read_bytes()
+    (generation / "dense.faiss").write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexNotReady, match=r"is corrupt \(.*\); run `qa build"):
+        open_index(tmp_path / "index")
+
+
+def test_wrong_format_version_is_reported(tmp_path: Path, hash_encoder) -> None:
+    generation = _built(tmp_path, hash_encoder)
+    manifest = json.loads((generation / "manifest.json").read_text())
+    manifest["format_version"] = 99
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexNotReady, match=r"format version 99, this program reads version 1"):
+        open_index(tmp_path / "index")
+
+
+def test_manifest_not_matching_the_vectors_is_reported(tmp_path: Path, hash_encoder) -> None:
+    generation = _built(tmp_path, hash_encoder)
+    manifest = json.loads((generation / "manifest.json").read_text())
+    manifest["counts"]["chunks"] += 1
+    manifest["model"]["dimension"] = 384
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexNotReady, match=r"does not match its manifest \(.*chunks stored, manifest says.*vector dimension 64, manifest says 384"):
+        open_index(tmp_path / "index")
+    faiss.write_index(faiss.IndexFlatIP(64), str(generation / "dense.faiss"))
+    with pytest.raises(IndexNotReady, match=r"0 vectors for"):
+        open_index(tmp_path / "index")
+
+
+def test_unwritable_index_folder_is_a_clear_error(tmp_path: Path, hash_encoder) -> None:
+    if os.geteuid() == 0:
+        target = Path("/proc/qa-index")  # root can write anywhere else; /proc refuses everyone
+    else:
+        target = tmp_path / "ro" / "index"
+        (tmp_path / "ro").mkdir()
+        os.chmod(tmp_path / "ro", 0o500)
+    corpus = make_corpus(tmp_path / "corpus")
+    with pytest.raises(QAError, match=r"index folder '.*' is not writable"):
+        build_from_folder(corpus, target, BuildConfig(model=hash_encoder.name), encoder=hash_encoder)

@@ -1,0 +1,84 @@
+"""Loading a corpus folder: what is read, what is skipped (and said), what is an error."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from qa.errors import CorpusError
+from qa.load import load_corpus
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match=r"corpus folder '.*nope' does not exist; pass --corpus"):
+        load_corpus(tmp_path / "nope")
+
+
+def test_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="no readable .txt or .md file"):
+        load_corpus(tmp_path)
+
+
+def test_only_unreadable_files_is_an_error_naming_them(tmp_path: Path) -> None:
+    (tmp_path / "bad.txt").write_bytes(b"caf\xe9 au lait")
+    with pytest.raises(CorpusError, match=r"bad\.txt: not valid UTF-8"):
+        load_corpus(tmp_path)
+
+
+def test_reads_recursively_sorted_with_relative_ids(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").write_text("Bee text.", encoding="utf-8")
+    (tmp_path / "sub dir").mkdir()
+    (tmp_path / "sub dir" / "ä file.md").write_text("# Umlaut\n\nText here.", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("Ay text.", encoding="utf-8")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / ".hidden.txt").write_text("secret", encoding="utf-8")
+    loaded = load_corpus(tmp_path)
+    assert [d.id for d in loaded.documents] == ["a.txt", "b.txt", "sub dir/ä file.md"]
+    assert [d.title for d in loaded.documents] == ["A", "B", "Umlaut"]
+    assert loaded.skipped == ()
+
+
+def test_bad_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("The Internal Troops were established in 1991.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.txt").write_text("  \n\n ", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR")
+    (tmp_path / "latin1.txt").write_bytes("Vilayət Eyvazov, ministère".encode("latin-1", errors="replace"))
+    loaded = load_corpus(tmp_path)
+    assert [d.id for d in loaded.documents] == ["good.txt"]
+    reasons = {s.path: s.reason for s in loaded.skipped}
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["blank.txt"].startswith("empty file")
+    assert reasons["binary.txt"].startswith("binary file")
+    assert reasons["latin1.txt"].startswith("not valid UTF-8 (byte 0x") and "iconv" in reasons["latin1.txt"]
+
+
+def test_symlink_leaving_the_corpus_is_not_followed(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Outside text that must not be indexed.", encoding="utf-8")
+    (corpus / "inside.txt").write_text("Inside text.", encoding="utf-8")
+    os.symlink(outside, corpus / "link.txt")
+    os.symlink(tmp_path, corpus / "linked-dir")
+    os.symlink(corpus / "inside.txt", corpus / "alias.txt")
+    loaded = load_corpus(corpus)
+    assert [d.id for d in loaded.documents] == ["alias.txt", "inside.txt"]
+    assert [s.path for s in loaded.skipped] == ["link.txt"]
+    assert "outside the corpus" in loaded.skipped[0].reason
+
+
+def test_file_over_the_size_limit_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_text("word " * 3000, encoding="utf-8")
+    (tmp_path / "small.txt").write_text("Small.", encoding="utf-8")
+    loaded = load_corpus(tmp_path, max_file_bytes=10_000)
+    assert [d.id for d in loaded.documents] == ["small.txt"]
+    assert loaded.skipped[0].reason == "15,000 bytes is over the 10,000-byte limit; split the file or raise --max-file-mb"
+
+
+def test_bom_is_dropped_and_text_kept_exactly(tmp_path: Path) -> None:
+    raw = "Line one.\r\nLine  two\u00a0with odd spaces.\n"
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + raw.encode("utf-8"))
+    assert load_corpus(tmp_path).documents[0].text == raw
