@@ -1,15 +1,22 @@
 """Tune the engine on BEIR SciFact's TRAIN split, then report TEST once.
 
-    python benchmarks/beir_tune.py                       # everything: builds, train grid, final test run
-    python benchmarks/beir_tune.py build --words 250     # one build (resumable: vectors are cached)
-    python benchmarks/beir_tune.py explore               # train grid over the builds that exist
-    python benchmarks/beir_tune.py final                 # best train settings -> test table + JSON
+    python benchmarks/beir_tune.py                         # everything: builds, train grid, final index, test via the CLI
+    python benchmarks/beir_tune.py build --words 250       # one build (resumable: vectors are cached)
+    python benchmarks/beir_tune.py explore --words 250 400 # train grid over those builds (built if missing)
+    python benchmarks/beir_tune.py show                    # best train rows so far
+    python benchmarks/beir_tune.py final                   # best train point -> index/beir-scifact/, checked on train
+    python benchmarks/beir_tune.py cli                     # `qa eval --beir ... --split test` per mode -> JSON
 
 Every text embedded is kept in a persistent cache (index/beir-cache/, git-ignored, keyed by the text's
-sha256), so builds of different chunkings share sentence vectors and any chunk that is the same in both,
-and a killed build resumes. BM25 k1/b are explored by rebuilding only the BM25 index in memory over the
-chunks of a build (cheap); the final configuration is then built properly into index/beir-scifact/.
-Results: benchmarks/results/beir-scifact.json (git-ignored). SciFact data never leaves /work/shared.
+sha256), so builds of different chunkings share sentence vectors and any passage that is the same in both,
+and a killed build resumes. A grid point is scored on precomputed (query x passage) matrices: dense scores,
+best-sentence similarities and BM25 scores per k1/b (BM25 is re-indexed in memory over the build's
+passages, as a build with those k1/b would). `fast_hits` replays `qa.retrieve.Retriever.search` on them,
+so a point costs about a second instead of minutes; the best point of every build is re-run through the
+engine to confirm the replay (tests/test_beir.py checks it too). The chosen configuration is then built
+properly into index/beir-scifact/, which `qa eval --beir` reuses.
+Results (git-ignored): benchmarks/results/beir-scifact-train-grid.json (every train row),
+beir-scifact-tuning.json (the choice), beir-scifact.json (the CLI's test runs). SciFact stays in /work/shared.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +38,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.beir import (  # noqa: E402
+    CHUNKS_PER_QUERY,
+    DEFAULT_DEPTH,
     BeirDataset,
     build_or_open_beir_index,
     default_index_dir,
-    embed_queries,
     evaluate_beir,
     load_beir,
+    score_run,
 )
 from qa.chunk import ChunkSettings  # noqa: E402
 from qa.config import BuildConfig  # noqa: E402
@@ -47,7 +56,7 @@ TUNE_ROOT = ROOT / "index" / "beir-tune"
 CACHE_DIR = ROOT / "index" / "beir-cache"
 RESULTS = ROOT / "benchmarks" / "results"
 GRID_FILE = RESULTS / "beir-scifact-train-grid.json"
-FINAL_FILE = RESULTS / "beir-scifact.json"
+FINAL_FILE = RESULTS / "beir-scifact-tuning.json"
 
 
 # ---------------------------------------------------------------- a persistent embedding cache
@@ -135,55 +144,178 @@ def build(dataset: BeirDataset, words: int, sentences: bool = True):  # type: ig
     return engine, info
 
 
-# ---------------------------------------------------------------- train exploration
+# ---------------------------------------------------------------- fast train exploration
 
 
-class Explorer:
-    """One build, its train queries embedded once, BM25 k1/b swappable in memory."""
+class Precomputed:
+    """Every score the retriever would compute, for one build and one split, as (query × chunk) matrices.
+
+    dense[q, c] is the chunk vector · query vector (what FAISS flat IP returns), best_sentence[q, c] the best
+    sentence similarity of the chunk (what `Retriever.rescore_by_sentence` uses), bm25(k1, b)[q, c] the
+    BM25 score of the chunk with those parameters. `FastRanker` replays `Retriever.search` over them, so a
+    grid point costs a second instead of minutes; `check_against_engine` confirms a point equals the engine.
+    """
 
     def __init__(self, dataset: BeirDataset, engine, split: str = "train") -> None:  # type: ignore[no-untyped-def]
-        self.dataset = dataset
-        self.engine = engine
-        self.split = split
-        ids = list(dataset.split(split))
-        self.query_vectors = dict(zip(ids, embed_queries(engine, [dataset.queries[q] for q in ids])))
-        self.built_bm25 = engine.index.bm25
-        self._tokens = None
-        self.bm25_params = (engine.index.config.bm25_k1, engine.index.config.bm25_b)
+        from qa.beir import embed_queries
 
-    def set_bm25(self, k1: float, b: float) -> None:
-        """Same as BuildConfig(bm25_k1=k1, bm25_b=b) would build (BM25Index.build), without re-embedding."""
+        self.dataset, self.engine, self.split = dataset, engine, split
+        self.qrels = dataset.split(split)
+        self.ids = list(self.qrels)
+        self.texts = [" ".join(dataset.queries[q].split()) for q in self.ids]
+        self.query_vectors = embed_queries(engine, self.texts)
+        index = engine.index
+        vectors = engine.retriever.vectors
+        self.dense = np.ascontiguousarray((vectors @ self.query_vectors.T).T)
+        self.chunk_doc = [c.doc_id for c in index.chunks]
+        self.best_sentence = None
+        if index.sentence_vectors is not None:
+            rows = np.asarray(index.sentence_rows)
+            counts = np.array([len(c.sentences) for c in index.chunks])
+            best = np.empty((len(self.ids), len(index.chunks)), np.float32)
+            for i in range(0, len(self.ids), 128):
+                sims = index.sentence_vectors @ self.query_vectors[i:i + 128].T  # (sentences, queries)
+                best[i:i + 128] = np.maximum.reduceat(sims, rows, axis=0).T
+            best[:, counts == 0] = -1.0
+            self.best_sentence = best
+        self._bm25: dict[tuple[float, float], np.ndarray] = {}
+        self._tokens = None
+        self.built_bm25 = (index.config.bm25_k1, index.config.bm25_b)
+
+    def bm25(self, k1: float, b: float) -> np.ndarray:
+        key = (k1, b)
+        if key not in self._bm25:
+            from qa.lexical import BM25Index, terms
+
+            if key == self.built_bm25:
+                model = self.engine.index.bm25
+            else:
+                import bm25s
+
+                if self._tokens is None:
+                    self._tokens = [terms(c.context_text()) or [""] for c in self.engine.index.chunks]
+                raw = bm25s.BM25(k1=k1, b=b, method="lucene")
+                raw.index(self._tokens, show_progress=False)
+                model = BM25Index(raw)
+            self._bm25[key] = np.stack([model.scores(t) for t in self.texts]).astype(np.float32)
+        return self._bm25[key]
+
+
+def _top_rows(scores: np.ndarray, k: int, positive_only: bool = False) -> np.ndarray:
+    k = min(k, scores.size)
+    rows = np.argpartition(-scores, k - 1)[:k]
+    rows = rows[np.argsort(-scores[rows], kind="stable")]
+    return rows[scores[rows] > 0] if positive_only else rows
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.ones_like(values)
+
+
+def fast_hits(pre: Precomputed, qi: int, mode: str, settings: SearchSettings, lexical: np.ndarray | None,
+              k: int = CHUNKS_PER_QUERY) -> tuple[np.ndarray, np.ndarray]:
+    """(chunk rows, scores) best first: `Retriever.search` replayed on the precomputed matrices."""
+    dense = pre.dense[qi]
+    if mode == "dense":
+        rows = _top_rows(dense, k)
+        return rows, dense[rows]
+    if mode == "bm25":
+        rows = _top_rows(lexical, k, positive_only=True)
+        return rows, lexical[rows]
+    pool = max(settings.candidates, k)
+    dense_rows = _top_rows(dense, pool)
+    lexical_rows = _top_rows(lexical, pool, positive_only=True)
+    if settings.fusion == "rrf":
+        fused: dict[int, float] = {}
+        for ranking in (dense_rows, lexical_rows):
+            for rank, row in enumerate(ranking.tolist(), start=1):
+                fused[row] = fused.get(row, 0.0) + 1.0 / (settings.rrf_k + rank)
+        pairs = sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+        rows = np.array([p[0] for p in pairs], dtype=np.int64)
+        scores = np.array([p[1] for p in pairs])
+    else:
+        candidates = np.union1d(dense_rows, lexical_rows)
+        w = settings.dense_weight
+        scores = w * _minmax(dense[candidates].astype(np.float64)) + (1 - w) * _minmax(lexical[candidates].astype(np.float64))
+        order = np.argsort(-scores, kind="stable")
+        rows, scores = candidates[order], scores[order]
+    if settings.sentence_weight and pre.best_sentence is not None:
+        rows, scores = rows[:pool], scores[:pool]
+        scores = _minmax(scores) + settings.sentence_weight * _minmax(pre.best_sentence[qi, rows].astype(np.float64))
+        order = np.argsort(-scores, kind="stable")
+        rows, scores = rows[order], scores[order]
+    return rows[:k], scores[:k]
+
+
+def fast_docs(pre: Precomputed, rows: np.ndarray, scores: np.ndarray | None = None, depth: int = DEFAULT_DEPTH,
+              doc_sum: float = 0.0) -> list[str]:
+    """MaxP: documents in the order of their best passage (as `qa.beir.doc_ranking`); with `doc_sum`, a
+    document scores max + doc_sum × (the sum of its other passages' scores among the hits)."""
+    if doc_sum and scores is not None:
+        best: dict[str, float] = {}
+        rest: dict[str, float] = {}
+        for row, score in zip(rows.tolist(), scores.tolist()):
+            doc = pre.chunk_doc[row]
+            if doc in best:
+                rest[doc] = rest.get(doc, 0.0) + score
+            else:
+                best[doc] = score
+        total = {doc: value + doc_sum * rest.get(doc, 0.0) for doc, value in best.items()}
+        return sorted(total, key=lambda doc: -total[doc])[:depth]
+    ranked, seen = [], set()
+    for row in rows.tolist():
+        doc = pre.chunk_doc[row]
+        if doc not in seen:
+            seen.add(doc)
+            ranked.append(doc)
+            if len(ranked) >= depth:
+                break
+    return ranked
+
+
+def fast_eval(pre: Precomputed, mode: str, settings: SearchSettings = SearchSettings(),
+              bm25: tuple[float, float] | None = None, *, doc_sum: float = 0.0, return_run: bool = False) -> dict:
+    lexical = pre.bm25(*(bm25 or pre.built_bm25)) if mode != "dense" else None
+    run = {}
+    for qi, query_id in enumerate(pre.ids):
+        rows, scores = fast_hits(pre, qi, mode, settings, lexical[qi] if lexical is not None else None)
+        run[query_id] = fast_docs(pre, rows, scores, doc_sum=doc_sum)
+    result = {key: round(value, 4) if isinstance(value, float) else value for key, value in score_run(run, pre.qrels).items()}
+    if return_run:
+        result["run"] = run
+    return result
+
+
+def check_against_engine(pre: Precomputed, mode: str, settings: SearchSettings, bm25: tuple[float, float]) -> dict:
+    """The same point through the real engine (`qa.beir.evaluate_beir`): must equal `fast_eval`."""
+    from qa.lexical import BM25Index
+
+    index = pre.engine.index
+    built = index.bm25
+    if bm25 != pre.built_bm25:
         import bm25s
 
-        from qa.lexical import BM25Index, terms
+        from qa.lexical import terms
 
-        if (k1, b) == (self.engine.index.config.bm25_k1, self.engine.index.config.bm25_b):
-            self.engine.index.bm25 = self.built_bm25
-        else:
-            if self._tokens is None:
-                self._tokens = [terms(c.context_text()) or [""] for c in self.engine.index.chunks]
-            model = bm25s.BM25(k1=k1, b=b, method="lucene")
-            model.index(self._tokens, show_progress=False)
-            self.engine.index.bm25 = BM25Index(model)
-        self.bm25_params = (k1, b)
-
-    def run(self, mode: str, settings: SearchSettings = SearchSettings()) -> dict:
-        result = evaluate_beir(self.engine, self.dataset, self.split, mode, settings, query_vectors=self.query_vectors)
-        return {key: round(value, 4) if isinstance(value, float) else value for key, value in result.items()}
+        raw = bm25s.BM25(k1=bm25[0], b=bm25[1], method="lucene")
+        raw.index([terms(c.context_text()) or [""] for c in index.chunks], show_progress=False)
+        index.bm25 = BM25Index(raw)
+    try:
+        vectors = dict(zip(pre.ids, pre.query_vectors))
+        result = evaluate_beir(pre.engine, pre.dataset, pre.split, mode, settings, query_vectors=vectors)
+    finally:
+        index.bm25 = built
+    return {key: round(value, 4) if isinstance(value, float) else value for key, value in result.items()}
 
 
-def row(build_name: str, explorer: Explorer, mode: str, settings: SearchSettings, result: dict) -> dict:
-    k1, b = explorer.bm25_params
-    return {"build": build_name, "bm25_k1": k1, "bm25_b": b, "mode": mode,
-            **({"settings": asdict(settings)} if mode == "hybrid" else {}), **result}
-
-
-BUILDS = (250, 90)          # target_words of the builds explored (150 optional: `build --words 150`)
-BM25_GRID = [(k1, b) for k1 in (0.9, 1.2, 1.5) for b in (0.4, 0.75, 0.9)]
-DENSE_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)
+BUILDS = (250, 400)  # target_words of the builds explored (400 = whole abstracts but the ~100 longest)
+BM25_GRID = [(k1, b) for k1 in (0.3, 0.45, 0.6, 0.9, 1.2) for b in (0.3, 0.5, 0.75, 0.9)]
+DENSE_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 RRF_KS = (5, 10, 20, 60)
-SENTENCE_WEIGHTS = (0.0, 0.15, 0.3, 0.5, 0.8, 1.2)
+SENTENCE_WEIGHTS = (0.0, 0.3, 0.6, 0.8, 1.0, 1.2, 1.5, 2.0)
 CANDIDATES = (300, 1000)
+PROBE = SearchSettings(fusion="blend", dense_weight=0.5, candidates=300, sentence_weight=0.3)  # judges BM25 k1/b
 
 
 def hybrid_grid() -> list[SearchSettings]:
@@ -203,38 +335,65 @@ def save(path: Path, data: object) -> None:
     os.replace(tmp, path)
 
 
+def row(build_name: str, bm25: tuple[float, float], mode: str, settings: SearchSettings | None, result: dict,
+        stage: str) -> dict:
+    return {"build": build_name, "bm25_k1": bm25[0], "bm25_b": bm25[1], "mode": mode,
+            **({"settings": asdict(settings)} if mode == "hybrid" and settings else {}), **result, "stage": stage}
+
+
 def explore(dataset: BeirDataset, words_list=BUILDS) -> list[dict]:  # type: ignore[no-untyped-def]
-    """Train-split grid per build: BM25 k1/b first (judged by the default hybrid), then the query-time options."""
-    rows: list[dict] = []
-    builds: dict[str, dict] = {}
+    """Train-split grid per build: BM25 k1/b (judged by BM25 alone and by a probe hybrid), then query-time options."""
+    previous = json.loads(GRID_FILE.read_text(encoding="utf-8")) if GRID_FILE.exists() else {}
+    names = {f"w{w}" for w in words_list}
+    rows: list[dict] = [r for r in previous.get("rows", []) if r["build"] not in names]
+    builds: dict[str, dict] = previous.get("builds", {})
     for words in words_list:
         engine, info = build(dataset, words)
-        builds[f"w{words}"] = info
         name = f"w{words}"
-        ex = Explorer(dataset, engine)
+        builds[name] = info
         began = time.perf_counter()
-        for k1, b in BM25_GRID:
-            ex.set_bm25(k1, b)
-            for mode in ("bm25", "hybrid"):
-                rows.append({**row(name, ex, mode, SearchSettings(), ex.run(mode)), "stage": "bm25"})
-        bm25_rows = [r for r in rows if r["build"] == name and r["stage"] == "bm25" and r["mode"] == "hybrid"]
-        best = max(bm25_rows, key=lambda r: r["ndcg@10"])
-        ex.set_bm25(best["bm25_k1"], best["bm25_b"])
-        rows.append({**row(name, ex, "dense", SearchSettings(), ex.run("dense")), "stage": "modes"})
-        rows.append({**row(name, ex, "bm25", SearchSettings(), ex.run("bm25")), "stage": "modes"})
-        for settings in hybrid_grid():
-            rows.append({**row(name, ex, "hybrid", settings, ex.run("hybrid", settings)), "stage": "hybrid"})
+        pre = Precomputed(dataset, engine, "train")
+        print(f"{name}: precomputed train scores in {time.perf_counter() - began:.0f}s", flush=True)
+        rows.append(row(name, pre.built_bm25, "dense", None, fast_eval(pre, "dense"), "modes"))
+        for bm25 in BM25_GRID:
+            rows.append(row(name, bm25, "bm25", None, fast_eval(pre, "bm25", bm25=bm25), "bm25"))
+            rows.append(row(name, bm25, "hybrid", PROBE, fast_eval(pre, "hybrid", PROBE, bm25), "bm25"))
+        stage = [r for r in rows if r["build"] == name and r["stage"] == "bm25"]
+        best_bm25 = max((r for r in stage if r["mode"] == "bm25"), key=lambda r: r["ndcg@10"])
+        best_probe = max((r for r in stage if r["mode"] == "hybrid"), key=lambda r: r["ndcg@10"])
+        print(f"{name}: best BM25 alone k1={best_bm25['bm25_k1']} b={best_bm25['bm25_b']} {best_bm25['ndcg@10']}; "
+              f"in the probe hybrid k1={best_probe['bm25_k1']} b={best_probe['bm25_b']} {best_probe['ndcg@10']}", flush=True)
+        for bm25 in dict.fromkeys([(best_probe["bm25_k1"], best_probe["bm25_b"]), (best_bm25["bm25_k1"], best_bm25["bm25_b"])]):
+            for settings in hybrid_grid():
+                rows.append(row(name, bm25, "hybrid", settings, fast_eval(pre, "hybrid", settings, bm25), "hybrid"))
         top = max((r for r in rows if r["build"] == name and r["mode"] == "hybrid"), key=lambda r: r["ndcg@10"])
-        print(f"{name}: best BM25 k1={best['bm25_k1']} b={best['bm25_b']}; best hybrid {top['ndcg@10']} "
-              f"{top['settings']} ({time.perf_counter() - began:.0f}s)", flush=True)
+        settings = SearchSettings(**top["settings"])
+        for bm25 in BM25_GRID:  # k1/b again, under the best query-time settings
+            rows.append(row(name, bm25, "hybrid", settings, fast_eval(pre, "hybrid", settings, bm25), "bm25-again"))
+        top = max((r for r in rows if r["build"] == name and r["mode"] == "hybrid"), key=lambda r: r["ndcg@10"])
+        print(f"{name}: best hybrid {top['ndcg@10']} k1={top['bm25_k1']} b={top['bm25_b']} {top['settings']} "
+              f"({time.perf_counter() - began:.0f}s)", flush=True)
+        check = check_against_engine(pre, "hybrid", SearchSettings(**top["settings"]), (top["bm25_k1"], top["bm25_b"]))
+        print(f"{name}: engine replay of the best point: {check['ndcg@10']} (fast {top['ndcg@10']})", flush=True)
+        builds[name]["engine_check"] = {"fast": top["ndcg@10"], "engine": check["ndcg@10"], "seconds": check["seconds"]}
         save(GRID_FILE, {"split": "train", "builds": builds, "rows": rows})
+        del pre
     return rows
 
 
 def best_on_train(rows: list[dict]) -> dict:
     """The hybrid row with the highest train nDCG@10 (ties: the earlier, i.e. simpler, row)."""
-    hybrid = [r for r in rows if r["mode"] == "hybrid"]
-    return max(hybrid, key=lambda r: r["ndcg@10"])
+    return max((r for r in rows if r["mode"] == "hybrid"), key=lambda r: r["ndcg@10"])
+
+
+def print_rows(rows: list[dict], n: int = 15) -> None:
+    top = sorted((r for r in rows if r["mode"] == "hybrid"), key=lambda r: -r["ndcg@10"])[:n]
+    print(f"{'build':6} {'k1':>4} {'b':>5} {'fusion':6} {'w/k':>5} {'cand':>5} {'sent':>5} {'nDCG@10':>8} {'MRR@10':>8} {'R@100':>7}")
+    for r in top:
+        s = r["settings"]
+        wk = s["dense_weight"] if s["fusion"] == "blend" else s["rrf_k"]
+        print(f"{r['build']:6} {r['bm25_k1']:4} {r['bm25_b']:5} {s['fusion']:6} {wk:>5} {s['candidates']:>5} "
+              f"{s['sentence_weight']:>5} {r['ndcg@10']:8.4f} {r['mrr@10']:8.4f} {r['recall@100']:7.4f}")
 
 
 def metrics_only(result: dict) -> dict:
@@ -242,37 +401,56 @@ def metrics_only(result: dict) -> dict:
 
 
 def final(dataset: BeirDataset, rows: list[dict], builds: dict) -> dict:
-    """Build the chosen configuration into index/beir-<name>/ and report train and test for each mode."""
+    """Build the chosen configuration into index/beir-<name>/ (vectors from the cache) and check it on train.
+
+    The test split is not touched here: `cli` below runs `qa eval --beir ... --split test` once per mode.
+    """
+    from qa.beir import BEIR_BUILD_CONFIG, BEIR_SEARCH_SETTINGS
+
     chosen = best_on_train(rows)
-    words = int(chosen["build"][1:])
-    config = build_config(words, True, chosen["bm25_k1"], chosen["bm25_b"])
+    config = build_config(int(chosen["build"][1:]), True, chosen["bm25_k1"], chosen["bm25_b"])
     settings = SearchSettings(**chosen["settings"])
+    if (config, settings) != (BEIR_BUILD_CONFIG, BEIR_SEARCH_SETTINGS):
+        print("WARNING: qa/beir.py's BEIR_BUILD_CONFIG / BEIR_SEARCH_SETTINGS differ from the train optimum:\n"
+              f"  BuildConfig: {config}\n  SearchSettings: {settings}", flush=True)
     began = time.perf_counter()
     engine = build_or_open_beir_index(dataset, default_index_dir(dataset, ROOT / "index"), config, encoder=encoder())
     final_build = time.perf_counter() - began
-    table = {}
-    for split in ("train", "test"):  # test is run once, here, with settings fixed on train
-        ex = Explorer(dataset, engine, split)
-        for label, mode, s in (("bm25", "bm25", SearchSettings()), ("dense", "dense", SearchSettings()),
-                               ("hybrid (tuned)", "hybrid", settings)):
-            table.setdefault(label, {})[split] = metrics_only(ex.run(mode, s))
+    train = {}
+    for mode in ("bm25", "dense", "hybrid"):
+        train[mode] = metrics_only(evaluate_beir(engine, dataset, "train", mode, settings))
     report = {
-        "dataset": dataset.name, "tuned_on": "train", "reported": "test",
+        "dataset": dataset.name, "tuned_on": "train",
         "build_config": config.to_json(), "search_settings": asdict(settings),
-        "chosen_from_train_row": chosen, "table": table,
+        "chosen_from_train_row": chosen, "train_via_engine": train,
         "builds": builds, "final_index_seconds": round(final_build, 1),
         "index": str(default_index_dir(dataset, ROOT / "index")),
     }
     save(FINAL_FILE, report)
-    print_table(table)
+    print(json.dumps(train, indent=1))
     return report
 
 
-def print_table(table: dict) -> None:
-    print(f"{'mode':16} {'split':6} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8} {'R@100':>8}")
-    for label, splits in table.items():
-        for split, m in splits.items():
-            print(f"{label:16} {split:6} {m['ndcg@10']:8.4f} {m['mrr@10']:8.4f} {m['recall@10']:8.4f} {m['recall@100']:8.4f}")
+def cli_runs(split: str = "test") -> dict:
+    """`qa eval --beir DIR --split SPLIT --mode M --json` for each mode, timed; saved to beir-scifact.json."""
+    import subprocess
+
+    qa = Path(sys.executable).with_name("qa")
+    out = {"command": f"{qa} eval --beir {BEIR_DIR} --split {split} --mode MODE --json", "runs": []}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    for mode in ("hybrid", "dense", "bm25"):
+        began = time.perf_counter()
+        done = subprocess.run([str(qa), "eval", "--beir", str(BEIR_DIR), "--split", split, "--mode", mode, "--json"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        wall = round(time.perf_counter() - began, 1)
+        result = json.loads(done.stdout)
+        out["runs"].append({**result, "wall_seconds": wall})
+        print(f"{mode:7} nDCG@10 {result['ndcg@10']:.4f} MRR@10 {result['mrr@10']:.4f} R@10 {result['recall@10']:.4f} "
+              f"R@100 {result['recall@100']:.4f}  ({wall} s wall)", flush=True)
+    if FINAL_FILE.exists():
+        out["tuning"] = json.loads(FINAL_FILE.read_text(encoding="utf-8"))
+    save(RESULTS / f"beir-{BEIR_DIR.name}.json", out)
+    return out
 
 
 def main() -> None:
@@ -283,8 +461,17 @@ def main() -> None:
     b.add_argument("--no-sentences", action="store_true")
     e = sub.add_parser("explore")
     e.add_argument("--words", type=int, nargs="*", default=list(BUILDS))
+    sub.add_parser("show")
     sub.add_parser("final")
+    c = sub.add_parser("cli")
+    c.add_argument("--split", default="test")
     args = parser.parse_args()
+    if args.command == "cli":
+        cli_runs(args.split)
+        return
+    if args.command == "show":
+        print_rows(json.loads(GRID_FILE.read_text(encoding="utf-8"))["rows"])
+        return
     dataset = load_beir(BEIR_DIR)
     if args.command == "build":
         build(dataset, args.words, not args.no_sentences)
@@ -294,7 +481,10 @@ def main() -> None:
         if args.command:
             return
     grid = json.loads(GRID_FILE.read_text(encoding="utf-8"))
+    print_rows(grid["rows"])
     final(dataset, grid["rows"], grid.get("builds", {}))
+    if args.command is None:
+        cli_runs("test")
 
 
 if __name__ == "__main__":

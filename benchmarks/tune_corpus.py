@@ -26,10 +26,10 @@ def main() -> None:
     golds = [load_gold(p) for p in sys.argv[1:]]
     encoder = load_encoder()
     work = Path(tempfile.mkdtemp())
-    chunk_sizes = [int(x) for x in (sys.argv[0:0] or ["50", "70", "90", "120"])]
+    chunk_sizes = [70, 90, 120, 150]
     searches = [SearchSettings(fusion=f, dense_weight=w, sentence_weight=sw)
-                for f, w, sw in itertools.product(["blend"], [0.4, 0.5, 0.6], [0.0, 0.3, 0.6, 1.0])]
-    searches += [SearchSettings(fusion="rrf", sentence_weight=sw) for sw in (0.0, 0.3)]
+                for f, w, sw in itertools.product(["blend"], [0.3, 0.4, 0.5, 0.6], [0.0, 0.3, 0.6])]
+    searches += [SearchSettings(fusion="rrf", sentence_weight=sw) for sw in (0.0, 0.3, 0.6)]
     for size in chunk_sizes:
         config = BuildConfig(chunking=replace(ChunkSettings(), target_words=size))
         index = work / f"index-{size}"

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -69,13 +70,19 @@ def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int
         index_type=index_type or config.index_type,
         max_file_bytes=int(max_file_mb * 1e6) if max_file_mb else config.max_file_bytes,
     )
-    with click.progressbar(length=1000, label="Building", file=sys.stderr, show_percent=True) as bar:
+    # The bar opens at the first progress report, once the corpus is read, the model loaded and the lock held:
+    # a build refused before that prints its one `Error:` line and nothing else.
+    with ExitStack() as stack:
+        bars: list = []
         done = [0]
 
         def on_progress(fraction: float, message: str) -> None:
+            if not bars:
+                bars.append(stack.enter_context(
+                    click.progressbar(length=1000, label="Building", file=sys.stderr, show_percent=True)))
             step = int(fraction * 1000) - done[0]
             if step > 0:
-                bar.update(step)
+                bars[0].update(step)
                 done[0] += step
 
         report = build_from_folder(corpus_dir, index_dir, config, on_progress=on_progress, wait_for_lock=wait)
@@ -174,7 +181,7 @@ def status(index_dir: Path) -> None:
     source = manifest.get("source", {})
     changes = corpus_changes(manifest, source["path"]) if source.get("kind") == "folder" and Path(source["path"]).is_dir() else []
     counts = manifest["counts"]
-    click.echo(f"index:     {index_dir} (format {manifest['format_version']}, built {manifest['built_at']})")
+    click.echo(f"index:     {index_dir} (format {manifest['format_version']}, built {manifest.get('built_at', '?')})")
     click.echo(f"model:     {manifest['model']['name']} ({manifest['model']['dimension']} dimensions)")
     click.echo(f"corpus:    {source.get('path', '?')}: {counts['documents']} documents, {counts['chunks']} chunks")
     click.echo(f"state:     {'stale: ' + ', '.join(changes) if changes else 'fresh'}")

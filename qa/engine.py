@@ -25,6 +25,7 @@ from .retrieve import MODES, Hit, Retriever, SearchSettings
 MAX_QUESTION_CHARS = 100_000
 MAX_K = 50
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Below both, the best passage is probably not an answer: the page says so instead of presenting it as one.
 CONFIDENT_SENTENCE_SIMILARITY = 0.35
 CONFIDENT_TERM_OVERLAP = 0.5
@@ -82,6 +83,9 @@ def prepare_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionError(f"the question has {len(question):,} characters, over the {MAX_QUESTION_CHARS:,} limit; ask a shorter question")
     notices = []
+    if _SURROGATE.search(question):  # undecodable bytes (e.g. a non-UTF-8 terminal) arrive as lone surrogates
+        question = _SURROGATE.sub(" ", question)
+        notices.append("characters that are not valid text (bytes that are not UTF-8) were replaced by spaces")
     cleaned = _CONTROL.sub(" ", unicodedata.normalize("NFC", question))
     if cleaned != unicodedata.normalize("NFC", question):
         notices.append("control characters in the question were replaced by spaces")
@@ -128,7 +132,8 @@ class Engine:
         cleaned, notices = prepare_question(question, self.max_question_chars)
         query_vector = self.retriever.embed_question(cleaned)
         hits = self.retriever.search(cleaned, query_vector, mode=mode, k=k, settings=settings)
-        results = tuple(self._result(rank, hit, cleaned, query_vector, highlight) for rank, hit in enumerate(hits, start=1))
+        weights = {t: self.index.bm25.idf(t) for t in terms(cleaned)}
+        results = tuple(self._result(rank, hit, cleaned, query_vector, highlight, weights) for rank, hit in enumerate(hits, start=1))
         confident = bool(results) and self._confident(results[0], hits[0], cleaned, query_vector)
         if not results:
             notices.append("no passage matched the question")
@@ -136,11 +141,12 @@ class Engine:
             notices.append("no passage scores well: the corpus may not answer this question")
         return Response(question=cleaned, mode=mode, results=results, confident=confident, notices=tuple(notices))
 
-    def _result(self, rank: int, hit: Hit, question: str, query_vector, highlight: HighlightSettings) -> Result:  # type: ignore[no-untyped-def]
+    def _result(self, rank: int, hit: Hit, question: str, query_vector, highlight: HighlightSettings,  # type: ignore[no-untyped-def]
+                term_weights: dict[str, float]) -> Result:
         chunk = self.index.chunks[hit.chunk]
         relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
         similarities = self.retriever.sentence_similarities(hit.chunk, query_vector)
-        answer = choose_answer(question, chunk.text, relative, similarities, highlight)
+        answer = choose_answer(question, chunk.text, relative, similarities, highlight, term_weights)
         return Result(rank, round(hit.score, 4), chunk.doc_id, chunk.heading, chunk.start, chunk.end, chunk.text,
                       answer, tuple(term_highlights(question, chunk.text)))
 

@@ -30,6 +30,11 @@ NUMBER = re.compile(
     rf"(?:\s+(?:ton|tons)\s+and\s+\d+)?(?:\s+(?!of\b|and\b|in\b|the\b|to\b|were\b|was\b)[A-Za-z][\w-]*)?",
     re.IGNORECASE,
 )
+DURATION = re.compile(
+    rf"(?<![\w.,])(?:\d+(?:[.,]\d+)?|{_NUMBER_WORD}(?:[\s-]+{_NUMBER_WORD})*|a|an|one and a half)[\s-]+"
+    r"(?:years?|months?|moths?|weeks?|days?|hours?|decades?)\b",
+    re.IGNORECASE,
+)
 _RANK = (r"(?:(?:Lieutenant|Major|Colonel|Brigadier)[\s-]+General|Colonel[\s-]General|Lieutenant\s+Colonel|General|Colonel|"
          r"Major|Captain|Lieutenant|Minister|President|Commander|Director|Chief)")
 _NAME_WORD = r"(?:[A-Z][a-zəçğıöşüâ'’.-]+|[A-Z]\.)"
@@ -37,7 +42,8 @@ PERSON = re.compile(rf"\b(?:{_RANK}\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}")
 PLACE = re.compile(rf"\b(?:in|at|to|from|near|of)\s+((?:the\s+)?{_NAME_WORD}(?:\s+(?:of\s+|district\s+of\s+)?{_NAME_WORD}){{0,4}})")
 
 _WHEN = re.compile(r"\b(when|what (?:year|date|day|month)|which (?:year|date|day|month)|since when|how long ago)\b", re.I)
-_HOW_MANY = re.compile(r"\b(how (?:many|much|long|large|big|old)|what (?:percentage|percent|share|number|proportion|fraction|amount)|which percentage)\b", re.I)
+_HOW_LONG = re.compile(r"\b(how long|for how many (?:years|months|weeks|days)|what (?:period|duration))\b", re.I)
+_HOW_MANY = re.compile(r"\b(how (?:many|much|large|big|old)|what (?:percentage|percent|share|number|proportion|fraction|amount)|which percentage)\b", re.I)
 _WHO = re.compile(r"\b(who|whom|whose|which (?:person|officer|general|minister|commander))\b", re.I)
 _WHERE = re.compile(r"\b(where|which (?:city|town|country|countries|district|place|region))\b", re.I)
 
@@ -77,8 +83,8 @@ class AnswerSentence:
 
 
 def answer_type(question: str) -> str | None:
-    """'date', 'number', 'person', 'place' or None, from the question's wh-word."""
-    for kind, pattern in (("number", _HOW_MANY), ("date", _WHEN), ("person", _WHO), ("place", _WHERE)):
+    """'duration', 'date', 'number', 'person', 'place' or None, from the question's wh-word."""
+    for kind, pattern in (("duration", _HOW_LONG), ("number", _HOW_MANY), ("date", _WHEN), ("person", _WHO), ("place", _WHERE)):
         if pattern.search(question):
             return kind
     return None
@@ -87,18 +93,33 @@ def answer_type(question: str) -> str | None:
 def _candidates(kind: str, sentence: str) -> list[tuple[int, int]]:
     if kind == "date":
         return [m.span() for m in DATE.finditer(sentence)]
+    if kind == "duration":
+        return [m.span() for m in DURATION.finditer(sentence)] or [m.span() for m in DATE.finditer(sentence) if "-" in m.group() or "–" in m.group()]
     if kind == "number":
         dates = [m.span() for m in DATE.finditer(sentence) if not re.fullmatch(rf"{_YEAR}s?", m.group())]
         return [m.span() for m in NUMBER.finditer(sentence) if not any(a <= m.start() < b for a, b in dates)]
     if kind == "person":
-        return [m.span() for m in PERSON.finditer(sentence) if m.start() > 0 or len(m.group().split()) > 1]
+        return [_trim(sentence, *m.span()) for m in PERSON.finditer(sentence) if m.start() > 0 or len(m.group().split()) > 1]
     if kind == "place":
-        return [m.span(1) for m in PLACE.finditer(sentence)]
+        return [_trim(sentence, *m.span(1)) for m in PLACE.finditer(sentence)]
     return []
+
+
+def _trim(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Drop the sentence's own closing punctuation from a name ("Novruzov." → "Novruzov")."""
+    while end > start + 1 and sentence[end - 1] in ".'’-" and not sentence[end - 2 : end - 1].isupper():
+        end -= 1
+    return start, end
 
 
 def find_answer_span(question: str, sentence: str) -> tuple[int, int] | None:
     """The span of the sentence that answers a when/how-many/who/where question, relative to the sentence."""
+    found = _best_candidate(question, sentence)
+    return found[1] if found else None
+
+
+def _best_candidate(question: str, sentence: str) -> tuple[float, tuple[int, int]] | None:
+    """(score, span) of the likeliest answer span; a score ≥ 40 means it names the unit the question asks for."""
     kind = answer_type(question)
     if kind is None:
         return None
@@ -111,15 +132,29 @@ def find_answer_span(question: str, sentence: str) -> tuple[int, int] | None:
             continue  # the question's own words are not its answer
         distance = min((abs(t.start - start) for t in matches), default=len(sentence))
         # a unit word the question names right after the number ("12 departments") is a strong sign
-        bonus = 50 if kind == "number" and span_terms & asked else 0
+        bonus = 50 if (kind == "number" and span_terms & asked) or kind == "duration" else 0
         score = -distance + bonus
         if best is None or score > best[0]:
             best = (score, (start, end))
-    return best[1] if best else None
+    return best
 
 
-def _has_kind(kind: str | None, sentence: str) -> bool:
-    return bool(kind) and bool(_candidates(kind, sentence))  # type: ignore[arg-type]
+def kind_strength(question: str, sentence: str) -> float:
+    """1 when the sentence holds what the question asks for with the unit it names ("115 members"),
+    0.5 when it holds something of the right kind (a number, a date), else 0."""
+    found = _best_candidate(question, sentence)
+    if found is None:
+        return 0.0
+    return 1.0 if found[0] >= 40 else 0.5
+
+
+def overlap(asked: dict[str, float], text: str) -> float:
+    """Share of the question's term weight (IDF) present in the text: rare words count, common ones barely."""
+    total = sum(asked.values())
+    if total <= 0:
+        return 0.0
+    present = set(terms(text))
+    return sum(w for t, w in asked.items() if t in present) / total
 
 
 def choose_answer(
@@ -128,23 +163,21 @@ def choose_answer(
     sentences: list[tuple[int, int]],
     similarities: np.ndarray,
     settings: HighlightSettings = HighlightSettings(),
+    term_weights: dict[str, float] | None = None,
 ) -> AnswerSentence | None:
-    """Pick the best sentence of a passage. `sentences` are (start, end) relative to `passage`."""
+    """Pick the best sentence of a passage. `sentences` are (start, end) relative to `passage`;
+    `term_weights` weighs the question's terms (IDF over the corpus; all 1 when not given)."""
     if not sentences:
         return None
-    asked = set(terms(question))
-    kind = answer_type(question)
+    asked = term_weights if term_weights is not None else dict.fromkeys(terms(question), 1.0)
     n = len(sentences)
     scores = []
     for i, (start, end) in enumerate(sentences):
         text = passage[start:end]
-        present = asked & set(terms(text))
-        overlap = len(present) / len(asked) if asked else 0.0
         neighbours = [similarities[j] for j in (i - 1, i + 1) if 0 <= j < n]
         context = float(np.mean(neighbours)) if neighbours else float(similarities[i])
-        score = float(similarities[i]) + settings.lexical_weight * overlap + settings.neighbour_weight * context
-        if _has_kind(kind, text):
-            score += settings.type_weight
+        score = (float(similarities[i]) + settings.lexical_weight * overlap(asked, text)
+                 + settings.neighbour_weight * context + settings.type_weight * kind_strength(question, text))
         scores.append(score)
     best = int(np.argmax(scores))
     start, end = sentences[best]

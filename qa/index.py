@@ -18,10 +18,11 @@ next build. The generation before the current one is kept so a reader mid-load n
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,9 +34,9 @@ import numpy as np
 from .chunk import Chunk, chunk_corpus
 from .config import FORMAT_VERSION, BuildConfig
 from .embed import Encoder
-from .errors import IndexLocked, IndexNotReady, QAError
+from .errors import CorpusError, IndexLocked, IndexNotReady, QAError
 from .lexical import BM25Index
-from .load import LoadedCorpus, SkippedFile, content_hash, iter_corpus_files
+from .load import LoadedCorpus, SkippedFile, content_hash, iter_corpus_files, unreadable_reason
 
 CURRENT = "current"
 MANIFEST = "manifest.json"
@@ -107,6 +108,19 @@ def build_index(
     index_dir = Path(index_dir)
     began = time.perf_counter()
     progress = on_progress or (lambda fraction, message: None)
+    # chunk before touching the index folder: a corpus with nothing to index changes nothing on disk
+    chunks = chunk_corpus(corpus.documents, config.chunking)
+    chunked = {c.doc_id for c in chunks}
+    skipped = corpus.skipped + tuple(
+        SkippedFile(doc.id, "no text to index outside its headings", doc.sha256) for doc in corpus.documents if doc.id not in chunked
+    )
+    if not chunks:
+        names = ", ".join(doc.id for doc in corpus.documents[:3]) + (" ..." if len(corpus.documents) > 3 else "")
+        raise CorpusError(f"the corpus has no text to index: its {len(corpus.documents)} readable file(s) ({names}) hold only "
+                          "headings; add sentences or paragraphs under them")
+    indexed_documents = len(chunked)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise QAError(f"index path '{index_dir}' is a file, not a folder; pass --index with a folder (new or an index)")
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(index_dir / ".lock"), timeout=-1 if wait_for_lock else 0)
@@ -117,8 +131,7 @@ def build_index(
         raise QAError(f"index folder '{index_dir}' is not writable ({exc.strerror}); pass --index with a writable folder") from None
     try:
         _remove_leftovers(index_dir)
-        progress(0.02, "chunking")
-        chunks = chunk_corpus(corpus.documents, config.chunking)
+        progress(0.02, f"chunked into {len(chunks)} passages")
         cache = _read_cache(index_dir, config)
         chunk_texts = {c.content_key(): c.context_text() for c in chunks}
         sentence_order = [_sentence_key(c, s) for c in chunks for s in c.sentences] if config.sentence_vectors else []
@@ -129,7 +142,10 @@ def build_index(
         cache.update(_encode(encoder, [wanted[k] for k in missing], missing, progress))
         chunk_vectors = np.stack([cache[c.content_key()] for c in chunks]).astype(np.float32)
         progress(0.92, "writing index")
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+        # not tempfile.mkdtemp: its 0700 folder became the generation, unreadable to every other user (a web app
+        # serving an index built by someone else got PermissionError); a plain mkdir follows the umask
+        tmp = index_dir / f".tmp-{os.getpid()}-{secrets.token_hex(6)}"
+        tmp.mkdir()
         np.save(tmp / "vectors.npy", chunk_vectors)
         if config.sentence_vectors:
             rows = [cache[k] for k in sentence_order]
@@ -137,6 +153,7 @@ def build_index(
         dense = _make_faiss(config.index_type, encoder.dimension)
         dense.add(chunk_vectors)
         faiss.write_index(dense, str(tmp / "dense.faiss"))
+        _quiet_bm25s()
         bm25 = BM25Index.build([c.context_text() for c in chunks], k1=config.bm25_k1, b=config.bm25_b)
         bm25.save(tmp / "bm25")
         _write_chunks(tmp / "chunks.jsonl", chunks)
@@ -147,8 +164,8 @@ def build_index(
             "model": {"name": encoder.name, "dimension": encoder.dimension, "max_tokens": encoder.max_tokens},
             "source": source or {},
             "files": {**{s.path: s.sha256 for s in corpus.skipped}, **{doc.id: doc.sha256 for doc in corpus.documents}},
-            "skipped": [{"path": s.path, "reason": s.reason} for s in corpus.skipped],
-            "counts": {"documents": len(corpus.documents), "chunks": len(chunks), "sentences": len(sentence_order)},
+            "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
+            "counts": {"documents": indexed_documents, "chunks": len(chunks), "sentences": len(sentence_order)},
             "embedded": len(missing),
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "build_seconds": round(seconds, 3),
@@ -158,16 +175,29 @@ def build_index(
         if _fail_after_write:
             raise RuntimeError("simulated failure before the swap")
         generation = index_dir / f"gen-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
+        previous = _current_generation(index_dir)
         os.rename(tmp, generation)
         _swap_current(index_dir, generation.name)
-        _prune_generations(index_dir, keep=2)
+        _prune_generations(index_dir, previous)
         progress(1.0, "done")
-        return BuildReport(generation, len(corpus.documents), len(chunks), len(sentence_order), len(missing),
-                           len(wanted) - len(missing), corpus.skipped, seconds)
+        return BuildReport(generation, indexed_documents, len(chunks), len(sentence_order), len(missing),
+                           len(wanted) - len(missing), skipped, seconds)
     except PermissionError as exc:
         raise QAError(f"index folder '{index_dir}' is not writable ({exc.strerror}); pass --index with a writable folder") from None
     finally:
         lock.release()
+
+
+def _quiet_bm25s() -> None:
+    """bm25s sets its own logger to DEBUG when imported, after `quiet_libraries` ran: `qa build` printed
+    'DEBUG bm25s: Building index from tokens'. Keep it at WARNING unless the user asked for more (-v)."""
+    import logging
+
+    import bm25s  # noqa: F401 - imported first, so its setLevel(DEBUG) is the one overridden
+
+    logger = logging.getLogger("bm25s")
+    if logger.level == logging.DEBUG and logging.getLogger().level > logging.DEBUG:
+        logger.setLevel(max(logging.getLogger().level, logging.INFO))
 
 
 def _encode(encoder: Encoder, texts: list[str], keys: list[str], progress: ProgressFn) -> dict[str, np.ndarray]:
@@ -220,11 +250,13 @@ def _generations(index_dir: Path) -> list[Path]:
     return sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
 
 
-def _prune_generations(index_dir: Path, keep: int) -> None:
-    current = _current_generation(index_dir)
-    old = [g for g in _generations(index_dir) if g != current]
-    for generation in old[: max(len(old) - (keep - 1), 0)]:
-        shutil.rmtree(generation, ignore_errors=True)
+def _prune_generations(index_dir: Path, previous: Path | None) -> None:
+    """Keep the current generation and the one it replaced (a reader may be mid-load); remove the rest,
+    including generations of killed builds that were renamed into place but never made current."""
+    keep = {_current_generation(index_dir), previous}
+    for generation in _generations(index_dir):
+        if generation not in keep:
+            shutil.rmtree(generation, ignore_errors=True)
 
 
 def _remove_leftovers(index_dir: Path) -> None:
@@ -251,14 +283,20 @@ def _read_cache(index_dir: Path, config: BuildConfig) -> dict[str, np.ndarray]:
         manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("model", {}).get("name") != config.model or manifest.get("format_version") != FORMAT_VERSION:
             return {}
+        dimension = manifest["model"]["dimension"]
         rows = [json.loads(line) for line in (generation / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
-        cache = dict(zip((r["key"] for r in rows), np.load(generation / "vectors.npy")))
+        vectors = np.load(generation / "vectors.npy")
+        if vectors.shape != (len(rows), dimension):  # a damaged cache must not lend wrong vectors to the new build
+            return {}
+        cache = dict(zip((r["key"] for r in rows), vectors))
         sentences_file = generation / "sentences.npy"
         if sentences_file.exists():
             keys = [_sentence_key(c, s) for c in map(_chunk_from_row, rows) for s in c.sentences]
-            cache.update(zip(keys, np.load(sentences_file)))
+            sentence_vectors = np.load(sentences_file)
+            if sentence_vectors.shape == (len(keys), dimension):
+                cache.update(zip(keys, sentence_vectors))
         return cache
-    except (OSError, ValueError, KeyError, TypeError):
+    except Exception:  # noqa: BLE001 - the cache is an optimization: any damage means "embed again"
         return {}
 
 
@@ -273,19 +311,65 @@ def _chunk_from_row(row: dict) -> Chunk:
 def read_manifest(index_dir: str | os.PathLike[str]) -> dict:
     """The current generation's manifest, or IndexNotReady saying what is wrong and how to fix it."""
     index_dir = Path(index_dir)
-    generation = _current_generation(index_dir)
-    if generation is None or not (generation / MANIFEST).exists():
+    try:
+        generation = _current_generation(index_dir)
+        present = generation is not None and (generation / MANIFEST).exists()
+    except PermissionError as exc:
+        raise IndexNotReady(_no_access(index_dir, exc)) from None
+    except OSError:  # e.g. a `current` link that loops
+        present = False
+    if generation is None or not present:
         raise IndexNotReady(f"no index at '{index_dir}'; {rebuild_hint(index_dir)}")
     try:
         manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+    except PermissionError as exc:
+        raise IndexNotReady(_no_access(index_dir, exc)) from None
     except (OSError, ValueError) as exc:
         raise IndexNotReady(f"index manifest at '{generation / MANIFEST}' is unreadable ({exc}); {rebuild_hint(index_dir)}") from None
     if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
         found = manifest.get("format_version") if isinstance(manifest, dict) else None
         raise IndexNotReady(
-            f"index at '{index_dir}' has format version {found}, this program reads version {FORMAT_VERSION}; {rebuild_hint(index_dir)}"
+            f"index at '{index_dir}' has format version {json.dumps(found)}, this program reads version {FORMAT_VERSION}; "
+            f"{rebuild_hint(index_dir)}"
         )
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise IndexNotReady(f"index manifest at '{generation / MANIFEST}' is invalid ({problem}); {rebuild_hint(index_dir)}")
     return manifest
+
+
+def _no_access(index_dir: Path, exc: OSError) -> str:
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"index at '{index_dir}' cannot be read by this user ({exc.strerror}{where}); give read access to the folder"
+
+
+def _manifest_problem(manifest: dict) -> str | None:
+    """What is wrong with the fields every reader relies on, or None."""
+    def is_int(value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    if not isinstance(manifest.get("config"), dict):
+        return '"config" is missing or not an object'
+    try:
+        BuildConfig.from_json(manifest["config"])
+    except (TypeError, ValueError) as exc:
+        return f'"config" is not a build configuration: {str(exc)[:80]}'
+    model = manifest.get("model")
+    if not (isinstance(model, dict) and isinstance(model.get("name"), str) and is_int(model.get("dimension"))
+            and is_int(model.get("max_tokens"))):
+        return '"model" must hold a name, a dimension and max_tokens'
+    counts = manifest.get("counts")
+    if not (isinstance(counts, dict) and all(is_int(counts.get(k)) for k in ("documents", "chunks", "sentences"))):
+        return '"counts" must hold documents, chunks and sentences'
+    source = manifest.get("source", {})
+    if not isinstance(source, dict) or (source.get("kind") == "folder" and not isinstance(source.get("path"), str)):
+        return '"source" must be an object, with a "path" for a folder'
+    files = manifest.get("files", {})
+    if not (isinstance(files, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())):
+        return '"files" must map file names to hashes'
+    if not isinstance(manifest.get("built_at", ""), str):
+        return '"built_at" must be a timestamp string'
+    return None
 
 
 def open_index(index_dir: str | os.PathLike[str], *, model: str | None = None) -> LoadedIndex:
@@ -305,6 +389,8 @@ def open_index(index_dir: str | os.PathLike[str], *, model: str | None = None) -
         dense = faiss.read_index(str(generation / "dense.faiss"))
         bm25 = BM25Index.load(generation / "bm25")
         sentence_vectors = np.load(generation / "sentences.npy") if config.sentence_vectors else None
+    except PermissionError as exc:
+        raise IndexNotReady(_no_access(index_dir, exc)) from None
     except Exception as exc:  # faiss raises RuntimeError, json ValueError, numpy ValueError/OSError
         detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         raise IndexNotReady(f"index at '{index_dir}' is corrupt ({detail}); {rebuild_hint(index_dir)}") from None
@@ -332,15 +418,28 @@ def corpus_changes(manifest: dict, corpus_dir: str | os.PathLike[str]) -> list[s
     """
     built = dict(manifest.get("files", {}))
     now: dict[str, str] = {}
+    root_real = Path(corpus_dir).resolve()
     for doc_id, path in iter_corpus_files(Path(corpus_dir)):
+        if built.get(doc_id) == "" or unreadable_reason(path, root_real):
+            now[doc_id] = ""  # not read at build time, or not to be opened at all (a link out, a pipe)
+            continue
         try:
-            now[doc_id] = content_hash(path.read_bytes())
+            now[doc_id] = _file_hash(path)
         except OSError:
             now[doc_id] = "unreadable"
     changes = [f"deleted: {d}" for d in sorted(set(built) - set(now))]
     changes += [f"added: {d}" for d in sorted(set(now) - set(built))]
     changes += [f"changed: {d}" for d in sorted(set(now) & set(built)) if built[d] and built[d] != now[d]]
     return changes
+
+
+def _file_hash(path: Path) -> str:
+    """`content_hash` of the file's bytes, read in blocks (a huge file is not held in memory)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def check_fresh(manifest: dict, corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str]) -> None:

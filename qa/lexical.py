@@ -104,6 +104,16 @@ class BM25Index:
 
         return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0))
 
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency of a term over the passages (0 for a term never seen)."""
+        token = self._vocab.get(term)
+        if token is None:
+            return 0.0
+        indptr = self._model.scores["indptr"]
+        df = int(indptr[token + 1] - indptr[token])
+        n = int(self._model.scores["num_docs"])
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for the query (zeros when no query term is in the vocabulary)."""
         query_terms = [t for t in terms(query) if t in self._vocab]

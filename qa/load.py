@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = (".txt", ".md")
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 _BINARY_SNIFF_BYTES = 8192
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _TITLE_LINE = re.compile(r"^\s*(?:=\s*(?P<wiki>[^=].*?)\s*=|#\s+(?P<md>\S.*?)[\s#]*)\s*$")
 
 
@@ -78,8 +80,24 @@ def decode_text(data: bytes, name: str) -> str:
     return text
 
 
+def printable_id(doc_id: str) -> str:
+    """A doc id safe to print on one line and to store as UTF-8: the bytes of a non-UTF-8 file name and control
+    characters (a newline in a name) become `\\xNN`."""
+    text = os.fsencode(doc_id).decode("utf-8", errors="backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _bad_name_reason(name: str) -> str:
+    if _SURROGATE.search(name):
+        return "file name is not valid UTF-8; rename it (e.g. convmv -f latin1 -t utf-8)"
+    return "file name has control characters (shown as \\xNN); rename it"
+
+
 def iter_corpus_files(root: Path) -> list[tuple[str, Path]]:
-    """Sorted (doc id, path) of every .txt/.md file under root; hidden entries left out, linked folders not entered."""
+    """Sorted (doc id, path) of every .txt/.md file under root; hidden entries left out, linked folders not entered.
+
+    A name that is not valid UTF-8 gets its bad bytes spelled `\\xNN` in the id (its path stays the real one).
+    """
     found: list[tuple[str, Path]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -87,7 +105,7 @@ def iter_corpus_files(root: Path) -> list[tuple[str, Path]]:
             if name.startswith(".") or not name.lower().endswith(TEXT_SUFFIXES):
                 continue
             path = Path(dirpath) / name
-            doc_id = path.relative_to(root).as_posix()
+            doc_id = printable_id(path.relative_to(root).as_posix())
             found.append((doc_id, path))
     found.sort()
     return found
@@ -101,6 +119,23 @@ def _inside(path: Path, root_real: Path) -> bool:
         return False
 
 
+def unreadable_reason(path: Path, root_real: Path) -> str | None:
+    """Why a listed file must not be opened (a link leaving the corpus, a link loop, a pipe or device), else None."""
+    try:
+        if not _inside(path, root_real):
+            return "symlink pointing outside the corpus folder, not followed"
+    except (RuntimeError, OSError):  # Python < 3.13 raises RuntimeError on a link loop
+        return "symlink loop, not followed"
+    try:
+        if path.is_symlink() and not path.exists():
+            return "broken symlink (its target does not exist)"
+        if not path.is_file():  # a FIFO would block the read forever; a device may never end
+            return "not a regular file (a pipe, device or folder); only plain text files are read"
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
+
+
 def load_corpus(folder: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedCorpus:
     """Read every text file under `folder`. Unreadable files are skipped and listed; no readable file is an error."""
     root = Path(folder)
@@ -112,10 +147,13 @@ def load_corpus(folder: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     for doc_id, path in iter_corpus_files(root):
-        data = b""
+        data: bytes | None = None  # None: not read (its hash stays "" and it never counts as changed)
         try:
-            if not _inside(path, root_real):
-                raise ValueError("symlink pointing outside the corpus folder, not followed")
+            reason = unreadable_reason(path, root_real)
+            if reason:
+                raise ValueError(reason)
+            if doc_id != path.relative_to(root).as_posix():
+                raise ValueError(_bad_name_reason(path.relative_to(root).as_posix()))
             size = path.stat().st_size
             if size > max_file_bytes:
                 raise ValueError(
@@ -124,8 +162,8 @@ def load_corpus(folder: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT
             data = path.read_bytes()
             text = decode_text(data, doc_id)
         except (OSError, ValueError) as exc:
-            skipped.append(SkippedFile(doc_id, str(exc), content_hash(data) if data else ""))
-            log.warning("skipped %s: %s", doc_id, exc)
+            skipped.append(SkippedFile(doc_id, str(exc), content_hash(data) if data is not None else ""))
+            log.info("skipped %s: %s", doc_id, exc)  # callers report `skipped` themselves (the CLI as Warning: lines)
             continue
         documents.append(Document(doc_id, text, derive_title(doc_id, text), content_hash(data)))
     if not documents:

@@ -35,6 +35,7 @@ class SearchSettings:
     rrf_k: int = 60
     candidates: int = 40
     sentence_weight: float = 0.3
+    sentence_dense: float = 0.0  # share of the best-sentence similarity in the dense score (and its own candidate pool)
 
 
 class Retriever:
@@ -70,14 +71,20 @@ class Retriever:
         if mode == "bm25":
             return self.bm25(question, k)
         pool = max(settings.candidates, k)
-        dense_hits = self.dense(query_vector, pool)
         lexical_scores = self.index.bm25.scores(question)
         lexical_hits = _top(lexical_scores, pool, positive_only=True)
+        mix = settings.sentence_dense if self.index.sentence_vectors is not None else 0.0
+        if mix:
+            # a passage is also as close as its closest sentence: a one-line answer is not diluted by its neighbours
+            dense_all = (1 - mix) * self.dense_scores(query_vector) + mix * self.best_sentence_scores(query_vector)
+            dense_hits = _top(dense_all, pool)
+        else:
+            dense_hits = self.dense(query_vector, pool)
         if settings.fusion == "rrf":
             fused = rrf([dense_hits, lexical_hits], k=settings.rrf_k)
         else:
             candidates = sorted({h.chunk for h in dense_hits} | {h.chunk for h in lexical_hits})
-            dense_part = self.vectors[candidates] @ query_vector
+            dense_part = dense_all[candidates] if mix else self.vectors[candidates] @ query_vector
             fused = blend(candidates, dense_part, lexical_scores[candidates], settings.dense_weight)
         if settings.sentence_weight and self.index.sentence_vectors is not None:
             fused = self.rescore_by_sentence(fused[:pool], query_vector, settings.sentence_weight)
@@ -92,6 +99,11 @@ class Retriever:
         scores = _minmax(base) + weight * _minmax(best)
         order = np.argsort(-scores, kind="stable")
         return [Hit(hits[i].chunk, float(scores[i])) for i in order]
+
+    def best_sentence_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Each passage's best sentence similarity to the question (needs stored sentence vectors)."""
+        sims = self.index.sentence_vectors @ query_vector
+        return np.maximum.reduceat(sims, np.asarray(self.index.sentence_rows, dtype=np.int64)) if sims.size else sims
 
     def sentence_similarities(self, chunk: int, query_vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of the question to each sentence of the chunk (encodes them if not stored)."""

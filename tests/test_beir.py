@@ -207,3 +207,73 @@ def test_run_beir_eval_rebuilds_when_the_corpus_changes(tmp_path: Path, real_enc
     write_beir(folder, docs=DOCS[:5] + [{**DOCS[5], "text": DOCS[5]["text"] + " Added."}])
     changed = run_beir_eval(folder, index_dir=tmp_path / "index", config=TINY_CONFIG, encoder=real_encoder, mode="bm25")
     assert changed["index_reused"] is False and changed["ndcg@10"] == first["ndcg@10"]
+
+
+def test_run_beir_eval_defaults_to_the_beir_settings(tmp_path: Path, real_encoder) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import asdict
+
+    from qa.beir import BEIR_BUILD_CONFIG, BEIR_SEARCH_SETTINGS
+
+    folder = write_beir(tmp_path / "tiny")
+    result = run_beir_eval(folder, index_dir=tmp_path / "index", encoder=real_encoder)
+    assert result["mode"] == "hybrid" and result["split"] == "test" and result["n"] == 3
+    assert result["settings"] == asdict(BEIR_SEARCH_SETTINGS)
+    assert result["config"] == json.loads(json.dumps(BEIR_BUILD_CONFIG.to_json()))
+    assert 0.0 <= result["ndcg@10"] <= 1.0 and result["recall@100"] >= result["recall@10"]
+
+
+def test_cli_eval_beir_prints_the_metrics(tmp_path: Path, real_encoder) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from qa.cli import cli
+
+    folder = write_beir(tmp_path / "tiny")
+    runner = CliRunner()
+    done = runner.invoke(cli, ["eval", "--beir", str(folder), "--index", str(tmp_path / "index"), "--mode", "bm25", "--json"])
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.output)
+    assert {"mode", "split", "n", "ndcg@10", "mrr@10", "recall@10", "recall@100"} <= set(result)
+    assert result["mode"] == "bm25" and result["n"] == 3 and result["index_reused"] is False
+    table = runner.invoke(cli, ["eval", "--beir", str(folder), "--index", str(tmp_path / "index"), "--compare"])
+    assert table.exit_code == 0, table.output
+    assert [line.split()[0] for line in table.output.splitlines()[1:]] == ["hybrid", "dense", "bm25"]
+    missing = runner.invoke(cli, ["eval", "--beir", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+
+
+def test_tuning_replay_matches_the_engine(tiny) -> None:  # type: ignore[no-untyped-def]
+    """benchmarks/beir_tune.py scores grid points on precomputed matrices; they must rank as the engine does."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "beir_tune.py"
+    spec = importlib.util.spec_from_file_location("beir_tune", path)
+    assert spec is not None and spec.loader is not None
+    tune = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tune)
+    _, ds, engine = tiny
+    pre = tune.Precomputed(ds, engine, "test")
+    built = (engine.index.config.bm25_k1, engine.index.config.bm25_b)
+    points = [("dense", SearchSettings()), ("bm25", SearchSettings()),
+              ("hybrid", SearchSettings(fusion="blend", dense_weight=0.3, sentence_weight=1.2)),
+              ("hybrid", SearchSettings(fusion="rrf", rrf_k=10, sentence_weight=0.0))]
+    for mode, settings in points:
+        fast = tune.fast_eval(pre, mode, settings, built, return_run=True)
+        slow = evaluate_beir(engine, ds, "test", mode, settings, return_run=True)
+        assert fast["run"] == slow["run"], (mode, settings)
+    other = tune.fast_eval(pre, "bm25", bm25=(0.9, 0.4))  # BM25 rebuilt with other k1/b, as a build would
+    engine_result = tune.check_against_engine(pre, "bm25", SearchSettings(), (0.9, 0.4))
+    assert {key: engine_result[key] for key in other} == other
+
+
+def test_refuses_to_replace_a_corpus_index(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
+    from qa.engine import build_from_folder
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.txt").write_text("The user's own notes, indexed with qa build.\n", encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    before = (tmp_path / "index" / "current").resolve()
+    with pytest.raises(QAError, match="not of a BEIR dataset"):
+        run_beir_eval(write_beir(tmp_path / "tiny"), index_dir=tmp_path / "index", mode="bm25",
+                      config=BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    assert (tmp_path / "index" / "current").resolve() == before

@@ -1,0 +1,73 @@
+"""The `qa` command as a user runs it: a subprocess, the real model, a tiny corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def qa(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "qa.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "band.txt").write_text(
+        "= The Band =\n\nThe band was founded on 17 November 1994. Currently, the band has 115 members.\n", encoding="utf-8")
+    (corpus / "hospital.md").write_text(
+        "# Hospital\n\nThe hospital was established in 1993. It has 12 departments.\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_build_ask_status_and_an_unchanged_rebuild(project: Path) -> None:
+    first = qa("build", cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert "2 documents" in first.stdout and "embedded" in first.stdout
+
+    second = qa("build", cwd=project)
+    assert second.returncode == 0, second.stderr
+    assert "embedded 0 new texts" in second.stdout and "nothing re-embedded" in second.stdout
+
+    asked = qa("ask", "How many members does the band have?", "--json", "--k", "1", cwd=project)
+    assert asked.returncode == 0, asked.stderr
+    top = json.loads(asked.stdout)["results"][0]
+    assert top["doc"] == "band.txt" and top["answer"]["span"]["text"] == "115 members"
+
+    status = qa("status", cwd=project)
+    assert status.returncode == 0 and "fresh" in status.stdout and "2 documents" in status.stdout
+
+    (project / "corpus" / "hospital.md").write_text("# Hospital\n\nIt has 14 departments now.\n", encoding="utf-8")
+    assert "stale" in qa("status", cwd=project).stdout
+    stale = qa("ask", "How many departments?", cwd=project)
+    assert stale.returncode == 1
+    assert stale.stderr.count("\n") == 1 and stale.stderr.startswith("Error:") and "qa build" in stale.stderr
+
+    third = qa("build", cwd=project)
+    assert "embedded 0 new texts" not in third.stdout  # the changed file is re-embedded; the rest comes from the cache
+    assert "reused" in third.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("ask", "anything"), "qa build"),  # no index yet
+        (("build", "--corpus", "missing-folder"), "missing-folder"),
+        (("eval", "nope.jsonl"), "nope.jsonl"),
+        (("status",), "qa build"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_1(tmp_path: Path, args: tuple[str, ...], needle: str) -> None:
+    done = qa(*args, cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error:") and done.stderr.count("\n") == 1, done.stderr
+    assert needle in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "index").exists() or args[0] != "build"

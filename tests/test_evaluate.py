@@ -1,0 +1,169 @@
+"""Metric arithmetic against hand-worked values, gold-file errors, our gold set, and a small real eval."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa.errors import GoldFileError
+from qa.evaluate import (
+    answers_missing_from,
+    contains_answer,
+    evaluate_gold,
+    hit_at_k,
+    load_gold,
+    mrr_at_k,
+    ndcg_at_k,
+    parse_gold,
+    recall_at_k,
+    reciprocal_rank,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD_FILES = [ROOT / "gold" / "test.jsonl", ROOT / "gold" / "dev.jsonl"]
+
+
+# ---------------------------------------------------------------- pure metrics, by hand
+
+
+def test_hit_at_k_by_hand() -> None:
+    relevant = [False, False, True, False]
+    assert hit_at_k(relevant, 1) == 0.0  # first result wrong
+    assert hit_at_k(relevant, 2) == 0.0  # first two wrong
+    assert hit_at_k(relevant, 3) == 1.0  # the third is relevant
+    assert hit_at_k([], 5) == 0.0
+
+
+def test_reciprocal_rank_by_hand() -> None:
+    # first relevant at rank 3 → 1/3; with a cut-off of 2 it is not seen → 0
+    assert reciprocal_rank([False, False, True, True], 10) == pytest.approx(1 / 3)
+    assert reciprocal_rank([False, False, True], 2) == 0.0
+    assert reciprocal_rank([True], 10) == 1.0
+    # MRR over three questions with first hits at ranks 1, 2 and none: (1 + 0.5 + 0) / 3 = 0.5
+    assert sum(reciprocal_rank(r, 10) for r in ([True], [False, True], [False] * 12)) / 3 == pytest.approx(0.5)
+    assert mrr_at_k(["x", "a"], {"a": 1}, 10) == 0.5
+
+
+def test_ndcg_at_10_binary_by_hand() -> None:
+    qrels = {"a": 1, "b": 1}
+    # relevant at ranks 2 and 4: DCG = 1/log2(3) + 1/log2(5) = 0.630930 + 0.430677 = 1.061606
+    # ideal: ranks 1 and 2: IDCG = 1/log2(2) + 1/log2(3) = 1 + 0.630930 = 1.630930
+    # nDCG = 1.061606 / 1.630930 = 0.650921
+    assert ndcg_at_k(["x", "a", "y", "b"], qrels, 10) == pytest.approx(0.650921, abs=1e-6)
+    assert ndcg_at_k(["a", "b"], qrels, 10) == pytest.approx(1.0)
+    assert ndcg_at_k(["x", "y"], qrels, 10) == 0.0
+    # a document ranked 11th does not count at @10
+    assert ndcg_at_k([f"n{i}" for i in range(10)] + ["a"], qrels, 10) == 0.0
+    assert math.isclose(ndcg_at_k(["a"], qrels, 10), 1 / (1 + 1 / math.log2(3)))
+
+
+def test_recall_by_hand() -> None:
+    qrels = {"a": 1, "b": 2, "c": 0}  # c is judged not relevant
+    assert recall_at_k(["a", "c", "x"], qrels, 10) == 0.5  # 1 of the 2 relevant
+    assert recall_at_k(["x", "a"], qrels, 1) == 0.0
+
+
+def test_answer_matching_normalizes_case_space_quotes_and_diacritics() -> None:
+    text = "The  band\nhas 115 MEMBERS and the “Vilayət” unit"
+    assert contains_answer(text, ["115 members"])
+    assert contains_answer(text, ['"Vilayet"'])
+    assert not contains_answer(text, ["116 members"])
+
+
+# ---------------------------------------------------------------- gold files
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (['{"question": "q", "answers": ["a"]}', '{"question": "q2", "answers": ["a"]'], "line 2: invalid JSON"),
+        (['{"answers": ["a"]}'], 'line 1: missing or empty "question"'),
+        (['{"question": "q"}'], 'line 1: "answers" must be a non-empty list'),
+        (['{"question": "q", "answers": []}'], 'line 1: "answers" must be a non-empty list'),
+        (['{"question": "q", "answers": [""]}'], "line 1: every answer must be a non-empty string"),
+        (['["not", "an", "object"]'], "line 1: expected a JSON object"),
+        ([""], "has no questions"),
+    ],
+)
+def test_gold_file_errors_name_the_line(lines: list[str], message: str) -> None:
+    with pytest.raises(GoldFileError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        parse_gold(lines, name="gold.jsonl")
+
+
+def test_missing_gold_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(GoldFileError, match="does not exist"):
+        load_gold(tmp_path / "nope.jsonl")
+
+
+def test_answers_missing_from_corpus_are_reported() -> None:
+    gold = parse_gold(['{"question": "q", "answers": ["zebra"]}', '{"question": "q", "answers": ["band"], "doc": "a.txt"}'])
+    assert [q.line for q in answers_missing_from(gold, {"a.txt": "the band plays", "b.txt": "zebra"})] == []
+    assert [q.line for q in answers_missing_from(gold, {"a.txt": "nothing", "b.txt": "band"})] == [1, 2]
+
+
+# ---------------------------------------------------------------- our gold set
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.name)
+def test_every_gold_answer_occurs_in_the_corpus(path: Path) -> None:
+    gold = load_gold(path)
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "corpus").glob("*.txt")}
+    assert all(q.doc in texts for q in gold if q.doc), "every doc named in the gold file exists"
+    assert answers_missing_from(gold, texts) == []
+
+
+def test_gold_set_is_big_varied_and_covers_every_text() -> None:
+    rows = [json.loads(line) for line in (ROOT / "gold" / "test.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) >= 100
+    assert {r.get("doc") for r in rows} >= {p.name for p in (ROOT / "corpus").glob("*.txt")}
+    assert {"number", "paraphrase", "name", "list", "heading"} <= {r.get("kind") for r in rows}
+    dev = {json.loads(line)["question"] for line in (ROOT / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert not dev & {r["question"] for r in rows}, "tuning questions are not in the held-out set"
+
+
+# ---------------------------------------------------------------- a real evaluation
+
+
+def test_small_end_to_end_eval_on_the_corpus(corpus_engine) -> None:  # type: ignore[no-untyped-def]
+    gold = load_gold(ROOT / "gold" / "dev.jsonl")[:12]
+    reports = {mode: evaluate_gold(corpus_engine, gold, mode=mode) for mode in ("hybrid", "dense", "bm25")}
+    for report in reports.values():
+        assert report.n == 12
+        m = report.metrics
+        assert 0 <= m["hit@1"] <= m["hit@5"] <= m["hit@10"] <= 1
+        assert m["hit@1"] <= m["mrr@10"] <= m["hit@10"]
+        assert m["answer@1"] <= m["hit@1"]
+        assert len(report.misses) == round(12 * (1 - m["answer@1"]))
+        assert 20 < report.passage_words_mean < 130
+    assert reports["hybrid"].metrics["hit@5"] >= 0.9
+
+
+def test_qa_eval_json_prints_the_documented_keys(corpus_index: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join((ROOT / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:5]) + "\n"
+                    + '{"question": "What is the colour of the moon?", "answers": ["cheese"]}\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "qa.cli", "eval", str(gold), "--index", str(corpus_index / "index"), "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert {"n", "hit@1", "hit@5", "hit@10", "mrr@10", "answer@1", "passage_words_mean", "misses"} <= set(data)
+    assert data["n"] == 6
+    assert "line 6: no answer" in done.stderr  # the cheese answer is nowhere in the corpus: a warning
+    assert any(m["question"] == "What is the colour of the moon?" for m in data["misses"])
+
+
+def test_qa_eval_compare_prints_one_table_and_plots(corpus_index: Path, tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join((ROOT / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:4]) + "\n", encoding="utf-8")
+    plot = tmp_path / "modes.png"
+    done = subprocess.run([sys.executable, "-m", "qa.cli", "eval", str(gold), "--index", str(corpus_index / "index"),
+                           "--compare", "--plot", str(plot)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for word in ("hybrid", "dense", "bm25", "hit@1", "answer@1"):
+        assert word in done.stdout
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
