@@ -3,6 +3,7 @@
     python benchmarks/beir_tune.py                         # everything: builds, train grid, final index, test via the CLI
     python benchmarks/beir_tune.py build --words 250       # one build (resumable: vectors are cached)
     python benchmarks/beir_tune.py explore --words 250 400 # train grid over those builds (built if missing)
+    python benchmarks/beir_tune.py refine --words 250 400  # then sentence_dense around each build's best point
     python benchmarks/beir_tune.py show                    # best train rows so far
     python benchmarks/beir_tune.py final                   # best train point -> index/beir-scifact/, checked on train
     python benchmarks/beir_tune.py cli                     # `qa eval --beir ... --split test` per mode -> JSON
@@ -29,7 +30,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -224,6 +225,9 @@ def fast_hits(pre: Precomputed, qi: int, mode: str, settings: SearchSettings, le
         rows = _top_rows(lexical, k, positive_only=True)
         return rows, lexical[rows]
     pool = max(settings.candidates, k)
+    mix = getattr(settings, "sentence_dense", 0.0) if pre.best_sentence is not None else 0.0
+    if mix:  # the passage's dense score mixed with its best sentence's, which also picks the dense candidates
+        dense = (1 - mix) * dense + mix * pre.best_sentence[qi]
     dense_rows = _top_rows(dense, pool)
     lexical_rows = _top_rows(lexical, pool, positive_only=True)
     if settings.fusion == "rrf":
@@ -315,16 +319,17 @@ DENSE_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 RRF_KS = (5, 10, 20, 60)
 SENTENCE_WEIGHTS = (0.0, 0.3, 0.6, 0.8, 1.0, 1.2, 1.5, 2.0)
 CANDIDATES = (300, 1000)
-PROBE = SearchSettings(fusion="blend", dense_weight=0.5, candidates=300, sentence_weight=0.3)  # judges BM25 k1/b
+SENTENCE_DENSE = (0.25, 0.5, 0.75)  # SearchSettings.sentence_dense, tried around each build's best point by `refine`
+PROBE = SearchSettings(fusion="blend", dense_weight=0.5, candidates=300, sentence_weight=0.3, sentence_dense=0.0)  # judges BM25 k1/b
 
 
 def hybrid_grid() -> list[SearchSettings]:
     grid = []
     for candidates, sentence_weight in itertools.product(CANDIDATES, SENTENCE_WEIGHTS):
-        grid += [SearchSettings(fusion="blend", dense_weight=w, candidates=candidates, sentence_weight=sentence_weight)
-                 for w in DENSE_WEIGHTS]
-        grid += [SearchSettings(fusion="rrf", rrf_k=k, candidates=candidates, sentence_weight=sentence_weight)
-                 for k in RRF_KS]
+        grid += [SearchSettings(fusion="blend", dense_weight=w, candidates=candidates, sentence_weight=sentence_weight,
+                                sentence_dense=0.0) for w in DENSE_WEIGHTS]
+        grid += [SearchSettings(fusion="rrf", rrf_k=k, candidates=candidates, sentence_weight=sentence_weight,
+                                sentence_dense=0.0) for k in RRF_KS]
     return grid
 
 
@@ -378,6 +383,39 @@ def explore(dataset: BeirDataset, words_list=BUILDS) -> list[dict]:  # type: ign
         builds[name]["engine_check"] = {"fast": top["ndcg@10"], "engine": check["ndcg@10"], "seconds": check["seconds"]}
         save(GRID_FILE, {"split": "train", "builds": builds, "rows": rows})
         del pre
+    return rows
+
+
+def refine(dataset: BeirDataset, words_list=BUILDS) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Around each build's best point: the dense score mixed with the best sentence's (`sentence_dense`)."""
+    grid = json.loads(GRID_FILE.read_text(encoding="utf-8"))
+    rows: list[dict] = grid["rows"]
+    for words in words_list:
+        name = f"w{words}"
+        engine, _ = build(dataset, words)
+        began = time.perf_counter()
+        pre = Precomputed(dataset, engine, "train")
+        rows = [r for r in rows if not (r["build"] == name and r["stage"] == "refine")]
+        best = max((r for r in rows if r["build"] == name and r["mode"] == "hybrid"), key=lambda r: r["ndcg@10"])
+        bm25 = (best["bm25_k1"], best["bm25_b"])
+        base = SearchSettings(**best["settings"])
+        points = [replace(base, fusion="blend", dense_weight=w, sentence_weight=sw, sentence_dense=sd)
+                  for sd in SENTENCE_DENSE for w in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7) for sw in (0.0, 0.3, 0.6, 1.0, 1.5)]
+        points += [replace(base, fusion="rrf", rrf_k=k, sentence_weight=sw, sentence_dense=sd)
+                   for sd in SENTENCE_DENSE for k in (10, 20, 60) for sw in (0.0, 0.3, 0.6, 1.0)]
+        for settings in points:
+            rows.append(row(name, bm25, "hybrid", settings, fast_eval(pre, "hybrid", settings, bm25), "refine"))
+        top = max((r for r in rows if r["build"] == name and r["mode"] == "hybrid"), key=lambda r: r["ndcg@10"])
+        settings = SearchSettings(**top["settings"])
+        for k1b in BM25_GRID:  # k1/b again, under the new best
+            rows.append(row(name, k1b, "hybrid", settings, fast_eval(pre, "hybrid", settings, k1b), "refine"))
+        top = max((r for r in rows if r["build"] == name and r["mode"] == "hybrid"), key=lambda r: r["ndcg@10"])
+        check = check_against_engine(pre, "hybrid", SearchSettings(**top["settings"]), (top["bm25_k1"], top["bm25_b"]))
+        print(f"{name}: refined best {top['ndcg@10']} (engine replay {check['ndcg@10']}) k1={top['bm25_k1']} "
+              f"b={top['bm25_b']} {top['settings']} ({time.perf_counter() - began:.0f}s)", flush=True)
+        grid["builds"].setdefault(name, {})["engine_check_refined"] = {"fast": top["ndcg@10"], "engine": check["ndcg@10"]}
+        grid["rows"] = rows
+        save(GRID_FILE, grid)
     return rows
 
 
@@ -461,6 +499,8 @@ def main() -> None:
     b.add_argument("--no-sentences", action="store_true")
     e = sub.add_parser("explore")
     e.add_argument("--words", type=int, nargs="*", default=list(BUILDS))
+    r = sub.add_parser("refine")
+    r.add_argument("--words", type=int, nargs="*", default=list(BUILDS))
     sub.add_parser("show")
     sub.add_parser("final")
     c = sub.add_parser("cli")
@@ -476,10 +516,14 @@ def main() -> None:
     if args.command == "build":
         build(dataset, args.words, not args.no_sentences)
         return
+    if args.command == "refine":
+        refine(dataset, args.words)
+        return
     if args.command in (None, "explore"):
         explore(dataset, args.words if args.command else BUILDS)
         if args.command:
             return
+        refine(dataset, BUILDS)
     grid = json.loads(GRID_FILE.read_text(encoding="utf-8"))
     print_rows(grid["rows"])
     final(dataset, grid["rows"], grid.get("builds", {}))

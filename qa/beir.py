@@ -389,7 +389,7 @@ def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", inde
 # (term frequency saturates fast in short abstracts); the best-sentence similarity carries much of the
 # weight, since a SciFact claim usually restates one sentence of its abstract.
 BEIR_BUILD_CONFIG = BuildConfig(chunking=ChunkSettings(target_words=250), bm25_k1=0.6, bm25_b=0.75, sentence_vectors=True)
-BEIR_SEARCH_SETTINGS = SearchSettings(fusion="blend", dense_weight=0.3, candidates=300, sentence_weight=1.2)
+BEIR_SEARCH_SETTINGS = SearchSettings(fusion="blend", dense_weight=0.3, candidates=300, sentence_weight=1.2, sentence_dense=0.0)
 
 __all__ = [
     "BEIR_BUILD_CONFIG", "BEIR_SEARCH_SETTINGS", "BeirDataset", "BeirError", "BeirFormatError", "BeirNotFound",

@@ -50,11 +50,14 @@ _WHERE = re.compile(r"\b(where|which (?:city|town|country|countries|district|pla
 
 @dataclass(frozen=True)
 class HighlightSettings:
-    """Weights of the answer-sentence score: similarity + lexical·overlap + neighbour·context + type·has-kind."""
+    """Weights of the answer-sentence score: similarity + lexical·IDF-overlap + neighbour·mean neighbour similarity
+    + type·kind strength + previous·previous sentence's similarity. Chosen on gold/dev.jsonl
+    (benchmarks/tune_corpus.py)."""
 
     lexical_weight: float = 0.3
-    neighbour_weight: float = 0.15
-    type_weight: float = 0.1
+    neighbour_weight: float = 0.0
+    type_weight: float = 0.2
+    previous_weight: float = 0.15  # the sentence before an answer often restates the question
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,10 @@ def choose_answer(
         text = passage[start:end]
         neighbours = [similarities[j] for j in (i - 1, i + 1) if 0 <= j < n]
         context = float(np.mean(neighbours)) if neighbours else float(similarities[i])
+        previous = float(similarities[i - 1]) if i > 0 else 0.0
         score = (float(similarities[i]) + settings.lexical_weight * overlap(asked, text)
-                 + settings.neighbour_weight * context + settings.type_weight * kind_strength(question, text))
+                 + settings.neighbour_weight * context + settings.type_weight * kind_strength(question, text)
+                 + settings.previous_weight * previous)
         scores.append(score)
     best = int(np.argmax(scores))
     start, end = sentences[best]

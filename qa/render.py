@@ -53,16 +53,23 @@ def render_terminal(response: Response) -> str:
     return "\n".join(lines)
 
 
+_NESTING = ("sentence", "span", "term")  # outermost first
+
+
 def render_html(text: str, result: Result) -> str:
-    """The passage as HTML: every corpus character escaped first, then wrapped in <mark> tags."""
-    out = []
+    """The passage as HTML: every corpus character escaped first, then properly nested marks: one
+    <mark class="qa-sentence"> around the whole answer sentence, <mark class="qa-span"> inside it,
+    <mark class="qa-term"> innermost."""
+    out: list[str] = []
+    open_: list[str] = []
     for run, kinds in segments(text, result):
-        piece = html.escape(run)
-        if "term" in kinds:
-            piece = f'<mark class="qa-term">{piece}</mark>'
-        if "span" in kinds:
-            piece = f'<mark class="qa-span">{piece}</mark>'
-        if "sentence" in kinds:
-            piece = f'<mark class="qa-sentence">{piece}</mark>'
-        out.append(piece)
+        wanted = [k for k in _NESTING if k in kinds]
+        keep = 0
+        while keep < min(len(open_), len(wanted)) and open_[keep] == wanted[keep]:
+            keep += 1
+        out.extend("</mark>" for _ in open_[keep:])
+        out.extend(f'<mark class="qa-{k}">' for k in wanted[keep:])
+        open_ = wanted
+        out.append(html.escape(run, quote=True))
+    out.extend("</mark>" for _ in open_)
     return "".join(out)

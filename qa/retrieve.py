@@ -28,14 +28,14 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """Query-time options (not part of the index)."""
+    """Query-time options (not part of the index). Defaults chosen on gold/dev.jsonl (benchmarks/tune_corpus.py)."""
 
     fusion: str = "blend"
     dense_weight: float = 0.5
     rrf_k: int = 60
     candidates: int = 40
     sentence_weight: float = 0.3
-    sentence_dense: float = 0.0  # share of the best-sentence similarity in the dense score (and its own candidate pool)
+    sentence_dense: float = 0.5  # share of the best-sentence similarity in the dense score (and its own candidate pool)
 
 
 class Retriever:

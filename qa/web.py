@@ -30,7 +30,7 @@ from .engine import MAX_K, Engine, Response, Result, build_from_folder  # noqa: 
 from .errors import IndexNotReady, QAError  # noqa: E402
 from .evaluate import METRIC_KEYS, EvalReport, evaluate_gold, load_gold, parse_gold  # noqa: E402
 from .index import corpus_changes, read_manifest  # noqa: E402
-from .render import segments  # noqa: E402
+from .render import render_html  # noqa: E402
 from .retrieve import MODES  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -215,30 +215,6 @@ def prepare(corpus_dir: str | Path, index_dir: str | Path, *, log_fn: Callable[[
 # ---------------------------------------------------------------- HTML rendering
 
 
-_ORDER = ("sentence", "span", "term")
-
-
-def passage_html(text: str, result: Result) -> str:
-    """The passage escaped, with properly nested marks: one <mark class="qa-sentence"> around the whole
-    answer sentence, <mark class="qa-span"> inside it, <mark class="qa-term"> innermost.
-
-    (`qa.render.render_html` wraps each run separately, so the sentence is split into several marks.)
-    """
-    out: list[str] = []
-    open_: list[str] = []
-    for run, kinds in segments(text, result):
-        wanted = [k for k in _ORDER if k in kinds]
-        keep = 0
-        while keep < min(len(open_), len(wanted)) and open_[keep] == wanted[keep]:
-            keep += 1
-        out.extend("</mark>" for _ in open_[keep:])
-        out.extend(f'<mark class="qa-{k}">' for k in wanted[keep:])
-        open_ = wanted
-        out.append(esc(run))
-    out.extend("</mark>" for _ in open_)
-    return "".join(out)
-
-
 def source_html(doc: str, heading: str) -> str:
     label = f'<span class="qa-doc">{esc(doc)}</span>'
     if heading:
@@ -278,7 +254,7 @@ def context_html(result: Result, served: Served) -> str:
         parts.append('<div class="qa-context-edge">(start of document)</div>')
     if result.heading and (prev is None or prev.heading != result.heading):
         parts.append(f'<div class="qa-context-heading">{esc(result.heading)}</div>')
-    parts.append(f'<span class="qa-context-self">{passage_html(result.text, result)}</span>')
+    parts.append(f'<span class="qa-context-self">{render_html(result.text, result)}</span>')
     if nxt is not None:
         after = nxt.text[max(0, result.end - nxt.start):] if nxt.start < result.end else nxt.text
         if nxt.heading and nxt.heading != result.heading:
@@ -297,7 +273,7 @@ def card_html(result: Result, served: Served) -> str:
         f'<article class="qa-card" data-rank="{result.rank}" data-doc="{esc(result.doc)}">'
         f'<header class="qa-card-head"><span class="qa-rank">#{result.rank}</span> {source_html(result.doc, result.heading)}'
         f'<span class="qa-score" title="retrieval score">score {result.score:.3f}</span></header>'
-        f'<div class="qa-passage">{passage_html(result.text, result)}</div>'
+        f'<div class="qa-passage">{render_html(result.text, result)}</div>'
         f'{context_html(result, served)}</article>'
     )
 

@@ -254,8 +254,10 @@ def test_tuning_replay_matches_the_engine(tiny) -> None:  # type: ignore[no-unty
     pre = tune.Precomputed(ds, engine, "test")
     built = (engine.index.config.bm25_k1, engine.index.config.bm25_b)
     points = [("dense", SearchSettings()), ("bm25", SearchSettings()),
-              ("hybrid", SearchSettings(fusion="blend", dense_weight=0.3, sentence_weight=1.2)),
-              ("hybrid", SearchSettings(fusion="rrf", rrf_k=10, sentence_weight=0.0))]
+              ("hybrid", SearchSettings(fusion="blend", dense_weight=0.3, sentence_weight=1.2, sentence_dense=0.0)),
+              ("hybrid", SearchSettings(fusion="blend", dense_weight=0.5, sentence_weight=0.6, sentence_dense=0.5)),
+              ("hybrid", SearchSettings(fusion="rrf", rrf_k=10, sentence_weight=0.0, sentence_dense=0.0)),
+              ("hybrid", SearchSettings(fusion="rrf", rrf_k=10, sentence_weight=1.0, sentence_dense=0.75))]
     for mode, settings in points:
         fast = tune.fast_eval(pre, mode, settings, built, return_run=True)
         slow = evaluate_beir(engine, ds, "test", mode, settings, return_run=True)
