@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     latencies = query_latencies(engine, questions, args.repeat)
     default_threads = torch.get_num_threads()
     embed_default = embed_latencies(encoder, questions, default_threads)
-    embed_one = embed_latencies(encoder, questions, 1)
+    embed_one = embed_latencies(encoder, questions, 1) if default_threads != 1 else embed_default
     self_peak = self_peak_mb()
 
     cold = cold_start(args.cold_runs, args.index)
@@ -361,8 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     for mode in MODES:
         values = latencies[mode]
         print(f"{mode:<48}{pct(values, 50) * 1e3:>8.1f}{pct(values, 95) * 1e3:>9.1f}{statistics.fmean(values) * 1e3:>9.1f}")
-    for label, values in ((f"  raw model, 1 question, {default_threads} torch thread(s)", embed_default),
-                          ("  raw model, 1 question, 1 torch thread", embed_one)):
+    embed_rows = [(f"  raw model, 1 question, {default_threads} torch thread(s)", embed_default)]
+    if default_threads != 1:
+        embed_rows.append(("  raw model, 1 question, 1 torch thread", embed_one))
+    for label, values in embed_rows:
         print(f"{label:<48}{pct(values, 50) * 1e3:>8.1f}{pct(values, 95) * 1e3:>9.1f}{statistics.fmean(values) * 1e3:>9.1f}")
     print()
     walls = [c["wall"] for c in cold]
