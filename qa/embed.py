@@ -46,8 +46,9 @@ def quiet_libraries() -> None:
 
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    for name in ("bm25s", "transformers", "sentence_transformers", "huggingface_hub"):
+    for name in ("bm25s", "transformers", "huggingface_hub"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("sentence_transformers").setLevel(logging.ERROR)  # its load failures become our one-line error
     try:
         import transformers
 
@@ -80,8 +81,8 @@ class SentenceTransformerEncoder:
         except (OSError, ValueError) as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise QAError(
-                f"cannot load embedding model '{model}' ({first_line}); pass --model with a local model folder, "
-                "or a hub name already in the local cache (downloads are off: HF_HUB_OFFLINE=1)"
+                f"cannot load embedding model '{model}' ({first_line}); use a local model folder or a hub name already "
+                "in the local cache (downloads are off: HF_HUB_OFFLINE=1), e.g. rebuild with `qa build --model PATH`"
             ) from None
         get_dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dim = get_dimension()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .config import BuildConfig
 from .embed import BUNDLED_MODEL, Encoder, SentenceTransformerEncoder
-from .errors import QuestionError
+from .errors import IndexNotReady, QuestionError
 from .highlight import AnswerSentence, Highlight, HighlightSettings, choose_answer, term_highlights
 from .index import BuildReport, LoadedIndex, ProgressFn, build_index, check_fresh, open_index
 from .lexical import STOPWORDS, terms
@@ -118,10 +118,16 @@ class Engine:
     def open(cls, index_dir: str | os.PathLike[str], *, model: str | None = None,
              corpus_dir: str | os.PathLike[str] | None = None, encoder: Encoder | None = None) -> "Engine":
         """Load an index (checking model and, if `corpus_dir` is given, freshness) and the model it was built with."""
-        index = open_index(index_dir, model=model)
+        index = open_index(index_dir, model=encoder.name if encoder is not None else model)
         if corpus_dir is not None:
             check_fresh(index.manifest, corpus_dir, index_dir)
-        return cls(index, encoder or load_encoder(index.manifest["model"]["name"]))
+        encoder = encoder or load_encoder(index.manifest["model"]["name"])
+        if encoder.dimension != index.manifest["model"]["dimension"]:
+            raise IndexNotReady(
+                f"model '{encoder.name}' gives {encoder.dimension}-dimensional vectors but the index at {index_dir} holds "
+                f"{index.manifest['model']['dimension']}; rebuild it with `qa build`"
+            )
+        return cls(index, encoder)
 
     def ask(self, question: str, *, k: int = 5, mode: str = "hybrid", settings: SearchSettings = SearchSettings(),
             highlight: HighlightSettings = HighlightSettings()) -> Response:

@@ -167,3 +167,20 @@ def test_unwritable_index_folder_is_a_clear_error(tmp_path: Path, hash_encoder) 
     corpus = make_corpus(tmp_path / "corpus")
     with pytest.raises(QAError, match=r"index folder '.*' is not writable"):
         build_from_folder(corpus, target, BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+
+
+def test_engine_refuses_an_encoder_the_index_was_not_built_with(tmp_path: Path, hash_encoder) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+
+    class OtherModel(type(hash_encoder)):  # type: ignore[misc]
+        name = "fake:other"
+
+    class NarrowerVectors(type(hash_encoder)):  # type: ignore[misc]
+        dimension = 32
+
+    with pytest.raises(IndexNotReady, match=r"built with model 'fake:hash', not 'fake:other'"):
+        Engine.open(tmp_path / "index", encoder=OtherModel())
+    with pytest.raises(IndexNotReady, match=r"gives 32-dimensional vectors but the index .* holds 64; rebuild it with `qa build`"):
+        Engine.open(tmp_path / "index", encoder=NarrowerVectors())
+    assert Engine.open(tmp_path / "index", encoder=hash_encoder).ask("How many members has the band?", k=1).results
