@@ -126,7 +126,8 @@ def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | No
 
 @cli.command(name="eval")
 @click.argument("gold", required=False, type=click.Path(path_type=Path))
-@click.option("--k", "k", type=click.IntRange(10, 50), default=10, show_default=True)
+@click.option("--k", "k", type=click.IntRange(10, 50), default=10, show_default=True,
+              help="Passages ranked per question (gold sets; BEIR always ranks 100 documents).")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
 @click.option("--index", "index_dir", default=None, type=click.Path(path_type=Path),
               help="Index to evaluate (default: index/, or index/beir-<name>/ with --beir).")
@@ -145,7 +146,14 @@ def evaluate(gold: Path | None, k: int, mode: str, index_dir: Path | None, compa
     if beir_dir is not None:
         from .beir import run_beir_eval
 
-        results = [run_beir_eval(beir_dir, split=split, index_dir=index_dir, mode=m) for m in modes]
+        shown = [-1.0]
+
+        def on_progress(fraction: float, message: str) -> None:  # only called while building index/beir-<name>/
+            if fraction - shown[0] >= 0.05 or fraction >= 1.0:
+                shown[0] = fraction
+                click.echo(f"building BEIR index: {fraction:5.1%} {message}", err=True)
+
+        results = [run_beir_eval(beir_dir, split=split, index_dir=index_dir, mode=m, on_progress=on_progress) for m in modes]
         click.echo(json.dumps(results[0] if len(results) == 1 else {"modes": results}) if as_json else format_beir(results))
         return
     if gold is None:

@@ -94,7 +94,11 @@ class Retriever:
         """Add `weight` × (best sentence similarity, min-max normalized over the hits)."""
         if not hits:
             return hits
-        best = np.array([self.sentence_similarities(h.chunk, query_vector).max(initial=-1.0) for h in hits])
+        rows = [h.chunk for h in hits]
+        if self.index.sentence_vectors is not None and len(self.index.sentence_vectors):
+            best = self.best_sentence_scores(query_vector)[rows].astype(np.float64)
+        else:
+            best = np.array([self.sentence_similarities(r, query_vector).max(initial=-1.0) for r in rows])
         base = np.array([h.score for h in hits])
         scores = _minmax(base) + weight * _minmax(best)
         order = np.argsort(-scores, kind="stable")
