@@ -231,12 +231,12 @@ def test_cli_eval_beir_prints_the_metrics(tmp_path: Path, real_encoder) -> None:
     runner = CliRunner()
     done = runner.invoke(cli, ["eval", "--beir", str(folder), "--index", str(tmp_path / "index"), "--mode", "bm25", "--json"])
     assert done.exit_code == 0, done.output
-    result = json.loads(done.output)
+    result = json.loads(done.stdout)
     assert {"mode", "split", "n", "ndcg@10", "mrr@10", "recall@10", "recall@100"} <= set(result)
     assert result["mode"] == "bm25" and result["n"] == 3 and result["index_reused"] is False
     table = runner.invoke(cli, ["eval", "--beir", str(folder), "--index", str(tmp_path / "index"), "--compare"])
     assert table.exit_code == 0, table.output
-    assert [line.split()[0] for line in table.output.splitlines()[1:]] == ["hybrid", "dense", "bm25"]
+    assert [line.split()[0] for line in table.stdout.splitlines()[1:]] == ["hybrid", "dense", "bm25"]
     missing = runner.invoke(cli, ["eval", "--beir", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1 and "does not exist" in missing.output
 
