@@ -42,12 +42,9 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def gold_questions() -> list[str]:
-    questions = []
-    for name in ("test.jsonl", "dev.jsonl"):
-        for line in (ROOT / "gold" / name).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                questions.append(json.loads(line)["question"])
-    return questions
+    from qa.evaluate import load_gold
+
+    return [q.question for name in ("test.jsonl", "dev.jsonl") for q in load_gold(ROOT / "gold" / name)]
 
 
 def percentile(values: list[float], p: float) -> float:

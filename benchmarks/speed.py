@@ -110,12 +110,9 @@ def _mem_total_mb() -> float | None:
 
 
 def gold_questions() -> list[str]:
-    questions = []
-    for name in ("test.jsonl", "dev.jsonl"):
-        for line in (ROOT / "gold" / name).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                questions.append(json.loads(line)["question"])
-    return questions
+    from qa.evaluate import load_gold
+
+    return [q.question for name in ("test.jsonl", "dev.jsonl") for q in load_gold(ROOT / "gold" / name)]
 
 
 # ---------------------------------------------------------------- encoding and build

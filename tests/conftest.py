@@ -70,3 +70,14 @@ def corpus_engine(corpus_index, real_encoder):
     from qa.engine import Engine
 
     return Engine.open(corpus_index / "index", corpus_dir=corpus_index / "corpus", encoder=real_encoder)
+
+
+@pytest.fixture
+def fake_cli(monkeypatch):  # type: ignore[no-untyped-def]
+    """`run_cli(*args)` runs the `qa` command in-process with `--model fake:hash` available (no real model)."""
+    import qa.engine
+    from robustness_support import install_fake_encoder, run_cli
+
+    monkeypatch.setattr(qa.engine, "load_encoder", qa.engine.load_encoder)  # restored after the test
+    install_fake_encoder()
+    return run_cli

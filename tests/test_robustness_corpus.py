@@ -17,9 +17,7 @@ import pytest
 from robustness_support import (
     FAKE_MODEL,
     assert_one_error_line,
-    install_fake_encoder,
     make_corpus,
-    run_cli,
     run_qa,
     tree_digest,
 )
@@ -34,25 +32,9 @@ from qa.load import load_corpus
 CONFIG = BuildConfig(model=FAKE_MODEL)
 
 
-@pytest.fixture
-def fake_cli(monkeypatch):  # type: ignore[no-untyped-def]
-    import qa.engine
-
-    monkeypatch.setattr(qa.engine, "load_encoder", qa.engine.load_encoder)
-    install_fake_encoder()
-    return run_cli
-
-
-@pytest.fixture
-def encoder():  # type: ignore[no-untyped-def]
-    from conftest import HashEncoder
-
-    return HashEncoder()
-
-
-def built(tmp_path: Path, encoder) -> Path:  # type: ignore[no-untyped-def]
+def built(tmp_path: Path, hash_encoder) -> Path:  # type: ignore[no-untyped-def]
     """tmp_path/index built from the tiny corpus tmp_path/good."""
-    build_from_folder(make_corpus(tmp_path / "good"), tmp_path / "index", CONFIG, encoder=encoder)
+    build_from_folder(make_corpus(tmp_path / "good"), tmp_path / "index", CONFIG, encoder=hash_encoder)
     return tmp_path / "index"
 
 
@@ -87,8 +69,8 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("kind", "message"), REFUSED, ids=[k for k, _ in REFUSED])
-def test_qa_build_refuses_a_bad_corpus_and_keeps_the_index(fake_cli, tmp_path: Path, encoder, kind: str, message: str) -> None:  # type: ignore[no-untyped-def]
-    index = built(tmp_path, encoder)
+def test_qa_build_refuses_a_bad_corpus_and_keeps_the_index(fake_cli, tmp_path: Path, hash_encoder, kind: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    index = built(tmp_path, hash_encoder)
     before = tree_digest(index)
     corpus = bad_folder(tmp_path, kind)
     result = fake_cli("build", "--corpus", corpus, "--index", index, "--model", FAKE_MODEL)
@@ -159,11 +141,11 @@ def test_qa_build_skips_each_bad_file_once_and_says_why(tmp_path: Path) -> None:
     assert json.loads(ask.stdout)["results"][0]["doc"] == "sub dir/Bakı ünvanı – notes.md"
 
 
-def test_corpus_changes_never_opens_links_out_or_pipes(tmp_path: Path, encoder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_corpus_changes_never_opens_links_out_or_pipes(tmp_path: Path, hash_encoder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import qa.index
 
     corpus, _ = mixed_corpus(tmp_path)
-    build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=encoder)
+    build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
     opened = []
     real = qa.index._file_hash
     monkeypatch.setattr(qa.index, "_file_hash", lambda path: opened.append(path.name) or real(path))
@@ -174,7 +156,7 @@ def test_corpus_changes_never_opens_links_out_or_pipes(tmp_path: Path, encoder, 
     assert corpus_changes(read_manifest(tmp_path / "index"), corpus) == []
 
 
-def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(tmp_path: Path, encoder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(tmp_path: Path, hash_encoder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import qa.index
 
     corpus = make_corpus(tmp_path / "corpus")
@@ -184,7 +166,7 @@ def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(tmp_pat
             fh.write(block)
     assert (corpus / "huge.txt").stat().st_size == 50_225_000
     began = time.perf_counter()
-    report = build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=encoder)
+    report = build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
     assert time.perf_counter() - began < 20
     assert report.documents == 3
     assert [(s.path, s.reason) for s in report.skipped] == [
@@ -192,7 +174,7 @@ def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(tmp_pat
     hashed = []
     real = qa.index._file_hash
     monkeypatch.setattr(qa.index, "_file_hash", lambda path: hashed.append(path.name) or real(path))
-    Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=encoder)  # the freshness check of every `qa ask`
+    Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)  # the freshness check of every `qa ask`
     assert "huge.txt" not in hashed and len(hashed) == 3
 
 
@@ -205,18 +187,18 @@ def test_qa_build_reports_the_50_mb_file_and_its_limit(fake_cli, tmp_path: Path)
     assert "Warning: skipped huge.md: 52,428,800 bytes is over the 40,000,000-byte limit" in result.stderr
 
 
-def test_thousands_of_tiny_files(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_thousands_of_tiny_files(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
     corpus = tmp_path / "corpus"
     for i in range(3_000):
         folder = corpus / f"part {i // 500}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"note-{i:04d}.txt").write_text(f"Note {i} records item{i} in the register.\n", encoding="utf-8")
     began = time.perf_counter()
-    report = build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=encoder)
+    report = build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
     seconds = time.perf_counter() - began
     assert report.documents == 3_000 and report.chunks == 3_000 and report.skipped == ()
     assert seconds < 60, f"{seconds:.1f} s to build 3,000 one-line files"
-    engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=encoder)
+    engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
     top = engine.ask("Which note records item2718?", k=3, mode="bm25").results[0]
     assert top.doc == "part 5/note-2718.txt"
     (corpus / "part 1" / "note-0777.txt").write_text("Changed.\n", encoding="utf-8")
@@ -231,10 +213,10 @@ UNPUNCTUATED = {
 }
 
 
-def test_files_without_sentence_punctuation_are_indexed_whole(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_files_without_sentence_punctuation_are_indexed_whole(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
     """Short unpunctuated lines used to be taken for headings of empty sections: their files had no passage."""
     corpus = make_corpus(tmp_path / "corpus", UNPUNCTUATED)
-    report = build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=encoder)
+    report = build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
     assert report.documents == 4 and report.skipped == ()
     index = open_index(tmp_path / "index")
     docs = load_corpus(corpus).documents
@@ -248,26 +230,26 @@ def test_files_without_sentence_punctuation_are_indexed_whole(tmp_path: Path, en
                 passage_words += chunk.text.split()
         heading_words = {"#", "Song", "of", "the", "border", "guard"} if doc.id == "poem.md" else set()
         assert set(words) - heading_words <= set(passage_words), doc.id
-    engine = Engine.open(tmp_path / "index", encoder=encoder)
+    engine = Engine.open(tmp_path / "index", encoder=hash_encoder)
     top = engine.ask("Where is the green tea from?", k=1, mode="bm25").results[0]
     assert top.doc == "lines.txt" and top.answer is not None and top.answer.text == "green tea from Lankaran"
     assert engine.ask("border post", k=1, mode="bm25").results[0].doc == "one-line.txt"
     assert engine.ask("village399", k=1, mode="bm25").results[0].doc == "wrapped.txt"
 
 
-def test_very_long_lines(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_very_long_lines(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
     prose = "".join(f"Sentence {i} of the long line mentions code{i} once. " for i in range(6_000))  # ~330,000 chars
     blob = "A" * 200_000 + " tail-marker"  # a 200,000-character "word" (minified or base64 data)
     corpus = make_corpus(tmp_path / "corpus", {"prose.txt": prose, "blob.txt": blob})
     began = time.perf_counter()
-    build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=encoder)
+    build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
     assert time.perf_counter() - began < 60
     index = open_index(tmp_path / "index")
     texts = {"prose.txt": prose, "blob.txt": blob}
     for chunk in index.chunks:
         assert texts[chunk.doc_id][chunk.start : chunk.end] == chunk.text and chunk.words <= 150
     assert sum(c.doc_id == "prose.txt" for c in index.chunks) > 100
-    engine = Engine.open(tmp_path / "index", encoder=encoder)
+    engine = Engine.open(tmp_path / "index", encoder=hash_encoder)
     assert "code5999" in engine.ask("Which sentence mentions code5999?", k=1, mode="bm25").results[0].text
     assert engine.ask("tail-marker", k=1, mode="bm25").results[0].doc == "blob.txt"
 
@@ -290,11 +272,11 @@ def test_a_corpus_that_is_not_utf8_at_all_names_the_files(tmp_path: Path) -> Non
         load_corpus(tmp_path)
 
 
-def test_an_empty_file_that_gets_text_makes_the_index_stale(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_file_that_gets_text_makes_the_index_stale(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
     """Skipped-but-read files keep their hash: an empty file filled in later used to count as unchanged forever."""
     corpus = make_corpus(tmp_path / "corpus")
     (corpus / "later.txt").write_bytes(b"")
-    build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=encoder)
+    build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
     manifest = read_manifest(tmp_path / "index")
     assert corpus_changes(manifest, corpus) == []
     (corpus / "later.txt").write_text("Now it has a sentence.", encoding="utf-8")

@@ -24,9 +24,7 @@ from robustness_support import (
     QUESTIONS,
     answers,
     assert_one_error_line,
-    install_fake_encoder,
     make_corpus,
-    run_cli,
     run_qa,
     tree_digest,
 )
@@ -40,24 +38,8 @@ CONFIG = BuildConfig(model=FAKE_MODEL)
 
 
 @pytest.fixture
-def fake_cli(monkeypatch):  # type: ignore[no-untyped-def]
-    import qa.engine
-
-    monkeypatch.setattr(qa.engine, "load_encoder", qa.engine.load_encoder)
-    install_fake_encoder()
-    return run_cli
-
-
-@pytest.fixture
-def encoder():  # type: ignore[no-untyped-def]
-    from conftest import HashEncoder
-
-    return HashEncoder()
-
-
-@pytest.fixture
-def index(tmp_path: Path, encoder) -> Path:  # type: ignore[no-untyped-def]
-    build_from_folder(make_corpus(tmp_path / "corpus"), tmp_path / "index", CONFIG, encoder=encoder)
+def index(tmp_path: Path, hash_encoder) -> Path:  # type: ignore[no-untyped-def]
+    build_from_folder(make_corpus(tmp_path / "corpus"), tmp_path / "index", CONFIG, encoder=hash_encoder)
     return tmp_path / "index"
 
 
@@ -223,9 +205,9 @@ def test_a_missing_index_is_one_line_for_every_command(fake_cli, tmp_path: Path)
     assert not (tmp_path / "nope").exists()
 
 
-def test_a_damaged_index_as_a_real_process(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_index_as_a_real_process(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
     """The real `qa ask` on a truncated FAISS file: exit 1, one line, no traceback."""
-    build_from_folder(make_corpus(tmp_path / "corpus"), tmp_path / "index", CONFIG, encoder=encoder)
+    build_from_folder(make_corpus(tmp_path / "corpus"), tmp_path / "index", CONFIG, encoder=hash_encoder)
     truncate("dense.faiss")(tmp_path / "index")
     done = run_qa("ask", QUESTIONS[0], "--index", tmp_path / "index", timeout=120)
     assert done.returncode == 1 and done.stdout == ""
@@ -255,7 +237,7 @@ class OtherEncoder:
         return vectors / np.where(norms == 0, 1, norms)
 
 
-def test_an_index_of_another_model_is_refused_not_mixed(index: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_an_index_of_another_model_is_refused_not_mixed(index: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(IndexNotReady, match=r"built with model 'fake:hash', not 'fake:other'; run `qa build"):
         Engine.open(index, model="fake:other", encoder=OtherEncoder())
     # rebuilding with the other model re-embeds everything: no vector of the old model is reused
@@ -267,7 +249,7 @@ def test_an_index_of_another_model_is_refused_not_mixed(index: Path, encoder) ->
     with pytest.raises(IndexNotReady, match=r"built with model 'fake:other', not 'fake:hash'"):
         open_index(index, model="fake:hash")
     # and back: the fake:hash vectors of two builds ago are gone from the cache, so all is embedded again
-    report = build_from_folder(index.parent / "corpus", index, CONFIG, encoder=encoder)
+    report = build_from_folder(index.parent / "corpus", index, CONFIG, encoder=hash_encoder)
     assert report.reused == 0
 
 
@@ -276,13 +258,13 @@ def test_an_encoder_that_differs_from_the_configured_model_is_refused(index: Pat
         build_from_folder(index.parent / "corpus", index, CONFIG, encoder=OtherEncoder())
 
 
-def test_a_damaged_embedding_cache_is_not_reused(index: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_embedding_cache_is_not_reused(index: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
     """vectors.npy is the cache of the next build: rows that do not match the chunk store must not be lent out."""
     expected = answers(index)
     path = generation(index) / "vectors.npy"
     vectors = np.load(path)
     np.save(path, vectors[:-1])  # one row short: zip() used to pair keys with the rows that remained
-    report = build_from_folder(index.parent / "corpus", index, CONFIG, encoder=encoder)
+    report = build_from_folder(index.parent / "corpus", index, CONFIG, encoder=hash_encoder)
     assert report.reused == 0 and answers(index) == expected
 
 
@@ -304,12 +286,12 @@ def unprivileged() -> Iterator[None]:
         os.setegid(0)
 
 
-def test_an_index_folder_that_may_not_be_written(fake_cli, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_an_index_folder_that_may_not_be_written(fake_cli, hash_encoder) -> None:  # type: ignore[no-untyped-def]
     base = Path(tempfile.mkdtemp(prefix="qa-readonly-"))  # not under pytest's 0700 tmp: nobody must reach it
     try:
         os.chmod(base, 0o755)
         corpus = make_corpus(base / "corpus")
-        build_from_folder(corpus, base / "index", CONFIG, encoder=encoder)
+        build_from_folder(corpus, base / "index", CONFIG, encoder=hash_encoder)
         (corpus / "troops.txt").write_text("The band has 120 members now.", encoding="utf-8")  # work for a rebuild
         os.chmod(base / "index", 0o555)
         before = tree_digest(base / "index")

@@ -15,10 +15,8 @@ import pytest
 from robustness_support import (
     FAKE_MODEL,
     assert_one_error_line,
-    install_fake_encoder,
     make_corpus,
     qa_command,
-    run_cli,
     tree_digest,
 )
 
@@ -76,15 +74,6 @@ def engine(tiny: Path) -> Engine:
     from conftest import HashEncoder
 
     return Engine.open(tiny / "index", corpus_dir=tiny / "corpus", encoder=HashEncoder())
-
-
-@pytest.fixture
-def fake_cli(monkeypatch):  # type: ignore[no-untyped-def]
-    import qa.engine
-
-    monkeypatch.setattr(qa.engine, "load_encoder", qa.engine.load_encoder)  # restored after the test
-    install_fake_encoder()
-    return run_cli
 
 
 # ---------------------------------------------------------------- the rule
