@@ -19,6 +19,7 @@ class ChunkSettings:
     overlap_sentences: int = 1
     paragraph_fill: float = 0.6
     max_unit_words: int = 150
+    tail_fill: float = 0.25  # a section's last passage under this share of the target joins the one before
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,12 @@ def _pack(units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:
             break
         inside_paragraph = units[j].paragraph == units[j - 1].paragraph
         i = max(i + 1, j - settings.overlap_sentences) if inside_paragraph and settings.overlap_sentences else j
+    if len(groups) >= 2:
+        # a short tail ("IMG_8788 2", a last half-line) is no passage of its own: with only the title and
+        # heading to go on, it would match every question about the section
+        tail = [u for u in groups[-1] if u not in groups[-2]]
+        if sum(u.words for u in tail) < settings.tail_fill * settings.target_words:
+            groups[-2:] = [groups[-2] + tail]
     return groups
 
 

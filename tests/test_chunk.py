@@ -106,3 +106,17 @@ def test_real_corpus_passages_average_under_130_words() -> None:
     chunks = chunk_corpus(load_corpus(Path(__file__).parent.parent / "corpus").documents)
     mean = sum(c.words for c in chunks) / len(chunks)
     assert 40 <= mean <= 130
+
+
+def test_a_short_section_tail_joins_the_passage_before_it() -> None:
+    from qa.chunk import ChunkSettings, chunk_document
+    from qa.load import Document
+
+    body = " ".join(f"Sentence number {i} tells one more fact about the garrison." for i in range(12))
+    text = f"= Garrison =\n\n{body}\nIMG_8788+ 2\n"
+    chunks = chunk_document(Document("g.txt", text, "Garrison", "0"), ChunkSettings(target_words=40, overlap_sentences=0))
+    assert all(c.words >= 10 for c in chunks)  # no passage of the stray caption alone
+    assert chunks[-1].text.endswith("IMG_8788+ 2")
+    assert text.count("IMG_8788") == sum(c.text.count("IMG_8788") for c in chunks)
+    unmerged = chunk_document(Document("g.txt", text, "Garrison", "0"), ChunkSettings(target_words=40, overlap_sentences=0, tail_fill=0.0))
+    assert unmerged[-1].text == "IMG_8788+ 2"
