@@ -137,9 +137,17 @@ class Engine:
             raise QuestionError(f"k={k} is outside 1..{MAX_K}; ask for between 1 and {MAX_K} passages")
         cleaned, notices = prepare_question(question, self.max_question_chars)
         query_vector = self.retriever.embed_question(cleaned)
-        hits = self.retriever.search(cleaned, query_vector, mode=mode, k=k, settings=settings)
+        rerank = mode == "hybrid" and settings.answer_weight > 0
+        hits = self.retriever.search(cleaned, query_vector, mode=mode, k=max(k, settings.answer_depth) if rerank else k, settings=settings)
         weights = {t: self.index.bm25.idf(t) for t in terms(cleaned)}
-        results = tuple(self._result(rank, hit, cleaned, query_vector, highlight, weights) for rank, hit in enumerate(hits, start=1))
+        answers = [self._answer(hit, cleaned, query_vector, highlight, weights) for hit in hits]
+        if rerank:
+            # the passage whose best sentence answers best goes first: retrieval and highlight agree on the top
+            scored = sorted(((hit.score + settings.answer_weight * (a.score if a else 0.0), hit, a) for hit, a in zip(hits, answers)),
+                            key=lambda item: -item[0])[:k]
+            hits = [Hit(hit.chunk, score) for score, hit, _ in scored]
+            answers = [a for _, _, a in scored]
+        results = tuple(self._result(rank, hit, answer, cleaned) for rank, (hit, answer) in enumerate(zip(hits, answers), start=1))
         confident = bool(results) and self._confident(results[0], hits[0], cleaned, query_vector)
         if not results:
             notices.append("no passage matched the question")
@@ -147,12 +155,15 @@ class Engine:
             notices.append("no passage scores well: the corpus may not answer this question")
         return Response(question=cleaned, mode=mode, results=results, confident=confident, notices=tuple(notices))
 
-    def _result(self, rank: int, hit: Hit, question: str, query_vector, highlight: HighlightSettings,  # type: ignore[no-untyped-def]
-                term_weights: dict[str, float]) -> Result:
+    def _answer(self, hit: Hit, question: str, query_vector, highlight: HighlightSettings,  # type: ignore[no-untyped-def]
+                term_weights: dict[str, float]) -> AnswerSentence | None:
         chunk = self.index.chunks[hit.chunk]
         relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
         similarities = self.retriever.sentence_similarities(hit.chunk, query_vector)
-        answer = choose_answer(question, chunk.text, relative, similarities, highlight, term_weights)
+        return choose_answer(question, chunk.text, relative, similarities, highlight, term_weights)
+
+    def _result(self, rank: int, hit: Hit, answer: AnswerSentence | None, question: str) -> Result:
+        chunk = self.index.chunks[hit.chunk]
         return Result(rank, round(hit.score, 4), chunk.doc_id, chunk.heading, chunk.start, chunk.end, chunk.text,
                       answer, tuple(term_highlights(question, chunk.text)))
 

@@ -35,6 +35,8 @@ class SearchSettings:
     rrf_k: int = 60
     candidates: int = 40
     sentence_weight: float = 0.3
+    answer_weight: float = 0.5  # hybrid only: add this × the best answer-sentence score, reranking the top answer_depth
+    answer_depth: int = 10
     sentence_dense: float = 0.5  # share of the best-sentence similarity in the dense score (and its own candidate pool)
 
 
