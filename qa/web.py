@@ -28,7 +28,7 @@ import gradio as gr  # noqa: E402
 from .config import BuildConfig  # noqa: E402
 from .engine import MAX_K, Engine, Response, Result, build_from_folder  # noqa: E402
 from .errors import IndexNotReady, QAError  # noqa: E402
-from .evaluate import METRIC_KEYS, EvalReport, evaluate_gold, load_gold, parse_gold  # noqa: E402
+from .evaluate import METRIC_KEYS, EvalReport, GoldQuestion, answers_missing_from, evaluate_gold, load_gold, parse_gold  # noqa: E402
 from .index import corpus_changes, read_manifest  # noqa: E402
 from .render import render_html  # noqa: E402
 from .retrieve import MODES  # noqa: E402
@@ -38,12 +38,13 @@ log = logging.getLogger(__name__)
 UI_MAX_K = 10
 ALL_MODES = "all modes"
 CONCURRENCY = 4  # simultaneous questions; more wait in the queue
+# Shown only when their answers are in the index, so a user's own corpus never gets questions about ours.
 DEFAULT_EXAMPLES = (
-    "How many members does the band of the Internal Troops have?",
-    "When was the Higher Military School of the Internal Troops created?",
-    "Who commanded the Internal Troops from 2003 to 2013?",
-    "When was Azerbaijan's Ministry of Internal Affairs first formed?",
-    "How many crimes were recorded by the Ministry of Internal Affairs and the Prosecutor's Office in the first quarter of 2024?",
+    ("How many members does the band of the Internal Troops have?", "115 members"),
+    ("When was the Higher Military School of the Internal Troops created?", "25 February 2011"),
+    ("Who commanded the Internal Troops from 2003 to 2013?", "Zakir Hasanov"),
+    ("Which Soviet agency's staff formed the basis of the Ministry of National Security?", "State Security Committee"),
+    ("How many crimes were recorded by the Ministry of Internal Affairs and the Prosecutor's Office in the first quarter of 2024?", "8,930"),
 )
 ProgressFn = Callable[[float, str], None]
 
@@ -476,9 +477,28 @@ def launch_options() -> dict:
             "footer_links": ["api", "settings"], "show_error": False}
 
 
+def example_questions(engine: Engine, gold_path: str | Path | None = None, limit: int = 5) -> list[str]:
+    """Example questions whose answers the indexed corpus holds: ours, then the gold file's."""
+    texts: dict[str, str] = {}
+    for chunk in engine.index.chunks:
+        texts[chunk.doc_id] = texts.get(chunk.doc_id, "") + chunk.text + "\n"
+    candidates = [GoldQuestion(question, (answer,)) for question, answer in DEFAULT_EXAMPLES]
+    if gold_path is not None:
+        try:
+            candidates += load_gold(gold_path)
+        except QAError:
+            pass  # the Evaluate tab reports a bad gold file; examples just go without it
+    missing = {id(q) for q in answers_missing_from(candidates, texts)}
+    questions = dict.fromkeys(q.question for q in candidates if id(q) not in missing)
+    return list(questions)[:limit]
+
+
 def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
-              examples: Sequence[str] = DEFAULT_EXAMPLES, concurrency: int = CONCURRENCY) -> gr.Blocks:
-    """The Blocks app, with its queue enabled. Launch it with `demo.launch(..., **launch_options())`."""
+              examples: Sequence[str] | None = None, concurrency: int = CONCURRENCY) -> gr.Blocks:
+    """The Blocks app, with its queue enabled. Launch it with `demo.launch(..., **launch_options())`.
+    `examples` default to `example_questions` of the loaded index."""
+    if examples is None:
+        examples = example_questions(holder.engine, gold_path)
 
     # ------------------------------------------------ handlers (UI: HTML; API: dicts)
 
@@ -566,7 +586,8 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
                     k = gr.Slider(1, UI_MAX_K, value=5, step=1, label="Number of passages", elem_id="qa-k")
                     mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="qa-mode",
                                     info="hybrid = dense + BM25; dense = meaning only; bm25 = words only")
-            example_set = gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Examples (click to ask)")
+            example_set = (gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Examples (click to ask)")
+                           if examples else None)
             results = gr.HTML('<div class="qa-placeholder">Results appear here.</div>', elem_id="qa-results")
 
         with gr.Tab("Evaluate", id="evaluate"):
@@ -593,7 +614,8 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
 
         ui = {"api_visibility": "private"}
         gr.on([question.submit, ask_button.click], ui_ask, [question, k, mode], results, **ui)
-        example_set.load_input_event.then(ui_ask, [question, k, mode], results, **ui)
+        if example_set is not None:
+            example_set.load_input_event.then(ui_ask, [question, k, mode], results, **ui)
         eval_button.click(ui_evaluate, [gold_upload, eval_mode], [eval_message, eval_table, eval_plot, eval_misses],
                           concurrency_limit=1, concurrency_id="evaluate", **ui)
         refresh_button.click(ui_status, None, index_status, **ui)
