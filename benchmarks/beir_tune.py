@@ -45,6 +45,7 @@ from qa.beir import (  # noqa: E402
     build_or_open_beir_index,
     default_index_dir,
     evaluate_beir,
+    first_unique,
     load_beir,
     score_run,
 )
@@ -267,15 +268,7 @@ def fast_docs(pre: Precomputed, rows: np.ndarray, scores: np.ndarray | None = No
                 best[doc] = score
         total = {doc: value + doc_sum * rest.get(doc, 0.0) for doc, value in best.items()}
         return sorted(total, key=lambda doc: -total[doc])[:depth]
-    ranked, seen = [], set()
-    for row in rows.tolist():
-        doc = pre.chunk_doc[row]
-        if doc not in seen:
-            seen.add(doc)
-            ranked.append(doc)
-            if len(ranked) >= depth:
-                break
-    return ranked
+    return first_unique((pre.chunk_doc[row] for row in rows.tolist()), depth)
 
 
 def fast_eval(pre: Precomputed, mode: str, settings: SearchSettings = SearchSettings(),

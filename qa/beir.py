@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -265,10 +265,14 @@ def build_or_open_beir_index(dataset: BeirDataset, index_dir: str | os.PathLike[
 def doc_ranking(engine, hits: Sequence[Hit], depth: int = DEFAULT_DEPTH) -> list[str]:  # type: ignore[no-untyped-def]
     """Document ids in the order of their best passage (hits are already best-first)."""
     chunks = engine.index.chunks
+    return first_unique((chunks[hit.chunk].doc_id for hit in hits), depth)
+
+
+def first_unique(doc_ids: Iterable[str], depth: int) -> list[str]:
+    """The first `depth` distinct ids, in order: MaxP ranking of documents from best-first passages."""
     ranked: list[str] = []
     seen: set[str] = set()
-    for hit in hits:
-        doc = chunks[hit.chunk].doc_id
+    for doc in doc_ids:
         if doc not in seen:
             seen.add(doc)
             ranked.append(doc)
