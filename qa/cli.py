@@ -88,11 +88,10 @@ def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int
         report = build_from_folder(corpus_dir, index_dir, config, on_progress=on_progress, wait_for_lock=wait)
     for skipped in report.skipped:
         click.echo(f"Warning: skipped {skipped.path}: {skipped.reason}", err=True)
-    words = ""
     click.echo(
         f"Built {index_dir}: {report.documents} documents, {report.chunks} chunks, {report.sentences} sentences; "
         f"embedded {report.embedded} new texts, reused {report.reused} from the cache"
-        f"{' (nothing changed: nothing re-embedded)' if report.embedded == 0 else ''}; {report.seconds:.1f} s{words}"
+        f"{' (nothing changed: nothing re-embedded)' if report.embedded == 0 else ''}; {report.seconds:.1f} s"
     )
 
 
