@@ -119,7 +119,7 @@ class EngineHolder:
         finally:
             self._build_lock.release()
         skipped = f"; skipped {len(report.skipped)} file(s)" if report.skipped else ""
-        return (f"Rebuilt: {report.documents} documents, {report.chunks} chunks; embedded {report.embedded} new texts, "
+        return (f"Rebuilt: {report.documents} documents, {report.chunks} chunks; embedded {report.embedded} new passages, "
                 f"reused {report.reused}; {report.seconds:.1f} s{skipped}. Questions are now answered from the new index.")
 
     def status(self) -> dict:
