@@ -31,7 +31,9 @@ from qa.config import BuildConfig  # noqa: E402
 from qa.retrieve import SearchSettings  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+# the `qa` command must import this checkout's package, whatever the venv's install points at
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+       "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
 def cli_runs(beir_dir: Path, split: str) -> list[dict]:

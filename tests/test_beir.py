@@ -178,6 +178,10 @@ def test_ties_are_broken_as_pytrec_eval_does() -> None:
     assert score_run({"q": {"a": 1.0, "b": 1.0}}, qrels)["mrr@10"] == 0.5  # "b" goes first
     assert score_run({"q": {"b": 1.0, "a": 1.0}}, qrels)["mrr@10"] == 0.5
     assert score_run({"q": {"b": 1.0, "a": 2.0}}, qrels)["mrr@10"] == 1.0  # scores, not dict order, decide
+    # at the cut-off too: eleven equal scores put "a" 11th, outside MRR@10, though it is given first
+    eleven = dict.fromkeys("abcdefghijk", 1.0)
+    assert list(eleven)[0] == "a" and score_run({"q": eleven}, qrels)["mrr@10"] == 0.0
+    assert score_run({"q": eleven}, qrels)["recall@100"] == 1.0
 
 
 def test_a_document_with_the_query_id_is_ignored() -> None:
@@ -303,14 +307,15 @@ def test_beir_ranks_through_engine_search_as_ask_does(tiny, monkeypatch) -> None
 
 def test_answer_reordering_stays_in_the_top_answer_depth(tiny) -> None:  # type: ignore[no-untyped-def]
     _, ds, engine = tiny
-    query = "Zebrafish heart regeneration is driven by cardiomyocyte proliferation."
+    query = "nitrogen"  # four d6 passages retrieved close together: their answer sentences reorder them
     vector = engine.question_vector(query)
     n = len(engine.index.chunks)
     off = SearchSettings(answer_weight=0.0)
-    plain = engine.retriever.search(query, vector, mode="hybrid", k=n, settings=off)
-    assert [h.chunk for h in engine.search(query, k=n, settings=off)] == [h.chunk for h in plain]  # weight 0: retrieval order
+    plain = [h.chunk for h in engine.retriever.search(query, vector, mode="hybrid", k=n, settings=off)]
+    assert [h.chunk for h in engine.search(query, k=n, settings=off)] == plain  # weight 0: the retrieval order
     on = [h.chunk for h in engine.search(query, k=n, settings=SearchSettings(answer_weight=5.0, answer_depth=3))]
-    assert sorted(on[:3]) == sorted(h.chunk for h in plain[:3]) and on[3:] == [h.chunk for h in plain[3:]]
+    assert on[:3] != plain[:3] and sorted(on[:3]) == sorted(plain[:3])  # the top 3 reordered among themselves
+    assert on[3:] == plain[3:]  # below answer_depth, the retrieval order stands
 
 
 def test_run_beir_eval_rebuilds_when_the_corpus_changes(tmp_path: Path, real_encoder) -> None:  # type: ignore[no-untyped-def]
