@@ -6,7 +6,7 @@
 
 Every grid point is scored by `qa.beir.evaluate_beir`, i.e. through `Engine.search`, the ranking path of
 `qa ask`; the only cache is the question vectors (`Engine.question_vector`, computed once). The grid is
-`qa.beir.TUNING_AXES`, walked by coordinate ascent from the engine's general defaults. The choice is saved
+`qa.beir_settings.TUNING_AXES`, walked by coordinate ascent from the engine's general defaults. The choice is saved
 beside the index (`index/beir-<name>/beir-settings.json`), where `qa eval --beir` reads it. The test split
 is then run once per mode with `qa eval --beir DIR --split test --json` (the CLI, as a user would).
 Results (git-ignored): benchmarks/results/beir-<name>.json. The dataset itself stays outside the repository.
@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.beir import build_or_open_beir_index, default_index_dir, load_beir, tune_beir, tuning_split  # noqa: E402
+from qa.beir import build_or_open_beir_index, default_index_dir, load_beir  # noqa: E402
+from qa.beir_settings import tune_beir, tuning_split  # noqa: E402
 from qa.config import BuildConfig  # noqa: E402
 from qa.retrieve import SearchSettings  # noqa: E402
 

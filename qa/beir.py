@@ -5,8 +5,8 @@ A BEIR folder holds `corpus.jsonl` (`_id`, `title`, `text`), `queries.jsonl` (`_
 BEIR judges documents, so a document is scored by its best passage (MaxP). Passages are ranked by
 `Engine.search`, the path `qa ask` takes; the documents are scored by pytrec_eval (through ir-measures) with
 BEIR's conventions. Hybrid search settings are chosen per dataset on its own train (or dev) split by
-`tune_beir` (run by benchmarks/beir_tune.py) and saved beside the index; without them the engine's general
-defaults apply.
+`qa.beir_settings.tune_beir` (run by benchmarks/beir_tune.py) and saved beside the index; without them the
+engine's general defaults apply.
 
 The index of a dataset lives in `index/beir-<name>/` by default (git-ignored): benchmark data stays out of
 the repository, and the index is reused while the corpus file and the build configuration are unchanged.
@@ -19,7 +19,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +34,6 @@ DEFAULT_DEPTH = 100
 # our names → ir-measures' (pytrec_eval's ndcg_cut.10, recip_rank over the top 10, recall.10, recall.100)
 MEASURES = {"ndcg@10": "nDCG@10", "mrr@10": "RR", "recall@10": "R@10", "recall@100": "R@100"}
 METRICS = tuple(MEASURES)
-SETTINGS_FILE = "beir-settings.json"
-TUNING_SPLITS = ("train", "dev")
-TUNING_METRIC = "ndcg@10"
 
 
 class BeirError(QAError):
@@ -374,94 +371,6 @@ def evaluate_beir(engine, dataset: BeirDataset, split: str = "test", mode: str =
     return result
 
 
-# ---------------------------------------------------------------- settings chosen per dataset
-
-
-def tuning_split(dataset: BeirDataset) -> str | None:
-    """The split to choose settings on: train, else dev; None when the dataset has neither."""
-    return next((split for split in TUNING_SPLITS if split in dataset.qrels), None)
-
-
-def settings_path(index_dir: str | os.PathLike[str]) -> Path:
-    """Where the settings chosen for a dataset live: beside its index (kept across rebuilds, checked on read)."""
-    return Path(index_dir) / SETTINGS_FILE
-
-
-def save_tuned_settings(index_dir: str | os.PathLike[str], dataset: BeirDataset, config: BuildConfig,
-                        settings: SearchSettings, *, split: str, score: float, rows: list[dict]) -> Path:
-    path = settings_path(index_dir)
-    data = {"dataset": dataset.name, "corpus_sha256": dataset.corpus_sha256, "config": config.to_json(),
-            "tuned_on": split, "queries": len(dataset.split(split)), "metric": TUNING_METRIC, "score": score,
-            "settings": asdict(settings), "grid": rows}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
-def search_settings_for(index_dir: str | os.PathLike[str], dataset: BeirDataset,
-                        config: BuildConfig) -> tuple[SearchSettings, str]:
-    """The settings tuned for this dataset (same corpus.jsonl and build config) and where they came from,
-    else the general defaults `SearchSettings()` and why."""
-    path = settings_path(index_dir)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return SearchSettings(), f"general defaults (no {path}; benchmarks/beir_tune.py writes it from a train or dev split)"
-    except (OSError, ValueError) as exc:
-        return SearchSettings(), f"general defaults ({path} unreadable: {exc})"
-    if data.get("corpus_sha256") != dataset.corpus_sha256 or data.get("config") != json.loads(json.dumps(config.to_json())):
-        return SearchSettings(), f"general defaults ({path} was tuned for another corpus.jsonl or build config)"
-    try:
-        settings = SearchSettings(**data["settings"])
-    except (KeyError, TypeError) as exc:
-        return SearchSettings(), f"general defaults ({path} holds settings this version cannot read: {exc})"
-    return settings, f"tuned on the {data.get('tuned_on')} split ({data.get('queries')} queries, {path})"
-
-
-def tune_search_settings(score: Callable[[SearchSettings], float], start: SearchSettings = SearchSettings(),
-                         axes: Sequence[tuple[str, Sequence[object]]] | None = None) -> tuple[SearchSettings, list[dict]]:
-    """One pass of coordinate ascent: for each axis in turn keep the value that scores best (ties keep the
-    earlier value). Returns the best settings and every point tried with its score."""
-    best, best_score = start, score(start)
-    rows = [{"settings": asdict(start), "score": best_score}]
-    for name, values in axes if axes is not None else TUNING_AXES:
-        for value in values:
-            if getattr(best, name) == value or not _matters(name, best):
-                continue
-            point = replace(best, **{name: value})
-            value_score = score(point)
-            rows.append({"settings": asdict(point), "score": value_score})
-            if value_score > best_score:
-                best, best_score = point, value_score
-    return best, rows
-
-
-def _matters(name: str, settings: SearchSettings) -> bool:
-    """A setting the current fusion ignores is not tried (it would only repeat a score)."""
-    return {"dense_weight": settings.fusion == "blend", "rrf_k": settings.fusion == "rrf"}.get(name, True)
-
-
-def tune_beir(engine, dataset: BeirDataset, split: str, index_dir: str | os.PathLike[str], config: BuildConfig, *,  # type: ignore[no-untyped-def]
-              axes: Sequence[tuple[str, Sequence[object]]] | None = None,
-              on_point: Callable[[SearchSettings, float], None] | None = None) -> tuple[SearchSettings, list[dict], Path]:
-    """Choose hybrid settings on `split` (never the split reported) by nDCG@10 through `evaluate_beir`, and
-    save them beside the index for `qa eval --beir`. Queries are embedded once."""
-    vectors = query_vectors(engine, dataset, dataset.split(split))
-
-    def score(settings: SearchSettings) -> float:
-        value = evaluate_beir(engine, dataset, split, "hybrid", settings, query_vectors=vectors)[TUNING_METRIC]
-        if on_point is not None:
-            on_point(settings, value)
-        return value
-
-    best, rows = tune_search_settings(score, SearchSettings(), axes)
-    path = save_tuned_settings(index_dir, dataset, config, best, split=split,
-                               score=max(row["score"] for row in rows), rows=rows)
-    return best, rows, path
-
-
 def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", index_dir: str | os.PathLike[str] | None = None,
                   mode: str = "hybrid", settings: SearchSettings | None = None, config: BuildConfig | None = None,
                   encoder=None, on_progress: Callable[[float, str], None] | None = None) -> dict:  # type: ignore[no-untyped-def]
@@ -479,6 +388,8 @@ def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", inde
     dataset.split(split)  # fail before an expensive build
     if mode not in MODES:
         raise QuestionError(f"mode '{mode}' is not one of {', '.join(MODES)}")
+    from .beir_settings import search_settings_for
+
     config = config or BuildConfig()
     index_dir = Path(index_dir) if index_dir is not None else default_index_dir(dataset)
     if settings is None:
@@ -505,18 +416,7 @@ def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", inde
     }
 
 
-# The small grid `tune_beir` walks (coordinate ascent from the general defaults), cheapest axes first: the
-# answer-sentence reordering (last) is the only one that scores sentences per query.
-TUNING_AXES: tuple[tuple[str, tuple[object, ...]], ...] = (
-    ("fusion", ("blend", "rrf")),
-    ("dense_weight", (0.3, 0.5, 0.7)),
-    ("rrf_k", (20, 60)),
-    ("sentence_dense", (0.0, 0.25, 0.5, 0.75)),
-    ("sentence_weight", (0.0, 0.3, 0.6, 1.0, 1.5)),
-    ("answer_weight", (0.0, 0.25, 0.5, 1.0)),
-)
-
 __all__ = [
     "BeirDataset", "BeirError", "BeirFormatError", "BeirNotFound", "build_or_open_beir_index", "evaluate_beir",
-    "load_beir", "rank_documents", "run_beir_eval", "score_run", "search_settings_for", "tune_beir",
+    "load_beir", "rank_documents", "run_beir_eval", "score_run",
 ]

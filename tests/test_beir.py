@@ -20,12 +20,8 @@ from qa.beir import (
     rank_documents,
     run_beir_eval,
     score_run,
-    search_settings_for,
-    settings_path,
-    tune_beir,
-    tune_search_settings,
-    tuning_split,
 )
+from qa.beir_settings import search_settings_for, settings_path, tune_beir, tune_search_settings, tuning_split
 from qa.chunk import ChunkSettings
 from qa.config import BuildConfig
 from qa.errors import QAError
