@@ -33,10 +33,16 @@ class Chunk:
     title: str
     headings: tuple[str, ...]
     sentences: tuple[tuple[int, int], ...]
+    page: int | None = None  # 1-based page holding `start` (PDF); None for formats without pages
 
     @property
     def heading(self) -> str:
         return self.headings[-1] if self.headings else ""
+
+    @property
+    def section(self) -> str:
+        """The heading path, for citing where a passage stands: "3 Methods › 3.1 Data"."""
+        return " › ".join(self.headings)
 
     @property
     def words(self) -> int:
@@ -99,6 +105,7 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
                     title=doc.title,
                     headings=group[0].headings,
                     sentences=tuple((u.start, u.end) for u in group),
+                    page=doc.page_at(start),
                 )
             )
     return chunks

@@ -227,7 +227,7 @@ def _write_chunks(path: Path, chunks: list[Chunk]) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for c in chunks:
             row = {"doc": c.doc_id, "start": c.start, "end": c.end, "title": c.title, "headings": list(c.headings),
-                   "sentences": [list(s) for s in c.sentences], "key": c.content_key(), "text": c.text}
+                   "sentences": [list(s) for s in c.sentences], "key": c.content_key(), "text": c.text, "page": c.page}
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
@@ -310,7 +310,7 @@ def _read_cache(index_dir: Path, config: BuildConfig) -> dict[str, np.ndarray]:
 
 def _chunk_from_row(row: dict) -> Chunk:
     return Chunk(row["doc"], row["start"], row["end"], row["text"], row["title"], tuple(row["headings"]),
-                 tuple(tuple(s) for s in row["sentences"]))  # type: ignore[misc]
+                 tuple(tuple(s) for s in row["sentences"]), row.get("page"))  # type: ignore[misc]
 
 
 def read_manifest(index_dir: str | os.PathLike[str]) -> dict:
