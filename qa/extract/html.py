@@ -26,6 +26,7 @@ _INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", 
            "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "-text"}
 _PARAGRAPHS = {"p", "pre", "blockquote", "figcaption", "caption", "dt", "dd", "address", "summary", "legend"}
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_NESTED = ("ul", "ol", "menu", "dl", "table")
 
 
 def decode_html(data: bytes) -> str:
@@ -81,8 +82,9 @@ def _site_stripped(title: str) -> str:
     return parts[0] if len(parts) > 1 else title
 
 
-def _text(node) -> str:  # type: ignore[no-untyped-def]
-    """Inline text of a node: text nodes concatenated, a space where a block, cell or line break separates them."""
+def _text(node, skip: tuple[str, ...] = ()) -> str:  # type: ignore[no-untyped-def]
+    """Inline text of a node: text nodes concatenated, a space where a block, cell or line break separates them;
+    elements named in `skip` (a list item's nested lists) are left out."""
     parts: list[str] = []
 
     def visit(n) -> None:  # type: ignore[no-untyped-def]
@@ -93,7 +95,7 @@ def _text(node) -> str:  # type: ignore[no-untyped-def]
                 parts.append(child.text_content or "")
             elif tag == "br":
                 parts.append(" ")
-            elif tag not in ("-comment",):
+            elif tag not in ("-comment", *skip):
                 block = tag not in _INLINE
                 if block:
                     parts.append(" ")
@@ -146,10 +148,8 @@ def _list(node, out: Writer, depth: int) -> None:  # type: ignore[no-untyped-def
     child = node.child
     while child is not None:
         if child.tag in ("li", "dt", "dd"):
-            nested = [c for c in _children(child) if c.tag in ("ul", "ol", "menu", "dl", "table")]
-            for n in nested:
-                n.remove()
-            out.item(_text(child), depth)
+            nested = [c for c in _children(child) if c.tag in _NESTED]
+            out.item(_text(child, _NESTED), depth)
             for n in nested:
                 (_table(n, out) if n.tag == "table" else _list(n, out, depth + 1))
         elif child.tag in ("ul", "ol"):
