@@ -11,7 +11,7 @@ BEIR_KEYS = ("ndcg@10", "mrr@10", "recall@10", "recall@100")
 
 def format_report(report: EvalReport, *, max_misses: int = 50) -> str:
     lines = [f"mode {report.mode}: n={report.n}"]
-    lines += [f"  {key:<10} {report.metrics[key]:.3f}" for key in METRIC_KEYS]
+    lines += [f"  {key:<10} {value:.3f}" for key, value in report.metrics.items()]  # page@1 when gold has pages
     lines.append(f"  {'passage words (mean)':<10} {report.passage_words_mean:.1f}")
     if report.misses:
         lines.append(f"\nMisses ({len(report.misses)}: the top answer sentence does not hold an answer):")
