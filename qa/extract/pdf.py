@@ -161,6 +161,11 @@ def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
             gap = box(b)[0] - box(a)[1]
             if gap > _GAP_EM * size or gap < -2 * size:  # a wide gap, or a jump back (a new column on this line)
                 cuts.append(b)
+        for mark in re.finditer("\ufffe", text[start:end]):  # pdfium joined a hyphenated word across a line end:
+            cuts.append(start + mark.end())  # the rest lies on the next line, maybe in the next column
+        cuts = sorted(set(cuts))
+        if cuts[-1] == end:
+            cuts.pop()
         cuts.append(end)
         for a, b in zip(cuts, cuts[1:]):
             piece_text = text[a:b].rstrip()
@@ -327,7 +332,7 @@ def _write(pages: list[list[list[Row]]], title: str) -> Extracted:
                 level = levels.get(row.size) if _short(row) else None
                 if level is None and _short(row) and row.bold and len(row.text.split()) <= 8 and row.size >= body * 0.95:
                     level = len(levels) + 1
-                text = clean(row.text.replace("\ufffe", "").replace("\x02", "-"))  # pdfium marks a line-end hyphen \x02
+                text = clean(row.text.replace("\ufffe", "-").replace("\x02", "-"))  # pdfium's line-end hyphens
                 bullet = text.startswith(_BULLETS) and len(text) > 2 and text[1] == " "
                 if row.table or level is not None or bullet or (prev is not None and prev.table) or (
                         prev is not None and _new_paragraph(prev, row, left, right, body, leading)):
