@@ -83,8 +83,8 @@ def test_docx_headings_lists_and_tables_in_order(tmp_path: Path) -> None:
     doc = load_corpus(tmp_path).documents[0]
     assert doc.kind == "docx" and doc.title == "Pump Maintenance Guide"
     assert doc.text == (
-        "# Pump Maintenance Guide\n\n# Inspection\n\nInspect the impeller every spring.\n\n"
-        "- Check the seals\n- Check the bearings\n\n## Parts\n\n"
+        "# Pump Maintenance Guide\n\n## Inspection\n\nInspect the impeller every spring.\n\n"
+        "- Check the seals\n- Check the bearings\n\n### Parts\n\n"
         "| Part | Number |\n| Impeller | IM-204 |\n| Seal kit | SK-17 |\n\nOrder parts from the regional depot."
     )
     chunks = chunk_document(doc)
@@ -131,3 +131,11 @@ def test_bad_documents_are_skipped_with_one_line_each(tmp_path: Path) -> None:
     assert reasons["broken.docx"].startswith("corrupt or truncated DOCX")
     assert all("\n" not in r for r in reasons.values())
     assert all(s.sha256 for s in loaded.skipped)  # read files keep their hash: a fixed file counts as changed
+
+
+def test_a_heading_that_heads_nothing_stays_text() -> None:
+    """A heading followed at once by one of the same or higher rank (an author line under a title) is text:
+    as a heading its words would be in no passage."""
+    page = b"<html><body><h1>Tide Tables</h1><h2>Compiled by Ines Marlow</h2><h2>Method</h2><p>Gauges.</p></body></html>"
+    text = extract_html(page).text
+    assert text == "# Tide Tables\n\nCompiled by Ines Marlow\n\n## Method\n\nGauges."

@@ -32,6 +32,7 @@ class Writer:
         self.headings = 0
         self.table_rows = 0
         self._run = ""  # "table" or "list" while rows/items follow each other without a blank line
+        self._heading: tuple[int, int] | None = None  # (index in parts, level) while the last block is a heading
 
     def _add(self, line: str, run: str = "") -> None:
         if self.parts:
@@ -41,12 +42,22 @@ class Writer:
         self.parts.append(line)
         self.size += len(line)
         self._run = run
+        self._heading = None
 
     def heading(self, text: str, level: int) -> None:
         text = clean(text)
-        if text:
-            self._add("#" * max(1, min(level, 6)) + " " + text)
-            self.headings += 1
+        if not text:
+            return
+        level = max(1, min(level, 6))
+        if self._heading is not None and self._heading[1] >= level:
+            # the heading before heads nothing (an author line, a date under a title): it is text, not a section
+            index, previous = self._heading
+            self.parts[index] = self.parts[index][previous + 1 :]
+            self.size -= previous + 1
+            self.headings -= 1
+        self._add("#" * level + " " + text)
+        self.headings += 1
+        self._heading = (len(self.parts) - 1, level)
 
     def paragraph(self, text: str) -> None:
         text = clean(text)
@@ -70,6 +81,7 @@ class Writer:
 
     def mark(self) -> int:
         """Offset where the next block will start (after its separating blank line), for page starts."""
+        self._heading = None  # offsets are handed out: the text before them no longer changes
         return self.size + (2 if self.parts else 0)
 
     @property

@@ -71,17 +71,17 @@ def extract_docx(data: bytes) -> Extracted:
 
 
 def _level(paragraph) -> int | None:  # type: ignore[no-untyped-def]
-    """Heading level from the style name ("Heading 2", "Title") or the paragraph's outline level."""
+    """Heading level from the style name or the paragraph's outline level: Title 1, Heading N (outline N) N + 1."""
     name = paragraph.style.name if paragraph.style is not None else ""
     if name.lower() == "title":
         return 1
     match = _HEADING_STYLE.match(name.strip())
     if match:
-        return int(match.group(1))
+        return int(match.group(1)) + 1
     p_pr = paragraph._p.pPr
     outline = p_pr.find(f"{_W}outlineLvl") if p_pr is not None else None
     if outline is not None and outline.get(f"{_W}val", "").isdigit() and int(outline.get(f"{_W}val")) < 9:
-        return int(outline.get(f"{_W}val")) + 1
+        return int(outline.get(f"{_W}val")) + 2
     return None
 
 

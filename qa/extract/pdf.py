@@ -20,7 +20,7 @@ from . import Extracted
 from .blocks import Writer, clean
 
 _GAP_EM = 1.5  # a gap wider than this many font sizes between words splits a line into pieces
-_HEADING_SCALE = 1.15  # a heading's font is at least this much larger than the body's ...
+_HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's ...
 _HEADING_MAX_WORDS = 14  # ... or bold, and it is a short line
 _REPEAT_SHARE = 0.4  # a top/bottom line on at least this share of the pages (and on 2 or more) is a running header
 _EDGE_ROWS = 2  # rows looked at on each page's top and bottom for running headers and footers
@@ -28,6 +28,8 @@ _HYPHENS = ("-", "\xad")
 _SENTENCE_END = tuple(".!?:")
 _BULLETS = tuple("•·▪●◦‣–-*")
 _DIGITS = re.compile(r"\d+")
+_FORCE_BOLD = 1 << 18  # PDF font descriptor flags 19 and 7
+_ITALIC = 1 << 6
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Piece:
     size: float
     bold: bool
     text: str
+    italic: bool = False
 
 
 @dataclass
@@ -50,6 +53,7 @@ class Row:
     top: float = 0.0
     size: float = 0.0
     bold: bool = False
+    italic: bool = False
     table: bool = False
     margin: bool = False  # rotated text beside the page body (a stamp, a running title set sideways)
     text: str = field(default="")
@@ -62,6 +66,7 @@ class Row:
         self.top = max(p.top for p in self.pieces)
         self.size = max(p.size for p in self.pieces)
         self.bold = all(p.bold for p in self.pieces)
+        self.italic = all(p.italic for p in self.pieces)
         self.text = " ".join(p.text for p in self.pieces)
         return self
 
@@ -124,22 +129,25 @@ def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
         text = "".join(chr(raw.FPDFText_GetUnicode(handle, i)) for i in range(count))
     left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
 
-    loose = raw.FS_RECTF()
+    matrix = raw.FS_MATRIX()
 
     def font_size(i: int) -> float:
-        """The height of the font's box at character i: the size as drawn (GetFontSize ignores the text matrix)."""
-        raw.FPDFText_GetLooseCharBox(handle, i, loose)
-        return abs(loose.top - loose.bottom) or (raw.FPDFText_GetFontSize(handle, i) or 10.0)
+        """The size as drawn: the font size times the scale of the character's matrix (many producers set the
+        font size to 1 and scale the text matrix), to the half point."""
+        raw.FPDFText_GetMatrix(handle, i, matrix)
+        scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5 or 1.0
+        return round((raw.FPDFText_GetFontSize(handle, i) or 10.0) * scale * 2) / 2
 
     name = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
 
-    def bold(i: int) -> bool:
-        """A heavy weight, or a font named bold (many PDFs leave the weight unset)."""
-        if raw.FPDFText_GetFontWeight(handle, i) >= 600:
-            return True
+    def style(i: int) -> tuple[bool, bool]:
+        """(bold, italic): a heavy weight, the ForceBold font flag, or a font named bold (many PDFs leave the
+        weight unset); the Italic flag or a font named italic or oblique."""
         raw.FPDFText_GetFontInfo(handle, i, name, len(name), flags)
-        return b"bold" in name.value.lower()
+        font = name.value.lower()
+        bold = raw.FPDFText_GetFontWeight(handle, i) >= 600 or bool(flags.value & _FORCE_BOLD) or b"bold" in font
+        return bold, bool(flags.value & _ITALIC) or b"italic" in font or b"oblique" in font
 
     def box(i: int) -> tuple[float, float, float, float]:
         raw.FPDFText_GetCharBox(handle, i, left, right, bottom, top)
@@ -173,7 +181,9 @@ def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
             first, last = box(a), box(b - 1)
             size = font_size(a)
             pieces.append(Piece(min(first[0], last[0]), max(first[1], last[1]), min(first[2], last[2]),
-                                max(first[3], last[3]), round(size, 1), bold(a) and bold(b - 1), piece_text))
+                                max(first[3], last[3]), round(size, 1), False, piece_text))
+            (bold_a, italic_a), (bold_b, italic_b) = style(a), style(b - 1)
+            pieces[-1].bold, pieces[-1].italic = bold_a and bold_b, italic_a and italic_b
     return pieces
 
 
@@ -314,11 +324,26 @@ def _new_paragraph(prev: Row, row: Row, left: float, right: float, body: float, 
     return ends and (indented or prev.x1 < right - 4 * body)
 
 
+def _heading_level(row: Row, body: float, levels: dict[float, int]) -> int | None:
+    """A short row alone in a larger font (ranked), else in bold or italic at the body size (below those)."""
+    if not _short(row):
+        return None
+    if row.size in levels:
+        return levels[row.size]
+    if len(row.text.split()) <= 8 and row.size >= body * 0.95:
+        if row.bold:
+            return len(levels) + 2
+        if row.italic and row.text[:1].isupper() and not row.text.rstrip().endswith(_SENTENCE_END + (".",)):
+            return len(levels) + 3  # an italic line of its own: the lowest heading level
+    return None
+
+
 def _write(pages: list[list[list[Row]]], title: str) -> Extracted:
     body, levels = _heading_levels(pages)
     first_page_max = max((r.size for block in pages[0] for r in block if not r.margin), default=0.0)
     out = Writer()
     starts: list[int] = []
+    heading: list = []  # [text, level, size] of a heading whose next line may continue it
     for blocks in pages:
         out.end_run()
         starts.append(out.mark())
@@ -329,28 +354,46 @@ def _write(pages: list[list[list[Row]]], title: str) -> Extracted:
             leading = gaps[len(gaps) // 2] if gaps else 0.0
             line, prev = "", None
             for row in block:
-                level = levels.get(row.size) if _short(row) else None
-                if level is None and _short(row) and row.bold and len(row.text.split()) <= 8 and row.size >= body * 0.95:
-                    level = len(levels) + 1
+                level = _heading_level(row, body, levels)
                 text = clean(row.text.replace("\ufffe", "-").replace("\x02", "-"))  # pdfium's line-end hyphens
+                if (level is not None and heading and heading[1:] == [level, row.size] and prev is not None
+                        and prev.bottom - row.top <= leading + 0.5 * row.size):
+                    heading[0] = _join(heading[0], text)  # a heading wrapped over two lines
+                    prev = row
+                    continue
                 bullet = text.startswith(_BULLETS) and len(text) > 2 and text[1] == " "
                 if row.table or level is not None or bullet or (prev is not None and prev.table) or (
                         prev is not None and _new_paragraph(prev, row, left, right, body, leading)):
                     _flush(out, line)
                     line = ""
+                if heading:
+                    title = _emit_heading(out, heading, title, len(starts) == 1 and heading[2] >= 0.95 * first_page_max
+                                          and heading[2] >= body * _HEADING_SCALE)
+                    heading = []
                 if row.table:
                     out.row([p.text for p in row.pieces])
                 elif level is not None:
-                    if not out.headings and len(starts) == 1 and row.size >= 0.95 * first_page_max:
-                        level, title = 1, title or text  # the first heading on page 1, in the largest font
-                    out.heading(text, level)
+                    heading = [text, level, row.size]
                 elif bullet:
                     line = "- " + text[2:]
                 else:
                     line = _join(line, text)
                 prev = row
             _flush(out, line)
+            if heading:
+                title = _emit_heading(out, heading, title, len(starts) == 1 and heading[2] >= 0.95 * first_page_max
+                                      and heading[2] >= body * _HEADING_SCALE)
+                heading = []
     return Extracted(out.text, tuple(starts), title)
+
+
+def _emit_heading(out: Writer, heading: list, title: str, title_sized: bool) -> str:
+    """Write a heading; the document's first heading, on page 1 in its largest font, is the title (level 1)."""
+    text, level, _ = heading
+    if not out.headings and title_sized:
+        level, title = 1, title or text
+    out.heading(text, level)
+    return title
 
 
 def _flush(out: Writer, line: str) -> None:
