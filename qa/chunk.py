@@ -88,7 +88,8 @@ def _pack(units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:
 
 
 def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
-    units = segment(doc.text, title=doc.title, max_unit_words=settings.max_unit_words)
+    units = segment(doc.text, title=doc.title, max_unit_words=settings.max_unit_words,
+                    loose_headings=doc.kind in ("txt", "md"))  # extractors mark headings themselves
     sections: dict[int, list[Unit]] = {}
     for unit in units:
         sections.setdefault(unit.section, []).append(unit)

@@ -139,3 +139,14 @@ def test_a_heading_that_heads_nothing_stays_text() -> None:
     page = b"<html><body><h1>Tide Tables</h1><h2>Compiled by Ines Marlow</h2><h2>Method</h2><p>Gauges.</p></body></html>"
     text = extract_html(page).text
     assert text == "# Tide Tables\n\nCompiled by Ines Marlow\n\n## Method\n\nGauges."
+
+
+def test_short_extracted_paragraphs_stay_text(tmp_path: Path) -> None:
+    """Headings of an extracted document are the ones its extractor marked: a short line is no section."""
+    (tmp_path / "notice.html").write_bytes(
+        b"<html><body><h1>Service Notice</h1><p>Last Updated: 2026-06-18</p>"
+        b"<p>The ferry timetable changes in winter because of storms on the strait.</p></body></html>")
+    doc = load_corpus(tmp_path).documents[0]
+    chunks = chunk_document(doc)
+    assert any("Last Updated: 2026-06-18" in c.text for c in chunks)
+    assert all(c.headings == () for c in chunks)

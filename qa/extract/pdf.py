@@ -169,7 +169,7 @@ def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
             gap = box(b)[0] - box(a)[1]
             if gap > _GAP_EM * size or gap < -2 * size:  # a wide gap, or a jump back (a new column on this line)
                 cuts.append(b)
-        for mark in re.finditer("\ufffe", text[start:end]):  # pdfium joined a hyphenated word across a line end:
+        for mark in re.finditer("[\ufffe\x02]", text[start:end]):  # pdfium joined a hyphenated word across lines:
             cuts.append(start + mark.end())  # the rest lies on the next line, maybe in the next column
         cuts = sorted(set(cuts))
         if cuts[-1] == end:
