@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import CorpusError
 from .extract import KINDS, extract, kind_of
-from .extract.text import decode_text
+from .extract.text import decode_text  # noqa: F401 - re-exported: callers import it from here
 
 log = logging.getLogger(__name__)
 

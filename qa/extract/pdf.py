@@ -125,10 +125,9 @@ def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
     if count <= 0:
         return []
     text = textpage.get_text_range()
-    if len(text) != count:  # characters outside the BMP: ask pdfium character by character
+    if len(text) != count:  # the text does not map one to one onto pdfium's characters: ask them one by one
         text = "".join(chr(raw.FPDFText_GetUnicode(handle, i)) for i in range(count))
     left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-
     matrix = raw.FS_MATRIX()
 
     def font_size(i: int) -> float:
@@ -177,6 +176,8 @@ def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
         cuts.append(end)
         for a, b in zip(cuts, cuts[1:]):
             piece_text = text[a:b].rstrip()
+            if not piece_text:
+                continue
             b = a + len(piece_text)
             first, last = box(a), box(b - 1)
             size = font_size(a)
