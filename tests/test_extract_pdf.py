@@ -165,3 +165,11 @@ def test_two_thousand_pages_read_page_by_page() -> None:
     assert len(doc.pages) == 2000
     assert doc.text[doc.pages[1999]:].startswith("Entry XY describes part 2000.")
     assert doc.text[doc.pages[41] : doc.pages[42]].strip() == "Entry PB describes part 42."
+
+
+def test_passages_do_not_run_over_a_page_break(tmp_path: Path, manual: bytes) -> None:
+    (tmp_path / "manual.pdf").write_bytes(manual)
+    doc = load_corpus(tmp_path).documents[0]
+    chunks = chunk_document(doc)  # default settings: both pages' text would fit in one passage
+    assert len({c.page for c in chunks}) == 2
+    assert all(doc.page_at(c.start) == doc.page_at(c.end - 1) for c in chunks)
