@@ -25,7 +25,7 @@ from qa.evaluate import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLD_FILES = [ROOT / "gold" / "test.jsonl", ROOT / "gold" / "dev.jsonl"]
+GOLD_FILES = [ROOT / "gold" / "seen.jsonl", ROOT / "gold" / "dev.jsonl", ROOT / "gold" / "heldout.jsonl"]
 
 
 # ---------------------------------------------------------------- pure metrics, by hand
