@@ -27,7 +27,7 @@ DATE = regex.compile(
     rf"|{_DAY}\s+{_MONTH}\b|{_MONTH},?\s+{YEAR}|{YEAR}\s*[-–]\s*{YEAR}|(?:the\s+)?(?:end\s+of\s+)?{YEAR}s?)\b"
 )
 # a capitalized word in any cased script, or an initial ("N."); apostrophes and inner hyphens belong to the name
-NAME_WORD = r"(?:\p{Lu}\.|[\p{Lu}\p{Lt}][\p{L}\p{M}'’-]*[\p{L}\p{M}])"
+NAME_WORD = r"(?:\p{Lu}\.|[\p{Lu}\p{Lt}](?:[\p{L}\p{M}'’-]*[\p{L}\p{M}])?)"
 _NAME = rf"{NAME_WORD}(?:\s+(?:of\s+(?:the\s+)?)?{NAME_WORD})*"
 NAME = regex.compile(rf"(?<![\p{{L}}\p{{M}}\p{{N}}]){_NAME}")
 PERSON = regex.compile(rf"(?<![\p{{L}}\p{{M}}\p{{N}}]){NAME_WORD}(?:\s+{NAME_WORD}){{1,3}}(?![\p{{L}}\p{{M}}])")
