@@ -196,3 +196,10 @@ def test_ask_answers_or_raises_question_error(engine: Engine, question: str, k: 
     shown = click.unstyle(render_terminal(response))
     shown.encode("utf-8")
     assert all(result.text in shown for result in response.results)
+
+
+def test_hypothesis_runs_are_reproducible_in_ci() -> None:
+    # conftest registers the profile; CI=… selects it, so every CI run draws the same examples
+    ci = settings.get_profile("ci")
+    assert ci.derandomize and ci.database is None
+    assert settings.default.derandomize == bool(os.environ.get("CI") or os.environ.get("HYPOTHESIS_PROFILE") == "ci")
