@@ -13,7 +13,8 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -118,7 +119,7 @@ def pool_spans(text: str, tokens: np.ndarray, offsets: Sequence[Span], special: 
 
 
 def late_chunk(encoder: Encoder, texts: list[str], spans: list[list[Span]],
-               forward: "callable[[str], tuple[np.ndarray, list[Span], list[int]]]") -> tuple[np.ndarray, list[np.ndarray]]:
+               forward: Callable[[str], tuple[np.ndarray, list[Span], list[int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
     """`encode_passages` for any runtime whose `forward(text)` returns (token vectors, offsets, special mask)."""
     if len(texts) != len(spans):
         raise ValueError(f"encode_passages got {len(texts)} texts but {len(spans)} span lists; pass one list per text")

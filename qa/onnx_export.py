@@ -78,6 +78,7 @@ def export_onnx(model: str = BUNDLED_MODEL, *, runtime: str = "onnx-int8", cache
     final = export_path(model, runtime=runtime, cache_dir=cache_dir)
     if (final / META).is_file():
         return final
+    _remove_abandoned(final.parent)
     tmp = final.parent / f".tmp-{final.name}-{os.getpid()}-{secrets.token_hex(4)}"
     tmp.mkdir()
     try:
@@ -173,6 +174,16 @@ def _check_pooling(st: object, model: str) -> None:
     if modules[:1] != ["Transformer"] or modules[1:2] != ["Pooling"] or not mean or others or modules[2:] not in ([], ["Normalize"]):
         raise QAError(f"model '{model}' has modules {modules} with pooling {config}; the ONNX runtimes support "
                       "Transformer + mean Pooling (+ Normalize) only, use runtime 'torch'")
+
+
+def _remove_abandoned(root: Path, age_s: float = 86_400) -> None:
+    """Temporary folders of exports killed midway (a day old: no live export takes that long)."""
+    for path in root.glob(".tmp-*"):
+        try:
+            if time.time() - path.stat().st_mtime > age_s:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -30,12 +30,10 @@ class OnnxEncoder:
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        except (OSError, ValueError, Exception) as exc:  # tokenizers raises its own Exception type
+            self.runtime, self.dimension, self.max_tokens = str(meta["runtime"]), int(meta["dimension"]), int(meta["max_tokens"])
+        except Exception as exc:  # noqa: BLE001 - OSError, bad JSON, missing keys, or the tokenizers library's own error
             raise QAError(f"ONNX export '{folder}' is unreadable ({exc}); delete that folder so it is exported again") from None
         self.name = name
-        self.runtime = str(meta["runtime"])
-        self.dimension = int(meta["dimension"])
-        self.max_tokens = int(meta["max_tokens"])
         self.export_dir = folder
         self._inputs = list(meta["inputs"])
         # sentence-transformers truncates at max_seq_length (256 here), not tokenizer.json's own 128
