@@ -255,7 +255,7 @@ def build_or_open_beir_index(dataset: BeirDataset, index_dir: str | os.PathLike[
     reuse = index_matches(index_dir, dataset, config)
     if not reuse:
         _refuse_foreign_index(index_dir)
-    encoder = encoder or load_encoder(config.model)
+    encoder = encoder or load_encoder(config.model, config.runtime)
     if not reuse:
         build_index(dataset.corpus, index_dir, encoder, config, source=beir_source(dataset),
                     on_progress=on_progress, wait_for_lock=True)

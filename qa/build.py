@@ -205,6 +205,8 @@ def build(sources: list[Source], index_dir: str | os.PathLike[str], encoder: Enc
     """Index `sources` into a new generation of `index_dir` and swap it in (see the module docstring)."""
     if encoder.name != config.model:
         raise QAError(f"encoder '{encoder.name}' differs from the configured model '{config.model}'")
+    if getattr(encoder, "runtime", config.runtime) != config.runtime:
+        raise QAError(f"encoder runtime '{getattr(encoder, 'runtime')}' differs from the configured runtime '{config.runtime}'")
     index_dir = Path(index_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise QAError(f"index path '{index_dir}' is a file, not a folder; pass --index with a folder (new or an index)")

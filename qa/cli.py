@@ -48,11 +48,18 @@ def cli(verbose: bool) -> None:
 @click.option("--model", default=None, help="Model folder or hub name (default: the bundled all-MiniLM-L6-v2).")
 @click.option("--chunk-words", type=click.IntRange(20, 1000), default=None, help="Target passage size in words.")
 @click.option("--overlap", type=click.IntRange(0, 10), default=None, help="Sentences repeated between passages.")
-@click.option("--index-type", type=click.Choice(["flat", "hnsw"]), default=None)
+@click.option("--index-type", type=click.Choice(["auto", "flat", "ivf", "hnsw"]), default=None,
+              help="Dense index: auto = exact below --ann-threshold passages, IVF-SQ8 above.")
+@click.option("--ann-threshold", type=click.IntRange(1), default=None, help="Passages at which 'auto' switches to IVF.")
+@click.option("--runtime", type=click.Choice(["onnx-int8", "onnx-fp32", "torch"]), default=None,
+              help="Model runtime (default onnx-int8; questions are embedded by the runtime that built the index).")
+@click.option("--sentence-vectors", type=click.Choice(["separate", "late", "none"]), default=None,
+              help="How sentence vectors are made: each sentence embedded on its own, pooled from the passage, or none.")
 @click.option("--max-file-mb", type=click.FloatRange(0.001, 10_000), default=None, help="Skip files larger than this.")
 @click.option("--wait", is_flag=True, help="Wait for a running build to finish instead of refusing.")
 def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int | None, overlap: int | None,
-          index_type: str | None, max_file_mb: float | None, wait: bool) -> None:
+          index_type: str | None, ann_threshold: int | None, runtime: str | None, sentence_vectors: str | None,
+          max_file_mb: float | None, wait: bool) -> None:
     """Build (or refresh) the index of a corpus folder."""
     from .config import BuildConfig
     from .engine import build_from_folder
@@ -68,6 +75,9 @@ def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int
         chunking=chunking,
         model=model or config.model,
         index_type=index_type or config.index_type,
+        ann_threshold=ann_threshold or config.ann_threshold,
+        runtime=runtime or config.runtime,
+        sentence_vectors=sentence_vectors or config.sentence_vectors,
         max_file_bytes=int(max_file_mb * 1e6) if max_file_mb else config.max_file_bytes,
     )
     # The bar opens at the first progress report, once the corpus is read, the model loaded and the lock held:

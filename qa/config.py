@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from .chunk import ChunkSettings
-from .embed import BUNDLED_MODEL
+from .embed import BUNDLED_MODEL, DEFAULT_RUNTIME, RUNTIMES
 
 FORMAT_VERSION = 2
 INDEX_TYPES = ("auto", "flat", "ivf", "hnsw")
 SENTENCE_METHODS = ("separate", "late", "none")
-RUNTIMES = ("torch", "onnx-int8", "onnx-fp32")
 
 
 @dataclass(frozen=True)
@@ -20,7 +19,7 @@ class BuildConfig:
     vectors from the passage's own forward pass (one model call a passage), 'none' stores none."""
 
     model: str = BUNDLED_MODEL
-    runtime: str = "torch"
+    runtime: str = DEFAULT_RUNTIME
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     index_type: str = "auto"
     ann_threshold: int = 100_000

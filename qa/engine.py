@@ -10,13 +10,12 @@ import os
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from .config import BuildConfig
-from .embed import BUNDLED_MODEL, Encoder, SentenceTransformerEncoder
+from .embed import BUNDLED_MODEL, DEFAULT_RUNTIME, Encoder
 from .errors import IndexNotReady, QuestionError
 from .highlight import AnswerSentence, Highlight, HighlightSettings, choose_answer, term_highlights
 from .build import BuildReport, ProgressFn, build_folder
@@ -64,16 +63,17 @@ class Response:
         return data
 
 
-@lru_cache(maxsize=4)
-def load_encoder(model: str = BUNDLED_MODEL) -> SentenceTransformerEncoder:
-    """One model per process, whoever asks for it."""
-    return SentenceTransformerEncoder(model)
+def load_encoder(model: str = BUNDLED_MODEL, runtime: str = DEFAULT_RUNTIME) -> Encoder:
+    """One model per (model, runtime) per process, whoever asks for it."""
+    from .embed import load_encoder as load
+
+    return load(model, runtime=runtime)
 
 
 def build_from_folder(corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str],
                       config: BuildConfig = BuildConfig(), *, encoder: Encoder | None = None,
                       on_progress: ProgressFn | None = None, wait_for_lock: bool = False) -> BuildReport:
-    encoder = encoder or load_encoder(config.model)
+    encoder = encoder or load_encoder(config.model, config.runtime)
     return build_folder(corpus_dir, index_dir, encoder, config, on_progress=on_progress, wait_for_lock=wait_for_lock)
 
 
@@ -133,7 +133,7 @@ class Engine:
         index = open_index(index_dir, model=encoder.name if encoder is not None else model)
         if corpus_dir is not None:
             check_fresh(index.manifest, corpus_dir, index_dir)
-        encoder = encoder or load_encoder(index.manifest["model"]["name"])
+        encoder = encoder or load_encoder(index.manifest["model"]["name"], index.manifest["model"].get("runtime") or index.config.runtime)
         if encoder.dimension != index.manifest["model"]["dimension"]:
             raise IndexNotReady(
                 f"model '{encoder.name}' gives {encoder.dimension}-dimensional vectors but the index at {index_dir} holds "

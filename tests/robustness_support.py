@@ -96,10 +96,10 @@ def install_fake_encoder() -> None:
 
     real = getattr(qa.engine.load_encoder, "__wrapped_real__", qa.engine.load_encoder)
 
-    def load_encoder(model: str = qa.engine.BUNDLED_MODEL):  # type: ignore[no-untyped-def]
+    def load_encoder(model: str = qa.engine.BUNDLED_MODEL, runtime: str = qa.engine.DEFAULT_RUNTIME):  # type: ignore[no-untyped-def]
         if model == FAKE_MODEL:
             return HashEncoder()
-        return real(model)
+        return real(model, runtime)
 
     load_encoder.__wrapped_real__ = real  # type: ignore[attr-defined]
     qa.engine.load_encoder = load_encoder
