@@ -58,12 +58,12 @@ def offline_environment() -> None:
 
 
 def quiet_libraries() -> None:
-    """No weight-loading progress bars or debug chatter from transformers and bm25s on the user's terminal."""
+    """No weight-loading progress bars or debug chatter from transformers on the user's terminal."""
     import logging
 
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    for name in ("bm25s", "transformers", "huggingface_hub"):
+    for name in ("transformers", "huggingface_hub"):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("sentence_transformers").setLevel(logging.ERROR)  # its load failures become our one-line error
     try:

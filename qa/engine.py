@@ -10,7 +10,6 @@ import os
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 

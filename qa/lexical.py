@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import numpy as np
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+", re.UNICODE)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -78,47 +76,3 @@ def tokens_with_offsets(text: str, *, keep_stopwords: bool = False) -> list[Toke
 
 def terms(text: str) -> list[str]:
     return [t.term for t in tokens_with_offsets(text)]
-
-
-class BM25Index:
-    """bm25s over our own tokens; saved as bm25s' plain files inside the index folder."""
-
-    def __init__(self, model) -> None:  # type: ignore[no-untyped-def]
-        self._model = model
-        vocab = model.vocab_dict
-        self._vocab = vocab
-
-    @classmethod
-    def build(cls, texts: list[str], *, k1: float = 1.2, b: float = 0.75) -> "BM25Index":
-        import bm25s
-
-        model = bm25s.BM25(k1=k1, b=b, method="lucene")
-        model.index([terms(t) or [""] for t in texts], show_progress=False)
-        return cls(model)
-
-    def save(self, folder: Path) -> None:
-        self._model.save(str(folder), show_progress=False)
-
-    @classmethod
-    def load(cls, folder: Path) -> "BM25Index":
-        import bm25s
-
-        return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0))
-
-    def idf(self, term: str) -> float:
-        """BM25's inverse document frequency of a term over the passages (0 for a term never seen)."""
-        token = self._vocab.get(term)
-        if token is None:
-            return 0.0
-        indptr = self._model.scores["indptr"]
-        df = int(indptr[token + 1] - indptr[token])
-        n = int(self._model.scores["num_docs"])
-        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
-
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every passage for the query (zeros when no query term is in the vocabulary)."""
-        query_terms = [t for t in terms(query) if t in self._vocab]
-        n = int(self._model.scores["num_docs"])
-        if not query_terms:
-            return np.zeros(n, dtype=np.float32)
-        return np.asarray(self._model.get_scores(query_terms), dtype=np.float32)

@@ -10,7 +10,6 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
-import pytest
 from robustness_support import FAKE_MODEL, ForkedQA, wait_for_file
 
 from qa.config import BuildConfig
