@@ -182,7 +182,7 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
         """Save the uploaded files into the corpus folder, then update the index; questions keep being
         answered from the current index until the new one is swapped in."""
         if not paths:
-            return error_html("no file chosen; pick PDF, HTML, DOCX, TXT or MD files first"), ui_status(), documents_choice()
+            return error_html("no file chosen; pick PDF, HTML, DOCX, TXT or MD files first"), ui_status(), documents_choice(), None
         progress(0.0, desc="saving the files")
         saved = [save_upload(holder.corpus_dir, Path(p).name, p) for p in paths]
         rebuilt = None
@@ -194,7 +194,7 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
             message = update_html(saved, None) + error_html(str(exc))
         except Exception as exc:
             message = update_html(saved, None) + _unexpected(exc, "index update failed; the previous index is still served")
-        return message, ui_status(), documents_choice()
+        return message, ui_status(), documents_choice(), None  # the file control is emptied once the files are saved
 
     def ui_remove(doc: str | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
         try:
@@ -295,7 +295,7 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
                           concurrency_limit=1, concurrency_id="evaluate", **ui)
         refresh_button.click(ui_status, None, index_status, **ui)
         rebuild_button.click(ui_rebuild, None, [rebuild_message, index_status], **building)
-        add_button.click(ui_add, [upload], [update_message, index_status, remove_doc], **building)
+        add_button.click(ui_add, [upload], [update_message, index_status, remove_doc, upload], **building)
         remove_button.click(ui_remove, [remove_doc], [update_message, index_status, remove_doc], **building)
         demo.load(ui_status, None, index_status, **ui)
         demo.load(documents_choice, None, remove_doc, **ui)

@@ -196,11 +196,15 @@ def update_html(saved: Sequence[Saved], rebuilt: Rebuilt | None, removed: Sequen
                     f'passages: <b class="qa-added-passages">{rebuilt.passages_added}</b>; '
                     f'documents removed: <b class="qa-removed-docs">{len(rebuilt.removed)}</b>; '
                     f'passages in the index: {rebuilt.passages_after} (was {rebuilt.passages_before})</span>')
-        skipped += [(s.path, s.reason) for s in rebuilt.report.skipped]
+        names = {s.name for s in kept}
+        skipped += [(s.path, s.reason) for s in rebuilt.report.skipped if s.path in names]
         accounted = set(rebuilt.added) | {s.path for s in rebuilt.report.skipped}
         skipped += [(s.name, "saved but not indexed: this build does not read files of this kind")
                     for s in kept if s.name not in accounted]
         rows.append(esc(rebuilt.summary()))
+        others = [s for s in rebuilt.report.skipped if s.path not in names]
+        if others:
+            rows.append(f"{len(others)} other file(s) in the corpus folder also skipped by the build (see the status above)")
     body = "".join(f"<li>{row}</li>" for row in rows)
     if skipped:
         body += ('<li>Skipped:<ul class="qa-skipped">'
