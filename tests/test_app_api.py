@@ -117,3 +117,6 @@ def test_status_api_reports_the_manifest(client, app_server):
     assert status["built_at"] == manifest["built_at"]
     assert status["state"] == "fresh" and status["fresh"] is True and status["changes"] == []
     assert status["rebuilding"] is False
+    # skipped files come through the client as data (a dict with "path" would be fetched as a file)
+    assert status["skipped"] == [{"file": s["path"], "reason": s["reason"]} for s in manifest["skipped"]]
+    assert "link-out.txt" in [s["file"] for s in status["skipped"]]

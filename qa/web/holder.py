@@ -163,7 +163,8 @@ class EngineHolder:
             "state": state,
             "fresh": state == "fresh",
             "changes": changes,
-            "skipped": manifest.get("skipped", []),
+            # "file", not "path": gradio_client takes any dict with a "path" for a file to download
+            "skipped": [{"file": s.get("path"), "reason": s.get("reason")} for s in manifest.get("skipped", [])],
             "newer_on_disk": bool(on_disk and on_disk != manifest.get("built_at")),
             "rebuilding": self.rebuilding,
         }

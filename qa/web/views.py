@@ -172,7 +172,7 @@ def status_html(status: dict) -> str:
         ("State", state_cell),
     ]
     if status["skipped"]:
-        rows.append(("Skipped files", "<ul>" + "".join(f"<li>{esc(s.get('path'))}: {esc(s.get('reason'))}</li>" for s in status["skipped"]) + "</ul>"))
+        rows.append(("Skipped files", "<ul>" + "".join(f"<li>{esc(s['file'])}: {esc(s['reason'])}</li>" for s in status["skipped"]) + "</ul>"))
     if status["newer_on_disk"]:
         rows.append(("Note", "a newer index was built on disk by another process; press Rebuild to serve a fresh one"))
     if status["rebuilding"]:
