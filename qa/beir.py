@@ -246,7 +246,8 @@ def build_or_open_beir_index(dataset: BeirDataset, index_dir: str | os.PathLike[
     folder holding the index of something other than a BEIR dataset is never replaced (BeirError).
     """
     from .engine import Engine, load_encoder
-    from .index import build_index, open_index
+    from .build import build_index
+    from .index import open_index
 
     index_dir = Path(index_dir) if index_dir is not None else default_index_dir(dataset)
     reuse = index_matches(index_dir, dataset, config)

@@ -33,6 +33,11 @@ class Chunk:
     title: str
     headings: tuple[str, ...]
     sentences: tuple[tuple[int, int], ...]
+    page: int | None = None  # 1-based page holding the passage start, for documents with pages
+
+    @property
+    def section(self) -> str:
+        return " › ".join(self.headings)
 
     @property
     def heading(self) -> str:

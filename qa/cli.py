@@ -90,7 +90,7 @@ def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int
         click.echo(f"Warning: skipped {skipped.path}: {skipped.reason}", err=True)
     click.echo(
         f"Built {index_dir}: {report.documents} documents, {report.chunks} chunks, {report.sentences} sentences; "
-        f"embedded {report.embedded} new texts, reused {report.reused} from the cache"
+        f"embedded {report.embedded} new passages, reused {report.reused}; read {report.read} changed files"
         f"{' (nothing changed: nothing re-embedded)' if report.embedded == 0 else ''}; {report.seconds:.1f} s"
     )
 

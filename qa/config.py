@@ -7,23 +7,37 @@ from dataclasses import asdict, dataclass, field
 from .chunk import ChunkSettings
 from .embed import BUNDLED_MODEL
 
-FORMAT_VERSION = 1
-INDEX_TYPES = ("flat", "hnsw")
+FORMAT_VERSION = 2
+INDEX_TYPES = ("auto", "flat", "ivf", "hnsw")
+SENTENCE_METHODS = ("separate", "late", "none")
+RUNTIMES = ("torch", "onnx-int8", "onnx-fp32")
 
 
 @dataclass(frozen=True)
 class BuildConfig:
+    """`index_type='auto'` is exact search below `ann_threshold` passages and IVF-SQ8 above (qa/dense.py).
+    `sentence_vectors`: 'separate' embeds each sentence (with its heading) on its own, 'late' pools sentence
+    vectors from the passage's own forward pass (one model call a passage), 'none' stores none."""
+
     model: str = BUNDLED_MODEL
+    runtime: str = "torch"
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
-    index_type: str = "flat"
-    bm25_k1: float = 1.2
-    bm25_b: float = 0.75
-    sentence_vectors: bool = True
+    index_type: str = "auto"
+    ann_threshold: int = 100_000
+    sentence_vectors: str = "separate"
     max_file_bytes: int = 20 * 1024 * 1024
 
     def __post_init__(self) -> None:
+        if isinstance(self.sentence_vectors, bool):  # older spelling: True/False
+            object.__setattr__(self, "sentence_vectors", "separate" if self.sentence_vectors else "none")
         if self.index_type not in INDEX_TYPES:
             raise ValueError(f"index_type '{self.index_type}' is not one of {', '.join(INDEX_TYPES)}")
+        if self.sentence_vectors not in SENTENCE_METHODS:
+            raise ValueError(f"sentence_vectors '{self.sentence_vectors}' is not one of {', '.join(SENTENCE_METHODS)}")
+        if self.runtime not in RUNTIMES:
+            raise ValueError(f"runtime '{self.runtime}' is not one of {', '.join(RUNTIMES)}")
+        if self.ann_threshold < 1:
+            raise ValueError(f"ann_threshold {self.ann_threshold} must be at least 1")
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)

@@ -17,9 +17,9 @@ from .config import BuildConfig
 from .embed import BUNDLED_MODEL, Encoder, SentenceTransformerEncoder
 from .errors import IndexNotReady, QuestionError
 from .highlight import AnswerSentence, Highlight, HighlightSettings, choose_answer, term_highlights
-from .index import BuildReport, LoadedIndex, ProgressFn, build_index, check_fresh, open_index
+from .build import BuildReport, ProgressFn, build_folder
+from .index import LoadedIndex, check_fresh, open_index
 from .lexical import STOPWORDS, terms
-from .load import load_corpus
 from .retrieve import MODES, Hit, Retriever, SearchSettings
 
 MAX_QUESTION_CHARS = 100_000
@@ -27,7 +27,7 @@ MAX_K = 50
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Below both, the best passage is probably not an answer: the page says so instead of presenting it as one.
-CONFIDENT_SENTENCE_SIMILARITY = 0.35
+# The similarity bar is measured per index at build time (how alike unrelated sentences look to its model).
 CONFIDENT_TERM_OVERLAP = 0.5
 
 
@@ -37,6 +37,8 @@ class Result:
     score: float
     doc: str
     heading: str
+    page: int | None
+    section: str
     start: int
     end: int
     text: str
@@ -69,11 +71,8 @@ def load_encoder(model: str = BUNDLED_MODEL) -> SentenceTransformerEncoder:
 def build_from_folder(corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str],
                       config: BuildConfig = BuildConfig(), *, encoder: Encoder | None = None,
                       on_progress: ProgressFn | None = None, wait_for_lock: bool = False) -> BuildReport:
-    corpus = load_corpus(corpus_dir, max_file_bytes=config.max_file_bytes)
     encoder = encoder or load_encoder(config.model)
-    source = {"kind": "folder", "path": str(Path(corpus_dir))}
-    return build_index(corpus, index_dir, encoder, config, source=source, on_progress=on_progress,
-                       wait_for_lock=wait_for_lock)
+    return build_folder(corpus_dir, index_dir, encoder, config, on_progress=on_progress, wait_for_lock=wait_for_lock)
 
 
 def prepare_question(question: str, max_chars: int) -> tuple[str, list[str]]:
@@ -139,7 +138,7 @@ class Engine:
         query_vector = self.retriever.embed_question(cleaned)
         rerank = mode == "hybrid" and settings.answer_weight > 0
         hits = self.retriever.search(cleaned, query_vector, mode=mode, k=max(k, settings.answer_depth) if rerank else k, settings=settings)
-        weights = {t: self.index.bm25.idf(t) for t in terms(cleaned)}
+        weights = {t: self.index.bm25.idf(t) for t in terms(cleaned)}  # type: ignore[attr-defined]
         answers = [self._answer(hit, cleaned, query_vector, highlight, weights) for hit in hits]
         if rerank:
             # the passage whose best sentence answers best goes first: retrieval and highlight agree on the top
@@ -157,18 +156,27 @@ class Engine:
 
     def _answer(self, hit: Hit, question: str, query_vector, highlight: HighlightSettings,  # type: ignore[no-untyped-def]
                 term_weights: dict[str, float]) -> AnswerSentence | None:
-        chunk = self.index.chunks[hit.chunk]
+        chunk = self.index.chunks[hit.chunk]  # type: ignore[index]
         relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
         similarities = self.retriever.sentence_similarities(hit.chunk, query_vector)
         return choose_answer(question, chunk.text, relative, similarities, highlight, term_weights)
 
     def _result(self, rank: int, hit: Hit, answer: AnswerSentence | None, question: str) -> Result:
-        chunk = self.index.chunks[hit.chunk]
-        return Result(rank, round(hit.score, 4), chunk.doc_id, chunk.heading, chunk.start, chunk.end, chunk.text,
-                      answer, tuple(term_highlights(question, chunk.text)))
+        chunk = self.index.chunks[hit.chunk]  # type: ignore[index]
+        return Result(rank, round(hit.score, 4), chunk.doc_id, chunk.heading, chunk.page, chunk.section, chunk.start,
+                      chunk.end, chunk.text, answer, tuple(term_highlights(question, chunk.text)))
+
+    @property
+    def confident_similarity(self) -> float | None:
+        """The sentence similarity above which a passage reads as an answer: unrelated sentences of this index
+        (for its model) stay below it 95 % of the time. None when the index has too few sentences to tell."""
+        return self.index.manifest.get("calibration", {}).get("unrelated_sentence_similarity_p95")
 
     def _confident(self, top: Result, hit: Hit, question: str, query_vector) -> bool:  # type: ignore[no-untyped-def]
-        best_sentence = float(self.retriever.sentence_similarities(hit.chunk, query_vector).max(initial=-1.0))
         asked = set(terms(question))
         overlap = len(asked & set(terms(top.text))) / len(asked) if asked else 0.0
-        return best_sentence >= CONFIDENT_SENTENCE_SIMILARITY or overlap >= CONFIDENT_TERM_OVERLAP
+        bar = self.confident_similarity
+        if bar is None:
+            return overlap >= CONFIDENT_TERM_OVERLAP
+        best_sentence = float(self.retriever.sentence_similarities(hit.chunk, query_vector).max(initial=-1.0))
+        return best_sentence >= bar or overlap >= CONFIDENT_TERM_OVERLAP

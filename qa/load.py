@@ -136,37 +136,60 @@ def unreadable_reason(path: Path, root_real: Path) -> str | None:
     return None
 
 
-def load_corpus(folder: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedCorpus:
-    """Read every text file under `folder`. Unreadable files are skipped and listed; no readable file is an error."""
-    root = Path(folder)
+class UnreadableFile(ValueError):
+    """A file that is listed but cannot be indexed: `reason` is one line; `sha256` is "" when it was not read."""
+
+    def __init__(self, reason: str, sha256: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.sha256 = sha256
+
+
+def check_corpus_folder(root: Path) -> None:
     if not root.exists():
         raise CorpusError(f"corpus folder '{root}' does not exist; pass --corpus DIR, a folder of .txt or .md files")
     if not root.is_dir():
         raise CorpusError(f"corpus path '{root}' is not a folder; pass --corpus DIR, a folder of .txt or .md files")
+
+
+def read_document(root: Path, doc_id: str, path: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+                  root_real: Path | None = None) -> Document:
+    """Read one listed file, or raise UnreadableFile saying why it is skipped."""
+    data: bytes | None = None  # None: not read (its hash stays "" and it never counts as changed)
+    try:
+        reason = unreadable_reason(path, root_real or root.resolve())
+        if reason:
+            raise ValueError(reason)
+        if doc_id != path.relative_to(root).as_posix():
+            raise ValueError(_bad_name_reason(path.relative_to(root).as_posix()))
+        size = path.stat().st_size
+        if size > max_file_bytes:
+            raise ValueError(f"{size:,} bytes is over the {max_file_bytes:,}-byte limit; split the file or raise --max-file-mb")
+        data = path.read_bytes()
+        text = decode_text(data, doc_id)
+    except (OSError, ValueError) as exc:
+        raise UnreadableFile(str(exc), content_hash(data) if data is not None else "") from None
+    return Document(doc_id, text, derive_title(doc_id, text), content_hash(data))
+
+
+def no_readable_file(root: Path, skipped: list[SkippedFile] | tuple[SkippedFile, ...]) -> CorpusError:
+    detail = f" ({len(skipped)} skipped: " + "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3]) + ")" if skipped else ""
+    return CorpusError(f"no readable .txt or .md file in corpus folder '{root}'{detail}; add UTF-8 text files to it")
+
+
+def load_corpus(folder: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedCorpus:
+    """Read every text file under `folder`. Unreadable files are skipped and listed; no readable file is an error."""
+    root = Path(folder)
+    check_corpus_folder(root)
     root_real = root.resolve()
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     for doc_id, path in iter_corpus_files(root):
-        data: bytes | None = None  # None: not read (its hash stays "" and it never counts as changed)
         try:
-            reason = unreadable_reason(path, root_real)
-            if reason:
-                raise ValueError(reason)
-            if doc_id != path.relative_to(root).as_posix():
-                raise ValueError(_bad_name_reason(path.relative_to(root).as_posix()))
-            size = path.stat().st_size
-            if size > max_file_bytes:
-                raise ValueError(
-                    f"{size:,} bytes is over the {max_file_bytes:,}-byte limit; split the file or raise --max-file-mb"
-                )
-            data = path.read_bytes()
-            text = decode_text(data, doc_id)
-        except (OSError, ValueError) as exc:
-            skipped.append(SkippedFile(doc_id, str(exc), content_hash(data) if data is not None else ""))
-            log.info("skipped %s: %s", doc_id, exc)  # callers report `skipped` themselves (the CLI as Warning: lines)
-            continue
-        documents.append(Document(doc_id, text, derive_title(doc_id, text), content_hash(data)))
+            documents.append(read_document(root, doc_id, path, max_file_bytes=max_file_bytes, root_real=root_real))
+        except UnreadableFile as exc:
+            skipped.append(SkippedFile(doc_id, exc.reason, exc.sha256))
+            log.info("skipped %s: %s", doc_id, exc.reason)  # callers report `skipped` themselves (the CLI as Warning: lines)
     if not documents:
-        detail = f" ({len(skipped)} skipped: " + "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3]) + ")" if skipped else ""
-        raise CorpusError(f"no readable .txt or .md file in corpus folder '{root}'{detail}; add UTF-8 text files to it")
+        raise no_readable_file(root, skipped)
     return LoadedCorpus(tuple(documents), tuple(skipped))

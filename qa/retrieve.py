@@ -1,18 +1,21 @@
-"""Retrieve stage: dense (FAISS), lexical (BM25) and their fusion, all returning the same `Hit` list.
+"""Retrieve stage: dense (FAISS), lexical (Tantivy BM25) and their fusion, all returning the same `Hit` list.
 
-Hybrid takes the top `candidates` of each retriever, fuses them (reciprocal rank fusion or a min-max
-normalized score blend) and, optionally, rescores the fused top with the passage's best sentence
-similarity to the question: a short answer sentence inside a long passage is otherwise diluted.
+Hybrid takes the top candidates of each index (how many grows with the corpus), reads only those passages'
+stored vectors, mixes each passage's dense score with its best sentence's (a one-line answer is not diluted
+by its neighbours), fuses with BM25 (min-max blend or reciprocal rank fusion) and rescores the fused top by
+best-sentence similarity. Cost per question grows with the candidates, not with the corpus.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import dense as dense_index
 from .embed import Encoder
-from .index import LoadedIndex
+from .index import LoadedIndex, sentence_embed_text
 
 MODES = ("hybrid", "dense", "bm25")
 FUSIONS = ("rrf", "blend")
@@ -20,7 +23,7 @@ FUSIONS = ("rrf", "blend")
 
 @dataclass(frozen=True)
 class Hit:
-    """One ranked passage: `chunk` is its row in the index."""
+    """One ranked passage: `chunk` is its id in the index."""
 
     chunk: int
     score: float
@@ -28,16 +31,26 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """Query-time options (not part of the index). Defaults chosen on gold/dev.jsonl (benchmarks/tune_corpus.py)."""
+    """Query-time options (not part of the index). Defaults chosen on tuning sets only (benchmarks/tune_corpus.py).
+
+    `candidates=0` means: scale with the corpus, `candidates_for(passages)`. `nprobe`/`ef_search` trade ANN
+    recall for speed on large (IVF/HNSW) indexes; exact indexes ignore them."""
 
     fusion: str = "blend"
     dense_weight: float = 0.5
     rrf_k: int = 60
-    candidates: int = 40
+    candidates: int = 0
     sentence_weight: float = 0.3
     answer_weight: float = 0.5  # hybrid only: add this × the best answer-sentence score, reranking the top answer_depth
     answer_depth: int = 10
-    sentence_dense: float = 0.5  # share of the best-sentence similarity in the dense score (and its own candidate pool)
+    sentence_dense: float = 0.5  # share of the best-sentence similarity in the dense score
+    nprobe: int = 64
+    ef_search: int = 128
+
+
+def candidates_for(passages: int) -> int:
+    """Candidates taken from each index: 4·√N, at least 30 and at most 200 (all passages of a tiny corpus)."""
+    return int(min(passages, max(30, min(200, round(4 * math.sqrt(max(passages, 1)))))))
 
 
 class Retriever:
@@ -46,21 +59,23 @@ class Retriever:
     def __init__(self, index: LoadedIndex, encoder: Encoder) -> None:
         self.index = index
         self.encoder = encoder
-        self.vectors = index.dense.reconstruct_n(0, index.dense.ntotal) if index.dense.ntotal else np.zeros((0, encoder.dimension), np.float32)
+        self.store = index.chunks
 
     def embed_question(self, question: str) -> np.ndarray:
         return self.encoder.encode([question])[0]
 
-    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        return self.vectors @ query_vector
+    def pool(self, settings: SearchSettings, k: int) -> int:
+        return max(settings.candidates or candidates_for(len(self.store)), k)
 
-    def dense(self, query_vector: np.ndarray, k: int) -> list[Hit]:
-        scores, rows = self.index.dense.search(query_vector[None, :].astype(np.float32), min(k, self.index.dense.ntotal))
-        return [Hit(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+    def dense(self, query_vector: np.ndarray, k: int, settings: SearchSettings = SearchSettings()) -> list[Hit]:
+        """Nearest passages; approximate indexes are re-scored exactly from the stored vectors."""
+        found = dense_index.search(self.index.dense, query_vector, k, nprobe=settings.nprobe, ef_search=settings.ef_search)
+        rows = self.store.get_many([c for c, _ in found])
+        scored = [Hit(c, float(rows[c].vectors[0] @ query_vector)) for c, _ in found if c in rows]
+        return sorted(scored, key=lambda h: (-h.score, h.chunk))
 
     def bm25(self, question: str, k: int) -> list[Hit]:
-        scores = self.index.bm25.scores(question)
-        return _top(scores, k, positive_only=True)
+        return [Hit(c, s) for c, s in self.index.bm25.search(question, k)]
 
     def search(self, question: str, query_vector: np.ndarray, *, mode: str = "hybrid", k: int = 5,
                settings: SearchSettings = SearchSettings()) -> list[Hit]:
@@ -69,60 +84,60 @@ class Retriever:
         if settings.fusion not in FUSIONS:
             raise ValueError(f"fusion '{settings.fusion}' is not one of {', '.join(FUSIONS)}")
         if mode == "dense":
-            return self.dense(query_vector, k)
+            return self.dense(query_vector, k, settings)
         if mode == "bm25":
             return self.bm25(question, k)
-        pool = max(settings.candidates, k)
-        lexical_scores = self.index.bm25.scores(question)
-        lexical_hits = _top(lexical_scores, pool, positive_only=True)
-        mix = settings.sentence_dense if self.index.sentence_vectors is not None else 0.0
-        if mix:
-            # a passage is also as close as its closest sentence: a one-line answer is not diluted by its neighbours
-            dense_all = (1 - mix) * self.dense_scores(query_vector) + mix * self.best_sentence_scores(query_vector)
-            dense_hits = _top(dense_all, pool)
-        else:
-            dense_hits = self.dense(query_vector, pool)
+        return self.hybrid(question, query_vector, k, settings)
+
+    def hybrid(self, question: str, query_vector: np.ndarray, k: int, settings: SearchSettings) -> list[Hit]:
+        pool = self.pool(settings, k)
+        lexical = dict(self.index.bm25.search(question, pool))
+        found = dense_index.search(self.index.dense, query_vector, pool, nprobe=settings.nprobe, ef_search=settings.ef_search)
+        candidates = list(dict.fromkeys([c for c, _ in found] + list(lexical)))
+        rows = self.store.get_many(candidates)
+        candidates = [c for c in candidates if c in rows]
+        if not candidates:
+            return []
+        passage = np.array([rows[c].vectors[0] @ query_vector for c in candidates])
+        best = self._best_sentence(rows, candidates, query_vector)
+        mix = settings.sentence_dense if best is not None else 0.0
+        dense_scores = (1 - mix) * passage + mix * best if best is not None else passage
+        missing = [c for c in candidates if c not in lexical]
+        if missing:
+            lexical.update(self.index.bm25.scores_for(question, missing))
+        lexical_scores = np.array([lexical.get(c, 0.0) for c in candidates])
         if settings.fusion == "rrf":
-            fused = rrf([dense_hits, lexical_hits], k=settings.rrf_k)
+            dense_ranked = [Hit(candidates[i], float(dense_scores[i])) for i in np.argsort(-dense_scores, kind="stable")][:pool]
+            lexical_ranked = [Hit(c, s) for c, s in sorted(lexical.items(), key=lambda item: -item[1]) if s > 0][:pool]
+            fused = rrf([dense_ranked, lexical_ranked], k=settings.rrf_k)
         else:
-            candidates = sorted({h.chunk for h in dense_hits} | {h.chunk for h in lexical_hits})
-            dense_part = dense_all[candidates] if mix else self.vectors[candidates] @ query_vector
-            fused = blend(candidates, dense_part, lexical_scores[candidates], settings.dense_weight)
-        if settings.sentence_weight and self.index.sentence_vectors is not None:
-            fused = self.rescore_by_sentence(fused[:pool], query_vector, settings.sentence_weight)
+            fused = blend(candidates, dense_scores, lexical_scores, settings.dense_weight)
+        if settings.sentence_weight and best is not None:
+            best_of = dict(zip(candidates, best))
+            fused = rescore_by_sentence(fused[:pool], np.array([best_of[h.chunk] for h in fused[:pool]]), settings.sentence_weight)
         return fused[:k]
 
-    def rescore_by_sentence(self, hits: list[Hit], query_vector: np.ndarray, weight: float) -> list[Hit]:
-        """Add `weight` × (best sentence similarity, min-max normalized over the hits)."""
-        if not hits:
-            return hits
-        rows = [h.chunk for h in hits]
-        if self.index.sentence_vectors is not None and len(self.index.sentence_vectors):
-            best = self.best_sentence_scores(query_vector)[rows].astype(np.float64)
-        else:
-            best = np.array([self.sentence_similarities(r, query_vector).max(initial=-1.0) for r in rows])
-        base = np.array([h.score for h in hits])
-        scores = _minmax(base) + weight * _minmax(best)
-        order = np.argsort(-scores, kind="stable")
-        return [Hit(hits[i].chunk, float(scores[i])) for i in order]
-
-    def best_sentence_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Each passage's best sentence similarity to the question (needs stored sentence vectors)."""
-        sims = self.index.sentence_vectors @ query_vector
-        return np.maximum.reduceat(sims, np.asarray(self.index.sentence_rows, dtype=np.int64)) if sims.size else sims
+    def _best_sentence(self, rows: dict, candidates: list[int], query_vector: np.ndarray) -> np.ndarray | None:
+        if not self.index.with_sentences:
+            return None
+        return np.array([float((rows[c].vectors[1:] @ query_vector).max(initial=-1.0)) if len(rows[c].vectors) > 1
+                         else float(rows[c].vectors[0] @ query_vector) for c in candidates])
 
     def sentence_similarities(self, chunk: int, query_vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of the question to each sentence of the chunk (encodes them if not stored)."""
-        sentences = self.index.chunks[chunk].sentences
-        if self.index.sentence_vectors is not None:
-            first = self.index.sentence_rows[chunk]
-            vectors = self.index.sentence_vectors[first : first + len(sentences)]
-        else:
-            from .index import sentence_embed_text
+        row = self.store.get_many([chunk])[chunk]
+        if self.index.with_sentences:
+            return row.vectors[1:] @ query_vector
+        return self.encoder.encode([sentence_embed_text(row.chunk, s) for s in row.chunk.sentences]) @ query_vector
 
-            c = self.index.chunks[chunk]
-            vectors = self.encoder.encode([sentence_embed_text(c, s) for s in sentences])
-        return vectors @ query_vector
+
+def rescore_by_sentence(hits: list[Hit], best: np.ndarray, weight: float) -> list[Hit]:
+    """Add `weight` × (best sentence similarity, min-max normalized over the hits)."""
+    if not hits:
+        return hits
+    scores = _minmax(np.array([h.score for h in hits], dtype=np.float64)) + weight * _minmax(np.asarray(best, dtype=np.float64))
+    order = np.argsort(-scores, kind="stable")
+    return [Hit(hits[i].chunk, float(scores[i])) for i in order]
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -130,15 +145,6 @@ def _minmax(values: np.ndarray) -> np.ndarray:
         return values
     low, high = float(values.min()), float(values.max())
     return (values - low) / (high - low) if high > low else np.ones_like(values)
-
-
-def _top(scores: np.ndarray, k: int, *, positive_only: bool = False) -> list[Hit]:
-    if scores.size == 0 or k <= 0:
-        return []
-    k = min(k, scores.size)
-    rows = np.argpartition(-scores, k - 1)[:k]
-    rows = rows[np.argsort(-scores[rows], kind="stable")]
-    return [Hit(int(r), float(scores[r])) for r in rows if not positive_only or scores[r] > 0]
 
 
 def rrf(rankings: list[list[Hit]], *, k: int = 60) -> list[Hit]:

@@ -34,7 +34,7 @@ def test_build_ask_status_and_an_unchanged_rebuild(project: Path) -> None:
 
     second = qa("build", cwd=project)
     assert second.returncode == 0, second.stderr
-    assert "embedded 0 new texts" in second.stdout and "nothing re-embedded" in second.stdout
+    assert "embedded 0 new passages" in second.stdout and "nothing re-embedded" in second.stdout
 
     asked = qa("ask", "How many members does the band have?", "--json", "--k", "1", cwd=project)
     assert asked.returncode == 0, asked.stderr
@@ -51,7 +51,7 @@ def test_build_ask_status_and_an_unchanged_rebuild(project: Path) -> None:
     assert stale.stderr.count("\n") == 1 and stale.stderr.startswith("Error:") and "qa build" in stale.stderr
 
     third = qa("build", cwd=project)
-    assert "embedded 0 new texts" not in third.stdout  # the changed file is re-embedded; the rest comes from the cache
+    assert "embedded 0 new passages" not in third.stdout  # the changed file is re-embedded; the rest comes from the cache
     assert "reused" in third.stdout
 
 

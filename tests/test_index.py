@@ -13,7 +13,6 @@ from qa.config import BuildConfig
 from qa.engine import Engine, build_from_folder
 from qa.errors import IndexLocked, IndexNotReady, QAError
 from qa.index import check_fresh, corpus_changes, open_index, read_manifest
-from qa.load import load_corpus
 
 TINY = {
     "troops.txt": "= Troops =\n\nThe Internal Troops were established in 1991 by decree.\n\n==Band==\nThe band has 115 members.\n",
@@ -32,15 +31,16 @@ def make_corpus(folder: Path, files: dict[str, str] = TINY) -> Path:
 def test_build_load_search_with_the_real_model(tmp_path: Path, real_encoder) -> None:
     corpus = make_corpus(tmp_path / "corpus")
     report = build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
-    # identical texts share one embedding, so at most chunks + sentences were embedded, none reused
-    assert report.documents == 3 and 0 < report.embedded <= report.chunks + report.sentences and report.reused == 0
+    # a new index embeds each passage once (with its sentences), reusing nothing
+    assert (report.documents, report.chunks, report.embedded, report.reused, report.read) == (3, 4, 4, 0, 3)
     engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=real_encoder)
     response = engine.ask("How many members does the band have?", k=2, mode="dense")
     top = response.results[0]
     assert (top.doc, top.heading) == ("troops.txt", "Band")
     assert (corpus / top.doc).read_text(encoding="utf-8")[top.start : top.end] == top.text
     manifest = read_manifest(tmp_path / "index")
-    assert manifest["model"] == {"name": "bundled:all-MiniLM-L6-v2", "dimension": 384, "max_tokens": 256}
+    assert manifest["model"] == {"name": "bundled:all-MiniLM-L6-v2", "dimension": 384, "max_tokens": 256,
+                                 "runtime": real_encoder.runtime if hasattr(real_encoder, "runtime") else "torch"}
     assert manifest["config"]["chunking"]["target_words"] == BuildConfig().chunking.target_words
     assert set(manifest["files"]) == set(TINY) and manifest["counts"]["chunks"] == report.chunks
 
@@ -54,10 +54,13 @@ def test_rebuild_of_unchanged_corpus_embeds_nothing(tmp_path: Path, hash_encoder
     second = build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
     assert second.embedded == 0 and second.reused == first.embedded
     assert hash_encoder.texts_encoded == texts_before
-    # one changed file re-embeds only its own chunks and sentences
+    assert second.read == 0  # size and modification time unchanged: no file was even read
+    # one changed file is read, its old passage removed and its new one embedded; the others are carried over
     (corpus / "weather.md").write_text("# Weather\n\nBaku is windy in autumn.\n", encoding="utf-8")
     third = build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
-    assert 0 < third.embedded <= 2
+    assert (third.read, third.removed, third.embedded, third.chunks) == (1, 1, 1, 4)
+    engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
+    assert "autumn" in engine.ask("When is Baku windy?", k=1, mode="bm25").results[0].text
 
 
 def test_manifest_detects_changed_added_deleted_files(tmp_path: Path, hash_encoder) -> None:
@@ -82,7 +85,7 @@ def test_different_model_and_missing_index_are_reported(tmp_path: Path, hash_enc
         open_index(tmp_path / "index", model="bundled:all-MiniLM-L6-v2")
 
 
-def test_interrupted_build_leaves_the_old_index_readable(tmp_path: Path, hash_encoder) -> None:
+def test_interrupted_build_leaves_the_old_index_readable(tmp_path: Path, hash_encoder, monkeypatch) -> None:
     corpus = make_corpus(tmp_path / "corpus")
     config = BuildConfig(model=hash_encoder.name)
     build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
@@ -95,10 +98,15 @@ def test_interrupted_build_leaves_the_old_index_readable(tmp_path: Path, hash_en
 
     with pytest.raises(RuntimeError, match="power cut"):
         build_from_folder(corpus, tmp_path / "index", config, encoder=Exploding())
-    from qa.index import build_index
+    import qa.build
 
-    with pytest.raises(RuntimeError, match="simulated failure before the swap"):
-        build_index(load_corpus(corpus), tmp_path / "index", hash_encoder, config, _fail_after_write=True)
+    def disk_failure(folder: Path) -> None:  # everything is written; the sync before the swap fails
+        raise OSError(5, "Input/output error")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(qa.build, "fsync_tree", disk_failure)
+        with pytest.raises(OSError, match="Input/output error"):
+            build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
     after = open_index(tmp_path / "index")
     assert after.path == before.path and len(after.chunks) == len(before.chunks)
     # the next build recovers without manual cleanup and removes the leftovers
@@ -140,7 +148,7 @@ def test_wrong_format_version_is_reported(tmp_path: Path, hash_encoder) -> None:
     manifest = json.loads((generation / "manifest.json").read_text())
     manifest["format_version"] = 99
     (generation / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(IndexNotReady, match=r"format version 99, this program reads version 1"):
+    with pytest.raises(IndexNotReady, match=r"format version 99, this program reads version 2"):
         open_index(tmp_path / "index")
 
 

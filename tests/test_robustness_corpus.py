@@ -147,7 +147,7 @@ def test_corpus_changes_never_opens_links_out_or_pipes(tmp_path: Path, hash_enco
     corpus, _ = mixed_corpus(tmp_path)
     build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
     opened = []
-    real = qa.index._file_hash
+    real = qa.index.file_hash
     monkeypatch.setattr(qa.index, "_file_hash", lambda path: opened.append(path.name) or real(path))
     assert corpus_changes(read_manifest(tmp_path / "index"), corpus) == []
     assert sorted(opened) == sorted(["troops.txt", "police.txt", "weather.md", "Bakı ünvanı – notes.md", "empty.txt",
@@ -172,7 +172,7 @@ def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(tmp_pat
     assert [(s.path, s.reason) for s in report.skipped] == [
         ("huge.txt", "50,225,000 bytes is over the 20,971,520-byte limit; split the file or raise --max-file-mb")]
     hashed = []
-    real = qa.index._file_hash
+    real = qa.index.file_hash
     monkeypatch.setattr(qa.index, "_file_hash", lambda path: hashed.append(path.name) or real(path))
     Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)  # the freshness check of every `qa ask`
     assert "huge.txt" not in hashed and len(hashed) == 3

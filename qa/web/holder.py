@@ -84,7 +84,7 @@ class Rebuilt:
     def summary(self) -> str:
         skipped = f"; skipped {len(self.report.skipped)} file(s)" if self.report.skipped else ""
         return (f"Rebuilt: {self.report.documents} documents, {self.report.chunks} chunks; embedded {self.report.embedded} "
-                f"new texts, reused {self.report.reused}; {self.report.seconds:.1f} s{skipped}. "
+                f"new passages, reused {self.report.reused}; {self.report.seconds:.1f} s{skipped}. "
                 "Questions are now answered from the new index.")
 
 
