@@ -15,7 +15,8 @@ from pathlib import Path
 from ..config import BuildConfig
 from ..engine import Engine, Response, build_from_folder
 from ..errors import IndexNotReady, QAError
-from ..index import BuildReport, corpus_changes, read_manifest
+from ..build import BuildReport
+from ..index import corpus_changes, read_manifest
 
 ProgressFn = Callable[[float, str], None]
 
@@ -40,33 +41,29 @@ def as_int(value: object, name: str) -> int:
 
 @dataclass(frozen=True)
 class Served:
-    """An engine and the lookup of its chunks by (doc, start, end), swapped together."""
+    """The engine one request is answered from (kept for the whole request, even if a rebuild swaps it)."""
 
     engine: Engine
-    positions: dict[tuple[str, int, int], int]
 
 
 def served_from(engine: Engine) -> Served:
-    return Served(engine, {(c.doc_id, c.start, c.end): i for i, c in enumerate(engine.index.chunks)})
+    return Served(engine)
 
 
-@dataclass(frozen=True)
-class DocCounts:
-    """Per-document passages and pages of one index generation."""
+def indexed_documents(manifest: dict) -> set[str]:
+    """The documents an index generation holds: its files, less those skipped at build time."""
+    skipped = {s.get("path") for s in manifest.get("skipped", [])}
+    return {name for name in manifest.get("files", {}) if name not in skipped}
 
-    passages: dict[str, int]
-    pages: dict[str, int]
 
-    @classmethod
-    def of(cls, engine: Engine) -> "DocCounts":
-        passages: dict[str, int] = {}
-        pages: dict[str, set[int]] = {}
-        for chunk in engine.index.chunks:
-            passages[chunk.doc_id] = passages.get(chunk.doc_id, 0) + 1
-            page = getattr(chunk, "page", None)
-            if page is not None:
-                pages.setdefault(chunk.doc_id, set()).add(page)
-        return cls(passages, {doc: len(p) for doc, p in pages.items()})
+def passages_and_pages(engine: Engine, docs: set[str]) -> tuple[int, int]:
+    """How many passages and distinct pages the given documents have in the engine's index."""
+    passages = pages = 0
+    for doc in docs:
+        chunks = [chunk for _, chunk in engine.index.chunks.doc_chunks(doc)]
+        passages += len(chunks)
+        pages += len({chunk.page for chunk in chunks if getattr(chunk, "page", None) is not None})
+    return passages, pages
 
 
 @dataclass(frozen=True)
@@ -121,7 +118,6 @@ class EngineHolder:
             raise QAError("a rebuild is already running; wait for it to finish")
         try:
             old = self.engine
-            before = DocCounts.of(old)
             config = BuildConfig.from_json(old.index.manifest["config"])
             encoder = old.encoder if old.encoder.name == config.model else None
             report = build_from_folder(self.corpus_dir, self.index_dir, config, encoder=encoder, on_progress=on_progress)
@@ -131,11 +127,11 @@ class EngineHolder:
                 self._served = served
         finally:
             self._build_lock.release()
-        after = DocCounts.of(new)
-        added = tuple(sorted(set(after.passages) - set(before.passages)))
-        return Rebuilt(report, added, tuple(sorted(set(before.passages) - set(after.passages))),
-                       sum(after.passages[d] for d in added), sum(after.pages.get(d, 0) for d in added),
-                       sum(before.passages.values()), sum(after.passages.values()))
+        before, after = indexed_documents(old.index.manifest), indexed_documents(new.index.manifest)
+        added = after - before
+        passages, pages = passages_and_pages(new, added)
+        return Rebuilt(report, tuple(sorted(added)), tuple(sorted(before - after)), passages, pages,
+                       int(old.index.manifest["counts"]["chunks"]), int(new.index.manifest["counts"]["chunks"]))
 
     def status(self) -> dict:
         """The served index's manifest and whether the corpus folder changed since it was built."""

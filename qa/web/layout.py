@@ -20,7 +20,7 @@ from ..evaluate import GoldQuestion, answers_missing_from, evaluate_gold, load_g
 from ..retrieve import MODES
 from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload
 from .files import DOCUMENT_SUFFIXES, corpus_documents, remove_document, save_upload
-from .holder import EngineHolder, as_int
+from .holder import EngineHolder, as_int, indexed_documents
 from .views import error_html, message_html, misses_html, response_html, status_html, update_html
 
 log = logging.getLogger(__name__)
@@ -103,9 +103,6 @@ def example_questions(engine: Engine, corpus_dir: str | Path | None = None, gold
                       limit: int = 5) -> list[str]:
     """Example questions whose answers the indexed corpus holds: the corpus folder's examples file, then the
     gold file's questions. A missing or broken file just contributes none."""
-    texts: dict[str, str] = {}
-    for chunk in engine.index.chunks:
-        texts[chunk.doc_id] = texts.get(chunk.doc_id, "") + chunk.text + "\n"
     candidates: list[GoldQuestion] = []
     for path in (Path(corpus_dir) / EXAMPLES_FILE if corpus_dir is not None else None, gold_path):
         if path is None or not Path(path).is_file():
@@ -114,8 +111,17 @@ def example_questions(engine: Engine, corpus_dir: str | Path | None = None, gold
             candidates += load_gold(path)
         except QAError as exc:
             log.warning("examples not read: %s", exc)
-    missing = {id(q) for q in answers_missing_from(candidates, texts)}
-    questions = dict.fromkeys(q.question for q in candidates if id(q) not in missing)
+    answered: set[int] = set()
+    store = engine.index.chunks
+    for doc in sorted(indexed_documents(engine.index.manifest)):  # one document in memory at a time
+        if len(answered) == len(candidates):
+            break
+        document = store.document(doc)
+        text = document.text if document is not None else "\n".join(c.text for _, c in store.doc_chunks(doc))
+        pending = [q for q in candidates if id(q) not in answered and (not q.doc or q.doc == doc)]
+        missing = {id(q) for q in answers_missing_from(pending, {doc: text})}
+        answered |= {id(q) for q in pending if id(q) not in missing}
+    questions = dict.fromkeys(q.question for q in candidates if id(q) in answered)
     return list(questions)[:limit]
 
 

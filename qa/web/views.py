@@ -69,12 +69,12 @@ def answer_line_html(result: Result) -> str:
 
 def context_html(result: Result, served: Served) -> str:
     """The passage in its document: the end of the previous passage and the start of the next one."""
-    index = served.positions.get((result.doc, result.start, result.end))
+    chunks = [chunk for _, chunk in served.engine.index.chunks.doc_chunks(result.doc)]
+    index = next((i for i, c in enumerate(chunks) if (c.start, c.end) == (result.start, result.end)), None)
     if index is None:
         return ""
-    chunks = served.engine.index.chunks
-    prev = chunks[index - 1] if index > 0 and chunks[index - 1].doc_id == result.doc else None
-    nxt = chunks[index + 1] if index + 1 < len(chunks) and chunks[index + 1].doc_id == result.doc else None
+    prev = chunks[index - 1] if index > 0 else None
+    nxt = chunks[index + 1] if index + 1 < len(chunks) else None
     parts = []
     if prev is not None:
         if prev.heading and prev.heading != result.heading:
