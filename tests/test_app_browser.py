@@ -52,7 +52,9 @@ def test_ask_highlights_the_answer_sentence_and_span(app_page):
     # the best passage holds the answer, with its source file, heading and score on the card
     expect(first.locator(".qa-passage")).to_contain_text("115 members")
     expect(first.locator(".qa-doc")).to_have_text("internal-troops-of-azerbaijan.txt")
-    expect(first.locator(".qa-heading")).to_have_text("Band")
+    expect(first.locator(".qa-heading")).to_have_text("Structure › Main Department of Internal Troops › Band")  # the section path
+    expect(first.locator(".qa-page")).to_have_count(0)  # a text file has no pages
+    expect(first.locator("a.qa-open")).to_have_attribute("href", "original/internal-troops-of-azerbaijan.txt")
     expect(first.locator(".qa-score")).to_contain_text("score ")
     expect(first.locator("mark.qa-term").first).to_be_visible()
     # confident: an answer line quotes the top answer sentence with its source, above the cards
