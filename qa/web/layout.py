@@ -19,7 +19,7 @@ from ..errors import QAError
 from ..evaluate import GoldQuestion, answers_missing_from, evaluate_gold, load_gold
 from ..retrieve import MODES
 from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload
-from .files import DOCUMENT_SUFFIXES, corpus_documents, remove_document, save_upload
+from .files import DOCUMENT_SUFFIXES, MAX_UPLOAD_BYTES, corpus_documents, remove_document, save_upload
 from .holder import EngineHolder, as_int, indexed_documents
 from .views import error_html, message_html, misses_html, response_html, status_html, update_html
 
@@ -96,7 +96,7 @@ def theme():  # type: ignore[no-untyped-def]
 def launch_options() -> dict:
     """Keyword arguments for `Blocks.launch` / `gr.mount_gradio_app` that keep the page offline and styled."""
     return {"theme": theme(), "css": CSS, "ssr_mode": False, "pwa": False, "mcp_server": False,
-            "footer_links": ["api", "settings"], "show_error": False}
+            "footer_links": ["api", "settings"], "show_error": False, "max_file_size": MAX_UPLOAD_BYTES}
 
 
 def example_questions(engine: Engine, corpus_dir: str | Path | None = None, gold_path: str | Path | None = None,
