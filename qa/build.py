@@ -12,6 +12,7 @@ in place (ids = chunk ids) unless its type must change with the corpus size.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -26,12 +27,13 @@ import numpy as np
 from .chunk import Chunk, chunk_document
 from .config import FORMAT_VERSION, BuildConfig
 from .embed import Encoder
-from .errors import CorpusError, IndexLocked, QAError
-from .index import (DENSE, LEXICAL, MANIFEST, current_generation, file_signature, fsync_tree, prune_generations,
+from .errors import CorpusError, IndexLocked, IndexNotReady, QAError
+from .index import (DENSE, open_index, LEXICAL, MANIFEST, current_generation, file_signature, fsync_tree, prune_generations,
                     remove_leftovers, sentence_embed_text, swap_current)
 from .load import Document, LoadedCorpus, SkippedFile, UnreadableFile, check_corpus_folder, content_hash, iter_corpus_files, \
     no_readable_file, read_document
 
+log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
 BATCH_PASSAGES = 256  # passages embedded and written together (one cache commit, one progress report)
 CALIBRATION_SENTENCES = 400
@@ -124,8 +126,14 @@ class _Generation:
         self.index_dir = index_dir
         try:
             index_dir.mkdir(parents=True, exist_ok=True)
-            self.lock = FileLock(str(index_dir / ".lock"), timeout=-1 if wait_for_lock else 0)
-            self.lock.acquire()
+            self.lock = FileLock(str(index_dir / ".lock"), timeout=0)
+            try:
+                self.lock.acquire()
+            except Timeout:
+                if not wait_for_lock:
+                    raise
+                log.warning("waiting for the build running on '%s' to finish", index_dir)
+                self.lock.acquire(timeout=-1)
         except Timeout:
             raise IndexLocked(f"another build is running on '{index_dir}' (lock {index_dir / '.lock'}); wait for it to finish") from None
         except OSError as exc:
@@ -134,6 +142,11 @@ class _Generation:
             remove_leftovers(index_dir)
             self.previous = current_generation(index_dir)
             self.previous_manifest = _compatible_manifest(self.previous, config, encoder)
+            if self.previous_manifest is not None:
+                try:
+                    open_index(index_dir)  # only a whole previous generation is carried over; a damaged one is rebuilt
+                except IndexNotReady:
+                    self.previous_manifest = None
             # not tempfile.mkdtemp: its 0700 folder became the generation, unreadable to other users
             self.tmp = index_dir / f".tmp-{os.getpid()}-{secrets.token_hex(6)}"
             self.tmp.mkdir()
@@ -329,8 +342,6 @@ def _run(gen: _Generation | None, sources: list[Source], index_dir: Path, encode
 def _finish(g: _Generation, index_dir: Path, encoder: Encoder, config: BuildConfig, files: dict[str, dict],
             skipped: list[SkippedFile], removed: list[int], source: dict[str, object] | None, stats: dict[str, int],
             began: float) -> BuildReport:
-    import faiss
-
     from . import dense as dense_index
 
     documents, chunks, sentences = g.store.counts()
@@ -347,9 +358,7 @@ def _finish(g: _Generation, index_dir: Path, encoder: Encoder, config: BuildConf
         for ids, vectors in g.store.passage_vectors(ids=new_ids):
             dense_index.add(g.dense, ids, vectors)
     calibration = _calibrate(g.store, config)
-    g.store.close()
-    faiss.write_index(g.dense, str(g.tmp / DENSE))
-    g.lexical.commit()
+    _write_files(g)
     seconds = time.perf_counter() - began
     described = dense_index.describe(g.dense)
     if not rebuild and current is not None and "trained_on" in current:
@@ -358,7 +367,7 @@ def _finish(g: _Generation, index_dir: Path, encoder: Encoder, config: BuildConf
         "format_version": FORMAT_VERSION,
         "config": config.to_json(),
         "model": {"name": encoder.name, "dimension": encoder.dimension, "max_tokens": encoder.max_tokens,
-                  "runtime": getattr(encoder, "runtime", "torch")},
+                  "runtime": getattr(encoder, "runtime", "")},
         "source": source or {},
         "files": files,
         "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
@@ -379,6 +388,20 @@ def _finish(g: _Generation, index_dir: Path, encoder: Encoder, config: BuildConf
     carried = chunks - stats["passages"]  # passages of unchanged files, taken over from the previous generation
     return BuildReport(generation, documents, chunks, sentences, stats["embedded"], stats["reused"] + carried, tuple(skipped),
                        seconds, stats["read"], len(removed))
+
+
+def _write_files(g: _Generation) -> None:
+    """Close the chunk store, write the dense index and commit the lexical one (no manifest yet)."""
+    import faiss
+
+    g.store.close()
+    faiss.write_index(g.dense, str(g.tmp / DENSE))
+    g.lexical.commit()
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in (g.tmp / LEXICAL).iterdir():  # Tantivy writes some files 0600: readers of other users need them,
+        if path.is_file():                    # and a reader takes its lock file for writing (empty, so harmless)
+            os.chmod(path, 0o666 if path.name.endswith(".lock") else 0o666 & ~umask)
 
 
 def _calibrate(store, config: BuildConfig) -> dict[str, float]:  # type: ignore[no-untyped-def]

@@ -214,13 +214,15 @@ def open_index(index_dir: str | os.PathLike[str], *, model: str | None = None) -
     except Exception as exc:  # faiss and tantivy raise RuntimeError/ValueError, sqlite DatabaseError
         detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         raise IndexNotReady(f"index at '{index_dir}' is corrupt ({detail}); {rebuild_hint(index_dir)}") from None
-    problems = [problem] if problem else []
+    problems = []
     if len(chunks) != counts.get("chunks"):
         problems.append(f"{len(chunks)} chunks stored, manifest says {counts.get('chunks')}")
     if dense.ntotal != len(chunks):
         problems.append(f"{dense.ntotal} vectors for {len(chunks)} chunks")
     if dense.d != dimension:
         problems.append(f"vector dimension {dense.d}, manifest says {dimension}")
+    elif problem:
+        problems.append(problem)
     if lexical.num_docs != len(chunks):
         problems.append(f"{lexical.num_docs} passages in the lexical index for {len(chunks)} chunks")
     if problems:

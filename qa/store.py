@@ -183,6 +183,8 @@ class ChunkStore:
 
     def integrity_problem(self, with_sentences: bool, sample: int = 200) -> str | None:
         """A quick check on the first and last rows that vectors fit their passage (a damaged store is refused at open)."""
+        self._db().execute(f"SELECT {_CHUNK_COLUMNS}, vectors FROM chunks LIMIT 1").fetchall()  # every column is there
+        self._db().execute("SELECT id, title, kind, sha256, pages, text FROM documents LIMIT 1").fetchall()
         expected = "(1 + json_array_length(sentences))" if with_sentences else "1"
         for order in ("ASC", "DESC"):
             row = self._db().execute(

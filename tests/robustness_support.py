@@ -230,7 +230,7 @@ def _pause(stage: str) -> None:
 
 def install_pause_hooks() -> None:
     """Wrap the build's steps so `_pause(stage)` runs at each of STAGES."""
-    import qa.index as index
+    import qa.build as index
     from conftest import HashEncoder
 
     encode = HashEncoder.encode
@@ -260,10 +260,10 @@ def install_pause_hooks() -> None:
 
         setattr(index, name, wrapped)
 
-    after("_write_chunks", "write")          # vectors, FAISS and BM25 files written; no manifest yet
-    after("_fsync_tree", "before-rename")    # the temporary folder is complete
-    before("_swap_current", "before-swap")   # the new generation is renamed into place, not yet current
-    before("_prune_generations", "before-prune")  # swapped: the new generation is current
+    after("_write_files", "write")           # chunk store, FAISS and Tantivy files written; no manifest yet
+    after("fsync_tree", "before-rename")     # the temporary folder is complete
+    before("swap_current", "before-swap")    # the new generation is renamed into place, not yet current
+    before("prune_generations", "before-prune")  # swapped: the new generation is current
     symlink = os.symlink
 
     def paused_symlink(src, dst, *a, **kw):  # type: ignore[no-untyped-def]

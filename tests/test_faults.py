@@ -119,12 +119,12 @@ def killed(tmp_path_factory) -> dict[str, Killed]:  # type: ignore[no-untyped-de
 # where each pause point is, seen from the index folder at the moment of the kill
 def _at_kill(k: Killed) -> None:
     tmp = [name for name in k.at_kill if name.startswith(".tmp-")]
-    if k.stage == "embed":
-        assert tmp == [] and k.current_at_kill == k.old_generation
+    if k.stage == "embed":  # the new generation is being written beside the old one
+        assert len(tmp) == 1 and k.current_at_kill == k.old_generation
     elif k.stage in ("write", "before-rename"):
         assert len(tmp) == 1 and k.current_at_kill == k.old_generation
         written = {p.name for p in (k.index / tmp[0]).iterdir()}
-        assert {"vectors.npy", "sentences.npy", "dense.faiss", "bm25", "chunks.jsonl"} <= written
+        assert {"store.sqlite", "dense.faiss", "lexical"} <= written
         assert ("manifest.json" in written) == (k.stage == "before-rename")
     elif k.stage == "before-swap":
         assert tmp == [] and k.current_at_kill == k.old_generation and len(generations(k.index)) == 2
@@ -185,14 +185,18 @@ def test_a_second_build_is_refused_or_waits_while_one_runs(tmp_path: Path) -> No
     waiting = None
     try:
         wait_for_file(tmp_path / "paused", first)  # the first build holds the lock, mid-embedding
+        first_leftovers = leftovers(index)  # its temporary generation
         refused = ForkedQA("build", "--corpus", corpus, "--index", index, "--model", FAKE_MODEL, folder=logs)
         out, err = refused.communicate()
         assert refused.returncode == 1 and out == ""
         assert_one_error_line(err, rf"another build is running on '{index}' \(lock {index}/.lock\); wait for it")
         waiting = ForkedQA("build", "--corpus", corpus, "--index", index, "--model", FAKE_MODEL, "--wait", folder=logs)
-        time.sleep(2)  # long enough to start and, were there no lock, to finish a build of three files
+        deadline = time.monotonic() + 90  # until it says it is waiting (it has reached the lock)
+        while "waiting for the build running on" not in (waiting.err.read_text() if waiting.err.exists() else ""):
+            assert waiting.poll() is None and time.monotonic() < deadline, waiting.communicate()
+            time.sleep(0.05)
         assert waiting.poll() is None  # blocked on the lock ...
-        assert not (index / "current").exists() and leftovers(index) == set()  # ... having written nothing
+        assert not (index / "current").exists() and leftovers(index) == first_leftovers  # ... having written nothing
         release.write_text("go")
         out, err = first.communicate(timeout=60)
         assert first.returncode == 0, err

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -84,17 +85,23 @@ def fewer_vectors(index: Path) -> None:
     faiss.write_index(dense, str(generation(index) / "dense.faiss"))
 
 
-def fewer_sentence_vectors(index: Path) -> None:
-    path = generation(index) / "sentences.npy"
-    np.save(path, np.load(path)[:-1])
+def fewer_lexical_passages(index: Path) -> None:
+    from qa.bm25 import LexicalWriter
+
+    first_doc = sqlite3.connect(generation(index) / "store.sqlite").execute("SELECT doc FROM chunks LIMIT 1").fetchone()[0]
+    writer = LexicalWriter(generation(index) / "lexical")
+    writer.delete_document(first_doc)
+    writer.commit()
+
+
+def first_chunk_vectors_cut(index: Path) -> None:
+    with sqlite3.connect(generation(index) / "store.sqlite") as db:
+        db.execute("UPDATE chunks SET vectors = substr(vectors, 1, 10) WHERE id = (SELECT MIN(id) FROM chunks)")
 
 
 def first_chunk_row_without_text(index: Path) -> None:
-    path = generation(index) / "chunks.jsonl"
-    rows = path.read_text(encoding="utf-8").splitlines()
-    row = json.loads(rows[0])
-    del row["text"]
-    path.write_text("\n".join([json.dumps(row), *rows[1:]]) + "\n", encoding="utf-8")
+    with sqlite3.connect(generation(index) / "store.sqlite") as db:
+        db.execute("ALTER TABLE chunks DROP COLUMN text")
 
 
 def dangling_current(index: Path) -> None:
@@ -123,19 +130,20 @@ FAULTS = [
     pytest.param(replace_file("dense.faiss", b""), CORRUPT, False, id="empty-faiss"),
     pytest.param(replace_file("dense.faiss", b"\x00" * 4096), CORRUPT, False, id="zeroed-faiss"),
     pytest.param(remove("dense.faiss"), CORRUPT, False, id="missing-faiss"),
-    pytest.param(truncate("chunks.jsonl", 0.7), CORRUPT, False, id="truncated-chunk-store"),
-    pytest.param(first_chunk_row_without_text, CORRUPT, False, id="chunk-row-missing-a-field"),
-    pytest.param(remove("sentences.npy"), CORRUPT, False, id="missing-sentence-vectors"),
-    pytest.param(truncate("sentences.npy", 0.3), CORRUPT, False, id="truncated-sentence-vectors"),
-    pytest.param(remove("bm25"), CORRUPT, False, id="missing-bm25"),
+    pytest.param(truncate("store.sqlite", 0.5), CORRUPT, False, id="truncated-chunk-store"),
+    pytest.param(replace_file("store.sqlite", b"\x00" * 8192), CORRUPT, False, id="zeroed-chunk-store"),
+    pytest.param(remove("store.sqlite"), CORRUPT, False, id="missing-chunk-store"),
+    pytest.param(first_chunk_row_without_text, CORRUPT, False, id="chunk-store-missing-a-column"),
+    pytest.param(remove("lexical"), CORRUPT, False, id="missing-lexical-index"),
+    pytest.param(replace_file("lexical/meta.json", b"{not json"), CORRUPT, False, id="damaged-lexical-meta"),
     pytest.param(truncate("manifest.json"), r"index manifest at '.*' is unreadable \(.*\); run `qa build", True,
                  id="truncated-manifest"),
     pytest.param(replace_file("manifest.json", b"\xff\xfe not json"), r"is unreadable", True, id="binary-manifest"),
-    pytest.param(replace_file("manifest.json", b"[1, 2]"), r"has format version null, this program reads version 1", True,
+    pytest.param(replace_file("manifest.json", b"[1, 2]"), r"has format version null, this program reads version 2", True,
                  id="manifest-not-an-object"),
-    pytest.param(edit_manifest(set_path("format_version", value=99)), r"has format version 99, this program reads version 1;",
+    pytest.param(edit_manifest(set_path("format_version", value=99)), r"has format version 99, this program reads version 2;",
                  True, id="format-version-99"),
-    pytest.param(edit_manifest(set_path("format_version", value="1")), r'has format version "1", this program reads version 1',
+    pytest.param(edit_manifest(set_path("format_version", value="2")), r'has format version "2", this program reads version 2',
                  True, id="format-version-a-string"),
     pytest.param(edit_manifest(set_path("format_version", value=KeyError)), r"has format version null", True,
                  id="format-version-missing"),
@@ -145,7 +153,7 @@ FAULTS = [
                  id="model-not-an-object"),
     pytest.param(edit_manifest(set_path("model", "dimension", value="64")), INVALID.format('"model" must hold .*'), True,
                  id="dimension-a-string"),
-    pytest.param(edit_manifest(set_path("config", "index_type", value="ivf")), INVALID.format('"config" is not a build .*'),
+    pytest.param(edit_manifest(set_path("config", "index_type", value="annoy")), INVALID.format('"config" is not a build .*'),
                  True, id="unknown-index-type"),
     pytest.param(edit_manifest(set_path("config", "colour", value="red")), INVALID.format('"config" is not a build .*'),
                  True, id="unknown-config-field"),
@@ -156,8 +164,10 @@ FAULTS = [
     pytest.param(edit_manifest(set_path("model", "dimension", value=384)),
                  r"does not match its manifest \(vector dimension 64, manifest says 384\)", False, id="dimension-mismatch"),
     pytest.param(fewer_vectors, r"does not match its manifest \(2 vectors for \d+ chunks\)", False, id="vector-count-mismatch"),
-    pytest.param(fewer_sentence_vectors, r"does not match its manifest \(\d+ sentence vectors for \d+ sentences\)", False,
-                 id="sentence-vector-count-mismatch"),
+    pytest.param(fewer_lexical_passages, r"does not match its manifest \(\d+ passages in the lexical index for \d+ chunks\)",
+                 False, id="lexical-count-mismatch"),
+    pytest.param(first_chunk_vectors_cut, r"does not match its manifest \(chunk \d+ has vectors of the wrong size\)", False,
+                 id="vectors-of-the-wrong-size"),
 ]
 
 
@@ -238,19 +248,22 @@ class OtherEncoder:
 
 
 def test_an_index_of_another_model_is_refused_not_mixed(index: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
+    answers_before = answers(index)
     with pytest.raises(IndexNotReady, match=r"built with model 'fake:hash', not 'fake:other'; run `qa build"):
         Engine.open(index, model="fake:other", encoder=OtherEncoder())
     # rebuilding with the other model re-embeds everything: no vector of the old model is reused
     other = OtherEncoder()
     report = build_from_folder(index.parent / "corpus", index, BuildConfig(model=other.name), encoder=other)
-    assert report.reused == 0 and report.embedded == other.texts_encoded > 0
+    assert report.reused == 0 and report.embedded == report.chunks and other.texts_encoded == report.chunks + report.sentences
     loaded = open_index(index, model="fake:other")
-    assert loaded.dense.d == 32 and loaded.manifest["model"] == {"name": "fake:other", "dimension": 32, "max_tokens": 128}
+    assert loaded.dense.d == 32 and loaded.manifest["model"] == {"name": "fake:other", "dimension": 32, "max_tokens": 128, "runtime": ""}
     with pytest.raises(IndexNotReady, match=r"built with model 'fake:other', not 'fake:hash'"):
         open_index(index, model="fake:hash")
-    # and back: the fake:hash vectors of two builds ago are gone from the cache, so all is embedded again
+    # and back: the embedding store is kept per model, so the fake:hash vectors of two builds ago are lent again
+    # (and only they: the index answers exactly as the first fake:hash build did)
+    expected = answers_before
     report = build_from_folder(index.parent / "corpus", index, CONFIG, encoder=hash_encoder)
-    assert report.reused == 0
+    assert report.embedded == 0 and report.reused == report.chunks and answers(index) == expected
 
 
 def test_an_encoder_that_differs_from_the_configured_model_is_refused(index: Path) -> None:
@@ -258,14 +271,21 @@ def test_an_encoder_that_differs_from_the_configured_model_is_refused(index: Pat
         build_from_folder(index.parent / "corpus", index, CONFIG, encoder=OtherEncoder())
 
 
-def test_a_damaged_embedding_cache_is_not_reused(index: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
-    """vectors.npy is the cache of the next build: rows that do not match the chunk store must not be lent out."""
+@pytest.mark.parametrize("damage", ["garbage-file", "short-rows"])
+def test_a_damaged_embedding_cache_is_not_reused(index: Path, hash_encoder, damage: str) -> None:  # type: ignore[no-untyped-def]
+    """The embedding store lends vectors to the next build: damaged entries must be embedded again, not lent out."""
     expected = answers(index)
-    path = generation(index) / "vectors.npy"
-    vectors = np.load(path)
-    np.save(path, vectors[:-1])  # one row short: zip() used to pair keys with the rows that remained
+    (cache,) = (index / "embeddings").glob("*.sqlite")
+    if damage == "garbage-file":
+        for extra in cache.parent.glob(cache.name + "-*"):
+            extra.unlink()
+        cache.write_bytes(b"this is not a database" * 100)
+    else:
+        with sqlite3.connect(cache) as db:
+            db.execute("UPDATE vectors SET data = substr(data, 1, 16)")
+    (index / "current").unlink()  # nothing to carry over: every passage comes from the store or the model
     report = build_from_folder(index.parent / "corpus", index, CONFIG, encoder=hash_encoder)
-    assert report.reused == 0 and answers(index) == expected
+    assert report.reused == 0 and report.embedded == report.chunks and answers(index) == expected
 
 
 # ---------------------------------------------------------------- an index folder that may not be written
