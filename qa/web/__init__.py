@@ -1,17 +1,21 @@
 """The Gradio web app, in parts: `holder` (the served engine and its rebuilds), `views` (HTML), `files`
 (what the browser may read and write in the corpus folder), `pageimage` (PDF pages with the answer marked),
 `routes` (the document routes and the server), `evaluation` (the Evaluate tab) and `layout` (the page).
+
+Names are imported on first use, so `qa.web.files` or `qa.web.pageimage` load without Gradio.
 """
 
 from __future__ import annotations
 
-from ..embed import offline_environment
+from importlib import import_module
 
-offline_environment()  # before gradio, transformers or the hub are imported
+_WHERE = {"EngineHolder": "holder", "Served": "holder", "configure_torch": "holder", "prepare": "holder",
+          "EXAMPLES_FILE": "layout", "build_app": "layout", "example_questions": "layout", "launch_options": "layout",
+          "app_with_routes": "routes", "serve": "routes"}
+__all__ = sorted(_WHERE)
 
-from .holder import EngineHolder, Served, configure_torch, prepare  # noqa: E402
-from .layout import EXAMPLES_FILE, build_app, example_questions, launch_options  # noqa: E402
-from .routes import app_with_routes, serve  # noqa: E402
 
-__all__ = ["EXAMPLES_FILE", "EngineHolder", "Served", "app_with_routes", "build_app", "configure_torch",
-           "example_questions", "launch_options", "prepare", "serve"]
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    if name not in _WHERE:
+        raise AttributeError(f"module 'qa.web' has no attribute {name!r}")
+    return getattr(import_module(f".{_WHERE[name]}", __name__), name)

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..build import BuildReport
 from ..config import BuildConfig
 from ..engine import Engine, Response, build_from_folder
 from ..errors import IndexNotReady, QAError
-from ..build import BuildReport
 from ..index import corpus_changes, read_manifest
 
 ProgressFn = Callable[[float, str], None]

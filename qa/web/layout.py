@@ -12,16 +12,20 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-import gradio as gr
+from ..embed import offline_environment
 
-from ..engine import MAX_K, Engine
-from ..errors import QAError
-from ..evaluate import GoldQuestion, answers_missing_from, evaluate_gold, load_gold
-from ..retrieve import MODES
-from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload
-from .files import DOCUMENT_SUFFIXES, MAX_UPLOAD_BYTES, corpus_documents, remove_document, save_upload
-from .holder import EngineHolder, as_int, indexed_documents
-from .views import error_html, message_html, misses_html, response_html, status_html, update_html
+offline_environment()  # before gradio, transformers or the hub are imported
+
+import gradio as gr  # noqa: E402
+
+from ..engine import MAX_K, Engine  # noqa: E402
+from ..errors import QAError  # noqa: E402
+from ..evaluate import GoldQuestion, answers_missing_from, evaluate_gold, load_gold  # noqa: E402
+from ..retrieve import MODES  # noqa: E402
+from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload  # noqa: E402
+from .files import DOCUMENT_SUFFIXES, MAX_UPLOAD_BYTES, corpus_documents, remove_document, save_upload  # noqa: E402
+from .holder import EngineHolder, as_int, indexed_documents  # noqa: E402
+from .views import error_html, message_html, misses_html, response_html, status_html, update_html  # noqa: E402
 
 log = logging.getLogger(__name__)
 
