@@ -2,9 +2,11 @@
 
 A BEIR folder holds `corpus.jsonl` (`_id`, `title`, `text`), `queries.jsonl` (`_id`, `text`) and
 `qrels/<split>.tsv` (`query-id<TAB>corpus-id<TAB>score`, with a header line). The engine ranks passages;
-BEIR judges documents, so a document is scored by its best passage (MaxP) and the ranked document ids are
-scored with `qa.evaluate`'s pure metrics, averaged over every query in the split's qrels, as BEIR's
-pytrec_eval run does.
+BEIR judges documents, so a document is scored by its best passage (MaxP). Passages are ranked by
+`Engine.search`, the path `qa ask` takes; the documents are scored by pytrec_eval (through ir-measures) with
+BEIR's conventions. Hybrid search settings are chosen per dataset on its own train (or dev) split by
+`qa.beir_settings.tune_beir` (run by benchmarks/beir_tune.py) and saved beside the index; without them the
+engine's general defaults apply.
 
 The index of a dataset lives in `index/beir-<name>/` by default (git-ignored): benchmark data stays out of
 the repository, and the index is reused while the corpus file and the build configuration are unchanged.
@@ -13,6 +15,7 @@ the repository, and the index is reused while the corpus file and the build conf
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -21,17 +24,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunk import ChunkSettings
 from .config import BuildConfig
 from .errors import IndexNotReady, QAError, QuestionError
-from .evaluate import mrr_at_k, ndcg_at_k, recall_at_k
 from .load import Document, LoadedCorpus, content_hash
 from .retrieve import MODES, Hit, SearchSettings
 
 DEFAULT_INDEX_ROOT = "index"
 DEFAULT_DEPTH = 100
-CHUNKS_PER_QUERY = 300  # enough passages to fill 100 documents (a SciFact abstract is 1-4 passages)
-METRICS = ("ndcg@10", "mrr@10", "recall@10", "recall@100")
+# our names → ir-measures' (pytrec_eval's ndcg_cut.10, recip_rank over the top 10, recall.10, recall.100)
+MEASURES = {"ndcg@10": "nDCG@10", "mrr@10": "RR", "recall@10": "R@10", "recall@100": "R@100"}
+METRICS = tuple(MEASURES)
 
 
 class BeirError(QAError):
@@ -263,87 +265,106 @@ def build_or_open_beir_index(dataset: BeirDataset, index_dir: str | os.PathLike[
 # ---------------------------------------------------------------- rank and score
 
 
-def doc_ranking(engine, hits: Sequence[Hit], depth: int = DEFAULT_DEPTH) -> list[str]:  # type: ignore[no-untyped-def]
-    """Document ids in the order of their best passage (hits are already best-first)."""
-    chunks = engine.index.chunks
-    return first_unique((chunks[hit.chunk].doc_id for hit in hits), depth)
-
-
-def first_unique(doc_ids: Iterable[str], depth: int) -> list[str]:
-    """The first `depth` distinct ids, in order: MaxP ranking of documents from best-first passages."""
-    ranked: list[str] = []
-    seen: set[str] = set()
-    for doc in doc_ids:
-        if doc not in seen:
-            seen.add(doc)
-            ranked.append(doc)
-            if len(ranked) >= depth:
-                break
-    return ranked
+def passages_per_query(engine, depth: int = DEFAULT_DEPTH) -> int:  # type: ignore[no-untyped-def]
+    """Passages to rank so that MaxP fills `depth` documents: 3 × depth × passages per document (rounded up)."""
+    chunks = len(engine.index.chunks)
+    documents = len({c.doc_id for c in engine.index.chunks}) or 1
+    return max(1, min(chunks, 3 * depth * -(-chunks // documents)))
 
 
 def rank_documents(engine, query: str, mode: str = "hybrid", settings: SearchSettings | None = None,  # type: ignore[no-untyped-def]
-                   depth: int = DEFAULT_DEPTH, *, chunks: int = CHUNKS_PER_QUERY,
-                   query_vector: np.ndarray | None = None) -> list[str]:
-    """The top `depth` document ids for `query`, each scored by its best passage.
+                   depth: int = DEFAULT_DEPTH, *, query_vector: np.ndarray | None = None,
+                   passages: int | None = None) -> dict[str, float]:
+    """The top `depth` documents for `query` → the score of each one's best passage (MaxP), best first.
 
-    Goes to `engine.retriever` directly: no answer highlighting, no question clean-up beyond whitespace
-    (BEIR queries are scored as given). `query_vector` may be passed to reuse an embedding.
+    Ranks through `Engine.search`, the path `qa ask` takes (question clean-up, retrieval, answer-sentence
+    reordering). A query `ask` would refuse (QuestionError) has no results and scores 0. Scores never rise
+    down the list, so an evaluator that sorts by score (pytrec_eval) keeps the engine's order.
     """
     if mode not in MODES:
         raise QuestionError(f"mode '{mode}' is not one of {', '.join(MODES)}")
-    settings = settings or SearchSettings()
-    query = " ".join(query.split())
-    if not query:
-        return []
-    retriever = engine.retriever
-    if query_vector is None:
-        query_vector = retriever.embed_question(query) if mode != "bm25" else np.zeros(engine.encoder.dimension, np.float32)
-    hits = retriever.search(query, query_vector, mode=mode, k=max(chunks, depth), settings=settings)
-    return doc_ranking(engine, hits, depth)
+    try:
+        hits = engine.search(query, k=passages or passages_per_query(engine, depth), mode=mode,
+                             settings=settings or SearchSettings(), query_vector=query_vector)
+    except QuestionError:
+        return {}
+    return max_p(engine, hits, depth)
 
 
-def score_ranking(ranked: Sequence[str], qrels: dict[str, int]) -> dict[str, float]:
-    return {
-        "ndcg@10": ndcg_at_k(ranked, qrels, 10),
-        "mrr@10": mrr_at_k(ranked, qrels, 10),
-        "recall@10": recall_at_k(ranked, qrels, 10),
-        "recall@100": recall_at_k(ranked, qrels, 100),
-    }
+def max_p(engine, hits: Sequence[Hit], depth: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Documents in the order of their best passage (hits are best-first), each with a score no higher than
+    the one before it."""
+    chunks = engine.index.chunks
+    ranked: dict[str, float] = {}
+    floor = math.inf
+    for hit in hits:
+        doc = chunks[hit.chunk].doc_id
+        if doc in ranked:
+            continue
+        floor = min(floor, float(hit.score))
+        ranked[doc] = floor
+        if len(ranked) >= depth:
+            break
+    return ranked
 
 
-def score_run(run: dict[str, Sequence[str]], qrels: dict[str, dict[str, int]]) -> dict[str, float]:
-    """Mean metrics over every query in `qrels` (a query missing from `run` scores 0), plus n."""
-    sums = dict.fromkeys(METRICS, 0.0)
-    for query_id, judged in qrels.items():
-        for key, value in score_ranking(run.get(query_id, []), judged).items():
-            sums[key] += value
+def score_run(run: dict[str, dict[str, float]], qrels: dict[str, dict[str, int]], *,
+              ignore_identical_ids: bool = True) -> dict[str, float]:
+    """nDCG@10, MRR@10, R@10, R@100 computed by pytrec_eval (through ir-measures), as BEIR computes them.
+
+    `run[query id][doc id] = score`. As in BEIR's `EvaluateRetrieval.evaluate`, a document whose id equals
+    the query's id is dropped first (`ignore_identical_ids`: in ArguAna or Quora the query is itself in the
+    corpus). Documents of equal score are ordered as pytrec_eval orders them (by id, descending) for every
+    metric: MRR@10 is pytrec_eval's reciprocal rank over each query's first 10 in that order (its
+    `recip_rank` has no cut-off). The mean is over every query in `qrels`: a query without results (or
+    missing from `run`) counts as 0. Returns the means and n.
+    """
+    import ir_measures
+
+    judged = [ir_measures.Qrel(q, d, int(rel)) for q, docs in qrels.items() for d, rel in docs.items()]
+    kept = {q: [(d, float(score)) for d, score in docs.items() if not (ignore_identical_ids and d == q)]
+            for q, docs in run.items() if q in qrels}
+    ordered = {q: sorted(docs, key=lambda item: (item[1], item[0]), reverse=True) for q, docs in kept.items()}
+    cut = {"mrr@10": 10}
+    per_query: dict[str, dict[str, float]] = {key: {} for key in MEASURES}
+    for key, name in MEASURES.items():
+        measure = ir_measures.parse_measure(name)
+        scored = [ir_measures.ScoredDoc(q, d, score) for q, docs in ordered.items() for d, score in docs[: cut.get(key)]]
+        if scored:
+            for metric in ir_measures.pytrec_eval.iter_calc([measure], judged, scored):
+                per_query[key][metric.query_id] = float(metric.value)
     n = len(qrels)
-    return {**{key: value / n if n else 0.0 for key, value in sums.items()}, "n": n}
+    means = {key: sum(values.get(q, 0.0) for q in qrels) / n if n else 0.0 for key, values in per_query.items()}
+    return {**means, "n": n}
 
 
-def embed_queries(engine, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Query vectors in batches (the same vectors `Retriever.embed_question` gives, faster)."""
-    cleaned = [" ".join(t.split()) for t in texts]
-    return engine.encoder.encode(cleaned, batch_size=batch_size) if cleaned else np.zeros((0, engine.encoder.dimension), np.float32)
+def query_vectors(engine, dataset: BeirDataset, query_ids: Iterable[str]) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """query id → `Engine.question_vector` (a cache for tuning loops); queries `ask` refuses are left out."""
+    vectors = {}
+    for query_id in query_ids:
+        try:
+            vectors[query_id] = engine.question_vector(dataset.queries[query_id])
+        except QuestionError:
+            continue
+    return vectors
 
 
 def evaluate_beir(engine, dataset: BeirDataset, split: str = "test", mode: str = "hybrid",  # type: ignore[no-untyped-def]
                   settings: SearchSettings | None = None, *, depth: int = DEFAULT_DEPTH,
                   query_vectors: dict[str, np.ndarray] | None = None, return_run: bool = False) -> dict:
-    """nDCG@10, MRR@10, Recall@10/100 averaged over the split's queries, with n and seconds.
+    """nDCG@10, MRR@10, Recall@10/100 over the split's queries (see `score_run`), with n and seconds.
 
-    `query_vectors` (query id → vector) lets a tuning loop embed the queries once.
+    Every query goes through `Engine.search`; `query_vectors` (from `query_vectors`) lets a tuning loop
+    embed the queries once. One document more than `depth` is ranked so that dropping the query's own id
+    still leaves `depth`.
     """
     qrels = dataset.split(split)
     began = time.perf_counter()
-    query_ids = list(qrels)
-    if mode != "bm25" and query_vectors is None:
-        query_vectors = dict(zip(query_ids, embed_queries(engine, [dataset.queries[q] for q in query_ids])))
-    run: dict[str, list[str]] = {}
-    for query_id in query_ids:
-        vector = query_vectors[query_id] if query_vectors is not None and mode != "bm25" else None
-        run[query_id] = rank_documents(engine, dataset.queries[query_id], mode, settings, depth, query_vector=vector)
+    passages = passages_per_query(engine, depth + 1)
+    vectors = query_vectors or {}
+    run = {query_id: rank_documents(engine, dataset.queries[query_id], mode, settings, depth + 1,
+                                    query_vector=vectors.get(query_id), passages=passages)
+           for query_id in qrels}
     result: dict = score_run(run, qrels)
     result["seconds"] = round(time.perf_counter() - began, 3)
     if return_run:
@@ -356,21 +377,26 @@ def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", inde
                   encoder=None, on_progress: Callable[[float, str], None] | None = None) -> dict:  # type: ignore[no-untyped-def]
     """Load a BEIR folder, build or reuse its index, evaluate one split: the `qa eval --beir DIR` entry point.
 
-    The defaults are BEIR-specific (tuned for SciFact), not the engine's: `config` defaults to
-    `BEIR_BUILD_CONFIG` (passages of up to 400 words, i.e. whole abstracts; BM25 k1 0.45, b 0.3) and
-    `settings` to `BEIR_SEARCH_SETTINGS` (min-max blend with dense weight 0.3 over 1,000 candidates, the
-    dense score 3/4 best-sentence similarity, best-sentence rescoring with weight 1.5), both chosen on
-    SciFact's train split by `benchmarks/beir_tune.py`. Pass `config=BuildConfig()` and
-    `settings=SearchSettings()` to measure the engine's general-purpose defaults instead.
+    The index is built with `config` (default: the engine's `BuildConfig()`, as `qa build`). `settings`
+    defaults to what `benchmarks/beir_tune.py` chose on this dataset's own train (or dev) split and saved
+    beside the index, else the engine's general `SearchSettings()`; `settings_from` says which.
 
     Returns the metrics (`ndcg@10`, `mrr@10`, `recall@10`, `recall@100`, `n`, `seconds`) plus what was
-    measured: dataset, split, mode, settings, build config, index folder, whether it was reused, build seconds.
+    measured: dataset, split, mode, settings and their source, build config, index folder, whether it was
+    reused, build seconds.
     """
     dataset = load_beir(beir_dir)
     dataset.split(split)  # fail before an expensive build
-    config = config or BEIR_BUILD_CONFIG
-    settings = settings or BEIR_SEARCH_SETTINGS
+    if mode not in MODES:
+        raise QuestionError(f"mode '{mode}' is not one of {', '.join(MODES)}")
+    from .beir_settings import search_settings_for
+
+    config = config or BuildConfig()
     index_dir = Path(index_dir) if index_dir is not None else default_index_dir(dataset)
+    if settings is None:
+        settings, settings_from = search_settings_for(index_dir, dataset, config)
+    else:
+        settings_from = "given"
     began = time.perf_counter()
     reused = index_matches(index_dir, dataset, config)
     engine = build_or_open_beir_index(dataset, index_dir, config, encoder=encoder, on_progress=on_progress)
@@ -382,6 +408,7 @@ def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", inde
         "mode": mode,
         **{key: round(value, 4) if isinstance(value, float) and key in METRICS else value for key, value in metrics.items()},
         "settings": asdict(settings),
+        "settings_from": settings_from,
         "config": config.to_json(),
         "index": str(index_dir),
         "index_reused": reused,
@@ -390,16 +417,7 @@ def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", inde
     }
 
 
-# Tuned on SciFact's train split (809 queries) by benchmarks/beir_tune.py; the test split was not looked at.
-# Passages of up to ~400 words keep an abstract whole (5,183 abstracts -> 5,296 passages; the model reads the
-# first 256 tokens); BM25 with a low k1 and b (term frequency saturates fast in short abstracts). The best
-# sentence carries much of the weight, in the dense score (sentence_dense) and in the rescoring
-# (sentence_weight): a SciFact claim usually restates one sentence of its abstract.
-BEIR_BUILD_CONFIG = BuildConfig(chunking=ChunkSettings(target_words=400), bm25_k1=0.45, bm25_b=0.3, sentence_vectors=True)
-BEIR_SEARCH_SETTINGS = SearchSettings(fusion="blend", dense_weight=0.3, rrf_k=60, candidates=1000, sentence_weight=1.5,
-                                      sentence_dense=0.75)
-
 __all__ = [
-    "BEIR_BUILD_CONFIG", "BEIR_SEARCH_SETTINGS", "BeirDataset", "BeirError", "BeirFormatError", "BeirNotFound",
-    "build_or_open_beir_index", "evaluate_beir", "load_beir", "rank_documents", "run_beir_eval", "score_run",
+    "BeirDataset", "BeirError", "BeirFormatError", "BeirNotFound", "build_or_open_beir_index", "evaluate_beir",
+    "load_beir", "rank_documents", "run_beir_eval", "score_run",
 ]

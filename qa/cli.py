@@ -154,6 +154,8 @@ def evaluate(gold: Path | None, k: int, mode: str, index_dir: Path | None, compa
 
         results = [run_beir_eval(beir_dir, split=split, index_dir=index_dir, mode=m, on_progress=on_progress) for m in modes]
         click.echo(json.dumps(results[0] if len(results) == 1 else {"modes": results}) if as_json else format_beir(results))
+        if not as_json:
+            click.echo(f"hybrid settings: {results[0]['settings_from']}", err=True)
         return
     if gold is None:
         raise _QAError("give a gold file (JSON Lines: {\"question\": ..., \"answers\": [...]}) or --beir DIR")

@@ -26,7 +26,8 @@ def resolve_type(index_type: str, passages: int, ann_threshold: int) -> str:
 
 def ivf_lists(passages: int) -> int:
     """About √N lists (FAISS's guideline is 4–16·√N for large N; √N keeps training cheap on 2 cores)."""
-    return int(min(65536, max(16, 2 ** round(math.log2(max(math.sqrt(passages), 1))))))
+    lists = min(65536, max(16, 2 ** round(math.log2(max(math.sqrt(passages), 1)))))
+    return int(max(1, min(lists, passages // TRAIN_POINTS_PER_LIST)))  # enough training points for every list
 
 
 def build_dense(kind: str, dimension: int, passages: int, sample: Callable[[int], np.ndarray],

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from .config import BuildConfig
 from .embed import BUNDLED_MODEL, Encoder, SentenceTransformerEncoder
 from .errors import IndexNotReady, QuestionError
@@ -103,6 +105,17 @@ def prepare_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     return cleaned, notices
 
 
+@dataclass(frozen=True)
+class _Ranking:
+    """What `Engine._rank` found: the cleaned question, its vector, the hits and (when asked for) their answers."""
+
+    question: str
+    notices: tuple[str, ...]
+    query_vector: np.ndarray
+    hits: tuple[Hit, ...]
+    answers: tuple[AnswerSentence | None, ...]
+
+
 class Engine:
     """A loaded index and its encoder: answers questions, thread-safe for reads."""
 
@@ -134,25 +147,66 @@ class Engine:
             raise QuestionError(f"mode '{mode}' is not one of {', '.join(MODES)}")
         if not 1 <= k <= MAX_K:
             raise QuestionError(f"k={k} is outside 1..{MAX_K}; ask for between 1 and {MAX_K} passages")
-        cleaned, notices = prepare_question(question, self.max_question_chars)
-        query_vector = self.retriever.embed_question(cleaned)
-        rerank = mode == "hybrid" and settings.answer_weight > 0
-        hits = self.retriever.search(cleaned, query_vector, mode=mode, k=max(k, settings.answer_depth) if rerank else k, settings=settings)
-        weights = {t: self.index.bm25.idf(t) for t in terms(cleaned)}  # type: ignore[attr-defined]
-        answers = [self._answer(hit, cleaned, query_vector, highlight, weights) for hit in hits]
-        if rerank:
-            # the passage whose best sentence answers best goes first: retrieval and highlight agree on the top
-            scored = sorted(((hit.score + settings.answer_weight * (a.score if a else 0.0), hit, a) for hit, a in zip(hits, answers)),
-                            key=lambda item: -item[0])[:k]
-            hits = [Hit(hit.chunk, score) for score, hit, _ in scored]
-            answers = [a for _, _, a in scored]
-        results = tuple(self._result(rank, hit, answer, cleaned) for rank, (hit, answer) in enumerate(zip(hits, answers), start=1))
-        confident = bool(results) and self._confident(results[0], hits[0], cleaned, query_vector)
+        ranking = self._rank(question, k=k, mode=mode, settings=settings, highlight=highlight, query_vector=None, answers=True)
+        cleaned, hits, notices = ranking.question, ranking.hits, list(ranking.notices)
+        results = tuple(self._result(rank, hit, answer, cleaned)
+                        for rank, (hit, answer) in enumerate(zip(hits, ranking.answers), start=1))
+        confident = bool(results) and self._confident(results[0], hits[0], cleaned, ranking.query_vector)
         if not results:
             notices.append("no passage matched the question")
         elif not confident:
             notices.append("no passage scores well: the corpus may not answer this question")
         return Response(question=cleaned, mode=mode, results=results, confident=confident, notices=tuple(notices))
+
+    def search(self, question: str, *, k: int = 5, mode: str = "hybrid", settings: SearchSettings = SearchSettings(),
+               highlight: HighlightSettings = HighlightSettings(), query_vector: np.ndarray | None = None) -> list[Hit]:
+        """The ranked passages for a question, best first: the one ranking path behind `ask`, `qa eval --beir`
+        and the BEIR tuning script, so what is measured is what users get.
+
+        The question is cleaned as `ask` cleans it (QuestionError when it cannot be asked); `query_vector`, if
+        given, must be `question_vector(question)` (a cache), else the question is embedded here. No `MAX_K`
+        limit: a document benchmark needs hundreds of passages.
+        """
+        return list(self._rank(question, k=k, mode=mode, settings=settings, highlight=highlight,
+                               query_vector=query_vector, answers=False).hits)
+
+    def question_vector(self, question: str) -> np.ndarray:
+        """The vector `search` embeds for `question` (cleaned the same way): callers may cache it."""
+        cleaned, _ = prepare_question(question, self.max_question_chars)
+        return self.retriever.embed_question(cleaned)
+
+    def _rank(self, question: str, *, k: int, mode: str, settings: SearchSettings, highlight: HighlightSettings,
+              query_vector: np.ndarray | None, answers: bool) -> _Ranking:
+        """Retrieve, then in hybrid mode reorder the top `answer_depth` by their best answer sentence."""
+        if mode not in MODES:
+            raise QuestionError(f"mode '{mode}' is not one of {', '.join(MODES)}")
+        if k < 1:
+            raise QuestionError(f"k={k} is below 1; ask for at least one passage")
+        cleaned, notices = prepare_question(question, self.max_question_chars)
+        if query_vector is None:
+            query_vector = self.retriever.embed_question(cleaned)
+        depth = settings.answer_depth if mode == "hybrid" and settings.answer_weight > 0 else 0
+        hits = self.retriever.search(cleaned, query_vector, mode=mode, k=max(k, depth), settings=settings)
+        found: list[AnswerSentence | None] = []
+        if depth or answers:
+            weights = {t: self.index.bm25.idf(t) for t in terms(cleaned)}
+
+            def answer(hit: Hit) -> AnswerSentence | None:
+                return self._answer(hit, cleaned, query_vector, highlight, weights)
+
+        if depth:
+            # the passage whose best sentence answers best goes first: retrieval and highlight agree on the top;
+            # below `depth` the retrieval order stands
+            head = hits[:depth]
+            head_answers = [answer(hit) for hit in head]
+            scored = sorted(((hit.score + settings.answer_weight * (a.score if a else 0.0), i)
+                             for i, (hit, a) in enumerate(zip(head, head_answers))), key=lambda item: -item[0])
+            hits = [Hit(head[i].chunk, score) for score, i in scored] + hits[depth:]
+            found = [head_answers[i] for _, i in scored]
+        hits = hits[:k]
+        if answers:
+            found = found[:k] + [answer(hit) for hit in hits[len(found):]]
+        return _Ranking(cleaned, tuple(notices), query_vector, tuple(hits), tuple(found) if answers else ())
 
     def _answer(self, hit: Hit, question: str, query_vector, highlight: HighlightSettings,  # type: ignore[no-untyped-def]
                 term_weights: dict[str, float]) -> AnswerSentence | None:

@@ -8,7 +8,6 @@ passage must also come from that file.
 from __future__ import annotations
 
 import json
-import math
 import re
 import statistics
 from collections.abc import Sequence
@@ -140,23 +139,6 @@ def reciprocal_rank(relevant: Sequence[bool], k: int) -> float:
         if is_relevant:
             return 1.0 / rank
     return 0.0
-
-
-def ndcg_at_k(ranked: Sequence[str], qrels: dict[str, int], k: int) -> float:
-    """nDCG@k as pytrec_eval/BEIR compute it: gain = relevance, discount log2(rank + 1), ideal from qrels."""
-    dcg = sum(qrels.get(doc, 0) / math.log2(rank + 1) for rank, doc in enumerate(ranked[:k], start=1))
-    ideal = sorted((g for g in qrels.values() if g > 0), reverse=True)[:k]
-    idcg = sum(g / math.log2(rank + 1) for rank, g in enumerate(ideal, start=1))
-    return dcg / idcg if idcg > 0 else 0.0
-
-
-def recall_at_k(ranked: Sequence[str], qrels: dict[str, int], k: int) -> float:
-    relevant = {doc for doc, g in qrels.items() if g > 0}
-    return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
-
-
-def mrr_at_k(ranked: Sequence[str], qrels: dict[str, int], k: int) -> float:
-    return reciprocal_rank([qrels.get(doc, 0) > 0 for doc in ranked], k)
 
 
 # ---------------------------------------------------------------- runs

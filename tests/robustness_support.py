@@ -235,8 +235,12 @@ def install_pause_hooks() -> None:
 
     encode = HashEncoder.encode
 
+    calls = [0]
+
     def paused_encode(self, texts, **kwargs):  # type: ignore[no-untyped-def]
-        _pause("embed")
+        calls[0] += 1  # QA_TEST_PAUSE_AFTER_ENCODES=N: pause at the (N+1)-th model call, after N batches are stored
+        if calls[0] > int(os.environ.get("QA_TEST_PAUSE_AFTER_ENCODES", "0")):
+            _pause("embed")
         return encode(self, texts, **kwargs)
 
     HashEncoder.encode = paused_encode  # type: ignore[method-assign]

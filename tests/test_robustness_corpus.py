@@ -148,7 +148,12 @@ def test_corpus_changes_never_opens_links_out_or_pipes(tmp_path: Path, hash_enco
     build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
     opened = []
     real = qa.index.file_hash
-    monkeypatch.setattr(qa.index, "_file_hash", lambda path: opened.append(path.name) or real(path))
+    monkeypatch.setattr(qa.index, "file_hash", lambda path: opened.append(path.name) or real(path))
+    assert corpus_changes(read_manifest(tmp_path / "index"), corpus) == []
+    assert opened == []  # every file has the size and modification time recorded at build time: none is read
+    for path in corpus.rglob("*"):  # touched, not changed: each readable file is hashed once, and found unchanged
+        if path.is_file() and not path.is_symlink():
+            os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     assert corpus_changes(read_manifest(tmp_path / "index"), corpus) == []
     assert sorted(opened) == sorted(["troops.txt", "police.txt", "weather.md", "Bakı ünvanı – notes.md", "empty.txt",
                                      "image.txt", "latin1.txt", "utf16.txt"])
@@ -173,9 +178,13 @@ def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(tmp_pat
         ("huge.txt", "50,225,000 bytes is over the 20,971,520-byte limit; split the file or raise --max-file-mb")]
     hashed = []
     real = qa.index.file_hash
-    monkeypatch.setattr(qa.index, "_file_hash", lambda path: hashed.append(path.name) or real(path))
+    monkeypatch.setattr(qa.index, "file_hash", lambda path: hashed.append(path.name) or real(path))
     Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)  # the freshness check of every `qa ask`
-    assert "huge.txt" not in hashed and len(hashed) == 3
+    assert hashed == []  # sizes and modification times match the build: nothing is read
+    os.utime(corpus / "police.txt")  # touched: only it is hashed (and found unchanged)
+    os.utime(corpus / "huge.txt")
+    Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
+    assert hashed == ["police.txt"]
 
 
 def test_qa_build_reports_the_50_mb_file_and_its_limit(fake_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,145 @@
+"""The scale machinery on small real indexes: ANN types, sentence-vector methods, resume after SIGKILL,
+one-file updates, and the confidence bar measured at build time."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from robustness_support import FAKE_MODEL, ForkedQA, wait_for_file
+
+from qa.config import BuildConfig
+from qa.dense import search as dense_search
+from qa.engine import Engine, build_from_folder
+from qa.index import open_index, read_manifest
+from qa.retrieve import SearchSettings
+
+WORDS = ("river mountain harbour engine violin garden census treaty glacier orchard lantern falcon copper meadow "
+         "canal bishop quarry tundra sailor ledger").split()
+
+
+def synthetic_corpus(folder: Path, files: int, paragraphs: int, seed: int = 0) -> Path:
+    """Files of distinct paragraphs (each its own passage) made from a small vocabulary and numbers."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in range(files):
+        parts = []
+        for p in range(paragraphs):
+            sentences = [" ".join(rng.choice(WORDS) for _ in range(8)).capitalize() + f" {f * 1000 + p * 10 + s}."
+                         for s in range(3)]
+            parts.append(" ".join(sentences))
+        (folder / f"doc{f:03d}.txt").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+    return folder
+
+
+def config(**options) -> BuildConfig:  # type: ignore[no-untyped-def]
+    return BuildConfig(model=FAKE_MODEL, chunking=BuildConfig().chunking.__class__(target_words=20), **options)
+
+
+def test_ivf_searching_every_list_returns_what_exact_search_returns(tmp_path: Path, hash_encoder) -> None:
+    corpus = synthetic_corpus(tmp_path / "corpus", files=6, paragraphs=60)
+    build_from_folder(corpus, tmp_path / "exact", config(index_type="flat"), encoder=hash_encoder)
+    report = build_from_folder(corpus, tmp_path / "ann", config(index_type="auto", ann_threshold=100), encoder=hash_encoder)
+    exact, ann = open_index(tmp_path / "exact"), open_index(tmp_path / "ann")
+    assert read_manifest(tmp_path / "exact")["dense"] == {"type": "flat"}
+    described = read_manifest(tmp_path / "ann")["dense"]
+    assert described["type"] == "ivf" and report.chunks >= 300  # 'auto' chose IVF above the threshold
+    nlist = described["nlist"]
+    for question in ("river mountain census", "violin falcon 2050", "copper ledger quarry"):
+        q = hash_encoder.encode([question])[0]
+        truth = [c for c, _ in dense_search(exact.dense, q, 10, nprobe=1, ef_search=16)]
+        everything = [c for c, _ in dense_search(ann.dense, q, 10, nprobe=nlist, ef_search=16)]
+        # every list searched: the candidates hold the exact top (8-bit codes may swap near-ties further down)
+        assert set(truth[:5]) <= set(everything) and len(everything) == 10
+        few = dense_search(ann.dense, q, 10, nprobe=1, ef_search=16)
+        assert len(few) <= 10  # one list searched: fewer candidates, still valid ids
+    # the engine's dense mode re-scores ANN candidates exactly from the stored vectors
+    everything = SearchSettings(nprobe=nlist)
+    e_exact, e_ann = Engine.open(tmp_path / "exact", encoder=hash_encoder), Engine.open(tmp_path / "ann", encoder=hash_encoder)
+    for mode in ("dense", "hybrid"):
+        a = [(r.doc, r.start, r.score) for r in e_exact.ask("glacier orchard lantern", k=5, mode=mode, settings=everything).results]
+        b = [(r.doc, r.start, r.score) for r in e_ann.ask("glacier orchard lantern", k=5, mode=mode, settings=everything).results]
+        assert a == b
+
+
+def test_hnsw_index_and_an_update_that_removes_passages(tmp_path: Path, hash_encoder) -> None:
+    corpus = synthetic_corpus(tmp_path / "corpus", files=3, paragraphs=10)
+    build_from_folder(corpus, tmp_path / "index", config(index_type="hnsw"), encoder=hash_encoder)
+    assert read_manifest(tmp_path / "index")["dense"]["type"] == "hnsw"
+    (corpus / "doc001.txt").unlink()
+    report = build_from_folder(corpus, tmp_path / "index", config(index_type="hnsw"), encoder=hash_encoder)
+    assert report.removed == 20 and report.read == 0 and report.embedded == 0  # 10 paragraphs, 2 passages each
+    index = open_index(tmp_path / "index")
+    assert index.dense.ntotal == len(index.chunks) == 40
+    assert {c.doc_id for c in index.chunks} == {"doc000.txt", "doc002.txt"}
+
+
+def test_without_sentence_vectors_answers_come_from_encoding_sentences_at_query_time(tmp_path: Path, hash_encoder) -> None:
+    corpus = synthetic_corpus(tmp_path / "corpus", files=2, paragraphs=5)
+    report = build_from_folder(corpus, tmp_path / "index", config(sentence_vectors="none"), encoder=hash_encoder)
+    assert hash_encoder.texts_encoded == report.chunks  # one text a passage: no sentence was embedded
+    engine = Engine.open(tmp_path / "index", encoder=hash_encoder)
+    text = (corpus / "doc001.txt").read_text().split("\n\n")[2]
+    second_sentence = text.split(". ")[1]
+    response = engine.ask(second_sentence, k=3)
+    top = response.results[0]
+    assert top.doc == "doc001.txt" and second_sentence in top.answer.text  # type: ignore[union-attr]
+    assert engine.index.with_sentences is False
+
+
+def test_one_changed_file_costs_work_for_that_file_only(tmp_path: Path, hash_encoder) -> None:
+    corpus = synthetic_corpus(tmp_path / "corpus", files=20, paragraphs=10)
+    first = build_from_folder(corpus, tmp_path / "index", config(ann_threshold=100), encoder=hash_encoder)
+    assert read_manifest(tmp_path / "index")["dense"]["type"] == "ivf" and first.read == 20
+    before = hash_encoder.texts_encoded
+    text = (corpus / "doc007.txt").read_text()
+    (corpus / "doc007.txt").write_text(text + "\nA wholly new paragraph about tangerines and 99 zeppelins.\n")
+    report = build_from_folder(corpus, tmp_path / "index", config(ann_threshold=100), encoder=hash_encoder)
+    # one file read; its passages re-stored (all but the new one from the embedding store), nothing else touched
+    assert report.read == 1 and report.removed == 20 and report.embedded == 1 and report.chunks == first.chunks + 1
+    new_passage = report.chunks - first.chunks
+    assert hash_encoder.texts_encoded - before == new_passage * (1 + 1)  # the passage and its one sentence
+    engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
+    assert "tangerines" in engine.ask("tangerines zeppelins", k=1, mode="hybrid").results[0].text
+    assert read_manifest(tmp_path / "index")["dense"]["type"] == "ivf"  # updated in place, not rebuilt as another type
+
+
+def test_a_build_killed_mid_embedding_resumes_without_embedding_again(tmp_path: Path, hash_encoder) -> None:
+    corpus = synthetic_corpus(tmp_path / "corpus", files=10, paragraphs=100)  # ~1000 passages: 4 batches of 256
+    index = tmp_path / "index"
+    proc = ForkedQA("build", "--corpus", corpus, "--index", index, "--model", FAKE_MODEL, "--chunk-words", "20",
+                    folder=tmp_path / "logs", QA_TEST_PAUSE_AT="embed", QA_TEST_PAUSE_AFTER_ENCODES="3",
+                    QA_TEST_PAUSED_FILE=str(tmp_path / "paused"))
+    wait_for_file(tmp_path / "paused", proc)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL and not (index / "current").exists()
+    (store,) = (index / "embeddings").glob("*.sqlite")
+    stored = sqlite3.connect(store).execute("SELECT COUNT(*) FROM vectors").fetchone()[0]  # three committed batches
+    report = build_from_folder(corpus, index, config(), encoder=hash_encoder)
+    assert report.chunks * 0.5 <= stored < report.chunks
+    assert report.reused == stored and report.embedded == report.chunks - stored
+    fresh = build_from_folder(corpus, tmp_path / "reference", config(), encoder=type(hash_encoder)())
+    e1, e2 = Engine.open(index, encoder=hash_encoder), Engine.open(tmp_path / "reference", encoder=hash_encoder)
+    for question in ("river census 5020", "falcon copper"):
+        assert [(r.doc, r.start) for r in e1.ask(question).results] == [(r.doc, r.start) for r in e2.ask(question).results]
+    assert fresh.chunks == report.chunks
+
+
+def test_the_confidence_bar_is_measured_for_the_index(tmp_path: Path, real_encoder) -> None:
+    from conftest import CORPUS
+
+    build_from_folder(CORPUS, tmp_path / "index", encoder=real_encoder)
+    calibration = read_manifest(tmp_path / "index")["calibration"]
+    bar = calibration["unrelated_sentence_similarity_p95"]
+    assert calibration["pairs"] > 100 and 0.0 < bar < 0.9
+    engine = Engine.open(tmp_path / "index", encoder=real_encoder)
+    assert engine.confident_similarity == bar
+    assert not engine.ask("What is the boiling point of liquid nitrogen?").confident
+    answer = engine.ask("When was the Police Academy established?")
+    assert answer.confident and np.isfinite(answer.results[0].score)
