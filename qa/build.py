@@ -30,8 +30,8 @@ from .embed import Encoder
 from .errors import CorpusError, IndexLocked, IndexNotReady, QAError
 from .index import (DENSE, open_index, LEXICAL, MANIFEST, current_generation, file_signature, fsync_tree, prune_generations,
                     remove_leftovers, sentence_embed_text, swap_current)
-from .load import Document, LoadedCorpus, SkippedFile, UnreadableFile, check_corpus_folder, content_hash, iter_corpus_files, \
-    no_readable_file, read_document
+from .load import Document, LoadedCorpus, SkippedFile, UnreadableFile, check_corpus_folder, content_hash, \
+    duplicate_reason, iter_corpus_files, no_readable_file, read_document
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
@@ -296,7 +296,7 @@ def _run(gen: _Generation | None, sources: list[Source], index_dir: Path, encode
             stats["read"] += 1
             entry = {"sha256": doc.sha256, "size": s.size, "mtime_ns": s.mtime_ns}
             if doc.sha256 in seen_hashes:
-                skipped.append(SkippedFile(s.id, f"same content as {seen_hashes[doc.sha256]}; indexed once", doc.sha256))
+                skipped.append(SkippedFile(s.id, duplicate_reason(seen_hashes[doc.sha256]), doc.sha256))
                 files[s.id] = {**entry, "indexed": False}
                 continue
             chunks = chunk_document(doc, config.chunking)

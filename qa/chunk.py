@@ -33,15 +33,16 @@ class Chunk:
     title: str
     headings: tuple[str, ...]
     sentences: tuple[tuple[int, int], ...]
-    page: int | None = None  # 1-based page holding the passage start, for documents with pages
-
-    @property
-    def section(self) -> str:
-        return " › ".join(self.headings)
+    page: int | None = None  # 1-based page holding `start` (PDF); None for formats without pages
 
     @property
     def heading(self) -> str:
         return self.headings[-1] if self.headings else ""
+
+    @property
+    def section(self) -> str:
+        """The heading path, for citing where a passage stands: "3 Methods › 3.1 Data"."""
+        return " › ".join(self.headings)
 
     @property
     def words(self) -> int:
@@ -86,14 +87,38 @@ def _pack(units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:
     return groups
 
 
+def _page_runs(doc: Document, units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:
+    """A section's units split where a new page starts, so a passage cites one page; a run too short to stand
+    alone (a sentence ending at the top of the next page) stays with the run before it."""
+    if not doc.pages:
+        return [units]
+    runs: list[list[Unit]] = []
+    page = None
+    for unit in units:
+        unit_page = doc.page_at(unit.start)
+        if runs and unit_page == page:
+            runs[-1].append(unit)
+        else:
+            runs.append([unit])
+        page = unit_page
+    merged: list[list[Unit]] = []
+    for run in runs:
+        if merged and sum(u.words for u in run) < settings.tail_fill * settings.target_words:
+            merged[-1].extend(run)
+        else:
+            merged.append(run)
+    return merged
+
+
 def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
-    units = segment(doc.text, title=doc.title, max_unit_words=settings.max_unit_words)
+    units = segment(doc.text, title=doc.title, max_unit_words=settings.max_unit_words,
+                    loose_headings=doc.kind in ("txt", "md"))  # extractors mark headings themselves
     sections: dict[int, list[Unit]] = {}
     for unit in units:
         sections.setdefault(unit.section, []).append(unit)
     chunks = []
     for section_units in sections.values():
-        for group in _pack(section_units, settings):
+        for group in (g for run in _page_runs(doc, section_units, settings) for g in _pack(run, settings)):
             start, end = group[0].start, group[-1].end
             chunks.append(
                 Chunk(
@@ -104,6 +129,7 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
                     title=doc.title,
                     headings=group[0].headings,
                     sentences=tuple((u.start, u.end) for u in group),
+                    page=doc.page_at(start),
                 )
             )
     return chunks

@@ -26,6 +26,7 @@ class GoldQuestion:
     answers: tuple[str, ...]
     doc: str | None = None
     line: int = 0
+    page: int | None = None  # 1-based page of the answer in `doc` (PDF), scored as page@1
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,12 @@ def parse_gold(lines: Sequence[str], *, name: str = "gold file") -> list[GoldQue
         doc = row.get("doc")
         if doc is not None and not isinstance(doc, str):
             raise GoldFileError(f"{name} line {number}: \"doc\" must be a file name string when given")
-        questions.append(GoldQuestion(question.strip(), tuple(answers), doc or None, number))
+        page = row.get("page")
+        if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 1):
+            raise GoldFileError(f"{name} line {number}: \"page\" must be a page number (1 or more) when given")
+        if page is not None and not doc:
+            raise GoldFileError(f"{name} line {number}: a \"page\" needs the \"doc\" it is a page of")
+        questions.append(GoldQuestion(question.strip(), tuple(answers), doc or None, number, page))
     if not questions:
         raise GoldFileError(f"{name} has no questions; write one JSON object per line")
     return questions
@@ -141,6 +147,15 @@ def reciprocal_rank(relevant: Sequence[bool], k: int) -> float:
     return 0.0
 
 
+def page_at_1(tops: Sequence[tuple[str | None, int | None]], gold: Sequence[GoldQuestion]) -> float | None:
+    """Share of the gold questions with a page whose top result (doc, page) is that doc and page; None when no
+    gold question names a page."""
+    scored = [(top, q) for top, q in zip(tops, gold) if q.page is not None]
+    if not scored:
+        return None
+    return sum(1.0 for (doc, page), q in scored if doc == q.doc and page == q.page) / len(scored)
+
+
 # ---------------------------------------------------------------- runs
 
 
@@ -155,11 +170,13 @@ def evaluate_gold(engine, gold: Sequence[GoldQuestion], *, mode: str = "hybrid",
     k = max(k, 10)
     sums = dict.fromkeys(METRIC_KEYS, 0.0)
     misses = []
+    tops: list[tuple[str | None, int | None]] = []
     for q in gold:
         response = engine.ask(q.question, k=k, mode=mode, settings=settings or SearchSettings(),
                               highlight=highlight or HighlightSettings())
         relevant = [contains_answer(r.text, q.answers) and (q.doc is None or r.doc == q.doc) for r in response.results]
         top = response.results[0] if response.results else None
+        tops.append((top.doc, top.page) if top and q.page is not None else (None, None))
         answer_ok = bool(top and relevant[0] and top.answer and contains_answer(top.answer.text, q.answers))
         sums["hit@1"] += hit_at_k(relevant, 1)
         sums["hit@5"] += hit_at_k(relevant, 5)
@@ -172,5 +189,9 @@ def evaluate_gold(engine, gold: Sequence[GoldQuestion], *, mode: str = "hybrid",
                                top.answer.text if top and top.answer else ""))
     n = len(gold)
     chunk_words = [c.words for c in engine.index.chunks]
-    return EvalReport(mode, n, {key: value / n for key, value in sums.items()},
+    metrics = {key: value / n for key, value in sums.items()}
+    pages = page_at_1(tops, gold)
+    if pages is not None:
+        metrics["page@1"] = pages
+    return EvalReport(mode, n, metrics,
                       statistics.mean(chunk_words) if chunk_words else 0.0, tuple(misses))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import os
@@ -10,12 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
+from .extract import KINDS, extract, kind_of
+from .extract.text import decode_text  # noqa: F401 - re-exported: callers import it from here
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = tuple(KINDS)  # .pdf .html .htm .docx .md .txt
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
-_BINARY_SNIFF_BYTES = 8192
+_READABLE = "a folder of .pdf, .html, .docx, .md or .txt files"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _TITLE_LINE = re.compile(r"^\s*(?:=\s*(?P<wiki>[^=].*?)\s*=|#\s+(?P<md>\S.*?)[\s#]*)\s*$")
@@ -26,9 +29,15 @@ class Document:
     """One source file. `id` is its path relative to the corpus folder, with forward slashes."""
 
     id: str
-    text: str
+    text: str  # the extracted text: every offset (passages, sentences, page starts) points into it
     title: str
-    sha256: str
+    sha256: str  # of the file's bytes
+    pages: tuple[int, ...] = ()  # offset in `text` where each page starts, page 1 first; () without pages
+    kind: str = "txt"  # "pdf", "html", "docx", "md" or "txt"
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page holding `offset`, or None for a format without pages."""
+        return bisect.bisect_right(self.pages, offset) if self.pages else None
 
 
 @dataclass(frozen=True)
@@ -61,25 +70,6 @@ def derive_title(doc_id: str, text: str) -> str:
     return words[:1].upper() + words[1:] if words else stem
 
 
-def decode_text(data: bytes, name: str) -> str:
-    """Strict UTF-8 (a BOM is dropped). Raises ValueError with a one-line reason."""
-    if not data.strip():
-        raise ValueError("empty file")
-    if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
-        raise ValueError("binary file (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad = data[exc.start : exc.start + 1].hex()
-        raise ValueError(
-            f"not valid UTF-8 (byte 0x{bad} at offset {exc.start}); "
-            f"convert it, e.g. iconv -f latin1 -t utf-8 '{name}'"
-        ) from None
-    if not text.strip():
-        raise ValueError("empty file (whitespace only)")
-    return text
-
-
 def printable_id(doc_id: str) -> str:
     """A doc id safe to print on one line and to store as UTF-8: the bytes of a non-UTF-8 file name and control
     characters (a newline in a name) become `\\xNN`."""
@@ -94,7 +84,7 @@ def _bad_name_reason(name: str) -> str:
 
 
 def iter_corpus_files(root: Path) -> list[tuple[str, Path]]:
-    """Sorted (doc id, path) of every .txt/.md file under root; hidden entries left out, linked folders not entered.
+    """Sorted (doc id, path) of every .pdf/.html/.htm/.docx/.md/.txt file under root; hidden entries left out, linked folders not entered.
 
     A name that is not valid UTF-8 gets its bad bytes spelled `\\xNN` in the id (its path stays the real one).
     """
@@ -130,14 +120,45 @@ def unreadable_reason(path: Path, root_real: Path) -> str | None:
         if path.is_symlink() and not path.exists():
             return "broken symlink (its target does not exist)"
         if not path.is_file():  # a FIFO would block the read forever; a device may never end
-            return "not a regular file (a pipe, device or folder); only plain text files are read"
+            return "not a regular file (a pipe, device or folder); only regular files are read"
     except OSError as exc:
         return exc.strerror or type(exc).__name__
     return None
 
 
+def read_document(root: Path, doc_id: str, path: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+                  root_real: Path | None = None) -> Document:
+    """Read and extract ONE corpus file (the streaming build reads files one at a time).
+
+    Raises UnreadableFile with a one-line reason for a file that cannot be indexed (and its hash when it was read,
+    so that a later change to it is noticed).
+    """
+    data: bytes | None = None
+    try:
+        reason = unreadable_reason(path, root_real or root.resolve())
+        if reason:
+            raise ValueError(reason)
+        if doc_id != path.relative_to(root).as_posix():
+            raise ValueError(_bad_name_reason(path.relative_to(root).as_posix()))
+        kind = kind_of(path.name)
+        if kind is None:
+            raise ValueError(f"'{path.suffix}' files are not read; use {_READABLE}")
+        size = path.stat().st_size
+        if size > max_file_bytes:
+            raise ValueError(f"{size:,} bytes is over the {max_file_bytes:,}-byte limit; split the file or raise --max-file-mb")
+        data = path.read_bytes()
+        extracted = extract(kind, data, doc_id)
+        if not extracted.text.strip():
+            raise ValueError("no text found in the file")
+    except (OSError, ValueError) as exc:
+        reason = str(exc) if isinstance(exc, ValueError) else (exc.strerror or type(exc).__name__)
+        raise UnreadableFile(reason, content_hash(data) if data is not None else "") from None
+    title = extracted.title.strip() or derive_title(doc_id, extracted.text)
+    return Document(doc_id, extracted.text, title, content_hash(data), extracted.pages, kind)
+
+
 class UnreadableFile(ValueError):
-    """A file that is listed but cannot be indexed: `reason` is one line; `sha256` is "" when it was not read."""
+    """A listed file that cannot be indexed: `reason` is one line; `sha256` is "" when it was not read."""
 
     def __init__(self, reason: str, sha256: str = "") -> None:
         super().__init__(reason)
@@ -145,51 +166,42 @@ class UnreadableFile(ValueError):
         self.sha256 = sha256
 
 
+def duplicate_reason(first: str) -> str:
+    return f"same bytes as '{first}' (a duplicate); indexed once under that name"
+
+
 def check_corpus_folder(root: Path) -> None:
     if not root.exists():
-        raise CorpusError(f"corpus folder '{root}' does not exist; pass --corpus DIR, a folder of .txt or .md files")
+        raise CorpusError(f"corpus folder '{root}' does not exist; pass --corpus DIR, {_READABLE}")
     if not root.is_dir():
-        raise CorpusError(f"corpus path '{root}' is not a folder; pass --corpus DIR, a folder of .txt or .md files")
-
-
-def read_document(root: Path, doc_id: str, path: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-                  root_real: Path | None = None) -> Document:
-    """Read one listed file, or raise UnreadableFile saying why it is skipped."""
-    data: bytes | None = None  # None: not read (its hash stays "" and it never counts as changed)
-    try:
-        reason = unreadable_reason(path, root_real or root.resolve())
-        if reason:
-            raise ValueError(reason)
-        if doc_id != path.relative_to(root).as_posix():
-            raise ValueError(_bad_name_reason(path.relative_to(root).as_posix()))
-        size = path.stat().st_size
-        if size > max_file_bytes:
-            raise ValueError(f"{size:,} bytes is over the {max_file_bytes:,}-byte limit; split the file or raise --max-file-mb")
-        data = path.read_bytes()
-        text = decode_text(data, doc_id)
-    except (OSError, ValueError) as exc:
-        raise UnreadableFile(str(exc), content_hash(data) if data is not None else "") from None
-    return Document(doc_id, text, derive_title(doc_id, text), content_hash(data))
+        raise CorpusError(f"corpus path '{root}' is not a folder; pass --corpus DIR, {_READABLE}")
 
 
 def no_readable_file(root: Path, skipped: list[SkippedFile] | tuple[SkippedFile, ...]) -> CorpusError:
     detail = f" ({len(skipped)} skipped: " + "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3]) + ")" if skipped else ""
-    return CorpusError(f"no readable .txt or .md file in corpus folder '{root}'{detail}; add UTF-8 text files to it")
+    return CorpusError(f"no readable document in corpus folder '{root}'{detail}; add {_READABLE}")
 
 
 def load_corpus(folder: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LoadedCorpus:
-    """Read every text file under `folder`. Unreadable files are skipped and listed; no readable file is an error."""
+    """Read every corpus file under `folder`. Unreadable files and byte-identical duplicates are skipped and
+    listed (the first name in sorted order is indexed); no readable file is an error."""
     root = Path(folder)
     check_corpus_folder(root)
-    root_real = root.resolve()
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
+    first_with: dict[str, str] = {}
     for doc_id, path in iter_corpus_files(root):
         try:
-            documents.append(read_document(root, doc_id, path, max_file_bytes=max_file_bytes, root_real=root_real))
+            doc = read_document(root, doc_id, path, max_file_bytes=max_file_bytes)
         except UnreadableFile as exc:
             skipped.append(SkippedFile(doc_id, exc.reason, exc.sha256))
             log.info("skipped %s: %s", doc_id, exc.reason)  # callers report `skipped` themselves (the CLI as Warning: lines)
+            continue
+        if doc.sha256 in first_with:
+            skipped.append(SkippedFile(doc_id, duplicate_reason(first_with[doc.sha256]), doc.sha256))
+            continue
+        first_with[doc.sha256] = doc_id
+        documents.append(doc)
     if not documents:
         raise no_readable_file(root, skipped)
     return LoadedCorpus(tuple(documents), tuple(skipped))

@@ -11,7 +11,7 @@ BEIR_KEYS = ("ndcg@10", "mrr@10", "recall@10", "recall@100")
 
 def format_report(report: EvalReport, *, max_misses: int = 50) -> str:
     lines = [f"mode {report.mode}: n={report.n}"]
-    lines += [f"  {key:<10} {report.metrics[key]:.3f}" for key in METRIC_KEYS]
+    lines += [f"  {key:<10} {value:.3f}" for key, value in report.metrics.items()]  # page@1 when gold has pages
     lines.append(f"  {'passage words (mean)':<10} {report.passage_words_mean:.1f}")
     if report.misses:
         lines.append(f"\nMisses ({len(report.misses)}: the top answer sentence does not hold an answer):")
@@ -23,9 +23,10 @@ def format_report(report: EvalReport, *, max_misses: int = 50) -> str:
 
 
 def format_compare(reports: list[EvalReport]) -> str:
-    header = f"{'mode':<8} {'n':>4} " + " ".join(f"{key:>9}" for key in METRIC_KEYS) + f" {'words':>6}"
+    keys = list(reports[0].metrics) if reports else list(METRIC_KEYS)  # page@1 too when the gold has pages
+    header = f"{'mode':<8} {'n':>4} " + " ".join(f"{key:>9}" for key in keys) + f" {'words':>6}"
     rows = [
-        f"{r.mode:<8} {r.n:>4} " + " ".join(f"{r.metrics[key]:>9.3f}" for key in METRIC_KEYS) + f" {r.passage_words_mean:>6.1f}"
+        f"{r.mode:<8} {r.n:>4} " + " ".join(f"{r.metrics[key]:>9.3f}" for key in keys) + f" {r.passage_words_mean:>6.1f}"
         for r in reports
     ]
     return "\n".join([header, *rows])

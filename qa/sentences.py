@@ -151,8 +151,11 @@ def _loose_lines_kept_as_text(text: str, paragraphs: list[list[tuple[int, int]]]
     return kept
 
 
-def segment(text: str, *, title: str = "", max_unit_words: int = 200) -> list[Unit]:
-    """Split a document into units, each tagged with its paragraph, section and heading path."""
+def segment(text: str, *, title: str = "", max_unit_words: int = 200, loose_headings: bool = True) -> list[Unit]:
+    """Split a document into units, each tagged with its paragraph, section and heading path.
+
+    `loose_headings=False` (text extracted from PDF, HTML, DOCX, whose extractor already marked the headings
+    with `#`) keeps a short stand-alone line as text instead of guessing it is a heading."""
     units: list[Unit] = []
     stack: list[tuple[int, str]] = []
     section = 0
@@ -169,7 +172,7 @@ def segment(text: str, *, title: str = "", max_unit_words: int = 200) -> list[Un
 
         for start, end in lines:
             line = text[start:end]
-            heading = heading_of(line, alone=len(lines) == 1 and start not in body_lines)
+            heading = heading_of(line, alone=loose_headings and len(lines) == 1 and start not in body_lines)
             if heading:
                 flush_prose()
                 units.extend(_units(text, spans, paragraph, section, stack, max_unit_words))

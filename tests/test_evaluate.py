@@ -143,3 +143,30 @@ def test_qa_eval_compare_prints_one_table_and_plots(corpus_index: Path, tmp_path
     for word in ("hybrid", "dense", "bm25", "hit@1", "answer@1"):
         assert word in done.stdout
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_page_at_1_counts_only_questions_with_a_page() -> None:
+    from qa.evaluate import GoldQuestion, page_at_1, parse_gold
+
+    gold = parse_gold([
+        '{"question": "q1", "answers": ["a"], "doc": "m.pdf", "page": 2}',
+        '{"question": "q2", "answers": ["a"], "doc": "m.pdf", "page": 3}',
+        '{"question": "q3", "answers": ["a"], "doc": "n.pdf", "page": 1}',
+        '{"question": "q4", "answers": ["a"], "doc": "w.html"}',
+    ])
+    assert [q.page for q in gold] == [2, 3, 1, None]
+    # right page; wrong page of the right doc; page 1 of the wrong doc; a question without page (not scored)
+    tops = [("m.pdf", 2), ("m.pdf", 4), ("m.pdf", 1), ("w.html", None)]
+    assert page_at_1(tops, gold) == pytest.approx(1 / 3)
+    assert page_at_1([("w.html", None)], [GoldQuestion("q", ("a",), "w.html")]) is None
+
+
+@pytest.mark.parametrize("line", ['{"question": "q", "answers": ["a"], "doc": "m.pdf", "page": 0}',
+                                  '{"question": "q", "answers": ["a"], "doc": "m.pdf", "page": "2"}',
+                                  '{"question": "q", "answers": ["a"], "page": 2}'])
+def test_gold_page_must_be_a_page_of_a_named_doc(line: str) -> None:
+    from qa.errors import GoldFileError
+    from qa.evaluate import parse_gold
+
+    with pytest.raises(GoldFileError, match="page"):
+        parse_gold([line])

@@ -61,9 +61,9 @@ def bad_folder(tmp_path: Path, kind: str) -> Path:
 REFUSED = [
     ("missing", r"corpus folder '.*missing' does not exist; pass --corpus DIR"),
     ("a-file", r"corpus path '.*a-file' is not a folder"),
-    ("empty", r"no readable .txt or .md file in corpus folder '.*empty'; add UTF-8 text files"),
-    ("only-other-types", r"no readable .txt or .md file"),
-    ("only-unreadable", r"no readable .txt or .md file .*\(3 skipped: empty.txt: empty file; image.txt: binary file"),
+    ("empty", r"no readable document in corpus folder '.*empty'; add a folder of .pdf"),
+    ("only-other-types", r"no readable document"),
+    ("only-unreadable", r"no readable document .*\(3 skipped: empty.txt: empty file; image.txt: binary file"),
     ("only-headings", r"the corpus has no text to index: its 1 readable file\(s\) \(toc.md\) hold only headings"),
 ]
 

@@ -1,0 +1,85 @@
+"""Extract stage: turn a PDF, HTML, DOCX, Markdown or text file into the markdown-like text the segmenter reads.
+
+Every format ends up in one shape (see qa/sentences.py): `# ` heading lines with levels, `- ` list items,
+`| a | b |` table rows, blank lines between paragraphs. So headings, lists and tables flow through the chunker
+unchanged, and character offsets of passages point into this extracted text (stored with the index).
+Each extractor raises ValueError with a one-line reason for a file it cannot read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KINDS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx", ".md": "md", ".txt": "txt"}
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """Document text, the offset where each page starts (page 1 first; () without pages) and a title if known."""
+
+    text: str
+    pages: tuple[int, ...] = ()
+    title: str = ""
+
+
+def kind_of(name: str) -> str | None:
+    """The format a file name claims by its suffix ("pdf", "html", ...), or None for one we do not read."""
+    lower = name.lower()
+    for suffix, kind in KINDS.items():
+        if lower.endswith(suffix):
+            return kind
+    return None
+
+
+def sniff(data: bytes) -> str:
+    """What the bytes are, from their magic numbers: "pdf", "zip", "ole" (old .doc/.xls), "gzip", "image",
+    "binary" (NUL bytes) or "text". Only the start of the file is read."""
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF")):
+        return "image"
+    if b"\x00" in data[:8192]:
+        return "binary"
+    return "text"
+
+
+_NAMES = {"pdf": "a PDF", "zip": "a ZIP archive", "ole": "an old binary Office file (.doc/.xls)", "gzip": "gzip data",
+          "image": "an image", "binary": "binary data", "text": "text"}
+_EXPECTED = {"pdf": ("pdf",), "docx": ("zip",), "html": ("text",), "md": ("text",), "txt": ("text",)}
+
+
+def check_content(kind: str, data: bytes) -> None:
+    """Raise ValueError when the bytes are not what the file's extension says (a .pdf that is HTML, a .txt PDF)."""
+    found = sniff(data)
+    if found not in _EXPECTED[kind]:
+        if kind in ("txt", "md", "html") and found not in ("pdf", "zip", "ole"):
+            return  # other binary data: the UTF-8 decoder names it ("binary file (contains NUL bytes)")
+        raise ValueError(f"the .{kind} extension does not match the content, which is {_NAMES[found]}; "
+                         "rename the file to its real type or remove it")
+
+
+def extract(kind: str, data: bytes, name: str) -> Extracted:
+    """Dispatch on the file kind; the format modules are imported only when a file of theirs is read."""
+    check_content(kind, data)
+    if kind == "pdf":
+        from .pdf import extract_pdf
+
+        return extract_pdf(data)
+    if kind == "html":
+        from .html import extract_html
+
+        return extract_html(data)
+    if kind == "docx":
+        from .docx import extract_docx
+
+        return extract_docx(data)
+    from .text import extract_text
+
+    return extract_text(data, name)

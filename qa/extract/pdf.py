@@ -1,0 +1,404 @@
+"""PDF text layer with pypdfium2, page by page: reading order, headings, tables, no running headers or footers.
+
+pdfium gives the page text with its own line breaks; per line we ask only the boxes of its first and last
+characters and of the characters around each space (a wide gap splits a line into pieces: two columns, table
+cells). Pieces are then laid out: a vertical gutter free of text makes two columns (read left, then right,
+between full-width lines); pieces sharing a baseline form rows; two or more multi-piece rows in a row are a
+table; a short row in a larger or bold font is a heading (levels ranked by font size over the document).
+Lines repeated at the top or bottom of many pages (digits ignored, so page numbers count as repeated) are
+running headers and footers and are dropped. Only one page's pdfium objects are alive at a time.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import Extracted
+from .blocks import Writer, clean
+
+_GAP_EM = 1.5  # a gap wider than this many font sizes between words splits a line into pieces
+_HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's ...
+_HEADING_MAX_WORDS = 14  # ... or bold, and it is a short line
+_REPEAT_SHARE = 0.4  # a top/bottom line on at least this share of the pages (and on 2 or more) is a running header
+_EDGE_ROWS = 2  # rows looked at on each page's top and bottom for running headers and footers
+_HYPHENS = ("-", "\xad")
+_SENTENCE_END = tuple(".!?:")
+_BULLETS = tuple("•·▪●◦‣–-*")
+_DIGITS = re.compile(r"\d+")
+_FORCE_BOLD = 1 << 18  # PDF font descriptor flags 19 and 7
+_ITALIC = 1 << 6
+
+
+@dataclass
+class Piece:
+    x0: float
+    x1: float
+    bottom: float
+    top: float
+    size: float
+    bold: bool
+    text: str
+    italic: bool = False
+
+
+@dataclass
+class Row:
+    pieces: list[Piece]
+    x0: float = 0.0
+    x1: float = 0.0
+    bottom: float = 0.0
+    top: float = 0.0
+    size: float = 0.0
+    bold: bool = False
+    italic: bool = False
+    table: bool = False
+    margin: bool = False  # rotated text beside the page body (a stamp, a running title set sideways)
+    text: str = field(default="")
+
+    def finish(self) -> Row:
+        self.pieces.sort(key=lambda p: p.x0)
+        self.x0 = min(p.x0 for p in self.pieces)
+        self.x1 = max(p.x1 for p in self.pieces)
+        self.bottom = min(p.bottom for p in self.pieces)
+        self.top = max(p.top for p in self.pieces)
+        self.size = max(p.size for p in self.pieces)
+        self.bold = all(p.bold for p in self.pieces)
+        self.italic = all(p.italic for p in self.pieces)
+        self.text = " ".join(p.text for p in self.pieces)
+        return self
+
+
+def extract_pdf(data: bytes) -> Extracted:
+    """Text of every page (page starts kept); ValueError for encrypted, corrupt or image-only PDFs."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise ValueError("encrypted PDF (a password is required); save a decrypted copy, e.g. qpdf --decrypt") from None
+        raise ValueError(f"corrupt or truncated PDF ({_pdfium_reason(exc)}); re-save or re-download it") from None
+    try:
+        pages: list[list[list[Row]]] = []
+        for number in range(len(pdf)):
+            try:
+                pages.append(_read_page(pdf, number))
+            except pdfium.PdfiumError as exc:
+                raise ValueError(f"corrupt PDF page {number + 1} ({_pdfium_reason(exc)}); re-save or re-download it") from None
+        title = (pdf.get_metadata_dict().get("Title") or "").strip()
+    finally:
+        pdf.close()
+    if not any(row.text.strip() for blocks in pages for block in blocks for row in block):
+        raise ValueError(f"no text layer in {len(pages)} page(s); OCR is not supported")
+    _drop_running_lines(pages)
+    return _write(pages, title)
+
+
+def _pdfium_reason(exc: Exception) -> str:
+    match = re.search(r"PDFium: ([^)]*)", str(exc))
+    return match.group(1) if match else str(exc).strip().rstrip(".")
+
+
+def _read_page(pdf, number: int) -> list[list[Row]]:  # type: ignore[no-untyped-def]
+    """One page as blocks (column segments in reading order) of rows; the page is closed before returning."""
+    page = pdf[number]
+    try:
+        width = page.get_width()
+        textpage = page.get_textpage()
+        try:
+            pieces = _pieces(textpage)
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    return _layout(pieces, width)
+
+
+def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
+    import pypdfium2.raw as raw
+
+    handle = textpage.raw
+    count = textpage.count_chars()
+    if count <= 0:
+        return []
+    text = textpage.get_text_range()
+    if len(text) != count:  # the text does not map one to one onto pdfium's characters: ask them one by one
+        text = "".join(chr(raw.FPDFText_GetUnicode(handle, i)) for i in range(count))
+    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    matrix = raw.FS_MATRIX()
+
+    def font_size(i: int) -> float:
+        """The size as drawn: the font size times the scale of the character's matrix (many producers set the
+        font size to 1 and scale the text matrix), to the half point."""
+        raw.FPDFText_GetMatrix(handle, i, matrix)
+        scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5 or 1.0
+        return round((raw.FPDFText_GetFontSize(handle, i) or 10.0) * scale * 2) / 2
+
+    name = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+
+    def style(i: int) -> tuple[bool, bool]:
+        """(bold, italic): a heavy weight, the ForceBold font flag, or a font named bold (many PDFs leave the
+        weight unset); the Italic flag or a font named italic or oblique."""
+        raw.FPDFText_GetFontInfo(handle, i, name, len(name), flags)
+        font = name.value.lower()
+        bold = raw.FPDFText_GetFontWeight(handle, i) >= 600 or bool(flags.value & _FORCE_BOLD) or b"bold" in font
+        return bold, bool(flags.value & _ITALIC) or b"italic" in font or b"oblique" in font
+
+    def box(i: int) -> tuple[float, float, float, float]:
+        raw.FPDFText_GetCharBox(handle, i, left, right, bottom, top)
+        return left.value, right.value, bottom.value, top.value
+
+    pieces: list[Piece] = []
+    for match in re.finditer(r"[^\r\n]+", text):
+        start, end = match.start(), match.end()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start >= end:
+            continue
+        cuts = [start]
+        size = font_size(start)
+        for space in re.finditer(r" +", text[start:end]):
+            a, b = start + space.start() - 1, start + space.end()
+            gap = box(b)[0] - box(a)[1]
+            if gap > _GAP_EM * size or gap < -2 * size:  # a wide gap, or a jump back (a new column on this line)
+                cuts.append(b)
+        for mark in re.finditer("[\ufffe\x02]", text[start:end]):  # pdfium joined a hyphenated word across lines:
+            cuts.append(start + mark.end())  # the rest lies on the next line, maybe in the next column
+        cuts = sorted(set(cuts))
+        if cuts[-1] == end:
+            cuts.pop()
+        cuts.append(end)
+        for a, b in zip(cuts, cuts[1:]):
+            piece_text = text[a:b].rstrip()
+            if not piece_text:
+                continue
+            b = a + len(piece_text)
+            first, last = box(a), box(b - 1)
+            size = font_size(a)
+            pieces.append(Piece(min(first[0], last[0]), max(first[1], last[1]), min(first[2], last[2]),
+                                max(first[3], last[3]), round(size, 1), False, piece_text))
+            (bold_a, italic_a), (bold_b, italic_b) = style(a), style(b - 1)
+            pieces[-1].bold, pieces[-1].italic = bold_a and bold_b, italic_a and italic_b
+    return pieces
+
+
+def _gutter(pieces: list[Piece], width: float) -> float | None:
+    """x of a vertical band in the middle of the page that (almost) no piece crosses, with text on both sides."""
+    events = sorted([(p.x0, 1) for p in pieces] + [(p.x1, -1) for p in pieces])
+    lo, hi = 0.3 * width, 0.7 * width
+    best: tuple[int, float, float] | None = None  # (pieces crossing, -length, x)
+    depth, prev = 0, None
+    for x, step in events:
+        if prev is not None and x > prev:
+            a, b = max(prev, lo), min(x, hi)
+            if b > a:
+                key = (depth, -(b - a), (a + b) / 2)
+                best = key if best is None or key < best else best
+        depth += step
+        prev = x
+    if best is None:
+        return None
+    x = best[2]
+    chars = sum(len(p.text) for p in pieces)
+    crossing = sum(len(p.text) for p in pieces if p.x0 < x < p.x1)
+    left = sum(len(p.text) for p in pieces if p.x1 <= x)
+    right = sum(len(p.text) for p in pieces if p.x0 >= x)
+    if crossing <= 0.25 * chars and left >= 0.2 * chars and right >= 0.2 * chars:
+        return x
+    return None
+
+
+def _rows(pieces: list[Piece]) -> list[Row]:
+    """Pieces sharing a baseline (their vertical middles within each other's box), top to bottom."""
+    rows: list[Row] = []
+    for piece in sorted(pieces, key=lambda p: (-p.top, p.x0)):
+        middle = (piece.top + piece.bottom) / 2
+        if rows and rows[-1].bottom <= middle <= rows[-1].top:
+            rows[-1].pieces.append(piece)
+            rows[-1].bottom = min(rows[-1].bottom, piece.bottom)
+        else:
+            rows.append(Row([piece], bottom=piece.bottom, top=piece.top))
+    rows = [row.finish() for row in rows]
+    cells = [_cells(row) for row in rows]
+    for i, row in enumerate(rows):  # a table: two or more consecutive rows of cells
+        row.table = cells[i] and any(0 <= j < len(rows) and cells[j] for j in (i - 1, i + 1))
+    return rows
+
+
+def _cells(row: Row) -> bool:
+    """Two or more pieces side by side with wide gaps between them (not a formula's sub- and superscripts)."""
+    if len(row.pieces) < 2:
+        return False
+    return all(b.x0 - a.x1 >= _GAP_EM * min(a.size, b.size) for a, b in zip(row.pieces, row.pieces[1:]))
+
+
+def _layout(pieces: list[Piece], width: float) -> list[list[Row]]:
+    """Blocks of rows in reading order: with a gutter, the left then the right column between full-width rows."""
+    if not pieces:
+        return []
+    rotated = [p for p in pieces if p.top - p.bottom > 2.5 * p.size]  # vertical text, e.g. a margin stamp
+    if rotated:
+        pieces = [p for p in pieces if p.top - p.bottom <= 2.5 * p.size]
+        return [*_layout(pieces, width), *([Row([p], margin=True).finish()] for p in rotated)]
+    x = _gutter(pieces, width)
+    if x is None:
+        return [_rows(pieces)]
+    full = _rows([p for p in pieces if p.x0 < x < p.x1])
+    sides = [p for p in pieces if not p.x0 < x < p.x1]
+    blocks: list[list[Row]] = []
+    upper = float("inf")
+    for cut in [*full, None]:
+        lower = cut.top if cut is not None else float("-inf")
+        band = [p for p in sides if lower < (p.top + p.bottom) / 2 <= upper]
+        for column in ([p for p in band if p.x1 <= x], [p for p in band if p.x0 >= x]):
+            if column:
+                blocks.append(_rows(column))
+        if cut is not None:
+            blocks.append([cut])
+            upper = cut.bottom
+    return blocks
+
+
+def _key(row: Row) -> str:
+    return _DIGITS.sub("#", row.text.lower()).strip()
+
+
+def _drop_running_lines(pages: list[list[list[Row]]]) -> None:
+    """Remove rows at the top or bottom of a page whose text (digits ignored) recurs there on many pages."""
+    if len(pages) < 2:
+        return
+    edges: list[list[Row]] = []
+    for blocks in pages:
+        rows = sorted((row for block in blocks for row in block), key=lambda r: -r.top)
+        edges.append(rows[:_EDGE_ROWS] + rows[-_EDGE_ROWS:] if len(rows) > 2 * _EDGE_ROWS else rows)
+    seen = Counter(key for rows in edges for key in {_key(r) for r in rows})
+    needed = max(2, _REPEAT_SHARE * len(pages))
+    for blocks, rows in zip(pages, edges):
+        drop = {id(r) for r in rows if seen[_key(r)] >= needed}
+        if drop:
+            blocks[:] = [[r for r in block if id(r) not in drop] for block in blocks]
+            blocks[:] = [block for block in blocks if block]
+
+
+def _heading_levels(pages: list[list[list[Row]]]) -> tuple[float, dict[float, int]]:
+    """The body font size (most characters) and a level for each larger size seen on a short line."""
+    sizes: Counter[float] = Counter()
+    for blocks in pages:
+        for block in blocks:
+            for row in block:
+                for piece in row.pieces:
+                    sizes[piece.size] += len(piece.text)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    larger = sorted({row.size for blocks in pages for block in blocks for row in block
+                     if _short(row) and row.size >= body * _HEADING_SCALE}, reverse=True)
+    return body, {size: i + 2 for i, size in enumerate(larger)}  # level 1 is kept for the title
+
+
+def _short(row: Row) -> bool:
+    words = row.text.split()
+    return (not row.table and not row.margin and len(row.pieces) <= 3 and 0 < len(words) <= _HEADING_MAX_WORDS
+            and any(ch.isalpha() for ch in row.text) and not row.text.rstrip().endswith((",", ";")))
+
+
+def _join(line: str, text: str) -> str:
+    """Append a row to a paragraph: a word hyphenated across the line break is joined."""
+    if not line:
+        return text
+    if line.endswith(_HYPHENS) and len(line) > 1 and line[-2].isalpha() and text[:1].islower():
+        return line[:-1] + text
+    return line + " " + text
+
+
+def _new_paragraph(prev: Row, row: Row, left: float, right: float, body: float, leading: float) -> bool:
+    """A gap wider than the block's usual line spacing, an indented first line, or a short line ending a sentence."""
+    gap = prev.bottom - row.top
+    if gap > leading + 0.5 * max(prev.size, row.size):
+        return True
+    ends = prev.text.rstrip().endswith(_SENTENCE_END)
+    indented = body * 0.8 < row.x0 - left < body * 5
+    return ends and (indented or prev.x1 < right - 4 * body)
+
+
+def _heading_level(row: Row, body: float, levels: dict[float, int]) -> int | None:
+    """A short row alone in a larger font (ranked), else in bold or italic at the body size (below those)."""
+    if not _short(row):
+        return None
+    if row.size in levels:
+        return levels[row.size]
+    if len(row.text.split()) <= 8 and row.size >= body * 0.95:
+        if row.bold:
+            return len(levels) + 2
+        if row.italic and row.text[:1].isupper() and not row.text.rstrip().endswith(_SENTENCE_END + (".",)):
+            return len(levels) + 3  # an italic line of its own: the lowest heading level
+    return None
+
+
+def _write(pages: list[list[list[Row]]], title: str) -> Extracted:
+    body, levels = _heading_levels(pages)
+    first_page_max = max((r.size for block in pages[0] for r in block if not r.margin), default=0.0)
+    out = Writer()
+    starts: list[int] = []
+    heading: list = []  # [text, level, size] of a heading whose next line may continue it
+    for blocks in pages:
+        out.end_run()
+        starts.append(out.mark())
+        for block in blocks:
+            left = min(r.x0 for r in block)
+            right = max(r.x1 for r in block)
+            gaps = sorted(a.bottom - b.top for a, b in zip(block, block[1:]))
+            leading = gaps[len(gaps) // 2] if gaps else 0.0
+            line, prev = "", None
+            for row in block:
+                level = _heading_level(row, body, levels)
+                text = clean(row.text.replace("\ufffe", "-").replace("\x02", "-"))  # pdfium's line-end hyphens
+                if (level is not None and heading and heading[1:] == [level, row.size] and prev is not None
+                        and prev.bottom - row.top <= leading + 0.5 * row.size):
+                    heading[0] = _join(heading[0], text)  # a heading wrapped over two lines
+                    prev = row
+                    continue
+                bullet = text.startswith(_BULLETS) and len(text) > 2 and text[1] == " "
+                if row.table or level is not None or bullet or (prev is not None and prev.table) or (
+                        prev is not None and _new_paragraph(prev, row, left, right, body, leading)):
+                    _flush(out, line)
+                    line = ""
+                if heading:
+                    title = _emit_heading(out, heading, title, len(starts) == 1 and heading[2] >= 0.95 * first_page_max
+                                          and heading[2] >= body * _HEADING_SCALE)
+                    heading = []
+                if row.table:
+                    out.row([p.text for p in row.pieces])
+                elif level is not None:
+                    heading = [text, level, row.size]
+                elif bullet:
+                    line = "- " + text[2:]
+                else:
+                    line = _join(line, text)
+                prev = row
+            _flush(out, line)
+            if heading:
+                title = _emit_heading(out, heading, title, len(starts) == 1 and heading[2] >= 0.95 * first_page_max
+                                      and heading[2] >= body * _HEADING_SCALE)
+                heading = []
+    return Extracted(out.text, tuple(starts), title)
+
+
+def _emit_heading(out: Writer, heading: list, title: str, title_sized: bool) -> str:
+    """Write a heading; the document's first heading, on page 1 in its largest font, is the title (level 1)."""
+    text, level, _ = heading
+    if not out.headings and title_sized:
+        level, title = 1, title or text
+    out.heading(text, level)
+    return title
+
+
+def _flush(out: Writer, line: str) -> None:
+    if line.startswith("- "):
+        out.item(line[2:])
+    else:
+        out.paragraph(line)

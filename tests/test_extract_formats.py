@@ -1,0 +1,152 @@
+"""HTML, DOCX and bad-file handling, on fixtures built here, read with the real selectolax and python-docx."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from fpdf import FPDF
+
+from qa.chunk import chunk_document
+from qa.extract.docx import MAX_XML_BYTES, extract_docx
+from qa.extract.html import extract_html
+from qa.load import load_corpus
+
+PAGE = b"""<!DOCTYPE html><html><head><title>Vantor Instruments - Encyclopedia</title>
+<script>document.write('INJECTED'); alert('x')</script><style>.a{color:red}</style></head>
+<body><nav><a href="/">Home</a> <a href="/about">Navigation menu entry</a></nav>
+<div id="cookie-banner">We use cookies. Accept all cookies?</div>
+<main><h1>Vantor Instruments</h1>
+<table class="infobox"><tr><th colspan="2">Vantor Instruments</th></tr>
+<tr><th>Founded</th><td>1975</td></tr><tr><th>Headquarters</th><td>Tampere, Finland</td></tr></table>
+<p>Vantor Instruments builds weather sensors.<sup><a href="#n1">[1]</a></sup> Its first product was a
+<a href="javascript:alert('pwned')" onclick="steal()">rain gauge</a>.</p>
+<h2>History<span><a href="/edit">[edit]</a></span></h2>
+<p style="display:none">Hidden promotional text.</p>
+<ul><li>1975: founded by Aino Vantor</li><li>1990: first radiosonde<ul><li>exported to Chile</li></ul></li></ul>
+<h3>Products</h3><p>The company sells anemometers.</p>
+<noscript>Enable JavaScript</noscript><footer>Copyright footer text</footer></main></body></html>"""
+
+
+def test_html_keeps_article_headings_lists_and_infobox_rows() -> None:
+    doc = extract_html(PAGE)
+    text = doc.text
+    assert doc.title == "Vantor Instruments"
+    assert text.startswith("# Vantor Instruments\n\n")
+    assert "| Founded | 1975 |" in text and "| Headquarters | Tampere, Finland |" in text
+    assert "## History\n" in text and "### Products\n" in text
+    assert "- 1975: founded by Aino Vantor\n- 1990: first radiosonde" in text
+    assert "  - exported to Chile" in text
+    assert "Vantor Instruments builds weather sensors. Its first product was a rain gauge." in text
+
+
+def test_html_drops_scripts_handlers_navigation_and_banners() -> None:
+    text = extract_html(PAGE).text
+    for absent in ("INJECTED", "alert", "javascript", "steal", "color:red", "Navigation menu entry", "cookies",
+                   "Hidden promotional", "Enable JavaScript", "Copyright footer", "[1]", "[edit]", "<", ">"):
+        assert absent not in text, absent
+
+
+def test_html_chunks_find_the_infobox_row(tmp_path: Path) -> None:
+    (tmp_path / "vantor.html").write_bytes(PAGE)
+    doc = load_corpus(tmp_path).documents[0]
+    assert doc.kind == "html" and doc.pages == ()
+    chunks = chunk_document(doc)
+    assert all(doc.text[c.start : c.end] == c.text and c.page is None for c in chunks)
+    assert any("| Founded | 1975 |" in c.text for c in chunks)
+    assert any(c.section == "History" and "radiosonde" in c.text for c in chunks)
+    assert any(c.section == "History › Products" and "anemometers" in c.text for c in chunks)
+
+
+def word_file() -> bytes:
+    document = docx.Document()
+    document.add_heading("Pump Maintenance Guide", level=0)
+    document.add_heading("Inspection", level=1)
+    document.add_paragraph("Inspect the impeller every spring.")
+    document.add_paragraph("Check the seals", style="List Bullet")
+    document.add_paragraph("Check the bearings", style="List Number")
+    document.add_heading("Parts", level=2)
+    table = document.add_table(rows=3, cols=2)
+    for row, (part, number) in zip(table.rows, (("Part", "Number"), ("Impeller", "IM-204"), ("Seal kit", "SK-17"))):
+        row.cells[0].text, row.cells[1].text = part, number
+    document.add_paragraph("Order parts from the regional depot.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_docx_headings_lists_and_tables_in_order(tmp_path: Path) -> None:
+    (tmp_path / "guide.docx").write_bytes(word_file())
+    doc = load_corpus(tmp_path).documents[0]
+    assert doc.kind == "docx" and doc.title == "Pump Maintenance Guide"
+    assert doc.text == (
+        "# Pump Maintenance Guide\n\n## Inspection\n\nInspect the impeller every spring.\n\n"
+        "- Check the seals\n- Check the bearings\n\n### Parts\n\n"
+        "| Part | Number |\n| Impeller | IM-204 |\n| Seal kit | SK-17 |\n\nOrder parts from the regional depot."
+    )
+    chunks = chunk_document(doc)
+    assert all(doc.text[c.start : c.end] == c.text for c in chunks)
+    assert any(c.section == "Inspection › Parts" and "| Impeller | IM-204 |" in c.text for c in chunks)
+
+
+def test_docx_zip_bomb_is_refused_before_parsing() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b" " * (MAX_XML_BYTES + 1))
+    with pytest.raises(ValueError, match=r"word/document.xml expands to 67,108,865 bytes, over the 67,108,864-byte limit"):
+        extract_docx(buffer.getvalue())
+
+
+def test_truncated_docx_is_refused() -> None:
+    data = word_file()
+    with pytest.raises(ValueError, match=r"^corrupt or truncated DOCX"):
+        extract_docx(data[: len(data) // 2])
+
+
+def test_bad_documents_are_skipped_with_one_line_each(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="A readable PDF about turbines.")
+    pdf_bytes = bytes(pdf.output())
+    (tmp_path / "good.pdf").write_bytes(pdf_bytes)
+    (tmp_path / "copy of good.pdf").write_bytes(pdf_bytes)
+    (tmp_path / "page.pdf").write_bytes(PAGE)  # HTML saved under a .pdf name
+    (tmp_path / "report.docx").write_bytes(pdf_bytes)  # a PDF renamed .docx
+    (tmp_path / "notes.txt").write_bytes(pdf_bytes)  # a PDF renamed .txt
+    (tmp_path / "broken.pdf").write_bytes(pdf_bytes[:300])
+    (tmp_path / "broken.docx").write_bytes(word_file()[:500])
+    loaded = load_corpus(tmp_path)
+    assert [d.id for d in loaded.documents] == ["copy of good.pdf"]
+    reasons = {s.path: s.reason for s in loaded.skipped}
+    assert reasons["good.pdf"] == "same bytes as 'copy of good.pdf' (a duplicate); indexed once under that name"
+    assert reasons["page.pdf"].startswith("the .pdf extension does not match the content, which is text")
+    assert reasons["report.docx"].startswith("the .docx extension does not match the content, which is a PDF")
+    assert reasons["notes.txt"].startswith("the .txt extension does not match the content, which is a PDF")
+    assert reasons["broken.pdf"].startswith("corrupt or truncated PDF")
+    assert reasons["broken.docx"].startswith("corrupt or truncated DOCX")
+    assert all("\n" not in r for r in reasons.values())
+    assert all(s.sha256 for s in loaded.skipped)  # read files keep their hash: a fixed file counts as changed
+
+
+def test_a_heading_that_heads_nothing_stays_text() -> None:
+    """A heading followed at once by one of the same or higher rank (an author line under a title) is text:
+    as a heading its words would be in no passage."""
+    page = b"<html><body><h1>Tide Tables</h1><h2>Compiled by Ines Marlow</h2><h2>Method</h2><p>Gauges.</p></body></html>"
+    text = extract_html(page).text
+    assert text == "# Tide Tables\n\nCompiled by Ines Marlow\n\n## Method\n\nGauges."
+
+
+def test_short_extracted_paragraphs_stay_text(tmp_path: Path) -> None:
+    """Headings of an extracted document are the ones its extractor marked: a short line is no section."""
+    (tmp_path / "notice.html").write_bytes(
+        b"<html><body><h1>Service Notice</h1><p>Last Updated: 2026-06-18</p>"
+        b"<p>The ferry timetable changes in winter because of storms on the strait.</p></body></html>")
+    doc = load_corpus(tmp_path).documents[0]
+    chunks = chunk_document(doc)
+    assert any("Last Updated: 2026-06-18" in c.text for c in chunks)
+    assert all(c.headings == () for c in chunks)

@@ -1,0 +1,175 @@
+"""PDF extraction on PDFs made here with fpdf2 and read back with the real pypdfium2."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+from fpdf import FPDF
+
+from qa.chunk import ChunkSettings, chunk_document
+from qa.extract.pdf import extract_pdf
+from qa.load import load_corpus
+
+FONT = os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data", "fonts", "ttf", "DejaVuSans.ttf")
+
+
+def manual_pdf() -> bytes:
+    """Two pages with a running header, a page-number footer, a hyphenated line break, a ligature and a table."""
+    pdf = FPDF()
+    pdf.add_font("dejavu", "", FONT)
+    pdf.set_auto_page_break(False)
+
+    def frame(number: int) -> None:
+        pdf.add_page()
+        pdf.set_font("dejavu", size=9)
+        pdf.set_xy(10, 8)
+        pdf.cell(text="ACME Hydraulics Field Manual, revision C")
+        pdf.set_xy(100, 285)
+        pdf.cell(text=f"Page {number}")
+        pdf.set_font("dejavu", size=11)
+        pdf.set_xy(10, 30)
+
+    def line(text: str) -> None:
+        pdf.cell(text=text, new_x="LMARGIN", new_y="NEXT", h=6)
+
+    frame(1)
+    line("The pump must be primed before the first start. Operators check the pressure gauge and the")
+    line("seals every morning, and they record every mainte-")
+    line("nance step in the logbook kept beside the unit.")
+    pdf.ln(6)
+    line("The \ufb01lter cartridge is replaced after 500 hours of operation.")
+    frame(2)
+    line("Torque values for the housing bolts are listed below. Tighten the bolts in a cross pattern.")
+    pdf.ln(6)
+    pdf.set_font("dejavu", size=10)
+    with pdf.table(col_widths=(60, 40), text_align="LEFT", first_row_as_headings=False) as table:
+        for label, value in (("Bolt size", "Torque"), ("M8 housing bolt", "25 Nm"), ("M10 flange bolt", "49 Nm")):
+            row = table.row()
+            row.cell(label)
+            row.cell(value)
+    pdf.set_font("dejavu", size=11)
+    pdf.ln(6)
+    line("The relief valve opens at 210 bar and closes again when the pressure falls below 190 bar.")
+    return bytes(pdf.output())
+
+
+@pytest.fixture(scope="module")
+def manual() -> bytes:
+    return manual_pdf()
+
+
+def test_pages_start_where_their_text_starts(manual: bytes) -> None:
+    doc = extract_pdf(manual)
+    assert len(doc.pages) == 2 and doc.pages[0] == 0
+    second = doc.text.index("Torque values for the housing bolts")
+    assert doc.pages[1] <= second
+    assert "relief valve" not in doc.text[: doc.pages[1]] and "primed" in doc.text[: doc.pages[1]]
+
+
+def test_running_header_and_page_numbers_are_dropped(manual: bytes) -> None:
+    text = extract_pdf(manual).text
+    assert "ACME Hydraulics Field Manual" not in text
+    assert "Page 1" not in text and "Page 2" not in text
+
+
+def test_hyphenation_is_joined_and_ligatures_unfolded(manual: bytes) -> None:
+    text = extract_pdf(manual).text
+    assert "record every maintenance step" in text
+    assert "mainte-" not in text
+    assert "The filter cartridge" in text and "\ufb01" not in text
+
+
+def test_table_rows_are_matchable(manual: bytes) -> None:
+    text = extract_pdf(manual).text
+    assert "| M8 housing bolt | 25 Nm |" in text
+    assert "| M10 flange bolt | 49 Nm |" in text
+
+
+def test_chunks_carry_pages_and_exact_offsets(tmp_path: Path, manual: bytes) -> None:
+    (tmp_path / "manual.pdf").write_bytes(manual)
+    doc = load_corpus(tmp_path).documents[0]
+    assert doc.kind == "pdf" and len(doc.pages) == 2
+    chunks = chunk_document(doc, ChunkSettings(target_words=20))
+    assert chunks
+    for c in chunks:
+        assert doc.text[c.start : c.end] == c.text
+        assert all(doc.text[a:b] for a, b in c.sentences)
+    page_of = {c.text: c.page for c in chunks}
+    assert next(p for t, p in page_of.items() if "primed" in t) == 1
+    assert next(p for t, p in page_of.items() if "relief valve opens" in t) == 2
+    assert next(p for t, p in page_of.items() if "25 Nm" in t) == 2
+
+
+def two_column_pdf() -> bytes:
+    """Lines of two columns written alternately (left, right, left, ...) as some producers do."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    pdf.set_xy(10, 15)
+    pdf.set_font("helvetica", "B", 16)
+    pdf.cell(text="Survey of Coastal Erosion")
+    pdf.set_font("helvetica", size=10)
+    left = [f"Left column sentence {w} about dunes." for w in ("one", "two", "three", "four", "five", "six")]
+    right = [f"Right column sentence {w} about cliffs." for w in ("one", "two", "three", "four", "five", "six")]
+    for i, (a, b) in enumerate(zip(left, right)):
+        pdf.set_xy(10, 30 + i * 5)
+        pdf.cell(text=a)
+        pdf.set_xy(110, 30 + i * 5)
+        pdf.cell(text=b)
+    return bytes(pdf.output())
+
+
+def test_two_columns_are_read_column_by_column() -> None:
+    text = extract_pdf(two_column_pdf()).text
+    assert text.startswith("# Survey of Coastal Erosion")
+    last_left = text.index("Left column sentence six")
+    first_right = text.index("Right column sentence one")
+    assert last_left < first_right
+    assert "dunes. Right" not in text and "|" not in text  # no line mixes the columns, nothing taken for a table
+
+
+def test_encrypted_pdf_is_refused() -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Confidential.")
+    pdf.set_encryption(owner_password="owner", user_password="user")
+    with pytest.raises(ValueError, match=r"^encrypted PDF \(a password is required\)"):
+        extract_pdf(bytes(pdf.output()))
+
+
+def test_pdf_without_text_layer_is_refused() -> None:
+    pdf = FPDF()
+    for _ in range(2):
+        pdf.add_page()
+        pdf.rect(20, 20, 100, 60, style="F")  # what a scan is to us: marks on the page, no characters
+    with pytest.raises(ValueError, match=r"no text layer in 2 page\(s\); OCR is not supported"):
+        extract_pdf(bytes(pdf.output()))
+
+
+def test_truncated_pdf_is_refused(manual: bytes) -> None:
+    with pytest.raises(ValueError, match=r"^corrupt or truncated PDF"):
+        extract_pdf(manual[: len(manual) // 2])
+
+
+def test_two_thousand_pages_read_page_by_page() -> None:
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    for i in range(2000):
+        pdf.add_page()
+        pdf.cell(text=f"Entry {chr(65 + i % 26)}{chr(65 + i // 26 % 26)} describes part {i + 1}.")
+    doc = extract_pdf(bytes(pdf.output()))
+    assert len(doc.pages) == 2000
+    assert doc.text[doc.pages[1999]:].startswith("Entry XY describes part 2000.")
+    assert doc.text[doc.pages[41] : doc.pages[42]].strip() == "Entry PB describes part 42."
+
+
+def test_passages_do_not_run_over_a_page_break(tmp_path: Path, manual: bytes) -> None:
+    (tmp_path / "manual.pdf").write_bytes(manual)
+    doc = load_corpus(tmp_path).documents[0]
+    chunks = chunk_document(doc)  # default settings: both pages' text would fit in one passage
+    assert len({c.page for c in chunks}) == 2
+    assert all(doc.page_at(c.start) == doc.page_at(c.end - 1) for c in chunks)
