@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 pytest.register_assert_rewrite("app_fixtures")
-from app_fixtures import BAND_QUESTION  # noqa: E402
+from app_fixtures import ARTIFACTS, BAND_QUESTION  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
 pytest_plugins = ["app_fixtures"]
@@ -107,3 +107,46 @@ def test_upload_a_document_ask_about_it_then_remove_it(app_page, app_server, tmp
     cards = ask(page, QUESTION)
     expect(cards.first).to_be_visible()
     expect(page.locator('#qa-results .qa-card[data-doc="glassworks.md"]')).to_have_count(0)
+
+
+def test_upload_a_pdf_and_find_the_answer_on_its_page_2(app_page, app_server, tmp_path):
+    """A two-page PDF made with fpdf2: the answer is on page 2, so the card says page 2, its link opens the PDF at
+    `#page=2`, and the page picture shows that page with the answer sentence boxed."""
+    from app_fixtures import two_page_pdf
+
+    page = app_page.page
+    corpus = app_server.corpus
+    pdf = two_page_pdf(tmp_path / "harbour-report.pdf", (
+        "Harbour report. The first page describes the tides, the fishing fleet and the weather of the past year "
+        "in general terms. Boats leave before dawn and return in the afternoon; the market opens when they land. "
+        "Storms closed the harbour mouth on eleven days, and the breakwater was inspected twice by the council.",
+        "Cranes and quays. The Pellworm harbour crane lifts at most 42 tonnes since its repair in 1998. It stands "
+        "on the north quay beside the grain silo and is driven by two operators working in shifts. The south quay "
+        "has no crane of its own, so heavy cargo is moved across the basin on a pontoon towed by the pilot boat.",
+    ))
+    upload(page, [pdf])
+    message = page.locator("#qa-update-message")
+    expect(message.locator(".qa-added-docs")).to_have_text("1", timeout=UPDATE_TIMEOUT)
+    expect(message.locator(".qa-added-pages")).to_have_text("2")
+    try:
+        cards = ask(page, "How many tonnes can the Pellworm harbour crane lift?")
+        card = page.locator('#qa-results .qa-card[data-doc="harbour-report.pdf"]').first
+        expect(cards.first).to_have_attribute("data-doc", "harbour-report.pdf")
+        expect(card.locator(".qa-page")).to_have_text("page 2")
+        link = card.locator("a.qa-open")
+        href = link.get_attribute("href")
+        assert href == "original/harbour-report.pdf#page=2"
+        opened = page.request.get(app_server.url + href.split("#")[0])
+        assert opened.status == 200 and opened.body() == pdf.read_bytes()
+        card.locator("details.qa-page-view summary").click()
+        image = card.locator("img.qa-page-image")
+        expect(image).to_be_visible()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=30_000)
+        assert "page=2" in image.get_attribute("src")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        card.screenshot(path=str(ARTIFACTS / "pdf-page-card.png"))
+    finally:
+        page.reload()
+        if (corpus / "harbour-report.pdf").exists():
+            remove(page, "harbour-report.pdf")
+            expect(page.locator("#qa-update-message .qa-removed-docs")).to_have_text("1", timeout=UPDATE_TIMEOUT)

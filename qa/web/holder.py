@@ -59,10 +59,12 @@ def indexed_documents(manifest: dict) -> set[str]:
 def passages_and_pages(engine: Engine, docs: set[str]) -> tuple[int, int]:
     """How many passages and distinct pages the given documents have in the engine's index."""
     passages = pages = 0
+    store = engine.index.chunks
     for doc in docs:
-        chunks = [chunk for _, chunk in engine.index.chunks.doc_chunks(doc)]
+        chunks = [chunk for _, chunk in store.doc_chunks(doc)]
         passages += len(chunks)
-        pages += len({chunk.page for chunk in chunks if getattr(chunk, "page", None) is not None})
+        document = store.document(doc)
+        pages += len(getattr(document, "pages", ())) or len({c.page for c in chunks if getattr(c, "page", None) is not None})
     return passages, pages
 
 
