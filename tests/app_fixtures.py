@@ -36,6 +36,8 @@ OFFLINE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_H
 START_TIMEOUT = 240
 OUTSIDE_NAME = "outside.txt"
 OUTSIDE_TEXT = "This file is outside the corpus folder and must never be served.\n"
+SCRIPTED_HTML = ("<html><head><title>Garden</title><script>window.__pwned = 3</script></head><body><h1>Garden</h1>"
+                 "<p>The garden gnome wears a red hat.</p><img src=x onerror=\"window.__pwned = 4\"></body></html>\n")
 PDF_PAGES = ("Page one is about rivers and the mountains around them.",
              "The Quorvak bridge was painted green in 1931 by volunteers.")
 
@@ -131,6 +133,7 @@ def app_index(tmp_path_factory, real_encoder) -> tuple[Path, Path]:
     (corpus / "link-out.txt").symlink_to(folder / OUTSIDE_NAME)
     (corpus / ".secret.txt").write_text(OUTSIDE_TEXT, encoding="utf-8")
     two_page_pdf(corpus / "bridges.pdf", PDF_PAGES)
+    (corpus / "garden.html").write_text(SCRIPTED_HTML, encoding="utf-8")
     build_from_folder(corpus, folder / "index", encoder=real_encoder)
     return corpus, folder / "index"
 

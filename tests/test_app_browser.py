@@ -117,6 +117,15 @@ def test_corpus_html_is_shown_as_text_never_run(app_page):
     assert_only_local(app_page)
 
 
+def test_an_original_web_page_opens_without_running_its_scripts(app_page, app_server):
+    page = app_page.page
+    response = page.goto(app_server.url + "original/garden.html")
+    assert response.status == 200 and "sandbox" in response.headers["content-security-policy"]
+    expect(page.locator("h1")).to_have_text("Garden")  # shown as the page it is ...
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"  # ... but nothing in it ran
+    assert_only_local(app_page)
+
+
 def test_errors_are_one_line_messages_in_the_page(app_page):
     page = app_page.page
     ask(page, "   ", error="the question is empty")
