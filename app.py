@@ -28,7 +28,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--corpus", default="corpus", help="folder of documents (default: corpus)")
     parser.add_argument("--index", default="index", help="index folder, built here if missing or stale (default: index)")
-    parser.add_argument("--gold", default=str(HERE / "gold" / "test.jsonl"), help="default gold set of the Evaluate tab")
+    parser.add_argument("--gold", default=str(HERE / "gold" / "heldout.jsonl"), help="default gold set of the Evaluate tab")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per request (default: 1)")
     return parser.parse_args(argv)
 

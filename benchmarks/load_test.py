@@ -5,7 +5,7 @@
 Without --url it starts `python app.py --host 127.0.0.1 --port <free port>` (log in
 benchmarks/results/load_test-app.log), waits until it answers, and stops it at the end (SIGINT, then
 SIGTERM, then SIGKILL if it will not stop). It then sends --n questions, cycling the gold questions
-(gold/test.jsonl + gold/dev.jsonl), from --clients threads, each with its own gradio_client.Client, to
+(gold/heldout.jsonl + gold/dev.jsonl), from --clients threads, each with its own gradio_client.Client, to
 the `/ask` endpoint (question, k, mode). Every response is checked: a dict with the asked mode and a non-empty
 `results` list whose first result has rank 1 and a non-empty text.
 
@@ -44,7 +44,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 def gold_questions() -> list[str]:
     from qa.evaluate import load_gold
 
-    return [q.question for name in ("test.jsonl", "dev.jsonl") for q in load_gold(ROOT / "gold" / name)]
+    return [q.question for name in ("heldout.jsonl", "dev.jsonl") for q in load_gold(ROOT / "gold" / name)]
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -112,7 +112,7 @@ def _mem_total_mb() -> float | None:
 def gold_questions() -> list[str]:
     from qa.evaluate import load_gold
 
-    return [q.question for name in ("test.jsonl", "dev.jsonl") for q in load_gold(ROOT / "gold" / name)]
+    return [q.question for name in ("heldout.jsonl", "dev.jsonl") for q in load_gold(ROOT / "gold" / name)]
 
 
 # ---------------------------------------------------------------- encoding and build

@@ -1,25 +1,28 @@
-"""The grid that chose the engine's defaults: tune on gold/dev.jsonl, and only report gold/test.jsonl.
+"""The grid that chose the engine's defaults, on the tuning sets only: gold/dev.jsonl over corpus/ and the
+squad-public tuning articles named in gold/squad-split.json (when ../shared/qa-sets/squad-public exists).
 
-    python benchmarks/tune_corpus.py gold/dev.jsonl [gold/test.jsonl]
+    python benchmarks/tune_corpus.py [--squad ../shared/qa-sets/squad-public]
 
-Stage 1 varies passage size and the hybrid's search settings; stage 2 varies the answer-sentence weights
-at the default retrieval. Each line prints hit@1, hit@5, MRR@10 and answer@1 for every gold file given.
-Choose by the first file; the others are there to see how far the choice carries.
+Stage 1 varies passage size and the hybrid's search settings; stage 2 varies the answer-sentence weights at
+the default retrieval. Each line prints hit@1, hit@5, MRR@10 and answer@1 for each tuning set. Held-out sets
+(gold/heldout.jsonl, the held-out squad articles) are never evaluated here: report them once, with `qa eval`,
+after the choice is made (gold/README.md).
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
+import json
 import shutil
-import sys
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.chunk import ChunkSettings
 from qa.config import BuildConfig
 from qa.engine import Engine, build_from_folder, load_encoder
-from qa.evaluate import evaluate_gold, load_gold
+from qa.evaluate import GoldQuestion, evaluate_gold, load_gold
 from qa.highlight import HighlightSettings
 from qa.retrieve import SearchSettings
 
@@ -32,33 +35,60 @@ HIGHLIGHTS = [HighlightSettings(lexical_weight=lw, neighbour_weight=nw, type_wei
               for lw, nw, tw, pw in itertools.product((0.3, 0.5), (0.0, 0.15), (0.1, 0.2), (0.0, 0.15, 0.3))]
 
 
-def cells(engine: Engine, golds: list, search: SearchSettings, highlight: HighlightSettings) -> str:
+@dataclass(frozen=True)
+class TuningSet:
+    name: str
+    corpus: Path
+    gold: list[GoldQuestion]
+
+
+def tuning_sets(squad: Path, work: Path) -> list[TuningSet]:
+    """dev over corpus/, and the squad tuning articles (copied to a temporary corpus folder) with their questions."""
+    sets = [TuningSet("dev", ROOT / "corpus", load_gold(ROOT / "gold" / "dev.jsonl"))]
+    split = json.loads((ROOT / "gold" / "squad-split.json").read_text(encoding="utf-8"))
+    if (squad / "gold.jsonl").exists():
+        corpus = work / "squad-tuning"
+        corpus.mkdir(parents=True)
+        for name in split["tuning"]:
+            shutil.copy(squad / "corpus" / name, corpus / name)
+        gold = [q for q in load_gold(squad / "gold.jsonl") if q.doc in split["tuning"]]
+        sets.append(TuningSet("squad-tuning", corpus, gold))
+    return sets
+
+
+def cells(engines: dict[str, Engine], sets: list[TuningSet], search: SearchSettings, highlight: HighlightSettings) -> str:
     out = []
-    for gold in golds:
-        m = evaluate_gold(engine, gold, mode="hybrid", settings=search, highlight=highlight).metrics
-        out.append(f"h1={m['hit@1']:.3f} h5={m['hit@5']:.3f} mrr={m['mrr@10']:.3f} a1={m['answer@1']:.3f}")
+    for s in sets:
+        m = evaluate_gold(engines[s.name], s.gold, mode="hybrid", settings=search, highlight=highlight).metrics
+        out.append(f"{s.name}: h1={m['hit@1']:.3f} h5={m['hit@5']:.3f} mrr={m['mrr@10']:.3f} a1={m['answer@1']:.3f}")
     return " | ".join(out)
 
 
 def main() -> None:
-    golds = [load_gold(p) for p in sys.argv[1:]] or [load_gold(ROOT / "gold" / "dev.jsonl")]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "qa-sets" / "squad-public")
+    args = parser.parse_args()
     encoder = load_encoder()
     work = Path(tempfile.mkdtemp())
     try:
+        sets = tuning_sets(args.squad, work)
+
+        def engines_for(config: BuildConfig, tag: str) -> dict[str, Engine]:
+            out = {}
+            for s in sets:
+                build_from_folder(s.corpus, work / f"index-{tag}-{s.name}", config, encoder=encoder)
+                out[s.name] = Engine.open(work / f"index-{tag}-{s.name}", encoder=encoder)
+            return out
+
         for words in CHUNK_WORDS:
-            index = work / f"index-{words}"
-            build_from_folder(ROOT / "corpus", index, BuildConfig(chunking=replace(ChunkSettings(), target_words=words)), encoder=encoder)
-            engine = Engine.open(index, encoder=encoder)
-            mean = sum(c.words for c in engine.index.chunks) / len(engine.index.chunks)
+            engines = engines_for(BuildConfig(chunking=replace(ChunkSettings(), target_words=words)), str(words))
             for s in SEARCHES:
-                print(f"words={words:<4} mean={mean:5.1f} {s.fusion} w={s.dense_weight} sw={s.sentence_weight} sd={s.sentence_dense} | "
-                      + cells(engine, golds, s, HighlightSettings()), flush=True)
-        index = work / "index-default"
-        build_from_folder(ROOT / "corpus", index, BuildConfig(), encoder=encoder)
-        engine = Engine.open(index, encoder=encoder)
+                print(f"words={words:<4} {s.fusion} w={s.dense_weight} sw={s.sentence_weight} sd={s.sentence_dense} | "
+                      + cells(engines, sets, s, HighlightSettings()), flush=True)
+        engines = engines_for(BuildConfig(), "default")
         for h in HIGHLIGHTS:
             print(f"highlight lw={h.lexical_weight} nw={h.neighbour_weight} tw={h.type_weight} pw={h.previous_weight} | "
-                  + cells(engine, golds, SearchSettings(), h), flush=True)
+                  + cells(engines, sets, SearchSettings(), h), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

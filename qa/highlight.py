@@ -4,7 +4,7 @@ Pure functions over strings and vectors. The answer sentence is the passage sent
 semantic similarity to the question (with a little of its neighbours' similarity, for context), lexical
 overlap with the question's content words, and whether it holds the kind of thing the question asks for
 (a date for "when", a number for "how many", a name for "who", a place for "where"). The answer span is
-found by rules over that sentence; offsets are relative to the passage text.
+found by the general rules of `qa.spans` over that sentence; offsets are relative to the passage text.
 """
 
 from __future__ import annotations
@@ -14,38 +14,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import spans
 from .lexical import terms, tokens_with_offsets
 
-_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-_YEAR = r"(?:1[5-9]\d\d|20\d\d)"
-_DAY = r"(?:[0-3]?\d(?:st|nd|rd|th)?)"
-DATE = re.compile(
-    rf"\b(?:{_MONTH}\.?\s+{_DAY},?\s+{_YEAR}|{_DAY}\s+{_MONTH}\.?,?\s+{_YEAR}|{_MONTH}\.?\s+{_DAY}\b(?:,?\s+{_YEAR})?"
-    rf"|{_DAY}\s+{_MONTH}\b|{_MONTH},?\s+{_YEAR}|{_YEAR}\s*[-–]\s*{_YEAR}|(?:the\s+)?(?:end\s+of\s+)?{_YEAR}s?)\b"
-)
-_NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-                r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)")
-NUMBER = re.compile(
-    rf"(?<![\w.,])(?:\d+(?:[.,]\d+)*|{_NUMBER_WORD}(?:[\s-]+{_NUMBER_WORD})*)(?:\s*(?:%|percent))?"
-    rf"(?:\s+(?:ton|tons)\s+and\s+\d+)?(?:\s+(?!of\b|and\b|in\b|the\b|to\b|were\b|was\b)[A-Za-z][\w-]*)?",
-    re.IGNORECASE,
-)
-DURATION = re.compile(
-    rf"(?<![\w.,])(?:\d+(?:[.,]\d+)?|{_NUMBER_WORD}(?:[\s-]+{_NUMBER_WORD})*|a|an|one and a half)[\s-]+"
-    r"(?:years?|months?|moths?|weeks?|days?|hours?|decades?)\b",
-    re.IGNORECASE,
-)
-_RANK = (r"(?:(?:Lieutenant|Major|Colonel|Brigadier)[\s-]+General|Colonel[\s-]General|Lieutenant\s+Colonel|General|Colonel|"
-         r"Major|Captain|Lieutenant|Minister|President|Commander|Director|Chief)")
-_NAME_WORD = r"(?:[A-Z][a-zəçğıöşüâ'’.-]+|[A-Z]\.)"
-PERSON = re.compile(rf"\b(?:{_RANK}\s+)?{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}")
-PLACE = re.compile(rf"\b(?:in|at|to|from|near|of)\s+((?:the\s+)?{_NAME_WORD}(?:\s+(?:of\s+|district\s+of\s+)?{_NAME_WORD}){{0,4}})")
-
-_WHEN = re.compile(r"\b(when|what (?:year|date|day|month)|which (?:year|date|day|month)|since when|how long ago)\b", re.I)
-_HOW_LONG = re.compile(r"\b(how long|for how many (?:years|months|weeks|days)|what (?:period|duration))\b", re.I)
-_HOW_MANY = re.compile(r"\b(how (?:many|much|large|big|old)|what (?:percentage|percent|share|number|proportion|fraction|amount)|which percentage)\b", re.I)
-_WHO = re.compile(r"\b(who|whom|whose|which (?:person|officer|general|minister|commander))\b", re.I)
-_WHERE = re.compile(r"\b(where|which (?:city|town|country|countries|district|place|region))\b", re.I)
+# What the question asks for, from English interrogatives (closed classes of question words and of time and
+# quantity nouns; nothing taken from a particular question set).
+_WHEN = re.compile(r"\b(when|(?:what|which) (?:year|date|day|month|decade|century)|how long ago)\b", re.I)
+_HOW_LONG = re.compile(r"\b(how long|for how many (?:years|months|weeks|days|hours|minutes)|(?:what|which) (?:period|duration))\b", re.I)
+_HOW_MANY = re.compile(r"\b(how (?:many|much|large|big|old|far|tall|high)|(?:what|which) (?:percentage|percent|share|number|"
+                       r"proportion|fraction|amount|quantity|ratio|rate|total|count))\b", re.I)
+_WHO = re.compile(r"\b(who|whom|whose|(?:what|which) (?:person|people|man|woman))\b", re.I)
+_WHERE = re.compile(r"\b(where|(?:what|which) (?:city|town|village|country|countries|state|province|region|place|location|continent))\b", re.I)
+_WHICH = re.compile(r"\b(?:which|what) (?!is\b|are\b|was\b|were\b|does\b|do\b|did\b|has\b|have\b|can\b|kind\b|type\b|sort\b)[a-z]+", re.I)
 
 
 @dataclass(frozen=True)
@@ -86,33 +66,19 @@ class AnswerSentence:
 
 
 def answer_type(question: str) -> str | None:
-    """'duration', 'date', 'number', 'person', 'place' or None, from the question's wh-word."""
-    for kind, pattern in (("duration", _HOW_LONG), ("number", _HOW_MANY), ("date", _WHEN), ("person", _WHO), ("place", _WHERE)):
+    """'duration', 'date', 'number', 'person', 'place', 'name' (which + noun: a proper name) or None, from the
+    question's wh-words."""
+    for kind, pattern in (("duration", _HOW_LONG), ("number", _HOW_MANY), ("date", _WHEN), ("person", _WHO), ("place", _WHERE),
+                          ("name", _WHICH)):
         if pattern.search(question):
             return kind
     return None
 
 
 def _candidates(kind: str, sentence: str) -> list[tuple[int, int]]:
-    if kind == "date":
-        return [m.span() for m in DATE.finditer(sentence)]
-    if kind == "duration":
-        return [m.span() for m in DURATION.finditer(sentence)] or [m.span() for m in DATE.finditer(sentence) if "-" in m.group() or "–" in m.group()]
-    if kind == "number":
-        dates = [m.span() for m in DATE.finditer(sentence) if not re.fullmatch(rf"{_YEAR}s?", m.group())]
-        return [m.span() for m in NUMBER.finditer(sentence) if not any(a <= m.start() < b for a, b in dates)]
-    if kind == "person":
-        return [_trim(sentence, *m.span()) for m in PERSON.finditer(sentence) if m.start() > 0 or len(m.group().split()) > 1]
-    if kind == "place":
-        return [_trim(sentence, *m.span(1)) for m in PLACE.finditer(sentence)]
-    return []
-
-
-def _trim(sentence: str, start: int, end: int) -> tuple[int, int]:
-    """Drop the sentence's own closing punctuation from a name ("Novruzov." → "Novruzov")."""
-    while end > start + 1 and sentence[end - 1] in ".'’-" and not sentence[end - 2 : end - 1].isupper():
-        end -= 1
-    return start, end
+    finders = {"date": spans.dates, "duration": spans.durations, "number": spans.quantities, "person": spans.persons,
+               "place": spans.places, "name": spans.names}
+    return finders[kind](sentence)
 
 
 def find_answer_span(question: str, sentence: str) -> tuple[int, int] | None:

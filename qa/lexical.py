@@ -1,21 +1,21 @@
 """Lexical matching: one tokenizer for BM25, query-term highlighting and answer-sentence overlap.
 
-Keeps names, numbers and dates matchable: diacritics folded ("Vilayət" = "Vilayet"), thousands
+Keeps names, numbers and dates matchable: letters folded to ASCII by anyascii ("Vilayət" = "Vilayet",
+"Łukasz" = "Lukasz"), thousands
 separators dropped ("1,572" = "1572"), possessives stripped ("Eyvazov's" = "Eyvazov"), letters+digits
-kept whole ("MP5", "AZ1005"). Words are Snowball-stemmed; English stop words are dropped.
+kept whole ("MP5", "AZ1005"). Words are Snowball-stemmed; English stop words (NLTK's list plus the function
+words "also", "many", "much") are dropped.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-_FOLD_EXTRA = str.maketrans({"ə": "e", "Ə": "e", "ı": "i", "ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d"})
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+", re.UNICODE)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
@@ -25,8 +25,8 @@ STOPWORDS = frozenset(
     hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off
     on once only or other our ours ourselves out over own same she should so some such than that the their theirs
     them themselves then there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours yourself yourselves also s t d ll m o re ve y
-    many much does did tell please know named name called""".split()
+    which while who whom why will with would you your yours yourself yourselves s t d ll m o re ve y
+    also many much""".split()
 )
 
 
@@ -40,10 +40,11 @@ class Token:
 
 
 def fold(text: str) -> str:
-    """Lowercase and strip diacritics, keeping one character per input character where possible."""
-    text = text.translate(_FOLD_EXTRA)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    """Lowercase ASCII transliteration (anyascii: every script, not a hand list of letters). The output may be
+    longer than the input ("ß" → "ss"): callers fold one word at a time and keep offsets from the original."""
+    from anyascii import anyascii
+
+    return anyascii(text).lower()
 
 
 @lru_cache(maxsize=1)

@@ -5,16 +5,18 @@ Kept small (a few hundred examples in all, no deadline) so the file runs in well
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
 import tempfile
 from pathlib import Path
 
+import click
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from robustness_support import FAKE_MODEL, make_corpus
+from robustness_support import FAKE_MODEL, TINY, make_corpus
 
 from qa.chunk import ChunkSettings, chunk_document
 from qa.config import BuildConfig
@@ -23,7 +25,7 @@ from qa.errors import CorpusError, QuestionError
 from qa.load import Document, decode_text, derive_title, load_corpus, printable_id
 from qa.sentences import _loose_lines_kept_as_text, _paragraphs, heading_of, segment
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False)
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # derandomized in CI (conftest)
 
 # Pieces that steer the text into every branch of the segmenter: headings of both syntaxes, bullets, table rows,
 # abbreviations, line breaks of every kind, odd spaces and marks.
@@ -152,12 +154,17 @@ def test_prepare_question_cleans_or_raises_question_error(question: str, max_cha
     assert all(isinstance(n, str) and n and "\n" not in n for n in notices)
 
 
+# the tiny corpus plus a file whose text looks like markup: it must come back as text, escaped
+FILES = TINY | {"markup.txt": "Markup\n\nThe band <b>plays</b> & sings \"loud\" songs at 5 < 6 pm in <script>Baku</script>.\n"}
+_MARK_TAGS = re.compile(r'<mark class="qa-(?:sentence|span|term)">|</mark>')
+
+
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory) -> Engine:  # type: ignore[no-untyped-def]
     from conftest import HashEncoder
 
     folder = tmp_path_factory.mktemp("fuzz")
-    make_corpus(folder / "corpus")
+    make_corpus(folder / "corpus", FILES)
     build_from_folder(folder / "corpus", folder / "index", BuildConfig(model=FAKE_MODEL), encoder=HashEncoder())
     return Engine.open(folder / "index", encoder=HashEncoder())
 
@@ -174,11 +181,25 @@ def test_ask_answers_or_raises_question_error(engine: Engine, question: str, k: 
         return
     assert len(response.results) <= k and not _FORBIDDEN.search(response.question)
     for result in response.results:
-        chunk_text = next(c.text for c in engine.index.chunks if (c.doc_id, c.start) == (result.doc, result.start))
-        assert result.text == chunk_text
+        # the passage is the source file's own text at the offsets the result reports
+        assert result.text == FILES[result.doc][result.start : result.end]
         if result.answer is not None:
             assert result.text[result.answer.start : result.answer.end] == result.answer.text
-        render_html(result.text, result)
-    # what `qa ask` prints, in both forms, can be written as UTF-8
+        page = render_html(result.text, result)
+        # every passage character is shown, escaped, and the only tags are our marks
+        assert html.unescape(_MARK_TAGS.sub("", page)) == result.text
+        assert "<" not in _MARK_TAGS.sub("", page)
+        if result.answer is not None and result.answer.span is not None:
+            assert '<mark class="qa-span">' in page
+    # what `qa ask` prints, in both forms, can be written as UTF-8 and shows every passage
     json.dumps(response.to_json(), ensure_ascii=False).encode("utf-8")
-    render_terminal(response).encode("utf-8")
+    shown = click.unstyle(render_terminal(response))
+    shown.encode("utf-8")
+    assert all(result.text in shown for result in response.results)
+
+
+def test_hypothesis_runs_are_reproducible_in_ci() -> None:
+    # conftest registers the profile; CI=… selects it, so every CI run draws the same examples
+    ci = settings.get_profile("ci")
+    assert ci.derandomize and ci.database is None
+    assert settings.default.derandomize == bool(os.environ.get("CI") or os.environ.get("HYPOTHESIS_PROFILE") == "ci")
