@@ -1,7 +1,8 @@
 """Start the web app: `python app.py [--host 127.0.0.1] [--port 7860] [--corpus corpus] [--index index]`.
 
 Builds the index first when it is missing or stale (progress on the terminal), loads the model and the
-index once, then serves the Ask / Evaluate / Index page and the `ask` and `status` API on 127.0.0.1.
+index once, then serves the Ask / Evaluate / Index page, the `ask` and `status` API, and the corpus documents
+(`/original/<file>`, `/page-image/<file>?page=N`) on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Offline question answering over a folder of texts: the web app.")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=7860)
-    parser.add_argument("--corpus", default="corpus", help="folder of .txt/.md files (default: corpus)")
+    parser.add_argument("--corpus", default="corpus", help="folder of documents (default: corpus)")
     parser.add_argument("--index", default="index", help="index folder, built here if missing or stale (default: index)")
     parser.add_argument("--gold", default=str(HERE / "gold" / "heldout.jsonl"), help="default gold set of the Evaluate tab")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per request (default: 1)")
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     gold = args.gold if Path(args.gold).is_file() else None
     demo = web.build_app(holder, gold_path=gold)
     print(f"index and model loaded in {time.perf_counter() - began:.1f} s; serving on http://{args.host}:{args.port}", flush=True)
-    demo.launch(server_name=args.host, server_port=args.port, share=False, **web.launch_options())
+    web.serve(demo, holder.corpus_dir, args.host, args.port, web.launch_options())
     return 0
 
 

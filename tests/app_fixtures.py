@@ -34,6 +34,25 @@ BAND_QUESTION = "How many members does the band of the Internal Troops have?"
 OFFLINE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
                "TRANSFORMERS_OFFLINE": "1"}
 START_TIMEOUT = 240
+OUTSIDE_NAME = "outside.txt"
+OUTSIDE_TEXT = "This file is outside the corpus folder and must never be served.\n"
+SCRIPTED_HTML = ("<html><head><title>Garden</title><script>window.__pwned = 3</script></head><body><h1>Garden</h1>"
+                 "<p>The garden gnome wears a red hat.</p><img src=x onerror=\"window.__pwned = 4\"></body></html>\n")
+PDF_PAGES = ("Page one is about rivers and the mountains around them.",
+             "The Quorvak bridge was painted green in 1931 by volunteers.")
+
+
+def two_page_pdf(path: Path, pages: tuple[str, ...]) -> Path:
+    """A PDF with one paragraph of text per page (fpdf2, core font)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(path))
+    return path
 
 
 @dataclass
@@ -109,6 +128,12 @@ def app_index(tmp_path_factory, real_encoder) -> tuple[Path, Path]:
     corpus = folder / "corpus"
     shutil.copytree(CORPUS, corpus)
     (corpus / "injected.txt").write_text(INJECTED, encoding="utf-8")
+    # for the document routes: a file beside the corpus, a link to it from inside, a hidden file, a PDF
+    (folder / OUTSIDE_NAME).write_text(OUTSIDE_TEXT, encoding="utf-8")
+    (corpus / "link-out.txt").symlink_to(folder / OUTSIDE_NAME)
+    (corpus / ".secret.txt").write_text(OUTSIDE_TEXT, encoding="utf-8")
+    two_page_pdf(corpus / "bridges.pdf", PDF_PAGES)
+    (corpus / "garden.html").write_text(SCRIPTED_HTML, encoding="utf-8")
     build_from_folder(corpus, folder / "index", encoder=real_encoder)
     return corpus, folder / "index"
 

@@ -52,7 +52,9 @@ def test_ask_highlights_the_answer_sentence_and_span(app_page):
     # the best passage holds the answer, with its source file, heading and score on the card
     expect(first.locator(".qa-passage")).to_contain_text("115 members")
     expect(first.locator(".qa-doc")).to_have_text("internal-troops-of-azerbaijan.txt")
-    expect(first.locator(".qa-heading")).to_have_text("Band")
+    expect(first.locator(".qa-heading")).to_have_text("Structure › Main Department of Internal Troops › Band")  # the section path
+    expect(first.locator(".qa-page")).to_have_count(0)  # a text file has no pages
+    expect(first.locator("a.qa-open")).to_have_attribute("href", "original/internal-troops-of-azerbaijan.txt")
     expect(first.locator(".qa-score")).to_contain_text("score ")
     expect(first.locator("mark.qa-term").first).to_be_visible()
     # confident: an answer line quotes the top answer sentence with its source, above the cards
@@ -115,6 +117,15 @@ def test_corpus_html_is_shown_as_text_never_run(app_page):
     assert_only_local(app_page)
 
 
+def test_an_original_web_page_opens_without_running_its_scripts(app_page, app_server):
+    page = app_page.page
+    response = page.goto(app_server.url + "original/garden.html")
+    assert response.status == 200 and "sandbox" in response.headers["content-security-policy"]
+    expect(page.locator("h1")).to_have_text("Garden")  # shown as the page it is ...
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"  # ... but nothing in it ran
+    assert_only_local(app_page)
+
+
 def test_errors_are_one_line_messages_in_the_page(app_page):
     page = app_page.page
     ask(page, "   ", error="the question is empty")
@@ -137,7 +148,7 @@ def test_weak_match_says_the_corpus_may_not_answer(app_page):
     expect(results.locator(".qa-card").first).to_be_visible()
 
 
-def test_evaluate_tab_shows_metrics_chart_and_misses(app_page, tmp_path):
+def test_evaluate_tab_shows_metrics_chart_and_misses(app_page, app_server, real_encoder, tmp_path):
     page = app_page.page
     gold = tmp_path / "small-gold.jsonl"
     rows = [
@@ -160,7 +171,20 @@ def test_evaluate_tab_shows_metrics_chart_and_misses(app_page, tmp_path):
     for text in ("hit@1", "hit@5", "mrr@10", "answer@1", "hybrid", "dense", "bm25"):
         expect(table).to_contain_text(text)
     expect(page.locator("#qa-eval-plot img")).to_be_visible()
-    expect(page.locator("#qa-eval-misses details.qa-misses")).to_have_count(3)
+    # each mode's misses are the questions the library itself misses on the served index, no more, no fewer
+    from qa.engine import Engine
+    from qa.evaluate import evaluate_gold, parse_gold
+
+    engine = Engine.open(app_server.index, encoder=real_encoder)
+    gold_questions = parse_gold(gold.read_text(encoding="utf-8").splitlines(), name=gold.name)
+    panels = page.locator("#qa-eval-misses details.qa-misses")
+    expect(panels).to_have_count(3)
+    for panel, mode in zip(panels.all(), ("hybrid", "dense", "bm25")):
+        report = evaluate_gold(engine, gold_questions, mode=mode, k=10)
+        expect(panel.locator("summary")).to_have_text(
+            f"{mode}: {len(report.misses)} of 4 questions without a correct answer sentence at rank 1")
+        shown = panel.locator(".qa-miss-q").all_inner_texts()
+        assert shown == [m.question for m in report.misses], mode
     assert_only_local(app_page)
 
 
@@ -191,30 +215,43 @@ def test_index_tab_shows_the_manifest(app_page, app_server):
     assert_only_local(app_page)
 
 
+def rebuild_from_the_page(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("tab", name="Index").click()
+    page.locator("#qa-index-rebuild").click()
+    expect(page.locator("#qa-rebuild-message .qa-info")).to_contain_text("Rebuilt", timeout=120_000)
+
+
 def test_rebuild_swaps_in_a_new_index_while_questions_keep_working(app_page, app_server):
-    """Runs last: it adds a file to the served corpus (kept, so the index stays fresh for later tests), sees the
-    index reported stale, rebuilds from the page and asks about the new file."""
+    """Adds a file to the served corpus, sees the index reported stale, rebuilds from the page and asks about
+    the new file; then removes the file and rebuilds again, so the served index is as before for other tests."""
     from gradio_client import Client
 
     page = app_page.page
     added = app_server.corpus / "lighthouse.md"
     added.write_text("# Zeltmann Lighthouse\n\nThe Zeltmann lighthouse keeper feeds thirty-seven parrots every morning.\n",
                      encoding="utf-8")
-    page.get_by_role("tab", name="Index").click()
-    page.locator("#qa-index-refresh").click()
-    status = page.locator("#qa-index-status")
-    expect(status.locator(".qa-state")).to_have_text("stale")
-    expect(status).to_contain_text("added: lighthouse.md")
-    chunks_before = int(status.locator(".qa-chunks").inner_text())
+    try:
+        page.get_by_role("tab", name="Index").click()
+        page.locator("#qa-index-refresh").click()
+        status = page.locator("#qa-index-status")
+        expect(status.locator(".qa-state")).to_have_text("stale")
+        expect(status).to_contain_text("added: lighthouse.md")
+        chunks_before = int(status.locator(".qa-chunks").inner_text())
 
-    client = Client(app_server.url, verbose=False)
-    page.locator("#qa-index-rebuild").click()
-    with ThreadPoolExecutor(4) as pool:  # questions asked while the rebuild runs are answered
-        answers = list(pool.map(lambda _: client.predict(BAND_QUESTION, 3, "hybrid", api_name="/ask"), range(8)))
-    assert all(a["results"] for a in answers)
-    expect(page.locator("#qa-rebuild-message .qa-info")).to_contain_text("Rebuilt", timeout=120_000)
-    expect(status.locator(".qa-state")).to_have_text("fresh")
-    assert int(status.locator(".qa-chunks").inner_text()) > chunks_before
-    response = client.predict("Who feeds the parrots at the Zeltmann lighthouse?", 3, "hybrid", api_name="/ask")
-    assert response["results"][0]["doc"] == "lighthouse.md"
-    assert_only_local(app_page)
+        client = Client(app_server.url, verbose=False)
+        page.locator("#qa-index-rebuild").click()
+        with ThreadPoolExecutor(4) as pool:  # questions asked while the rebuild runs are answered
+            answers = list(pool.map(lambda _: client.predict(BAND_QUESTION, 3, "hybrid", api_name="/ask"), range(8)))
+        assert all(a["results"] and a["results"][0]["doc"] == "internal-troops-of-azerbaijan.txt" for a in answers)
+        expect(page.locator("#qa-rebuild-message .qa-info")).to_contain_text("Rebuilt", timeout=120_000)
+        expect(status.locator(".qa-state")).to_have_text("fresh")
+        assert int(status.locator(".qa-chunks").inner_text()) > chunks_before
+        response = client.predict("Who feeds the parrots at the Zeltmann lighthouse?", 3, "hybrid", api_name="/ask")
+        assert response["results"][0]["doc"] == "lighthouse.md"
+        assert_only_local(app_page)
+    finally:
+        added.unlink(missing_ok=True)
+        page.reload()
+        rebuild_from_the_page(page)
+    expect(page.locator("#qa-index-status .qa-state")).to_have_text("fresh")
+    expect(page.locator("#qa-index-status .qa-chunks")).to_have_text(str(chunks_before))

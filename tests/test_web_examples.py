@@ -1,4 +1,5 @@
-"""The Ask tab's example questions come from what the loaded index can answer."""
+"""The Ask tab's example questions come from a data file in the corpus folder (`.examples.jsonl`), then the
+gold file, and only those the loaded index can answer are shown."""
 
 from __future__ import annotations
 
@@ -7,26 +8,53 @@ from pathlib import Path
 
 from qa.config import BuildConfig
 from qa.engine import Engine, build_from_folder
-from qa.web import DEFAULT_EXAMPLES, example_questions
+from qa.evaluate import load_gold, normalize_for_match
+from qa.web import EXAMPLES_FILE, example_questions
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_bundled_corpus_gets_our_examples(corpus_engine) -> None:  # type: ignore[no-untyped-def]
-    assert example_questions(corpus_engine) == [q for q, _ in DEFAULT_EXAMPLES]
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    return path
 
 
-def test_another_corpus_gets_its_gold_questions_and_never_ours(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
+def test_the_bundled_examples_are_answered_by_the_bundled_corpus(corpus_engine, corpus_index) -> None:  # type: ignore[no-untyped-def]
+    examples = example_questions(corpus_engine, corpus_index / "corpus")
+    gold = {q.question: q for q in load_gold(ROOT / "corpus" / EXAMPLES_FILE)}
+    assert len(examples) == 5 and set(examples) <= set(gold)
+    for question in examples:  # each example shown is one the engine answers: the answer is in the top answer sentence
+        top = corpus_engine.ask(question, k=5).results[0]
+        assert top.answer is not None
+        assert any(normalize_for_match(a) in normalize_for_match(top.answer.text) for a in gold[question].answers), question
+
+
+def test_the_library_holds_no_example_text() -> None:
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "qa").rglob("*.py"))
+    for question in load_gold(ROOT / "corpus" / EXAMPLES_FILE):
+        assert question.question not in code
+
+
+def test_another_corpus_gets_its_own_examples_then_gold_and_never_ours(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "bees.txt").write_text("Honey bees live in hives of up to 60,000 workers. The queen lays the eggs.\n", encoding="utf-8")
     build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
     engine = Engine.open(tmp_path / "index", encoder=hash_encoder)
-    assert example_questions(engine) == []
-    gold = tmp_path / "gold.jsonl"
-    gold.write_text("\n".join(json.dumps(row) for row in [
-        {"question": "How many workers live in a hive?", "answers": ["60,000 workers"]},
-        {"question": "Who commands the hive?", "answers": ["the king"]},  # not in the corpus: not an example
+    assert example_questions(engine, corpus) == []  # no examples file, no gold: no examples (never the bundled ones)
+    write_jsonl(corpus / EXAMPLES_FILE, [
         {"question": "Who lays the eggs?", "answers": ["queen"]},
-    ]) + "\n", encoding="utf-8")
-    assert example_questions(engine, gold) == ["How many workers live in a hive?", "Who lays the eggs?"]
-    (tmp_path / "broken.jsonl").write_text("{not json\n", encoding="utf-8")
-    assert example_questions(engine, tmp_path / "broken.jsonl") == []
+        {"question": "Who commands the hive?", "answers": ["the king"]},  # not in the corpus: not shown
+    ])
+    gold = write_jsonl(tmp_path / "gold.jsonl", [
+        {"question": "How many workers live in a hive?", "answers": ["60,000 workers"]},
+        {"question": "Who lays the eggs?", "answers": ["queen"]},  # shown once
+    ])
+    assert example_questions(engine, corpus) == ["Who lays the eggs?"]
+    assert example_questions(engine, corpus, gold) == ["Who lays the eggs?", "How many workers live in a hive?"]
+    assert example_questions(engine, corpus, gold, limit=1) == ["Who lays the eggs?"]
+    (corpus / EXAMPLES_FILE).write_text("{not json\n", encoding="utf-8")  # a broken file adds nothing, breaks nothing
+    assert example_questions(engine, corpus, gold) == ["How many workers live in a hive?", "Who lays the eggs?"]
+    # the examples file is data beside the documents, never indexed as one
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    assert {c.doc_id for c in Engine.open(tmp_path / "index", encoder=hash_encoder).index.chunks} == {"bees.txt"}

@@ -1,0 +1,21 @@
+"""The Gradio web app, in parts: `holder` (the served engine and its rebuilds), `views` (HTML), `files`
+(what the browser may read and write in the corpus folder), `pageimage` (PDF pages with the answer marked),
+`routes` (the document routes and the server), `evaluation` (the Evaluate tab) and `layout` (the page).
+
+Names are imported on first use, so `qa.web.files` or `qa.web.pageimage` load without Gradio.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+_WHERE = {"EngineHolder": "holder", "Served": "holder", "configure_torch": "holder", "prepare": "holder",
+          "EXAMPLES_FILE": "layout", "build_app": "layout", "example_questions": "layout", "launch_options": "layout",
+          "app_with_routes": "routes", "serve": "routes"}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    if name not in _WHERE:
+        raise AttributeError(f"module 'qa.web' has no attribute {name!r}")
+    return getattr(import_module(f".{_WHERE[name]}", __name__), name)

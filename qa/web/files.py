@@ -1,0 +1,177 @@
+"""The corpus folder as the web app touches it: which file a URL may open, where an upload lands, how a
+document leaves. Pure path logic plus small file operations; no Gradio here.
+
+Everything a browser sends is treated as hostile: a request names a file by its path relative to the corpus
+folder, and anything that could reach outside it (`..`, absolute paths, backslashes, hidden entries, symlinks
+resolving elsewhere) is refused, so nothing but corpus documents can be read through the app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import QAError
+
+# The kinds of document the app accepts and serves; the loader decides which of them it can read.
+DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".txt", ".md")
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_NAME_CHARS = 150
+REMOVED_FOLDER = ".removed"  # hidden: the loader and the file routes never see it
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def corpus_file(root: str | os.PathLike[str], requested: str) -> Path | None:
+    """The corpus document `requested` names (a path relative to `root`, forward slashes), or None when it
+    is not one: empty, absolute, `..` or `.` parts, hidden parts, backslashes, control characters, a suffix
+    that is not a document, a symlink resolving outside the folder, or not a regular file."""
+    if not isinstance(requested, str) or not requested or len(requested) > 1024:
+        return None
+    if requested.startswith(("/", "\\")) or "\\" in requested or _WINDOWS_DRIVE.match(requested) or _CONTROL.search(requested):
+        return None
+    parts = requested.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        return None
+    if not parts[-1].lower().endswith(DOCUMENT_SUFFIXES):
+        return None
+    try:
+        root_real = Path(root).resolve(strict=True)
+        path = root_real.joinpath(*parts)
+        real = path.resolve(strict=True)
+        real.relative_to(root_real)
+        if not real.is_file():
+            return None
+    except (OSError, ValueError, RuntimeError):  # missing, outside, or a link loop
+        return None
+    if any(part.startswith(".") for part in real.relative_to(root_real).parts):  # a link into a hidden folder
+        return None
+    return real
+
+
+def upload_name(name: str) -> str:
+    """A safe plain file name for an uploaded file: only its last path part, no leading dots, no control
+    characters. Raises QAError when nothing usable is left or the kind of file is not accepted."""
+    base = re.split(r"[/\\]", unicodedata.normalize("NFC", str(name)))[-1]
+    base = _CONTROL.sub("", base).strip().lstrip(". ").strip()
+    if not base:
+        raise QAError(f"upload name {name!r} has no usable file name; rename the file")
+    if not base.lower().endswith(DOCUMENT_SUFFIXES):
+        raise QAError(f"'{base}' is not a {'/'.join(s.lstrip('.').upper() for s in DOCUMENT_SUFFIXES)} file; only those can be added")
+    if len(base) > MAX_NAME_CHARS:
+        stem, suffix = os.path.splitext(base)
+        base = stem[: MAX_NAME_CHARS - len(suffix)] + suffix
+    return base
+
+
+@dataclass(frozen=True)
+class Saved:
+    """An upload and what became of it: `name` in the corpus folder, or `reason` it was refused."""
+
+    upload: str
+    name: str | None
+    reason: str | None = None
+
+
+def _hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _same_content(root: Path, source: Path, size: int) -> str | None:
+    """The corpus file (relative path) with the same bytes as `source`, if any; only same-size files are hashed."""
+    wanted: str | None = None
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            path = Path(dirpath) / name
+            if name.startswith(".") or path.is_symlink():
+                continue
+            try:
+                if path.stat().st_size != size:
+                    continue
+                wanted = wanted or _hash(source)
+                if _hash(path) == wanted:
+                    return path.relative_to(root).as_posix()
+            except OSError:
+                continue
+    return None
+
+
+def _create_exclusive(root: Path, name: str) -> tuple[Path, int]:
+    """Open a new file for `name` in `root`, suffixing ` (2)`, ` (3)`, ... when the name is taken (never overwriting)."""
+    stem, suffix = os.path.splitext(name)
+    for n in range(1, 1000):
+        candidate = root / (name if n == 1 else f"{stem} ({n}){suffix}")
+        try:
+            return candidate, os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except FileExistsError:
+            continue
+    raise QAError(f"'{name}' and 998 suffixed variants already exist in the corpus folder; rename the file")
+
+
+def save_upload(root: str | os.PathLike[str], upload_name_given: str, source: str | os.PathLike[str]) -> Saved:
+    """Copy one uploaded file into the top of the corpus folder under a sanitized, unused name."""
+    root_path = Path(root)
+    try:
+        name = upload_name(upload_name_given)
+        source_path = Path(source)
+        size = source_path.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            raise QAError(f"'{name}' has {size:,} bytes, over the {MAX_UPLOAD_BYTES:,}-byte upload limit; split the file")
+        if size == 0:
+            raise QAError(f"'{name}' is empty; nothing to add")
+        duplicate = _same_content(root_path, source_path, size)
+        if duplicate is not None:
+            raise QAError(f"'{name}' has the same content as '{duplicate}', already in the corpus")
+        target, fd = _create_exclusive(root_path, name)
+        try:
+            with os.fdopen(fd, "wb") as out, source_path.open("rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        return Saved(upload_name_given, target.name)
+    except QAError as exc:
+        return Saved(upload_name_given, None, str(exc))
+    except OSError as exc:
+        return Saved(upload_name_given, None, f"could not save '{upload_name_given}': {exc.strerror or exc}")
+
+
+def remove_document(root: str | os.PathLike[str], doc_id: str) -> str:
+    """Move the corpus document `doc_id` into the hidden `.removed/` folder (recoverable, never indexed);
+    returns where it went, relative to `root`. Refuses anything `corpus_file` refuses."""
+    root_real = Path(root).resolve()
+    path = corpus_file(root_real, doc_id)
+    if path is None or Path(root_real, *doc_id.split("/")).is_symlink():
+        raise QAError(f"'{doc_id}' is not a document in the corpus folder; pick one from the list")
+    trash = root_real / REMOVED_FOLDER
+    trash.mkdir(exist_ok=True)
+    stem, suffix = os.path.splitext(path.name)
+    for n in range(1, 1000):
+        target = trash / (path.name if n == 1 else f"{stem} ({n}){suffix}")
+        if not target.exists():
+            path.rename(target)
+            return target.relative_to(root_real).as_posix()
+    raise QAError(f"too many removed copies of '{path.name}' in {trash}; empty that folder")
+
+
+def corpus_documents(root: str | os.PathLike[str]) -> list[str]:
+    """Relative paths of the documents in the corpus folder that can be removed (hidden entries, links and
+    non-documents left out)."""
+    found = []
+    root_path = Path(root)
+    for dirpath, dirnames, filenames in os.walk(root_path, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if not name.startswith(".") and name.lower().endswith(DOCUMENT_SUFFIXES) and not os.path.islink(Path(dirpath) / name):
+                found.append((Path(dirpath) / name).relative_to(root_path).as_posix())
+    return sorted(found)

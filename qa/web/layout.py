@@ -1,0 +1,317 @@
+"""The web app's page: Ask, Evaluate and Index tabs wired to one shared, swappable engine (`holder.py`).
+
+The UI handlers return escaped HTML (`views.py`); the API functions (`ask`, `status`) return JSON-ready dicts.
+Both call the same library functions. Run it with `routes.serve`, which adds the document routes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..embed import offline_environment
+
+offline_environment()  # before gradio, transformers or the hub are imported
+
+import gradio as gr  # noqa: E402
+
+from ..engine import MAX_K, Engine  # noqa: E402
+from ..errors import QAError  # noqa: E402
+from ..evaluate import GoldQuestion, answers_missing_from, evaluate_gold, load_gold  # noqa: E402
+from ..retrieve import MODES  # noqa: E402
+from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload  # noqa: E402
+from .files import DOCUMENT_SUFFIXES, MAX_UPLOAD_BYTES, corpus_documents, remove_document, save_upload  # noqa: E402
+from .holder import EngineHolder, as_int, indexed_documents  # noqa: E402
+from .views import error_html, message_html, misses_html, response_html, status_html, update_html  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+UI_MAX_K = 10
+ALL_MODES = "all modes"
+CONCURRENCY = 4  # simultaneous questions; more wait in the queue
+# Example questions live with the data: a JSON Lines file (gold format: question, answers) in the corpus
+# folder. Hidden, so the loader never indexes it and the document routes never serve it.
+EXAMPLES_FILE = ".examples.jsonl"
+
+CSS = """
+.qa-question-echo { color: var(--body-text-color); margin: 4px 0 8px; font-weight: 600; }
+.qa-mode { font-weight: 400; color: var(--body-text-color-subdued); }
+.qa-answer { border-left: 4px solid #e8a500; background: var(--background-fill-secondary); padding: 10px 14px;
+             border-radius: 6px; margin: 6px 0 10px; font-size: 1.05em; line-height: 1.5; }
+.qa-answer-label { font-weight: 700; text-transform: uppercase; font-size: 0.8em; letter-spacing: 0.05em;
+                   margin-right: 6px; color: var(--body-text-color-subdued); }
+.qa-answer-source { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.qa-warning { border-left: 4px solid #c2410c; background: #fff4e5; color: #4a2500; padding: 10px 14px;
+              border-radius: 6px; margin: 6px 0 10px; }
+.qa-error { border-left: 4px solid #b91c1c; background: #fdecec; color: #5f0b0b; padding: 10px 14px;
+            border-radius: 6px; margin: 6px 0; font-weight: 600; }
+.qa-info { border-left: 4px solid #2563eb; background: var(--background-fill-secondary); padding: 8px 12px;
+           border-radius: 6px; margin: 6px 0; }
+.qa-notices { color: var(--body-text-color-subdued); font-size: 0.9em; margin: 0 0 8px 18px; }
+.qa-results-label { font-size: 1em; margin: 14px 0 4px; }
+.qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 14px; margin: 10px 0;
+           background: var(--background-fill-primary); box-shadow: 0 1px 2px rgba(0,0,0,0.04); }
+.qa-not-confident .qa-card { border-style: dashed; }
+.qa-card-head { display: flex; gap: 8px; align-items: baseline; flex-wrap: wrap; margin-bottom: 6px; }
+.qa-rank { font-weight: 700; }
+.qa-doc { font-family: var(--font-mono); font-size: 0.9em; }
+.qa-heading { font-style: italic; }
+.qa-sep { color: var(--body-text-color-subdued); }
+.qa-score { margin-left: auto; font-size: 0.85em; color: var(--body-text-color-subdued); font-variant-numeric: tabular-nums; }
+.qa-passage, .qa-context-body { white-space: pre-wrap; line-height: 1.55; }
+mark.qa-sentence { background: #fff1a8; color: #1f1f1f; padding: 1px 0; border-radius: 2px; }
+mark.qa-span { background: #ffc933; color: #111; font-weight: 700; padding: 1px 1px; border-radius: 2px; }
+mark.qa-term { background: transparent; color: inherit; padding: 0; border-bottom: 2px solid #d4a017; }
+.qa-context { margin-top: 8px; }
+.qa-context summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: 0.9em; }
+.qa-context-body { border-top: 1px dashed var(--border-color-primary); margin-top: 6px; padding-top: 6px; }
+.qa-context-side { color: var(--body-text-color-subdued); }
+.qa-context-self { }
+.qa-context-heading { font-weight: 700; font-style: italic; margin: 6px 0 2px; white-space: normal; }
+.qa-context-edge { color: var(--body-text-color-subdued); font-size: 0.85em; white-space: normal; }
+.qa-status { border: none; border-collapse: collapse; margin: 4px 0 8px; width: auto; }
+.qa-status th, .qa-status td { border: none; border-bottom: 1px solid var(--border-color-primary); padding: 5px 18px 5px 0;
+                               text-align: left; vertical-align: top; }
+.qa-status th { white-space: nowrap; }
+.qa-status ul { margin: 4px 0 0 18px; }
+.qa-state-fresh { color: #15803d; font-weight: 700; }
+.qa-state-stale { color: #b45309; font-weight: 700; }
+.qa-miss { margin: 6px 0; }
+.qa-miss-q { font-weight: 600; }
+.qa-miss-meta, .qa-miss-answer { font-size: 0.9em; color: var(--body-text-color-subdued); }
+.qa-page { font-size: 0.9em; }
+.qa-links { display: flex; flex-direction: column; gap: 4px; margin-top: 6px; font-size: 0.9em; }
+.qa-open { width: fit-content; }
+.qa-page-view summary { cursor: pointer; color: var(--body-text-color-subdued); }
+.qa-page-image { max-width: 100%; border: 1px solid var(--border-color-primary); margin-top: 6px; }
+.qa-update ul { margin: 2px 0 2px 18px; }
+"""
+
+
+def theme():  # type: ignore[no-untyped-def]
+    """Local/system fonts only: the default theme would fetch fonts from Google."""
+    return gr.themes.Default(font=[gr.themes.Font("system-ui"), "sans-serif"],
+                             font_mono=[gr.themes.Font("ui-monospace"), "monospace"])
+
+
+def launch_options() -> dict:
+    """Keyword arguments for `Blocks.launch` / `gr.mount_gradio_app` that keep the page offline and styled."""
+    return {"theme": theme(), "css": CSS, "ssr_mode": False, "pwa": False, "mcp_server": False,
+            "footer_links": ["api", "settings"], "show_error": False, "max_file_size": MAX_UPLOAD_BYTES}
+
+
+def example_questions(engine: Engine, corpus_dir: str | Path | None = None, gold_path: str | Path | None = None,
+                      limit: int = 5) -> list[str]:
+    """Example questions whose answers the indexed corpus holds: the corpus folder's examples file, then the
+    gold file's questions. A missing or broken file just contributes none."""
+    candidates: list[GoldQuestion] = []
+    for path in (Path(corpus_dir) / EXAMPLES_FILE if corpus_dir is not None else None, gold_path):
+        if path is None or not Path(path).is_file():
+            continue
+        try:
+            candidates += load_gold(path)
+        except QAError as exc:
+            log.warning("examples not read: %s", exc)
+    answered: set[int] = set()
+    store = engine.index.chunks
+    for doc in sorted(indexed_documents(engine.index.manifest)):  # one document in memory at a time
+        if len(answered) == len(candidates):
+            break
+        document = store.document(doc)
+        text = document.text if document is not None else "\n".join(c.text for _, c in store.doc_chunks(doc))
+        pending = [q for q in candidates if id(q) not in answered and (not q.doc or q.doc == doc)]
+        missing = {id(q) for q in answers_missing_from(pending, {doc: text})}
+        answered |= {id(q) for q in pending if id(q) not in missing}
+    questions = dict.fromkeys(q.question for q in candidates if id(q) in answered)
+    return list(questions)[:limit]
+
+
+def _unexpected(exc: Exception, what: str) -> str:
+    traceback.print_exc()  # the page shows one line; the terminal gets the traceback
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return error_html(f"{what} ({type(exc).__name__}: {first})" if first else f"{what} ({type(exc).__name__})")
+
+
+def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
+              examples: Sequence[str] | None = None, concurrency: int = CONCURRENCY) -> gr.Blocks:
+    """The Blocks app, with its queue enabled. Serve it with `routes.serve(demo, corpus, host, port, launch_options())`.
+    `examples` default to `example_questions` of the loaded index and corpus folder."""
+    if examples is None:
+        examples = example_questions(holder.engine, holder.corpus_dir, gold_path)
+
+    # ------------------------------------------------ handlers (UI: HTML; API: dicts)
+
+    def ui_ask(question: str, k: float, mode: str) -> str:
+        try:
+            response, served = holder.ask(question, k=int(k), mode=mode)
+            return response_html(response, served)
+        except QAError as exc:
+            return error_html(str(exc))
+        except Exception as exc:
+            return _unexpected(exc, "unexpected error")
+
+    def api_ask(question: str, k: int = 5, mode: str = "hybrid") -> dict:
+        """Answer a question: the `qa ask --json` contract (question, mode, results, confident, notices)."""
+        try:
+            k = as_int(k, "k")
+            if not 1 <= k <= MAX_K:
+                raise QAError(f"k={k} is outside 1..{MAX_K}; ask for between 1 and {MAX_K} passages")
+            response, _ = holder.ask(question, k=k, mode=mode)
+            return response.to_json()
+        except QAError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def api_status() -> dict:
+        """The index manifest summary and whether the corpus changed since the build."""
+        return holder.status()
+
+    def ui_status() -> str:
+        try:
+            return status_html(holder.status())
+        except QAError as exc:
+            return error_html(str(exc))
+
+    def documents_choice():  # type: ignore[no-untyped-def]
+        return gr.Dropdown(choices=corpus_documents(holder.corpus_dir), value=None)
+
+    def ui_rebuild(progress=gr.Progress()) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+        try:
+            progress(0.0, desc="starting the build")
+            rebuilt = holder.rebuild(lambda fraction, message: progress(fraction, desc=message))
+            message = message_html(rebuilt.summary(), "info")
+        except QAError as exc:
+            message = error_html(str(exc))
+        except Exception as exc:
+            message = _unexpected(exc, "rebuild failed; the previous index is still served")
+        return message, ui_status()
+
+    def ui_add(paths: list[str] | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
+        """Save the uploaded files into the corpus folder, then update the index; questions keep being
+        answered from the current index until the new one is swapped in."""
+        if not paths:
+            return error_html("no file chosen; pick PDF, HTML, DOCX, TXT or MD files first"), ui_status(), documents_choice(), None
+        progress(0.0, desc="saving the files")
+        saved = [save_upload(holder.corpus_dir, Path(p).name, p) for p in paths]
+        rebuilt = None
+        try:
+            if any(s.name for s in saved):
+                rebuilt = holder.rebuild(lambda fraction, message: progress(fraction, desc=message))
+            message = update_html(saved, rebuilt)
+        except QAError as exc:
+            message = update_html(saved, None) + error_html(str(exc))
+        except Exception as exc:
+            message = update_html(saved, None) + _unexpected(exc, "index update failed; the previous index is still served")
+        return message, ui_status(), documents_choice(), None  # the file control is emptied once the files are saved
+
+    def ui_remove(doc: str | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
+        try:
+            if not doc:
+                raise QAError("no document chosen; pick one from the list")
+            remove_document(holder.corpus_dir, doc)
+            rebuilt = holder.rebuild(lambda fraction, message: progress(fraction, desc=message))
+            message = update_html([], rebuilt, removed=[doc])
+        except QAError as exc:
+            message = error_html(str(exc))
+        except Exception as exc:
+            message = _unexpected(exc, "index update failed; the previous index is still served")
+        return message, ui_status(), documents_choice()
+
+    def ui_evaluate(upload: str | None, mode: str, progress=gr.Progress()):  # type: ignore[no-untyped-def]
+        empty = metrics_frame([])
+        try:
+            gold, name = read_gold_upload(upload, gold_path)
+            modes = list(MODES) if mode == ALL_MODES else [mode]
+            engine = holder.engine  # one engine for the whole run, even if a rebuild swaps it meanwhile
+            total = len(gold) * len(modes)
+            done = [0]
+
+            def tick() -> None:
+                done[0] += 1
+                progress(done[0] / total, desc=f"question {done[0]} of {total}")
+
+            began = time.perf_counter()
+            counting = CountingEngine(engine, tick)
+            reports = [evaluate_gold(counting, gold, mode=m, k=10) for m in modes]
+            seconds = time.perf_counter() - began
+            title = f"{name}: {len(gold)} questions"
+            summary = message_html(f"Evaluated {title} in {', '.join(modes)} mode{'s' if len(modes) > 1 else ''} ({seconds:.1f} s).")
+            return summary, metrics_frame(reports), metrics_figure(reports, title), misses_html(reports)
+        except QAError as exc:
+            return error_html(str(exc)), empty, None, ""
+        except Exception as exc:
+            return _unexpected(exc, "evaluation failed"), empty, None, ""
+
+    # ------------------------------------------------ layout
+
+    with gr.Blocks(title="Ask the corpus", analytics_enabled=False) as demo:
+        gr.Markdown("## Ask the corpus\nOffline question answering over a folder of documents: the answer sentence is "
+                    "highlighted in each passage, the answer itself in bold.")
+        with gr.Tab("Ask", id="ask"):
+            with gr.Row():
+                question = gr.Textbox(label="Question", placeholder="Ask about the corpus and press Enter",
+                                      lines=1, max_lines=4, scale=5, elem_id="qa-question", autofocus=True)
+                ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+            with gr.Accordion("Search settings", open=False, elem_id="qa-settings"):
+                with gr.Row():
+                    k = gr.Slider(1, UI_MAX_K, value=5, step=1, label="Number of passages", elem_id="qa-k")
+                    mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="qa-mode",
+                                    info="hybrid = dense + BM25; dense = meaning only; bm25 = words only")
+            example_set = (gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Examples (click to ask)")
+                           if examples else None)
+            results = gr.HTML('<div class="qa-placeholder">Results appear here.</div>', elem_id="qa-results")
+
+        with gr.Tab("Evaluate", id="evaluate"):
+            gr.Markdown(f"Runs a gold question set (default: `{Path(gold_path).name if gold_path else 'none'}`; or upload "
+                        "a JSON Lines file with `question`, `answers` and optionally `doc`) and scores the ranked passages.")
+            with gr.Row():
+                gold_upload = gr.File(label="Gold questions (.jsonl, optional)", file_types=[".jsonl", ".json", ".txt"],
+                                      type="filepath", elem_id="qa-gold-upload")
+                eval_mode = gr.Radio([*MODES, ALL_MODES], value=ALL_MODES, label="Mode", elem_id="qa-eval-mode")
+            eval_button = gr.Button("Run evaluation", variant="primary", elem_id="qa-eval-run")
+            eval_message = gr.HTML("", elem_id="qa-eval-message")
+            eval_table = gr.Dataframe(value=metrics_frame([]), label="Metrics", interactive=False, elem_id="qa-eval-table")
+            eval_plot = gr.Plot(label="Modes compared", elem_id="qa-eval-plot")
+            eval_misses = gr.HTML("", elem_id="qa-eval-misses")
+
+        with gr.Tab("Index", id="index"):
+            index_status = gr.HTML("", elem_id="qa-index-status")
+            with gr.Row():
+                refresh_button = gr.Button("Refresh status", elem_id="qa-index-refresh")
+                rebuild_button = gr.Button("Rebuild index", variant="primary", elem_id="qa-index-rebuild")
+            rebuild_message = gr.HTML("", elem_id="qa-rebuild-message")
+            gr.Markdown("### Add or remove documents\nAdded files are saved into the corpus folder and the index is "
+                        "updated in the background; questions are answered from the current index meanwhile.")
+            with gr.Row():
+                upload = gr.File(label="Documents (PDF, HTML, DOCX, TXT, MD)", file_count="multiple",
+                                 file_types=list(DOCUMENT_SUFFIXES), type="filepath", elem_id="qa-upload")
+                with gr.Column():
+                    add_button = gr.Button("Add to the corpus and update the index", variant="primary", elem_id="qa-upload-add")
+                    remove_doc = gr.Dropdown(choices=corpus_documents(holder.corpus_dir), value=None, label="Document to remove",
+                                             elem_id="qa-remove-doc", interactive=True)
+                    remove_button = gr.Button("Remove from the corpus and update the index", variant="stop", elem_id="qa-remove")
+            update_message = gr.HTML("", elem_id="qa-update-message")
+
+        # ------------------------------------------------ events (UI ones are not part of the public API)
+
+        ui = {"api_visibility": "private"}
+        building = {"concurrency_limit": 1, "concurrency_id": "rebuild", **ui}  # one corpus change at a time
+        gr.on([question.submit, ask_button.click], ui_ask, [question, k, mode], results, **ui)
+        if example_set is not None:
+            example_set.load_input_event.then(ui_ask, [question, k, mode], results, **ui)
+        eval_button.click(ui_evaluate, [gold_upload, eval_mode], [eval_message, eval_table, eval_plot, eval_misses],
+                          concurrency_limit=1, concurrency_id="evaluate", **ui)
+        refresh_button.click(ui_status, None, index_status, **ui)
+        rebuild_button.click(ui_rebuild, None, [rebuild_message, index_status], **building)
+        add_button.click(ui_add, [upload], [update_message, index_status, remove_doc, upload], **building)
+        remove_button.click(ui_remove, [remove_doc], [update_message, index_status, remove_doc], **building)
+        demo.load(ui_status, None, index_status, **ui)
+        demo.load(documents_choice, None, remove_doc, **ui)
+
+        gr.api(api_ask, api_name="ask")
+        gr.api(api_status, api_name="status")
+
+    demo.queue(default_concurrency_limit=concurrency)
+    return demo

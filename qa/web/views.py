@@ -1,0 +1,232 @@
+"""HTML for the web app: result cards, the answer line, status and evaluation panels, upload reports.
+
+Everything from the corpus or the user goes through `esc` before markup is added; links to documents are
+percent-encoded relative URLs of the app's own file routes (see `routes.py`).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from urllib.parse import quote, urlencode
+
+from ..engine import Response, Result
+from ..evaluate import EvalReport
+from ..render import render_html
+from .files import Saved
+from .holder import Rebuilt, Served
+
+ORIGINAL_ROUTE = "original"
+PAGE_IMAGE_ROUTE = "page-image"
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def result_page(result: Result) -> int | None:
+    page = getattr(result, "page", None)
+    return page if isinstance(page, int) and page >= 1 else None
+
+
+def result_section(result: Result) -> str:
+    return getattr(result, "section", None) or result.heading
+
+
+def original_url(doc: str, page: int | None = None) -> str:
+    """Relative URL that opens the document itself (at `page` for PDFs: viewers honour `#page=N`)."""
+    return f"{ORIGINAL_ROUTE}/{quote(doc, safe='/')}" + (f"#page={page}" if page else "")
+
+
+def page_image_url(doc: str, page: int, sentence: str = "") -> str:
+    query = {"page": page, **({"sentence": sentence} if sentence else {})}
+    return f"{PAGE_IMAGE_ROUTE}/{quote(doc, safe='/')}?{urlencode(query)}"
+
+
+def source_html(doc: str, section: str, page: int | None = None) -> str:
+    label = f'<span class="qa-doc">{esc(doc)}</span>'
+    if page is not None:
+        label += f' <span class="qa-sep">·</span> <span class="qa-page">page {page}</span>'
+    if section:
+        label += f' <span class="qa-sep">›</span> <span class="qa-heading">{esc(section)}</span>'
+    return label
+
+
+def answer_line_html(result: Result) -> str:
+    answer = result.answer
+    if answer is None:
+        return ""
+    sentence = answer.text
+    if answer.span is not None:
+        a, b = answer.span.start - answer.start, answer.span.end - answer.start
+        body = f'{esc(sentence[:a])}<mark class="qa-span">{esc(sentence[a:b])}</mark>{esc(sentence[b:])}'
+    else:
+        body = esc(sentence)
+    source = source_html(result.doc, result_section(result), result_page(result))
+    return (f'<div class="qa-answer"><span class="qa-answer-label">Answer</span> '
+            f'<q class="qa-answer-text">{body}</q> <span class="qa-answer-source">— {source}</span></div>')
+
+
+def context_html(result: Result, served: Served) -> str:
+    """The passage in its document: the end of the previous passage and the start of the next one."""
+    chunks = [chunk for _, chunk in served.engine.index.chunks.doc_chunks(result.doc)]
+    index = next((i for i, c in enumerate(chunks) if (c.start, c.end) == (result.start, result.end)), None)
+    if index is None:
+        return ""
+    prev = chunks[index - 1] if index > 0 else None
+    nxt = chunks[index + 1] if index + 1 < len(chunks) else None
+    parts = []
+    if prev is not None:
+        if prev.heading and prev.heading != result.heading:
+            parts.append(f'<div class="qa-context-heading">{esc(prev.heading)}</div>')
+        before = prev.text[: max(0, result.start - prev.start)] if prev.end > result.start else prev.text + "\n\n"
+        parts.append(f'<span class="qa-context-side">{esc(before)}</span>')
+    else:
+        parts.append('<div class="qa-context-edge">(start of document)</div>')
+    if result.heading and (prev is None or prev.heading != result.heading):
+        parts.append(f'<div class="qa-context-heading">{esc(result.heading)}</div>')
+    parts.append(f'<span class="qa-context-self">{render_html(result.text, result)}</span>')
+    if nxt is not None:
+        after = nxt.text[max(0, result.end - nxt.start):] if nxt.start < result.end else nxt.text
+        if nxt.heading and nxt.heading != result.heading:
+            parts.append(f'<div class="qa-context-heading">{esc(nxt.heading)}</div>')
+        elif nxt.start >= result.end:
+            after = "\n\n" + after
+        parts.append(f'<span class="qa-context-side">{esc(after)}</span>')
+    else:
+        parts.append('<div class="qa-context-edge">(end of document)</div>')
+    return ('<details class="qa-context"><summary>Show in surrounding text</summary>'
+            f'<div class="qa-context-body">{"".join(parts)}</div></details>')
+
+
+def links_html(result: Result) -> str:
+    """'Open' link to the original (at the page), and for a PDF page the page picture, loaded on demand."""
+    page = result_page(result)
+    label = f"Open {result.doc.rsplit('/', 1)[-1]}" + (f" at page {page}" if page else "")
+    parts = [f'<a class="qa-open" href="{esc(original_url(result.doc, page))}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>']
+    if page and result.doc.lower().endswith(".pdf"):
+        sentence = result.answer.text if result.answer is not None else ""
+        parts.append(f'<details class="qa-page-view"><summary>Show page {page} with the answer marked</summary>'
+                     f'<img class="qa-page-image" loading="lazy" alt="{esc(f"page {page} of {result.doc}")}" '
+                     f'src="{esc(page_image_url(result.doc, page, sentence))}"></details>')
+    return f'<div class="qa-links">{"".join(parts)}</div>'
+
+
+def card_html(result: Result, served: Served) -> str:
+    page = result_page(result)
+    return (
+        f'<article class="qa-card" data-rank="{result.rank}" data-doc="{esc(result.doc)}"'
+        f'{f" data-page={chr(34)}{page}{chr(34)}" if page else ""}>'
+        f'<header class="qa-card-head"><span class="qa-rank">#{result.rank}</span> {source_html(result.doc, result_section(result), page)}'
+        f'<span class="qa-score" title="retrieval score">score {result.score:.3f}</span></header>'
+        f'<div class="qa-passage">{render_html(result.text, result)}</div>'
+        f'{links_html(result)}{context_html(result, served)}</article>'
+    )
+
+
+def response_html(response: Response, served: Served) -> str:
+    parts = [f'<div class="qa-question-echo">Q: {esc(response.question)} <span class="qa-mode">({esc(response.mode)})</span></div>']
+    notices = [f"<li>{esc(n)}</li>" for n in response.notices]
+    if not response.results:
+        parts.append('<div class="qa-warning" role="status"><strong>No passage matched the question.</strong> '
+                     "The corpus may not answer it; try other words.</div>")
+        return "".join(parts)
+    if response.confident:
+        parts.append(answer_line_html(response.results[0]))
+        if notices:
+            parts.append(f'<ul class="qa-notices">{"".join(notices)}</ul>')
+        label = "Passages, best first"
+    else:
+        # the library's own "may not answer" notice says what the banner says
+        others = [f"<li>{esc(n)}</li>" for n in response.notices if "may not answer" not in n]
+        parts.append('<div class="qa-warning" role="status"><strong>The corpus may not answer this question.</strong> '
+                     "No passage scores well; the closest passages are shown below as leads, not answers."
+                     f'{"<ul>" + "".join(others) + "</ul>" if others else ""}</div>')
+        label = "Closest passages (not confident answers)"
+    parts.append(f'<h3 class="qa-results-label">{label}</h3>')
+    parts.extend(card_html(r, served) for r in response.results)
+    return f'<div class="qa-response{"" if response.confident else " qa-not-confident"}">{"".join(parts)}</div>'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="qa-error" role="alert">Error: {esc(message)}</div>'
+
+
+def message_html(text: str, kind: str = "info") -> str:
+    return f'<div class="qa-{kind}" role="status">{esc(text)}</div>'
+
+
+def status_html(status: dict) -> str:
+    state = status["state"]
+    state_cell = f'<span class="qa-state qa-state-{"fresh" if status["fresh"] else "stale"}">{esc(state)}</span>'
+    if status["changes"]:
+        state_cell += "<ul>" + "".join(f"<li>{esc(c)}</li>" for c in status["changes"]) + "</ul>"
+    rows = [
+        ("Index folder", esc(status["index"])),
+        ("Corpus folder", esc(status["corpus"])),
+        ("Model", f'<code class="qa-model">{esc(status["model"])}</code> ({esc(status["dimension"])} dimensions)'),
+        ("Documents", f'<span class="qa-documents">{esc(status["documents"])}</span>'),
+        ("Chunks", f'<span class="qa-chunks">{esc(status["chunks"])}</span>'),
+        ("Sentences", esc(status["sentences"])),
+        ("Built", f'{esc(status["built_at"])} (took {esc(status["build_seconds"])} s)'),
+        ("State", state_cell),
+    ]
+    if status["skipped"]:
+        rows.append(("Skipped files", "<ul>" + "".join(f"<li>{esc(s['file'])}: {esc(s['reason'])}</li>" for s in status["skipped"]) + "</ul>"))
+    if status["newer_on_disk"]:
+        rows.append(("Note", "a newer index was built on disk by another process; press Rebuild to serve a fresh one"))
+    if status["rebuilding"]:
+        rows.append(("Rebuild", "running; questions are answered from the current index until it finishes"))
+    body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
+    return f'<table class="qa-status">{body}</table>'
+
+
+def update_html(saved: Sequence[Saved], rebuilt: Rebuilt | None, removed: Sequence[str] = ()) -> str:
+    """The result of adding or removing documents: what was saved, indexed, removed and skipped, and why."""
+    rows = []
+    kept = [s for s in saved if s.name is not None]
+    if kept:
+        rows.append("Saved into the corpus folder: " + ", ".join(f'<span class="qa-saved">{esc(s.name)}</span>' for s in kept))
+    for gone in removed:
+        rows.append(f'Removed <span class="qa-removed">{esc(gone)}</span> (moved to the hidden .removed folder)')
+    skipped = [(s.upload, s.reason) for s in saved if s.name is None]
+    if rebuilt is not None:
+        rows.append(f'<span class="qa-update-counts">Documents added: <b class="qa-added-docs">{len(rebuilt.added)}</b>, '
+                    f'pages: <b class="qa-added-pages">{rebuilt.pages_added}</b>, '
+                    f'passages: <b class="qa-added-passages">{rebuilt.passages_added}</b>; '
+                    f'documents removed: <b class="qa-removed-docs">{len(rebuilt.removed)}</b>; '
+                    f'passages in the index: {rebuilt.passages_after} (was {rebuilt.passages_before})</span>')
+        names = {s.name for s in kept}
+        skipped += [(s.path, s.reason) for s in rebuilt.report.skipped if s.path in names]
+        accounted = set(rebuilt.added) | {s.path for s in rebuilt.report.skipped}
+        skipped += [(s.name, "saved but not indexed: this build does not read files of this kind")
+                    for s in kept if s.name not in accounted]
+        rows.append(esc(rebuilt.summary()))
+        others = [s for s in rebuilt.report.skipped if s.path not in names]
+        if others:
+            rows.append(f"{len(others)} other file(s) in the corpus folder also skipped by the build (see the status above)")
+    body = "".join(f"<li>{row}</li>" for row in rows)
+    if skipped:
+        body += ('<li>Skipped:<ul class="qa-skipped">'
+                 + "".join(f"<li>{esc(name)}: {esc(reason)}</li>" for name, reason in skipped) + "</ul></li>")
+    kind = "error" if skipped and rebuilt is None else "info"
+    return f'<div class="qa-{kind} qa-update" role="status"><ul>{body}</ul></div>'
+
+
+def misses_html(reports: Sequence[EvalReport], limit: int = 60) -> str:
+    parts = []
+    for report in reports:
+        items = []
+        for miss in report.misses[:limit]:
+            found = f"gold passage at rank {miss.hit_rank}" if miss.hit_rank else "no gold passage in the top 10"
+            items.append(
+                f'<li class="qa-miss"><div class="qa-miss-q">{esc(miss.question)}</div>'
+                f'<div class="qa-miss-meta">expected: {esc(" | ".join(miss.expected))} · {esc(found)} · top passage from {esc(miss.first_doc or "-")}</div>'
+                f'<div class="qa-miss-answer">answer sentence given: {esc(miss.answer_sentence or "(none)")}</div></li>'
+            )
+        more = f"<p>… and {len(report.misses) - limit} more</p>" if len(report.misses) > limit else ""
+        parts.append(
+            f'<details class="qa-misses" open><summary>{esc(report.mode)}: {len(report.misses)} of {report.n} questions '
+            f'without a correct answer sentence at rank 1</summary><ol>{"".join(items)}</ol>{more}</details>'
+        )
+    return "".join(parts)
