@@ -29,7 +29,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--corpus", default="corpus", help="folder of documents (default: corpus)")
     parser.add_argument("--index", default="index", help="index folder, built here if missing or stale (default: index)")
     parser.add_argument("--gold", default=str(HERE / "gold" / "heldout.jsonl"), help="default gold set of the Evaluate tab")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads per request (default: 1)")
+    parser.add_argument("--threads", type=int, default=1, help="native threads per request: FAISS, and torch when the index uses it (default: 1)")
     return parser.parse_args(argv)
 
 
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from qa.errors import QAError
     from qa import web
 
-    web.configure_torch(args.threads)
+    web.configure_threads(args.threads)
     try:
         holder = web.prepare(args.corpus, args.index)
     except QAError as exc:
