@@ -231,7 +231,7 @@ def embed_on_ray(sources: Sequence[Source], root: Path, index_dir: Path, encoder
             context.enable_progress_bars = False
             logging.getLogger("ray.data").setLevel(logging.WARNING)  # no per-dataset INFO lines on the user's terminal
             total_cost = sum(r["cost"] for r in rows) or 1.0
-            files_per_task = max(1, len(rows) // (4 * count) or 1)
+            files_per_task = max(1, min(64, len(rows) // (4 * count)))  # several tasks per actor, bounded work each
             ds = ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // files_per_task))
             ds = ds.map_batches(_chunk_files, batch_size=files_per_task, num_cpus=0.5,
                                 fn_kwargs={"root": str(root.resolve()), "config": config, "known": known})

@@ -111,6 +111,12 @@ def test_ray_build_equals_local_build(ray_cluster, corpus, local_index, tmp_path
     again = ray_build(corpus, tmp_path / "index")  # nothing changed: no file is sent, nothing embedded
     assert (again.ray_embedded, again.embedded, json.loads(
         (tmp_path / "index" / "current" / "manifest.json").read_text())["built_with"]["files_sent"]) == (0, 0, 0)
+    for path in corpus.iterdir():  # touched, same content: every file is sent, every passage is found in the store
+        os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    touched = ray_build(corpus, tmp_path / "index")
+    built_with = json.loads((tmp_path / "index" / "current" / "manifest.json").read_text())["built_with"]
+    assert (touched.ray_embedded, touched.embedded, built_with["files_sent"]) == (0, 0, len(list(corpus.iterdir())))
+    assert touched.chunks == total
 
 
 def test_killed_ray_build_resumes_and_embeds_only_the_rest(ray_cluster, corpus, local_index, tmp_path) -> None:
