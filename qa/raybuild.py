@@ -226,15 +226,16 @@ def embed_on_ray(sources: Sequence[Source], root: Path, index_dir: Path, encoder
                 return RayReport(address, count, bool(gpus), 0, 0, time.perf_counter() - began, startup)
             import ray.data
 
+            root = root.resolve()  # workers run elsewhere: absolute paths, and read_document wants paths under root
             rows = [{"doc": s.id, "path": os.fsencode(root / s.id), "cost": float(s.cost)} for s in todo]
             context = ray.data.DataContext.get_current()
             context.enable_progress_bars = False
-            logging.getLogger("ray.data").setLevel(logging.WARNING)  # no per-dataset INFO lines on the user's terminal
+            logging.getLogger("ray.data").setLevel(logging.ERROR)  # no per-dataset lines on the user's terminal
             total_cost = sum(r["cost"] for r in rows) or 1.0
             files_per_task = max(1, min(64, len(rows) // (4 * count)))  # several tasks per actor, bounded work each
             ds = ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // files_per_task))
             ds = ds.map_batches(_chunk_files, batch_size=files_per_task, num_cpus=0.5,
-                                fn_kwargs={"root": str(root.resolve()), "config": config, "known": known})
+                                fn_kwargs={"root": str(root), "config": config, "known": known})
             ds = ds.map_batches(Embedder, batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=count),
                                 fn_constructor_kwargs={"factory": factory, "method": config.sentence_vectors,
                                                        "threads": int(actor_cpus) if not gpus else 1},

@@ -101,7 +101,7 @@ def stored(index: Path) -> int:
 
 
 def test_ray_build_equals_local_build(ray_cluster, corpus, local_index, tmp_path) -> None:
-    report = ray_build(corpus, tmp_path / "index")
+    report = ray_build(Path(os.path.relpath(corpus)), tmp_path / "index")  # a relative path, as typed on the CLI
     total = len(contents(local_index))
     assert report.chunks == total and report.ray_embedded == total and report.embedded == total
     manifest = json.loads((tmp_path / "index" / "current" / "manifest.json").read_text())
