@@ -447,7 +447,7 @@ def build_folder(corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLik
     report = build(sources, index_dir, encoder, config, source={"kind": "folder", "path": str(root)}, root=root,
                    built_with=built_with, on_progress=lambda f, m: progress(0.8 + 0.2 * f, m), **options)
     return replace(report, embedded=report.embedded + ray.embedded, reused=max(0, report.reused - ray.embedded),
-                   ray_embedded=ray.embedded)
+                   ray_embedded=ray.embedded, seconds=report.seconds + ray.seconds)
 
 
 def build_index(corpus: LoadedCorpus, index_dir: str | os.PathLike[str], encoder: Encoder, config: BuildConfig = BuildConfig(),
