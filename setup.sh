@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # torch==2.13.0 is pinned in pyproject.toml: that CPU wheel is local; an unpinned torch pulls GBs of CUDA.
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/python -m pip install --quiet -e ".[test,ray]"
 
 # Browser tests drive Debian's Chromium through Playwright; never `playwright install` (no network).
 if ! command -v chromium >/dev/null 2>&1; then

@@ -18,7 +18,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -51,6 +51,7 @@ class BuildReport:
     seconds: float
     read: int = 0  # files read this build (the rest were unchanged since the previous generation)
     removed: int = 0  # passages dropped with changed or deleted files
+    ray_embedded: int = 0  # of `embedded`, passages embedded on a Ray cluster (`qa build --ray`)
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ def _unchanged(source: Source, entry: dict | None) -> bool:
 
 def build(sources: list[Source], index_dir: str | os.PathLike[str], encoder: Encoder, config: BuildConfig = BuildConfig(), *,
           skipped: Iterable[SkippedFile] = (), source: dict[str, object] | None = None, on_progress: ProgressFn | None = None,
-          wait_for_lock: bool = False, root: Path | None = None) -> BuildReport:
+          wait_for_lock: bool = False, root: Path | None = None, built_with: dict[str, object] | None = None) -> BuildReport:
     """Index `sources` into a new generation of `index_dir` and swap it in (see the module docstring)."""
     if encoder.name != config.model:
         raise QAError(f"encoder '{encoder.name}' differs from the configured model '{config.model}'")
@@ -216,12 +217,13 @@ def build(sources: list[Source], index_dir: str | os.PathLike[str], encoder: Enc
     # An existing index is locked at once (its previous generation decides what to read); a new one is created
     # only when the first passage is ready, so a corpus with nothing to index leaves no folder behind.
     gen = _Generation(index_dir, config, encoder, wait_for_lock) if index_dir.exists() else None
-    return _run(gen, sources, index_dir, encoder, config, skipped_files, source, progress, wait_for_lock, began, root)
+    return _run(gen, sources, index_dir, encoder, config, skipped_files, source, progress, wait_for_lock, began, root,
+                built_with)
 
 
 def _run(gen: _Generation | None, sources: list[Source], index_dir: Path, encoder: Encoder, config: BuildConfig,
          skipped: list[SkippedFile], source: dict[str, object] | None, progress: ProgressFn, wait_for_lock: bool,
-         began: float, root: Path | None) -> BuildReport:
+         began: float, root: Path | None, built_with: dict[str, object] | None = None) -> BuildReport:
     from .embedcache import EmbeddingCache, cache_path
 
     holder = {"gen": gen}
@@ -329,7 +331,7 @@ def _run(gen: _Generation | None, sources: list[Source], index_dir: Path, encode
                               "headings; add sentences or paragraphs under them")
         g = holder["gen"]
         progress(0.92, "writing index")
-        report = _finish(g, index_dir, encoder, config, files, skipped, removed, source, stats, began)
+        report = _finish(g, index_dir, encoder, config, files, skipped, removed, source, stats, began, built_with)
         progress(1.0, "done")
         return report
     except PermissionError as exc:
@@ -343,7 +345,7 @@ def _run(gen: _Generation | None, sources: list[Source], index_dir: Path, encode
 
 def _finish(g: _Generation, index_dir: Path, encoder: Encoder, config: BuildConfig, files: dict[str, dict],
             skipped: list[SkippedFile], removed: list[int], source: dict[str, object] | None, stats: dict[str, int],
-            began: float) -> BuildReport:
+            began: float, built_with: dict[str, object] | None = None) -> BuildReport:
     from . import dense as dense_index
 
     documents, chunks, sentences = g.store.counts()
@@ -377,6 +379,7 @@ def _finish(g: _Generation, index_dir: Path, encoder: Encoder, config: BuildConf
         "dense": described,
         "calibration": calibration,
         "embedded": stats["embedded"],
+        "built_with": built_with or {"ray": None},
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "build_seconds": round(seconds, 3),
     }
@@ -423,12 +426,30 @@ def _calibrate(store, config: BuildConfig) -> dict[str, float]:  # type: ignore[
 
 
 def build_folder(corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str], encoder: Encoder,
-                 config: BuildConfig = BuildConfig(), **options) -> BuildReport:  # type: ignore[no-untyped-def]
+                 config: BuildConfig = BuildConfig(), *, ray_address: str | None = None, ray_workers: int | None = None,
+                 encoder_factory: Callable[[], Encoder] | None = None, ray_batch: int = BATCH_PASSAGES,
+                 **options) -> BuildReport:  # type: ignore[no-untyped-def]
+    """Build from a folder. With `ray_address` ('auto', 'host:port', 'local'), the passages are first embedded on a
+    Ray cluster into the index's embedding store (qa/raybuild.py); `encoder_factory` makes the encoder on a worker
+    (default: load `config.model` there). The local build that follows then embeds nothing."""
     root = Path(corpus_dir)
     sources = folder_sources(root, config.max_file_bytes)
     if not sources:
         raise no_readable_file(root, [])
-    return build(sources, index_dir, encoder, config, source={"kind": "folder", "path": str(root)}, root=root, **options)
+    if ray_address is None:
+        return build(sources, index_dir, encoder, config, source={"kind": "folder", "path": str(root)}, root=root, **options)
+    from .raybuild import embed_on_ray
+
+    progress = options.pop("on_progress", None) or (lambda fraction, message: None)
+    ray = embed_on_ray(sources, root, Path(index_dir), encoder, config, address=ray_address, workers=ray_workers,
+                       factory=encoder_factory, batch_size=ray_batch, wait_for_lock=options.get("wait_for_lock", False),
+                       on_progress=lambda f, m: progress(0.8 * f, m))
+    built_with = {"ray": ray_address, "workers": ray.workers, "gpus": ray.gpus, "files_sent": ray.files,
+                  "embedded_on_ray": ray.embedded, "ray_seconds": round(ray.seconds, 3)}
+    report = build(sources, index_dir, encoder, config, source={"kind": "folder", "path": str(root)}, root=root,
+                   built_with=built_with, on_progress=lambda f, m: progress(0.8 + 0.2 * f, m), **options)
+    return replace(report, embedded=report.embedded + ray.embedded, reused=max(0, report.reused - ray.embedded),
+                   ray_embedded=ray.embedded, seconds=report.seconds + ray.seconds)
 
 
 def build_index(corpus: LoadedCorpus, index_dir: str | os.PathLike[str], encoder: Encoder, config: BuildConfig = BuildConfig(),

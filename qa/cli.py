@@ -57,9 +57,13 @@ def cli(verbose: bool) -> None:
               help="How sentence vectors are made: each sentence embedded on its own, pooled from the passage, or none.")
 @click.option("--max-file-mb", type=click.FloatRange(0.001, 10_000), default=None, help="Skip files larger than this.")
 @click.option("--wait", is_flag=True, help="Wait for a running build to finish instead of refusing.")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None, metavar="[ADDRESS]",
+              help="Embed on a Ray cluster: `auto` (default), host:port, or `local` for a private local Ray.")
+@click.option("--ray-workers", type=click.IntRange(1, 10_000), default=None,
+              help="Embedding actors on the cluster (default: one per GPU, else CPUs - 1).")
 def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int | None, overlap: int | None,
           index_type: str | None, ann_threshold: int | None, runtime: str | None, sentence_vectors: str | None,
-          max_file_mb: float | None, wait: bool) -> None:
+          max_file_mb: float | None, wait: bool, ray_address: str | None, ray_workers: int | None) -> None:
     """Build (or refresh) the index of a corpus folder."""
     from .config import BuildConfig
     from .engine import build_from_folder
@@ -95,12 +99,13 @@ def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int
                 bars[0].update(step)
                 done[0] += step
 
-        report = build_from_folder(corpus_dir, index_dir, config, on_progress=on_progress, wait_for_lock=wait)
+        report = build_from_folder(corpus_dir, index_dir, config, on_progress=on_progress, wait_for_lock=wait,
+                                   ray_address=ray_address, ray_workers=ray_workers)
     for skipped in report.skipped:
         click.echo(f"Warning: skipped {skipped.path}: {skipped.reason}", err=True)
     click.echo(
         f"Built {index_dir}: {report.documents} documents, {report.chunks} chunks, {report.sentences} sentences; "
-        f"embedded {report.embedded} new passages, reused {report.reused}; read {report.read} changed files"
+        f"embedded {report.embedded} new passages{f' ({report.ray_embedded} on Ray)' if ray_address else ''}, reused {report.reused}; read {report.read} changed files"
         f"{' (nothing changed: nothing re-embedded)' if report.embedded == 0 else ''}; {report.seconds:.1f} s"
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,14 @@ class EmbeddingCache:
         rows = [(k, int(v.shape[0]), np.asarray(v, dtype=np.float16).tobytes()) for k, v in items.items()]
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
+    def keys(self) -> Iterator[str]:
+        """Every stored key (streamed: a distributed build ships a compact set of them to its workers)."""
+        try:
+            for (key,) in self._db.execute("SELECT key FROM vectors"):
+                yield key
+        except sqlite3.DatabaseError:
+            return
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])

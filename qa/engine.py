@@ -71,9 +71,11 @@ def load_encoder(model: str = BUNDLED_MODEL, runtime: str = DEFAULT_RUNTIME) -> 
 
 def build_from_folder(corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str],
                       config: BuildConfig = BuildConfig(), *, encoder: Encoder | None = None,
-                      on_progress: ProgressFn | None = None, wait_for_lock: bool = False) -> BuildReport:
+                      on_progress: ProgressFn | None = None, wait_for_lock: bool = False,
+                      ray_address: str | None = None, ray_workers: int | None = None) -> BuildReport:
     encoder = encoder or load_encoder(config.model, config.runtime)
-    return build_folder(corpus_dir, index_dir, encoder, config, on_progress=on_progress, wait_for_lock=wait_for_lock)
+    return build_folder(corpus_dir, index_dir, encoder, config, on_progress=on_progress, wait_for_lock=wait_for_lock,
+                        ray_address=ray_address, ray_workers=ray_workers)
 
 
 def prepare_question(question: str, max_chars: int) -> tuple[str, list[str]]:
