@@ -52,7 +52,7 @@ def cli(verbose: bool) -> None:
               help="Dense index: auto = exact below --ann-threshold passages, IVF-SQ8 above.")
 @click.option("--ann-threshold", type=click.IntRange(1), default=None, help="Passages at which 'auto' switches to IVF.")
 @click.option("--runtime", type=click.Choice(["onnx-int8", "onnx-fp32", "torch"]), default=None,
-              help="Model runtime (default onnx-int8; questions are embedded by the runtime that built the index).")
+              help="Model runtime (default onnx-fp32: the same vectors as torch without importing it; onnx-int8 is faster; questions are embedded by the runtime that built the index).")
 @click.option("--sentence-vectors", type=click.Choice(["separate", "late", "none"]), default=None,
               help="How sentence vectors are made: each sentence embedded on its own, pooled from the passage, or none.")
 @click.option("--max-file-mb", type=click.FloatRange(0.001, 10_000), default=None, help="Skip files larger than this.")
