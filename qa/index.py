@@ -18,7 +18,6 @@ its files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -28,7 +27,7 @@ from pathlib import Path
 from .chunk import Chunk
 from .config import FORMAT_VERSION, BuildConfig
 from .errors import IndexNotReady
-from .load import iter_corpus_files, unreadable_reason
+from .load import file_hash, iter_corpus_files, unreadable_reason
 
 CURRENT = "current"
 MANIFEST = "manifest.json"
@@ -263,15 +262,6 @@ def corpus_changes(manifest: dict, corpus_dir: str | os.PathLike[str]) -> list[s
     changes += [f"added: {d}" for d in sorted(set(now) - set(built))]
     changes += [f"changed: {d}" for d in sorted(set(now) & set(built)) if built[d]["sha256"] and built[d]["sha256"] != now[d]]
     return changes
-
-
-def file_hash(path: Path) -> str:
-    """`content_hash` of the file's bytes, read in blocks (a huge file is not held in memory)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_fresh(manifest: dict, corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str]) -> None:

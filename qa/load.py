@@ -57,6 +57,15 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def file_hash(path: Path) -> str:
+    """`content_hash` of a file's bytes, read in blocks (a huge file is not held in memory)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def derive_title(doc_id: str, text: str) -> str:
     """A `= Title =` or `# Title` first line if the file has one, else the file name made readable."""
     for line in text.splitlines():

@@ -8,7 +8,6 @@ resolving elsewhere) is refused, so nothing but corpus documents can be read thr
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import QAError
+from ..load import file_hash
 
 # The kinds of document the app accepts and serves; the loader decides which of them it can read.
 DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".txt", ".md")
@@ -78,14 +78,6 @@ class Saved:
     reason: str | None = None
 
 
-def _hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _same_content(root: Path, source: Path, size: int) -> str | None:
     """The corpus file (relative path) with the same bytes as `source`, if any; only same-size files are hashed."""
     wanted: str | None = None
@@ -98,8 +90,8 @@ def _same_content(root: Path, source: Path, size: int) -> str | None:
             try:
                 if path.stat().st_size != size:
                     continue
-                wanted = wanted or _hash(source)
-                if _hash(path) == wanted:
+                wanted = wanted or file_hash(source)
+                if file_hash(path) == wanted:
                     return path.relative_to(root).as_posix()
             except OSError:
                 continue
