@@ -3,8 +3,8 @@
 Every rule here is about English grammar or about Unicode, never about one corpus:
 
 * dates: English month names, day numbers and four-digit years (regex);
-* quantities and durations: quantulum3 (a maintained parser of numbers with units, number words included);
-  two quantities of the same physical kind joined by "and" are one amount ("1 ton and 329 kilograms");
+* quantities and durations: amounts (digits, English number words, currency signs) with the unit after them,
+  by what the unit measures (time, mass, length, percentage, currency … in English and SI spelling); two quantities of the same physical kind joined by "and" are one amount ("1 ton and 329 kilograms");
   a bare count takes the noun it counts ("115 members");
 * names: runs of capitalized words over any script with case (Unicode letter categories: "José Müller",
   "Łukasz Nowak", "Vilayət Eyvazov"), optionally joined by "of"; places are names after a preposition.
@@ -14,7 +14,6 @@ Spans are (start, end) character offsets into the sentence.
 
 from __future__ import annotations
 
-import threading
 from functools import lru_cache
 
 import regex
@@ -35,42 +34,54 @@ PLACE = regex.compile(rf"\b(?:in|at|to|from|near|of)\s+((?:the\s+)?{_NAME})")
 _NEXT_WORD = regex.compile(r"\s+([\p{Ll}][\p{L}\p{M}-]*)")
 _FUNCTION_WORDS = frozenset("of and or in on at to the a an was were is are for by with from as than that".split())
 
-_quantulum_lock = threading.Lock()
-# quantulum3 costs ~2 ms a sentence: only sentences with a digit or an English number word are parsed
-_MAY_HOLD_NUMBER = regex.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
-    r"billion|dozen|half|quarter)\b", regex.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def _quantity_parser():  # type: ignore[no-untyped-def]
-    """quantulum3's parser with its dictionary disambiguation (its pickled sklearn classifier does not load with
-    current scikit-learn; the dictionary needs no model)."""
-    from quantulum3 import classifier, parser
-
-    classifier.USE_CLF = False
-    return parser
+_NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+                r"thousand|million|billion|trillion|dozen|half|quarter)")
+_AMOUNT = (rf"(?:[$€£¥]\s?)?(?:\d+(?:[.,]\d+)*(?:\s?(?:thousand|million|billion|trillion))?"
+           rf"|{_NUMBER_WORD}(?:[\s-]+(?:and\s+)?{_NUMBER_WORD})*)")
+# units of measure in English and SI spelling, by what they measure: general, not any corpus's vocabulary
+_UNITS = {
+    "time": r"(?:milli)?seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|fortnights?|months?|years?|yrs?|decades?|"
+            r"centur(?:y|ies)|millenni(?:um|a)",
+    "percentage": r"percent|per\s+cent|%|percentage\s+points?",
+    "mass": r"(?:milli|kilo)?grams?|[mk]?g|tonnes?|tons?|pounds?|lbs?|ounces?|oz|stones?|carats?",
+    "length": r"(?:milli|centi|kilo)?met(?:re|er)s?|[mck]?m|inch(?:es)?|feet|foot|ft|yards?|yd|miles?|nautical\s+miles?|"
+              r"light[\s-]years?",
+    "area": r"(?:square|sq)\s+(?:kilomet(?:re|er)s?|met(?:re|er)s?|miles?|feet|km|m|mi|ft)|km2|km²|m²|acres?|hectares?",
+    "volume": r"(?:milli)?lit(?:re|er)s?|ml|gallons?|gal|barrels?|bbl|cubic\s+\w+",
+    "temperature": r"°\s?[CF]|degrees?\s+(?:Celsius|Fahrenheit|C|F)|kelvins?",
+    "speed": r"km/h|kph|mph|m/s|knots?",
+    "energy": r"(?:kilo|mega|giga)?(?:watt|joule)s?|[kMG]?W|[kMG]?J|kWh|MWh|GWh|calories?|kcal|volts?|V|amperes?|amps?|"
+              r"hertz|[kMG]?Hz|newtons?|pascals?",
+    "currency": r"dollars?|euros?|pounds\s+sterling|yen|yuan|rupees?|francs?|roubles?|rubles?|manats?|cents?",
+}
+_UNIT_OF = {kind: regex.compile(rf"(?:{pattern})", regex.IGNORECASE if kind not in ("energy", "temperature") else 0)
+            for kind, pattern in _UNITS.items()}
+_ALL_UNITS = "|".join(rf"(?P<{kind}>{pattern})" for kind, pattern in _UNITS.items())
+_QUANTITY = regex.compile(rf"(?<![\p{{L}}\p{{N}}]){_AMOUNT}(?:\s?(?:{_ALL_UNITS})(?![\p{{L}}\p{{N}}]))?", regex.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
 def _quantities(sentence: str) -> tuple[tuple[int, int, str], ...]:
-    """(start, end, kind) of every quantity: kind is the unit's physical entity ('time', 'mass', 'dimensionless',
-    'percentage' …)."""
-    if not _MAY_HOLD_NUMBER.search(sentence):
-        return ()
-    parser = _quantity_parser()
-    with _quantulum_lock:  # quantulum3 keeps module-level caches
-        try:
-            found = parser.parse(sentence)
-        except Exception:  # noqa: BLE001 - a parser failure on odd text means "no quantity", not a crash
-            return ()
+    """(start, end, kind) of every amount: kind is what its unit measures ('time', 'mass', 'percentage' …), or
+    'dimensionless' for a bare number."""
     out = []
-    for q in found:
-        start, end = q.span
-        kind = "percentage" if q.unit.name == "percentage" else q.unit.entity.name
-        out.append((start, end, kind))
+    for m in _QUANTITY.finditer(sentence):
+        kind = next((k for k in _UNITS if m.group(k)), None)
+        if m.group().strip()[:1] in "$€£¥":
+            kind = kind or "currency"
+        if kind in ("energy", "temperature") and not _UNIT_OF[kind].fullmatch(m.group(kind)):
+            kind = None
+        unit_kind = next((k for k in _UNITS if m.group(k)), None)
+        end = m.end(unit_kind) if unit_kind and kind == unit_kind else _amount_end(sentence, m)
+        out.append((m.start(), end, kind or "dimensionless"))
     return tuple(out)
+
+
+def _amount_end(sentence: str, match: regex.Match) -> int:
+    """Where the number itself ends (a unit group that did not count is not part of it)."""
+    amount = regex.match(rf"{_AMOUNT}", sentence[match.start():], regex.IGNORECASE)
+    return match.start() + (amount.end() if amount else len(match.group()))
 
 
 def dates(sentence: str) -> list[tuple[int, int]]:
