@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "corpus", ROOT.parent / "shared" / "qa-sets" / "squad-public" / "corpus"]
 GOLD = [ROOT.parent / "shared" / "qa-sets" / "squad-public" / "gold.jsonl"]
 PASSAGES_PER_FILE = 100
+DEFAULT_ANN_THRESHOLD = 100_000
 PHASES = ("corpus", "build", "serve", "recall", "real")
 TARGETS = {"hybrid_p95_ms": 50.0, "serve_rss_gb": 3.0, "open_s": 5.0, "build_peak_rss_gb": 6.0, "recall_at_10": 0.95}
 _WORD = re.compile(r"[a-z0-9]+")
@@ -107,6 +109,14 @@ def proc_status(field: str) -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024 / 1024
     return float("nan")
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process: on a shared machine, steadier than wall time."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def disk_gb(path: Path) -> float:
@@ -186,7 +196,7 @@ def write_corpus(folder: Path, passages: int, seed: int = 0) -> dict:
     tmp = folder.with_name(folder.name + ".part")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    files = max(1, round(passages / (per_file * ratio)))
+    files = max(1, math.ceil(1.02 * passages / (per_file * ratio)))  # 2 % headroom: 100k must reach the IVF threshold
     began = time.perf_counter()
     for number in range(files):
         path = tmp / f"{number // 1000:04d}" / f"doc-{number:07d}.txt"
@@ -222,12 +232,13 @@ def child_build(corpus: str, index: str, threshold: int) -> dict:
         now = time.perf_counter() - began
         if fraction >= 0.92 and "finish_started_s" not in marks:
             marks["finish_started_s"] = round(now, 2)
-        print(f"[{now:8.1f}s rss {proc_status('VmRSS'):.2f} GB] {fraction:.3f} {message}", file=sys.stderr, flush=True)
+            marks["finish_started_cpu_s"] = round(cpu_seconds(), 1)
+        print(f"[{now:8.1f}s cpu {cpu_seconds():8.1f}s rss {proc_status('VmRSS'):.2f} GB] {fraction:.3f} {message}", file=sys.stderr, flush=True)
 
     report = build_folder(corpus, index, encoder, BuildConfig(model=encoder.name, ann_threshold=threshold), on_progress=progress)
     seconds = time.perf_counter() - began
     manifest = json.loads((report.path / "manifest.json").read_text())
-    return {"build_s": round(seconds, 1), "build_peak_rss_gb": round(proc_status("VmHWM"), 3),
+    return {"build_s": round(seconds, 1), "build_cpu_s": round(cpu_seconds(), 1), "build_peak_rss_gb": round(proc_status("VmHWM"), 3),
             "passages": report.chunks, "documents": report.documents, "sentences": report.sentences,
             "passages_per_s": round(report.chunks / seconds, 1), "dense": manifest["dense"], **marks,
             "stream_s": marks.get("finish_started_s"),
@@ -277,7 +288,31 @@ def child_serve(index: str, count: int) -> dict:
             engine.ask(q, k=5, mode=mode)
             times.append(1000 * (time.perf_counter() - t))
         out[f"ask_{mode}_p50_ms"], out[f"ask_{mode}_p95_ms"] = pct(times, 50), pct(times, 95)
+    # FAISS parallelizes one query over OpenMP threads: on a busy 2-core machine that costs more than it gains
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    # with one thread, CPU time per question is what the wall time would be on an idle machine
+    for mode in ("hybrid", "dense", "bm25"):
+        times, cpu = [], []
+        for q, v in zip(cleaned, vectors):
+            t, c = time.perf_counter(), time.process_time()
+            engine.retriever.search(q, v, mode=mode, k=5, settings=settings)
+            times.append(1000 * (time.perf_counter() - t))
+            cpu.append(1000 * (time.process_time() - c))
+        out[f"{mode}_1thread_p50_ms"], out[f"{mode}_1thread_p95_ms"] = pct(times, 50), pct(times, 95)
+        out[f"{mode}_1thread_cpu_p50_ms"], out[f"{mode}_1thread_cpu_p95_ms"] = pct(cpu, 50), pct(cpu, 95)
+    times, cpu = [], []
+    for q in asked:
+        t, c = time.perf_counter(), time.process_time()
+        engine.ask(q, k=5, mode="hybrid")
+        times.append(1000 * (time.perf_counter() - t))
+        cpu.append(1000 * (time.process_time() - c))
+    out["ask_hybrid_1thread_p50_ms"], out["ask_hybrid_1thread_p95_ms"] = pct(times, 50), pct(times, 95)
+    out["ask_hybrid_1thread_cpu_p50_ms"], out["ask_hybrid_1thread_cpu_p95_ms"] = pct(cpu, 50), pct(cpu, 95)
+    faiss.omp_set_num_threads(threads)
+    out["omp_threads_default"] = threads
     out["serve_rss_gb"] = round(proc_status("VmRSS"), 3)
+    out["load_avg"] = os.getloadavg()[0]
     out["serve_peak_rss_gb"] = round(proc_status("VmHWM"), 3)
     return out
 
@@ -292,12 +327,12 @@ def child_recall(index: str, count: int, nprobes: str) -> dict:
 
     encoder = HashedWordEncoder()
     engine = Engine.open(index, encoder=encoder)
+    faiss.omp_set_num_threads(1)  # per-question latency below is single-threaded (CPU time = idle-machine time)
     asked = questions(count)
     queries = np.stack([engine.question_vector(q) for q in asked]).astype(np.float32)
     began = time.perf_counter()
     store = engine.index.chunks
     db = store._db()  # the benchmark reads every vector once; the engine never does
-    ids_all, scores_all = [], []
     cursor = db.execute("SELECT id, substr(vectors, 1, ?) FROM chunks ORDER BY id", (2 * encoder.dimension,))
     best_ids = np.full((len(queries), 0), -1, dtype=np.int64)
     best_scores = np.full((len(queries), 0), -np.inf, dtype=np.float32)
@@ -317,11 +352,12 @@ def child_recall(index: str, count: int, nprobes: str) -> dict:
     inner = faiss.downcast_index(engine.index.dense.index) if isinstance(engine.index.dense, faiss.IndexIDMap2) \
         else faiss.downcast_index(engine.index.dense)
     nlist = int(getattr(inner, "nlist", 0))
-    out: dict = {"exact_scan_s": round(exact_s, 1), "nlist": nlist, "by_nprobe": {}}
+    pool = engine.retriever.pool(SearchSettings(), 10)
+    out: dict = {"exact_scan_s": round(exact_s, 1), "nlist": nlist, "pool": pool, "by_nprobe": {}}
     probes = [int(p) for p in nprobes.split(",")] if nlist else [0]
     probes = sorted({min(p, nlist) for p in probes} | ({SearchSettings().nprobe} if nlist else set()))
     for nprobe in probes:
-        strict, tied, times = [], [], []
+        strict, tied, reranked, times = [], [], [], []
         for qi, q in enumerate(queries):
             t = time.perf_counter()
             found = dense_index.search(engine.index.dense, q, 10, nprobe=max(nprobe, 1), ef_search=128)
@@ -332,18 +368,26 @@ def child_recall(index: str, count: int, nprobes: str) -> dict:
             rows = store.get_many(ids)
             tenth = float(best_scores[qi, -1]) - 1e-4
             tied.append(sum(1 for c in ids if c in rows and float(rows[c].vectors[0] @ q) >= tenth) / 10)
+            # what a re-ranking dense mode would get: the ANN's top `pool` re-scored exactly from the stored vectors
+            wide = [c for c, _ in dense_index.search(engine.index.dense, q, pool, nprobe=max(nprobe, 1), ef_search=128)]
+            stored = store.vectors_many(wide)
+            top = sorted(wide, key=lambda c: -float(stored[c][0] @ q))[:10]
+            reranked.append(len(set(top) & set(best_ids[qi].tolist())) / 10)
         # the engine's dense mode searches nprobe = SearchSettings.nprobe; full dense path latency with that nprobe
-        hybrid_times = []
+        hybrid_times, hybrid_cpu = [], []
         settings = SearchSettings(nprobe=max(nprobe, 1))
         for q, v in zip(asked, queries):
             cleaned = prepare_question(q, engine.max_question_chars)[0]
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             engine.retriever.search(cleaned, v, mode="hybrid", k=5, settings=settings)
             hybrid_times.append(1000 * (time.perf_counter() - t))
+            hybrid_cpu.append(1000 * (time.process_time() - c))
         out["by_nprobe"][str(nprobe)] = {"recall_at_10": round(float(np.mean(strict)), 4),
                                          "recall_at_10_ties": round(float(np.mean(tied)), 4),
+                                         f"recall_at_10_rerank_top{pool}": round(float(np.mean(reranked)), 4),
                                          "ann_p50_ms": pct(times, 50), "ann_p95_ms": pct(times, 95),
-                                         "hybrid_p50_ms": pct(hybrid_times, 50), "hybrid_p95_ms": pct(hybrid_times, 95)}
+                                         "hybrid_p50_ms": pct(hybrid_times, 50), "hybrid_p95_ms": pct(hybrid_times, 95),
+                                         "hybrid_cpu_p50_ms": pct(hybrid_cpu, 50), "hybrid_cpu_p95_ms": pct(hybrid_cpu, 95)}
     out["peak_rss_gb"] = round(proc_status("VmHWM"), 3)
     return out
 
@@ -356,7 +400,13 @@ def child_real(corpus: str, index: str) -> dict:
     began = time.perf_counter()
     report = build_from_folder(corpus, index, encoder=encoder)
     seconds = time.perf_counter() - began
-    return {"passages": report.chunks, "sentences": report.sentences, "seconds": round(seconds, 1),
+    embed_ms = []
+    for q in questions(50):  # one question at a time, as `ask` embeds it
+        t = time.perf_counter()
+        encoder.encode([q])
+        embed_ms.append(1000 * (time.perf_counter() - t))
+    return {"question_embed_p50_ms": pct(embed_ms, 50), "question_embed_p95_ms": pct(embed_ms, 95),
+            "cpu_s": round(cpu_seconds(), 1), "load_avg": os.getloadavg()[0],"passages": report.chunks, "sentences": report.sentences, "seconds": round(seconds, 1),
             "passages_per_s": round(report.chunks / seconds, 2), "peak_rss_gb": round(proc_status("VmHWM"), 3)}
 
 
@@ -366,9 +416,13 @@ def child_real(corpus: str, index: str) -> dict:
 def measure(size: int, args: argparse.Namespace, results: dict) -> dict:
     label = label_of(size)
     where = Path(args.work) / label
-    corpus, index, log = where / "corpus", where / "index", where / "log.txt"
+    custom = args.ann_threshold != DEFAULT_ANN_THRESHOLD  # a separate index beside the default one
+    corpus = where / "corpus"
+    index = where / (f"index-ann{args.ann_threshold}" if custom else "index")
+    log = where / (f"log-ann{args.ann_threshold}.txt" if custom else "log.txt")
     where.mkdir(parents=True, exist_ok=True)
-    row = results.setdefault(label, {"target_passages": size})
+    key = f"{label} ann_threshold={args.ann_threshold}" if custom else label
+    row = results.setdefault(key, {"target_passages": size})
     phases = set(args.phases.split(","))
     if args.rebuild:
         shutil.rmtree(corpus, ignore_errors=True)
@@ -380,6 +434,7 @@ def measure(size: int, args: argparse.Namespace, results: dict) -> dict:
         shutil.rmtree(index, ignore_errors=True)
         print(f"[{label}] building (stand-in encoder, log {log})", flush=True)
         row["build"] = run_child("build", str(corpus), str(index), str(args.ann_threshold), log=log)
+        row["build"]["load_avg_after"] = os.getloadavg()[0]
         generation = index / "current"
         row["build"]["disk_gb"] = {"generation": round(disk_gb(generation.resolve()), 3),
                                    "store": round((generation / "store.sqlite").stat().st_size / 1e9, 3),
@@ -415,29 +470,37 @@ def save(path: str, results: dict) -> None:
 
 
 def table(results: dict) -> str:
-    head = ("| size | passages | build s | build peak RSS GB | disk GB (gen + cache) | open s | serve RSS GB | "
-            "hybrid p50/p95 ms | dense p50/p95 ms | BM25 p50/p95 ms | ask hybrid p50/p95 ms | dense index | "
-            "recall@10 at nprobe (ANN p95 ms) |")
+    """Markdown table. Latencies: wall p50/p95 with FAISS on one thread, and CPU p50/p95 (≈ an idle machine's wall)."""
+    head = ("| size | passages | dense index | build wall s (CPU s) | build peak RSS GB | disk GB gen + cache | open s | "
+            "serve RSS GB | hybrid wall p50/p95 ms | hybrid CPU p50/p95 ms | dense CPU p50/p95 ms | BM25 CPU p50/p95 ms | "
+            "ask hybrid CPU p50/p95 ms | recall@10 by nprobe: strict / after re-scoring the pool (hybrid CPU p95 ms) |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
+
+    def pair(row: dict, name: str) -> str:
+        return f"{row.get(name + '_p50_ms', '')}/{row.get(name + '_p95_ms', '')}" if row else ""
+
     for label, row in results.items():
         if not isinstance(row, dict) or "target_passages" not in row:
             continue
         b, s, r = row.get("build", {}), row.get("serve", {}), row.get("recall", {})
         disk = b.get("disk_gb", {})
-        recall = ", ".join(f"{p}: {v['recall_at_10']:.3f} ({v['ann_p95_ms']})" for p, v in r.get("by_nprobe", {}).items()) \
-            if r.get("nlist") else ("exact" if r else "")
         dense = (s or b).get("dense", {})
+        rerank = f"recall_at_10_rerank_top{r.get('pool')}"
+        recall = "; ".join(f"{p}: {v['recall_at_10']:.3f} / {v.get(rerank, float('nan')):.3f} ({v.get('hybrid_cpu_p95_ms', '')})"
+                           for p, v in r.get("by_nprobe", {}).items()) \
+            if r.get("nlist") else ("exact" if r else "")
         lines.append(" | ".join([
-            f"| {label}", str(b.get("passages", "")), str(b.get("build_s", "")), str(b.get("build_peak_rss_gb", "")),
+            f"| {label}", str(b.get("passages", "")), str(dense.get("factory", dense.get("type", ""))),
+            f"{b.get('build_s', '')} ({b.get('build_cpu_s', '')})", str(b.get("build_peak_rss_gb", "")),
             f"{disk.get('generation', '')} + {disk.get('embedding_cache', '')}" if disk else "",
-            str(s.get("open_s", "")), str(s.get("serve_rss_gb", "")),
-            f"{s.get('hybrid_p50_ms', '')}/{s.get('hybrid_p95_ms', '')}", f"{s.get('dense_p50_ms', '')}/{s.get('dense_p95_ms', '')}",
-            f"{s.get('bm25_p50_ms', '')}/{s.get('bm25_p95_ms', '')}", f"{s.get('ask_hybrid_p50_ms', '')}/{s.get('ask_hybrid_p95_ms', '')}",
-            str(dense.get("factory", dense.get("type", ""))), recall]) + " |")
+            str(s.get("open_s", "")), str(s.get("serve_rss_gb", "")), pair(s, "hybrid_1thread"), pair(s, "hybrid_1thread_cpu"),
+            pair(s, "dense_1thread_cpu"), pair(s, "bm25_1thread_cpu"), pair(s, "ask_hybrid_1thread_cpu"), recall]) + " |")
     if "real_model" in results:
         real = results["real_model"]
         lines.append(f"\nBundled model through build_from_folder: {real['passages']} passages ({real['sentences']} sentences) "
-                     f"in {real['seconds']} s = {real['passages_per_s']} passages/s")
+                     f"in {real['seconds']} s = {real['passages_per_s']} passages/s (CPU {real.get('cpu_s', '?')} s, "
+                     f"load {real.get('load_avg', '?')}); one question embedded in {real['question_embed_p50_ms']}/"
+                     f"{real['question_embed_p95_ms']} ms p50/p95")
     return "\n".join(lines)
 
 
@@ -449,7 +512,8 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "scale.json"))
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--nprobes", default="16,32,64,128,256")
-    parser.add_argument("--ann-threshold", type=int, default=100_000)
+    parser.add_argument("--ann-threshold", type=int, default=DEFAULT_ANN_THRESHOLD,
+                        help="BuildConfig.ann_threshold; another value builds a separate index (e.g. to force IVF)")
     parser.add_argument("--real-passages", type=int, default=200)
     parser.add_argument("--rebuild", action="store_true", help="write corpora and indexes again")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
