@@ -167,6 +167,16 @@ class ChunkStore:
                 out[row[0]] = StoredChunk(row[0], _chunk(row[:-1]), vectors)
         return out
 
+    def vectors_many(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Only the vectors of the given ids (what ranking needs): no text, no JSON parsing, ~4x cheaper than get_many."""
+        out: dict[int, np.ndarray] = {}
+        wanted = [int(i) for i in dict.fromkeys(chunk_ids)]
+        for start in range(0, len(wanted), 900):
+            part = wanted[start : start + 900]
+            for chunk_id, blob in self._db().execute(f"SELECT id, vectors FROM chunks WHERE id IN ({','.join('?' * len(part))})", part):
+                out[chunk_id] = np.frombuffer(blob, dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
+        return out
+
     def doc_chunks(self, doc_id: str) -> list[tuple[int, Chunk]]:
         """A document's chunks in reading order, with their ids (for 'show in context')."""
         rows = self._db().execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE doc = ? ORDER BY start, id", (doc_id,))
