@@ -115,7 +115,8 @@ def test_ray_build_equals_local_build(ray_cluster, corpus, local_index, tmp_path
         os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
     touched = ray_build(corpus, tmp_path / "index")
     built_with = json.loads((tmp_path / "index" / "current" / "manifest.json").read_text())["built_with"]
-    assert (touched.ray_embedded, touched.embedded, built_with["files_sent"]) == (0, 0, len(list(corpus.iterdir())))
+    documents = [p for p in corpus.iterdir() if not p.name.startswith(".")]  # the hidden examples file is no document
+    assert (touched.ray_embedded, touched.embedded, built_with["files_sent"]) == (0, 0, len(documents))
     assert touched.chunks == total
 
 
@@ -183,7 +184,7 @@ def test_a_node_without_the_model_is_one_line_and_keeps_nothing_half_done(ray_cl
 
     with pytest.raises(QAError) as error:
         build_folder(corpus, tmp_path / "index", HashEncoder(), CONFIG, ray_address="auto", ray_batch=BATCH,
-                     encoder_factory=ModelFactory(str(tmp_path / "no-such-model")))
+                     encoder_factory=ModelFactory(str(tmp_path / "no-such-model"), "torch"))
     message = str(error.value)
     assert "\n" not in message and "cannot load the embedding model on this node" in message
     assert "install the model" in message and "run the same command again to resume" in message

@@ -16,7 +16,7 @@ def _result() -> Result:
     end = TEXT.index(" End.")
     span_start = TEXT.index("115 members")
     term = TEXT.index("band")
-    return Result(1, 0.9, "band.txt", "Band", 0, len(TEXT), TEXT,
+    return Result(1, 0.9, "band.txt", "Band", None, "Band", 0, len(TEXT), TEXT,
                   AnswerSentence(start, end, TEXT[start:end], 1.0, Span(span_start, span_start + 11, "115 members")),
                   (Highlight(term, term + 4, "term"), Highlight(span_start + 4, span_start + 11, "term")))
 
