@@ -35,3 +35,15 @@ def test_blend_mixes_min_max_normalized_scores(weight: float, order: list[int]) 
 def test_blend_keeps_the_chunk_ids_it_was_given() -> None:
     fused = blend([7, 3], np.array([0.1, 0.2]), np.array([1.0, 1.0]), 0.5)
     assert [h.chunk for h in fused] == [3, 7]  # equal bm25 normalizes to 1 for both; dense decides
+
+
+def test_sentence_rescoring_lifts_the_passage_with_the_best_sentence_and_weight_zero_keeps_the_order() -> None:
+    from qa.retrieve import rescore_by_sentence
+
+    hits = [Hit(7, 1.0), Hit(3, 0.9), Hit(5, 0.2)]
+    best_sentence = np.array([0.1, 0.9, 0.5])  # passage 3 holds the sentence closest to the question
+    # base min-max: 1, 0.875, 0; sentences: 0, 1, 0.5 → with weight 0.3: 1.0, 1.175, 0.15
+    rescored = rescore_by_sentence(hits, best_sentence, 0.3)
+    assert [h.chunk for h in rescored] == [3, 7, 5]
+    assert [round(h.score, 3) for h in rescored] == [1.175, 1.0, 0.15]
+    assert [h.chunk for h in rescore_by_sentence(hits, best_sentence, 0.0)] == [7, 3, 5]
