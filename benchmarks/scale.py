@@ -370,8 +370,8 @@ def child_recall(index: str, count: int, nprobes: str) -> dict:
             tied.append(sum(1 for c in ids if c in rows and float(rows[c].vectors[0] @ q) >= tenth) / 10)
             # what a re-ranking dense mode would get: the ANN's top `pool` re-scored exactly from the stored vectors
             wide = [c for c, _ in dense_index.search(engine.index.dense, q, pool, nprobe=max(nprobe, 1), ef_search=128)]
-            stored = store.vectors_many(wide)
-            top = sorted(wide, key=lambda c: -float(stored[c][0] @ q))[:10]
+            stored = store.similarities(wide, q)
+            top = sorted(wide, key=lambda c: -float(stored[c][0]))[:10]
             reranked.append(len(set(top) & set(best_ids[qi].tolist())) / 10)
         # the engine's dense mode searches nprobe = SearchSettings.nprobe; full dense path latency with that nprobe
         hybrid_times, hybrid_cpu = [], []

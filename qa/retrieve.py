@@ -70,8 +70,8 @@ class Retriever:
     def dense(self, query_vector: np.ndarray, k: int, settings: SearchSettings = SearchSettings()) -> list[Hit]:
         """Nearest passages; approximate indexes are re-scored exactly from the stored vectors."""
         found = dense_index.search(self.index.dense, query_vector, k, nprobe=settings.nprobe, ef_search=settings.ef_search)
-        rows = self.store.vectors_many([c for c, _ in found])
-        scored = [Hit(c, float(rows[c][0] @ query_vector)) for c, _ in found if c in rows]
+        sims = self.store.similarities([c for c, _ in found], query_vector)
+        scored = [Hit(c, float(sims[c][0])) for c, _ in found if c in sims]
         return sorted(scored, key=lambda h: (-h.score, h.chunk))
 
     def bm25(self, question: str, k: int) -> list[Hit]:
@@ -94,12 +94,12 @@ class Retriever:
         lexical = dict(self.index.bm25.search(question, pool))
         found = dense_index.search(self.index.dense, query_vector, pool, nprobe=settings.nprobe, ef_search=settings.ef_search)
         candidates = list(dict.fromkeys([c for c, _ in found] + list(lexical)))
-        rows = self.store.vectors_many(candidates)
-        candidates = [c for c in candidates if c in rows]
+        sims = self.store.similarities(candidates, query_vector)
+        candidates = [c for c in candidates if c in sims]
         if not candidates:
             return []
-        passage = np.array([rows[c][0] @ query_vector for c in candidates])
-        best = self._best_sentence(rows, candidates, query_vector)
+        passage = np.array([sims[c][0] for c in candidates], dtype=np.float64)
+        best = self._best_sentence(sims, candidates)
         mix = settings.sentence_dense if best is not None else 0.0
         dense_scores = (1 - mix) * passage + mix * best if best is not None else passage
         missing = [c for c in candidates if c not in lexical]
@@ -117,11 +117,10 @@ class Retriever:
             fused = rescore_by_sentence(fused[:pool], np.array([best_of[h.chunk] for h in fused[:pool]]), settings.sentence_weight)
         return fused[:k]
 
-    def _best_sentence(self, rows: dict[int, np.ndarray], candidates: list[int], query_vector: np.ndarray) -> np.ndarray | None:
+    def _best_sentence(self, sims: dict[int, np.ndarray], candidates: list[int]) -> np.ndarray | None:
         if not self.index.with_sentences:
             return None
-        return np.array([float((rows[c][1:] @ query_vector).max(initial=-1.0)) if len(rows[c]) > 1
-                         else float(rows[c][0] @ query_vector) for c in candidates])
+        return np.array([float(sims[c][1:].max()) if len(sims[c]) > 1 else float(sims[c][0]) for c in candidates])
 
     def sentence_similarities(self, chunk: int, query_vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of the question to each sentence of the chunk (encodes them if not stored)."""

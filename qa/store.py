@@ -167,15 +167,23 @@ class ChunkStore:
                 out[row[0]] = StoredChunk(row[0], _chunk(row[:-1]), vectors)
         return out
 
-    def vectors_many(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
-        """Only the vectors of the given ids (what ranking needs): no text, no JSON parsing, ~4x cheaper than get_many."""
-        out: dict[int, np.ndarray] = {}
+    def similarities(self, chunk_ids: Sequence[int], query_vector: np.ndarray) -> dict[int, np.ndarray]:
+        """Each given passage's stored rows (passage, then sentences) · the question: only the vectors are read (no
+        text, no JSON), joined into one matrix and multiplied once."""
+        ids: list[int] = []
+        blobs: list[bytes] = []
         wanted = [int(i) for i in dict.fromkeys(chunk_ids)]
         for start in range(0, len(wanted), 900):
             part = wanted[start : start + 900]
             for chunk_id, blob in self._db().execute(f"SELECT id, vectors FROM chunks WHERE id IN ({','.join('?' * len(part))})", part):
-                out[chunk_id] = np.frombuffer(blob, dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
-        return out
+                ids.append(chunk_id)
+                blobs.append(blob)
+        if not ids:
+            return {}
+        matrix = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(-1, self.dimension)
+        sims = matrix.astype(np.float32) @ np.asarray(query_vector, dtype=np.float32)
+        ends = np.cumsum([len(b) // (2 * self.dimension) for b in blobs])
+        return dict(zip(ids, np.split(sims, ends[:-1])))
 
     def doc_chunks(self, doc_id: str) -> list[tuple[int, Chunk]]:
         """A document's chunks in reading order, with their ids (for 'show in context')."""
