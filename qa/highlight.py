@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -75,10 +76,12 @@ def answer_type(question: str) -> str | None:
     return None
 
 
-def _candidates(kind: str, sentence: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=1 << 14)
+def _candidates(kind: str, sentence: str) -> tuple[tuple[int, int], ...]:
+    """Typed spans of a sentence (cached: the same passages come back question after question)."""
     finders = {"date": spans.dates, "duration": spans.durations, "number": spans.quantities, "person": spans.persons,
                "place": spans.places, "name": spans.names}
-    return finders[kind](sentence)
+    return tuple(finders[kind](sentence))
 
 
 def find_answer_span(question: str, sentence: str) -> tuple[int, int] | None:

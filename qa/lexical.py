@@ -71,12 +71,14 @@ def _word_term(word: str, keep_stopwords: bool) -> str:
 
 
 def tokens_with_offsets(text: str, *, keep_stopwords: bool = False) -> list[Token]:
-    out = []
-    for match in _TOKEN.finditer(text):
-        term = _word_term(match.group(), keep_stopwords)
-        if term:
-            out.append(Token(term, match.start(), match.end()))
-    return out
+    return list(_tokens(text, keep_stopwords))
+
+
+@lru_cache(maxsize=1 << 14)
+def _tokens(text: str, keep_stopwords: bool) -> tuple[Token, ...]:
+    """Cached: answer choice tokenizes the same passages and sentences question after question."""
+    return tuple(Token(term, match.start(), match.end()) for match in _TOKEN.finditer(text)
+                 if (term := _word_term(match.group(), keep_stopwords)))
 
 
 def terms(text: str) -> list[str]:
