@@ -1,9 +1,8 @@
 """Lexical matching: one tokenizer for BM25, query-term highlighting and answer-sentence overlap.
 
-Keeps names, numbers and dates matchable: letters folded to ASCII by anyascii ("Vilayət" = "Vilayet",
-"Łukasz" = "Lukasz"), thousands
-separators dropped ("1,572" = "1572"), possessives stripped ("Eyvazov's" = "Eyvazov"), letters+digits
-kept whole ("MP5", "AZ1005"). Words are Snowball-stemmed; English stop words (NLTK's list plus the function
+Keeps names, numbers and dates matchable: letters folded to ASCII by anyascii ("Şahin" = "Sahin",
+"Łukasz" = "Lukasz"), thousands separators dropped ("1,572" = "1572"), possessives stripped ("Nakamura’s" =
+"Nakamura"), letters+digits kept whole ("MP5", "A320"). Words are Snowball-stemmed; English stop words (NLTK's list plus the function
 words "also", "many", "much") are dropped.
 """
 

@@ -7,7 +7,7 @@ Every rule here is about English grammar or about Unicode, never about one corpu
   by what the unit measures (time, mass, length, percentage, currency … in English and SI spelling); two quantities of the same physical kind joined by "and" are one amount ("1 ton and 329 kilograms");
   a bare count takes the noun it counts ("115 members");
 * names: runs of capitalized words over any script with case (Unicode letter categories: "José Müller",
-  "Łukasz Nowak", "Vilayət Eyvazov"), optionally joined by "of"; places are names after a preposition.
+  "Łukasz Nowak", "Nilüfer Şahin"), optionally joined by "of"; places are names after a preposition.
 
 Spans are (start, end) character offsets into the sentence.
 """
