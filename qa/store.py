@@ -43,6 +43,13 @@ class StoredChunk:
     vectors: np.ndarray
 
 
+def _rows_in(db: sqlite3.Connection, query: str, ids: Sequence[int]) -> Iterator[list]:
+    """`query` (with `{ids}` where the placeholders go) run for the ids, in blocks under SQLite's variable limit."""
+    for start in range(0, len(ids), 900):
+        part = list(ids[start : start + 900])
+        yield db.execute(query.format(ids=",".join("?" * len(part))), part).fetchall()
+
+
 def _chunk(row: Sequence) -> Chunk:
     _, doc, start, end, title, headings, sentences, page, text = row
     return Chunk(doc, start, end, text, title, tuple(json.loads(headings)),
@@ -94,9 +101,7 @@ class StoreWriter:
             cursor = self._db.execute("SELECT id, vectors FROM chunks ORDER BY id")
             rows = iter(lambda: cursor.fetchmany(batch), [])
         else:
-            wanted = list(ids)
-            rows = (self._db.execute(f"SELECT id, vectors FROM chunks WHERE id IN ({','.join('?' * len(part))}) ORDER BY id",
-                                     part).fetchall() for part in (wanted[i:i + 900] for i in range(0, len(wanted), 900)))
+            rows = _rows_in(self._db, "SELECT id, vectors FROM chunks WHERE id IN ({ids}) ORDER BY id", list(ids))
         for block in rows:
             if not block:
                 continue
@@ -104,12 +109,9 @@ class StoreWriter:
             vectors = np.stack([np.frombuffer(r[1], dtype=np.float16)[: self.dimension] for r in block]).astype(np.float32)
             yield ids_out, vectors
 
-    def sample_vectors(self, count: int, seed: int = 0) -> np.ndarray:
+    def sample_vectors(self, count: int) -> np.ndarray:
         """Passage vectors of `count` chunks spread over the store (for training an ANN index)."""
-        total = int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
-        step = max(1, total // max(count, 1))
-        rows = self._db.execute("SELECT vectors FROM chunks WHERE (id + ?) % ? = 0 LIMIT ?", (seed, step, count)).fetchall()
-        return np.stack([np.frombuffer(r[0], dtype=np.float16)[: self.dimension] for r in rows]).astype(np.float32)
+        return np.stack([vectors[0] for vectors in self.sample_vectors_with_sentences(count)])
 
     def sample_vectors_with_sentences(self, count: int) -> list[np.ndarray]:
         """All vectors (passage, then sentences) of up to `count` chunks spread over the store."""
@@ -159,10 +161,8 @@ class ChunkStore:
         """Rows with vectors for the given ids (missing ids are left out)."""
         out: dict[int, StoredChunk] = {}
         wanted = [int(i) for i in dict.fromkeys(chunk_ids)]
-        for start in range(0, len(wanted), 900):
-            part = wanted[start : start + 900]
-            query = f"SELECT {_CHUNK_COLUMNS}, vectors FROM chunks WHERE id IN ({','.join('?' * len(part))})"
-            for row in self._db().execute(query, part):
+        for block in _rows_in(self._db(), f"SELECT {_CHUNK_COLUMNS}, vectors FROM chunks WHERE id IN ({{ids}})", wanted):
+            for row in block:
                 vectors = np.frombuffer(row[-1], dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
                 out[row[0]] = StoredChunk(row[0], _chunk(row[:-1]), vectors)
         return out
@@ -173,9 +173,8 @@ class ChunkStore:
         ids: list[int] = []
         blobs: list[bytes] = []
         wanted = [int(i) for i in dict.fromkeys(chunk_ids)]
-        for start in range(0, len(wanted), 900):
-            part = wanted[start : start + 900]
-            for chunk_id, blob in self._db().execute(f"SELECT id, vectors FROM chunks WHERE id IN ({','.join('?' * len(part))})", part):
+        for block in _rows_in(self._db(), "SELECT id, vectors FROM chunks WHERE id IN ({ids})", wanted):
+            for chunk_id, blob in block:
                 ids.append(chunk_id)
                 blobs.append(blob)
         if not ids:
