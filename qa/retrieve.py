@@ -124,10 +124,10 @@ class Retriever:
 
     def sentence_similarities(self, chunk: int, query_vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of the question to each sentence of the chunk (encodes them if not stored)."""
-        row = self.store.get_many([chunk])[chunk]
-        if self.index.with_sentences:
-            return row.vectors[1:] @ query_vector
-        return self.encoder.encode([sentence_embed_text(row.chunk, s) for s in row.chunk.sentences]) @ query_vector
+        if self.index.with_sentences:  # vectors only: the caller has the chunk's text already
+            return self.store.similarities([chunk], query_vector)[chunk][1:]
+        row = self.store[chunk]
+        return self.encoder.encode([sentence_embed_text(row, s) for s in row.sentences]) @ query_vector
 
 
 def rescore_by_sentence(hits: list[Hit], best: np.ndarray, weight: float) -> list[Hit]:
