@@ -107,7 +107,11 @@ def embed_chunks(encoder: Encoder, chunks: list[Chunk], method: str) -> list[np.
     if method == "none":
         return list(encoder.encode(texts)[:, None, :])
     sentence_texts = [sentence_embed_text(c, s) for c in chunks for s in c.sentences]
-    vectors = encoder.encode(texts + sentence_texts)
+    # a sentence repeated by the next passage's overlap (or a one-sentence passage) is embedded once
+    wanted = texts + sentence_texts
+    unique = list(dict.fromkeys(wanted))
+    row_of = {text: i for i, text in enumerate(unique)}
+    vectors = encoder.encode(unique)[[row_of[text] for text in wanted]]
     out, row = [], len(texts)
     for i, c in enumerate(chunks):
         out.append(np.vstack([vectors[i][None, :], vectors[row : row + len(c.sentences)]]))

@@ -18,9 +18,11 @@ from .embed import BUNDLED_MODEL, DEFAULT_RUNTIME, Encoder
 from .errors import IndexNotReady, QuestionError
 from .highlight import AnswerSentence, Highlight, HighlightSettings, choose_answer, term_highlights
 from .build import BuildReport, ProgressFn, build_folder
+from .chunk import Chunk
 from .index import LoadedIndex, check_fresh, open_index
 from .lexical import STOPWORDS, terms
 from .retrieve import MODES, Hit, Retriever, SearchSettings
+from .store import StoredChunk
 
 MAX_QUESTION_CHARS = 100_000
 MAX_K = 50
@@ -115,6 +117,7 @@ class _Ranking:
     query_vector: np.ndarray
     hits: tuple[Hit, ...]
     answers: tuple[AnswerSentence | None, ...]
+    rows: dict[int, StoredChunk] = field(default_factory=dict)  # the answered hits' passages and vectors, read once
 
 
 class Engine:
@@ -149,10 +152,10 @@ class Engine:
         if not 1 <= k <= MAX_K:
             raise QuestionError(f"k={k} is outside 1..{MAX_K}; ask for between 1 and {MAX_K} passages")
         ranking = self._rank(question, k=k, mode=mode, settings=settings, highlight=highlight, query_vector=None, answers=True)
-        cleaned, hits, notices = ranking.question, ranking.hits, list(ranking.notices)
-        results = tuple(self._result(rank, hit, answer, cleaned)
+        cleaned, hits, notices, rows = ranking.question, ranking.hits, list(ranking.notices), ranking.rows
+        results = tuple(self._result(rank, hit, rows[hit.chunk].chunk, answer, cleaned)
                         for rank, (hit, answer) in enumerate(zip(hits, ranking.answers), start=1))
-        confident = bool(results) and self._confident(results[0], hits[0], cleaned, ranking.query_vector)
+        confident = bool(results) and self._confident(results[0], rows[hits[0].chunk], cleaned, ranking.query_vector)
         if not results:
             notices.append("no passage matched the question")
         elif not confident:
@@ -189,11 +192,13 @@ class Engine:
         depth = settings.answer_depth if mode == "hybrid" and settings.answer_weight > 0 else 0
         hits = self.retriever.search(cleaned, query_vector, mode=mode, k=max(k, depth), settings=settings)
         found: list[AnswerSentence | None] = []
+        rows: dict[int, StoredChunk] = {}
         if depth or answers:
             weights = {t: self.index.bm25.idf(t) for t in terms(cleaned)}
+            rows = self.index.chunks.get_many([hit.chunk for hit in hits[:max(k, depth)]])  # one read, not one per hit
 
             def answer(hit: Hit) -> AnswerSentence | None:
-                return self._answer(hit, cleaned, query_vector, highlight, weights)
+                return self._answer(rows[hit.chunk], cleaned, query_vector, highlight, weights)
 
         if depth:
             # the passage whose best sentence answers best goes first: retrieval and highlight agree on the top;
@@ -207,17 +212,21 @@ class Engine:
         hits = hits[:k]
         if answers:
             found = found[:k] + [answer(hit) for hit in hits[len(found):]]
-        return _Ranking(cleaned, tuple(notices), query_vector, tuple(hits), tuple(found) if answers else ())
+        return _Ranking(cleaned, tuple(notices), query_vector, tuple(hits), tuple(found) if answers else (), rows)
 
-    def _answer(self, hit: Hit, question: str, query_vector, highlight: HighlightSettings,  # type: ignore[no-untyped-def]
+    def _sentence_similarities(self, row: StoredChunk, query_vector: np.ndarray) -> np.ndarray:
+        if self.index.with_sentences:
+            return row.vectors[1:] @ np.asarray(query_vector, dtype=np.float32)
+        return self.retriever.sentence_similarities(row.id, query_vector)  # embeds the sentences now
+
+    def _answer(self, row: StoredChunk, question: str, query_vector, highlight: HighlightSettings,  # type: ignore[no-untyped-def]
                 term_weights: dict[str, float]) -> AnswerSentence | None:
-        chunk = self.index.chunks[hit.chunk]  # type: ignore[index]
+        chunk = row.chunk
         relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
-        similarities = self.retriever.sentence_similarities(hit.chunk, query_vector)
+        similarities = self._sentence_similarities(row, query_vector)
         return choose_answer(question, chunk.text, relative, similarities, highlight, term_weights)
 
-    def _result(self, rank: int, hit: Hit, answer: AnswerSentence | None, question: str) -> Result:
-        chunk = self.index.chunks[hit.chunk]  # type: ignore[index]
+    def _result(self, rank: int, hit: Hit, chunk: Chunk, answer: AnswerSentence | None, question: str) -> Result:
         return Result(rank, round(hit.score, 4), chunk.doc_id, chunk.heading, chunk.page, chunk.section, chunk.start,
                       chunk.end, chunk.text, answer, tuple(term_highlights(question, chunk.text)))
 
@@ -227,11 +236,11 @@ class Engine:
         (for its model) stay below it 95 % of the time. None when the index has too few sentences to tell."""
         return self.index.manifest.get("calibration", {}).get("unrelated_sentence_similarity_p95")
 
-    def _confident(self, top: Result, hit: Hit, question: str, query_vector) -> bool:  # type: ignore[no-untyped-def]
+    def _confident(self, top: Result, row: StoredChunk, question: str, query_vector) -> bool:  # type: ignore[no-untyped-def]
         asked = set(terms(question))
         overlap = len(asked & set(terms(top.text))) / len(asked) if asked else 0.0
         bar = self.confident_similarity
         if bar is None:
             return overlap >= CONFIDENT_TERM_OVERLAP
-        best_sentence = float(self.retriever.sentence_similarities(hit.chunk, query_vector).max(initial=-1.0))
+        best_sentence = float(self._sentence_similarities(row, query_vector).max(initial=-1.0))
         return best_sentence >= bar or overlap >= CONFIDENT_TERM_OVERLAP

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from qa.chunk import ChunkSettings, chunk_document
 from qa.load import Document, derive_title
 from qa.sentences import segment
+
+ROOT = Path(__file__).resolve().parent.parent
 
 WIKI = """= Sample Force =
 
@@ -120,3 +128,15 @@ def test_a_short_section_tail_joins_the_passage_before_it() -> None:
     assert text.count("IMG_8788") == sum(c.text.count("IMG_8788") for c in chunks)
     unmerged = chunk_document(Document("g.txt", text, "Garrison", "0"), ChunkSettings(target_words=40, overlap_sentences=0, tail_fill=0.0))
     assert unmerged[-1].text == "IMG_8788+ 2"
+
+
+def test_sentence_splitting_loads_punkt_without_the_rest_of_nltk_and_leaves_nltk_importable():
+    code = ("import sys, json; from qa.sentences import sentence_spans; "
+            "spans = sentence_spans('Dr. Smith came at 3 p.m. on Monday. He left.'); heavy = 'scipy' in sys.modules; "
+            "import nltk; print(json.dumps([spans, heavy, callable(nltk.download), nltk.FreqDist('aab')['a']]))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    spans, heavy, has_download, nltk_counted = json.loads(out.stdout.strip().splitlines()[-1])
+    assert spans == [[0, 35], [36, 44]] and heavy is False
+    assert has_download is True and nltk_counted == 2  # the whole real package, not the stand-in

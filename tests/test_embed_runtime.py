@@ -80,9 +80,9 @@ def test_export_cache_is_complete_reused_and_keyed_by_runtime(onnx_cache):
     began = time.perf_counter()
     assert export_onnx(runtime="onnx-int8", cache_dir=onnx_cache) == int8_dir
     assert time.perf_counter() - began < 2 and (int8_dir / "model.onnx").stat().st_mtime_ns == stamp
-    # int8 is the smaller file: the quantization really happened
+    # int8 is the smaller file: the 36 weight matrices (42 MB as float) are quantized; the 47 MB token table stays float
     fp32_size = (export_path(runtime="onnx-fp32", cache_dir=onnx_cache) / "model.onnx").stat().st_size
-    assert (int8_dir / "model.onnx").stat().st_size < fp32_size / 3
+    assert fp32_size * 0.6 < (int8_dir / "model.onnx").stat().st_size < fp32_size * 0.7
 
 
 def test_onnx_vectors_match_sentence_transformers(torch_encoder, int8, fp32):
@@ -104,6 +104,16 @@ def test_a_vector_does_not_depend_on_its_batch_neighbours(int8):
     alone = np.stack([int8.encode([text])[0] for text in TEXTS])
     assert np.array_equal(int8.encode(TEXTS), alone)
     assert np.array_equal(int8.encode(TEXTS[::-1]), alone[::-1])
+
+
+@pytest.mark.parametrize("runtime", ["onnx-fp32", "onnx-int8"])
+def test_many_texts_run_side_by_side_with_the_vectors_of_one_at_a_time(runtime, onnx_cache):
+    encoder = OnnxEncoder(export_path(runtime=runtime, cache_dir=onnx_cache), name=BUNDLED_MODEL, workers=2)
+    texts = [f"{TEXTS[i % len(TEXTS)]} ({i})" for i in range(30)]
+    alone = np.stack([encoder.encode([text])[0] for text in texts])  # the question path: one shared session
+    assert encoder._idle.qsize() == 0
+    assert np.array_equal(encoder.encode(texts), alone)
+    assert encoder._idle.qsize() == 2  # two single-threaded sessions did the work, and were given back
 
 
 def test_question_path_never_imports_torch_and_gives_the_same_vector(onnx_cache, int8):

@@ -102,7 +102,8 @@ def test_one_changed_file_costs_work_for_that_file_only(tmp_path: Path, hash_enc
     # one file read; its passages re-stored (all but the new one from the embedding store), nothing else touched
     assert report.read == 1 and report.removed == 20 and report.embedded == 1 and report.chunks == first.chunks + 1
     new_passage = report.chunks - first.chunks
-    assert hash_encoder.texts_encoded - before == new_passage * (1 + 1)  # the passage and its one sentence
+    # one new passage of one sentence: its text and its sentence text are the same string, embedded once
+    assert hash_encoder.texts_encoded - before == new_passage
     engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
     assert "tangerines" in engine.ask("tangerines zeppelins", k=1, mode="hybrid").results[0].text
     assert read_manifest(tmp_path / "index")["dense"]["type"] == "ivf"  # updated in place, not rebuilt as another type
@@ -142,3 +143,19 @@ def test_the_confidence_bar_is_measured_for_the_index(tmp_path: Path, real_encod
     assert not engine.ask("What is the boiling point of liquid nitrogen?").confident
     answer = engine.ask("When was the Police Academy established?")
     assert answer.confident and np.isfinite(answer.results[0].score)
+
+
+def test_a_sentence_repeated_by_the_next_passage_is_embedded_once(hash_encoder):
+    from qa.build import embed_chunks
+    from qa.chunk import ChunkSettings, chunk_document
+    from qa.index import sentence_embed_text
+    from qa.load import Document
+
+    text = " ".join(f"Sentence number {i} tells of river {i} and its bridges, mills and long quiet banks." for i in range(12))
+    chunks = chunk_document(Document("rivers.txt", text, "Rivers", "0" * 64), ChunkSettings(target_words=40, overlap_sentences=1))
+    wanted = [c.context_text() for c in chunks] + [sentence_embed_text(c, s) for c in chunks for s in c.sentences]
+    assert len(chunks) > 2 and len(set(wanted)) < len(wanted)  # the overlap repeats sentences
+    vectors = embed_chunks(hash_encoder, chunks, "separate")
+    assert hash_encoder.texts_encoded == len(set(wanted))
+    expected = [hash_encoder.encode([c.context_text()] + [sentence_embed_text(c, s) for s in c.sentences]) for c in chunks]
+    assert all(np.array_equal(got, want) for got, want in zip(vectors, expected))
