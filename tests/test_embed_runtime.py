@@ -114,6 +114,11 @@ def test_many_texts_run_side_by_side_with_the_vectors_of_one_at_a_time(runtime, 
     assert encoder._idle.qsize() == 0
     assert np.array_equal(encoder.encode(texts), alone)
     assert encoder._idle.qsize() == 2  # two single-threaded sessions did the work, and were given back
+    spans = [[(0, len(text) // 2), (len(text) // 2, len(text))] for text in texts]
+    pooled, per_text = encoder.encode_passages(texts, spans)  # late chunking's passes, side by side too
+    assert np.array_equal(pooled, alone)
+    few = encoder.encode_passages(texts[:3], spans[:3])  # too few to share out: one at a time
+    assert all(np.array_equal(a, b) for a, b in zip(few[1], per_text[:3]))
 
 
 def test_question_path_never_imports_torch_and_gives_the_same_vector(onnx_cache, int8):
