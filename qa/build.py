@@ -159,10 +159,10 @@ class _Generation:
             if self.previous_manifest is not None:
                 import faiss
 
-                shutil.copyfile(self.previous / STORE, self.tmp / STORE)
                 _link_tree(self.previous / LEXICAL, self.tmp / LEXICAL)  # Tantivy segments are immutable
                 self.dense = faiss.read_index(str(self.previous / DENSE))
-            self.store = StoreWriter(self.tmp / STORE, encoder.dimension)
+            self.store = StoreWriter(self.tmp / STORE, encoder.dimension,  # links the previous base, writes a delta
+                                     previous=self.previous if self.previous_manifest is not None else None)
             self.lexical = LexicalWriter(self.tmp / LEXICAL)
         except BaseException:
             self.lock.release()

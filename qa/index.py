@@ -4,7 +4,9 @@ Layout of an index folder (`index/` by default):
 
     current -> gen-<stamp>/        symlink, replaced atomically when a build finishes
     gen-<stamp>/manifest.json      format version, build config, model and runtime, per-file hash/size/mtime, counts
-    gen-<stamp>/store.sqlite       documents (extracted text) and passages with float16 vectors (passage + sentences)
+    gen-<stamp>/store.sqlite       documents (extracted text) and passages with float16 vectors (passage + sentences);
+                                   written whole once, then hard-linked by later generations
+    gen-<stamp>/store-delta.sqlite after an update: that build's new rows and the base rows it hides (qa/store.py)
     gen-<stamp>/dense.faiss        FAISS index over passage vectors, ids = chunk ids (flat, or IVF-SQ8 when large)
     gen-<stamp>/lexical/           Tantivy BM25 index over our own tokens
     embeddings/*.sqlite            content-addressed embedding store shared by builds (survives a killed build)

@@ -1,16 +1,25 @@
-"""Chunk store: passages, their vectors and the documents' extracted text in one SQLite file.
+"""Chunk store: passages, their vectors and the documents' extracted text in SQLite.
 
 Random access by chunk id without holding a million Python objects: a question reads only its candidate
 rows (text, offsets, and the float16 vectors of the passage and each of its sentences). A generation's
 store is written once by a build and opened read-only (`immutable=1`: no locks, safe from many threads,
 one connection per thread).
+
+Like Lucene's segments, a written file is never changed again. A full build writes the base, `store.sqlite`;
+a later build hard-links that base into its generation and writes only a delta, `store-delta.sqlite`: the rows
+of new and changed files, and the ids and documents of base rows it hides. Readers see one `chunks` and one
+`documents` table (views over both files), so an update to one file writes work for that file, not a copy of
+the corpus. When the delta grows past a quarter of the base, the next build merges both into a new base.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
 import threading
+import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +30,8 @@ from .chunk import Chunk
 from .load import Document
 
 STORE = "store.sqlite"
+DELTA = "store-delta.sqlite"
+MERGE_SHARE = 0.25  # a delta with more rows than this share of its base is merged into a new base
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, kind TEXT NOT NULL, sha256 TEXT NOT NULL,
@@ -30,7 +41,47 @@ CREATE TABLE IF NOT EXISTS chunks (
     title TEXT NOT NULL, headings TEXT NOT NULL, sentences TEXT NOT NULL, page INTEGER,
     key TEXT NOT NULL, text TEXT NOT NULL, vectors BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc, start);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+_DELTA_SCHEMA = _SCHEMA + """
+CREATE TABLE IF NOT EXISTS removed (id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS removed_docs (id TEXT PRIMARY KEY);
+"""
+
+
+def _uri(path: Path) -> str:
+    return f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
+
+
+def _views(db: sqlite3.Connection, base: str, delta: str | None, prefix: str) -> None:
+    """TEMP views `<prefix>chunks` and `<prefix>documents`: the base's rows the delta does not hide, then the delta's."""
+    if delta is None:
+        db.execute(f"CREATE TEMP VIEW {prefix}chunks AS SELECT * FROM {base}.chunks")
+        db.execute(f"CREATE TEMP VIEW {prefix}documents AS SELECT * FROM {base}.documents")
+        return
+    db.execute(f"CREATE TEMP VIEW {prefix}chunks AS SELECT * FROM {base}.chunks WHERE id NOT IN "
+               f"(SELECT id FROM {delta}.removed) UNION ALL SELECT * FROM {delta}.chunks")
+    db.execute(f"CREATE TEMP VIEW {prefix}documents AS SELECT * FROM {base}.documents WHERE id NOT IN "
+               f"(SELECT id FROM {delta}.removed_docs) AND id NOT IN (SELECT id FROM {delta}.documents) "
+               f"UNION ALL SELECT * FROM {delta}.documents")
+
+
+def _counts(db: sqlite3.Connection, schema: str, view: str) -> dict[str, int]:
+    """Documents with passages, passages and sentences, from the file's `meta` (or counted, for older files)."""
+    found = dict(db.execute(f"SELECT key, value FROM {schema}.meta").fetchall()) if _has_table(db, schema, "meta") else {}
+    if {"documents", "chunks", "sentences"} <= set(found):
+        return {k: int(found[k]) for k in ("documents", "chunks", "sentences")}
+    docs, chunks = db.execute(f"SELECT COUNT(DISTINCT doc), COUNT(*) FROM {view}").fetchone()
+    sentences = db.execute(f"SELECT COALESCE(SUM(json_array_length(sentences)), 0) FROM {view}").fetchone()[0]
+    return {"documents": int(docs), "chunks": int(chunks), "sentences": int(sentences)}
+
+
+def _has_counts(db: sqlite3.Connection, schema: str) -> bool:
+    return _has_table(db, schema, "meta") and db.execute(f"SELECT COUNT(*) FROM {schema}.meta").fetchone()[0] > 0
+
+
+def _has_table(db: sqlite3.Connection, schema: str, name: str) -> bool:
+    return db.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 _CHUNK_COLUMNS = 'id, doc, start, "end", title, headings, sentences, page, text'
 
 
@@ -57,16 +108,52 @@ def _chunk(row: Sequence) -> Chunk:
 
 
 class StoreWriter:
-    """Appends documents and chunks to a store file (new, or a copy of the previous generation's)."""
+    """Writes a generation's store: a new base, or a delta over the previous generation's base (see the module)."""
 
-    def __init__(self, path: Path, dimension: int) -> None:
+    def __init__(self, path: Path, dimension: int, previous: Path | None = None) -> None:
+        """`path` is the new generation's `store.sqlite`; `previous` the generation folder to carry over, if any."""
         self.dimension = dimension
-        self._db = sqlite3.connect(str(path))
-        self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
-        self.next_id = int(self._db.execute("SELECT COALESCE(MAX(id) + 1, 0) FROM chunks").fetchone()[0])
+        self.folder = path.parent
+        delta = self._start_from(previous, path) if previous is not None else None
+        self._delta = delta is not None
+        if delta is None:
+            self._db = sqlite3.connect(str(path))
+            self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+            _views(self._db, "main", None, "every_")
+        else:
+            self._db = sqlite3.connect(str(delta))
+            self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _DELTA_SCHEMA)
+            self._db.execute("ATTACH ? AS base", (_uri(path),))
+            _views(self._db, "base", "main", "every_")
+        self.next_id = 1 + max(int(self._db.execute(f"SELECT COALESCE(MAX(id), -1) FROM {schema}.chunks").fetchone()[0])
+                               for schema in (("main", "base") if self._delta else ("main",)))
+        self._counts = _counts(self._db, "main" if not self._delta or _has_counts(self._db, "main") else "base", "every_chunks")
+
+    def _start_from(self, previous: Path, path: Path) -> Path | None:
+        """Link the previous base here and copy its delta (the returned path), or merge both into a new base (None)."""
+        base, delta = previous / STORE, previous / DELTA
+        if delta.is_file() and _rows(delta) > MERGE_SHARE * max(_rows(base), 1):
+            merged = sqlite3.connect(str(path))
+            merged.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+            merged.execute("ATTACH ? AS old_base", (_uri(base),))
+            merged.execute("ATTACH ? AS old_delta", (_uri(delta),))
+            _views(merged, "old_base", "old_delta", "old_")
+            merged.execute("INSERT INTO main.documents SELECT * FROM old_documents")
+            merged.execute("INSERT INTO main.chunks SELECT * FROM old_chunks")
+            merged.execute("INSERT INTO main.meta SELECT * FROM old_delta.meta")
+            merged.commit()
+            merged.close()
+            return None
+        try:
+            os.link(base, path)  # the base is never written again: every later generation shares this one file
+        except OSError:
+            shutil.copyfile(base, path)  # a file system without hard links
+        if delta.is_file():
+            shutil.copyfile(delta, self.folder / DELTA)
+        return self.folder / DELTA
 
     def add_document(self, doc: Document) -> None:
-        self._db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?)",
+        self._db.execute("INSERT OR REPLACE INTO main.documents VALUES (?, ?, ?, ?, ?, ?)",
                          (doc.id, doc.title, getattr(doc, "kind", "text"), doc.sha256,
                           json.dumps(list(getattr(doc, "pages", ()))), doc.text))
 
@@ -74,8 +161,13 @@ class StoreWriter:
         """Store chunks with their (1 + sentences) × dimension vectors; returns their new ids."""
         ids = list(range(self.next_id, self.next_id + len(chunks)))
         self.next_id += len(chunks)
+        for doc_id in dict.fromkeys(c.doc_id for c in chunks):
+            if self._db.execute("SELECT 1 FROM every_chunks WHERE doc = ? LIMIT 1", (doc_id,)).fetchone() is None:
+                self._counts["documents"] += 1
+        self._counts["chunks"] += len(chunks)
+        self._counts["sentences"] += sum(len(c.sentences) for c in chunks)
         self._db.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO main.chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(i, c.doc_id, c.start, c.end, c.title, json.dumps(list(c.headings), ensure_ascii=False),
               json.dumps([list(s) for s in c.sentences]), getattr(c, "page", None), key, c.text,
               np.asarray(v, dtype=np.float16).tobytes())
@@ -84,24 +176,31 @@ class StoreWriter:
 
     def delete_document(self, doc_id: str) -> list[int]:
         """Remove a document and its chunks; returns the removed chunk ids."""
-        ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE doc = ?", (doc_id,))]
-        self._db.execute("DELETE FROM chunks WHERE doc = ?", (doc_id,))
-        self._db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        rows = self._db.execute("SELECT id, json_array_length(sentences) FROM every_chunks WHERE doc = ?", (doc_id,)).fetchall()
+        ids = [r[0] for r in rows]
+        if rows:
+            self._counts["documents"] -= 1
+            self._counts["chunks"] -= len(rows)
+            self._counts["sentences"] -= sum(r[1] for r in rows)
+        if self._delta:  # hide the base's rows; the delta's own rows are simply deleted
+            self._db.execute("INSERT OR IGNORE INTO main.removed SELECT id FROM base.chunks WHERE doc = ?", (doc_id,))
+            if self._db.execute("SELECT 1 FROM base.documents WHERE id = ?", (doc_id,)).fetchone():
+                self._db.execute("INSERT OR IGNORE INTO main.removed_docs VALUES (?)", (doc_id,))
+        self._db.execute("DELETE FROM main.chunks WHERE doc = ?", (doc_id,))
+        self._db.execute("DELETE FROM main.documents WHERE id = ?", (doc_id,))
         return ids
 
     def counts(self) -> tuple[int, int, int]:
-        """(documents with chunks, chunks, sentences)."""
-        docs, chunks = self._db.execute("SELECT COUNT(DISTINCT doc), COUNT(*) FROM chunks").fetchone()
-        sentences = self._db.execute("SELECT COALESCE(SUM(json_array_length(sentences)), 0) FROM chunks").fetchone()[0]
-        return int(docs), int(chunks), int(sentences)
+        """(documents with chunks, chunks, sentences), kept up to date as rows come and go (no scan)."""
+        return self._counts["documents"], self._counts["chunks"], self._counts["sentences"]
 
     def passage_vectors(self, batch: int = 8192, ids: Iterable[int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(ids, passage vectors as float32) in batches, all chunks in id order or the given ids."""
         if ids is None:
-            cursor = self._db.execute("SELECT id, vectors FROM chunks ORDER BY id")
-            rows = iter(lambda: cursor.fetchmany(batch), [])
+            rows = _in_id_order(self._db, "id, vectors", "base" if self._delta else "main",
+                                "main" if self._delta else None, batch)
         else:
-            rows = _rows_in(self._db, "SELECT id, vectors FROM chunks WHERE id IN ({ids}) ORDER BY id", list(ids))
+            rows = _rows_in(self._db, "SELECT id, vectors FROM every_chunks WHERE id IN ({ids}) ORDER BY id", list(ids))
         for block in rows:
             if not block:
                 continue
@@ -115,14 +214,37 @@ class StoreWriter:
 
     def sample_vectors_with_sentences(self, count: int) -> list[np.ndarray]:
         """All vectors (passage, then sentences) of up to `count` chunks spread over the store."""
-        total = int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
-        step = max(1, total // max(count, 1))
-        rows = self._db.execute("SELECT vectors FROM chunks WHERE id % ? = 0 LIMIT ?", (step, count)).fetchall()
+        step = max(1, self.next_id // max(count, 1))  # ids spread over the store, each read by its key (no scan)
+        rows = [r for block in _rows_in(self._db, "SELECT vectors FROM every_chunks WHERE id IN ({ids})",
+                                        range(0, self.next_id, step)) for r in block][:count]
         return [np.frombuffer(r[0], dtype=np.float16).reshape(-1, self.dimension).astype(np.float32) for r in rows]
 
     def close(self) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO main.meta VALUES (?, ?)", list(self._counts.items()))
         self._db.commit()
         self._db.close()
+
+
+def _rows(path: Path) -> int:
+    """About how many rows a store file holds (its id range, plus hidden ids): read from the keys' ends, no scan."""
+    db = sqlite3.connect(_uri(path), uri=True)
+    try:
+        return int(db.execute("SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM chunks").fetchone()[0]) + int(
+            db.execute("SELECT COUNT(*) FROM removed").fetchone()[0] if _has_table(db, "main", "removed") else 0)
+    finally:
+        db.close()
+
+
+def _in_id_order(db: sqlite3.Connection, columns: str, base: str, delta: str | None, batch: int) -> Iterator[list]:
+    """Every visible row in id order, in blocks: the base's (minus hidden ones), then the delta's, whose ids are
+    all newer. Two ordered scans, never a sort of the whole store."""
+    hidden = f" WHERE id NOT IN (SELECT id FROM {delta}.removed)" if delta else ""
+    queries = [f"SELECT {columns} FROM {base}.chunks{hidden} ORDER BY id"]
+    if delta:
+        queries.append(f"SELECT {columns} FROM {delta}.chunks ORDER BY id")
+    for query in queries:
+        cursor = db.execute(query)
+        yield from iter(lambda: cursor.fetchmany(batch), [])
 
 
 class ChunkStore:
@@ -131,13 +253,17 @@ class ChunkStore:
     def __init__(self, path: Path, dimension: int) -> None:
         self.path = path
         self.dimension = dimension
+        self.delta = path.parent / DELTA if (path.parent / DELTA).is_file() else None
         self._local = threading.local()
-        self._length = int(self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        self._length = _counts(self._db(), "delta" if self.delta else "main", "chunks")["chunks"]
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            db = sqlite3.connect(_uri(self.path), uri=True, check_same_thread=False)
+            if self.delta is not None:  # `chunks` and `documents` become views over base and delta (temp names win)
+                db.execute("ATTACH ? AS delta", (_uri(self.delta),))
+                _views(db, "main", "delta", "")
             self._local.db = db
         return db
 
@@ -151,11 +277,12 @@ class ChunkStore:
         return _chunk(row)
 
     def __iter__(self) -> Iterator[Chunk]:
-        for row in self._db().execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks ORDER BY id"):
-            yield _chunk(row)
+        for block in _in_id_order(self._db(), _CHUNK_COLUMNS, "main", "delta" if self.delta else None, 1024):
+            for row in block:
+                yield _chunk(row)
 
     def ids(self) -> list[int]:
-        return [r[0] for r in self._db().execute("SELECT id FROM chunks ORDER BY id")]
+        return [r[0] for block in _in_id_order(self._db(), "id", "main", "delta" if self.delta else None, 8192) for r in block]
 
     def get_many(self, chunk_ids: Sequence[int]) -> dict[int, StoredChunk]:
         """Rows with vectors for the given ids (missing ids are left out)."""
@@ -203,10 +330,11 @@ class ChunkStore:
         self._db().execute(f"SELECT {_CHUNK_COLUMNS}, vectors FROM chunks LIMIT 1").fetchall()  # every column is there
         self._db().execute("SELECT id, title, kind, sha256, pages, text FROM documents LIMIT 1").fetchall()
         expected = "(1 + json_array_length(sentences))" if with_sentences else "1"
-        for order in ("ASC", "DESC"):
-            row = self._db().execute(
-                f"SELECT id FROM (SELECT id, vectors, sentences FROM chunks ORDER BY id {order} LIMIT ?) "
-                f"WHERE length(vectors) != 2 * ? * {expected} LIMIT 1", (sample, self.dimension)).fetchone()
-            if row:
-                return f"chunk {row[0]} has vectors of the wrong size"
+        for table in ("main.chunks", "delta.chunks") if self.delta else ("main.chunks",):
+            for order in ("ASC", "DESC"):
+                row = self._db().execute(
+                    f"SELECT id FROM (SELECT id, vectors, sentences FROM {table} ORDER BY id {order} LIMIT ?) "
+                    f"WHERE length(vectors) != 2 * ? * {expected} LIMIT 1", (sample, self.dimension)).fetchone()
+                if row:
+                    return f"chunk {row[0]} has vectors of the wrong size"
         return None

@@ -95,6 +95,7 @@ def test_one_changed_file_costs_work_for_that_file_only(tmp_path: Path, hash_enc
     corpus = synthetic_corpus(tmp_path / "corpus", files=20, paragraphs=10)
     first = build_from_folder(corpus, tmp_path / "index", config(ann_threshold=100), encoder=hash_encoder)
     assert read_manifest(tmp_path / "index")["dense"]["type"] == "ivf" and first.read == 20
+    base_file = (first.path / "store.sqlite").stat().st_ino
     before = hash_encoder.texts_encoded
     text = (corpus / "doc007.txt").read_text()
     (corpus / "doc007.txt").write_text(text + "\nA wholly new paragraph about tangerines and 99 zeppelins.\n")
@@ -107,6 +108,47 @@ def test_one_changed_file_costs_work_for_that_file_only(tmp_path: Path, hash_enc
     engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
     assert "tangerines" in engine.ask("tangerines zeppelins", k=1, mode="hybrid").results[0].text
     assert read_manifest(tmp_path / "index")["dense"]["type"] == "ivf"  # updated in place, not rebuilt as another type
+    # the store was not copied: the new generation shares the base file and wrote a delta of one file's rows
+    assert (report.path / "store.sqlite").stat().st_ino == base_file
+    delta = sqlite3.connect(report.path / "store-delta.sqlite")
+    assert delta.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == 21
+    assert delta.execute("SELECT COUNT(*) FROM removed").fetchone()[0] == 20
+    assert delta.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
+    delta.close()
+
+
+def test_stores_of_later_builds_read_as_one_and_merge_when_the_delta_grows(tmp_path: Path, hash_encoder) -> None:
+    corpus = synthetic_corpus(tmp_path / "corpus", files=8, paragraphs=4)
+    first = build_from_folder(corpus, tmp_path / "index", config(), encoder=hash_encoder)
+    base_file = (first.path / "store.sqlite").stat().st_ino
+    (corpus / "doc003.txt").write_text((corpus / "doc003.txt").read_text() + "\nAn added paragraph on marmalade.\n")
+    (corpus / "doc005.txt").unlink()
+    (corpus / "doc009.txt").write_text("A new file about lighthouses and their keepers.\n")
+    second = build_from_folder(corpus, tmp_path / "index", config(), encoder=hash_encoder)
+    assert (second.path / "store-delta.sqlite").is_file() and (second.path / "store.sqlite").stat().st_ino == base_file
+    rebuilt = build_from_folder(corpus, tmp_path / "rebuilt", config(), encoder=hash_encoder)  # the same corpus, whole
+
+    def content(index_dir: Path) -> tuple:
+        store = open_index(index_dir).chunks
+        chunks = sorted((c.doc_id, c.start, c.text) for c in store)
+        documents = {doc: store.document(doc).text for doc, _, _ in chunks}  # type: ignore[union-attr]
+        in_context = {doc: [c.text for _, c in store.doc_chunks(doc)] for doc in documents}
+        return len(store), chunks, documents, in_context, read_manifest(index_dir)["counts"]
+
+    assert content(tmp_path / "index") == content(tmp_path / "rebuilt")
+    assert open_index(tmp_path / "index").chunks.document("doc005.txt") is None
+    assert second.chunks == rebuilt.chunks and second.sentences == rebuilt.sentences
+    # the delta grows with each update; once it holds more than a quarter of the base, a build writes a new base
+    deltas = []
+    for name in ("doc000.txt", "doc001.txt", "doc002.txt", "doc004.txt", "doc006.txt"):
+        (corpus / name).write_text((corpus / name).read_text() + f"\nMore about {name} and its orchards.\n")
+        later = build_from_folder(corpus, tmp_path / "index", config(), encoder=hash_encoder)
+        deltas.append((later.path / "store-delta.sqlite").is_file())
+        if not deltas[-1]:
+            break
+    assert deltas[-1] is False and (later.path / "store.sqlite").stat().st_ino != base_file
+    rebuilt = build_from_folder(corpus, tmp_path / "rebuilt", config(), encoder=hash_encoder)
+    assert content(tmp_path / "index") == content(tmp_path / "rebuilt")
 
 
 def test_a_build_killed_mid_embedding_resumes_without_embedding_again(tmp_path: Path, hash_encoder) -> None:
