@@ -380,6 +380,7 @@ def _finish(g: _Generation, index_dir: Path, encoder: Encoder, config: BuildConf
         "files": files,
         "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
         "counts": {"documents": documents, "chunks": chunks, "sentences": sentences},
+        "store_files": sorted(path.name for path in g.tmp.glob("store*.sqlite")),
         "dense": described,
         "calibration": calibration,
         "embedded": stats["embedded"],

@@ -204,8 +204,9 @@ def open_index(index_dir: str | os.PathLike[str], *, model: str | None = None) -
     counts = manifest["counts"]
     try:
         config = BuildConfig.from_json(manifest["config"])
-        if not (generation / STORE).is_file():
-            raise FileNotFoundError(f"{STORE} is missing")
+        for name in manifest.get("store_files", [STORE]):  # a base, and the delta of an update
+            if not (generation / name).is_file():
+                raise FileNotFoundError(f"{name} is missing")
         chunks = ChunkStore(generation / STORE, dimension)
         dense = faiss.read_index(str(generation / DENSE))
         lexical = LexicalIndex(generation / LEXICAL)

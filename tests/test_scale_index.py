@@ -10,9 +10,11 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pytest
 from robustness_support import FAKE_MODEL, ForkedQA, wait_for_file
 
 from qa.config import BuildConfig
+from qa.errors import IndexNotReady
 from qa.dense import search as dense_search
 from qa.engine import Engine, build_from_folder
 from qa.index import open_index, read_manifest
@@ -137,6 +139,11 @@ def test_stores_of_later_builds_read_as_one_and_merge_when_the_delta_grows(tmp_p
 
     assert content(tmp_path / "index") == content(tmp_path / "rebuilt")
     assert open_index(tmp_path / "index").chunks.document("doc005.txt") is None
+    hidden = tmp_path / "delta-aside"
+    (second.path / "store-delta.sqlite").rename(hidden)  # a generation without its delta is refused, not half served
+    with pytest.raises(IndexNotReady, match=r"is corrupt \(store-delta.sqlite is missing\)"):
+        open_index(tmp_path / "index")
+    hidden.rename(second.path / "store-delta.sqlite")
     assert second.chunks == rebuilt.chunks and second.sentences == rebuilt.sentences
     # the delta grows with each update; once it holds more than a quarter of the base, a build writes a new base
     deltas = []
