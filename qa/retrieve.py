@@ -34,7 +34,9 @@ class SearchSettings:
     """Query-time options (not part of the index). Defaults chosen on tuning sets only (benchmarks/tune_corpus.py).
 
     `candidates=0` means: scale with the corpus, `candidates_for(passages)`. `nprobe`/`ef_search` trade ANN
-    recall for speed on large (IVF/HNSW) indexes; exact indexes ignore them."""
+    recall for speed on large (IVF/HNSW) indexes; exact indexes ignore them. `nprobe` counts lists, not a share:
+    a question scans about nprobe / nlist of the passages, so its cost grows as √N (nlist ≈ 4·√N); at or above
+    nlist every list is searched."""
 
     fusion: str = "blend"
     dense_weight: float = 0.5
@@ -44,7 +46,7 @@ class SearchSettings:
     answer_weight: float = 0.5  # hybrid only: add this × the best answer-sentence score, reranking the top answer_depth
     answer_depth: int = 10
     sentence_dense: float = 0.5  # share of the best-sentence similarity in the dense score
-    nprobe: int = 256  # of √N lists: recall@10 0.94 at 1 M stand-in passages, hybrid p95 43 ms (benchmarks/scale.py)
+    nprobe: int = 512  # IVF lists searched, of dense.ivf_lists(N) ≈ 4·√N: 1/8 of the 4096 at 1 M (benchmarks/README.md)
     ef_search: int = 128
 
 
@@ -68,11 +70,13 @@ class Retriever:
         return max(settings.candidates or candidates_for(len(self.store)), k)
 
     def dense(self, query_vector: np.ndarray, k: int, settings: SearchSettings = SearchSettings()) -> list[Hit]:
-        """Nearest passages; approximate indexes are re-scored exactly from the stored vectors."""
-        found = dense_index.search(self.index.dense, query_vector, k, nprobe=settings.nprobe, ef_search=settings.ef_search)
+        """Nearest passages, scored exactly from the stored vectors. An approximate index is asked for the hybrid's
+        candidate pool, not just k: it misorders near neighbours (IVF's 8-bit codes) and re-scoring the pool restores them."""
+        wanted = self.pool(settings, k) if dense_index.approximate(self.index.dense) else k
+        found = dense_index.search(self.index.dense, query_vector, wanted, nprobe=settings.nprobe, ef_search=settings.ef_search)
         sims = self.store.similarities([c for c, _ in found], query_vector)
         scored = [Hit(c, float(sims[c][0])) for c, _ in found if c in sims]
-        return sorted(scored, key=lambda h: (-h.score, h.chunk))
+        return sorted(scored, key=lambda h: (-h.score, h.chunk))[:k]
 
     def bm25(self, question: str, k: int) -> list[Hit]:
         return [Hit(c, s) for c, s in self.index.bm25.search(question, k)]

@@ -181,8 +181,8 @@ class ChunkStore:
             return {}
         matrix = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(-1, self.dimension)
         sims = matrix.astype(np.float32) @ np.asarray(query_vector, dtype=np.float32)
-        ends = np.cumsum([len(b) // (2 * self.dimension) for b in blobs])
-        return dict(zip(ids, np.split(sims, ends[:-1])))
+        ends = np.cumsum([len(b) // (2 * self.dimension) for b in blobs]).tolist()
+        return {chunk_id: sims[start:end] for chunk_id, start, end in zip(ids, [0, *ends[:-1]], ends)}  # np.split is slower
 
     def doc_chunks(self, doc_id: str) -> list[tuple[int, Chunk]]:
         """A document's chunks in reading order, with their ids (for 'show in context')."""
