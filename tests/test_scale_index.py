@@ -142,3 +142,21 @@ def test_the_confidence_bar_is_measured_for_the_index(tmp_path: Path, real_encod
     assert not engine.ask("What is the boiling point of liquid nitrogen?").confident
     answer = engine.ask("When was the Police Academy established?")
     assert answer.confident and np.isfinite(answer.results[0].score)
+
+
+def test_dense_mode_on_ivf_returns_the_exact_top_10_when_every_list_is_searched(tmp_path: Path, hash_encoder) -> None:
+    corpus = synthetic_corpus(tmp_path / "corpus", files=6, paragraphs=60, seed=3)
+    build_from_folder(corpus, tmp_path / "exact", config(index_type="flat"), encoder=hash_encoder)
+    build_from_folder(corpus, tmp_path / "ann", config(index_type="ivf"), encoder=hash_encoder)
+    exact = Engine.open(tmp_path / "exact", encoder=hash_encoder).retriever
+    ann = Engine.open(tmp_path / "ann", encoder=hash_encoder).retriever
+    everything = SearchSettings(nprobe=read_manifest(tmp_path / "ann")["dense"]["nlist"])
+    rng = random.Random(5)
+    for _ in range(40):
+        q = hash_encoder.encode([" ".join(rng.sample(WORDS, 3))])[0]
+        truth = [(h.score, exact.store[h.chunk].doc_id, exact.store[h.chunk].start) for h in exact.dense(q, 10)]
+        # the 8-bit codes misorder near neighbours: the top 10 come from the re-scored candidate pool, not the codes' top 10
+        found = [(h.score, ann.store[h.chunk].doc_id, ann.store[h.chunk].start) for h in ann.dense(q, 10, everything)]
+        tenth = truth[-1][0]  # passages tied with the 10th may be cut differently
+        assert [s for s, *_ in found] == [s for s, *_ in truth]
+        assert [hit for hit in found if hit[0] > tenth] == [hit for hit in truth if hit[0] > tenth]
