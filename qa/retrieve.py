@@ -55,6 +55,21 @@ def candidates_for(passages: int) -> int:
     return int(min(passages, max(30, min(200, round(4 * math.sqrt(max(passages, 1)))))))
 
 
+def blas_on_calling_thread() -> None:
+    """Run BLAS on the calling thread, for the rest of the process (once is enough).
+
+    A question's products are small (a few hundred stored vectors · the question). OpenBLAS hands each to its
+    helper threads, which then spin for a while: on a busy 2-core machine every other step of the question waits
+    for a core (at 1 M passages, hybrid p50 40 → 24 ms and half the CPU; benchmarks/README.md). The results
+    are the single-threaded kernel's, which the 2-thread one matches on our gold sets to 9 decimals. A BLAS
+    threaded by OpenMP (FAISS's) is left alone: its thread count is OpenMP's, which FAISS's own search uses."""
+    from threadpoolctl import ThreadpoolController
+
+    for pool in ThreadpoolController().select(user_api="blas").lib_controllers:
+        if pool.info().get("threading_layer") != "openmp" and pool.num_threads != 1:
+            pool.set_num_threads(1)
+
+
 class Retriever:
     """Dense, BM25 and hybrid search over one loaded index with one encoder."""
 
@@ -62,6 +77,7 @@ class Retriever:
         self.index = index
         self.encoder = encoder
         self.store = index.chunks
+        blas_on_calling_thread()
 
     def embed_question(self, question: str) -> np.ndarray:
         return self.encoder.encode([question])[0]
