@@ -112,6 +112,8 @@ class LexicalIndex:
                               len(chunk_ids)))
 
     def _run(self, query, k: int) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
-        result = self._searcher.search(query, k)
-        out = [(int(self._searcher.doc(address)["id"][0]), float(score)) for score, address in result.hits]
-        return [(chunk, score) for chunk, score in out if score > 0]
+        # count=False: no total to count, so Tantivy may skip passages that cannot reach the top k (block-max
+        # WAND); chunk ids come from the `id` fast field in one call, not from each hit's stored document
+        hits = [(float(score), address) for score, address in self._searcher.search(query, k, count=False).hits if score > 0]
+        ids = self._searcher.fast_field_values("id", [address for _, address in hits]) if hits else []
+        return [(int(chunk), score) for (score, _), chunk in zip(hits, ids)]

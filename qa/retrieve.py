@@ -34,7 +34,9 @@ class SearchSettings:
     """Query-time options (not part of the index). Defaults chosen on tuning sets only (benchmarks/tune_corpus.py).
 
     `candidates=0` means: scale with the corpus, `candidates_for(passages)`. `nprobe`/`ef_search` trade ANN
-    recall for speed on large (IVF/HNSW) indexes; exact indexes ignore them."""
+    recall for speed on large (IVF/HNSW) indexes; exact indexes ignore them. `nprobe` counts lists, not a share:
+    a question scans about nprobe / nlist of the passages, so its cost grows as √N (nlist ≈ 4·√N); at or above
+    nlist every list is searched."""
 
     fusion: str = "blend"
     dense_weight: float = 0.5
@@ -44,13 +46,28 @@ class SearchSettings:
     answer_weight: float = 0.5  # hybrid only: add this × the best answer-sentence score, reranking the top answer_depth
     answer_depth: int = 10
     sentence_dense: float = 0.5  # share of the best-sentence similarity in the dense score
-    nprobe: int = 256  # of √N lists: recall@10 0.94 at 1 M stand-in passages, hybrid p95 43 ms (benchmarks/scale.py)
+    nprobe: int = 512  # IVF lists searched, of dense.ivf_lists(N) ≈ 4·√N; 1/8 of 4096 at 1 M: recall@10 0.99, hybrid p95 22 ms
     ef_search: int = 128
 
 
 def candidates_for(passages: int) -> int:
     """Candidates taken from each index: 4·√N, at least 30 and at most 200 (all passages of a tiny corpus)."""
     return int(min(passages, max(30, min(200, round(4 * math.sqrt(max(passages, 1)))))))
+
+
+def blas_on_calling_thread() -> None:
+    """Run BLAS on the calling thread, for the rest of the process (once is enough).
+
+    A question's products are small (a few hundred stored vectors · the question). OpenBLAS hands each to its
+    helper threads, which then spin for a while: on a busy 2-core machine every other step of the question waits
+    for a core (at 1 M passages, hybrid p50 40 → 24 ms and half the CPU; benchmarks/README.md). The results
+    are the single-threaded kernel's, which the 2-thread one matches on our gold sets to 9 decimals. A BLAS
+    threaded by OpenMP (FAISS's) is left alone: its thread count is OpenMP's, which FAISS's own search uses."""
+    from threadpoolctl import ThreadpoolController
+
+    for pool in ThreadpoolController().select(user_api="blas").lib_controllers:
+        if pool.info().get("threading_layer") != "openmp" and pool.num_threads != 1:
+            pool.set_num_threads(1)
 
 
 class Retriever:
@@ -60,6 +77,7 @@ class Retriever:
         self.index = index
         self.encoder = encoder
         self.store = index.chunks
+        blas_on_calling_thread()
 
     def embed_question(self, question: str) -> np.ndarray:
         return self.encoder.encode([question])[0]
@@ -68,11 +86,13 @@ class Retriever:
         return max(settings.candidates or candidates_for(len(self.store)), k)
 
     def dense(self, query_vector: np.ndarray, k: int, settings: SearchSettings = SearchSettings()) -> list[Hit]:
-        """Nearest passages; approximate indexes are re-scored exactly from the stored vectors."""
-        found = dense_index.search(self.index.dense, query_vector, k, nprobe=settings.nprobe, ef_search=settings.ef_search)
+        """Nearest passages, scored exactly from the stored vectors. An approximate index is asked for the hybrid's
+        candidate pool, not just k: it misorders near neighbours (IVF's 8-bit codes) and re-scoring the pool restores them."""
+        wanted = self.pool(settings, k) if dense_index.approximate(self.index.dense) else k
+        found = dense_index.search(self.index.dense, query_vector, wanted, nprobe=settings.nprobe, ef_search=settings.ef_search)
         sims = self.store.similarities([c for c, _ in found], query_vector)
         scored = [Hit(c, float(sims[c][0])) for c, _ in found if c in sims]
-        return sorted(scored, key=lambda h: (-h.score, h.chunk))
+        return sorted(scored, key=lambda h: (-h.score, h.chunk))[:k]
 
     def bm25(self, question: str, k: int) -> list[Hit]:
         return [Hit(c, s) for c, s in self.index.bm25.search(question, k)]

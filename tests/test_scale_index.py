@@ -208,3 +208,21 @@ def test_a_sentence_repeated_by_the_next_passage_is_embedded_once(hash_encoder):
     assert hash_encoder.texts_encoded == len(set(wanted))
     expected = [hash_encoder.encode([c.context_text()] + [sentence_embed_text(c, s) for s in c.sentences]) for c in chunks]
     assert all(np.array_equal(got, want) for got, want in zip(vectors, expected))
+
+
+def test_dense_mode_on_ivf_returns_the_exact_top_10_when_every_list_is_searched(tmp_path: Path, hash_encoder) -> None:
+    corpus = synthetic_corpus(tmp_path / "corpus", files=6, paragraphs=60, seed=3)
+    build_from_folder(corpus, tmp_path / "exact", config(index_type="flat"), encoder=hash_encoder)
+    build_from_folder(corpus, tmp_path / "ann", config(index_type="ivf"), encoder=hash_encoder)
+    exact = Engine.open(tmp_path / "exact", encoder=hash_encoder).retriever
+    ann = Engine.open(tmp_path / "ann", encoder=hash_encoder).retriever
+    everything = SearchSettings(nprobe=read_manifest(tmp_path / "ann")["dense"]["nlist"])
+    rng = random.Random(5)
+    for _ in range(40):
+        q = hash_encoder.encode([" ".join(rng.sample(WORDS, 3))])[0]
+        truth = [(h.score, exact.store[h.chunk].doc_id, exact.store[h.chunk].start) for h in exact.dense(q, 10)]
+        # the 8-bit codes misorder near neighbours: the top 10 come from the re-scored candidate pool, not the codes' top 10
+        found = [(h.score, ann.store[h.chunk].doc_id, ann.store[h.chunk].start) for h in ann.dense(q, 10, everything)]
+        tenth = truth[-1][0]  # passages tied with the 10th may be cut differently
+        assert [s for s, *_ in found] == [s for s, *_ in truth]
+        assert [hit for hit in found if hit[0] > tenth] == [hit for hit in truth if hit[0] > tenth]
