@@ -3,10 +3,11 @@
 Files are read, chunked and embedded one batch at a time (memory stays bounded as the corpus grows);
 vectors go to the content-addressed embedding store first (committed per batch, so a killed build resumes
 where it stopped), then into the generation's chunk store and lexical index. A file whose size and
-modification time (or hash) match the previous generation is not read again: the new generation starts as a
-copy of the previous one, loses the passages of changed and deleted files and gains those of new ones, so one
-changed file costs work in proportion to that file (plus copying the store file). The dense index is updated
-in place (ids = chunk ids) unless its type must change with the corpus size.
+modification time (or hash) match the previous generation is not read again: the new generation starts from
+the previous one (its chunk store's base and Tantivy's segments hard-linked, the FAISS index read), loses the
+passages of changed and deleted files and gains those of new ones, so one changed file costs work in
+proportion to that file (plus rewriting the FAISS file). The dense index is updated in place (ids = chunk ids)
+unless its type must change with the corpus size.
 """
 
 from __future__ import annotations
