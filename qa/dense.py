@@ -59,7 +59,7 @@ def approximate(index) -> bool:  # type: ignore[no-untyped-def]
     """IVF and HNSW indexes return approximate neighbours (a flat index is exact)."""
     import faiss
 
-    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else faiss.downcast_index(index)
+    inner = _inner(index)
     return isinstance(inner, (faiss.IndexIVF, faiss.IndexHNSW))
 
 
@@ -67,7 +67,7 @@ def supports_removal(index) -> bool:  # type: ignore[no-untyped-def]
     """HNSW graphs cannot drop points: an update that removes passages rebuilds them from stored vectors."""
     import faiss
 
-    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else index
+    inner = _inner(index)
     return not isinstance(inner, faiss.IndexHNSW)
 
 
@@ -86,7 +86,7 @@ def describe(index) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """What the manifest records about the dense index."""
     import faiss
 
-    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else faiss.downcast_index(index)
+    inner = _inner(index)
     if isinstance(inner, faiss.IndexIVF):
         return {"type": "ivf", "factory": f"IVF{inner.nlist},SQ8", "nlist": int(inner.nlist), "trained_on": int(index.ntotal)}
     if isinstance(inner, faiss.IndexHNSW):
@@ -100,7 +100,7 @@ def search(index, query: np.ndarray, k: int, *, nprobe: int, ef_search: int) -> 
 
     if k <= 0 or index.ntotal == 0:
         return []
-    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap2) else faiss.downcast_index(index)
+    inner = _inner(index)
     params = None
     if isinstance(inner, faiss.IndexFlat):
         _on_this_thread_only()
@@ -110,6 +110,13 @@ def search(index, query: np.ndarray, k: int, *, nprobe: int, ef_search: int) -> 
         params = faiss.SearchParametersHNSW(efSearch=max(ef_search, k))
     scores, ids = index.search(query[None, :].astype(np.float32), min(k, index.ntotal), params=params)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+def _inner(index):  # type: ignore[no-untyped-def]
+    """The index under the id map, as its own FAISS class (IVF, HNSW or flat)."""
+    import faiss
+
+    return faiss.downcast_index(index.index if isinstance(index, faiss.IndexIDMap2) else index)
 
 
 _threads = threading.local()

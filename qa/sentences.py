@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,9 @@ class Unit:
     words: int
 
 
+_STAND_IN_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def punkt_tokenizer() -> PunktSentenceTokenizer:
     """NLTK's English Punkt model, built from the shipped parameters (no download)."""
@@ -65,8 +69,8 @@ def _nltk_punkt_classes():  # type: ignore[no-untyped-def]
     import sys
     import types
 
-    if "nltk" not in sys.modules:
-        spec = importlib.util.find_spec("nltk")
+    with _STAND_IN_LOCK:  # two threads segmenting for the first time must not swap the package under each other
+        spec = importlib.util.find_spec("nltk") if "nltk" not in sys.modules else None
         if spec is not None and spec.submodule_search_locations:
             stand_in = types.ModuleType("nltk")
             stand_in.__path__ = list(spec.submodule_search_locations)
@@ -78,9 +82,9 @@ def _nltk_punkt_classes():  # type: ignore[no-untyped-def]
                 for name in [m for m in sys.modules if m == "nltk" or m.startswith("nltk.")]:
                     del sys.modules[name]
             return PunktParameters, PunktSentenceTokenizer
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+        from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
-    return PunktParameters, PunktSentenceTokenizer
+        return PunktParameters, PunktSentenceTokenizer
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
