@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc, start);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+_CHUNK_COLUMNS = 'id, doc, start, "end", title, headings, sentences, page, text'
 _DELTA_SCHEMA = _SCHEMA + """
 CREATE TABLE IF NOT EXISTS removed (id INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS removed_docs (id TEXT PRIMARY KEY);
@@ -82,7 +83,6 @@ def _has_counts(db: sqlite3.Connection, schema: str) -> bool:
 
 def _has_table(db: sqlite3.Connection, schema: str, name: str) -> bool:
     return db.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
-_CHUNK_COLUMNS = 'id, doc, start, "end", title, headings, sentences, page, text'
 
 
 @dataclass(frozen=True)
