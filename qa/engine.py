@@ -19,7 +19,7 @@ from .errors import IndexNotReady, QuestionError
 from .highlight import AnswerSentence, Highlight, HighlightSettings, choose_answer, term_highlights
 from .build import BuildReport, ProgressFn, build_folder
 from .chunk import Chunk
-from .index import LoadedIndex, check_fresh, open_index
+from .index import LoadedIndex, check_fresh, open_index, sentence_embed_text
 from .lexical import STOPWORDS, terms
 from .retrieve import MODES, Hit, Retriever, SearchSettings
 from .store import StoredChunk
@@ -215,9 +215,11 @@ class Engine:
         return _Ranking(cleaned, tuple(notices), query_vector, tuple(hits), tuple(found) if answers else (), rows)
 
     def _sentence_similarities(self, row: StoredChunk, query_vector: np.ndarray) -> np.ndarray:
+        """The question's cosine to each sentence of the passage: stored vectors, or embedded now for an index
+        built without them (`sentence_vectors="none"`)."""
         if self.index.with_sentences:
             return row.vectors[1:] @ np.asarray(query_vector, dtype=np.float32)
-        return self.retriever.sentence_similarities(row.id, query_vector)  # embeds the sentences now
+        return self.encoder.encode([sentence_embed_text(row.chunk, s) for s in row.chunk.sentences]) @ query_vector
 
     def _answer(self, row: StoredChunk, question: str, query_vector, highlight: HighlightSettings,  # type: ignore[no-untyped-def]
                 term_weights: dict[str, float]) -> AnswerSentence | None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import dense as dense_index
 from .embed import Encoder
-from .index import LoadedIndex, sentence_embed_text
+from .index import LoadedIndex
 
 MODES = ("hybrid", "dense", "bm25")
 FUSIONS = ("rrf", "blend")
@@ -141,13 +141,6 @@ class Retriever:
         if not self.index.with_sentences:
             return None
         return np.array([float(sims[c][1:].max()) if len(sims[c]) > 1 else float(sims[c][0]) for c in candidates])
-
-    def sentence_similarities(self, chunk: int, query_vector: np.ndarray) -> np.ndarray:
-        """Cosine similarity of the question to each sentence of the chunk (encodes them if not stored)."""
-        if self.index.with_sentences:  # vectors only: the caller has the chunk's text already
-            return self.store.similarities([chunk], query_vector)[chunk][1:]
-        row = self.store[chunk]
-        return self.encoder.encode([sentence_embed_text(row, s) for s in row.sentences]) @ query_vector
 
 
 def rescore_by_sentence(hits: list[Hit], best: np.ndarray, weight: float) -> list[Hit]:
