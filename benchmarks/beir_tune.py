@@ -4,9 +4,9 @@
     python benchmarks/beir_tune.py DIR --no-test    # tune and save only
     python benchmarks/beir_tune.py DIR --split dev  # tune on another split (never the one reported)
 
-Every grid point is scored by `qa.beir.evaluate_beir`, i.e. through `Engine.search`, the ranking path of
+Every grid point is scored by `qa.evaluate.beir.evaluate_beir`, i.e. through `Engine.search`, the ranking path of
 `qa ask`; the only cache is the question vectors (`Engine.question_vector`, computed once). The grid is
-`qa.beir_settings.TUNING_AXES`, walked by coordinate ascent from the engine's general defaults. The choice is saved
+`qa.evaluate.beir_settings.TUNING_AXES`, walked by coordinate ascent from the engine's general defaults. The choice is saved
 beside the index (`index/beir-<name>/beir-settings.json`), where `qa eval --beir` reads it. The test split
 is then run once per mode with `qa eval --beir DIR --split test --json` (the CLI, as a user would).
 Results (git-ignored): benchmarks/results/beir-<name>.json. The dataset itself stays outside the repository.
@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.beir import build_or_open_beir_index, default_index_dir, load_beir  # noqa: E402
-from qa.beir_settings import tune_beir, tuning_split  # noqa: E402
-from qa.config import BuildConfig  # noqa: E402
-from qa.retrieve import SearchSettings  # noqa: E402
+from qa.evaluate.beir import build_or_open_beir_index, default_index_dir, load_beir  # noqa: E402
+from qa.evaluate.beir_settings import tune_beir, tuning_split  # noqa: E402
+from qa.index.config import BuildConfig  # noqa: E402
+from qa.search.retrieve import SearchSettings  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 # the `qa` command must import this checkout's package, whatever the venv's install points at

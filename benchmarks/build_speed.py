@@ -74,7 +74,7 @@ def main() -> None:
     labels = {c: c.name if c.name != "corpus" or c.parent == ROOT else c.parent.name for c in corpora}
     runtimes = [r for r in options.runtimes.split(",") if r]
     sys.path.insert(0, str(ROOT))
-    from qa.onnx_export import export_onnx
+    from qa.models.onnx_export import export_onnx
 
     for runtime in runtimes:
         if runtime.startswith("onnx"):

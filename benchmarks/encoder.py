@@ -10,7 +10,7 @@ Prints (and writes as JSON with --out):
 * build-embedding throughput in passages/s: today's scheme (passage + each sentence embedded separately) vs late
   chunking (one pass per passage, sentence vectors pooled from its tokens), per runtime;
 * cosine of ONNX vectors to torch vectors (min / mean) on the same passages and sentences;
-* cold start: a fresh process that imports `qa.embed`, loads the onnx-int8 encoder from the cache and encodes one
+* cold start: a fresh process that imports `qa.models.encoder`, loads the onnx-int8 encoder from the cache and encodes one
   question (median of --cold-runs; also whether torch got imported);
 * accuracy of the current pipeline (hit@1, hit@5, answer@1 per mode; `qa eval --compare` semantics) on gold/dev.jsonl
   over corpus/ and on the SQuAD set (index of its corpus/, its gold.jsonl), for: torch (today), onnx-int8,
@@ -37,11 +37,11 @@ os.environ.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_D
 
 import numpy as np  # noqa: E402
 
-from qa.chunk import Chunk, chunk_corpus  # noqa: E402
-from qa.config import BuildConfig  # noqa: E402
-from qa.embed import RUNTIMES, load_encoder  # noqa: E402
-from qa.index import sentence_embed_text  # noqa: E402
-from qa.load import load_corpus  # noqa: E402
+from qa.ingest.chunk import Chunk, chunk_corpus  # noqa: E402
+from qa.index.config import BuildConfig  # noqa: E402
+from qa.models.encoder import RUNTIMES, load_encoder  # noqa: E402
+from qa.index.open import sentence_embed_text  # noqa: E402
+from qa.ingest.load import load_corpus  # noqa: E402
 
 QUESTION = "When was the university founded?"
 
@@ -110,7 +110,7 @@ def throughput(encoders: dict, chunks: list[Chunk]) -> dict:  # type: ignore[typ
 
 
 def cold_start(cache: Path, runs: int) -> dict:
-    code = ("import time, sys; t = time.perf_counter(); from pathlib import Path; from qa.embed import load_encoder; "
+    code = ("import time, sys; t = time.perf_counter(); from pathlib import Path; from qa.models.encoder import load_encoder; "
             f"e = load_encoder(runtime='onnx-int8', cache_dir=Path({str(cache)!r})); e.encode([{QUESTION!r}]); "
             "print(time.perf_counter() - t, 'torch' in sys.modules)")
     walls, inner, torch_seen = [], [], False
@@ -128,8 +128,8 @@ def cold_start(cache: Path, runs: int) -> dict:
 
 def accuracy(name: str, corpus_dir: Path, gold_path: Path, encoders: dict, workdir: Path) -> dict:  # type: ignore[type-arg]
     from qa.engine import Engine
-    from qa.evaluate import evaluate_gold, load_gold
-    from qa.index import build_index
+    from qa.evaluate.gold import evaluate_gold, load_gold
+    from qa.index.open import build_index
 
     config = BuildConfig()
     corpus = load_corpus(corpus_dir, max_file_bytes=config.max_file_bytes)
@@ -166,7 +166,7 @@ def main() -> None:
     report: dict = {}
     with tempfile.TemporaryDirectory(prefix="qa-encoder-bench-") as tmp:
         cache = Path(tmp) / "onnx"
-        from qa.onnx_export import export_onnx
+        from qa.models.onnx_export import export_onnx
 
         report["export_s"] = {}
         for runtime in ("onnx-int8", "onnx-fp32"):

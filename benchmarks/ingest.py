@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.chunk import chunk_document  # noqa: E402
-from qa.load import DEFAULT_MAX_FILE_BYTES, iter_corpus_files, read_document  # noqa: E402
+from qa.ingest.chunk import chunk_document  # noqa: E402
+from qa.ingest.load import DEFAULT_MAX_FILE_BYTES, iter_corpus_files, read_document  # noqa: E402
 
 _HEADING = re.compile(r"^#{1,6} \S", re.M)
 _ROW = re.compile(r"^\| .* \|$", re.M)

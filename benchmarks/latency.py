@@ -38,7 +38,7 @@ def warm(index: Path, questions: list[str], repeat: int) -> dict[str, dict[str, 
     sys.path.insert(0, str(ROOT))
     os.environ.update({k: v for k, v in ENV.items() if k not in os.environ})
     from qa.engine import Engine
-    from qa.retrieve import MODES
+    from qa.search.retrieve import MODES
 
     engine = Engine.open(index)
     for question in questions:

@@ -42,7 +42,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def gold_questions() -> list[str]:
-    from qa.evaluate import load_gold
+    from qa.evaluate.gold import load_gold
 
     return [q.question for name in ("heldout.jsonl", "dev.jsonl") for q in load_gold(ROOT / "gold" / name)]
 

@@ -24,7 +24,7 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
 from qa.engine import Engine, build_from_folder, load_encoder  # noqa: E402
-from qa.evaluate import load_gold  # noqa: E402
+from qa.evaluate.gold import load_gold  # noqa: E402
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -89,7 +89,7 @@ def snapshot(out: Path, skip_beir: bool) -> None:
                             for mode in MODES}
             print(f"{name}: {len(gold)} questions", flush=True)
         if not skip_beir and (SHARED / "beir" / "scifact").is_dir():
-            from qa.beir import build_or_open_beir_index, load_beir, rank_documents
+            from qa.evaluate.beir import build_or_open_beir_index, load_beir, rank_documents
 
             dataset = load_beir(SHARED / "beir" / "scifact")
             engine = build_or_open_beir_index(dataset, work / "beir-scifact", encoder=encoder)

@@ -61,7 +61,7 @@ def make_corpus(args: argparse.Namespace, folder: Path) -> Path:
 
 
 def vectors(index: Path) -> tuple[list[tuple], np.ndarray]:
-    from qa.index import open_index
+    from qa.index.open import open_index
 
     store = open_index(index).chunks
     rows = store.get_many(store.ids())
@@ -80,8 +80,8 @@ def main() -> None:
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
 
-    from qa.build import build_folder
-    from qa.config import BuildConfig
+    from qa.index.build import build_folder
+    from qa.index.config import BuildConfig
     from qa.engine import load_encoder
 
     work = Path(tempfile.mkdtemp(prefix="ray-bench-"))

@@ -54,7 +54,7 @@ class HashedWordEncoder:
     max_tokens = 256
 
     def __init__(self) -> None:
-        from qa.lexical import STOPWORDS
+        from qa.ingest.tokens import STOPWORDS
 
         self._stop = STOPWORDS
         self._ids: dict[str, int] = {}
@@ -152,7 +152,7 @@ def run_child(*args: str, log: Path) -> dict:
 
 def source_sentences() -> list[str]:
     """Prose sentences (≥ 6 words) of the bundled corpus and the SQuAD sample, in a fixed order."""
-    from qa.sentences import sentence_spans
+    from qa.ingest.sentences import sentence_spans
 
     out: list[str] = []
     for folder in SOURCES:
@@ -170,8 +170,8 @@ def source_sentences() -> list[str]:
 
 def write_corpus(folder: Path, passages: int, seed: int = 0) -> dict:
     """Files of shuffled real sentences, ~PASSAGES_PER_FILE passages each, until the chunker counts `passages`."""
-    from qa.chunk import chunk_document
-    from qa.load import Document
+    from qa.ingest.chunk import chunk_document
+    from qa.ingest.load import Document
 
     sentences = source_sentences()
     rng = np.random.default_rng(seed)
@@ -221,8 +221,8 @@ def questions(limit: int) -> list[str]:
 
 
 def child_build(corpus: str, index: str, threshold: int) -> dict:
-    from qa.build import build_folder
-    from qa.config import BuildConfig
+    from qa.index.build import build_folder
+    from qa.index.config import BuildConfig
 
     encoder = HashedWordEncoder()
     marks: dict[str, float] = {}
@@ -252,7 +252,7 @@ def child_serve(index: str, count: int) -> dict:
     import tantivy  # noqa: F401
 
     from qa.engine import Engine
-    from qa.retrieve import SearchSettings
+    from qa.search.retrieve import SearchSettings
 
     encoder = HashedWordEncoder()
     imported = proc_status("VmRSS")
@@ -330,7 +330,7 @@ def child_recall(index: str, count: int, nprobes: str) -> dict:
 
     from qa import dense as dense_index
     from qa.engine import Engine, prepare_question
-    from qa.retrieve import SearchSettings
+    from qa.search.retrieve import SearchSettings
 
     encoder = HashedWordEncoder()
     engine = Engine.open(index, encoder=encoder)

@@ -19,12 +19,12 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from qa.chunk import ChunkSettings
-from qa.config import BuildConfig
+from qa.ingest.chunk import ChunkSettings
+from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder, load_encoder
-from qa.evaluate import GoldQuestion, evaluate_gold, load_gold
-from qa.highlight import HighlightSettings
-from qa.retrieve import SearchSettings
+from qa.evaluate.gold import GoldQuestion, evaluate_gold, load_gold
+from qa.search.highlight import HighlightSettings
+from qa.search.retrieve import SearchSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK_WORDS = (70, 90, 120)

@@ -29,9 +29,9 @@ def child(corpus: str, index: str) -> dict:
     sys.path.insert(0, str(ROOT))
     from scale import HashedWordEncoder
 
-    from qa.build import build_folder
-    from qa.config import BuildConfig
-    from qa.index import current_generation, read_manifest
+    from qa.index.build import build_folder
+    from qa.index.config import BuildConfig
+    from qa.index.open import current_generation, read_manifest
 
     encoder = HashedWordEncoder()
     config = BuildConfig.from_json(read_manifest(Path(index))["config"])

@@ -37,7 +37,7 @@ class QACommand(click.Group):
 def cli(verbose: bool) -> None:
     """Ask questions of a folder of texts, offline."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from .embed import offline_environment
+    from .models.encoder import offline_environment
 
     offline_environment()
 
@@ -65,7 +65,7 @@ def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int
           index_type: str | None, ann_threshold: int | None, runtime: str | None, sentence_vectors: str | None,
           max_file_mb: float | None, wait: bool, ray_address: str | None, ray_workers: int | None) -> None:
     """Build (or refresh) the index of a corpus folder."""
-    from .config import BuildConfig
+    from .index.config import BuildConfig
     from .engine import build_from_folder
 
     config = BuildConfig()
@@ -121,7 +121,7 @@ def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int
 def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | None, as_json: bool) -> None:
     """Answer QUESTION with ranked passages, the answer sentence highlighted."""
     from .engine import Engine
-    from .index import read_manifest
+    from .index.open import read_manifest
 
     if corpus_dir is None:
         source = read_manifest(index_dir).get("source", {})
@@ -154,11 +154,11 @@ def evaluate(gold: Path | None, k: int, mode: str, index_dir: Path | None, compa
              beir_dir: Path | None, split: str, as_json: bool) -> None:
     """Score retrieval on GOLD (JSON Lines of questions and answers) or on a BEIR dataset."""
     from .errors import QAError as _QAError
-    from .report import format_beir, format_compare, format_report, plot_compare
+    from .evaluate.report import format_beir, format_compare, format_report, plot_compare
 
     modes = ["hybrid", "dense", "bm25"] if compare else [mode]
     if beir_dir is not None:
-        from .beir import run_beir_eval
+        from .evaluate.beir import run_beir_eval
 
         shown = [-1.0]
 
@@ -175,7 +175,7 @@ def evaluate(gold: Path | None, k: int, mode: str, index_dir: Path | None, compa
     if gold is None:
         raise _QAError("give a gold file (JSON Lines: {\"question\": ..., \"answers\": [...]}) or --beir DIR")
     from .engine import Engine
-    from .evaluate import answers_missing_from, evaluate_gold, load_gold
+    from .evaluate.gold import answers_missing_from, evaluate_gold, load_gold
 
     questions = load_gold(gold)
     engine = Engine.open(index_dir or DEFAULT_INDEX)
@@ -199,7 +199,7 @@ def evaluate(gold: Path | None, k: int, mode: str, index_dir: Path | None, compa
 @click.option("--index", "index_dir", default=DEFAULT_INDEX, show_default=True, type=click.Path(path_type=Path))
 def status(index_dir: Path) -> None:
     """Show the index manifest and whether the corpus changed since the build."""
-    from .index import corpus_changes, read_manifest
+    from .index.open import corpus_changes, read_manifest
 
     manifest = read_manifest(index_dir)
     source = manifest.get("source", {})

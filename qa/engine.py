@@ -13,16 +13,16 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .config import BuildConfig
-from .embed import BUNDLED_MODEL, DEFAULT_RUNTIME, Encoder
+from .index.config import BuildConfig
+from .models.encoder import BUNDLED_MODEL, DEFAULT_RUNTIME, Encoder
 from .errors import IndexNotReady, QuestionError
-from .highlight import AnswerSentence, Highlight, HighlightSettings, choose_answer, term_highlights
-from .build import BuildReport, ProgressFn, build_folder
-from .chunk import Chunk
-from .index import LoadedIndex, check_fresh, open_index, sentence_embed_text
-from .lexical import STOPWORDS, terms
-from .retrieve import MODES, Hit, Retriever, SearchSettings
-from .store import StoredChunk
+from .search.highlight import AnswerSentence, Highlight, HighlightSettings, choose_answer, term_highlights
+from .index.build import BuildReport, ProgressFn, build_folder
+from .ingest.chunk import Chunk
+from .index.open import LoadedIndex, check_fresh, open_index, sentence_embed_text
+from .ingest.tokens import STOPWORDS, terms
+from .search.retrieve import MODES, Hit, Retriever, SearchSettings
+from .index.store import StoredChunk
 
 MAX_QUESTION_CHARS = 100_000
 MAX_K = 50
@@ -66,7 +66,7 @@ class Response:
 
 def load_encoder(model: str = BUNDLED_MODEL, runtime: str = DEFAULT_RUNTIME) -> Encoder:
     """One model per (model, runtime) per process, whoever asks for it."""
-    from .embed import load_encoder as load
+    from .models.encoder import load_encoder as load
 
     return load(model, runtime=runtime)
 

@@ -148,7 +148,7 @@ def wait_for_file(path: Path, proc, timeout: float = 90) -> str:  # type: ignore
 
 # ---------------------------------------------------------------- forked CLI (for the many builds of test_faults)
 
-_PRELOAD = ["nltk.tokenize.punkt", "punkt", "faiss", "bm25s", "click", "qa.cli", "qa.engine", "qa.index", "qa.render",
+_PRELOAD = ["nltk.tokenize.punkt", "punkt", "faiss", "bm25s", "click", "qa.cli", "qa.engine", "qa.index.open", "qa.render",
             "robustness_support"]
 
 
@@ -230,7 +230,7 @@ def _pause(stage: str) -> None:
 
 def install_pause_hooks() -> None:
     """Wrap the build's steps so `_pause(stage)` runs at each of STAGES."""
-    import qa.build as index
+    import qa.index.build as index
     from conftest import HashEncoder
 
     encode = HashEncoder.encode

@@ -174,7 +174,7 @@ def test_evaluate_tab_shows_metrics_chart_and_misses(app_page, app_server, real_
     expect(page.locator("#qa-eval-plot img")).to_be_visible()
     # each mode's misses are the questions the library itself misses on the served index, no more, no fewer
     from qa.engine import Engine
-    from qa.evaluate import evaluate_gold, parse_gold
+    from qa.evaluate.gold import evaluate_gold, parse_gold
 
     engine = Engine.open(app_server.index, encoder=real_encoder)
     gold_questions = parse_gold(gold.read_text(encoding="utf-8").splitlines(), name=gold.name)
@@ -203,7 +203,7 @@ def test_evaluate_tab_reports_a_bad_gold_file(app_page, tmp_path):
 
 
 def test_index_tab_shows_the_manifest(app_page, app_server):
-    from qa.index import read_manifest
+    from qa.index.open import read_manifest
 
     manifest = read_manifest(app_server.index)
     page = app_page.page

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.beir import (
+from qa.evaluate.beir import (
     BeirFormatError,
     BeirNotFound,
     build_or_open_beir_index,
@@ -21,11 +21,11 @@ from qa.beir import (
     run_beir_eval,
     score_run,
 )
-from qa.beir_settings import search_settings_for, settings_path, tune_beir, tune_search_settings, tuning_split
-from qa.chunk import ChunkSettings
-from qa.config import BuildConfig
+from qa.evaluate.beir_settings import search_settings_for, settings_path, tune_beir, tune_search_settings, tuning_split
+from qa.ingest.chunk import ChunkSettings
+from qa.index.config import BuildConfig
 from qa.errors import QAError
-from qa.retrieve import SearchSettings
+from qa.search.retrieve import SearchSettings
 
 DOCS = [
     {"_id": "d1", "title": "Aspirin and colorectal cancer",

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qa.chunk import ChunkSettings, chunk_document
-from qa.load import Document, derive_title
-from qa.sentences import segment
+from qa.ingest.chunk import ChunkSettings, chunk_document
+from qa.ingest.load import Document, derive_title
+from qa.ingest.sentences import segment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,8 +108,8 @@ def test_text_without_punctuation_and_long_lines_is_split_to_size() -> None:
 def test_real_corpus_passages_average_under_130_words() -> None:
     from pathlib import Path
 
-    from qa.chunk import chunk_corpus
-    from qa.load import load_corpus
+    from qa.ingest.chunk import chunk_corpus
+    from qa.ingest.load import load_corpus
 
     chunks = chunk_corpus(load_corpus(Path(__file__).parent.parent / "corpus").documents)
     mean = sum(c.words for c in chunks) / len(chunks)
@@ -117,8 +117,8 @@ def test_real_corpus_passages_average_under_130_words() -> None:
 
 
 def test_a_short_section_tail_joins_the_passage_before_it() -> None:
-    from qa.chunk import ChunkSettings, chunk_document
-    from qa.load import Document
+    from qa.ingest.chunk import ChunkSettings, chunk_document
+    from qa.ingest.load import Document
 
     body = " ".join(f"Sentence number {i} tells one more fact about the garrison." for i in range(12))
     text = f"= Garrison =\n\n{body}\nIMG_8788+ 2\n"
@@ -131,7 +131,7 @@ def test_a_short_section_tail_joins_the_passage_before_it() -> None:
 
 
 def test_sentence_splitting_loads_punkt_without_the_rest_of_nltk_and_leaves_nltk_importable():
-    code = ("import sys, json; from qa.sentences import sentence_spans; "
+    code = ("import sys, json; from qa.ingest.sentences import sentence_spans; "
             "spans = sentence_spans('Dr. Smith came at 3 p.m. on Monday. He left.'); heavy = 'scipy' in sys.modules; "
             "import nltk; print(json.dumps([spans, heavy, callable(nltk.download), nltk.FreqDist('aab')['a']]))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,

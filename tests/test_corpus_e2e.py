@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from qa.engine import Engine, build_from_folder
-from qa.evaluate import contains_answer
+from qa.evaluate.gold import contains_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embed import BUNDLED_MODEL, SentenceTransformerEncoder, load_encoder
+from qa.models.encoder import BUNDLED_MODEL, SentenceTransformerEncoder, load_encoder
 from qa.errors import QAError
-from qa.onnx_export import META, export_onnx, export_path
-from qa.onnx_runtime import OnnxEncoder
+from qa.models.onnx_export import META, export_onnx, export_path
+from qa.models.onnx_runtime import OnnxEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Who founded the university and in which year?"
@@ -31,7 +31,7 @@ TEXTS = [QUESTION, PASSAGE, "Café Zürich’s naïve résumé costs €12.50 �
 
 
 def _spawn_export(cache: Path, runtime: str) -> subprocess.Popen:
-    code = f"from pathlib import Path; from qa.onnx_export import export_onnx; print(export_onnx(runtime={runtime!r}, cache_dir=Path({str(cache)!r})))"
+    code = f"from pathlib import Path; from qa.models.onnx_export import export_onnx; print(export_onnx(runtime={runtime!r}, cache_dir=Path({str(cache)!r})))"
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
 
@@ -122,7 +122,7 @@ def test_many_texts_run_side_by_side_with_the_vectors_of_one_at_a_time(runtime, 
 
 
 def test_question_path_never_imports_torch_and_gives_the_same_vector(onnx_cache, int8):
-    code = ("import sys, json; from pathlib import Path; from qa.embed import load_encoder; "
+    code = ("import sys, json; from pathlib import Path; from qa.models.encoder import load_encoder; "
             f"e = load_encoder(runtime='onnx-int8', cache_dir=Path({str(onnx_cache)!r})); v = e.encode([{QUESTION!r}])[0]; "
             "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules); "
             "print(json.dumps({'heavy': heavy, 'vector': v.tolist()}))")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa.errors import GoldFileError
-from qa.evaluate import (
+from qa.evaluate.gold import (
     answers_missing_from,
     contains_answer,
     evaluate_gold,
@@ -160,7 +160,7 @@ def test_qa_eval_compare_prints_one_table_and_plots(corpus_index: Path, tmp_path
 
 
 def test_page_at_1_counts_only_questions_with_a_page() -> None:
-    from qa.evaluate import GoldQuestion, page_at_1, parse_gold
+    from qa.evaluate.gold import GoldQuestion, page_at_1, parse_gold
 
     gold = parse_gold([
         '{"question": "q1", "answers": ["a"], "doc": "m.pdf", "page": 2}',
@@ -180,7 +180,7 @@ def test_page_at_1_counts_only_questions_with_a_page() -> None:
                                   '{"question": "q", "answers": ["a"], "page": 2}'])
 def test_gold_page_must_be_a_page_of_a_named_doc(line: str) -> None:
     from qa.errors import GoldFileError
-    from qa.evaluate import parse_gold
+    from qa.evaluate.gold import parse_gold
 
     with pytest.raises(GoldFileError, match="page"):
         parse_gold([line])

@@ -10,10 +10,10 @@ import docx
 import pytest
 from fpdf import FPDF
 
-from qa.chunk import chunk_document
-from qa.extract.docx import MAX_XML_BYTES, extract_docx
-from qa.extract.html import extract_html
-from qa.load import load_corpus
+from qa.ingest.chunk import chunk_document
+from qa.ingest.extract.docx import MAX_XML_BYTES, extract_docx
+from qa.ingest.extract.html import extract_html
+from qa.ingest.load import load_corpus
 
 PAGE = b"""<!DOCTYPE html><html><head><title>Vantor Instruments - Encyclopedia</title>
 <script>document.write('INJECTED'); alert('x')</script><style>.a{color:red}</style></head>

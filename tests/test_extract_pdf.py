@@ -9,9 +9,9 @@ import matplotlib
 import pytest
 from fpdf import FPDF
 
-from qa.chunk import ChunkSettings, chunk_document
-from qa.extract.pdf import extract_pdf
-from qa.load import load_corpus
+from qa.ingest.chunk import ChunkSettings, chunk_document
+from qa.ingest.extract.pdf import extract_pdf
+from qa.ingest.load import load_corpus
 
 FONT = os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data", "fonts", "ttf", "DejaVuSans.ttf")
 

@@ -27,10 +27,10 @@ from robustness_support import (
     wait_for_file,
 )
 
-from qa.config import BuildConfig
+from qa.index.config import BuildConfig
 from qa.engine import build_from_folder
 from qa.errors import IndexNotReady
-from qa.index import open_index
+from qa.index.open import open_index
 
 CONFIG = BuildConfig(model=FAKE_MODEL)
 CHANGED = {**TINY, "weather.md": "# Weather\n\nBaku is windy in autumn too.\n",

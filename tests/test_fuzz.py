@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from robustness_support import FAKE_MODEL, TINY, make_corpus
 
-from qa.chunk import ChunkSettings, chunk_document
-from qa.config import BuildConfig
+from qa.ingest.chunk import ChunkSettings, chunk_document
+from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder, prepare_question
 from qa.errors import CorpusError, QuestionError
-from qa.load import Document, decode_text, derive_title, load_corpus, printable_id
-from qa.sentences import _loose_lines_kept_as_text, _paragraphs, heading_of, segment
+from qa.ingest.load import Document, decode_text, derive_title, load_corpus, printable_id
+from qa.ingest.sentences import _loose_lines_kept_as_text, _paragraphs, heading_of, segment
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # derandomized in CI (conftest)
 

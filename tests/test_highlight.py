@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.highlight import answer_type, choose_answer, find_answer_span, term_highlights
+from qa.search.highlight import answer_type, choose_answer, find_answer_span, term_highlights
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from pathlib import Path
 import faiss
 import pytest
 
-from qa.config import BuildConfig
+from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder
 from qa.errors import IndexLocked, IndexNotReady, QAError
-from qa.index import check_fresh, corpus_changes, open_index, read_manifest
+from qa.index.open import check_fresh, corpus_changes, open_index, read_manifest
 
 TINY = {
     "troops.txt": "= Troops =\n\nThe Internal Troops were established in 1991 by decree.\n\n==Band==\nThe band has 115 members.\n",
@@ -98,13 +98,13 @@ def test_interrupted_build_leaves_the_old_index_readable(tmp_path: Path, hash_en
 
     with pytest.raises(RuntimeError, match="power cut"):
         build_from_folder(corpus, tmp_path / "index", config, encoder=Exploding())
-    import qa.build
+    import qa.index.build
 
     def disk_failure(folder: Path) -> None:  # everything is written; the sync before the swap fails
         raise OSError(5, "Input/output error")
 
     with monkeypatch.context() as patch:
-        patch.setattr(qa.build, "fsync_tree", disk_failure)
+        patch.setattr(qa.index.build, "fsync_tree", disk_failure)
         with pytest.raises(OSError, match="Input/output error"):
             build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
     after = open_index(tmp_path / "index")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa.errors import CorpusError
-from qa.load import load_corpus
+from qa.ingest.load import load_corpus
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -19,9 +19,9 @@ from conftest import CORPUS, HashEncoder
 from ray_support import LoggedHashEncoder, encoded
 from robustness_support import ROOT, TESTS, assert_one_error_line, offline_env, ranked
 
-from qa.build import build_folder
-from qa.config import BuildConfig
-from qa.embedcache import EmbeddingCache, cache_path
+from qa.index.build import build_folder
+from qa.index.config import BuildConfig
+from qa.index.embedcache import EmbeddingCache, cache_path
 from qa.errors import QAError
 
 CONFIG = BuildConfig(model="fake:hash")
@@ -72,7 +72,7 @@ def ray_build(corpus: Path, index: Path, **options):  # type: ignore[no-untyped-
 
 def contents(index: Path) -> list[tuple]:
     """Every passage of the index: id, document, offsets, text, sentences and its vectors."""
-    from qa.index import open_index
+    from qa.index.open import open_index
 
     store = open_index(index).chunks
     rows = store.get_many(store.ids())
@@ -128,8 +128,8 @@ def test_killed_ray_build_resumes_and_embeds_only_the_rest(ray_cluster, corpus, 
         from pathlib import Path
         from conftest import HashEncoder
         from ray_support import LoggedHashEncoder
-        from qa.build import build_folder
-        from qa.config import BuildConfig
+        from qa.index.build import build_folder
+        from qa.index.config import BuildConfig
         def on_progress(fraction, message):
             Path({str(progress)!r}).write_text(message)
         build_folder({str(corpus)!r}, {str(index)!r}, HashEncoder(), BuildConfig(model="fake:hash"),
@@ -170,7 +170,7 @@ def test_worker_killed_mid_build_loses_no_finished_work(ray_cluster, corpus, loc
     calls = encoded(ray_cluster["log"])
     assert kept >= 1 and pid in {p for p, _ in calls} and {p for p, _ in calls} - {pid}  # a new worker took over
     total = len(contents(local_index))
-    from qa.index import open_index, sentence_embed_text
+    from qa.index.open import open_index, sentence_embed_text
 
     every = [t for c in open_index(local_index).chunks for t in [c.context_text(), *(sentence_embed_text(c, s) for s in c.sentences)]]
     biggest = max(n for _, n in calls)
@@ -183,7 +183,7 @@ def test_worker_killed_mid_build_loses_no_finished_work(ray_cluster, corpus, loc
 
 
 def test_a_node_without_the_model_is_one_line_and_keeps_nothing_half_done(ray_cluster, corpus, tmp_path) -> None:
-    from qa.raybuild import ModelFactory
+    from qa.index.raybuild import ModelFactory
 
     with pytest.raises(QAError) as error:
         build_folder(corpus, tmp_path / "index", HashEncoder(), CONFIG, ray_address="auto", ray_batch=BATCH,

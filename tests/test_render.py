@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from qa.engine import Response, Result
-from qa.highlight import AnswerSentence, Highlight, Span
+from qa.search.highlight import AnswerSentence, Highlight, Span
 from qa.render import render_html, render_terminal
 
 TEXT = 'Intro <b>bold</b>. The band has 115 members & a <script>alert(1)</script> choir. End.'

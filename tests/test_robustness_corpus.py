@@ -22,12 +22,12 @@ from robustness_support import (
     tree_digest,
 )
 
-from qa.chunk import chunk_corpus
-from qa.config import BuildConfig
+from qa.ingest.chunk import chunk_corpus
+from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder
 from qa.errors import CorpusError
-from qa.index import corpus_changes, open_index, read_manifest
-from qa.load import load_corpus
+from qa.index.open import corpus_changes, open_index, read_manifest
+from qa.ingest.load import load_corpus
 
 CONFIG = BuildConfig(model=FAKE_MODEL)
 
@@ -142,13 +142,13 @@ def test_qa_build_skips_each_bad_file_once_and_says_why(tmp_path: Path) -> None:
 
 
 def test_corpus_changes_never_opens_links_out_or_pipes(tmp_path: Path, hash_encoder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import qa.index
+    import qa.index.open
 
     corpus, _ = mixed_corpus(tmp_path)
     build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
     opened = []
-    real = qa.index.file_hash
-    monkeypatch.setattr(qa.index, "file_hash", lambda path: opened.append(path.name) or real(path))
+    real = qa.index.open.file_hash
+    monkeypatch.setattr(qa.index.open, "file_hash", lambda path: opened.append(path.name) or real(path))
     assert corpus_changes(read_manifest(tmp_path / "index"), corpus) == []
     assert opened == []  # every file has the size and modification time recorded at build time: none is read
     for path in corpus.rglob("*"):  # touched, not changed: each readable file is hashed once, and found unchanged
@@ -162,7 +162,7 @@ def test_corpus_changes_never_opens_links_out_or_pipes(tmp_path: Path, hash_enco
 
 
 def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(tmp_path: Path, hash_encoder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import qa.index
+    import qa.index.open
 
     corpus = make_corpus(tmp_path / "corpus")
     with (corpus / "huge.txt").open("wb") as fh:
@@ -177,8 +177,8 @@ def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(tmp_pat
     assert [(s.path, s.reason) for s in report.skipped] == [
         ("huge.txt", "50,225,000 bytes is over the 20,971,520-byte limit; split the file or raise --max-file-mb")]
     hashed = []
-    real = qa.index.file_hash
-    monkeypatch.setattr(qa.index, "file_hash", lambda path: hashed.append(path.name) or real(path))
+    real = qa.index.open.file_hash
+    monkeypatch.setattr(qa.index.open, "file_hash", lambda path: hashed.append(path.name) or real(path))
     Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)  # the freshness check of every `qa ask`
     assert hashed == []  # sizes and modification times match the build: nothing is read
     os.utime(corpus / "police.txt")  # touched: only it is hashed (and found unchanged)

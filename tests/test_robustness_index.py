@@ -30,10 +30,10 @@ from robustness_support import (
     tree_digest,
 )
 
-from qa.config import BuildConfig
+from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder
 from qa.errors import IndexNotReady, QAError
-from qa.index import open_index, read_manifest, sentence_embed_text
+from qa.index.open import open_index, read_manifest, sentence_embed_text
 
 CONFIG = BuildConfig(model=FAKE_MODEL)
 
@@ -86,7 +86,7 @@ def fewer_vectors(index: Path) -> None:
 
 
 def fewer_lexical_passages(index: Path) -> None:
-    from qa.bm25 import LexicalWriter
+    from qa.index.bm25 import LexicalWriter
 
     first_doc = sqlite3.connect(generation(index) / "store.sqlite").execute("SELECT doc FROM chunks LIMIT 1").fetchone()[0]
     writer = LexicalWriter(generation(index) / "lexical")

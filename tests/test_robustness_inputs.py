@@ -20,7 +20,7 @@ from robustness_support import (
     tree_digest,
 )
 
-from qa.config import BuildConfig
+from qa.index.config import BuildConfig
 from qa.engine import MAX_QUESTION_CHARS, Engine, build_from_folder, prepare_question
 from qa.errors import GoldFileError, QuestionError
 
@@ -266,7 +266,7 @@ def test_qa_eval_warns_about_answers_found_nowhere_in_the_corpus(fake_cli, tiny:
 
 
 def test_parse_gold_names_the_line_of_every_fault() -> None:
-    from qa.evaluate import parse_gold
+    from qa.evaluate.gold import parse_gold
 
     with pytest.raises(GoldFileError, match=r"^g line 4: invalid JSON"):
         parse_gold([GOOD, "", GOOD, "{oops"], name="g")

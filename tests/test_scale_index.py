@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from robustness_support import FAKE_MODEL, ForkedQA, wait_for_file
 
-from qa.config import BuildConfig
+from qa.index.config import BuildConfig
 from qa.errors import IndexNotReady
-from qa.dense import search as dense_search
+from qa.index.dense import search as dense_search
 from qa.engine import Engine, build_from_folder
-from qa.index import open_index, read_manifest
-from qa.retrieve import SearchSettings
+from qa.index.open import open_index, read_manifest
+from qa.search.retrieve import SearchSettings
 
 WORDS = ("river mountain harbour engine violin garden census treaty glacier orchard lantern falcon copper meadow "
          "canal bishop quarry tundra sailor ledger").split()
@@ -195,10 +195,10 @@ def test_the_confidence_bar_is_measured_for_the_index(tmp_path: Path, real_encod
 
 
 def test_a_sentence_repeated_by_the_next_passage_is_embedded_once(hash_encoder):
-    from qa.build import embed_chunks
-    from qa.chunk import ChunkSettings, chunk_document
-    from qa.index import sentence_embed_text
-    from qa.load import Document
+    from qa.index.build import embed_chunks
+    from qa.ingest.chunk import ChunkSettings, chunk_document
+    from qa.index.open import sentence_embed_text
+    from qa.ingest.load import Document
 
     text = " ".join(f"Sentence number {i} tells of river {i} and its bridges, mills and long quiet banks." for i in range(12))
     chunks = chunk_document(Document("rivers.txt", text, "Rivers", "0" * 64), ChunkSettings(target_words=40, overlap_sentences=1))

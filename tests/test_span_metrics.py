@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.span_metrics import exact_match, f1, normalize_answer
+from qa.evaluate.span_metrics import exact_match, f1, normalize_answer
 
 
 def test_normalization_drops_case_punctuation_articles_and_spacing() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.highlight import answer_type, choose_answer, find_answer_span
-from qa.lexical import fold, terms
-from qa.spans import durations, names, persons, places, quantities
+from qa.search.highlight import answer_type, choose_answer, find_answer_span
+from qa.ingest.tokens import fold, terms
+from qa.search.spans import durations, names, persons, places, quantities
 
 
 def texts(sentence: str, spans: list[tuple[int, int]]) -> list[str]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa.config import BuildConfig
+from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder
-from qa.evaluate import load_gold, normalize_for_match
+from qa.evaluate.gold import load_gold, normalize_for_match
 from qa.web import EXAMPLES_FILE, example_questions
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.chunk import Chunk
-from qa.windows import sentence_holding, widen
+from qa.ingest.chunk import Chunk
+from qa.search.windows import sentence_holding, widen
 
 SOURCE = ("Anna Berg founded the band in 1990. She played bass. The band toured Norway. "
           "It split in 1999. Its last album sold well.")

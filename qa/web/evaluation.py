@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..engine import Engine, Response
 from ..errors import QAError
-from ..evaluate import METRIC_KEYS, EvalReport, GoldQuestion, load_gold, parse_gold
+from ..evaluate.gold import METRIC_KEYS, EvalReport, GoldQuestion, load_gold, parse_gold
 
 
 class CountingEngine:

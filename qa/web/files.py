@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import QAError
-from ..load import file_hash
+from ..ingest.load import file_hash
 
 # The kinds of document the app accepts and serves; the loader decides which of them it can read.
 DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".txt", ".md")

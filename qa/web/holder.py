@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..build import BuildReport
-from ..config import BuildConfig
+from ..index.build import BuildReport
+from ..index.config import BuildConfig
 from ..engine import Engine, Response, build_from_folder
 from ..errors import IndexNotReady, QAError
-from ..index import corpus_changes, read_manifest
+from ..index.open import corpus_changes, read_manifest
 
 ProgressFn = Callable[[float, str], None]
 

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..embed import offline_environment
+from ..models.encoder import offline_environment
 
 offline_environment()  # before gradio, transformers or the hub are imported
 
@@ -20,8 +20,8 @@ import gradio as gr  # noqa: E402
 
 from ..engine import MAX_K, Engine  # noqa: E402
 from ..errors import QAError  # noqa: E402
-from ..evaluate import GoldQuestion, answers_missing_from, evaluate_gold, load_gold  # noqa: E402
-from ..retrieve import MODES  # noqa: E402
+from ..evaluate.gold import GoldQuestion, answers_missing_from, evaluate_gold, load_gold  # noqa: E402
+from ..search.retrieve import MODES  # noqa: E402
 from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload  # noqa: E402
 from .files import DOCUMENT_SUFFIXES, MAX_UPLOAD_BYTES, corpus_documents, remove_document, save_upload  # noqa: E402
 from .holder import EngineHolder, as_int, indexed_documents  # noqa: E402

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
 from ..engine import Response, Result
-from ..evaluate import EvalReport
+from ..evaluate.gold import EvalReport
 from ..render import render_html
 from .files import Saved
 from .holder import Rebuilt, Served

@@ -25,13 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunk import Chunk, chunk_document
+from ..ingest.chunk import Chunk, chunk_document
 from .config import FORMAT_VERSION, BuildConfig
-from .embed import Encoder
-from .errors import CorpusError, IndexLocked, IndexNotReady, QAError
-from .index import (DENSE, open_index, LEXICAL, MANIFEST, current_generation, file_signature, fsync_tree, prune_generations,
+from ..models.encoder import Encoder
+from ..errors import CorpusError, IndexLocked, IndexNotReady, QAError
+from .open import (DENSE, open_index, LEXICAL, MANIFEST, current_generation, file_signature, fsync_tree, prune_generations,
                     remove_leftovers, sentence_embed_text, swap_current)
-from .load import Document, LoadedCorpus, SkippedFile, UnreadableFile, check_corpus_folder, content_hash, \
+from ..ingest.load import Document, LoadedCorpus, SkippedFile, UnreadableFile, check_corpus_folder, content_hash, \
     duplicate_reason, iter_corpus_files, no_readable_file, read_document
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import spans
-from .lexical import terms, tokens_with_offsets
+from ..ingest.tokens import terms, tokens_with_offsets
 
 # What the question asks for, from English interrogatives (closed classes of question words and of time and
 # quantity nouns; nothing taken from a particular question set).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .evaluate import METRIC_KEYS, EvalReport
+from .gold import METRIC_KEYS, EvalReport
 
 BEIR_KEYS = ("ndcg@10", "mrr@10", "recall@10", "recall@100")
 

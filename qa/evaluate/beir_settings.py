@@ -15,8 +15,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from .beir import BeirDataset, evaluate_beir, query_vectors
-from .config import BuildConfig
-from .retrieve import SearchSettings
+from ..index.config import BuildConfig
+from ..search.retrieve import SearchSettings
 
 SETTINGS_FILE = "beir-settings.json"
 TUNING_SPLITS = ("train", "dev")

@@ -29,10 +29,10 @@ import numpy as np
 
 from .build import BATCH_PASSAGES, Source, _compatible_manifest, _unchanged, embed_chunks, embed_key
 from .config import BuildConfig
-from .embed import Encoder
+from ..models.encoder import Encoder
 from .embedcache import EmbeddingCache, cache_path
-from .errors import IndexLocked, QAError
-from .index import current_generation
+from ..errors import IndexLocked, QAError
+from .open import current_generation
 
 log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'qa-retrieval[ray]' (or pip install 'ray[data]')"
@@ -57,7 +57,7 @@ class ModelFactory:
         self.model, self.runtime, self.device = model, runtime, device
 
     def __call__(self) -> Encoder:
-        from .embed import SentenceTransformerEncoder, load_encoder
+        from ..models.encoder import SentenceTransformerEncoder, load_encoder
 
         if self.runtime == "torch":  # on a GPU node, torch puts the model on the GPU
             return SentenceTransformerEncoder(self.model, device=self.device)
@@ -70,8 +70,8 @@ def _worker_error(message: str) -> RuntimeError:
 
 def _chunk_files(batch: dict[str, np.ndarray], *, root: str, config: BuildConfig, known: np.ndarray) -> dict[str, list]:
     """Ray map over file rows: read, chunk, and keep the passages whose key is not in `known`."""
-    from .chunk import chunk_document
-    from .load import UnreadableFile, read_document
+    from ..ingest.chunk import chunk_document
+    from ..ingest.load import UnreadableFile, read_document
 
     root_path = Path(root)
     if not root_path.is_dir():

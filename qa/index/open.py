@@ -26,10 +26,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chunk import Chunk
+from ..ingest.chunk import Chunk
 from .config import FORMAT_VERSION, BuildConfig
-from .errors import IndexNotReady
-from .load import file_hash, iter_corpus_files, unreadable_reason
+from ..errors import IndexNotReady
+from ..ingest.load import file_hash, iter_corpus_files, unreadable_reason
 
 CURRENT = "current"
 MANIFEST = "manifest.json"

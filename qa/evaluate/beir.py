@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import BuildConfig
-from .errors import IndexNotReady, QAError, QuestionError
-from .load import Document, LoadedCorpus, content_hash
-from .retrieve import MODES, Hit, SearchSettings
+from ..index.config import BuildConfig
+from ..errors import IndexNotReady, QAError, QuestionError
+from ..ingest.load import Document, LoadedCorpus, content_hash
+from ..search.retrieve import MODES, Hit, SearchSettings
 
 DEFAULT_INDEX_ROOT = "index"
 DEFAULT_DEPTH = 100
@@ -210,7 +210,7 @@ def beir_source(dataset: BeirDataset) -> dict[str, object]:
 
 def index_matches(index_dir: str | os.PathLike[str], dataset: BeirDataset, config: BuildConfig) -> bool:
     """True when the current index was built from this corpus.jsonl (by hash) with this configuration."""
-    from .index import read_manifest
+    from ..index.open import read_manifest
 
     try:
         manifest = read_manifest(index_dir)
@@ -226,7 +226,7 @@ def index_matches(index_dir: str | os.PathLike[str], dataset: BeirDataset, confi
 
 def _refuse_foreign_index(index_dir: Path) -> None:
     """A BEIR build must not replace the index of a corpus folder (e.g. `qa eval --beir DIR --index index`)."""
-    from .index import read_manifest
+    from ..index.open import read_manifest
 
     try:
         source = read_manifest(index_dir).get("source") or {}
@@ -247,9 +247,9 @@ def build_or_open_beir_index(dataset: BeirDataset, index_dir: str | os.PathLike[
     A rebuild in the same folder reuses the embeddings of the previous build (the index's own cache). A
     folder holding the index of something other than a BEIR dataset is never replaced (BeirError).
     """
-    from .engine import Engine, load_encoder
-    from .build import build_index
-    from .index import open_index
+    from ..engine import Engine, load_encoder
+    from ..index.build import build_index
+    from ..index.open import open_index
 
     index_dir = Path(index_dir) if index_dir is not None else default_index_dir(dataset)
     reuse = index_matches(index_dir, dataset, config)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from .errors import QAError
+from ..errors import QAError
 
 if TYPE_CHECKING:
     from .onnx_runtime import OnnxEncoder

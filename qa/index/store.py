@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunk import Chunk
-from .load import Document
+from ..ingest.chunk import Chunk
+from ..ingest.load import Document
 
 STORE = "store.sqlite"
 DELTA = "store-delta.sqlite"

@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from .lexical import terms
+from ..ingest.tokens import terms
 
 WRITER_HEAP_BYTES = 128 * 1024 * 1024
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .embed import Span, late_chunk, pool_text
-from .errors import QAError
+from .encoder import Span, late_chunk, pool_text
+from ..errors import QAError
 
 
 class OnnxEncoder:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dense as dense_index
-from .embed import Encoder
-from .index import LoadedIndex
+from ..index import dense as dense_index
+from ..models.encoder import Encoder
+from ..index.open import LoadedIndex
 
 MODES = ("hybrid", "dense", "bm25")
 FUSIONS = ("rrf", "blend")

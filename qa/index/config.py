@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .chunk import ChunkSettings
-from .embed import BUNDLED_MODEL, DEFAULT_RUNTIME, RUNTIMES
+from ..ingest.chunk import ChunkSettings
+from ..models.encoder import BUNDLED_MODEL, DEFAULT_RUNTIME, RUNTIMES
 
 FORMAT_VERSION = 2
 INDEX_TYPES = ("auto", "flat", "ivf", "hnsw")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .chunk import Chunk
+from ..ingest.chunk import Chunk
 
 DEFAULT_WINDOW_WORDS = 130  # about 170 word pieces: with the question, a window fits one 192-token reader pass
 

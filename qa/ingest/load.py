@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CorpusError
+from ..errors import CorpusError
 from .extract import KINDS, extract, kind_of
 from .extract.text import decode_text  # noqa: F401 - re-exported: callers import it from here
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import GoldFileError, QAError
-from .lexical import fold
+from ..errors import GoldFileError, QAError
+from ..ingest.tokens import fold
 
 METRIC_KEYS = ("hit@1", "hit@5", "hit@10", "mrr@10", "answer@1")
 
@@ -162,8 +162,8 @@ def page_at_1(tops: Sequence[tuple[str | None, int | None]], gold: Sequence[Gold
 def evaluate_gold(engine, gold: Sequence[GoldQuestion], *, mode: str = "hybrid", k: int = 10,  # type: ignore[no-untyped-def]
                   settings=None, highlight=None) -> EvalReport:
     """Ask every gold question and score the ranked passages (hit@1/5/10, MRR@10, answer@1)."""
-    from .highlight import HighlightSettings
-    from .retrieve import SearchSettings
+    from ..search.highlight import HighlightSettings
+    from ..search.retrieve import SearchSettings
 
     if not gold:
         raise QAError("no gold questions to evaluate")

@@ -18,8 +18,8 @@ import time
 import warnings
 from pathlib import Path
 
-from .embed import BUNDLED_MODEL, RUNTIMES, default_cache_dir, offline_environment, quiet_libraries, resolve_model
-from .errors import QAError
+from .encoder import BUNDLED_MODEL, RUNTIMES, default_cache_dir, offline_environment, quiet_libraries, resolve_model
+from ..errors import QAError
 
 EXPORT_VERSION = 2  # bump when the export recipe changes: old folders are then ignored
 OPSET = 17

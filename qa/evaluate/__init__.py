@@ -1,0 +1,1 @@
+"""Evaluate: gold question sets, ranking metrics, BEIR datasets and reports."""

@@ -1,0 +1,1 @@
+"""Ingest: files in a corpus folder → Documents → sentences → passages (Chunks)."""

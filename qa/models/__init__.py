@@ -1,0 +1,1 @@
+"""Models: the Encoder protocol, its runtimes (ONNX, torch) and what they share."""

@@ -1,0 +1,1 @@
+"""Search: tokens, candidate retrieval, one ranking module, answer sentences and spans."""
