@@ -8,16 +8,9 @@ index once, then serves the Ask / Evaluate / Index page, the `ask` and `status` 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
-
-# Before gradio or Hugging Face libraries are imported: no analytics, no hub calls.
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,10 +29,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.perf_counter()
-    from qa.errors import QAError
-    from qa import web
+    from qa.models.offline import offline_environment
+    from qa.process import configure_runtime
 
-    web.configure_threads(args.threads)
+    offline_environment()  # before gradio or Hugging Face libraries are imported: no analytics, no hub calls
+    from qa import web
+    from qa.errors import QAError
+
+    configure_runtime(threads=args.threads)
     try:
         holder = web.prepare(args.corpus, args.index)
     except QAError as exc:

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa.evaluate.beir import build_or_open_beir_index, default_index_dir, load_beir  # noqa: E402
-from qa.evaluate.beir_settings import tune_beir, tuning_split  # noqa: E402
+from qa.evaluate.beir_settings import tuning_split  # noqa: E402
+from qa.evaluate.beir_tune import tune_beir  # noqa: E402
 from qa.index.config import BuildConfig  # noqa: E402
 from qa.search.retrieve import SearchSettings  # noqa: E402
 

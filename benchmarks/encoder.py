@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 from qa.ingest.chunk import Chunk, chunk_corpus  # noqa: E402
 from qa.index.config import BuildConfig  # noqa: E402
 from qa.models.encoder import RUNTIMES, load_encoder  # noqa: E402
-from qa.index.open import sentence_embed_text  # noqa: E402
+from qa.ingest.chunk import sentence_embed_text  # noqa: E402
 from qa.ingest.load import load_corpus  # noqa: E402
 
 QUESTION = "When was the university founded?"

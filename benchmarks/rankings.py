@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
+from qa.process import configure_runtime  # noqa: E402
 from qa.engine import Engine, build_from_folder, load_encoder  # noqa: E402
 from qa.evaluate.gold import load_gold  # noqa: E402
 
@@ -125,6 +126,7 @@ def main() -> int:
     comp.add_argument("before", type=Path)
     comp.add_argument("after", type=Path)
     args = parser.parse_args()
+    configure_runtime()  # BLAS on the calling thread, as every entry point
     if args.command == "snapshot":
         snapshot(args.out, args.skip_beir)
         return 0

@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
 
-    from qa.index.build import build_folder
+    from qa.engine import build_from_folder
     from qa.index.config import BuildConfig
     from qa.engine import load_encoder
 
@@ -104,7 +104,7 @@ def main() -> None:
                 index = work / f"run-{repeat}-{workers}"
                 began = time.perf_counter()
                 options = {"ray_address": "auto", "ray_workers": workers, "ray_batch": args.batch} if workers else {}
-                report = build_folder(corpus, index, encoder, config, **options)
+                report = build_from_folder(corpus, index, config, encoder=encoder, **options)
                 seconds = time.perf_counter() - began
                 built_with = json.loads((index / "current" / "manifest.json").read_text())["built_with"]
                 got = vectors(index)
@@ -129,7 +129,7 @@ def main() -> None:
         overhead: dict[int, dict] = {}
         for number, batch in enumerate([max(8, args.batch // 8), args.batch] * 2):  # small, big, small, big: the best of 2
             index = work / f"zero-{number}"
-            report = build_folder(corpus, index, zero, config, ray_address="auto", ray_workers=1, ray_batch=batch,
+            report = build_from_folder(corpus, index, config, encoder=zero, ray_address="auto", ray_workers=1, ray_batch=batch,
                                   encoder_factory=ZeroEncoder)
             ray_seconds = json.loads((index / "current" / "manifest.json").read_text())["built_with"]["ray_seconds"]
             if batch not in overhead or ray_seconds < overhead[batch]["ray_seconds"]:

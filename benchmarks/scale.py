@@ -277,15 +277,15 @@ def child_serve(index: str, count: int) -> dict:
                  "rss_python_and_libs_gb": round(imported, 3), "rss_baseline_gb": round(baseline, 3),
                  "questions": len(asked), "dense": engine.index.manifest["dense"], "store_read_s": round(store_read_s, 1)}
     for q, v in list(zip(cleaned, vectors))[:5]:  # first-touch warm-up (page cache, lazy tables)
-        engine.retriever.search(q, v, mode="hybrid", k=5, settings=settings)
+        engine.ranker.search(q, v, mode="hybrid", k=5, settings=settings)
     first = time.perf_counter()
-    engine.retriever.search(cleaned[-1], vectors[-1], mode="hybrid", k=5, settings=settings)
+    engine.ranker.search(cleaned[-1], vectors[-1], mode="hybrid", k=5, settings=settings)
     out["first_hybrid_ms"] = round(1000 * (time.perf_counter() - first), 2)
     for mode in ("hybrid", "dense", "bm25"):
         times = []
         for q, v in zip(cleaned, vectors):
             t = time.perf_counter()
-            engine.retriever.search(q, v, mode=mode, k=5, settings=settings)
+            engine.ranker.search(q, v, mode=mode, k=5, settings=settings)
             times.append(1000 * (time.perf_counter() - t))
         out[f"{mode}_p50_ms"], out[f"{mode}_p95_ms"] = pct(times, 50), pct(times, 95)
     for mode in ("hybrid", "dense", "bm25"):
@@ -303,7 +303,7 @@ def child_serve(index: str, count: int) -> dict:
         times, cpu = [], []
         for q, v in zip(cleaned, vectors):
             t, c = time.perf_counter(), time.process_time()
-            engine.retriever.search(q, v, mode=mode, k=5, settings=settings)
+            engine.ranker.search(q, v, mode=mode, k=5, settings=settings)
             times.append(1000 * (time.perf_counter() - t))
             cpu.append(1000 * (time.process_time() - c))
         out[f"{mode}_1thread_p50_ms"], out[f"{mode}_1thread_p95_ms"] = pct(times, 50), pct(times, 95)
@@ -384,7 +384,7 @@ def child_recall(index: str, count: int, nprobes: str) -> dict:
         for q, v in zip(asked, queries):
             cleaned = prepare_question(q, engine.max_question_chars)[0]
             t, c = time.perf_counter(), time.process_time()
-            engine.retriever.search(cleaned, v, mode="hybrid", k=5, settings=settings)
+            engine.ranker.search(cleaned, v, mode="hybrid", k=5, settings=settings)
             hybrid_times.append(1000 * (time.perf_counter() - t))
             hybrid_cpu.append(1000 * (time.process_time() - c))
         out["by_nprobe"][str(nprobe)] = {"recall_at_10": round(float(np.mean(strict)), 4),

@@ -9,10 +9,15 @@ import time
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .errors import QAError
+from .options import IndexType, Mode, Runtime, SentenceMethod
+
+if TYPE_CHECKING:
+    from .index.manifest import Manifest
 
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = "index"
@@ -37,9 +42,11 @@ class QACommand(click.Group):
 def cli(verbose: bool) -> None:
     """Ask questions of a folder of texts, offline."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from .models.encoder import offline_environment
+    from .models.offline import offline_environment
+    from .process import configure_runtime
 
     offline_environment()
+    configure_runtime()
 
 
 @cli.command()
@@ -48,12 +55,12 @@ def cli(verbose: bool) -> None:
 @click.option("--model", default=None, help="Model folder or hub name (default: the bundled all-MiniLM-L6-v2).")
 @click.option("--chunk-words", type=click.IntRange(20, 1000), default=None, help="Target passage size in words.")
 @click.option("--overlap", type=click.IntRange(0, 10), default=None, help="Sentences repeated between passages.")
-@click.option("--index-type", type=click.Choice(["auto", "flat", "ivf", "hnsw"]), default=None,
+@click.option("--index-type", type=click.Choice(IndexType.values()), default=None,
               help="Dense index: auto = exact below --ann-threshold passages, IVF-SQ8 above.")
 @click.option("--ann-threshold", type=click.IntRange(1), default=None, help="Passages at which 'auto' switches to IVF.")
-@click.option("--runtime", type=click.Choice(["onnx-int8", "onnx-fp32", "torch"]), default=None,
+@click.option("--runtime", type=click.Choice(Runtime.values()), default=None,
               help="Model runtime (default onnx-fp32: the same vectors as torch without importing it; onnx-int8 is faster; questions are embedded by the runtime that built the index).")
-@click.option("--sentence-vectors", type=click.Choice(["separate", "late", "none"]), default=None,
+@click.option("--sentence-vectors", type=click.Choice(SentenceMethod.values()), default=None,
               help="How sentence vectors are made: each sentence embedded on its own, pooled from the passage, or none.")
 @click.option("--max-file-mb", type=click.FloatRange(0.001, 10_000), default=None, help="Skip files larger than this.")
 @click.option("--wait", is_flag=True, help="Wait for a running build to finish instead of refusing.")
@@ -113,7 +120,7 @@ def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int
 @cli.command()
 @click.argument("question")
 @click.option("--k", "k", type=click.IntRange(1, 50), default=5, show_default=True)
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--mode", type=click.Choice(Mode.values()), default=Mode.HYBRID.value, show_default=True)
 @click.option("--index", "index_dir", default=DEFAULT_INDEX, show_default=True, type=click.Path(path_type=Path))
 @click.option("--corpus", "corpus_dir", default=None, type=click.Path(path_type=Path),
               help="Check the index is fresh against this folder (default: the folder it was built from).")
@@ -124,8 +131,7 @@ def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | No
     from .index.open import read_manifest
 
     if corpus_dir is None:
-        source = read_manifest(index_dir).get("source", {})
-        corpus_dir = Path(source["path"]) if source.get("kind") == "folder" and Path(source["path"]).is_dir() else None
+        corpus_dir = built_from(read_manifest(index_dir))
     began = time.perf_counter()
     engine = Engine.open(index_dir, corpus_dir=corpus_dir)
     response = engine.ask(question, k=k, mode=mode)
@@ -142,7 +148,7 @@ def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | No
 @click.argument("gold", required=False, type=click.Path(path_type=Path))
 @click.option("--k", "k", type=click.IntRange(10, 50), default=10, show_default=True,
               help="Passages ranked per question (gold sets; BEIR always ranks 100 documents).")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
+@click.option("--mode", type=click.Choice(Mode.values()), default=Mode.HYBRID.value, show_default=True)
 @click.option("--index", "index_dir", default=None, type=click.Path(path_type=Path),
               help="Index to evaluate (default: index/, or index/beir-<name>/ with --beir).")
 @click.option("--compare", is_flag=True, help="Run every mode and print one table.")
@@ -156,7 +162,7 @@ def evaluate(gold: Path | None, k: int, mode: str, index_dir: Path | None, compa
     from .errors import QAError as _QAError
     from .evaluate.report import format_beir, format_compare, format_report, plot_compare
 
-    modes = ["hybrid", "dense", "bm25"] if compare else [mode]
+    modes = list(Mode.values()) if compare else [mode]
     if beir_dir is not None:
         from .evaluate.beir import run_beir_eval
 
@@ -202,13 +208,22 @@ def status(index_dir: Path) -> None:
     from .index.open import corpus_changes, read_manifest
 
     manifest = read_manifest(index_dir)
-    source = manifest.get("source", {})
-    changes = corpus_changes(manifest, source["path"]) if source.get("kind") == "folder" and Path(source["path"]).is_dir() else []
-    counts = manifest["counts"]
-    click.echo(f"index:     {index_dir} (format {manifest['format_version']}, built {manifest.get('built_at', '?')})")
-    click.echo(f"model:     {manifest['model']['name']} ({manifest['model']['dimension']} dimensions)")
-    click.echo(f"corpus:    {source.get('path', '?')}: {counts['documents']} documents, {counts['chunks']} chunks")
+    folder = built_from(manifest)
+    changes = corpus_changes(manifest, folder) if folder is not None else []
+    counts = manifest.counts
+    where = manifest.source.path if manifest.source and manifest.source.path else "?"
+    click.echo(f"index:     {index_dir} (format {manifest.format_version}, built {manifest.built_at or '?'})")
+    click.echo(f"model:     {manifest.model.name} ({manifest.model.dimension} dimensions)")
+    click.echo(f"corpus:    {where}: {counts.documents} documents, {counts.chunks} chunks")
     click.echo(f"state:     {'stale: ' + ', '.join(changes) if changes else 'fresh'}")
+
+
+def built_from(manifest: Manifest) -> Path | None:
+    """The corpus folder an index was built from, when it still exists."""
+    source = manifest.source
+    if source is not None and source.kind == "folder" and Path(source.path).is_dir():
+        return Path(source.path)
+    return None
 
 
 def main() -> None:

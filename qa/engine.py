@@ -1,7 +1,8 @@
 """The library's front door: build an index from a folder, open it, ask questions.
 
 The CLI and the Gradio app are thin shells over `build_from_folder`, `Engine.open` and `Engine.ask`.
-`Response` is the `qa ask --json` contract, as dataclasses.
+`Response` is the `qa ask --json` contract, as dataclasses. Questions, `mode` and `k` are checked here, once,
+with one exception type (QuestionError); ranking is qa/search/rank.py.
 """
 
 from __future__ import annotations
@@ -9,20 +10,30 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from enum import Enum
+from pathlib import Path
 
 import numpy as np
 
-from .index.config import BuildConfig
-from .models.encoder import BUNDLED_MODEL, DEFAULT_RUNTIME, Encoder
 from .errors import IndexNotReady, QuestionError
-from .search.highlight import AnswerSentence, Highlight, HighlightSettings, choose_answer, term_highlights
-from .index.build import BuildReport, ProgressFn, build_folder
-from .ingest.chunk import Chunk
-from .index.open import LoadedIndex, check_fresh, open_index, sentence_embed_text
-from .ingest.tokens import STOPWORDS, terms
-from .search.retrieve import MODES, Hit, Retriever, SearchSettings
+from .index.build import BATCH_PASSAGES, BuildReport, ProgressFn, build, folder_sources
+from .index.config import BuildConfig
+from .index.manifest import FolderSource
+from .index.open import LoadedIndex, check_fresh, open_index
 from .index.store import StoredChunk
+from .ingest.chunk import Chunk
+from .ingest.load import no_readable_file
+from .ingest.tokens import STOPWORDS, terms
+from .models.encoder import Encoder, load_encoder
+from .options import Mode
+from .search.highlight import AnswerSentence, Highlight, HighlightSettings, term_highlights
+from .search.rank import Ranker
+from .search.retrieve import Hit, SearchSettings
+
+__all__ = ["Engine", "Notice", "NoticeKind", "Response", "Result", "build_from_folder", "load_encoder",
+           "parse_mode", "prepare_question"]
 
 MAX_QUESTION_CHARS = 100_000
 MAX_K = 50
@@ -31,6 +42,28 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Below both, the best passage is probably not an answer: the page says so instead of presenting it as one.
 # The similarity bar is measured per index at build time (how alike unrelated sentences look to its model).
 CONFIDENT_TERM_OVERLAP = 0.5
+
+
+class NoticeKind(str, Enum):
+    """What a notice is about: the app shows some of them in its own way (NOT_CONFIDENT as a banner)."""
+
+    INVALID_BYTES = "invalid-bytes"
+    CONTROL_CHARACTERS = "control-characters"
+    CUT = "cut"
+    NOT_ENGLISH = "not-english"
+    NO_MATCH = "no-match"
+    NOT_CONFIDENT = "not-confident"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A note for the user about their question or the answer: a kind to act on and one line to show."""
+
+    kind: NoticeKind
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -54,70 +87,89 @@ class Response:
     mode: str
     results: tuple[Result, ...]
     confident: bool = True
-    notices: tuple[str, ...] = field(default_factory=tuple)
+    notices: tuple[Notice, ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict:
+        """The `qa ask --json` contract: notices as their one-line texts."""
         data = asdict(self)
+        data["notices"] = [notice.text for notice in self.notices]
         for result in data["results"]:
             if result["answer"] is not None:
                 result["answer"].pop("score", None)
         return data
 
 
-def load_encoder(model: str = BUNDLED_MODEL, runtime: str = DEFAULT_RUNTIME) -> Encoder:
-    """One model per (model, runtime) per process, whoever asks for it."""
-    from .models.encoder import load_encoder as load
-
-    return load(model, runtime=runtime)
-
-
 def build_from_folder(corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str],
                       config: BuildConfig = BuildConfig(), *, encoder: Encoder | None = None,
                       on_progress: ProgressFn | None = None, wait_for_lock: bool = False,
-                      ray_address: str | None = None, ray_workers: int | None = None) -> BuildReport:
+                      ray_address: str | None = None, ray_workers: int | None = None,
+                      ray_batch: int = BATCH_PASSAGES, encoder_factory: Callable[[], Encoder] | None = None) -> BuildReport:
+    """Build (or update) the index of a corpus folder. With `ray_address` ('auto', 'host:port', 'local'), the
+    passages are first embedded on a Ray cluster (qa/index/raybuild.py; `encoder_factory` makes the encoder on
+    a worker, default: load `config.model` there)."""
     encoder = encoder or load_encoder(config.model, config.runtime)
-    return build_folder(corpus_dir, index_dir, encoder, config, on_progress=on_progress, wait_for_lock=wait_for_lock,
-                        ray_address=ray_address, ray_workers=ray_workers)
+    root = Path(corpus_dir)
+    sources = folder_sources(root, config.max_file_bytes)
+    if not sources:
+        raise no_readable_file(root, [])
+    source = FolderSource(str(root))
+    if ray_address is None:
+        return build(sources, index_dir, encoder, config, source=source, root=root, on_progress=on_progress,
+                     wait_for_lock=wait_for_lock)
+    from .index.raybuild import build_with_ray
+
+    return build_with_ray(sources, root, Path(index_dir), encoder, config, address=ray_address, workers=ray_workers,
+                          factory=encoder_factory, batch=ray_batch, on_progress=on_progress,
+                          wait_for_lock=wait_for_lock)
 
 
-def prepare_question(question: str, max_chars: int) -> tuple[str, list[str]]:
-    """Clean a question or raise QuestionError; returns the text to search and notices for the user."""
-    if not isinstance(question, str) or not question.strip():
-        raise QuestionError("the question is empty; type a question about the corpus")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"the question has {len(question):,} characters, over the {MAX_QUESTION_CHARS:,} limit; ask a shorter question")
-    notices = []
+def parse_mode(mode: str) -> Mode:
+    """The retrieval mode, or QuestionError naming the choices (the one check of `mode`)."""
+    try:
+        return Mode.parse(mode, "mode")
+    except ValueError as exc:
+        raise QuestionError(str(exc)) from None
+
+
+def _clean_characters(question: str, notices: list[Notice]) -> str:
     if _SURROGATE.search(question):  # undecodable bytes (e.g. a non-UTF-8 terminal) arrive as lone surrogates
         question = _SURROGATE.sub(" ", question)
-        notices.append("characters that are not valid text (bytes that are not UTF-8) were replaced by spaces")
+        notices.append(Notice(NoticeKind.INVALID_BYTES,
+                              "characters that are not valid text (bytes that are not UTF-8) were replaced by spaces"))
     cleaned = _CONTROL.sub(" ", unicodedata.normalize("NFC", question))
     if cleaned != unicodedata.normalize("NFC", question):
-        notices.append("control characters in the question were replaced by spaces")
-    cleaned = re.sub(r"\s+", " ", cleaned).strip()
-    if len(cleaned) > max_chars:
-        notices.append(f"the question was cut to its first {max_chars:,} characters ({len(cleaned):,} given), the most the model reads")
-        cleaned = cleaned[:max_chars].rsplit(" ", 1)[0] or cleaned[:max_chars]
+        notices.append(Notice(NoticeKind.CONTROL_CHARACTERS, "control characters in the question were replaced by spaces"))
+    return re.sub(r"\s+", " ", cleaned).strip()
+
+
+def _check_words(cleaned: str, notices: list[Notice]) -> None:
     words = re.findall(r"[^\W_]+", cleaned)
     if not words:
         raise QuestionError("the question has no words, only punctuation or symbols; ask about something in the corpus")
     if not terms(cleaned) and all(w.lower() in STOPWORDS for w in words):
-        raise QuestionError(f"the question '{cleaned[:60]}' has only common words (like 'what', 'the'); name what you are asking about")
+        raise QuestionError(f"the question '{cleaned[:60]}' has only common words (like 'what', 'the'); "
+                            "name what you are asking about")
     letters = [ch for ch in cleaned if ch.isalpha()]
     if letters and sum(ch.isascii() for ch in letters) / len(letters) < 0.5:
-        notices.append("the question does not look like English; the model and the corpus are English, so results may be poor")
+        notices.append(Notice(NoticeKind.NOT_ENGLISH, "the question does not look like English; the model and the "
+                                                      "corpus are English, so results may be poor"))
+
+
+def prepare_question(question: str, max_chars: int) -> tuple[str, list[Notice]]:
+    """Clean a question or raise QuestionError; returns the text to search and notices for the user."""
+    if not isinstance(question, str) or not question.strip():
+        raise QuestionError("the question is empty; type a question about the corpus")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"the question has {len(question):,} characters, over the {MAX_QUESTION_CHARS:,} limit; "
+                            "ask a shorter question")
+    notices: list[Notice] = []
+    cleaned = _clean_characters(question, notices)
+    if len(cleaned) > max_chars:
+        notices.append(Notice(NoticeKind.CUT, f"the question was cut to its first {max_chars:,} characters "
+                                              f"({len(cleaned):,} given), the most the model reads"))
+        cleaned = cleaned[:max_chars].rsplit(" ", 1)[0] or cleaned[:max_chars]
+    _check_words(cleaned, notices)
     return cleaned, notices
-
-
-@dataclass(frozen=True)
-class _Ranking:
-    """What `Engine._rank` found: the cleaned question, its vector, the hits and (when asked for) their answers."""
-
-    question: str
-    notices: tuple[str, ...]
-    query_vector: np.ndarray
-    hits: tuple[Hit, ...]
-    answers: tuple[AnswerSentence | None, ...]
-    rows: dict[int, StoredChunk] = field(default_factory=dict)  # the answered hits' passages and vectors, read once
 
 
 class Engine:
@@ -126,43 +178,47 @@ class Engine:
     def __init__(self, index: LoadedIndex, encoder: Encoder) -> None:
         self.index = index
         self.encoder = encoder
-        self.retriever = Retriever(index, encoder)
+        self.ranker = Ranker(index, encoder)
+        self.retriever = self.ranker.retriever
         # about 4 characters a token: the model reads max_tokens, the rest is noise
         self.max_question_chars = 4 * encoder.max_tokens
 
     @classmethod
     def open(cls, index_dir: str | os.PathLike[str], *, model: str | None = None,
-             corpus_dir: str | os.PathLike[str] | None = None, encoder: Encoder | None = None) -> "Engine":
+             corpus_dir: str | os.PathLike[str] | None = None, encoder: Encoder | None = None) -> Engine:
         """Load an index (checking model and, if `corpus_dir` is given, freshness) and the model it was built with."""
         index = open_index(index_dir, model=encoder.name if encoder is not None else model)
         if corpus_dir is not None:
             check_fresh(index.manifest, corpus_dir, index_dir)
-        encoder = encoder or load_encoder(index.manifest["model"]["name"], index.manifest["model"].get("runtime") or index.config.runtime)
-        if encoder.dimension != index.manifest["model"]["dimension"]:
+        built = index.manifest.model
+        encoder = encoder or load_encoder(built.name, built.runtime or index.config.runtime)
+        if encoder.dimension != built.dimension:
             raise IndexNotReady(
-                f"model '{encoder.name}' gives {encoder.dimension}-dimensional vectors but the index at {index_dir} holds "
-                f"{index.manifest['model']['dimension']}; rebuild it with `qa build`"
+                f"model '{encoder.name}' gives {encoder.dimension}-dimensional vectors but the index at {index_dir} "
+                f"holds {built.dimension}; rebuild it with `qa build`"
             )
         return cls(index, encoder)
 
-    def ask(self, question: str, *, k: int = 5, mode: str = "hybrid", settings: SearchSettings = SearchSettings(),
+    def ask(self, question: str, *, k: int = 5, mode: str = Mode.HYBRID, settings: SearchSettings = SearchSettings(),
             highlight: HighlightSettings = HighlightSettings()) -> Response:
-        if mode not in MODES:
-            raise QuestionError(f"mode '{mode}' is not one of {', '.join(MODES)}")
+        mode = parse_mode(mode)
         if not 1 <= k <= MAX_K:
             raise QuestionError(f"k={k} is outside 1..{MAX_K}; ask for between 1 and {MAX_K} passages")
-        ranking = self._rank(question, k=k, mode=mode, settings=settings, highlight=highlight, query_vector=None, answers=True)
-        cleaned, hits, notices, rows = ranking.question, ranking.hits, list(ranking.notices), ranking.rows
+        cleaned, notices = prepare_question(question, self.max_question_chars)
+        query_vector = self.embed_question(cleaned)
+        ranking = self.ranker.rank(cleaned, query_vector, mode=mode, k=k, settings=settings, highlight=highlight,
+                                   answers=True)
+        hits, rows = ranking.hits, ranking.rows
         results = tuple(self._result(rank, hit, rows[hit.chunk].chunk, answer, cleaned)
                         for rank, (hit, answer) in enumerate(zip(hits, ranking.answers), start=1))
-        confident = bool(results) and self._confident(results[0], rows[hits[0].chunk], cleaned, ranking.query_vector)
+        confident = bool(results) and self._confident(results[0], rows[hits[0].chunk], cleaned, query_vector)
         if not results:
-            notices.append("no passage matched the question")
+            notices.append(Notice(NoticeKind.NO_MATCH, "no passage matched the question"))
         elif not confident:
-            notices.append("no passage scores well: the corpus may not answer this question")
-        return Response(question=cleaned, mode=mode, results=results, confident=confident, notices=tuple(notices))
+            notices.append(Notice(NoticeKind.NOT_CONFIDENT, "no passage scores well: the corpus may not answer this question"))
+        return Response(question=cleaned, mode=mode.value, results=results, confident=confident, notices=tuple(notices))
 
-    def search(self, question: str, *, k: int = 5, mode: str = "hybrid", settings: SearchSettings = SearchSettings(),
+    def search(self, question: str, *, k: int = 5, mode: str = Mode.HYBRID, settings: SearchSettings = SearchSettings(),
                highlight: HighlightSettings = HighlightSettings(), query_vector: np.ndarray | None = None) -> list[Hit]:
         """The ranked passages for a question, best first: the one ranking path behind `ask`, `qa eval --beir`
         and the BEIR tuning script, so what is measured is what users get.
@@ -171,62 +227,23 @@ class Engine:
         given, must be `question_vector(question)` (a cache), else the question is embedded here. No `MAX_K`
         limit: a document benchmark needs hundreds of passages.
         """
-        return list(self._rank(question, k=k, mode=mode, settings=settings, highlight=highlight,
-                               query_vector=query_vector, answers=False).hits)
+        mode = parse_mode(mode)
+        if k < 1:
+            raise QuestionError(f"k={k} is below 1; ask for at least one passage")
+        cleaned, _ = prepare_question(question, self.max_question_chars)
+        if query_vector is None:
+            query_vector = self.embed_question(cleaned)
+        ranking = self.ranker.rank(cleaned, query_vector, mode=mode, k=k, settings=settings, highlight=highlight,
+                                   answers=False)
+        return list(ranking.hits)
+
+    def embed_question(self, cleaned: str) -> np.ndarray:
+        return self.encoder.encode([cleaned])[0]
 
     def question_vector(self, question: str) -> np.ndarray:
         """The vector `search` embeds for `question` (cleaned the same way): callers may cache it."""
         cleaned, _ = prepare_question(question, self.max_question_chars)
-        return self.retriever.embed_question(cleaned)
-
-    def _rank(self, question: str, *, k: int, mode: str, settings: SearchSettings, highlight: HighlightSettings,
-              query_vector: np.ndarray | None, answers: bool) -> _Ranking:
-        """Retrieve, then in hybrid mode reorder the top `answer_depth` by their best answer sentence."""
-        if mode not in MODES:
-            raise QuestionError(f"mode '{mode}' is not one of {', '.join(MODES)}")
-        if k < 1:
-            raise QuestionError(f"k={k} is below 1; ask for at least one passage")
-        cleaned, notices = prepare_question(question, self.max_question_chars)
-        if query_vector is None:
-            query_vector = self.retriever.embed_question(cleaned)
-        depth = settings.answer_depth if mode == "hybrid" and settings.answer_weight > 0 else 0
-        hits = self.retriever.search(cleaned, query_vector, mode=mode, k=max(k, depth), settings=settings)
-        found: list[AnswerSentence | None] = []
-        rows: dict[int, StoredChunk] = {}
-        if depth or answers:
-            weights = {t: self.index.bm25.idf(t) for t in terms(cleaned)}
-            rows = self.index.chunks.get_many([hit.chunk for hit in hits[:max(k, depth)]])  # one read, not one per hit
-
-            def answer(hit: Hit) -> AnswerSentence | None:
-                return self._answer(rows[hit.chunk], cleaned, query_vector, highlight, weights)
-
-        if depth:
-            # the passage whose best sentence answers best goes first: retrieval and highlight agree on the top;
-            # below `depth` the retrieval order stands
-            head = hits[:depth]
-            head_answers = [answer(hit) for hit in head]
-            scored = sorted(((hit.score + settings.answer_weight * (a.score if a else 0.0), i)
-                             for i, (hit, a) in enumerate(zip(head, head_answers))), key=lambda item: -item[0])
-            hits = [Hit(head[i].chunk, score) for score, i in scored] + hits[depth:]
-            found = [head_answers[i] for _, i in scored]
-        hits = hits[:k]
-        if answers:
-            found = found[:k] + [answer(hit) for hit in hits[len(found):]]
-        return _Ranking(cleaned, tuple(notices), query_vector, tuple(hits), tuple(found) if answers else (), rows)
-
-    def _sentence_similarities(self, row: StoredChunk, query_vector: np.ndarray) -> np.ndarray:
-        """The question's cosine to each sentence of the passage: stored vectors, or embedded now for an index
-        built without them (`sentence_vectors="none"`)."""
-        if self.index.with_sentences:
-            return row.vectors[1:] @ np.asarray(query_vector, dtype=np.float32)
-        return self.encoder.encode([sentence_embed_text(row.chunk, s) for s in row.chunk.sentences]) @ query_vector
-
-    def _answer(self, row: StoredChunk, question: str, query_vector, highlight: HighlightSettings,  # type: ignore[no-untyped-def]
-                term_weights: dict[str, float]) -> AnswerSentence | None:
-        chunk = row.chunk
-        relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
-        similarities = self._sentence_similarities(row, query_vector)
-        return choose_answer(question, chunk.text, relative, similarities, highlight, term_weights)
+        return self.embed_question(cleaned)
 
     def _result(self, rank: int, hit: Hit, chunk: Chunk, answer: AnswerSentence | None, question: str) -> Result:
         return Result(rank, round(hit.score, 4), chunk.doc_id, chunk.heading, chunk.page, chunk.section, chunk.start,
@@ -236,13 +253,13 @@ class Engine:
     def confident_similarity(self) -> float | None:
         """The sentence similarity above which a passage reads as an answer: unrelated sentences of this index
         (for its model) stay below it 95 % of the time. None when the index has too few sentences to tell."""
-        return self.index.manifest.get("calibration", {}).get("unrelated_sentence_similarity_p95")
+        return self.index.manifest.calibration.unrelated_sentence_similarity_p95
 
-    def _confident(self, top: Result, row: StoredChunk, question: str, query_vector) -> bool:  # type: ignore[no-untyped-def]
+    def _confident(self, top: Result, row: StoredChunk, question: str, query_vector: np.ndarray) -> bool:
         asked = set(terms(question))
         overlap = len(asked & set(terms(top.text))) / len(asked) if asked else 0.0
         bar = self.confident_similarity
         if bar is None:
             return overlap >= CONFIDENT_TERM_OVERLAP
-        best_sentence = float(self._sentence_similarities(row, query_vector).max(initial=-1.0))
+        best_sentence = float(self.ranker.sentence_similarities(row, query_vector).max(initial=-1.0))
         return best_sentence >= bar or overlap >= CONFIDENT_TERM_OVERLAP

@@ -36,7 +36,7 @@ def segments(text: str, result: Result) -> list[tuple[str, frozenset[str]]]:
 
 def render_terminal(response: Response) -> str:
     lines = [click.style(f"Q: {response.question}", bold=True)]
-    lines += [click.style(f"note: {n}", fg="yellow") for n in response.notices]
+    lines += [click.style(f"note: {n.text}", fg="yellow") for n in response.notices]
     for result in response.results:
         heading = f" › {result.heading}" if result.heading else ""
         lines.append("")

@@ -59,7 +59,7 @@ def hash_encoder() -> HashEncoder:
 
 @pytest.fixture(scope="session")
 def real_encoder():
-    from qa.engine import load_encoder
+    from qa.models.encoder import load_encoder
 
     return load_encoder()
 
@@ -84,11 +84,10 @@ def corpus_engine(corpus_index, real_encoder):
 
 
 @pytest.fixture
-def fake_cli(monkeypatch):  # type: ignore[no-untyped-def]
-    """`run_cli(*args)` runs the `qa` command in-process with `--model fake:hash` available (no real model)."""
-    import qa.engine
-    from robustness_support import install_fake_encoder, run_cli
+def fake_cli():  # type: ignore[no-untyped-def]
+    """`run_cli(*args)` runs the `qa` command in-process with `--model fake:hash` registered (no real model)."""
+    from robustness_support import install_fake_encoder, remove_fake_encoder, run_cli
 
-    monkeypatch.setattr(qa.engine, "load_encoder", qa.engine.load_encoder)  # restored after the test
     install_fake_encoder()
-    return run_cli
+    yield run_cli
+    remove_fake_encoder()

@@ -90,23 +90,22 @@ def assert_one_error_line(stderr: str, pattern: str) -> str:
 
 
 def install_fake_encoder() -> None:
-    """`load_encoder('fake:hash')` returns the conftest HashEncoder; other names load the real model."""
-    import qa.engine
+    """`load_encoder('fake:hash')` returns a new conftest HashEncoder (the model registry); other names load real models."""
     from conftest import HashEncoder
 
-    real = getattr(qa.engine.load_encoder, "__wrapped_real__", qa.engine.load_encoder)
+    from qa.models.encoder import register_model
 
-    def load_encoder(model: str = qa.engine.BUNDLED_MODEL, runtime: str = qa.engine.DEFAULT_RUNTIME):  # type: ignore[no-untyped-def]
-        if model == FAKE_MODEL:
-            return HashEncoder()
-        return real(model, runtime)
+    register_model(FAKE_MODEL, HashEncoder)
 
-    load_encoder.__wrapped_real__ = real  # type: ignore[attr-defined]
-    qa.engine.load_encoder = load_encoder
+
+def remove_fake_encoder() -> None:
+    from qa.models.encoder import unregister_model
+
+    unregister_model(FAKE_MODEL)
 
 
 def run_cli(*args: str):  # type: ignore[no-untyped-def]
-    """`qa ARGS` in this process via click's CliRunner (stdout and stderr kept apart). Needs install_fake_encoder."""
+    """`qa ARGS` in this process via click's CliRunner (stdout and stderr kept apart); `fake:hash` needs install_fake_encoder."""
     from click.testing import CliRunner
 
     from qa.cli import cli
@@ -264,7 +263,7 @@ def install_pause_hooks() -> None:
 
         setattr(index, name, wrapped)
 
-    after("_write_files", "write")           # chunk store, FAISS and Tantivy files written; no manifest yet
+    after("write_files", "write")           # chunk store, FAISS and Tantivy files written; no manifest yet
     after("fsync_tree", "before-rename")     # the temporary folder is complete
     before("swap_current", "before-swap")    # the new generation is renamed into place, not yet current
     before("prune_generations", "before-prune")  # swapped: the new generation is current

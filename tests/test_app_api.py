@@ -109,7 +109,7 @@ def test_bad_requests_get_a_clear_error(client, args, message):
 def test_status_api_reports_the_manifest(client, app_server):
     from qa.index.open import read_manifest
 
-    manifest = read_manifest(app_server.index)
+    manifest = read_manifest(app_server.index).to_json()
     status = client.predict(api_name="/status")
     assert status["model"] == manifest["model"]["name"]
     assert status["chunks"] == manifest["counts"]["chunks"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -163,11 +162,9 @@ def test_evaluate_tab_shows_metrics_chart_and_misses(app_page, app_server, real_
     # the uploaded file's row, by its accessible name (its text splits the name into "stem .ext" once uploaded)
     expect(page.locator("#qa-gold-upload").get_by_role("cell", name="small-gold.jsonl", exact=True)).to_be_visible()
     page.locator("#qa-eval-mode").get_by_label("all modes").check()
-    began = time.monotonic()
     page.locator("#qa-eval-run").click()
-    message = page.locator("#qa-eval-message")
+    message = page.locator("#qa-eval-message")  # the expect below fails after 60 s: the time limit is its timeout
     expect(message.locator(".qa-info")).to_contain_text("Evaluated small-gold.jsonl: 4 questions", timeout=60_000)
-    assert time.monotonic() - began < 60
     table = page.locator("#qa-eval-table")
     for text in ("hit@1", "hit@5", "mrr@10", "answer@1", "hybrid", "dense", "bm25"):
         expect(table).to_contain_text(text)
@@ -205,7 +202,7 @@ def test_evaluate_tab_reports_a_bad_gold_file(app_page, tmp_path):
 def test_index_tab_shows_the_manifest(app_page, app_server):
     from qa.index.open import read_manifest
 
-    manifest = read_manifest(app_server.index)
+    manifest = read_manifest(app_server.index).to_json()
     page = app_page.page
     page.get_by_role("tab", name="Index").click()
     status = page.locator("#qa-index-status")

@@ -21,7 +21,8 @@ from qa.evaluate.beir import (
     run_beir_eval,
     score_run,
 )
-from qa.evaluate.beir_settings import search_settings_for, settings_path, tune_beir, tune_search_settings, tuning_split
+from qa.evaluate.beir_settings import search_settings_for, settings_path, tuning_split
+from qa.evaluate.beir_tune import tune_beir, tune_search_settings
 from qa.ingest.chunk import ChunkSettings
 from qa.index.config import BuildConfig
 from qa.errors import QAError
@@ -221,7 +222,7 @@ def tiny(tmp_path_factory, real_encoder):  # type: ignore[no-untyped-def]
 
 def test_build_records_the_source_and_is_reused(tiny, real_encoder) -> None:  # type: ignore[no-untyped-def]
     root, ds, engine = tiny
-    manifest = engine.index.manifest
+    manifest = engine.index.manifest.to_json()
     assert manifest["source"] == {"kind": "beir", "path": str(root / "tiny" / "corpus.jsonl"), "sha256": ds.corpus_sha256}
     assert manifest["counts"]["documents"] == 6
     assert sum(c.doc_id == "d6" for c in engine.index.chunks) >= 2  # d6 is split into passages
@@ -307,7 +308,7 @@ def test_answer_reordering_stays_in_the_top_answer_depth(tiny) -> None:  # type:
     vector = engine.question_vector(query)
     n = len(engine.index.chunks)
     off = SearchSettings(answer_weight=0.0)
-    plain = [h.chunk for h in engine.retriever.search(query, vector, mode="hybrid", k=n, settings=off)]
+    plain = [h.chunk for h in engine.ranker.search(query, vector, mode="hybrid", k=n, settings=off)]
     assert [h.chunk for h in engine.search(query, k=n, settings=off)] == plain  # weight 0: the retrieval order
     on = [h.chunk for h in engine.search(query, k=n, settings=SearchSettings(answer_weight=5.0, answer_depth=3))]
     assert on[:3] != plain[:3] and sorted(on[:3]) == sorted(plain[:3])  # the top 3 reordered among themselves

@@ -11,13 +11,13 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from qa.models.encoder import BUNDLED_MODEL, SentenceTransformerEncoder, load_encoder
+from qa.models.encoder import BUNDLED_MODEL, load_encoder
+from qa.models.torch_runtime import SentenceTransformerEncoder
 from qa.errors import QAError
 from qa.models.onnx_export import META, export_onnx, export_path
 from qa.models.onnx_runtime import OnnxEncoder
@@ -77,9 +77,8 @@ def test_export_cache_is_complete_reused_and_keyed_by_runtime(onnx_cache):
     meta = json.loads((int8_dir / META).read_text())
     assert meta["runtime"] == "onnx-int8" and meta["dimension"] == 384 and meta["max_tokens"] == 256
     stamp = (int8_dir / "model.onnx").stat().st_mtime_ns
-    began = time.perf_counter()
     assert export_onnx(runtime="onnx-int8", cache_dir=onnx_cache) == int8_dir
-    assert time.perf_counter() - began < 2 and (int8_dir / "model.onnx").stat().st_mtime_ns == stamp
+    assert (int8_dir / "model.onnx").stat().st_mtime_ns == stamp  # reused, not exported again
     # int8 is the smaller file: the 36 weight matrices (42 MB as float) are quantized; the 47 MB token table stays float
     fp32_size = (export_path(runtime="onnx-fp32", cache_dir=onnx_cache) / "model.onnx").stat().st_size
     assert fp32_size * 0.6 < (int8_dir / "model.onnx").stat().st_size < fp32_size * 0.7

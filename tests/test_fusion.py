@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.search.retrieve import Hit, blend, rrf
+from qa.search.rank import blend, rrf
+from qa.search.retrieve import Hit
 
 
 def test_rrf_puts_first_what_both_rankings_rank_well() -> None:
@@ -38,7 +39,7 @@ def test_blend_keeps_the_chunk_ids_it_was_given() -> None:
 
 
 def test_sentence_rescoring_lifts_the_passage_with_the_best_sentence_and_weight_zero_keeps_the_order() -> None:
-    from qa.search.retrieve import rescore_by_sentence
+    from qa.search.rank import rescore_by_sentence
 
     hits = [Hit(7, 1.0), Hit(3, 0.9), Hit(5, 0.2)]
     best_sentence = np.array([0.1, 0.9, 0.5])  # passage 3 holds the sentence closest to the question

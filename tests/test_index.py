@@ -38,7 +38,7 @@ def test_build_load_search_with_the_real_model(tmp_path: Path, real_encoder) -> 
     top = response.results[0]
     assert (top.doc, top.heading) == ("troops.txt", "Band")
     assert (corpus / top.doc).read_text(encoding="utf-8")[top.start : top.end] == top.text
-    manifest = read_manifest(tmp_path / "index")
+    manifest = read_manifest(tmp_path / "index").to_json()
     assert manifest["model"] == {"name": "bundled:all-MiniLM-L6-v2", "dimension": 384, "max_tokens": 256,
                                  "runtime": real_encoder.runtime if hasattr(real_encoder, "runtime") else "torch"}
     assert manifest["config"]["chunking"]["target_words"] == BuildConfig().chunking.target_words

@@ -19,6 +19,7 @@ from conftest import CORPUS, HashEncoder
 from ray_support import LoggedHashEncoder, encoded
 from robustness_support import ROOT, TESTS, assert_one_error_line, offline_env, ranked
 
+from qa.engine import build_from_folder
 from qa.index.build import build_folder
 from qa.index.config import BuildConfig
 from qa.index.embedcache import EmbeddingCache, cache_path
@@ -66,8 +67,8 @@ def local_index(tmp_path_factory) -> Path:
 
 
 def ray_build(corpus: Path, index: Path, **options):  # type: ignore[no-untyped-def]
-    return build_folder(corpus, index, HashEncoder(), CONFIG, ray_address="auto", encoder_factory=LoggedHashEncoder,
-                        ray_batch=BATCH, **options)
+    return build_from_folder(corpus, index, CONFIG, encoder=HashEncoder(), ray_address="auto",
+                             encoder_factory=LoggedHashEncoder, ray_batch=BATCH, **options)
 
 
 def contents(index: Path) -> list[tuple]:
@@ -128,11 +129,11 @@ def test_killed_ray_build_resumes_and_embeds_only_the_rest(ray_cluster, corpus, 
         from pathlib import Path
         from conftest import HashEncoder
         from ray_support import LoggedHashEncoder
-        from qa.index.build import build_folder
+        from qa.engine import build_from_folder
         from qa.index.config import BuildConfig
         def on_progress(fraction, message):
             Path({str(progress)!r}).write_text(message)
-        build_folder({str(corpus)!r}, {str(index)!r}, HashEncoder(), BuildConfig(model="fake:hash"),
+        build_from_folder({str(corpus)!r}, {str(index)!r}, BuildConfig(model="fake:hash"), encoder=HashEncoder(),
                      ray_address={ray_cluster["address"]!r}, encoder_factory=LoggedHashEncoder, ray_batch={BATCH},
                      on_progress=on_progress)
     """)
@@ -170,7 +171,8 @@ def test_worker_killed_mid_build_loses_no_finished_work(ray_cluster, corpus, loc
     calls = encoded(ray_cluster["log"])
     assert kept >= 1 and pid in {p for p, _ in calls} and {p for p, _ in calls} - {pid}  # a new worker took over
     total = len(contents(local_index))
-    from qa.index.open import open_index, sentence_embed_text
+    from qa.index.open import open_index
+    from qa.ingest.chunk import sentence_embed_text
 
     every = [t for c in open_index(local_index).chunks for t in [c.context_text(), *(sentence_embed_text(c, s) for s in c.sentences)]]
     biggest = max(n for _, n in calls)
@@ -186,7 +188,7 @@ def test_a_node_without_the_model_is_one_line_and_keeps_nothing_half_done(ray_cl
     from qa.index.raybuild import ModelFactory
 
     with pytest.raises(QAError) as error:
-        build_folder(corpus, tmp_path / "index", HashEncoder(), CONFIG, ray_address="auto", ray_batch=BATCH,
+        build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=HashEncoder(), ray_address="auto", ray_batch=BATCH,
                      encoder_factory=ModelFactory(str(tmp_path / "no-such-model"), "torch"))
     message = str(error.value)
     assert "\n" not in message and "cannot load the embedding model on this node" in message

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -126,7 +125,7 @@ def test_qa_build_skips_each_bad_file_once_and_says_why(tmp_path: Path) -> None:
     for name, reason in reasons.items():
         assert sum(line.startswith(f"Warning: skipped {name}: {reason}") for line in lines) == 1, (name, lines)
     assert done.stdout.startswith(f"Built {tmp_path / 'index'}: 4 documents,")
-    manifest = read_manifest(tmp_path / "index")
+    manifest = read_manifest(tmp_path / "index").to_json()
     assert sorted(s["path"] for s in manifest["skipped"]) == sorted(reasons)
     json.dumps(manifest).encode("utf-8")  # the odd name is stored printable
     # the link targets were not read: the secret is in no passage
@@ -170,9 +169,7 @@ def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(tmp_pat
         for _ in range(49):
             fh.write(block)
     assert (corpus / "huge.txt").stat().st_size == 50_225_000
-    began = time.perf_counter()
-    report = build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
-    assert time.perf_counter() - began < 20
+    report = build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)  # time: benchmarks/limits.py
     assert report.documents == 3
     assert [(s.path, s.reason) for s in report.skipped] == [
         ("huge.txt", "50,225,000 bytes is over the 20,971,520-byte limit; split the file or raise --max-file-mb")]
@@ -202,11 +199,8 @@ def test_thousands_of_tiny_files(tmp_path: Path, hash_encoder) -> None:  # type:
         folder = corpus / f"part {i // 500}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"note-{i:04d}.txt").write_text(f"Note {i} records item{i} in the register.\n", encoding="utf-8")
-    began = time.perf_counter()
-    report = build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
-    seconds = time.perf_counter() - began
+    report = build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)  # time: benchmarks/limits.py
     assert report.documents == 3_000 and report.chunks == 3_000 and report.skipped == ()
-    assert seconds < 60, f"{seconds:.1f} s to build 3,000 one-line files"
     engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
     top = engine.ask("Which note records item2718?", k=3, mode="bm25").results[0]
     assert top.doc == "part 5/note-2718.txt"
@@ -250,9 +244,7 @@ def test_very_long_lines(tmp_path: Path, hash_encoder) -> None:  # type: ignore[
     prose = "".join(f"Sentence {i} of the long line mentions code{i} once. " for i in range(6_000))  # ~330,000 chars
     blob = "A" * 200_000 + " tail-marker"  # a 200,000-character "word" (minified or base64 data)
     corpus = make_corpus(tmp_path / "corpus", {"prose.txt": prose, "blob.txt": blob})
-    began = time.perf_counter()
-    build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)
-    assert time.perf_counter() - began < 60
+    build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)  # time: benchmarks/limits.py
     index = open_index(tmp_path / "index")
     texts = {"prose.txt": prose, "blob.txt": blob}
     for chunk in index.chunks:

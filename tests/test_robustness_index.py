@@ -33,7 +33,8 @@ from robustness_support import (
 from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder
 from qa.errors import IndexNotReady, QAError
-from qa.index.open import open_index, read_manifest, sentence_embed_text
+from qa.index.open import open_index, read_manifest
+from qa.ingest.chunk import sentence_embed_text
 
 CONFIG = BuildConfig(model=FAKE_MODEL)
 
@@ -257,7 +258,7 @@ def test_an_index_of_another_model_is_refused_not_mixed(index: Path, hash_encode
     loaded = open_index(index, model="fake:other")
     distinct = {t for c in loaded.chunks for t in [c.context_text(), *(sentence_embed_text(c, s) for s in c.sentences)]}
     assert report.reused == 0 and report.embedded == report.chunks and other.texts_encoded == len(distinct)
-    assert loaded.dense.d == 32 and loaded.manifest["model"] == {"name": "fake:other", "dimension": 32, "max_tokens": 128, "runtime": ""}
+    assert loaded.dense.d == 32 and loaded.manifest.to_json()["model"] == {"name": "fake:other", "dimension": 32, "max_tokens": 128, "runtime": ""}
     with pytest.raises(IndexNotReady, match=r"built with model 'fake:other', not 'fake:hash'"):
         open_index(index, model="fake:hash")
     # and back: the embedding store is kept per model, so the fake:hash vectors of two builds ago are lent again
@@ -359,5 +360,5 @@ def test_an_index_path_that_is_a_file_or_below_a_file(fake_cli, tmp_path: Path) 
 
 
 def test_manifest_validation_accepts_what_build_writes(index: Path) -> None:
-    manifest = read_manifest(index)
+    manifest = read_manifest(index).to_json()
     assert manifest["counts"]["documents"] == 3 and manifest["source"]["kind"] == "folder"

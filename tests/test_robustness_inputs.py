@@ -92,7 +92,7 @@ def test_prepare_question_accepts_and_says_what_it_changed(question: str, notice
     if notice is None:
         assert notices == []
     else:
-        assert len(notices) == 1 and re.search(notice, notices[0]), notices
+        assert len(notices) == 1 and re.search(notice, notices[0].text), notices
     if cleaned is not None:
         assert text == cleaned
     assert 0 < len(text) <= MAX_CHARS
@@ -103,7 +103,7 @@ def test_long_question_is_cut_at_a_word_boundary_to_what_the_model_reads() -> No
     question = " ".join(f"word{i}" for i in range(3_000))  # 25,889 characters
     text, notices = prepare_question(question, MAX_CHARS)
     assert len(text) <= MAX_CHARS and question.startswith(text) and question[len(text)] == " "
-    assert notices == [f"the question was cut to its first 1,024 characters ({len(question):,} given), the most the model reads"]
+    assert [n.text for n in notices] == [f"the question was cut to its first 1,024 characters ({len(question):,} given), the most the model reads"]
 
 
 # ---------------------------------------------------------------- the library
@@ -124,7 +124,7 @@ def test_engine_answers_odd_questions_as_plain_text(engine: Engine, tiny: Path, 
     response = engine.ask(question, k=3)
     assert tree_digest(tiny) == before
     if notice is not None:
-        assert any(re.search(notice, n) for n in response.notices), response.notices
+        assert any(re.search(notice, n.text) for n in response.notices), response.notices
     if cleaned is not None:
         assert response.question == cleaned  # searched literally: nothing interpreted, nothing stripped
     corpus = {p.name: p.read_text(encoding="utf-8") for p in (tiny / "corpus").iterdir()}

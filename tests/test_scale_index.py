@@ -47,8 +47,8 @@ def test_ivf_searching_every_list_returns_what_exact_search_returns(tmp_path: Pa
     build_from_folder(corpus, tmp_path / "exact", config(index_type="flat"), encoder=hash_encoder)
     report = build_from_folder(corpus, tmp_path / "ann", config(index_type="auto", ann_threshold=100), encoder=hash_encoder)
     exact, ann = open_index(tmp_path / "exact"), open_index(tmp_path / "ann")
-    assert read_manifest(tmp_path / "exact")["dense"] == {"type": "flat"}
-    described = read_manifest(tmp_path / "ann")["dense"]
+    assert read_manifest(tmp_path / "exact").to_json()["dense"] == {"type": "flat"}
+    described = read_manifest(tmp_path / "ann").to_json()["dense"]
     assert described["type"] == "ivf" and report.chunks >= 300  # 'auto' chose IVF above the threshold
     nlist = described["nlist"]
     for question in ("river mountain census", "violin falcon 2050", "copper ledger quarry"):
@@ -71,7 +71,7 @@ def test_ivf_searching_every_list_returns_what_exact_search_returns(tmp_path: Pa
 def test_hnsw_index_and_an_update_that_removes_passages(tmp_path: Path, hash_encoder) -> None:
     corpus = synthetic_corpus(tmp_path / "corpus", files=3, paragraphs=10)
     build_from_folder(corpus, tmp_path / "index", config(index_type="hnsw"), encoder=hash_encoder)
-    assert read_manifest(tmp_path / "index")["dense"]["type"] == "hnsw"
+    assert read_manifest(tmp_path / "index").to_json()["dense"]["type"] == "hnsw"
     (corpus / "doc001.txt").unlink()
     report = build_from_folder(corpus, tmp_path / "index", config(index_type="hnsw"), encoder=hash_encoder)
     assert report.removed == 20 and report.read == 0 and report.embedded == 0  # 10 paragraphs, 2 passages each
@@ -96,7 +96,7 @@ def test_without_sentence_vectors_answers_come_from_encoding_sentences_at_query_
 def test_one_changed_file_costs_work_for_that_file_only(tmp_path: Path, hash_encoder) -> None:
     corpus = synthetic_corpus(tmp_path / "corpus", files=20, paragraphs=10)
     first = build_from_folder(corpus, tmp_path / "index", config(ann_threshold=100), encoder=hash_encoder)
-    assert read_manifest(tmp_path / "index")["dense"]["type"] == "ivf" and first.read == 20
+    assert read_manifest(tmp_path / "index").to_json()["dense"]["type"] == "ivf" and first.read == 20
     base_file = (first.path / "store.sqlite").stat().st_ino
     before = hash_encoder.texts_encoded
     text = (corpus / "doc007.txt").read_text()
@@ -109,7 +109,7 @@ def test_one_changed_file_costs_work_for_that_file_only(tmp_path: Path, hash_enc
     assert hash_encoder.texts_encoded - before == new_passage
     engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
     assert "tangerines" in engine.ask("tangerines zeppelins", k=1, mode="hybrid").results[0].text
-    assert read_manifest(tmp_path / "index")["dense"]["type"] == "ivf"  # updated in place, not rebuilt as another type
+    assert read_manifest(tmp_path / "index").to_json()["dense"]["type"] == "ivf"  # updated in place, not rebuilt as another type
     # the store was not copied: the new generation shares the base file and wrote a delta of one file's rows
     assert (report.path / "store.sqlite").stat().st_ino == base_file
     delta = sqlite3.connect(report.path / "store-delta.sqlite")
@@ -135,7 +135,7 @@ def test_stores_of_later_builds_read_as_one_and_merge_when_the_delta_grows(tmp_p
         chunks = sorted((c.doc_id, c.start, c.text) for c in store)
         documents = {doc: store.document(doc).text for doc, _, _ in chunks}  # type: ignore[union-attr]
         in_context = {doc: [c.text for _, c in store.doc_chunks(doc)] for doc in documents}
-        return len(store), chunks, documents, in_context, read_manifest(index_dir)["counts"]
+        return len(store), chunks, documents, in_context, read_manifest(index_dir).to_json()["counts"]
 
     assert content(tmp_path / "index") == content(tmp_path / "rebuilt")
     assert open_index(tmp_path / "index").chunks.document("doc005.txt") is None
@@ -184,7 +184,7 @@ def test_the_confidence_bar_is_measured_for_the_index(tmp_path: Path, real_encod
     from conftest import CORPUS
 
     build_from_folder(CORPUS, tmp_path / "index", encoder=real_encoder)
-    calibration = read_manifest(tmp_path / "index")["calibration"]
+    calibration = read_manifest(tmp_path / "index").to_json()["calibration"]
     bar = calibration["unrelated_sentence_similarity_p95"]
     assert calibration["pairs"] > 100 and 0.0 < bar < 0.9
     engine = Engine.open(tmp_path / "index", encoder=real_encoder)
@@ -197,7 +197,7 @@ def test_the_confidence_bar_is_measured_for_the_index(tmp_path: Path, real_encod
 def test_a_sentence_repeated_by_the_next_passage_is_embedded_once(hash_encoder):
     from qa.index.build import embed_chunks
     from qa.ingest.chunk import ChunkSettings, chunk_document
-    from qa.index.open import sentence_embed_text
+    from qa.ingest.chunk import sentence_embed_text
     from qa.ingest.load import Document
 
     text = " ".join(f"Sentence number {i} tells of river {i} and its bridges, mills and long quiet banks." for i in range(12))
@@ -216,7 +216,7 @@ def test_dense_mode_on_ivf_returns_the_exact_top_10_when_every_list_is_searched(
     build_from_folder(corpus, tmp_path / "ann", config(index_type="ivf"), encoder=hash_encoder)
     exact = Engine.open(tmp_path / "exact", encoder=hash_encoder).retriever
     ann = Engine.open(tmp_path / "ann", encoder=hash_encoder).retriever
-    everything = SearchSettings(nprobe=read_manifest(tmp_path / "ann")["dense"]["nlist"])
+    everything = SearchSettings(nprobe=read_manifest(tmp_path / "ann").to_json()["dense"]["nlist"])
     rng = random.Random(5)
     for _ in range(40):
         q = hash_encoder.encode([" ".join(rng.sample(WORDS, 3))])[0]

@@ -25,9 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from ..index.config import BuildConfig
+from ..engine import parse_mode
 from ..errors import IndexNotReady, QAError, QuestionError
 from ..ingest.load import Document, LoadedCorpus, content_hash
-from ..search.retrieve import MODES, Hit, SearchSettings
+from ..index.manifest import CorpusSource
+from ..options import Mode
+from ..search.retrieve import Hit, SearchSettings
 
 DEFAULT_INDEX_ROOT = "index"
 DEFAULT_DEPTH = 100
@@ -204,8 +207,8 @@ def default_index_dir(dataset: BeirDataset, root: str | os.PathLike[str] = DEFAU
     return Path(root) / f"beir-{dataset.name}"
 
 
-def beir_source(dataset: BeirDataset) -> dict[str, object]:
-    return {"kind": "beir", "path": str(dataset.folder / "corpus.jsonl"), "sha256": dataset.corpus_sha256}
+def beir_source(dataset: BeirDataset) -> CorpusSource:
+    return CorpusSource("beir", str(dataset.folder / "corpus.jsonl"), dataset.corpus_sha256)
 
 
 def index_matches(index_dir: str | os.PathLike[str], dataset: BeirDataset, config: BuildConfig) -> bool:
@@ -216,12 +219,9 @@ def index_matches(index_dir: str | os.PathLike[str], dataset: BeirDataset, confi
         manifest = read_manifest(index_dir)
     except IndexNotReady:
         return False
-    source = manifest.get("source") or {}
-    return (
-        source.get("kind") == "beir"
-        and source.get("sha256") == dataset.corpus_sha256
-        and manifest.get("config") == json.loads(json.dumps(config.to_json()))
-    )
+    source = manifest.source
+    return source is not None and source.kind == "beir" and source.sha256 == dataset.corpus_sha256 \
+        and manifest.config == config
 
 
 def _refuse_foreign_index(index_dir: Path) -> None:
@@ -229,12 +229,12 @@ def _refuse_foreign_index(index_dir: Path) -> None:
     from ..index.open import read_manifest
 
     try:
-        source = read_manifest(index_dir).get("source") or {}
+        source = read_manifest(index_dir).source
     except IndexNotReady:
         return
-    if source.get("kind") != "beir":
+    if source is None or source.kind != "beir":
         raise BeirError(
-            f"'{index_dir}' holds the index of {source.get('path') or 'another corpus'}, not of a BEIR dataset; "
+            f"'{index_dir}' holds the index of {(source.path if source else '') or 'another corpus'}, not of a BEIR dataset; "
             "a BEIR evaluation would replace it. Pass --index with another folder (default: index/beir-<name>/)"
         )
 
@@ -281,8 +281,7 @@ def rank_documents(engine, query: str, mode: str = "hybrid", settings: SearchSet
     reordering). A query `ask` would refuse (QuestionError) has no results and scores 0. Scores never rise
     down the list, so an evaluator that sorts by score (pytrec_eval) keeps the engine's order.
     """
-    if mode not in MODES:
-        raise QuestionError(f"mode '{mode}' is not one of {', '.join(MODES)}")
+    parse_mode(mode)  # an unknown mode is an error, not a query without results
     try:
         hits = engine.search(query, k=passages or passages_per_query(engine, depth), mode=mode,
                              settings=settings or SearchSettings(), query_vector=query_vector)
@@ -387,8 +386,7 @@ def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", inde
     """
     dataset = load_beir(beir_dir)
     dataset.split(split)  # fail before an expensive build
-    if mode not in MODES:
-        raise QuestionError(f"mode '{mode}' is not one of {', '.join(MODES)}")
+    parse_mode(mode)  # before an expensive build
     from .beir_settings import search_settings_for
 
     config = config or BuildConfig()

@@ -19,25 +19,36 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from ..ingest.chunk import Chunk, chunk_document
-from .config import FORMAT_VERSION, BuildConfig
-from ..models.encoder import Encoder
 from ..errors import CorpusError, IndexLocked, IndexNotReady, QAError
-from .open import (DENSE, open_index, LEXICAL, MANIFEST, current_generation, file_signature, fsync_tree, prune_generations,
-                    remove_leftovers, sentence_embed_text, swap_current)
-from ..ingest.load import Document, LoadedCorpus, SkippedFile, UnreadableFile, check_corpus_folder, content_hash, \
-    duplicate_reason, iter_corpus_files, no_readable_file, read_document
+from ..ingest.chunk import Chunk, chunk_document, sentence_embed_text
+from ..ingest.load import (Document, LoadedCorpus, SkippedFile, UnreadableFile, check_corpus_folder, content_hash,
+                           duplicate_reason, iter_corpus_files, no_readable_file, read_document)
+from ..models.encoder import Encoder
+from . import dense as dense_index
+from .config import BuildConfig
+from .embedcache import EmbeddingCache, cache_path
+from .generations import (DENSE, LEXICAL, MANIFEST, current_generation, fsync_tree, prune_generations, remove_leftovers,
+                          swap_current)
+from .manifest import Calibration, CorpusSource, Counts, FileEntry, FolderSource, Manifest, ModelInfo
+from .open import file_signature, open_index
+
+if TYPE_CHECKING:
+    from filelock import FileLock
+
+    from .store import StoreWriter
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
 BATCH_PASSAGES = 256  # passages embedded and written together (one cache commit, one progress report)
 CALIBRATION_SENTENCES = 400
+NO_TEXT = "no text to index outside its headings"
 
 
 @dataclass(frozen=True)
@@ -120,39 +131,46 @@ def embed_chunks(encoder: Encoder, chunks: list[Chunk], method: str) -> list[np.
     return out
 
 
-class _Generation:
-    """The temporary folder a build writes, its writers, and what it started from."""
+
+# ---------------------------------------------------------------- the generation a build writes
+
+
+def lock_index(index_dir: Path, wait_for_lock: bool) -> FileLock:
+    """The index's build lock, held (IndexLocked when another build holds it and `wait_for_lock` is off)."""
+    from filelock import FileLock, Timeout
+
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(index_dir / ".lock"), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            if not wait_for_lock:
+                raise
+            log.warning("waiting for the build running on '%s' to finish", index_dir)
+            lock.acquire(timeout=-1)
+    except Timeout:
+        raise IndexLocked(f"another build is running on '{index_dir}' (lock {index_dir / '.lock'}); "
+                          "wait for it to finish") from None
+    except OSError as exc:
+        raise QAError(f"index folder '{index_dir}' is not writable ({exc.strerror}); "
+                      "pass --index with a writable folder") from None
+    return lock
+
+
+class Generation:
+    """The temporary folder a build writes, its writers, and the previous generation it starts from."""
 
     def __init__(self, index_dir: Path, config: BuildConfig, encoder: Encoder, wait_for_lock: bool) -> None:
-        from filelock import FileLock, Timeout
-
         from .bm25 import LexicalWriter
         from .store import STORE, StoreWriter
 
         self.index_dir = index_dir
-        try:
-            index_dir.mkdir(parents=True, exist_ok=True)
-            self.lock = FileLock(str(index_dir / ".lock"), timeout=0)
-            try:
-                self.lock.acquire()
-            except Timeout:
-                if not wait_for_lock:
-                    raise
-                log.warning("waiting for the build running on '%s' to finish", index_dir)
-                self.lock.acquire(timeout=-1)
-        except Timeout:
-            raise IndexLocked(f"another build is running on '{index_dir}' (lock {index_dir / '.lock'}); wait for it to finish") from None
-        except OSError as exc:
-            raise QAError(f"index folder '{index_dir}' is not writable ({exc.strerror}); pass --index with a writable folder") from None
+        self.lock = lock_index(index_dir, wait_for_lock)
         try:
             remove_leftovers(index_dir)
             self.previous = current_generation(index_dir)
-            self.previous_manifest = _compatible_manifest(self.previous, config, encoder)
-            if self.previous_manifest is not None:
-                try:
-                    open_index(index_dir)  # only a whole previous generation is carried over; a damaged one is rebuilt
-                except IndexNotReady:
-                    self.previous_manifest = None
+            self.previous_manifest = _whole(index_dir, compatible_manifest(self.previous, config, encoder))
             # not tempfile.mkdtemp: its 0700 folder became the generation, unreadable to other users
             self.tmp = index_dir / f".tmp-{os.getpid()}-{secrets.token_hex(6)}"
             self.tmp.mkdir()
@@ -170,11 +188,22 @@ class _Generation:
             raise
 
     @property
-    def previous_files(self) -> dict[str, dict]:
-        return dict(self.previous_manifest["files"]) if self.previous_manifest else {}
+    def previous_files(self) -> dict[str, FileEntry]:
+        return dict(self.previous_manifest.files) if self.previous_manifest else {}
 
     def release(self) -> None:
         self.lock.release()
+
+
+def _whole(index_dir: Path, manifest: Manifest | None) -> Manifest | None:
+    """Only a whole previous generation is carried over; a damaged one is rebuilt."""
+    if manifest is None:
+        return None
+    try:
+        open_index(index_dir)
+    except IndexNotReady:
+        return None
+    return manifest
 
 
 def _link_tree(source: Path, target: Path) -> None:
@@ -184,175 +213,189 @@ def _link_tree(source: Path, target: Path) -> None:
             os.link(path, target / path.name)
 
 
-def _compatible_manifest(generation: Path | None, config: BuildConfig, encoder: Encoder) -> dict | None:
+def compatible_manifest(generation: Path | None, config: BuildConfig, encoder: Encoder) -> Manifest | None:
     """The previous generation's manifest when its contents can be carried over, else None."""
     if generation is None:
         return None
     try:
-        manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
-        same = (manifest.get("format_version") == FORMAT_VERSION and manifest.get("config") == config.to_json()
-                and manifest.get("model", {}).get("dimension") == encoder.dimension)
-        return manifest if same and all((generation / name).exists() for name in (DENSE, LEXICAL, "store.sqlite")) else None
-    except (OSError, ValueError, AttributeError):
+        manifest = Manifest.from_json(json.loads((generation / MANIFEST).read_text(encoding="utf-8")))
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return None
+    same = manifest.config == config and manifest.model.dimension == encoder.dimension
+    return manifest if same and all((generation / name).exists() for name in (DENSE, LEXICAL, "store.sqlite")) else None
 
 
-def _unchanged(source: Source, entry: dict | None) -> bool:
-    if not entry or not entry.get("sha256"):
+def unchanged(source: Source, entry: FileEntry | None) -> bool:
+    """Whether a file is the one the previous generation indexed (by hash when known, else by size and mtime)."""
+    if not entry or not entry.sha256:
         return False
     if source.sha256 is not None:
-        return source.sha256 == entry["sha256"]
-    return source.size is not None and [source.size, source.mtime_ns] == [entry.get("size"), entry.get("mtime_ns")]
+        return source.sha256 == entry.sha256
+    return source.size is not None and [source.size, source.mtime_ns] == [entry.size, entry.mtime_ns]
 
 
-def build(sources: list[Source], index_dir: str | os.PathLike[str], encoder: Encoder, config: BuildConfig = BuildConfig(), *,
-          skipped: Iterable[SkippedFile] = (), source: dict[str, object] | None = None, on_progress: ProgressFn | None = None,
-          wait_for_lock: bool = False, root: Path | None = None, built_with: dict[str, object] | None = None) -> BuildReport:
-    """Index `sources` into a new generation of `index_dir` and swap it in (see the module docstring)."""
-    if encoder.name != config.model:
-        raise QAError(f"encoder '{encoder.name}' differs from the configured model '{config.model}'")
-    if getattr(encoder, "runtime", config.runtime) != config.runtime:
-        raise QAError(f"encoder runtime '{getattr(encoder, 'runtime')}' differs from the configured runtime '{config.runtime}'")
-    index_dir = Path(index_dir)
-    if index_dir.exists() and not index_dir.is_dir():
-        raise QAError(f"index path '{index_dir}' is a file, not a folder; pass --index with a folder (new or an index)")
-    began = time.perf_counter()
-    progress = on_progress or (lambda fraction, message: None)
-    skipped_files = list(skipped)
-    # An existing index is locked at once (its previous generation decides what to read); a new one is created
-    # only when the first passage is ready, so a corpus with nothing to index leaves no folder behind.
-    gen = _Generation(index_dir, config, encoder, wait_for_lock) if index_dir.exists() else None
-    return _run(gen, sources, index_dir, encoder, config, skipped_files, source, progress, wait_for_lock, began, root,
-                built_with)
+# ---------------------------------------------------------------- the build's state and steps
 
 
-def _run(gen: _Generation | None, sources: list[Source], index_dir: Path, encoder: Encoder, config: BuildConfig,
-         skipped: list[SkippedFile], source: dict[str, object] | None, progress: ProgressFn, wait_for_lock: bool,
-         began: float, root: Path | None, built_with: dict[str, object] | None = None) -> BuildReport:
-    from .embedcache import EmbeddingCache, cache_path
+@dataclass
+class BuildState:
+    """Everything a build carries from step to step (one build, one thread)."""
 
-    holder = {"gen": gen}
+    index_dir: Path
+    encoder: Encoder
+    config: BuildConfig
+    wait_for_lock: bool
+    progress: ProgressFn
+    skipped: list[SkippedFile]
+    began: float = field(default_factory=time.perf_counter)
+    gen: Generation | None = None
+    cache: EmbeddingCache | None = None
+    files: dict[str, FileEntry] = field(default_factory=dict)  # the manifest's file list, as it will be written
+    to_read: list[Source] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)  # chunk ids of changed and deleted files
+    carried: set[str] = field(default_factory=set)  # documents taken over from the previous generation
+    seen_hashes: dict[str, str] = field(default_factory=dict)  # hash → the document indexed with it
+    pending: list[tuple[Document, list[Chunk]]] = field(default_factory=list)  # read, chunked, not yet embedded
+    embedded: int = 0
+    reused: int = 0
+    passages: int = 0
+    read: int = 0
+    readable: int = 0
+    seconds: float = 0.0  # the build's wall time, up to its manifest
 
-    def generation() -> _Generation:
-        if holder["gen"] is None:
-            holder["gen"] = _Generation(index_dir, config, encoder, wait_for_lock)
-        return holder["gen"]
+    def generation(self) -> Generation:
+        """The generation being written, started (and the index locked) on first need."""
+        if self.gen is None:
+            self.gen = Generation(self.index_dir, self.config, self.encoder, self.wait_for_lock)
+        return self.gen
 
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+        if self.gen is not None:
+            self.gen.release()
+
+
+def plan(state: BuildState, sources: list[Source]) -> None:
+    """Step 1: which files to read. Unchanged files keep their previous entry (their passages are carried
+    over); deleted and changed files lose their passages."""
+    gen = state.gen
+    previous = gen.previous_files if gen is not None else {}
+    previous_reasons = {s.path: s.reason for s in gen.previous_manifest.skipped} \
+        if gen is not None and gen.previous_manifest else {}
+    state.files = {s.path: FileEntry(s.sha256, None, None, indexed=False) for s in state.skipped}
+    for s in sources:
+        if not unchanged(s, previous.get(s.id)):
+            state.to_read.append(s)
+            continue
+        entry = previous[s.id]
+        state.files[s.id] = replace(entry, size=s.size, mtime_ns=s.mtime_ns) if s.size is not None else entry
+        if not entry.indexed and s.id in previous_reasons:
+            state.skipped.append(SkippedFile(s.id, previous_reasons[s.id], entry.sha256))
+    if gen is not None:
+        for doc_id in sorted(set(previous) - set(state.files)):
+            state.removed += gen.store.delete_document(doc_id)
+            gen.lexical.delete_document(doc_id)
+    state.carried = {d for d, e in state.files.items() if e.sha256 and d in previous and previous[d].indexed}
+    state.seen_hashes = {e.sha256: d for d, e in state.files.items() if e.sha256 and e.indexed}
+
+
+def read_and_chunk(state: BuildState, source: Source) -> tuple[Document, list[Chunk]] | None:
+    """Step 2: one file read and chunked, or None when it is skipped (unreadable, a duplicate, headings only)."""
     try:
-        previous = generation().previous_files if gen is not None else {}
-        previous_reasons = {row["path"]: row["reason"] for row in gen.previous_manifest.get("skipped", [])} \
-            if gen is not None and gen.previous_manifest else {}
-        files: dict[str, dict] = {s.path: {"sha256": s.sha256, "size": None, "mtime_ns": None, "indexed": False} for s in skipped}
-        to_read: list[Source] = []
-        for s in sources:
-            if _unchanged(s, previous.get(s.id)):
-                files[s.id] = {**previous[s.id], **({"size": s.size, "mtime_ns": s.mtime_ns} if s.size is not None else {})}
-                if not files[s.id].get("indexed", True) and s.id in previous_reasons:
-                    skipped.append(SkippedFile(s.id, previous_reasons[s.id], files[s.id]["sha256"]))
-            else:
-                to_read.append(s)
-        removed: list[int] = []
-        if gen is not None:
-            for doc_id in sorted(set(previous) - set(files)):
-                removed += gen.store.delete_document(doc_id)
-                gen.lexical.delete_document(doc_id)
-        carried = {d for d, e in files.items() if e["sha256"] and d in previous and previous[d].get("indexed", True)}
-        seen_hashes = {e["sha256"]: d for d, e in files.items() if e["sha256"] and e.get("indexed", True)}
-        cache: list[EmbeddingCache] = []
-        pending: list[tuple[Document, list[Chunk]]] = []
-        stats = {"embedded": 0, "reused": 0, "passages": 0, "read": 0}
-        total_cost = sum(s.cost for s in to_read) or 1
-        done_cost = 0
-        readable = 0
-
-        def flush() -> None:
-            if not pending:
-                return
-            g = generation()
-            if not cache:
-                cache.append(EmbeddingCache(cache_path(index_dir, config.model, config.runtime, config.sentence_vectors),
-                                            encoder.dimension))
-            chunks = [c for _, cs in pending for c in cs]
-            keys = [embed_key(c, config.sentence_vectors) for c in chunks]
-            found = cache[0].get_many(list(dict.fromkeys(keys)))
-            missing = list({k: i for i, k in reversed(list(enumerate(keys))) if k not in found}.values())  # first of each key
-            if missing:
-                vectors = embed_chunks(encoder, [chunks[i] for i in missing], config.sentence_vectors)
-                fresh = {keys[i]: v for i, v in zip(missing, vectors)}
-                cache[0].put_many(fresh)
-                found.update(fresh)
-            stats["embedded"] += len(missing)
-            stats["reused"] += len(chunks) - len(missing)
-            for doc, _ in pending:
-                g.store.add_document(doc)
-            ids = g.store.add_chunks(chunks, keys, [found[k] for k in keys])
-            for chunk_id, chunk in zip(ids, chunks):
-                g.lexical.add(chunk_id, chunk.doc_id, chunk.context_text())
-            stats["passages"] += len(chunks)
-            pending.clear()
-
-        rate_began = time.perf_counter()
-        for number, s in enumerate(to_read, start=1):
-            try:
-                doc = s.read()
-            except UnreadableFile as exc:
-                skipped.append(SkippedFile(s.id, exc.reason, exc.sha256))
-                files[s.id] = {"sha256": exc.sha256, "size": s.size, "mtime_ns": s.mtime_ns, "indexed": False}
-                continue
-            finally:
-                done_cost += s.cost
-            readable += 1
-            stats["read"] += 1
-            entry = {"sha256": doc.sha256, "size": s.size, "mtime_ns": s.mtime_ns}
-            if doc.sha256 in seen_hashes:
-                skipped.append(SkippedFile(s.id, duplicate_reason(seen_hashes[doc.sha256]), doc.sha256))
-                files[s.id] = {**entry, "indexed": False}
-                continue
-            chunks = chunk_document(doc, config.chunking)
-            if not chunks:
-                skipped.append(SkippedFile(s.id, "no text to index outside its headings", doc.sha256))
-                files[s.id] = {**entry, "indexed": False}
-                continue
-            seen_hashes[doc.sha256] = s.id
-            files[s.id] = entry
-            pending.append((doc, chunks))
-            if sum(len(cs) for _, cs in pending) >= BATCH_PASSAGES:
-                flush()
-                elapsed = max(time.perf_counter() - rate_began, 1e-6)
-                fraction = done_cost / total_cost
-                eta = elapsed * (1 - fraction) / max(fraction, 1e-6)
-                progress(0.02 + 0.88 * fraction, f"{number}/{len(to_read)} files, {stats['passages']} passages, "
-                                                 f"{stats['passages'] / elapsed:.0f} passages/s, ETA {eta:.0f} s")
-        flush()
-        if holder["gen"] is None or (not carried and stats["passages"] == 0):
-            if holder["gen"] is not None:
-                shutil.rmtree(holder["gen"].tmp, ignore_errors=True)
-            if not readable and not carried:
-                raise no_readable_file(root or Path("."), skipped) if root is not None else \
-                    CorpusError("the corpus has no readable document; add UTF-8 text files to it")
-            names = [s.path for s in skipped if s.reason == "no text to index outside its headings"]
-            shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
-            raise CorpusError(f"the corpus has no text to index: its {len(names)} readable file(s) ({shown}) hold only "
-                              "headings; add sentences or paragraphs under them")
-        g = holder["gen"]
-        progress(0.92, "writing index")
-        report = _finish(g, index_dir, encoder, config, files, skipped, removed, source, stats, began, built_with)
-        progress(1.0, "done")
-        return report
-    except PermissionError as exc:
-        raise QAError(f"index folder '{index_dir}' is not writable ({exc.strerror}); pass --index with a writable folder") from None
-    finally:
-        if cache:
-            cache[0].close()
-        if holder["gen"] is not None:
-            holder["gen"].release()
+        doc = source.read()
+    except UnreadableFile as exc:
+        state.skipped.append(SkippedFile(source.id, exc.reason, exc.sha256))
+        state.files[source.id] = FileEntry(exc.sha256, source.size, source.mtime_ns, indexed=False)
+        return None
+    state.readable += 1
+    state.read += 1
+    entry = FileEntry(doc.sha256, source.size, source.mtime_ns)
+    reason = None
+    chunks: list[Chunk] = []
+    if doc.sha256 in state.seen_hashes:
+        reason = duplicate_reason(state.seen_hashes[doc.sha256])
+    else:
+        chunks = chunk_document(doc, state.config.chunking)
+        reason = None if chunks else NO_TEXT
+    if reason is not None:
+        state.skipped.append(SkippedFile(source.id, reason, doc.sha256))
+        state.files[source.id] = replace(entry, indexed=False)
+        return None
+    state.seen_hashes[doc.sha256] = source.id
+    state.files[source.id] = entry
+    return doc, chunks
 
 
-def _finish(g: _Generation, index_dir: Path, encoder: Encoder, config: BuildConfig, files: dict[str, dict],
-            skipped: list[SkippedFile], removed: list[int], source: dict[str, object] | None, stats: dict[str, int],
-            began: float, built_with: dict[str, object] | None = None) -> BuildReport:
-    from . import dense as dense_index
+def embed_into_store(state: BuildState) -> None:
+    """Step 3: the pending passages embedded (stored embeddings reused, new ones committed to the embedding store
+    first) and written to the generation's chunk store and lexical index."""
+    if not state.pending:
+        return
+    g = state.generation()
+    config = state.config
+    if state.cache is None:
+        state.cache = EmbeddingCache(cache_path(state.index_dir, config.model, config.runtime, config.sentence_vectors),
+                                     state.encoder.dimension)
+    chunks = [c for _, cs in state.pending for c in cs]
+    keys = [embed_key(c, config.sentence_vectors) for c in chunks]
+    found = state.cache.get_many(list(dict.fromkeys(keys)))
+    missing = list({k: i for i, k in reversed(list(enumerate(keys))) if k not in found}.values())  # first of each key
+    if missing:
+        vectors = embed_chunks(state.encoder, [chunks[i] for i in missing], config.sentence_vectors)
+        fresh = {keys[i]: v for i, v in zip(missing, vectors)}
+        state.cache.put_many(fresh)
+        found.update(fresh)
+    state.embedded += len(missing)
+    state.reused += len(chunks) - len(missing)
+    for doc, _ in state.pending:
+        g.store.add_document(doc)
+    ids = g.store.add_chunks(chunks, keys, [found[k] for k in keys])
+    for chunk_id, chunk in zip(ids, chunks):
+        g.lexical.add(chunk_id, chunk.doc_id, chunk.context_text())
+    state.passages += len(chunks)
+    state.pending.clear()
 
+
+def read_changed_files(state: BuildState) -> None:
+    """Steps 2 and 3 over every file to read, one batch of passages at a time (memory stays bounded)."""
+    total_cost = sum(s.cost for s in state.to_read) or 1
+    done_cost = 0
+    rate_began = time.perf_counter()
+    for number, source in enumerate(state.to_read, start=1):
+        read = read_and_chunk(state, source)
+        done_cost += source.cost
+        if read is None:
+            continue
+        state.pending.append(read)
+        if sum(len(cs) for _, cs in state.pending) >= BATCH_PASSAGES:
+            embed_into_store(state)
+            elapsed = max(time.perf_counter() - rate_began, 1e-6)
+            fraction = done_cost / total_cost
+            eta = elapsed * (1 - fraction) / max(fraction, 1e-6)
+            state.progress(0.02 + 0.88 * fraction, f"{number}/{len(state.to_read)} files, {state.passages} passages, "
+                                                   f"{state.passages / elapsed:.0f} passages/s, ETA {eta:.0f} s")
+    embed_into_store(state)
+
+
+def check_something_indexed(state: BuildState, root: Path | None) -> Generation:
+    """The generation to commit, or CorpusError when the corpus gave nothing to index (no folder left behind)."""
+    if state.gen is not None and (state.carried or state.passages):
+        return state.gen
+    if state.gen is not None:
+        shutil.rmtree(state.gen.tmp, ignore_errors=True)
+    if not state.readable and not state.carried:
+        raise no_readable_file(root or Path("."), state.skipped) if root is not None else \
+            CorpusError("the corpus has no readable document; add UTF-8 text files to it")
+    names = [s.path for s in state.skipped if s.reason == NO_TEXT]
+    shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+    raise CorpusError(f"the corpus has no text to index: its {len(names)} readable file(s) ({shown}) hold only "
+                      "headings; add sentences or paragraphs under them")
+
+
+def update_dense(g: Generation, config: BuildConfig, dimension: int, removed: list[int], added: int) -> dict[str, Any]:
+    """Step 4a: the FAISS index brought up to date in place, or rebuilt when its type must change; returns what
+    the manifest records about it."""
     documents, chunks, sentences = g.store.counts()
     kind = dense_index.resolve_type(config.index_type, chunks, config.ann_threshold)
     current = dense_index.describe(g.dense) if g.dense is not None else None
@@ -360,48 +403,57 @@ def _finish(g: _Generation, index_dir: Path, encoder: Encoder, config: BuildConf
                or (kind == "ivf" and chunks > 4 * int(current.get("trained_on", chunks)))
                or (removed and not dense_index.supports_removal(g.dense)))
     if rebuild:
-        g.dense = dense_index.build_dense(kind, encoder.dimension, chunks, g.store.sample_vectors, g.store.passage_vectors())
+        g.dense = dense_index.build_dense(kind, dimension, chunks, g.store.sample_vectors, g.store.passage_vectors())
     else:
         dense_index.remove_ids(g.dense, removed)
-        new_ids = range(g.store.next_id - stats["passages"], g.store.next_id)
-        for ids, vectors in g.store.passage_vectors(ids=new_ids):
+        for ids, vectors in g.store.passage_vectors(ids=range(g.store.next_id - added, g.store.next_id)):
             dense_index.add(g.dense, ids, vectors)
-    calibration = _calibrate(g.store, config)
-    _write_files(g)
-    seconds = time.perf_counter() - began
     described = dense_index.describe(g.dense)
     if not rebuild and current is not None and "trained_on" in current:
         described["trained_on"] = current["trained_on"]
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "config": config.to_json(),
-        "model": {"name": encoder.name, "dimension": encoder.dimension, "max_tokens": encoder.max_tokens,
-                  "runtime": getattr(encoder, "runtime", "")},
-        "source": source or {},
-        "files": files,
-        "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
-        "counts": {"documents": documents, "chunks": chunks, "sentences": sentences},
-        "store_files": sorted(path.name for path in g.tmp.glob("store*.sqlite")),
-        "dense": described,
-        "calibration": calibration,
-        "embedded": stats["embedded"],
-        "built_with": built_with or {"ray": None},
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "build_seconds": round(seconds, 3),
-    }
-    (g.tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    return described
+
+
+def commit_generation(state: BuildState, g: Generation, source: CorpusSource | None,
+                      built_with: dict[str, Any] | None) -> Manifest:
+    """Step 4: dense index updated, calibrated (step 5), every file written and synced, manifest last."""
+    described = update_dense(g, state.config, state.encoder.dimension, state.removed, state.passages)
+    calibration = calibrate(g.store, state.config)
+    documents, chunks, sentences = g.store.counts()
+    write_files(g)
+    state.seconds = time.perf_counter() - state.began
+    manifest = Manifest(
+        config=state.config,
+        model=ModelInfo(state.encoder.name, state.encoder.dimension, state.encoder.max_tokens,
+                        getattr(state.encoder, "runtime", "")),  # a test's fake encoder may name no runtime
+        counts=Counts(documents, chunks, sentences),
+        source=source,
+        files=state.files,
+        skipped=tuple(state.skipped),
+        store_files=tuple(sorted(path.name for path in g.tmp.glob("store*.sqlite"))),
+        dense=described,
+        calibration=calibration,
+        embedded=state.embedded,
+        built_with=built_with or {"ray": None},
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        build_seconds=round(state.seconds, 3),
+    )
+    (g.tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
     fsync_tree(g.tmp)
+    return manifest
+
+
+def swap(index_dir: Path, g: Generation) -> Path:
+    """Step 6: the written folder renamed into a generation and made current; older generations pruned."""
     generation = index_dir / f"gen-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
     previous = current_generation(index_dir)
     os.rename(g.tmp, generation)
     swap_current(index_dir, generation.name)
     prune_generations(index_dir, previous)
-    carried = chunks - stats["passages"]  # passages of unchanged files, taken over from the previous generation
-    return BuildReport(generation, documents, chunks, sentences, stats["embedded"], stats["reused"] + carried, tuple(skipped),
-                       seconds, stats["read"], len(removed))
+    return generation
 
 
-def _write_files(g: _Generation) -> None:
+def write_files(g: Generation) -> None:
     """Close the chunk store, write the dense index and commit the lexical one (no manifest yet)."""
     import faiss
 
@@ -415,12 +467,12 @@ def _write_files(g: _Generation) -> None:
             os.chmod(path, 0o666 if path.name.endswith(".lock") else 0o666 & ~umask)
 
 
-def _calibrate(store, config: BuildConfig) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def calibrate(store: StoreWriter, config: BuildConfig) -> Calibration:
     """How similar unrelated sentences of this corpus look to this model: the 95th percentile of the cosine
     between sentences of different passages. The engine calls a passage a likely answer only above it."""
     rows = store.sample_vectors_with_sentences(CALIBRATION_SENTENCES) if config.sentence_vectors != "none" else []
     if len(rows) < 2:
-        return {}
+        return Calibration()
     rng = np.random.default_rng(0)
     sims = []
     for i, vectors in enumerate(rows):
@@ -428,38 +480,68 @@ def _calibrate(store, config: BuildConfig) -> dict[str, float]:  # type: ignore[
         a = vectors[1:] if len(vectors) > 1 else vectors
         b = others[1:] if len(others) > 1 else others
         sims.extend((a @ b.T).ravel().tolist())
-    return {"unrelated_sentence_similarity_p95": round(float(np.percentile(sims, 95)), 4), "pairs": len(sims)}
+    return Calibration(round(float(np.percentile(sims, 95)), 4), len(sims))
+
+
+def build(sources: list[Source], index_dir: str | os.PathLike[str], encoder: Encoder, config: BuildConfig = BuildConfig(),
+          *, skipped: Iterable[SkippedFile] = (), source: CorpusSource | None = None,
+          on_progress: ProgressFn | None = None, wait_for_lock: bool = False, root: Path | None = None,
+          built_with: dict[str, Any] | None = None) -> BuildReport:
+    """Index `sources` into a new generation of `index_dir` and swap it in (see the module docstring): plan,
+    read and chunk, embed into the store, commit the generation (calibrated), swap."""
+    index_dir = _check_target(index_dir, encoder, config)
+    state = BuildState(index_dir, encoder, config, wait_for_lock, on_progress or (lambda fraction, message: None),
+                       list(skipped))
+    # An existing index is locked at once (its previous generation decides what to read); a new one is created
+    # only when the first passage is ready, so a corpus with nothing to index leaves no folder behind.
+    if index_dir.exists():
+        state.generation()
+    try:
+        plan(state, sources)
+        read_changed_files(state)
+        g = check_something_indexed(state, root)
+        state.progress(0.92, "writing index")
+        manifest = commit_generation(state, g, source, built_with)
+        generation = swap(index_dir, g)
+        state.progress(1.0, "done")
+    except PermissionError as exc:
+        raise QAError(f"index folder '{index_dir}' is not writable ({exc.strerror}); "
+                      "pass --index with a writable folder") from None
+    finally:
+        state.close()
+    counts = manifest.counts
+    carried = counts.chunks - state.passages  # passages of unchanged files, taken over from the previous generation
+    return BuildReport(generation, counts.documents, counts.chunks, counts.sentences, state.embedded,
+                       state.reused + carried, tuple(state.skipped), state.seconds, state.read,
+                       len(state.removed))
+
+
+def _check_target(index_dir: str | os.PathLike[str], encoder: Encoder, config: BuildConfig) -> Path:
+    if encoder.name != config.model:
+        raise QAError(f"encoder '{encoder.name}' differs from the configured model '{config.model}'")
+    runtime = getattr(encoder, "runtime", config.runtime)  # a test's fake encoder may name no runtime
+    if runtime != config.runtime:
+        raise QAError(f"encoder runtime '{runtime}' differs from the configured runtime '{config.runtime}'")
+    index_dir = Path(index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise QAError(f"index path '{index_dir}' is a file, not a folder; pass --index with a folder (new or an index)")
+    return index_dir
 
 
 def build_folder(corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str], encoder: Encoder,
-                 config: BuildConfig = BuildConfig(), *, ray_address: str | None = None, ray_workers: int | None = None,
-                 encoder_factory: Callable[[], Encoder] | None = None, ray_batch: int = BATCH_PASSAGES,
-                 **options) -> BuildReport:  # type: ignore[no-untyped-def]
-    """Build from a folder. With `ray_address` ('auto', 'host:port', 'local'), the passages are first embedded on a
-    Ray cluster into the index's embedding store (qa/raybuild.py); `encoder_factory` makes the encoder on a worker
-    (default: load `config.model` there). The local build that follows then embeds nothing."""
+                 config: BuildConfig = BuildConfig(), *, on_progress: ProgressFn | None = None,
+                 wait_for_lock: bool = False) -> BuildReport:
+    """Build from a folder on this machine (`qa.engine.build_from_folder` can embed on Ray first)."""
     root = Path(corpus_dir)
     sources = folder_sources(root, config.max_file_bytes)
     if not sources:
         raise no_readable_file(root, [])
-    if ray_address is None:
-        return build(sources, index_dir, encoder, config, source={"kind": "folder", "path": str(root)}, root=root, **options)
-    from .raybuild import embed_on_ray
-
-    progress = options.pop("on_progress", None) or (lambda fraction, message: None)
-    ray = embed_on_ray(sources, root, Path(index_dir), encoder, config, address=ray_address, workers=ray_workers,
-                       factory=encoder_factory, batch_size=ray_batch, wait_for_lock=options.get("wait_for_lock", False),
-                       on_progress=lambda f, m: progress(0.8 * f, m))
-    built_with = {"ray": ray_address, "workers": ray.workers, "gpus": ray.gpus, "files_sent": ray.files,
-                  "embedded_on_ray": ray.embedded, "ray_seconds": round(ray.seconds, 3)}
-    report = build(sources, index_dir, encoder, config, source={"kind": "folder", "path": str(root)}, root=root,
-                   built_with=built_with, on_progress=lambda f, m: progress(0.8 + 0.2 * f, m), **options)
-    return replace(report, embedded=report.embedded + ray.embedded, reused=max(0, report.reused - ray.embedded),
-                   ray_embedded=ray.embedded, seconds=report.seconds + ray.seconds)
+    return build(sources, index_dir, encoder, config, source=FolderSource(str(root)), root=root,
+                 on_progress=on_progress, wait_for_lock=wait_for_lock)
 
 
 def build_index(corpus: LoadedCorpus, index_dir: str | os.PathLike[str], encoder: Encoder, config: BuildConfig = BuildConfig(),
-                *, source: dict[str, object] | None = None, on_progress: ProgressFn | None = None,
+                *, source: CorpusSource | None = None, on_progress: ProgressFn | None = None,
                 wait_for_lock: bool = False) -> BuildReport:
     """Index an in-memory corpus (already read); same build as a folder's."""
     return build(corpus_sources(corpus), index_dir, encoder, config, skipped=corpus.skipped, source=source,

@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-INDEX_TYPES = ("auto", "flat", "ivf", "hnsw")
+from ..options import IndexType
+
+INDEX_TYPES = IndexType.values()
 TRAIN_POINTS_PER_LIST = 40  # FAISS warns under 39 training points per list
 
 

@@ -22,17 +22,18 @@ import pickle
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from .build import BATCH_PASSAGES, Source, _compatible_manifest, _unchanged, embed_chunks, embed_key
+from .build import BATCH_PASSAGES, BuildReport, ProgressFn, Source, build, compatible_manifest, embed_chunks, embed_key, unchanged
 from .config import BuildConfig
 from ..models.encoder import Encoder
 from .embedcache import EmbeddingCache, cache_path
 from ..errors import IndexLocked, QAError
-from .open import current_generation
+from .generations import current_generation
+from .manifest import FolderSource
 
 log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'qa-retrieval[ray]' (or pip install 'ray[data]')"
@@ -57,7 +58,8 @@ class ModelFactory:
         self.model, self.runtime, self.device = model, runtime, device
 
     def __call__(self) -> Encoder:
-        from ..models.encoder import SentenceTransformerEncoder, load_encoder
+        from ..models.encoder import load_encoder
+        from ..models.torch_runtime import SentenceTransformerEncoder
 
         if self.runtime == "torch":  # on a GPU node, torch puts the model on the GPU
             return SentenceTransformerEncoder(self.model, device=self.device)
@@ -205,9 +207,9 @@ def embed_on_ray(sources: Sequence[Source], root: Path, index_dir: Path, encoder
     began = time.perf_counter()
     if not wait_for_lock:
         _check_unlocked(index_dir)
-    previous = _compatible_manifest(current_generation(index_dir), config, encoder) if index_dir.is_dir() else None
-    files = previous["files"] if previous else {}
-    todo = [s for s in sources if not _unchanged(s, files.get(s.id))]  # unchanged files are carried over, not read
+    previous = compatible_manifest(current_generation(index_dir), config, encoder) if index_dir.is_dir() else None
+    files = previous.files if previous else {}
+    todo = [s for s in sources if not unchanged(s, files.get(s.id))]  # unchanged files are carried over, not read
     ray, started = connect(address)
     try:
         resources = ray.cluster_resources()
@@ -278,3 +280,22 @@ def _driver_error(exc: BaseException, embedded: int, address: str) -> QAError:
     if "Died" in name or "Crashed" in name or "died" in text or "Unavailable" in name:
         return QAError(f"a Ray worker or node died and the build could not go on ({name}); {kept}")
     return QAError(f"the Ray build on '{address}' failed ({name}: {first}); {kept}")
+
+
+def build_with_ray(sources: list[Source], root: Path, index_dir: Path, encoder: Encoder, config: BuildConfig, *,
+                   address: str, workers: int | None = None, factory: Callable[[], Encoder] | None = None,
+                   batch: int = BATCH_PASSAGES, on_progress: ProgressFn | None = None,
+                   wait_for_lock: bool = False) -> BuildReport:
+    """Embed on the Ray cluster at `address` into the index's embedding store, then run the local build (which
+    finds every passage stored and embeds nothing); `factory` makes the encoder on a worker (default: load
+    `config.model` there)."""
+    progress = on_progress or (lambda fraction, message: None)
+    ray = embed_on_ray(sources, root, index_dir, encoder, config, address=address, workers=workers, factory=factory,
+                       batch_size=batch, wait_for_lock=wait_for_lock, on_progress=lambda f, m: progress(0.8 * f, m))
+    built_with = {"ray": address, "workers": ray.workers, "gpus": ray.gpus, "files_sent": ray.files,
+                  "embedded_on_ray": ray.embedded, "ray_seconds": round(ray.seconds, 3)}
+    report = build(sources, index_dir, encoder, config, source=FolderSource(str(root)), root=root,
+                   built_with=built_with, on_progress=lambda f, m: progress(0.8 + 0.2 * f, m),
+                   wait_for_lock=wait_for_lock)
+    return replace(report, embedded=report.embedded + ray.embedded, reused=max(0, report.reused - ray.embedded),
+                   ray_embedded=ray.embedded, seconds=report.seconds + ray.seconds)

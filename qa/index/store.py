@@ -154,8 +154,7 @@ class StoreWriter:
 
     def add_document(self, doc: Document) -> None:
         self._db.execute("INSERT OR REPLACE INTO main.documents VALUES (?, ?, ?, ?, ?, ?)",
-                         (doc.id, doc.title, getattr(doc, "kind", "text"), doc.sha256,
-                          json.dumps(list(getattr(doc, "pages", ()))), doc.text))
+                         (doc.id, doc.title, doc.kind, doc.sha256, json.dumps(list(doc.pages)), doc.text))
 
     def add_chunks(self, chunks: Sequence[Chunk], keys: Sequence[str], vectors: Sequence[np.ndarray]) -> list[int]:
         """Store chunks with their (1 + sentences) × dimension vectors; returns their new ids."""
@@ -169,7 +168,7 @@ class StoreWriter:
         self._db.executemany(
             "INSERT INTO main.chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(i, c.doc_id, c.start, c.end, c.title, json.dumps(list(c.headings), ensure_ascii=False),
-              json.dumps([list(s) for s in c.sentences]), getattr(c, "page", None), key, c.text,
+              json.dumps([list(s) for s in c.sentences]), c.page, key, c.text,
               np.asarray(v, dtype=np.float16).tobytes())
              for i, c, key, v in zip(ids, chunks, keys, vectors)])
         return ids
@@ -327,8 +326,7 @@ class ChunkStore:
         if row is None:
             return None
         doc_id, title, kind, sha256, pages, text = row
-        extra = {k: v for k, v in (("kind", kind), ("pages", tuple(json.loads(pages)))) if k in Document.__dataclass_fields__}
-        return Document(doc_id, text, title, sha256, **extra)  # type: ignore[arg-type]
+        return Document(doc_id, text, title, sha256, tuple(json.loads(pages)), kind)
 
     def integrity_problem(self, with_sentences: bool, sample: int = 200) -> str | None:
         """A quick check on the first and last rows that vectors fit their passage (a damaged store is refused at open)."""

@@ -6,7 +6,6 @@ break inside a paragraph, the next passage repeats the last `overlap_sentences` 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from .load import Document
@@ -53,9 +52,13 @@ class Chunk:
         parts = [self.title, *self.headings, self.text]
         return " — ".join(p for p in parts if p)
 
-    def content_key(self) -> str:
-        """Hash of what is embedded: equal keys reuse a cached embedding."""
-        return hashlib.sha256(self.context_text().encode("utf-8")).hexdigest()
+
+def sentence_embed_text(chunk: Chunk, span: tuple[int, int]) -> str:
+    """What is embedded for a sentence: the sentence with its heading (or title) in front, so 'It has 12
+    departments' knows what 'it' is."""
+    label = chunk.heading or chunk.title
+    sentence = chunk.text[span[0] - chunk.start : span[1] - chunk.start]
+    return f"{label} — {sentence}" if label else sentence
 
 
 def _pack(units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:

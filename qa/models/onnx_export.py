@@ -18,7 +18,8 @@ import time
 import warnings
 from pathlib import Path
 
-from .encoder import BUNDLED_MODEL, RUNTIMES, default_cache_dir, offline_environment, quiet_libraries, resolve_model
+from ..options import Runtime
+from .offline import BUNDLED_MODEL, default_cache_dir, offline_environment, quiet_libraries, resolve_model
 from ..errors import QAError
 
 EXPORT_VERSION = 2  # bump when the export recipe changes: old folders are then ignored
@@ -60,7 +61,7 @@ def model_fingerprint(model_dir: Path, cache_root: Path) -> str:
 
 def export_path(model: str = BUNDLED_MODEL, *, runtime: str = "onnx-int8", cache_dir: Path | None = None) -> Path:
     """The folder an export of `model` for `runtime` lives in (it may not exist yet)."""
-    if runtime not in RUNTIMES or not runtime.startswith("onnx"):
+    if runtime not in Runtime.values() or not runtime.startswith("onnx"):
         raise QAError(f"ONNX export runtime '{runtime}' is not one of onnx-int8, onnx-fp32; pick one of them")
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     model_dir = Path(resolve_model(model))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import Span, late_chunk, pool_text
+from .pooling import Span, late_chunk, pool_text
 from ..errors import QAError
 
 

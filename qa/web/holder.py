@@ -16,22 +16,10 @@ from ..index.build import BuildReport
 from ..index.config import BuildConfig
 from ..engine import Engine, Response, build_from_folder
 from ..errors import IndexNotReady, QAError
+from ..index.manifest import Manifest
 from ..index.open import corpus_changes, read_manifest
 
 ProgressFn = Callable[[float, str], None]
-
-
-def configure_threads(threads: int = 1) -> None:
-    """Size the native thread pools once, at start-up: concurrency comes from the request queue, and several
-    workers each running a pool of their own oversubscribe a small CPU. FAISS's OpenMP pool is set here; the
-    model's pool is set when the encoder is made (onnxruntime), or here when torch is already in use."""
-    import sys
-
-    import faiss
-
-    faiss.omp_set_num_threads(max(1, threads))
-    if "torch" in sys.modules:  # never imported just for this: the ONNX runtimes do not need it
-        sys.modules["torch"].set_num_threads(max(1, threads))
 
 
 def as_int(value: object, name: str) -> int:
@@ -55,10 +43,9 @@ def served_from(engine: Engine) -> Served:
     return Served(engine)
 
 
-def indexed_documents(manifest: dict) -> set[str]:
+def indexed_documents(manifest: Manifest) -> set[str]:
     """The documents an index generation holds: its files, less those skipped at build time."""
-    skipped = {s.get("path") for s in manifest.get("skipped", [])}
-    return {name for name in manifest.get("files", {}) if name not in skipped}
+    return manifest.indexed_documents
 
 
 def passages_and_pages(engine: Engine, docs: set[str]) -> tuple[int, int]:
@@ -69,7 +56,7 @@ def passages_and_pages(engine: Engine, docs: set[str]) -> tuple[int, int]:
         chunks = [chunk for _, chunk in store.doc_chunks(doc)]
         passages += len(chunks)
         document = store.document(doc)
-        pages += len(getattr(document, "pages", ())) or len({c.page for c in chunks if getattr(c, "page", None) is not None})
+        pages += len(document.pages if document else ()) or len({c.page for c in chunks if c.page is not None})
     return passages, pages
 
 
@@ -125,7 +112,7 @@ class EngineHolder:
             raise QAError("a rebuild is already running; wait for it to finish")
         try:
             old = self.engine
-            config = BuildConfig.from_json(old.index.manifest["config"])
+            config = old.index.config
             encoder = old.encoder if old.encoder.name == config.model else None
             report = build_from_folder(self.corpus_dir, self.index_dir, config, encoder=encoder, on_progress=on_progress)
             new = Engine.open(self.index_dir, encoder=old.encoder if encoder is not None else None)
@@ -138,37 +125,37 @@ class EngineHolder:
         added = after - before
         passages, pages = passages_and_pages(new, added)
         return Rebuilt(report, tuple(sorted(added)), tuple(sorted(before - after)), passages, pages,
-                       int(old.index.manifest["counts"]["chunks"]), int(new.index.manifest["counts"]["chunks"]))
+                       old.index.manifest.counts.chunks, new.index.manifest.counts.chunks)
 
     def status(self) -> dict:
         """The served index's manifest and whether the corpus folder changed since it was built."""
         manifest = self.engine.index.manifest
-        counts = manifest.get("counts", {})
+        counts = manifest.counts
         if self.corpus_dir.is_dir():
             changes = corpus_changes(manifest, self.corpus_dir)
             state = "stale" if changes else "fresh"
         else:
             changes, state = [], "unknown (corpus folder missing)"
         try:
-            on_disk = read_manifest(self.index_dir).get("built_at")
+            on_disk = read_manifest(self.index_dir).built_at
         except QAError:
             on_disk = None
         return {
             "index": str(self.index_dir),
             "corpus": str(self.corpus_dir),
-            "model": manifest.get("model", {}).get("name"),
-            "dimension": manifest.get("model", {}).get("dimension"),
-            "documents": counts.get("documents"),
-            "chunks": counts.get("chunks"),
-            "sentences": counts.get("sentences"),
-            "built_at": manifest.get("built_at"),
-            "build_seconds": manifest.get("build_seconds"),
+            "model": manifest.model.name,
+            "dimension": manifest.model.dimension,
+            "documents": counts.documents,
+            "chunks": counts.chunks,
+            "sentences": counts.sentences,
+            "built_at": manifest.built_at,
+            "build_seconds": manifest.build_seconds,
             "state": state,
             "fresh": state == "fresh",
             "changes": changes,
             # "file", not "path": gradio_client takes any dict with a "path" for a file to download
-            "skipped": [{"file": s.get("path"), "reason": s.get("reason")} for s in manifest.get("skipped", [])],
-            "newer_on_disk": bool(on_disk and on_disk != manifest.get("built_at")),
+            "skipped": [{"file": s.path, "reason": s.reason} for s in manifest.skipped],
+            "newer_on_disk": bool(on_disk and on_disk != manifest.built_at),
             "rebuilding": self.rebuilding,
         }
 
@@ -196,7 +183,7 @@ def prepare(corpus_dir: str | Path, index_dir: str | Path, *, log_fn: Callable[[
     engine: Engine | None = None
     try:
         manifest = read_manifest(index_dir)
-        config = BuildConfig.from_json(manifest["config"])
+        config = manifest.config
         changes = corpus_changes(manifest, corpus_dir) if corpus_dir.is_dir() else []
         if changes:
             shown = ", ".join(changes[:5]) + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")

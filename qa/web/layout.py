@@ -12,20 +12,18 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..models.encoder import offline_environment
+import gradio as gr  # the entry point (app.py) set the offline environment before this import
 
-offline_environment()  # before gradio, transformers or the hub are imported
+from ..engine import MAX_K, Engine
+from ..errors import QAError
+from ..evaluate.gold import GoldQuestion, answers_missing_from, evaluate_gold, load_gold
+from ..options import Mode
+from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload
+from .files import DOCUMENT_SUFFIXES, MAX_UPLOAD_BYTES, corpus_documents, remove_document, save_upload
+from .holder import EngineHolder, as_int, indexed_documents
+from .views import error_html, message_html, misses_html, response_html, status_html, update_html
 
-import gradio as gr  # noqa: E402
-
-from ..engine import MAX_K, Engine  # noqa: E402
-from ..errors import QAError  # noqa: E402
-from ..evaluate.gold import GoldQuestion, answers_missing_from, evaluate_gold, load_gold  # noqa: E402
-from ..search.retrieve import MODES  # noqa: E402
-from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload  # noqa: E402
-from .files import DOCUMENT_SUFFIXES, MAX_UPLOAD_BYTES, corpus_documents, remove_document, save_upload  # noqa: E402
-from .holder import EngineHolder, as_int, indexed_documents  # noqa: E402
-from .views import error_html, message_html, misses_html, response_html, status_html, update_html  # noqa: E402
+MODES = Mode.values()
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import html
 from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
-from ..engine import Response, Result
+from ..engine import NoticeKind, Response, Result
 from ..evaluate.gold import EvalReport
 from ..render import render_html
 from .files import Saved
@@ -25,12 +25,11 @@ def esc(text: object) -> str:
 
 
 def result_page(result: Result) -> int | None:
-    page = getattr(result, "page", None)
-    return page if isinstance(page, int) and page >= 1 else None
+    return result.page if result.page is not None and result.page >= 1 else None
 
 
 def result_section(result: Result) -> str:
-    return getattr(result, "section", None) or result.heading
+    return result.section or result.heading
 
 
 def original_url(doc: str, page: int | None = None) -> str:
@@ -126,7 +125,7 @@ def card_html(result: Result, served: Served) -> str:
 
 def response_html(response: Response, served: Served) -> str:
     parts = [f'<div class="qa-question-echo">Q: {esc(response.question)} <span class="qa-mode">({esc(response.mode)})</span></div>']
-    notices = [f"<li>{esc(n)}</li>" for n in response.notices]
+    notices = [f"<li>{esc(n.text)}</li>" for n in response.notices]
     if not response.results:
         parts.append('<div class="qa-warning" role="status"><strong>No passage matched the question.</strong> '
                      "The corpus may not answer it; try other words.</div>")
@@ -137,8 +136,8 @@ def response_html(response: Response, served: Served) -> str:
             parts.append(f'<ul class="qa-notices">{"".join(notices)}</ul>')
         label = "Passages, best first"
     else:
-        # the library's own "may not answer" notice says what the banner says
-        others = [f"<li>{esc(n)}</li>" for n in response.notices if "may not answer" not in n]
+        # the library's own "not confident" notice says what the banner says
+        others = [f"<li>{esc(n.text)}</li>" for n in response.notices if n.kind is not NoticeKind.NOT_CONFIDENT]
         parts.append('<div class="qa-warning" role="status"><strong>The corpus may not answer this question.</strong> '
                      "No passage scores well; the closest passages are shown below as leads, not answers."
                      f'{"<ul>" + "".join(others) + "</ul>" if others else ""}</div>')

@@ -1,0 +1,209 @@
+"""The manifest of an index generation (`manifest.json`): what was built, from what, with what, validated once.
+
+`Manifest.from_json` checks every field a reader relies on and raises `ManifestError` naming the first problem
+(`ManifestVersionError` for another format version); after that, readers use typed fields, never a dict.
+`to_json` writes the same JSON as before the type existed (FORMAT_VERSION is unchanged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..ingest.load import SkippedFile
+from .config import FORMAT_VERSION, BuildConfig
+
+
+class ManifestError(ValueError):
+    """A manifest field is missing or of the wrong type; the message names it."""
+
+
+class ManifestVersionError(ManifestError):
+    """The manifest was written by another format version (`found`)."""
+
+    def __init__(self, found: object) -> None:
+        super().__init__(f"format version {found!r}")
+        self.found = found
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    dimension: int
+    max_tokens: int
+    runtime: str = ""
+
+
+@dataclass(frozen=True)
+class Counts:
+    documents: int
+    chunks: int
+    sentences: int
+
+
+@dataclass(frozen=True)
+class CorpusSource:
+    """Where the documents came from: a corpus folder (`kind="folder"`) or a BEIR corpus file (with its hash)."""
+
+    kind: str
+    path: str = ""
+    sha256: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "path": self.path, **({"sha256": self.sha256} if self.sha256 else {})}
+
+
+def FolderSource(path: str) -> CorpusSource:  # noqa: N802 - reads as a constructor
+    return CorpusSource("folder", path)
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A corpus file as the build saw it: its hash ("" when not read), size and mtime (None when unknown), and
+    whether its passages are in the index (False: skipped, with the reason in `Manifest.skipped`)."""
+
+    sha256: str
+    size: int | None = None
+    mtime_ns: int | None = None
+    indexed: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "size": self.size, "mtime_ns": self.mtime_ns,
+                **({} if self.indexed else {"indexed": False})}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FileEntry:
+        return cls(data["sha256"], data.get("size"), data.get("mtime_ns"), bool(data.get("indexed", True)))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How similar unrelated sentences of the corpus look to its model (None: too few sentences to tell)."""
+
+    unrelated_sentence_similarity_p95: float | None = None
+    pairs: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        if self.unrelated_sentence_similarity_p95 is None:
+            return {}
+        return {"unrelated_sentence_similarity_p95": self.unrelated_sentence_similarity_p95, "pairs": self.pairs}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    config: BuildConfig
+    model: ModelInfo
+    counts: Counts
+    source: CorpusSource | None = None
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    skipped: tuple[SkippedFile, ...] = ()
+    store_files: tuple[str, ...] = ("store.sqlite",)
+    dense: dict[str, Any] = field(default_factory=dict)
+    calibration: Calibration = Calibration()
+    embedded: int = 0
+    built_with: dict[str, Any] = field(default_factory=lambda: {"ray": None})
+    built_at: str = ""
+    build_seconds: float | None = None
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def indexed_documents(self) -> set[str]:
+        """The documents this generation holds: its files, less those skipped at build time."""
+        skipped = {s.path for s in self.skipped}
+        return {name for name in self.files if name not in skipped}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version,
+            "config": self.config.to_json(),
+            "model": {"name": self.model.name, "dimension": self.model.dimension, "max_tokens": self.model.max_tokens,
+                      "runtime": self.model.runtime},
+            "source": self.source.to_json() if self.source else {},
+            "files": {name: entry.to_json() for name, entry in self.files.items()},
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "counts": {"documents": self.counts.documents, "chunks": self.counts.chunks,
+                       "sentences": self.counts.sentences},
+            "store_files": list(self.store_files),
+            "dense": self.dense,
+            "calibration": self.calibration.to_json(),
+            "embedded": self.embedded,
+            "built_with": self.built_with,
+            "built_at": self.built_at,
+            "build_seconds": self.build_seconds,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Manifest:
+        """The manifest, or ManifestError naming the first field every reader relies on that is wrong."""
+        if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+            raise ManifestVersionError(data.get("format_version") if isinstance(data, dict) else None)
+        problem = _problem(data)
+        if problem:
+            raise ManifestError(problem)
+        model, counts, source = data["model"], data["counts"], data.get("source") or {}
+        calibration = data.get("calibration") or {}
+        return cls(
+            config=BuildConfig.from_json(data["config"]),
+            model=ModelInfo(model["name"], model["dimension"], model["max_tokens"], model.get("runtime", "")),
+            counts=Counts(counts["documents"], counts["chunks"], counts["sentences"]),
+            source=CorpusSource(source.get("kind", ""), source.get("path", ""), source.get("sha256", "")) if source else None,
+            files={name: FileEntry.from_json(entry) for name, entry in data.get("files", {}).items()},
+            skipped=tuple(SkippedFile(s.get("path"), s.get("reason")) for s in data.get("skipped", [])),
+            store_files=tuple(data.get("store_files", ["store.sqlite"])),
+            dense=dict(data.get("dense") or {}),
+            calibration=Calibration(calibration.get("unrelated_sentence_similarity_p95"), calibration.get("pairs", 0)),
+            embedded=int(data.get("embedded", 0)),
+            built_with=dict(data.get("built_with") or {"ray": None}),
+            built_at=data.get("built_at", ""),
+            build_seconds=data.get("build_seconds"),
+        )
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _model_problem(data: dict[str, Any]) -> str | None:
+    model = data.get("model")
+    if not (isinstance(model, dict) and isinstance(model.get("name"), str) and _is_count(model.get("dimension"))
+            and _is_count(model.get("max_tokens")) and isinstance(model.get("runtime", ""), str)):
+        return '"model" must hold a name, a dimension and max_tokens'
+    return None
+
+
+def _config_problem(data: dict[str, Any]) -> str | None:
+    if not isinstance(data.get("config"), dict):
+        return '"config" is missing or not an object'
+    try:
+        BuildConfig.from_json(data["config"])
+    except (TypeError, ValueError) as exc:
+        return f'"config" is not a build configuration: {str(exc)[:80]}'
+    return None
+
+
+def _files_problem(data: dict[str, Any]) -> str | None:
+    files = data.get("files", {})
+    if not (isinstance(files, dict) and all(isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("sha256"), str)
+                                            for k, v in files.items())):
+        return '"files" must map file names to their sha256, size and mtime'
+    return None
+
+
+def _problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with the fields every reader relies on, or None (the first problem, in a fixed order)."""
+    for check in (_config_problem, _model_problem):
+        problem = check(data)
+        if problem:
+            return problem
+    counts = data.get("counts")
+    if not (isinstance(counts, dict) and all(_is_count(counts.get(k)) for k in ("documents", "chunks", "sentences"))):
+        return '"counts" must hold documents, chunks and sentences'
+    source = data.get("source", {})
+    if not isinstance(source, dict) or (source.get("kind") == "folder" and not isinstance(source.get("path"), str)):
+        return '"source" must be an object, with a "path" for a folder'
+    problem = _files_problem(data)
+    if problem:
+        return problem
+    if not isinstance(data.get("built_at", ""), str):
+        return '"built_at" must be a timestamp string'
+    return None

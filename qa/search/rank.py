@@ -1,0 +1,165 @@
+"""Ranking, in one place and one visible order: retrieve by mode → fuse → rescore by best sentence → reorder
+the top by answer sentence.
+
+`Ranker.rank` is the one ranking path behind `Engine.ask`, `Engine.search`, `qa eval` and BEIR. In hybrid mode
+the candidates of both indexes (qa/search/retrieve.py) are fused (min-max blend or reciprocal rank fusion),
+rescored by their best sentence's similarity, and the top `answer_depth` reordered by the score of their best
+answer sentence (qa/search/highlight.py), so retrieval and highlighting agree on the top. Dense and BM25 mode
+return their own order. Every step is a separate function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..index.open import LoadedIndex
+from ..index.store import StoredChunk
+from ..ingest.chunk import sentence_embed_text
+from ..ingest.tokens import terms
+from ..models.encoder import Encoder
+from ..options import Fusion, Mode
+from .highlight import AnswerSentence, HighlightSettings, choose_answer
+from .retrieve import Candidates, Hit, Retriever, SearchSettings
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What `Ranker.rank` found: the hits, best first, and (when asked for) their answers and stored rows."""
+
+    hits: tuple[Hit, ...]
+    answers: tuple[AnswerSentence | None, ...]
+    rows: dict[int, StoredChunk] = field(default_factory=dict)  # the answered hits' passages and vectors, read once
+
+
+# ---------------------------------------------------------------- pure steps
+
+
+def minmax(values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        return values
+    low, high = float(values.min()), float(values.max())
+    return (values - low) / (high - low) if high > low else np.ones_like(values)
+
+
+def rrf(rankings: list[list[Hit]], *, k: int = 60) -> list[Hit]:
+    """Reciprocal rank fusion: score = Σ 1 / (k + rank), rank counted from 1."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, start=1):
+            scores[hit.chunk] = scores.get(hit.chunk, 0.0) + 1.0 / (k + rank)
+    return [Hit(c, s) for c, s in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def blend(chunks: list[int], dense: np.ndarray, lexical: np.ndarray, dense_weight: float) -> list[Hit]:
+    """Min-max normalize each score list over the candidates, then mix: w·dense + (1−w)·bm25."""
+    scores = dense_weight * minmax(np.asarray(dense, dtype=np.float64)) + (1 - dense_weight) * minmax(
+        np.asarray(lexical, dtype=np.float64)
+    )
+    order = np.argsort(-scores, kind="stable")
+    return [Hit(chunks[i], float(scores[i])) for i in order]
+
+
+def fuse(candidates: Candidates, settings: SearchSettings, pool: int) -> list[Hit]:
+    """The candidates in one order: reciprocal rank fusion of the two ranked lists, or the min-max blend."""
+    if settings.fusion == Fusion.RRF:
+        dense_scores = candidates.dense
+        dense_ranked = [Hit(candidates.ids[i], float(dense_scores[i])) for i in np.argsort(-dense_scores, kind="stable")]
+        lexical_ranked = [
+            Hit(c, s) for c, s in sorted(candidates.lexical.items(), key=lambda item: -item[1]) if s > 0
+        ]
+        return rrf([dense_ranked[:pool], lexical_ranked[:pool]], k=settings.rrf_k)
+    return blend(candidates.ids, candidates.dense, candidates.lexical_scores, settings.dense_weight)
+
+
+def rescore_by_sentence(hits: list[Hit], best: np.ndarray, weight: float) -> list[Hit]:
+    """Add `weight` × (best sentence similarity, min-max normalized over the hits)."""
+    if not hits:
+        return hits
+    scores = minmax(np.array([h.score for h in hits], dtype=np.float64)) + weight * minmax(
+        np.asarray(best, dtype=np.float64)
+    )
+    order = np.argsort(-scores, kind="stable")
+    return [Hit(hits[i].chunk, float(scores[i])) for i in order]
+
+
+def reorder_by_answer(head: list[Hit], answers: list[AnswerSentence | None],
+                      weight: float) -> tuple[list[Hit], list[AnswerSentence | None]]:
+    """The passage whose best sentence answers best goes first: score + weight × answer-sentence score."""
+    scored = sorted(
+        ((hit.score + weight * (a.score if a else 0.0), i) for i, (hit, a) in enumerate(zip(head, answers))),
+        key=lambda item: -item[0],
+    )
+    return [Hit(head[i].chunk, score) for score, i in scored], [answers[i] for _, i in scored]
+
+
+# ---------------------------------------------------------------- over an index
+
+
+class Ranker:
+    """The ranking path over one loaded index and its encoder (thread-safe for reads)."""
+
+    def __init__(self, index: LoadedIndex, encoder: Encoder) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.retriever = Retriever(index)
+
+    def search(self, question: str, query_vector: np.ndarray, *, mode: Mode, k: int,
+               settings: SearchSettings = SearchSettings()) -> list[Hit]:
+        """Retrieval by mode, before the answer reorder: dense, BM25, or hybrid (fuse, then rescore)."""
+        if mode == Mode.DENSE:
+            return self.retriever.dense(query_vector, k, settings)
+        if mode == Mode.BM25:
+            return self.retriever.bm25(question, k)
+        return self.hybrid(question, query_vector, k, settings)
+
+    def hybrid(self, question: str, query_vector: np.ndarray, k: int, settings: SearchSettings) -> list[Hit]:
+        pool = self.retriever.pool(settings, k)
+        candidates = self.retriever.candidates(question, query_vector, pool, settings)
+        if candidates is None:
+            return []
+        fused = fuse(candidates, settings, pool)
+        if settings.sentence_weight and candidates.best is not None:
+            best_of = dict(zip(candidates.ids, candidates.best))
+            top = fused[:pool]
+            fused = rescore_by_sentence(top, np.array([best_of[h.chunk] for h in top]), settings.sentence_weight)
+        return fused[:k]
+
+    def rank(self, question: str, query_vector: np.ndarray, *, mode: Mode, k: int, settings: SearchSettings,
+             highlight: HighlightSettings, answers: bool) -> Ranking:
+        """`search`, then in hybrid mode the top `answer_depth` reordered by their best answer sentence;
+        with `answers`, every returned hit's answer sentence (computed once)."""
+        depth = settings.answer_depth if mode == Mode.HYBRID and settings.answer_weight > 0 else 0
+        hits = self.search(question, query_vector, mode=mode, k=max(k, depth), settings=settings)
+        if not (depth or answers):
+            return Ranking(tuple(hits[:k]), ())
+        weights = {t: self.index.bm25.idf(t) for t in terms(question)}
+        rows = self.index.chunks.get_many([hit.chunk for hit in hits[: max(k, depth)]])  # one read, not one per hit
+
+        def answer(hit: Hit) -> AnswerSentence | None:
+            return self.answer(rows[hit.chunk], question, query_vector, highlight, weights)
+
+        found: list[AnswerSentence | None] = []
+        if depth:  # below `depth` the retrieval order stands
+            head, found = reorder_by_answer(hits[:depth], [answer(hit) for hit in hits[:depth]], settings.answer_weight)
+            hits = head + hits[depth:]
+        hits = hits[:k]
+        if not answers:
+            return Ranking(tuple(hits), (), rows)
+        found = found[:k] + [answer(hit) for hit in hits[len(found) :]]
+        return Ranking(tuple(hits), tuple(found), rows)
+
+    def sentence_similarities(self, row: StoredChunk, query_vector: np.ndarray) -> np.ndarray:
+        """The question's cosine to each sentence of the passage: stored vectors, or embedded now for an index
+        built without them (`sentence_vectors="none"`)."""
+        if self.index.with_sentences:
+            return row.vectors[1:] @ np.asarray(query_vector, dtype=np.float32)
+        return self.encoder.encode([sentence_embed_text(row.chunk, s) for s in row.chunk.sentences]) @ query_vector
+
+    def answer(self, row: StoredChunk, question: str, query_vector: np.ndarray, highlight: HighlightSettings,
+               term_weights: dict[str, float]) -> AnswerSentence | None:
+        chunk = row.chunk
+        relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
+        similarities = self.sentence_similarities(row, query_vector)
+        return choose_answer(question, chunk.text, relative, similarities, highlight, term_weights)
