@@ -52,6 +52,16 @@ class HashEncoder:
         return self.encode(texts), [self.encode([text[a:b] for a, b in s]) for text, s in zip(texts, spans)]
 
 
+SLOW_FIXTURES = frozenset({"real_encoder", "corpus_index", "corpus_engine"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the real model is `slow`, whichever file it is in (`-m "not slow"` leaves it out)."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def hash_encoder() -> HashEncoder:
     return HashEncoder()

@@ -12,7 +12,7 @@ from qa.ingest.chunk import ChunkSettings, chunk_document
 from qa.ingest.load import Document, derive_title
 from qa.ingest.sentences import segment
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 WIKI = """= Sample Force =
 
@@ -111,7 +111,7 @@ def test_real_corpus_passages_average_under_130_words() -> None:
     from qa.ingest.chunk import chunk_corpus
     from qa.ingest.load import load_corpus
 
-    chunks = chunk_corpus(load_corpus(Path(__file__).parent.parent / "corpus").documents)
+    chunks = chunk_corpus(load_corpus(Path(__file__).resolve().parents[2] / "corpus").documents)
     mean = sum(c.words for c in chunks) / len(chunks)
     assert 40 <= mean <= 130
 

@@ -22,7 +22,7 @@ from qa.errors import QAError
 from qa.models.onnx_export import META, export_onnx, export_path
 from qa.models.onnx_runtime import OnnxEncoder
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "Who founded the university and in which year?"
 PASSAGE = ("The Old Mill stands by the river. It was built in 1742 by a family of weavers. "
            "Today the building houses a small museum about the cloth trade.")

@@ -21,7 +21,7 @@ from qa.evaluate.gold import (
     reciprocal_rank,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOLD_FILES = [ROOT / "gold" / "seen.jsonl", ROOT / "gold" / "dev.jsonl", ROOT / "gold" / "heldout.jsonl"]
 
 

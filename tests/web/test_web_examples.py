@@ -11,7 +11,7 @@ from qa.engine import Engine, build_from_folder
 from qa.evaluate.gold import load_gold, normalize_for_match
 from qa.web import EXAMPLES_FILE, example_questions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

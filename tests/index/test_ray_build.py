@@ -25,6 +25,7 @@ from qa.index.config import BuildConfig
 from qa.index.embedcache import EmbeddingCache, cache_path
 from qa.errors import QAError
 
+pytestmark = pytest.mark.ray
 CONFIG = BuildConfig(model="fake:hash")
 BATCH = 8  # passages per Ray batch: the bundled corpus makes about a dozen batches
 SLEEP = 0.15  # seconds per model call on a worker: time to kill something mid-build
