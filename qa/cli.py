@@ -159,29 +159,37 @@ def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | No
 def evaluate(gold: Path | None, k: int, mode: str, index_dir: Path | None, compare: bool, plot: Path | None,
              beir_dir: Path | None, split: str, as_json: bool) -> None:
     """Score retrieval on GOLD (JSON Lines of questions and answers) or on a BEIR dataset."""
-    from .errors import QAError as _QAError
-    from .evaluate.report import format_beir, format_compare, format_report, plot_compare
-
     modes = list(Mode.values()) if compare else [mode]
     if beir_dir is not None:
-        from .evaluate.beir import run_beir_eval
-
-        shown = [-1.0]
-
-        def on_progress(fraction: float, message: str) -> None:  # only called while building index/beir-<name>/
-            if fraction - shown[0] >= 0.05 or fraction >= 1.0:
-                shown[0] = fraction
-                click.echo(f"building BEIR index: {fraction:5.1%} {message}", err=True)
-
-        results = [run_beir_eval(beir_dir, split=split, index_dir=index_dir, mode=m, on_progress=on_progress) for m in modes]
-        click.echo(json.dumps(results[0] if len(results) == 1 else {"modes": results}) if as_json else format_beir(results))
-        if not as_json:
-            click.echo(f"hybrid settings: {results[0]['settings_from']}", err=True)
+        _evaluate_beir(beir_dir, split, index_dir, modes, as_json)
         return
     if gold is None:
-        raise _QAError("give a gold file (JSON Lines: {\"question\": ..., \"answers\": [...]}) or --beir DIR")
+        raise QAError("give a gold file (JSON Lines: {\"question\": ..., \"answers\": [...]}) or --beir DIR")
+    _evaluate_gold(gold, k, modes, index_dir, compare, plot, as_json)
+
+
+def _evaluate_beir(beir_dir: Path, split: str, index_dir: Path | None, modes: list[str], as_json: bool) -> None:
+    from .evaluate.beir import run_beir_eval
+    from .evaluate.report import format_beir
+
+    shown = [-1.0]
+
+    def on_progress(fraction: float, message: str) -> None:  # only called while building index/beir-<name>/
+        if fraction - shown[0] >= 0.05 or fraction >= 1.0:
+            shown[0] = fraction
+            click.echo(f"building BEIR index: {fraction:5.1%} {message}", err=True)
+
+    results = [run_beir_eval(beir_dir, split=split, index_dir=index_dir, mode=m, on_progress=on_progress) for m in modes]
+    click.echo(json.dumps(results[0] if len(results) == 1 else {"modes": results}) if as_json else format_beir(results))
+    if not as_json:
+        click.echo(f"hybrid settings: {results[0]['settings_from']}", err=True)
+
+
+def _evaluate_gold(gold: Path, k: int, modes: list[str], index_dir: Path | None, compare: bool, plot: Path | None,
+                   as_json: bool) -> None:
     from .engine import Engine
     from .evaluate.gold import answers_missing_from, evaluate_gold, load_gold
+    from .evaluate.report import format_compare, format_report, plot_compare
 
     questions = load_gold(gold)
     engine = Engine.open(index_dir or DEFAULT_INDEX)
@@ -195,10 +203,10 @@ def evaluate(gold: Path | None, k: int, mode: str, index_dir: Path | None, compa
         plot_compare(reports, plot)
     if as_json:
         click.echo(json.dumps(reports[0].to_json() if len(reports) == 1 else {"modes": [r.to_json() for r in reports]}))
-    else:
-        click.echo(format_compare(reports) if compare else format_report(reports[0]))
-        if plot is not None:
-            click.echo(f"Plot written to {plot}")
+        return
+    click.echo(format_compare(reports) if compare else format_report(reports[0]))
+    if plot is not None:
+        click.echo(f"Plot written to {plot}")
 
 
 @cli.command()

@@ -318,12 +318,21 @@ def score_run(run: dict[str, dict[str, float]], qrels: dict[str, dict[str, int]]
     `recip_rank` has no cut-off). The mean is over every query in `qrels`: a query without results (or
     missing from `run`) counts as 0. Returns the means and n.
     """
-    import ir_measures
-
-    judged = [ir_measures.Qrel(q, d, int(rel)) for q, docs in qrels.items() for d, rel in docs.items()]
     kept = {q: [(d, float(score)) for d, score in docs.items() if not (ignore_identical_ids and d == q)]
             for q, docs in run.items() if q in qrels}
     ordered = {q: sorted(docs, key=lambda item: (item[1], item[0]), reverse=True) for q, docs in kept.items()}
+    per_query = _per_query(ordered, qrels)
+    n = len(qrels)
+    means = {key: sum(values.get(q, 0.0) for q in qrels) / n if n else 0.0 for key, values in per_query.items()}
+    return {**means, "n": n}
+
+
+def _per_query(ordered: dict[str, list[tuple[str, float]]],
+               qrels: dict[str, dict[str, int]]) -> dict[str, dict[str, float]]:
+    """Each measure's value per query, by pytrec_eval; MRR@10 over each query's first 10 only."""
+    import ir_measures
+
+    judged = [ir_measures.Qrel(q, d, int(rel)) for q, docs in qrels.items() for d, rel in docs.items()]
     cut = {"mrr@10": 10}
     per_query: dict[str, dict[str, float]] = {key: {} for key in MEASURES}
     for key, name in MEASURES.items():
@@ -332,9 +341,7 @@ def score_run(run: dict[str, dict[str, float]], qrels: dict[str, dict[str, int]]
         if scored:
             for metric in ir_measures.pytrec_eval.iter_calc([measure], judged, scored):
                 per_query[key][metric.query_id] = float(metric.value)
-    n = len(qrels)
-    means = {key: sum(values.get(q, 0.0) for q in qrels) / n if n else 0.0 for key, values in per_query.items()}
-    return {**means, "n": n}
+    return per_query
 
 
 def query_vectors(engine, dataset: BeirDataset, query_ids: Iterable[str]) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]

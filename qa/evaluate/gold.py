@@ -13,9 +13,15 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import GoldFileError, QAError
 from ..ingest.tokens import fold
+from .metrics import hit_at_k, page_at_1, reciprocal_rank
+
+if TYPE_CHECKING:
+    from ..engine import Response
+
 
 METRIC_KEYS = ("hit@1", "hit@5", "hit@10", "mrr@10", "answer@1")
 
@@ -75,6 +81,39 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
     return any(normalize_for_match(a) in haystack for a in answers)
 
 
+def _row(line: str) -> dict:
+    """One gold line as a JSON object, or ValueError saying what is wrong."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object") from None
+    if not isinstance(row, dict):
+        raise ValueError('expected a JSON object like {"question": ..., "answers": [...]}')
+    return row
+
+
+def _question_problem(row: dict) -> str | None:
+    question, answers = row.get("question"), row.get("answers")
+    if not isinstance(question, str) or not question.strip():
+        return 'missing or empty "question" (a non-empty string is required)'
+    if not isinstance(answers, list) or not answers:
+        return '"answers" must be a non-empty list of strings'
+    if not all(isinstance(a, str) and a.strip() for a in answers):
+        return "every answer must be a non-empty string"
+    return None
+
+
+def _source_problem(row: dict) -> str | None:
+    doc, page = row.get("doc"), row.get("page")
+    if doc is not None and not isinstance(doc, str):
+        return '"doc" must be a file name string when given'
+    if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 1):
+        return '"page" must be a page number (1 or more) when given'
+    if page is not None and not doc:
+        return 'a "page" needs the "doc" it is a page of'
+    return None
+
+
 def parse_gold(lines: Sequence[str], *, name: str = "gold file") -> list[GoldQuestion]:
     """Parse JSON Lines gold questions; any fault raises GoldFileError naming the line."""
     questions = []
@@ -82,28 +121,14 @@ def parse_gold(lines: Sequence[str], *, name: str = "gold file") -> list[GoldQue
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise GoldFileError(f"{name} line {number}: invalid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object") from None
-        if not isinstance(row, dict):
-            raise GoldFileError(f"{name} line {number}: expected a JSON object like {{\"question\": ..., \"answers\": [...]}}")
-        question = row.get("question")
-        if not isinstance(question, str) or not question.strip():
-            raise GoldFileError(f"{name} line {number}: missing or empty \"question\" (a non-empty string is required)")
-        answers = row.get("answers")
-        if not isinstance(answers, list) or not answers:
-            raise GoldFileError(f"{name} line {number}: \"answers\" must be a non-empty list of strings")
-        if not all(isinstance(a, str) and a.strip() for a in answers):
-            raise GoldFileError(f"{name} line {number}: every answer must be a non-empty string")
-        doc = row.get("doc")
-        if doc is not None and not isinstance(doc, str):
-            raise GoldFileError(f"{name} line {number}: \"doc\" must be a file name string when given")
-        page = row.get("page")
-        if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 1):
-            raise GoldFileError(f"{name} line {number}: \"page\" must be a page number (1 or more) when given")
-        if page is not None and not doc:
-            raise GoldFileError(f"{name} line {number}: a \"page\" needs the \"doc\" it is a page of")
-        questions.append(GoldQuestion(question.strip(), tuple(answers), doc or None, number, page))
+            row = _row(line)
+        except ValueError as exc:
+            raise GoldFileError(f"{name} line {number}: {exc}") from None
+        problem = _question_problem(row) or _source_problem(row)
+        if problem:
+            raise GoldFileError(f"{name} line {number}: {problem}")
+        questions.append(GoldQuestion(row["question"].strip(), tuple(row["answers"]), row.get("doc") or None, number,
+                                      row.get("page")))
     if not questions:
         raise GoldFileError(f"{name} has no questions; write one JSON object per line")
     return questions
@@ -131,32 +156,24 @@ def answers_missing_from(gold: Sequence[GoldQuestion], texts: dict[str, str]) ->
     return missing
 
 
-# ---------------------------------------------------------------- pure metrics
-
-
-def hit_at_k(relevant: Sequence[bool], k: int) -> float:
-    """1.0 when any of the first k results is relevant."""
-    return 1.0 if any(relevant[:k]) else 0.0
-
-
-def reciprocal_rank(relevant: Sequence[bool], k: int) -> float:
-    """1 / rank of the first relevant result within the first k, else 0."""
-    for rank, is_relevant in enumerate(relevant[:k], start=1):
-        if is_relevant:
-            return 1.0 / rank
-    return 0.0
-
-
-def page_at_1(tops: Sequence[tuple[str | None, int | None]], gold: Sequence[GoldQuestion]) -> float | None:
-    """Share of the gold questions with a page whose top result (doc, page) is that doc and page; None when no
-    gold question names a page."""
-    scored = [(top, q) for top, q in zip(tops, gold) if q.page is not None]
-    if not scored:
-        return None
-    return sum(1.0 for (doc, page), q in scored if doc == q.doc and page == q.page) / len(scored)
-
-
 # ---------------------------------------------------------------- runs
+
+
+def _score(q: GoldQuestion, response: Response, sums: dict[str, float]) -> Miss | None:
+    """Add one question's hit@1/5/10, MRR@10 and answer@1 to `sums`; its Miss when the top answer is wrong."""
+    relevant = [contains_answer(r.text, q.answers) and (q.doc is None or r.doc == q.doc) for r in response.results]
+    top = response.results[0] if response.results else None
+    answer_ok = bool(top and relevant[0] and top.answer and contains_answer(top.answer.text, q.answers))
+    sums["hit@1"] += hit_at_k(relevant, 1)
+    sums["hit@5"] += hit_at_k(relevant, 5)
+    sums["hit@10"] += hit_at_k(relevant, 10)
+    sums["mrr@10"] += reciprocal_rank(relevant, 10)
+    sums["answer@1"] += float(answer_ok)
+    if answer_ok:
+        return None
+    hit_rank = next((i for i, ok in enumerate(relevant, start=1) if ok), None)
+    return Miss(q.question, q.answers, top.doc if top else "", top.text if top else "", hit_rank,
+                top.answer.text if top and top.answer else "")
 
 
 def evaluate_gold(engine, gold: Sequence[GoldQuestion], *, mode: str = "hybrid", k: int = 10,  # type: ignore[no-untyped-def]
@@ -174,19 +191,11 @@ def evaluate_gold(engine, gold: Sequence[GoldQuestion], *, mode: str = "hybrid",
     for q in gold:
         response = engine.ask(q.question, k=k, mode=mode, settings=settings or SearchSettings(),
                               highlight=highlight or HighlightSettings())
-        relevant = [contains_answer(r.text, q.answers) and (q.doc is None or r.doc == q.doc) for r in response.results]
         top = response.results[0] if response.results else None
         tops.append((top.doc, top.page) if top and q.page is not None else (None, None))
-        answer_ok = bool(top and relevant[0] and top.answer and contains_answer(top.answer.text, q.answers))
-        sums["hit@1"] += hit_at_k(relevant, 1)
-        sums["hit@5"] += hit_at_k(relevant, 5)
-        sums["hit@10"] += hit_at_k(relevant, 10)
-        sums["mrr@10"] += reciprocal_rank(relevant, 10)
-        sums["answer@1"] += float(answer_ok)
-        if not answer_ok:
-            hit_rank = next((i for i, ok in enumerate(relevant, start=1) if ok), None)
-            misses.append(Miss(q.question, q.answers, top.doc if top else "", top.text if top else "", hit_rank,
-                               top.answer.text if top and top.answer else ""))
+        miss = _score(q, response, sums)
+        if miss is not None:
+            misses.append(miss)
     n = len(gold)
     chunk_words = [c.words for c in engine.index.chunks]
     metrics = {key: value / n for key, value in sums.items()}

@@ -281,9 +281,20 @@ def plan(state: BuildState, sources: list[Source]) -> None:
     over); deleted and changed files lose their passages."""
     gen = state.gen
     previous = gen.previous_files if gen is not None else {}
-    previous_reasons = {s.path: s.reason for s in gen.previous_manifest.skipped} \
-        if gen is not None and gen.previous_manifest else {}
     state.files = {s.path: FileEntry(s.sha256, None, None, indexed=False) for s in state.skipped}
+    _carry_over(state, sources, previous)
+    if gen is not None:
+        for doc_id in sorted(set(previous) - set(state.files)):
+            state.removed += gen.store.delete_document(doc_id)
+            gen.lexical.delete_document(doc_id)
+    state.carried = {d for d, e in state.files.items() if e.sha256 and d in previous and previous[d].indexed}
+    state.seen_hashes = {e.sha256: d for d, e in state.files.items() if e.sha256 and e.indexed}
+
+
+def _carry_over(state: BuildState, sources: list[Source], previous: dict[str, FileEntry]) -> None:
+    """Unchanged files keep their entry (and a skipped one its reason); the others are to be read."""
+    manifest = state.gen.previous_manifest if state.gen is not None else None
+    previous_reasons = {s.path: s.reason for s in manifest.skipped} if manifest else {}
     for s in sources:
         if not unchanged(s, previous.get(s.id)):
             state.to_read.append(s)
@@ -292,12 +303,6 @@ def plan(state: BuildState, sources: list[Source]) -> None:
         state.files[s.id] = replace(entry, size=s.size, mtime_ns=s.mtime_ns) if s.size is not None else entry
         if not entry.indexed and s.id in previous_reasons:
             state.skipped.append(SkippedFile(s.id, previous_reasons[s.id], entry.sha256))
-    if gen is not None:
-        for doc_id in sorted(set(previous) - set(state.files)):
-            state.removed += gen.store.delete_document(doc_id)
-            gen.lexical.delete_document(doc_id)
-    state.carried = {d for d, e in state.files.items() if e.sha256 and d in previous and previous[d].indexed}
-    state.seen_hashes = {e.sha256: d for d, e in state.files.items() if e.sha256 and e.indexed}
 
 
 def read_and_chunk(state: BuildState, source: Source) -> tuple[Document, list[Chunk]] | None:

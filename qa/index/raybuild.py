@@ -199,6 +199,62 @@ def _stored_prefixes(cache: EmbeddingCache) -> np.ndarray:
     return np.sort(np.fromiter((key_prefix(k) for k in cache.keys()), dtype=np.uint64))
 
 
+@dataclass(frozen=True)
+class _Cluster:
+    """How a Ray build uses the cluster: embedding actors, their CPUs each, and whether they have GPUs."""
+
+    workers: int
+    gpus: bool
+    actor_cpus: float
+
+
+def _cluster(ray, workers: int | None) -> _Cluster:  # type: ignore[no-untyped-def]
+    resources = ray.cluster_resources()
+    gpus = int(resources.get("GPU", 0))
+    cpus = float(resources.get("CPU", 1))
+    count = workers or (gpus if gpus else max(1, int(cpus) - 1))
+    # CPU actors share the cluster's CPUs with the chunking tasks, which always keep half a CPU
+    return _Cluster(count, bool(gpus), 1.0 if gpus else max(0.1, min(1.0, (cpus - 0.5) / count)))
+
+
+def _dataset(todo: Sequence[Source], root: Path, config: BuildConfig, known: np.ndarray, cluster: _Cluster,
+             factory: Callable[[], Encoder], batch_size: int):  # type: ignore[no-untyped-def]
+    """The Ray Data pipeline: file rows → read and chunk (tasks) → embed (an actor pool) → vectors."""
+    import ray.data
+
+    root = root.resolve()  # workers run elsewhere: absolute paths, and read_document wants paths under root
+    rows = [{"doc": s.id, "path": os.fsencode(root / s.id), "cost": float(s.cost)} for s in todo]
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # no per-dataset lines on the user's terminal
+    files_per_task = max(1, min(64, len(rows) // (4 * cluster.workers)))  # several tasks per actor, bounded work each
+    ds = ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // files_per_task))
+    ds = ds.map_batches(_chunk_files, batch_size=files_per_task, num_cpus=0.5,
+                        fn_kwargs={"root": str(root), "config": config, "known": known})
+    return ds.map_batches(Embedder, batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=cluster.workers),
+                          fn_constructor_kwargs={"factory": factory, "method": config.sentence_vectors,
+                                                 "threads": int(cluster.actor_cpus) if not cluster.gpus else 1},
+                          num_cpus=cluster.actor_cpus, num_gpus=1 if cluster.gpus else 0)  # Ray Data retries
+
+
+@dataclass
+class _Stored:
+    """Vectors committed to the embedding store so far (kept by a killed build)."""
+
+    passages: int = 0
+    cost: float = 0.0
+
+
+def _store_batches(ds, cache: EmbeddingCache, dimension: int, stored: _Stored, report: Callable[[float], None]) -> None:  # type: ignore[no-untyped-def]
+    for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=1):
+        items = {str(k): np.frombuffer(bytes(d), dtype=np.float16).reshape(int(n), dimension)
+                 for k, n, d in zip(batch["key"], batch["rows"], batch["data"])}
+        cache.put_many(items)  # committed: a kill from here on keeps this batch
+        stored.passages += len(items)
+        stored.cost += float(np.sum(batch["cost"]))
+        report(stored.cost)
+
+
 def embed_on_ray(sources: Sequence[Source], root: Path, index_dir: Path, encoder: Encoder, config: BuildConfig, *,
                  address: str = "auto", workers: int | None = None, factory: Callable[[], Encoder] | None = None,
                  batch_size: int = BATCH_PASSAGES, wait_for_lock: bool = False,
@@ -212,54 +268,33 @@ def embed_on_ray(sources: Sequence[Source], root: Path, index_dir: Path, encoder
     todo = [s for s in sources if not unchanged(s, files.get(s.id))]  # unchanged files are carried over, not read
     ray, started = connect(address)
     try:
-        resources = ray.cluster_resources()
-        gpus = int(resources.get("GPU", 0))
-        cpus = float(resources.get("CPU", 1))
-        count = workers or (gpus if gpus else max(1, int(cpus) - 1))
-        factory = factory or ModelFactory(config.model, config.runtime, "cuda" if gpus else "cpu")
-        # CPU actors share the cluster's CPUs with the chunking tasks, which always keep half a CPU
-        actor_cpus = 1.0 if gpus else max(0.1, min(1.0, (cpus - 0.5) / count))
+        cluster = _cluster(ray, workers)
+        factory = factory or ModelFactory(config.model, config.runtime, "cuda" if cluster.gpus else "cpu")
         startup = time.perf_counter() - began
         cache = EmbeddingCache(cache_path(index_dir, config.model, config.runtime, config.sentence_vectors), encoder.dimension)
-        embedded = 0
+        stored = _Stored()
+        total_cost = sum(float(s.cost) for s in todo) or 1.0
+
+        def report(done_cost: float) -> None:
+            if on_progress:
+                elapsed = max(time.perf_counter() - began, 1e-6)
+                on_progress(min(1.0, done_cost / total_cost), f"Ray: {stored.passages} passages embedded by "
+                                                               f"{cluster.workers} workers, {stored.passages / elapsed:.0f} passages/s")
+
         try:
             known = _stored_prefixes(cache)
             if not todo:
-                return RayReport(address, count, bool(gpus), 0, 0, time.perf_counter() - began, startup)
-            import ray.data
-
-            root = root.resolve()  # workers run elsewhere: absolute paths, and read_document wants paths under root
-            rows = [{"doc": s.id, "path": os.fsencode(root / s.id), "cost": float(s.cost)} for s in todo]
-            context = ray.data.DataContext.get_current()
-            context.enable_progress_bars = False
-            logging.getLogger("ray.data").setLevel(logging.ERROR)  # no per-dataset lines on the user's terminal
-            total_cost = sum(r["cost"] for r in rows) or 1.0
-            files_per_task = max(1, min(64, len(rows) // (4 * count)))  # several tasks per actor, bounded work each
-            ds = ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // files_per_task))
-            ds = ds.map_batches(_chunk_files, batch_size=files_per_task, num_cpus=0.5,
-                                fn_kwargs={"root": str(root), "config": config, "known": known})
-            ds = ds.map_batches(Embedder, batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=count),
-                                fn_constructor_kwargs={"factory": factory, "method": config.sentence_vectors,
-                                                       "threads": int(actor_cpus) if not gpus else 1},
-                                num_cpus=actor_cpus, num_gpus=1 if gpus else 0)  # Ray Data restarts dead actors and retries
-            done_cost = 0.0
-            for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=1):
-                items = {str(k): np.frombuffer(bytes(d), dtype=np.float16).reshape(int(n), encoder.dimension)
-                         for k, n, d in zip(batch["key"], batch["rows"], batch["data"])}
-                cache.put_many(items)  # committed: a kill from here on keeps this batch
-                embedded += len(items)
-                done_cost += float(np.sum(batch["cost"]))
-                if on_progress:
-                    elapsed = max(time.perf_counter() - began, 1e-6)
-                    on_progress(min(1.0, done_cost / total_cost),
-                                f"Ray: {embedded} passages embedded by {count} workers, {embedded / elapsed:.0f} passages/s")
+                return RayReport(address, cluster.workers, cluster.gpus, 0, 0, time.perf_counter() - began, startup)
+            ds = _dataset(todo, root, config, known, cluster, factory, batch_size)
+            _store_batches(ds, cache, encoder.dimension, stored, report)
         except QAError:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever Ray raises becomes one line that says what is kept
-            raise _driver_error(exc, embedded, address) from None
+            raise _driver_error(exc, stored.passages, address) from None
         finally:
             cache.close()
-        return RayReport(address, count, bool(gpus), len(todo), embedded, time.perf_counter() - began, startup)
+        return RayReport(address, cluster.workers, cluster.gpus, len(todo), stored.passages,
+                         time.perf_counter() - began, startup)
     finally:
         if started:
             ray.shutdown()

@@ -14,12 +14,11 @@ from qa.evaluate.gold import (
     answers_missing_from,
     contains_answer,
     evaluate_gold,
-    hit_at_k,
     load_gold,
     normalize_for_match,
     parse_gold,
-    reciprocal_rank,
 )
+from qa.evaluate.metrics import hit_at_k, reciprocal_rank
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLD_FILES = [ROOT / "gold" / "seen.jsonl", ROOT / "gold" / "dev.jsonl", ROOT / "gold" / "heldout.jsonl"]
@@ -160,7 +159,8 @@ def test_qa_eval_compare_prints_one_table_and_plots(corpus_index: Path, tmp_path
 
 
 def test_page_at_1_counts_only_questions_with_a_page() -> None:
-    from qa.evaluate.gold import GoldQuestion, page_at_1, parse_gold
+    from qa.evaluate.gold import GoldQuestion, parse_gold
+    from qa.evaluate.metrics import page_at_1
 
     gold = parse_gold([
         '{"question": "q1", "answers": ["a"], "doc": "m.pdf", "page": 2}',

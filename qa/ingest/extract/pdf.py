@@ -117,41 +117,50 @@ def _read_page(pdf, number: int) -> list[list[Row]]:  # type: ignore[no-untyped-
     return _layout(pieces, width)
 
 
-def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
-    import pypdfium2.raw as raw
+class _Chars:
+    """pdfium's per-character facts for one text page: box, drawn font size and style."""
 
-    handle = textpage.raw
+    def __init__(self, textpage) -> None:  # type: ignore[no-untyped-def]
+        import pypdfium2.raw as raw
+
+        self.raw = raw
+        self.handle = textpage.raw
+        self._left, self._right = ctypes.c_double(), ctypes.c_double()
+        self._bottom, self._top = ctypes.c_double(), ctypes.c_double()
+        self._matrix = raw.FS_MATRIX()
+        self._name = ctypes.create_string_buffer(128)
+        self._flags = ctypes.c_int()
+
+    def font_size(self, i: int) -> float:
+        """The size as drawn: the font size times the scale of the character's matrix (many producers set the
+        font size to 1 and scale the text matrix), to the half point."""
+        matrix = self._matrix
+        self.raw.FPDFText_GetMatrix(self.handle, i, matrix)
+        scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5 or 1.0
+        return round((self.raw.FPDFText_GetFontSize(self.handle, i) or 10.0) * scale * 2) / 2
+
+    def style(self, i: int) -> tuple[bool, bool]:
+        """(bold, italic): a heavy weight, the ForceBold font flag, or a font named bold (many PDFs leave the
+        weight unset); the Italic flag or a font named italic or oblique."""
+        name, flags = self._name, self._flags
+        self.raw.FPDFText_GetFontInfo(self.handle, i, name, len(name), flags)
+        font = name.value.lower()
+        bold = self.raw.FPDFText_GetFontWeight(self.handle, i) >= 600 or bool(flags.value & _FORCE_BOLD) or b"bold" in font
+        return bold, bool(flags.value & _ITALIC) or b"italic" in font or b"oblique" in font
+
+    def box(self, i: int) -> tuple[float, float, float, float]:
+        self.raw.FPDFText_GetCharBox(self.handle, i, self._left, self._right, self._bottom, self._top)
+        return self._left.value, self._right.value, self._bottom.value, self._top.value
+
+
+def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
     count = textpage.count_chars()
     if count <= 0:
         return []
+    chars = _Chars(textpage)
     text = textpage.get_text_range()
     if len(text) != count:  # the text does not map one to one onto pdfium's characters: ask them one by one
-        text = "".join(chr(raw.FPDFText_GetUnicode(handle, i)) for i in range(count))
-    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-    matrix = raw.FS_MATRIX()
-
-    def font_size(i: int) -> float:
-        """The size as drawn: the font size times the scale of the character's matrix (many producers set the
-        font size to 1 and scale the text matrix), to the half point."""
-        raw.FPDFText_GetMatrix(handle, i, matrix)
-        scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5 or 1.0
-        return round((raw.FPDFText_GetFontSize(handle, i) or 10.0) * scale * 2) / 2
-
-    name = ctypes.create_string_buffer(128)
-    flags = ctypes.c_int()
-
-    def style(i: int) -> tuple[bool, bool]:
-        """(bold, italic): a heavy weight, the ForceBold font flag, or a font named bold (many PDFs leave the
-        weight unset); the Italic flag or a font named italic or oblique."""
-        raw.FPDFText_GetFontInfo(handle, i, name, len(name), flags)
-        font = name.value.lower()
-        bold = raw.FPDFText_GetFontWeight(handle, i) >= 600 or bool(flags.value & _FORCE_BOLD) or b"bold" in font
-        return bold, bool(flags.value & _ITALIC) or b"italic" in font or b"oblique" in font
-
-    def box(i: int) -> tuple[float, float, float, float]:
-        raw.FPDFText_GetCharBox(handle, i, left, right, bottom, top)
-        return left.value, right.value, bottom.value, top.value
-
+        text = "".join(chr(chars.raw.FPDFText_GetUnicode(chars.handle, i)) for i in range(count))
     pieces: list[Piece] = []
     for match in re.finditer(r"[^\r\n]+", text):
         start, end = match.start(), match.end()
@@ -159,39 +168,63 @@ def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if start >= end:
+        if start < end:
+            pieces += _line_pieces(text, start, end, chars)
+    return pieces
+
+
+def _line_cuts(text: str, start: int, end: int, chars: _Chars) -> list[int]:
+    """Where a line splits into pieces: wide gaps, jumps back (a new column on this line), hyphen marks."""
+    cuts = [start]
+    size = chars.font_size(start)
+    for space in re.finditer(r" +", text[start:end]):
+        a, b = start + space.start() - 1, start + space.end()
+        gap = chars.box(b)[0] - chars.box(a)[1]
+        if gap > _GAP_EM * size or gap < -2 * size:  # a wide gap, or a jump back (a new column on this line)
+            cuts.append(b)
+    for mark in re.finditer("[\ufffe\x02]", text[start:end]):  # pdfium joined a hyphenated word across lines:
+        cuts.append(start + mark.end())  # the rest lies on the next line, maybe in the next column
+    cuts = sorted(set(cuts))
+    if cuts[-1] == end:
+        cuts.pop()
+    cuts.append(end)
+    return cuts
+
+
+def _line_pieces(text: str, start: int, end: int, chars: _Chars) -> list[Piece]:
+    pieces: list[Piece] = []
+    cuts = _line_cuts(text, start, end, chars)
+    for a, b in zip(cuts, cuts[1:]):
+        piece_text = text[a:b].rstrip()
+        if not piece_text:
             continue
-        cuts = [start]
-        size = font_size(start)
-        for space in re.finditer(r" +", text[start:end]):
-            a, b = start + space.start() - 1, start + space.end()
-            gap = box(b)[0] - box(a)[1]
-            if gap > _GAP_EM * size or gap < -2 * size:  # a wide gap, or a jump back (a new column on this line)
-                cuts.append(b)
-        for mark in re.finditer("[\ufffe\x02]", text[start:end]):  # pdfium joined a hyphenated word across lines:
-            cuts.append(start + mark.end())  # the rest lies on the next line, maybe in the next column
-        cuts = sorted(set(cuts))
-        if cuts[-1] == end:
-            cuts.pop()
-        cuts.append(end)
-        for a, b in zip(cuts, cuts[1:]):
-            piece_text = text[a:b].rstrip()
-            if not piece_text:
-                continue
-            b = a + len(piece_text)
-            first, last = box(a), box(b - 1)
-            size = font_size(a)
-            pieces.append(Piece(min(first[0], last[0]), max(first[1], last[1]), min(first[2], last[2]),
-                                max(first[3], last[3]), round(size, 1), False, piece_text))
-            (bold_a, italic_a), (bold_b, italic_b) = style(a), style(b - 1)
-            pieces[-1].bold, pieces[-1].italic = bold_a and bold_b, italic_a and italic_b
+        b = a + len(piece_text)
+        first, last = chars.box(a), chars.box(b - 1)
+        size = chars.font_size(a)
+        pieces.append(Piece(min(first[0], last[0]), max(first[1], last[1]), min(first[2], last[2]),
+                            max(first[3], last[3]), round(size, 1), False, piece_text))
+        (bold_a, italic_a), (bold_b, italic_b) = chars.style(a), chars.style(b - 1)
+        pieces[-1].bold, pieces[-1].italic = bold_a and bold_b, italic_a and italic_b
     return pieces
 
 
 def _gutter(pieces: list[Piece], width: float) -> float | None:
     """x of a vertical band in the middle of the page that (almost) no piece crosses, with text on both sides."""
+    x = _least_crossed(pieces, 0.3 * width, 0.7 * width)
+    if x is None:
+        return None
+    chars = sum(len(p.text) for p in pieces)
+    crossing = sum(len(p.text) for p in pieces if p.x0 < x < p.x1)
+    left = sum(len(p.text) for p in pieces if p.x1 <= x)
+    right = sum(len(p.text) for p in pieces if p.x0 >= x)
+    if crossing <= 0.25 * chars and left >= 0.2 * chars and right >= 0.2 * chars:
+        return x
+    return None
+
+
+def _least_crossed(pieces: list[Piece], lo: float, hi: float) -> float | None:
+    """The middle of the widest x band within [lo, hi] that the fewest pieces cross."""
     events = sorted([(p.x0, 1) for p in pieces] + [(p.x1, -1) for p in pieces])
-    lo, hi = 0.3 * width, 0.7 * width
     best: tuple[int, float, float] | None = None  # (pieces crossing, -length, x)
     depth, prev = 0, None
     for x, step in events:
@@ -202,16 +235,7 @@ def _gutter(pieces: list[Piece], width: float) -> float | None:
                 best = key if best is None or key < best else best
         depth += step
         prev = x
-    if best is None:
-        return None
-    x = best[2]
-    chars = sum(len(p.text) for p in pieces)
-    crossing = sum(len(p.text) for p in pieces if p.x0 < x < p.x1)
-    left = sum(len(p.text) for p in pieces if p.x1 <= x)
-    right = sum(len(p.text) for p in pieces if p.x0 >= x)
-    if crossing <= 0.25 * chars and left >= 0.2 * chars and right >= 0.2 * chars:
-        return x
-    return None
+    return best[2] if best is not None else None
 
 
 def _rows(pieces: list[Piece]) -> list[Row]:
@@ -249,20 +273,29 @@ def _layout(pieces: list[Piece], width: float) -> list[list[Row]]:
     x = _gutter(pieces, width)
     if x is None:
         return [_rows(pieces)]
+    return _columns(pieces, x)
+
+
+def _columns(pieces: list[Piece], x: float) -> list[list[Row]]:
+    """Rows crossing the gutter at `x` stand alone; between two of them, the left column, then the right one."""
     full = _rows([p for p in pieces if p.x0 < x < p.x1])
     sides = [p for p in pieces if not p.x0 < x < p.x1]
     blocks: list[list[Row]] = []
     upper = float("inf")
     for cut in [*full, None]:
         lower = cut.top if cut is not None else float("-inf")
-        band = [p for p in sides if lower < (p.top + p.bottom) / 2 <= upper]
-        for column in ([p for p in band if p.x1 <= x], [p for p in band if p.x0 >= x]):
-            if column:
-                blocks.append(_rows(column))
+        blocks += _band(sides, x, lower, upper)
         if cut is not None:
             blocks.append([cut])
             upper = cut.bottom
     return blocks
+
+
+def _band(sides: list[Piece], x: float, lower: float, upper: float) -> list[list[Row]]:
+    """The rows of the left column, then of the right one, of the pieces between `lower` and `upper`."""
+    band = [p for p in sides if lower < (p.top + p.bottom) / 2 <= upper]
+    columns = ([p for p in band if p.x1 <= x], [p for p in band if p.x0 >= x])
+    return [_rows(column) for column in columns if column]
 
 
 def _key(row: Row) -> str:
@@ -273,10 +306,7 @@ def _drop_running_lines(pages: list[list[list[Row]]]) -> None:
     """Remove rows at the top or bottom of a page whose text (digits ignored) recurs there on many pages."""
     if len(pages) < 2:
         return
-    edges: list[list[Row]] = []
-    for blocks in pages:
-        rows = sorted((row for block in blocks for row in block), key=lambda r: -r.top)
-        edges.append(rows[:_EDGE_ROWS] + rows[-_EDGE_ROWS:] if len(rows) > 2 * _EDGE_ROWS else rows)
+    edges = [_edge_rows(blocks) for blocks in pages]
     seen = Counter(key for rows in edges for key in {_key(r) for r in rows})
     needed = max(2, _REPEAT_SHARE * len(pages))
     for blocks, rows in zip(pages, edges):
@@ -284,6 +314,12 @@ def _drop_running_lines(pages: list[list[list[Row]]]) -> None:
         if drop:
             blocks[:] = [[r for r in block if id(r) not in drop] for block in blocks]
             blocks[:] = [block for block in blocks if block]
+
+
+def _edge_rows(blocks: list[list[Row]]) -> list[Row]:
+    """The first and last `_EDGE_ROWS` rows of a page, top to bottom (all of them on a short page)."""
+    rows = sorted((row for block in blocks for row in block), key=lambda r: -r.top)
+    return rows[:_EDGE_ROWS] + rows[-_EDGE_ROWS:] if len(rows) > 2 * _EDGE_ROWS else rows
 
 
 def _heading_levels(pages: list[list[list[Row]]]) -> tuple[float, dict[float, int]]:
@@ -339,53 +375,80 @@ def _heading_level(row: Row, body: float, levels: dict[float, int]) -> int | Non
     return None
 
 
-def _write(pages: list[list[list[Row]]], title: str) -> Extracted:
-    body, levels = _heading_levels(pages)
-    first_page_max = max((r.size for block in pages[0] for r in block if not r.margin), default=0.0)
-    out = Writer()
-    starts: list[int] = []
-    heading: list = []  # [text, level, size] of a heading whose next line may continue it
-    for blocks in pages:
-        out.end_run()
-        starts.append(out.mark())
+class _PageWriter:
+    """Rows to markdown-like text, page by page: paragraphs joined, headings (a wrapped one joined), table rows
+    and bullets; the first large heading on page 1 becomes the title."""
+
+    def __init__(self, pages: list[list[list[Row]]], title: str) -> None:
+        self.body, self.levels = _heading_levels(pages)
+        self.first_page_max = max((r.size for block in pages[0] for r in block if not r.margin), default=0.0)
+        self.out = Writer()
+        self.starts: list[int] = []
+        self.heading: list = []  # [text, level, size] of a heading whose next line may continue it
+        self.title = title
+
+    def page(self, blocks: list[list[Row]]) -> None:
+        self.out.end_run()
+        self.starts.append(self.out.mark())
         for block in blocks:
-            left = min(r.x0 for r in block)
-            right = max(r.x1 for r in block)
-            gaps = sorted(a.bottom - b.top for a, b in zip(block, block[1:]))
-            leading = gaps[len(gaps) // 2] if gaps else 0.0
-            line, prev = "", None
-            for row in block:
-                level = _heading_level(row, body, levels)
-                text = clean(row.text.replace("\ufffe", "-").replace("\x02", "-"))  # pdfium's line-end hyphens
-                if (level is not None and heading and heading[1:] == [level, row.size] and prev is not None
-                        and prev.bottom - row.top <= leading + 0.5 * row.size):
-                    heading[0] = _join(heading[0], text)  # a heading wrapped over two lines
-                    prev = row
-                    continue
-                bullet = text.startswith(_BULLETS) and len(text) > 2 and text[1] == " "
-                if row.table or level is not None or bullet or (prev is not None and prev.table) or (
-                        prev is not None and _new_paragraph(prev, row, left, right, body, leading)):
-                    _flush(out, line)
-                    line = ""
-                if heading:
-                    title = _emit_heading(out, heading, title, len(starts) == 1 and heading[2] >= 0.95 * first_page_max
-                                          and heading[2] >= body * _HEADING_SCALE)
-                    heading = []
-                if row.table:
-                    out.row([p.text for p in row.pieces])
-                elif level is not None:
-                    heading = [text, level, row.size]
-                elif bullet:
-                    line = "- " + text[2:]
-                else:
-                    line = _join(line, text)
+            self.block(block)
+
+    def block(self, block: list[Row]) -> None:
+        left = min(r.x0 for r in block)
+        right = max(r.x1 for r in block)
+        gaps = sorted(a.bottom - b.top for a, b in zip(block, block[1:]))
+        leading = gaps[len(gaps) // 2] if gaps else 0.0
+        line, prev = "", None
+        for row in block:
+            level = _heading_level(row, self.body, self.levels)
+            text = clean(row.text.replace("\ufffe", "-").replace("\x02", "-"))  # pdfium's line-end hyphens
+            if self._continues_heading(row, level, prev, leading):
+                self.heading[0] = _join(self.heading[0], text)  # a heading wrapped over two lines
                 prev = row
-            _flush(out, line)
-            if heading:
-                title = _emit_heading(out, heading, title, len(starts) == 1 and heading[2] >= 0.95 * first_page_max
-                                      and heading[2] >= body * _HEADING_SCALE)
-                heading = []
-    return Extracted(out.text, tuple(starts), title)
+                continue
+            bullet = text.startswith(_BULLETS) and len(text) > 2 and text[1] == " "
+            if row.table or level is not None or bullet or self._breaks(prev, row, (left, right), leading):
+                _flush(self.out, line)
+                line = ""
+            self.end_heading()
+            line = self._row(row, level, text, bullet, line)
+            prev = row
+        _flush(self.out, line)
+        self.end_heading()
+
+    def _breaks(self, prev: Row | None, row: Row, sides: tuple[float, float], leading: float) -> bool:
+        """After a table row, or where a new paragraph starts."""
+        return prev is not None and (prev.table or _new_paragraph(prev, row, sides[0], sides[1], self.body, leading))
+
+    def _continues_heading(self, row: Row, level: int | None, prev: Row | None, leading: float) -> bool:
+        return (level is not None and bool(self.heading) and self.heading[1:] == [level, row.size]
+                and prev is not None and prev.bottom - row.top <= leading + 0.5 * row.size)
+
+    def _row(self, row: Row, level: int | None, text: str, bullet: bool, line: str) -> str:
+        """Write a table row or start a heading; returns the paragraph line being built."""
+        if row.table:
+            self.out.row([p.text for p in row.pieces])
+        elif level is not None:
+            self.heading = [text, level, row.size]
+        elif bullet:
+            return "- " + text[2:]
+        else:
+            return _join(line, text)
+        return line
+
+    def end_heading(self) -> None:
+        if self.heading:
+            size = self.heading[2]
+            title_sized = len(self.starts) == 1 and size >= 0.95 * self.first_page_max and size >= self.body * _HEADING_SCALE
+            self.title = _emit_heading(self.out, self.heading, self.title, title_sized)
+            self.heading = []
+
+
+def _write(pages: list[list[list[Row]]], title: str) -> Extracted:
+    writer = _PageWriter(pages, title)
+    for blocks in pages:
+        writer.page(blocks)
+    return Extracted(writer.out.text, tuple(writer.starts), writer.title)
 
 
 def _emit_heading(out: Writer, heading: list, title: str, title_sized: bool) -> str:
