@@ -30,6 +30,7 @@ from qa.evaluate.beir import build_or_open_beir_index, default_index_dir, load_b
 from qa.evaluate.beir_settings import tuning_split  # noqa: E402
 from qa.evaluate.beir_tune import tune_beir  # noqa: E402
 from qa.index.config import BuildConfig  # noqa: E402
+from qa.process import configure_runtime  # noqa: E402
 from qa.search.retrieve import SearchSettings  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -54,6 +55,7 @@ def cli_runs(beir_dir: Path, split: str) -> list[dict]:
 
 
 def main() -> None:
+    configure_runtime()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("beir_dir", nargs="?", type=Path, default=Path(os.environ.get("BEIR_SCIFACT", "/work/shared/beir/scifact")))
     parser.add_argument("--split", default=None, help="split to tune on (default: train, else dev)")

@@ -128,6 +128,9 @@ def cold_start(cache: Path, runs: int) -> dict:
 
 def accuracy(name: str, corpus_dir: Path, gold_path: Path, encoders: dict, workdir: Path) -> dict:  # type: ignore[type-arg]
     from qa.engine import Engine
+    from qa.process import configure_runtime
+
+    configure_runtime()
     from qa.evaluate.gold import evaluate_gold, load_gold
     from qa.index.open import build_index
 

@@ -38,6 +38,9 @@ def warm(index: Path, questions: list[str], repeat: int) -> dict[str, dict[str, 
     sys.path.insert(0, str(ROOT))
     os.environ.update({k: v for k, v in ENV.items() if k not in os.environ})
     from qa.engine import Engine
+    from qa.process import configure_runtime
+
+    configure_runtime()  # BLAS on the calling thread, as every entry point
     from qa.search.retrieve import MODES
 
     engine = Engine.open(index)

@@ -252,6 +252,9 @@ def child_serve(index: str, count: int) -> dict:
     import tantivy  # noqa: F401
 
     from qa.engine import Engine
+    from qa.process import configure_runtime
+
+    configure_runtime()
     from qa.search.retrieve import SearchSettings
 
     encoder = HashedWordEncoder()

@@ -24,6 +24,7 @@ from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder, load_encoder
 from qa.evaluate.gold import GoldQuestion, evaluate_gold, load_gold
 from qa.search.highlight import HighlightSettings
+from qa.process import configure_runtime
 from qa.search.retrieve import SearchSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "qa-sets" / "squad-public")
     args = parser.parse_args()
+    configure_runtime()
     encoder = load_encoder()
     work = Path(tempfile.mkdtemp())
     try:

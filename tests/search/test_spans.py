@@ -1,4 +1,4 @@
-"""The general answer rules (qa/spans.py, answer kinds) and the lexical folding/stop list, on text from no corpus."""
+"""The general answer rules (qa/search/spans.py, answer kinds) and the lexical folding/stop list, on text from no corpus."""
 
 from __future__ import annotations
 
