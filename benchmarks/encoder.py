@@ -132,7 +132,7 @@ def accuracy(name: str, corpus_dir: Path, gold_path: Path, encoders: dict, workd
 
     configure_runtime()
     from qa.evaluate.gold import evaluate_gold, load_gold
-    from qa.index.open import build_index
+    from qa.index.build import build_index
 
     config = BuildConfig()
     corpus = load_corpus(corpus_dir, max_file_bytes=config.max_file_bytes)

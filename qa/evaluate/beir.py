@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from ..index.config import BuildConfig
-from ..engine import parse_mode
+from ..engine import Engine, parse_mode
 from ..errors import IndexNotReady, QAError, QuestionError
 from ..ingest.load import Document, LoadedCorpus, content_hash
 from ..index.manifest import CorpusSource
-from ..options import Mode
+from ..models.encoder import Encoder
 from ..search.retrieve import Hit, SearchSettings
 
 DEFAULT_INDEX_ROOT = "index"
@@ -240,14 +240,14 @@ def _refuse_foreign_index(index_dir: Path) -> None:
 
 
 def build_or_open_beir_index(dataset: BeirDataset, index_dir: str | os.PathLike[str] | None = None,
-                             config: BuildConfig = BuildConfig(), *, encoder=None,  # type: ignore[no-untyped-def]
-                             on_progress: Callable[[float, str], None] | None = None):
+                             config: BuildConfig = BuildConfig(), *, encoder: Encoder | None = None,
+                             on_progress: Callable[[float, str], None] | None = None) -> Engine:
     """An Engine over the dataset's index: reused when built from the same corpus.jsonl and config, else (re)built.
 
     A rebuild in the same folder reuses the embeddings of the previous build (the index's own cache). A
     folder holding the index of something other than a BEIR dataset is never replaced (BeirError).
     """
-    from ..engine import Engine, load_encoder
+    from ..engine import load_encoder
     from ..index.build import build_index
     from ..index.open import open_index
 
@@ -265,14 +265,14 @@ def build_or_open_beir_index(dataset: BeirDataset, index_dir: str | os.PathLike[
 # ---------------------------------------------------------------- rank and score
 
 
-def passages_per_query(engine, depth: int = DEFAULT_DEPTH) -> int:  # type: ignore[no-untyped-def]
+def passages_per_query(engine: Engine, depth: int = DEFAULT_DEPTH) -> int:
     """Passages to rank so that MaxP fills `depth` documents: 3 × depth × passages per document (rounded up)."""
     chunks = len(engine.index.chunks)
     documents = len({c.doc_id for c in engine.index.chunks}) or 1
     return max(1, min(chunks, 3 * depth * -(-chunks // documents)))
 
 
-def rank_documents(engine, query: str, mode: str = "hybrid", settings: SearchSettings | None = None,  # type: ignore[no-untyped-def]
+def rank_documents(engine: Engine, query: str, mode: str = "hybrid", settings: SearchSettings | None = None,
                    depth: int = DEFAULT_DEPTH, *, query_vector: np.ndarray | None = None,
                    passages: int | None = None) -> dict[str, float]:
     """The top `depth` documents for `query` → the score of each one's best passage (MaxP), best first.
@@ -290,7 +290,7 @@ def rank_documents(engine, query: str, mode: str = "hybrid", settings: SearchSet
     return max_p(engine, hits, depth)
 
 
-def max_p(engine, hits: Sequence[Hit], depth: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def max_p(engine: Engine, hits: Sequence[Hit], depth: int) -> dict[str, float]:
     """Documents in the order of their best passage (hits are best-first), each with a score no higher than
     the one before it."""
     chunks = engine.index.chunks
@@ -344,7 +344,7 @@ def _per_query(ordered: dict[str, list[tuple[str, float]]],
     return per_query
 
 
-def query_vectors(engine, dataset: BeirDataset, query_ids: Iterable[str]) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+def query_vectors(engine: Engine, dataset: BeirDataset, query_ids: Iterable[str]) -> dict[str, np.ndarray]:
     """query id → `Engine.question_vector` (a cache for tuning loops); queries `ask` refuses are left out."""
     vectors = {}
     for query_id in query_ids:
@@ -355,7 +355,7 @@ def query_vectors(engine, dataset: BeirDataset, query_ids: Iterable[str]) -> dic
     return vectors
 
 
-def evaluate_beir(engine, dataset: BeirDataset, split: str = "test", mode: str = "hybrid",  # type: ignore[no-untyped-def]
+def evaluate_beir(engine: Engine, dataset: BeirDataset, split: str = "test", mode: str = "hybrid",
                   settings: SearchSettings | None = None, *, depth: int = DEFAULT_DEPTH,
                   query_vectors: dict[str, np.ndarray] | None = None, return_run: bool = False) -> dict:
     """nDCG@10, MRR@10, Recall@10/100 over the split's queries (see `score_run`), with n and seconds.
@@ -380,7 +380,7 @@ def evaluate_beir(engine, dataset: BeirDataset, split: str = "test", mode: str =
 
 def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", index_dir: str | os.PathLike[str] | None = None,
                   mode: str = "hybrid", settings: SearchSettings | None = None, config: BuildConfig | None = None,
-                  encoder=None, on_progress: Callable[[float, str], None] | None = None) -> dict:  # type: ignore[no-untyped-def]
+                  encoder: Encoder | None = None, on_progress: Callable[[float, str], None] | None = None) -> dict:
     """Load a BEIR folder, build or reuse its index, evaluate one split: the `qa eval --beir DIR` entry point.
 
     The index is built with `config` (default: the engine's `BuildConfig()`, as `qa build`). `settings`

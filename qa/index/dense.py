@@ -12,10 +12,14 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..options import IndexType
+
+if TYPE_CHECKING:
+    import faiss
 
 INDEX_TYPES = IndexType.values()
 TRAIN_POINTS_PER_LIST = 40  # FAISS warns under 39 training points per list
@@ -38,7 +42,7 @@ def ivf_lists(passages: int) -> int:
 
 
 def build_dense(kind: str, dimension: int, passages: int, sample: Callable[[int], np.ndarray],
-                batches: Iterator[tuple[np.ndarray, np.ndarray]]):  # type: ignore[no-untyped-def]
+                batches: Iterator[tuple[np.ndarray, np.ndarray]]) -> faiss.Index:
     """A new index of `kind` filled from (ids, vectors) batches; IVF is first trained on `sample(n)` vectors."""
     import faiss
 
@@ -57,7 +61,7 @@ def build_dense(kind: str, dimension: int, passages: int, sample: Callable[[int]
     return index
 
 
-def approximate(index) -> bool:  # type: ignore[no-untyped-def]
+def approximate(index: faiss.Index) -> bool:
     """IVF and HNSW indexes return approximate neighbours (a flat index is exact)."""
     import faiss
 
@@ -65,7 +69,7 @@ def approximate(index) -> bool:  # type: ignore[no-untyped-def]
     return isinstance(inner, (faiss.IndexIVF, faiss.IndexHNSW))
 
 
-def supports_removal(index) -> bool:  # type: ignore[no-untyped-def]
+def supports_removal(index: faiss.Index) -> bool:
     """HNSW graphs cannot drop points: an update that removes passages rebuilds them from stored vectors."""
     import faiss
 
@@ -73,18 +77,18 @@ def supports_removal(index) -> bool:  # type: ignore[no-untyped-def]
     return not isinstance(inner, faiss.IndexHNSW)
 
 
-def remove_ids(index, ids: list[int]) -> None:  # type: ignore[no-untyped-def]
+def remove_ids(index: faiss.Index, ids: list[int]) -> None:
     import faiss
 
     if ids:
         index.remove_ids(faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64)))
 
 
-def add(index, ids: np.ndarray, vectors: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+def add(index: faiss.Index, ids: np.ndarray, vectors: np.ndarray) -> None:
     index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
 
 
-def describe(index) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def describe(index: faiss.Index) -> dict[str, object]:
     """What the manifest records about the dense index."""
     import faiss
 
@@ -96,7 +100,7 @@ def describe(index) -> dict[str, object]:  # type: ignore[no-untyped-def]
     return {"type": "flat"}
 
 
-def search(index, query: np.ndarray, k: int, *, nprobe: int, ef_search: int) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
+def search(index: faiss.Index, query: np.ndarray, k: int, *, nprobe: int, ef_search: int) -> list[tuple[int, float]]:
     """The k nearest passages by inner product, (chunk id, score), best first."""
     import faiss
 
@@ -114,7 +118,7 @@ def search(index, query: np.ndarray, k: int, *, nprobe: int, ef_search: int) -> 
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
 
-def _inner(index):  # type: ignore[no-untyped-def]
+def _inner(index: faiss.Index) -> faiss.Index:
     """The index under the id map, as its own FAISS class (IVF, HNSW or flat)."""
     import faiss
 

@@ -195,17 +195,11 @@ def segment(text: str, *, title: str = "", max_unit_words: int = 200, loose_head
     for paragraph, lines in enumerate(paragraphs):
         spans: list[tuple[int, int]] = []
         prose: list[tuple[int, int]] = []
-
-        def flush_prose() -> None:
-            for run_start, run_end in _prose_pieces(text, prose):
-                spans.extend(sentence_spans(text, run_start, run_end))
-            prose.clear()
-
         for start, end in lines:
             line = text[start:end]
             heading = heading_of(line, alone=loose_headings and len(lines) == 1 and start not in body_lines)
             if heading:
-                flush_prose()
+                _flush_prose(text, prose, spans)
                 units.extend(_units(text, spans, paragraph, section, stack, max_unit_words))
                 spans = []
                 level, name = heading
@@ -214,13 +208,20 @@ def segment(text: str, *, title: str = "", max_unit_words: int = 200, loose_head
                     stack.append((level, name))
                 section += 1
             elif _BULLET.match(line) or _TABLE_ROW.match(line):
-                flush_prose()
+                _flush_prose(text, prose, spans)
                 spans.append((start, end))
             else:
                 prose.append((start, end))
-        flush_prose()
+        _flush_prose(text, prose, spans)
         units.extend(_units(text, spans, paragraph, section, stack, max_unit_words))
     return units
+
+
+def _flush_prose(text: str, prose: list[tuple[int, int]], spans: list[tuple[int, int]]) -> None:
+    """The pending prose lines split into sentences, appended to `spans`; `prose` is emptied."""
+    for run_start, run_end in _prose_pieces(text, prose):
+        spans.extend(sentence_spans(text, run_start, run_end))
+    prose.clear()
 
 
 def _units(
