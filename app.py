@@ -20,18 +20,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--corpus", default="corpus", help="folder of documents (default: corpus)")
-    parser.add_argument(
-        "--index", default="index", help="index folder, built here if missing or stale (default: index)"
-    )
-    parser.add_argument(
-        "--gold", default=str(HERE / "gold" / "heldout.jsonl"), help="default gold set of the Evaluate tab"
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="native threads per request: FAISS, and torch when the index uses it (default: 1)",
-    )
+    parser.add_argument("--index", default="index", help="index folder, built here if missing or stale (default: index)")
+    parser.add_argument("--gold", default=str(HERE / "gold" / "heldout.jsonl"), help="default gold set of the Evaluate tab")
+    parser.add_argument("--threads", type=int, default=1, help="native threads per request: FAISS, and torch when the index uses it (default: 1)")
     return parser.parse_args(argv)
 
 
@@ -53,10 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     gold = args.gold if Path(args.gold).is_file() else None
     demo = web.build_app(holder, gold_path=gold)
-    print(
-        f"index and model loaded in {time.perf_counter() - began:.1f} s; serving on http://{args.host}:{args.port}",
-        flush=True,
-    )
+    print(f"index and model loaded in {time.perf_counter() - began:.1f} s; serving on http://{args.host}:{args.port}", flush=True)
     web.serve(demo, holder.corpus_dir, args.host, args.port, web.launch_options())
     return 0
 

@@ -11,6 +11,7 @@ import os
 import time
 
 import numpy as np
+
 from conftest import HashEncoder
 
 

@@ -9,17 +9,9 @@ from __future__ import annotations
 
 from importlib import import_module
 
-_WHERE = {
-    "EngineHolder": "holder",
-    "Served": "holder",
-    "prepare": "holder",
-    "EXAMPLES_FILE": "layout",
-    "build_app": "layout",
-    "example_questions": "layout",
-    "launch_options": "layout",
-    "app_with_routes": "routes",
-    "serve": "routes",
-}
+_WHERE = {"EngineHolder": "holder", "Served": "holder", "prepare": "holder",
+          "EXAMPLES_FILE": "layout", "build_app": "layout", "example_questions": "layout", "launch_options": "layout",
+          "app_with_routes": "routes", "serve": "routes"}
 __all__ = sorted(_WHERE)
 
 

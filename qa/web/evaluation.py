@@ -39,15 +39,8 @@ def read_gold_upload(path: str | None, default: str | Path | None) -> tuple[list
 def metrics_frame(reports: Sequence[EvalReport]):  # type: ignore[no-untyped-def]
     import pandas as pd
 
-    rows = [
-        {
-            "mode": r.mode,
-            "questions": r.n,
-            **{k: round(r.metrics[k], 3) for k in METRIC_KEYS},
-            "passage words": round(r.passage_words_mean, 1),
-        }
-        for r in reports
-    ]
+    rows = [{"mode": r.mode, "questions": r.n, **{k: round(r.metrics[k], 3) for k in METRIC_KEYS},
+             "passage words": round(r.passage_words_mean, 1)} for r in reports]
     return pd.DataFrame(rows, columns=["mode", "questions", *METRIC_KEYS, "passage words"])
 
 

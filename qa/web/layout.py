@@ -91,28 +91,18 @@ mark.qa-term { background: transparent; color: inherit; padding: 0; border-botto
 
 def theme():  # type: ignore[no-untyped-def]
     """Local/system fonts only: the default theme would fetch fonts from Google."""
-    return gr.themes.Default(
-        font=[gr.themes.Font("system-ui"), "sans-serif"], font_mono=[gr.themes.Font("ui-monospace"), "monospace"]
-    )
+    return gr.themes.Default(font=[gr.themes.Font("system-ui"), "sans-serif"],
+                             font_mono=[gr.themes.Font("ui-monospace"), "monospace"])
 
 
 def launch_options() -> dict:
     """Keyword arguments for `Blocks.launch` / `gr.mount_gradio_app` that keep the page offline and styled."""
-    return {
-        "theme": theme(),
-        "css": CSS,
-        "ssr_mode": False,
-        "pwa": False,
-        "mcp_server": False,
-        "footer_links": ["api", "settings"],
-        "show_error": False,
-        "max_file_size": MAX_UPLOAD_BYTES,
-    }
+    return {"theme": theme(), "css": CSS, "ssr_mode": False, "pwa": False, "mcp_server": False,
+            "footer_links": ["api", "settings"], "show_error": False, "max_file_size": MAX_UPLOAD_BYTES}
 
 
-def example_questions(
-    engine: Engine, corpus_dir: str | Path | None = None, gold_path: str | Path | None = None, limit: int = 5
-) -> list[str]:
+def example_questions(engine: Engine, corpus_dir: str | Path | None = None, gold_path: str | Path | None = None,
+                      limit: int = 5) -> list[str]:
     """Example questions whose answers the indexed corpus holds: the corpus folder's examples file, then the
     gold file's questions. A missing or broken file just contributes none."""
     candidates: list[GoldQuestion] = []
@@ -143,13 +133,8 @@ def _unexpected(exc: Exception, what: str) -> str:
     return error_html(f"{what} ({type(exc).__name__}: {first})" if first else f"{what} ({type(exc).__name__})")
 
 
-def build_app(
-    holder: EngineHolder,
-    *,
-    gold_path: str | Path | None = None,
-    examples: Sequence[str] | None = None,
-    concurrency: int = CONCURRENCY,
-) -> gr.Blocks:
+def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
+              examples: Sequence[str] | None = None, concurrency: int = CONCURRENCY) -> gr.Blocks:
     """The Blocks app, with its queue enabled. Serve it with `routes.serve(demo, corpus, host, port, launch_options())`.
     `examples` default to `example_questions` of the loaded index and corpus folder."""
     if examples is None:
@@ -205,12 +190,7 @@ def build_app(
         """Save the uploaded files into the corpus folder, then update the index; questions keep being
         answered from the current index until the new one is swapped in."""
         if not paths:
-            return (
-                error_html("no file chosen; pick PDF, HTML, DOCX, TXT or MD files first"),
-                ui_status(),
-                documents_choice(),
-                None,
-            )
+            return error_html("no file chosen; pick PDF, HTML, DOCX, TXT or MD files first"), ui_status(), documents_choice(), None
         progress(0.0, desc="saving the files")
         saved = [save_upload(holder.corpus_dir, Path(p).name, p) for p in paths]
         rebuilt = None
@@ -221,9 +201,7 @@ def build_app(
         except QAError as exc:
             message = update_html(saved, None) + error_html(str(exc))
         except Exception as exc:
-            message = update_html(saved, None) + _unexpected(
-                exc, "index update failed; the previous index is still served"
-            )
+            message = update_html(saved, None) + _unexpected(exc, "index update failed; the previous index is still served")
         return message, ui_status(), documents_choice(), None  # the file control is emptied once the files are saved
 
     def ui_remove(doc: str | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
@@ -257,9 +235,7 @@ def build_app(
             reports = [evaluate_gold(counting, gold, mode=m, k=10) for m in modes]
             seconds = time.perf_counter() - began
             title = f"{name}: {len(gold)} questions"
-            summary = message_html(
-                f"Evaluated {title} in {', '.join(modes)} mode{'s' if len(modes) > 1 else ''} ({seconds:.1f} s)."
-            )
+            summary = message_html(f"Evaluated {title} in {', '.join(modes)} mode{'s' if len(modes) > 1 else ''} ({seconds:.1f} s).")
             return summary, metrics_frame(reports), metrics_figure(reports, title), misses_html(reports)
         except QAError as exc:
             return error_html(str(exc)), empty, None, ""
@@ -269,56 +245,32 @@ def build_app(
     # ------------------------------------------------ layout
 
     with gr.Blocks(title="Ask the corpus", analytics_enabled=False) as demo:
-        gr.Markdown(
-            "## Ask the corpus\nOffline question answering over a folder of documents: the answer sentence is "
-            "highlighted in each passage, the answer itself in bold."
-        )
+        gr.Markdown("## Ask the corpus\nOffline question answering over a folder of documents: the answer sentence is "
+                    "highlighted in each passage, the answer itself in bold.")
         with gr.Tab("Ask", id="ask"):
             with gr.Row():
-                question = gr.Textbox(
-                    label="Question",
-                    placeholder="Ask about the corpus and press Enter",
-                    lines=1,
-                    max_lines=4,
-                    scale=5,
-                    elem_id="qa-question",
-                    autofocus=True,
-                )
+                question = gr.Textbox(label="Question", placeholder="Ask about the corpus and press Enter",
+                                      lines=1, max_lines=4, scale=5, elem_id="qa-question", autofocus=True)
                 ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
-            with gr.Accordion("Search settings", open=False, elem_id="qa-settings"), gr.Row():
-                k = gr.Slider(1, UI_MAX_K, value=5, step=1, label="Number of passages", elem_id="qa-k")
-                mode = gr.Radio(
-                    list(MODES),
-                    value="hybrid",
-                    label="Retrieval mode",
-                    elem_id="qa-mode",
-                    info="hybrid = dense + BM25; dense = meaning only; bm25 = words only",
-                )
-            example_set = (
-                gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Examples (click to ask)")
-                if examples
-                else None
-            )
+            with gr.Accordion("Search settings", open=False, elem_id="qa-settings"):
+                with gr.Row():
+                    k = gr.Slider(1, UI_MAX_K, value=5, step=1, label="Number of passages", elem_id="qa-k")
+                    mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="qa-mode",
+                                    info="hybrid = dense + BM25; dense = meaning only; bm25 = words only")
+            example_set = (gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Examples (click to ask)")
+                           if examples else None)
             results = gr.HTML('<div class="qa-placeholder">Results appear here.</div>', elem_id="qa-results")
 
         with gr.Tab("Evaluate", id="evaluate"):
-            gr.Markdown(
-                f"Runs a gold question set (default: `{Path(gold_path).name if gold_path else 'none'}`; or upload "
-                "a JSON Lines file with `question`, `answers` and optionally `doc`) and scores the ranked passages."
-            )
+            gr.Markdown(f"Runs a gold question set (default: `{Path(gold_path).name if gold_path else 'none'}`; or upload "
+                        "a JSON Lines file with `question`, `answers` and optionally `doc`) and scores the ranked passages.")
             with gr.Row():
-                gold_upload = gr.File(
-                    label="Gold questions (.jsonl, optional)",
-                    file_types=[".jsonl", ".json", ".txt"],
-                    type="filepath",
-                    elem_id="qa-gold-upload",
-                )
+                gold_upload = gr.File(label="Gold questions (.jsonl, optional)", file_types=[".jsonl", ".json", ".txt"],
+                                      type="filepath", elem_id="qa-gold-upload")
                 eval_mode = gr.Radio([*MODES, ALL_MODES], value=ALL_MODES, label="Mode", elem_id="qa-eval-mode")
             eval_button = gr.Button("Run evaluation", variant="primary", elem_id="qa-eval-run")
             eval_message = gr.HTML("", elem_id="qa-eval-message")
-            eval_table = gr.Dataframe(
-                value=metrics_frame([]), label="Metrics", interactive=False, elem_id="qa-eval-table"
-            )
+            eval_table = gr.Dataframe(value=metrics_frame([]), label="Metrics", interactive=False, elem_id="qa-eval-table")
             eval_plot = gr.Plot(label="Modes compared", elem_id="qa-eval-plot")
             eval_misses = gr.HTML("", elem_id="qa-eval-misses")
 
@@ -328,32 +280,16 @@ def build_app(
                 refresh_button = gr.Button("Refresh status", elem_id="qa-index-refresh")
                 rebuild_button = gr.Button("Rebuild index", variant="primary", elem_id="qa-index-rebuild")
             rebuild_message = gr.HTML("", elem_id="qa-rebuild-message")
-            gr.Markdown(
-                "### Add or remove documents\nAdded files are saved into the corpus folder and the index is "
-                "updated in the background; questions are answered from the current index meanwhile."
-            )
+            gr.Markdown("### Add or remove documents\nAdded files are saved into the corpus folder and the index is "
+                        "updated in the background; questions are answered from the current index meanwhile.")
             with gr.Row():
-                upload = gr.File(
-                    label="Documents (PDF, HTML, DOCX, TXT, MD)",
-                    file_count="multiple",
-                    file_types=list(DOCUMENT_SUFFIXES),
-                    type="filepath",
-                    elem_id="qa-upload",
-                )
+                upload = gr.File(label="Documents (PDF, HTML, DOCX, TXT, MD)", file_count="multiple",
+                                 file_types=list(DOCUMENT_SUFFIXES), type="filepath", elem_id="qa-upload")
                 with gr.Column():
-                    add_button = gr.Button(
-                        "Add to the corpus and update the index", variant="primary", elem_id="qa-upload-add"
-                    )
-                    remove_doc = gr.Dropdown(
-                        choices=corpus_documents(holder.corpus_dir),
-                        value=None,
-                        label="Document to remove",
-                        elem_id="qa-remove-doc",
-                        interactive=True,
-                    )
-                    remove_button = gr.Button(
-                        "Remove from the corpus and update the index", variant="stop", elem_id="qa-remove"
-                    )
+                    add_button = gr.Button("Add to the corpus and update the index", variant="primary", elem_id="qa-upload-add")
+                    remove_doc = gr.Dropdown(choices=corpus_documents(holder.corpus_dir), value=None, label="Document to remove",
+                                             elem_id="qa-remove-doc", interactive=True)
+                    remove_button = gr.Button("Remove from the corpus and update the index", variant="stop", elem_id="qa-remove")
             update_message = gr.HTML("", elem_id="qa-update-message")
 
         # ------------------------------------------------ events (UI ones are not part of the public API)
@@ -363,14 +299,8 @@ def build_app(
         gr.on([question.submit, ask_button.click], ui_ask, [question, k, mode], results, **ui)
         if example_set is not None:
             example_set.load_input_event.then(ui_ask, [question, k, mode], results, **ui)
-        eval_button.click(
-            ui_evaluate,
-            [gold_upload, eval_mode],
-            [eval_message, eval_table, eval_plot, eval_misses],
-            concurrency_limit=1,
-            concurrency_id="evaluate",
-            **ui,
-        )
+        eval_button.click(ui_evaluate, [gold_upload, eval_mode], [eval_message, eval_table, eval_plot, eval_misses],
+                          concurrency_limit=1, concurrency_id="evaluate", **ui)
         refresh_button.click(ui_status, None, index_status, **ui)
         rebuild_button.click(ui_rebuild, None, [rebuild_message, index_status], **building)
         add_button.click(ui_add, [upload], [update_message, index_status, remove_doc, upload], **building)

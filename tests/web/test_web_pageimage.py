@@ -13,10 +13,8 @@ from qa.errors import QAError
 from qa.web.pageimage import RENDER_SCALE, find_span, line_boxes, page_png, render_page
 
 SENTENCE = "The Quorvak bridge was painted green in 1931 by volunteers."
-LONG = (
-    "Across the whole width of this page runs a deliberately long sentence about the Quorvak bridge, "
-    "its seven arches, its tollhouse and the volunteers who painted it green, so that it wraps onto more lines."
-)
+LONG = ("Across the whole width of this page runs a deliberately long sentence about the Quorvak bridge, "
+        "its seven arches, its tollhouse and the volunteers who painted it green, so that it wraps onto more lines.")
 
 
 def two_page_pdf(path: Path) -> Path:
@@ -75,7 +73,7 @@ def test_a_wrapped_sentence_gets_one_box_per_line(tmp_path: Path) -> None:
 def test_matching_ignores_ligatures_hyphenation_case_and_spacing() -> None:
     page = "Intro. The ﬁrst bridge was re-\r\npainted  in 1931. End."
     span = find_span(page, "the first bridge was repainted in 1931")
-    assert page[span[0] : span[-1] + 1] == "The ﬁrst bridge was re-\r\npainted  in 1931"
+    assert page[span[0]:span[-1] + 1] == "The ﬁrst bridge was re-\r\npainted  in 1931"
     assert find_span(page, "a sentence that is not there") == []
     assert find_span(page, "...") == []
 
