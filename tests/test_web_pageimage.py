@@ -12,8 +12,19 @@ from fpdf import FPDF
 from PIL import Image
 
 from qa.errors import QAError
-from qa.web.pageimage import (MAX_RENDERS, MAX_SIDE_PX, PAGE_CACHE_BYTES, PNG_CACHE_BYTES, RENDER_SCALE, ByteLRU,
-                              cache_info, find_span, line_boxes, page_png, render_page)
+from qa.web.pageimage import (
+    MAX_RENDERS,
+    MAX_SIDE_PX,
+    PAGE_CACHE_BYTES,
+    PNG_CACHE_BYTES,
+    RENDER_SCALE,
+    ByteLRU,
+    cache_info,
+    find_span,
+    line_boxes,
+    page_png,
+    render_page,
+)
 
 SENTENCE = "The Quorvak bridge was painted green in 1931 by volunteers."
 LONG = ("Across the whole width of this page runs a deliberately long sentence about the Quorvak bridge, "
