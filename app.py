@@ -1,8 +1,10 @@
-"""Start the web app: `python app.py [--host 127.0.0.1] [--port 7860] [--corpus corpus] [--index index]`.
+"""Start the web app: `python app.py [--host 127.0.0.1] [--port 7860] [--corpus corpus] [--index index]
+[--allow-host NAME ...] [--corpus-quota-mb 2048]`.
 
 Builds the index first when it is missing or stale (progress on the terminal), loads the model and the
 index once, then serves the Ask / Evaluate / Index page, the `ask` and `status` API, and the corpus documents
-(`/original/<file>`, `/page-image/<file>?page=N`) on 127.0.0.1.
+(`/original/<file>`, `/page-image/<file>?page=N`) on 127.0.0.1, to requests naming an allowed host only.
+Uploads wait in `<index>/.uploads` (Gradio's temporary folder for this process) until saved or refused.
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--index", default="index", help="index folder, built here if missing or stale (default: index)")
     parser.add_argument("--gold", default=str(HERE / "gold" / "heldout.jsonl"), help="default gold set of the Evaluate tab")
     parser.add_argument("--threads", type=int, default=1, help="native threads per request: FAISS, and torch when the index uses it (default: 1)")
-    return parser.parse_args(argv)
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="also answer requests for this host name or address (repeatable); by default only the "
+                             "bound host, localhost, 127.0.0.1 and [::1] are answered")
+    parser.add_argument("--corpus-quota-mb", type=int, default=2048, metavar="MB",
+                        help="refuse uploads that would take the corpus folder over this size (default: 2048 MB)")
+    args = parser.parse_args(argv)
+    if args.corpus_quota_mb < 1:
+        parser.error(f"--corpus-quota-mb {args.corpus_quota_mb} is below 1; give the corpus folder's quota in MB")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,17 +45,28 @@ def main(argv: list[str] | None = None) -> int:
     offline_environment()  # before gradio or Hugging Face libraries are imported: no analytics, no hub calls
     from qa import web
     from qa.errors import QAError
+    from qa.web.hosts import allowed_hosts
 
+    try:
+        allowed_hosts(args.host, args.allow_host)
+    except ValueError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
     configure_runtime(threads=args.threads)
     try:
         holder = web.prepare(args.corpus, args.index)
+        upload_dir = web.use_upload_folder(args.index)  # Gradio's temporary folder: set before the Blocks are built
     except QAError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     gold = args.gold if Path(args.gold).is_file() else None
-    demo = web.build_app(holder, gold_path=gold)
+    demo = web.build_app(holder, gold_path=gold, upload_dir=upload_dir, corpus_quota_bytes=args.corpus_quota_mb * 1024 * 1024)
     print(f"index and model loaded in {time.perf_counter() - began:.1f} s; serving on http://{args.host}:{args.port}", flush=True)
-    web.serve(demo, holder.corpus_dir, args.host, args.port, web.launch_options())
+    if args.host in ("0.0.0.0", "::") and not args.allow_host:
+        print("note: other machines must name an allowed host; start with --allow-host NAME for each name or address "
+              "they use", flush=True)
+    web.serve(demo, holder.corpus_dir, args.host, args.port, web.launch_options(holder.max_file_bytes),
+              tuple(args.allow_host))
     return 0
 
 

@@ -6,7 +6,7 @@ BEIR SciFact's test queries are asked in every mode; each question's top 10 pass
 with their scores rounded to 9 decimals and `ask`'s answer sentence and span for the top passage (for SciFact:
 the ranked documents and their scores, with the general default settings) are written.
 
-    python benchmarks/rankings.py snapshot before.json [--skip-beir]
+    [QA_SHARED=/path/to/shared] python benchmarks/rankings.py snapshot before.json [--skip-beir]
     python benchmarks/rankings.py compare before.json after.json
 """
 
@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("QA_SHARED", ROOT.parent / "shared"))  # a worktree elsewhere points it at ../shared
 sys.path.insert(0, str(ROOT))
 
 from qa.process import configure_runtime  # noqa: E402

@@ -24,12 +24,18 @@ class CountingEngine:
 
 
 def read_gold_upload(path: str | None, default: str | Path | None) -> tuple[list[GoldQuestion], str]:
+    """The questions of an uploaded gold file (already accepted as an upload of the page), else of `default`.
+    Every error names the file by its name only (never a server path)."""
     if path:
         name = Path(path).name
         try:
             text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise QAError(f"uploaded gold file '{name}' cannot be read as UTF-8 text ({exc})") from None
+        except UnicodeDecodeError as exc:
+            raise QAError(f"uploaded gold file '{name}' is not UTF-8 text (byte {exc.start}); save it as UTF-8 "
+                          "JSON Lines") from None
+        except OSError as exc:
+            raise QAError(f"uploaded gold file '{name}' cannot be read ({exc.strerror or type(exc).__name__}); "
+                          "upload it again") from None
         return parse_gold(text.splitlines(), name=name), name
     if default is None:
         raise QAError("no gold file: upload a JSON Lines file of questions")

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
+import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import QAError
-from ..ingest.load import file_hash
+from ..ingest.load import DEFAULT_MAX_FILE_BYTES, content_hash, file_hash
+from .admission import DEFAULT_CORPUS_QUOTA_BYTES, check_quota, read_checked
+from .uploads import shown_name
 
 # The kinds of document the app accepts and serves; the loader decides which of them it can read.
 DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".txt", ".md")
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_NAME_CHARS = 150
 REMOVED_FOLDER = ".removed"  # hidden: the loader and the file routes never see it
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -78,23 +79,35 @@ class Saved:
     reason: str | None = None
 
 
-def _same_content(root: Path, source: Path, size: int) -> str | None:
-    """The corpus file (relative path) with the same bytes as `source`, if any; only same-size files are hashed."""
-    wanted: str | None = None
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+def _scan(root: Path, size: int) -> tuple[int, list[Path]]:
+    """One walk of the corpus folder: the bytes its files take (hidden ones too, links not followed) and the
+    files of exactly `size` bytes (the only ones that can hold the same content as an upload of that size)."""
+    total, same_size = 0, []
+    for dirpath, _dirnames, filenames in os.walk(root, followlinks=False):
         for name in filenames:
             path = Path(dirpath) / name
-            if name.startswith(".") or path.is_symlink():
-                continue
             try:
-                if path.stat().st_size != size:
-                    continue
-                wanted = wanted or file_hash(source)
-                if file_hash(path) == wanted:
-                    return path.relative_to(root).as_posix()
+                info = path.lstat()
             except OSError:
                 continue
+            total += info.st_size
+            if info.st_size == size and stat.S_ISREG(info.st_mode) and not _hidden(root, path):
+                same_size.append(path)
+    return total, same_size
+
+
+def _hidden(root: Path, path: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _same_content(root: Path, candidates: list[Path], digest: str) -> str | None:
+    """The corpus file (relative path) among `candidates` whose bytes hash to `digest`, if any."""
+    for path in candidates:
+        try:
+            if file_hash(path) == digest:
+                return path.relative_to(root).as_posix()
+        except OSError:
+            continue
     return None
 
 
@@ -110,32 +123,47 @@ def _create_exclusive(root: Path, name: str) -> tuple[Path, int]:
     raise QAError(f"'{name}' and 998 suffixed variants already exist in the corpus folder; rename the file")
 
 
-def save_upload(root: str | os.PathLike[str], upload_name_given: str, source: str | os.PathLike[str]) -> Saved:
-    """Copy one uploaded file into the top of the corpus folder under a sanitized, unused name."""
+def _read_upload(name: str, source: Path, max_bytes: int) -> bytes:
+    """The upload's checked bytes, read through one descriptor that does not follow a link (what is checked is
+    what is saved)."""
+    fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise QAError(f"'{name}' is not a regular file; upload a document")
+        return read_checked(name, fh, info.st_size, max_bytes)
+
+
+def _write_new(root: Path, name: str, data: bytes) -> Path:
+    target, fd = _create_exclusive(root, name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def save_upload(root: str | os.PathLike[str], upload_name_given: str, source: str | os.PathLike[str], *,
+                max_bytes: int = DEFAULT_MAX_FILE_BYTES, quota_bytes: int = DEFAULT_CORPUS_QUOTA_BYTES) -> Saved:
+    """Copy one uploaded file into the top of the corpus folder under a sanitized, unused name, only after it
+    passed every check (`admission`: kind, size, content by magic bytes, corpus quota; not a duplicate).
+    A refused file is never written."""
     root_path = Path(root)
     try:
         name = upload_name(upload_name_given)
-        source_path = Path(source)
-        size = source_path.stat().st_size
-        if size > MAX_UPLOAD_BYTES:
-            raise QAError(f"'{name}' has {size:,} bytes, over the {MAX_UPLOAD_BYTES:,}-byte upload limit; split the file")
-        if size == 0:
-            raise QAError(f"'{name}' is empty; nothing to add")
-        duplicate = _same_content(root_path, source_path, size)
+        data = _read_upload(name, Path(source), max_bytes)
+        corpus_bytes, same_size = _scan(root_path, len(data))
+        check_quota(name, len(data), corpus_bytes, quota_bytes)
+        duplicate = _same_content(root_path, same_size, content_hash(data))
         if duplicate is not None:
             raise QAError(f"'{name}' has the same content as '{duplicate}', already in the corpus")
-        target, fd = _create_exclusive(root_path, name)
-        try:
-            with os.fdopen(fd, "wb") as out, source_path.open("rb") as src:
-                shutil.copyfileobj(src, out, 1 << 20)
-        except BaseException:
-            target.unlink(missing_ok=True)
-            raise
-        return Saved(upload_name_given, target.name)
+        return Saved(upload_name_given, _write_new(root_path, name, data).name)
     except QAError as exc:
         return Saved(upload_name_given, None, str(exc))
     except OSError as exc:
-        return Saved(upload_name_given, None, f"could not save '{upload_name_given}': {exc.strerror or exc}")
+        return Saved(upload_name_given, None, f"could not save '{shown_name(upload_name_given)}': {exc.strerror or exc}")
 
 
 def remove_document(root: str | os.PathLike[str], doc_id: str) -> str:

@@ -13,14 +13,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import gradio as gr  # the entry point (app.py) set the offline environment before this import
+from gradio.data_classes import ListFiles
 
 from ..engine import MAX_K, Engine
 from ..errors import QAError
 from ..evaluate.gold import GoldQuestion, answers_missing_from, evaluate_gold, load_gold
+from ..ingest.load import DEFAULT_MAX_FILE_BYTES
 from ..options import Mode
+from .admission import DEFAULT_CORPUS_QUOTA_BYTES
 from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload
-from .files import DOCUMENT_SUFFIXES, MAX_UPLOAD_BYTES, corpus_documents, remove_document, save_upload
+from .files import DOCUMENT_SUFFIXES, Saved, corpus_documents, remove_document, save_upload
 from .holder import EngineHolder, as_int, indexed_documents
+from .uploads import UploadArea, shown_name, upload_folder
 from .views import error_html, message_html, misses_html, response_html, status_html, update_html
 
 MODES = Mode.values()
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 UI_MAX_K = 10
 ALL_MODES = "all modes"
 CONCURRENCY = 4  # simultaneous questions; more wait in the queue
+UPLOAD_SWEEP = (3600, 3600)  # every hour, Gradio deletes uploads older than an hour that no event took
 # Example questions live with the data: a JSON Lines file (gold format: question, answers) in the corpus
 # folder. Hidden, so the loader never indexes it and the document routes never serve it.
 EXAMPLES_FILE = ".examples.jsonl"
@@ -89,16 +94,55 @@ mark.qa-term { background: transparent; color: inherit; padding: 0; border-botto
 """
 
 
+def upload_control(**kwargs) -> gr.File:  # type: ignore[no-untyped-def]
+    """A `gr.File` (filepath mode) whose handler gets each uploaded file's own path and nothing more.
+
+    `gr.File.preprocess` also leaves an empty temporary file in the upload folder for every file it hands over,
+    which nothing ever deletes, so this control's preprocess is replaced (on this instance only: subclassing a
+    Gradio component makes Gradio write a `.pyi` stub next to the module at import time)."""
+    control = gr.File(type="filepath", **kwargs)
+
+    def preprocess(payload):  # type: ignore[no-untyped-def]
+        if payload is None:
+            return None
+        from gradio_client.utils import is_valid_file
+
+        files = list(payload) if isinstance(payload, ListFiles) else [payload]
+        for file in files:
+            if control.file_types and not is_valid_file(file.path, control.file_types):
+                raise gr.Error(f"'{shown_name(file.path)}' is not one of {', '.join(control.file_types)}; upload a "
+                               "file of those types", print_exception=False)
+        paths = [str(file.path) for file in files]
+        return paths[0] if control.file_count == "single" else paths
+
+    control.preprocess = preprocess  # type: ignore[method-assign]
+    return control
+
+
 def theme():  # type: ignore[no-untyped-def]
     """Local/system fonts only: the default theme would fetch fonts from Google."""
     return gr.themes.Default(font=[gr.themes.Font("system-ui"), "sans-serif"],
                              font_mono=[gr.themes.Font("ui-monospace"), "monospace"])
 
 
-def launch_options() -> dict:
-    """Keyword arguments for `Blocks.launch` / `gr.mount_gradio_app` that keep the page offline and styled."""
+def launch_options(max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> dict:
+    """Keyword arguments for `Blocks.launch` / `gr.mount_gradio_app` that keep the page offline and styled.
+    Gradio's upload route refuses files over `max_file_bytes` (the build's per-file limit) while they stream in."""
     return {"theme": theme(), "css": CSS, "ssr_mode": False, "pwa": False, "mcp_server": False,
-            "footer_links": ["api", "settings"], "show_error": False, "max_file_size": MAX_UPLOAD_BYTES}
+            "footer_links": ["api", "settings"], "show_error": False, "max_file_size": max_file_bytes}
+
+
+def upload_area(holder: EngineHolder, upload_dir: str | Path | None, listed) -> UploadArea:  # type: ignore[no-untyped-def]
+    """The area the handlers take uploads from; refuses to build an app whose Gradio keeps uploads elsewhere
+    (the entry point must call `uploads.use_upload_folder` before the Blocks are built)."""
+    from gradio.utils import get_upload_folder
+
+    folder = Path(upload_dir) if upload_dir is not None else upload_folder(holder.index_dir)
+    gradio_folder = Path(get_upload_folder()).resolve()
+    if gradio_folder != folder.resolve():
+        raise QAError(f"Gradio keeps uploads in '{gradio_folder}', not in the app's upload folder '{folder}'; call "
+                      "qa.web.use_upload_folder(index) before build_app")
+    return UploadArea(folder, listed)
 
 
 def example_questions(engine: Engine, corpus_dir: str | Path | None = None, gold_path: str | Path | None = None,
@@ -134,11 +178,15 @@ def _unexpected(exc: Exception, what: str) -> str:
 
 
 def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
-              examples: Sequence[str] | None = None, concurrency: int = CONCURRENCY) -> gr.Blocks:
+              examples: Sequence[str] | None = None, concurrency: int = CONCURRENCY,
+              upload_dir: str | Path | None = None, corpus_quota_bytes: int = DEFAULT_CORPUS_QUOTA_BYTES) -> gr.Blocks:
     """The Blocks app, with its queue enabled. Serve it with `routes.serve(demo, corpus, host, port, launch_options())`.
-    `examples` default to `example_questions` of the loaded index and corpus folder."""
+    `examples` default to `example_questions` of the loaded index and corpus folder. File inputs take only
+    uploads Gradio wrote into `upload_dir` (default: the index's `.uploads`, see `uploads.use_upload_folder`);
+    added documents must keep the corpus folder within `corpus_quota_bytes`."""
     if examples is None:
         examples = example_questions(holder.engine, holder.corpus_dir, gold_path)
+    area = upload_area(holder, upload_dir, lambda: demo.upload_file_set)
 
     # ------------------------------------------------ handlers (UI: HTML; API: dicts)
 
@@ -186,13 +234,24 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
             message = _unexpected(exc, "rebuild failed; the previous index is still served")
         return message, ui_status()
 
+    def add_one(given: str) -> Saved:
+        """One upload of this page into the corpus folder if it passes every check; its upload copy is deleted."""
+        try:
+            source = area.accept(given)
+            return save_upload(holder.corpus_dir, source.name, source, max_bytes=holder.max_file_bytes,
+                               quota_bytes=corpus_quota_bytes)
+        except QAError as exc:
+            return Saved(shown_name(given), None, str(exc))
+        finally:
+            area.discard(given)
+
     def ui_add(paths: list[str] | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
         """Save the uploaded files into the corpus folder, then update the index; questions keep being
         answered from the current index until the new one is swapped in."""
         if not paths:
             return error_html("no file chosen; pick PDF, HTML, DOCX, TXT or MD files first"), ui_status(), documents_choice(), None
         progress(0.0, desc="saving the files")
-        saved = [save_upload(holder.corpus_dir, Path(p).name, p) for p in paths]
+        saved = [add_one(p) for p in ([paths] if isinstance(paths, str) else paths)]
         rebuilt = None
         try:
             if any(s.name for s in saved):
@@ -217,10 +276,20 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
             message = _unexpected(exc, "index update failed; the previous index is still served")
         return message, ui_status(), documents_choice()
 
+    def read_gold(upload: str | None) -> tuple[list[GoldQuestion], str]:
+        """The uploaded gold set (only an upload of this page; its upload copy is deleted once read), else the default."""
+        if not upload:
+            return read_gold_upload(None, gold_path)
+        try:
+            return read_gold_upload(str(area.accept(upload)), gold_path)
+        finally:
+            area.discard(upload)
+
     def ui_evaluate(upload: str | None, mode: str, progress=gr.Progress()):  # type: ignore[no-untyped-def]
+        """Run the gold set; the upload control is emptied (its file is read once and deleted)."""
         empty = metrics_frame([])
         try:
-            gold, name = read_gold_upload(upload, gold_path)
+            gold, name = read_gold(upload)
             modes = list(MODES) if mode == ALL_MODES else [mode]
             engine = holder.engine  # one engine for the whole run, even if a rebuild swaps it meanwhile
             total = len(gold) * len(modes)
@@ -236,15 +305,15 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
             seconds = time.perf_counter() - began
             title = f"{name}: {len(gold)} questions"
             summary = message_html(f"Evaluated {title} in {', '.join(modes)} mode{'s' if len(modes) > 1 else ''} ({seconds:.1f} s).")
-            return summary, metrics_frame(reports), metrics_figure(reports, title), misses_html(reports)
+            return summary, metrics_frame(reports), metrics_figure(reports, title), misses_html(reports), None
         except QAError as exc:
-            return error_html(str(exc)), empty, None, ""
+            return error_html(str(exc)), empty, None, "", None
         except Exception as exc:
-            return _unexpected(exc, "evaluation failed"), empty, None, ""
+            return _unexpected(exc, "evaluation failed"), empty, None, "", None
 
     # ------------------------------------------------ layout
 
-    with gr.Blocks(title="Ask the corpus", analytics_enabled=False) as demo:
+    with gr.Blocks(title="Ask the corpus", analytics_enabled=False, delete_cache=UPLOAD_SWEEP) as demo:
         gr.Markdown("## Ask the corpus\nOffline question answering over a folder of documents: the answer sentence is "
                     "highlighted in each passage, the answer itself in bold.")
         with gr.Tab("Ask", id="ask"):
@@ -265,8 +334,8 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
             gr.Markdown(f"Runs a gold question set (default: `{Path(gold_path).name if gold_path else 'none'}`; or upload "
                         "a JSON Lines file with `question`, `answers` and optionally `doc`) and scores the ranked passages.")
             with gr.Row():
-                gold_upload = gr.File(label="Gold questions (.jsonl, optional)", file_types=[".jsonl", ".json", ".txt"],
-                                      type="filepath", elem_id="qa-gold-upload")
+                gold_upload = upload_control(label="Gold questions (.jsonl, optional)", file_types=[".jsonl", ".json", ".txt"],
+                                             elem_id="qa-gold-upload")
                 eval_mode = gr.Radio([*MODES, ALL_MODES], value=ALL_MODES, label="Mode", elem_id="qa-eval-mode")
             eval_button = gr.Button("Run evaluation", variant="primary", elem_id="qa-eval-run")
             eval_message = gr.HTML("", elem_id="qa-eval-message")
@@ -283,8 +352,8 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
             gr.Markdown("### Add or remove documents\nAdded files are saved into the corpus folder and the index is "
                         "updated in the background; questions are answered from the current index meanwhile.")
             with gr.Row():
-                upload = gr.File(label="Documents (PDF, HTML, DOCX, TXT, MD)", file_count="multiple",
-                                 file_types=list(DOCUMENT_SUFFIXES), type="filepath", elem_id="qa-upload")
+                upload = upload_control(label="Documents (PDF, HTML, DOCX, TXT, MD)", file_count="multiple",
+                                        file_types=list(DOCUMENT_SUFFIXES), elem_id="qa-upload")
                 with gr.Column():
                     add_button = gr.Button("Add to the corpus and update the index", variant="primary", elem_id="qa-upload-add")
                     remove_doc = gr.Dropdown(choices=corpus_documents(holder.corpus_dir), value=None, label="Document to remove",
@@ -299,7 +368,7 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
         gr.on([question.submit, ask_button.click], ui_ask, [question, k, mode], results, **ui)
         if example_set is not None:
             example_set.load_input_event.then(ui_ask, [question, k, mode], results, **ui)
-        eval_button.click(ui_evaluate, [gold_upload, eval_mode], [eval_message, eval_table, eval_plot, eval_misses],
+        eval_button.click(ui_evaluate, [gold_upload, eval_mode], [eval_message, eval_table, eval_plot, eval_misses, gold_upload],
                           concurrency_limit=1, concurrency_id="evaluate", **ui)
         refresh_button.click(ui_status, None, index_status, **ui)
         rebuild_button.click(ui_rebuild, None, [rebuild_message, index_status], **building)

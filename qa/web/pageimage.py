@@ -3,6 +3,11 @@
 pypdfium2 renders the page and lists its characters with their boxes. The sentence is found on that text
 layer by comparing letters and digits only (case-folded, NFKC: ligatures, hyphenation at line ends, spacing
 and line breaks differ between the page and the extracted text), and each matched line gets a translucent box.
+
+A page can be any size (a 1 KB PDF may hold a 5000x5000 pt page), so rendering is bounded: the longest side
+of a picture is at most MAX_SIDE_PX (huge pages are scaled down), each page is rendered once and kept in a
+small LRU bounded by bytes (the box for a sentence is drawn on a copy), and at most MAX_RENDERS requests
+render or draw at a time; the others wait for a slot (RenderBusy after RENDER_WAIT_SECONDS).
 """
 
 from __future__ import annotations
@@ -10,20 +15,99 @@ from __future__ import annotations
 import io
 import threading
 import unicodedata
+from array import array
 from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import QAError
 
 RENDER_SCALE = 1.5  # 108 dpi: legible, a few hundred KB per page
+MAX_SIDE_PX = 2000  # longest side of a rendered page; larger pages are scaled down to it
 MAX_SENTENCE_CHARS = 2000
-CACHE_PAGES = 32
+MAX_PAGE_CHARS = 200_000  # a page with more characters is shown without a box
+MAX_RENDERS = 2  # requests rendering or drawing at once
+RENDER_WAIT_SECONDS = 60.0
+PAGE_CACHE_BYTES = 64 * 1024 * 1024  # rendered pages (pixels and character boxes)
+PNG_CACHE_BYTES = 16 * 1024 * 1024  # finished pictures, by page and sentence
 HIGHLIGHT = (255, 200, 0, 90)
 OUTLINE = (214, 140, 0, 200)
 
-_cache: OrderedDict[tuple, bytes] = OrderedDict()
-_cache_lock = threading.Lock()
 _pdfium_lock = threading.Lock()  # pdfium is not thread-safe
+_fill_lock = threading.Lock()  # one page render being added to the cache at a time
+_render_slots = threading.BoundedSemaphore(MAX_RENDERS)
+
+
+class RenderBusy(QAError):
+    """Every render slot stayed taken for RENDER_WAIT_SECONDS."""
+
+
+class ByteLRU:
+    """A thread-safe LRU of values whose sizes add up to at most `max_bytes` (a value larger than that is not kept)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: Hashable, value: Any, size: int) -> None:
+        with self._lock:
+            if key in self._items:
+                self._bytes -= self._items.pop(key)[1]
+            if size > self.max_bytes:
+                return
+            self._items[key] = (value, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                self._bytes -= self._items.popitem(last=False)[1][1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    @property
+    def bytes(self) -> int:
+        with self._lock:
+            return self._bytes
+
+
+@dataclass(frozen=True)
+class PageRender:
+    """One rendered page: its pixels, the scale used, its height in points, and its text layer (characters and
+    their boxes, left-bottom-right-top in points, four numbers per character)."""
+
+    image: Any  # PIL.Image.Image, RGB
+    scale: float
+    height: float
+    chars: str
+    boxes: array
+
+    @property
+    def nbytes(self) -> int:
+        width, height = self.image.size
+        return width * height * 3 + len(self.chars) * 4 + self.boxes.itemsize * len(self.boxes) + 512
+
+
+_pages = ByteLRU(PAGE_CACHE_BYTES)
+_pngs = ByteLRU(PNG_CACHE_BYTES)
+_counts = {"renders": 0, "active": 0, "peak_active": 0}
+_counts_lock = threading.Lock()
 
 
 def folded(text: str) -> list[tuple[str, int]]:
@@ -76,12 +160,31 @@ def _page_chars(textpage) -> str:  # type: ignore[no-untyped-def]
     return "".join(chars)
 
 
-def render_page(path: Path, page_number: int, sentence: str = "", scale: float = RENDER_SCALE) -> bytes:
-    """PNG bytes of page `page_number` (1-based) of the PDF at `path`, with `sentence` boxed when found."""
-    import pypdfium2 as pdfium
-    from PIL import Image, ImageDraw
+def page_scale(width: float, height: float, scale: float = RENDER_SCALE) -> float:
+    """`scale`, lowered so that the longest side of the picture is at most MAX_SIDE_PX (pypdfium2 rounds sizes up)."""
+    longest = max(width, height, 1.0)
+    return min(scale, (MAX_SIDE_PX - 0.01) / longest)
 
-    sentence = sentence[:MAX_SENTENCE_CHARS]
+
+def _text_layer(page) -> tuple[str, array]:  # type: ignore[no-untyped-def]
+    """The page's characters and their boxes; none for a page with more than MAX_PAGE_CHARS characters."""
+    textpage = page.get_textpage()
+    try:
+        if textpage.count_chars() > MAX_PAGE_CHARS:
+            return "", array("d")
+        chars = _page_chars(textpage)
+        boxes = array("d")
+        for i in range(len(chars)):
+            boxes.extend(textpage.get_charbox(i))
+        return chars, boxes
+    finally:
+        textpage.close()
+
+
+def _render(path: Path, page_number: int, scale: float = RENDER_SCALE) -> PageRender:
+    """Render page `page_number` (1-based) of the PDF at `path` once, at most MAX_SIDE_PX on its longest side."""
+    import pypdfium2 as pdfium
+
     with _pdfium_lock:
         try:
             pdf = pdfium.PdfDocument(str(path))
@@ -91,47 +194,99 @@ def render_page(path: Path, page_number: int, sentence: str = "", scale: float =
             if not 1 <= page_number <= len(pdf):
                 raise QAError(f"page {page_number} is outside 1..{len(pdf)} of '{path.name}'")
             page = pdf[page_number - 1]
-            image = page.render(scale=scale).to_pil().convert("RGBA")
-            boxes = []
-            if sentence.strip():
-                textpage = page.get_textpage()
-                text = _page_chars(textpage)
-                boxes = [textpage.get_charbox(i) for i in find_span(text, sentence)]
-                textpage.close()
-            height = page.get_height()
+            width, height = page.get_size()
+            used = page_scale(width, height, scale)
+            image = page.render(scale=used).to_pil().convert("RGB")
+            chars, boxes = _text_layer(page)
             page.close()
+            with _counts_lock:
+                _counts["renders"] += 1
         finally:
             pdf.close()
-    if boxes:
-        overlay = image.copy()
-        overlay.putalpha(0)
+    return PageRender(image, used, height, chars, boxes)
+
+
+def _marked_png(render: PageRender, sentence: str) -> bytes:
+    """PNG bytes of the rendered page with `sentence` boxed when found, drawn on a copy (the render stays clean)."""
+    from PIL import Image, ImageDraw
+
+    sentence = sentence[:MAX_SENTENCE_CHARS]
+    span = find_span(render.chars, sentence) if sentence.strip() else []
+    image = render.image
+    if span:
+        b = render.boxes
+        boxes = [(b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]) for i in span]
+        overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(overlay)
+        scale, height = render.scale, render.height
         for left, bottom, right, top in line_boxes(boxes):
             xy = (left * scale - 2, (height - top) * scale - 2, right * scale + 2, (height - bottom) * scale + 2)
             draw.rectangle(xy, fill=HIGHLIGHT, outline=OUTLINE, width=2)
-        image = Image.alpha_composite(image, overlay)
+        image = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
     out = io.BytesIO()
-    image.convert("RGB").save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG", optimize=False)
     return out.getvalue()
 
 
+def render_page(path: Path, page_number: int, sentence: str = "", scale: float = RENDER_SCALE) -> bytes:
+    """PNG bytes of page `page_number` (1-based) of the PDF at `path`, with `sentence` boxed when found (not cached)."""
+    return _marked_png(_render(path, page_number, scale), sentence)
+
+
+def _cached_render(page_key: tuple, path: Path, page_number: int) -> PageRender:
+    """The page's render from the cache, else rendered now. One page is filled in at a time (pdfium renders one
+    at a time anyway), so requests for the same page arriving together render it once."""
+    render = _pages.get(page_key)
+    if render is not None:
+        return render
+    with _fill_lock:
+        render = _pages.get(page_key)
+        if render is None:
+            render = _render(path, page_number)
+            _pages.put(page_key, render, render.nbytes)
+    return render
+
+
 def page_png(path: Path, page_number: int, sentence: str = "") -> bytes:
-    """`render_page`, cached by file identity (path, size, modification time), page and sentence."""
+    """`render_page`, cached: the page's render by file identity (path, size, modification time) and page, the
+    finished picture by page and sentence. At most MAX_RENDERS calls render or draw at a time."""
     stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns, page_number, sentence[:MAX_SENTENCE_CHARS])
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    png = render_page(path, page_number, sentence)
-    with _cache_lock:
-        _cache[key] = png
-        while len(_cache) > CACHE_PAGES:
-            _cache.popitem(last=False)
+    page_key = (str(path), stat.st_size, stat.st_mtime_ns, page_number)
+    png_key = (*page_key, sentence[:MAX_SENTENCE_CHARS])
+    png = _pngs.get(png_key)
+    if png is not None:
+        return png
+    if not _render_slots.acquire(timeout=RENDER_WAIT_SECONDS):
+        raise RenderBusy(f"page pictures are busy ({MAX_RENDERS} being made); try again in a moment")
+    _count_slot(+1)
+    try:
+        png = _pngs.get(png_key)
+        if png is None:
+            png = _marked_png(_cached_render(page_key, path, page_number), sentence)
+            _pngs.put(png_key, png, len(png))
+    finally:
+        _count_slot(-1)
+        _render_slots.release()
     return png
 
 
-def cache_info() -> int:
-    """How many rendered pages are cached (for tests and the status line)."""
-    with _cache_lock:
-        return len(_cache)
+def _count_slot(step: int) -> None:
+    """Track how many calls hold a render slot, and the most that ever did (the semaphore's bound, observed)."""
+    with _counts_lock:
+        _counts["active"] += step
+        _counts["peak_active"] = max(_counts["peak_active"], _counts["active"])
+
+
+def cache_info() -> dict[str, int]:
+    """Pages rendered since start, the most calls that held a render slot at once, pages and pictures cached and
+    their bytes (for tests and the status line)."""
+    with _counts_lock:
+        renders, peak = _counts["renders"], _counts["peak_active"]
+    return {"renders": renders, "peak_active": peak, "pages": len(_pages), "page_bytes": _pages.bytes,
+            "pictures": len(_pngs), "picture_bytes": _pngs.bytes}
+
+
+def clear_cache() -> None:
+    """Forget every cached render and picture (the render count stays)."""
+    _pages.clear()
+    _pngs.clear()

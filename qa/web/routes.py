@@ -1,5 +1,6 @@
 """HTTP routes beside the Gradio app: the original documents and rendered PDF pages, read only from inside
-the corpus folder (`files.corpus_file` decides), and the server that mounts Gradio next to them."""
+the corpus folder (`files.corpus_file` decides), and the server that mounts Gradio next to them, with every
+route behind the Host/Origin check (`hosts`) and Gradio's own file checks switched on (`guard_gradio_files`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from fastapi.responses import FileResponse, Response
 
 from ..errors import QAError
 from .files import corpus_file
-from .pageimage import MAX_SENTENCE_CHARS, page_png
+from .hosts import HostOriginMiddleware, allowed_hosts
+from .pageimage import MAX_SENTENCE_CHARS, RenderBusy, page_png
 from .views import ORIGINAL_ROUTE, PAGE_IMAGE_ROUTE
 
 NOT_FOUND = "no such document in the corpus folder"
@@ -46,6 +48,8 @@ def file_routes(corpus_dir: str | Path) -> APIRouter:
             raise HTTPException(status_code=404, detail=NOT_FOUND)
         try:
             png = page_png(path, page, sentence)
+        except RenderBusy as exc:
+            raise HTTPException(status_code=503, detail=str(exc), headers={"Retry-After": "5"}) from None
         except QAError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from None
         return Response(png, media_type="image/png",
@@ -54,19 +58,36 @@ def file_routes(corpus_dir: str | Path) -> APIRouter:
     return router
 
 
+def guard_gradio_files(demo, corpus_dir: str | Path) -> None:  # type: ignore[no-untyped-def]
+    """Switch Gradio's own file checks on for a mounted app.
+
+    `Blocks.launch` marks the Blocks as launched, and only then does Gradio refuse an event's file value that
+    its upload route did not write into its upload folder (`processing_utils._check_allowed`). An app mounted
+    with `gr.mount_gradio_app` is never marked, so without this any server path a client names would be copied
+    in. The corpus folder is blocked too: Gradio never serves or moves a document (the file routes do)."""
+    demo.has_launched = True
+    demo.allowed_paths = []
+    demo.blocked_paths = [str(Path(corpus_dir).resolve())]
+
+
 def app_with_routes(demo, corpus_dir: str | Path, launch_options: dict, host: str = "127.0.0.1",  # type: ignore[no-untyped-def]
-                    port: int = 7860):
+                    port: int = 7860, allow_hosts: tuple[str, ...] = ()):
     """A FastAPI app serving the file routes with the Gradio Blocks mounted at the root (Gradio's own way to
-    add routes: `gr.mount_gradio_app`)."""
+    add routes: `gr.mount_gradio_app`), every route behind the Host/Origin check."""
     import gradio as gr
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(file_routes(corpus_dir))
-    return gr.mount_gradio_app(app, demo, path="/", server_name=host, server_port=port, **launch_options)
+    app = gr.mount_gradio_app(app, demo, path="/", server_name=host, server_port=port, **launch_options)
+    guard_gradio_files(demo, corpus_dir)
+    app.add_middleware(HostOriginMiddleware, allowed=allowed_hosts(host, allow_hosts))
+    return app
 
 
-def serve(demo, corpus_dir: str | Path, host: str, port: int, launch_options: dict) -> None:  # type: ignore[no-untyped-def]
+def serve(demo, corpus_dir: str | Path, host: str, port: int, launch_options: dict,  # type: ignore[no-untyped-def]
+          allow_hosts: tuple[str, ...] = ()) -> None:
     """Run the app (Gradio plus the file routes) with uvicorn until interrupted."""
     import uvicorn
 
-    uvicorn.run(app_with_routes(demo, corpus_dir, launch_options, host, port), host=host, port=port, log_level="warning")
+    uvicorn.run(app_with_routes(demo, corpus_dir, launch_options, host, port, allow_hosts), host=host, port=port,
+                log_level="warning")

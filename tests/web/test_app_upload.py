@@ -24,6 +24,11 @@ GLASSWORKS = ("# Vendrell Glassworks\n\n## Furnace\n\nThe Vendrell glassworks me
 QUESTION = "What do the workers call the furnace of the Vendrell glassworks?"
 
 
+def upload_copies(app_server) -> list[str]:  # type: ignore[no-untyped-def]
+    """Files still waiting in the app's upload folder (`<index>/.uploads`)."""
+    return [p.name for p in (app_server.index / ".uploads").rglob("*") if p.is_file()]
+
+
 def ask(page, question: str):  # type: ignore[no-untyped-def]
     page.get_by_role("tab", name="Ask").click()
     box = page.locator(QUESTION_BOX).first
@@ -71,6 +76,7 @@ def test_upload_a_document_ask_about_it_then_remove_it(app_page, app_server, tmp
     expect(message.locator(".qa-skipped")).to_have_count(0)
     expect(page.locator("#qa-index-status .qa-state")).to_have_text("fresh")
     assert (corpus / "glassworks.md").read_text(encoding="utf-8") == GLASSWORKS
+    assert upload_copies(app_server) == []  # Gradio's copy in the app's upload folder is gone once saved
 
     try:
         cards = ask(page, QUESTION)
@@ -93,6 +99,7 @@ def test_upload_a_document_ask_about_it_then_remove_it(app_page, app_server, tmp
         expect(message.locator(".qa-added-docs")).to_have_text("1")
         expect(message.locator(".qa-saved")).to_have_text("evil-notes.md")
         assert (corpus / "evil-notes.md").is_file()
+        assert upload_copies(app_server) == []  # the saved one and the refused duplicate
         assert not (corpus.parent / "evil-notes.md").exists() and not (corpus.parent.parent / "evil-notes.md").exists()
     finally:
         page.reload()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,19 @@ from fpdf import FPDF
 from PIL import Image
 
 from qa.errors import QAError
-from qa.web.pageimage import RENDER_SCALE, find_span, line_boxes, page_png, render_page
+from qa.web.pageimage import (
+    MAX_RENDERS,
+    MAX_SIDE_PX,
+    PAGE_CACHE_BYTES,
+    PNG_CACHE_BYTES,
+    RENDER_SCALE,
+    ByteLRU,
+    cache_info,
+    find_span,
+    line_boxes,
+    page_png,
+    render_page,
+)
 
 SENTENCE = "The Quorvak bridge was painted green in 1931 by volunteers."
 LONG = ("Across the whole width of this page runs a deliberately long sentence about the Quorvak bridge, "
@@ -93,3 +107,69 @@ def test_pages_are_cached_and_bad_pages_refused(tmp_path: Path) -> None:
     fake.write_text("not a pdf", encoding="utf-8")
     with pytest.raises(QAError, match="cannot be opened as a PDF"):
         page_png(fake, 1)
+
+
+def huge_page_pdf(path: Path, sentences: tuple[str, ...], side_pt: float = 5000) -> Path:
+    """One `side_pt` x `side_pt` pt page (a 1 KB file a naive renderer turns into a 7500x7500 picture), one line per sentence."""
+    pdf = FPDF(unit="pt", format=(side_pt, side_pt))
+    pdf.add_page()
+    pdf.set_font("helvetica", size=120)
+    for i, sentence in enumerate(sentences):
+        pdf.text(200, 600 + 400 * i, sentence)
+    pdf.output(str(path))
+    return path
+
+
+HUGE_SENTENCES = ("The granary roof was mended in May.", "Nine owls nest under the west gable.",
+                  "The miller keeps his ledger in the loft.")
+
+
+def test_a_huge_page_is_scaled_down_to_the_size_cap(tmp_path: Path) -> None:
+    pdf = huge_page_pdf(tmp_path / "huge.pdf", HUGE_SENTENCES)
+    image = Image.open(io.BytesIO(page_png(pdf, 1, HUGE_SENTENCES[1])))
+    assert max(image.size) <= MAX_SIDE_PX and max(image.size) >= MAX_SIDE_PX - 2  # scaled down, not cropped
+    assert image.size[0] == image.size[1]
+    marked = bands(highlighted_rows(page_png(pdf, 1, HUGE_SENTENCES[1])))
+    assert len(marked) == 1  # the box still lands on its line at the lower scale
+    top = marked[0][0] / image.size[1] * 5000
+    assert 600 + 400 - 200 < top < 600 + 400  # the second line's baseline is at 1000 pt, its glyphs just above
+    assert max(Image.open(io.BytesIO(render_page(pdf, 1))).size) <= MAX_SIDE_PX  # uncached renders are capped too
+
+
+def test_a_page_is_rendered_once_for_any_number_of_sentences(tmp_path: Path) -> None:
+    pdf = huge_page_pdf(tmp_path / "huge.pdf", HUGE_SENTENCES)
+    before = cache_info()["renders"]
+    pictures = [page_png(pdf, 1, sentence) for sentence in HUGE_SENTENCES]
+    assert cache_info()["renders"] == before + 1  # three sentences, three pictures, one render
+    assert len(set(pictures)) == 3
+    rows = [bands(highlighted_rows(png)) for png in pictures]
+    assert all(len(r) == 1 for r in rows) and rows[0] != rows[1] != rows[2]  # each box on its own sentence
+    assert highlighted_rows(page_png(pdf, 1)) == []  # boxes were drawn on copies: the cached render is clean
+    assert cache_info()["renders"] == before + 1
+    info = cache_info()
+    assert info["page_bytes"] <= PAGE_CACHE_BYTES and info["picture_bytes"] <= PNG_CACHE_BYTES
+
+
+def test_at_most_two_renders_run_at_once(tmp_path: Path) -> None:
+    pdfs = [huge_page_pdf(tmp_path / f"huge-{i}.pdf", HUGE_SENTENCES, side_pt=4000 + i) for i in range(6)]
+    barrier = threading.Barrier(len(pdfs))
+
+    def fetch(pdf: Path) -> bytes:
+        barrier.wait()
+        return page_png(pdf, 1, HUGE_SENTENCES[0])
+
+    with ThreadPoolExecutor(len(pdfs)) as pool:
+        pictures = list(pool.map(fetch, pdfs))
+    assert all(max(Image.open(io.BytesIO(png)).size) <= MAX_SIDE_PX for png in pictures)
+    assert 1 <= cache_info()["peak_active"] <= MAX_RENDERS
+
+
+def test_the_page_cache_is_bounded_by_bytes() -> None:
+    cache = ByteLRU(100)
+    cache.put("a", "A", 60)
+    cache.put("b", "B", 30)
+    assert cache.get("a") == "A"  # "a" is now the most recently used
+    cache.put("c", "C", 40)  # over 100 bytes: the least recently used ("b") goes
+    assert cache.get("b") is None and cache.get("a") == "A" and cache.get("c") == "C" and cache.bytes == 100
+    cache.put("d", "D", 101)  # larger than the whole cache: not kept, nothing else dropped
+    assert cache.get("d") is None and len(cache) == 2

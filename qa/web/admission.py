@@ -1,0 +1,67 @@
+"""Whether an upload may enter the corpus folder: the build's own rules, checked before a byte is written.
+
+A file the build would skip must not be saved at all: it would stay in the corpus, skipped at every build
+(a renamed `.exe` saved as `.pdf`), or take disk space it is never indexed for (a file over the build's
+per-file limit). So an upload is refused, with one line naming it, the rule and the fix, when
+- its name is not a kind the loader reads (`qa.extract.kind_of`);
+- it is empty, or larger than the build's per-file limit (`BuildConfig.max_file_bytes`);
+- its bytes are not what its name says, by magic bytes, as the loader checks them (`qa.extract.check_content`):
+  a PDF starts with `%PDF-`, a DOCX is a ZIP holding `word/document.xml` (`qa.extract.docx.check_zip`),
+  HTML, TXT and MD are UTF-8 text without NUL bytes (`qa.load.decode_text`, and no NUL anywhere);
+- it would take the corpus folder over its total quota (every file in the folder counts, hidden ones too).
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from ..errors import QAError
+from ..extract import check_content, kind_of
+from ..ingest.load import DEFAULT_MAX_FILE_BYTES, decode_text
+
+DEFAULT_CORPUS_QUOTA_BYTES = 2 * 1024**3
+_TEXT_KINDS = ("html", "md", "txt")
+
+
+def check_size(name: str, size: int, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
+    """Refuse an empty file, or one the build would skip for its size."""
+    if size == 0:
+        raise QAError(f"'{name}' is empty; nothing to add")
+    if size > max_bytes:
+        raise QAError(f"'{name}' has {size:,} bytes, over the build's {max_bytes:,}-byte limit per file; "
+                      "split the file (or rebuild the index with a larger --max-file-mb)")
+
+
+def check_quota(name: str, size: int, corpus_bytes: int, quota_bytes: int = DEFAULT_CORPUS_QUOTA_BYTES) -> None:
+    """Refuse a file that would take the corpus folder past its quota."""
+    if corpus_bytes + size > quota_bytes:
+        raise QAError(f"'{name}' ({size:,} bytes) would take the corpus folder to {corpus_bytes + size:,} bytes, over "
+                      f"its {quota_bytes:,}-byte quota; remove documents or start app.py with a larger --corpus-quota-mb")
+
+
+def check_bytes(name: str, data: bytes) -> None:
+    """Refuse bytes that are not the kind of document `name` says, by the loader's rules."""
+    kind = kind_of(name)
+    if kind is None:
+        raise QAError(f"'{name}' is not a kind of document the index reads; add PDF, HTML, DOCX, TXT or MD files")
+    try:
+        check_content(kind, data)
+        if kind == "docx":
+            from ..extract.docx import check_zip
+
+            check_zip(data)
+        elif kind in _TEXT_KINDS:
+            if b"\x00" in data:
+                raise ValueError("binary file (contains NUL bytes)")
+            decode_text(data, name)
+    except ValueError as exc:
+        raise QAError(f"'{name}' was refused: {exc}") from None
+
+
+def read_checked(name: str, source: BinaryIO, size: int, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes:
+    """The bytes of an open upload of `size` bytes, after `check_size` and `check_bytes` passed."""
+    check_size(name, size, max_bytes)
+    data = source.read(max_bytes + 1)
+    check_size(name, len(data), max_bytes)  # the file may have changed since it was measured
+    check_bytes(name, data)
+    return data
