@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,8 @@ def run_asgi(app, scope: dict) -> list[dict]:  # type: ignore[no-untyped-def]
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    with ThreadPoolExecutor(1) as pool:  # its own thread and loop: Playwright may hold a running loop in this one
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return sent
 
 
