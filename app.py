@@ -22,14 +22,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--corpus", default="corpus", help="folder of documents (default: corpus)")
-    parser.add_argument("--index", default="index", help="index folder, built here if missing or stale (default: index)")
-    parser.add_argument("--gold", default=str(HERE / "gold" / "heldout.jsonl"), help="default gold set of the Evaluate tab")
-    parser.add_argument("--threads", type=int, default=1, help="native threads per request: FAISS, and torch when the index uses it (default: 1)")
-    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
-                        help="also answer requests for this host name or address (repeatable); by default only the "
-                             "bound host, localhost, 127.0.0.1 and [::1] are answered")
-    parser.add_argument("--corpus-quota-mb", type=int, default=2048, metavar="MB",
-                        help="refuse uploads that would take the corpus folder over this size (default: 2048 MB)")
+    parser.add_argument(
+        "--index", default="index", help="index folder, built here if missing or stale (default: index)"
+    )
+    parser.add_argument(
+        "--gold", default=str(HERE / "gold" / "heldout.jsonl"), help="default gold set of the Evaluate tab"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="native threads per request: FAISS, and torch when the index uses it (default: 1)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests for this host name or address (repeatable); by default only the "
+        "bound host, localhost, 127.0.0.1 and [::1] are answered",
+    )
+    parser.add_argument(
+        "--corpus-quota-mb",
+        type=int,
+        default=2048,
+        metavar="MB",
+        help="refuse uploads that would take the corpus folder over this size (default: 2048 MB)",
+    )
     args = parser.parse_args(argv)
     if args.corpus_quota_mb < 1:
         parser.error(f"--corpus-quota-mb {args.corpus_quota_mb} is below 1; give the corpus folder's quota in MB")
@@ -60,13 +79,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     gold = args.gold if Path(args.gold).is_file() else None
-    demo = web.build_app(holder, gold_path=gold, upload_dir=upload_dir, corpus_quota_bytes=args.corpus_quota_mb * 1024 * 1024)
-    print(f"index and model loaded in {time.perf_counter() - began:.1f} s; serving on http://{args.host}:{args.port}", flush=True)
+    demo = web.build_app(
+        holder, gold_path=gold, upload_dir=upload_dir, corpus_quota_bytes=args.corpus_quota_mb * 1024 * 1024
+    )
+    print(
+        f"index and model loaded in {time.perf_counter() - began:.1f} s; serving on http://{args.host}:{args.port}",
+        flush=True,
+    )
     if args.host in ("0.0.0.0", "::") and not args.allow_host:
-        print("note: other machines must name an allowed host; start with --allow-host NAME for each name or address "
-              "they use", flush=True)
-    web.serve(demo, holder.corpus_dir, args.host, args.port, web.launch_options(holder.max_file_bytes),
-              tuple(args.allow_host))
+        print(
+            "note: other machines must name an allowed host; start with --allow-host NAME for each name or address "
+            "they use",
+            flush=True,
+        )
+    web.serve(
+        demo, holder.corpus_dir, args.host, args.port, web.launch_options(holder.max_file_bytes), tuple(args.allow_host)
+    )
     return 0
 
 

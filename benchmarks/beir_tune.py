@@ -35,8 +35,13 @@ from qa.search.retrieve import SearchSettings  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 # the `qa` command must import this checkout's package, whatever the venv's install points at
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-       "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+ENV = {
+    **os.environ,
+    "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+}
 
 
 def cli_runs(beir_dir: Path, split: str) -> list[dict]:
@@ -45,19 +50,30 @@ def cli_runs(beir_dir: Path, split: str) -> list[dict]:
     runs = []
     for mode in ("hybrid", "dense", "bm25"):
         began = time.perf_counter()
-        done = subprocess.run([str(qa), "eval", "--beir", str(beir_dir), "--split", split, "--mode", mode, "--json"],
-                              cwd=ROOT, env=ENV, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [str(qa), "eval", "--beir", str(beir_dir), "--split", split, "--mode", mode, "--json"],
+            cwd=ROOT,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         result = {**json.loads(done.stdout), "wall_seconds": round(time.perf_counter() - began, 1)}
         runs.append(result)
-        print(f"{mode:7} nDCG@10 {result['ndcg@10']:.4f} MRR@10 {result['mrr@10']:.4f} R@10 {result['recall@10']:.4f} "
-              f"R@100 {result['recall@100']:.4f}  ({result['wall_seconds']} s; settings {result['settings_from']})", flush=True)
+        print(
+            f"{mode:7} nDCG@10 {result['ndcg@10']:.4f} MRR@10 {result['mrr@10']:.4f} R@10 {result['recall@10']:.4f} "
+            f"R@100 {result['recall@100']:.4f}  ({result['wall_seconds']} s; settings {result['settings_from']})",
+            flush=True,
+        )
     return runs
 
 
 def main() -> None:
     configure_runtime()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("beir_dir", nargs="?", type=Path, default=Path(os.environ.get("BEIR_SCIFACT", "/work/shared/beir/scifact")))
+    parser.add_argument(
+        "beir_dir", nargs="?", type=Path, default=Path(os.environ.get("BEIR_SCIFACT", "/work/shared/beir/scifact"))
+    )
     parser.add_argument("--split", default=None, help="split to tune on (default: train, else dev)")
     parser.add_argument("--report", default="test", help="split to report once after tuning")
     parser.add_argument("--no-test", action="store_true", help="tune and save only")
@@ -72,8 +88,9 @@ def main() -> None:
     config = BuildConfig()  # what `qa eval --beir` builds with
     index_dir = default_index_dir(dataset, ROOT / "index")
     began = time.perf_counter()
-    engine = build_or_open_beir_index(dataset, index_dir, config,
-                                      on_progress=lambda f, m: print(f"  build {f:5.1%} {m}", flush=True))
+    engine = build_or_open_beir_index(
+        dataset, index_dir, config, on_progress=lambda f, m: print(f"  build {f:5.1%} {m}", flush=True)
+    )
     print(f"index {index_dir}: {len(engine.index.chunks)} passages ({time.perf_counter() - began:.0f} s)", flush=True)
 
     def on_point(settings: SearchSettings, score: float) -> None:
@@ -81,7 +98,10 @@ def main() -> None:
 
     began = time.perf_counter()
     best, rows, path = tune_beir(engine, dataset, split, index_dir, config, on_point=on_point)
-    print(f"chosen on {split} ({len(rows)} points, {time.perf_counter() - began:.0f} s): {asdict(best)} -> {path}", flush=True)
+    print(
+        f"chosen on {split} ({len(rows)} points, {time.perf_counter() - began:.0f} s): {asdict(best)} -> {path}",
+        flush=True,
+    )
     out: dict = {"dataset": dataset.name, "tuned_on": split, "settings": asdict(best), "grid": rows}
     if not args.no_test:
         out["runs"] = cli_runs(args.beir_dir, args.report)

@@ -29,15 +29,22 @@ from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
-       "GRADIO_ANALYTICS_ENABLED": "False"}
+ENV = {
+    **os.environ,
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+}
 _BUILT = re.compile(r"(\d+) (?:chunks|passages)\b")
 _CLI = "import sys; from qa.cli import main; sys.argv = ['qa', *sys.argv[1:]]; sys.exit(main())"
 
 
 def unpack(rev: str, into: Path) -> Path:
     """The `qa/` package of `rev`, unpacked under `into` (no worktree, nothing in this checkout changes)."""
-    archive = subprocess.run(["git", "archive", "--format=tar", rev, "qa"], cwd=ROOT, capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", rev, "qa"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     return into
@@ -57,8 +64,11 @@ def build(code_root: Path, corpus: Path, index: Path, runtime: str | None) -> di
     if out.returncode != 0:
         raise SystemExit(f"build failed ({code_root}, {runtime}): {out.stderr.strip().splitlines()[-1:]}")
     found = _BUILT.findall(out.stdout + out.stderr)
-    return {"wall_s": round(wall, 2), "cpu_s": round((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), 2),
-            "passages": int(found[-1]) if found else None}
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), 2),
+        "passages": int(found[-1]) if found else None,
+    }
 
 
 def main() -> None:
@@ -84,7 +94,9 @@ def main() -> None:
     rows: dict[tuple[str, str], list[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="qa-build-speed-") as tmp:
         base = unpack(options.baseline, Path(tmp) / "baseline")
-        variants = [(f"baseline {options.baseline} (torch)", base, None)] + [(f"current {r}", ROOT, r) for r in runtimes]
+        variants = [(f"baseline {options.baseline} (torch)", base, None)] + [
+            (f"current {r}", ROOT, r) for r in runtimes
+        ]
         for repeat in range(options.repeat):
             order = variants if repeat % 2 == 0 else variants[::-1]
             for corpus in corpora:
@@ -92,8 +104,11 @@ def main() -> None:
                     index = Path(tmp) / f"index-{len(rows)}-{repeat}-{time.monotonic_ns()}"
                     result = build(code_root, corpus, index, runtime)
                     rows.setdefault((labels[corpus], name), []).append(result)
-                    print(f"  {labels[corpus]:>13} {name:<32} {result['wall_s']:7.1f} s wall {result['cpu_s']:7.1f} s CPU "
-                          f"{result['passages']} passages  load {os.getloadavg()[0]:.1f}", flush=True)
+                    print(
+                        f"  {labels[corpus]:>13} {name:<32} {result['wall_s']:7.1f} s wall {result['cpu_s']:7.1f} s CPU "
+                        f"{result['passages']} passages  load {os.getloadavg()[0]:.1f}",
+                        flush=True,
+                    )
     print(f"\n{'corpus':>13} | {'code':<32} | wall s (median) | CPU s | passages/s | × baseline")
     table = []
     for corpus in corpora:
@@ -106,8 +121,18 @@ def main() -> None:
             rate = passages / wall if wall else 0.0
             baseline_rate = baseline_rate or rate
             ratio = rate / baseline_rate if baseline_rate else 0.0
-            table.append({"corpus": labels[corpus], "code": name, "wall_s": wall, "cpu_s": cpu, "passages": passages,
-                          "passages_per_s": round(rate, 2), "ratio": round(ratio, 2), "runs": runs})
+            table.append(
+                {
+                    "corpus": labels[corpus],
+                    "code": name,
+                    "wall_s": wall,
+                    "cpu_s": cpu,
+                    "passages": passages,
+                    "passages_per_s": round(rate, 2),
+                    "ratio": round(ratio, 2),
+                    "runs": runs,
+                }
+            )
             print(f"{labels[corpus]:>13} | {name:<32} | {wall:15.1f} | {cpu:5.1f} | {rate:10.2f} | {ratio:.2f}")
     print(f"load average {os.getloadavg()}, cores {os.cpu_count()}")
     if options.out:

@@ -32,16 +32,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
-                   "GRADIO_ANALYTICS_ENABLED": "False"})
+os.environ.update(
+    {
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+)
 
 import numpy as np  # noqa: E402
 
-from qa.ingest.chunk import Chunk, chunk_corpus  # noqa: E402
 from qa.index.config import BuildConfig  # noqa: E402
-from qa.models.encoder import RUNTIMES, load_encoder  # noqa: E402
-from qa.ingest.chunk import sentence_embed_text  # noqa: E402
+from qa.ingest.chunk import (  # noqa: E402
+    Chunk,
+    chunk_corpus,
+    sentence_embed_text,  # noqa: E402
+)
 from qa.ingest.load import load_corpus  # noqa: E402
+from qa.models.encoder import RUNTIMES, load_encoder  # noqa: E402
 
 QUESTION = "When was the university founded?"
 
@@ -59,7 +68,9 @@ class LateChunked:
         self.base, self.name, self.dimension, self.max_tokens = base, base.name, base.dimension, base.max_tokens
         self.runtime = base.runtime
         self.table: dict[str, np.ndarray] = {}
-        pooled, per_chunk = base.encode_passages([c.context_text() for c in chunks], [sentence_spans_in_context(c) for c in chunks])
+        pooled, per_chunk = base.encode_passages(
+            [c.context_text() for c in chunks], [sentence_spans_in_context(c) for c in chunks]
+        )
         for chunk, vector, sentences in zip(chunks, pooled, per_chunk):
             self.table[chunk.context_text()] = vector
             for span, sentence_vector in zip(chunk.sentences, sentences):
@@ -93,37 +104,66 @@ def throughput(encoders: dict, chunks: list[Chunk]) -> dict:  # type: ignore[typ
         late_rate, _ = rate(lambda: encoder.encode_passages(passages, spans), len(passages))
         separate = len(passages) / (len(passages) / p_rate + len(sentences) / s_rate)
         vectors[runtime] = (p_vec, s_vec)
-        out[runtime] = {"passage_texts_per_s": round(p_rate, 1), "sentence_texts_per_s": round(s_rate, 1),
-                        "build_passages_per_s_separate": round(separate, 2), "build_passages_per_s_late": round(late_rate, 2)}
+        out[runtime] = {
+            "passage_texts_per_s": round(p_rate, 1),
+            "sentence_texts_per_s": round(s_rate, 1),
+            "build_passages_per_s_separate": round(separate, 2),
+            "build_passages_per_s_late": round(late_rate, 2),
+        }
     base = out["torch"]
     for runtime in encoders:
         row = out[runtime]
-        row["ratio_to_torch"] = {k: round(row[k] / base[k], 2) for k in ("passage_texts_per_s", "sentence_texts_per_s",
-                                                                         "build_passages_per_s_separate", "build_passages_per_s_late")}
-        row["late_vs_torch_separate"] = round(row["build_passages_per_s_late"] / base["build_passages_per_s_separate"], 2)
+        row["ratio_to_torch"] = {
+            k: round(row[k] / base[k], 2)
+            for k in (
+                "passage_texts_per_s",
+                "sentence_texts_per_s",
+                "build_passages_per_s_separate",
+                "build_passages_per_s_late",
+            )
+        }
+        row["late_vs_torch_separate"] = round(
+            row["build_passages_per_s_late"] / base["build_passages_per_s_separate"], 2
+        )
         if runtime != "torch":
             cos_p = (vectors[runtime][0] * vectors["torch"][0]).sum(1)
             cos_s = (vectors[runtime][1] * vectors["torch"][1]).sum(1)
-            row["cosine_to_torch"] = {"passages_min": round(float(cos_p.min()), 4), "passages_mean": round(float(cos_p.mean()), 4),
-                                      "sentences_min": round(float(cos_s.min()), 4), "sentences_mean": round(float(cos_s.mean()), 4)}
+            row["cosine_to_torch"] = {
+                "passages_min": round(float(cos_p.min()), 4),
+                "passages_mean": round(float(cos_p.mean()), 4),
+                "sentences_min": round(float(cos_s.min()), 4),
+                "sentences_mean": round(float(cos_s.mean()), 4),
+            }
     return out
 
 
 def cold_start(cache: Path, runs: int) -> dict:
-    code = ("import time, sys; t = time.perf_counter(); from pathlib import Path; from qa.models.encoder import load_encoder; "
-            f"e = load_encoder(runtime='onnx-int8', cache_dir=Path({str(cache)!r})); e.encode([{QUESTION!r}]); "
-            "print(time.perf_counter() - t, 'torch' in sys.modules)")
+    code = (
+        "import time, sys; t = time.perf_counter(); from pathlib import Path; from qa.models.encoder import load_encoder; "
+        f"e = load_encoder(runtime='onnx-int8', cache_dir=Path({str(cache)!r})); e.encode([{QUESTION!r}]); "
+        "print(time.perf_counter() - t, 'torch' in sys.modules)"
+    )
     walls, inner, torch_seen = [], [], False
     for _ in range(runs):
         began = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         walls.append(time.perf_counter() - began)
         seconds, seen = out.stdout.split()
         inner.append(float(seconds))
         torch_seen |= seen == "True"
-    return {"process_wall_s_median": round(statistics.median(walls), 3), "import_load_encode_s_median": round(statistics.median(inner), 3),
-            "runs": runs, "torch_imported": torch_seen}
+    return {
+        "process_wall_s_median": round(statistics.median(walls), 3),
+        "import_load_encode_s_median": round(statistics.median(inner), 3),
+        "runs": runs,
+        "torch_imported": torch_seen,
+    }
 
 
 def accuracy(name: str, corpus_dir: Path, gold_path: Path, encoders: dict, workdir: Path) -> dict:  # type: ignore[type-arg]
@@ -177,7 +217,10 @@ def main() -> None:
             export_onnx(runtime=runtime, cache_dir=cache)
             report["export_s"][runtime] = round(time.perf_counter() - began, 1)
         print("export seconds (first includes importing torch):", report["export_s"], flush=True)
-        encoders = {runtime: load_encoder(runtime=runtime, cache_dir=cache if runtime != "torch" else None) for runtime in RUNTIMES}
+        encoders = {
+            runtime: load_encoder(runtime=runtime, cache_dir=cache if runtime != "torch" else None)
+            for runtime in RUNTIMES
+        }
         corpus = load_corpus(ROOT / "corpus")
         chunks = chunk_corpus(corpus.documents, BuildConfig().chunking)
         report["throughput_bundled_corpus"] = throughput(encoders, chunks)
@@ -188,7 +231,9 @@ def main() -> None:
             work = Path(tmp) / "indexes"
             report["accuracy"] = {"dev": accuracy("dev", ROOT / "corpus", ROOT / "gold" / "dev.jsonl", encoders, work)}
             if args.squad.is_dir():
-                report["accuracy"]["squad"] = accuracy("squad", args.squad / "corpus", args.squad / "gold.jsonl", encoders, work)
+                report["accuracy"]["squad"] = accuracy(
+                    "squad", args.squad / "corpus", args.squad / "gold.jsonl", encoders, work
+                )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2))

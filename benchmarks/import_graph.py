@@ -14,8 +14,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "qa"
-STAGES = ("qa.errors", "qa.options", "qa.process", "qa.ingest", "qa.models", "qa.index", "qa.search", "qa.engine",
-          "qa.evaluate", "qa.render", "qa.web", "qa.cli")
+STAGES = (
+    "qa.errors",
+    "qa.options",
+    "qa.process",
+    "qa.ingest",
+    "qa.models",
+    "qa.index",
+    "qa.search",
+    "qa.engine",
+    "qa.evaluate",
+    "qa.render",
+    "qa.web",
+    "qa.cli",
+)
 
 
 def module_name(path: Path) -> str:
@@ -86,9 +98,12 @@ def main() -> int:
     except CycleError as exc:
         print(f"import cycle: {' -> '.join(exc.args[1])}")
         return 1
-    backwards = [f"{m} ({STAGES[stage_of(m)]}) imports {d} ({STAGES[stage_of(d)]})"
-                 for m, deps in graph.items() for d in deps
-                 if stage_of(d) > stage_of(m) and not d.endswith("__init__") and d != "qa"]
+    backwards = [
+        f"{m} ({STAGES[stage_of(m)]}) imports {d} ({STAGES[stage_of(d)]})"
+        for m, deps in graph.items()
+        for d in deps
+        if stage_of(d) > stage_of(m) and not d.endswith("__init__") and d != "qa"
+    ]
     print(f"{len(modules)} modules, {sum(len(d) for d in graph.values())} imports, no cycle")
     for stage in STAGES:
         members = [m for m in order if stage_of(m) == STAGES.index(stage)]

@@ -44,12 +44,19 @@ def measure(root: Path, repeat: int) -> list[dict]:
         if doc is None:
             rows.append({"file": doc_id, "error": error})
             continue
-        rows.append({
-            "file": doc_id, "kind": doc.kind, "pages": len(doc.pages), "chars": len(doc.text),
-            "passages": len(chunks), "headings": len(_HEADING.findall(doc.text)),
-            "table_rows": len(_ROW.findall(doc.text)), "seconds": round(best, 4),
-            "cpu_seconds": round(best_cpu, 4),
-        })
+        rows.append(
+            {
+                "file": doc_id,
+                "kind": doc.kind,
+                "pages": len(doc.pages),
+                "chars": len(doc.text),
+                "passages": len(chunks),
+                "headings": len(_HEADING.findall(doc.text)),
+                "table_rows": len(_ROW.findall(doc.text)),
+                "seconds": round(best, 4),
+                "cpu_seconds": round(best_cpu, 4),
+            }
+        )
     return rows
 
 
@@ -60,16 +67,22 @@ def format_table(rows: list[dict]) -> str:
         if "error" in r:
             lines.append(f"{r['file']:<46} skipped: {r['error']}")
             continue
-        lines.append(f"{r['file']:<46} {r['kind']:<5} {r['pages'] or '-':>5} {r['chars']:>8,} {r['passages']:>8} "
-                     f"{r['headings']:>8} {r['table_rows']:>10} {r['seconds']:>8.3f} {r['cpu_seconds']:>7.3f}")
+        lines.append(
+            f"{r['file']:<46} {r['kind']:<5} {r['pages'] or '-':>5} {r['chars']:>8,} {r['passages']:>8} "
+            f"{r['headings']:>8} {r['table_rows']:>10} {r['seconds']:>8.3f} {r['cpu_seconds']:>7.3f}"
+        )
     pdfs = [r for r in rows if r.get("kind") == "pdf"]
     if pdfs:
         pages, seconds = sum(r["pages"] for r in pdfs), sum(r["seconds"] for r in pdfs)
         cpu = sum(r["cpu_seconds"] for r in pdfs)
-        lines.append(f"\ntext-layer PDFs: {pages} pages in {seconds:.3f} s = {pages / seconds:.0f} pages/s wall, "
-                     f"{pages / cpu:.0f} pages per CPU second (read + extract + chunk, no model; target >= 50)")
-    lines.append(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: wall times on a busy machine "
-                 "are inflated, CPU seconds much less")
+        lines.append(
+            f"\ntext-layer PDFs: {pages} pages in {seconds:.3f} s = {pages / seconds:.0f} pages/s wall, "
+            f"{pages / cpu:.0f} pages per CPU second (read + extract + chunk, no model; target >= 50)"
+        )
+    lines.append(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: wall times on a busy machine "
+        "are inflated, CPU seconds much less"
+    )
     return "\n".join(lines)
 
 

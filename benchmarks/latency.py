@@ -24,14 +24,23 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
-       "GRADIO_ANALYTICS_ENABLED": "False"}
+ENV = {
+    **os.environ,
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+}
 
 
 def percentiles(seconds: list[float]) -> dict[str, float]:
     ms = np.asarray(seconds) * 1000
-    return {"p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),
-            "mean_ms": round(float(ms.mean()), 1), "n": len(seconds)}
+    return {
+        "p50_ms": round(float(np.percentile(ms, 50)), 1),
+        "p95_ms": round(float(np.percentile(ms, 95)), 1),
+        "mean_ms": round(float(ms.mean()), 1),
+        "n": len(seconds),
+    }
 
 
 def warm(index: Path, questions: list[str], repeat: int) -> dict[str, dict[str, float]]:
@@ -64,18 +73,29 @@ def warm(index: Path, questions: list[str], repeat: int) -> dict[str, dict[str, 
 
 
 def cold(index: Path, question: str, runs: int) -> dict[str, object]:
-    code = ("import sys; from qa.cli import main; sys.argv = ['qa', 'ask', sys.argv[1], '--index', sys.argv[2]]\n"
-            "try:\n    main()\nfinally:\n    print('TORCH', 'torch' in sys.modules, file=sys.stderr)")
+    code = (
+        "import sys; from qa.cli import main; sys.argv = ['qa', 'ask', sys.argv[1], '--index', sys.argv[2]]\n"
+        "try:\n    main()\nfinally:\n    print('TORCH', 'torch' in sys.modules, file=sys.stderr)"
+    )
     walls, torch_seen = [], []
     for _ in range(runs):
         began = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", code, question, str(index)], cwd=ROOT, capture_output=True,
-                             text=True, env={**ENV, "PYTHONPATH": str(ROOT)})
+        out = subprocess.run(
+            [sys.executable, "-c", code, question, str(index)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**ENV, "PYTHONPATH": str(ROOT)},
+        )
         walls.append(time.perf_counter() - began)
         if out.returncode != 0:
             raise SystemExit(f"qa ask failed: {out.stderr.strip().splitlines()[-1:]}")
         torch_seen.append("TORCH True" in out.stderr)
-    return {"median_s": round(statistics.median(walls), 2), "runs": [round(w, 2) for w in walls], "torch_imported": any(torch_seen)}
+    return {
+        "median_s": round(statistics.median(walls), 2),
+        "runs": [round(w, 2) for w in walls],
+        "torch_imported": any(torch_seen),
+    }
 
 
 def main() -> None:
@@ -86,13 +106,17 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "latency.json")
     options = parser.parse_args()
-    questions = [json.loads(line)["question"] for line in options.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line)["question"] for line in options.gold.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     result = {"index": str(options.index), "gold": str(options.gold), "load_before": os.getloadavg()}
     result["cold_qa_ask"] = cold(options.index, questions[0], options.cold_runs)
     result["warm"] = warm(options.index, questions, options.repeat)
     result["load_after"] = os.getloadavg()
-    print(f"cold `qa ask`: median {result['cold_qa_ask']['median_s']} s of {options.cold_runs} "
-          f"(torch imported: {result['cold_qa_ask']['torch_imported']})")
+    print(
+        f"cold `qa ask`: median {result['cold_qa_ask']['median_s']} s of {options.cold_runs} "
+        f"(torch imported: {result['cold_qa_ask']['torch_imported']})"
+    )
     print(f"warm Engine.ask, k=5, {len(questions)} questions × {options.repeat}:")
     for name, row in result["warm"].items():
         print(f"  {name:<26} p50 {row['p50_ms']:6.1f} ms  p95 {row['p95_ms']:6.1f} ms  mean {row['mean_ms']:6.1f} ms")

@@ -45,22 +45,32 @@ def main() -> int:
         block = b"The archive holds many pages of minutes. " * 25_000
         for _ in range(49):
             fh.write(block)
-    timed("build beside a 50 MB file (skipped unread)", 20, lambda: build_from_folder(
-        huge, work / "huge-index", CONFIG, encoder=HashEncoder()))
+    timed(
+        "build beside a 50 MB file (skipped unread)",
+        20,
+        lambda: build_from_folder(huge, work / "huge-index", CONFIG, encoder=HashEncoder()),
+    )
     notes = work / "notes"
     for i in range(3_000):
         folder = notes / f"part {i // 500}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"note-{i:04d}.txt").write_text(f"Note {i} records item{i} in the register.\n", encoding="utf-8")
-    timed("build 3,000 one-line files", 60, lambda: build_from_folder(
-        notes, work / "notes-index", CONFIG, encoder=HashEncoder()))
+    timed(
+        "build 3,000 one-line files",
+        60,
+        lambda: build_from_folder(notes, work / "notes-index", CONFIG, encoder=HashEncoder()),
+    )
     long = work / "long"
     long.mkdir()
-    (long / "prose.txt").write_text("".join(f"Sentence {i} of the long line mentions code{i} once. "
-                                            for i in range(6_000)), encoding="utf-8")
+    (long / "prose.txt").write_text(
+        "".join(f"Sentence {i} of the long line mentions code{i} once. " for i in range(6_000)), encoding="utf-8"
+    )
     (long / "blob.txt").write_text("A" * 200_000 + " tail-marker", encoding="utf-8")
-    timed("build two files of very long lines", 60, lambda: build_from_folder(
-        long, work / "long-index", CONFIG, encoder=HashEncoder()))
+    timed(
+        "build two files of very long lines",
+        60,
+        lambda: build_from_folder(long, work / "long-index", CONFIG, encoder=HashEncoder()),
+    )
     from qa.models.onnx_export import export_onnx
 
     export_onnx(runtime="onnx-int8")

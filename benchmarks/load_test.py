@@ -32,8 +32,12 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
-               "GRADIO_ANALYTICS_ENABLED": "False"}
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+}
 os.environ.update({k: os.environ.get(k, v) for k, v in OFFLINE_ENV.items()})
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,8 +105,16 @@ class App:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = args.out.with_name(args.out.stem + "-app.log")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port),
-                   "--threads", str(args.threads)]
+        command = [
+            sys.executable,
+            str(ROOT / "app.py"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--threads",
+            str(args.threads),
+        ]
         if args.corpus:
             command += ["--corpus", str(args.corpus)]
         if args.index:
@@ -110,8 +122,13 @@ class App:
         self.command = command
         self._log = self.log_path.open("wb")
         self.began = time.perf_counter()
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-                                        env={**os.environ, **OFFLINE_ENV, "PYTHONUNBUFFERED": "1"})
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **OFFLINE_ENV, "PYTHONUNBUFFERED": "1"},
+        )
         self.ready_seconds: float | None = None
         self.shutdown: dict = {}
 
@@ -126,7 +143,9 @@ class App:
         last = ""
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"app.py exited with code {self.process.returncode} before serving; log:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"app.py exited with code {self.process.returncode} before serving; log:\n{self.log_tail()}"
+                )
             try:
                 with urllib.request.urlopen(self.url + "gradio_api/info", timeout=5) as response:
                     if response.status == 200:
@@ -135,7 +154,9 @@ class App:
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
                 last = str(exc)
             time.sleep(0.5)
-        raise RuntimeError(f"app.py did not answer at {self.url} within {timeout:.0f} s ({last}); log:\n{self.log_tail()}")
+        raise RuntimeError(
+            f"app.py did not answer at {self.url} within {timeout:.0f} s ({last}); log:\n{self.log_tail()}"
+        )
 
     def stop(self) -> dict:
         """Ctrl-C first (Gradio closes its server), then SIGTERM, then SIGKILL; returns how it went."""
@@ -155,9 +176,13 @@ class App:
         self._log.close()
         # the child's peak RSS: RUSAGE_CHILDREN covers every child waited for, and this is the only one
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.shutdown = {"signal": how, "exit_code": self.process.returncode,
-                         "seconds": round(time.perf_counter() - began, 2), "clean": how == "SIGINT",
-                         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+        self.shutdown = {
+            "signal": how,
+            "exit_code": self.process.returncode,
+            "seconds": round(time.perf_counter() - began, 2),
+            "clean": how == "SIGINT",
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        }
         return self.shutdown
 
 
@@ -200,10 +225,21 @@ def run_load(url: str, questions: list[str], args: argparse.Namespace) -> dict:
                 error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}"
             ended = time.perf_counter()
             with lock:
-                records.append({"i": i, "client": number, "question": question, "start": began, "end": ended,
-                                "seconds": ended - began, "error": error})
+                records.append(
+                    {
+                        "i": i,
+                        "client": number,
+                        "question": question,
+                        "start": began,
+                        "end": ended,
+                        "seconds": ended - began,
+                        "error": error,
+                    }
+                )
 
-    threads = [threading.Thread(target=worker, args=(n, c), name=f"client-{n}", daemon=True) for n, c in enumerate(clients)]
+    threads = [
+        threading.Thread(target=worker, args=(n, c), name=f"client-{n}", daemon=True) for n, c in enumerate(clients)
+    ]
     for t in threads:
         t.start()
     deadline[0] = time.monotonic() + args.timeout
@@ -219,8 +255,14 @@ def run_load(url: str, questions: list[str], args: argparse.Namespace) -> dict:
             client.close()
         except Exception:  # noqa: BLE001 - closing is best effort
             pass
-    return {"records": sorted(records, key=lambda r: r["i"]), "wall": wall, "client_cpu": client_cpu,
-            "setup_seconds": setup_seconds, "began": began, "stuck_threads": sum(t.is_alive() for t in threads)}
+    return {
+        "records": sorted(records, key=lambda r: r["i"]),
+        "wall": wall,
+        "client_cpu": client_cpu,
+        "setup_seconds": setup_seconds,
+        "began": began,
+        "stuck_threads": sum(t.is_alive() for t in threads),
+    }
 
 
 # ---------------------------------------------------------------- main
@@ -254,10 +296,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"app ready at {app.url} after {app.ready_seconds:.1f} s", flush=True)
         url = args.url or app.url  # type: ignore[union-attr]
         app_cpu_before = process_cpu_seconds(app.process.pid) if app else None
-        print(f"sending {args.n} questions ({len(questions)} gold questions, cycled) from {args.clients} clients, "
-              f"mode {args.mode}, k={args.k}, timeout {args.timeout:.0f} s ...", flush=True)
+        print(
+            f"sending {args.n} questions ({len(questions)} gold questions, cycled) from {args.clients} clients, "
+            f"mode {args.mode}, k={args.k}, timeout {args.timeout:.0f} s ...",
+            flush=True,
+        )
         load = run_load(url, questions, args)
-        app_cpu = (process_cpu_seconds(app.process.pid) - app_cpu_before) if app and app_cpu_before is not None else None
+        app_cpu = (
+            (process_cpu_seconds(app.process.pid) - app_cpu_before) if app and app_cpu_before is not None else None
+        )
     finally:
         shutdown = app.stop() if app is not None else None
 
@@ -291,9 +338,11 @@ def main(argv: list[str] | None = None) -> int:
         ("client CPU s / question (this process)", f"{load['client_cpu'] / max(len(records), 1) * 1e3:.0f} ms"),
     ]
     if app is not None:
-        rows += [("app startup to ready (s)", f"{app.ready_seconds:.1f}"),
-                 ("app peak RSS (MB)", f"{shutdown['peak_rss_mb']:.0f}"),
-                 ("app shutdown", f"{shutdown['signal']}, exit {shutdown['exit_code']}, {shutdown['seconds']:.1f} s")]
+        rows += [
+            ("app startup to ready (s)", f"{app.ready_seconds:.1f}"),
+            ("app peak RSS (MB)", f"{shutdown['peak_rss_mb']:.0f}"),
+            ("app shutdown", f"{shutdown['signal']}, exit {shutdown['exit_code']}, {shutdown['seconds']:.1f} s"),
+        ]
     for label, value in rows:
         print(f"{label:<44}{value:>16}")
     if errors:
@@ -312,17 +361,34 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "load_test",
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "load_average_end": [round(x, 2) for x in os.getloadavg()]},
-        "settings": {"url": args.url, "n": args.n, "clients": args.clients, "timeout": args.timeout, "mode": args.mode,
-                     "k": args.k, "threads": args.threads, "app_command": app.command if app else None},
-        "sent": len(records), "ok": len(ok), "errors": len(errors), "not_sent": unsent,
+        "settings": {
+            "url": args.url,
+            "n": args.n,
+            "clients": args.clients,
+            "timeout": args.timeout,
+            "mode": args.mode,
+            "k": args.k,
+            "threads": args.threads,
+            "app_command": app.command if app else None,
+        },
+        "sent": len(records),
+        "ok": len(ok),
+        "errors": len(errors),
+        "not_sent": unsent,
         "error_samples": [{"i": r["i"], "question": r["question"], "error": r["error"]} for r in errors[:20]],
-        "wall_seconds": span, "throughput_qps": throughput,
-        "latency_ms": {"p50": percentile(latencies, 50) * 1e3, "p95": percentile(latencies, 95) * 1e3,
-                       "p99": percentile(latencies, 99) * 1e3, "max": max(latencies) * 1e3 if latencies else None,
-                       "mean": statistics.fmean(latencies) * 1e3 if latencies else None},
+        "wall_seconds": span,
+        "throughput_qps": throughput,
+        "latency_ms": {
+            "p50": percentile(latencies, 50) * 1e3,
+            "p95": percentile(latencies, 95) * 1e3,
+            "p99": percentile(latencies, 99) * 1e3,
+            "max": max(latencies) * 1e3 if latencies else None,
+            "mean": statistics.fmean(latencies) * 1e3 if latencies else None,
+        },
         "per_client": per_client,
         "client_setup_seconds": load["setup_seconds"],
-        "app_cpu_seconds": app_cpu, "client_cpu_seconds": load["client_cpu"],
+        "app_cpu_seconds": app_cpu,
+        "client_cpu_seconds": load["client_cpu"],
         "app": {"ready_seconds": app.ready_seconds, "shutdown": shutdown, "log": str(app.log_path)} if app else None,
         "latencies_ms": [round(r["seconds"] * 1e3, 2) for r in records],
         "seconds": total,

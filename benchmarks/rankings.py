@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("QA_SHARED", ROOT.parent / "shared"))  # a worktree elsewhere points it at ../shared
 sys.path.insert(0, str(ROOT))
 
-from qa.process import configure_runtime  # noqa: E402
 from qa.engine import Engine, build_from_folder, load_encoder  # noqa: E402
 from qa.evaluate.gold import load_gold  # noqa: E402
+from qa.process import configure_runtime  # noqa: E402
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -62,8 +62,10 @@ def question_sets(work: Path) -> list[tuple[str, Path, list]]:
 def hits_of(engine: Engine, question: str, mode: str) -> list:
     hits = engine.search(question, k=10, mode=mode)
     rows = engine.index.chunks.get_many([h.chunk for h in hits])
-    return [[rows[h.chunk].chunk.doc_id, rows[h.chunk].chunk.start, rows[h.chunk].chunk.end, round(h.score, 9)]
-            for h in hits]
+    return [
+        [rows[h.chunk].chunk.doc_id, rows[h.chunk].chunk.start, rows[h.chunk].chunk.end, round(h.score, 9)]
+        for h in hits
+    ]
 
 
 def answer_of(engine: Engine, question: str, mode: str) -> list | None:
@@ -86,9 +88,16 @@ def snapshot(out: Path, skip_beir: bool) -> None:
                 build_from_folder(corpus, corpus.parent / f"{corpus.name}-index", encoder=encoder)
                 indexes[corpus] = Engine.open(corpus.parent / f"{corpus.name}-index", encoder=encoder)
             engine = indexes[corpus]
-            result[name] = {mode: {q.question: {"hits": hits_of(engine, q.question, mode),
-                                                "answer": answer_of(engine, q.question, mode)} for q in gold}
-                            for mode in MODES}
+            result[name] = {
+                mode: {
+                    q.question: {
+                        "hits": hits_of(engine, q.question, mode),
+                        "answer": answer_of(engine, q.question, mode),
+                    }
+                    for q in gold
+                }
+                for mode in MODES
+            }
             print(f"{name}: {len(gold)} questions", flush=True)
         if not skip_beir and (SHARED / "beir" / "scifact").is_dir():
             from qa.evaluate.beir import build_or_open_beir_index, load_beir, rank_documents
@@ -96,8 +105,13 @@ def snapshot(out: Path, skip_beir: bool) -> None:
             dataset = load_beir(SHARED / "beir" / "scifact")
             engine = build_or_open_beir_index(dataset, work / "beir-scifact", encoder=encoder)
             queries = sorted(dataset.split("test"))
-            result["scifact"] = {mode: {q: [[d, round(s, 9)] for d, s in rank_documents(engine, dataset.queries[q], mode).items()]
-                                        for q in queries} for mode in MODES}
+            result["scifact"] = {
+                mode: {
+                    q: [[d, round(s, 9)] for d, s in rank_documents(engine, dataset.queries[q], mode).items()]
+                    for q in queries
+                }
+                for mode in MODES
+            }
             print(f"scifact: {len(queries)} queries", flush=True)
     out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 

@@ -30,7 +30,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1", GRADIO_ANALYTICS_ENABLED="False")
+os.environ.update(
+    HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1", GRADIO_ANALYTICS_ENABLED="False"
+)
 
 
 class ZeroEncoder:
@@ -65,8 +67,10 @@ def vectors(index: Path) -> tuple[list[tuple], np.ndarray]:
 
     store = open_index(index).chunks
     rows = store.get_many(store.ids())
-    return ([(i, r.chunk.doc_id, r.chunk.start, r.chunk.end) for i, r in sorted(rows.items())],
-            np.vstack([r.vectors[0] for _, r in sorted(rows.items())]))
+    return (
+        [(i, r.chunk.doc_id, r.chunk.start, r.chunk.end) for i, r in sorted(rows.items())],
+        np.vstack([r.vectors[0] for _, r in sorted(rows.items())]),
+    )
 
 
 def main() -> None:
@@ -80,9 +84,8 @@ def main() -> None:
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
 
-    from qa.engine import build_from_folder
+    from qa.engine import build_from_folder, load_encoder
     from qa.index.config import BuildConfig
-    from qa.engine import load_encoder
 
     work = Path(tempfile.mkdtemp(prefix="ray-bench-"))
     try:
@@ -110,54 +113,95 @@ def main() -> None:
                 got = vectors(index)
                 if workers == 0 and reference is None:
                     reference = got
-                runs[workers].append({"seconds": seconds, "ray_seconds": built_with.get("ray_seconds"), "report": report,
-                                      "got": got})
+                runs[workers].append(
+                    {"seconds": seconds, "ray_seconds": built_with.get("ray_seconds"), "report": report, "got": got}
+                )
                 shutil.rmtree(index, ignore_errors=True)
         local = runs[0][0]["report"]
         local_seconds = statistics.median(r["seconds"] for r in runs[0])
         rows = []
         for workers, done in runs.items():
-            same = all(r["got"][0] == reference[0] and float(np.max(np.abs(r["got"][1] - reference[1]))) <= 1e-3
-                       for r in done)
-            rows.append({"run": "ray" if workers else "local", "workers": workers or "-",
-                         "seconds": statistics.median(r["seconds"] for r in done),
-                         "ray_seconds": statistics.median(r["ray_seconds"] for r in done) if workers else None,
-                         "passages": done[0]["report"].chunks, "same_as_local": same if workers else "-",
-                         "all_seconds": [round(r["seconds"], 2) for r in done]})
+            same = all(
+                r["got"][0] == reference[0] and float(np.max(np.abs(r["got"][1] - reference[1]))) <= 1e-3 for r in done
+            )
+            rows.append(
+                {
+                    "run": "ray" if workers else "local",
+                    "workers": workers or "-",
+                    "seconds": statistics.median(r["seconds"] for r in done),
+                    "ray_seconds": statistics.median(r["ray_seconds"] for r in done) if workers else None,
+                    "passages": done[0]["report"].chunks,
+                    "same_as_local": same if workers else "-",
+                    "all_seconds": [round(r["seconds"], 2) for r in done],
+                }
+            )
 
         zero = ZeroEncoder()
         overhead: dict[int, dict] = {}
-        for number, batch in enumerate([max(8, args.batch // 8), args.batch] * 2):  # small, big, small, big: the best of 2
+        for number, batch in enumerate(
+            [max(8, args.batch // 8), args.batch] * 2
+        ):  # small, big, small, big: the best of 2
             index = work / f"zero-{number}"
-            report = build_from_folder(corpus, index, config, encoder=zero, ray_address="auto", ray_workers=1, ray_batch=batch,
-                                  encoder_factory=ZeroEncoder)
+            report = build_from_folder(
+                corpus,
+                index,
+                config,
+                encoder=zero,
+                ray_address="auto",
+                ray_workers=1,
+                ray_batch=batch,
+                encoder_factory=ZeroEncoder,
+            )
             ray_seconds = json.loads((index / "current" / "manifest.json").read_text())["built_with"]["ray_seconds"]
             if batch not in overhead or ray_seconds < overhead[batch]["ray_seconds"]:
                 overhead[batch] = {"batches": -(-report.ray_embedded // batch), "ray_seconds": ray_seconds}
         big, small = sorted(overhead, reverse=True)
         extra = overhead[small]["batches"] - overhead[big]["batches"]
-        per_batch = (overhead[small]["ray_seconds"] - overhead[big]["ray_seconds"]) / extra if extra > 0 else float("nan")
+        per_batch = (
+            (overhead[small]["ray_seconds"] - overhead[big]["ray_seconds"]) / extra if extra > 0 else float("nan")
+        )
         fixed = overhead[big]["ray_seconds"] - per_batch * overhead[big]["batches"]
         ray.shutdown()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; median of {args.repeat} run(s) each")
-    print(f"corpus: {args.corpus or f'{args.docs} documents of {args.beir}'}; {local.chunks} passages, "
-          f"{local.sentences} sentences; local Ray with {args.cpus} CPUs; batch {args.batch} passages")
+    print(
+        f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; median of {args.repeat} run(s) each"
+    )
+    print(
+        f"corpus: {args.corpus or f'{args.docs} documents of {args.beir}'}; {local.chunks} passages, "
+        f"{local.sentences} sentences; local Ray with {args.cpus} CPUs; batch {args.batch} passages"
+    )
     print(f"{'build':<16}{'wall s':>9}{'Ray phase s':>13}{'passages/s':>12}{'vs local':>10}  same as local")
     for row in rows:
-        label = "local" if row["run"] == "local" else f"ray, {row['workers']} worker{'s' if row['workers'] != 1 else ''}"
+        label = (
+            "local" if row["run"] == "local" else f"ray, {row['workers']} worker{'s' if row['workers'] != 1 else ''}"
+        )
         ray_s = f"{row['ray_seconds']:.1f}" if row["ray_seconds"] is not None else "-"
-        print(f"{label:<16}{row['seconds']:>9.1f}{ray_s:>13}{row['passages'] / row['seconds']:>12.1f}"
-              f"{row['seconds'] / local_seconds:>9.2f}x  {row.get('same_as_local', '-')}")
+        print(
+            f"{label:<16}{row['seconds']:>9.1f}{ray_s:>13}{row['passages'] / row['seconds']:>12.1f}"
+            f"{row['seconds'] / local_seconds:>9.2f}x  {row.get('same_as_local', '-')}"
+        )
     print(f"Ray start-up (local runtime, ray.init): {startup:.1f} s")
-    print(f"Ray per-batch cost (zero-cost model, 1 worker): {per_batch * 1000:.0f} ms/batch; the rest of its Ray "
-          f"phase (workers starting, reading and chunking, stored keys): {fixed:.1f} s; runs: {overhead}")
+    print(
+        f"Ray per-batch cost (zero-cost model, 1 worker): {per_batch * 1000:.0f} ms/batch; the rest of its Ray "
+        f"phase (workers starting, reading and chunking, stored keys): {fixed:.1f} s; runs: {overhead}"
+    )
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps({"rows": rows, "load_average": os.getloadavg(), "startup_seconds": startup, "per_batch_seconds": per_batch,
-                                              "fixed_seconds": fixed, "zero_runs": overhead}, indent=2))
+        Path(args.out).write_text(
+            json.dumps(
+                {
+                    "rows": rows,
+                    "load_average": os.getloadavg(),
+                    "startup_seconds": startup,
+                    "per_batch_seconds": per_batch,
+                    "fixed_seconds": fixed,
+                    "zero_runs": overhead,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -83,8 +83,10 @@ class HashedWordEncoder:
                     found = known.get(w)
                     ids.append(found if found is not None else self._id(w))
             starts.append(len(ids))
-        counts = csr_matrix((np.ones(len(ids), dtype=np.float32), np.asarray(ids, dtype=np.int64), np.asarray(starts)),
-                            shape=(len(texts), len(self._table)))
+        counts = csr_matrix(
+            (np.ones(len(ids), dtype=np.float32), np.asarray(ids, dtype=np.int64), np.asarray(starts)),
+            shape=(len(texts), len(self._table)),
+        )
         out = np.asarray(counts @ self._table, dtype=np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)
@@ -120,7 +122,11 @@ def cpu_seconds() -> float:
 
 
 def disk_gb(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink()) / 1e9 if path.exists() else 0.0
+    return (
+        sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink()) / 1e9
+        if path.exists()
+        else 0.0
+    )
 
 
 def pct(values: list[float], q: float) -> float:
@@ -128,8 +134,13 @@ def pct(values: list[float], q: float) -> float:
 
 
 def env() -> dict[str, str]:
-    return {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-            "PYTHONPATH": str(ROOT)}
+    return {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 def run_child(*args: str, log: Path) -> dict:
@@ -192,7 +203,9 @@ def write_corpus(folder: Path, passages: int, seed: int = 0) -> dict:
     ratio = len(chunk_document(Document("sample.txt", text_of(0, sample), "sample", ""))) / len(sample)
     per_file = max(1, round(PASSAGES_PER_FILE / ratio))
     samples = [[paragraph() for _ in range(per_file)] for _ in range(5)]  # files as they will be written
-    ratio = sum(len(chunk_document(Document("s.txt", text_of(i, p), "s", ""))) for i, p in enumerate(samples)) / (5 * per_file)
+    ratio = sum(len(chunk_document(Document("s.txt", text_of(i, p), "s", ""))) for i, p in enumerate(samples)) / (
+        5 * per_file
+    )
     tmp = folder.with_name(folder.name + ".part")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -203,9 +216,14 @@ def write_corpus(folder: Path, passages: int, seed: int = 0) -> dict:
         path.parent.mkdir(exist_ok=True)
         path.write_text(text_of(number, [paragraph() for _ in range(per_file)]), encoding="utf-8")
     tmp.rename(folder)
-    return {"files": files, "paragraphs_per_file": per_file, "passages_per_paragraph": round(ratio, 3),
-            "passages_expected": round(files * per_file * ratio), "source_sentences": len(sentences),
-            "seconds": round(time.perf_counter() - began, 1)}
+    return {
+        "files": files,
+        "paragraphs_per_file": per_file,
+        "passages_per_paragraph": round(ratio, 3),
+        "passages_expected": round(files * per_file * ratio),
+        "source_sentences": len(sentences),
+        "seconds": round(time.perf_counter() - began, 1),
+    }
 
 
 def questions(limit: int) -> list[str]:
@@ -233,16 +251,30 @@ def child_build(corpus: str, index: str, threshold: int) -> dict:
         if fraction >= 0.92 and "finish_started_s" not in marks:
             marks["finish_started_s"] = round(now, 2)
             marks["finish_started_cpu_s"] = round(cpu_seconds(), 1)
-        print(f"[{now:8.1f}s cpu {cpu_seconds():8.1f}s rss {proc_status('VmRSS'):.2f} GB] {fraction:.3f} {message}", file=sys.stderr, flush=True)
+        print(
+            f"[{now:8.1f}s cpu {cpu_seconds():8.1f}s rss {proc_status('VmRSS'):.2f} GB] {fraction:.3f} {message}",
+            file=sys.stderr,
+            flush=True,
+        )
 
-    report = build_folder(corpus, index, encoder, BuildConfig(model=encoder.name, ann_threshold=threshold), on_progress=progress)
+    report = build_folder(
+        corpus, index, encoder, BuildConfig(model=encoder.name, ann_threshold=threshold), on_progress=progress
+    )
     seconds = time.perf_counter() - began
     manifest = json.loads((report.path / "manifest.json").read_text())
-    return {"build_s": round(seconds, 1), "build_cpu_s": round(cpu_seconds(), 1), "build_peak_rss_gb": round(proc_status("VmHWM"), 3),
-            "passages": report.chunks, "documents": report.documents, "sentences": report.sentences,
-            "passages_per_s": round(report.chunks / seconds, 1), "dense": manifest["dense"], **marks,
-            "stream_s": marks.get("finish_started_s"),
-            "finish_s": round(seconds - marks["finish_started_s"], 1) if "finish_started_s" in marks else None}
+    return {
+        "build_s": round(seconds, 1),
+        "build_cpu_s": round(cpu_seconds(), 1),
+        "build_peak_rss_gb": round(proc_status("VmHWM"), 3),
+        "passages": report.chunks,
+        "documents": report.documents,
+        "sentences": report.sentences,
+        "passages_per_s": round(report.chunks / seconds, 1),
+        "dense": manifest["dense"],
+        **marks,
+        "stream_s": marks.get("finish_started_s"),
+        "finish_s": round(seconds - marks["finish_started_s"], 1) if "finish_started_s" in marks else None,
+    }
 
 
 def child_serve(index: str, count: int) -> dict:
@@ -276,9 +308,15 @@ def child_serve(index: str, count: int) -> dict:
 
     cleaned = [prepare_question(q, engine.max_question_chars)[0] for q in asked]
     settings = SearchSettings()
-    out: dict = {"open_s": round(open_s, 3), "rss_after_open_gb": round(opened, 3),
-                 "rss_python_and_libs_gb": round(imported, 3), "rss_baseline_gb": round(baseline, 3),
-                 "questions": len(asked), "dense": engine.index.manifest["dense"], "store_read_s": round(store_read_s, 1)}
+    out: dict = {
+        "open_s": round(open_s, 3),
+        "rss_after_open_gb": round(opened, 3),
+        "rss_python_and_libs_gb": round(imported, 3),
+        "rss_baseline_gb": round(baseline, 3),
+        "questions": len(asked),
+        "dense": engine.index.manifest["dense"],
+        "store_read_s": round(store_read_s, 1),
+    }
     for q, v in list(zip(cleaned, vectors))[:5]:  # first-touch warm-up (page cache, lazy tables)
         engine.ranker.search(q, v, mode="hybrid", k=5, settings=settings)
     first = time.perf_counter()
@@ -351,7 +389,9 @@ def child_recall(index: str, count: int, nprobes: str) -> dict:
         if not block:
             break
         ids = np.fromiter((r[0] for r in block), dtype=np.int64, count=len(block))
-        vectors = np.frombuffer(b"".join(r[1] for r in block), dtype=np.float16).reshape(len(block), -1).astype(np.float32)
+        vectors = (
+            np.frombuffer(b"".join(r[1] for r in block), dtype=np.float16).reshape(len(block), -1).astype(np.float32)
+        )
         scores = queries @ vectors.T
         all_scores = np.hstack([best_scores, scores])
         all_ids = np.hstack([best_ids, np.broadcast_to(ids, scores.shape)])
@@ -359,8 +399,11 @@ def child_recall(index: str, count: int, nprobes: str) -> dict:
         best_scores = np.take_along_axis(all_scores, top, axis=1)
         best_ids = np.take_along_axis(all_ids, top, axis=1)
     exact_s = time.perf_counter() - began
-    inner = faiss.downcast_index(engine.index.dense.index) if isinstance(engine.index.dense, faiss.IndexIDMap2) \
+    inner = (
+        faiss.downcast_index(engine.index.dense.index)
+        if isinstance(engine.index.dense, faiss.IndexIDMap2)
         else faiss.downcast_index(engine.index.dense)
+    )
     nlist = int(getattr(inner, "nlist", 0))
     pool = engine.retriever.pool(SearchSettings(), 10)
     out: dict = {"exact_scan_s": round(exact_s, 1), "nlist": nlist, "pool": pool, "by_nprobe": {}}
@@ -390,12 +433,17 @@ def child_recall(index: str, count: int, nprobes: str) -> dict:
             engine.ranker.search(cleaned, v, mode="hybrid", k=5, settings=settings)
             hybrid_times.append(1000 * (time.perf_counter() - t))
             hybrid_cpu.append(1000 * (time.process_time() - c))
-        out["by_nprobe"][str(nprobe)] = {"recall_at_10": round(float(np.mean(strict)), 4),
-                                         "recall_at_10_ties": round(float(np.mean(tied)), 4),
-                                         f"recall_at_10_rerank_top{pool}": round(float(np.mean(reranked)), 4),
-                                         "ann_p50_ms": pct(times, 50), "ann_p95_ms": pct(times, 95),
-                                         "hybrid_p50_ms": pct(hybrid_times, 50), "hybrid_p95_ms": pct(hybrid_times, 95),
-                                         "hybrid_cpu_p50_ms": pct(hybrid_cpu, 50), "hybrid_cpu_p95_ms": pct(hybrid_cpu, 95)}
+        out["by_nprobe"][str(nprobe)] = {
+            "recall_at_10": round(float(np.mean(strict)), 4),
+            "recall_at_10_ties": round(float(np.mean(tied)), 4),
+            f"recall_at_10_rerank_top{pool}": round(float(np.mean(reranked)), 4),
+            "ann_p50_ms": pct(times, 50),
+            "ann_p95_ms": pct(times, 95),
+            "hybrid_p50_ms": pct(hybrid_times, 50),
+            "hybrid_p95_ms": pct(hybrid_times, 95),
+            "hybrid_cpu_p50_ms": pct(hybrid_cpu, 50),
+            "hybrid_cpu_p95_ms": pct(hybrid_cpu, 95),
+        }
     out["peak_rss_gb"] = round(proc_status("VmHWM"), 3)
     return out
 
@@ -413,9 +461,17 @@ def child_real(corpus: str, index: str) -> dict:
         t = time.perf_counter()
         encoder.encode([q])
         embed_ms.append(1000 * (time.perf_counter() - t))
-    return {"question_embed_p50_ms": pct(embed_ms, 50), "question_embed_p95_ms": pct(embed_ms, 95),
-            "cpu_s": round(cpu_seconds(), 1), "load_avg": os.getloadavg()[0],"passages": report.chunks, "sentences": report.sentences, "seconds": round(seconds, 1),
-            "passages_per_s": round(report.chunks / seconds, 2), "peak_rss_gb": round(proc_status("VmHWM"), 3)}
+    return {
+        "question_embed_p50_ms": pct(embed_ms, 50),
+        "question_embed_p95_ms": pct(embed_ms, 95),
+        "cpu_s": round(cpu_seconds(), 1),
+        "load_avg": os.getloadavg()[0],
+        "passages": report.chunks,
+        "sentences": report.sentences,
+        "seconds": round(seconds, 1),
+        "passages_per_s": round(report.chunks / seconds, 2),
+        "peak_rss_gb": round(proc_status("VmHWM"), 3),
+    }
 
 
 # ---------------------------------------------------------------- driver
@@ -444,11 +500,13 @@ def measure(size: int, args: argparse.Namespace, results: dict) -> dict:
         row["build"] = run_child("build", str(corpus), str(index), str(args.ann_threshold), log=log)
         row["build"]["load_avg_after"] = os.getloadavg()[0]
         generation = index / "current"
-        row["build"]["disk_gb"] = {"generation": round(disk_gb(generation.resolve()), 3),
-                                   "store": round((generation / "store.sqlite").stat().st_size / 1e9, 3),
-                                   "dense": round((generation / "dense.faiss").stat().st_size / 1e9, 3),
-                                   "lexical": round(disk_gb(generation / "lexical"), 3),
-                                   "embedding_cache": round(disk_gb(index / "embeddings"), 3)}
+        row["build"]["disk_gb"] = {
+            "generation": round(disk_gb(generation.resolve()), 3),
+            "store": round((generation / "store.sqlite").stat().st_size / 1e9, 3),
+            "dense": round((generation / "dense.faiss").stat().st_size / 1e9, 3),
+            "lexical": round(disk_gb(generation / "lexical"), 3),
+            "embedding_cache": round(disk_gb(index / "embeddings"), 3),
+        }
         save(args.out, results)
     if "serve" in phases:
         print(f"[{label}] serving", flush=True)
@@ -479,9 +537,11 @@ def save(path: str, results: dict) -> None:
 
 def table(results: dict) -> str:
     """Markdown table. Latencies: wall p50/p95 with FAISS on one thread, and CPU p50/p95 (≈ an idle machine's wall)."""
-    head = ("| size | passages | dense index | build wall s (CPU s) | build peak RSS GB | disk GB gen + cache | open s | "
-            "serve RSS GB | hybrid wall p50/p95 ms, 1 FAISS thread | hybrid wall p50/p95 ms, FAISS default threads | hybrid CPU p50/p95 ms | dense CPU p50/p95 ms | BM25 CPU p50/p95 ms | "
-            "ask hybrid CPU p50/p95 ms | recall@10 by nprobe: strict / after re-scoring the pool (hybrid CPU p95 ms) |")
+    head = (
+        "| size | passages | dense index | build wall s (CPU s) | build peak RSS GB | disk GB gen + cache | open s | "
+        "serve RSS GB | hybrid wall p50/p95 ms, 1 FAISS thread | hybrid wall p50/p95 ms, FAISS default threads | hybrid CPU p50/p95 ms | dense CPU p50/p95 ms | BM25 CPU p50/p95 ms | "
+        "ask hybrid CPU p50/p95 ms | recall@10 by nprobe: strict / after re-scoring the pool (hybrid CPU p95 ms) |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
 
     def pair(row: dict, name: str) -> str:
@@ -494,21 +554,44 @@ def table(results: dict) -> str:
         disk = b.get("disk_gb", {})
         dense = (s or b).get("dense", {})
         rerank = f"recall_at_10_rerank_top{r.get('pool')}"
-        recall = "; ".join(f"{p}: {v['recall_at_10']:.3f} / {v.get(rerank, float('nan')):.3f} ({v.get('hybrid_cpu_p95_ms', '')})"
-                           for p, v in r.get("by_nprobe", {}).items()) \
-            if r.get("nlist") else ("exact" if r else "")
-        lines.append(" | ".join([
-            f"| {label}", str(b.get("passages", "")), str(dense.get("factory", dense.get("type", ""))),
-            f"{b.get('build_s', '')} ({b.get('build_cpu_s', '')})", str(b.get("build_peak_rss_gb", "")),
-            f"{disk.get('generation', '')} + {disk.get('embedding_cache', '')}" if disk else "",
-            str(s.get("open_s", "")), str(s.get("serve_rss_gb", "")), pair(s, "hybrid_1thread"), pair(s, "hybrid"), pair(s, "hybrid_1thread_cpu"),
-            pair(s, "dense_1thread_cpu"), pair(s, "bm25_1thread_cpu"), pair(s, "ask_hybrid_1thread_cpu"), recall]) + " |")
+        recall = (
+            "; ".join(
+                f"{p}: {v['recall_at_10']:.3f} / {v.get(rerank, float('nan')):.3f} ({v.get('hybrid_cpu_p95_ms', '')})"
+                for p, v in r.get("by_nprobe", {}).items()
+            )
+            if r.get("nlist")
+            else ("exact" if r else "")
+        )
+        lines.append(
+            " | ".join(
+                [
+                    f"| {label}",
+                    str(b.get("passages", "")),
+                    str(dense.get("factory", dense.get("type", ""))),
+                    f"{b.get('build_s', '')} ({b.get('build_cpu_s', '')})",
+                    str(b.get("build_peak_rss_gb", "")),
+                    f"{disk.get('generation', '')} + {disk.get('embedding_cache', '')}" if disk else "",
+                    str(s.get("open_s", "")),
+                    str(s.get("serve_rss_gb", "")),
+                    pair(s, "hybrid_1thread"),
+                    pair(s, "hybrid"),
+                    pair(s, "hybrid_1thread_cpu"),
+                    pair(s, "dense_1thread_cpu"),
+                    pair(s, "bm25_1thread_cpu"),
+                    pair(s, "ask_hybrid_1thread_cpu"),
+                    recall,
+                ]
+            )
+            + " |"
+        )
     if "real_model" in results:
         real = results["real_model"]
-        lines.append(f"\nBundled model through build_from_folder: {real['passages']} passages ({real['sentences']} sentences) "
-                     f"in {real['seconds']} s = {real['passages_per_s']} passages/s (CPU {real.get('cpu_s', '?')} s, "
-                     f"load {real.get('load_avg', '?')}); one question embedded in {real['question_embed_p50_ms']}/"
-                     f"{real['question_embed_p95_ms']} ms p50/p95")
+        lines.append(
+            f"\nBundled model through build_from_folder: {real['passages']} passages ({real['sentences']} sentences) "
+            f"in {real['seconds']} s = {real['passages_per_s']} passages/s (CPU {real.get('cpu_s', '?')} s, "
+            f"load {real.get('load_avg', '?')}); one question embedded in {real['question_embed_p50_ms']}/"
+            f"{real['question_embed_p95_ms']} ms p50/p95"
+        )
     return "\n".join(lines)
 
 
@@ -520,18 +603,24 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "scale.json"))
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--nprobes", default="32,64,128,256,512,1024")
-    parser.add_argument("--ann-threshold", type=int, default=DEFAULT_ANN_THRESHOLD,
-                        help="BuildConfig.ann_threshold; another value builds a separate index (e.g. to force IVF)")
+    parser.add_argument(
+        "--ann-threshold",
+        type=int,
+        default=DEFAULT_ANN_THRESHOLD,
+        help="BuildConfig.ann_threshold; another value builds a separate index (e.g. to force IVF)",
+    )
     parser.add_argument("--real-passages", type=int, default=200)
     parser.add_argument("--rebuild", action="store_true", help="write corpora and indexes again")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        result = {"build": lambda: child_build(rest[0], rest[1], int(rest[2])),
-                  "serve": lambda: child_serve(rest[0], int(rest[1])),
-                  "recall": lambda: child_recall(rest[0], int(rest[1]), rest[2]),
-                  "real": lambda: child_real(rest[0], rest[1])}[kind]()
+        result = {
+            "build": lambda: child_build(rest[0], rest[1], int(rest[2])),
+            "serve": lambda: child_serve(rest[0], int(rest[1])),
+            "recall": lambda: child_recall(rest[0], int(rest[1]), rest[2]),
+            "real": lambda: child_real(rest[0], rest[1]),
+        }[kind]()
         print(json.dumps(result))
         return
     results = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}

@@ -19,21 +19,25 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from qa.ingest.chunk import ChunkSettings
-from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder, load_encoder
 from qa.evaluate.gold import GoldQuestion, evaluate_gold, load_gold
-from qa.search.highlight import HighlightSettings
+from qa.index.config import BuildConfig
+from qa.ingest.chunk import ChunkSettings
 from qa.process import configure_runtime
+from qa.search.highlight import HighlightSettings
 from qa.search.retrieve import SearchSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK_WORDS = (70, 90, 120)
-SEARCHES = [SearchSettings(dense_weight=w, sentence_weight=sw, sentence_dense=sd)
-            for w, sw, sd in itertools.product((0.4, 0.5, 0.6), (0.0, 0.3), (0.0, 0.3, 0.5, 0.7))]
+SEARCHES = [
+    SearchSettings(dense_weight=w, sentence_weight=sw, sentence_dense=sd)
+    for w, sw, sd in itertools.product((0.4, 0.5, 0.6), (0.0, 0.3), (0.0, 0.3, 0.5, 0.7))
+]
 SEARCHES += [SearchSettings(fusion="rrf", sentence_weight=sw, sentence_dense=0.0) for sw in (0.0, 0.3)]
-HIGHLIGHTS = [HighlightSettings(lexical_weight=lw, neighbour_weight=nw, type_weight=tw, previous_weight=pw)
-              for lw, nw, tw, pw in itertools.product((0.3, 0.5), (0.0, 0.15), (0.1, 0.2), (0.0, 0.15, 0.3))]
+HIGHLIGHTS = [
+    HighlightSettings(lexical_weight=lw, neighbour_weight=nw, type_weight=tw, previous_weight=pw)
+    for lw, nw, tw, pw in itertools.product((0.3, 0.5), (0.0, 0.15), (0.1, 0.2), (0.0, 0.15, 0.3))
+]
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,9 @@ def tuning_sets(squad: Path, work: Path) -> list[TuningSet]:
     return sets
 
 
-def cells(engines: dict[str, Engine], sets: list[TuningSet], search: SearchSettings, highlight: HighlightSettings) -> str:
+def cells(
+    engines: dict[str, Engine], sets: list[TuningSet], search: SearchSettings, highlight: HighlightSettings
+) -> str:
     out = []
     for s in sets:
         m = evaluate_gold(engines[s.name], s.gold, mode="hybrid", settings=search, highlight=highlight).metrics
@@ -85,12 +91,18 @@ def main() -> None:
         for words in CHUNK_WORDS:
             engines = engines_for(BuildConfig(chunking=replace(ChunkSettings(), target_words=words)), str(words))
             for s in SEARCHES:
-                print(f"words={words:<4} {s.fusion} w={s.dense_weight} sw={s.sentence_weight} sd={s.sentence_dense} | "
-                      + cells(engines, sets, s, HighlightSettings()), flush=True)
+                print(
+                    f"words={words:<4} {s.fusion} w={s.dense_weight} sw={s.sentence_weight} sd={s.sentence_dense} | "
+                    + cells(engines, sets, s, HighlightSettings()),
+                    flush=True,
+                )
         engines = engines_for(BuildConfig(), "default")
         for h in HIGHLIGHTS:
-            print(f"highlight lw={h.lexical_weight} nw={h.neighbour_weight} tw={h.type_weight} pw={h.previous_weight} | "
-                  + cells(engines, sets, SearchSettings(), h), flush=True)
+            print(
+                f"highlight lw={h.lexical_weight} nw={h.neighbour_weight} tw={h.type_weight} pw={h.previous_weight} | "
+                + cells(engines, sets, SearchSettings(), h),
+                flush=True,
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -38,19 +38,33 @@ def child(corpus: str, index: str) -> dict:
     before = current_generation(Path(index))
     began, cpu = time.perf_counter(), time.process_time()
     report = build_folder(corpus, index, encoder, config)
-    out = {"wall_s": round(time.perf_counter() - began, 2), "cpu_s": round(time.process_time() - cpu, 2),
-           "read": report.read, "embedded": report.embedded, "removed": report.removed, "passages": report.chunks}
+    out = {
+        "wall_s": round(time.perf_counter() - began, 2),
+        "cpu_s": round(time.process_time() - cpu, 2),
+        "read": report.read,
+        "embedded": report.embedded,
+        "removed": report.removed,
+        "passages": report.chunks,
+    }
     shared = {(p.stat().st_ino) for p in before.rglob("*") if p.is_file()} if before else set()
     files = [p for p in report.path.rglob("*") if p.is_file()]
     out["written_mb"] = round(sum(p.stat().st_size for p in files if p.stat().st_ino not in shared) / 1e6, 1)
-    out["written"] = {p.name: round(p.stat().st_size / 1e6, 1) for p in files if p.stat().st_ino not in shared and p.stat().st_size > 1e6}
+    out["written"] = {
+        p.name: round(p.stat().st_size / 1e6, 1)
+        for p in files
+        if p.stat().st_ino not in shared and p.stat().st_size > 1e6
+    }
     out["store_mb"] = round((report.path / "store.sqlite").stat().st_size / 1e6, 1)
     return out
 
 
 def run_child(corpus: Path, index: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(corpus), str(index)], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(corpus), str(index)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     if out.returncode != 0:
         raise SystemExit(out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -73,8 +87,10 @@ def main() -> None:
     rows = []
     try:
         for number, path in enumerate(chosen):
-            path.write_text(originals[path] + f"\n\nAn added paragraph, number {number}, about quinces and lanterns.\n",
-                            encoding="utf-8")
+            path.write_text(
+                originals[path] + f"\n\nAn added paragraph, number {number}, about quinces and lanterns.\n",
+                encoding="utf-8",
+            )
             rows.append({"update": f"append to {path.name}", **run_child(options.corpus, options.index)})
             print(json.dumps(rows[-1]), flush=True)
     finally:

@@ -41,7 +41,9 @@ class QACommand(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log progress details.")
 def cli(verbose: bool) -> None:
     """Ask questions of a folder of texts, offline."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     from .models.offline import offline_environment
     from .process import configure_runtime
 
@@ -55,25 +57,61 @@ def cli(verbose: bool) -> None:
 @click.option("--model", default=None, help="Model folder or hub name (default: the bundled all-MiniLM-L6-v2).")
 @click.option("--chunk-words", type=click.IntRange(20, 1000), default=None, help="Target passage size in words.")
 @click.option("--overlap", type=click.IntRange(0, 10), default=None, help="Sentences repeated between passages.")
-@click.option("--index-type", type=click.Choice(IndexType.values()), default=None,
-              help="Dense index: auto = exact below --ann-threshold passages, IVF-SQ8 above.")
+@click.option(
+    "--index-type",
+    type=click.Choice(IndexType.values()),
+    default=None,
+    help="Dense index: auto = exact below --ann-threshold passages, IVF-SQ8 above.",
+)
 @click.option("--ann-threshold", type=click.IntRange(1), default=None, help="Passages at which 'auto' switches to IVF.")
-@click.option("--runtime", type=click.Choice(Runtime.values()), default=None,
-              help="Model runtime (default onnx-fp32: the same vectors as torch without importing it; onnx-int8 is faster; questions are embedded by the runtime that built the index).")
-@click.option("--sentence-vectors", type=click.Choice(SentenceMethod.values()), default=None,
-              help="How sentence vectors are made: each sentence embedded on its own, pooled from the passage, or none.")
+@click.option(
+    "--runtime",
+    type=click.Choice(Runtime.values()),
+    default=None,
+    help="Model runtime (default onnx-fp32: the same vectors as torch without importing it; onnx-int8 is faster; "
+    "questions are embedded by the runtime that built the index).",
+)
+@click.option(
+    "--sentence-vectors",
+    type=click.Choice(SentenceMethod.values()),
+    default=None,
+    help="How sentence vectors are made: each sentence embedded on its own, pooled from the passage, or none.",
+)
 @click.option("--max-file-mb", type=click.FloatRange(0.001, 10_000), default=None, help="Skip files larger than this.")
 @click.option("--wait", is_flag=True, help="Wait for a running build to finish instead of refusing.")
-@click.option("--ray", "ray_address", is_flag=False, flag_value="auto", default=None, metavar="[ADDRESS]",
-              help="Embed on a Ray cluster: `auto` (default), host:port, or `local` for a private local Ray.")
-@click.option("--ray-workers", type=click.IntRange(1, 10_000), default=None,
-              help="Embedding actors on the cluster (default: one per GPU, else CPUs - 1).")
-def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int | None, overlap: int | None,
-          index_type: str | None, ann_threshold: int | None, runtime: str | None, sentence_vectors: str | None,
-          max_file_mb: float | None, wait: bool, ray_address: str | None, ray_workers: int | None) -> None:
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="auto",
+    default=None,
+    metavar="[ADDRESS]",
+    help="Embed on a Ray cluster: `auto` (default), host:port, or `local` for a private local Ray.",
+)
+@click.option(
+    "--ray-workers",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="Embedding actors on the cluster (default: one per GPU, else CPUs - 1).",
+)
+def build(
+    corpus_dir: Path,
+    index_dir: Path,
+    model: str | None,
+    chunk_words: int | None,
+    overlap: int | None,
+    index_type: str | None,
+    ann_threshold: int | None,
+    runtime: str | None,
+    sentence_vectors: str | None,
+    max_file_mb: float | None,
+    wait: bool,
+    ray_address: str | None,
+    ray_workers: int | None,
+) -> None:
     """Build (or refresh) the index of a corpus folder."""
-    from .index.config import BuildConfig
     from .engine import build_from_folder
+    from .index.config import BuildConfig
 
     config = BuildConfig()
     chunking = config.chunking
@@ -99,20 +137,31 @@ def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int
 
         def on_progress(fraction: float, message: str) -> None:
             if not bars:
-                bars.append(stack.enter_context(
-                    click.progressbar(length=1000, label="Building", file=sys.stderr, show_percent=True)))
+                bars.append(
+                    stack.enter_context(
+                        click.progressbar(length=1000, label="Building", file=sys.stderr, show_percent=True)
+                    )
+                )
             step = int(fraction * 1000) - done[0]
             if step > 0:
                 bars[0].update(step)
                 done[0] += step
 
-        report = build_from_folder(corpus_dir, index_dir, config, on_progress=on_progress, wait_for_lock=wait,
-                                   ray_address=ray_address, ray_workers=ray_workers)
+        report = build_from_folder(
+            corpus_dir,
+            index_dir,
+            config,
+            on_progress=on_progress,
+            wait_for_lock=wait,
+            ray_address=ray_address,
+            ray_workers=ray_workers,
+        )
     for skipped in report.skipped:
         click.echo(f"Warning: skipped {skipped.path}: {skipped.reason}", err=True)
     click.echo(
         f"Built {index_dir}: {report.documents} documents, {report.chunks} chunks, {report.sentences} sentences; "
-        f"embedded {report.embedded} new passages{f' ({report.ray_embedded} on Ray)' if ray_address else ''}, reused {report.reused}; read {report.read} changed files"
+        f"embedded {report.embedded} new passages{f' ({report.ray_embedded} on Ray)' if ray_address else ''}, "
+        f"reused {report.reused}; read {report.read} changed files"
         f"{' (nothing changed: nothing re-embedded)' if report.embedded == 0 else ''}; {report.seconds:.1f} s"
     )
 
@@ -122,8 +171,13 @@ def build(corpus_dir: Path, index_dir: Path, model: str | None, chunk_words: int
 @click.option("--k", "k", type=click.IntRange(1, 50), default=5, show_default=True)
 @click.option("--mode", type=click.Choice(Mode.values()), default=Mode.HYBRID.value, show_default=True)
 @click.option("--index", "index_dir", default=DEFAULT_INDEX, show_default=True, type=click.Path(path_type=Path))
-@click.option("--corpus", "corpus_dir", default=None, type=click.Path(path_type=Path),
-              help="Check the index is fresh against this folder (default: the folder it was built from).")
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Check the index is fresh against this folder (default: the folder it was built from).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the stable contract).")
 def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | None, as_json: bool) -> None:
     """Answer QUESTION with ranked passages, the answer sentence highlighted."""
@@ -146,25 +200,47 @@ def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | No
 
 @cli.command(name="eval")
 @click.argument("gold", required=False, type=click.Path(path_type=Path))
-@click.option("--k", "k", type=click.IntRange(10, 50), default=10, show_default=True,
-              help="Passages ranked per question (gold sets; BEIR always ranks 100 documents).")
+@click.option(
+    "--k",
+    "k",
+    type=click.IntRange(10, 50),
+    default=10,
+    show_default=True,
+    help="Passages ranked per question (gold sets; BEIR always ranks 100 documents).",
+)
 @click.option("--mode", type=click.Choice(Mode.values()), default=Mode.HYBRID.value, show_default=True)
-@click.option("--index", "index_dir", default=None, type=click.Path(path_type=Path),
-              help="Index to evaluate (default: index/, or index/beir-<name>/ with --beir).")
+@click.option(
+    "--index",
+    "index_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Index to evaluate (default: index/, or index/beir-<name>/ with --beir).",
+)
 @click.option("--compare", is_flag=True, help="Run every mode and print one table.")
 @click.option("--plot", type=click.Path(path_type=Path), default=None, help="With --compare: draw the table to a PNG.")
-@click.option("--beir", "beir_dir", type=click.Path(path_type=Path), default=None, help="Evaluate on a BEIR dataset folder.")
+@click.option(
+    "--beir", "beir_dir", type=click.Path(path_type=Path), default=None, help="Evaluate on a BEIR dataset folder."
+)
 @click.option("--split", default="test", show_default=True, help="BEIR qrels split.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def evaluate(gold: Path | None, k: int, mode: str, index_dir: Path | None, compare: bool, plot: Path | None,
-             beir_dir: Path | None, split: str, as_json: bool) -> None:
+def evaluate(
+    gold: Path | None,
+    k: int,
+    mode: str,
+    index_dir: Path | None,
+    compare: bool,
+    plot: Path | None,
+    beir_dir: Path | None,
+    split: str,
+    as_json: bool,
+) -> None:
     """Score retrieval on GOLD (JSON Lines of questions and answers) or on a BEIR dataset."""
     modes = list(Mode.values()) if compare else [mode]
     if beir_dir is not None:
         _evaluate_beir(beir_dir, split, index_dir, modes, as_json)
         return
     if gold is None:
-        raise QAError("give a gold file (JSON Lines: {\"question\": ..., \"answers\": [...]}) or --beir DIR")
+        raise QAError('give a gold file (JSON Lines: {"question": ..., "answers": [...]}) or --beir DIR')
     _evaluate_gold(gold, k, modes, index_dir, compare, plot, as_json)
 
 
@@ -179,14 +255,17 @@ def _evaluate_beir(beir_dir: Path, split: str, index_dir: Path | None, modes: li
             shown[0] = fraction
             click.echo(f"building BEIR index: {fraction:5.1%} {message}", err=True)
 
-    results = [run_beir_eval(beir_dir, split=split, index_dir=index_dir, mode=m, on_progress=on_progress) for m in modes]
+    results = [
+        run_beir_eval(beir_dir, split=split, index_dir=index_dir, mode=m, on_progress=on_progress) for m in modes
+    ]
     click.echo(json.dumps(results[0] if len(results) == 1 else {"modes": results}) if as_json else format_beir(results))
     if not as_json:
         click.echo(f"hybrid settings: {results[0]['settings_from']}", err=True)
 
 
-def _evaluate_gold(gold: Path, k: int, modes: list[str], index_dir: Path | None, compare: bool, plot: Path | None,
-                   as_json: bool) -> None:
+def _evaluate_gold(
+    gold: Path, k: int, modes: list[str], index_dir: Path | None, compare: bool, plot: Path | None, as_json: bool
+) -> None:
     from .engine import Engine
     from .evaluate.gold import answers_missing_from, evaluate_gold, load_gold
     from .evaluate.report import format_compare, format_report, plot_compare
@@ -197,7 +276,9 @@ def _evaluate_gold(gold: Path, k: int, modes: list[str], index_dir: Path | None,
     for c in engine.index.chunks:
         texts[c.doc_id] += c.text + "\n"
     for q in answers_missing_from(questions, texts):
-        click.echo(f"Warning: {gold} line {q.line}: no answer of '{q.question[:60]}' occurs in the indexed corpus", err=True)
+        click.echo(
+            f"Warning: {gold} line {q.line}: no answer of '{q.question[:60]}' occurs in the indexed corpus", err=True
+        )
     reports = [evaluate_gold(engine, questions, mode=m, k=k) for m in modes]
     if plot is not None:
         plot_compare(reports, plot)

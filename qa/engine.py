@@ -32,8 +32,17 @@ from .search.highlight import AnswerSentence, Highlight, HighlightSettings, term
 from .search.rank import Ranker
 from .search.retrieve import Hit, SearchSettings
 
-__all__ = ["Engine", "Notice", "NoticeKind", "Response", "Result", "build_from_folder", "load_encoder",
-           "parse_mode", "prepare_question"]
+__all__ = [
+    "Engine",
+    "Notice",
+    "NoticeKind",
+    "Response",
+    "Result",
+    "build_from_folder",
+    "load_encoder",
+    "parse_mode",
+    "prepare_question",
+]
 
 MAX_QUESTION_CHARS = 100_000
 MAX_K = 50
@@ -99,11 +108,19 @@ class Response:
         return data
 
 
-def build_from_folder(corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str],
-                      config: BuildConfig = BuildConfig(), *, encoder: Encoder | None = None,
-                      on_progress: ProgressFn | None = None, wait_for_lock: bool = False,
-                      ray_address: str | None = None, ray_workers: int | None = None,
-                      ray_batch: int = BATCH_PASSAGES, encoder_factory: Callable[[], Encoder] | None = None) -> BuildReport:
+def build_from_folder(
+    corpus_dir: str | os.PathLike[str],
+    index_dir: str | os.PathLike[str],
+    config: BuildConfig = BuildConfig(),
+    *,
+    encoder: Encoder | None = None,
+    on_progress: ProgressFn | None = None,
+    wait_for_lock: bool = False,
+    ray_address: str | None = None,
+    ray_workers: int | None = None,
+    ray_batch: int = BATCH_PASSAGES,
+    encoder_factory: Callable[[], Encoder] | None = None,
+) -> BuildReport:
     """Build (or update) the index of a corpus folder. With `ray_address` ('auto', 'host:port', 'local'), the
     passages are first embedded on a Ray cluster (qa/index/raybuild.py; `encoder_factory` makes the encoder on
     a worker, default: load `config.model` there)."""
@@ -114,13 +131,31 @@ def build_from_folder(corpus_dir: str | os.PathLike[str], index_dir: str | os.Pa
         raise no_readable_file(root, [])
     source = FolderSource(str(root))
     if ray_address is None:
-        return build(sources, index_dir, encoder, config, source=source, root=root, on_progress=on_progress,
-                     wait_for_lock=wait_for_lock)
+        return build(
+            sources,
+            index_dir,
+            encoder,
+            config,
+            source=source,
+            root=root,
+            on_progress=on_progress,
+            wait_for_lock=wait_for_lock,
+        )
     from .index.raybuild import build_with_ray
 
-    return build_with_ray(sources, root, Path(index_dir), encoder, config, address=ray_address, workers=ray_workers,
-                          factory=encoder_factory, batch=ray_batch, on_progress=on_progress,
-                          wait_for_lock=wait_for_lock)
+    return build_with_ray(
+        sources,
+        root,
+        Path(index_dir),
+        encoder,
+        config,
+        address=ray_address,
+        workers=ray_workers,
+        factory=encoder_factory,
+        batch=ray_batch,
+        on_progress=on_progress,
+        wait_for_lock=wait_for_lock,
+    )
 
 
 def parse_mode(mode: str) -> Mode:
@@ -134,11 +169,17 @@ def parse_mode(mode: str) -> Mode:
 def _clean_characters(question: str, notices: list[Notice]) -> str:
     if _SURROGATE.search(question):  # undecodable bytes (e.g. a non-UTF-8 terminal) arrive as lone surrogates
         question = _SURROGATE.sub(" ", question)
-        notices.append(Notice(NoticeKind.INVALID_BYTES,
-                              "characters that are not valid text (bytes that are not UTF-8) were replaced by spaces"))
+        notices.append(
+            Notice(
+                NoticeKind.INVALID_BYTES,
+                "characters that are not valid text (bytes that are not UTF-8) were replaced by spaces",
+            )
+        )
     cleaned = _CONTROL.sub(" ", unicodedata.normalize("NFC", question))
     if cleaned != unicodedata.normalize("NFC", question):
-        notices.append(Notice(NoticeKind.CONTROL_CHARACTERS, "control characters in the question were replaced by spaces"))
+        notices.append(
+            Notice(NoticeKind.CONTROL_CHARACTERS, "control characters in the question were replaced by spaces")
+        )
     return re.sub(r"\s+", " ", cleaned).strip()
 
 
@@ -147,12 +188,17 @@ def _check_words(cleaned: str, notices: list[Notice]) -> None:
     if not words:
         raise QuestionError("the question has no words, only punctuation or symbols; ask about something in the corpus")
     if not terms(cleaned) and all(w.lower() in STOPWORDS for w in words):
-        raise QuestionError(f"the question '{cleaned[:60]}' has only common words (like 'what', 'the'); "
-                            "name what you are asking about")
+        raise QuestionError(
+            f"the question '{cleaned[:60]}' has only common words (like 'what', 'the'); name what you are asking about"
+        )
     letters = [ch for ch in cleaned if ch.isalpha()]
     if letters and sum(ch.isascii() for ch in letters) / len(letters) < 0.5:
-        notices.append(Notice(NoticeKind.NOT_ENGLISH, "the question does not look like English; the model and the "
-                                                      "corpus are English, so results may be poor"))
+        notices.append(
+            Notice(
+                NoticeKind.NOT_ENGLISH,
+                "the question does not look like English; the model and the corpus are English, so results may be poor",
+            )
+        )
 
 
 def prepare_question(question: str, max_chars: int) -> tuple[str, list[Notice]]:
@@ -160,13 +206,20 @@ def prepare_question(question: str, max_chars: int) -> tuple[str, list[Notice]]:
     if not isinstance(question, str) or not question.strip():
         raise QuestionError("the question is empty; type a question about the corpus")
     if len(question) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"the question has {len(question):,} characters, over the {MAX_QUESTION_CHARS:,} limit; "
-                            "ask a shorter question")
+        raise QuestionError(
+            f"the question has {len(question):,} characters, over the {MAX_QUESTION_CHARS:,} limit; "
+            "ask a shorter question"
+        )
     notices: list[Notice] = []
     cleaned = _clean_characters(question, notices)
     if len(cleaned) > max_chars:
-        notices.append(Notice(NoticeKind.CUT, f"the question was cut to its first {max_chars:,} characters "
-                                              f"({len(cleaned):,} given), the most the model reads"))
+        notices.append(
+            Notice(
+                NoticeKind.CUT,
+                f"the question was cut to its first {max_chars:,} characters "
+                f"({len(cleaned):,} given), the most the model reads",
+            )
+        )
         cleaned = cleaned[:max_chars].rsplit(" ", 1)[0] or cleaned[:max_chars]
     _check_words(cleaned, notices)
     return cleaned, notices
@@ -184,8 +237,14 @@ class Engine:
         self.max_question_chars = 4 * encoder.max_tokens
 
     @classmethod
-    def open(cls, index_dir: str | os.PathLike[str], *, model: str | None = None,
-             corpus_dir: str | os.PathLike[str] | None = None, encoder: Encoder | None = None) -> Engine:
+    def open(
+        cls,
+        index_dir: str | os.PathLike[str],
+        *,
+        model: str | None = None,
+        corpus_dir: str | os.PathLike[str] | None = None,
+        encoder: Encoder | None = None,
+    ) -> Engine:
         """Load an index (checking model and, if `corpus_dir` is given, freshness) and the model it was built with."""
         index = open_index(index_dir, model=encoder.name if encoder is not None else model)
         if corpus_dir is not None:
@@ -199,27 +258,47 @@ class Engine:
             )
         return cls(index, encoder)
 
-    def ask(self, question: str, *, k: int = 5, mode: str = Mode.HYBRID, settings: SearchSettings = SearchSettings(),
-            highlight: HighlightSettings = HighlightSettings()) -> Response:
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        mode: str = Mode.HYBRID,
+        settings: SearchSettings = SearchSettings(),
+        highlight: HighlightSettings = HighlightSettings(),
+    ) -> Response:
         mode = parse_mode(mode)
         if not 1 <= k <= MAX_K:
             raise QuestionError(f"k={k} is outside 1..{MAX_K}; ask for between 1 and {MAX_K} passages")
         cleaned, notices = prepare_question(question, self.max_question_chars)
         query_vector = self.embed_question(cleaned)
-        ranking = self.ranker.rank(cleaned, query_vector, mode=mode, k=k, settings=settings, highlight=highlight,
-                                   answers=True)
+        ranking = self.ranker.rank(
+            cleaned, query_vector, mode=mode, k=k, settings=settings, highlight=highlight, answers=True
+        )
         hits, rows = ranking.hits, ranking.rows
-        results = tuple(self._result(rank, hit, rows[hit.chunk].chunk, answer, cleaned)
-                        for rank, (hit, answer) in enumerate(zip(hits, ranking.answers), start=1))
+        results = tuple(
+            self._result(rank, hit, rows[hit.chunk].chunk, answer, cleaned)
+            for rank, (hit, answer) in enumerate(zip(hits, ranking.answers), start=1)
+        )
         confident = bool(results) and self._confident(results[0], rows[hits[0].chunk], cleaned, query_vector)
         if not results:
             notices.append(Notice(NoticeKind.NO_MATCH, "no passage matched the question"))
         elif not confident:
-            notices.append(Notice(NoticeKind.NOT_CONFIDENT, "no passage scores well: the corpus may not answer this question"))
+            notices.append(
+                Notice(NoticeKind.NOT_CONFIDENT, "no passage scores well: the corpus may not answer this question")
+            )
         return Response(question=cleaned, mode=mode.value, results=results, confident=confident, notices=tuple(notices))
 
-    def search(self, question: str, *, k: int = 5, mode: str = Mode.HYBRID, settings: SearchSettings = SearchSettings(),
-               highlight: HighlightSettings = HighlightSettings(), query_vector: np.ndarray | None = None) -> list[Hit]:
+    def search(
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        mode: str = Mode.HYBRID,
+        settings: SearchSettings = SearchSettings(),
+        highlight: HighlightSettings = HighlightSettings(),
+        query_vector: np.ndarray | None = None,
+    ) -> list[Hit]:
         """The ranked passages for a question, best first: the one ranking path behind `ask`, `qa eval --beir`
         and the BEIR tuning script, so what is measured is what users get.
 
@@ -233,8 +312,9 @@ class Engine:
         cleaned, _ = prepare_question(question, self.max_question_chars)
         if query_vector is None:
             query_vector = self.embed_question(cleaned)
-        ranking = self.ranker.rank(cleaned, query_vector, mode=mode, k=k, settings=settings, highlight=highlight,
-                                   answers=False)
+        ranking = self.ranker.rank(
+            cleaned, query_vector, mode=mode, k=k, settings=settings, highlight=highlight, answers=False
+        )
         return list(ranking.hits)
 
     def embed_question(self, cleaned: str) -> np.ndarray:
@@ -246,8 +326,19 @@ class Engine:
         return self.embed_question(cleaned)
 
     def _result(self, rank: int, hit: Hit, chunk: Chunk, answer: AnswerSentence | None, question: str) -> Result:
-        return Result(rank, round(hit.score, 4), chunk.doc_id, chunk.heading, chunk.page, chunk.section, chunk.start,
-                      chunk.end, chunk.text, answer, tuple(term_highlights(question, chunk.text)))
+        return Result(
+            rank,
+            round(hit.score, 4),
+            chunk.doc_id,
+            chunk.heading,
+            chunk.page,
+            chunk.section,
+            chunk.start,
+            chunk.end,
+            chunk.text,
+            answer,
+            tuple(term_highlights(question, chunk.text)),
+        )
 
     @property
     def confident_similarity(self) -> float | None:

@@ -40,7 +40,12 @@ def render_terminal(response: Response) -> str:
     for result in response.results:
         heading = f" › {result.heading}" if result.heading else ""
         lines.append("")
-        lines.append(click.style(f"[{result.rank}] {result.doc}{heading}  ({result.start}–{result.end}, score {result.score:.3f})", fg="cyan"))
+        lines.append(
+            click.style(
+                f"[{result.rank}] {result.doc}{heading}  ({result.start}–{result.end}, score {result.score:.3f})",
+                fg="cyan",
+            )
+        )
         body = []
         for text, kinds in segments(result.text, result):
             if "span" in kinds:

@@ -26,20 +26,37 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-INJECTED = ('<script>window.__pwned=1</script> and <img src=x onerror="window.__pwned=2"> '
-            "The Internal Troops band marches with 115 members.\n")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INJECTED = (
+    '<script>window.__pwned=1</script> and <img src=x onerror="window.__pwned=2"> '
+    "The Internal Troops band marches with 115 members.\n"
+)
 BAND_QUESTION = "How many members does the band of the Internal Troops have?"
-OFFLINE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
-               "TRANSFORMERS_OFFLINE": "1"}
+OFFLINE_ENV = {
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+}
 START_TIMEOUT = 240
 OUTSIDE_NAME = "outside.txt"
 OUTSIDE_TEXT = "This file is outside the corpus folder and must never be served.\n"
-SCRIPTED_HTML = ("<html><head><title>Garden</title><script>window.__pwned = 3</script></head><body><h1>Garden</h1>"
-                 "<p>The garden gnome wears a red hat.</p><img src=x onerror=\"window.__pwned = 4\"></body></html>\n")
-PDF_PAGES = ("Page one is about rivers and the mountains around them.",
-             "The Quorvak bridge was painted green in 1931 by volunteers.")
+SCRIPTED_HTML = (
+    "<html><head><title>Garden</title><script>window.__pwned = 3</script></head><body><h1>Garden</h1>"
+    '<p>The garden gnome wears a red hat.</p><img src=x onerror="window.__pwned = 4"></body></html>\n'
+)
+PDF_PAGES = (
+    "Page one is about rivers and the mountains around them.",
+    "The Quorvak bridge was painted green in 1931 by volunteers.",
+)
 
 
 def two_page_pdf(path: Path, pages: tuple[str, ...]) -> Path:
@@ -106,8 +123,10 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
     last_error = ""
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"app.py exited with code {process.returncode} before serving; log:\n"
-                               + log.read_text(encoding="utf-8", errors="replace")[-4000:])
+            raise RuntimeError(
+                f"app.py exited with code {process.returncode} before serving; log:\n"
+                + log.read_text(encoding="utf-8", errors="replace")[-4000:]
+            )
         try:
             with urllib.request.urlopen(url + "gradio_api/info", timeout=5) as response:
                 if response.status == 200:
@@ -115,8 +134,10 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
             last_error = str(exc)
         time.sleep(0.5)
-    raise RuntimeError(f"app.py did not answer at {url} within {timeout:.0f} s ({last_error}); log:\n"
-                       + log.read_text(encoding="utf-8", errors="replace")[-4000:])
+    raise RuntimeError(
+        f"app.py did not answer at {url} within {timeout:.0f} s ({last_error}); log:\n"
+        + log.read_text(encoding="utf-8", errors="replace")[-4000:]
+    )
 
 
 @pytest.fixture(scope="session")
@@ -148,9 +169,22 @@ def app_server(app_index) -> AppServer:
     began = time.monotonic()
     with log.open("w", encoding="utf-8") as log_file:
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-             "--corpus", str(corpus), "--index", str(index)],
-            cwd=ROOT, env=offline_env(), stdout=log_file, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                str(ROOT / "app.py"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--corpus",
+                str(corpus),
+                "--index",
+                str(index),
+            ],
+            cwd=ROOT,
+            env=offline_env(),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_up(url, process, log, START_TIMEOUT)

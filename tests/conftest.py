@@ -47,7 +47,9 @@ class HashEncoder:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)
 
-    def encode_passages(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    def encode_passages(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Late chunking, as far as a bag of words has one: each span's own words."""
         return self.encode(texts), [self.encode([text[a:b] for a, b in s]) for text, s in zip(texts, spans)]
 

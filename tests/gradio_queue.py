@@ -48,25 +48,31 @@ def event_inputs(config: dict, event: dict, value_for_files) -> list:  # type: i
 
 def many(component: dict) -> bool:
     """Whether a file component takes a list of files."""
-    return component.get("props", {}).get("file_count") in ("multiple", "directory") or \
-        (component.get("api_info") or {}).get("type") == "array"
+    return (
+        component.get("props", {}).get("file_count") in ("multiple", "directory")
+        or (component.get("api_info") or {}).get("type") == "array"
+    )
 
 
 def upload(url: str, files: list[tuple[str, bytes]]) -> httpx.Response:
     """POST files to the app's upload route; the response lists where the server keeps them."""
-    return httpx.post(url.rstrip("/") + "/gradio_api/upload", files=[("files", (name, data)) for name, data in files],
-                      timeout=TIMEOUT)
+    return httpx.post(
+        url.rstrip("/") + "/gradio_api/upload", files=[("files", (name, data)) for name, data in files], timeout=TIMEOUT
+    )
 
 
 def run_event(url: str, fn_index: int, data: list, timeout: float = TIMEOUT) -> dict:
     """Queue event `fn_index` with `data` and return its `process_completed` message."""
     session = uuid.uuid4().hex[:12]
-    joined = httpx.post(url.rstrip("/") + "/gradio_api/queue/join",
-                        json={"data": data, "fn_index": fn_index, "session_hash": session, "trigger_id": None},
-                        timeout=60)
+    joined = httpx.post(
+        url.rstrip("/") + "/gradio_api/queue/join",
+        json={"data": data, "fn_index": fn_index, "session_hash": session, "trigger_id": None},
+        timeout=60,
+    )
     joined.raise_for_status()
-    with httpx.stream("GET", url.rstrip("/") + "/gradio_api/queue/data", params={"session_hash": session},
-                      timeout=timeout) as stream:
+    with httpx.stream(
+        "GET", url.rstrip("/") + "/gradio_api/queue/data", params={"session_hash": session}, timeout=timeout
+    ) as stream:
         for line in stream.iter_lines():
             if line.startswith("data:"):
                 message = json.loads(line[5:])

@@ -35,8 +35,13 @@ QUESTIONS = ("How many members does the band have?", "When was the police academ
 
 def offline_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(HF_HUB_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1", GRADIO_ANALYTICS_ENABLED="False",
-               TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env.update(
+        HF_HUB_OFFLINE="1",
+        HF_HUB_DISABLE_TELEMETRY="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+        TRANSFORMERS_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+    )
     env.update(extra)
     return env
 
@@ -122,13 +127,27 @@ def qa_command(*args: str) -> list[str]:
 
 def run_qa(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
     """`qa ARGS` as a real process (fake encoder selectable with --model fake:hash)."""
-    return subprocess.run(qa_command(*args), cwd=ROOT, env=offline_env(**env), capture_output=True, text=True,
-                          timeout=timeout, errors="backslashreplace")
+    return subprocess.run(
+        qa_command(*args),
+        cwd=ROOT,
+        env=offline_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        errors="backslashreplace",
+    )
 
 
 def start_qa(*args: str, **env: str) -> subprocess.Popen:
-    return subprocess.Popen(qa_command(*args), cwd=ROOT, env=offline_env(**env), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, errors="backslashreplace")
+    return subprocess.Popen(
+        qa_command(*args),
+        cwd=ROOT,
+        env=offline_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="backslashreplace",
+    )
 
 
 def wait_for_file(path: Path, proc, timeout: float = 90) -> str:  # type: ignore[no-untyped-def]
@@ -147,8 +166,18 @@ def wait_for_file(path: Path, proc, timeout: float = 90) -> str:  # type: ignore
 
 # ---------------------------------------------------------------- forked CLI (for the many builds of test_faults)
 
-_PRELOAD = ["nltk.tokenize.punkt", "punkt", "faiss", "bm25s", "click", "qa.cli", "qa.engine", "qa.index.open", "qa.render",
-            "robustness_support"]
+_PRELOAD = [
+    "nltk.tokenize.punkt",
+    "punkt",
+    "faiss",
+    "bm25s",
+    "click",
+    "qa.cli",
+    "qa.engine",
+    "qa.index.open",
+    "qa.render",
+    "robustness_support",
+]
 
 
 def _forkserver():  # type: ignore[no-untyped-def]
@@ -183,8 +212,9 @@ class ForkedQA:
         folder.mkdir(parents=True, exist_ok=True)
         stem = f"qa-{time.monotonic_ns()}"
         self.out, self.err = folder / f"{stem}.out", folder / f"{stem}.err"
-        self.process = _forkserver().Process(target=_forked_main,
-                                             args=([str(a) for a in args], env, str(self.out), str(self.err)))
+        self.process = _forkserver().Process(
+            target=_forked_main, args=([str(a) for a in args], env, str(self.out), str(self.err))
+        )
         self.process.start()
 
     @property
@@ -229,8 +259,9 @@ def _pause(stage: str) -> None:
 
 def install_pause_hooks() -> None:
     """Wrap the build's steps so `_pause(stage)` runs at each of STAGES."""
-    import qa.index.build as index
     from conftest import HashEncoder
+
+    import qa.index.build as index
 
     encode = HashEncoder.encode
 
@@ -263,15 +294,15 @@ def install_pause_hooks() -> None:
 
         setattr(index, name, wrapped)
 
-    after("write_files", "write")           # chunk store, FAISS and Tantivy files written; no manifest yet
-    after("fsync_tree", "before-rename")     # the temporary folder is complete
-    before("swap_current", "before-swap")    # the new generation is renamed into place, not yet current
+    after("write_files", "write")  # chunk store, FAISS and Tantivy files written; no manifest yet
+    after("fsync_tree", "before-rename")  # the temporary folder is complete
+    before("swap_current", "before-swap")  # the new generation is renamed into place, not yet current
     before("prune_generations", "before-prune")  # swapped: the new generation is current
     symlink = os.symlink
 
     def paused_symlink(src, dst, *a, **kw):  # type: ignore[no-untyped-def]
         symlink(src, dst, *a, **kw)
-        _pause("mid-swap")                   # the new `current` link exists under a temporary name
+        _pause("mid-swap")  # the new `current` link exists under a temporary name
 
     os.symlink = paused_symlink  # type: ignore[assignment]
 

@@ -13,7 +13,9 @@ import pytest
 
 def qa(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "qa.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env
+    )
 
 
 @pytest.fixture
@@ -21,9 +23,12 @@ def project(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "band.txt").write_text(
-        "= The Band =\n\nThe band was founded on 17 November 1994. Currently, the band has 115 members.\n", encoding="utf-8")
+        "= The Band =\n\nThe band was founded on 17 November 1994. Currently, the band has 115 members.\n",
+        encoding="utf-8",
+    )
     (corpus / "hospital.md").write_text(
-        "# Hospital\n\nThe hospital was established in 1993. It has 12 departments.\n", encoding="utf-8")
+        "# Hospital\n\nThe hospital was established in 1993. It has 12 departments.\n", encoding="utf-8"
+    )
     return tmp_path
 
 
@@ -51,7 +56,9 @@ def test_build_ask_status_and_an_unchanged_rebuild(project: Path) -> None:
     assert stale.stderr.count("\n") == 1 and stale.stderr.startswith("Error:") and "qa build" in stale.stderr
 
     third = qa("build", cwd=project)
-    assert "embedded 0 new passages" not in third.stdout  # the changed file is re-embedded; the rest comes from the cache
+    assert (
+        "embedded 0 new passages" not in third.stdout
+    )  # the changed file is re-embedded; the rest comes from the cache
     assert "reused" in third.stdout
 
 

@@ -18,39 +18,93 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from robustness_support import FAKE_MODEL, TINY, make_corpus
 
-from qa.ingest.chunk import ChunkSettings, chunk_document
-from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder, prepare_question
 from qa.errors import CorpusError, QuestionError
+from qa.index.config import BuildConfig
+from qa.ingest.chunk import ChunkSettings, chunk_document
 from qa.ingest.load import Document, decode_text, derive_title, load_corpus, printable_id
 from qa.ingest.sentences import _loose_lines_kept_as_text, _paragraphs, heading_of, segment
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # derandomized in CI (conftest)
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)  # derandomized in CI (conftest)
 
 # Pieces that steer the text into every branch of the segmenter: headings of both syntaxes, bullets, table rows,
 # abbreviations, line breaks of every kind, odd spaces and marks.
-PIECES = st.sampled_from([
-    "= Title =", "== History ==", "=== Sub ===", "# Heading", "### Deep #", "Loose heading", "- item", "* item", "1. item",
-    "12) item", "| a | b |", "Gen. J. Smith led it.", "It was formed in 1991.", "Dr. No", "e.g. this", "U.S.A.", "...",
-    "?!", "“Quoted.”", "(Parenthesis.)", "\n", "\n\n", "\r\n", "\r", "\n \n", "\t", " ", "\u00a0", "\u2028", "\u2029",
-    "\x0b", "\x0c", "\x1c", "\x85", "\u200b", "\ufeff", "e\u0301", "ﬁ", "İ", "ß", "ǅ", "🙂", "日本語の文。", "Привет. Мир!",
-    "word " * 40, "x" * 300,
-])
+PIECES = st.sampled_from(
+    [
+        "= Title =",
+        "== History ==",
+        "=== Sub ===",
+        "# Heading",
+        "### Deep #",
+        "Loose heading",
+        "- item",
+        "* item",
+        "1. item",
+        "12) item",
+        "| a | b |",
+        "Gen. J. Smith led it.",
+        "It was formed in 1991.",
+        "Dr. No",
+        "e.g. this",
+        "U.S.A.",
+        "...",
+        "?!",
+        "“Quoted.”",
+        "(Parenthesis.)",
+        "\n",
+        "\n\n",
+        "\r\n",
+        "\r",
+        "\n \n",
+        "\t",
+        " ",
+        "\u00a0",
+        "\u2028",
+        "\u2029",
+        "\x0b",
+        "\x0c",
+        "\x1c",
+        "\x85",
+        "\u200b",
+        "\ufeff",
+        "e\u0301",
+        "ﬁ",
+        "İ",
+        "ß",
+        "ǅ",
+        "🙂",
+        "日本語の文。",
+        "Привет. Мир!",
+        "word " * 40,
+        "x" * 300,
+    ]
+)
 TEXT = st.one_of(
     st.text(max_size=400),
     st.lists(st.one_of(PIECES, st.text(max_size=20)), max_size=40).map("".join),
 )
-SETTINGS = st.builds(ChunkSettings, target_words=st.integers(5, 120), overlap_sentences=st.integers(0, 3),
-                     paragraph_fill=st.floats(0.0, 1.0), max_unit_words=st.integers(1, 150),
-                     tail_fill=st.floats(0.0, 0.5))
+SETTINGS = st.builds(
+    ChunkSettings,
+    target_words=st.integers(5, 120),
+    overlap_sentences=st.integers(0, 3),
+    paragraph_fill=st.floats(0.0, 1.0),
+    max_unit_words=st.integers(1, 150),
+    tail_fill=st.floats(0.0, 0.5),
+)
 
 
 def heading_lines(text: str) -> list[tuple[int, int]]:
     """The lines the segmenter takes as headings (metadata, not passage text), by its own rules."""
     paragraphs = _paragraphs(text)
     kept = _loose_lines_kept_as_text(text, paragraphs)
-    return [(start, end) for lines in paragraphs for start, end in lines
-            if heading_of(text[start:end], alone=len(lines) == 1 and start not in kept)]
+    return [
+        (start, end)
+        for lines in paragraphs
+        for start, end in lines
+        if heading_of(text[start:end], alone=len(lines) == 1 and start not in kept)
+    ]
 
 
 @FUZZ
@@ -134,8 +188,31 @@ def test_load_corpus_reads_or_names_every_text_file(files: dict[str, bytes]) -> 
 
 QUESTION = st.one_of(
     st.text(st.characters(codec=None), max_size=200),  # surrogates included: undecodable argv bytes arrive as those
-    st.lists(st.sampled_from(["what", "is", "the", "band", "?", "<b>", " ", "\x00", "\ud800", "Baku", "١٢٣", "日本",
-                              "members", "\u200b", "\n", "🙂", "...", "1991"]), max_size=30).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "what",
+                "is",
+                "the",
+                "band",
+                "?",
+                "<b>",
+                " ",
+                "\x00",
+                "\ud800",
+                "Baku",
+                "١٢٣",
+                "日本",
+                "members",
+                "\u200b",
+                "\n",
+                "🙂",
+                "...",
+                "1991",
+            ]
+        ),
+        max_size=30,
+    ).map("".join),
     st.integers(0, 20_000).map(lambda n: "band " * n),
 )
 _FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -155,7 +232,9 @@ def test_prepare_question_cleans_or_raises_question_error(question: str, max_cha
 
 
 # the tiny corpus plus a file whose text looks like markup: it must come back as text, escaped
-FILES = TINY | {"markup.txt": "Markup\n\nThe band <b>plays</b> & sings \"loud\" songs at 5 < 6 pm in <script>Baku</script>.\n"}
+FILES = TINY | {
+    "markup.txt": 'Markup\n\nThe band <b>plays</b> & sings "loud" songs at 5 < 6 pm in <script>Baku</script>.\n'
+}
 _MARK_TAGS = re.compile(r'<mark class="qa-(?:sentence|span|term)">|</mark>')
 
 

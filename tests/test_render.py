@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from qa.engine import Response, Result
-from qa.search.highlight import AnswerSentence, Highlight, Span
 from qa.render import render_html, render_terminal
+from qa.search.highlight import AnswerSentence, Highlight, Span
 
-TEXT = 'Intro <b>bold</b>. The band has 115 members & a <script>alert(1)</script> choir. End.'
+TEXT = "Intro <b>bold</b>. The band has 115 members & a <script>alert(1)</script> choir. End."
 
 
 def _result() -> Result:
@@ -16,9 +16,19 @@ def _result() -> Result:
     end = TEXT.index(" End.")
     span_start = TEXT.index("115 members")
     term = TEXT.index("band")
-    return Result(1, 0.9, "band.txt", "Band", None, "Band", 0, len(TEXT), TEXT,
-                  AnswerSentence(start, end, TEXT[start:end], 1.0, Span(span_start, span_start + 11, "115 members")),
-                  (Highlight(term, term + 4, "term"), Highlight(span_start + 4, span_start + 11, "term")))
+    return Result(
+        1,
+        0.9,
+        "band.txt",
+        "Band",
+        None,
+        "Band",
+        0,
+        len(TEXT),
+        TEXT,
+        AnswerSentence(start, end, TEXT[start:end], 1.0, Span(span_start, span_start + 11, "115 members")),
+        (Highlight(term, term + 4, "term"), Highlight(span_start + 4, span_start + 11, "term")),
+    )
 
 
 def test_html_escapes_the_corpus_and_nests_marks() -> None:

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..index.config import BuildConfig
 from ..engine import Engine, parse_mode
 from ..errors import IndexNotReady, QAError, QuestionError
-from ..ingest.load import Document, LoadedCorpus, content_hash
+from ..index.config import BuildConfig
 from ..index.manifest import CorpusSource
+from ..ingest.load import Document, LoadedCorpus, content_hash
 from ..models.encoder import Encoder
 from ..search.retrieve import Hit, SearchSettings
 
@@ -83,7 +83,9 @@ def _read_bytes(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise BeirNotFound(f"{what} '{path}' does not exist; a BEIR folder holds corpus.jsonl, queries.jsonl and qrels/<split>.tsv") from None
+        raise BeirNotFound(
+            f"{what} '{path}' does not exist; a BEIR folder holds corpus.jsonl, queries.jsonl and qrels/<split>.tsv"
+        ) from None
     except IsADirectoryError:
         raise BeirNotFound(f"{what} '{path}' is a folder, not a file") from None
     except OSError as exc:
@@ -100,13 +102,16 @@ def _json_lines(path: Path, data: bytes) -> list[tuple[int, bytes, dict]]:
         try:
             row = json.loads(line.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            raise BeirFormatError(f"{path} line {number}: not valid UTF-8 (byte offset {exc.start} of the line)") from None
+            raise BeirFormatError(
+                f"{path} line {number}: not valid UTF-8 (byte offset {exc.start} of the line)"
+            ) from None
         except json.JSONDecodeError as exc:
             raise BeirFormatError(
-                f"{path} line {number}: invalid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object"
+                f"{path} line {number}: invalid JSON ({exc.msg} at column {exc.colno}); "
+                "each line must be one JSON object"
             ) from None
         if not isinstance(row, dict):
-            raise BeirFormatError(f"{path} line {number}: expected a JSON object like {{\"_id\": ..., \"text\": ...}}")
+            raise BeirFormatError(f'{path} line {number}: expected a JSON object like {{"_id": ..., "text": ...}}')
         rows.append((number, line, row))
     return rows
 
@@ -118,7 +123,7 @@ def _string_field(path: Path, number: int, row: dict, key: str, *, required: boo
     if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "_id":
         return str(value)
     if not isinstance(value, str):
-        raise BeirFormatError(f"{path} line {number}: \"{key}\" must be a string (got {type(value).__name__})")
+        raise BeirFormatError(f'{path} line {number}: "{key}" must be a string (got {type(value).__name__})')
     return value
 
 
@@ -129,15 +134,17 @@ def _load_corpus(path: Path) -> tuple[LoadedCorpus, str]:
     for number, line, row in _json_lines(path, data):
         doc_id = _string_field(path, number, row, "_id").strip()
         if not doc_id:
-            raise BeirFormatError(f"{path} line {number}: empty \"_id\"")
+            raise BeirFormatError(f'{path} line {number}: empty "_id"')
         if doc_id in seen:
             raise BeirFormatError(f"{path} line {number}: \"_id\" '{doc_id}' already used on line {seen[doc_id]}")
         seen[doc_id] = number
         title = _string_field(path, number, row, "title", required=False).strip()
         text = _string_field(path, number, row, "text", required=False)
         if not text.strip() and not title:
-            raise BeirFormatError(f"{path} line {number}: document '{doc_id}' has neither \"title\" nor \"text\"")
-        documents.append(Document(id=doc_id, text=text if text.strip() else title, title=title, sha256=content_hash(line)))
+            raise BeirFormatError(f'{path} line {number}: document \'{doc_id}\' has neither "title" nor "text"')
+        documents.append(
+            Document(id=doc_id, text=text if text.strip() else title, title=title, sha256=content_hash(line))
+        )
     if not documents:
         raise BeirFormatError(f"{path} holds no documents; write one JSON object per line")
     return LoadedCorpus(tuple(documents), ()), content_hash(data)
@@ -148,7 +155,7 @@ def _load_queries(path: Path) -> dict[str, str]:
     for number, _, row in _json_lines(path, _read_bytes(path, "BEIR queries file")):
         query_id = _string_field(path, number, row, "_id").strip()
         if not query_id:
-            raise BeirFormatError(f"{path} line {number}: empty \"_id\"")
+            raise BeirFormatError(f'{path} line {number}: empty "_id"')
         if query_id in queries:
             raise BeirFormatError(f"{path} line {number}: query \"_id\" '{query_id}' appears twice")
         queries[query_id] = _string_field(path, number, row, "text")
@@ -168,7 +175,10 @@ def _load_qrels(path: Path, queries: dict[str, str]) -> dict[str, dict[str, int]
         if number == 1 and (len(cells) < 3 or not cells[-1].strip().lstrip("-").isdigit()):
             continue  # the header `query-id corpus-id score`
         if len(cells) != 3:
-            raise BeirFormatError(f"{path} line {number}: expected 3 tab-separated columns (query-id, corpus-id, score), found {len(cells)}")
+            raise BeirFormatError(
+                f"{path} line {number}: expected 3 tab-separated columns (query-id, corpus-id, score), "
+                f"found {len(cells)}"
+            )
         query_id, doc_id, score = (c.strip() for c in cells)
         try:
             relevance = int(score)
@@ -186,9 +196,13 @@ def load_beir(folder: str | os.PathLike[str]) -> BeirDataset:
     """Read a BEIR dataset folder: corpus, queries and every `qrels/*.tsv` split."""
     root = Path(folder)
     if not root.exists():
-        raise BeirNotFound(f"BEIR folder '{root}' does not exist; pass a folder holding corpus.jsonl, queries.jsonl and qrels/")
+        raise BeirNotFound(
+            f"BEIR folder '{root}' does not exist; pass a folder holding corpus.jsonl, queries.jsonl and qrels/"
+        )
     if not root.is_dir():
-        raise BeirNotFound(f"BEIR path '{root}' is not a folder; pass a folder holding corpus.jsonl, queries.jsonl and qrels/")
+        raise BeirNotFound(
+            f"BEIR path '{root}' is not a folder; pass a folder holding corpus.jsonl, queries.jsonl and qrels/"
+        )
     corpus, corpus_sha256 = _load_corpus(root / "corpus.jsonl")
     queries = _load_queries(root / "queries.jsonl")
     qrels_dir = root / "qrels"
@@ -220,8 +234,12 @@ def index_matches(index_dir: str | os.PathLike[str], dataset: BeirDataset, confi
     except IndexNotReady:
         return False
     source = manifest.source
-    return source is not None and source.kind == "beir" and source.sha256 == dataset.corpus_sha256 \
+    return (
+        source is not None
+        and source.kind == "beir"
+        and source.sha256 == dataset.corpus_sha256
         and manifest.config == config
+    )
 
 
 def _refuse_foreign_index(index_dir: Path) -> None:
@@ -234,14 +252,20 @@ def _refuse_foreign_index(index_dir: Path) -> None:
         return
     if source is None or source.kind != "beir":
         raise BeirError(
-            f"'{index_dir}' holds the index of {(source.path if source else '') or 'another corpus'}, not of a BEIR dataset; "
+            f"'{index_dir}' holds the index of {(source.path if source else '') or 'another corpus'}, "
+            "not of a BEIR dataset; "
             "a BEIR evaluation would replace it. Pass --index with another folder (default: index/beir-<name>/)"
         )
 
 
-def build_or_open_beir_index(dataset: BeirDataset, index_dir: str | os.PathLike[str] | None = None,
-                             config: BuildConfig = BuildConfig(), *, encoder: Encoder | None = None,
-                             on_progress: Callable[[float, str], None] | None = None) -> Engine:
+def build_or_open_beir_index(
+    dataset: BeirDataset,
+    index_dir: str | os.PathLike[str] | None = None,
+    config: BuildConfig = BuildConfig(),
+    *,
+    encoder: Encoder | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> Engine:
     """An Engine over the dataset's index: reused when built from the same corpus.jsonl and config, else (re)built.
 
     A rebuild in the same folder reuses the embeddings of the previous build (the index's own cache). A
@@ -257,8 +281,15 @@ def build_or_open_beir_index(dataset: BeirDataset, index_dir: str | os.PathLike[
         _refuse_foreign_index(index_dir)
     encoder = encoder or load_encoder(config.model, config.runtime)
     if not reuse:
-        build_index(dataset.corpus, index_dir, encoder, config, source=beir_source(dataset),
-                    on_progress=on_progress, wait_for_lock=True)
+        build_index(
+            dataset.corpus,
+            index_dir,
+            encoder,
+            config,
+            source=beir_source(dataset),
+            on_progress=on_progress,
+            wait_for_lock=True,
+        )
     return Engine(open_index(index_dir, model=config.model), encoder)
 
 
@@ -272,9 +303,16 @@ def passages_per_query(engine: Engine, depth: int = DEFAULT_DEPTH) -> int:
     return max(1, min(chunks, 3 * depth * -(-chunks // documents)))
 
 
-def rank_documents(engine: Engine, query: str, mode: str = "hybrid", settings: SearchSettings | None = None,
-                   depth: int = DEFAULT_DEPTH, *, query_vector: np.ndarray | None = None,
-                   passages: int | None = None) -> dict[str, float]:
+def rank_documents(
+    engine: Engine,
+    query: str,
+    mode: str = "hybrid",
+    settings: SearchSettings | None = None,
+    depth: int = DEFAULT_DEPTH,
+    *,
+    query_vector: np.ndarray | None = None,
+    passages: int | None = None,
+) -> dict[str, float]:
     """The top `depth` documents for `query` → the score of each one's best passage (MaxP), best first.
 
     Ranks through `Engine.search`, the path `qa ask` takes (question clean-up, retrieval, answer-sentence
@@ -283,8 +321,13 @@ def rank_documents(engine: Engine, query: str, mode: str = "hybrid", settings: S
     """
     parse_mode(mode)  # an unknown mode is an error, not a query without results
     try:
-        hits = engine.search(query, k=passages or passages_per_query(engine, depth), mode=mode,
-                             settings=settings or SearchSettings(), query_vector=query_vector)
+        hits = engine.search(
+            query,
+            k=passages or passages_per_query(engine, depth),
+            mode=mode,
+            settings=settings or SearchSettings(),
+            query_vector=query_vector,
+        )
     except QuestionError:
         return {}
     return max_p(engine, hits, depth)
@@ -307,8 +350,9 @@ def max_p(engine: Engine, hits: Sequence[Hit], depth: int) -> dict[str, float]:
     return ranked
 
 
-def score_run(run: dict[str, dict[str, float]], qrels: dict[str, dict[str, int]], *,
-              ignore_identical_ids: bool = True) -> dict[str, float]:
+def score_run(
+    run: dict[str, dict[str, float]], qrels: dict[str, dict[str, int]], *, ignore_identical_ids: bool = True
+) -> dict[str, float]:
     """nDCG@10, MRR@10, R@10, R@100 computed by pytrec_eval (through ir-measures), as BEIR computes them.
 
     `run[query id][doc id] = score`. As in BEIR's `EvaluateRetrieval.evaluate`, a document whose id equals
@@ -318,8 +362,11 @@ def score_run(run: dict[str, dict[str, float]], qrels: dict[str, dict[str, int]]
     `recip_rank` has no cut-off). The mean is over every query in `qrels`: a query without results (or
     missing from `run`) counts as 0. Returns the means and n.
     """
-    kept = {q: [(d, float(score)) for d, score in docs.items() if not (ignore_identical_ids and d == q)]
-            for q, docs in run.items() if q in qrels}
+    kept = {
+        q: [(d, float(score)) for d, score in docs.items() if not (ignore_identical_ids and d == q)]
+        for q, docs in run.items()
+        if q in qrels
+    }
     ordered = {q: sorted(docs, key=lambda item: (item[1], item[0]), reverse=True) for q, docs in kept.items()}
     per_query = _per_query(ordered, qrels)
     n = len(qrels)
@@ -327,8 +374,9 @@ def score_run(run: dict[str, dict[str, float]], qrels: dict[str, dict[str, int]]
     return {**means, "n": n}
 
 
-def _per_query(ordered: dict[str, list[tuple[str, float]]],
-               qrels: dict[str, dict[str, int]]) -> dict[str, dict[str, float]]:
+def _per_query(
+    ordered: dict[str, list[tuple[str, float]]], qrels: dict[str, dict[str, int]]
+) -> dict[str, dict[str, float]]:
     """Each measure's value per query, by pytrec_eval; MRR@10 over each query's first 10 only."""
     import ir_measures
 
@@ -337,7 +385,9 @@ def _per_query(ordered: dict[str, list[tuple[str, float]]],
     per_query: dict[str, dict[str, float]] = {key: {} for key in MEASURES}
     for key, name in MEASURES.items():
         measure = ir_measures.parse_measure(name)
-        scored = [ir_measures.ScoredDoc(q, d, score) for q, docs in ordered.items() for d, score in docs[: cut.get(key)]]
+        scored = [
+            ir_measures.ScoredDoc(q, d, score) for q, docs in ordered.items() for d, score in docs[: cut.get(key)]
+        ]
         if scored:
             for metric in ir_measures.pytrec_eval.iter_calc([measure], judged, scored):
                 per_query[key][metric.query_id] = float(metric.value)
@@ -355,9 +405,17 @@ def query_vectors(engine: Engine, dataset: BeirDataset, query_ids: Iterable[str]
     return vectors
 
 
-def evaluate_beir(engine: Engine, dataset: BeirDataset, split: str = "test", mode: str = "hybrid",
-                  settings: SearchSettings | None = None, *, depth: int = DEFAULT_DEPTH,
-                  query_vectors: dict[str, np.ndarray] | None = None, return_run: bool = False) -> dict:
+def evaluate_beir(
+    engine: Engine,
+    dataset: BeirDataset,
+    split: str = "test",
+    mode: str = "hybrid",
+    settings: SearchSettings | None = None,
+    *,
+    depth: int = DEFAULT_DEPTH,
+    query_vectors: dict[str, np.ndarray] | None = None,
+    return_run: bool = False,
+) -> dict:
     """nDCG@10, MRR@10, Recall@10/100 over the split's queries (see `score_run`), with n and seconds.
 
     Every query goes through `Engine.search`; `query_vectors` (from `query_vectors`) lets a tuning loop
@@ -368,9 +426,18 @@ def evaluate_beir(engine: Engine, dataset: BeirDataset, split: str = "test", mod
     began = time.perf_counter()
     passages = passages_per_query(engine, depth + 1)
     vectors = query_vectors or {}
-    run = {query_id: rank_documents(engine, dataset.queries[query_id], mode, settings, depth + 1,
-                                    query_vector=vectors.get(query_id), passages=passages)
-           for query_id in qrels}
+    run = {
+        query_id: rank_documents(
+            engine,
+            dataset.queries[query_id],
+            mode,
+            settings,
+            depth + 1,
+            query_vector=vectors.get(query_id),
+            passages=passages,
+        )
+        for query_id in qrels
+    }
     result: dict = score_run(run, qrels)
     result["seconds"] = round(time.perf_counter() - began, 3)
     if return_run:
@@ -378,9 +445,17 @@ def evaluate_beir(engine: Engine, dataset: BeirDataset, split: str = "test", mod
     return result
 
 
-def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", index_dir: str | os.PathLike[str] | None = None,
-                  mode: str = "hybrid", settings: SearchSettings | None = None, config: BuildConfig | None = None,
-                  encoder: Encoder | None = None, on_progress: Callable[[float, str], None] | None = None) -> dict:
+def run_beir_eval(
+    beir_dir: str | os.PathLike[str],
+    *,
+    split: str = "test",
+    index_dir: str | os.PathLike[str] | None = None,
+    mode: str = "hybrid",
+    settings: SearchSettings | None = None,
+    config: BuildConfig | None = None,
+    encoder: Encoder | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> dict:
     """Load a BEIR folder, build or reuse its index, evaluate one split: the `qa eval --beir DIR` entry point.
 
     The index is built with `config` (default: the engine's `BuildConfig()`, as `qa build`). `settings`
@@ -411,7 +486,10 @@ def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", inde
         "dataset": dataset.name,
         "split": split,
         "mode": mode,
-        **{key: round(value, 4) if isinstance(value, float) and key in METRICS else value for key, value in metrics.items()},
+        **{
+            key: round(value, 4) if isinstance(value, float) and key in METRICS else value
+            for key, value in metrics.items()
+        },
         "settings": asdict(settings),
         "settings_from": settings_from,
         "config": config.to_json(),
@@ -423,6 +501,14 @@ def run_beir_eval(beir_dir: str | os.PathLike[str], *, split: str = "test", inde
 
 
 __all__ = [
-    "BeirDataset", "BeirError", "BeirFormatError", "BeirNotFound", "build_or_open_beir_index", "evaluate_beir",
-    "load_beir", "rank_documents", "run_beir_eval", "score_run",
+    "BeirDataset",
+    "BeirError",
+    "BeirFormatError",
+    "BeirNotFound",
+    "build_or_open_beir_index",
+    "evaluate_beir",
+    "load_beir",
+    "rank_documents",
+    "run_beir_eval",
+    "score_run",
 ]

@@ -34,13 +34,29 @@ def settings_path(index_dir: str | os.PathLike[str]) -> Path:
     return Path(index_dir) / SETTINGS_FILE
 
 
-def save_tuned_settings(index_dir: str | os.PathLike[str], dataset: BeirDataset, config: BuildConfig,
-                        settings: SearchSettings, *, split: str, score: float, rows: list[dict]) -> Path:
+def save_tuned_settings(
+    index_dir: str | os.PathLike[str],
+    dataset: BeirDataset,
+    config: BuildConfig,
+    settings: SearchSettings,
+    *,
+    split: str,
+    score: float,
+    rows: list[dict],
+) -> Path:
     """Write the choice with what it is valid for (corpus hash, build config) and the grid that chose it."""
     path = settings_path(index_dir)
-    data = {"dataset": dataset.name, "corpus_sha256": dataset.corpus_sha256, "config": config.to_json(),
-            "tuned_on": split, "queries": len(dataset.split(split)), "metric": TUNING_METRIC, "score": score,
-            "settings": asdict(settings), "grid": rows}
+    data = {
+        "dataset": dataset.name,
+        "corpus_sha256": dataset.corpus_sha256,
+        "config": config.to_json(),
+        "tuned_on": split,
+        "queries": len(dataset.split(split)),
+        "metric": TUNING_METRIC,
+        "score": score,
+        "settings": asdict(settings),
+        "grid": rows,
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
@@ -48,18 +64,24 @@ def save_tuned_settings(index_dir: str | os.PathLike[str], dataset: BeirDataset,
     return path
 
 
-def search_settings_for(index_dir: str | os.PathLike[str], dataset: BeirDataset,
-                        config: BuildConfig) -> tuple[SearchSettings, str]:
+def search_settings_for(
+    index_dir: str | os.PathLike[str], dataset: BeirDataset, config: BuildConfig
+) -> tuple[SearchSettings, str]:
     """The settings tuned for this dataset (same corpus.jsonl and build config) and where they came from,
     else the general defaults `SearchSettings()` and why."""
     path = settings_path(index_dir)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return SearchSettings(), f"general defaults (no {path}; benchmarks/beir_tune.py writes it from a train or dev split)"
+        return (
+            SearchSettings(),
+            f"general defaults (no {path}; benchmarks/beir_tune.py writes it from a train or dev split)",
+        )
     except (OSError, ValueError) as exc:
         return SearchSettings(), f"general defaults ({path} unreadable: {exc})"
-    if data.get("corpus_sha256") != dataset.corpus_sha256 or data.get("config") != json.loads(json.dumps(config.to_json())):
+    if data.get("corpus_sha256") != dataset.corpus_sha256 or data.get("config") != json.loads(
+        json.dumps(config.to_json())
+    ):
         return SearchSettings(), f"general defaults ({path} was tuned for another corpus.jsonl or build config)"
     try:
         settings = SearchSettings(**data["settings"])

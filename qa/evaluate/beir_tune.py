@@ -18,8 +18,12 @@ from ..search.retrieve import SearchSettings
 from .beir import BeirDataset, evaluate_beir, query_vectors
 from .beir_settings import TUNING_METRIC, save_tuned_settings
 
-def tune_search_settings(score: Callable[[SearchSettings], float], start: SearchSettings = SearchSettings(),
-                         axes: Sequence[tuple[str, Sequence[object]]] | None = None) -> tuple[SearchSettings, list[dict]]:
+
+def tune_search_settings(
+    score: Callable[[SearchSettings], float],
+    start: SearchSettings = SearchSettings(),
+    axes: Sequence[tuple[str, Sequence[object]]] | None = None,
+) -> tuple[SearchSettings, list[dict]]:
     """One pass of coordinate ascent: for each axis in turn keep the value that scores best (ties keep the
     earlier value). Returns the best settings and every point tried with its score."""
     best, best_score = start, score(start)
@@ -41,9 +45,16 @@ def _matters(name: str, settings: SearchSettings) -> bool:
     return {"dense_weight": settings.fusion == "blend", "rrf_k": settings.fusion == "rrf"}.get(name, True)
 
 
-def tune_beir(engine: Engine, dataset: BeirDataset, split: str, index_dir: str | os.PathLike[str], config: BuildConfig, *,
-              axes: Sequence[tuple[str, Sequence[object]]] | None = None,
-              on_point: Callable[[SearchSettings, float], None] | None = None) -> tuple[SearchSettings, list[dict], Path]:
+def tune_beir(
+    engine: Engine,
+    dataset: BeirDataset,
+    split: str,
+    index_dir: str | os.PathLike[str],
+    config: BuildConfig,
+    *,
+    axes: Sequence[tuple[str, Sequence[object]]] | None = None,
+    on_point: Callable[[SearchSettings, float], None] | None = None,
+) -> tuple[SearchSettings, list[dict], Path]:
     """Choose hybrid settings on `split` (never the split reported) by nDCG@10 through `evaluate_beir`, and
     save them beside the index for `qa eval --beir`. Queries are embedded once."""
     vectors = query_vectors(engine, dataset, dataset.split(split))
@@ -55,8 +66,9 @@ def tune_beir(engine: Engine, dataset: BeirDataset, split: str, index_dir: str |
         return value
 
     best, rows = tune_search_settings(score, SearchSettings(), axes)
-    path = save_tuned_settings(index_dir, dataset, config, best, split=split,
-                               score=max(row["score"] for row in rows), rows=rows)
+    path = save_tuned_settings(
+        index_dir, dataset, config, best, split=split, score=max(row["score"] for row in rows), rows=rows
+    )
     return best, rows, path
 
 

@@ -60,8 +60,14 @@ class EvalReport:
             **{key: round(value, 4) for key, value in self.metrics.items()},
             "passage_words_mean": round(self.passage_words_mean, 1),
             "misses": [
-                {"question": m.question, "expected": list(m.expected), "first_doc": m.first_doc,
-                 "first_text": m.first_text, "hit_rank": m.hit_rank, "answer_sentence": m.answer_sentence}
+                {
+                    "question": m.question,
+                    "expected": list(m.expected),
+                    "first_doc": m.first_doc,
+                    "first_text": m.first_text,
+                    "hit_rank": m.hit_rank,
+                    "answer_sentence": m.answer_sentence,
+                }
                 for m in self.misses
             ],
         }
@@ -127,8 +133,11 @@ def parse_gold(lines: Sequence[str], *, name: str = "gold file") -> list[GoldQue
         problem = _question_problem(row) or _source_problem(row)
         if problem:
             raise GoldFileError(f"{name} line {number}: {problem}")
-        questions.append(GoldQuestion(row["question"].strip(), tuple(row["answers"]), row.get("doc") or None, number,
-                                      row.get("page")))
+        questions.append(
+            GoldQuestion(
+                row["question"].strip(), tuple(row["answers"]), row.get("doc") or None, number, row.get("page")
+            )
+        )
     if not questions:
         raise GoldFileError(f"{name} has no questions; write one JSON object per line")
     return questions
@@ -172,12 +181,25 @@ def _score(q: GoldQuestion, response: Response, sums: dict[str, float]) -> Miss 
     if answer_ok:
         return None
     hit_rank = next((i for i, ok in enumerate(relevant, start=1) if ok), None)
-    return Miss(q.question, q.answers, top.doc if top else "", top.text if top else "", hit_rank,
-                top.answer.text if top and top.answer else "")
+    return Miss(
+        q.question,
+        q.answers,
+        top.doc if top else "",
+        top.text if top else "",
+        hit_rank,
+        top.answer.text if top and top.answer else "",
+    )
 
 
-def evaluate_gold(engine, gold: Sequence[GoldQuestion], *, mode: str = "hybrid", k: int = 10,  # type: ignore[no-untyped-def]
-                  settings=None, highlight=None) -> EvalReport:
+def evaluate_gold(
+    engine,
+    gold: Sequence[GoldQuestion],
+    *,
+    mode: str = "hybrid",
+    k: int = 10,  # type: ignore[no-untyped-def]
+    settings=None,
+    highlight=None,
+) -> EvalReport:
     """Ask every gold question and score the ranked passages (hit@1/5/10, MRR@10, answer@1)."""
     from ..search.highlight import HighlightSettings
     from ..search.retrieve import SearchSettings
@@ -189,8 +211,13 @@ def evaluate_gold(engine, gold: Sequence[GoldQuestion], *, mode: str = "hybrid",
     misses = []
     tops: list[tuple[str | None, int | None]] = []
     for q in gold:
-        response = engine.ask(q.question, k=k, mode=mode, settings=settings or SearchSettings(),
-                              highlight=highlight or HighlightSettings())
+        response = engine.ask(
+            q.question,
+            k=k,
+            mode=mode,
+            settings=settings or SearchSettings(),
+            highlight=highlight or HighlightSettings(),
+        )
         top = response.results[0] if response.results else None
         tops.append((top.doc, top.page) if top and q.page is not None else (None, None))
         miss = _score(q, response, sums)
@@ -202,5 +229,4 @@ def evaluate_gold(engine, gold: Sequence[GoldQuestion], *, mode: str = "hybrid",
     pages = page_at_1(tops, gold)
     if pages is not None:
         metrics["page@1"] = pages
-    return EvalReport(mode, n, metrics,
-                      statistics.mean(chunk_words) if chunk_words else 0.0, tuple(misses))
+    return EvalReport(mode, n, metrics, statistics.mean(chunk_words) if chunk_words else 0.0, tuple(misses))

@@ -26,7 +26,9 @@ def format_compare(reports: list[EvalReport]) -> str:
     keys = list(reports[0].metrics) if reports else list(METRIC_KEYS)  # page@1 too when the gold has pages
     header = f"{'mode':<8} {'n':>4} " + " ".join(f"{key:>9}" for key in keys) + f" {'words':>6}"
     rows = [
-        f"{r.mode:<8} {r.n:>4} " + " ".join(f"{r.metrics[key]:>9.3f}" for key in keys) + f" {r.passage_words_mean:>6.1f}"
+        f"{r.mode:<8} {r.n:>4} "
+        + " ".join(f"{r.metrics[key]:>9.3f}" for key in keys)
+        + f" {r.passage_words_mean:>6.1f}"
         for r in reports
     ]
     return "\n".join([header, *rows])

@@ -114,8 +114,9 @@ def _page_runs(doc: Document, units: list[Unit], settings: ChunkSettings) -> lis
 
 
 def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
-    units = segment(doc.text, title=doc.title, max_unit_words=settings.max_unit_words,
-                    loose_headings=doc.kind in ("txt", "md"))  # extractors mark headings themselves
+    units = segment(
+        doc.text, title=doc.title, max_unit_words=settings.max_unit_words, loose_headings=doc.kind in ("txt", "md")
+    )  # extractors mark headings themselves
     sections: dict[int, list[Unit]] = {}
     for unit in units:
         sections.setdefault(unit.section, []).append(unit)
@@ -138,5 +139,7 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
     return chunks
 
 
-def chunk_corpus(documents: tuple[Document, ...] | list[Document], settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
+def chunk_corpus(
+    documents: tuple[Document, ...] | list[Document], settings: ChunkSettings = ChunkSettings()
+) -> list[Chunk]:
     return [chunk for doc in documents for chunk in chunk_document(doc, settings)]

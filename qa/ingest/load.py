@@ -93,7 +93,8 @@ def _bad_name_reason(name: str) -> str:
 
 
 def iter_corpus_files(root: Path) -> list[tuple[str, Path]]:
-    """Sorted (doc id, path) of every .pdf/.html/.htm/.docx/.md/.txt file under root; hidden entries left out, linked folders not entered.
+    """Sorted (doc id, path) of every .pdf/.html/.htm/.docx/.md/.txt file under root; hidden entries left out,
+    linked folders not entered.
 
     A name that is not valid UTF-8 gets its bad bytes spelled `\\xNN` in the id (its path stays the real one).
     """
@@ -135,8 +136,9 @@ def unreadable_reason(path: Path, root_real: Path) -> str | None:
     return None
 
 
-def read_document(root: Path, doc_id: str, path: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-                  root_real: Path | None = None) -> Document:
+def read_document(
+    root: Path, doc_id: str, path: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, root_real: Path | None = None
+) -> Document:
     """Read and extract ONE corpus file (the streaming build reads files one at a time).
 
     Raises UnreadableFile with a one-line reason for a file that cannot be indexed (and its hash when it was read,
@@ -154,7 +156,9 @@ def read_document(root: Path, doc_id: str, path: Path, *, max_file_bytes: int = 
             raise ValueError(f"'{path.suffix}' files are not read; use {_READABLE}")
         size = path.stat().st_size
         if size > max_file_bytes:
-            raise ValueError(f"{size:,} bytes is over the {max_file_bytes:,}-byte limit; split the file or raise --max-file-mb")
+            raise ValueError(
+                f"{size:,} bytes is over the {max_file_bytes:,}-byte limit; split the file or raise --max-file-mb"
+            )
         data = path.read_bytes()
         extracted = extract(kind, data, doc_id)
         if not extracted.text.strip():
@@ -187,7 +191,9 @@ def check_corpus_folder(root: Path) -> None:
 
 
 def no_readable_file(root: Path, skipped: list[SkippedFile] | tuple[SkippedFile, ...]) -> CorpusError:
-    detail = f" ({len(skipped)} skipped: " + "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3]) + ")" if skipped else ""
+    detail = (
+        f" ({len(skipped)} skipped: " + "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3]) + ")" if skipped else ""
+    )
     return CorpusError(f"no readable document in corpus folder '{root}'{detail}; add {_READABLE}")
 
 
@@ -204,7 +210,9 @@ def load_corpus(folder: str | os.PathLike[str], *, max_file_bytes: int = DEFAULT
             doc = read_document(root, doc_id, path, max_file_bytes=max_file_bytes)
         except UnreadableFile as exc:
             skipped.append(SkippedFile(doc_id, exc.reason, exc.sha256))
-            log.info("skipped %s: %s", doc_id, exc.reason)  # callers report `skipped` themselves (the CLI as Warning: lines)
+            log.info(
+                "skipped %s: %s", doc_id, exc.reason
+            )  # callers report `skipped` themselves (the CLI as Warning: lines)
             continue
         if doc.sha256 in first_with:
             skipped.append(SkippedFile(doc_id, duplicate_reason(first_with[doc.sha256]), doc.sha256))

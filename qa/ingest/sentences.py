@@ -9,9 +9,9 @@ their own; prose is split by Punkt; an over-long unit is cut at whitespace so no
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
-import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ _MD_HEADING = re.compile(r"^[ \t]*(?P<marks>#{1,6})[ \t]+(?P<text>\S.*?)[ \t#]*$
 _BULLET = re.compile(r"^[ \t]*(?:[-*•–·▪●]|\d{1,3}[.)])[ \t]+\S")
 _TABLE_ROW = re.compile(r"^[ \t]*\|")
 _BLANK = re.compile(r"^[ \t\r\f\v]*$")
-_LINE_END_PUNCT = tuple(".!?:;\"”’)]")
+_LINE_END_PUNCT = tuple('.!?:;"”’)]')
 _LOOSE_HEADING_LEVEL = 7  # stand-alone short lines nest under the wiki/markdown headings
 _LOOSE_HEADING_MAX_WORDS = 12
 _WRAPPED_LINE_MIN_CHARS = 60

@@ -2,8 +2,8 @@
 
 Keeps names, numbers and dates matchable: letters folded to ASCII by anyascii ("Şahin" = "Sahin",
 "Łukasz" = "Lukasz"), thousands separators dropped ("1,572" = "1572"), possessives stripped ("Nakamura’s" =
-"Nakamura"), letters+digits kept whole ("MP5", "A320"). Words are Snowball-stemmed; English stop words (NLTK's list plus the function
-words "also", "many", "much") are dropped.
+"Nakamura"), letters+digits kept whole ("MP5", "A320"). Words are Snowball-stemmed; English stop words (NLTK's
+list plus the function words "also", "many", "much") are dropped.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+", re.UNICODE)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
@@ -76,8 +75,11 @@ def tokens_with_offsets(text: str, *, keep_stopwords: bool = False) -> list[Toke
 @lru_cache(maxsize=1 << 14)
 def _tokens(text: str, keep_stopwords: bool) -> tuple[Token, ...]:
     """Cached: answer choice tokenizes the same passages and sentences question after question."""
-    return tuple(Token(term, match.start(), match.end()) for match in _TOKEN.finditer(text)
-                 if (term := _word_term(match.group(), keep_stopwords)))
+    return tuple(
+        Token(term, match.start(), match.end())
+        for match in _TOKEN.finditer(text)
+        if (term := _word_term(match.group(), keep_stopwords))
+    )
 
 
 def terms(text: str) -> list[str]:

@@ -26,8 +26,15 @@ from .pooling import Span
 RUNTIMES = Runtime.values()
 DEFAULT_RUNTIME = Runtime.ONNX_FP32  # int8 builds 1.6-1.7x faster but moved one answer on two small gold sets (README)
 
-__all__ = ["BUNDLED_MODEL", "DEFAULT_RUNTIME", "RUNTIMES", "Encoder", "load_encoder", "register_model",
-           "unregister_model"]
+__all__ = [
+    "BUNDLED_MODEL",
+    "DEFAULT_RUNTIME",
+    "RUNTIMES",
+    "Encoder",
+    "load_encoder",
+    "register_model",
+    "unregister_model",
+]
 
 
 class Encoder(Protocol):
@@ -76,8 +83,9 @@ def unregister_model(name: str) -> None:
     _MODELS.pop(name, None)
 
 
-def load_encoder(model: str = BUNDLED_MODEL, runtime: str = DEFAULT_RUNTIME, *,
-                 cache_dir: Path | None = None) -> Encoder:
+def load_encoder(
+    model: str = BUNDLED_MODEL, runtime: str = DEFAULT_RUNTIME, *, cache_dir: Path | None = None
+) -> Encoder:
     """The encoder for (model, runtime): a registered model's factory, else one loaded model per (model,
     runtime, cache_dir) per process. ONNX exports go to `cache_dir` (default `default_cache_dir()`)."""
     if model in _MODELS:

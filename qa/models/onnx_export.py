@@ -18,25 +18,38 @@ import time
 import warnings
 from pathlib import Path
 
+from ..errors import QAError
 from ..options import Runtime
 from .offline import BUNDLED_MODEL, default_cache_dir, offline_environment, quiet_libraries, resolve_model
-from ..errors import QAError
 
 EXPORT_VERSION = 2  # bump when the export recipe changes: old folders are then ignored
 OPSET = 17
 META = "meta.json"
-OPTIMIZED = "model.opt.onnx"  # graph optimized once by this onnxruntime version; a session loads it in a third of the time
+OPTIMIZED = (
+    "model.opt.onnx"  # graph optimized once by this onnxruntime version; a session loads it in a third of the time
+)
 _FINGERPRINTS = "fingerprints.json"
 # what decides the vectors: weights, architecture, tokenizer, truncation and pooling
-_CONTENT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json", "tokenizer_config.json",
-                  "sentence_bert_config.json", "modules.json", "1_Pooling/config.json")
+_CONTENT_FILES = (
+    "config.json",
+    "model.safetensors",
+    "pytorch_model.bin",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "sentence_bert_config.json",
+    "modules.json",
+    "1_Pooling/config.json",
+)
 
 
 def model_fingerprint(model_dir: Path, cache_root: Path) -> str:
     """SHA-256 of the model's content files, remembered by (path, size, mtime) so a cold start reads 90 MB once."""
     files = [model_dir / name for name in _CONTENT_FILES if (model_dir / name).is_file()]
     if not files:
-        raise QAError(f"'{model_dir}' holds no model files ({', '.join(_CONTENT_FILES[:2])}); pass a sentence-transformers model folder")
+        raise QAError(
+            f"'{model_dir}' holds no model files ({', '.join(_CONTENT_FILES[:2])}); "
+            "pass a sentence-transformers model folder"
+        )
     stamp = json.dumps([[str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns] for f in files])
     memo_path = cache_root / _FINGERPRINTS
     try:
@@ -66,11 +79,15 @@ def export_path(model: str = BUNDLED_MODEL, *, runtime: str = "onnx-int8", cache
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     model_dir = Path(resolve_model(model))
     if not model_dir.is_dir():
-        raise QAError(f"model '{model}' is not a local folder; the ONNX runtimes need a model folder (or use runtime 'torch')")
+        raise QAError(
+            f"model '{model}' is not a local folder; the ONNX runtimes need a model folder (or use runtime 'torch')"
+        )
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise QAError(f"ONNX cache folder '{root}' cannot be created ({exc.strerror}); set QA_CACHE_DIR to a writable folder") from None
+        raise QAError(
+            f"ONNX cache folder '{root}' cannot be created ({exc.strerror}); set QA_CACHE_DIR to a writable folder"
+        ) from None
     return root / f"{model_fingerprint(model_dir, root)}-{runtime}-v{EXPORT_VERSION}"
 
 
@@ -111,7 +128,9 @@ def _export_into(folder: Path, model: str, runtime: str) -> dict:
     _check_pooling(st, model)
     transformer = st[0].auto_model.eval()
     if not (model_dir / "tokenizer.json").is_file():
-        raise QAError(f"model '{model}' has no tokenizer.json (a fast tokenizer); the ONNX runtimes need it, use runtime 'torch'")
+        raise QAError(
+            f"model '{model}' has no tokenizer.json (a fast tokenizer); the ONNX runtimes need it, use runtime 'torch'"
+        )
 
     class TokenEmbeddings(torch.nn.Module):
         def __init__(self) -> None:
@@ -119,18 +138,28 @@ def _export_into(folder: Path, model: str, runtime: str) -> dict:
             self.transformer = transformer
 
         def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            return self.transformer(input_ids=input_ids, attention_mask=attention_mask,
-                                    token_type_ids=token_type_ids).last_hidden_state
+            return self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
-    sample = st.tokenizer(["a sample sentence", "another, longer sample sentence to trace"], padding=True, return_tensors="pt")
+    sample = st.tokenizer(
+        ["a sample sentence", "another, longer sample sentence to trace"], padding=True, return_tensors="pt"
+    )
     names = ["input_ids", "attention_mask", "token_type_ids"]
     args = tuple(sample.get(n, torch.zeros_like(sample["input_ids"])) for n in names)
     fp32 = folder / "model-fp32.onnx"
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
-        torch.onnx.export(TokenEmbeddings(), args, str(fp32), input_names=names, output_names=["token_embeddings"],
-                          dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "token_embeddings"]},
-                          opset_version=OPSET, dynamo=False)
+        torch.onnx.export(
+            TokenEmbeddings(),
+            args,
+            str(fp32),
+            input_names=names,
+            output_names=["token_embeddings"],
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "token_embeddings"]},
+            opset_version=OPSET,
+            dynamo=False,
+        )
     if runtime == "onnx-int8":
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -141,8 +170,14 @@ def _export_into(folder: Path, model: str, runtime: str) -> dict:
             # per-channel weights: cosine to torch 0.984 min / 0.994 mean vs 0.92 / 0.96 per-tensor (measured).
             # Only weight MatMuls: the attention score products and the embedding tables stay float (cosine to
             # fp32 0.9753 min / 0.9940 mean vs 0.9735 / 0.9936 quantizing them too, and no slower: measured)
-            quantize_dynamic(str(fp32), str(folder / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-                             op_types_to_quantize=["MatMul"], extra_options={"MatMulConstBOnly": True})
+            quantize_dynamic(
+                str(fp32),
+                str(folder / "model.onnx"),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                op_types_to_quantize=["MatMul"],
+                extra_options={"MatMulConstBOnly": True},
+            )
         finally:
             root_logger.setLevel(level)
         fp32.unlink()
@@ -150,9 +185,16 @@ def _export_into(folder: Path, model: str, runtime: str) -> dict:
         fp32.rename(folder / "model.onnx")
     ort_version = _preoptimize(folder / "model.onnx", folder / OPTIMIZED)
     shutil.copyfile(model_dir / "tokenizer.json", folder / "tokenizer.json")
-    return {"onnxruntime": ort_version, "model": model, "runtime": runtime, "dimension": int(transformer.config.hidden_size),
-            "max_tokens": int(st.max_seq_length or 256), "inputs": names, "export_version": EXPORT_VERSION,
-            "export_seconds": round(time.perf_counter() - began, 2)}
+    return {
+        "onnxruntime": ort_version,
+        "model": model,
+        "runtime": runtime,
+        "dimension": int(transformer.config.hidden_size),
+        "max_tokens": int(st.max_seq_length or 256),
+        "inputs": names,
+        "export_version": EXPORT_VERSION,
+        "export_seconds": round(time.perf_counter() - began, 2),
+    }
 
 
 def _preoptimize(source: Path, target: Path) -> str:
@@ -174,10 +216,20 @@ def _check_pooling(st: object, model: str) -> None:
     pooling = st[1] if len(modules) > 1 else None  # type: ignore[index]
     config = pooling.get_config_dict() if pooling is not None and hasattr(pooling, "get_config_dict") else {}
     mean = config.get("pooling_mode_mean_tokens") or config.get("pooling_mode") == "mean"
-    others = [k for k, v in config.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens" and v is True]
-    if modules[:1] != ["Transformer"] or modules[1:2] != ["Pooling"] or not mean or others or modules[2:] not in ([], ["Normalize"]):
-        raise QAError(f"model '{model}' has modules {modules} with pooling {config}; the ONNX runtimes support "
-                      "Transformer + mean Pooling (+ Normalize) only, use runtime 'torch'")
+    others = [
+        k for k, v in config.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens" and v is True
+    ]
+    if (
+        modules[:1] != ["Transformer"]
+        or modules[1:2] != ["Pooling"]
+        or not mean
+        or others
+        or modules[2:] not in ([], ["Normalize"])
+    ):
+        raise QAError(
+            f"model '{model}' has modules {modules} with pooling {config}; the ONNX runtimes support "
+            "Transformer + mean Pooling (+ Normalize) only, use runtime 'torch'"
+        )
 
 
 def _remove_abandoned(root: Path, age_s: float = 86_400) -> None:

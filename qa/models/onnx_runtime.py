@@ -21,15 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .pooling import Span, late_chunk, pool_text
 from ..errors import QAError
+from .pooling import Span, late_chunk, pool_text
 
 
 class OnnxEncoder:
     """An exported model (see qa/onnx_export.py) behind one lock; its thread pool is sized once, here."""
 
-    def __init__(self, export_dir: str | os.PathLike[str], *, name: str, threads: int | None = None,
-                 workers: int | None = None) -> None:
+    def __init__(
+        self, export_dir: str | os.PathLike[str], *, name: str, threads: int | None = None, workers: int | None = None
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -37,9 +38,15 @@ class OnnxEncoder:
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
             self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-            self.runtime, self.dimension, self.max_tokens = str(meta["runtime"]), int(meta["dimension"]), int(meta["max_tokens"])
+            self.runtime, self.dimension, self.max_tokens = (
+                str(meta["runtime"]),
+                int(meta["dimension"]),
+                int(meta["max_tokens"]),
+            )
         except Exception as exc:  # noqa: BLE001 - OSError, bad JSON, missing keys, or the tokenizers library's own error
-            raise QAError(f"ONNX export '{folder}' is unreadable ({exc}); delete that folder so it is exported again") from None
+            raise QAError(
+                f"ONNX export '{folder}' is unreadable ({exc}); delete that folder so it is exported again"
+            ) from None
         self.name = name
         self.export_dir = folder
         self._inputs = list(meta["inputs"])
@@ -152,8 +159,11 @@ class OnnxEncoder:
 
     def _feeds(self, encoding) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
         ids = np.asarray([encoding.ids], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids),
-                 "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64)}
+        feeds = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
+        }
         return {k: feeds[k] for k in self._inputs}
 
 

@@ -31,8 +31,9 @@ def pool_text(tokens: np.ndarray) -> np.ndarray:
     return normalize_rows(tokens.mean(axis=0, dtype=np.float64)[None, :])[0]
 
 
-def pool_spans(text: str, tokens: np.ndarray, offsets: Sequence[Span], special: Sequence[int],
-               spans: Sequence[Span]) -> tuple[np.ndarray, list[int]]:
+def pool_spans(
+    text: str, tokens: np.ndarray, offsets: Sequence[Span], special: Sequence[int], spans: Sequence[Span]
+) -> tuple[np.ndarray, list[int]]:
     """Late chunking: span i's vector is the normalized mean of the non-special tokens overlapping it.
 
     Returns the vectors and the indices of spans the model did not read to the end (the text was truncated
@@ -53,8 +54,12 @@ def pool_spans(text: str, tokens: np.ndarray, offsets: Sequence[Span], special: 
     return normalize_rows(out), redo
 
 
-def late_chunk(encoder: TextEncoder, texts: list[str], spans: list[list[Span]],
-               forward: Callable[[str], tuple[np.ndarray, list[Span], list[int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+def late_chunk(
+    encoder: TextEncoder,
+    texts: list[str],
+    spans: list[list[Span]],
+    forward: Callable[[str], tuple[np.ndarray, list[Span], list[int]]],
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """`encode_passages` for any runtime whose `forward(text)` returns (token vectors, offsets, special mask)."""
     if len(texts) != len(spans):
         raise ValueError(f"encode_passages got {len(texts)} texts but {len(spans)} span lists; pass one list per text")
@@ -64,7 +69,9 @@ def late_chunk(encoder: TextEncoder, texts: list[str], spans: list[list[Span]],
     for t, (text, text_spans) in enumerate(zip(texts, spans)):
         for a, b in text_spans:
             if not 0 <= a <= b <= len(text):
-                raise ValueError(f"span ({a}, {b}) lies outside text {t} of {len(text)} characters; pass offsets into that text")
+                raise ValueError(
+                    f"span ({a}, {b}) lies outside text {t} of {len(text)} characters; pass offsets into that text"
+                )
         tokens, offsets, special = forward(text)
         pooled[t] = pool_text(tokens)
         vectors, cut = pool_spans(text, tokens, offsets, special, text_spans)

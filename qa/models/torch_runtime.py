@@ -35,7 +35,9 @@ class SentenceTransformerEncoder:
                 f"cannot load embedding model '{model}' ({first_line}); use a local model folder or a hub name already "
                 "in the local cache (downloads are off: HF_HUB_OFFLINE=1), e.g. rebuild with `qa build --model PATH`"
             ) from None
-        get_dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        get_dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
         dim = get_dimension()
         if dim is None:
             raise ValueError(f"model '{model}' does not report an embedding dimension")
@@ -48,8 +50,13 @@ class SentenceTransformerEncoder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
-            vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                         convert_to_numpy=True, show_progress_bar=progress)
+            vectors = self._model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_passages(self, texts: list[str], spans: list[list[Span]]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -60,8 +67,14 @@ class SentenceTransformerEncoder:
         import torch
 
         with self._lock:
-            features = self._model.tokenizer(text, truncation=True, max_length=self.max_tokens, return_tensors="pt",
-                                             return_offsets_mapping=True, return_special_tokens_mask=True)
+            features = self._model.tokenizer(
+                text,
+                truncation=True,
+                max_length=self.max_tokens,
+                return_tensors="pt",
+                return_offsets_mapping=True,
+                return_special_tokens_mask=True,
+            )
             offsets = [tuple(map(int, pair)) for pair in features.pop("offset_mapping")[0].tolist()]
             special = features.pop("special_tokens_mask")[0].tolist()
             with torch.inference_mode():

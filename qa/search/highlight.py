@@ -15,18 +15,30 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import spans
 from ..ingest.tokens import terms, tokens_with_offsets
+from . import spans
 
 # What the question asks for, from English interrogatives (closed classes of question words and of time and
 # quantity nouns; nothing taken from a particular question set).
 _WHEN = re.compile(r"\b(when|(?:what|which) (?:year|date|day|month|decade|century)|how long ago)\b", re.I)
-_HOW_LONG = re.compile(r"\b(how long|for how many (?:years|months|weeks|days|hours|minutes)|(?:what|which) (?:period|duration))\b", re.I)
-_HOW_MANY = re.compile(r"\b(how (?:many|much|large|big|old|far|tall|high)|(?:what|which) (?:percentage|percent|share|number|"
-                       r"proportion|fraction|amount|quantity|ratio|rate|total|count))\b", re.I)
+_HOW_LONG = re.compile(
+    r"\b(how long|for how many (?:years|months|weeks|days|hours|minutes)|(?:what|which) (?:period|duration))\b", re.I
+)
+_HOW_MANY = re.compile(
+    r"\b(how (?:many|much|large|big|old|far|tall|high)|(?:what|which) (?:percentage|percent|share|number|"
+    r"proportion|fraction|amount|quantity|ratio|rate|total|count))\b",
+    re.I,
+)
 _WHO = re.compile(r"\b(who|whom|whose|(?:what|which) (?:person|people|man|woman))\b", re.I)
-_WHERE = re.compile(r"\b(where|(?:what|which) (?:city|town|village|country|countries|state|province|region|place|location|continent))\b", re.I)
-_WHICH = re.compile(r"\b(?:which|what) (?!is\b|are\b|was\b|were\b|does\b|do\b|did\b|has\b|have\b|can\b|kind\b|type\b|sort\b)[a-z]+", re.I)
+_WHERE = re.compile(
+    r"\b(where|(?:what|which) (?:city|town|village|country|countries|state|province|region|place|location"
+    r"|continent))\b",
+    re.I,
+)
+_WHICH = re.compile(
+    r"\b(?:which|what) (?!is\b|are\b|was\b|were\b|does\b|do\b|did\b|has\b|have\b|can\b|kind\b|type\b|sort\b)[a-z]+",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -69,8 +81,14 @@ class AnswerSentence:
 def answer_type(question: str) -> str | None:
     """'duration', 'date', 'number', 'person', 'place', 'name' (which + noun: a proper name) or None, from the
     question's wh-words."""
-    for kind, pattern in (("duration", _HOW_LONG), ("number", _HOW_MANY), ("date", _WHEN), ("person", _WHO), ("place", _WHERE),
-                          ("name", _WHICH)):
+    for kind, pattern in (
+        ("duration", _HOW_LONG),
+        ("number", _HOW_MANY),
+        ("date", _WHEN),
+        ("person", _WHO),
+        ("place", _WHERE),
+        ("name", _WHICH),
+    ):
         if pattern.search(question):
             return kind
     return None
@@ -79,8 +97,14 @@ def answer_type(question: str) -> str | None:
 @lru_cache(maxsize=1 << 14)
 def _candidates(kind: str, sentence: str) -> tuple[tuple[int, int], ...]:
     """Typed spans of a sentence (cached: the same passages come back question after question)."""
-    finders = {"date": spans.dates, "duration": spans.durations, "number": spans.quantities, "person": spans.persons,
-               "place": spans.places, "name": spans.names}
+    finders = {
+        "date": spans.dates,
+        "duration": spans.durations,
+        "number": spans.quantities,
+        "person": spans.persons,
+        "place": spans.places,
+        "name": spans.names,
+    }
     return tuple(finders[kind](sentence))
 
 
@@ -149,9 +173,13 @@ def choose_answer(
         neighbours = [similarities[j] for j in (i - 1, i + 1) if 0 <= j < n]
         context = float(np.mean(neighbours)) if neighbours else float(similarities[i])
         previous = float(similarities[i - 1]) if i > 0 else 0.0
-        score = (float(similarities[i]) + settings.lexical_weight * overlap(asked, text)
-                 + settings.neighbour_weight * context + settings.type_weight * kind_strength(question, text)
-                 + settings.previous_weight * previous)
+        score = (
+            float(similarities[i])
+            + settings.lexical_weight * overlap(asked, text)
+            + settings.neighbour_weight * context
+            + settings.type_weight * kind_strength(question, text)
+            + settings.previous_weight * previous
+        )
         scores.append(score)
     best = int(np.argmax(scores))
     start, end = sentences[best]

@@ -65,10 +65,10 @@ def fuse(candidates: Candidates, settings: SearchSettings, pool: int) -> list[Hi
     """The candidates in one order: reciprocal rank fusion of the two ranked lists, or the min-max blend."""
     if settings.fusion == Fusion.RRF:
         dense_scores = candidates.dense
-        dense_ranked = [Hit(candidates.ids[i], float(dense_scores[i])) for i in np.argsort(-dense_scores, kind="stable")]
-        lexical_ranked = [
-            Hit(c, s) for c, s in sorted(candidates.lexical.items(), key=lambda item: -item[1]) if s > 0
+        dense_ranked = [
+            Hit(candidates.ids[i], float(dense_scores[i])) for i in np.argsort(-dense_scores, kind="stable")
         ]
+        lexical_ranked = [Hit(c, s) for c, s in sorted(candidates.lexical.items(), key=lambda item: -item[1]) if s > 0]
         return rrf([dense_ranked[:pool], lexical_ranked[:pool]], k=settings.rrf_k)
     return blend(candidates.ids, candidates.dense, candidates.lexical_scores, settings.dense_weight)
 
@@ -84,8 +84,9 @@ def rescore_by_sentence(hits: list[Hit], best: np.ndarray, weight: float) -> lis
     return [Hit(hits[i].chunk, float(scores[i])) for i in order]
 
 
-def reorder_by_answer(head: list[Hit], answers: list[AnswerSentence | None],
-                      weight: float) -> tuple[list[Hit], list[AnswerSentence | None]]:
+def reorder_by_answer(
+    head: list[Hit], answers: list[AnswerSentence | None], weight: float
+) -> tuple[list[Hit], list[AnswerSentence | None]]:
     """The passage whose best sentence answers best goes first: score + weight × answer-sentence score."""
     scored = sorted(
         ((hit.score + weight * (a.score if a else 0.0), i) for i, (hit, a) in enumerate(zip(head, answers))),
@@ -105,8 +106,15 @@ class Ranker:
         self.encoder = encoder
         self.retriever = Retriever(index)
 
-    def search(self, question: str, query_vector: np.ndarray, *, mode: Mode, k: int,
-               settings: SearchSettings = SearchSettings()) -> list[Hit]:
+    def search(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        *,
+        mode: Mode,
+        k: int,
+        settings: SearchSettings = SearchSettings(),
+    ) -> list[Hit]:
         """Retrieval by mode, before the answer reorder: dense, BM25, or hybrid (fuse, then rescore)."""
         if mode == Mode.DENSE:
             return self.retriever.dense(query_vector, k, settings)
@@ -126,8 +134,17 @@ class Ranker:
             fused = rescore_by_sentence(top, np.array([best_of[h.chunk] for h in top]), settings.sentence_weight)
         return fused[:k]
 
-    def rank(self, question: str, query_vector: np.ndarray, *, mode: Mode, k: int, settings: SearchSettings,
-             highlight: HighlightSettings, answers: bool) -> Ranking:
+    def rank(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        *,
+        mode: Mode,
+        k: int,
+        settings: SearchSettings,
+        highlight: HighlightSettings,
+        answers: bool,
+    ) -> Ranking:
         """`search`, then in hybrid mode the top `answer_depth` reordered by their best answer sentence;
         with `answers`, every returned hit's answer sentence (computed once)."""
         depth = settings.answer_depth if mode == Mode.HYBRID and settings.answer_weight > 0 else 0
@@ -157,8 +174,14 @@ class Ranker:
             return row.vectors[1:] @ np.asarray(query_vector, dtype=np.float32)
         return self.encoder.encode([sentence_embed_text(row.chunk, s) for s in row.chunk.sentences]) @ query_vector
 
-    def answer(self, row: StoredChunk, question: str, query_vector: np.ndarray, highlight: HighlightSettings,
-               term_weights: dict[str, float]) -> AnswerSentence | None:
+    def answer(
+        self,
+        row: StoredChunk,
+        question: str,
+        query_vector: np.ndarray,
+        highlight: HighlightSettings,
+        term_weights: dict[str, float],
+    ) -> AnswerSentence | None:
         chunk = row.chunk
         relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
         similarities = self.sentence_similarities(row, query_vector)

@@ -84,8 +84,9 @@ class Retriever:
         candidate pool, not just k: it misorders near neighbours (IVF's 8-bit codes) and re-scoring the pool
         restores them."""
         wanted = self.pool(settings, k) if dense_index.approximate(self.index.dense) else k
-        found = dense_index.search(self.index.dense, query_vector, wanted, nprobe=settings.nprobe,
-                                   ef_search=settings.ef_search)
+        found = dense_index.search(
+            self.index.dense, query_vector, wanted, nprobe=settings.nprobe, ef_search=settings.ef_search
+        )
         sims = self.store.similarities([c for c, _ in found], query_vector)
         scored = [Hit(c, float(sims[c][0])) for c, _ in found if c in sims]
         return sorted(scored, key=lambda h: (-h.score, h.chunk))[:k]
@@ -93,12 +94,14 @@ class Retriever:
     def bm25(self, question: str, k: int) -> list[Hit]:
         return [Hit(c, s) for c, s in self.index.bm25.search(question, k)]
 
-    def candidates(self, question: str, query_vector: np.ndarray, pool: int,
-                   settings: SearchSettings) -> Candidates | None:
+    def candidates(
+        self, question: str, query_vector: np.ndarray, pool: int, settings: SearchSettings
+    ) -> Candidates | None:
         """The top `pool` of each index, scored by both; None when neither finds anything."""
         lexical = dict(self.index.bm25.search(question, pool))
-        found = dense_index.search(self.index.dense, query_vector, pool, nprobe=settings.nprobe,
-                                   ef_search=settings.ef_search)
+        found = dense_index.search(
+            self.index.dense, query_vector, pool, nprobe=settings.nprobe, ef_search=settings.ef_search
+        )
         ids = list(dict.fromkeys([c for c, _ in found] + list(lexical)))
         sims = self.store.similarities(ids, query_vector)
         ids = [c for c in ids if c in sims]

@@ -4,7 +4,8 @@ Every rule here is about English grammar or about Unicode, never about one corpu
 
 * dates: English month names, day numbers and four-digit years (regex);
 * quantities and durations: amounts (digits, English number words, currency signs) with the unit after them,
-  by what the unit measures (time, mass, length, percentage, currency … in English and SI spelling); two quantities of the same physical kind joined by "and" are one amount ("1 ton and 329 kilograms");
+  by what the unit measures (time, mass, length, percentage, currency … in English and SI spelling); two
+  quantities of the same physical kind joined by "and" are one amount ("1 ton and 329 kilograms");
   a bare count takes the noun it counts ("115 members");
 * names: runs of capitalized words over any script with case (Unicode letter categories: "José Müller",
   "Łukasz Nowak", "Nilüfer Şahin"), optionally joined by "of"; places are names after a preposition.
@@ -18,7 +19,10 @@ from functools import lru_cache
 
 import regex
 
-_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
 YEAR = r"(?:1[5-9]\d\d|20\d\d)"
 _DAY = r"(?:[0-3]?\d(?:st|nd|rd|th)?)"
 DATE = regex.compile(
@@ -34,31 +38,41 @@ PLACE = regex.compile(rf"\b(?:in|at|to|from|near|of)\s+((?:the\s+)?{_NAME})")
 _NEXT_WORD = regex.compile(r"\s+([\p{Ll}][\p{L}\p{M}-]*)")
 _FUNCTION_WORDS = frozenset("of and or in on at to the a an was were is are for by with from as than that".split())
 
-_NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-                r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
-                r"thousand|million|billion|trillion|dozen|half|quarter)")
-_AMOUNT = (rf"(?:[$€£¥]\s?)?(?:\d+(?:[.,]\d+)*(?:\s?(?:thousand|million|billion|trillion))?"
-           rf"|{_NUMBER_WORD}(?:[\s-]+(?:and\s+)?{_NUMBER_WORD})*)")
+_NUMBER_WORD = (
+    r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+    r"thousand|million|billion|trillion|dozen|half|quarter)"
+)
+_AMOUNT = (
+    rf"(?:[$€£¥]\s?)?(?:\d+(?:[.,]\d+)*(?:\s?(?:thousand|million|billion|trillion))?"
+    rf"|{_NUMBER_WORD}(?:[\s-]+(?:and\s+)?{_NUMBER_WORD})*)"
+)
 # units of measure in English and SI spelling, by what they measure: general, not any corpus's vocabulary
 _UNITS = {
-    "time": r"(?:milli)?seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|fortnights?|months?|years?|yrs?|decades?|"
-            r"centur(?:y|ies)|millenni(?:um|a)",
+    "time": r"(?:milli)?seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|fortnights?|months?|years?|yrs?|"
+    r"decades?|"
+    r"centur(?:y|ies)|millenni(?:um|a)",
     "percentage": r"percent|per\s+cent|%|percentage\s+points?",
     "mass": r"(?:milli|kilo)?grams?|[mk]?g|tonnes?|tons?|pounds?|lbs?|ounces?|oz|stones?|carats?",
-    "length": r"(?:milli|centi|kilo)?met(?:re|er)s?|[mck]?m|inch(?:es)?|feet|foot|ft|yards?|yd|miles?|nautical\s+miles?|"
-              r"light[\s-]years?",
+    "length": r"(?:milli|centi|kilo)?met(?:re|er)s?|[mck]?m|inch(?:es)?|feet|foot|ft|yards?|yd|miles?|"
+    r"nautical\s+miles?|"
+    r"light[\s-]years?",
     "area": r"(?:square|sq)\s+(?:kilomet(?:re|er)s?|met(?:re|er)s?|miles?|feet|km|m|mi|ft)|km2|km²|m²|acres?|hectares?",
     "volume": r"(?:milli)?lit(?:re|er)s?|ml|gallons?|gal|barrels?|bbl|cubic\s+\w+",
     "temperature": r"°\s?[CF]|degrees?\s+(?:Celsius|Fahrenheit|C|F)|kelvins?",
     "speed": r"km/h|kph|mph|m/s|knots?",
     "energy": r"(?:kilo|mega|giga)?(?:watt|joule)s?|[kMG]?W|[kMG]?J|kWh|MWh|GWh|calories?|kcal|volts?|V|amperes?|amps?|"
-              r"hertz|[kMG]?Hz|newtons?|pascals?",
+    r"hertz|[kMG]?Hz|newtons?|pascals?",
     "currency": r"dollars?|euros?|pounds\s+sterling|yen|yuan|rupees?|francs?|roubles?|rubles?|manats?|cents?",
 }
-_UNIT_OF = {kind: regex.compile(rf"(?:{pattern})", regex.IGNORECASE if kind not in ("energy", "temperature") else 0)
-            for kind, pattern in _UNITS.items()}
+_UNIT_OF = {
+    kind: regex.compile(rf"(?:{pattern})", regex.IGNORECASE if kind not in ("energy", "temperature") else 0)
+    for kind, pattern in _UNITS.items()
+}
 _ALL_UNITS = "|".join(rf"(?P<{kind}>{pattern})" for kind, pattern in _UNITS.items())
-_QUANTITY = regex.compile(rf"(?<![\p{{L}}\p{{N}}]){_AMOUNT}(?:\s?(?:{_ALL_UNITS})(?![\p{{L}}\p{{N}}]))?", regex.IGNORECASE)
+_QUANTITY = regex.compile(
+    rf"(?<![\p{{L}}\p{{N}}]){_AMOUNT}(?:\s?(?:{_ALL_UNITS})(?![\p{{L}}\p{{N}}]))?", regex.IGNORECASE
+)
 
 
 @lru_cache(maxsize=4096)
@@ -80,7 +94,7 @@ def _quantities(sentence: str) -> tuple[tuple[int, int, str], ...]:
 
 def _amount_end(sentence: str, match: regex.Match) -> int:
     """Where the number itself ends (a unit group that did not count is not part of it)."""
-    amount = regex.match(rf"{_AMOUNT}", sentence[match.start():], regex.IGNORECASE)
+    amount = regex.match(rf"{_AMOUNT}", sentence[match.start() :], regex.IGNORECASE)
     return match.start() + (amount.end() if amount else len(match.group()))
 
 
@@ -101,8 +115,12 @@ def quantities(sentence: str) -> list[tuple[int, int]]:
     found = [q for q in _quantities(sentence) if not any(a <= q[0] < b for a, b in date_spans)]
     merged: list[list] = []
     for start, end, kind in found:
-        if (merged and kind not in ("dimensionless", "percentage") and merged[-1][2] == kind
-                and regex.fullmatch(r"\s*(?:and|,)\s*", sentence[merged[-1][1] : start])):
+        if (
+            merged
+            and kind not in ("dimensionless", "percentage")
+            and merged[-1][2] == kind
+            and regex.fullmatch(r"\s*(?:and|,)\s*", sentence[merged[-1][1] : start])
+        ):
             merged[-1][1] = end
         else:
             merged.append([start, end, kind])
@@ -120,8 +138,11 @@ def names(sentence: str) -> list[tuple[int, int]]:
     """Capitalized phrases, except a lone capitalized word opening the sentence (any sentence's first word) and
     month names inside dates."""
     in_dates = dates(sentence)
-    return [trim(sentence, *m.span()) for m in NAME.finditer(sentence)
-            if (m.start() > 0 or " " in m.group()) and not any(a <= m.start() < b for a, b in in_dates)]
+    return [
+        trim(sentence, *m.span())
+        for m in NAME.finditer(sentence)
+        if (m.start() > 0 or " " in m.group()) and not any(a <= m.start() < b for a, b in in_dates)
+    ]
 
 
 def persons(sentence: str) -> list[tuple[int, int]]:

@@ -49,8 +49,10 @@ def section_sentences(chunk: Chunk, neighbours: Sequence[Chunk]) -> tuple[list[S
                 before.setdefault(span, _words(other.text, span, other.start))
             elif span[0] >= chunk.end:
                 after.setdefault(span, _words(other.text, span, other.start))
-    return ([(a, b, before[(a, b)]) for a, b in sorted(before, key=lambda s: -s[0])],
-            [(a, b, after[(a, b)]) for a, b in sorted(after)])
+    return (
+        [(a, b, before[(a, b)]) for a, b in sorted(before, key=lambda s: -s[0])],
+        [(a, b, after[(a, b)]) for a, b in sorted(after)],
+    )
 
 
 def widen(chunk: Chunk, neighbours: Sequence[Chunk], max_words: int = DEFAULT_WINDOW_WORDS) -> Window:

@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from importlib import import_module
 
-_WHERE = {"EngineHolder": "holder", "Served": "holder", "prepare": "holder",
-          "EXAMPLES_FILE": "layout", "build_app": "layout", "example_questions": "layout", "launch_options": "layout",
-          "app_with_routes": "routes", "serve": "routes", "use_upload_folder": "uploads",
-          "DEFAULT_CORPUS_QUOTA_BYTES": "admission"}
+_WHERE = {
+    "EngineHolder": "holder",
+    "Served": "holder",
+    "prepare": "holder",
+    "EXAMPLES_FILE": "layout",
+    "build_app": "layout",
+    "example_questions": "layout",
+    "launch_options": "layout",
+    "app_with_routes": "routes",
+    "serve": "routes",
+    "use_upload_folder": "uploads",
+    "DEFAULT_CORPUS_QUOTA_BYTES": "admission",
+}
 __all__ = sorted(_WHERE)
 
 

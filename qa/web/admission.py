@@ -28,15 +28,19 @@ def check_size(name: str, size: int, max_bytes: int = DEFAULT_MAX_FILE_BYTES) ->
     if size == 0:
         raise QAError(f"'{name}' is empty; nothing to add")
     if size > max_bytes:
-        raise QAError(f"'{name}' has {size:,} bytes, over the build's {max_bytes:,}-byte limit per file; "
-                      "split the file (or rebuild the index with a larger --max-file-mb)")
+        raise QAError(
+            f"'{name}' has {size:,} bytes, over the build's {max_bytes:,}-byte limit per file; "
+            "split the file (or rebuild the index with a larger --max-file-mb)"
+        )
 
 
 def check_quota(name: str, size: int, corpus_bytes: int, quota_bytes: int = DEFAULT_CORPUS_QUOTA_BYTES) -> None:
     """Refuse a file that would take the corpus folder past its quota."""
     if corpus_bytes + size > quota_bytes:
-        raise QAError(f"'{name}' ({size:,} bytes) would take the corpus folder to {corpus_bytes + size:,} bytes, over "
-                      f"its {quota_bytes:,}-byte quota; remove documents or start app.py with a larger --corpus-quota-mb")
+        raise QAError(
+            f"'{name}' ({size:,} bytes) would take the corpus folder to {corpus_bytes + size:,} bytes, over "
+            f"its {quota_bytes:,}-byte quota; remove documents or start app.py with a larger --corpus-quota-mb"
+        )
 
 
 def check_bytes(name: str, data: bytes) -> None:

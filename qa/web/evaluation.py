@@ -31,11 +31,13 @@ def read_gold_upload(path: str | None, default: str | Path | None) -> tuple[list
         try:
             text = Path(path).read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise QAError(f"uploaded gold file '{name}' is not UTF-8 text (byte {exc.start}); save it as UTF-8 "
-                          "JSON Lines") from None
+            raise QAError(
+                f"uploaded gold file '{name}' is not UTF-8 text (byte {exc.start}); save it as UTF-8 JSON Lines"
+            ) from None
         except OSError as exc:
-            raise QAError(f"uploaded gold file '{name}' cannot be read ({exc.strerror or type(exc).__name__}); "
-                          "upload it again") from None
+            raise QAError(
+                f"uploaded gold file '{name}' cannot be read ({exc.strerror or type(exc).__name__}); upload it again"
+            ) from None
         return parse_gold(text.splitlines(), name=name), name
     if default is None:
         raise QAError("no gold file: upload a JSON Lines file of questions")
@@ -45,8 +47,15 @@ def read_gold_upload(path: str | None, default: str | Path | None) -> tuple[list
 def metrics_frame(reports: Sequence[EvalReport]):  # type: ignore[no-untyped-def]
     import pandas as pd
 
-    rows = [{"mode": r.mode, "questions": r.n, **{k: round(r.metrics[k], 3) for k in METRIC_KEYS},
-             "passage words": round(r.passage_words_mean, 1)} for r in reports]
+    rows = [
+        {
+            "mode": r.mode,
+            "questions": r.n,
+            **{k: round(r.metrics[k], 3) for k in METRIC_KEYS},
+            "passage words": round(r.passage_words_mean, 1),
+        }
+        for r in reports
+    ]
     return pd.DataFrame(rows, columns=["mode", "questions", *METRIC_KEYS, "passage words"])
 
 

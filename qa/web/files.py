@@ -34,7 +34,12 @@ def corpus_file(root: str | os.PathLike[str], requested: str) -> Path | None:
     that is not a document, a symlink resolving outside the folder, or not a regular file."""
     if not isinstance(requested, str) or not requested or len(requested) > 1024:
         return None
-    if requested.startswith(("/", "\\")) or "\\" in requested or _WINDOWS_DRIVE.match(requested) or _CONTROL.search(requested):
+    if (
+        requested.startswith(("/", "\\"))
+        or "\\" in requested
+        or _WINDOWS_DRIVE.match(requested)
+        or _CONTROL.search(requested)
+    ):
         return None
     parts = requested.split("/")
     if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
@@ -63,7 +68,9 @@ def upload_name(name: str) -> str:
     if not base:
         raise QAError(f"upload name {name!r} has no usable file name; rename the file")
     if not base.lower().endswith(DOCUMENT_SUFFIXES):
-        raise QAError(f"'{base}' is not a {'/'.join(s.lstrip('.').upper() for s in DOCUMENT_SUFFIXES)} file; only those can be added")
+        raise QAError(
+            f"'{base}' is not a {'/'.join(s.lstrip('.').upper() for s in DOCUMENT_SUFFIXES)} file; only those can be added"
+        )
     if len(base) > MAX_NAME_CHARS:
         stem, suffix = os.path.splitext(base)
         base = stem[: MAX_NAME_CHARS - len(suffix)] + suffix
@@ -117,7 +124,9 @@ def _create_exclusive(root: Path, name: str) -> tuple[Path, int]:
     for n in range(1, 1000):
         candidate = root / (name if n == 1 else f"{stem} ({n}){suffix}")
         try:
-            return candidate, os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            return candidate, os.open(
+                candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644
+            )
         except FileExistsError:
             continue
     raise QAError(f"'{name}' and 998 suffixed variants already exist in the corpus folder; rename the file")
@@ -145,8 +154,14 @@ def _write_new(root: Path, name: str, data: bytes) -> Path:
     return target
 
 
-def save_upload(root: str | os.PathLike[str], upload_name_given: str, source: str | os.PathLike[str], *,
-                max_bytes: int = DEFAULT_MAX_FILE_BYTES, quota_bytes: int = DEFAULT_CORPUS_QUOTA_BYTES) -> Saved:
+def save_upload(
+    root: str | os.PathLike[str],
+    upload_name_given: str,
+    source: str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    quota_bytes: int = DEFAULT_CORPUS_QUOTA_BYTES,
+) -> Saved:
     """Copy one uploaded file into the top of the corpus folder under a sanitized, unused name, only after it
     passed every check (`admission`: kind, size, content by magic bytes, corpus quota; not a duplicate).
     A refused file is never written."""
@@ -163,7 +178,9 @@ def save_upload(root: str | os.PathLike[str], upload_name_given: str, source: st
     except QAError as exc:
         return Saved(upload_name_given, None, str(exc))
     except OSError as exc:
-        return Saved(upload_name_given, None, f"could not save '{shown_name(upload_name_given)}': {exc.strerror or exc}")
+        return Saved(
+            upload_name_given, None, f"could not save '{shown_name(upload_name_given)}': {exc.strerror or exc}"
+        )
 
 
 def remove_document(root: str | os.PathLike[str], doc_id: str) -> str:
@@ -192,6 +209,10 @@ def corpus_documents(root: str | os.PathLike[str]) -> list[str]:
     for dirpath, dirnames, filenames in os.walk(root_path, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
-            if not name.startswith(".") and name.lower().endswith(DOCUMENT_SUFFIXES) and not os.path.islink(Path(dirpath) / name):
+            if (
+                not name.startswith(".")
+                and name.lower().endswith(DOCUMENT_SUFFIXES)
+                and not os.path.islink(Path(dirpath) / name)
+            ):
                 found.append((Path(dirpath) / name).relative_to(root_path).as_posix())
     return sorted(found)

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..index.build import BuildReport
-from ..index.config import BuildConfig
 from ..engine import Engine, Response, build_from_folder
 from ..errors import IndexNotReady, QAError
+from ..index.build import BuildReport
+from ..index.config import BuildConfig
 from ..index.manifest import Manifest
 from ..index.open import corpus_changes, read_manifest
 
@@ -74,9 +74,11 @@ class Rebuilt:
 
     def summary(self) -> str:
         skipped = f"; skipped {len(self.report.skipped)} file(s)" if self.report.skipped else ""
-        return (f"Rebuilt: {self.report.documents} documents, {self.report.chunks} chunks; embedded {self.report.embedded} "
-                f"new passages, reused {self.report.reused}; {self.report.seconds:.1f} s{skipped}. "
-                "Questions are now answered from the new index.")
+        return (
+            f"Rebuilt: {self.report.documents} documents, {self.report.chunks} chunks; embedded {self.report.embedded} "
+            f"new passages, reused {self.report.reused}; {self.report.seconds:.1f} s{skipped}. "
+            "Questions are now answered from the new index."
+        )
 
 
 class EngineHolder:
@@ -122,7 +124,9 @@ class EngineHolder:
             old = self.engine
             config = old.index.config
             encoder = old.encoder if old.encoder.name == config.model else None
-            report = build_from_folder(self.corpus_dir, self.index_dir, config, encoder=encoder, on_progress=on_progress)
+            report = build_from_folder(
+                self.corpus_dir, self.index_dir, config, encoder=encoder, on_progress=on_progress
+            )
             new = Engine.open(self.index_dir, encoder=old.encoder if encoder is not None else None)
             served = served_from(new)
             with self._swap_lock:
@@ -132,8 +136,15 @@ class EngineHolder:
         before, after = indexed_documents(old.index.manifest), indexed_documents(new.index.manifest)
         added = after - before
         passages, pages = passages_and_pages(new, added)
-        return Rebuilt(report, tuple(sorted(added)), tuple(sorted(before - after)), passages, pages,
-                       old.index.manifest.counts.chunks, new.index.manifest.counts.chunks)
+        return Rebuilt(
+            report,
+            tuple(sorted(added)),
+            tuple(sorted(before - after)),
+            passages,
+            pages,
+            old.index.manifest.counts.chunks,
+            new.index.manifest.counts.chunks,
+        )
 
     def status(self) -> dict:
         """The served index's manifest and whether the corpus folder changed since it was built."""
@@ -179,8 +190,13 @@ def terminal_progress(prefix: str = "building index") -> ProgressFn:
     return report
 
 
-def prepare(corpus_dir: str | Path, index_dir: str | Path, *, log_fn: Callable[[str], None] = print,
-            on_progress: ProgressFn | None = None) -> EngineHolder:
+def prepare(
+    corpus_dir: str | Path,
+    index_dir: str | Path,
+    *,
+    log_fn: Callable[[str], None] = print,
+    on_progress: ProgressFn | None = None,
+) -> EngineHolder:
     """Open the index, building it first when it is missing, stale or unreadable; warm the model up.
 
     Loads the model and the index once for the process.
@@ -208,7 +224,9 @@ def prepare(corpus_dir: str | Path, index_dir: str | Path, *, log_fn: Callable[[
         report = build_from_folder(corpus_dir, index_dir, config, on_progress=on_progress or terminal_progress())
         for skipped in report.skipped:
             log_fn(f"warning: skipped {skipped.path}: {skipped.reason}")
-        log_fn(f"built '{index_dir}': {report.documents} documents, {report.chunks} chunks in {time.perf_counter() - began:.1f} s")
+        log_fn(
+            f"built '{index_dir}': {report.documents} documents, {report.chunks} chunks in {time.perf_counter() - began:.1f} s"
+        )
         engine = Engine.open(index_dir)
     engine.ask("warm up the model", k=1)
     return EngineHolder(engine, index_dir, corpus_dir)

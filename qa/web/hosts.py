@@ -51,8 +51,10 @@ def allowed_hosts(bound: str, extra: Iterable[str] = ()) -> frozenset[str]:
     for value in extra:
         name = host_name(value)
         if name is None:
-            raise ValueError(f"--allow-host {value!r} is not a host name or address; give a name such as "
-                             "myhost.lan or an address such as 192.168.1.20")
+            raise ValueError(
+                f"--allow-host {value!r} is not a host name or address; give a name such as "
+                "myhost.lan or an address such as 192.168.1.20"
+            )
         names.add(name)
     return frozenset(n for n in names if n)
 
@@ -77,11 +79,15 @@ def refusal(host: str | None, origin: str | None, allowed: frozenset[str]) -> st
     """Why a request with these `Host` and `Origin` header values is refused, or None when it is allowed."""
     listed = ", ".join(sorted(allowed))
     if host_name(host) not in allowed:
-        return (f"Host {_shown(host or '(none)')!r} is not allowed: this app answers only to {listed} (any port); "
-                "open it by one of those names or start app.py with --allow-host NAME")
+        return (
+            f"Host {_shown(host or '(none)')!r} is not allowed: this app answers only to {listed} (any port); "
+            "open it by one of those names or start app.py with --allow-host NAME"
+        )
     if origin is not None and origin_host(origin) not in allowed:
-        return (f"Origin {_shown(origin)!r} is not allowed: requests must come from a page of {listed} (any port); "
-                "open the app itself rather than another site, or start app.py with --allow-host NAME")
+        return (
+            f"Origin {_shown(origin)!r} is not allowed: requests must come from a page of {listed} (any port); "
+            "open the app itself rather than another site, or start app.py with --allow-host NAME"
+        )
     return None
 
 
@@ -100,8 +106,9 @@ class HostOriginMiddleware:
         self.app = app
         self.allowed = allowed
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]],
-                       send: Callable[[Message], Awaitable[None]]) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]
+    ) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)  # lifespan
             return
@@ -112,7 +119,16 @@ class HostOriginMiddleware:
             await send({"type": "websocket.close", "code": 1008, "reason": reason[:120]})  # before accept: a 403
         else:
             body = (reason + "\n").encode("utf-8")
-            await send({"type": "http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-                                    (b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [
+                        (b"content-type", b"text/plain; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"x-content-type-options", b"nosniff"),
+                        (b"cache-control", b"no-store"),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})

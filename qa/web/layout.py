@@ -110,8 +110,11 @@ def upload_control(**kwargs) -> gr.File:  # type: ignore[no-untyped-def]
         files = list(payload) if isinstance(payload, ListFiles) else [payload]
         for file in files:
             if control.file_types and not is_valid_file(file.path, control.file_types):
-                raise gr.Error(f"'{shown_name(file.path)}' is not one of {', '.join(control.file_types)}; upload a "
-                               "file of those types", print_exception=False)
+                raise gr.Error(
+                    f"'{shown_name(file.path)}' is not one of {', '.join(control.file_types)}; upload a "
+                    "file of those types",
+                    print_exception=False,
+                )
         paths = [str(file.path) for file in files]
         return paths[0] if control.file_count == "single" else paths
 
@@ -121,15 +124,24 @@ def upload_control(**kwargs) -> gr.File:  # type: ignore[no-untyped-def]
 
 def theme():  # type: ignore[no-untyped-def]
     """Local/system fonts only: the default theme would fetch fonts from Google."""
-    return gr.themes.Default(font=[gr.themes.Font("system-ui"), "sans-serif"],
-                             font_mono=[gr.themes.Font("ui-monospace"), "monospace"])
+    return gr.themes.Default(
+        font=[gr.themes.Font("system-ui"), "sans-serif"], font_mono=[gr.themes.Font("ui-monospace"), "monospace"]
+    )
 
 
 def launch_options(max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> dict:
     """Keyword arguments for `Blocks.launch` / `gr.mount_gradio_app` that keep the page offline and styled.
     Gradio's upload route refuses files over `max_file_bytes` (the build's per-file limit) while they stream in."""
-    return {"theme": theme(), "css": CSS, "ssr_mode": False, "pwa": False, "mcp_server": False,
-            "footer_links": ["api", "settings"], "show_error": False, "max_file_size": max_file_bytes}
+    return {
+        "theme": theme(),
+        "css": CSS,
+        "ssr_mode": False,
+        "pwa": False,
+        "mcp_server": False,
+        "footer_links": ["api", "settings"],
+        "show_error": False,
+        "max_file_size": max_file_bytes,
+    }
 
 
 def upload_area(holder: EngineHolder, upload_dir: str | Path | None, listed) -> UploadArea:  # type: ignore[no-untyped-def]
@@ -140,13 +152,16 @@ def upload_area(holder: EngineHolder, upload_dir: str | Path | None, listed) -> 
     folder = Path(upload_dir) if upload_dir is not None else upload_folder(holder.index_dir)
     gradio_folder = Path(get_upload_folder()).resolve()
     if gradio_folder != folder.resolve():
-        raise QAError(f"Gradio keeps uploads in '{gradio_folder}', not in the app's upload folder '{folder}'; call "
-                      "qa.web.use_upload_folder(index) before build_app")
+        raise QAError(
+            f"Gradio keeps uploads in '{gradio_folder}', not in the app's upload folder '{folder}'; call "
+            "qa.web.use_upload_folder(index) before build_app"
+        )
     return UploadArea(folder, listed)
 
 
-def example_questions(engine: Engine, corpus_dir: str | Path | None = None, gold_path: str | Path | None = None,
-                      limit: int = 5) -> list[str]:
+def example_questions(
+    engine: Engine, corpus_dir: str | Path | None = None, gold_path: str | Path | None = None, limit: int = 5
+) -> list[str]:
     """Example questions whose answers the indexed corpus holds: the corpus folder's examples file, then the
     gold file's questions. A missing or broken file just contributes none."""
     candidates: list[GoldQuestion] = []
@@ -177,9 +192,15 @@ def _unexpected(exc: Exception, what: str) -> str:
     return error_html(f"{what} ({type(exc).__name__}: {first})" if first else f"{what} ({type(exc).__name__})")
 
 
-def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
-              examples: Sequence[str] | None = None, concurrency: int = CONCURRENCY,
-              upload_dir: str | Path | None = None, corpus_quota_bytes: int = DEFAULT_CORPUS_QUOTA_BYTES) -> gr.Blocks:
+def build_app(
+    holder: EngineHolder,
+    *,
+    gold_path: str | Path | None = None,
+    examples: Sequence[str] | None = None,
+    concurrency: int = CONCURRENCY,
+    upload_dir: str | Path | None = None,
+    corpus_quota_bytes: int = DEFAULT_CORPUS_QUOTA_BYTES,
+) -> gr.Blocks:
     """The Blocks app, with its queue enabled. Serve it with `routes.serve(demo, corpus, host, port, launch_options())`.
     `examples` default to `example_questions` of the loaded index and corpus folder. File inputs take only
     uploads Gradio wrote into `upload_dir` (default: the index's `.uploads`, see `uploads.use_upload_folder`);
@@ -238,8 +259,9 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
         """One upload of this page into the corpus folder if it passes every check; its upload copy is deleted."""
         try:
             source = area.accept(given)
-            return save_upload(holder.corpus_dir, source.name, source, max_bytes=holder.max_file_bytes,
-                               quota_bytes=corpus_quota_bytes)
+            return save_upload(
+                holder.corpus_dir, source.name, source, max_bytes=holder.max_file_bytes, quota_bytes=corpus_quota_bytes
+            )
         except QAError as exc:
             return Saved(shown_name(given), None, str(exc))
         finally:
@@ -249,7 +271,12 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
         """Save the uploaded files into the corpus folder, then update the index; questions keep being
         answered from the current index until the new one is swapped in."""
         if not paths:
-            return error_html("no file chosen; pick PDF, HTML, DOCX, TXT or MD files first"), ui_status(), documents_choice(), None
+            return (
+                error_html("no file chosen; pick PDF, HTML, DOCX, TXT or MD files first"),
+                ui_status(),
+                documents_choice(),
+                None,
+            )
         progress(0.0, desc="saving the files")
         saved = [add_one(p) for p in ([paths] if isinstance(paths, str) else paths)]
         rebuilt = None
@@ -260,7 +287,9 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
         except QAError as exc:
             message = update_html(saved, None) + error_html(str(exc))
         except Exception as exc:
-            message = update_html(saved, None) + _unexpected(exc, "index update failed; the previous index is still served")
+            message = update_html(saved, None) + _unexpected(
+                exc, "index update failed; the previous index is still served"
+            )
         return message, ui_status(), documents_choice(), None  # the file control is emptied once the files are saved
 
     def ui_remove(doc: str | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
@@ -304,7 +333,9 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
             reports = [evaluate_gold(counting, gold, mode=m, k=10) for m in modes]
             seconds = time.perf_counter() - began
             title = f"{name}: {len(gold)} questions"
-            summary = message_html(f"Evaluated {title} in {', '.join(modes)} mode{'s' if len(modes) > 1 else ''} ({seconds:.1f} s).")
+            summary = message_html(
+                f"Evaluated {title} in {', '.join(modes)} mode{'s' if len(modes) > 1 else ''} ({seconds:.1f} s)."
+            )
             return summary, metrics_frame(reports), metrics_figure(reports, title), misses_html(reports), None
         except QAError as exc:
             return error_html(str(exc)), empty, None, "", None
@@ -314,32 +345,55 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
     # ------------------------------------------------ layout
 
     with gr.Blocks(title="Ask the corpus", analytics_enabled=False, delete_cache=UPLOAD_SWEEP) as demo:
-        gr.Markdown("## Ask the corpus\nOffline question answering over a folder of documents: the answer sentence is "
-                    "highlighted in each passage, the answer itself in bold.")
+        gr.Markdown(
+            "## Ask the corpus\nOffline question answering over a folder of documents: the answer sentence is "
+            "highlighted in each passage, the answer itself in bold."
+        )
         with gr.Tab("Ask", id="ask"):
             with gr.Row():
-                question = gr.Textbox(label="Question", placeholder="Ask about the corpus and press Enter",
-                                      lines=1, max_lines=4, scale=5, elem_id="qa-question", autofocus=True)
+                question = gr.Textbox(
+                    label="Question",
+                    placeholder="Ask about the corpus and press Enter",
+                    lines=1,
+                    max_lines=4,
+                    scale=5,
+                    elem_id="qa-question",
+                    autofocus=True,
+                )
                 ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
-            with gr.Accordion("Search settings", open=False, elem_id="qa-settings"):
-                with gr.Row():
-                    k = gr.Slider(1, UI_MAX_K, value=5, step=1, label="Number of passages", elem_id="qa-k")
-                    mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="qa-mode",
-                                    info="hybrid = dense + BM25; dense = meaning only; bm25 = words only")
-            example_set = (gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Examples (click to ask)")
-                           if examples else None)
+            with gr.Accordion("Search settings", open=False, elem_id="qa-settings"), gr.Row():
+                k = gr.Slider(1, UI_MAX_K, value=5, step=1, label="Number of passages", elem_id="qa-k")
+                mode = gr.Radio(
+                    list(MODES),
+                    value="hybrid",
+                    label="Retrieval mode",
+                    elem_id="qa-mode",
+                    info="hybrid = dense + BM25; dense = meaning only; bm25 = words only",
+                )
+            example_set = (
+                gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Examples (click to ask)")
+                if examples
+                else None
+            )
             results = gr.HTML('<div class="qa-placeholder">Results appear here.</div>', elem_id="qa-results")
 
         with gr.Tab("Evaluate", id="evaluate"):
-            gr.Markdown(f"Runs a gold question set (default: `{Path(gold_path).name if gold_path else 'none'}`; or upload "
-                        "a JSON Lines file with `question`, `answers` and optionally `doc`) and scores the ranked passages.")
+            gr.Markdown(
+                f"Runs a gold question set (default: `{Path(gold_path).name if gold_path else 'none'}`; or upload "
+                "a JSON Lines file with `question`, `answers` and optionally `doc`) and scores the ranked passages."
+            )
             with gr.Row():
-                gold_upload = upload_control(label="Gold questions (.jsonl, optional)", file_types=[".jsonl", ".json", ".txt"],
-                                             elem_id="qa-gold-upload")
+                gold_upload = upload_control(
+                    label="Gold questions (.jsonl, optional)",
+                    file_types=[".jsonl", ".json", ".txt"],
+                    elem_id="qa-gold-upload",
+                )
                 eval_mode = gr.Radio([*MODES, ALL_MODES], value=ALL_MODES, label="Mode", elem_id="qa-eval-mode")
             eval_button = gr.Button("Run evaluation", variant="primary", elem_id="qa-eval-run")
             eval_message = gr.HTML("", elem_id="qa-eval-message")
-            eval_table = gr.Dataframe(value=metrics_frame([]), label="Metrics", interactive=False, elem_id="qa-eval-table")
+            eval_table = gr.Dataframe(
+                value=metrics_frame([]), label="Metrics", interactive=False, elem_id="qa-eval-table"
+            )
             eval_plot = gr.Plot(label="Modes compared", elem_id="qa-eval-plot")
             eval_misses = gr.HTML("", elem_id="qa-eval-misses")
 
@@ -349,16 +403,31 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
                 refresh_button = gr.Button("Refresh status", elem_id="qa-index-refresh")
                 rebuild_button = gr.Button("Rebuild index", variant="primary", elem_id="qa-index-rebuild")
             rebuild_message = gr.HTML("", elem_id="qa-rebuild-message")
-            gr.Markdown("### Add or remove documents\nAdded files are saved into the corpus folder and the index is "
-                        "updated in the background; questions are answered from the current index meanwhile.")
+            gr.Markdown(
+                "### Add or remove documents\nAdded files are saved into the corpus folder and the index is "
+                "updated in the background; questions are answered from the current index meanwhile."
+            )
             with gr.Row():
-                upload = upload_control(label="Documents (PDF, HTML, DOCX, TXT, MD)", file_count="multiple",
-                                        file_types=list(DOCUMENT_SUFFIXES), elem_id="qa-upload")
+                upload = upload_control(
+                    label="Documents (PDF, HTML, DOCX, TXT, MD)",
+                    file_count="multiple",
+                    file_types=list(DOCUMENT_SUFFIXES),
+                    elem_id="qa-upload",
+                )
                 with gr.Column():
-                    add_button = gr.Button("Add to the corpus and update the index", variant="primary", elem_id="qa-upload-add")
-                    remove_doc = gr.Dropdown(choices=corpus_documents(holder.corpus_dir), value=None, label="Document to remove",
-                                             elem_id="qa-remove-doc", interactive=True)
-                    remove_button = gr.Button("Remove from the corpus and update the index", variant="stop", elem_id="qa-remove")
+                    add_button = gr.Button(
+                        "Add to the corpus and update the index", variant="primary", elem_id="qa-upload-add"
+                    )
+                    remove_doc = gr.Dropdown(
+                        choices=corpus_documents(holder.corpus_dir),
+                        value=None,
+                        label="Document to remove",
+                        elem_id="qa-remove-doc",
+                        interactive=True,
+                    )
+                    remove_button = gr.Button(
+                        "Remove from the corpus and update the index", variant="stop", elem_id="qa-remove"
+                    )
             update_message = gr.HTML("", elem_id="qa-update-message")
 
         # ------------------------------------------------ events (UI ones are not part of the public API)
@@ -368,8 +437,14 @@ def build_app(holder: EngineHolder, *, gold_path: str | Path | None = None,
         gr.on([question.submit, ask_button.click], ui_ask, [question, k, mode], results, **ui)
         if example_set is not None:
             example_set.load_input_event.then(ui_ask, [question, k, mode], results, **ui)
-        eval_button.click(ui_evaluate, [gold_upload, eval_mode], [eval_message, eval_table, eval_plot, eval_misses, gold_upload],
-                          concurrency_limit=1, concurrency_id="evaluate", **ui)
+        eval_button.click(
+            ui_evaluate,
+            [gold_upload, eval_mode],
+            [eval_message, eval_table, eval_plot, eval_misses, gold_upload],
+            concurrency_limit=1,
+            concurrency_id="evaluate",
+            **ui,
+        )
         refresh_button.click(ui_status, None, index_status, **ui)
         rebuild_button.click(ui_rebuild, None, [rebuild_message, index_status], **building)
         add_button.click(ui_add, [upload], [update_message, index_status, remove_doc, upload], **building)

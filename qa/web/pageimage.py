@@ -143,7 +143,12 @@ def line_boxes(boxes: list[tuple[float, float, float, float]]) -> list[tuple[flo
             line = lines[-1]
             overlap = min(top, line[3]) - max(bottom, line[1])
             if overlap > 0.5 * min(top - bottom, line[3] - line[1]) and left >= line[0] - 2:
-                line[0], line[1], line[2], line[3] = min(line[0], left), min(line[1], bottom), max(line[2], right), max(line[3], top)
+                line[0], line[1], line[2], line[3] = (
+                    min(line[0], left),
+                    min(line[1], bottom),
+                    max(line[2], right),
+                    max(line[3], top),
+                )
                 continue
         lines.append([left, bottom, right, top])
     return [tuple(line) for line in lines]  # type: ignore[misc]
@@ -282,8 +287,14 @@ def cache_info() -> dict[str, int]:
     their bytes (for tests and the status line)."""
     with _counts_lock:
         renders, peak = _counts["renders"], _counts["peak_active"]
-    return {"renders": renders, "peak_active": peak, "pages": len(_pages), "page_bytes": _pages.bytes,
-            "pictures": len(_pngs), "picture_bytes": _pngs.bytes}
+    return {
+        "renders": renders,
+        "peak_active": peak,
+        "pages": len(_pages),
+        "page_bytes": _pages.bytes,
+        "pictures": len(_pngs),
+        "picture_bytes": _pngs.bytes,
+    }
 
 
 def clear_cache() -> None:

@@ -17,8 +17,13 @@ from .pageimage import MAX_SENTENCE_CHARS, RenderBusy, page_png
 from .views import ORIGINAL_ROUTE, PAGE_IMAGE_ROUTE
 
 NOT_FOUND = "no such document in the corpus folder"
-_TYPES = {".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8", ".md": "text/plain; charset=utf-8",
-          ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8"}
+_TYPES = {
+    ".pdf": "application/pdf",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/plain; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+}
 
 
 def file_routes(corpus_dir: str | Path) -> APIRouter:
@@ -37,12 +42,18 @@ def file_routes(corpus_dir: str | Path) -> APIRouter:
         headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
         if suffix != ".pdf":  # Chromium's PDF viewer does not run in a sandboxed document
             headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-        return FileResponse(path, media_type=media, headers=headers,
-                            content_disposition_type="inline" if suffix in _TYPES else "attachment", filename=path.name)
+        return FileResponse(
+            path,
+            media_type=media,
+            headers=headers,
+            content_disposition_type="inline" if suffix in _TYPES else "attachment",
+            filename=path.name,
+        )
 
     @router.get(f"/{PAGE_IMAGE_ROUTE}/{{doc:path}}", include_in_schema=False)
-    def page_image(doc: str, page: int = Query(ge=1, le=100_000),
-                   sentence: str = Query("", max_length=MAX_SENTENCE_CHARS)) -> Response:
+    def page_image(
+        doc: str, page: int = Query(ge=1, le=100_000), sentence: str = Query("", max_length=MAX_SENTENCE_CHARS)
+    ) -> Response:
         path = corpus_file(corpus, doc)
         if path is None or path.suffix.lower() != ".pdf":
             raise HTTPException(status_code=404, detail=NOT_FOUND)
@@ -52,8 +63,11 @@ def file_routes(corpus_dir: str | Path) -> APIRouter:
             raise HTTPException(status_code=503, detail=str(exc), headers={"Retry-After": "5"}) from None
         except QAError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from None
-        return Response(png, media_type="image/png",
-                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"})
+        return Response(
+            png,
+            media_type="image/png",
+            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"},
+        )
 
     return router
 
@@ -70,8 +84,14 @@ def guard_gradio_files(demo, corpus_dir: str | Path) -> None:  # type: ignore[no
     demo.blocked_paths = [str(Path(corpus_dir).resolve())]
 
 
-def app_with_routes(demo, corpus_dir: str | Path, launch_options: dict, host: str = "127.0.0.1",  # type: ignore[no-untyped-def]
-                    port: int = 7860, allow_hosts: tuple[str, ...] = ()):
+def app_with_routes(
+    demo,
+    corpus_dir: str | Path,
+    launch_options: dict,
+    host: str = "127.0.0.1",  # type: ignore[no-untyped-def]
+    port: int = 7860,
+    allow_hosts: tuple[str, ...] = (),
+):
     """A FastAPI app serving the file routes with the Gradio Blocks mounted at the root (Gradio's own way to
     add routes: `gr.mount_gradio_app`), every route behind the Host/Origin check."""
     import gradio as gr
@@ -84,10 +104,20 @@ def app_with_routes(demo, corpus_dir: str | Path, launch_options: dict, host: st
     return app
 
 
-def serve(demo, corpus_dir: str | Path, host: str, port: int, launch_options: dict,  # type: ignore[no-untyped-def]
-          allow_hosts: tuple[str, ...] = ()) -> None:
+def serve(
+    demo,
+    corpus_dir: str | Path,
+    host: str,
+    port: int,
+    launch_options: dict,  # type: ignore[no-untyped-def]
+    allow_hosts: tuple[str, ...] = (),
+) -> None:
     """Run the app (Gradio plus the file routes) with uvicorn until interrupted."""
     import uvicorn
 
-    uvicorn.run(app_with_routes(demo, corpus_dir, launch_options, host, port, allow_hosts), host=host, port=port,
-                log_level="warning")
+    uvicorn.run(
+        app_with_routes(demo, corpus_dir, launch_options, host, port, allow_hosts),
+        host=host,
+        port=port,
+        log_level="warning",
+    )

@@ -13,6 +13,7 @@ Blocks are built, because Gradio reads it when each component is made. No Gradio
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -46,8 +47,9 @@ def use_upload_folder(index_dir: str | os.PathLike[str]) -> Path:
             else:
                 entry.unlink(missing_ok=True)
     except OSError as exc:
-        raise QAError(f"cannot prepare the upload folder '{folder}' ({exc.strerror or exc}); make the index folder "
-                      "writable") from None
+        raise QAError(
+            f"cannot prepare the upload folder '{folder}' ({exc.strerror or exc}); make the index folder writable"
+        ) from None
     os.environ[GRADIO_TEMP_ENV] = str(folder)
     return folder
 
@@ -61,8 +63,10 @@ def shown_name(given: object) -> str:
 
 def not_uploaded(given: object) -> QAError:
     """The one refusal for any file value that is not an upload of this page (same text whatever the path is)."""
-    return QAError(f"'{shown_name(given)}' was not uploaded through this page (only files uploaded here are "
-                   "accepted); upload it with the file control and try again")
+    return QAError(
+        f"'{shown_name(given)}' was not uploaded through this page (only files uploaded here are "
+        "accepted); upload it with the file control and try again"
+    )
 
 
 class UploadArea:
@@ -102,17 +106,11 @@ class UploadArea:
             return
         listed = self._listed()
         for entry in [p for p in listed if os.path.abspath(p) == path]:
-            try:
+            with contextlib.suppress(AttributeError, KeyError, ValueError):
                 listed.remove(entry)  # type: ignore[attr-defined]
-            except (AttributeError, KeyError, ValueError):
-                pass
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(path)
-        except OSError:
-            pass
         parent = os.path.dirname(path)
         if parent != str(self.folder):
-            try:
+            with contextlib.suppress(OSError):  # not empty: another upload waits there
                 os.rmdir(parent)
-            except OSError:
-                pass  # not empty: another upload waits there

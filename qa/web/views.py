@@ -62,8 +62,10 @@ def answer_line_html(result: Result) -> str:
     else:
         body = esc(sentence)
     source = source_html(result.doc, result_section(result), result_page(result))
-    return (f'<div class="qa-answer"><span class="qa-answer-label">Answer</span> '
-            f'<q class="qa-answer-text">{body}</q> <span class="qa-answer-source">— {source}</span></div>')
+    return (
+        f'<div class="qa-answer"><span class="qa-answer-label">Answer</span> '
+        f'<q class="qa-answer-text">{body}</q> <span class="qa-answer-source">— {source}</span></div>'
+    )
 
 
 def context_html(result: Result, served: Served) -> str:
@@ -86,7 +88,7 @@ def context_html(result: Result, served: Served) -> str:
         parts.append(f'<div class="qa-context-heading">{esc(result.heading)}</div>')
     parts.append(f'<span class="qa-context-self">{render_html(result.text, result)}</span>')
     if nxt is not None:
-        after = nxt.text[max(0, result.end - nxt.start):] if nxt.start < result.end else nxt.text
+        after = nxt.text[max(0, result.end - nxt.start) :] if nxt.start < result.end else nxt.text
         if nxt.heading and nxt.heading != result.heading:
             parts.append(f'<div class="qa-context-heading">{esc(nxt.heading)}</div>')
         elif nxt.start >= result.end:
@@ -94,20 +96,26 @@ def context_html(result: Result, served: Served) -> str:
         parts.append(f'<span class="qa-context-side">{esc(after)}</span>')
     else:
         parts.append('<div class="qa-context-edge">(end of document)</div>')
-    return ('<details class="qa-context"><summary>Show in surrounding text</summary>'
-            f'<div class="qa-context-body">{"".join(parts)}</div></details>')
+    return (
+        '<details class="qa-context"><summary>Show in surrounding text</summary>'
+        f'<div class="qa-context-body">{"".join(parts)}</div></details>'
+    )
 
 
 def links_html(result: Result) -> str:
     """'Open' link to the original (at the page), and for a PDF page the page picture, loaded on demand."""
     page = result_page(result)
     label = f"Open {result.doc.rsplit('/', 1)[-1]}" + (f" at page {page}" if page else "")
-    parts = [f'<a class="qa-open" href="{esc(original_url(result.doc, page))}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>']
+    parts = [
+        f'<a class="qa-open" href="{esc(original_url(result.doc, page))}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>'
+    ]
     if page and result.doc.lower().endswith(".pdf"):
         sentence = result.answer.text if result.answer is not None else ""
-        parts.append(f'<details class="qa-page-view"><summary>Show page {page} with the answer marked</summary>'
-                     f'<img class="qa-page-image" loading="lazy" alt="{esc(f"page {page} of {result.doc}")}" '
-                     f'src="{esc(page_image_url(result.doc, page, sentence))}"></details>')
+        parts.append(
+            f'<details class="qa-page-view"><summary>Show page {page} with the answer marked</summary>'
+            f'<img class="qa-page-image" loading="lazy" alt="{esc(f"page {page} of {result.doc}")}" '
+            f'src="{esc(page_image_url(result.doc, page, sentence))}"></details>'
+        )
     return f'<div class="qa-links">{"".join(parts)}</div>'
 
 
@@ -115,20 +123,24 @@ def card_html(result: Result, served: Served) -> str:
     page = result_page(result)
     return (
         f'<article class="qa-card" data-rank="{result.rank}" data-doc="{esc(result.doc)}"'
-        f'{f" data-page={chr(34)}{page}{chr(34)}" if page else ""}>'
+        f"{f' data-page={chr(34)}{page}{chr(34)}' if page else ''}>"
         f'<header class="qa-card-head"><span class="qa-rank">#{result.rank}</span> {source_html(result.doc, result_section(result), page)}'
         f'<span class="qa-score" title="retrieval score">score {result.score:.3f}</span></header>'
         f'<div class="qa-passage">{render_html(result.text, result)}</div>'
-        f'{links_html(result)}{context_html(result, served)}</article>'
+        f"{links_html(result)}{context_html(result, served)}</article>"
     )
 
 
 def response_html(response: Response, served: Served) -> str:
-    parts = [f'<div class="qa-question-echo">Q: {esc(response.question)} <span class="qa-mode">({esc(response.mode)})</span></div>']
+    parts = [
+        f'<div class="qa-question-echo">Q: {esc(response.question)} <span class="qa-mode">({esc(response.mode)})</span></div>'
+    ]
     notices = [f"<li>{esc(n.text)}</li>" for n in response.notices]
     if not response.results:
-        parts.append('<div class="qa-warning" role="status"><strong>No passage matched the question.</strong> '
-                     "The corpus may not answer it; try other words.</div>")
+        parts.append(
+            '<div class="qa-warning" role="status"><strong>No passage matched the question.</strong> '
+            "The corpus may not answer it; try other words.</div>"
+        )
         return "".join(parts)
     if response.confident:
         parts.append(answer_line_html(response.results[0]))
@@ -138,9 +150,11 @@ def response_html(response: Response, served: Served) -> str:
     else:
         # the library's own "not confident" notice says what the banner says
         others = [f"<li>{esc(n.text)}</li>" for n in response.notices if n.kind is not NoticeKind.NOT_CONFIDENT]
-        parts.append('<div class="qa-warning" role="status"><strong>The corpus may not answer this question.</strong> '
-                     "No passage scores well; the closest passages are shown below as leads, not answers."
-                     f'{"<ul>" + "".join(others) + "</ul>" if others else ""}</div>')
+        parts.append(
+            '<div class="qa-warning" role="status"><strong>The corpus may not answer this question.</strong> '
+            "No passage scores well; the closest passages are shown below as leads, not answers."
+            f"{'<ul>' + ''.join(others) + '</ul>' if others else ''}</div>"
+        )
         label = "Closest passages (not confident answers)"
     parts.append(f'<h3 class="qa-results-label">{label}</h3>')
     parts.extend(card_html(r, served) for r in response.results)
@@ -167,11 +181,16 @@ def status_html(status: dict) -> str:
         ("Documents", f'<span class="qa-documents">{esc(status["documents"])}</span>'),
         ("Chunks", f'<span class="qa-chunks">{esc(status["chunks"])}</span>'),
         ("Sentences", esc(status["sentences"])),
-        ("Built", f'{esc(status["built_at"])} (took {esc(status["build_seconds"])} s)'),
+        ("Built", f"{esc(status['built_at'])} (took {esc(status['build_seconds'])} s)"),
         ("State", state_cell),
     ]
     if status["skipped"]:
-        rows.append(("Skipped files", "<ul>" + "".join(f"<li>{esc(s['file'])}: {esc(s['reason'])}</li>" for s in status["skipped"]) + "</ul>"))
+        rows.append(
+            (
+                "Skipped files",
+                "<ul>" + "".join(f"<li>{esc(s['file'])}: {esc(s['reason'])}</li>" for s in status["skipped"]) + "</ul>",
+            )
+        )
     if status["newer_on_disk"]:
         rows.append(("Note", "a newer index was built on disk by another process; press Rebuild to serve a fresh one"))
     if status["rebuilding"]:
@@ -185,29 +204,41 @@ def update_html(saved: Sequence[Saved], rebuilt: Rebuilt | None, removed: Sequen
     rows = []
     kept = [s for s in saved if s.name is not None]
     if kept:
-        rows.append("Saved into the corpus folder: " + ", ".join(f'<span class="qa-saved">{esc(s.name)}</span>' for s in kept))
+        rows.append(
+            "Saved into the corpus folder: " + ", ".join(f'<span class="qa-saved">{esc(s.name)}</span>' for s in kept)
+        )
     for gone in removed:
         rows.append(f'Removed <span class="qa-removed">{esc(gone)}</span> (moved to the hidden .removed folder)')
     skipped = [(s.upload, s.reason) for s in saved if s.name is None]
     if rebuilt is not None:
-        rows.append(f'<span class="qa-update-counts">Documents added: <b class="qa-added-docs">{len(rebuilt.added)}</b>, '
-                    f'pages: <b class="qa-added-pages">{rebuilt.pages_added}</b>, '
-                    f'passages: <b class="qa-added-passages">{rebuilt.passages_added}</b>; '
-                    f'documents removed: <b class="qa-removed-docs">{len(rebuilt.removed)}</b>; '
-                    f'passages in the index: {rebuilt.passages_after} (was {rebuilt.passages_before})</span>')
+        rows.append(
+            f'<span class="qa-update-counts">Documents added: <b class="qa-added-docs">{len(rebuilt.added)}</b>, '
+            f'pages: <b class="qa-added-pages">{rebuilt.pages_added}</b>, '
+            f'passages: <b class="qa-added-passages">{rebuilt.passages_added}</b>; '
+            f'documents removed: <b class="qa-removed-docs">{len(rebuilt.removed)}</b>; '
+            f"passages in the index: {rebuilt.passages_after} (was {rebuilt.passages_before})</span>"
+        )
         names = {s.name for s in kept}
         skipped += [(s.path, s.reason) for s in rebuilt.report.skipped if s.path in names]
         accounted = set(rebuilt.added) | {s.path for s in rebuilt.report.skipped}
-        skipped += [(s.name, "saved but not indexed: this build does not read files of this kind")
-                    for s in kept if s.name not in accounted]
+        skipped += [
+            (s.name, "saved but not indexed: this build does not read files of this kind")
+            for s in kept
+            if s.name not in accounted
+        ]
         rows.append(esc(rebuilt.summary()))
         others = [s for s in rebuilt.report.skipped if s.path not in names]
         if others:
-            rows.append(f"{len(others)} other file(s) in the corpus folder also skipped by the build (see the status above)")
+            rows.append(
+                f"{len(others)} other file(s) in the corpus folder also skipped by the build (see the status above)"
+            )
     body = "".join(f"<li>{row}</li>" for row in rows)
     if skipped:
-        body += ('<li>Skipped:<ul class="qa-skipped">'
-                 + "".join(f"<li>{esc(name)}: {esc(reason)}</li>" for name, reason in skipped) + "</ul></li>")
+        body += (
+            '<li>Skipped:<ul class="qa-skipped">'
+            + "".join(f"<li>{esc(name)}: {esc(reason)}</li>" for name, reason in skipped)
+            + "</ul></li>"
+        )
     kind = "error" if skipped and rebuilt is None else "info"
     return f'<div class="qa-{kind} qa-update" role="status"><ul>{body}</ul></div>'
 
@@ -226,6 +257,6 @@ def misses_html(reports: Sequence[EvalReport], limit: int = 60) -> str:
         more = f"<p>… and {len(report.misses) - limit} more</p>" if len(report.misses) > limit else ""
         parts.append(
             f'<details class="qa-misses" open><summary>{esc(report.mode)}: {len(report.misses)} of {report.n} questions '
-            f'without a correct answer sentence at rank 1</summary><ol>{"".join(items)}</ol>{more}</details>'
+            f"without a correct answer sentence at rank 1</summary><ol>{''.join(items)}</ol>{more}</details>"
         )
     return "".join(parts)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.errors import QAError
 from qa.evaluate.beir import (
     BeirFormatError,
     BeirNotFound,
@@ -23,32 +24,49 @@ from qa.evaluate.beir import (
 )
 from qa.evaluate.beir_settings import search_settings_for, settings_path, tuning_split
 from qa.evaluate.beir_tune import tune_beir, tune_search_settings
-from qa.ingest.chunk import ChunkSettings
 from qa.index.config import BuildConfig
-from qa.errors import QAError
+from qa.ingest.chunk import ChunkSettings
 from qa.search.retrieve import SearchSettings
 
 DOCS = [
-    {"_id": "d1", "title": "Aspirin and colorectal cancer",
-     "text": "Daily low-dose aspirin reduces the incidence of colorectal cancer in adults over fifty. "
-             "The protective effect appeared after five years of regular use."},
-    {"_id": "d2", "title": "Vitamin D and bone fractures",
-     "text": "Vitamin D supplementation alone does not prevent hip fractures in elderly women. "
-             "Calcium intake was recorded by questionnaire."},
-    {"_id": "d3", "title": "Sleep deprivation and memory",
-     "text": "Students deprived of sleep for one night recalled fewer words the next morning. "
-             "Memory consolidation depends on slow-wave sleep."},
-    {"_id": "d4", "title": "Zebrafish heart regeneration",
-     "text": "Zebrafish regenerate heart muscle after injury. Heart regeneration in zebrafish is driven by "
-             "cardiomyocyte proliferation. Zebrafish heart regeneration needs no scar tissue."},
-    {"_id": "d5", "title": "Fish models in cardiology",
-     "text": "The zebrafish heart is a small two-chambered organ that is easy to image in larvae."},
-    {"_id": "d6", "title": "Soil bacteria and nitrogen",
-     "text": "Rhizobia fix atmospheric nitrogen in root nodules of legumes. "
-             "Nodule formation is controlled by flavonoid signals from the plant root. "
-             "Fixed nitrogen is exported to the host as ammonium. "
-             "In exchange the plant supplies the bacteria with dicarboxylic acids. "
-             "Mutants that cannot fix nitrogen still form nodules but the plants stay pale and small."},
+    {
+        "_id": "d1",
+        "title": "Aspirin and colorectal cancer",
+        "text": "Daily low-dose aspirin reduces the incidence of colorectal cancer in adults over fifty. "
+        "The protective effect appeared after five years of regular use.",
+    },
+    {
+        "_id": "d2",
+        "title": "Vitamin D and bone fractures",
+        "text": "Vitamin D supplementation alone does not prevent hip fractures in elderly women. "
+        "Calcium intake was recorded by questionnaire.",
+    },
+    {
+        "_id": "d3",
+        "title": "Sleep deprivation and memory",
+        "text": "Students deprived of sleep for one night recalled fewer words the next morning. "
+        "Memory consolidation depends on slow-wave sleep.",
+    },
+    {
+        "_id": "d4",
+        "title": "Zebrafish heart regeneration",
+        "text": "Zebrafish regenerate heart muscle after injury. Heart regeneration in zebrafish is driven by "
+        "cardiomyocyte proliferation. Zebrafish heart regeneration needs no scar tissue.",
+    },
+    {
+        "_id": "d5",
+        "title": "Fish models in cardiology",
+        "text": "The zebrafish heart is a small two-chambered organ that is easy to image in larvae.",
+    },
+    {
+        "_id": "d6",
+        "title": "Soil bacteria and nitrogen",
+        "text": "Rhizobia fix atmospheric nitrogen in root nodules of legumes. "
+        "Nodule formation is controlled by flavonoid signals from the plant root. "
+        "Fixed nitrogen is exported to the host as ammonium. "
+        "In exchange the plant supplies the bacteria with dicarboxylic acids. "
+        "Mutants that cannot fix nitrogen still form nodules but the plants stay pale and small.",
+    },
 ]
 QUERIES = [
     {"_id": "q1", "text": "Low-dose aspirin reduces colorectal cancer incidence."},
@@ -194,12 +212,17 @@ def test_a_document_with_the_query_id_is_ignored() -> None:
 
 def test_tune_search_settings_walks_each_axis_once() -> None:
     """Coordinate ascent on a known objective: best dense_weight 0.7, then best sentence_weight 0.6."""
+
     def score(s: SearchSettings) -> float:
         return -abs(s.dense_weight - 0.7) - abs(s.sentence_weight - 0.6) - (s.fusion == "rrf")
 
     start = SearchSettings(fusion="blend", dense_weight=0.5, sentence_weight=0.3)
-    axes = [("fusion", ("blend", "rrf")), ("dense_weight", (0.3, 0.5, 0.7)), ("rrf_k", (20, 60)),
-            ("sentence_weight", (0.0, 0.3, 0.6, 1.0))]
+    axes = [
+        ("fusion", ("blend", "rrf")),
+        ("dense_weight", (0.3, 0.5, 0.7)),
+        ("rrf_k", (20, 60)),
+        ("sentence_weight", (0.0, 0.3, 0.6, 1.0)),
+    ]
     best, rows = tune_search_settings(score, start, axes)
     assert (best.fusion, best.dense_weight, best.sentence_weight) == ("blend", 0.7, 0.6)
     # start + rrf + dense 0.3, 0.7 + sentence 0.0, 0.6, 1.0; rrf_k is not tried under blend (it would not matter)
@@ -223,7 +246,11 @@ def tiny(tmp_path_factory, real_encoder):  # type: ignore[no-untyped-def]
 def test_build_records_the_source_and_is_reused(tiny, real_encoder) -> None:  # type: ignore[no-untyped-def]
     root, ds, engine = tiny
     manifest = engine.index.manifest.to_json()
-    assert manifest["source"] == {"kind": "beir", "path": str(root / "tiny" / "corpus.jsonl"), "sha256": ds.corpus_sha256}
+    assert manifest["source"] == {
+        "kind": "beir",
+        "path": str(root / "tiny" / "corpus.jsonl"),
+        "sha256": ds.corpus_sha256,
+    }
     assert manifest["counts"]["documents"] == 6
     assert sum(c.doc_id == "d6" for c in engine.index.chunks) >= 2  # d6 is split into passages
     again = build_or_open_beir_index(ds, root / "index", TINY_CONFIG, encoder=real_encoder)
@@ -289,8 +316,9 @@ def test_beir_ranks_through_engine_search_as_ask_does(tiny, monkeypatch) -> None
             hits = engine.search(query, k=5, mode=mode, settings=settings)
             results = engine.ask(query, k=5, mode=mode, settings=settings).results
             chunks = [engine.index.chunks[h.chunk] for h in hits]
-            assert [(r.doc, r.start, r.score) for r in results] == [(c.doc_id, c.start, round(h.score, 4))
-                                                                      for c, h in zip(chunks, hits)]
+            assert [(r.doc, r.start, r.score) for r in results] == [
+                (c.doc_id, c.start, round(h.score, 4)) for c, h in zip(chunks, hits)
+            ]
     calls = []
     search = engine.search
     monkeypatch.setattr(engine, "search", lambda question, **kw: calls.append((question, kw)) or search(question, **kw))
@@ -298,7 +326,9 @@ def test_beir_ranks_through_engine_search_as_ask_does(tiny, monkeypatch) -> None
     assert [q for q, _ in calls] == [ds.queries[q] for q in ds.qrels["test"]]
     assert all(kw["settings"] == settings and kw["mode"] == "hybrid" for _, kw in calls)
     for query_id, docs in result["run"].items():
-        best_first = [engine.index.chunks[h.chunk].doc_id for h in search(ds.queries[query_id], k=50, settings=settings)]
+        best_first = [
+            engine.index.chunks[h.chunk].doc_id for h in search(ds.queries[query_id], k=50, settings=settings)
+        ]
         assert list(docs) == list(dict.fromkeys(best_first))
 
 
@@ -319,8 +349,12 @@ def test_run_beir_eval_rebuilds_when_the_corpus_changes(tmp_path: Path, real_enc
     folder = write_beir(tmp_path / "tiny")
     first = run_beir_eval(folder, index_dir=tmp_path / "index", config=TINY_CONFIG, encoder=real_encoder, mode="bm25")
     assert first["n"] == 3 and first["index_reused"] is False and first["dataset"] == "tiny"
-    assert run_beir_eval(folder, index_dir=tmp_path / "index", config=TINY_CONFIG, encoder=real_encoder,
-                         mode="bm25")["index_reused"] is True
+    assert (
+        run_beir_eval(folder, index_dir=tmp_path / "index", config=TINY_CONFIG, encoder=real_encoder, mode="bm25")[
+            "index_reused"
+        ]
+        is True
+    )
     write_beir(folder, docs=DOCS[:5] + [{**DOCS[5], "text": DOCS[5]["text"] + " Added."}])
     changed = run_beir_eval(folder, index_dir=tmp_path / "index", config=TINY_CONFIG, encoder=real_encoder, mode="bm25")
     assert changed["index_reused"] is False and changed["ndcg@10"] == first["ndcg@10"]
@@ -344,9 +378,15 @@ def test_settings_are_tuned_on_train_saved_beside_the_index_and_read(tmp_path: P
     index_dir = tmp_path / "index"
     engine = build_or_open_beir_index(ds, index_dir, TINY_CONFIG, encoder=real_encoder)
     tried = []
-    best, rows, path = tune_beir(engine, ds, "train", index_dir, TINY_CONFIG,
-                                 axes=[("fusion", ("blend", "rrf")), ("sentence_weight", (0.0, 1.0))],
-                                 on_point=lambda s, v: tried.append((s, v)))
+    best, rows, path = tune_beir(
+        engine,
+        ds,
+        "train",
+        index_dir,
+        TINY_CONFIG,
+        axes=[("fusion", ("blend", "rrf")), ("sentence_weight", (0.0, 1.0))],
+        on_point=lambda s, v: tried.append((s, v)),
+    )
     assert path == settings_path(index_dir) and path.parent == index_dir
     assert len(rows) == len(tried) == 4  # the start, rrf, and the two sentence weights
     train = evaluate_beir(engine, ds, "train", "hybrid", best)
@@ -360,7 +400,9 @@ def test_settings_are_tuned_on_train_saved_beside_the_index_and_read(tmp_path: P
     result = run_beir_eval(folder, index_dir=index_dir, config=TINY_CONFIG, encoder=real_encoder)
     assert result["settings"] == asdict(chosen) and "tuned on the train split" in result["settings_from"]
     expected = evaluate_beir(engine, ds, "test", "hybrid", chosen)
-    assert {key: result[key] for key in ("ndcg@10", "mrr@10")} == {key: round(expected[key], 4) for key in ("ndcg@10", "mrr@10")}
+    assert {key: result[key] for key in ("ndcg@10", "mrr@10")} == {
+        key: round(expected[key], 4) for key in ("ndcg@10", "mrr@10")
+    }
     # tuned for another build config, or another corpus.jsonl: not used
     assert search_settings_for(index_dir, ds, BuildConfig())[0] == SearchSettings()
     write_beir(folder, docs=DOCS[:5] + [{**DOCS[5], "text": DOCS[5]["text"] + " Added."}])
@@ -375,7 +417,9 @@ def test_cli_eval_beir_prints_the_metrics(tmp_path: Path, real_encoder) -> None:
 
     folder = write_beir(tmp_path / "tiny")
     runner = CliRunner()
-    done = runner.invoke(cli, ["eval", "--beir", str(folder), "--index", str(tmp_path / "index"), "--mode", "bm25", "--json"])
+    done = runner.invoke(
+        cli, ["eval", "--beir", str(folder), "--index", str(tmp_path / "index"), "--mode", "bm25", "--json"]
+    )
     assert done.exit_code == 0, done.output
     result = json.loads(done.stdout)
     assert {"mode", "split", "n", "ndcg@10", "mrr@10", "recall@10", "recall@100"} <= set(result)
@@ -396,6 +440,11 @@ def test_refuses_to_replace_a_corpus_index(tmp_path: Path, hash_encoder) -> None
     build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
     before = (tmp_path / "index" / "current").resolve()
     with pytest.raises(QAError, match="not of a BEIR dataset"):
-        run_beir_eval(write_beir(tmp_path / "tiny"), index_dir=tmp_path / "index", mode="bm25",
-                      config=BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+        run_beir_eval(
+            write_beir(tmp_path / "tiny"),
+            index_dir=tmp_path / "index",
+            mode="bm25",
+            config=BuildConfig(model=hash_encoder.name),
+            encoder=hash_encoder,
+        )
     assert (tmp_path / "index" / "current").resolve() == before

@@ -77,7 +77,9 @@ def test_missing_gold_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_answers_missing_from_corpus_are_reported() -> None:
-    gold = parse_gold(['{"question": "q", "answers": ["zebra"]}', '{"question": "q", "answers": ["band"], "doc": "a.txt"}'])
+    gold = parse_gold(
+        ['{"question": "q", "answers": ["zebra"]}', '{"question": "q", "answers": ["band"], "doc": "a.txt"}']
+    )
     assert [q.line for q in answers_missing_from(gold, {"a.txt": "the band plays", "b.txt": "zebra"})] == []
     assert [q.line for q in answers_missing_from(gold, {"a.txt": "nothing", "b.txt": "band"})] == [1, 2]
 
@@ -94,13 +96,21 @@ def test_every_gold_answer_occurs_in_the_corpus(path: Path) -> None:
 
 
 def test_held_out_set_is_big_varied_new_and_covers_every_text() -> None:
-    rows = [json.loads(line) for line in (ROOT / "gold" / "heldout.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "gold" / "heldout.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     assert len(rows) >= 100
     assert {r.get("doc") for r in rows} >= {p.name for p in (ROOT / "corpus").glob("*.txt")}
     assert {"number", "paraphrase", "name", "list", "date", "place", "duration"} <= {r.get("kind") for r in rows}
     held_out = {r["question"] for r in rows}
     for other in ("dev.jsonl", "seen.jsonl"):
-        seen = {json.loads(line)["question"] for line in (ROOT / "gold" / other).read_text(encoding="utf-8").splitlines() if line.strip()}
+        seen = {
+            json.loads(line)["question"]
+            for line in (ROOT / "gold" / other).read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        }
         assert not seen & held_out, f"no question of gold/{other} is in the held-out set"
 
 
@@ -115,12 +125,20 @@ def test_small_end_to_end_eval_on_the_corpus(corpus_engine) -> None:  # type: ig
         ranks, answered = [], []
         for q in gold:
             results = corpus_engine.ask(q.question, k=10, mode=mode).results
-            found = [any(normalize_for_match(a) in normalize_for_match(r.text) for a in q.answers) and r.doc == (q.doc or r.doc)
-                     for r in results]
+            found = [
+                any(normalize_for_match(a) in normalize_for_match(r.text) for a in q.answers)
+                and r.doc == (q.doc or r.doc)
+                for r in results
+            ]
             ranks.append(found.index(True) + 1 if True in found else None)
             top = results[0] if results else None
-            answered.append(bool(found[:1] == [True] and top.answer
-                                 and any(normalize_for_match(a) in normalize_for_match(top.answer.text) for a in q.answers)))
+            answered.append(
+                bool(
+                    found[:1] == [True]
+                    and top.answer
+                    and any(normalize_for_match(a) in normalize_for_match(top.answer.text) for a in q.answers)
+                )
+            )
         m = report.metrics
         assert report.n == 12
         assert m["hit@1"] == pytest.approx(sum(r == 1 for r in ranks) / 12)
@@ -128,16 +146,26 @@ def test_small_end_to_end_eval_on_the_corpus(corpus_engine) -> None:  # type: ig
         assert m["mrr@10"] == pytest.approx(sum(1 / r for r in ranks if r) / 12)
         assert m["answer@1"] == pytest.approx(sum(answered) / 12)
         assert [miss.question for miss in report.misses] == [q.question for q, ok in zip(gold, answered) if not ok]
-        assert report.passage_words_mean == pytest.approx(sum(c.words for c in corpus_engine.index.chunks) / len(corpus_engine.index.chunks))
+        assert report.passage_words_mean == pytest.approx(
+            sum(c.words for c in corpus_engine.index.chunks) / len(corpus_engine.index.chunks)
+        )
     assert reports["hybrid"].metrics["hit@5"] >= 0.9
 
 
 def test_qa_eval_json_prints_the_documented_keys(corpus_index: Path, tmp_path: Path) -> None:
     gold = tmp_path / "gold.jsonl"
-    gold.write_text("\n".join((ROOT / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:5]) + "\n"
-                    + '{"question": "What is the colour of the moon?", "answers": ["cheese"]}\n', encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "qa.cli", "eval", str(gold), "--index", str(corpus_index / "index"), "--json"],
-                          capture_output=True, text=True, timeout=300)
+    gold.write_text(
+        "\n".join((ROOT / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:5])
+        + "\n"
+        + '{"question": "What is the colour of the moon?", "answers": ["cheese"]}\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "eval", str(gold), "--index", str(corpus_index / "index"), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert {"n", "hit@1", "hit@5", "hit@10", "mrr@10", "answer@1", "passage_words_mean", "misses"} <= set(data)
@@ -148,10 +176,27 @@ def test_qa_eval_json_prints_the_documented_keys(corpus_index: Path, tmp_path: P
 
 def test_qa_eval_compare_prints_one_table_and_plots(corpus_index: Path, tmp_path: Path) -> None:
     gold = tmp_path / "gold.jsonl"
-    gold.write_text("\n".join((ROOT / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:4]) + "\n", encoding="utf-8")
+    gold.write_text(
+        "\n".join((ROOT / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:4]) + "\n", encoding="utf-8"
+    )
     plot = tmp_path / "modes.png"
-    done = subprocess.run([sys.executable, "-m", "qa.cli", "eval", str(gold), "--index", str(corpus_index / "index"),
-                           "--compare", "--plot", str(plot)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa.cli",
+            "eval",
+            str(gold),
+            "--index",
+            str(corpus_index / "index"),
+            "--compare",
+            "--plot",
+            str(plot),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     for word in ("hybrid", "dense", "bm25", "hit@1", "answer@1"):
         assert word in done.stdout
@@ -162,12 +207,14 @@ def test_page_at_1_counts_only_questions_with_a_page() -> None:
     from qa.evaluate.gold import GoldQuestion, parse_gold
     from qa.evaluate.metrics import page_at_1
 
-    gold = parse_gold([
-        '{"question": "q1", "answers": ["a"], "doc": "m.pdf", "page": 2}',
-        '{"question": "q2", "answers": ["a"], "doc": "m.pdf", "page": 3}',
-        '{"question": "q3", "answers": ["a"], "doc": "n.pdf", "page": 1}',
-        '{"question": "q4", "answers": ["a"], "doc": "w.html"}',
-    ])
+    gold = parse_gold(
+        [
+            '{"question": "q1", "answers": ["a"], "doc": "m.pdf", "page": 2}',
+            '{"question": "q2", "answers": ["a"], "doc": "m.pdf", "page": 3}',
+            '{"question": "q3", "answers": ["a"], "doc": "n.pdf", "page": 1}',
+            '{"question": "q4", "answers": ["a"], "doc": "w.html"}',
+        ]
+    )
     assert [q.page for q in gold] == [2, 3, 1, None]
     # right page; wrong page of the right doc; page 1 of the wrong doc; a question without page (not scored)
     tops = [("m.pdf", 2), ("m.pdf", 4), ("m.pdf", 1), ("w.html", None)]
@@ -175,9 +222,14 @@ def test_page_at_1_counts_only_questions_with_a_page() -> None:
     assert page_at_1([("w.html", None)], [GoldQuestion("q", ("a",), "w.html")]) is None
 
 
-@pytest.mark.parametrize("line", ['{"question": "q", "answers": ["a"], "doc": "m.pdf", "page": 0}',
-                                  '{"question": "q", "answers": ["a"], "doc": "m.pdf", "page": "2"}',
-                                  '{"question": "q", "answers": ["a"], "page": 2}'])
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"question": "q", "answers": ["a"], "doc": "m.pdf", "page": 0}',
+        '{"question": "q", "answers": ["a"], "doc": "m.pdf", "page": "2"}',
+        '{"question": "q", "answers": ["a"], "page": 2}',
+    ],
+)
 def test_gold_page_must_be_a_page_of_a_named_doc(line: str) -> None:
     from qa.errors import GoldFileError
     from qa.evaluate.gold import parse_gold

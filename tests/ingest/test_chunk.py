@@ -122,20 +122,32 @@ def test_a_short_section_tail_joins_the_passage_before_it() -> None:
 
     body = " ".join(f"Sentence number {i} tells one more fact about the garrison." for i in range(12))
     text = f"= Garrison =\n\n{body}\nIMG_8788+ 2\n"
-    chunks = chunk_document(Document("g.txt", text, "Garrison", "0"), ChunkSettings(target_words=40, overlap_sentences=0))
+    chunks = chunk_document(
+        Document("g.txt", text, "Garrison", "0"), ChunkSettings(target_words=40, overlap_sentences=0)
+    )
     assert all(c.words >= 10 for c in chunks)  # no passage of the stray caption alone
     assert chunks[-1].text.endswith("IMG_8788+ 2")
     assert text.count("IMG_8788") == sum(c.text.count("IMG_8788") for c in chunks)
-    unmerged = chunk_document(Document("g.txt", text, "Garrison", "0"), ChunkSettings(target_words=40, overlap_sentences=0, tail_fill=0.0))
+    unmerged = chunk_document(
+        Document("g.txt", text, "Garrison", "0"), ChunkSettings(target_words=40, overlap_sentences=0, tail_fill=0.0)
+    )
     assert unmerged[-1].text == "IMG_8788+ 2"
 
 
 def test_sentence_splitting_loads_punkt_without_the_rest_of_nltk_and_leaves_nltk_importable():
-    code = ("import sys, json; from qa.ingest.sentences import sentence_spans; "
-            "spans = sentence_spans('Dr. Smith came at 3 p.m. on Monday. He left.'); heavy = 'scipy' in sys.modules; "
-            "import nltk; print(json.dumps([spans, heavy, callable(nltk.download), nltk.FreqDist('aab')['a']]))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    code = (
+        "import sys, json; from qa.ingest.sentences import sentence_spans; "
+        "spans = sentence_spans('Dr. Smith came at 3 p.m. on Monday. He left.'); heavy = 'scipy' in sys.modules; "
+        "import nltk; print(json.dumps([spans, heavy, callable(nltk.download), nltk.FreqDist('aab')['a']]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     spans, heavy, has_download, nltk_counted = json.loads(out.stdout.strip().splitlines()[-1])
     assert spans == [[0, 35], [36, 44]] and heavy is False

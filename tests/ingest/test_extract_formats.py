@@ -45,8 +45,22 @@ def test_html_keeps_article_headings_lists_and_infobox_rows() -> None:
 
 def test_html_drops_scripts_handlers_navigation_and_banners() -> None:
     text = extract_html(PAGE).text
-    for absent in ("INJECTED", "alert", "javascript", "steal", "color:red", "Navigation menu entry", "cookies",
-                   "Hidden promotional", "Enable JavaScript", "Copyright footer", "[1]", "[edit]", "<", ">"):
+    for absent in (
+        "INJECTED",
+        "alert",
+        "javascript",
+        "steal",
+        "color:red",
+        "Navigation menu entry",
+        "cookies",
+        "Hidden promotional",
+        "Enable JavaScript",
+        "Copyright footer",
+        "[1]",
+        "[edit]",
+        "<",
+        ">",
+    ):
         assert absent not in text, absent
 
 
@@ -97,7 +111,9 @@ def test_docx_zip_bomb_is_refused_before_parsing() -> None:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", b" " * (MAX_XML_BYTES + 1))
-    with pytest.raises(ValueError, match=r"word/document.xml expands to 67,108,865 bytes, over the 67,108,864-byte limit"):
+    with pytest.raises(
+        ValueError, match=r"word/document.xml expands to 67,108,865 bytes, over the 67,108,864-byte limit"
+    ):
         extract_docx(buffer.getvalue())
 
 
@@ -136,7 +152,9 @@ def test_bad_documents_are_skipped_with_one_line_each(tmp_path: Path) -> None:
 def test_a_heading_that_heads_nothing_stays_text() -> None:
     """A heading followed at once by one of the same or higher rank (an author line under a title) is text:
     as a heading its words would be in no passage."""
-    page = b"<html><body><h1>Tide Tables</h1><h2>Compiled by Ines Marlow</h2><h2>Method</h2><p>Gauges.</p></body></html>"
+    page = (
+        b"<html><body><h1>Tide Tables</h1><h2>Compiled by Ines Marlow</h2><h2>Method</h2><p>Gauges.</p></body></html>"
+    )
     text = extract_html(page).text
     assert text == "# Tide Tables\n\nCompiled by Ines Marlow\n\n## Method\n\nGauges."
 
@@ -145,7 +163,8 @@ def test_short_extracted_paragraphs_stay_text(tmp_path: Path) -> None:
     """Headings of an extracted document are the ones its extractor marked: a short line is no section."""
     (tmp_path / "notice.html").write_bytes(
         b"<html><body><h1>Service Notice</h1><p>Last Updated: 2026-06-18</p>"
-        b"<p>The ferry timetable changes in winter because of storms on the strait.</p></body></html>")
+        b"<p>The ferry timetable changes in winter because of storms on the strait.</p></body></html>"
+    )
     doc = load_corpus(tmp_path).documents[0]
     chunks = chunk_document(doc)
     assert any("Last Updated: 2026-06-18" in c.text for c in chunks)

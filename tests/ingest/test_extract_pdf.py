@@ -163,7 +163,7 @@ def test_two_thousand_pages_read_page_by_page() -> None:
         pdf.cell(text=f"Entry {chr(65 + i % 26)}{chr(65 + i // 26 % 26)} describes part {i + 1}.")
     doc = extract_pdf(bytes(pdf.output()))
     assert len(doc.pages) == 2000
-    assert doc.text[doc.pages[1999]:].startswith("Entry XY describes part 2000.")
+    assert doc.text[doc.pages[1999] :].startswith("Entry XY describes part 2000.")
     assert doc.text[doc.pages[41] : doc.pages[42]].strip() == "Entry PB describes part 42."
 
 

@@ -77,7 +77,9 @@ def test_file_over_the_size_limit_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "small.txt").write_text("Small.", encoding="utf-8")
     loaded = load_corpus(tmp_path, max_file_bytes=10_000)
     assert [d.id for d in loaded.documents] == ["small.txt"]
-    assert loaded.skipped[0].reason == "15,000 bytes is over the 10,000-byte limit; split the file or raise --max-file-mb"
+    assert (
+        loaded.skipped[0].reason == "15,000 bytes is over the 10,000-byte limit; split the file or raise --max-file-mb"
+    )
 
 
 def test_bom_is_dropped_and_text_kept_exactly(tmp_path: Path) -> None:

@@ -21,11 +21,11 @@ from robustness_support import (
     tree_digest,
 )
 
-from qa.ingest.chunk import chunk_corpus
-from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder
 from qa.errors import CorpusError
+from qa.index.config import BuildConfig
 from qa.index.open import corpus_changes, open_index, read_manifest
+from qa.ingest.chunk import chunk_corpus
 from qa.ingest.load import load_corpus
 
 CONFIG = BuildConfig(model=FAKE_MODEL)
@@ -68,7 +68,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("kind", "message"), REFUSED, ids=[k for k, _ in REFUSED])
-def test_qa_build_refuses_a_bad_corpus_and_keeps_the_index(fake_cli, tmp_path: Path, hash_encoder, kind: str, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_qa_build_refuses_a_bad_corpus_and_keeps_the_index(
+    fake_cli, tmp_path: Path, hash_encoder, kind: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
     index = built(tmp_path, hash_encoder)
     before = tree_digest(index)
     corpus = bad_folder(tmp_path, kind)
@@ -85,8 +87,9 @@ def mixed_corpus(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """Good files with spaces and non-ASCII names, and one of each kind of bad file; returns (folder, reasons)."""
     corpus = make_corpus(tmp_path / "corpus")
     (corpus / "sub dir").mkdir()
-    (corpus / "sub dir" / "Bakı ünvanı – notes.md").write_text("# Address\n\nThe headquarters stand on Nizami street.\n",
-                                                                encoding="utf-8")
+    (corpus / "sub dir" / "Bakı ünvanı – notes.md").write_text(
+        "# Address\n\nThe headquarters stand on Nizami street.\n", encoding="utf-8"
+    )
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR")
     (corpus / "latin1.txt").write_bytes("Réunion du ministère à Bakı".encode("latin-1", errors="replace"))
@@ -131,7 +134,12 @@ def test_qa_build_skips_each_bad_file_once_and_says_why(tmp_path: Path) -> None:
     # the link targets were not read: the secret is in no passage
     index = open_index(tmp_path / "index")
     assert not any("zebra" in c.text for c in index.chunks)
-    assert {c.doc_id for c in index.chunks} == {"troops.txt", "police.txt", "weather.md", "sub dir/Bakı ünvanı – notes.md"}
+    assert {c.doc_id for c in index.chunks} == {
+        "troops.txt",
+        "police.txt",
+        "weather.md",
+        "sub dir/Bakı ünvanı – notes.md",
+    }
     # status and ask neither hang on the pipe, nor follow the links out, nor call the odd name a change
     status = run_qa("status", "--index", tmp_path / "index", timeout=60)
     assert status.returncode == 0 and "state:     fresh" in status.stdout, status.stdout + status.stderr
@@ -154,13 +162,25 @@ def test_corpus_changes_never_opens_links_out_or_pipes(tmp_path: Path, hash_enco
         if path.is_file() and not path.is_symlink():
             os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     assert corpus_changes(read_manifest(tmp_path / "index"), corpus) == []
-    assert sorted(opened) == sorted(["troops.txt", "police.txt", "weather.md", "Bakı ünvanı – notes.md", "empty.txt",
-                                     "image.txt", "latin1.txt", "utf16.txt"])
+    assert sorted(opened) == sorted(
+        [
+            "troops.txt",
+            "police.txt",
+            "weather.md",
+            "Bakı ünvanı – notes.md",
+            "empty.txt",
+            "image.txt",
+            "latin1.txt",
+            "utf16.txt",
+        ]
+    )
     (tmp_path / "secret.txt").write_text("Changed outside.", encoding="utf-8")
     assert corpus_changes(read_manifest(tmp_path / "index"), corpus) == []
 
 
-def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(tmp_path: Path, hash_encoder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(
+    tmp_path: Path, hash_encoder, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     import qa.index.open
 
     corpus = make_corpus(tmp_path / "corpus")
@@ -172,7 +192,8 @@ def test_a_50_mb_file_is_skipped_unread_and_not_hashed_on_every_question(tmp_pat
     report = build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=hash_encoder)  # time: benchmarks/limits.py
     assert report.documents == 3
     assert [(s.path, s.reason) for s in report.skipped] == [
-        ("huge.txt", "50,225,000 bytes is over the 20,971,520-byte limit; split the file or raise --max-file-mb")]
+        ("huge.txt", "50,225,000 bytes is over the 20,971,520-byte limit; split the file or raise --max-file-mb")
+    ]
     hashed = []
     real = qa.index.open.file_hash
     monkeypatch.setattr(qa.index.open, "file_hash", lambda path: hashed.append(path.name) or real(path))
@@ -188,7 +209,9 @@ def test_qa_build_reports_the_50_mb_file_and_its_limit(fake_cli, tmp_path: Path)
     corpus = make_corpus(tmp_path / "corpus")
     with (corpus / "huge.md").open("wb") as fh:
         fh.truncate(50 * 1024 * 1024)  # sparse: the size is what counts, it is never read
-    result = fake_cli("build", "--corpus", corpus, "--index", tmp_path / "index", "--model", FAKE_MODEL, "--max-file-mb", "40")
+    result = fake_cli(
+        "build", "--corpus", corpus, "--index", tmp_path / "index", "--model", FAKE_MODEL, "--max-file-mb", "40"
+    )
     assert result.exit_code == 0, result.output
     assert "Warning: skipped huge.md: 52,428,800 bytes is over the 40,000,000-byte limit" in result.stderr
 

@@ -16,24 +16,32 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.models.encoder import BUNDLED_MODEL, load_encoder
-from qa.models.torch_runtime import SentenceTransformerEncoder
 from qa.errors import QAError
+from qa.models.encoder import BUNDLED_MODEL, load_encoder
 from qa.models.onnx_export import META, export_onnx, export_path
 from qa.models.onnx_runtime import OnnxEncoder
+from qa.models.torch_runtime import SentenceTransformerEncoder
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "Who founded the university and in which year?"
-PASSAGE = ("The Old Mill stands by the river. It was built in 1742 by a family of weavers. "
-           "Today the building houses a small museum about the cloth trade.")
+PASSAGE = (
+    "The Old Mill stands by the river. It was built in 1742 by a family of weavers. "
+    "Today the building houses a small museum about the cloth trade."
+)
 FILLER = " ".join(f"Paragraph filler sentence number {i} talks about weather and roads." for i in range(40))
 TEXTS = [QUESTION, PASSAGE, "Café Zürich’s naïve résumé costs €12.50 😀", "x", FILLER, "What year?"]
 
 
 def _spawn_export(cache: Path, runtime: str) -> subprocess.Popen:
     code = f"from pathlib import Path; from qa.models.onnx_export import export_onnx; print(export_onnx(runtime={runtime!r}, cache_dir=Path({str(cache)!r})))"
-    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 @pytest.fixture(scope="session")
@@ -121,10 +129,12 @@ def test_many_texts_run_side_by_side_with_the_vectors_of_one_at_a_time(runtime, 
 
 
 def test_question_path_never_imports_torch_and_gives_the_same_vector(onnx_cache, int8):
-    code = ("import sys, json; from pathlib import Path; from qa.models.encoder import load_encoder; "
-            f"e = load_encoder(runtime='onnx-int8', cache_dir=Path({str(onnx_cache)!r})); v = e.encode([{QUESTION!r}])[0]; "
-            "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules); "
-            "print(json.dumps({'heavy': heavy, 'vector': v.tolist()}))")
+    code = (
+        "import sys, json; from pathlib import Path; from qa.models.encoder import load_encoder; "
+        f"e = load_encoder(runtime='onnx-int8', cache_dir=Path({str(onnx_cache)!r})); v = e.encode([{QUESTION!r}])[0]; "
+        "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules); "
+        "print(json.dumps({'heavy': heavy, 'vector': v.tolist()}))"
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -28,17 +28,29 @@ def test_answer_type_from_the_wh_word(question: str, kind: str | None) -> None:
 @pytest.mark.parametrize(
     ("question", "sentence", "span"),
     [
-        ("How many members does the band have?", "Founded in 1994, the band now has 115 members and a choir.", "115 members"),
-        ("When did the hospital move?", "On 15 December 2005, the hospital has changed its location.", "15 December 2005"),
+        (
+            "How many members does the band have?",
+            "Founded in 1994, the band now has 115 members and a choir.",
+            "115 members",
+        ),
+        (
+            "When did the hospital move?",
+            "On 15 December 2005, the hospital has changed its location.",
+            "15 December 2005",
+        ),
         ("When was the decree signed?", "The decree was signed on March 9, 1995 by the President.", "March 9, 1995"),
         ("How long do cadets study?", "Educational duration is four years and courses follow ECTS.", "four years"),
-        ("Who is the artistic director?", "The current artistic director is Lieutenant Colonel Ilgar Novruzov.", "Lieutenant Colonel Ilgar Novruzov"),
+        (
+            "Who is the artistic director?",
+            "The current artistic director is Lieutenant Colonel Ilgar Novruzov.",
+            "Lieutenant Colonel Ilgar Novruzov",
+        ),
         ("What share of the losses was paid back?", "Damages of 80 percent were compensated.", "80 percent"),
     ],
 )
 def test_answer_span_rules(question: str, sentence: str, span: str) -> None:
     found = find_answer_span(question, sentence)
-    assert found is not None and sentence[found[0]:found[1]] == span
+    assert found is not None and sentence[found[0] : found[1]] == span
 
 
 def test_no_span_when_the_sentence_holds_nothing_of_the_kind() -> None:
@@ -49,7 +61,7 @@ def test_no_span_when_the_sentence_holds_nothing_of_the_kind() -> None:
 def test_the_question_s_own_number_is_not_its_answer() -> None:
     sentence = "Between 1957 and 1961 the school trained 300 specialists for Georgia."
     found = find_answer_span("How many specialists did the school train between 1957 and 1961?", sentence)
-    assert found is not None and sentence[found[0]:found[1]] == "300 specialists"
+    assert found is not None and sentence[found[0] : found[1]] == "300 specialists"
 
 
 def _passage(*sentences: str) -> tuple[str, list[tuple[int, int]]]:
@@ -63,22 +75,33 @@ def _passage(*sentences: str) -> tuple[str, list[tuple[int, int]]]:
 
 def test_choose_answer_prefers_the_sentence_with_what_is_asked() -> None:
     # Similarities nearly tie (as the small model often makes them); the number of members decides.
-    text, spans = _passage("The Band of the Internal Troops is the official military band.",
-                           "Currently, the band has 115 members and includes a dance ensemble.",
-                           "He is also the composer of the anthem.")
+    text, spans = _passage(
+        "The Band of the Internal Troops is the official military band.",
+        "Currently, the band has 115 members and includes a dance ensemble.",
+        "He is also the composer of the anthem.",
+    )
     answer = choose_answer("How many members does the band have?", text, spans, np.array([0.675, 0.663, 0.59]))
     assert answer is not None and "115 members" in answer.text
-    assert answer.span is not None and text[answer.span.start:answer.span.end] == "115 members"
-    assert text[answer.start:answer.end] == answer.text
+    assert answer.span is not None and text[answer.span.start : answer.span.end] == "115 members"
+    assert text[answer.start : answer.end] == answer.text
 
 
 def test_rare_question_words_outweigh_common_ones() -> None:
-    text, spans = _passage("The Internal Troops of Azerbaijan serve the state.", "The motto translated: be proud of your service.")
+    text, spans = _passage(
+        "The Internal Troops of Azerbaijan serve the state.", "The motto translated: be proud of your service."
+    )
     weights = {"motto": 4.0, "internal": 0.3, "troop": 0.3, "azerbaijan": 0.3}
-    answer = choose_answer("What is the motto of the Internal Troops of Azerbaijan?", text, spans, np.array([0.6, 0.6]),
-                           term_weights=weights)
+    answer = choose_answer(
+        "What is the motto of the Internal Troops of Azerbaijan?",
+        text,
+        spans,
+        np.array([0.6, 0.6]),
+        term_weights=weights,
+    )
     assert answer is not None and "motto" in answer.text
-    uniform = choose_answer("What is the motto of the Internal Troops of Azerbaijan?", text, spans, np.array([0.6, 0.6]))
+    uniform = choose_answer(
+        "What is the motto of the Internal Troops of Azerbaijan?", text, spans, np.array([0.6, 0.6])
+    )
     assert uniform is not None and "Internal Troops" in uniform.text  # without IDF, the common words win
 
 
@@ -88,5 +111,7 @@ def test_choose_answer_of_an_empty_passage_is_none() -> None:
 
 def test_term_highlights_match_stems_and_folded_letters() -> None:
     text = "Vilayət Eyvazov's troops were established; the troop marched."
-    marks = [text[h.start:h.end] for h in term_highlights("When was the troop of Vilayet Eyvazov establishing?", text)]
+    marks = [
+        text[h.start : h.end] for h in term_highlights("When was the troop of Vilayet Eyvazov establishing?", text)
+    ]
     assert marks == ["Vilayət", "Eyvazov", "troops", "established", "troop"]

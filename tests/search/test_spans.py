@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.search.highlight import answer_type, choose_answer, find_answer_span
 from qa.ingest.tokens import fold, terms
+from qa.search.highlight import answer_type, choose_answer, find_answer_span
 from qa.search.spans import durations, names, persons, places, quantities
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from qa.ingest.chunk import Chunk
 from qa.search.windows import sentence_holding, widen
 
-SOURCE = ("Anna Berg founded the band in 1990. She played bass. The band toured Norway. "
-          "It split in 1999. Its last album sold well.")
+SOURCE = (
+    "Anna Berg founded the band in 1990. She played bass. The band toured Norway. "
+    "It split in 1999. Its last album sold well."
+)
 
 
 def sentences_of(text: str) -> list[tuple[int, int]]:
@@ -27,8 +29,13 @@ def chunk_of(first: int, last: int, headings: tuple[str, ...] = ("Band",)) -> Ch
 
 
 def test_sentences_fixture_cuts_the_source_into_its_five_sentences() -> None:
-    assert [SOURCE[a:b] for a, b in SPANS] == ["Anna Berg founded the band in 1990.", "She played bass.",
-                                               "The band toured Norway.", "It split in 1999.", "Its last album sold well."]
+    assert [SOURCE[a:b] for a, b in SPANS] == [
+        "Anna Berg founded the band in 1990.",
+        "She played bass.",
+        "The band toured Norway.",
+        "It split in 1999.",
+        "Its last album sold well.",
+    ]
 
 
 def test_window_takes_earlier_sentences_first_within_the_budget() -> None:

@@ -36,9 +36,27 @@ def ranked(response: dict) -> list[tuple[str, int, int]]:
 
 
 def cli_ask(question: str, index, *, k: int = 5, mode: str = "hybrid") -> dict:  # type: ignore[no-untyped-def]
-    done = subprocess.run([sys.executable, "-m", "qa.cli", "ask", question, "--k", str(k), "--mode", mode,
-                           "--index", str(index), "--json"],
-                          cwd=ROOT, env=offline_env(), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa.cli",
+            "ask",
+            question,
+            "--k",
+            str(k),
+            "--mode",
+            mode,
+            "--index",
+            str(index),
+            "--json",
+        ],
+        cwd=ROOT,
+        env=offline_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, f"qa ask failed ({done.returncode}): {done.stderr[-2000:]}"
     return json.loads(done.stdout)
 
@@ -58,8 +76,12 @@ def test_ask_api_matches_the_cli(client, app_server, question, mode):
     assert ranked(api)[0] == ranked(cli)[0]  # the same top passage (doc, start, end)
     assert ranked(api) == ranked(cli)
     assert api["results"][0]["answer"] == cli["results"][0]["answer"]
-    assert (api["question"], api["mode"], api["confident"], api["notices"]) == \
-        (cli["question"], cli["mode"], cli["confident"], cli["notices"])
+    assert (api["question"], api["mode"], api["confident"], api["notices"]) == (
+        cli["question"],
+        cli["mode"],
+        cli["confident"],
+        cli["notices"],
+    )
     for a, c in zip(api["results"], cli["results"]):
         assert a["score"] == pytest.approx(c["score"], abs=2e-3)
         assert a["text"] == c["text"] and a["heading"] == c["heading"] and a["rank"] == c["rank"]
@@ -91,13 +113,16 @@ def test_twenty_jobs_on_one_client(client, app_server):
         assert ranked(response) == expected[question]
 
 
-@pytest.mark.parametrize("args, message", [
-    (("", 5, "hybrid"), "the question is empty"),
-    (("   ", 5, "hybrid"), "the question is empty"),
-    (("?!?", 5, "hybrid"), "no words"),
-    ((BAND_QUESTION, 0, "hybrid"), "k=0 is outside 1..50"),
-    ((BAND_QUESTION, 5, "fuzzy"), "mode 'fuzzy' is not one of hybrid, dense, bm25"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("", 5, "hybrid"), "the question is empty"),
+        (("   ", 5, "hybrid"), "the question is empty"),
+        (("?!?", 5, "hybrid"), "no words"),
+        ((BAND_QUESTION, 0, "hybrid"), "k=0 is outside 1..50"),
+        ((BAND_QUESTION, 5, "fuzzy"), "mode 'fuzzy' is not one of hybrid, dense, bm25"),
+    ],
+)
 def test_bad_requests_get_a_clear_error(client, args, message):
     with pytest.raises(AppError) as caught:
         client.predict(*args, api_name="/ask")

@@ -26,7 +26,9 @@ def ask(page, question: str, *, press_enter: bool = True, error: str | None = No
     else:
         page.locator("#qa-ask").click()
     if error is None:
-        expect(page.locator("#qa-results .qa-question-echo")).to_contain_text(" ".join(question.split()), timeout=30_000)
+        expect(page.locator("#qa-results .qa-question-echo")).to_contain_text(
+            " ".join(question.split()), timeout=30_000
+        )
     else:
         expect(page.locator("#qa-results .qa-error")).to_contain_text(error, timeout=30_000)
 
@@ -51,7 +53,9 @@ def test_ask_highlights_the_answer_sentence_and_span(app_page):
     # the best passage holds the answer, with its source file, heading and score on the card
     expect(first.locator(".qa-passage")).to_contain_text("115 members")
     expect(first.locator(".qa-doc")).to_have_text("internal-troops-of-azerbaijan.txt")
-    expect(first.locator(".qa-heading")).to_have_text("Structure › Main Department of Internal Troops › Band")  # the section path
+    expect(first.locator(".qa-heading")).to_have_text(
+        "Structure › Main Department of Internal Troops › Band"
+    )  # the section path
     expect(first.locator(".qa-page")).to_have_count(0)  # a text file has no pages
     expect(first.locator("a.qa-open")).to_have_attribute("href", "original/internal-troops-of-azerbaijan.txt")
     expect(first.locator(".qa-score")).to_contain_text("score ")
@@ -90,7 +94,9 @@ def test_settings_button_and_examples(app_page):
     # an example fills the box and asks it
     page.get_by_text("Who commanded the Internal Troops from 2003 to 2013?").click()
     expect(page.locator(QUESTION_BOX).first).to_have_value("Who commanded the Internal Troops from 2003 to 2013?")
-    expect(page.locator("#qa-results .qa-question-echo")).to_contain_text("Who commanded the Internal Troops", timeout=30_000)
+    expect(page.locator("#qa-results .qa-question-echo")).to_contain_text(
+        "Who commanded the Internal Troops", timeout=30_000
+    )
     expect(page.locator("#qa-results .qa-card").first).to_be_visible()
     assert_only_local(app_page)
 
@@ -103,7 +109,9 @@ def test_corpus_html_is_shown_as_text_never_run(app_page):
     card.locator("details.qa-context summary").click()  # the surrounding-text panel is escaped too
     expect(card.locator(".qa-context-self")).to_be_visible()
     # the markup is visible as text ...
-    expect(card.locator(".qa-passage")).to_contain_text('<script>window.__pwned=1</script> and <img src=x onerror="window.__pwned=2">')
+    expect(card.locator(".qa-passage")).to_contain_text(
+        '<script>window.__pwned=1</script> and <img src=x onerror="window.__pwned=2">'
+    )
     expect(page.get_by_text("<script>window.__pwned=1</script>").first).to_be_visible()
     # ... and no element came from it, and nothing ran
     found = page.evaluate("""() => ({
@@ -152,7 +160,10 @@ def test_evaluate_tab_shows_metrics_chart_and_misses(app_page, app_server, real_
     gold = tmp_path / "small-gold.jsonl"
     rows = [
         {"question": "How many members does the Internal Troops band have?", "answers": ["115 members"]},
-        {"question": "When was the Higher Military School of the Internal Troops created?", "answers": ["25 February 2011"]},
+        {
+            "question": "When was the Higher Military School of the Internal Troops created?",
+            "answers": ["25 February 2011"],
+        },
         {"question": "Which date is celebrated as the Day of Internal Troops?", "answers": ["12 March", "March 12"]},
         {"question": "Who commanded the Internal Troops from 2003 to 2013?", "answers": ["Zakir Hasanov"]},
     ]
@@ -180,7 +191,8 @@ def test_evaluate_tab_shows_metrics_chart_and_misses(app_page, app_server, real_
     for panel, mode in zip(panels.all(), ("hybrid", "dense", "bm25")):
         report = evaluate_gold(engine, gold_questions, mode=mode, k=10)
         expect(panel.locator("summary")).to_have_text(
-            f"{mode}: {len(report.misses)} of 4 questions without a correct answer sentence at rank 1")
+            f"{mode}: {len(report.misses)} of 4 questions without a correct answer sentence at rank 1"
+        )
         shown = panel.locator(".qa-miss-q").all_inner_texts()
         assert shown == [m.question for m in report.misses], mode
     assert_only_local(app_page)
@@ -227,8 +239,10 @@ def test_rebuild_swaps_in_a_new_index_while_questions_keep_working(app_page, app
 
     page = app_page.page
     added = app_server.corpus / "lighthouse.md"
-    added.write_text("# Zeltmann Lighthouse\n\nThe Zeltmann lighthouse keeper feeds thirty-seven parrots every morning.\n",
-                     encoding="utf-8")
+    added.write_text(
+        "# Zeltmann Lighthouse\n\nThe Zeltmann lighthouse keeper feeds thirty-seven parrots every morning.\n",
+        encoding="utf-8",
+    )
     try:
         page.get_by_role("tab", name="Index").click()
         page.locator("#qa-index-refresh").click()

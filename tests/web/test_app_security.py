@@ -92,10 +92,16 @@ def test_no_file_event_takes_a_server_path(app_server, config, tmp_path):
     link.unlink(missing_ok=True)
     link.symlink_to(secret_md)
     before = corpus_listing(app_server.corpus)
-    paths = [str(secret_md), str(secret_txt), str(tmp_path / "missing.md"), "/etc/hostname.txt", str(link),
-             f"{uploads}/{os.path.relpath(secret_md, uploads)}",  # through the upload folder and out again with ..
-             f"{uploads}/../../{app_server.corpus.name}/injected.txt",  # a corpus document (blocked for Gradio)
-             os.path.relpath(secret_md)]  # relative to the server's working folder
+    paths = [
+        str(secret_md),
+        str(secret_txt),
+        str(tmp_path / "missing.md"),
+        "/etc/hostname.txt",
+        str(link),
+        f"{uploads}/{os.path.relpath(secret_md, uploads)}",  # through the upload folder and out again with ..
+        f"{uploads}/../../{app_server.corpus.name}/injected.txt",  # a corpus document (blocked for Gradio)
+        os.path.relpath(secret_md),
+    ]  # relative to the server's working folder
     try:
         for event in file_events(config):
             replies = {}
@@ -158,8 +164,11 @@ def test_uploads_the_build_would_skip_are_refused_before_anything_is_saved(app_s
     assert len(paths) == len(REFUSED_UPLOADS)
     folder = app_server.index.resolve() / UPLOADS_FOLDER
     assert all(Path(p).parent.parent == folder for p in paths)  # Gradio keeps uploads in the app's own folder
-    reply = run_event(app_server.url, add_event(config)["id"],
-                      event_inputs(config, add_event(config), lambda c: [file_data(p) for p in paths]))
+    reply = run_event(
+        app_server.url,
+        add_event(config)["id"],
+        event_inputs(config, add_event(config), lambda c: [file_data(p) for p in paths]),
+    )
     assert reply["success"] is True, reply
     message = reply["output"]["data"][0]
     for name, (_, reason) in REFUSED_UPLOADS.items():
@@ -213,15 +222,30 @@ def request(app_server, method: str, path: str, headers: dict[str, str], body: b
 
 
 JOIN = b'{"data": ["x", 1, "hybrid"], "fn_index": 0, "session_hash": "hostcheck01"}'
-ROUTES = [("GET", "/", b""), ("GET", "/config", b""), ("POST", "/gradio_api/queue/join", JOIN),
-          ("GET", "/gradio_api/queue/data?session_hash=hostcheck01", b""), ("GET", "/original/injected.txt", b""),
-          ("GET", "/page-image/bridges.pdf?page=1", b""), ("GET", "/gradio_api/info", b""),
-          ("POST", "/gradio_api/upload", b"{}")]
+ROUTES = [
+    ("GET", "/", b""),
+    ("GET", "/config", b""),
+    ("POST", "/gradio_api/queue/join", JOIN),
+    ("GET", "/gradio_api/queue/data?session_hash=hostcheck01", b""),
+    ("GET", "/original/injected.txt", b""),
+    ("GET", "/page-image/bridges.pdf?page=1", b""),
+    ("GET", "/gradio_api/info", b""),
+    ("POST", "/gradio_api/upload", b"{}"),
+]
 
 
 @pytest.mark.parametrize("method, path, body", ROUTES)
-@pytest.mark.parametrize("host", ["evil.example:{port}", "evil.example", "localhost.evil.example:{port}",
-                                  "127.0.0.1.nip.io:{port}", "[::2]:{port}", "localhost@evil.example"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example:{port}",
+        "evil.example",
+        "localhost.evil.example:{port}",
+        "127.0.0.1.nip.io:{port}",
+        "[::2]:{port}",
+        "localhost@evil.example",
+    ],
+)
 def test_a_foreign_host_gets_403_on_every_route(app_server, method, path, body, host):
     port = urlparse(app_server.url).port
     status, answer = request(app_server, method, path, {"Host": host.format(port=port)}, body)
@@ -230,7 +254,9 @@ def test_a_foreign_host_gets_403_on_every_route(app_server, method, path, body, 
     assert text.count("\n") == 1 and "--allow-host" in text and "injected" not in text.lower()
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", "LOCALHOST:{port}", "localhost"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", "LOCALHOST:{port}", "localhost"]
+)
 def test_the_local_names_are_answered(app_server, host):
     port = urlparse(app_server.url).port
     for path in ("/", "/original/injected.txt", "/page-image/bridges.pdf?page=1"):
@@ -238,13 +264,25 @@ def test_the_local_names_are_answered(app_server, host):
         assert status == 200, (path, host, status)
 
 
-@pytest.mark.parametrize("origin", ["http://evil.example", "https://evil.example:{port}", "null",
-                                    "http://localhost.evil.example:{port}", "file://", "http://127.0.0.1:{port}/x"])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.example",
+        "https://evil.example:{port}",
+        "null",
+        "http://localhost.evil.example:{port}",
+        "file://",
+        "http://127.0.0.1:{port}/x",
+    ],
+)
 def test_a_foreign_origin_is_refused(app_server, origin):
     port = urlparse(app_server.url).port
     headers = {"Host": f"127.0.0.1:{port}", "Origin": origin.format(port=port)}
-    for method, path, body in (("POST", "/gradio_api/queue/join", JOIN), ("GET", "/original/injected.txt", b""),
-                               ("GET", "/gradio_api/queue/data?session_hash=hostcheck01", b"")):
+    for method, path, body in (
+        ("POST", "/gradio_api/queue/join", JOIN),
+        ("GET", "/original/injected.txt", b""),
+        ("GET", "/gradio_api/queue/data?session_hash=hostcheck01", b""),
+    ):
         status, answer = request(app_server, method, path, headers, body)
         assert status == 403, (origin, path, status, answer[:200])
 

@@ -19,8 +19,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 QUESTION_BOX = "#qa-question textarea, #qa-question input"
 UPDATE_TIMEOUT = 180_000
-GLASSWORKS = ("# Vendrell Glassworks\n\n## Furnace\n\nThe Vendrell glassworks melts its sand in a furnace the "
-              "workers call Old Ottoline, lit every winter since 1887.\n")
+GLASSWORKS = (
+    "# Vendrell Glassworks\n\n## Furnace\n\nThe Vendrell glassworks melts its sand in a furnace the "
+    "workers call Old Ottoline, lit every winter since 1887.\n"
+)
 QUESTION = "What do the workers call the furnace of the Vendrell glassworks?"
 
 
@@ -92,10 +94,20 @@ def test_upload_a_document_ask_about_it_then_remove_it(app_page, app_server, tmp
         assert opened.status == 200 and opened.text() == GLASSWORKS
 
         # the same bytes again are refused with a reason; a name with a path lands inside as a plain name
-        upload(page, [{"name": "glassworks.md", "mimeType": "text/markdown", "buffer": GLASSWORKS.encode()},
-                      {"name": "../../evil-notes.md", "mimeType": "text/markdown",
-                               "buffer": b"# Notes\n\nThe evil notes mention a quiet harbour.\n"}])
-        expect(message.locator(".qa-skipped")).to_contain_text("same content as 'glassworks.md'", timeout=UPDATE_TIMEOUT)
+        upload(
+            page,
+            [
+                {"name": "glassworks.md", "mimeType": "text/markdown", "buffer": GLASSWORKS.encode()},
+                {
+                    "name": "../../evil-notes.md",
+                    "mimeType": "text/markdown",
+                    "buffer": b"# Notes\n\nThe evil notes mention a quiet harbour.\n",
+                },
+            ],
+        )
+        expect(message.locator(".qa-skipped")).to_contain_text(
+            "same content as 'glassworks.md'", timeout=UPDATE_TIMEOUT
+        )
         expect(message.locator(".qa-added-docs")).to_have_text("1")
         expect(message.locator(".qa-saved")).to_have_text("evil-notes.md")
         assert (corpus / "evil-notes.md").is_file()
@@ -123,14 +135,17 @@ def test_upload_a_pdf_and_find_the_answer_on_its_page_2(app_page, app_server, tm
 
     page = app_page.page
     corpus = app_server.corpus
-    pdf = two_page_pdf(tmp_path / "harbour-report.pdf", (
-        "Harbour report. The first page describes the tides, the fishing fleet and the weather of the past year "
-        "in general terms. Boats leave before dawn and return in the afternoon; the market opens when they land. "
-        "Storms closed the harbour mouth on eleven days, and the breakwater was inspected twice by the council.",
-        "Cranes and quays. The Pellworm harbour crane lifts at most 42 tonnes since its repair in 1998. It stands "
-        "on the north quay beside the grain silo and is driven by two operators working in shifts. The south quay "
-        "has no crane of its own, so heavy cargo is moved across the basin on a pontoon towed by the pilot boat.",
-    ))
+    pdf = two_page_pdf(
+        tmp_path / "harbour-report.pdf",
+        (
+            "Harbour report. The first page describes the tides, the fishing fleet and the weather of the past year "
+            "in general terms. Boats leave before dawn and return in the afternoon; the market opens when they land. "
+            "Storms closed the harbour mouth on eleven days, and the breakwater was inspected twice by the council.",
+            "Cranes and quays. The Pellworm harbour crane lifts at most 42 tonnes since its repair in 1998. It stands "
+            "on the north quay beside the grain silo and is driven by two operators working in shifts. The south quay "
+            "has no crane of its own, so heavy cargo is moved across the basin on a pontoon towed by the pilot boat.",
+        ),
+    )
     upload(page, [pdf])
     message = page.locator("#qa-update-message")
     expect(message.locator(".qa-added-docs")).to_have_text("1", timeout=UPDATE_TIMEOUT)
@@ -148,7 +163,9 @@ def test_upload_a_pdf_and_find_the_answer_on_its_page_2(app_page, app_server, tm
         card.locator("details.qa-page-view summary").click()
         image = card.locator("img.qa-page-image")
         expect(image).to_be_visible()
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=30_000)
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=30_000
+        )
         assert "page=2" in image.get_attribute("src")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         card.screenshot(path=str(ARTIFACTS / "pdf-page-card.png"))

@@ -13,7 +13,11 @@ from qa.ingest.load import load_corpus
 from qa.web.admission import DEFAULT_CORPUS_QUOTA_BYTES
 from qa.web.files import save_upload
 
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(3000) + b"This program cannot be run in DOS mode."
+EXE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + bytes(3000)
+    + b"This program cannot be run in DOS mode."
+)
 
 
 def real_pdf() -> bytes:
@@ -61,19 +65,26 @@ def offer(tmp_path: Path, corpus: Path, name: str, data: bytes, **limits: int): 
     return save_upload(corpus, name, source, **limits)
 
 
-@pytest.mark.parametrize("name, data, reason", [
-    ("setup.pdf", EXE, "the .pdf extension does not match the content, which is binary data"),
-    ("notes.pdf", b"<html><body>not a pdf</body></html>", "the .pdf extension does not match the content, which is text"),
-    ("report.docx", zip_without_word_body(), "without word/document.xml"),
-    ("report.docx", b"%PDF-1.4 renamed", "the .docx extension does not match the content, which is a PDF"),
-    ("old.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old binary Office file"),
-    ("page.html", b"<p>text</p>" + b"\x00" * 3 + b" more", "NUL bytes"),
-    ("late-nul.txt", b"text " * 4000 + b"\x00", "NUL bytes"),  # past the loader's 8 KB sniff: still binary
-    ("latin.md", "# Café\n".encode("latin-1"), "not valid UTF-8"),
-    ("blank.txt", b"   \n\n", "empty file"),
-    ("empty.md", b"", "is empty"),
-    ("image.txt", b"\x89PNG\r\n\x1a\n" + bytes(100), "NUL bytes"),
-])
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("setup.pdf", EXE, "the .pdf extension does not match the content, which is binary data"),
+        (
+            "notes.pdf",
+            b"<html><body>not a pdf</body></html>",
+            "the .pdf extension does not match the content, which is text",
+        ),
+        ("report.docx", zip_without_word_body(), "without word/document.xml"),
+        ("report.docx", b"%PDF-1.4 renamed", "the .docx extension does not match the content, which is a PDF"),
+        ("old.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old binary Office file"),
+        ("page.html", b"<p>text</p>" + b"\x00" * 3 + b" more", "NUL bytes"),
+        ("late-nul.txt", b"text " * 4000 + b"\x00", "NUL bytes"),  # past the loader's 8 KB sniff: still binary
+        ("latin.md", "# Café\n".encode("latin-1"), "not valid UTF-8"),
+        ("blank.txt", b"   \n\n", "empty file"),
+        ("empty.md", b"", "is empty"),
+        ("image.txt", b"\x89PNG\r\n\x1a\n" + bytes(100), "NUL bytes"),
+    ],
+)
 def test_files_the_build_would_skip_are_never_written(tmp_path, corpus, name, data, reason) -> None:  # type: ignore[no-untyped-def]
     before = listing(corpus)
     saved = offer(tmp_path, corpus, name, data)
@@ -82,9 +93,16 @@ def test_files_the_build_would_skip_are_never_written(tmp_path, corpus, name, da
     assert listing(corpus) == before
 
 
-@pytest.mark.parametrize("name, data", [("lighthouse.pdf", real_pdf()), ("ferry.docx", real_docx()),
-                                        ("page.html", b"<html><body><p>The mill turns.</p></body></html>"),
-                                        ("notes.md", "# Notes\n\nCrème brûlée.\n".encode()), ("bom.txt", b"\xef\xbb\xbfhello\n")])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("lighthouse.pdf", real_pdf()),
+        ("ferry.docx", real_docx()),
+        ("page.html", b"<html><body><p>The mill turns.</p></body></html>"),
+        ("notes.md", "# Notes\n\nCrème brûlée.\n".encode()),
+        ("bom.txt", b"\xef\xbb\xbfhello\n"),
+    ],
+)
 def test_real_documents_are_saved_and_the_build_reads_them(tmp_path, corpus, name, data) -> None:  # type: ignore[no-untyped-def]
     saved = offer(tmp_path, corpus, name, data)
     assert saved.name == name and saved.reason is None

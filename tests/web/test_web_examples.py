@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder
 from qa.evaluate.gold import load_gold, normalize_for_match
+from qa.index.config import BuildConfig
 from qa.web import EXAMPLES_FILE, example_questions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +26,9 @@ def test_the_bundled_examples_are_answered_by_the_bundled_corpus(corpus_engine, 
     for question in examples:  # each example shown is one the engine answers: the answer is in the top answer sentence
         top = corpus_engine.ask(question, k=5).results[0]
         assert top.answer is not None
-        assert any(normalize_for_match(a) in normalize_for_match(top.answer.text) for a in gold[question].answers), question
+        assert any(normalize_for_match(a) in normalize_for_match(top.answer.text) for a in gold[question].answers), (
+            question
+        )
 
 
 def test_the_library_holds_no_example_text() -> None:
@@ -38,18 +40,26 @@ def test_the_library_holds_no_example_text() -> None:
 def test_another_corpus_gets_its_own_examples_then_gold_and_never_ours(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "bees.txt").write_text("Honey bees live in hives of up to 60,000 workers. The queen lays the eggs.\n", encoding="utf-8")
+    (corpus / "bees.txt").write_text(
+        "Honey bees live in hives of up to 60,000 workers. The queen lays the eggs.\n", encoding="utf-8"
+    )
     build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
     engine = Engine.open(tmp_path / "index", encoder=hash_encoder)
     assert example_questions(engine, corpus) == []  # no examples file, no gold: no examples (never the bundled ones)
-    write_jsonl(corpus / EXAMPLES_FILE, [
-        {"question": "Who lays the eggs?", "answers": ["queen"]},
-        {"question": "Who commands the hive?", "answers": ["the king"]},  # not in the corpus: not shown
-    ])
-    gold = write_jsonl(tmp_path / "gold.jsonl", [
-        {"question": "How many workers live in a hive?", "answers": ["60,000 workers"]},
-        {"question": "Who lays the eggs?", "answers": ["queen"]},  # shown once
-    ])
+    write_jsonl(
+        corpus / EXAMPLES_FILE,
+        [
+            {"question": "Who lays the eggs?", "answers": ["queen"]},
+            {"question": "Who commands the hive?", "answers": ["the king"]},  # not in the corpus: not shown
+        ],
+    )
+    gold = write_jsonl(
+        tmp_path / "gold.jsonl",
+        [
+            {"question": "How many workers live in a hive?", "answers": ["60,000 workers"]},
+            {"question": "Who lays the eggs?", "answers": ["queen"]},  # shown once
+        ],
+    )
     assert example_questions(engine, corpus) == ["Who lays the eggs?"]
     assert example_questions(engine, corpus, gold) == ["Who lays the eggs?", "How many workers live in a hive?"]
     assert example_questions(engine, corpus, gold, limit=1) == ["Who lays the eggs?"]

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa.errors import QAError
-from qa.web.files import (REMOVED_FOLDER, corpus_documents, corpus_file, remove_document, save_upload,
-                          upload_name)
+from qa.web.files import REMOVED_FOLDER, corpus_documents, corpus_file, remove_document, save_upload, upload_name
 
 
 @pytest.fixture
@@ -38,21 +37,49 @@ def test_documents_inside_the_folder_are_found(corpus: Path) -> None:
     assert corpus_file(corpus, "link-in.txt") == (corpus / "a.txt").resolve()  # a link staying inside is fine
 
 
-@pytest.mark.parametrize("requested", [
-    "../outside.txt", "sub/../../outside.txt", "sub/../a.txt", "./a.txt", "sub//b.md",  # dot parts, empty parts
-    "/etc/passwd", str(Path("/etc/passwd")), "\\etc\\passwd", "C:/Windows/win.ini", "sub\\..\\a.txt",  # absolute, backslash
-    "link-out.txt", "dir-out/outside.txt", "link-hidden.txt",  # links leading out or into hidden files
-    ".hidden.txt", ".examples.jsonl", ".git/c.txt",  # hidden entries
-    "notes.json", "sub", "missing.txt", "", "a.txt\x00.pdf", "%2e%2e/outside.txt", "..%2foutside.txt",
-])
+@pytest.mark.parametrize(
+    "requested",
+    [
+        "../outside.txt",
+        "sub/../../outside.txt",
+        "sub/../a.txt",
+        "./a.txt",
+        "sub//b.md",  # dot parts, empty parts
+        "/etc/passwd",
+        str(Path("/etc/passwd")),
+        "\\etc\\passwd",
+        "C:/Windows/win.ini",
+        "sub\\..\\a.txt",  # absolute, backslash
+        "link-out.txt",
+        "dir-out/outside.txt",
+        "link-hidden.txt",  # links leading out or into hidden files
+        ".hidden.txt",
+        ".examples.jsonl",
+        ".git/c.txt",  # hidden entries
+        "notes.json",
+        "sub",
+        "missing.txt",
+        "",
+        "a.txt\x00.pdf",
+        "%2e%2e/outside.txt",
+        "..%2foutside.txt",
+    ],
+)
 def test_anything_else_is_refused(corpus: Path, requested: str) -> None:
     assert corpus_file(corpus, requested) is None
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("report.pdf", "report.pdf"), ("../../x.pdf", "x.pdf"), ("..\\..\\x.docx", "x.docx"),
-    ("/tmp/evil/page.html", "page.html"), (".bashrc.txt", "bashrc.txt"), ("a\x00b\x1f.md", "ab.md"),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("report.pdf", "report.pdf"),
+        ("../../x.pdf", "x.pdf"),
+        ("..\\..\\x.docx", "x.docx"),
+        ("/tmp/evil/page.html", "page.html"),
+        (".bashrc.txt", "bashrc.txt"),
+        ("a\x00b\x1f.md", "ab.md"),
+    ],
+)
 def test_upload_names_become_plain_names(given: str, expected: str) -> None:
     assert upload_name(given) == expected
 

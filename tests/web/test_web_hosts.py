@@ -27,18 +27,31 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCAL = allowed_hosts("127.0.0.1")
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("127.0.0.1:7860", "127.0.0.1"), ("LocalHost:80", "localhost"), ("localhost.", "localhost"), ("[::1]:7860", "[::1]"),
-    ("::1", "[::1]"), ("myhost.lan", "myhost.lan"), ("evil.example:7860", "evil.example"),
-    ("localhost@evil.example", None), ("evil.example/x", None), ("", None), (None, None), ("a b", None),
-    ("[::1", None), ("localhost:port", None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("127.0.0.1:7860", "127.0.0.1"),
+        ("LocalHost:80", "localhost"),
+        ("localhost.", "localhost"),
+        ("[::1]:7860", "[::1]"),
+        ("::1", "[::1]"),
+        ("myhost.lan", "myhost.lan"),
+        ("evil.example:7860", "evil.example"),
+        ("localhost@evil.example", None),
+        ("evil.example/x", None),
+        ("", None),
+        (None, None),
+        ("a b", None),
+        ("[::1", None),
+        ("localhost:port", None),
+    ],
+)
 def test_host_names_are_parsed_strictly(value, expected) -> None:  # type: ignore[no-untyped-def]
     assert host_name(value) == expected
 
 
 def test_the_default_hosts_are_the_bound_one_and_the_loopback_names() -> None:
-    assert LOCAL == {"localhost", "127.0.0.1", "[::1]"}
+    assert {"localhost", "127.0.0.1", "[::1]"} == LOCAL
     assert allowed_hosts("0.0.0.0", ["MyHost.lan", "192.168.1.20"]) == LOCAL | {"0.0.0.0", "myhost.lan", "192.168.1.20"}
     with pytest.raises(ValueError, match="--allow-host 'bad host' is not a host name"):
         allowed_hosts("127.0.0.1", ["bad host"])
@@ -49,18 +62,40 @@ def test_local_hosts_without_origin_are_allowed(host: str) -> None:
     assert refusal(host, None, LOCAL) is None
 
 
-@pytest.mark.parametrize("host", ["evil.example:7860", "127.0.0.1.nip.io", "localhost.evil.example", "[::2]:7860",
-                                  "192.168.1.20:7860", None, "", "localhost@evil.example", "localhost:7860, evil.example"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example:7860",
+        "127.0.0.1.nip.io",
+        "localhost.evil.example",
+        "[::2]:7860",
+        "192.168.1.20:7860",
+        None,
+        "",
+        "localhost@evil.example",
+        "localhost:7860, evil.example",
+    ],
+)
 def test_foreign_hosts_are_refused_in_one_line(host) -> None:  # type: ignore[no-untyped-def]
     reason = refusal(host, None, LOCAL)
     assert reason is not None and reason.startswith("Host ") and "\n" not in reason and "--allow-host" in reason
 
 
-@pytest.mark.parametrize("origin, allowed", [
-    ("http://127.0.0.1:7860", True), ("http://localhost:5173", True), ("https://[::1]:7860", True),
-    ("http://evil.example", False), ("null", False), ("file://", False), ("http://localhost.evil.example:7860", False),
-    ("http://127.0.0.1:7860/path", False), ("ftp://127.0.0.1", False), ("http://user@127.0.0.1:7860", False),
-])
+@pytest.mark.parametrize(
+    "origin, allowed",
+    [
+        ("http://127.0.0.1:7860", True),
+        ("http://localhost:5173", True),
+        ("https://[::1]:7860", True),
+        ("http://evil.example", False),
+        ("null", False),
+        ("file://", False),
+        ("http://localhost.evil.example:7860", False),
+        ("http://127.0.0.1:7860/path", False),
+        ("ftp://127.0.0.1", False),
+        ("http://user@127.0.0.1:7860", False),
+    ],
+)
 def test_origins_must_be_allowed_hosts(origin: str, allowed: bool) -> None:
     assert (refusal("127.0.0.1:7860", origin, LOCAL) is None) is allowed
     assert (origin_host(origin) in LOCAL) is allowed
@@ -91,8 +126,10 @@ def test_a_websocket_from_a_foreign_host_or_origin_is_closed_before_it_opens() -
     guarded = HostOriginMiddleware(accepting_app, LOCAL)
     base = {"type": "websocket", "path": "/ws"}
     assert run_asgi(guarded, {**base, "headers": [(b"host", b"127.0.0.1:7860")]}) == [{"type": "websocket.accept"}]
-    for headers in ([(b"host", b"evil.example:7860")],
-                    [(b"host", b"127.0.0.1:7860"), (b"origin", b"http://evil.example")]):
+    for headers in (
+        [(b"host", b"evil.example:7860")],
+        [(b"host", b"127.0.0.1:7860"), (b"origin", b"http://evil.example")],
+    ):
         (message,) = run_asgi(guarded, {**base, "headers": headers})
         assert message["type"] == "websocket.close" and message["code"] == 1008
     assert run_asgi(guarded, {"type": "lifespan"}) == [{"type": "lifespan.startup.complete"}]  # start-up passes
@@ -114,8 +151,14 @@ def small_server(tmp_path_factory):  # type: ignore[no-untyped-def]
         box = gr.Textbox()
         gr.Button().click(lambda text: text, box, box)
     port = free_port()
-    app = app_with_routes(demo, corpus, {"ssr_mode": False, "mcp_server": False}, "127.0.0.1", port,
-                          allow_hosts=("qa.lan", "192.168.1.20"))
+    app = app_with_routes(
+        demo,
+        corpus,
+        {"ssr_mode": False, "mcp_server": False},
+        "127.0.0.1",
+        port,
+        allow_hosts=("qa.lan", "192.168.1.20"),
+    )
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -151,8 +194,18 @@ def test_allow_host_names_are_answered_and_others_refused(small_server, path) ->
 
 
 def test_app_py_refuses_a_bad_allow_host_in_one_line() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "app.py"), "--allow-host", "bad host", "--index", "/nonexistent"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "--allow-host", "bad host", "--index", "/nonexistent"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [("Error: --allow-host 'bad host' is not a host name or address; "
-                                                 "give a name such as myhost.lan or an address such as 192.168.1.20")]
+    assert done.stderr.strip().splitlines() == [
+        (
+            "Error: --allow-host 'bad host' is not a host name or address; "
+            "give a name such as myhost.lan or an address such as 192.168.1.20"
+        )
+    ]

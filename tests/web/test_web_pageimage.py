@@ -27,8 +27,10 @@ from qa.web.pageimage import (
 )
 
 SENTENCE = "The Quorvak bridge was painted green in 1931 by volunteers."
-LONG = ("Across the whole width of this page runs a deliberately long sentence about the Quorvak bridge, "
-        "its seven arches, its tollhouse and the volunteers who painted it green, so that it wraps onto more lines.")
+LONG = (
+    "Across the whole width of this page runs a deliberately long sentence about the Quorvak bridge, "
+    "its seven arches, its tollhouse and the volunteers who painted it green, so that it wraps onto more lines."
+)
 
 
 def two_page_pdf(path: Path) -> Path:
@@ -87,7 +89,7 @@ def test_a_wrapped_sentence_gets_one_box_per_line(tmp_path: Path) -> None:
 def test_matching_ignores_ligatures_hyphenation_case_and_spacing() -> None:
     page = "Intro. The ﬁrst bridge was re-\r\npainted  in 1931. End."
     span = find_span(page, "the first bridge was repainted in 1931")
-    assert page[span[0]:span[-1] + 1] == "The ﬁrst bridge was re-\r\npainted  in 1931"
+    assert page[span[0] : span[-1] + 1] == "The ﬁrst bridge was re-\r\npainted  in 1931"
     assert find_span(page, "a sentence that is not there") == []
     assert find_span(page, "...") == []
 
@@ -120,8 +122,11 @@ def huge_page_pdf(path: Path, sentences: tuple[str, ...], side_pt: float = 5000)
     return path
 
 
-HUGE_SENTENCES = ("The granary roof was mended in May.", "Nine owls nest under the west gable.",
-                  "The miller keeps his ledger in the loft.")
+HUGE_SENTENCES = (
+    "The granary roof was mended in May.",
+    "Nine owls nest under the west gable.",
+    "The miller keeps his ledger in the loft.",
+)
 
 
 def test_a_huge_page_is_scaled_down_to_the_size_cap(tmp_path: Path) -> None:

@@ -34,8 +34,14 @@ def area(tmp_path: Path) -> tuple[UploadArea, set[str], Path]:
     (folder / "abc123" / "link-in.md").symlink_to(listed)
     (folder / "dir-link").symlink_to(folder / "abc123", target_is_directory=True)
     # listed paths that are still refused, each by one rule: a link on the way, a folder, outside the folder
-    known = {str(listed), str(folder / "abc123" / "link-out.md"), str(folder / "abc123" / "link-in.md"),
-             str(folder / "dir-link" / "report.md"), str(folder / "abc123"), str(secret)}
+    known = {
+        str(listed),
+        str(folder / "abc123" / "link-out.md"),
+        str(folder / "abc123" / "link-in.md"),
+        str(folder / "dir-link" / "report.md"),
+        str(folder / "abc123"),
+        str(secret),
+    }
     return UploadArea(folder, lambda: known), known, secret
 
 
@@ -46,11 +52,26 @@ def test_a_listed_upload_is_taken(area) -> None:  # type: ignore[no-untyped-def]
     assert uploads.accept(f"{uploads.folder}/abc123/../abc123/report.md") == path  # `..` that stays inside
 
 
-@pytest.mark.parametrize("given", [
-    "{secret}", "{folder}/abc123/link-out.md", "{folder}/abc123/link-in.md", "{folder}/dir-link/report.md",
-    "{folder}/abc123/planted.md", "{folder}/abc123", "{folder}", "{folder}/../../secret.md", "{folder}/missing.md",
-    "/etc/hostname", "/etc/hostname.txt", "/dev/zero", "abc123/report.md", "", "{folder}/abc123/report.md\x00.md",
-])
+@pytest.mark.parametrize(
+    "given",
+    [
+        "{secret}",
+        "{folder}/abc123/link-out.md",
+        "{folder}/abc123/link-in.md",
+        "{folder}/dir-link/report.md",
+        "{folder}/abc123/planted.md",
+        "{folder}/abc123",
+        "{folder}",
+        "{folder}/../../secret.md",
+        "{folder}/missing.md",
+        "/etc/hostname",
+        "/etc/hostname.txt",
+        "/dev/zero",
+        "abc123/report.md",
+        "",
+        "{folder}/abc123/report.md\x00.md",
+    ],
+)
 def test_anything_else_gets_one_message(area, given: str) -> None:  # type: ignore[no-untyped-def]
     uploads, _, secret = area
     path = given.format(folder=uploads.folder, secret=secret)

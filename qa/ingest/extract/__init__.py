@@ -50,8 +50,15 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
-_NAMES = {"pdf": "a PDF", "zip": "a ZIP archive", "ole": "an old binary Office file (.doc/.xls)", "gzip": "gzip data",
-          "image": "an image", "binary": "binary data", "text": "text"}
+_NAMES = {
+    "pdf": "a PDF",
+    "zip": "a ZIP archive",
+    "ole": "an old binary Office file (.doc/.xls)",
+    "gzip": "gzip data",
+    "image": "an image",
+    "binary": "binary data",
+    "text": "text",
+}
 _EXPECTED = {"pdf": ("pdf",), "docx": ("zip",), "html": ("text",), "md": ("text",), "txt": ("text",)}
 
 
@@ -61,8 +68,10 @@ def check_content(kind: str, data: bytes) -> None:
     if found not in _EXPECTED[kind]:
         if kind in ("txt", "md", "html") and found not in ("pdf", "zip", "ole"):
             return  # other binary data: the UTF-8 decoder names it ("binary file (contains NUL bytes)")
-        raise ValueError(f"the .{kind} extension does not match the content, which is {_NAMES[found]}; "
-                         "rename the file to its real type or remove it")
+        raise ValueError(
+            f"the .{kind} extension does not match the content, which is {_NAMES[found]}; "
+            "rename the file to its real type or remove it"
+        )
 
 
 def extract(kind: str, data: bytes, name: str) -> Extracted:

@@ -12,7 +12,8 @@ _SPACES = re.compile(r"\s+")
 
 
 def clean(text: str) -> str:
-    """One line of text: ligatures (ﬁ → fi) unfolded, control and zero-width characters dropped, whitespace collapsed."""
+    """One line of text: ligatures (ﬁ → fi) unfolded, control and zero-width characters dropped, whitespace
+    collapsed."""
     text = _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _CONTROL.sub("", text.replace("\xa0", " "))
     return _SPACES.sub(" ", text).strip()

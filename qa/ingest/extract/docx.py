@@ -34,11 +34,15 @@ def check_zip(data: bytes) -> None:
     for member in members:
         total += member.file_size
         if member.filename.endswith((".xml", ".rels")) and member.file_size > MAX_XML_BYTES:
-            raise ValueError(f"DOCX part {member.filename} expands to {member.file_size:,} bytes, over the "
-                             f"{MAX_XML_BYTES:,}-byte limit (a zip bomb?); split the document")
+            raise ValueError(
+                f"DOCX part {member.filename} expands to {member.file_size:,} bytes, over the "
+                f"{MAX_XML_BYTES:,}-byte limit (a zip bomb?); split the document"
+            )
     if total > MAX_TOTAL_BYTES:
-        raise ValueError(f"DOCX expands to {total:,} bytes, over the {MAX_TOTAL_BYTES:,}-byte limit (a zip bomb?); "
-                         "split the document")
+        raise ValueError(
+            f"DOCX expands to {total:,} bytes, over the {MAX_TOTAL_BYTES:,}-byte limit (a zip bomb?); "
+            "split the document"
+        )
 
 
 def extract_docx(data: bytes) -> Extracted:

@@ -14,16 +14,47 @@ import re
 from . import Extracted
 from .blocks import Writer, clean
 
-_DROP = ("script, style, noscript, template, iframe, object, embed, svg, canvas, math annotation, form, button, "
-         "select, textarea, input, nav, footer, "
-         "[hidden], [aria-hidden=true], [role=navigation], [role=banner], [role=contentinfo], [role=search], "
-         "[role=dialog], [role=alertdialog]")
+_DROP = (
+    "script, style, noscript, template, iframe, object, embed, svg, canvas, math annotation, form, button, "
+    "select, textarea, input, nav, footer, "
+    "[hidden], [aria-hidden=true], [role=navigation], [role=banner], [role=contentinfo], [role=search], "
+    "[role=dialog], [role=alertdialog]"
+)
 _BANNER_WORDS = ("cookie", "consent", "gdpr")  # banners asking to accept cookies, whatever the site calls them
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _FOOTNOTE = re.compile(r"^\[[^\]]{1,24}\]$")
 _HEADING_TAIL = re.compile(r"\s*\[[^\]]{1,24}\]\s*$")
-_INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "img", "kbd", "label",
-           "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "-text"}
+_INLINE = {
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "bdo",
+    "cite",
+    "code",
+    "data",
+    "dfn",
+    "em",
+    "font",
+    "i",
+    "img",
+    "kbd",
+    "label",
+    "mark",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "u",
+    "var",
+    "wbr",
+    "-text",
+}
 _PARAGRAPHS = {"p", "pre", "blockquote", "figcaption", "caption", "dt", "dd", "address", "summary", "legend"}
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _NESTED = ("ul", "ol", "menu", "dl", "table")

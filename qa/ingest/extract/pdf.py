@@ -79,7 +79,9 @@ def extract_pdf(data: bytes) -> Extracted:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise ValueError("encrypted PDF (a password is required); save a decrypted copy, e.g. qpdf --decrypt") from None
+            raise ValueError(
+                "encrypted PDF (a password is required); save a decrypted copy, e.g. qpdf --decrypt"
+            ) from None
         raise ValueError(f"corrupt or truncated PDF ({_pdfium_reason(exc)}); re-save or re-download it") from None
     try:
         pages: list[list[list[Row]]] = []
@@ -87,7 +89,9 @@ def extract_pdf(data: bytes) -> Extracted:
             try:
                 pages.append(_read_page(pdf, number))
             except pdfium.PdfiumError as exc:
-                raise ValueError(f"corrupt PDF page {number + 1} ({_pdfium_reason(exc)}); re-save or re-download it") from None
+                raise ValueError(
+                    f"corrupt PDF page {number + 1} ({_pdfium_reason(exc)}); re-save or re-download it"
+                ) from None
         title = (pdf.get_metadata_dict().get("Title") or "").strip()
     finally:
         pdf.close()
@@ -145,7 +149,9 @@ class _Chars:
         name, flags = self._name, self._flags
         self.raw.FPDFText_GetFontInfo(self.handle, i, name, len(name), flags)
         font = name.value.lower()
-        bold = self.raw.FPDFText_GetFontWeight(self.handle, i) >= 600 or bool(flags.value & _FORCE_BOLD) or b"bold" in font
+        bold = (
+            self.raw.FPDFText_GetFontWeight(self.handle, i) >= 600 or bool(flags.value & _FORCE_BOLD) or b"bold" in font
+        )
         return bold, bool(flags.value & _ITALIC) or b"italic" in font or b"oblique" in font
 
     def box(self, i: int) -> tuple[float, float, float, float]:
@@ -201,8 +207,17 @@ def _line_pieces(text: str, start: int, end: int, chars: _Chars) -> list[Piece]:
         b = a + len(piece_text)
         first, last = chars.box(a), chars.box(b - 1)
         size = chars.font_size(a)
-        pieces.append(Piece(min(first[0], last[0]), max(first[1], last[1]), min(first[2], last[2]),
-                            max(first[3], last[3]), round(size, 1), False, piece_text))
+        pieces.append(
+            Piece(
+                min(first[0], last[0]),
+                max(first[1], last[1]),
+                min(first[2], last[2]),
+                max(first[3], last[3]),
+                round(size, 1),
+                False,
+                piece_text,
+            )
+        )
         (bold_a, italic_a), (bold_b, italic_b) = chars.style(a), chars.style(b - 1)
         pieces[-1].bold, pieces[-1].italic = bold_a and bold_b, italic_a and italic_b
     return pieces
@@ -331,15 +346,29 @@ def _heading_levels(pages: list[list[list[Row]]]) -> tuple[float, dict[float, in
                 for piece in row.pieces:
                     sizes[piece.size] += len(piece.text)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
-    larger = sorted({row.size for blocks in pages for block in blocks for row in block
-                     if _short(row) and row.size >= body * _HEADING_SCALE}, reverse=True)
+    larger = sorted(
+        {
+            row.size
+            for blocks in pages
+            for block in blocks
+            for row in block
+            if _short(row) and row.size >= body * _HEADING_SCALE
+        },
+        reverse=True,
+    )
     return body, {size: i + 2 for i, size in enumerate(larger)}  # level 1 is kept for the title
 
 
 def _short(row: Row) -> bool:
     words = row.text.split()
-    return (not row.table and not row.margin and len(row.pieces) <= 3 and 0 < len(words) <= _HEADING_MAX_WORDS
-            and any(ch.isalpha() for ch in row.text) and not row.text.rstrip().endswith((",", ";")))
+    return (
+        not row.table
+        and not row.margin
+        and len(row.pieces) <= 3
+        and 0 < len(words) <= _HEADING_MAX_WORDS
+        and any(ch.isalpha() for ch in row.text)
+        and not row.text.rstrip().endswith((",", ";"))
+    )
 
 
 def _join(line: str, text: str) -> str:
@@ -421,8 +450,13 @@ class _PageWriter:
         return prev is not None and (prev.table or _new_paragraph(prev, row, sides[0], sides[1], self.body, leading))
 
     def _continues_heading(self, row: Row, level: int | None, prev: Row | None, leading: float) -> bool:
-        return (level is not None and bool(self.heading) and self.heading[1:] == [level, row.size]
-                and prev is not None and prev.bottom - row.top <= leading + 0.5 * row.size)
+        return (
+            level is not None
+            and bool(self.heading)
+            and self.heading[1:] == [level, row.size]
+            and prev is not None
+            and prev.bottom - row.top <= leading + 0.5 * row.size
+        )
 
     def _row(self, row: Row, level: int | None, text: str, bullet: bool, line: str) -> str:
         """Write a table row or start a heading; returns the paragraph line being built."""
@@ -439,7 +473,9 @@ class _PageWriter:
     def end_heading(self) -> None:
         if self.heading:
             size = self.heading[2]
-            title_sized = len(self.starts) == 1 and size >= 0.95 * self.first_page_max and size >= self.body * _HEADING_SCALE
+            title_sized = (
+                len(self.starts) == 1 and size >= 0.95 * self.first_page_max and size >= self.body * _HEADING_SCALE
+            )
             self.title = _emit_heading(self.out, self.heading, self.title, title_sized)
             self.heading = []
 

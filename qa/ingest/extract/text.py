@@ -18,8 +18,7 @@ def decode_text(data: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         bad = data[exc.start : exc.start + 1].hex()
         raise ValueError(
-            f"not valid UTF-8 (byte 0x{bad} at offset {exc.start}); "
-            f"convert it, e.g. iconv -f latin1 -t utf-8 '{name}'"
+            f"not valid UTF-8 (byte 0x{bad} at offset {exc.start}); convert it, e.g. iconv -f latin1 -t utf-8 '{name}'"
         ) from None
     if not text.strip():
         raise ValueError("empty file (whitespace only)")
