@@ -72,7 +72,7 @@ def score(reader_dir: Path, data: Path, questions: int) -> dict:
     """EM/F1 of the exported int8 reader through the engine's own runtime on the validation articles."""
     import random
 
-    from qa.reader import Reader
+    from qa.models.reader import Reader
     from train_reader import f1_score, negative_contexts, normalize_answer, read_jsonl
 
     reader = Reader.open(reader_dir)

@@ -2,7 +2,7 @@
 
 Tantivy finds the top passages without scoring every one (0.4 ms p95 at a million passages, where bm25s
 scored all of them in 200 ms) and adds or deletes documents in place. We index the terms our tokenizer
-makes (`qa.lexical.terms`: folded, stemmed, numbers joined) as whitespace-separated words, so matching
+makes (`qa.ingest.tokens.terms`: folded, stemmed, numbers joined) as whitespace-separated words, so matching
 behaves exactly as it does for highlighting. Tantivy's BM25 uses Lucene's k1 = 1.2, b = 0.75.
 """
 

@@ -4,7 +4,7 @@ Pure functions over strings and vectors. The answer sentence is the passage sent
 semantic similarity to the question (with a little of its neighbours' similarity, for context), lexical
 overlap with the question's content words, and whether it holds the kind of thing the question asks for
 (a date for "when", a number for "how many", a name for "who", a place for "where"). The answer span is
-found by the general rules of `qa.spans` over that sentence; offsets are relative to the passage text.
+found by the general rules of `qa.search.spans` over that sentence; offsets are relative to the passage text.
 """
 
 from __future__ import annotations

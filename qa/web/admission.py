@@ -3,11 +3,11 @@
 A file the build would skip must not be saved at all: it would stay in the corpus, skipped at every build
 (a renamed `.exe` saved as `.pdf`), or take disk space it is never indexed for (a file over the build's
 per-file limit). So an upload is refused, with one line naming it, the rule and the fix, when
-- its name is not a kind the loader reads (`qa.extract.kind_of`);
+- its name is not a kind the loader reads (`qa.ingest.extract.kind_of`);
 - it is empty, or larger than the build's per-file limit (`BuildConfig.max_file_bytes`);
-- its bytes are not what its name says, by magic bytes, as the loader checks them (`qa.extract.check_content`):
-  a PDF starts with `%PDF-`, a DOCX is a ZIP holding `word/document.xml` (`qa.extract.docx.check_zip`),
-  HTML, TXT and MD are UTF-8 text without NUL bytes (`qa.load.decode_text`, and no NUL anywhere);
+- its bytes are not what its name says, by magic bytes, as the loader checks them (`qa.ingest.extract.check_content`):
+  a PDF starts with `%PDF-`, a DOCX is a ZIP holding `word/document.xml` (`qa.ingest.extract.docx.check_zip`),
+  HTML, TXT and MD are UTF-8 text without NUL bytes (`qa.ingest.load.decode_text`, and no NUL anywhere);
 - it would take the corpus folder over its total quota (every file in the folder counts, hidden ones too).
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from ..errors import QAError
-from ..extract import check_content, kind_of
+from ..ingest.extract import check_content, kind_of
 from ..ingest.load import DEFAULT_MAX_FILE_BYTES, decode_text
 
 DEFAULT_CORPUS_QUOTA_BYTES = 2 * 1024**3
@@ -51,7 +51,7 @@ def check_bytes(name: str, data: bytes) -> None:
     try:
         check_content(kind, data)
         if kind == "docx":
-            from ..extract.docx import check_zip
+            from ..ingest.extract.docx import check_zip
 
             check_zip(data)
         elif kind in _TEXT_KINDS:
