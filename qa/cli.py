@@ -24,7 +24,28 @@ DEFAULT_INDEX = "index"
 
 
 class QACommand(click.Group):
-    """Turns QAError (and a few OS errors) into `Error: <one line>` with exit code 1."""
+    """Turns QAError, and click's own usage errors, into `Error: <one line>` with exit code 1."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[no-untyped-def]
+        """Usage errors (an unknown option, a value out of range, a missing argument) are one `Error:` line and exit
+        code 1, like every other error of the CLI, instead of click's usage block and exit code 2."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `qa` alone: the help, as before
+            click.echo(exc.ctx.get_help() if exc.ctx else "")
+            sys.exit(0)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "qa"
+            click.echo(f"Error: {exc.format_message()}; see `{where} --help`", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(1)
+        except click.Abort:
+            click.echo("Error: aborted; nothing was changed", err=True)
+            sys.exit(1)
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:

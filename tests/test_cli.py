@@ -78,3 +78,35 @@ def test_errors_are_one_line_with_exit_code_1(tmp_path: Path, args: tuple[str, .
     assert needle in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "index").exists() or args[0] != "build"
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["ask", "--k", "0", "a question"], "--k"),
+        (["ask", "--mode", "foo", "a question"], "--mode"),
+        (["ask", "--no-such-option", "a question"], "--no-such-option"),
+        (["ask"], "QUESTION"),
+        (["no-such-command"], "no-such-command"),
+    ],
+)
+def test_usage_errors_are_one_error_line_with_exit_code_1(args: list[str], named: str) -> None:
+    from click.testing import CliRunner
+
+    from qa.cli import cli
+
+    result = CliRunner().invoke(cli, args)
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 1, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and named in lines[0], lines
+    assert "Usage:" not in result.stderr and not result.stdout
+
+
+def test_help_still_prints_with_exit_code_0() -> None:
+    from click.testing import CliRunner
+
+    from qa.cli import cli
+
+    assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
+    alone = CliRunner().invoke(cli, [])
+    assert "Usage:" in alone.stdout and "ask" in alone.stdout
