@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import CorpusError, IndexLocked, IndexNotReady, QAError
 from ..ingest.chunk import Chunk, chunk_document, sentence_embed_text
 from ..ingest.load import (Document, LoadedCorpus, SkippedFile, UnreadableFile, check_corpus_folder, content_hash,
-                           duplicate_reason, iter_corpus_files, no_readable_file, read_document)
+                           duplicate_reason, iter_corpus_files, no_readable_file, read_document, unexpected_reason)
 from ..models.encoder import Encoder
 from . import dense as dense_index
 from .config import BuildConfig
@@ -306,30 +306,47 @@ def _carry_over(state: BuildState, sources: list[Source], previous: dict[str, Fi
 
 
 def read_and_chunk(state: BuildState, source: Source) -> tuple[Document, list[Chunk]] | None:
-    """Step 2: one file read and chunked, or None when it is skipped (unreadable, a duplicate, headings only)."""
-    try:
-        doc = source.read()
-    except UnreadableFile as exc:
-        state.skipped.append(SkippedFile(source.id, exc.reason, exc.sha256))
-        state.files[source.id] = FileEntry(exc.sha256, source.size, source.mtime_ns, indexed=False)
+    """Step 2: one file read and chunked, or None when it is skipped (unreadable, a duplicate, headings only, or
+    an error reading or splitting it: whatever goes wrong with ONE file skips that file, never the build)."""
+    doc = _read_source(source)
+    if isinstance(doc, SkippedFile):
+        state.skipped.append(doc)
+        state.files[source.id] = FileEntry(doc.sha256, source.size, source.mtime_ns, indexed=False)
         return None
     state.readable += 1
     state.read += 1
     entry = FileEntry(doc.sha256, source.size, source.mtime_ns)
-    reason = None
-    chunks: list[Chunk] = []
-    if doc.sha256 in state.seen_hashes:
-        reason = duplicate_reason(state.seen_hashes[doc.sha256])
-    else:
-        chunks = chunk_document(doc, state.config.chunking)
-        reason = None if chunks else NO_TEXT
-    if reason is not None:
-        state.skipped.append(SkippedFile(source.id, reason, doc.sha256))
+    chunks = _passages(doc, state.seen_hashes, state.config)
+    if isinstance(chunks, str):
+        state.skipped.append(SkippedFile(source.id, chunks, doc.sha256))
         state.files[source.id] = replace(entry, indexed=False)
         return None
     state.seen_hashes[doc.sha256] = source.id
     state.files[source.id] = entry
     return doc, chunks
+
+
+def _read_source(source: Source) -> Document | SkippedFile:
+    """The source's Document, or why it is skipped (a folder's reader catches its own errors; other sources may not)."""
+    try:
+        return source.read()
+    except UnreadableFile as exc:
+        return SkippedFile(source.id, exc.reason, exc.sha256)
+    except Exception as exc:  # noqa: BLE001 - one document must not stop the build
+        log.info("reading %s failed", source.id, exc_info=True)
+        return SkippedFile(source.id, unexpected_reason("reading the file", exc), source.sha256 or "")
+
+
+def _passages(doc: Document, seen_hashes: dict[str, str], config: BuildConfig) -> list[Chunk] | str:
+    """A read document's passages, or why it is not indexed: a duplicate, headings only, or the chunker failed."""
+    if doc.sha256 in seen_hashes:
+        return duplicate_reason(seen_hashes[doc.sha256])
+    try:
+        chunks = chunk_document(doc, config.chunking)
+    except Exception as exc:  # noqa: BLE001 - one document's text must not stop the build
+        log.info("splitting %s failed", doc.id, exc_info=True)
+        return unexpected_reason("splitting the text into passages", exc)
+    return chunks or NO_TEXT
 
 
 def embed_into_store(state: BuildState) -> None:

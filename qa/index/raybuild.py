@@ -73,7 +73,7 @@ def _worker_error(message: str) -> RuntimeError:
 def _chunk_files(batch: dict[str, np.ndarray], *, root: str, config: BuildConfig, known: np.ndarray) -> dict[str, list]:
     """Ray map over file rows: read, chunk, and keep the passages whose key is not in `known`."""
     from ..ingest.chunk import chunk_document
-    from ..ingest.load import UnreadableFile, read_document
+    from ..ingest.load import read_document
 
     root_path = Path(root)
     if not root_path.is_dir():
@@ -85,9 +85,9 @@ def _chunk_files(batch: dict[str, np.ndarray], *, root: str, config: BuildConfig
         try:
             doc = read_document(root_path, str(doc_id), Path(os.fsdecode(bytes(path))),
                                 max_file_bytes=config.max_file_bytes, root_real=root_real)
-        except UnreadableFile:
-            continue  # the local build that follows reads it again and reports why it is skipped
-        chunks = chunk_document(doc, config.chunking)
+            chunks = chunk_document(doc, config.chunking)
+        except Exception:  # noqa: BLE001 - UnreadableFile or a chunker error: the local build that follows reads
+            continue  # the file again and reports why it is skipped
         for chunk in chunks:
             key = embed_key(chunk, config.sentence_vectors)
             if _known(known, key):

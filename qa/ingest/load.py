@@ -166,8 +166,20 @@ def read_document(
     except (OSError, ValueError) as exc:
         reason = str(exc) if isinstance(exc, ValueError) else (exc.strerror or type(exc).__name__)
         raise UnreadableFile(reason, content_hash(data) if data is not None else "") from None
+    except Exception as exc:  # noqa: BLE001 - a bug or a parser's limit on one file must not stop the build
+        log.info("reading %s failed", doc_id, exc_info=True)  # the traceback, with -v
+        raise UnreadableFile(unexpected_reason("reading the file", exc), content_hash(data) if data else "") from None
     title = extracted.title.strip() or derive_title(doc_id, extracted.text)
     return Document(doc_id, extracted.text, title, content_hash(data), extracted.pages, kind)
+
+
+def unexpected_reason(stage: str, exc: BaseException) -> str:
+    """One line for an error no reader expects (a bug, a library's limit): what failed, and what to do."""
+    detail = (str(exc).strip().splitlines() or [""])[0][:160]
+    return (
+        f"{stage} failed unexpectedly ({type(exc).__name__}{': ' + detail if detail else ''}); the file was "
+        "skipped and the rest indexed: re-save or convert it, and report the error if it persists"
+    )
 
 
 class UnreadableFile(ValueError):

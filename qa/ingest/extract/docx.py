@@ -59,17 +59,17 @@ def extract_docx(data: bytes) -> Extracted:
     except Exception as exc:  # noqa: BLE001 - lxml raises its own XMLSyntaxError for damaged parts
         raise ValueError(f"corrupt DOCX ({type(exc).__name__}); re-save it from Word") from None
     out = Writer()
-
-    def blocks(parent) -> None:  # type: ignore[no-untyped-def]
-        for element in parent.iterchildren():
-            if element.tag == f"{_W}p":
-                _paragraph(Paragraph(element, document), out)
-            elif element.tag == f"{_W}tbl":
-                _table(Table(element, document), out)
-            elif element.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"):  # content controls
-                blocks(element)
-
-    blocks(document.element.body)
+    levels = [document.element.body.iterchildren()]  # content controls nest: a stack of their children, no recursion
+    while levels:
+        element = next(levels[-1], None)
+        if element is None:
+            levels.pop()
+        elif element.tag == f"{_W}p":
+            _paragraph(Paragraph(element, document), out)
+        elif element.tag == f"{_W}tbl":
+            _table(Table(element, document), out)
+        elif element.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"):  # content controls
+            levels.append(element.iterchildren())
     title = (document.core_properties.title or "").strip()
     return Extracted(out.text, (), title)
 

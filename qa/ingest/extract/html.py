@@ -5,14 +5,21 @@ Nothing is executed: scripts, styles, event handlers and `javascript:` links are
 consent banners are removed; the article is `<main>`, `[role=main]` or `<article>` when the page has one.
 Infoboxes and data tables become `| label | value |` rows; footnote markers like `[12]` and a heading's trailing
 bracketed link (`History[edit]`) are dropped so answers match the prose.
+
+Nothing here recurses over the tree: every walk keeps its own stack, so depth costs memory, never Python's
+call stack. Before parsing, elements nested deeper than MAX_DEPTH lose their tags (their text stays), as browsers
+do: an HTML parser checks the open elements at each start tag, so 200,000 nested `<div>`s would take hours.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from . import Extracted
 from .blocks import Writer, clean
+
+MAX_DEPTH = 512  # nesting kept, as Chromium's parser keeps: far beyond real pages; the parser's cost grows with it
 
 _DROP = (
     "script, style, noscript, template, iframe, object, embed, svg, canvas, math annotation, form, button, "
@@ -58,6 +65,58 @@ _INLINE = {
 _PARAGRAPHS = {"p", "pre", "blockquote", "figcaption", "caption", "dt", "dd", "address", "summary", "legend"}
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _NESTED = ("ul", "ol", "menu", "dl", "table")
+# Elements that never nest in themselves (the parser closes the open one) or have no content: not counted as depth.
+_FLAT = {
+    "p",
+    "li",
+    "dt",
+    "dd",
+    "option",
+    "optgroup",
+    "tr",
+    "td",
+    "th",
+    "thead",
+    "tbody",
+    "tfoot",
+    "colgroup",
+    "caption",
+    "rb",
+    "rt",
+    "rtc",
+    "rp",
+    "html",
+    "head",
+    "body",
+    "a",
+    "nobr",
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+    "keygen",
+    "basefont",
+    "bgsound",
+    "frame",
+}
+_RAW_TEXT = {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"}  # no tags inside
+# A comment, a raw-text element whole, a doctype, or a tag (group 2: "/" of an end tag, group 3: its name). Each
+# alternative ends at the end of the text when unterminated, so a broken tag is never scanned again and again.
+_TOKEN = re.compile(
+    r"<(?:!--.*?(?:-->|\Z)|(?i:(script|style|textarea|title|xmp|iframe|noembed|noframes))(?=[\s/>])[^>]*"
+    r"(?:>(?:.*?(?=</(?i:\1)[\s/>])|.*)|\Z)|[!?][^>]*(?:>|\Z)|(/?)([A-Za-z][^\s/>]*)[^>]*(?:>|\Z))",
+    re.S,
+)
 
 
 def decode_html(data: bytes) -> str:
@@ -80,12 +139,22 @@ def decode_html(data: bytes) -> str:
 def extract_html(data: bytes) -> Extracted:
     from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-    tree = HTMLParser(decode_html(data))
+    tree = HTMLParser(flatten_deep(decode_html(data)))
     title_node = tree.css_first("title")
     title = clean(title_node.text()) if title_node is not None else ""
     root = tree.css_first("main") or tree.css_first("[role=main]") or tree.css_first("article") or tree.body
     if root is None:
         raise ValueError("no <body> in the HTML file; save the page as complete HTML")
+    _remove_hidden(root)
+    out = Writer()
+    _walk(root, out)
+    h1 = next((line[2:] for line in out.text.splitlines() if line.startswith("# ")), "")
+    return Extracted(out.text, (), h1 or _site_stripped(title))
+
+
+def _remove_hidden(root) -> None:  # type: ignore[no-untyped-def]
+    """Remove what a reader does not see as the article: scripts and navigation, hidden elements and banners,
+    language switchers, footnote markers (in this order: each step looks at what the steps before left)."""
     for node in root.css(_DROP):
         node.decompose()
     for node in root.css("[style], [class], [id]"):
@@ -94,17 +163,53 @@ def extract_html(data: bytes) -> Extracted:
         names = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
         if _HIDDEN_STYLE.search(style) or any(word in names for word in _BANNER_WORDS):
             node.decompose()
-    for node in root.css("ul, ol"):  # a language switcher: every link names the language of its target
-        links = node.css("a")
-        if len(links) >= 3 and all(a.attributes.get("hreflang") or a.attributes.get("lang") for a in links):
-            node.decompose()
+    for node in _language_switchers(root):
+        node.decompose()
     for node in root.css("sup"):
         if _FOOTNOTE.match(clean(node.text())):
             node.decompose()
-    out = Writer()
-    _walk(root, out, 0)
-    h1 = next((line[2:] for line in out.text.splitlines() if line.startswith("# ")), "")
-    return Extracted(out.text, (), h1 or _site_stripped(title))
+
+
+def _language_switchers(root) -> list:  # type: ignore[no-untyped-def]
+    """Lists (`ul`, `ol`) with three or more links, every one naming its target's language (hreflang or lang).
+    One pass: each list's counts are added to the list around it when it ends (asking every nested list for its
+    links is quadratic in the nesting)."""
+    if len(root.css("a[hreflang], a[lang]")) < 3:
+        return []
+    found: list = []
+    lists: list[list] = []  # open lists: [node, links, links naming a language]
+    stack: list[tuple[object, bool]] = []  # (next sibling, whether leaving this element ends a list)
+    child = root.child
+    while True:
+        while child is None:
+            if not stack:
+                return found
+            child, ends_list = stack.pop()
+            if ends_list:
+                _end_list(lists, found)
+        tag = child.tag
+        if tag == "a" and lists:
+            lists[-1][1] += 1
+            lists[-1][2] += bool(child.attributes.get("hreflang") or child.attributes.get("lang"))
+        opens = tag in ("ul", "ol")
+        if opens:
+            lists.append([child, 0, 0])
+        if child.child is not None:
+            stack.append((child.next, opens))
+            child = child.child
+            continue
+        if opens:
+            _end_list(lists, found)
+        child = child.next
+
+
+def _end_list(lists: list[list], found: list) -> None:
+    node, links, named = lists.pop()
+    if links >= 3 and named == links:
+        found.append(node)
+    if lists:
+        lists[-1][1] += links
+        lists[-1][2] += named
 
 
 def _site_stripped(title: str) -> str:
@@ -113,34 +218,104 @@ def _site_stripped(title: str) -> str:
     return parts[0] if len(parts) > 1 else title
 
 
+def flatten_deep(html: str, max_depth: int | None = None) -> str:
+    """`html` with the tags of elements nested deeper than `max_depth` removed (a block's become `<br>`, so its
+    text stays a block of its own); unchanged when nothing is that deep. A scan of the tags, not a parse: comments
+    and raw text (scripts, styles) are skipped and elements that cannot nest (`_FLAT`) are not counted."""
+    max_depth = MAX_DEPTH if max_depth is None else max_depth
+    if html.count("<") <= max_depth or _deepest(html) <= max_depth:  # fewer tags than the limit, or not that deep
+        return html
+    stack: list[tuple[str, bool]] = []  # open elements: (name, tags removed)
+    open_names: Counter[str] = Counter()
+    edits: list[tuple[int, int, str]] = []
+    for match in _TOKEN.finditer(html):
+        closing, name = match.group(2, 3)
+        if name is None:  # a comment, a doctype or a raw-text element: no depth
+            continue
+        name = name.lower()
+        if closing:
+            edit = _close(stack, open_names, name)
+            if edit is not None:
+                edits.append((match.start(), match.end(), edit))
+        elif name not in _FLAT and not ((open_names["svg"] or open_names["math"]) and match.group(0).endswith("/>")):
+            removed = len(stack) >= max_depth
+            stack.append((name, removed))
+            open_names[name] += 1
+            if removed:
+                edits.append((match.start(), match.end(), "" if name in _INLINE else "<br>"))
+    parts, last = [], 0
+    for start, end, text in edits:
+        parts += [html[last:start], text]
+        last = end
+    parts.append(html[last:])
+    return "".join(parts)
+
+
+def _deepest(html: str) -> int:
+    """How deep `flatten_deep` would find the elements nested, or a little more (`<path/>` in SVG counted as
+    open): the quick pass every large page gets, without positions or edits."""
+    stack: list[str] = []
+    open_names: Counter[str] = Counter()
+    deepest = 0
+    for _, closing, name in _TOKEN.findall(html):
+        if not name:
+            continue
+        name = name.lower()
+        if closing:
+            _close(stack, open_names, name)  # type: ignore[arg-type]
+        elif name not in _FLAT:
+            stack.append(name)
+            open_names[name] += 1
+            deepest = max(deepest, len(stack))
+    return deepest
+
+
+def _close(stack: list, open_names: Counter[str], name: str) -> str | None:
+    """Pop the open elements down to `name` (as the parser does); the end tag's replacement if its tags were
+    removed, else None. An end tag with nothing open to close is left to the parser. `stack` holds names, or
+    (name, tags removed) pairs."""
+    if not open_names[name]:
+        return None
+    while stack:
+        top = stack.pop()
+        popped, removed = top if isinstance(top, tuple) else (top, False)
+        open_names[popped] -= 1
+        if popped == name:
+            return ("" if name in _INLINE else "<br>") if removed else None
+    return None
+
+
 def _text(node, skip: tuple[str, ...] = ()) -> str:  # type: ignore[no-untyped-def]
     """Inline text of a node: text nodes concatenated, a space where a block, cell or line break separates them;
-    elements named in `skip` (a list item's nested lists) are left out."""
+    elements named in `skip` (a list item's nested lists) are left out. Depth first with an explicit stack."""
     parts: list[str] = []
-
-    def visit(n) -> None:  # type: ignore[no-untyped-def]
-        child = n.child
-        while child is not None:
-            tag = child.tag
-            if tag == "-text":
-                parts.append(child.text_content or "")
-            elif tag == "br":
+    excluded = {"-comment", *skip}
+    stack: list[tuple[object, str]] = []  # (next sibling to resume at, what closes the element left)
+    child = node.child
+    while True:
+        while child is None:
+            if not stack:
+                return clean("".join(parts))
+            child, closing = stack.pop()
+            parts.append(closing)
+        tag = child.tag
+        if tag == "-text":
+            parts.append(child.text_content or "")
+        elif tag == "br":
+            parts.append(" ")
+        elif tag not in excluded:
+            block = tag not in _INLINE
+            if block:
                 parts.append(" ")
-            elif tag not in ("-comment", *skip):
-                block = tag not in _INLINE
-                if block:
-                    parts.append(" ")
-                visit(child)
-                if block:
-                    parts.append(" ")
-            child = child.next
-
-    visit(node)
-    return clean("".join(parts))
+            stack.append((child.next, " " if block else ""))
+            child = child.child
+            continue
+        child = child.next
 
 
-def _walk(node, out: Writer, depth: int) -> None:  # type: ignore[no-untyped-def]
-    """Emit the blocks under `node` in document order; loose inline text between blocks is a paragraph."""
+def _walk(root, out: Writer) -> None:  # type: ignore[no-untyped-def]
+    """Emit the blocks under `root` in document order; loose inline text between blocks is a paragraph. A container
+    (a `<div>`) is entered with its next sibling on the stack; inline text is flushed on the way in and out."""
     inline: list[str] = []
 
     def flush() -> None:
@@ -149,8 +324,14 @@ def _walk(node, out: Writer, depth: int) -> None:  # type: ignore[no-untyped-def
         if text:
             out.paragraph(text)
 
-    child = node.child
-    while child is not None:
+    stack: list[object] = []
+    child = root.child
+    while True:
+        while child is None:
+            flush()
+            if not stack:
+                return
+            child = stack.pop()
         tag = child.tag
         if tag in _INLINE:
             inline.append(child.text_content if tag == "-text" else _text(child))
@@ -164,27 +345,43 @@ def _walk(node, out: Writer, depth: int) -> None:  # type: ignore[no-untyped-def
             out.paragraph(_text(child))
         elif tag in ("ul", "ol", "menu", "dl"):
             flush()
-            _list(child, out, depth)
+            _list(child, out, 0)
         elif tag == "table":
             flush()
             _table(child, out)
         elif tag not in ("-comment", "head", "hr", "img"):
             flush()
-            _walk(child, out, depth)
+            stack.append(child.next)
+            child = child.child
+            continue
         child = child.next
-    flush()
 
 
 def _list(node, out: Writer, depth: int) -> None:  # type: ignore[no-untyped-def]
+    """A list's items, nested lists indented one more level. Each open list is a generator on a stack."""
+    stack = [_list_items(node, out, depth)]
+    while stack:
+        nested = next(stack[-1], None)
+        if nested is None:
+            stack.pop()
+        else:
+            stack.append(_list_items(nested[0], out, nested[1]))
+
+
+def _list_items(node, out: Writer, depth: int):  # type: ignore[no-untyped-def]
+    """Write one list's items; yield each nested list (node, depth) to be written before the next item."""
     child = node.child
     while child is not None:
         if child.tag in ("li", "dt", "dd"):
             nested = [c for c in _children(child) if c.tag in _NESTED]
             out.item(_text(child, _NESTED), depth)
             for n in nested:
-                (_table(n, out) if n.tag == "table" else _list(n, out, depth + 1))
+                if n.tag == "table":
+                    _table(n, out)
+                else:
+                    yield n, depth + 1
         elif child.tag in ("ul", "ol"):
-            _list(child, out, depth + 1)
+            yield child, depth + 1
         child = child.next
     out.end_run()
 
@@ -202,9 +399,7 @@ def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
     if caption is not None:
         out.paragraph(_text(caption))
     out.end_run()
-    for row in table.css("tr"):
-        if _parent_table(row).mem_id != table.mem_id:
-            continue
+    for row in _own_rows(table):
         cells = [_text(cell) for cell in _children(row) if cell.tag in ("td", "th")]
         if sum(1 for c in cells if c) == 1 and len(cells) > 1:
             cells = [c for c in cells if c]  # a row spanning the table: a sub-heading inside it
@@ -212,8 +407,20 @@ def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
     out.end_run()
 
 
-def _parent_table(node):  # type: ignore[no-untyped-def]
-    parent = node.parent
-    while parent is not None and parent.tag != "table":
-        parent = parent.parent
-    return parent
+def _own_rows(table) -> list:  # type: ignore[no-untyped-def]
+    """The `<tr>`s of this table, not of tables nested in it, in document order (one pass, no walk up per row)."""
+    rows = []
+    stack: list[object] = []
+    child = table.child
+    while True:
+        while child is None:
+            if not stack:
+                return rows
+            child = stack.pop()
+        if child.tag == "tr":
+            rows.append(child)
+        if child.tag != "table" and child.child is not None:
+            stack.append(child.next)
+            child = child.child
+            continue
+        child = child.next

@@ -278,13 +278,16 @@ def _cells(row: Row) -> bool:
 
 
 def _layout(pieces: list[Piece], width: float) -> list[list[Row]]:
-    """Blocks of rows in reading order: with a gutter, the left then the right column between full-width rows."""
+    """Blocks of rows in reading order: the upright text, then vertical text (e.g. a margin stamp) row by row."""
+    rotated = [p for p in pieces if p.top - p.bottom > 2.5 * p.size]
+    upright = [p for p in pieces if p.top - p.bottom <= 2.5 * p.size] if rotated else pieces
+    return [*_upright(upright, width), *([Row([p], margin=True).finish()] for p in rotated)]
+
+
+def _upright(pieces: list[Piece], width: float) -> list[list[Row]]:
+    """With a gutter, the left then the right column between full-width rows; else the rows top to bottom."""
     if not pieces:
         return []
-    rotated = [p for p in pieces if p.top - p.bottom > 2.5 * p.size]  # vertical text, e.g. a margin stamp
-    if rotated:
-        pieces = [p for p in pieces if p.top - p.bottom <= 2.5 * p.size]
-        return [*_layout(pieces, width), *([Row([p], margin=True).finish()] for p in rotated)]
     x = _gutter(pieces, width)
     if x is None:
         return [_rows(pieces)]
