@@ -245,18 +245,33 @@ class Engine:
         corpus_dir: str | os.PathLike[str] | None = None,
         encoder: Encoder | None = None,
     ) -> Engine:
-        """Load an index (checking model and, if `corpus_dir` is given, freshness) and the model it was built with."""
+        """Load an index (checking model and, if `corpus_dir` is given, freshness) and the model it was built with.
+        The index's generation stays leased (no build removes it) until `close()` or until the engine is collected."""
         index = open_index(index_dir, model=encoder.name if encoder is not None else model)
-        if corpus_dir is not None:
-            check_fresh(index.manifest, corpus_dir, index_dir)
-        built = index.manifest.model
-        encoder = encoder or load_encoder(built.name, built.runtime or index.config.runtime)
-        if encoder.dimension != built.dimension:
-            raise IndexNotReady(
-                f"model '{encoder.name}' gives {encoder.dimension}-dimensional vectors but the index at {index_dir} "
-                f"holds {built.dimension}; rebuild it with `qa build`"
-            )
+        try:
+            if corpus_dir is not None:
+                check_fresh(index.manifest, corpus_dir, index_dir)
+            built = index.manifest.model
+            encoder = encoder or load_encoder(built.name, built.runtime or index.config.runtime)
+            if encoder.dimension != built.dimension:
+                raise IndexNotReady(
+                    f"model '{encoder.name}' gives {encoder.dimension}-dimensional vectors but the index at "
+                    f"{index_dir} holds {built.dimension}; rebuild it with `qa build`"
+                )
+        except BaseException:
+            index.close()
+            raise
         return cls(index, encoder)
+
+    def close(self) -> None:
+        """Release the index (its generation may then be removed by a later build); the engine answers no more."""
+        self.index.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def ask(
         self,

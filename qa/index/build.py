@@ -35,7 +35,7 @@ from . import dense as dense_index
 from .config import BuildConfig
 from .embedcache import EmbeddingCache, cache_path
 from .generations import (DENSE, LEXICAL, MANIFEST, current_generation, fsync_tree, prune_generations, remove_leftovers,
-                          swap_current)
+                          swap_current, write_readers_file)
 from .manifest import Calibration, CorpusSource, Counts, FileEntry, FolderSource, Manifest, ModelInfo
 from .open import file_signature, open_index
 
@@ -200,7 +200,7 @@ def _whole(index_dir: Path, manifest: Manifest | None) -> Manifest | None:
     if manifest is None:
         return None
     try:
-        open_index(index_dir)
+        open_index(index_dir).close()
     except IndexNotReady:
         return None
     return manifest
@@ -482,6 +482,7 @@ def write_files(g: Generation) -> None:
     g.store.close()
     faiss.write_index(g.dense, str(g.tmp / DENSE))
     g.lexical.commit()
+    write_readers_file(g.tmp)
     umask = os.umask(0)
     os.umask(umask)
     for path in (g.tmp / LEXICAL).iterdir():  # Tantivy writes some files 0600: readers of other users need them,

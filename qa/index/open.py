@@ -1,6 +1,9 @@
 """Opening an index: the current generation's manifest read and validated once, its parts loaded and checked
 against each other, and freshness against the corpus folder (size + mtime first, hash only what changed).
 
+An opened generation is leased (qa/index/generations.py): no build removes it while the LoadedIndex is open, so
+threads that open their own connections to its files later never find them gone.
+
 The folder's layout and generations are qa/index/generations.py; the manifest's fields qa/index/manifest.py.
 """
 
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +19,7 @@ from ..errors import IndexNotReady
 from ..ingest.load import file_hash, iter_corpus_files, unreadable_reason
 from ..options import SentenceMethod
 from .config import FORMAT_VERSION, BuildConfig
-from .generations import DENSE, LEXICAL, MANIFEST, current_generation
+from .generations import DENSE, LEXICAL, MANIFEST, Lease, current_generation, lease
 from .manifest import Manifest, ManifestError, ManifestVersionError
 
 if TYPE_CHECKING:
@@ -26,9 +29,13 @@ if TYPE_CHECKING:
     from .store import ChunkStore
 
 
+OPEN_ATTEMPTS = 5  # a generation removed between finding `current` and leasing it: find `current` again
+
+
 @dataclass
 class LoadedIndex:
-    """An opened generation: `chunks` is the SQLite chunk store (chunk id → Chunk, with vectors on request)."""
+    """An opened generation: `chunks` is the SQLite chunk store (chunk id → Chunk, with vectors on request). It
+    holds a lease on its generation (no build removes it) until `close()`, or until it is garbage-collected."""
 
     path: Path
     manifest: Manifest
@@ -36,10 +43,22 @@ class LoadedIndex:
     chunks: ChunkStore
     dense: faiss.Index  # ids = chunk ids
     bm25: LexicalIndex
+    lease: Lease = field(default_factory=lambda: Lease(None), repr=False)
 
     @property
     def with_sentences(self) -> bool:
         return self.config.sentence_vectors != SentenceMethod.NONE
+
+    def close(self) -> None:
+        """Close the chunk store's connections and release the generation (a later build may remove it)."""
+        self.chunks.close()
+        self.lease.release()
+
+    def __enter__(self) -> LoadedIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def rebuild_hint(index_dir: Path) -> str:
@@ -69,7 +88,10 @@ def _manifest_file(index_dir: Path) -> Path:
 def read_manifest(index_dir: str | os.PathLike[str]) -> Manifest:
     """The current generation's manifest, or IndexNotReady saying what is wrong and how to fix it."""
     index_dir = Path(index_dir)
-    path = _manifest_file(index_dir)
+    return _read_manifest(index_dir, _manifest_file(index_dir))
+
+
+def _read_manifest(index_dir: Path, path: Path) -> Manifest:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except PermissionError as exc:
@@ -110,12 +132,33 @@ def _load_parts(index_dir: Path, generation: Path, manifest: Manifest) -> tuple[
     return chunks, dense, lexical, problem
 
 
+def _leased_current(index_dir: Path) -> tuple[Path, Lease]:
+    """The current generation, leased (so no build removes it while it is open)."""
+    for _ in range(OPEN_ATTEMPTS):
+        generation = _manifest_file(index_dir).parent
+        held = lease(generation)
+        if held is not None:
+            return generation, held
+    raise IndexNotReady(f"index at '{index_dir}' was replaced {OPEN_ATTEMPTS} times while being opened (builds running "
+                        "back to back); open it again once they finish")
+
+
 def open_index(index_dir: str | os.PathLike[str], *, model: str | None = None) -> LoadedIndex:
-    """Load the current generation, checking manifest, model and the files against each other."""
+    """Load the current generation, checking manifest, model and the files against each other; the generation
+    stays leased until the LoadedIndex is closed."""
     index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
-    generation = current_generation(index_dir)
-    assert generation is not None
+    generation, held = _leased_current(index_dir)
+    try:
+        index = _open_generation(index_dir, generation, model)
+    except BaseException:
+        held.release()
+        raise
+    index.lease = held
+    return index
+
+
+def _open_generation(index_dir: Path, generation: Path, model: str | None) -> LoadedIndex:
+    manifest = _read_manifest(index_dir, generation / MANIFEST)
     built_with = manifest.model.name
     if model is not None and built_with != model:
         raise IndexNotReady(f"index at '{index_dir}' was built with model '{built_with}', not '{model}'; "

@@ -259,9 +259,13 @@ class ChunkStore:
         self.dimension = dimension
         self.delta = path.parent / DELTA if (path.parent / DELTA).is_file() else None
         self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []  # every thread's connection, closed by close()
+        self._lock = threading.Lock()
         self._length = _counts(self._db(), "delta" if self.delta else "main", "chunks")["chunks"]
 
     def _db(self) -> sqlite3.Connection:
+        """This thread's connection, opened by path on its first read (the generation is leased while the index
+        is open, so its files are still there: qa/index/generations.py)."""
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(_uri(self.path), uri=True, check_same_thread=False)
@@ -269,7 +273,16 @@ class ChunkStore:
                 db.execute("ATTACH ? AS delta", (_uri(self.delta),))
                 _views(db, "main", "delta", "")
             self._local.db = db
+            with self._lock:
+                self._opened.append(db)
         return db
+
+    def close(self) -> None:
+        """Close every thread's connection (the store is not read after this)."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for db in opened:
+            db.close()
 
     def __len__(self) -> int:
         return self._length
