@@ -17,6 +17,7 @@ from .errors import QAError
 from .options import IndexType, Mode, Runtime, SentenceMethod
 
 if TYPE_CHECKING:
+    from .index.build import BuildReport
     from .index.manifest import Manifest
 
 DEFAULT_CORPUS = "corpus"
@@ -179,11 +180,31 @@ def build(
         )
     for skipped in report.skipped:
         click.echo(f"Warning: skipped {skipped.path}: {skipped.reason}", err=True)
-    click.echo(
+    if report.repaired:
+        click.echo(
+            f"Warning: the previous index was damaged and is rebuilt, not carried over: {report.repaired}", err=True
+        )
+    click.echo(build_summary(report, index_dir, ray=ray_address is not None))
+
+
+def build_summary(report: BuildReport, index_dir: Path, *, ray: bool = False) -> str:
+    """The line `qa build` ends with: what the index holds and what this build did (read, embedded, removed), and
+    "nothing changed" only when it read and removed nothing."""
+    on_ray = f" ({report.ray_embedded} on Ray)" if ray else ""
+    did = (
+        f"read {report.read} files (all: the previous index was damaged)"
+        if report.repaired
+        else f"read {report.read} new or changed files"
+    )
+    if report.removed:
+        did += f", removed {report.removed} passages of changed or deleted files"
+    if report.read == 0 and report.removed == 0 and not report.repaired:
+        did += " (nothing changed: nothing re-embedded)"
+    elif report.embedded == 0 and report.added:
+        did += f" (the vectors of their {report.added} passages were already stored: nothing re-embedded)"
+    return (
         f"Built {index_dir}: {report.documents} documents, {report.chunks} chunks, {report.sentences} sentences; "
-        f"embedded {report.embedded} new passages{f' ({report.ray_embedded} on Ray)' if ray_address else ''}, "
-        f"reused {report.reused}; read {report.read} changed files"
-        f"{' (nothing changed: nothing re-embedded)' if report.embedded == 0 else ''}; {report.seconds:.1f} s"
+        f"embedded {report.embedded} new passages{on_ray}, reused {report.reused}; {did}; {report.seconds:.1f} s"
     )
 
 
@@ -313,11 +334,16 @@ def _evaluate_gold(
 
 @cli.command()
 @click.option("--index", "index_dir", default=DEFAULT_INDEX, show_default=True, type=click.Path(path_type=Path))
-def status(index_dir: Path) -> None:
-    """Show the index manifest and whether the corpus changed since the build."""
-    from .index.open import corpus_changes, read_manifest
+@click.option("--verify", is_flag=True, help="Check every index file's checksum, not only what opening checks.")
+def status(index_dir: Path, verify: bool) -> None:
+    """Show the index manifest and whether the corpus changed since the build. The index files are checked as
+    opening checks them (sizes, and checksums of the small files and of dense.faiss), or all of them with --verify."""
+    from .index.integrity import total_bytes
+    from .index.open import corpus_changes, corrupt, verify_index
 
-    manifest = read_manifest(index_dir)
+    manifest, damaged = verify_index(index_dir, everything=verify)
+    if damaged:
+        raise corrupt(index_dir, damaged)
     folder = built_from(manifest)
     changes = corpus_changes(manifest, folder) if folder is not None else []
     counts = manifest.counts
@@ -326,6 +352,14 @@ def status(index_dir: Path) -> None:
     click.echo(f"model:     {manifest.model.name} ({manifest.model.dimension} dimensions)")
     click.echo(f"corpus:    {where}: {counts.documents} documents, {counts.chunks} chunks")
     click.echo(f"state:     {'stale: ' + ', '.join(changes) if changes else 'fresh'}")
+    recorded = manifest.index_files
+    if not recorded:
+        click.echo("files:     no sizes or checksums recorded (built before they were); `qa build` records them")
+    else:
+        checked = (
+            "every checksum verified" if verify else "sizes and the checksums opening checks match (--verify: all)"
+        )
+        click.echo(f"files:     {len(recorded)} files, {total_bytes(recorded) / 1e6:.1f} MB; {checked}")
 
 
 def built_from(manifest: Manifest) -> Path | None:

@@ -36,6 +36,7 @@ from .config import BuildConfig
 from .embedcache import EmbeddingCache, cache_path
 from .generations import (DENSE, LEXICAL, MANIFEST, current_generation, fsync_tree, prune_generations, remove_leftovers,
                           swap_current, write_readers_file)
+from .integrity import describe
 from .manifest import Calibration, CorpusSource, Counts, FileEntry, FolderSource, Manifest, ModelInfo
 from .open import file_signature, open_index
 
@@ -64,6 +65,8 @@ class BuildReport:
     read: int = 0  # files read this build (the rest were unchanged since the previous generation)
     removed: int = 0  # passages dropped with changed or deleted files
     ray_embedded: int = 0  # of `embedded`, passages embedded on a Ray cluster (`qa build --ray`)
+    repaired: str = ""  # why the previous generation was not carried over but rebuilt (its damage), if it was
+    added: int = 0  # passages of the files read this build (embedded now, or found in the embedding store)
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,7 @@ class Generation:
         try:
             remove_leftovers(index_dir)
             self.previous = current_generation(index_dir)
-            self.previous_manifest = _whole(index_dir, compatible_manifest(self.previous, config, encoder))
+            self.previous_manifest, self.damage = _whole(index_dir, compatible_manifest(self.previous, config, encoder))
             # not tempfile.mkdtemp: its 0700 folder became the generation, unreadable to other users
             self.tmp = index_dir / f".tmp-{os.getpid()}-{secrets.token_hex(6)}"
             self.tmp.mkdir()
@@ -195,15 +198,18 @@ class Generation:
         self.lock.release()
 
 
-def _whole(index_dir: Path, manifest: Manifest | None) -> Manifest | None:
-    """Only a whole previous generation is carried over; a damaged one is rebuilt."""
+def _whole(index_dir: Path, manifest: Manifest | None) -> tuple[Manifest | None, str]:
+    """The previous generation's manifest when the generation is whole: every file's size and checksum as recorded
+    (the hard-linked store and Tantivy segments, the FAISS index the build updates) and its parts consistent.
+    A damaged one is not carried forward but rebuilt: (None, what is wrong with it)."""
     if manifest is None:
-        return None
+        return None, ""
     try:
-        open_index(index_dir).close()
-    except IndexNotReady:
-        return None
-    return manifest
+        open_index(index_dir, verify_all=True).close()
+    except IndexNotReady as exc:
+        log.info("the previous index is not carried over: %s", exc)
+        return None, str(exc).split("; run `qa build", 1)[0]
+    return manifest, ""
 
 
 def _link_tree(source: Path, target: Path) -> None:
@@ -459,6 +465,7 @@ def commit_generation(state: BuildState, g: Generation, source: CorpusSource | N
         built_with=built_with or {"ray": None},
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(state.seconds, 3),
+        index_files=describe(g.tmp, g.previous_manifest.index_files if g.previous_manifest else None, g.previous),
     )
     (g.tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
     fsync_tree(g.tmp)
@@ -536,7 +543,7 @@ def build(sources: list[Source], index_dir: str | os.PathLike[str], encoder: Enc
     carried = counts.chunks - state.passages  # passages of unchanged files, taken over from the previous generation
     return BuildReport(generation, counts.documents, counts.chunks, counts.sentences, state.embedded,
                        state.reused + carried, tuple(state.skipped), state.seconds, state.read,
-                       len(state.removed))
+                       len(state.removed), repaired=g.damage, added=state.passages)
 
 
 def _check_target(index_dir: str | os.PathLike[str], encoder: Encoder, config: BuildConfig) -> Path:

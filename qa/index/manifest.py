@@ -2,7 +2,9 @@
 
 `Manifest.from_json` checks every field a reader relies on and raises `ManifestError` naming the first problem
 (`ManifestVersionError` for another format version); after that, readers use typed fields, never a dict.
-`to_json` writes the same JSON as before the type existed (FORMAT_VERSION is unchanged).
+`to_json` writes the same JSON as before the type existed (FORMAT_VERSION is unchanged), plus `index_files`: each
+index file's size and CRC-32 (qa/index/integrity.py). A manifest written before they were recorded has none, and
+is read all the same (its files are then checked only against each other, as before).
 """
 
 from __future__ import annotations
@@ -77,6 +79,17 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
+class IndexFile:
+    """An index file as the build wrote it: its size in bytes and its CRC-32 (8 hex digits)."""
+
+    size: int
+    crc32: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"size": self.size, "crc32": self.crc32}
+
+
+@dataclass(frozen=True)
 class Calibration:
     """How similar unrelated sentences of the corpus look to its model (None: too few sentences to tell)."""
 
@@ -104,6 +117,7 @@ class Manifest:
     built_with: dict[str, Any] = field(default_factory=lambda: {"ray": None})
     built_at: str = ""
     build_seconds: float | None = None
+    index_files: dict[str, IndexFile] = field(default_factory=dict)  # {} when written before they were recorded
     format_version: int = FORMAT_VERSION
 
     @property
@@ -130,6 +144,7 @@ class Manifest:
             "built_with": self.built_with,
             "built_at": self.built_at,
             "build_seconds": self.build_seconds,
+            **({"index_files": {n: f.to_json() for n, f in self.index_files.items()}} if self.index_files else {}),
         }
 
     @classmethod
@@ -156,6 +171,7 @@ class Manifest:
             built_with=dict(data.get("built_with") or {"ray": None}),
             built_at=data.get("built_at", ""),
             build_seconds=data.get("build_seconds"),
+            index_files={name: IndexFile(f["size"], f["crc32"]) for name, f in data.get("index_files", {}).items()},
         )
 
 
@@ -189,6 +205,15 @@ def _files_problem(data: dict[str, Any]) -> str | None:
     return None
 
 
+def _index_files_problem(data: dict[str, Any]) -> str | None:
+    files = data.get("index_files", {})
+    if not (isinstance(files, dict) and all(isinstance(name, str) and isinstance(f, dict) and _is_count(f.get("size"))
+                                            and isinstance(f.get("crc32"), str) and len(f["crc32"]) == 8
+                                            for name, f in files.items())):
+        return '"index_files" must map file names to their size and crc32'
+    return None
+
+
 def _problem(data: dict[str, Any]) -> str | None:
     """What is wrong with the fields every reader relies on, or None (the first problem, in a fixed order)."""
     for check in (_config_problem, _model_problem):
@@ -201,7 +226,7 @@ def _problem(data: dict[str, Any]) -> str | None:
     source = data.get("source", {})
     if not isinstance(source, dict) or (source.get("kind") == "folder" and not isinstance(source.get("path"), str)):
         return '"source" must be an object, with a "path" for a folder'
-    problem = _files_problem(data)
+    problem = _files_problem(data) or _index_files_problem(data)
     if problem:
         return problem
     if not isinstance(data.get("built_at", ""), str):

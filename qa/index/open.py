@@ -143,13 +143,14 @@ def _leased_current(index_dir: Path) -> tuple[Path, Lease]:
                         "back to back); open it again once they finish")
 
 
-def open_index(index_dir: str | os.PathLike[str], *, model: str | None = None) -> LoadedIndex:
-    """Load the current generation, checking manifest, model and the files against each other; the generation
-    stays leased until the LoadedIndex is closed."""
+def open_index(index_dir: str | os.PathLike[str], *, model: str | None = None, verify_all: bool = False) -> LoadedIndex:
+    """Load the current generation, checking manifest, model, the files against the sizes and checksums the manifest
+    recorded (every checksum with `verify_all`, else those of qa/index/integrity.py's opening check) and the parts
+    against each other; the generation stays leased until the LoadedIndex is closed."""
     index_dir = Path(index_dir)
     generation, held = _leased_current(index_dir)
     try:
-        index = _open_generation(index_dir, generation, model)
+        index = _open_generation(index_dir, generation, model, verify_all)
     except BaseException:
         held.release()
         raise
@@ -157,12 +158,47 @@ def open_index(index_dir: str | os.PathLike[str], *, model: str | None = None) -
     return index
 
 
-def _open_generation(index_dir: Path, generation: Path, model: str | None) -> LoadedIndex:
+def verify_index(index_dir: str | os.PathLike[str], *, everything: bool = False) -> tuple[Manifest, list[str]]:
+    """The current manifest and how the generation's files differ from it (`qa status`; nothing loaded). Raises
+    IndexNotReady when the manifest records no sizes and checksums and `everything` is asked for."""
+    index_dir = Path(index_dir)
+    generation, held = _leased_current(index_dir)
+    try:
+        manifest = _read_manifest(index_dir, generation / MANIFEST)
+        if everything and not manifest.index_files:
+            raise IndexNotReady(f"index at '{index_dir}' records no sizes and checksums to verify (it was built before "
+                                f"they were recorded); run `qa build --index {index_dir}` to record them")
+        return manifest, _damage(index_dir, generation, manifest, everything)
+    finally:
+        held.release()
+
+
+def corrupt(index_dir: Path, problems: list[str]) -> IndexNotReady:
+    """One line for damaged files: the first problem (and how many more), and the fix."""
+    more = f"; {len(problems) - 1} more file{'s differ' if len(problems) > 2 else ' differs'}" if len(problems) > 1 else ""
+    return IndexNotReady(f"index at '{index_dir}' is corrupt ({problems[0]}{more}); {rebuild_hint(index_dir)}")
+
+
+def _damage(index_dir: Path, generation: Path, manifest: Manifest, everything: bool) -> list[str]:
+    from .integrity import damage
+
+    try:
+        return damage(generation, manifest.index_files, everything=everything)
+    except PermissionError as exc:
+        raise IndexNotReady(no_access(index_dir, exc)) from None
+    except OSError as exc:
+        return [f"{exc.filename or 'a file'} cannot be read ({exc.strerror})"]
+
+
+def _open_generation(index_dir: Path, generation: Path, model: str | None, verify_all: bool) -> LoadedIndex:
     manifest = _read_manifest(index_dir, generation / MANIFEST)
     built_with = manifest.model.name
     if model is not None and built_with != model:
         raise IndexNotReady(f"index at '{index_dir}' was built with model '{built_with}', not '{model}'; "
                             f"{rebuild_hint(index_dir)}")
+    damaged = _damage(index_dir, generation, manifest, verify_all)
+    if damaged:
+        raise corrupt(index_dir, damaged)
     chunks, dense, lexical, problem = _load_parts(index_dir, generation, manifest)
     problems = []
     if len(chunks) != manifest.counts.chunks:

@@ -161,6 +161,10 @@ def test_manifest_not_matching_the_vectors_is_reported(tmp_path: Path, hash_enco
     with pytest.raises(IndexNotReady, match=r"does not match its manifest \(.*chunks stored, manifest says.*vector dimension 64, manifest says 384"):
         open_index(tmp_path / "index")
     faiss.write_index(faiss.IndexFlatIP(64), str(generation / "dense.faiss"))
+    with pytest.raises(IndexNotReady, match=r"is corrupt \(dense.faiss has \d+ bytes, the manifest recorded"):
+        open_index(tmp_path / "index")  # its size is not the one recorded: refused before it is read
+    del manifest["index_files"]  # an index built before sizes and checksums were recorded
+    (generation / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexNotReady, match=r"0 vectors for"):
         open_index(tmp_path / "index")
 

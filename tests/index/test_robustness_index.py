@@ -123,20 +123,23 @@ def set_path(*keys: str, value: object) -> Callable[[dict], None]:
 
 
 CORRUPT = "is corrupt \\(.*\\); run `qa build --index .*` to build it"
+DAMAGED = "is corrupt \\({}.*\\); run `qa build --index .*` to build it"  # a file's size or checksum, named
 INVALID = "index manifest at '.*manifest.json' is invalid \\({}\\); run `qa build"
-# (fault, the message `qa ask` must print, whether `qa status` (which reads only the manifest) must refuse too)
+# (fault, the message `qa ask` must print, whether `qa status` must refuse too: it checks the manifest and every file's
+# size and the checksums opening checks, not the parts against each other)
 FAULTS = [
     pytest.param(dangling_current, r"no index at '.*'; run `qa build --index", True, id="current-points-nowhere"),
-    pytest.param(truncate("dense.faiss"), CORRUPT, False, id="truncated-faiss"),
-    pytest.param(replace_file("dense.faiss", b""), CORRUPT, False, id="empty-faiss"),
-    pytest.param(replace_file("dense.faiss", b"\x00" * 4096), CORRUPT, False, id="zeroed-faiss"),
-    pytest.param(remove("dense.faiss"), CORRUPT, False, id="missing-faiss"),
-    pytest.param(truncate("store.sqlite", 0.5), CORRUPT, False, id="truncated-chunk-store"),
-    pytest.param(replace_file("store.sqlite", b"\x00" * 8192), CORRUPT, False, id="zeroed-chunk-store"),
-    pytest.param(remove("store.sqlite"), CORRUPT, False, id="missing-chunk-store"),
-    pytest.param(first_chunk_row_without_text, CORRUPT, False, id="chunk-store-missing-a-column"),
-    pytest.param(remove("lexical"), CORRUPT, False, id="missing-lexical-index"),
-    pytest.param(replace_file("lexical/meta.json", b"{not json"), CORRUPT, False, id="damaged-lexical-meta"),
+    pytest.param(truncate("dense.faiss"), DAMAGED.format("dense.faiss has"), True, id="truncated-faiss"),
+    pytest.param(replace_file("dense.faiss", b""), DAMAGED.format("dense.faiss has 0 bytes"), True, id="empty-faiss"),
+    pytest.param(replace_file("dense.faiss", b"\x00" * 4096), DAMAGED.format("dense.faiss"), True, id="zeroed-faiss"),
+    pytest.param(remove("dense.faiss"), DAMAGED.format("dense.faiss is missing"), True, id="missing-faiss"),
+    pytest.param(truncate("store.sqlite", 0.5), DAMAGED.format("store.sqlite has"), True, id="truncated-chunk-store"),
+    pytest.param(replace_file("store.sqlite", b"\x00" * 8192), DAMAGED.format("store.sqlite"), True, id="zeroed-chunk-store"),
+    pytest.param(remove("store.sqlite"), DAMAGED.format("store.sqlite is missing"), True, id="missing-chunk-store"),
+    pytest.param(first_chunk_row_without_text, DAMAGED.format("store.sqlite"), True, id="chunk-store-missing-a-column"),
+    pytest.param(remove("lexical"), DAMAGED.format("lexical/.* is missing"), True, id="missing-lexical-index"),
+    pytest.param(replace_file("lexical/meta.json", b"{not json"), DAMAGED.format("lexical/meta.json has"), True,
+                 id="damaged-lexical-meta"),
     pytest.param(truncate("manifest.json"), r"index manifest at '.*' is unreadable \(.*\); run `qa build", True,
                  id="truncated-manifest"),
     pytest.param(replace_file("manifest.json", b"\xff\xfe not json"), r"is unreadable", True, id="binary-manifest"),
@@ -164,10 +167,18 @@ FAULTS = [
                  r"does not match its manifest \(\d+ chunks stored, manifest says 999\)", False, id="chunk-count-mismatch"),
     pytest.param(edit_manifest(set_path("model", "dimension", value=384)),
                  r"does not match its manifest \(vector dimension 64, manifest says 384\)", False, id="dimension-mismatch"),
-    pytest.param(fewer_vectors, r"does not match its manifest \(2 vectors for \d+ chunks\)", False, id="vector-count-mismatch"),
+    pytest.param(fewer_vectors, DAMAGED.format("dense.faiss has"), True, id="vector-count-mismatch"),
+    pytest.param(fewer_lexical_passages, DAMAGED.format("lexical/"), True, id="lexical-count-mismatch"),
+    pytest.param(first_chunk_vectors_cut, DAMAGED.format("store.sqlite has checksum"), True, id="vectors-of-the-wrong-size"),
+]
+# An index built before sizes and checksums were recorded: its parts are still checked against each other.
+UNRECORDED = [
+    pytest.param(truncate("dense.faiss"), CORRUPT, id="truncated-faiss"),
+    pytest.param(remove("store.sqlite"), CORRUPT, id="missing-chunk-store"),
+    pytest.param(fewer_vectors, r"does not match its manifest \(2 vectors for \d+ chunks\)", id="vector-count-mismatch"),
     pytest.param(fewer_lexical_passages, r"does not match its manifest \(\d+ passages in the lexical index for \d+ chunks\)",
-                 False, id="lexical-count-mismatch"),
-    pytest.param(first_chunk_vectors_cut, r"does not match its manifest \(chunk \d+ has vectors of the wrong size\)", False,
+                 id="lexical-count-mismatch"),
+    pytest.param(first_chunk_vectors_cut, r"does not match its manifest \(chunk \d+ has vectors of the wrong size\)",
                  id="vectors-of-the-wrong-size"),
 ]
 
@@ -192,6 +203,20 @@ def test_a_damaged_index_is_refused_with_one_line_and_left_as_it_is(fake_cli, in
     assert evaluation.exit_code == 1
     assert_one_error_line(evaluation.stderr, message)
     assert tree_digest(index) == before  # reading a damaged index repairs nothing and breaks nothing more
+
+
+@pytest.mark.parametrize(("fault", "message"), UNRECORDED)
+def test_an_index_without_recorded_checksums_still_has_its_parts_checked(fake_cli, index: Path, fault, message: str) -> None:  # type: ignore[no-untyped-def]
+    edit_manifest(set_path("index_files", value=KeyError))(index)
+    fault(index)
+    result = fake_cli("ask", QUESTIONS[0], "--index", index)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert_one_error_line(result.stderr, message)
+    status = fake_cli("status", "--index", index)
+    assert status.exit_code == 0 and "state:     fresh" in status.stdout and "no sizes or checksums recorded" in status.stdout
+    verify = fake_cli("status", "--verify", "--index", index)
+    assert verify.exit_code == 1
+    assert_one_error_line(verify.stderr, r"records no sizes and checksums to verify .*; run `qa build --index .*` to record them")
 
 
 @pytest.mark.parametrize(("fault", "message", "status_refuses"),
