@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import GoldFileError, QAError
+from ..errors import GoldFileError, QAError, QuestionError
 from ..ingest.tokens import fold
 from .metrics import hit_at_k, page_at_1, reciprocal_rank
 
@@ -102,10 +102,25 @@ def _question_problem(row: dict) -> str | None:
     question, answers = row.get("question"), row.get("answers")
     if not isinstance(question, str) or not question.strip():
         return 'missing or empty "question" (a non-empty string is required)'
+    refused = _refused(question)
+    if refused:
+        return refused
     if not isinstance(answers, list) or not answers:
         return '"answers" must be a non-empty list of strings'
     if not all(isinstance(a, str) and a.strip() for a in answers):
         return "every answer must be a non-empty string"
+    return None
+
+
+def _refused(question: str) -> str | None:
+    """Why the engine would refuse the question (too long, no words, only common words), or None: a gold file
+    says so at its line before anything is asked."""
+    from ..engine import MAX_QUESTION_CHARS, prepare_question
+
+    try:
+        prepare_question(question, MAX_QUESTION_CHARS)
+    except QuestionError as exc:
+        return str(exc)
     return None
 
 
@@ -211,13 +226,16 @@ def evaluate_gold(
     misses = []
     tops: list[tuple[str | None, int | None]] = []
     for q in gold:
-        response = engine.ask(
-            q.question,
-            k=k,
-            mode=mode,
-            settings=settings or SearchSettings(),
-            highlight=highlight or HighlightSettings(),
-        )
+        try:
+            response = engine.ask(
+                q.question,
+                k=k,
+                mode=mode,
+                settings=settings or SearchSettings(),
+                highlight=highlight or HighlightSettings(),
+            )
+        except QuestionError as exc:  # parse_gold checks this first; gold built in code may not have been parsed
+            raise GoldFileError(f"gold question on line {q.line}: {exc}") from None
         top = response.results[0] if response.results else None
         tops.append((top.doc, top.page) if top and q.page is not None else (None, None))
         miss = _score(q, response, sums)

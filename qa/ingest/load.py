@@ -94,21 +94,30 @@ def _bad_name_reason(name: str) -> str:
 
 def iter_corpus_files(root: Path) -> list[tuple[str, Path]]:
     """Sorted (doc id, path) of every .pdf/.html/.htm/.docx/.md/.txt file under root; hidden entries left out,
-    linked folders not entered.
+    linked folders not entered. A linked folder that leads outside the corpus is listed too (never entered), so
+    that reading it reports it skipped, by name; one leading inside is left out (its files are listed where they are).
 
     A name that is not valid UTF-8 gets its bad bytes spelled `\\xNN` in the id (its path stays the real one).
     """
     found: list[tuple[str, Path]] = []
+    root_real = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith(".") or not name.lower().endswith(TEXT_SUFFIXES):
-                continue
+        names = [n for n in filenames if not n.startswith(".") and n.lower().endswith(TEXT_SUFFIXES)]
+        names += [d for d in dirnames if _links_out(Path(dirpath) / d, root_real)]
+        for name in names:
             path = Path(dirpath) / name
-            doc_id = printable_id(path.relative_to(root).as_posix())
-            found.append((doc_id, path))
+            found.append((printable_id(path.relative_to(root).as_posix()), path))
     found.sort()
     return found
+
+
+def _links_out(path: Path, root_real: Path) -> bool:
+    """Whether `path` is a symlink leading outside the corpus folder (or into a loop)."""
+    try:
+        return path.is_symlink() and not _inside(path, root_real)
+    except (RuntimeError, OSError):  # a link loop
+        return True
 
 
 def _inside(path: Path, root_real: Path) -> bool:
@@ -123,6 +132,10 @@ def unreadable_reason(path: Path, root_real: Path) -> str | None:
     """Why a listed file must not be opened (a link leaving the corpus, a link loop, a pipe or device), else None."""
     try:
         if not _inside(path, root_real):
+            if path.is_dir():
+                return (
+                    "symlinked folder pointing outside the corpus folder, not followed: none of its files are indexed"
+                )
             return "symlink pointing outside the corpus folder, not followed"
     except (RuntimeError, OSError):  # Python < 3.13 raises RuntimeError on a link loop
         return "symlink loop, not followed"

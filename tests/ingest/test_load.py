@@ -63,13 +63,15 @@ def test_symlink_leaving_the_corpus_is_not_followed(tmp_path: Path) -> None:
     (corpus / "inside.txt").write_text("Inside text.", encoding="utf-8")
     os.symlink(outside, corpus / "link.txt")
     os.symlink(tmp_path, corpus / "linked-dir")
+    os.symlink(corpus, corpus / "linked-inside")  # a folder link inside: its files are listed where they are
     os.symlink(corpus / "inside.txt", corpus / "alias.txt")
     loaded = load_corpus(corpus)
     assert [d.id for d in loaded.documents] == ["alias.txt"]  # a link inside the corpus reads the same bytes:
     reasons = {s.path: s.reason for s in loaded.skipped}  # indexed once, the second name reported
-    assert list(reasons) == ["inside.txt", "link.txt"]
+    assert list(reasons) == ["inside.txt", "link.txt", "linked-dir"]
     assert reasons["inside.txt"].startswith("same bytes as 'alias.txt'")
     assert "outside the corpus" in reasons["link.txt"]
+    assert reasons["linked-dir"].startswith("symlinked folder pointing outside the corpus folder, not followed")
 
 
 def test_file_over_the_size_limit_is_skipped(tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ def mixed_corpus(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     (tmp_path / "secret.txt").write_text("The launch code is zebra-42.", encoding="utf-8")
     os.symlink("../secret.txt", corpus / "relative-link-out.txt")
     os.symlink(tmp_path / "secret.txt", corpus / "absolute-link-out.txt")
-    os.symlink(tmp_path, corpus / "linked-parent-dir")  # a folder link: not entered at all
+    os.symlink(tmp_path, corpus / "linked-parent-dir")  # a folder link out: not entered, but named as skipped
     os.symlink("loop.txt", corpus / "loop.txt")
     os.symlink("nowhere.txt", corpus / "broken.txt")
     os.mkfifo(corpus / "pipe.txt")  # reading it would block forever
@@ -110,6 +110,7 @@ def mixed_corpus(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         "utf16.txt": "binary file (contains NUL bytes)",
         "relative-link-out.txt": "symlink pointing outside the corpus folder, not followed",
         "absolute-link-out.txt": "symlink pointing outside the corpus folder, not followed",
+        "linked-parent-dir": "symlinked folder pointing outside the corpus folder, not followed",
         "loop.txt": "symlink loop, not followed",
         "broken.txt": "broken symlink (its target does not exist)",
         "pipe.txt": "not a regular file (a pipe, device or folder)",
