@@ -102,14 +102,11 @@ def _question_problem(row: dict) -> str | None:
     question, answers = row.get("question"), row.get("answers")
     if not isinstance(question, str) or not question.strip():
         return 'missing or empty "question" (a non-empty string is required)'
-    refused = _refused(question)
-    if refused:
-        return refused
     if not isinstance(answers, list) or not answers:
         return '"answers" must be a non-empty list of strings'
     if not all(isinstance(a, str) and a.strip() for a in answers):
         return "every answer must be a non-empty string"
-    return None
+    return _refused(question)
 
 
 def _refused(question: str) -> str | None:
