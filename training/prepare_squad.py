@@ -37,13 +37,17 @@ def article_pages(repo: Path, commit: str) -> list[tuple[str, str]]:
     """(title, html) for every train article page at `commit` of a bare or normal git directory."""
     names = subprocess.run(
         ["git", "--git-dir", str(repo), "ls-tree", "--name-only", f"{commit}:{SOURCE_DIR}"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     pages = []
     for name in sorted(n for n in names if n.endswith(".html")):
         html = subprocess.run(
             ["git", "--git-dir", str(repo), "show", f"{commit}:{SOURCE_DIR}/{name}"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         pages.append((name[: -len(".html")], html))
     return pages

@@ -175,32 +175,54 @@ def evaluate(model, tokenizer, records: list[dict], negatives: list[tuple[str, s
     em = f1 = 0.0
     for r in records:
         enc = tokenizer(
-            r["question"], r["context"], truncation="only_second", max_length=max_len, stride=stride,
-            return_overflowing_tokens=True, return_offsets_mapping=True, padding=True, return_tensors="pt",
+            r["question"],
+            r["context"],
+            truncation="only_second",
+            max_length=max_len,
+            stride=stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            padding=True,
+            return_tensors="pt",
         )
-        out = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
-                    token_type_ids=enc["token_type_ids"])
+        out = model(
+            input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], token_type_ids=enc["token_type_ids"]
+        )
         best = (-math.inf, 0, 0)
         for w in range(enc["input_ids"].shape[0]):
-            span, _ = best_span(out.start_logits[w], out.end_logits[w], enc["offset_mapping"][w].tolist(),
-                                enc.sequence_ids(w))
+            span, _ = best_span(
+                out.start_logits[w], out.end_logits[w], enc["offset_mapping"][w].tolist(), enc.sequence_ids(w)
+            )
             best = max(best, span)
         prediction = r["context"][best[1] : best[2]]
         em += max(float(normalize_answer(prediction) == normalize_answer(a["text"])) for a in r["answers"])
         f1 += max(f1_score(prediction, a["text"]) for a in r["answers"])
     null_right = 0
     for question, context in negatives:
-        enc = tokenizer(question, context, truncation="only_second", max_length=max_len,
-                        return_offsets_mapping=True, return_tensors="pt")
-        out = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
-                    token_type_ids=enc["token_type_ids"])
-        span, null = best_span(out.start_logits[0], out.end_logits[0], enc["offset_mapping"][0].tolist(),
-                               enc.sequence_ids(0))
+        enc = tokenizer(
+            question,
+            context,
+            truncation="only_second",
+            max_length=max_len,
+            return_offsets_mapping=True,
+            return_tensors="pt",
+        )
+        out = model(
+            input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], token_type_ids=enc["token_type_ids"]
+        )
+        span, null = best_span(
+            out.start_logits[0], out.end_logits[0], enc["offset_mapping"][0].tolist(), enc.sequence_ids(0)
+        )
         null_right += null > span[0]
     model.train()
     n = max(1, len(records))
-    return {"em": em / n, "f1": f1 / n, "questions": len(records),
-            "no_answer_accuracy": null_right / max(1, len(negatives)), "negatives": len(negatives)}
+    return {
+        "em": em / n,
+        "f1": f1 / n,
+        "questions": len(records),
+        "no_answer_accuracy": null_right / max(1, len(negatives)),
+        "negatives": len(negatives),
+    }
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -255,8 +277,11 @@ def main() -> None:
     batches = batch_order(features, args.batch, args.seed)
     batches = (batches * (1 + args.steps // max(1, len(batches))))[: args.steps]
     mean_len = sum(len(f[0]) for f in features) / len(features)
-    log(args.out, f"questions {len(chosen)} (offset {args.offset}), windows {len(features)}, mean length "
-                  f"{mean_len:.0f} tokens, {len(batches)} steps of {args.batch}; encoded in {time.time() - t0:.0f} s")
+    log(
+        args.out,
+        f"questions {len(chosen)} (offset {args.offset}), windows {len(features)}, mean length "
+        f"{mean_len:.0f} tokens, {len(batches)} steps of {args.batch}; encoded in {time.time() - t0:.0f} s",
+    )
 
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
@@ -288,12 +313,22 @@ def main() -> None:
         if step % 10 == 0 or step == len(batches):
             rate = window_examples / (time.time() - window_start)
             eta = (len(batches) - step) * args.batch / max(rate, 1e-9)
-            log(args.out, f"step {step}/{len(batches)} loss {window_loss / window_examples:.3f} "
-                          f"{rate:.1f} ex/s lr {scheduler.get_last_lr()[0]:.2e} ETA {eta / 60:.0f} min")
+            log(
+                args.out,
+                f"step {step}/{len(batches)} loss {window_loss / window_examples:.3f} "
+                f"{rate:.1f} ex/s lr {scheduler.get_last_lr()[0]:.2e} ETA {eta / 60:.0f} min",
+            )
             window_loss, window_examples, window_start = 0.0, 0, time.time()
         if step % args.save_every == 0 or step == len(batches):
-            save_checkpoint(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                                         "scheduler": scheduler.state_dict(), "step": step})
+            save_checkpoint(
+                checkpoint,
+                {
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "step": step,
+                },
+            )
 
     final = args.out / "final"
     model.save_pretrained(final)
@@ -301,8 +336,14 @@ def main() -> None:
     val = read_jsonl(args.data / "val.jsonl")
     random.Random(0).shuffle(val)
     val = val[: args.eval_questions]
-    scores = evaluate(model, tokenizer, val, negative_contexts(val, random.Random(1), 1.0)[: args.eval_questions],
-                      args.max_len, args.stride)
+    scores = evaluate(
+        model,
+        tokenizer,
+        val,
+        negative_contexts(val, random.Random(1), 1.0)[: args.eval_questions],
+        args.max_len,
+        args.stride,
+    )
     (final / "val-scores.json").write_text(json.dumps(scores, indent=2) + "\n")
     log(args.out, f"validation {json.dumps(scores)}")
 

@@ -90,7 +90,9 @@ class LexicalIndex:
         clauses = []
         for term, count in counts.items():
             query = tantivy.Query.term_query(self._schema, "body", term)
-            clauses.append((tantivy.Occur.Should, query if count == 1 else tantivy.Query.boost_query(query, float(count))))
+            clauses.append(
+                (tantivy.Occur.Should, query if count == 1 else tantivy.Query.boost_query(query, float(count)))
+            )
         return tantivy.Query.boolean_query(clauses)
 
     def search(self, question: str, k: int) -> list[tuple[int, float]]:
@@ -108,12 +110,17 @@ class LexicalIndex:
         if query is None or not chunk_ids:
             return {}
         only = tantivy.Query.const_score_query(tantivy.Query.term_set_query(self._schema, "id", list(chunk_ids)), 0.0)
-        return dict(self._run(tantivy.Query.boolean_query([(tantivy.Occur.Must, only), (tantivy.Occur.Should, query)]),
-                              len(chunk_ids)))
+        return dict(
+            self._run(
+                tantivy.Query.boolean_query([(tantivy.Occur.Must, only), (tantivy.Occur.Should, query)]), len(chunk_ids)
+            )
+        )
 
     def _run(self, query, k: int) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
         # count=False: no total to count, so Tantivy may skip passages that cannot reach the top k (block-max
         # WAND); chunk ids come from the `id` fast field in one call, not from each hit's stored document
-        hits = [(float(score), address) for score, address in self._searcher.search(query, k, count=False).hits if score > 0]
+        hits = [
+            (float(score), address) for score, address in self._searcher.search(query, k, count=False).hits if score > 0
+        ]
         ids = self._searcher.fast_field_values("id", [address for _, address in hits]) if hits else []
         return [(int(chunk), score) for (score, _), chunk in zip(hits, ids)]

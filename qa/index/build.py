@@ -19,23 +19,43 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import CorpusError, IndexLocked, IndexNotReady, QAError
 from ..ingest.chunk import Chunk, chunk_document, sentence_embed_text
-from ..ingest.load import (Document, LoadedCorpus, SkippedFile, UnreadableFile, check_corpus_folder, content_hash,
-                           duplicate_reason, iter_corpus_files, no_readable_file, read_document, unexpected_reason)
+from ..ingest.load import (
+    Document,
+    LoadedCorpus,
+    SkippedFile,
+    UnreadableFile,
+    check_corpus_folder,
+    content_hash,
+    duplicate_reason,
+    iter_corpus_files,
+    no_readable_file,
+    read_document,
+    unexpected_reason,
+)
 from ..models.encoder import Encoder
 from . import dense as dense_index
 from .config import BuildConfig
 from .embedcache import EmbeddingCache, cache_path
-from .generations import (DENSE, LEXICAL, MANIFEST, current_generation, fsync_tree, prune_generations, remove_leftovers,
-                          swap_current, write_readers_file)
+from .generations import (
+    DENSE,
+    LEXICAL,
+    MANIFEST,
+    current_generation,
+    fsync_tree,
+    prune_generations,
+    remove_leftovers,
+    swap_current,
+    write_readers_file,
+)
 from .integrity import describe
 from .manifest import Calibration, CorpusSource, Counts, FileEntry, FolderSource, Manifest, ModelInfo
 from .open import file_signature, open_index
@@ -92,9 +112,16 @@ def folder_sources(root: Path, max_file_bytes: int) -> list[Source]:
             size, mtime = file_signature(path) if path.is_file() else (None, None)
         except OSError:
             size, mtime = None, None
-        out.append(Source(doc_id, lambda d=doc_id, p=path: read_document(root, d, p, max_file_bytes=max_file_bytes,
-                                                                        root_real=root_real),
-                          size, mtime, None, size or 1))
+        out.append(
+            Source(
+                doc_id,
+                lambda d=doc_id, p=path: read_document(root, d, p, max_file_bytes=max_file_bytes, root_real=root_real),
+                size,
+                mtime,
+                None,
+                size or 1,
+            )
+        )
     return out
 
 
@@ -134,7 +161,6 @@ def embed_chunks(encoder: Encoder, chunks: list[Chunk], method: str) -> list[np.
     return out
 
 
-
 # ---------------------------------------------------------------- the generation a build writes
 
 
@@ -153,11 +179,13 @@ def lock_index(index_dir: Path, wait_for_lock: bool) -> FileLock:
             log.warning("waiting for the build running on '%s' to finish", index_dir)
             lock.acquire(timeout=-1)
     except Timeout:
-        raise IndexLocked(f"another build is running on '{index_dir}' (lock {index_dir / '.lock'}); "
-                          "wait for it to finish") from None
+        raise IndexLocked(
+            f"another build is running on '{index_dir}' (lock {index_dir / '.lock'}); wait for it to finish"
+        ) from None
     except OSError as exc:
-        raise QAError(f"index folder '{index_dir}' is not writable ({exc.strerror}); "
-                      "pass --index with a writable folder") from None
+        raise QAError(
+            f"index folder '{index_dir}' is not writable ({exc.strerror}); pass --index with a writable folder"
+        ) from None
     return lock
 
 
@@ -183,8 +211,11 @@ class Generation:
 
                 _link_tree(self.previous / LEXICAL, self.tmp / LEXICAL)  # Tantivy segments are immutable
                 self.dense = faiss.read_index(str(self.previous / DENSE))
-            self.store = StoreWriter(self.tmp / STORE, encoder.dimension,  # links the previous base, writes a delta
-                                     previous=self.previous if self.previous_manifest is not None else None)
+            self.store = StoreWriter(
+                self.tmp / STORE,
+                encoder.dimension,  # links the previous base, writes a delta
+                previous=self.previous if self.previous_manifest is not None else None,
+            )
             self.lexical = LexicalWriter(self.tmp / LEXICAL)
         except BaseException:
             self.lock.release()
@@ -363,8 +394,9 @@ def embed_into_store(state: BuildState) -> None:
     g = state.generation()
     config = state.config
     if state.cache is None:
-        state.cache = EmbeddingCache(cache_path(state.index_dir, config.model, config.runtime, config.sentence_vectors),
-                                     state.encoder.dimension)
+        state.cache = EmbeddingCache(
+            cache_path(state.index_dir, config.model, config.runtime, config.sentence_vectors), state.encoder.dimension
+        )
     chunks = [c for _, cs in state.pending for c in cs]
     keys = [embed_key(c, config.sentence_vectors) for c in chunks]
     found = state.cache.get_many(list(dict.fromkeys(keys)))
@@ -401,8 +433,11 @@ def read_changed_files(state: BuildState) -> None:
             elapsed = max(time.perf_counter() - rate_began, 1e-6)
             fraction = done_cost / total_cost
             eta = elapsed * (1 - fraction) / max(fraction, 1e-6)
-            state.progress(0.02 + 0.88 * fraction, f"{number}/{len(state.to_read)} files, {state.passages} passages, "
-                                                   f"{state.passages / elapsed:.0f} passages/s, ETA {eta:.0f} s")
+            state.progress(
+                0.02 + 0.88 * fraction,
+                f"{number}/{len(state.to_read)} files, {state.passages} passages, "
+                f"{state.passages / elapsed:.0f} passages/s, ETA {eta:.0f} s",
+            )
     embed_into_store(state)
 
 
@@ -413,12 +448,17 @@ def check_something_indexed(state: BuildState, root: Path | None) -> Generation:
     if state.gen is not None:
         shutil.rmtree(state.gen.tmp, ignore_errors=True)
     if not state.readable and not state.carried:
-        raise no_readable_file(root or Path("."), state.skipped) if root is not None else \
-            CorpusError("the corpus has no readable document; add UTF-8 text files to it")
+        raise (
+            no_readable_file(root or Path("."), state.skipped)
+            if root is not None
+            else CorpusError("the corpus has no readable document; add UTF-8 text files to it")
+        )
     names = [s.path for s in state.skipped if s.reason == NO_TEXT]
     shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
-    raise CorpusError(f"the corpus has no text to index: its {len(names)} readable file(s) ({shown}) hold only "
-                      "headings; add sentences or paragraphs under them")
+    raise CorpusError(
+        f"the corpus has no text to index: its {len(names)} readable file(s) ({shown}) hold only "
+        "headings; add sentences or paragraphs under them"
+    )
 
 
 def update_dense(g: Generation, config: BuildConfig, dimension: int, removed: list[int], added: int) -> dict[str, Any]:
@@ -427,9 +467,12 @@ def update_dense(g: Generation, config: BuildConfig, dimension: int, removed: li
     documents, chunks, sentences = g.store.counts()
     kind = dense_index.resolve_type(config.index_type, chunks, config.ann_threshold)
     current = dense_index.describe(g.dense) if g.dense is not None else None
-    rebuild = (current is None or current["type"] != kind
-               or (kind == "ivf" and chunks > 4 * int(current.get("trained_on", chunks)))
-               or (removed and not dense_index.supports_removal(g.dense)))
+    rebuild = (
+        current is None
+        or current["type"] != kind
+        or (kind == "ivf" and chunks > 4 * int(current.get("trained_on", chunks)))
+        or (removed and not dense_index.supports_removal(g.dense))
+    )
     if rebuild:
         g.dense = dense_index.build_dense(kind, dimension, chunks, g.store.sample_vectors, g.store.passage_vectors())
     else:
@@ -442,8 +485,9 @@ def update_dense(g: Generation, config: BuildConfig, dimension: int, removed: li
     return described
 
 
-def commit_generation(state: BuildState, g: Generation, source: CorpusSource | None,
-                      built_with: dict[str, Any] | None) -> Manifest:
+def commit_generation(
+    state: BuildState, g: Generation, source: CorpusSource | None, built_with: dict[str, Any] | None
+) -> Manifest:
     """Step 4: dense index updated, calibrated (step 5), every file written and synced, manifest last."""
     described = update_dense(g, state.config, state.encoder.dimension, state.removed, state.passages)
     calibration = calibrate(g.store, state.config)
@@ -452,8 +496,9 @@ def commit_generation(state: BuildState, g: Generation, source: CorpusSource | N
     state.seconds = time.perf_counter() - state.began
     manifest = Manifest(
         config=state.config,
-        model=ModelInfo(state.encoder.name, state.encoder.dimension, state.encoder.max_tokens,
-                        getattr(state.encoder, "runtime", "")),  # a test's fake encoder may name no runtime
+        model=ModelInfo(
+            state.encoder.name, state.encoder.dimension, state.encoder.max_tokens, getattr(state.encoder, "runtime", "")
+        ),  # a test's fake encoder may name no runtime
         counts=Counts(documents, chunks, sentences),
         source=source,
         files=state.files,
@@ -493,7 +538,7 @@ def write_files(g: Generation) -> None:
     umask = os.umask(0)
     os.umask(umask)
     for path in (g.tmp / LEXICAL).iterdir():  # Tantivy writes some files 0600: readers of other users need them,
-        if path.is_file():                    # and a reader takes its lock file for writing (empty, so harmless)
+        if path.is_file():  # and a reader takes its lock file for writing (empty, so harmless)
             os.chmod(path, 0o666 if path.name.endswith(".lock") else 0o666 & ~umask)
 
 
@@ -513,15 +558,25 @@ def calibrate(store: StoreWriter, config: BuildConfig) -> Calibration:
     return Calibration(round(float(np.percentile(sims, 95)), 4), len(sims))
 
 
-def build(sources: list[Source], index_dir: str | os.PathLike[str], encoder: Encoder, config: BuildConfig = BuildConfig(),
-          *, skipped: Iterable[SkippedFile] = (), source: CorpusSource | None = None,
-          on_progress: ProgressFn | None = None, wait_for_lock: bool = False, root: Path | None = None,
-          built_with: dict[str, Any] | None = None) -> BuildReport:
+def build(
+    sources: list[Source],
+    index_dir: str | os.PathLike[str],
+    encoder: Encoder,
+    config: BuildConfig = BuildConfig(),
+    *,
+    skipped: Iterable[SkippedFile] = (),
+    source: CorpusSource | None = None,
+    on_progress: ProgressFn | None = None,
+    wait_for_lock: bool = False,
+    root: Path | None = None,
+    built_with: dict[str, Any] | None = None,
+) -> BuildReport:
     """Index `sources` into a new generation of `index_dir` and swap it in (see the module docstring): plan,
     read and chunk, embed into the store, commit the generation (calibrated), swap."""
     index_dir = _check_target(index_dir, encoder, config)
-    state = BuildState(index_dir, encoder, config, wait_for_lock, on_progress or (lambda fraction, message: None),
-                       list(skipped))
+    state = BuildState(
+        index_dir, encoder, config, wait_for_lock, on_progress or (lambda fraction, message: None), list(skipped)
+    )
     # An existing index is locked at once (its previous generation decides what to read); a new one is created
     # only when the first passage is ready, so a corpus with nothing to index leaves no folder behind.
     if index_dir.exists():
@@ -535,15 +590,27 @@ def build(sources: list[Source], index_dir: str | os.PathLike[str], encoder: Enc
         generation = swap(index_dir, g)
         state.progress(1.0, "done")
     except PermissionError as exc:
-        raise QAError(f"index folder '{index_dir}' is not writable ({exc.strerror}); "
-                      "pass --index with a writable folder") from None
+        raise QAError(
+            f"index folder '{index_dir}' is not writable ({exc.strerror}); pass --index with a writable folder"
+        ) from None
     finally:
         state.close()
     counts = manifest.counts
     carried = counts.chunks - state.passages  # passages of unchanged files, taken over from the previous generation
-    return BuildReport(generation, counts.documents, counts.chunks, counts.sentences, state.embedded,
-                       state.reused + carried, tuple(state.skipped), state.seconds, state.read,
-                       len(state.removed), repaired=g.damage, added=state.passages)
+    return BuildReport(
+        generation,
+        counts.documents,
+        counts.chunks,
+        counts.sentences,
+        state.embedded,
+        state.reused + carried,
+        tuple(state.skipped),
+        state.seconds,
+        state.read,
+        len(state.removed),
+        repaired=g.damage,
+        added=state.passages,
+    )
 
 
 def _check_target(index_dir: str | os.PathLike[str], encoder: Encoder, config: BuildConfig) -> Path:
@@ -558,21 +625,50 @@ def _check_target(index_dir: str | os.PathLike[str], encoder: Encoder, config: B
     return index_dir
 
 
-def build_folder(corpus_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str], encoder: Encoder,
-                 config: BuildConfig = BuildConfig(), *, on_progress: ProgressFn | None = None,
-                 wait_for_lock: bool = False) -> BuildReport:
+def build_folder(
+    corpus_dir: str | os.PathLike[str],
+    index_dir: str | os.PathLike[str],
+    encoder: Encoder,
+    config: BuildConfig = BuildConfig(),
+    *,
+    on_progress: ProgressFn | None = None,
+    wait_for_lock: bool = False,
+) -> BuildReport:
     """Build from a folder on this machine (`qa.engine.build_from_folder` can embed on Ray first)."""
     root = Path(corpus_dir)
     sources = folder_sources(root, config.max_file_bytes)
     if not sources:
         raise no_readable_file(root, [])
-    return build(sources, index_dir, encoder, config, source=FolderSource(str(root)), root=root,
-                 on_progress=on_progress, wait_for_lock=wait_for_lock)
+    return build(
+        sources,
+        index_dir,
+        encoder,
+        config,
+        source=FolderSource(str(root)),
+        root=root,
+        on_progress=on_progress,
+        wait_for_lock=wait_for_lock,
+    )
 
 
-def build_index(corpus: LoadedCorpus, index_dir: str | os.PathLike[str], encoder: Encoder, config: BuildConfig = BuildConfig(),
-                *, source: CorpusSource | None = None, on_progress: ProgressFn | None = None,
-                wait_for_lock: bool = False) -> BuildReport:
+def build_index(
+    corpus: LoadedCorpus,
+    index_dir: str | os.PathLike[str],
+    encoder: Encoder,
+    config: BuildConfig = BuildConfig(),
+    *,
+    source: CorpusSource | None = None,
+    on_progress: ProgressFn | None = None,
+    wait_for_lock: bool = False,
+) -> BuildReport:
     """Index an in-memory corpus (already read); same build as a folder's."""
-    return build(corpus_sources(corpus), index_dir, encoder, config, skipped=corpus.skipped, source=source,
-                 on_progress=on_progress, wait_for_lock=wait_for_lock)
+    return build(
+        corpus_sources(corpus),
+        index_dir,
+        encoder,
+        config,
+        skipped=corpus.skipped,
+        source=source,
+        on_progress=on_progress,
+        wait_for_lock=wait_for_lock,
+    )

@@ -41,8 +41,13 @@ def ivf_lists(passages: int) -> int:
     return int(max(1, min(lists, passages // TRAIN_POINTS_PER_LIST)))  # enough training points for every list
 
 
-def build_dense(kind: str, dimension: int, passages: int, sample: Callable[[int], np.ndarray],
-                batches: Iterator[tuple[np.ndarray, np.ndarray]]) -> faiss.Index:
+def build_dense(
+    kind: str,
+    dimension: int,
+    passages: int,
+    sample: Callable[[int], np.ndarray],
+    batches: Iterator[tuple[np.ndarray, np.ndarray]],
+) -> faiss.Index:
     """A new index of `kind` filled from (ids, vectors) batches; IVF is first trained on `sample(n)` vectors."""
     import faiss
 
@@ -94,7 +99,12 @@ def describe(index: faiss.Index) -> dict[str, object]:
 
     inner = _inner(index)
     if isinstance(inner, faiss.IndexIVF):
-        return {"type": "ivf", "factory": f"IVF{inner.nlist},SQ8", "nlist": int(inner.nlist), "trained_on": int(index.ntotal)}
+        return {
+            "type": "ivf",
+            "factory": f"IVF{inner.nlist},SQ8",
+            "nlist": int(inner.nlist),
+            "trained_on": int(index.ntotal),
+        }
     if isinstance(inner, faiss.IndexHNSW):
         return {"type": "hnsw", "M": 32}
     return {"type": "flat"}

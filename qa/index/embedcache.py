@@ -30,21 +30,27 @@ class EmbeddingCache:
         self.dimension = dimension
         self._db = sqlite3.connect(str(path), timeout=60)
         try:
-            self._db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                   "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, rows INTEGER NOT NULL, data BLOB NOT NULL);")
+            self._db.executescript(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, rows INTEGER NOT NULL, data BLOB NOT NULL);"
+            )
         except sqlite3.DatabaseError:  # a damaged cache is thrown away, not trusted
             self._db.close()
             path.unlink(missing_ok=True)
             self._db = sqlite3.connect(str(path), timeout=60)
-            self._db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                   "CREATE TABLE vectors (key TEXT PRIMARY KEY, rows INTEGER NOT NULL, data BLOB NOT NULL);")
+            self._db.executescript(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                "CREATE TABLE vectors (key TEXT PRIMARY KEY, rows INTEGER NOT NULL, data BLOB NOT NULL);"
+            )
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         for start in range(0, len(keys), 900):
             part = list(keys[start : start + 900])
             try:
-                rows = self._db.execute(f"SELECT key, rows, data FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)
+                rows = self._db.execute(
+                    f"SELECT key, rows, data FROM vectors WHERE key IN ({','.join('?' * len(part))})", part
+                )
                 for key, count, data in rows:
                     if len(data) == 2 * count * self.dimension:
                         found[key] = np.frombuffer(data, dtype=np.float16).reshape(count, self.dimension)

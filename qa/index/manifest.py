@@ -70,8 +70,12 @@ class FileEntry:
     indexed: bool = True
 
     def to_json(self) -> dict[str, Any]:
-        return {"sha256": self.sha256, "size": self.size, "mtime_ns": self.mtime_ns,
-                **({} if self.indexed else {"indexed": False})}
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "mtime_ns": self.mtime_ns,
+            **({} if self.indexed else {"indexed": False}),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FileEntry:
@@ -130,13 +134,20 @@ class Manifest:
         return {
             "format_version": self.format_version,
             "config": self.config.to_json(),
-            "model": {"name": self.model.name, "dimension": self.model.dimension, "max_tokens": self.model.max_tokens,
-                      "runtime": self.model.runtime},
+            "model": {
+                "name": self.model.name,
+                "dimension": self.model.dimension,
+                "max_tokens": self.model.max_tokens,
+                "runtime": self.model.runtime,
+            },
             "source": self.source.to_json() if self.source else {},
             "files": {name: entry.to_json() for name, entry in self.files.items()},
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "counts": {"documents": self.counts.documents, "chunks": self.counts.chunks,
-                       "sentences": self.counts.sentences},
+            "counts": {
+                "documents": self.counts.documents,
+                "chunks": self.counts.chunks,
+                "sentences": self.counts.sentences,
+            },
             "store_files": list(self.store_files),
             "dense": self.dense,
             "calibration": self.calibration.to_json(),
@@ -161,7 +172,9 @@ class Manifest:
             config=BuildConfig.from_json(data["config"]),
             model=ModelInfo(model["name"], model["dimension"], model["max_tokens"], model.get("runtime", "")),
             counts=Counts(counts["documents"], counts["chunks"], counts["sentences"]),
-            source=CorpusSource(source.get("kind", ""), source.get("path", ""), source.get("sha256", "")) if source else None,
+            source=CorpusSource(source.get("kind", ""), source.get("path", ""), source.get("sha256", ""))
+            if source
+            else None,
             files={name: FileEntry.from_json(entry) for name, entry in data.get("files", {}).items()},
             skipped=tuple(SkippedFile(s.get("path"), s.get("reason")) for s in data.get("skipped", [])),
             store_files=tuple(data.get("store_files", ["store.sqlite"])),
@@ -181,8 +194,13 @@ def _is_count(value: object) -> bool:
 
 def _model_problem(data: dict[str, Any]) -> str | None:
     model = data.get("model")
-    if not (isinstance(model, dict) and isinstance(model.get("name"), str) and _is_count(model.get("dimension"))
-            and _is_count(model.get("max_tokens")) and isinstance(model.get("runtime", ""), str)):
+    if not (
+        isinstance(model, dict)
+        and isinstance(model.get("name"), str)
+        and _is_count(model.get("dimension"))
+        and _is_count(model.get("max_tokens"))
+        and isinstance(model.get("runtime", ""), str)
+    ):
         return '"model" must hold a name, a dimension and max_tokens'
     return None
 
@@ -199,17 +217,29 @@ def _config_problem(data: dict[str, Any]) -> str | None:
 
 def _files_problem(data: dict[str, Any]) -> str | None:
     files = data.get("files", {})
-    if not (isinstance(files, dict) and all(isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("sha256"), str)
-                                            for k, v in files.items())):
+    if not (
+        isinstance(files, dict)
+        and all(
+            isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("sha256"), str) for k, v in files.items()
+        )
+    ):
         return '"files" must map file names to their sha256, size and mtime'
     return None
 
 
 def _index_files_problem(data: dict[str, Any]) -> str | None:
     files = data.get("index_files", {})
-    if not (isinstance(files, dict) and all(isinstance(name, str) and isinstance(f, dict) and _is_count(f.get("size"))
-                                            and isinstance(f.get("crc32"), str) and len(f["crc32"]) == 8
-                                            for name, f in files.items())):
+    if not (
+        isinstance(files, dict)
+        and all(
+            isinstance(name, str)
+            and isinstance(f, dict)
+            and _is_count(f.get("size"))
+            and isinstance(f.get("crc32"), str)
+            and len(f["crc32"]) == 8
+            for name, f in files.items()
+        )
+    ):
         return '"index_files" must map file names to their size and crc32'
     return None
 

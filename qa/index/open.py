@@ -109,7 +109,9 @@ def _read_manifest(index_dir: Path, path: Path) -> Manifest:
         raise IndexNotReady(f"index manifest at '{path}' is invalid ({exc}); {rebuild_hint(index_dir)}") from None
 
 
-def _load_parts(index_dir: Path, generation: Path, manifest: Manifest) -> tuple[ChunkStore, faiss.Index, LexicalIndex, str | None]:
+def _load_parts(
+    index_dir: Path, generation: Path, manifest: Manifest
+) -> tuple[ChunkStore, faiss.Index, LexicalIndex, str | None]:
     """The chunk store, FAISS and Tantivy indexes of a generation, and the store's integrity problem (if any)."""
     import faiss
 
@@ -139,8 +141,10 @@ def _leased_current(index_dir: Path) -> tuple[Path, Lease]:
         held = lease(generation)
         if held is not None:
             return generation, held
-    raise IndexNotReady(f"index at '{index_dir}' was replaced {OPEN_ATTEMPTS} times while being opened (builds running "
-                        "back to back); open it again once they finish")
+    raise IndexNotReady(
+        f"index at '{index_dir}' was replaced {OPEN_ATTEMPTS} times while being opened (builds running "
+        "back to back); open it again once they finish"
+    )
 
 
 def open_index(index_dir: str | os.PathLike[str], *, model: str | None = None, verify_all: bool = False) -> LoadedIndex:
@@ -166,8 +170,10 @@ def verify_index(index_dir: str | os.PathLike[str], *, everything: bool = False)
     try:
         manifest = _read_manifest(index_dir, generation / MANIFEST)
         if everything and not manifest.index_files:
-            raise IndexNotReady(f"index at '{index_dir}' records no sizes and checksums to verify (it was built before "
-                                f"they were recorded); run `qa build --index {index_dir}` to record them")
+            raise IndexNotReady(
+                f"index at '{index_dir}' records no sizes and checksums to verify (it was built before "
+                f"they were recorded); run `qa build --index {index_dir}` to record them"
+            )
         return manifest, _damage(index_dir, generation, manifest, everything)
     finally:
         held.release()
@@ -175,7 +181,9 @@ def verify_index(index_dir: str | os.PathLike[str], *, everything: bool = False)
 
 def corrupt(index_dir: Path, problems: list[str]) -> IndexNotReady:
     """One line for damaged files: the first problem (and how many more), and the fix."""
-    more = f"; {len(problems) - 1} more file{'s differ' if len(problems) > 2 else ' differs'}" if len(problems) > 1 else ""
+    more = (
+        f"; {len(problems) - 1} more file{'s differ' if len(problems) > 2 else ' differs'}" if len(problems) > 1 else ""
+    )
     return IndexNotReady(f"index at '{index_dir}' is corrupt ({problems[0]}{more}); {rebuild_hint(index_dir)}")
 
 
@@ -194,8 +202,9 @@ def _open_generation(index_dir: Path, generation: Path, model: str | None, verif
     manifest = _read_manifest(index_dir, generation / MANIFEST)
     built_with = manifest.model.name
     if model is not None and built_with != model:
-        raise IndexNotReady(f"index at '{index_dir}' was built with model '{built_with}', not '{model}'; "
-                            f"{rebuild_hint(index_dir)}")
+        raise IndexNotReady(
+            f"index at '{index_dir}' was built with model '{built_with}', not '{model}'; {rebuild_hint(index_dir)}"
+        )
     damaged = _damage(index_dir, generation, manifest, verify_all)
     if damaged:
         raise corrupt(index_dir, damaged)
@@ -212,8 +221,9 @@ def _open_generation(index_dir: Path, generation: Path, model: str | None, verif
     if lexical.num_docs != len(chunks):
         problems.append(f"{lexical.num_docs} passages in the lexical index for {len(chunks)} chunks")
     if problems:
-        raise IndexNotReady(f"index at '{index_dir}' does not match its manifest ({'; '.join(problems)}); "
-                            f"{rebuild_hint(index_dir)}")
+        raise IndexNotReady(
+            f"index at '{index_dir}' does not match its manifest ({'; '.join(problems)}); {rebuild_hint(index_dir)}"
+        )
     return LoadedIndex(generation, manifest, manifest.config, chunks, dense, lexical)
 
 
@@ -249,7 +259,10 @@ def corpus_changes(manifest: Manifest, corpus_dir: str | os.PathLike[str]) -> li
     """
     built = manifest.files
     root_real = Path(corpus_dir).resolve()
-    now = {doc_id: _current_hash(path, built.get(doc_id), root_real) for doc_id, path in iter_corpus_files(Path(corpus_dir))}
+    now = {
+        doc_id: _current_hash(path, built.get(doc_id), root_real)
+        for doc_id, path in iter_corpus_files(Path(corpus_dir))
+    }
     changes = [f"deleted: {d}" for d in sorted(set(built) - set(now))]
     changes += [f"added: {d}" for d in sorted(set(now) - set(built))]
     changes += [f"changed: {d}" for d in sorted(set(now) & set(built)) if built[d].sha256 and built[d].sha256 != now[d]]
@@ -260,5 +273,7 @@ def check_fresh(manifest: Manifest, corpus_dir: str | os.PathLike[str], index_di
     changes = corpus_changes(manifest, corpus_dir)
     if changes:
         shown = ", ".join(changes[:3]) + (f" and {len(changes) - 3} more" if len(changes) > 3 else "")
-        raise IndexNotReady(f"index at '{index_dir}' is stale: corpus '{corpus_dir}' changed since the build ({shown}); "
-                            f"run `qa build --corpus {corpus_dir} --index {index_dir}`")
+        raise IndexNotReady(
+            f"index at '{index_dir}' is stale: corpus '{corpus_dir}' changed since the build ({shown}); "
+            f"run `qa build --corpus {corpus_dir} --index {index_dir}`"
+        )

@@ -27,11 +27,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .build import BATCH_PASSAGES, BuildReport, ProgressFn, Source, build, compatible_manifest, embed_chunks, embed_key, unchanged
-from .config import BuildConfig
-from ..models.encoder import Encoder
-from .embedcache import EmbeddingCache, cache_path
 from ..errors import IndexLocked, QAError
+from ..models.encoder import Encoder
+from .build import (
+    BATCH_PASSAGES,
+    BuildReport,
+    ProgressFn,
+    Source,
+    build,
+    compatible_manifest,
+    embed_chunks,
+    embed_key,
+    unchanged,
+)
+from .config import BuildConfig
+from .embedcache import EmbeddingCache, cache_path
 from .generations import current_generation
 from .manifest import FolderSource
 
@@ -77,14 +87,21 @@ def _chunk_files(batch: dict[str, np.ndarray], *, root: str, config: BuildConfig
 
     root_path = Path(root)
     if not root_path.is_dir():
-        raise _worker_error(f"corpus folder '{root}' is not readable on this node; put the corpus on storage every "
-                            "node mounts at the same path")
+        raise _worker_error(
+            f"corpus folder '{root}' is not readable on this node; put the corpus on storage every "
+            "node mounts at the same path"
+        )
     root_real = root_path.resolve()
     out: dict[str, list] = {"key": [], "chunk": [], "cost": []}
     for doc_id, path, cost in zip(batch["doc"], batch["path"], batch["cost"]):
         try:
-            doc = read_document(root_path, str(doc_id), Path(os.fsdecode(bytes(path))),
-                                max_file_bytes=config.max_file_bytes, root_real=root_real)
+            doc = read_document(
+                root_path,
+                str(doc_id),
+                Path(os.fsdecode(bytes(path))),
+                max_file_bytes=config.max_file_bytes,
+                root_real=root_real,
+            )
             chunks = chunk_document(doc, config.chunking)
         except Exception:  # noqa: BLE001 - UnreadableFile or a chunker error: the local build that follows reads
             continue  # the file again and reports why it is skipped
@@ -122,15 +139,21 @@ class Embedder:
                 sys.modules["torch"].set_num_threads(max(1, threads))
         except Exception as exc:  # noqa: BLE001 - any failure to load the model is this one error
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise _worker_error(f"cannot load the embedding model on this node ({first[:200]}); install the model "
-                                "(and qa-retrieval) on every node") from None
+            raise _worker_error(
+                f"cannot load the embedding model on this node ({first[:200]}); install the model "
+                "(and qa-retrieval) on every node"
+            ) from None
         self.method = method
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list]:
         chunks = [pickle.loads(bytes(b)) for b in batch["chunk"]]
         vectors = embed_chunks(self.encoder, chunks, self.method)
-        return {"key": list(batch["key"]), "rows": [int(v.shape[0]) for v in vectors],
-                "data": [np.asarray(v, dtype=np.float16).tobytes() for v in vectors], "cost": list(batch["cost"])}
+        return {
+            "key": list(batch["key"]),
+            "rows": [int(v.shape[0]) for v in vectors],
+            "data": [np.asarray(v, dtype=np.float16).tobytes() for v in vectors],
+            "cost": list(batch["cost"]),
+        }
 
 
 def connect(address: str):  # type: ignore[no-untyped-def]
@@ -144,15 +167,24 @@ def connect(address: str):  # type: ignore[no-untyped-def]
         return ray, False
     problem = _unreachable(address)
     if problem:
-        raise QAError(f"cannot reach the Ray cluster at '{address}' ({problem}); start one with `ray start --head` and "
-                      "pass its address (or `auto` on a node of the cluster)")
+        raise QAError(
+            f"cannot reach the Ray cluster at '{address}' ({problem}); start one with `ray start --head` and "
+            "pass its address (or `auto` on a node of the cluster)"
+        )
     try:
-        ray.init(address=None if address == "local" else address, logging_level=logging.WARNING,
-                 log_to_driver=False, include_dashboard=False, configure_logging=False)
+        ray.init(
+            address=None if address == "local" else address,
+            logging_level=logging.WARNING,
+            log_to_driver=False,
+            include_dashboard=False,
+            configure_logging=False,
+        )
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise QAError(f"cannot reach the Ray cluster at '{address}' ({first}); start one with `ray start --head` and "
-                      "pass its address (or `auto` on a node of the cluster)") from None
+        raise QAError(
+            f"cannot reach the Ray cluster at '{address}' ({first}); start one with `ray start --head` and "
+            "pass its address (or `auto` on a node of the cluster)"
+        ) from None
     return ray, True
 
 
@@ -192,11 +224,13 @@ def _check_unlocked(index_dir: Path) -> None:
         lock.acquire()
         lock.release()
     except Timeout:
-        raise IndexLocked(f"another build is running on '{index_dir}' (lock {index_dir / '.lock'}); wait for it to finish") from None
+        raise IndexLocked(
+            f"another build is running on '{index_dir}' (lock {index_dir / '.lock'}); wait for it to finish"
+        ) from None
 
 
 def _stored_prefixes(cache: EmbeddingCache) -> np.ndarray:
-    return np.sort(np.fromiter((key_prefix(k) for k in cache.keys()), dtype=np.uint64))
+    return np.sort(np.fromiter((key_prefix(k) for k in cache.keys()), dtype=np.uint64))  # noqa: SIM118 - a store, not a dict
 
 
 @dataclass(frozen=True)
@@ -217,8 +251,15 @@ def _cluster(ray, workers: int | None) -> _Cluster:  # type: ignore[no-untyped-d
     return _Cluster(count, bool(gpus), 1.0 if gpus else max(0.1, min(1.0, (cpus - 0.5) / count)))
 
 
-def _dataset(todo: Sequence[Source], root: Path, config: BuildConfig, known: np.ndarray, cluster: _Cluster,
-             factory: Callable[[], Encoder], batch_size: int):  # type: ignore[no-untyped-def]
+def _dataset(
+    todo: Sequence[Source],
+    root: Path,
+    config: BuildConfig,
+    known: np.ndarray,
+    cluster: _Cluster,
+    factory: Callable[[], Encoder],
+    batch_size: int,
+):  # type: ignore[no-untyped-def]
     """The Ray Data pipeline: file rows → read and chunk (tasks) → embed (an actor pool) → vectors."""
     import ray.data
 
@@ -229,12 +270,24 @@ def _dataset(todo: Sequence[Source], root: Path, config: BuildConfig, known: np.
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # no per-dataset lines on the user's terminal
     files_per_task = max(1, min(64, len(rows) // (4 * cluster.workers)))  # several tasks per actor, bounded work each
     ds = ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // files_per_task))
-    ds = ds.map_batches(_chunk_files, batch_size=files_per_task, num_cpus=0.5,
-                        fn_kwargs={"root": str(root), "config": config, "known": known})
-    return ds.map_batches(Embedder, batch_size=batch_size, compute=ray.data.ActorPoolStrategy(size=cluster.workers),
-                          fn_constructor_kwargs={"factory": factory, "method": config.sentence_vectors,
-                                                 "threads": int(cluster.actor_cpus) if not cluster.gpus else 1},
-                          num_cpus=cluster.actor_cpus, num_gpus=1 if cluster.gpus else 0)  # Ray Data retries
+    ds = ds.map_batches(
+        _chunk_files,
+        batch_size=files_per_task,
+        num_cpus=0.5,
+        fn_kwargs={"root": str(root), "config": config, "known": known},
+    )
+    return ds.map_batches(
+        Embedder,
+        batch_size=batch_size,
+        compute=ray.data.ActorPoolStrategy(size=cluster.workers),
+        fn_constructor_kwargs={
+            "factory": factory,
+            "method": config.sentence_vectors,
+            "threads": int(cluster.actor_cpus) if not cluster.gpus else 1,
+        },
+        num_cpus=cluster.actor_cpus,
+        num_gpus=1 if cluster.gpus else 0,
+    )  # Ray Data retries
 
 
 @dataclass
@@ -247,18 +300,30 @@ class _Stored:
 
 def _store_batches(ds, cache: EmbeddingCache, dimension: int, stored: _Stored, report: Callable[[float], None]) -> None:  # type: ignore[no-untyped-def]
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=1):
-        items = {str(k): np.frombuffer(bytes(d), dtype=np.float16).reshape(int(n), dimension)
-                 for k, n, d in zip(batch["key"], batch["rows"], batch["data"])}
+        items = {
+            str(k): np.frombuffer(bytes(d), dtype=np.float16).reshape(int(n), dimension)
+            for k, n, d in zip(batch["key"], batch["rows"], batch["data"])
+        }
         cache.put_many(items)  # committed: a kill from here on keeps this batch
         stored.passages += len(items)
         stored.cost += float(np.sum(batch["cost"]))
         report(stored.cost)
 
 
-def embed_on_ray(sources: Sequence[Source], root: Path, index_dir: Path, encoder: Encoder, config: BuildConfig, *,
-                 address: str = "auto", workers: int | None = None, factory: Callable[[], Encoder] | None = None,
-                 batch_size: int = BATCH_PASSAGES, wait_for_lock: bool = False,
-                 on_progress: Callable[[float, str], None] | None = None) -> RayReport:
+def embed_on_ray(
+    sources: Sequence[Source],
+    root: Path,
+    index_dir: Path,
+    encoder: Encoder,
+    config: BuildConfig,
+    *,
+    address: str = "auto",
+    workers: int | None = None,
+    factory: Callable[[], Encoder] | None = None,
+    batch_size: int = BATCH_PASSAGES,
+    wait_for_lock: bool = False,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> RayReport:
     """Embed every passage of `sources` missing from the index's embedding store on the Ray cluster at `address`."""
     began = time.perf_counter()
     if not wait_for_lock:
@@ -271,15 +336,20 @@ def embed_on_ray(sources: Sequence[Source], root: Path, index_dir: Path, encoder
         cluster = _cluster(ray, workers)
         factory = factory or ModelFactory(config.model, config.runtime, "cuda" if cluster.gpus else "cpu")
         startup = time.perf_counter() - began
-        cache = EmbeddingCache(cache_path(index_dir, config.model, config.runtime, config.sentence_vectors), encoder.dimension)
+        cache = EmbeddingCache(
+            cache_path(index_dir, config.model, config.runtime, config.sentence_vectors), encoder.dimension
+        )
         stored = _Stored()
         total_cost = sum(float(s.cost) for s in todo) or 1.0
 
         def report(done_cost: float) -> None:
             if on_progress:
                 elapsed = max(time.perf_counter() - began, 1e-6)
-                on_progress(min(1.0, done_cost / total_cost), f"Ray: {stored.passages} passages embedded by "
-                                                               f"{cluster.workers} workers, {stored.passages / elapsed:.0f} passages/s")
+                on_progress(
+                    min(1.0, done_cost / total_cost),
+                    f"Ray: {stored.passages} passages embedded by "
+                    f"{cluster.workers} workers, {stored.passages / elapsed:.0f} passages/s",
+                )
 
         try:
             known = _stored_prefixes(cache)
@@ -293,8 +363,9 @@ def embed_on_ray(sources: Sequence[Source], root: Path, index_dir: Path, encoder
             raise _driver_error(exc, stored.passages, address) from None
         finally:
             cache.close()
-        return RayReport(address, cluster.workers, cluster.gpus, len(todo), stored.passages,
-                         time.perf_counter() - began, startup)
+        return RayReport(
+            address, cluster.workers, cluster.gpus, len(todo), stored.passages, time.perf_counter() - began, startup
+        )
     finally:
         if started:
             ray.shutdown()
@@ -302,8 +373,10 @@ def embed_on_ray(sources: Sequence[Source], root: Path, index_dir: Path, encoder
 
 def _driver_error(exc: BaseException, embedded: int, address: str) -> QAError:
     text = str(exc)
-    kept = (f"the {embedded} passages embedded so far are kept in the index's embedding store; run the same "
-            "command again to resume")
+    kept = (
+        f"the {embedded} passages embedded so far are kept in the index's embedding store; run the same "
+        "command again to resume"
+    )
     if MARK in text:
         message = text.split(MARK, 1)[1].splitlines()[0]
         return QAError(f"{message}; {kept}")
@@ -311,26 +384,68 @@ def _driver_error(exc: BaseException, embedded: int, address: str) -> QAError:
     first = text.strip().splitlines()[0][:160] if text.strip() else name
     if "No module named" in text:
         missing = text.split("No module named", 1)[1].split()[0].strip("'\"")
-        return QAError(f"a Ray worker cannot import '{missing}'; install qa-retrieval (same version) on every node; {kept}")
+        return QAError(
+            f"a Ray worker cannot import '{missing}'; install qa-retrieval (same version) on every node; {kept}"
+        )
     if "Died" in name or "Crashed" in name or "died" in text or "Unavailable" in name:
         return QAError(f"a Ray worker or node died and the build could not go on ({name}); {kept}")
     return QAError(f"the Ray build on '{address}' failed ({name}: {first}); {kept}")
 
 
-def build_with_ray(sources: list[Source], root: Path, index_dir: Path, encoder: Encoder, config: BuildConfig, *,
-                   address: str, workers: int | None = None, factory: Callable[[], Encoder] | None = None,
-                   batch: int = BATCH_PASSAGES, on_progress: ProgressFn | None = None,
-                   wait_for_lock: bool = False) -> BuildReport:
+def build_with_ray(
+    sources: list[Source],
+    root: Path,
+    index_dir: Path,
+    encoder: Encoder,
+    config: BuildConfig,
+    *,
+    address: str,
+    workers: int | None = None,
+    factory: Callable[[], Encoder] | None = None,
+    batch: int = BATCH_PASSAGES,
+    on_progress: ProgressFn | None = None,
+    wait_for_lock: bool = False,
+) -> BuildReport:
     """Embed on the Ray cluster at `address` into the index's embedding store, then run the local build (which
     finds every passage stored and embeds nothing); `factory` makes the encoder on a worker (default: load
     `config.model` there)."""
     progress = on_progress or (lambda fraction, message: None)
-    ray = embed_on_ray(sources, root, index_dir, encoder, config, address=address, workers=workers, factory=factory,
-                       batch_size=batch, wait_for_lock=wait_for_lock, on_progress=lambda f, m: progress(0.8 * f, m))
-    built_with = {"ray": address, "workers": ray.workers, "gpus": ray.gpus, "files_sent": ray.files,
-                  "embedded_on_ray": ray.embedded, "ray_seconds": round(ray.seconds, 3)}
-    report = build(sources, index_dir, encoder, config, source=FolderSource(str(root)), root=root,
-                   built_with=built_with, on_progress=lambda f, m: progress(0.8 + 0.2 * f, m),
-                   wait_for_lock=wait_for_lock)
-    return replace(report, embedded=report.embedded + ray.embedded, reused=max(0, report.reused - ray.embedded),
-                   ray_embedded=ray.embedded, seconds=report.seconds + ray.seconds)
+    ray = embed_on_ray(
+        sources,
+        root,
+        index_dir,
+        encoder,
+        config,
+        address=address,
+        workers=workers,
+        factory=factory,
+        batch_size=batch,
+        wait_for_lock=wait_for_lock,
+        on_progress=lambda f, m: progress(0.8 * f, m),
+    )
+    built_with = {
+        "ray": address,
+        "workers": ray.workers,
+        "gpus": ray.gpus,
+        "files_sent": ray.files,
+        "embedded_on_ray": ray.embedded,
+        "ray_seconds": round(ray.seconds, 3),
+    }
+    report = build(
+        sources,
+        index_dir,
+        encoder,
+        config,
+        source=FolderSource(str(root)),
+        root=root,
+        built_with=built_with,
+        on_progress=lambda f, m: progress(0.8 + 0.2 * f, m),
+        wait_for_lock=wait_for_lock,
+    )
+    return replace(
+        report,
+        embedded=report.embedded + ray.embedded,
+        reused=max(0, report.reused - ray.embedded),
+        ray_embedded=ray.embedded,
+        seconds=report.seconds + ray.seconds,
+    )

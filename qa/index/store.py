@@ -44,10 +44,13 @@ CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc, start);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 _CHUNK_COLUMNS = 'id, doc, start, "end", title, headings, sentences, page, text'
-_DELTA_SCHEMA = _SCHEMA + """
+_DELTA_SCHEMA = (
+    _SCHEMA
+    + """
 CREATE TABLE IF NOT EXISTS removed (id INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS removed_docs (id TEXT PRIMARY KEY);
 """
+)
 
 
 def _uri(path: Path) -> str:
@@ -55,21 +58,28 @@ def _uri(path: Path) -> str:
 
 
 def _views(db: sqlite3.Connection, base: str, delta: str | None, prefix: str) -> None:
-    """TEMP views `<prefix>chunks` and `<prefix>documents`: the base's rows the delta does not hide, then the delta's."""
+    """TEMP views `<prefix>chunks` and `<prefix>documents`: the base's rows the delta does not hide, then the
+    delta's."""
     if delta is None:
         db.execute(f"CREATE TEMP VIEW {prefix}chunks AS SELECT * FROM {base}.chunks")
         db.execute(f"CREATE TEMP VIEW {prefix}documents AS SELECT * FROM {base}.documents")
         return
-    db.execute(f"CREATE TEMP VIEW {prefix}chunks AS SELECT * FROM {base}.chunks WHERE id NOT IN "
-               f"(SELECT id FROM {delta}.removed) UNION ALL SELECT * FROM {delta}.chunks")
-    db.execute(f"CREATE TEMP VIEW {prefix}documents AS SELECT * FROM {base}.documents WHERE id NOT IN "
-               f"(SELECT id FROM {delta}.removed_docs) AND id NOT IN (SELECT id FROM {delta}.documents) "
-               f"UNION ALL SELECT * FROM {delta}.documents")
+    db.execute(
+        f"CREATE TEMP VIEW {prefix}chunks AS SELECT * FROM {base}.chunks WHERE id NOT IN "
+        f"(SELECT id FROM {delta}.removed) UNION ALL SELECT * FROM {delta}.chunks"
+    )
+    db.execute(
+        f"CREATE TEMP VIEW {prefix}documents AS SELECT * FROM {base}.documents WHERE id NOT IN "
+        f"(SELECT id FROM {delta}.removed_docs) AND id NOT IN (SELECT id FROM {delta}.documents) "
+        f"UNION ALL SELECT * FROM {delta}.documents"
+    )
 
 
 def _counts(db: sqlite3.Connection, schema: str, view: str) -> dict[str, int]:
     """Documents with passages, passages and sentences, from the file's `meta` (or counted, for older files)."""
-    found = dict(db.execute(f"SELECT key, value FROM {schema}.meta").fetchall()) if _has_table(db, schema, "meta") else {}
+    found = (
+        dict(db.execute(f"SELECT key, value FROM {schema}.meta").fetchall()) if _has_table(db, schema, "meta") else {}
+    )
     if {"documents", "chunks", "sentences"} <= set(found):
         return {k: int(found[k]) for k in ("documents", "chunks", "sentences")}
     docs, chunks = db.execute(f"SELECT COUNT(DISTINCT doc), COUNT(*) FROM {view}").fetchone()
@@ -82,7 +92,10 @@ def _has_counts(db: sqlite3.Connection, schema: str) -> bool:
 
 
 def _has_table(db: sqlite3.Connection, schema: str, name: str) -> bool:
-    return db.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+    return (
+        db.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+        is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -103,8 +116,16 @@ def _rows_in(db: sqlite3.Connection, query: str, ids: Sequence[int]) -> Iterator
 
 def _chunk(row: Sequence) -> Chunk:
     _, doc, start, end, title, headings, sentences, page, text = row
-    return Chunk(doc, start, end, text, title, tuple(json.loads(headings)),
-                 tuple(tuple(s) for s in json.loads(sentences)), page=page)  # type: ignore[misc]
+    return Chunk(
+        doc,
+        start,
+        end,
+        text,
+        title,
+        tuple(json.loads(headings)),
+        tuple(tuple(s) for s in json.loads(sentences)),
+        page=page,
+    )  # type: ignore[misc]
 
 
 class StoreWriter:
@@ -125,9 +146,13 @@ class StoreWriter:
             self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _DELTA_SCHEMA)
             self._db.execute("ATTACH ? AS base", (_uri(path),))
             _views(self._db, "base", "main", "every_")
-        self.next_id = 1 + max(int(self._db.execute(f"SELECT COALESCE(MAX(id), -1) FROM {schema}.chunks").fetchone()[0])
-                               for schema in (("main", "base") if self._delta else ("main",)))
-        self._counts = _counts(self._db, "main" if not self._delta or _has_counts(self._db, "main") else "base", "every_chunks")
+        self.next_id = 1 + max(
+            int(self._db.execute(f"SELECT COALESCE(MAX(id), -1) FROM {schema}.chunks").fetchone()[0])
+            for schema in (("main", "base") if self._delta else ("main",))
+        )
+        self._counts = _counts(
+            self._db, "main" if not self._delta or _has_counts(self._db, "main") else "base", "every_chunks"
+        )
 
     def _start_from(self, previous: Path, path: Path) -> Path | None:
         """Link the previous base here and copy its delta (the returned path), or merge both into a new base (None)."""
@@ -153,8 +178,10 @@ class StoreWriter:
         return self.folder / DELTA
 
     def add_document(self, doc: Document) -> None:
-        self._db.execute("INSERT OR REPLACE INTO main.documents VALUES (?, ?, ?, ?, ?, ?)",
-                         (doc.id, doc.title, doc.kind, doc.sha256, json.dumps(list(doc.pages)), doc.text))
+        self._db.execute(
+            "INSERT OR REPLACE INTO main.documents VALUES (?, ?, ?, ?, ?, ?)",
+            (doc.id, doc.title, doc.kind, doc.sha256, json.dumps(list(doc.pages)), doc.text),
+        )
 
     def add_chunks(self, chunks: Sequence[Chunk], keys: Sequence[str], vectors: Sequence[np.ndarray]) -> list[int]:
         """Store chunks with their (1 + sentences) × dimension vectors; returns their new ids."""
@@ -167,15 +194,30 @@ class StoreWriter:
         self._counts["sentences"] += sum(len(c.sentences) for c in chunks)
         self._db.executemany(
             "INSERT INTO main.chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(i, c.doc_id, c.start, c.end, c.title, json.dumps(list(c.headings), ensure_ascii=False),
-              json.dumps([list(s) for s in c.sentences]), c.page, key, c.text,
-              np.asarray(v, dtype=np.float16).tobytes())
-             for i, c, key, v in zip(ids, chunks, keys, vectors)])
+            [
+                (
+                    i,
+                    c.doc_id,
+                    c.start,
+                    c.end,
+                    c.title,
+                    json.dumps(list(c.headings), ensure_ascii=False),
+                    json.dumps([list(s) for s in c.sentences]),
+                    c.page,
+                    key,
+                    c.text,
+                    np.asarray(v, dtype=np.float16).tobytes(),
+                )
+                for i, c, key, v in zip(ids, chunks, keys, vectors)
+            ],
+        )
         return ids
 
     def delete_document(self, doc_id: str) -> list[int]:
         """Remove a document and its chunks; returns the removed chunk ids."""
-        rows = self._db.execute("SELECT id, json_array_length(sentences) FROM every_chunks WHERE doc = ?", (doc_id,)).fetchall()
+        rows = self._db.execute(
+            "SELECT id, json_array_length(sentences) FROM every_chunks WHERE doc = ?", (doc_id,)
+        ).fetchall()
         ids = [r[0] for r in rows]
         if rows:
             self._counts["documents"] -= 1
@@ -193,18 +235,23 @@ class StoreWriter:
         """(documents with chunks, chunks, sentences), kept up to date as rows come and go (no scan)."""
         return self._counts["documents"], self._counts["chunks"], self._counts["sentences"]
 
-    def passage_vectors(self, batch: int = 8192, ids: Iterable[int] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def passage_vectors(
+        self, batch: int = 8192, ids: Iterable[int] | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(ids, passage vectors as float32) in batches, all chunks in id order or the given ids."""
         if ids is None:
-            rows = _in_id_order(self._db, "id, vectors", "base" if self._delta else "main",
-                                "main" if self._delta else None, batch)
+            rows = _in_id_order(
+                self._db, "id, vectors", "base" if self._delta else "main", "main" if self._delta else None, batch
+            )
         else:
             rows = _rows_in(self._db, "SELECT id, vectors FROM every_chunks WHERE id IN ({ids}) ORDER BY id", list(ids))
         for block in rows:
             if not block:
                 continue
             ids_out = np.array([r[0] for r in block], dtype=np.int64)
-            vectors = np.stack([np.frombuffer(r[1], dtype=np.float16)[: self.dimension] for r in block]).astype(np.float32)
+            vectors = np.stack([np.frombuffer(r[1], dtype=np.float16)[: self.dimension] for r in block]).astype(
+                np.float32
+            )
             yield ids_out, vectors
 
     def sample_vectors(self, count: int) -> np.ndarray:
@@ -215,8 +262,10 @@ class StoreWriter:
 
     def sample_vectors_with_sentences(self, count: int) -> list[np.ndarray]:
         """All vectors (passage, then sentences) of up to `count` chunks spread over the store."""
-        return [np.frombuffer(b, dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
-                for b in self._sample("vectors", count)]
+        return [
+            np.frombuffer(b, dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
+            for b in self._sample("vectors", count)
+        ]
 
     def _sample(self, column: str, count: int) -> list[bytes]:
         step = max(1, self.next_id // max(count, 1))  # ids spread over the store, each read by its key (no scan)
@@ -234,7 +283,8 @@ def _rows(path: Path) -> int:
     db = sqlite3.connect(_uri(path), uri=True)
     try:
         return int(db.execute("SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM chunks").fetchone()[0]) + int(
-            db.execute("SELECT COUNT(*) FROM removed").fetchone()[0] if _has_table(db, "main", "removed") else 0)
+            db.execute("SELECT COUNT(*) FROM removed").fetchone()[0] if _has_table(db, "main", "removed") else 0
+        )
     finally:
         db.close()
 
@@ -248,7 +298,8 @@ def _in_id_order(db: sqlite3.Connection, columns: str, base: str, delta: str | N
         queries.append(f"SELECT {columns} FROM {delta}.chunks ORDER BY id")
     for query in queries:
         cursor = db.execute(query)
-        yield from iter(lambda: cursor.fetchmany(batch), [])
+        while rows := cursor.fetchmany(batch):
+            yield rows
 
 
 class ChunkStore:
@@ -299,13 +350,19 @@ class ChunkStore:
                 yield _chunk(row)
 
     def ids(self) -> list[int]:
-        return [r[0] for block in _in_id_order(self._db(), "id", "main", "delta" if self.delta else None, 8192) for r in block]
+        return [
+            r[0]
+            for block in _in_id_order(self._db(), "id", "main", "delta" if self.delta else None, 8192)
+            for r in block
+        ]
 
     def get_many(self, chunk_ids: Sequence[int]) -> dict[int, StoredChunk]:
         """Rows with vectors for the given ids (missing ids are left out)."""
         out: dict[int, StoredChunk] = {}
         wanted = [int(i) for i in dict.fromkeys(chunk_ids)]
-        for block in _rows_in(self._db(), f"SELECT {_CHUNK_COLUMNS}, vectors FROM chunks WHERE id IN ({{ids}})", wanted):
+        for block in _rows_in(
+            self._db(), f"SELECT {_CHUNK_COLUMNS}, vectors FROM chunks WHERE id IN ({{ids}})", wanted
+        ):
             for row in block:
                 vectors = np.frombuffer(row[-1], dtype=np.float16).reshape(-1, self.dimension).astype(np.float32)
                 out[row[0]] = StoredChunk(row[0], _chunk(row[:-1]), vectors)
@@ -326,7 +383,9 @@ class ChunkStore:
         matrix = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(-1, self.dimension)
         sims = matrix.astype(np.float32) @ np.asarray(query_vector, dtype=np.float32)
         ends = np.cumsum([len(b) // (2 * self.dimension) for b in blobs]).tolist()
-        return {chunk_id: sims[start:end] for chunk_id, start, end in zip(ids, [0, *ends[:-1]], ends)}  # np.split is slower
+        return {
+            chunk_id: sims[start:end] for chunk_id, start, end in zip(ids, [0, *ends[:-1]], ends)
+        }  # np.split is slower
 
     def doc_chunks(self, doc_id: str) -> list[tuple[int, Chunk]]:
         """A document's chunks in reading order, with their ids (for 'show in context')."""
@@ -335,22 +394,33 @@ class ChunkStore:
 
     def document(self, doc_id: str) -> Document | None:
         """A document with its extracted text, as indexed."""
-        row = self._db().execute("SELECT id, title, kind, sha256, pages, text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT id, title, kind, sha256, pages, text FROM documents WHERE id = ?", (doc_id,))
+            .fetchone()
+        )
         if row is None:
             return None
         doc_id, title, kind, sha256, pages, text = row
         return Document(doc_id, text, title, sha256, tuple(json.loads(pages)), kind)
 
     def integrity_problem(self, with_sentences: bool, sample: int = 200) -> str | None:
-        """A quick check on the first and last rows that vectors fit their passage (a damaged store is refused at open)."""
+        """A quick check on the first and last rows that vectors fit their passage (a damaged store is refused at
+        open)."""
         self._db().execute(f"SELECT {_CHUNK_COLUMNS}, vectors FROM chunks LIMIT 1").fetchall()  # every column is there
         self._db().execute("SELECT id, title, kind, sha256, pages, text FROM documents LIMIT 1").fetchall()
         expected = "(1 + json_array_length(sentences))" if with_sentences else "1"
         for table in ("main.chunks", "delta.chunks") if self.delta else ("main.chunks",):
             for order in ("ASC", "DESC"):
-                row = self._db().execute(
-                    f"SELECT id FROM (SELECT id, vectors, sentences FROM {table} ORDER BY id {order} LIMIT ?) "
-                    f"WHERE length(vectors) != 2 * ? * {expected} LIMIT 1", (sample, self.dimension)).fetchone()
+                row = (
+                    self._db()
+                    .execute(
+                        f"SELECT id FROM (SELECT id, vectors, sentences FROM {table} ORDER BY id {order} LIMIT ?) "
+                        f"WHERE length(vectors) != 2 * ? * {expected} LIMIT 1",
+                        (sample, self.dimension),
+                    )
+                    .fetchone()
+                )
                 if row:
                     return f"chunk {row[0]} has vectors of the wrong size"
         return None

@@ -27,14 +27,17 @@ from robustness_support import (
     wait_for_file,
 )
 
-from qa.index.config import BuildConfig
 from qa.engine import build_from_folder
 from qa.errors import IndexNotReady
+from qa.index.config import BuildConfig
 from qa.index.open import open_index
 
 CONFIG = BuildConfig(model=FAKE_MODEL)
-CHANGED = {**TINY, "weather.md": "# Weather\n\nBaku is windy in autumn too.\n",
-           "coast.txt": "The Coast Guard has four patrol boats. It was formed in 2005.\n"}
+CHANGED = {
+    **TINY,
+    "weather.md": "# Weather\n\nBaku is windy in autumn too.\n",
+    "coast.txt": "The Coast Guard has four patrol boats. It was formed in 2005.\n",
+}
 
 
 def encoder():  # type: ignore[no-untyped-def]
@@ -98,8 +101,18 @@ def killed(tmp_path_factory) -> dict[str, Killed]:  # type: ignore[no-untyped-de
             build_from_folder(k.corpus, reference, CONFIG, encoder=encoder())
             k.new_answers = answers(reference)
             stage = "write" if scenario == "first-build" else scenario
-            proc = ForkedQA("build", "--corpus", k.corpus, "--index", k.index, "--model", FAKE_MODEL, folder=k.folder / "logs",
-                            QA_TEST_PAUSE_AT=stage, QA_TEST_PAUSED_FILE=str(k.folder / "paused"))
+            proc = ForkedQA(
+                "build",
+                "--corpus",
+                k.corpus,
+                "--index",
+                k.index,
+                "--model",
+                FAKE_MODEL,
+                folder=k.folder / "logs",
+                QA_TEST_PAUSE_AT=stage,
+                QA_TEST_PAUSED_FILE=str(k.folder / "paused"),
+            )
             runs[scenario] = (k, proc)
         for k, proc in runs.values():
             wait_for_file(k.folder / "paused", proc)
@@ -180,8 +193,19 @@ def test_a_second_build_is_refused_or_waits_while_one_runs(tmp_path: Path) -> No
     expected = answers(tmp_path / "reference")
     release = tmp_path / "release"
     logs = tmp_path / "logs"
-    first = ForkedQA("build", "--corpus", corpus, "--index", index, "--model", FAKE_MODEL, folder=logs,
-                     QA_TEST_PAUSE_AT="embed", QA_TEST_PAUSED_FILE=str(tmp_path / "paused"), QA_TEST_RELEASE_FILE=str(release))
+    first = ForkedQA(
+        "build",
+        "--corpus",
+        corpus,
+        "--index",
+        index,
+        "--model",
+        FAKE_MODEL,
+        folder=logs,
+        QA_TEST_PAUSE_AT="embed",
+        QA_TEST_PAUSED_FILE=str(tmp_path / "paused"),
+        QA_TEST_RELEASE_FILE=str(release),
+    )
     waiting = None
     try:
         wait_for_file(tmp_path / "paused", first)  # the first build holds the lock, mid-embedding

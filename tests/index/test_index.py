@@ -9,9 +9,9 @@ from pathlib import Path
 import faiss
 import pytest
 
-from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder
 from qa.errors import IndexLocked, IndexNotReady, QAError
+from qa.index.config import BuildConfig
 from qa.index.open import check_fresh, corpus_changes, open_index, read_manifest
 
 TINY = {
@@ -39,8 +39,12 @@ def test_build_load_search_with_the_real_model(tmp_path: Path, real_encoder) -> 
     assert (top.doc, top.heading) == ("troops.txt", "Band")
     assert (corpus / top.doc).read_text(encoding="utf-8")[top.start : top.end] == top.text
     manifest = read_manifest(tmp_path / "index").to_json()
-    assert manifest["model"] == {"name": "bundled:all-MiniLM-L6-v2", "dimension": 384, "max_tokens": 256,
-                                 "runtime": real_encoder.runtime if hasattr(real_encoder, "runtime") else "torch"}
+    assert manifest["model"] == {
+        "name": "bundled:all-MiniLM-L6-v2",
+        "dimension": 384,
+        "max_tokens": 256,
+        "runtime": real_encoder.runtime if hasattr(real_encoder, "runtime") else "torch",
+    }
     assert manifest["config"]["chunking"]["target_words"] == BuildConfig().chunking.target_words
     assert set(manifest["files"]) == set(TINY) and manifest["counts"]["chunks"] == report.chunks
 
@@ -72,7 +76,10 @@ def test_manifest_detects_changed_added_deleted_files(tmp_path: Path, hash_encod
     (corpus / "police.txt").unlink()
     (corpus / "new.txt").write_text("new", encoding="utf-8")
     assert corpus_changes(manifest, corpus) == ["deleted: police.txt", "added: new.txt", "changed: troops.txt"]
-    with pytest.raises(IndexNotReady, match=r"is stale: corpus .* changed since the build \(deleted: police.txt, added: new.txt, changed: troops.txt\); run `qa build"):
+    with pytest.raises(
+        IndexNotReady,
+        match=r"is stale: corpus .* changed since the build \(deleted: police.txt, added: new.txt, changed: troops.txt\); run `qa build",
+    ):
         check_fresh(manifest, corpus, tmp_path / "index")
 
 
@@ -120,9 +127,8 @@ def test_a_second_concurrent_build_is_refused(tmp_path: Path, hash_encoder) -> N
 
     corpus = make_corpus(tmp_path / "corpus")
     (tmp_path / "index").mkdir()
-    with FileLock(str(tmp_path / "index" / ".lock")):
-        with pytest.raises(IndexLocked, match="another build is running"):
-            build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    with FileLock(str(tmp_path / "index" / ".lock")), pytest.raises(IndexLocked, match="another build is running"):
+        build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
 
 
 def _built(tmp_path: Path, hash_encoder) -> Path:
@@ -158,7 +164,10 @@ def test_manifest_not_matching_the_vectors_is_reported(tmp_path: Path, hash_enco
     manifest["counts"]["chunks"] += 1
     manifest["model"]["dimension"] = 384
     (generation / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(IndexNotReady, match=r"does not match its manifest \(.*chunks stored, manifest says.*vector dimension 64, manifest says 384"):
+    with pytest.raises(
+        IndexNotReady,
+        match=r"does not match its manifest \(.*chunks stored, manifest says.*vector dimension 64, manifest says 384",
+    ):
         open_index(tmp_path / "index")
     faiss.write_index(faiss.IndexFlatIP(64), str(generation / "dense.faiss"))
     with pytest.raises(IndexNotReady, match=r"is corrupt \(dense.faiss has \d+ bytes, the manifest recorded"):
@@ -193,6 +202,8 @@ def test_engine_refuses_an_encoder_the_index_was_not_built_with(tmp_path: Path, 
 
     with pytest.raises(IndexNotReady, match=r"built with model 'fake:hash', not 'fake:other'"):
         Engine.open(tmp_path / "index", encoder=OtherModel())
-    with pytest.raises(IndexNotReady, match=r"gives 32-dimensional vectors but the index .* holds 64; rebuild it with `qa build`"):
+    with pytest.raises(
+        IndexNotReady, match=r"gives 32-dimensional vectors but the index .* holds 64; rebuild it with `qa build`"
+    ):
         Engine.open(tmp_path / "index", encoder=NarrowerVectors())
     assert Engine.open(tmp_path / "index", encoder=hash_encoder).ask("How many members has the band?", k=1).results

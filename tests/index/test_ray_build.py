@@ -20,10 +20,10 @@ from ray_support import LoggedHashEncoder, encoded
 from robustness_support import ROOT, TESTS, assert_one_error_line, offline_env, ranked
 
 from qa.engine import build_from_folder
+from qa.errors import QAError
 from qa.index.build import build_folder
 from qa.index.config import BuildConfig
 from qa.index.embedcache import EmbeddingCache, cache_path
-from qa.errors import QAError
 
 pytestmark = pytest.mark.ray
 CONFIG = BuildConfig(model="fake:hash")
@@ -37,12 +37,20 @@ def ray_cluster(tmp_path_factory):  # type: ignore[no-untyped-def]
     import ray
 
     logs = tmp_path_factory.mktemp("ray-logs")
-    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), str(TESTS)]), "QA_TEST_ENCODE_LOG": str(logs / "encode.log"),
-           "QA_TEST_PID_FILE": str(logs / "pids.log"), "QA_TEST_ENCODE_SLEEP": str(SLEEP)}
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(TESTS)]),
+        "QA_TEST_ENCODE_LOG": str(logs / "encode.log"),
+        "QA_TEST_PID_FILE": str(logs / "pids.log"),
+        "QA_TEST_ENCODE_SLEEP": str(SLEEP),
+    }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # inherited by the raylet, hence by every worker of every job on this runtime
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield {"address": ray.get_runtime_context().gcs_address, "log": env["QA_TEST_ENCODE_LOG"], "pids": env["QA_TEST_PID_FILE"]}
+    yield {
+        "address": ray.get_runtime_context().gcs_address,
+        "log": env["QA_TEST_ENCODE_LOG"],
+        "pids": env["QA_TEST_PID_FILE"],
+    }
     ray.shutdown()
     for key, value in saved.items():
         if value is None:
@@ -68,8 +76,16 @@ def local_index(tmp_path_factory) -> Path:
 
 
 def ray_build(corpus: Path, index: Path, **options):  # type: ignore[no-untyped-def]
-    return build_from_folder(corpus, index, CONFIG, encoder=HashEncoder(), ray_address="auto",
-                             encoder_factory=LoggedHashEncoder, ray_batch=BATCH, **options)
+    return build_from_folder(
+        corpus,
+        index,
+        CONFIG,
+        encoder=HashEncoder(),
+        ray_address="auto",
+        encoder_factory=LoggedHashEncoder,
+        ray_batch=BATCH,
+        **options,
+    )
 
 
 def contents(index: Path) -> list[tuple]:
@@ -78,8 +94,10 @@ def contents(index: Path) -> list[tuple]:
 
     store = open_index(index).chunks
     rows = store.get_many(store.ids())
-    return [(i, r.chunk.doc_id, r.chunk.start, r.chunk.end, r.chunk.text, r.chunk.sentences, r.vectors)
-            for i, r in sorted(rows.items())]
+    return [
+        (i, r.chunk.doc_id, r.chunk.start, r.chunk.end, r.chunk.text, r.chunk.sentences, r.vectors)
+        for i, r in sorted(rows.items())
+    ]
 
 
 def assert_same_index(index: Path, reference: Path) -> None:
@@ -95,7 +113,9 @@ def assert_same_index(index: Path, reference: Path) -> None:
 
 
 def stored(index: Path) -> int:
-    cache = EmbeddingCache(cache_path(index, CONFIG.model, CONFIG.runtime, CONFIG.sentence_vectors), HashEncoder.dimension)
+    cache = EmbeddingCache(
+        cache_path(index, CONFIG.model, CONFIG.runtime, CONFIG.sentence_vectors), HashEncoder.dimension
+    )
     try:
         return cache.count()
     finally:
@@ -111,8 +131,11 @@ def test_ray_build_equals_local_build(ray_cluster, corpus, local_index, tmp_path
     assert manifest["built_with"]["ray"] == "auto" and manifest["built_with"]["embedded_on_ray"] == total
     assert_same_index(tmp_path / "index", local_index)
     again = ray_build(corpus, tmp_path / "index")  # nothing changed: no file is sent, nothing embedded
-    assert (again.ray_embedded, again.embedded, json.loads(
-        (tmp_path / "index" / "current" / "manifest.json").read_text())["built_with"]["files_sent"]) == (0, 0, 0)
+    assert (
+        again.ray_embedded,
+        again.embedded,
+        json.loads((tmp_path / "index" / "current" / "manifest.json").read_text())["built_with"]["files_sent"],
+    ) == (0, 0, 0)
     for path in corpus.iterdir():  # touched, same content: every file is sent, every passage is found in the store
         os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
     touched = ray_build(corpus, tmp_path / "index")
@@ -138,8 +161,14 @@ def test_killed_ray_build_resumes_and_embeds_only_the_rest(ray_cluster, corpus, 
                      ray_address={ray_cluster["address"]!r}, encoder_factory=LoggedHashEncoder, ray_batch={BATCH},
                      on_progress=on_progress)
     """)
-    driver = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=offline_env(), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    driver = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=offline_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not (progress.exists() and "Ray: " in progress.read_text() and stored(index) >= 2 * BATCH):
         assert driver.poll() is None, driver.communicate()
@@ -175,7 +204,11 @@ def test_worker_killed_mid_build_loses_no_finished_work(ray_cluster, corpus, loc
     from qa.index.open import open_index
     from qa.ingest.chunk import sentence_embed_text
 
-    every = [t for c in open_index(local_index).chunks for t in [c.context_text(), *(sentence_embed_text(c, s) for s in c.sentences)]]
+    every = [
+        t
+        for c in open_index(local_index).chunks
+        for t in [c.context_text(), *(sentence_embed_text(c, s) for s in c.sentences)]
+    ]
     biggest = max(n for _, n in calls)
     # a batch embeds each distinct text of its own once: every text at least once, and only the batches in flight
     # at the kill twice
@@ -189,8 +222,15 @@ def test_a_node_without_the_model_is_one_line_and_keeps_nothing_half_done(ray_cl
     from qa.index.raybuild import ModelFactory
 
     with pytest.raises(QAError) as error:
-        build_from_folder(corpus, tmp_path / "index", CONFIG, encoder=HashEncoder(), ray_address="auto", ray_batch=BATCH,
-                     encoder_factory=ModelFactory(str(tmp_path / "no-such-model"), "torch"))
+        build_from_folder(
+            corpus,
+            tmp_path / "index",
+            CONFIG,
+            encoder=HashEncoder(),
+            ray_address="auto",
+            ray_batch=BATCH,
+            encoder_factory=ModelFactory(str(tmp_path / "no-such-model"), "torch"),
+        )
     message = str(error.value)
     assert "\n" not in message and "cannot load the embedding model on this node" in message
     assert "install the model" in message and "run the same command again to resume" in message
@@ -213,7 +253,9 @@ def _cli(args: list[str], prelude: str = "") -> subprocess.CompletedProcess:
     """)
     env = offline_env()
     env.pop("RAY_ADDRESS", None)
-    return subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
 
 
 def test_a_local_build_never_imports_ray(corpus, tmp_path) -> None:
@@ -223,12 +265,14 @@ def test_a_local_build_never_imports_ray(corpus, tmp_path) -> None:
 
 
 def test_ray_missing_or_unreachable_is_one_line(corpus, tmp_path) -> None:
-    block = ("import importlib.abc\n"
-             "class NoRay(importlib.abc.MetaPathFinder):\n"
-             "    def find_spec(self, name, path, target=None):\n"
-             "        if name == 'ray' or name.startswith('ray.'):\n"
-             "            raise ModuleNotFoundError(\"No module named 'ray'\")\n"
-             "sys.meta_path.insert(0, NoRay())")
+    block = (
+        "import importlib.abc\n"
+        "class NoRay(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'ray' or name.startswith('ray.'):\n"
+        "            raise ModuleNotFoundError(\"No module named 'ray'\")\n"
+        "sys.meta_path.insert(0, NoRay())"
+    )
     args = ["build", "--corpus", str(corpus), "--index", str(tmp_path / "index"), "--model", "fake:hash", "--ray"]
     done = _cli(args, textwrap.indent(block, " " * 8).lstrip())
     assert done.returncode == 1

@@ -30,9 +30,9 @@ from robustness_support import (
     tree_digest,
 )
 
-from qa.index.config import BuildConfig
 from qa.engine import Engine, build_from_folder
 from qa.errors import IndexNotReady, QAError
+from qa.index.config import BuildConfig
 from qa.index.open import open_index, read_manifest
 from qa.ingest.chunk import sentence_embed_text
 
@@ -89,7 +89,9 @@ def fewer_vectors(index: Path) -> None:
 def fewer_lexical_passages(index: Path) -> None:
     from qa.index.bm25 import LexicalWriter
 
-    first_doc = sqlite3.connect(generation(index) / "store.sqlite").execute("SELECT doc FROM chunks LIMIT 1").fetchone()[0]
+    first_doc = (
+        sqlite3.connect(generation(index) / "store.sqlite").execute("SELECT doc FROM chunks LIMIT 1").fetchone()[0]
+    )
     writer = LexicalWriter(generation(index) / "lexical")
     writer.delete_document(first_doc)
     writer.commit()
@@ -134,58 +136,131 @@ FAULTS = [
     pytest.param(replace_file("dense.faiss", b"\x00" * 4096), DAMAGED.format("dense.faiss"), True, id="zeroed-faiss"),
     pytest.param(remove("dense.faiss"), DAMAGED.format("dense.faiss is missing"), True, id="missing-faiss"),
     pytest.param(truncate("store.sqlite", 0.5), DAMAGED.format("store.sqlite has"), True, id="truncated-chunk-store"),
-    pytest.param(replace_file("store.sqlite", b"\x00" * 8192), DAMAGED.format("store.sqlite"), True, id="zeroed-chunk-store"),
+    pytest.param(
+        replace_file("store.sqlite", b"\x00" * 8192), DAMAGED.format("store.sqlite"), True, id="zeroed-chunk-store"
+    ),
     pytest.param(remove("store.sqlite"), DAMAGED.format("store.sqlite is missing"), True, id="missing-chunk-store"),
     pytest.param(first_chunk_row_without_text, DAMAGED.format("store.sqlite"), True, id="chunk-store-missing-a-column"),
     pytest.param(remove("lexical"), DAMAGED.format("lexical/.* is missing"), True, id="missing-lexical-index"),
-    pytest.param(replace_file("lexical/meta.json", b"{not json"), DAMAGED.format("lexical/meta.json has"), True,
-                 id="damaged-lexical-meta"),
-    pytest.param(truncate("manifest.json"), r"index manifest at '.*' is unreadable \(.*\); run `qa build", True,
-                 id="truncated-manifest"),
+    pytest.param(
+        replace_file("lexical/meta.json", b"{not json"),
+        DAMAGED.format("lexical/meta.json has"),
+        True,
+        id="damaged-lexical-meta",
+    ),
+    pytest.param(
+        truncate("manifest.json"),
+        r"index manifest at '.*' is unreadable \(.*\); run `qa build",
+        True,
+        id="truncated-manifest",
+    ),
     pytest.param(replace_file("manifest.json", b"\xff\xfe not json"), r"is unreadable", True, id="binary-manifest"),
-    pytest.param(replace_file("manifest.json", b"[1, 2]"), r"has format version null, this program reads version 2", True,
-                 id="manifest-not-an-object"),
-    pytest.param(edit_manifest(set_path("format_version", value=99)), r"has format version 99, this program reads version 2;",
-                 True, id="format-version-99"),
-    pytest.param(edit_manifest(set_path("format_version", value="2")), r'has format version "2", this program reads version 2',
-                 True, id="format-version-a-string"),
-    pytest.param(edit_manifest(set_path("format_version", value=KeyError)), r"has format version null", True,
-                 id="format-version-missing"),
-    pytest.param(edit_manifest(set_path("counts", value=KeyError)), INVALID.format('"counts" must hold .*'), True,
-                 id="manifest-without-counts"),
-    pytest.param(edit_manifest(set_path("model", value="fake:hash")), INVALID.format('"model" must hold .*'), True,
-                 id="model-not-an-object"),
-    pytest.param(edit_manifest(set_path("model", "dimension", value="64")), INVALID.format('"model" must hold .*'), True,
-                 id="dimension-a-string"),
-    pytest.param(edit_manifest(set_path("config", "index_type", value="annoy")), INVALID.format('"config" is not a build .*'),
-                 True, id="unknown-index-type"),
-    pytest.param(edit_manifest(set_path("config", "colour", value="red")), INVALID.format('"config" is not a build .*'),
-                 True, id="unknown-config-field"),
-    pytest.param(edit_manifest(set_path("source", "path", value=KeyError)), INVALID.format('"source" must be .*'), True,
-                 id="folder-source-without-path"),
-    pytest.param(edit_manifest(set_path("counts", "chunks", value=999)),
-                 r"does not match its manifest \(\d+ chunks stored, manifest says 999\)", False, id="chunk-count-mismatch"),
-    pytest.param(edit_manifest(set_path("model", "dimension", value=384)),
-                 r"does not match its manifest \(vector dimension 64, manifest says 384\)", False, id="dimension-mismatch"),
+    pytest.param(
+        replace_file("manifest.json", b"[1, 2]"),
+        r"has format version null, this program reads version 2",
+        True,
+        id="manifest-not-an-object",
+    ),
+    pytest.param(
+        edit_manifest(set_path("format_version", value=99)),
+        r"has format version 99, this program reads version 2;",
+        True,
+        id="format-version-99",
+    ),
+    pytest.param(
+        edit_manifest(set_path("format_version", value="2")),
+        r'has format version "2", this program reads version 2',
+        True,
+        id="format-version-a-string",
+    ),
+    pytest.param(
+        edit_manifest(set_path("format_version", value=KeyError)),
+        r"has format version null",
+        True,
+        id="format-version-missing",
+    ),
+    pytest.param(
+        edit_manifest(set_path("counts", value=KeyError)),
+        INVALID.format('"counts" must hold .*'),
+        True,
+        id="manifest-without-counts",
+    ),
+    pytest.param(
+        edit_manifest(set_path("model", value="fake:hash")),
+        INVALID.format('"model" must hold .*'),
+        True,
+        id="model-not-an-object",
+    ),
+    pytest.param(
+        edit_manifest(set_path("model", "dimension", value="64")),
+        INVALID.format('"model" must hold .*'),
+        True,
+        id="dimension-a-string",
+    ),
+    pytest.param(
+        edit_manifest(set_path("config", "index_type", value="annoy")),
+        INVALID.format('"config" is not a build .*'),
+        True,
+        id="unknown-index-type",
+    ),
+    pytest.param(
+        edit_manifest(set_path("config", "colour", value="red")),
+        INVALID.format('"config" is not a build .*'),
+        True,
+        id="unknown-config-field",
+    ),
+    pytest.param(
+        edit_manifest(set_path("source", "path", value=KeyError)),
+        INVALID.format('"source" must be .*'),
+        True,
+        id="folder-source-without-path",
+    ),
+    pytest.param(
+        edit_manifest(set_path("counts", "chunks", value=999)),
+        r"does not match its manifest \(\d+ chunks stored, manifest says 999\)",
+        False,
+        id="chunk-count-mismatch",
+    ),
+    pytest.param(
+        edit_manifest(set_path("model", "dimension", value=384)),
+        r"does not match its manifest \(vector dimension 64, manifest says 384\)",
+        False,
+        id="dimension-mismatch",
+    ),
     pytest.param(fewer_vectors, DAMAGED.format("dense.faiss has"), True, id="vector-count-mismatch"),
     pytest.param(fewer_lexical_passages, DAMAGED.format("lexical/"), True, id="lexical-count-mismatch"),
-    pytest.param(first_chunk_vectors_cut, DAMAGED.format("store.sqlite has checksum"), True, id="vectors-of-the-wrong-size"),
+    pytest.param(
+        first_chunk_vectors_cut, DAMAGED.format("store.sqlite has checksum"), True, id="vectors-of-the-wrong-size"
+    ),
 ]
 # An index built before sizes and checksums were recorded: its parts are still checked against each other.
 UNRECORDED = [
     pytest.param(truncate("dense.faiss"), CORRUPT, id="truncated-faiss"),
     pytest.param(remove("store.sqlite"), CORRUPT, id="missing-chunk-store"),
-    pytest.param(fewer_vectors, r"does not match its manifest \(2 vectors for \d+ chunks\)", id="vector-count-mismatch"),
-    pytest.param(fewer_lexical_passages, r"does not match its manifest \(\d+ passages in the lexical index for \d+ chunks\)",
-                 id="lexical-count-mismatch"),
-    pytest.param(first_chunk_vectors_cut, r"does not match its manifest \(chunk \d+ has vectors of the wrong size\)",
-                 id="vectors-of-the-wrong-size"),
+    pytest.param(
+        fewer_vectors, r"does not match its manifest \(2 vectors for \d+ chunks\)", id="vector-count-mismatch"
+    ),
+    pytest.param(
+        fewer_lexical_passages,
+        r"does not match its manifest \(\d+ passages in the lexical index for \d+ chunks\)",
+        id="lexical-count-mismatch",
+    ),
+    pytest.param(
+        first_chunk_vectors_cut,
+        r"does not match its manifest \(chunk \d+ has vectors of the wrong size\)",
+        id="vectors-of-the-wrong-size",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("fault", "message", "status_refuses"), FAULTS)
-def test_a_damaged_index_is_refused_with_one_line_and_left_as_it_is(fake_cli, index: Path, fault, message: str,  # type: ignore[no-untyped-def]
-                                                                   status_refuses: bool) -> None:
+def test_a_damaged_index_is_refused_with_one_line_and_left_as_it_is(
+    fake_cli,
+    index: Path,
+    fault,
+    message: str,  # type: ignore[no-untyped-def]
+    status_refuses: bool,
+) -> None:
     fault(index)
     before = tree_digest(index)
     result = fake_cli("ask", QUESTIONS[0], "--index", index)
@@ -206,23 +281,45 @@ def test_a_damaged_index_is_refused_with_one_line_and_left_as_it_is(fake_cli, in
 
 
 @pytest.mark.parametrize(("fault", "message"), UNRECORDED)
-def test_an_index_without_recorded_checksums_still_has_its_parts_checked(fake_cli, index: Path, fault, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_an_index_without_recorded_checksums_still_has_its_parts_checked(
+    fake_cli, index: Path, fault, message: str
+) -> None:  # type: ignore[no-untyped-def]
     edit_manifest(set_path("index_files", value=KeyError))(index)
     fault(index)
     result = fake_cli("ask", QUESTIONS[0], "--index", index)
     assert result.exit_code == 1 and result.stdout == ""
     assert_one_error_line(result.stderr, message)
     status = fake_cli("status", "--index", index)
-    assert status.exit_code == 0 and "state:     fresh" in status.stdout and "no sizes or checksums recorded" in status.stdout
+    assert (
+        status.exit_code == 0
+        and "state:     fresh" in status.stdout
+        and "no sizes or checksums recorded" in status.stdout
+    )
     verify = fake_cli("status", "--verify", "--index", index)
     assert verify.exit_code == 1
-    assert_one_error_line(verify.stderr, r"records no sizes and checksums to verify .*; run `qa build --index .*` to record them")
+    assert_one_error_line(
+        verify.stderr, r"records no sizes and checksums to verify .*; run `qa build --index .*` to record them"
+    )
 
 
-@pytest.mark.parametrize(("fault", "message", "status_refuses"),
-                         [p for p in FAULTS if p.id in ("truncated-faiss", "manifest-without-counts", "current-points-nowhere",
-                                                        "dimension-mismatch", "truncated-chunk-store")])
-def test_the_next_build_replaces_a_damaged_index(fake_cli, index: Path, fault, message: str, status_refuses: bool) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("fault", "message", "status_refuses"),
+    [
+        p
+        for p in FAULTS
+        if p.id
+        in (
+            "truncated-faiss",
+            "manifest-without-counts",
+            "current-points-nowhere",
+            "dimension-mismatch",
+            "truncated-chunk-store",
+        )
+    ],
+)
+def test_the_next_build_replaces_a_damaged_index(
+    fake_cli, index: Path, fault, message: str, status_refuses: bool
+) -> None:  # type: ignore[no-untyped-def]
     fault(index)
     result = fake_cli("build", "--corpus", index.parent / "corpus", "--index", index, "--model", FAKE_MODEL)
     assert result.exit_code == 0, result.output
@@ -283,7 +380,12 @@ def test_an_index_of_another_model_is_refused_not_mixed(index: Path, hash_encode
     loaded = open_index(index, model="fake:other")
     distinct = {t for c in loaded.chunks for t in [c.context_text(), *(sentence_embed_text(c, s) for s in c.sentences)]}
     assert report.reused == 0 and report.embedded == report.chunks and other.texts_encoded == len(distinct)
-    assert loaded.dense.d == 32 and loaded.manifest.to_json()["model"] == {"name": "fake:other", "dimension": 32, "max_tokens": 128, "runtime": ""}
+    assert loaded.dense.d == 32 and loaded.manifest.to_json()["model"] == {
+        "name": "fake:other",
+        "dimension": 32,
+        "max_tokens": 128,
+        "runtime": "",
+    }
     with pytest.raises(IndexNotReady, match=r"built with model 'fake:other', not 'fake:hash'"):
         open_index(index, model="fake:hash")
     # and back: the embedding store is kept per model, so the fake:hash vectors of two builds ago are lent again
@@ -347,8 +449,11 @@ def test_an_index_folder_that_may_not_be_written(fake_cli, hash_encoder) -> None
             result = fake_cli("build", "--corpus", corpus, "--index", base / "index", "--model", FAKE_MODEL)
             asked = fake_cli("ask", QUESTIONS[0], "--index", base / "index", "--json")
         assert result.exit_code == 1 and result.stdout == ""
-        assert_one_error_line(result.stderr, rf"index folder '{base / 'index'}' is not writable \(Permission denied\); "
-                                             "pass --index with a writable folder")
+        assert_one_error_line(
+            result.stderr,
+            rf"index folder '{base / 'index'}' is not writable \(Permission denied\); "
+            "pass --index with a writable folder",
+        )
         assert tree_digest(base / "index") == before
         # reading needs no write access: the old index still opens, and says the corpus changed since
         assert asked.exit_code == 1
@@ -365,7 +470,9 @@ def test_an_index_folder_that_may_not_be_written(fake_cli, hash_encoder) -> None
             status = fake_cli("status", "--index", base / "index")
         for refused in (asked, status):
             assert refused.exit_code == 1
-            assert_one_error_line(refused.stderr, r"index at '.*' cannot be read by this user \(Permission denied .*manifest.json\)")
+            assert_one_error_line(
+                refused.stderr, r"index at '.*' cannot be read by this user \(Permission denied .*manifest.json\)"
+            )
     finally:
         for folder in (base / "index", *(base / "index").glob("gen-*")):
             os.chmod(folder, 0o755)

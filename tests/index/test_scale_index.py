@@ -13,15 +13,17 @@ import numpy as np
 import pytest
 from robustness_support import FAKE_MODEL, ForkedQA, wait_for_file
 
-from qa.index.config import BuildConfig
-from qa.errors import IndexNotReady
-from qa.index.dense import search as dense_search
 from qa.engine import Engine, build_from_folder
+from qa.errors import IndexNotReady
+from qa.index.config import BuildConfig
+from qa.index.dense import search as dense_search
 from qa.index.open import open_index, read_manifest
 from qa.search.retrieve import SearchSettings
 
-WORDS = ("river mountain harbour engine violin garden census treaty glacier orchard lantern falcon copper meadow "
-         "canal bishop quarry tundra sailor ledger").split()
+WORDS = (
+    "river mountain harbour engine violin garden census treaty glacier orchard lantern falcon copper meadow "
+    "canal bishop quarry tundra sailor ledger"
+).split()
 
 
 def synthetic_corpus(folder: Path, files: int, paragraphs: int, seed: int = 0) -> Path:
@@ -31,8 +33,10 @@ def synthetic_corpus(folder: Path, files: int, paragraphs: int, seed: int = 0) -
     for f in range(files):
         parts = []
         for p in range(paragraphs):
-            sentences = [" ".join(rng.choice(WORDS) for _ in range(8)).capitalize() + f" {f * 1000 + p * 10 + s}."
-                         for s in range(3)]
+            sentences = [
+                " ".join(rng.choice(WORDS) for _ in range(8)).capitalize() + f" {f * 1000 + p * 10 + s}."
+                for s in range(3)
+            ]
             parts.append(" ".join(sentences))
         (folder / f"doc{f:03d}.txt").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     return folder
@@ -45,7 +49,9 @@ def config(**options) -> BuildConfig:  # type: ignore[no-untyped-def]
 def test_ivf_searching_every_list_returns_what_exact_search_returns(tmp_path: Path, hash_encoder) -> None:
     corpus = synthetic_corpus(tmp_path / "corpus", files=6, paragraphs=60)
     build_from_folder(corpus, tmp_path / "exact", config(index_type="flat"), encoder=hash_encoder)
-    report = build_from_folder(corpus, tmp_path / "ann", config(index_type="auto", ann_threshold=100), encoder=hash_encoder)
+    report = build_from_folder(
+        corpus, tmp_path / "ann", config(index_type="auto", ann_threshold=100), encoder=hash_encoder
+    )
     exact, ann = open_index(tmp_path / "exact"), open_index(tmp_path / "ann")
     assert read_manifest(tmp_path / "exact").to_json()["dense"] == {"type": "flat"}
     described = read_manifest(tmp_path / "ann").to_json()["dense"]
@@ -61,10 +67,19 @@ def test_ivf_searching_every_list_returns_what_exact_search_returns(tmp_path: Pa
         assert len(few) <= 10  # one list searched: fewer candidates, still valid ids
     # the engine's dense mode re-scores ANN candidates exactly from the stored vectors
     everything = SearchSettings(nprobe=nlist)
-    e_exact, e_ann = Engine.open(tmp_path / "exact", encoder=hash_encoder), Engine.open(tmp_path / "ann", encoder=hash_encoder)
+    e_exact, e_ann = (
+        Engine.open(tmp_path / "exact", encoder=hash_encoder),
+        Engine.open(tmp_path / "ann", encoder=hash_encoder),
+    )
     for mode in ("dense", "hybrid"):
-        a = [(r.doc, r.start, r.score) for r in e_exact.ask("glacier orchard lantern", k=5, mode=mode, settings=everything).results]
-        b = [(r.doc, r.start, r.score) for r in e_ann.ask("glacier orchard lantern", k=5, mode=mode, settings=everything).results]
+        a = [
+            (r.doc, r.start, r.score)
+            for r in e_exact.ask("glacier orchard lantern", k=5, mode=mode, settings=everything).results
+        ]
+        b = [
+            (r.doc, r.start, r.score)
+            for r in e_ann.ask("glacier orchard lantern", k=5, mode=mode, settings=everything).results
+        ]
         assert a == b
 
 
@@ -80,7 +95,9 @@ def test_hnsw_index_and_an_update_that_removes_passages(tmp_path: Path, hash_enc
     assert {c.doc_id for c in index.chunks} == {"doc000.txt", "doc002.txt"}
 
 
-def test_without_sentence_vectors_answers_come_from_encoding_sentences_at_query_time(tmp_path: Path, hash_encoder) -> None:
+def test_without_sentence_vectors_answers_come_from_encoding_sentences_at_query_time(
+    tmp_path: Path, hash_encoder
+) -> None:
     corpus = synthetic_corpus(tmp_path / "corpus", files=2, paragraphs=5)
     report = build_from_folder(corpus, tmp_path / "index", config(sentence_vectors="none"), encoder=hash_encoder)
     assert hash_encoder.texts_encoded == report.chunks  # one text a passage: no sentence was embedded
@@ -109,7 +126,9 @@ def test_one_changed_file_costs_work_for_that_file_only(tmp_path: Path, hash_enc
     assert hash_encoder.texts_encoded - before == new_passage
     engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
     assert "tangerines" in engine.ask("tangerines zeppelins", k=1, mode="hybrid").results[0].text
-    assert read_manifest(tmp_path / "index").to_json()["dense"]["type"] == "ivf"  # updated in place, not rebuilt as another type
+    assert (
+        read_manifest(tmp_path / "index").to_json()["dense"]["type"] == "ivf"
+    )  # updated in place, not rebuilt as another type
     # the store was not copied: the new generation shares the base file and wrote a delta of one file's rows
     assert (report.path / "store.sqlite").stat().st_ino == base_file
     delta = sqlite3.connect(report.path / "store-delta.sqlite")
@@ -161,9 +180,21 @@ def test_stores_of_later_builds_read_as_one_and_merge_when_the_delta_grows(tmp_p
 def test_a_build_killed_mid_embedding_resumes_without_embedding_again(tmp_path: Path, hash_encoder) -> None:
     corpus = synthetic_corpus(tmp_path / "corpus", files=10, paragraphs=100)  # ~1000 passages: 4 batches of 256
     index = tmp_path / "index"
-    proc = ForkedQA("build", "--corpus", corpus, "--index", index, "--model", FAKE_MODEL, "--chunk-words", "20",
-                    folder=tmp_path / "logs", QA_TEST_PAUSE_AT="embed", QA_TEST_PAUSE_AFTER_ENCODES="3",
-                    QA_TEST_PAUSED_FILE=str(tmp_path / "paused"))
+    proc = ForkedQA(
+        "build",
+        "--corpus",
+        corpus,
+        "--index",
+        index,
+        "--model",
+        FAKE_MODEL,
+        "--chunk-words",
+        "20",
+        folder=tmp_path / "logs",
+        QA_TEST_PAUSE_AT="embed",
+        QA_TEST_PAUSE_AFTER_ENCODES="3",
+        QA_TEST_PAUSED_FILE=str(tmp_path / "paused"),
+    )
     wait_for_file(tmp_path / "paused", proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
@@ -176,7 +207,9 @@ def test_a_build_killed_mid_embedding_resumes_without_embedding_again(tmp_path: 
     fresh = build_from_folder(corpus, tmp_path / "reference", config(), encoder=type(hash_encoder)())
     e1, e2 = Engine.open(index, encoder=hash_encoder), Engine.open(tmp_path / "reference", encoder=hash_encoder)
     for question in ("river census 5020", "falcon copper"):
-        assert [(r.doc, r.start) for r in e1.ask(question).results] == [(r.doc, r.start) for r in e2.ask(question).results]
+        assert [(r.doc, r.start) for r in e1.ask(question).results] == [
+            (r.doc, r.start) for r in e2.ask(question).results
+        ]
     assert fresh.chunks == report.chunks
 
 
@@ -196,17 +229,22 @@ def test_the_confidence_bar_is_measured_for_the_index(tmp_path: Path, real_encod
 
 def test_a_sentence_repeated_by_the_next_passage_is_embedded_once(hash_encoder):
     from qa.index.build import embed_chunks
-    from qa.ingest.chunk import ChunkSettings, chunk_document
-    from qa.ingest.chunk import sentence_embed_text
+    from qa.ingest.chunk import ChunkSettings, chunk_document, sentence_embed_text
     from qa.ingest.load import Document
 
-    text = " ".join(f"Sentence number {i} tells of river {i} and its bridges, mills and long quiet banks." for i in range(12))
-    chunks = chunk_document(Document("rivers.txt", text, "Rivers", "0" * 64), ChunkSettings(target_words=40, overlap_sentences=1))
+    text = " ".join(
+        f"Sentence number {i} tells of river {i} and its bridges, mills and long quiet banks." for i in range(12)
+    )
+    chunks = chunk_document(
+        Document("rivers.txt", text, "Rivers", "0" * 64), ChunkSettings(target_words=40, overlap_sentences=1)
+    )
     wanted = [c.context_text() for c in chunks] + [sentence_embed_text(c, s) for c in chunks for s in c.sentences]
     assert len(chunks) > 2 and len(set(wanted)) < len(wanted)  # the overlap repeats sentences
     vectors = embed_chunks(hash_encoder, chunks, "separate")
     assert hash_encoder.texts_encoded == len(set(wanted))
-    expected = [hash_encoder.encode([c.context_text()] + [sentence_embed_text(c, s) for s in c.sentences]) for c in chunks]
+    expected = [
+        hash_encoder.encode([c.context_text()] + [sentence_embed_text(c, s) for s in c.sentences]) for c in chunks
+    ]
     assert all(np.array_equal(got, want) for got, want in zip(vectors, expected))
 
 
