@@ -103,10 +103,7 @@ class EngineHolder:
     @property
     def max_file_bytes(self) -> int:
         """The per-file limit of the served index's build: an upload over it would never be indexed."""
-        try:
-            return int(BuildConfig.from_json(self.engine.index.manifest["config"]).max_file_bytes)
-        except (KeyError, TypeError, ValueError):
-            return BuildConfig().max_file_bytes
+        return self.engine.index.manifest.config.max_file_bytes
 
     @property
     def rebuilding(self) -> bool:
