@@ -49,6 +49,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="MB",
         help="refuse uploads that would take the corpus folder over this size (default: 2048 MB)",
     )
+    parser.add_argument(
+        "--no-reader",
+        action="store_true",
+        help="do not run the reader model: answer sentences only, with rule spans (dates, numbers, names)",
+    )
     args = parser.parse_args(argv)
     if args.corpus_quota_mb < 1:
         parser.error(f"--corpus-quota-mb {args.corpus_quota_mb} is below 1; give the corpus folder's quota in MB")
@@ -73,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     configure_runtime(threads=args.threads)
     try:
-        holder = web.prepare(args.corpus, args.index)
+        holder = web.prepare(args.corpus, args.index, reader=not args.no_reader)
         upload_dir = web.use_upload_folder(args.index)  # Gradio's temporary folder: set before the Blocks are built
     except QAError as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -4,8 +4,9 @@
         [--cold-runs 5] [--out benchmarks/results/latency.json]
 
 Warm: one process opens the index once, asks every gold question once untimed, then `--repeat` times per mode
-(k=5, the app's defaults), timing `Engine.ask` end to end (question embedding, retrieval, answer sentences,
-highlights) and, separately, embedding the question alone. Cold: `qa ask QUESTION --index INDEX` as a new process,
+(k=5, the app's defaults), with and without the reader (interleaved, question by question), timing `Engine.ask`
+end to end (question embedding, retrieval, answer sentences, reading, highlights) and, separately, embedding the
+question alone. Cold: `qa ask QUESTION --index INDEX` as a new process,
 wall time to exit, median of `--cold-runs`, and whether torch got imported (it must not be). Prints p50/p95/mean
 per mode and the load average (a busy machine inflates the tails: compare runs taken together).
 """
@@ -58,16 +59,18 @@ def warm(index: Path, questions: list[str], repeat: int) -> dict[str, dict[str, 
     out: dict[str, dict[str, float]] = {}
     embedding: list[float] = []
     for mode in MODES:
-        times: list[float] = []
+        times: dict[bool, list[float]] = {True: [], False: []}
         for _ in range(repeat):
             for question in questions:
-                began = time.perf_counter()
-                engine.ask(question, k=5, mode=mode)
-                times.append(time.perf_counter() - began)
+                for reader in (True, False):  # interleaved: the same load for both
+                    began = time.perf_counter()
+                    engine.ask(question, k=5, mode=mode, reader=reader)
+                    times[reader].append(time.perf_counter() - began)
                 began = time.perf_counter()
                 engine.question_vector(question)
                 embedding.append(time.perf_counter() - began)
-        out[mode] = percentiles(times)
+        out[f"{mode}, reader"] = percentiles(times[True])
+        out[f"{mode}, no reader"] = percentiles(times[False])
     out["question embedding alone"] = percentiles(embedding)
     return out
 

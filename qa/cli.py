@@ -221,16 +221,19 @@ def build_summary(report: BuildReport, index_dir: Path, *, ray: bool = False) ->
     help="Check the index is fresh against this folder (default: the folder it was built from).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the stable contract).")
-def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | None, as_json: bool) -> None:
-    """Answer QUESTION with ranked passages, the answer sentence highlighted."""
+@click.option("--no-reader", is_flag=True, help="Do not run the reader model: answer sentences and rule spans only.")
+def ask(
+    question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | None, as_json: bool, no_reader: bool
+) -> None:
+    """Answer QUESTION with ranked passages, the answer sentence and the answer's words highlighted."""
     from .engine import Engine
     from .index.open import read_manifest
 
     if corpus_dir is None:
         corpus_dir = built_from(read_manifest(index_dir))
     began = time.perf_counter()
-    engine = Engine.open(index_dir, corpus_dir=corpus_dir)
-    response = engine.ask(question, k=k, mode=mode)
+    engine = Engine.open(index_dir, corpus_dir=corpus_dir, reader=not no_reader)
+    response = engine.ask(question, k=k, mode=mode, reader=not no_reader)
     if as_json:
         click.echo(json.dumps(response.to_json(), ensure_ascii=False))
         return
@@ -241,7 +244,7 @@ def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | No
 
 
 @cli.command(name="eval")
-@click.argument("gold", required=False, type=click.Path(path_type=Path))
+@click.argument("gold", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--k",
     "k",
@@ -265,8 +268,9 @@ def ask(question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | No
 )
 @click.option("--split", default="test", show_default=True, help="BEIR qrels split.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--no-reader", is_flag=True, help="Evaluate without the reader model (today's sentence-only path).")
 def evaluate(
-    gold: Path | None,
+    gold: tuple[Path, ...],
     k: int,
     mode: str,
     index_dir: Path | None,
@@ -275,15 +279,17 @@ def evaluate(
     beir_dir: Path | None,
     split: str,
     as_json: bool,
+    no_reader: bool,
 ) -> None:
-    """Score retrieval on GOLD (JSON Lines of questions and answers) or on a BEIR dataset."""
+    """Score retrieval and answers on GOLD files (JSON Lines of questions and answers; questions marked
+    "unanswerable": true score the "may not answer" line) or on a BEIR dataset."""
     modes = list(Mode.values()) if compare else [mode]
     if beir_dir is not None:
         _evaluate_beir(beir_dir, split, index_dir, modes, as_json)
         return
-    if gold is None:
+    if not gold:
         raise QAError('give a gold file (JSON Lines: {"question": ..., "answers": [...]}) or --beir DIR')
-    _evaluate_gold(gold, k, modes, index_dir, compare, plot, as_json)
+    _evaluate_gold(gold, k, modes, index_dir, compare, plot, as_json, reader=not no_reader)
 
 
 def _evaluate_beir(beir_dir: Path, split: str, index_dir: Path | None, modes: list[str], as_json: bool) -> None:
@@ -305,23 +311,41 @@ def _evaluate_beir(beir_dir: Path, split: str, index_dir: Path | None, modes: li
         click.echo(f"hybrid settings: {results[0]['settings_from']}", err=True)
 
 
-def _evaluate_gold(
-    gold: Path, k: int, modes: list[str], index_dir: Path | None, compare: bool, plot: Path | None, as_json: bool
-) -> None:
-    from .engine import Engine
-    from .evaluate.gold import answers_missing_from, evaluate_gold, load_gold
-    from .evaluate.report import format_compare, format_report, plot_compare
+def _warn_missing_answers(files: dict, engine) -> None:  # type: ignore[no-untyped-def]
+    """One warning per gold question none of whose answers the index holds (a typo, or the wrong corpus)."""
+    from .evaluate.gold import answers_missing_from
 
-    questions = load_gold(gold)
-    engine = Engine.open(index_dir or DEFAULT_INDEX)
     texts = {c.doc_id: "" for c in engine.index.chunks}
     for c in engine.index.chunks:
         texts[c.doc_id] += c.text + "\n"
-    for q in answers_missing_from(questions, texts):
-        click.echo(
-            f"Warning: {gold} line {q.line}: no answer of '{q.question[:60]}' occurs in the indexed corpus", err=True
-        )
-    reports = [evaluate_gold(engine, questions, mode=m, k=k) for m in modes]
+    for path, questions in files.items():
+        for q in answers_missing_from(questions, texts):
+            click.echo(
+                f"Warning: {path} line {q.line}: no answer of '{q.question[:60]}' occurs in the indexed corpus",
+                err=True,
+            )
+
+
+def _evaluate_gold(
+    gold: tuple[Path, ...],
+    k: int,
+    modes: list[str],
+    index_dir: Path | None,
+    compare: bool,
+    plot: Path | None,
+    as_json: bool,
+    *,
+    reader: bool,
+) -> None:
+    from .engine import Engine
+    from .evaluate.gold import evaluate_gold, load_gold
+    from .evaluate.report import format_compare, format_report, plot_compare
+
+    files = {path: load_gold(path) for path in gold}
+    engine = Engine.open(index_dir or DEFAULT_INDEX, reader=reader)
+    _warn_missing_answers(files, engine)
+    questions = [q for found in files.values() for q in found]
+    reports = [evaluate_gold(engine, questions, mode=m, k=k, reader=reader) for m in modes]
     if plot is not None:
         plot_compare(reports, plot)
     if as_json:

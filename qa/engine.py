@@ -27,9 +27,11 @@ from .ingest.chunk import Chunk
 from .ingest.load import no_readable_file
 from .ingest.tokens import STOPWORDS, terms
 from .models.encoder import Encoder, load_encoder
+from .models.reader import Reader
 from .options import Mode
 from .search.highlight import AnswerSentence, Highlight, HighlightSettings, term_highlights
-from .search.rank import Ranker
+from .search.rank import Ranker, Ranking
+from .search.read import ReadingSettings, page_at
 from .search.retrieve import Hit, SearchSettings
 
 __all__ = [
@@ -77,6 +79,10 @@ class Notice:
 
 @dataclass(frozen=True)
 class Result:
+    """One ranked passage as shown: `text` is the document's text from `start` to `end` (the reading window when
+    the reader read it, else the passage), `passage_start`/`passage_end` the retrieved passage inside it; the
+    answer's and highlights' offsets are relative to `text`; `page` is the page of the answer sentence."""
+
     rank: int
     score: float
     doc: str
@@ -88,6 +94,14 @@ class Result:
     text: str
     answer: AnswerSentence | None
     highlights: tuple[Highlight, ...]
+    passage_start: int = -1
+    passage_end: int = -1
+    read: bool = False  # the reader read this result's window (its bold span is the reader's)
+
+    @property
+    def passage(self) -> str:
+        """The retrieved passage itself (what hit@k is judged on)."""
+        return self.text[self.passage_start - self.start : self.passage_end - self.start]
 
 
 @dataclass(frozen=True)
@@ -228,10 +242,11 @@ def prepare_question(question: str, max_chars: int) -> tuple[str, list[Notice]]:
 class Engine:
     """A loaded index and its encoder: answers questions, thread-safe for reads."""
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder) -> None:
+    def __init__(self, index: LoadedIndex, encoder: Encoder, reader: Reader | None = None) -> None:
         self.index = index
         self.encoder = encoder
-        self.ranker = Ranker(index, encoder)
+        self.reader = reader
+        self.ranker = Ranker(index, encoder, reader)
         self.retriever = self.ranker.retriever
         # about 4 characters a token: the model reads max_tokens, the rest is noise
         self.max_question_chars = 4 * encoder.max_tokens
@@ -244,8 +259,10 @@ class Engine:
         model: str | None = None,
         corpus_dir: str | os.PathLike[str] | None = None,
         encoder: Encoder | None = None,
+        reader: Reader | bool = True,
     ) -> Engine:
-        """Load an index (checking model and, if `corpus_dir` is given, freshness) and the model it was built with.
+        """Load an index (checking model and, if `corpus_dir` is given, freshness), the model it was built with and
+        (unless `reader=False`) the reader shipped with the package, or the `Reader` given.
         The index's generation stays leased (no build removes it) until `close()` or until the engine is collected."""
         index = open_index(index_dir, model=encoder.name if encoder is not None else model)
         try:
@@ -258,10 +275,12 @@ class Engine:
                     f"model '{encoder.name}' gives {encoder.dimension}-dimensional vectors but the index at "
                     f"{index_dir} holds {built.dimension}; rebuild it with `qa build`"
                 )
+            if reader is True:
+                reader = Reader.open()
         except BaseException:
             index.close()
             raise
-        return cls(index, encoder)
+        return cls(index, encoder, reader or None)
 
     def close(self) -> None:
         """Release the index (its generation may then be removed by a later build); the engine answers no more."""
@@ -281,28 +300,34 @@ class Engine:
         mode: str = Mode.HYBRID,
         settings: SearchSettings = SearchSettings(),
         highlight: HighlightSettings = HighlightSettings(),
+        reader: bool = True,
+        reading: ReadingSettings = ReadingSettings(),
     ) -> Response:
+        """Answer a question: the ranked passages, each with its answer sentence and (read by the reader, unless
+        `reader=False` or the engine has none) the answer's exact words."""
         mode = parse_mode(mode)
         if not 1 <= k <= MAX_K:
             raise QuestionError(f"k={k} is outside 1..{MAX_K}; ask for between 1 and {MAX_K} passages")
         cleaned, notices = prepare_question(question, self.max_question_chars)
         query_vector = self.embed_question(cleaned)
         ranking = self.ranker.rank(
-            cleaned, query_vector, mode=mode, k=k, settings=settings, highlight=highlight, answers=True
+            cleaned,
+            query_vector,
+            mode=mode,
+            k=k,
+            settings=settings,
+            highlight=highlight,
+            answers=True,
+            reading=reading if reader else None,
         )
-        hits, rows = ranking.hits, ranking.rows
-        results = tuple(
-            self._result(rank, hit, rows[hit.chunk].chunk, answer, cleaned)
-            for rank, (hit, answer) in enumerate(zip(hits, ranking.answers), start=1)
-        )
-        confident = bool(results) and self._confident(results[0], rows[hits[0].chunk], cleaned, query_vector)
+        results = self._results(ranking, cleaned)
         if not results:
             notices.append(Notice(NoticeKind.NO_MATCH, "no passage matched the question"))
-        elif not confident:
-            notices.append(
-                Notice(NoticeKind.NOT_CONFIDENT, "no passage scores well: the corpus may not answer this question")
-            )
-        return Response(question=cleaned, mode=mode.value, results=results, confident=confident, notices=tuple(notices))
+            return Response(cleaned, mode.value, results, False, tuple(notices))
+        doubt = self._doubt(ranking, cleaned, query_vector, reading)
+        if doubt is not None:
+            notices.append(Notice(NoticeKind.NOT_CONFIDENT, doubt))
+        return Response(cleaned, mode.value, results, doubt is None, tuple(notices))
 
     def search(
         self,
@@ -313,13 +338,16 @@ class Engine:
         settings: SearchSettings = SearchSettings(),
         highlight: HighlightSettings = HighlightSettings(),
         query_vector: np.ndarray | None = None,
+        reader: bool = False,
+        reading: ReadingSettings = ReadingSettings(),
     ) -> list[Hit]:
         """The ranked passages for a question, best first: the one ranking path behind `ask`, `qa eval --beir`
         and the BEIR tuning script, so what is measured is what users get.
 
         The question is cleaned as `ask` cleans it (QuestionError when it cannot be asked); `query_vector`, if
         given, must be `question_vector(question)` (a cache), else the question is embedded here. No `MAX_K`
-        limit: a document benchmark needs hundreds of passages.
+        limit: a document benchmark needs hundreds of passages. The reader is off unless `reader=True`: a
+        retrieval benchmark (BEIR) ranks documents for claims and queries, not answers to questions.
         """
         mode = parse_mode(mode)
         if k < 1:
@@ -328,7 +356,14 @@ class Engine:
         if query_vector is None:
             query_vector = self.embed_question(cleaned)
         ranking = self.ranker.rank(
-            cleaned, query_vector, mode=mode, k=k, settings=settings, highlight=highlight, answers=False
+            cleaned,
+            query_vector,
+            mode=mode,
+            k=k,
+            settings=settings,
+            highlight=highlight,
+            answers=False,
+            reading=reading if reader else None,
         )
         return list(ranking.hits)
 
@@ -340,19 +375,46 @@ class Engine:
         cleaned, _ = prepare_question(question, self.max_question_chars)
         return self.embed_question(cleaned)
 
-    def _result(self, rank: int, hit: Hit, chunk: Chunk, answer: AnswerSentence | None, question: str) -> Result:
+    def _results(self, ranking: Ranking, question: str) -> tuple[Result, ...]:
+        pages: dict[str, tuple[int, ...]] = {}
+        results = []
+        for rank, (hit, answer) in enumerate(zip(ranking.hits, ranking.answers), start=1):
+            chunk = ranking.rows[hit.chunk].chunk
+            if chunk.page is not None and chunk.doc_id not in pages:
+                pages[chunk.doc_id] = self.index.chunks.page_starts(chunk.doc_id)
+            results.append(self._result(rank, hit, chunk, answer, question, ranking, pages.get(chunk.doc_id, ())))
+        return tuple(results)
+
+    def _result(
+        self,
+        rank: int,
+        hit: Hit,
+        chunk: Chunk,
+        answer: AnswerSentence | None,
+        question: str,
+        ranking: Ranking,
+        pages: tuple[int, ...],
+    ) -> Result:
+        window = ranking.windows.get(hit.chunk)
+        start, end, text = (
+            (window.window.start, window.window.end, window.text) if window else (chunk.start, chunk.end, chunk.text)
+        )
+        page = page_at(pages, start + answer.start) if answer is not None and pages else chunk.page
         return Result(
             rank,
             round(hit.score, 4),
             chunk.doc_id,
             chunk.heading,
-            chunk.page,
+            page,
             chunk.section,
+            start,
+            end,
+            text,
+            answer,
+            tuple(term_highlights(question, text)),
             chunk.start,
             chunk.end,
-            chunk.text,
-            answer,
-            tuple(term_highlights(question, chunk.text)),
+            window is not None,
         )
 
     @property
@@ -361,9 +423,21 @@ class Engine:
         (for its model) stay below it 95 % of the time. None when the index has too few sentences to tell."""
         return self.index.manifest.calibration.unrelated_sentence_similarity_p95
 
-    def _confident(self, top: Result, row: StoredChunk, question: str, query_vector: np.ndarray) -> bool:
+    def _doubt(self, ranking: Ranking, question: str, query_vector: np.ndarray, reading: ReadingSettings) -> str | None:
+        """Why the corpus may not answer the question (None when the answer looks sound): the reader found no
+        answer in any window it read, or (nothing read) no passage scores well."""
+        if ranking.no_answer is not None:
+            if ranking.no_answer > reading.no_answer_margin:
+                return "the best passages do not seem to hold an answer: the corpus may not answer this question"
+            return None
+        top = ranking.rows[ranking.hits[0].chunk]
+        if not self._similar(top, question, query_vector):
+            return "no passage scores well: the corpus may not answer this question"
+        return None
+
+    def _similar(self, row: StoredChunk, question: str, query_vector: np.ndarray) -> bool:
         asked = set(terms(question))
-        overlap = len(asked & set(terms(top.text))) / len(asked) if asked else 0.0
+        overlap = len(asked & set(terms(row.chunk.text))) / len(asked) if asked else 0.0
         bar = self.confident_similarity
         if bar is None:
             return overlap >= CONFIDENT_TERM_OVERLAP

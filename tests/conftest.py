@@ -54,7 +54,7 @@ class HashEncoder:
         return self.encode(texts), [self.encode([text[a:b] for a, b in s]) for text, s in zip(texts, spans)]
 
 
-SLOW_FIXTURES = frozenset({"real_encoder", "corpus_index", "corpus_engine"})
+SLOW_FIXTURES = frozenset({"real_encoder", "real_reader", "corpus_index", "corpus_engine"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -74,6 +74,14 @@ def real_encoder():
     from qa.models.encoder import load_encoder
 
     return load_encoder()
+
+
+@pytest.fixture(scope="session")
+def real_reader():
+    """The reader shipped with the package (qa/models/reader-weights): the real int8 model file."""
+    from qa.models.reader import Reader
+
+    return Reader.open()
 
 
 @pytest.fixture(scope="session")

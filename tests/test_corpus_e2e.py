@@ -124,10 +124,16 @@ def test_ask_without_json_prints_a_readable_view(corpus_index: Path) -> None:
     ],
 )
 def test_number_and_date_questions_get_their_answer_span(corpus_engine, question: str, span: str) -> None:  # type: ignore[no-untyped-def]
-    top = corpus_engine.ask(question, k=1).results[0]
-    assert top.answer is not None and top.answer.span is not None
-    assert top.answer.span.text == span
-    assert top.text[top.answer.span.start : top.answer.span.end] == span
+    """The rule spans (the path without the reader) and the reader both mark the number or date asked for; the
+    reader answers as SQuAD does ("115" for "how many members"), the rules with the unit."""
+    for reader in (False, True):
+        top = corpus_engine.ask(question, k=1, reader=reader).results[0]
+        assert top.answer is not None and top.answer.span is not None, reader
+        assert top.text[top.answer.span.start : top.answer.span.end] == top.answer.span.text
+        if reader:
+            assert top.read and span.startswith(top.answer.span.text), top.answer.span.text
+        else:
+            assert not top.read and top.answer.span.text == span
 
 
 def test_title_and_heading_are_matched_signal(tmp_path: Path, real_encoder) -> None:  # type: ignore[no-untyped-def]
@@ -155,7 +161,7 @@ def test_title_and_heading_are_matched_signal(tmp_path: Path, real_encoder) -> N
         assert top.heading == "Hospital", mode
         assert "12 departments" in top.text
         assert "hospital" not in top.text.lower()
-    top = engine.ask("How many musicians are in the orchestra?", k=1).results[0]
+    top = engine.ask("How many musicians are in the orchestra?", k=1, reader=False).results[0]
     assert top.heading == "Orchestra" and top.answer.span.text == "40 musicians"
     top = engine.ask("How many departments does the harbour authority have?", k=1).results[0]
     assert top.doc == "harbour.txt"  # the title alone tells the two "It has N departments" passages apart

@@ -1,6 +1,6 @@
 """Export a trained reader (`train_reader.py`'s `<run>/final`) to ONNX, quantize it to int8 and write its model card.
 
-    python training/export_reader.py --model ~/.cache/qa-reader/run1/final --out qa/models/reader
+    python training/export_reader.py --model ~/.cache/qa-reader/run1/final --out qa/models/reader-weights
 
 The fp32 graph is written beside the int8 one only with `--keep-fp32` (it is reproducible from the run, so it
 is not committed). Weights are quantized per channel, activations dynamically, as for the encoder
@@ -85,8 +85,9 @@ def score(reader_dir: Path, data: Path, questions: int) -> dict:
     """EM/F1 of the exported int8 reader through the engine's own runtime on the validation articles."""
     import random
 
-    from qa.models.reader import Reader
     from train_reader import f1_score, negative_contexts, normalize_answer, read_jsonl
+
+    from qa.models.reader import Reader
 
     reader = Reader.open(reader_dir)
     val = read_jsonl(data / "val.jsonl")
@@ -112,7 +113,7 @@ def score(reader_dir: Path, data: Path, questions: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True, help="a `save_pretrained` folder of the trained reader")
-    parser.add_argument("--out", type=Path, default=Path("qa/models/reader"))
+    parser.add_argument("--out", type=Path, default=Path("qa/models/reader-weights"))
     parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "qa-reader" / "data")
     parser.add_argument("--runs", type=Path, nargs="*", default=[], help="run folders whose args/logs go in the card")
     parser.add_argument("--eval-questions", type=int, default=1000)

@@ -7,6 +7,10 @@ Why these choices (2 CPU cores, runs that must finish inside a 3-hour session):
   without the answer learn "no answer" ([CLS]), as in SQuAD 2.0 training;
 * negatives for the no-answer score: a question paired with another paragraph of its own article that does
   not contain its answer (`--neg-fraction` of the questions), so the score learns "on topic, but not here";
+  and (`--adversarial-fraction`) questions altered so their own paragraph no longer answers them (a name,
+  year or number swapped for one from elsewhere in the article), so it learns "the right
+  paragraph, but not what is asked" (SQuAD 2.0's unanswerable questions are of that kind; its training set
+  cannot be rebuilt here);
 * batches of similar length (sorted inside groups of 64 batches, groups shuffled): no padding to the maximum;
 * the word-embedding table (half the weights) is frozen: it saves optimizer time and keeps the vocabulary's
   vectors as the bundled model has them;
@@ -64,6 +68,64 @@ def negative_contexts(records: list[dict], rng: random.Random, fraction: float) 
         others = [c for c in others if not any(a in c.lower() for a in answers)]
         if others:
             pairs.append((r["question"], rng.choice(others)))
+    return pairs
+
+
+# What a question's key phrase may be: a run of capitalized words (a name), a year, or a number.
+PHRASE = re.compile(r"\b(?:[A-Z][\w'-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z][\w'-]*)*|\d{4}|\d[\d,.]*)\b")
+
+
+def phrase_kind(phrase: str) -> str:
+    if re.fullmatch(r"\d{4}", phrase):
+        return "year"
+    return "number" if phrase[0].isdigit() else "name"
+
+
+def swap_phrase(question: str, context: str, pool: dict[str, list[str]], rng: random.Random) -> str | None:
+    """The question with one of its phrases that the paragraph holds replaced by a phrase of the same kind from
+    elsewhere in the article that the paragraph does not hold: the paragraph no longer answers it."""
+    found = [m for m in PHRASE.finditer(question) if m.start() > 0 and m.group() in context]
+    rng.shuffle(found)
+    for match in found:
+        others = [p for p in pool.get(phrase_kind(match.group()), []) if p not in context and p != match.group()]
+        if others:
+            return question[: match.start()] + rng.choice(others) + question[match.end() :]
+    return None
+
+
+def article_phrases(contexts: list[str]) -> dict[str, list[str]]:
+    """The article's names, years and numbers by kind; a capitalized word is a name only where it does not start a
+    sentence and never occurs in lower case ("Also", "Perhaps" are not names)."""
+    text = " ".join(contexts)
+    lower = set(re.findall(r"\b[a-z][\w'-]*", text))
+    kinds: dict[str, set[str]] = {}
+    for match in PHRASE.finditer(text):
+        phrase = match.group()
+        starts_sentence = match.start() == 0 or re.search(
+            r"[.!?\"]\s*$", text[max(0, match.start() - 3) : match.start()]
+        )
+        if phrase_kind(phrase) == "name" and (starts_sentence or phrase.lower() in lower):
+            continue
+        kinds.setdefault(phrase_kind(phrase), set()).add(phrase)
+    return {kind: sorted(found) for kind, found in kinds.items()}
+
+
+def adversarial_questions(records: list[dict], rng: random.Random, fraction: float) -> list[tuple[str, str]]:
+    """(altered question, its own paragraph) pairs the paragraph does not answer, for the no-answer score to learn
+    "on the right paragraph, but this is not asked there": a name, year or number of the question that the
+    paragraph holds, swapped for one of the same kind from elsewhere in the article. A general rule over the
+    training questions, nothing of an eval set."""
+    contexts: dict[str, dict[int, str]] = {}
+    for r in records:
+        contexts.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
+    pool = {article: article_phrases(list(paragraphs.values())) for article, paragraphs in contexts.items()}
+    pairs = []
+    for r in records:
+        if rng.random() >= fraction:
+            continue
+        altered = swap_phrase(r["question"], r["context"], pool[r["article"]], rng)
+        if altered:
+            pairs.append((altered, r["context"]))
     return pairs
 
 
@@ -250,6 +312,9 @@ def main() -> None:
     parser.add_argument("--max-len", type=int, default=192)
     parser.add_argument("--stride", type=int, default=64)
     parser.add_argument("--neg-fraction", type=float, default=0.25)
+    parser.add_argument(
+        "--adversarial-fraction", type=float, default=0.0, help="questions also altered into unanswerable ones"
+    )
     parser.add_argument("--offset", type=int, default=0, help="skip this many questions of the seeded order")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
@@ -269,11 +334,12 @@ def main() -> None:
     rng = random.Random(args.seed)
     records = read_jsonl(args.data / "train.jsonl")
     rng.shuffle(records)
-    needed = int(args.steps * args.batch / (1 + args.neg_fraction) * 0.95)
+    needed = int(args.steps * args.batch / (1 + args.neg_fraction + args.adversarial_fraction) * 0.95)
     chosen = records[args.offset : args.offset + needed]
     t0 = time.time()
     features = encode_positives(tokenizer, chosen, args.max_len, args.stride)
     features += encode_negatives(tokenizer, negative_contexts(chosen, rng, args.neg_fraction), args.max_len)
+    features += encode_negatives(tokenizer, adversarial_questions(chosen, rng, args.adversarial_fraction), args.max_len)
     batches = batch_order(features, args.batch, args.seed)
     batches = (batches * (1 + args.steps // max(1, len(batches))))[: args.steps]
     mean_len = sum(len(f[0]) for f in features) / len(features)

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING
 from ..errors import GoldFileError, QAError, QuestionError
 from ..ingest.tokens import fold
 from .metrics import hit_at_k, page_at_1, reciprocal_rank
+from .span_metrics import exact_match, f1
 
 if TYPE_CHECKING:
     from ..engine import Response
 
 
-METRIC_KEYS = ("hit@1", "hit@5", "hit@10", "mrr@10", "answer@1")
+METRIC_KEYS = ("hit@1", "hit@5", "hit@10", "mrr@10", "answer@1", "span_em", "span_f1", "false_alarms")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class GoldQuestion:
     doc: str | None = None
     line: int = 0
     page: int | None = None  # 1-based page of the answer in `doc` (PDF), scored as page@1
+    unanswerable: bool = False  # the corpus does not answer it ("answers": [] and "unanswerable": true)
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,12 @@ def _question_problem(row: dict) -> str | None:
     question, answers = row.get("question"), row.get("answers")
     if not isinstance(question, str) or not question.strip():
         return 'missing or empty "question" (a non-empty string is required)'
+    if row.get("unanswerable") is True:
+        if answers not in (None, []):
+            return 'an "unanswerable": true question has no answers ("answers": [])'
+        return _refused(question)
     if not isinstance(answers, list) or not answers:
-        return '"answers" must be a non-empty list of strings'
+        return '"answers" must be a non-empty list of strings (or [] with "unanswerable": true)'
     if not all(isinstance(a, str) and a.strip() for a in answers):
         return "every answer must be a non-empty string"
     return _refused(question)
@@ -147,7 +153,12 @@ def parse_gold(lines: Sequence[str], *, name: str = "gold file") -> list[GoldQue
             raise GoldFileError(f"{name} line {number}: {problem}")
         questions.append(
             GoldQuestion(
-                row["question"].strip(), tuple(row["answers"]), row.get("doc") or None, number, row.get("page")
+                row["question"].strip(),
+                tuple(row.get("answers") or ()),
+                row.get("doc") or None,
+                number,
+                row.get("page"),
+                row.get("unanswerable") is True,
             )
         )
     if not questions:
@@ -170,7 +181,7 @@ def answers_missing_from(gold: Sequence[GoldQuestion], texts: dict[str, str]) ->
     """Gold questions none of whose answers occur in the corpus (or in their named doc): worth a warning."""
     normalized = {doc: normalize_for_match(text) for doc, text in texts.items()}
     missing = []
-    for q in gold:
+    for q in (q for q in gold if not q.unanswerable):
         pool = [normalized[q.doc]] if q.doc in normalized else list(normalized.values())
         if not any(normalize_for_match(a) in t for a in q.answers for t in pool):
             missing.append(q)
@@ -180,68 +191,104 @@ def answers_missing_from(gold: Sequence[GoldQuestion], texts: dict[str, str]) ->
 # ---------------------------------------------------------------- runs
 
 
-def _score(q: GoldQuestion, response: Response, sums: dict[str, float]) -> Miss | None:
-    """Add one question's hit@1/5/10, MRR@10 and answer@1 to `sums`; its Miss when the top answer is wrong."""
-    relevant = [contains_answer(r.text, q.answers) and (q.doc is None or r.doc == q.doc) for r in response.results]
+def _top_answer(q: GoldQuestion, response: Response) -> tuple[str, str]:
+    """(answer sentence, bold words) shown first, both empty when the first result is from another document."""
     top = response.results[0] if response.results else None
-    answer_ok = bool(top and relevant[0] and top.answer and contains_answer(top.answer.text, q.answers))
+    if top is None or top.answer is None or (q.doc is not None and top.doc != q.doc):
+        return "", ""
+    return top.answer.text, top.answer.span.text if top.answer.span else ""
+
+
+def _score(q: GoldQuestion, response: Response, sums: dict[str, float]) -> Miss | None:
+    """Add one question's hit@1/5/10, MRR@10, answer@1, span EM/F1 and "may not answer" flag to `sums`; its Miss
+    when the top answer is wrong. A hit is judged on the retrieved passage (not the wider window the reader read);
+    answer@1 on the answer sentence shown first, span EM/F1 on its bold words (none: empty)."""
+    relevant = [contains_answer(r.passage, q.answers) and (q.doc is None or r.doc == q.doc) for r in response.results]
+    sentence, bold = _top_answer(q, response)
+    answer_ok = bool(sentence) and contains_answer(sentence, q.answers)
     sums["hit@1"] += hit_at_k(relevant, 1)
     sums["hit@5"] += hit_at_k(relevant, 5)
     sums["hit@10"] += hit_at_k(relevant, 10)
     sums["mrr@10"] += reciprocal_rank(relevant, 10)
     sums["answer@1"] += float(answer_ok)
+    sums["span_em"] += exact_match(bold, q.answers)
+    sums["span_f1"] += f1(bold, q.answers)
+    sums["false_alarms"] += float(not response.confident)
     if answer_ok:
         return None
-    hit_rank = next((i for i, ok in enumerate(relevant, start=1) if ok), None)
+    top = response.results[0] if response.results else None
     return Miss(
         q.question,
         q.answers,
         top.doc if top else "",
         top.text if top else "",
-        hit_rank,
+        next((i for i, ok in enumerate(relevant, start=1) if ok), None),
         top.answer.text if top and top.answer else "",
     )
 
 
+def _ask(engine, q: GoldQuestion, mode: str, k: int, options: dict) -> Response:  # type: ignore[no-untyped-def]
+    try:
+        return engine.ask(q.question, k=k, mode=mode, **options)
+    except QuestionError as exc:  # parse_gold checks this first; gold built in code may not have been parsed
+        raise GoldFileError(f"gold question on line {q.line}: {exc}") from None
+
+
+def _run_answerable(
+    engine,  # type: ignore[no-untyped-def]
+    gold: Sequence[GoldQuestion],
+    mode: str,
+    k: int,
+    options: dict,
+) -> tuple[dict[str, float], list[Miss], list[tuple[str | None, int | None]]]:
+    sums = dict.fromkeys(METRIC_KEYS, 0.0)
+    misses = []
+    tops: list[tuple[str | None, int | None]] = []
+    for q in gold:
+        response = _ask(engine, q, mode, k, options)
+        top = response.results[0] if response.results else None
+        tops.append((top.doc, top.page) if top and q.page is not None else (None, None))
+        miss = _score(q, response, sums)
+        if miss is not None:
+            misses.append(miss)
+    return {key: value / max(1, len(gold)) for key, value in sums.items()}, misses, tops
+
+
 def evaluate_gold(
-    engine,
+    engine,  # type: ignore[no-untyped-def]
     gold: Sequence[GoldQuestion],
     *,
     mode: str = "hybrid",
-    k: int = 10,  # type: ignore[no-untyped-def]
-    settings=None,
-    highlight=None,
+    k: int = 10,
+    settings=None,  # type: ignore[no-untyped-def]
+    highlight=None,  # type: ignore[no-untyped-def]
+    reader: bool = True,
 ) -> EvalReport:
-    """Ask every gold question and score the ranked passages (hit@1/5/10, MRR@10, answer@1)."""
+    """Ask every gold question and score the ranked passages (hit@1/5/10, MRR@10, answer@1, span EM/F1, the
+    share of answerable questions flagged "may not answer"); unanswerable questions are only scored on how many
+    are flagged (`flagged_unanswerable`)."""
     from ..search.highlight import HighlightSettings
     from ..search.retrieve import SearchSettings
 
     if not gold:
         raise QAError("no gold questions to evaluate")
     k = max(k, 10)
-    sums = dict.fromkeys(METRIC_KEYS, 0.0)
-    misses = []
-    tops: list[tuple[str | None, int | None]] = []
-    for q in gold:
-        try:
-            response = engine.ask(
-                q.question,
-                k=k,
-                mode=mode,
-                settings=settings or SearchSettings(),
-                highlight=highlight or HighlightSettings(),
-            )
-        except QuestionError as exc:  # parse_gold checks this first; gold built in code may not have been parsed
-            raise GoldFileError(f"gold question on line {q.line}: {exc}") from None
-        top = response.results[0] if response.results else None
-        tops.append((top.doc, top.page) if top and q.page is not None else (None, None))
-        miss = _score(q, response, sums)
-        if miss is not None:
-            misses.append(miss)
-    n = len(gold)
-    chunk_words = [c.words for c in engine.index.chunks]
-    metrics = {key: value / n for key, value in sums.items()}
-    pages = page_at_1(tops, gold)
+    options = {
+        "settings": settings or SearchSettings(),
+        "highlight": highlight or HighlightSettings(),
+        "reader": reader,
+    }
+    answerable = [q for q in gold if not q.unanswerable]
+    metrics, misses, tops = _run_answerable(engine, answerable, mode, k, options)
+    unanswerable = [q for q in gold if q.unanswerable]
+    if unanswerable:
+        flagged = sum(not _ask(engine, q, mode, k, options).confident for q in unanswerable)
+        metrics["flagged_unanswerable"] = flagged / len(unanswerable)
+    pages = page_at_1(tops, answerable)
     if pages is not None:
         metrics["page@1"] = pages
-    return EvalReport(mode, n, metrics, statistics.mean(chunk_words) if chunk_words else 0.0, tuple(misses))
+    chunk_words = [c.words for c in engine.index.chunks]
+    label = mode if reader else f"{mode} (no reader)"
+    return EvalReport(
+        label, len(answerable), metrics, statistics.mean(chunk_words) if chunk_words else 0.0, tuple(misses)
+    )

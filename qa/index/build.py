@@ -42,6 +42,7 @@ from ..ingest.load import (
     unexpected_reason,
 )
 from ..models.encoder import Encoder
+from ..models.reader import shipped_reader_fingerprint
 from . import dense as dense_index
 from .config import BuildConfig
 from .embedcache import EmbeddingCache, cache_path
@@ -511,6 +512,7 @@ def commit_generation(
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(state.seconds, 3),
         index_files=describe(g.tmp, g.previous_manifest.index_files if g.previous_manifest else None, g.previous),
+        reader=shipped_reader_fingerprint(),
     )
     (g.tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
     fsync_tree(g.tmp)

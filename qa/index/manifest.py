@@ -122,6 +122,7 @@ class Manifest:
     built_at: str = ""
     build_seconds: float | None = None
     index_files: dict[str, IndexFile] = field(default_factory=dict)  # {} when written before they were recorded
+    reader: str | None = None  # fingerprint of the reader shipped beside the build (its weights' SHA-256, cut)
     format_version: int = FORMAT_VERSION
 
     @property
@@ -156,6 +157,7 @@ class Manifest:
             "built_at": self.built_at,
             "build_seconds": self.build_seconds,
             **({"index_files": {n: f.to_json() for n, f in self.index_files.items()}} if self.index_files else {}),
+            **({"reader": self.reader} if self.reader else {}),
         }
 
     @classmethod
@@ -185,6 +187,7 @@ class Manifest:
             built_at=data.get("built_at", ""),
             build_seconds=data.get("build_seconds"),
             index_files={name: IndexFile(f["size"], f["crc32"]) for name, f in data.get("index_files", {}).items()},
+            reader=data["reader"] if isinstance(data.get("reader"), str) else None,
         )
 
 

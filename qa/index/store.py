@@ -392,6 +392,32 @@ class ChunkStore:
         rows = self._db().execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE doc = ? ORDER BY start, id", (doc_id,))
         return [(row[0], _chunk(row)) for row in rows]
 
+    def chunks_near(self, doc_id: str, start: int, end: int) -> list[Chunk]:
+        """The document's passages that overlap `[start, end)` of its text, in reading order (a reading window's
+        neighbours: no vectors, no whole-document read)."""
+        rows = self._db().execute(
+            f'SELECT {_CHUNK_COLUMNS} FROM chunks WHERE doc = ? AND start < ? AND "end" > ? ORDER BY start, id',
+            (doc_id, int(end), int(start)),
+        )
+        return [_chunk(row) for row in rows]
+
+    def text_slice(self, doc_id: str, start: int, end: int) -> str:
+        """`document.text[start:end]`, read by SQLite (substr counts characters, as Python does) without loading the
+        whole text; '' for an unknown document."""
+        row = (
+            self._db()
+            .execute(
+                "SELECT substr(text, ?, ?) FROM documents WHERE id = ?", (int(start) + 1, int(end - start), doc_id)
+            )
+            .fetchone()
+        )
+        return row[0] if row is not None and row[0] is not None else ""
+
+    def page_starts(self, doc_id: str) -> tuple[int, ...]:
+        """Where each page of the document starts in its text (() for a format without pages)."""
+        row = self._db().execute("SELECT pages FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return tuple(json.loads(row[0])) if row is not None and row[0] else ()
+
     def document(self, doc_id: str) -> Document | None:
         """A document with its extracted text, as indexed."""
         row = (

@@ -10,6 +10,7 @@ return their own order. Every step is a separate function.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,8 +20,10 @@ from ..index.store import StoredChunk
 from ..ingest.chunk import sentence_embed_text
 from ..ingest.tokens import terms
 from ..models.encoder import Encoder
+from ..models.reader import Reader
 from ..options import Fusion, Mode
-from .highlight import AnswerSentence, HighlightSettings, choose_answer
+from .highlight import AnswerSentence, HighlightSettings, Span, choose_answer
+from .read import ReadingSettings, ReadWindow, combined_scores, window_of
 from .retrieve import Candidates, Hit, Retriever, SearchSettings
 
 
@@ -31,6 +34,8 @@ class Ranking:
     hits: tuple[Hit, ...]
     answers: tuple[AnswerSentence | None, ...]
     rows: dict[int, StoredChunk] = field(default_factory=dict)  # the answered hits' passages and vectors, read once
+    windows: dict[int, ReadWindow] = field(default_factory=dict)  # the read hits' windows; answers are relative to them
+    no_answer: float | None = None  # the read windows' least "no answer" margin (None: nothing was read)
 
 
 # ---------------------------------------------------------------- pure steps
@@ -95,15 +100,33 @@ def reorder_by_answer(
     return [Hit(head[i].chunk, score) for score, i in scored], [answers[i] for _, i in scored]
 
 
+def reorder_by_reader(head: list[Hit], windows: list[ReadWindow], weight: float) -> tuple[list[Hit], list[ReadWindow]]:
+    """The read passages by span score + weight × retrieval score, best first (stable)."""
+    scores = combined_scores([w.span for w in windows], [h.score for h in head], weight)
+    order = sorted(range(len(head)), key=lambda i: -scores[i])
+    return [Hit(head[i].chunk, scores[i]) for i in order], [windows[i] for i in order]
+
+
+def shifted(answer: AnswerSentence | None, delta: int, text: str) -> AnswerSentence | None:
+    """An answer sentence of a passage moved into a window that starts `delta` characters before the passage."""
+    if answer is None or delta == 0:
+        return answer
+    span = answer.span and Span(answer.span.start + delta, answer.span.end + delta, answer.span.text)
+    return AnswerSentence(
+        answer.start + delta, answer.end + delta, text[answer.start + delta : answer.end + delta], answer.score, span
+    )
+
+
 # ---------------------------------------------------------------- over an index
 
 
 class Ranker:
     """The ranking path over one loaded index and its encoder (thread-safe for reads)."""
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder) -> None:
+    def __init__(self, index: LoadedIndex, encoder: Encoder, reader: Reader | None = None) -> None:
         self.index = index
         self.encoder = encoder
+        self.reader = reader
         self.retriever = Retriever(index)
 
     def search(
@@ -144,15 +167,18 @@ class Ranker:
         settings: SearchSettings,
         highlight: HighlightSettings,
         answers: bool,
+        reading: ReadingSettings | None = None,
     ) -> Ranking:
-        """`search`, then in hybrid mode the top `answer_depth` reordered by their best answer sentence;
-        with `answers`, every returned hit's answer sentence (computed once)."""
-        depth = settings.answer_depth if mode == Mode.HYBRID and settings.answer_weight > 0 else 0
-        hits = self.search(question, query_vector, mode=mode, k=max(k, depth), settings=settings)
-        if not (depth or answers):
+        """`search`, then in hybrid mode the top `answer_depth` reordered by their best answer sentence, then
+        (with `reading` and a reader) the top `reading.depth` read and reordered by the reader; with `answers`,
+        every returned hit's answer sentence (computed once)."""
+        depth, reads = self.depths(mode, settings, reading)
+        want = max(k, depth, reads)
+        hits = self.search(question, query_vector, mode=mode, k=want, settings=settings)
+        if not (depth or answers or reads):
             return Ranking(tuple(hits[:k]), ())
         weights = {t: self.index.bm25.idf(t) for t in terms(question)}
-        rows = self.index.chunks.get_many([hit.chunk for hit in hits[: max(k, depth)]])  # one read, not one per hit
+        rows = self.index.chunks.get_many([hit.chunk for hit in hits[:want]])  # one read, not one per hit
 
         def answer(hit: Hit) -> AnswerSentence | None:
             return self.answer(rows[hit.chunk], question, query_vector, highlight, weights)
@@ -161,11 +187,58 @@ class Ranker:
         if depth:  # below `depth` the retrieval order stands
             head, found = reorder_by_answer(hits[:depth], [answer(hit) for hit in hits[:depth]], settings.answer_weight)
             hits = head + hits[depth:]
+        read: list[ReadWindow] = []
+        if reads:
+            assert reading is not None
+            hits, found, read = self.read_head(question, hits, found, rows, reading, answer)
         hits = hits[:k]
-        if not answers:
-            return Ranking(tuple(hits), (), rows)
-        found = found[:k] + [answer(hit) for hit in hits[len(found) :]]
-        return Ranking(tuple(hits), tuple(found), rows)
+        found = found[:k] + [answer(hit) for hit in hits[len(found) :]] if answers else []
+        no_answer = min((w.span.no_answer for w in read), default=None)
+        return Ranking(tuple(hits), tuple(found), rows, {hit.chunk: w for hit, w in zip(hits, read)}, no_answer)
+
+    def depths(self, mode: Mode, settings: SearchSettings, reading: ReadingSettings | None) -> tuple[int, int]:
+        """How many top hits the answer reorder sees (hybrid only) and how many the reader reads (0: none)."""
+        depth = settings.answer_depth if mode == Mode.HYBRID and settings.answer_weight > 0 else 0
+        return depth, reading.depth if reading is not None and self.reader is not None else 0
+
+    def read_head(
+        self,
+        question: str,
+        hits: list[Hit],
+        found: list[AnswerSentence | None],
+        rows: dict[int, StoredChunk],
+        reading: ReadingSettings,
+        answer: Callable[[Hit], AnswerSentence | None],
+    ) -> tuple[list[Hit], list[AnswerSentence | None], list[ReadWindow]]:
+        """The top `reading.depth` hits read and reordered by the reader, with the reader's answer sentences;
+        the hits (and answers) below them unchanged."""
+        head, read = self.read(question, hits[: reading.depth], rows, reading)
+        read_answers = [self.read_answer(w, rows, hit, answer, reading) for hit, w in zip(head, read)]
+        return head + hits[reading.depth :], read_answers + found[reading.depth :], read
+
+    def read(
+        self, question: str, head: list[Hit], rows: dict[int, StoredChunk], reading: ReadingSettings
+    ) -> tuple[list[Hit], list[ReadWindow]]:
+        """Widen each passage of `head` into a window, read them all, reorder by the reader."""
+        assert self.reader is not None
+        windows = [window_of(self.index.chunks, rows[hit.chunk].chunk, reading.window_words) for hit in head]
+        spans = self.reader.read(question, [text for _, text in windows], max_answer_tokens=reading.max_answer_tokens)
+        read = [ReadWindow(window, text, span) for (window, text), span in zip(windows, spans)]
+        return reorder_by_reader(head, read, reading.retrieval_weight)
+
+    @staticmethod
+    def read_answer(
+        window: ReadWindow,
+        rows: dict[int, StoredChunk],
+        hit: Hit,
+        answer: Callable[[Hit], AnswerSentence | None],
+        reading: ReadingSettings,
+    ) -> AnswerSentence | None:
+        """The reader's answer sentence, or (a window with no span) the sentence scorer's, moved into the window."""
+        found = window.answer_sentence(reading.no_answer_margin)
+        if found is not None:
+            return found
+        return shifted(answer(hit), rows[hit.chunk].chunk.start - window.window.start, window.text)
 
     def sentence_similarities(self, row: StoredChunk, query_vector: np.ndarray) -> np.ndarray:
         """The question's cosine to each sentence of the passage: stored vectors, or embedded now for an index

@@ -28,23 +28,25 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
-def corpus_file(root: str | os.PathLike[str], requested: str) -> Path | None:
-    """The corpus document `requested` names (a path relative to `root`, forward slashes), or None when it
-    is not one: empty, absolute, `..` or `.` parts, hidden parts, backslashes, control characters, a suffix
-    that is not a document, a symlink resolving outside the folder, or not a regular file."""
+def _plain_parts(requested: object) -> list[str] | None:
+    """The parts of a plain relative document path, or None: empty, too long, absolute, backslashes, a drive,
+    control characters, `.`/`..`/hidden parts, or a suffix that is not a document."""
     if not isinstance(requested, str) or not requested or len(requested) > 1024:
         return None
-    if (
-        requested.startswith(("/", "\\"))
-        or "\\" in requested
-        or _WINDOWS_DRIVE.match(requested)
-        or _CONTROL.search(requested)
-    ):
+    if "\\" in requested or requested.startswith("/") or _WINDOWS_DRIVE.match(requested) or _CONTROL.search(requested):
         return None
     parts = requested.split("/")
     if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
         return None
-    if not parts[-1].lower().endswith(DOCUMENT_SUFFIXES):
+    return parts if parts[-1].lower().endswith(DOCUMENT_SUFFIXES) else None
+
+
+def corpus_file(root: str | os.PathLike[str], requested: str) -> Path | None:
+    """The corpus document `requested` names (a path relative to `root`, forward slashes), or None when it
+    is not one: empty, absolute, `..` or `.` parts, hidden parts, backslashes, control characters, a suffix
+    that is not a document, a symlink resolving outside the folder, or not a regular file."""
+    parts = _plain_parts(requested)
+    if parts is None:
         return None
     try:
         root_real = Path(root).resolve(strict=True)

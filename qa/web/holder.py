@@ -124,7 +124,9 @@ class EngineHolder:
             report = build_from_folder(
                 self.corpus_dir, self.index_dir, config, encoder=encoder, on_progress=on_progress
             )
-            new = Engine.open(self.index_dir, encoder=old.encoder if encoder is not None else None)
+            new = Engine.open(
+                self.index_dir, encoder=old.encoder if encoder is not None else None, reader=old.reader or False
+            )
             served = served_from(new)
             with self._swap_lock:
                 self._served = served
@@ -193,6 +195,7 @@ def prepare(
     *,
     log_fn: Callable[[str], None] = print,
     on_progress: ProgressFn | None = None,
+    reader: bool = True,
 ) -> EngineHolder:
     """Open the index, building it first when it is missing, stale or unreadable; warm the model up.
 
@@ -210,7 +213,7 @@ def prepare(
             shown = ", ".join(changes[:5]) + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
             reason = f"index at '{index_dir}' is stale ({shown})"
         else:
-            engine = Engine.open(index_dir)
+            engine = Engine.open(index_dir, reader=reader)
     except IndexNotReady as exc:
         reason = str(exc) if (index_dir / "current").exists() else f"no index at '{index_dir}' yet"
     except (KeyError, TypeError, ValueError) as exc:
@@ -224,6 +227,6 @@ def prepare(
         log_fn(
             f"built '{index_dir}': {report.documents} documents, {report.chunks} chunks in {time.perf_counter() - began:.1f} s"
         )
-        engine = Engine.open(index_dir)
+        engine = Engine.open(index_dir, reader=reader)
     engine.ask("warm up the model", k=1)
     return EngineHolder(engine, index_dir, corpus_dir)

@@ -159,11 +159,9 @@ def upload_area(holder: EngineHolder, upload_dir: str | Path | None, listed) -> 
     return UploadArea(folder, listed)
 
 
-def example_questions(
-    engine: Engine, corpus_dir: str | Path | None = None, gold_path: str | Path | None = None, limit: int = 5
-) -> list[str]:
-    """Example questions whose answers the indexed corpus holds: the corpus folder's examples file, then the
-    gold file's questions. A missing or broken file just contributes none."""
+def example_candidates(corpus_dir: str | Path | None, gold_path: str | Path | None) -> list[GoldQuestion]:
+    """The questions of the corpus folder's examples file, then of the gold file (a missing or broken file gives
+    none, with a log line)."""
     candidates: list[GoldQuestion] = []
     for path in (Path(corpus_dir) / EXAMPLES_FILE if corpus_dir is not None else None, gold_path):
         if path is None or not Path(path).is_file():
@@ -172,6 +170,15 @@ def example_questions(
             candidates += load_gold(path)
         except QAError as exc:
             log.warning("examples not read: %s", exc)
+    return candidates
+
+
+def example_questions(
+    engine: Engine, corpus_dir: str | Path | None = None, gold_path: str | Path | None = None, limit: int = 5
+) -> list[str]:
+    """Example questions whose answers the indexed corpus holds: the corpus folder's examples file, then the
+    gold file's questions. A missing or broken file just contributes none."""
+    candidates = example_candidates(corpus_dir, gold_path)
     answered: set[int] = set()
     store = engine.index.chunks
     for doc in sorted(indexed_documents(engine.index.manifest)):  # one document in memory at a time

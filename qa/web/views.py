@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 from ..engine import NoticeKind, Response, Result
 from ..evaluate.gold import EvalReport
+from ..ingest.chunk import Chunk
 from ..render import render_html
 from .files import Saved
 from .holder import Rebuilt, Served
@@ -68,34 +69,43 @@ def answer_line_html(result: Result) -> str:
     )
 
 
+def _before_html(prev: Chunk | None, result: Result) -> list[str]:
+    if prev is None:
+        return ['<div class="qa-context-edge">(start of document)</div>']
+    parts = []
+    if prev.heading and prev.heading != result.heading:
+        parts.append(f'<div class="qa-context-heading">{esc(prev.heading)}</div>')
+    before = prev.text[: max(0, result.start - prev.start)] if prev.end > result.start else prev.text + "\n\n"
+    parts.append(f'<span class="qa-context-side">{esc(before)}</span>')
+    return parts
+
+
+def _after_html(nxt: Chunk | None, result: Result) -> list[str]:
+    if nxt is None:
+        return ['<div class="qa-context-edge">(end of document)</div>']
+    parts = []
+    after = nxt.text[max(0, result.end - nxt.start) :] if nxt.start < result.end else nxt.text
+    if nxt.heading and nxt.heading != result.heading:
+        parts.append(f'<div class="qa-context-heading">{esc(nxt.heading)}</div>')
+    elif nxt.start >= result.end:
+        after = "\n\n" + after
+    parts.append(f'<span class="qa-context-side">{esc(after)}</span>')
+    return parts
+
+
 def context_html(result: Result, served: Served) -> str:
     """The passage in its document: the end of the previous passage and the start of the next one."""
     chunks = [chunk for _, chunk in served.engine.index.chunks.doc_chunks(result.doc)]
-    index = next((i for i, c in enumerate(chunks) if (c.start, c.end) == (result.start, result.end)), None)
-    if index is None:
+    if not chunks:
         return ""
-    prev = chunks[index - 1] if index > 0 else None
-    nxt = chunks[index + 1] if index + 1 < len(chunks) else None
-    parts = []
-    if prev is not None:
-        if prev.heading and prev.heading != result.heading:
-            parts.append(f'<div class="qa-context-heading">{esc(prev.heading)}</div>')
-        before = prev.text[: max(0, result.start - prev.start)] if prev.end > result.start else prev.text + "\n\n"
-        parts.append(f'<span class="qa-context-side">{esc(before)}</span>')
-    else:
-        parts.append('<div class="qa-context-edge">(start of document)</div>')
+    # the shown text may be a reading window over several passages: its neighbours are the passages beyond it
+    prev = next((c for c in reversed(chunks) if c.start < result.start), None)
+    nxt = next((c for c in chunks if c.end > result.end), None)
+    parts = _before_html(prev, result)
     if result.heading and (prev is None or prev.heading != result.heading):
         parts.append(f'<div class="qa-context-heading">{esc(result.heading)}</div>')
     parts.append(f'<span class="qa-context-self">{render_html(result.text, result)}</span>')
-    if nxt is not None:
-        after = nxt.text[max(0, result.end - nxt.start) :] if nxt.start < result.end else nxt.text
-        if nxt.heading and nxt.heading != result.heading:
-            parts.append(f'<div class="qa-context-heading">{esc(nxt.heading)}</div>')
-        elif nxt.start >= result.end:
-            after = "\n\n" + after
-        parts.append(f'<span class="qa-context-side">{esc(after)}</span>')
-    else:
-        parts.append('<div class="qa-context-edge">(end of document)</div>')
+    parts += _after_html(nxt, result)
     return (
         '<details class="qa-context"><summary>Show in surrounding text</summary>'
         f'<div class="qa-context-body">{"".join(parts)}</div></details>'
@@ -199,6 +209,32 @@ def status_html(status: dict) -> str:
     return f'<table class="qa-status">{body}</table>'
 
 
+def rebuilt_rows(rebuilt: Rebuilt, kept: Sequence[Saved]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The rows a rebuild after an upload adds (counts, summary, other skipped files), and the uploads it skipped."""
+    rows = [
+        f'<span class="qa-update-counts">Documents added: <b class="qa-added-docs">{len(rebuilt.added)}</b>, '
+        f'pages: <b class="qa-added-pages">{rebuilt.pages_added}</b>, '
+        f'passages: <b class="qa-added-passages">{rebuilt.passages_added}</b>; '
+        f'documents removed: <b class="qa-removed-docs">{len(rebuilt.removed)}</b>; '
+        f"passages in the index: {rebuilt.passages_after} (was {rebuilt.passages_before})</span>"
+    ]
+    names = {s.name for s in kept}
+    skipped = [(s.path, s.reason) for s in rebuilt.report.skipped if s.path in names]
+    accounted = set(rebuilt.added) | {s.path for s in rebuilt.report.skipped}
+    skipped += [
+        (str(s.name), "saved but not indexed: this build does not read files of this kind")
+        for s in kept
+        if s.name not in accounted
+    ]
+    rows.append(esc(rebuilt.summary()))
+    others = [s for s in rebuilt.report.skipped if s.path not in names]
+    if others:
+        rows.append(
+            f"{len(others)} other file(s) in the corpus folder also skipped by the build (see the status above)"
+        )
+    return rows, skipped
+
+
 def update_html(saved: Sequence[Saved], rebuilt: Rebuilt | None, removed: Sequence[str] = ()) -> str:
     """The result of adding or removing documents: what was saved, indexed, removed and skipped, and why."""
     rows = []
@@ -211,27 +247,9 @@ def update_html(saved: Sequence[Saved], rebuilt: Rebuilt | None, removed: Sequen
         rows.append(f'Removed <span class="qa-removed">{esc(gone)}</span> (moved to the hidden .removed folder)')
     skipped = [(s.upload, s.reason) for s in saved if s.name is None]
     if rebuilt is not None:
-        rows.append(
-            f'<span class="qa-update-counts">Documents added: <b class="qa-added-docs">{len(rebuilt.added)}</b>, '
-            f'pages: <b class="qa-added-pages">{rebuilt.pages_added}</b>, '
-            f'passages: <b class="qa-added-passages">{rebuilt.passages_added}</b>; '
-            f'documents removed: <b class="qa-removed-docs">{len(rebuilt.removed)}</b>; '
-            f"passages in the index: {rebuilt.passages_after} (was {rebuilt.passages_before})</span>"
-        )
-        names = {s.name for s in kept}
-        skipped += [(s.path, s.reason) for s in rebuilt.report.skipped if s.path in names]
-        accounted = set(rebuilt.added) | {s.path for s in rebuilt.report.skipped}
-        skipped += [
-            (s.name, "saved but not indexed: this build does not read files of this kind")
-            for s in kept
-            if s.name not in accounted
-        ]
-        rows.append(esc(rebuilt.summary()))
-        others = [s for s in rebuilt.report.skipped if s.path not in names]
-        if others:
-            rows.append(
-                f"{len(others)} other file(s) in the corpus folder also skipped by the build (see the status above)"
-            )
+        more_rows, more_skipped = rebuilt_rows(rebuilt, kept)
+        rows += more_rows
+        skipped += more_skipped
     body = "".join(f"<li>{row}</li>" for row in rows)
     if skipped:
         body += (

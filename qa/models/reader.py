@@ -1,0 +1,184 @@
+"""The reader: an extractive span model that reads a question and a window of text and marks the answer in it.
+
+Trained here from the bundled all-MiniLM-L6-v2 weights on SQuAD v1.1 train (see `training/` and the model card
+beside the weights), shipped as an int8 ONNX graph and run with onnxruntime + tokenizers, like the encoder:
+no torch at query time, nothing downloaded.
+
+Each window is one unpadded forward pass of `[CLS] question [SEP] window [SEP]` (int8 activations are scaled
+per tensor, so padding a window beside others would shift its scores; one pass each keeps a window's answer
+independent of its neighbours). A window longer than `max_tokens` is read in overlapping pieces. The model gives
+a start and an end score per token; the span is the best start/end pair inside the window text (end after start,
+at most `max_answer_tokens`), and `no_answer` is how far the [CLS] pair (SQuAD 2.0's "no answer") scores above
+that span: above 0 the reader thinks the window does not answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import QAError
+
+READER_DIR = Path(__file__).resolve().parent / "reader-weights"
+CARD_FILE = "model-card.json"
+CARD_FORMAT = "qa-reader-card"
+CARD_VERSION = 1
+MAX_QUESTION_TOKENS = 64
+STRIDE_TOKENS = 48
+
+
+@dataclass(frozen=True)
+class ReadSpan:
+    """The reader's answer in one window: `window[start:end]`, its score, and the no-answer margin."""
+
+    start: int
+    end: int
+    score: float
+    no_answer: float  # [CLS] score minus the span's score: > 0 means "this window does not answer"
+
+
+@dataclass(frozen=True)
+class ReaderCard:
+    """What the model card promises about the weights: which file, its checksum, how many tokens it reads."""
+
+    file: str
+    sha256: str
+    max_tokens: int
+
+    @classmethod
+    def read(cls, folder: Path) -> ReaderCard:
+        path = folder / CARD_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise QAError(
+                f"reader model card '{path}' is unreadable ({exc}); reinstall the package or pass --no-reader"
+            ) from None
+        if data.get("format") != CARD_FORMAT or data.get("version") != CARD_VERSION:
+            raise QAError(
+                f"reader model card '{path}' has format {data.get('format')!r} version {data.get('version')!r}, "
+                f"this program reads {CARD_FORMAT!r} version {CARD_VERSION}; re-export the reader"
+            )
+        try:
+            return cls(str(data["file"]), str(data["sha256"]), int(data["max_tokens"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise QAError(f"reader model card '{path}' lacks {exc}; re-export the reader") from None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def shipped_reader_fingerprint() -> str | None:
+    """The fingerprint of the reader shipped with the package, from its model card (the weights are not loaded);
+    None when the card is missing or unreadable. `qa build` records it in the manifest."""
+    try:
+        return ReaderCard.read(READER_DIR).sha256[:24]
+    except QAError:
+        return None
+
+
+def best_span(
+    start_logits: np.ndarray, end_logits: np.ndarray, context: np.ndarray, max_answer_tokens: int
+) -> tuple[int, int, float]:
+    """(first token, last token, score) of the best span over the `context` token positions."""
+    starts, ends = start_logits[context], end_logits[context]
+    scores = starts[:, None] + ends[None, :]
+    width = context[None, :] - context[:, None]
+    scores = np.where((width >= 0) & (width < max_answer_tokens), scores, -np.inf)
+    flat = int(np.argmax(scores))
+    s, e = divmod(flat, len(context))
+    return int(context[s]), int(context[e]), float(scores[s, e])
+
+
+class Reader:
+    """An exported reader (int8 ONNX + tokenizer + model card) on one onnxruntime session."""
+
+    def __init__(self, folder: Path, card: ReaderCard, threads: int = 1) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.folder = folder
+        self.card = card
+        self.max_tokens = card.max_tokens
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        self._lock = threading.Lock()  # the tokenizer is shared; the session runs are thread-safe
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(str(folder / card.file), options, providers=["CPUExecutionProvider"])
+
+    @classmethod
+    def open(cls, folder: str | os.PathLike[str] | None = None, *, threads: int = 1) -> Reader:
+        """The reader in `folder` (default: the one shipped with the package)."""
+        folder = Path(folder) if folder is not None else READER_DIR
+        card = ReaderCard.read(folder)
+        for name in (card.file, "tokenizer.json"):
+            if not (folder / name).is_file():
+                raise QAError(f"reader file '{folder / name}' is missing; reinstall the package or pass --no-reader")
+        found = file_sha256(folder / card.file)
+        if found != card.sha256:
+            raise QAError(
+                f"reader file '{folder / card.file}' has SHA-256 {found[:16]}…, its model card says "
+                f"{card.sha256[:16]}…: the file is damaged; reinstall the package or pass --no-reader"
+            )
+        return cls(folder, card, threads)
+
+    @property
+    def fingerprint(self) -> str:
+        """Names the weights (the card's SHA-256 of the ONNX file), for the index manifest."""
+        return self.card.sha256[:24]
+
+    def read(self, question: str, windows: list[str], *, max_answer_tokens: int = 30) -> list[ReadSpan]:
+        """The best span of each window (character offsets into that window's text)."""
+        question = self._clip_question(question)
+        return [self._read_window(question, window, max_answer_tokens) for window in windows]
+
+    def _clip_question(self, question: str) -> str:
+        with self._lock:
+            encoding = self._tokenizer.encode(question, add_special_tokens=False)
+        if len(encoding.ids) <= MAX_QUESTION_TOKENS:
+            return question
+        return question[: encoding.offsets[MAX_QUESTION_TOKENS - 1][1]]
+
+    def _read_window(self, question: str, window: str, max_answer_tokens: int) -> ReadSpan:
+        with self._lock:
+            self._tokenizer.enable_truncation(self.max_tokens, stride=STRIDE_TOKENS, strategy="only_second")
+            try:
+                first = self._tokenizer.encode(question, window)
+            finally:
+                self._tokenizer.no_truncation()
+        pieces = [self._read_piece(encoding, max_answer_tokens) for encoding in [first, *first.overflowing]]
+        start, end, score, _ = max(pieces, key=lambda piece: piece[2])
+        null = min(piece[3] for piece in pieces)  # SQuAD 2.0's rule: the least confident "no answer" of the pieces
+        return ReadSpan(start, end, score, null - score)
+
+    def _read_piece(self, encoding, max_answer_tokens: int) -> tuple[int, int, float, float]:  # type: ignore[no-untyped-def]
+        """(start char, end char, span score, [CLS] score) of one piece of a window."""
+        ids = np.asarray([encoding.ids], dtype=np.int64)
+        feeds = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
+        }
+        start_logits, end_logits = (out[0] for out in self._session.run(None, feeds))
+        null = float(start_logits[0] + end_logits[0])
+        context = np.asarray([i for i, s in enumerate(encoding.sequence_ids) if s == 1], dtype=np.int64)
+        if context.size == 0:
+            return 0, 0, -np.inf, null
+        first, last, score = best_span(start_logits, end_logits, context, max_answer_tokens)
+        return encoding.offsets[first][0], encoding.offsets[last][1], score, null

@@ -1,0 +1,85 @@
+"""Reading stage: the reader model reads a window around each of the top passages and marks the answer in it.
+
+Retrieval ranks short passages; here the best `depth` of them are widened within their section
+(qa/search/windows.py) so a name a few sentences back is inside what is read, the reader (qa/models/reader.py)
+marks one span per window, and the read passages are reordered by the reader's span score plus
+`retrieval_weight` × their retrieval score. The answer sentence of a read passage is the window sentence that
+holds the span; the span is the bold answer unless the reader says the window does not answer
+(`no_answer > no_answer_margin`). The settings are chosen on the squad-public tuning articles
+(benchmarks/reader_eval.py); nothing here knows a corpus.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..index.store import ChunkStore
+from ..ingest.chunk import Chunk
+from ..models.reader import ReadSpan
+from .highlight import AnswerSentence, Span
+from .windows import Window, widen
+
+CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
+
+
+@dataclass(frozen=True)
+class ReadingSettings:
+    """How many top passages the reader reads, how wide their windows are and how its score mixes in.
+    Chosen on the squad-public tuning articles (benchmarks/reader_eval.py)."""
+
+    depth: int = 3
+    window_words: int = 130
+    retrieval_weight: float = 5.0  # reader span score (a sum of two logits) + weight × retrieval score
+    no_answer_margin: float = 0.0  # a window whose [CLS] score beats its best span by more does not answer
+    max_answer_tokens: int = 30
+
+
+@dataclass(frozen=True)
+class ReadWindow:
+    """One read passage: the window (absolute offsets into the document text), its text and the reader's span."""
+
+    window: Window
+    text: str
+    span: ReadSpan  # offsets relative to `text`
+
+    @property
+    def answers(self) -> bool:
+        return self.span.end > self.span.start
+
+    def answer_sentence(self, margin: float) -> AnswerSentence | None:
+        """The window sentence(s) holding the span, relative to the window text; the span is bold only when the
+        reader thinks the window answers (`no_answer <= margin`)."""
+        if not self.answers:
+            return None
+        origin = self.window.start
+        start, end = self.span.start + origin, self.span.end + origin
+        holding = [s for s in self.window.sentences if s[0] < end and s[1] > start] or [(start, end)]
+        a, b = min(s[0] for s in holding) - origin, max(s[1] for s in holding) - origin
+        bold = Span(self.span.start, self.span.end, self.text[self.span.start : self.span.end])
+        return AnswerSentence(a, b, self.text[a:b], self.span.score, bold if self.span.no_answer <= margin else None)
+
+
+def window_of(store: ChunkStore, chunk: Chunk, words: int) -> tuple[Window, str]:
+    """`chunk` widened within its section to about `words` words, and the window's text."""
+    reach = CHARS_PER_WORD * max(0, words - chunk.words) + 1
+    neighbours = store.chunks_near(chunk.doc_id, chunk.start - reach, chunk.end + reach)
+    window = widen(chunk, neighbours or [chunk], words)
+    text = store.text_slice(chunk.doc_id, window.start, window.end)
+    if len(text) != window.end - window.start:  # a store without document text: the passage is what there is
+        return Window(chunk.doc_id, chunk.start, chunk.end, chunk.sentences, (chunk.start, chunk.end)), chunk.text
+    return window, text
+
+
+def combined_scores(spans: Sequence[ReadSpan], retrieval: Sequence[float], weight: float) -> list[float]:
+    """The read passages' new scores: span score + weight × retrieval score (a window without a span last)."""
+    return [
+        (span.score if span.end > span.start else float("-inf")) + weight * score
+        for span, score in zip(spans, retrieval)
+    ]
+
+
+def page_at(pages: Sequence[int], offset: int) -> int | None:
+    """1-based page holding `offset` given the pages' start offsets (None for a document without pages)."""
+    return bisect_right(pages, offset) if pages else None

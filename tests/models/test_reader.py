@@ -1,0 +1,80 @@
+"""The shipped reader (qa/models/reader-weights), run by the engine's own runtime on the real int8 file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa.errors import QAError
+from qa.models.reader import READER_DIR, Reader, ReaderCard, best_span, file_sha256, shipped_reader_fingerprint
+from qa.search.highlight import find_answer_span
+
+FESTIVAL = (
+    "The harbour festival began in the old fish market. After a long debate the committee chose a blue heron "
+    "as the emblem of the festival, because the birds nest along the quay every spring."
+)
+
+
+def test_the_card_names_the_shipped_weights_and_their_checksum() -> None:
+    card = ReaderCard.read(READER_DIR)
+    assert card.sha256 == file_sha256(READER_DIR / card.file)
+    assert shipped_reader_fingerprint() == card.sha256[:24]
+    data = json.loads((READER_DIR / "model-card.json").read_text(encoding="utf-8"))
+    assert data["validation"]["em"] > 0 and data["training_data"] and data["licence"]
+
+
+def test_the_reader_marks_a_noun_phrase_the_rules_cannot_find(real_reader: Reader) -> None:
+    question = "What did the committee choose as the emblem of the festival?"
+    assert find_answer_span(question, FESTIVAL) is None  # no date, number, name or place is asked for
+    span = real_reader.read(question, [FESTIVAL])[0]
+    assert "heron" in FESTIVAL[span.start : span.end]
+    assert span.no_answer < 0
+
+
+def test_a_window_that_does_not_answer_scores_no_answer_above_its_span(real_reader: Reader) -> None:
+    question = "Which telescope discovered the rings of Neptune?"
+    answered = real_reader.read("Where do the birds nest every spring?", [FESTIVAL])[0]
+    unanswered = real_reader.read(question, [FESTIVAL])[0]
+    assert unanswered.no_answer > answered.no_answer
+    assert unanswered.no_answer > -1.0
+
+
+def test_each_window_is_read_on_its_own_and_long_windows_in_pieces(real_reader: Reader) -> None:
+    question = "What did the committee choose as the emblem of the festival?"
+    filler = " ".join(f"Stall number {i} sold smoked fish and bread to the visitors." for i in range(40))
+    long_window = filler + " " + FESTIVAL  # about 500 word pieces: read as overlapping pieces of 192
+    alone = real_reader.read(question, [FESTIVAL])[0]
+    together = real_reader.read(question, ["Bread is baked at night.", FESTIVAL, long_window])
+    assert together[1] == alone  # a window's answer does not depend on the others read with it
+    start = len(filler) + 1
+    assert "heron" in long_window[together[2].start : together[2].end] and together[2].start >= start
+
+
+def test_best_span_keeps_start_before_end_within_the_length_limit() -> None:
+    import numpy as np
+
+    start = np.array([0.0, 1.0, 9.0, 0.0, 0.0])
+    end = np.array([0.0, 8.0, 0.0, 1.0, 7.0])
+    context = np.arange(1, 5)
+    assert best_span(start, end, context, 30)[:2] == (2, 4)  # not (2, 1): the end may not precede the start
+    assert best_span(start, end, context, 2)[:2] == (2, 3)  # at most 2 tokens long
+
+
+def test_a_damaged_or_missing_reader_is_one_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "reader"
+    shutil.copytree(READER_DIR, folder)
+    card = ReaderCard.read(folder)
+    with (folder / card.file).open("r+b") as fh:
+        fh.seek(4096)
+        fh.write(b"\0" * 64)
+    with pytest.raises(QAError, match="damaged.*--no-reader"):
+        Reader.open(folder)
+    (folder / card.file).unlink()
+    with pytest.raises(QAError, match="missing.*--no-reader"):
+        Reader.open(folder)
+    (folder / "model-card.json").write_text('{"format": "qa-reader-card", "version": 99}')
+    with pytest.raises(QAError, match="version 99"):
+        Reader.open(folder)

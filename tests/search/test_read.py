@@ -1,0 +1,89 @@
+"""The reading step's pure parts: which sentence holds the reader's span, when it is bold, how scores mix."""
+
+from __future__ import annotations
+
+import math
+
+from qa.models.reader import ReadSpan
+from qa.search.highlight import AnswerSentence, Span
+from qa.search.rank import reorder_by_reader, shifted
+from qa.search.read import ReadWindow, combined_scores, page_at
+from qa.search.retrieve import Hit
+from qa.search.windows import Window
+
+SOURCE = "Intro line. The band was founded in 1994. It has 115 members today. Its leader is Anna Berg."
+
+
+def window(start: int = 12, end: int = len(SOURCE)) -> Window:
+    sentences = ((12, 41), (42, 67), (68, len(SOURCE)))
+    return Window("band.txt", start, end, tuple(s for s in sentences if s[0] >= start), (42, 67))
+
+
+def read_window(span_text: str, no_answer: float = -3.0) -> ReadWindow:
+    w = window()
+    text = SOURCE[w.start : w.end]
+    start = text.index(span_text)
+    return ReadWindow(w, text, ReadSpan(start, start + len(span_text), 9.5, no_answer))
+
+
+def test_the_answer_sentence_is_the_window_sentence_holding_the_span() -> None:
+    answer = read_window("115 members").answer_sentence(0.0)
+    assert answer is not None and answer.span is not None
+    assert answer.text == "It has 115 members today."
+    assert answer.span.text == "115 members"
+    assert answer.text[answer.span.start - answer.start : answer.span.end - answer.start] == "115 members"
+    # offsets are relative to the window text, which is the source from the window's start
+    assert SOURCE[12 + answer.start : 12 + answer.end] == answer.text
+
+
+def test_a_span_outside_the_retrieved_passage_is_answered_from_its_own_sentence() -> None:
+    answer = read_window("Anna Berg").answer_sentence(0.0)
+    assert answer is not None and answer.text == "Its leader is Anna Berg."
+
+
+def test_the_span_is_bold_only_when_the_reader_thinks_the_window_answers() -> None:
+    assert read_window("1994", no_answer=-0.5).answer_sentence(0.0).span is not None
+    doubtful = read_window("1994", no_answer=0.5).answer_sentence(0.0)
+    assert doubtful is not None and doubtful.span is None and doubtful.text == "The band was founded in 1994."
+
+
+def test_a_span_across_two_sentences_takes_both() -> None:
+    w = window()
+    text = SOURCE[w.start : w.end]
+    a, b = text.index("1994"), text.index("115") + 3
+    answer = ReadWindow(w, text, ReadSpan(a, b, 1.0, -1.0)).answer_sentence(0.0)
+    assert answer is not None and answer.span is not None and answer.span.text == "1994. It has 115"
+    assert answer.text.startswith("The band was founded") and answer.text.endswith("115 members today.")
+
+
+def test_an_empty_window_has_no_answer_sentence() -> None:
+    w = window()
+    assert ReadWindow(w, "", ReadSpan(0, 0, -math.inf, 0.0)).answer_sentence(0.0) is None
+
+
+def test_scores_mix_reader_and_retrieval_and_an_empty_read_goes_last() -> None:
+    spans = [ReadSpan(0, 4, 2.0, -1.0), ReadSpan(0, 4, 5.0, -1.0), ReadSpan(0, 0, -math.inf, 1.0)]
+    assert combined_scores(spans, [1.0, 0.2, 3.0], 2.0) == [4.0, 5.4, -math.inf]
+    head = [Hit(10, 1.0), Hit(11, 0.2), Hit(12, 3.0)]
+    windows = [ReadWindow(window(), "x", s) for s in spans]
+    hits, ordered = reorder_by_reader(head, windows, 2.0)
+    assert [h.chunk for h in hits] == [11, 10, 12]
+    assert [w.span for w in ordered] == [spans[1], spans[0], spans[2]]
+    hits, _ = reorder_by_reader(head, windows, 10.0)  # with a heavy retrieval weight, retrieval order wins
+    assert [h.chunk for h in hits] == [10, 11, 12]
+
+
+def test_page_at_counts_pages_from_their_start_offsets() -> None:
+    assert page_at((0, 100, 250), 0) == 1
+    assert page_at((0, 100, 250), 99) == 1
+    assert page_at((0, 100, 250), 100) == 2
+    assert page_at((0, 100, 250), 1000) == 3
+    assert page_at((), 5) is None
+
+
+def test_a_passage_answer_moves_into_its_window() -> None:
+    text = SOURCE[12:]
+    passage_answer = AnswerSentence(0, 25, "It has 115 members today.", 1.0, Span(7, 18, "115 members"))
+    moved = shifted(passage_answer, 42 - 12, text)
+    assert moved is not None and moved.text == "It has 115 members today."
+    assert moved.span is not None and text[moved.span.start : moved.span.end] == "115 members"

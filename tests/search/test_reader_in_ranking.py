@@ -1,0 +1,79 @@
+"""The reader in the engine's one ranking path: windows, bold spans, the answer sentence, "may not answer"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.engine import Engine, NoticeKind, build_from_folder
+from qa.models.reader import shipped_reader_fingerprint
+
+HARBOUR = (
+    "= Harbour Festival =\n\n"
+    "The harbour festival began in the old fish market in 1961. Fishermen sold their catch from wooden stalls, "
+    "and a brass band played on the pier every evening of the summer.\n\n"
+    "After a long debate the committee chose a blue heron as the emblem of the festival, because the birds nest "
+    "along the quay every spring. The emblem is painted on the gate of the market.\n\n"
+    "Visitors reach the market by ferry from the island or by the coastal railway. The ferry runs every hour "
+    "from dawn until midnight during the festival week.\n"
+)
+GARDENS = (
+    "= Botanical Gardens =\n\n"
+    "The gardens hold about four thousand species of plants. The glasshouse was rebuilt after a storm destroyed "
+    "its roof. Guided walks start at the south gate on Sundays.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def reading_engine(tmp_path_factory, real_encoder, real_reader) -> Engine:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("reading")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    (corpus / "gardens.txt").write_text(GARDENS, encoding="utf-8")
+    build_from_folder(corpus, root / "index", encoder=real_encoder)
+    return Engine.open(root / "index", encoder=real_encoder, reader=real_reader)
+
+
+def test_the_bold_words_are_the_readers_and_the_rules_find_none(reading_engine: Engine) -> None:
+    question = "What did the committee choose as the emblem of the festival?"
+    top = reading_engine.ask(question, k=3).results[0]
+    assert top.read and top.doc == "harbour.txt"
+    assert top.answer is not None and top.answer.span is not None and "heron" in top.answer.span.text
+    assert top.answer.span.text in top.answer.text and "emblem" in top.answer.text
+    assert top.text[top.answer.span.start : top.answer.span.end] == top.answer.span.text
+    without = reading_engine.ask(question, k=3, reader=False).results[0]
+    assert not without.read and (without.answer is None or without.answer.span is None)
+
+
+def test_a_result_is_a_window_of_the_source_holding_its_passage(reading_engine: Engine) -> None:
+    results = reading_engine.ask("How do visitors reach the market?", k=3).results
+    store = reading_engine.index.chunks
+    for result in results:
+        assert store.document(result.doc).text[result.start : result.end] == result.text  # offsets into the source
+        assert result.start <= result.passage_start < result.passage_end <= result.end
+        assert result.passage == store.document(result.doc).text[result.passage_start : result.passage_end]
+    assert any(r.end - r.start > r.passage_end - r.passage_start for r in results if r.read)  # widened
+    assert results[0].read and "ferry" in results[0].answer.span.text
+
+
+def test_a_question_the_corpus_does_not_answer_is_flagged_by_the_reader(reading_engine: Engine) -> None:
+    response = reading_engine.ask("Which telescope discovered the rings of Neptune?", k=3)
+    assert not response.confident
+    notice = next(n for n in response.notices if n.kind is NoticeKind.NOT_CONFIDENT)
+    assert "do not seem to hold an answer" in notice.text
+    answered = reading_engine.ask("When did the harbour festival begin?", k=3)
+    assert answered.confident and answered.results[0].answer.span.text == "1961"
+
+
+def test_ask_json_gives_the_window_and_the_passage_inside_it(reading_engine: Engine) -> None:
+    data = reading_engine.ask("What did the committee choose as the emblem?", k=2).to_json()
+    top = data["results"][0]
+    assert top["read"] is True
+    assert top["start"] <= top["passage_start"] < top["passage_end"] <= top["end"]
+    assert json.dumps(data)  # serializable
+
+
+def test_the_manifest_records_the_shipped_reader(reading_engine: Engine) -> None:
+    assert reading_engine.index.manifest.reader == shipped_reader_fingerprint() is not None
