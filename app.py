@@ -50,11 +50,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="refuse uploads that would take the corpus folder over this size (default: 2048 MB)",
     )
     parser.add_argument(
+        "--upload-room-mb",
+        type=int,
+        default=512,
+        metavar="MB",
+        help="refuse new uploads while the uploads waiting to be added take more than this (default: 512 MB)",
+    )
+    parser.add_argument(
         "--no-reader",
         action="store_true",
         help="do not run the reader model: answer sentences only, with rule spans (dates, numbers, names)",
     )
     args = parser.parse_args(argv)
+    if args.upload_room_mb < 1:
+        parser.error(f"--upload-room-mb {args.upload_room_mb} is below 1; give the room for waiting uploads in MB")
     if args.corpus_quota_mb < 1:
         parser.error(f"--corpus-quota-mb {args.corpus_quota_mb} is below 1; give the corpus folder's quota in MB")
     return args
@@ -98,7 +107,14 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     web.serve(
-        demo, holder.corpus_dir, args.host, args.port, web.launch_options(holder.max_file_bytes), tuple(args.allow_host)
+        demo,
+        holder.corpus_dir,
+        args.host,
+        args.port,
+        web.launch_options(holder.max_file_bytes),
+        tuple(args.allow_host),
+        upload_dir=upload_dir,
+        upload_room=args.upload_room_mb * 1024 * 1024,
     )
     return 0
 

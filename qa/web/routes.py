@@ -14,6 +14,7 @@ from ..errors import QAError
 from .files import corpus_file
 from .hosts import HostOriginMiddleware, allowed_hosts
 from .pageimage import MAX_SENTENCE_CHARS, RenderBusy, page_png
+from .uploads import DEFAULT_UPLOAD_ROOM_BYTES, UploadRoomMiddleware
 from .views import ORIGINAL_ROUTE, PAGE_IMAGE_ROUTE
 
 NOT_FOUND = "no such document in the corpus folder"
@@ -91,16 +92,21 @@ def app_with_routes(
     host: str = "127.0.0.1",  # type: ignore[no-untyped-def]
     port: int = 7860,
     allow_hosts: tuple[str, ...] = (),
+    upload_dir: str | Path | None = None,
+    upload_room: int = DEFAULT_UPLOAD_ROOM_BYTES,
 ):
     """A FastAPI app serving the file routes with the Gradio Blocks mounted at the root (Gradio's own way to
-    add routes: `gr.mount_gradio_app`), every route behind the Host/Origin check."""
+    add routes: `gr.mount_gradio_app`), every route behind the Host/Origin check; with `upload_dir`, uploads
+    are refused while the files waiting there would pass `upload_room` bytes."""
     import gradio as gr
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(file_routes(corpus_dir))
     app = gr.mount_gradio_app(app, demo, path="/", server_name=host, server_port=port, **launch_options)
     guard_gradio_files(demo, corpus_dir)
-    app.add_middleware(HostOriginMiddleware, allowed=allowed_hosts(host, allow_hosts))
+    if upload_dir is not None:
+        app.add_middleware(UploadRoomMiddleware, folder=upload_dir, room=upload_room)
+    app.add_middleware(HostOriginMiddleware, allowed=allowed_hosts(host, allow_hosts))  # outermost: checked first
     return app
 
 
@@ -111,12 +117,14 @@ def serve(
     port: int,
     launch_options: dict,  # type: ignore[no-untyped-def]
     allow_hosts: tuple[str, ...] = (),
+    upload_dir: str | Path | None = None,
+    upload_room: int = DEFAULT_UPLOAD_ROOM_BYTES,
 ) -> None:
     """Run the app (Gradio plus the file routes) with uvicorn until interrupted."""
     import uvicorn
 
     uvicorn.run(
-        app_with_routes(demo, corpus_dir, launch_options, host, port, allow_hosts),
+        app_with_routes(demo, corpus_dir, launch_options, host, port, allow_hosts, upload_dir, upload_room),
         host=host,
         port=port,
         log_level="warning",

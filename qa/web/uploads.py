@@ -114,3 +114,57 @@ class UploadArea:
         if parent != str(self.folder):
             with contextlib.suppress(OSError):  # not empty: another upload waits there
                 os.rmdir(parent)
+
+
+# ---------------------------------------------------------------- room in the upload folder
+
+DEFAULT_UPLOAD_ROOM_BYTES = 512 * 1024 * 1024
+UPLOAD_ROUTE_SUFFIX = "/upload"  # Gradio's upload route (`/gradio_api/upload`)
+
+
+def folder_bytes(folder: Path) -> int:
+    """What the files under `folder` take (apparent sizes; links are not followed)."""
+    total = 0
+    for root, _, files in os.walk(folder, followlinks=False):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_size
+    return total
+
+
+def room_refusal(waiting: int, incoming: int, room: int) -> str | None:
+    """Why an upload of `incoming` bytes (0: not announced) is refused while `waiting` bytes of uploads wait in
+    the folder, or None when it fits in `room`."""
+    if waiting + incoming <= room:
+        return None
+    mb = 1024 * 1024
+    return (
+        f"uploads waiting to be added take {waiting / mb:.0f} MB and this one {incoming / mb:.0f} MB, over the "
+        f"{room / mb:.0f} MB the app keeps for uploads; wait until the documents being added are saved, then "
+        "upload again"
+    )
+
+
+class UploadRoomMiddleware:
+    """Refuse an upload (413, before a byte is written) when the upload folder would grow past `room` bytes: files
+    wait there until a handler saves or refuses them, and a client may upload without ever asking for that."""
+
+    def __init__(self, app, folder: str | os.PathLike[str], room: int = DEFAULT_UPLOAD_ROOM_BYTES) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.folder = Path(folder)
+        self.room = room
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] != "http" or scope.get("method") != "POST" or not scope["path"].endswith(UPLOAD_ROUTE_SUFFIX):
+            await self.app(scope, receive, send)
+            return
+        announced = dict(scope.get("headers") or ()).get(b"content-length", b"0")
+        incoming = int(announced) if announced.isdigit() else 0
+        reason = room_refusal(folder_bytes(self.folder), incoming, self.room)
+        if reason is None:
+            await self.app(scope, receive, send)
+            return
+        body = (reason + "\n").encode("utf-8")
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
