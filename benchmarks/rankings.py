@@ -69,7 +69,7 @@ def hits_of(engine: Engine, question: str, mode: str) -> list:
 
 
 def answer_of(engine: Engine, question: str, mode: str) -> list | None:
-    response = engine.ask(question, k=1, mode=mode)
+    response = engine.ask(question, k=1, mode=mode, reader=False)  # the ranking before the reader (new behaviour)
     if not response.results or response.results[0].answer is None:
         return None
     answer = response.results[0].answer

@@ -23,7 +23,7 @@ from ..models.encoder import Encoder
 from ..models.reader import Reader
 from ..options import Fusion, Mode
 from .highlight import AnswerSentence, HighlightSettings, Span, choose_answer
-from .read import ReadingSettings, ReadWindow, combined_scores, window_of
+from .read import ReadingSettings, ReadWindow, combined_scores, read_windows, window_of
 from .retrieve import Candidates, Hit, Retriever, SearchSettings
 
 
@@ -222,8 +222,7 @@ class Ranker:
         """Widen each passage of `head` into a window, read them all, reorder by the reader."""
         assert self.reader is not None
         windows = [window_of(self.index.chunks, rows[hit.chunk].chunk, reading.window_words) for hit in head]
-        spans = self.reader.read(question, [text for _, text in windows], max_answer_tokens=reading.max_answer_tokens)
-        read = [ReadWindow(window, text, span) for (window, text), span in zip(windows, spans)]
+        read = read_windows(self.reader, self.index.chunks, question, windows, reading)
         return reorder_by_reader(head, read, reading.retrieval_weight)
 
     @staticmethod

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 
 from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
-from ..models.reader import ReadSpan
+from ..models.reader import Reader, ReadSpan
 from .highlight import AnswerSentence, Span
+from .tables import ReaderText, cells, header_before, linearize
 from .windows import Window, widen
 
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
+HEADER_REACH = 4000  # characters before a window searched for the header row of a table it starts inside
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,30 @@ def window_of(store: ChunkStore, chunk: Chunk, words: int) -> tuple[Window, str]
     if len(text) != window.end - window.start:  # a store without document text: the passage is what there is
         return Window(chunk.doc_id, chunk.start, chunk.end, chunk.sentences, (chunk.start, chunk.end)), chunk.text
     return window, text
+
+
+def reader_text(store: ChunkStore, window: Window, text: str) -> ReaderText:
+    """What the reader reads for a window: its text with table rows named by their columns (qa/search/tables.py),
+    the header taken from before the window when the window starts inside a table."""
+    header = None
+    if window.start > 0 and cells(text.split("\n", 1)[0]) is not None:
+        header = header_before(store.text_slice(window.doc, max(0, window.start - HEADER_REACH), window.start))
+    return linearize(text, header)
+
+
+def read_windows(
+    reader: Reader, store: ChunkStore, question: str, windows: Sequence[tuple[Window, str]], settings: ReadingSettings
+) -> list[ReadWindow]:
+    """Read every window (as `reader_text`) and map each span back to the window's own characters; a span over
+    inserted column names only counts as no span."""
+    texts = [reader_text(store, window, text) for window, text in windows]
+    spans = reader.read(question, [t.text for t in texts], max_answer_tokens=settings.max_answer_tokens)
+    read = []
+    for (window, text), reader_input, span in zip(windows, texts, spans):
+        source = reader_input.to_source(span.start, span.end) if span.end > span.start else None
+        start, end = source if source is not None else (0, 0)
+        read.append(ReadWindow(window, text, ReadSpan(start, end, span.score, span.no_answer)))
+    return read
 
 
 def combined_scores(spans: Sequence[ReadSpan], retrieval: Sequence[float], weight: float) -> list[float]:

@@ -1,0 +1,59 @@
+"""Table rows named by their columns for the reader, and spans mapped back to the source's own characters."""
+
+from __future__ import annotations
+
+from qa.search.tables import cells, header_before, linearize
+
+WINDOW = (
+    "The commanders are listed below.\n"
+    "| No. | Name | Picture | Term start | Term end |\n"
+    "| 1 | Zakir Hasanov | | 2003 | 2013 |\n"
+    "| 2 | Shahin Mammedov | | 2013 | Present |\n"
+    "The list is kept by the ministry."
+)
+
+
+def test_rows_become_named_cells_and_the_header_row_is_left_out() -> None:
+    text = linearize(WINDOW).text
+    assert text.splitlines() == [
+        "The commanders are listed below.",
+        "",
+        "No.: 1; Name: Zakir Hasanov; Term start: 2003; Term end: 2013.",
+        "No.: 2; Name: Shahin Mammedov; Term start: 2013; Term end: Present.",
+        "The list is kept by the ministry.",
+    ]
+
+
+def test_a_span_maps_back_to_the_cells_it_covers() -> None:
+    read = linearize(WINDOW)
+    for words in ("Zakir Hasanov", "2003", "The list is kept", "commanders"):
+        start = read.text.index(words)
+        mapped = read.to_source(start, start + len(words))
+        assert mapped is not None and WINDOW[mapped[0] : mapped[1]] == words
+    start = read.text.index("Name: Zakir")  # a span that begins on an inserted column name shrinks to the cell
+    mapped = read.to_source(start, start + len("Name: Zakir Hasanov"))
+    assert mapped is not None and WINDOW[mapped[0] : mapped[1]] == "Zakir Hasanov"
+    start = read.text.index("Term start")
+    assert read.to_source(start, start + len("Term start")) is None  # only inserted text
+
+
+def test_a_span_across_cells_keeps_the_source_between_them() -> None:
+    read = linearize(WINDOW)
+    start, end = read.text.index("2003"), read.text.index("2013.") + 4
+    mapped = read.to_source(start, end)
+    assert mapped is not None and WINDOW[mapped[0] : mapped[1]] == "2003 | 2013"
+
+
+def test_a_window_inside_a_table_takes_its_header_from_before() -> None:
+    preceding = "Intro.\n| Year | Revenue |\n| 2014 | 90 |\n"
+    assert header_before(preceding) == "| Year | Revenue |"
+    assert header_before("Intro.\nNo table here.\n") is None
+    read = linearize("| 2015 | 93 |\nNext line.", header_before(preceding))
+    assert read.text.splitlines()[0] == "Year: 2015; Revenue: 93."
+
+
+def test_separator_rows_and_plain_text_pipes() -> None:
+    assert cells("a | b") is None and cells("| a | b |") == [(2, 3), (6, 7)]
+    text = linearize("| A | B |\n|---|---|\n| x | y |").text
+    assert text.splitlines() == ["", "", "A: x; B: y."]
+    assert linearize("No tables | here.\nJust text.").text == "No tables | here.\nJust text."
