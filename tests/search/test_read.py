@@ -63,14 +63,16 @@ def test_an_empty_window_has_no_answer_sentence() -> None:
 
 def test_scores_mix_reader_and_retrieval_and_an_empty_read_goes_last() -> None:
     spans = [ReadSpan(0, 4, 2.0, -1.0), ReadSpan(0, 4, 5.0, -1.0), ReadSpan(0, 0, -math.inf, 1.0)]
-    assert combined_scores(spans, [1.0, 0.2, 3.0], 2.0) == [4.0, 5.4, -math.inf]
+    assert combined_scores(spans, [1.0, 0.2, 3.0], 2.0) == [4.0, 5.4, 2.0 + 6.0]  # no span: the lowest span read
     head = [Hit(10, 1.0), Hit(11, 0.2), Hit(12, 3.0)]
     windows = [ReadWindow(window(), "x", s) for s in spans]
     hits, ordered = reorder_by_reader(head, windows, 2.0)
-    assert [h.chunk for h in hits] == [11, 10, 12]
-    assert [w.span for w in ordered] == [spans[1], spans[0], spans[2]]
+    assert [h.chunk for h in hits] == [12, 11, 10]
+    assert [w.span for w in ordered] == [spans[2], spans[1], spans[0]]
+    hits, _ = reorder_by_reader(head, windows, 0.5)
+    assert [h.chunk for h in hits] == [11, 12, 10]
     hits, _ = reorder_by_reader(head, windows, 10.0)  # with a heavy retrieval weight, retrieval order wins
-    assert [h.chunk for h in hits] == [10, 11, 12]
+    assert [h.chunk for h in hits] == [12, 10, 11]
 
 
 def test_page_at_counts_pages_from_their_start_offsets() -> None:
