@@ -17,6 +17,8 @@ from .errors import QAError
 from .options import IndexType, Mode, Runtime, SentenceMethod
 
 if TYPE_CHECKING:
+    from .engine import Engine
+    from .evaluate.gold import GoldQuestion
     from .index.build import BuildReport
     from .index.manifest import Manifest
 
@@ -311,7 +313,7 @@ def _evaluate_beir(beir_dir: Path, split: str, index_dir: Path | None, modes: li
         click.echo(f"hybrid settings: {results[0]['settings_from']}", err=True)
 
 
-def _warn_missing_answers(files: dict, engine) -> None:  # type: ignore[no-untyped-def]
+def _warn_missing_answers(files: dict[Path, list[GoldQuestion]], engine: Engine) -> None:
     """One warning per gold question none of whose answers the index holds (a typo, or the wrong corpus)."""
     from .evaluate.gold import answers_missing_from
 

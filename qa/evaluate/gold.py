@@ -21,7 +21,9 @@ from .metrics import hit_at_k, page_at_1, reciprocal_rank
 from .span_metrics import exact_match, f1
 
 if TYPE_CHECKING:
-    from ..engine import Response
+    from ..engine import Engine, Response
+    from ..search.highlight import HighlightSettings
+    from ..search.retrieve import SearchSettings
 
 
 METRIC_KEYS = ("hit@1", "hit@5", "hit@10", "mrr@10", "answer@1", "span_em", "span_f1", "false_alarms")
@@ -227,7 +229,7 @@ def _score(q: GoldQuestion, response: Response, sums: dict[str, float]) -> Miss 
     )
 
 
-def _ask(engine, q: GoldQuestion, mode: str, k: int, options: dict) -> Response:  # type: ignore[no-untyped-def]
+def _ask(engine: Engine, q: GoldQuestion, mode: str, k: int, options: dict) -> Response:
     try:
         return engine.ask(q.question, k=k, mode=mode, **options)
     except QuestionError as exc:  # parse_gold checks this first; gold built in code may not have been parsed
@@ -235,7 +237,7 @@ def _ask(engine, q: GoldQuestion, mode: str, k: int, options: dict) -> Response:
 
 
 def _run_answerable(
-    engine,  # type: ignore[no-untyped-def]
+    engine: Engine,
     gold: Sequence[GoldQuestion],
     mode: str,
     k: int,
@@ -255,13 +257,13 @@ def _run_answerable(
 
 
 def evaluate_gold(
-    engine,  # type: ignore[no-untyped-def]
+    engine: Engine,
     gold: Sequence[GoldQuestion],
     *,
     mode: str = "hybrid",
     k: int = 10,
-    settings=None,  # type: ignore[no-untyped-def]
-    highlight=None,  # type: ignore[no-untyped-def]
+    settings: SearchSettings | None = None,
+    highlight: HighlightSettings | None = None,
     reader: bool = True,
 ) -> EvalReport:
     """Ask every gold question and score the ranked passages (hit@1/5/10, MRR@10, answer@1, span EM/F1, the

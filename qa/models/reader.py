@@ -20,8 +20,12 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding
 
 from ..errors import QAError
 
@@ -167,7 +171,7 @@ class Reader:
         null = min(piece[3] for piece in pieces)  # SQuAD 2.0's rule: the least confident "no answer" of the pieces
         return ReadSpan(start, end, score, null - score)
 
-    def _read_piece(self, encoding, max_answer_tokens: int) -> tuple[int, int, float, float]:  # type: ignore[no-untyped-def]
+    def _read_piece(self, encoding: Encoding, max_answer_tokens: int) -> tuple[int, int, float, float]:
         """(start char, end char, span score, [CLS] score) of one piece of a window."""
         ids = np.asarray([encoding.ids], dtype=np.int64)
         feeds = {

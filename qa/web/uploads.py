@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from ..errors import QAError
+from .hosts import ASGIApp, Receive, Scope, Send
 
 UPLOADS_FOLDER = ".uploads"  # in the index folder; hidden, and no index file is named like it
 GRADIO_TEMP_ENV = "GRADIO_TEMP_DIR"
@@ -149,12 +150,12 @@ class UploadRoomMiddleware:
     """Refuse an upload (413, before a byte is written) when the upload folder would grow past `room` bytes: files
     wait there until a handler saves or refuses them, and a client may upload without ever asking for that."""
 
-    def __init__(self, app, folder: str | os.PathLike[str], room: int = DEFAULT_UPLOAD_ROOM_BYTES) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: ASGIApp, folder: str | os.PathLike[str], room: int = DEFAULT_UPLOAD_ROOM_BYTES) -> None:
         self.app = app
         self.folder = Path(folder)
         self.room = room
 
-    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") != "POST" or not scope["path"].endswith(UPLOAD_ROUTE_SUFFIX):
             await self.app(scope, receive, send)
             return
