@@ -176,8 +176,9 @@ def example_candidates(corpus_dir: str | Path | None, gold_path: str | Path | No
 def example_questions(
     engine: Engine, corpus_dir: str | Path | None = None, gold_path: str | Path | None = None, limit: int = 5
 ) -> list[str]:
-    """Example questions whose answers the indexed corpus holds: the corpus folder's examples file, then the
-    gold file's questions. A missing or broken file just contributes none."""
+    """Example questions whose answers the indexed corpus holds and that the engine answers without "the corpus
+    may not answer": the corpus folder's examples file, then the gold file's questions. A missing or broken file
+    just contributes none."""
     candidates = example_candidates(corpus_dir, gold_path)
     answered: set[int] = set()
     store = engine.index.chunks
@@ -190,7 +191,7 @@ def example_questions(
         missing = {id(q) for q in answers_missing_from(pending, {doc: text})}
         answered |= {id(q) for q in pending if id(q) not in missing}
     questions = dict.fromkeys(q.question for q in candidates if id(q) in answered)
-    return list(questions)[:limit]
+    return [q for q in questions if engine.ask(q, k=1).confident][:limit]  # an example never shows a doubt
 
 
 def _unexpected(exc: Exception, what: str) -> str:

@@ -93,10 +93,12 @@ def test_settings_button_and_examples(app_page):
     expect(page.locator("#qa-results .qa-card")).to_have_count(3)
     expect(page.locator("#qa-results .qa-answer mark.qa-span")).to_contain_text("25 February 2011")
     # an example fills the box and asks it
-    page.get_by_text("Who commanded the Internal Troops from 2003 to 2013?").click()
-    expect(page.locator(QUESTION_BOX).first).to_have_value("Who commanded the Internal Troops from 2003 to 2013?")
+    page.get_by_text("How many members does the band of the Internal Troops have?").click()
+    expect(page.locator(QUESTION_BOX).first).to_have_value(
+        "How many members does the band of the Internal Troops have?"
+    )
     expect(page.locator("#qa-results .qa-question-echo")).to_contain_text(
-        "Who commanded the Internal Troops", timeout=30_000
+        "How many members does the band", timeout=30_000
     )
     expect(page.locator("#qa-results .qa-card").first).to_be_visible()
     assert_only_local(app_page)
