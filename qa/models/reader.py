@@ -14,7 +14,6 @@ that span: above 0 the reader thinks the window does not answer.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from tokenizers import Encoding
 
 from ..errors import QAError
+from ..ingest.load import file_hash
 
 READER_DIR = Path(__file__).resolve().parent / "reader-weights"
 CARD_FILE = "model-card.json"
@@ -73,14 +73,6 @@ class ReaderCard:
             return cls(str(data["file"]), str(data["sha256"]), int(data["max_tokens"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise QAError(f"reader model card '{path}' lacks {exc}; re-export the reader") from None
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def shipped_reader_fingerprint() -> str | None:
@@ -134,18 +126,13 @@ class Reader:
         for name in (card.file, "tokenizer.json"):
             if not (folder / name).is_file():
                 raise QAError(f"reader file '{folder / name}' is missing; reinstall the package or pass --no-reader")
-        found = file_sha256(folder / card.file)
+        found = file_hash(folder / card.file)
         if found != card.sha256:
             raise QAError(
                 f"reader file '{folder / card.file}' has SHA-256 {found[:16]}…, its model card says "
                 f"{card.sha256[:16]}…: the file is damaged; reinstall the package or pass --no-reader"
             )
         return cls(folder, card, threads)
-
-    @property
-    def fingerprint(self) -> str:
-        """Names the weights (the card's SHA-256 of the ONNX file), for the index manifest."""
-        return self.card.sha256[:24]
 
     def read(self, question: str, windows: list[str], *, max_answer_tokens: int = 30) -> list[ReadSpan]:
         """The best span of each window (character offsets into that window's text)."""

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from qa.errors import QAError
-from qa.models.reader import READER_DIR, Reader, ReaderCard, best_span, file_sha256, shipped_reader_fingerprint
+from qa.ingest.load import file_hash
+from qa.models.reader import READER_DIR, Reader, ReaderCard, best_span, shipped_reader_fingerprint
 from qa.search.highlight import find_answer_span
 
 FESTIVAL = (
@@ -20,7 +21,7 @@ FESTIVAL = (
 
 def test_the_card_names_the_shipped_weights_and_their_checksum() -> None:
     card = ReaderCard.read(READER_DIR)
-    assert card.sha256 == file_sha256(READER_DIR / card.file)
+    assert card.sha256 == file_hash(READER_DIR / card.file)
     assert shipped_reader_fingerprint() == card.sha256[:24]
     data = json.loads((READER_DIR / "model-card.json").read_text(encoding="utf-8"))
     assert data["validation"]["em"] > 0 and data["training_data"] and data["licence"]
