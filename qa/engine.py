@@ -67,12 +67,28 @@ class NoticeKind(str, Enum):
     NOT_CONFIDENT = "not-confident"
 
 
+class DoubtReason(str, Enum):
+    """Why a NOT_CONFIDENT notice doubts the answer, so a view can say what to do about it."""
+
+    NO_ANSWER_READ = "no-answer-read"  # the reader read the best passages and found no answer in them
+    WEAK_MATCH = "weak-match"  # no passage is much like the question
+
+
+DOUBT_TEXT = {
+    DoubtReason.NO_ANSWER_READ: "the best passages do not seem to hold an answer: the corpus may not answer this "
+    "question",
+    DoubtReason.WEAK_MATCH: "no passage scores well: the corpus may not answer this question",
+}
+
+
 @dataclass(frozen=True)
 class Notice:
-    """A note for the user about their question or the answer: a kind to act on and one line to show."""
+    """A note for the user about their question or the answer: a kind to act on, one line to show and, for a
+    NOT_CONFIDENT notice, the reason."""
 
     kind: NoticeKind
     text: str
+    reason: DoubtReason | None = None
 
     def __str__(self) -> str:
         return self.text
@@ -117,6 +133,7 @@ class Response:
         """The `qa ask --json` contract: notices as their one-line texts."""
         data = asdict(self)
         data["notices"] = [notice.text for notice in self.notices]
+        data["doubt"] = next((n.reason.value for n in self.notices if n.reason is not None), None)
         for result in data["results"]:
             if result["answer"] is not None:
                 result["answer"].pop("score", None)
@@ -327,7 +344,7 @@ class Engine:
             return Response(cleaned, mode.value, results, False, tuple(notices))
         doubt = self._doubt(ranking, cleaned, query_vector, reading)
         if doubt is not None:
-            notices.append(Notice(NoticeKind.NOT_CONFIDENT, doubt))
+            notices.append(Notice(NoticeKind.NOT_CONFIDENT, DOUBT_TEXT[doubt], doubt))
         return Response(cleaned, mode.value, results, doubt is None, tuple(notices))
 
     def search(
@@ -424,17 +441,15 @@ class Engine:
         (for its model) stay below it 95 % of the time. None when the index has too few sentences to tell."""
         return self.index.manifest.calibration.unrelated_sentence_similarity_p95
 
-    def _doubt(self, ranking: Ranking, question: str, query_vector: np.ndarray, reading: ReadingSettings) -> str | None:
+    def _doubt(
+        self, ranking: Ranking, question: str, query_vector: np.ndarray, reading: ReadingSettings
+    ) -> DoubtReason | None:
         """Why the corpus may not answer the question (None when the answer looks sound): the reader found no
         answer in any window it read, or (nothing read) no passage scores well."""
         if ranking.no_answer is not None:
-            if ranking.no_answer > reading.no_answer_margin:
-                return "the best passages do not seem to hold an answer: the corpus may not answer this question"
-            return None
+            return DoubtReason.NO_ANSWER_READ if ranking.no_answer > reading.no_answer_margin else None
         top = ranking.rows[ranking.hits[0].chunk]
-        if not self._similar(top, question, query_vector):
-            return "no passage scores well: the corpus may not answer this question"
-        return None
+        return None if self._similar(top, question, query_vector) else DoubtReason.WEAK_MATCH
 
     def _similar(self, row: StoredChunk, question: str, query_vector: np.ndarray) -> bool:
         asked = set(terms(question))

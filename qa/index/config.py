@@ -10,7 +10,7 @@ from ..models.encoder import DEFAULT_RUNTIME
 from ..models.offline import BUNDLED_MODEL
 from ..options import IndexType, Runtime, SentenceMethod
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 INDEX_TYPES = IndexType.values()
 SENTENCE_METHODS = SentenceMethod.values()
 

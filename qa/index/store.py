@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..ingest.chunk import Chunk
+from ..ingest.kinds import PassageKind
 from ..ingest.load import Document
 
 STORE = "store.sqlite"
@@ -39,11 +40,13 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, doc TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
     title TEXT NOT NULL, headings TEXT NOT NULL, sentences TEXT NOT NULL, page INTEGER,
-    key TEXT NOT NULL, text TEXT NOT NULL, vectors BLOB NOT NULL);
+    key TEXT NOT NULL, text TEXT NOT NULL, vectors BLOB NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'body', lead TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc, start);
+CREATE INDEX IF NOT EXISTS chunks_not_body ON chunks (kind) WHERE kind != 'body';
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
-_CHUNK_COLUMNS = 'id, doc, start, "end", title, headings, sentences, page, text'
+_CHUNK_COLUMNS = 'id, doc, start, "end", title, headings, sentences, page, text, kind, lead'
 _DELTA_SCHEMA = (
     _SCHEMA
     + """
@@ -115,7 +118,7 @@ def _rows_in(db: sqlite3.Connection, query: str, ids: Sequence[int]) -> Iterator
 
 
 def _chunk(row: Sequence) -> Chunk:
-    _, doc, start, end, title, headings, sentences, page, text = row
+    _, doc, start, end, title, headings, sentences, page, text, kind, lead = row
     return Chunk(
         doc,
         start,
@@ -125,6 +128,8 @@ def _chunk(row: Sequence) -> Chunk:
         tuple(json.loads(headings)),
         tuple(tuple(s) for s in json.loads(sentences)),
         page=page,
+        kind=PassageKind(kind),
+        lead=lead,
     )  # type: ignore[misc]
 
 
@@ -193,7 +198,7 @@ class StoreWriter:
         self._counts["chunks"] += len(chunks)
         self._counts["sentences"] += sum(len(c.sentences) for c in chunks)
         self._db.executemany(
-            "INSERT INTO main.chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO main.chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     i,
@@ -207,6 +212,8 @@ class StoreWriter:
                     key,
                     c.text,
                     np.asarray(v, dtype=np.float16).tobytes(),
+                    c.kind.value,
+                    c.lead,
                 )
                 for i, c, key, v in zip(ids, chunks, keys, vectors)
             ],
@@ -400,6 +407,12 @@ class ChunkStore:
             (doc_id, int(end), int(start)),
         )
         return [_chunk(row) for row in rows]
+
+    def demoted_ids(self) -> frozenset[int]:
+        """Ids of passages that are not body text (contents, reference lists), read through a partial index that
+        holds only them, so a million body passages cost nothing here."""
+        rows = self._db().execute("SELECT id FROM chunks WHERE kind != 'body'").fetchall()
+        return frozenset(int(r[0]) for r in rows)
 
     def text_slice(self, doc_id: str, start: int, end: int) -> str:
         """`document.text[start:end]`, read by SQLite (substr counts characters, as Python does) without loading the

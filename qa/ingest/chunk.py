@@ -6,8 +6,10 @@ break inside a paragraph, the next passage repeats the last `overlap_sentences` 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from .kinds import PassageKind, passage_kind
 from .load import Document
 from .sentences import Unit, segment
 
@@ -19,6 +21,8 @@ class ChunkSettings:
     paragraph_fill: float = 0.6
     max_unit_words: int = 150
     tail_fill: float = 0.25  # a section's last passage under this share of the target joins the one before
+    min_words: int = 3  # a passage under this many words ("®", a figure label) is dropped if its document has others
+    small_table_words: int = 150  # a table up to this size stays whole in one passage
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class Chunk:
     headings: tuple[str, ...]
     sentences: tuple[tuple[int, int], ...]
     page: int | None = None  # 1-based page holding `start` (PDF); None for formats without pages
+    kind: PassageKind = PassageKind.BODY  # contents and reference lists rank below body text
+    lead: str = ""  # the header row of the table the passage starts inside, when the passage does not hold it
 
     @property
     def heading(self) -> str:
@@ -48,8 +54,8 @@ class Chunk:
         return len(self.text.split())
 
     def context_text(self) -> str:
-        """What is embedded and matched: title, heading path, then the passage."""
-        parts = [self.title, *self.headings, self.text]
+        """What is embedded and matched: title, heading path, a table's header row, then the passage."""
+        parts = [self.title, *self.headings, self.lead, self.text]
         return " — ".join(p for p in parts if p)
 
 
@@ -61,25 +67,43 @@ def sentence_embed_text(chunk: Chunk, span: tuple[int, int]) -> str:
     return f"{label} — {sentence}" if label else sentence
 
 
-def _pack(units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:
-    """Greedy packing of one section's units into groups of about target_words."""
-    groups: list[list[Unit]] = []
+def _atoms(units: list[Unit], tables: Collection[int], settings: ChunkSettings) -> list[list[Unit]]:
+    """Units in packing order, a small table's rows (`tables`: indexes of table-row units) kept as one atom."""
+    atoms: list[list[Unit]] = []
     i, n = 0, len(units)
+    while i < n:
+        j = i + 1
+        if i in tables:
+            while j < n and j in tables and units[j].paragraph == units[i].paragraph:
+                j += 1
+            if sum(u.words for u in units[i:j]) > settings.small_table_words:
+                j = i + 1
+        atoms.append(units[i:j])
+        i = j
+    return atoms
+
+
+def _pack(units: list[Unit], settings: ChunkSettings, tables: Collection[int] = ()) -> list[list[Unit]]:
+    """Greedy packing of one section's units into groups of about target_words (a small table never split)."""
+    atoms = _atoms(units, tables, settings)
+    groups: list[list[Unit]] = []
+    i, n = 0, len(atoms)
     while i < n:
         j, words = i, 0
         while j < n:
+            size = sum(u.words for u in atoms[j])
             if j > i:
-                if words + units[j].words > settings.target_words:
+                if words + size > settings.target_words:
                     break
-                new_paragraph = units[j].paragraph != units[j - 1].paragraph
+                new_paragraph = atoms[j][0].paragraph != atoms[j - 1][-1].paragraph
                 if new_paragraph and words >= settings.paragraph_fill * settings.target_words:
                     break
-            words += units[j].words
+            words += size
             j += 1
-        groups.append(units[i:j])
+        groups.append([u for atom in atoms[i:j] for u in atom])
         if j >= n:
             break
-        inside_paragraph = units[j].paragraph == units[j - 1].paragraph
+        inside_paragraph = atoms[j][0].paragraph == atoms[j - 1][-1].paragraph
         i = max(i + 1, j - settings.overlap_sentences) if inside_paragraph and settings.overlap_sentences else j
     if len(groups) >= 2:
         # a short tail ("IMG_8788 2", a last half-line) is no passage of its own: with only the title and
@@ -113,6 +137,29 @@ def _page_runs(doc: Document, units: list[Unit], settings: ChunkSettings) -> lis
     return merged
 
 
+def _is_row(text: str, unit: Unit) -> bool:
+    return text.startswith("|", unit.start)
+
+
+def _table_lead(text: str, units: list[Unit], group: list[Unit]) -> str:
+    """The header row of the table the group starts inside (the first row of its paragraph), when the group does
+    not hold it: a row "| 2015 | 93,580 |" is matched with "| Year | Revenue |" in front of it."""
+    first = group[0]
+    if not _is_row(text, first):
+        return ""
+    rows = [u for u in units if u.paragraph == first.paragraph and _is_row(text, u)]
+    header = rows[0] if rows else first
+    return "" if header.start >= first.start else text[header.start : header.end]
+
+
+def _groups(doc: Document, section_units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:
+    groups = []
+    for run in _page_runs(doc, section_units, settings):
+        tables = {i for i, unit in enumerate(run) if _is_row(doc.text, unit)}
+        groups.extend(_pack(run, settings, tables))
+    return groups
+
+
 def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
     units = segment(
         doc.text, title=doc.title, max_unit_words=settings.max_unit_words, loose_headings=doc.kind in ("txt", "md")
@@ -122,21 +169,25 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
         sections.setdefault(unit.section, []).append(unit)
     chunks = []
     for section_units in sections.values():
-        for group in (g for run in _page_runs(doc, section_units, settings) for g in _pack(run, settings)):
+        for group in _groups(doc, section_units, settings):
             start, end = group[0].start, group[-1].end
+            text = doc.text[start:end]
             chunks.append(
                 Chunk(
                     doc_id=doc.id,
                     start=start,
                     end=end,
-                    text=doc.text[start:end],
+                    text=text,
                     title=doc.title,
                     headings=group[0].headings,
                     sentences=tuple((u.start, u.end) for u in group),
                     page=doc.page_at(start),
+                    kind=passage_kind(text, group[0].headings),
+                    lead=_table_lead(doc.text, section_units, group),
                 )
             )
-    return chunks
+    kept = [c for c in chunks if c.words >= settings.min_words]
+    return kept or chunks  # a document of two words keeps them
 
 
 def chunk_corpus(

@@ -24,9 +24,12 @@ _WHEN = re.compile(r"\b(when|(?:what|which) (?:year|date|day|month|decade|centur
 _HOW_LONG = re.compile(
     r"\b(how long|for how many (?:years|months|weeks|days|hours|minutes)|(?:what|which) (?:period|duration))\b", re.I
 )
+_SHARE = re.compile(
+    r"\b((?:what|which) (?:percentage|percent|share|proportion|fraction)|how much of|how many percent)\b", re.I
+)
 _HOW_MANY = re.compile(
-    r"\b(how (?:many|much|large|big|old|far|tall|high)|(?:what|which) (?:percentage|percent|share|number|"
-    r"proportion|fraction|amount|quantity|ratio|rate|total|count))\b",
+    r"\b(how (?:many|much|large|big|old|far|tall|high)|(?:what|which) (?:number|amount|quantity|ratio|rate|"
+    r"total|count))\b",
     re.I,
 )
 _WHO = re.compile(r"\b(who|whom|whose|(?:what|which) (?:person|people|man|woman))\b", re.I)
@@ -79,10 +82,11 @@ class AnswerSentence:
 
 
 def answer_type(question: str) -> str | None:
-    """'duration', 'date', 'number', 'person', 'place', 'name' (which + noun: a proper name) or None, from the
-    question's wh-words."""
+    """'duration', 'date', 'share' (a percentage or fraction), 'number', 'person', 'place', 'name' (which + noun:
+    a proper name) or None, from the question's wh-words."""
     for kind, pattern in (
         ("duration", _HOW_LONG),
+        ("share", _SHARE),
         ("number", _HOW_MANY),
         ("date", _WHEN),
         ("person", _WHO),
@@ -100,6 +104,7 @@ def _candidates(kind: str, sentence: str) -> tuple[tuple[int, int], ...]:
     finders = {
         "date": spans.dates,
         "duration": spans.durations,
+        "share": spans.shares,
         "number": spans.quantities,
         "person": spans.persons,
         "place": spans.places,
@@ -128,7 +133,7 @@ def _best_candidate(question: str, sentence: str) -> tuple[float, tuple[int, int
             continue  # the question's own words are not its answer
         distance = min((abs(t.start - start) for t in matches), default=len(sentence))
         # a unit word the question names right after the number ("12 departments") is a strong sign
-        bonus = 50 if (kind == "number" and span_terms & asked) or kind == "duration" else 0
+        bonus = 50 if (kind == "number" and span_terms & asked) or kind in ("duration", "share") else 0
         score = -distance + bonus
         if best is None or score > best[0]:
             best = (score, (start, end))

@@ -1,5 +1,5 @@
 """Ranking, in one place and one visible order: retrieve by mode → fuse → rescore by best sentence → reorder
-the top by answer sentence.
+the top by answer sentence → (with a reader) reorder the read top → demote contents and reference lists.
 
 `Ranker.rank` is the one ranking path behind `Engine.ask`, `Engine.search`, `qa eval` and BEIR. In hybrid mode
 the candidates of both indexes (qa/search/retrieve.py) are fused (min-max blend or reciprocal rank fusion),
@@ -10,7 +10,8 @@ return their own order. Every step is a separate function.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -76,6 +77,16 @@ def fuse(candidates: Candidates, settings: SearchSettings, pool: int) -> list[Hi
         lexical_ranked = [Hit(c, s) for c, s in sorted(candidates.lexical.items(), key=lambda item: -item[1]) if s > 0]
         return rrf([dense_ranked[:pool], lexical_ranked[:pool]], k=settings.rrf_k)
     return blend(candidates.ids, candidates.dense, candidates.lexical_scores, settings.dense_weight)
+
+
+def demote_kinds(hits: list[Hit], demoted: Collection[int], share: float) -> list[Hit]:
+    """Passages that are not body text (a table of contents, a reference list) lose `share` of their score and
+    the list is re-sorted (stable): they stay findable, below the body text that scores like them. The cut is a
+    share of each score, so it means the same in every mode (a cosine, BM25, a fused score)."""
+    if not hits or not demoted or not any(h.chunk in demoted for h in hits):
+        return hits
+    moved = [Hit(h.chunk, h.score - share * abs(h.score)) if h.chunk in demoted else h for h in hits]
+    return sorted(moved, key=lambda h: -h.score)
 
 
 def rescore_by_sentence(hits: list[Hit], best: np.ndarray, weight: float) -> list[Hit]:
@@ -145,6 +156,26 @@ class Ranker:
             return self.retriever.bm25(question, k)
         return self.hybrid(question, query_vector, k, settings)
 
+    def demote(
+        self, hits: list[Hit], found: list[AnswerSentence | None], share: float
+    ) -> tuple[list[Hit], list[AnswerSentence | None]]:
+        """The last step: contents and reference lists below the body text, each answer kept with its hit."""
+        moved = demote_kinds(hits, self.demoted, share)
+        if moved is hits:
+            return hits, found
+        answer_of = {hit.chunk: a for hit, a in zip(hits, found)}
+        aligned: list[AnswerSentence | None] = []
+        for hit in moved:  # answers stay a prefix of the hits; the rest are found later if asked for
+            if hit.chunk not in answer_of:
+                break
+            aligned.append(answer_of[hit.chunk])
+        return moved, aligned
+
+    @functools.cached_property
+    def demoted(self) -> frozenset[int]:
+        """The index's passages that rank below body text (read once, on the first question)."""
+        return self.index.chunks.demoted_ids()
+
     def hybrid(self, question: str, query_vector: np.ndarray, k: int, settings: SearchSettings) -> list[Hit]:
         pool = self.retriever.pool(settings, k)
         candidates = self.retriever.candidates(question, query_vector, pool, settings)
@@ -176,7 +207,7 @@ class Ranker:
         want = max(k, depth, reads)
         hits = self.search(question, query_vector, mode=mode, k=want, settings=settings)
         if not (depth or answers or reads):
-            return Ranking(tuple(hits[:k]), ())
+            return Ranking(tuple(demote_kinds(hits, self.demoted, settings.demote_share)[:k]), ())
         weights = {t: self.index.bm25.idf(t) for t in terms(question)}
         rows = self.index.chunks.get_many([hit.chunk for hit in hits[:want]])  # one read, not one per hit
 
@@ -191,10 +222,13 @@ class Ranker:
         if reads:
             assert reading is not None
             hits, found, read = self.read_head(question, hits, found, rows, reading, answer)
+        windows = {hit.chunk: w for hit, w in zip(hits, read)}
+        hits, found = self.demote(hits, found, settings.demote_share)
         hits = hits[:k]
         found = found[:k] + [answer(hit) for hit in hits[len(found) :]] if answers else []
         no_answer = min((w.span.no_answer for w in read), default=None)
-        return Ranking(tuple(hits), tuple(found), rows, {hit.chunk: w for hit, w in zip(hits, read)}, no_answer)
+        shown = {hit.chunk: windows[hit.chunk] for hit in hits if hit.chunk in windows}
+        return Ranking(tuple(hits), tuple(found), rows, shown, no_answer)
 
     def depths(self, mode: Mode, settings: SearchSettings, reading: ReadingSettings | None) -> tuple[int, int]:
         """How many top hits the answer reorder sees (hybrid only) and how many the reader reads (0: none)."""

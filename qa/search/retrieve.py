@@ -48,6 +48,7 @@ class SearchSettings:
     sentence_dense: float = 0.5  # share of the best-sentence similarity in the dense score
     nprobe: int = 512  # IVF lists searched, of dense.ivf_lists(N) ≈ 4·√N; 1/8 of 4096 at 1 M: recall@10 0.99
     ef_search: int = 128
+    demote_share: float = 0.5  # contents and reference lists lose this share of their score (rank.py)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fusion", Fusion.parse(self.fusion, "fusion"))

@@ -134,15 +134,43 @@ def quantities(sentence: str) -> list[tuple[int, int]]:
     return out
 
 
+_SHARE_WORDS = regex.compile(
+    r"(?<![\p{L}])(?:(?:a|one|two|three|four)[\s-]+)?(?:half|halves|thirds?|quarters?|fifths?|tenths?)(?![\p{L}])"
+    r"|(?<![\p{L}\p{N}])(?:one|\d+)\s+(?:in|out\s+of)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten)"
+    r"(?![\p{L}\p{N}])",
+    regex.IGNORECASE,
+)
+
+
+def shares(sentence: str) -> list[tuple[int, int]]:
+    """Percentages and fractions: what "what share/proportion/percentage …" asks for ("80 percent", "two thirds",
+    "one in five"); a plain amount of money or a count is not a share."""
+    percent = [(a, b) for a, b in quantities(sentence) if _UNIT_OF["percentage"].search(sentence[a:b])]
+    words = [m.span() for m in _SHARE_WORDS.finditer(sentence)]
+    return sorted(set(percent + [w for w in words if not any(a <= w[0] < b for a, b in percent)]))
+
+
 def names(sentence: str) -> list[tuple[int, int]]:
     """Capitalized phrases, except a lone capitalized word opening the sentence (any sentence's first word) and
     month names inside dates."""
     in_dates = dates(sentence)
-    return [
-        trim(sentence, *m.span())
+    found = [
+        without_function_words(sentence, *trim(sentence, *m.span()))
         for m in NAME.finditer(sentence)
         if (m.start() > 0 or " " in m.group()) and not any(a <= m.start() < b for a, b in in_dates)
     ]
+    return [(a, b) for a, b in found if b > a and (a > 0 or " " in sentence[a:b])]
+
+
+def without_function_words(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """A capitalized run without a closing function word ("USER The" → "USER"); a lone one ("A", "The") or a
+    single letter is no name at all (start == end)."""
+    words = list(regex.finditer(r"\S+", sentence[start:end]))
+    while words and words[-1].group().lower().strip(".,") in _FUNCTION_WORDS:
+        words.pop()
+    if not words or (len(words) == 1 and len(words[0].group().strip(".")) == 1):
+        return start, start
+    return start, start + words[-1].end()
 
 
 def persons(sentence: str) -> list[tuple[int, int]]:

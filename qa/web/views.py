@@ -10,7 +10,7 @@ import html
 from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
-from ..engine import NoticeKind, Response, Result
+from ..engine import DoubtReason, NoticeKind, Response, Result
 from ..evaluate.gold import EvalReport
 from ..ingest.chunk import Chunk
 from ..render import render_html
@@ -141,6 +141,14 @@ def card_html(result: Result, served: Served) -> str:
     )
 
 
+DOUBT_ADVICE = {
+    DoubtReason.WEAK_MATCH: "No passage scores well: the closest passages are shown below as leads, not answers; "
+    "try other words, or add the document that answers it.",
+    DoubtReason.NO_ANSWER_READ: "The closest passages are about the question, but the reader found no answer in "
+    "them: read them as leads, not answers, or ask more precisely.",
+}
+
+
 def response_html(response: Response, served: Served) -> str:
     parts = [
         f'<div class="qa-question-echo">Q: {esc(response.question)} <span class="qa-mode">({esc(response.mode)})</span></div>'
@@ -160,9 +168,10 @@ def response_html(response: Response, served: Served) -> str:
     else:
         # the library's own "not confident" notice says what the banner says
         others = [f"<li>{esc(n.text)}</li>" for n in response.notices if n.kind is not NoticeKind.NOT_CONFIDENT]
+        reason = next((n.reason for n in response.notices if n.reason is not None), DoubtReason.WEAK_MATCH)
         parts.append(
-            '<div class="qa-warning" role="status"><strong>The corpus may not answer this question.</strong> '
-            "No passage scores well; the closest passages are shown below as leads, not answers."
+            f'<div class="qa-warning" role="status" data-doubt="{reason.value}"><strong>The corpus may not answer '
+            f"this question.</strong> {DOUBT_ADVICE[reason]}"
             f"{'<ul>' + ''.join(others) + '</ul>' if others else ''}</div>"
         )
         label = "Closest passages (not confident answers)"

@@ -11,7 +11,7 @@ import pytest
 
 from qa.engine import Engine, build_from_folder
 from qa.errors import IndexLocked, IndexNotReady, QAError
-from qa.index.config import BuildConfig
+from qa.index.config import FORMAT_VERSION, BuildConfig
 from qa.index.open import check_fresh, corpus_changes, open_index, read_manifest
 
 TINY = {
@@ -154,7 +154,7 @@ def test_wrong_format_version_is_reported(tmp_path: Path, hash_encoder) -> None:
     manifest = json.loads((generation / "manifest.json").read_text())
     manifest["format_version"] = 99
     (generation / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(IndexNotReady, match=r"format version 99, this program reads version 2"):
+    with pytest.raises(IndexNotReady, match=rf"format version 99, this program reads version {FORMAT_VERSION}"):
         open_index(tmp_path / "index")
 
 

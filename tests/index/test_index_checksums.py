@@ -18,7 +18,7 @@ from test_scale_index import synthetic_corpus
 import qa.index.integrity
 from qa.engine import Engine, build_from_folder
 from qa.errors import IndexNotReady
-from qa.index.config import BuildConfig
+from qa.index.config import FORMAT_VERSION, BuildConfig
 from qa.index.generations import current_generation
 from qa.index.open import read_manifest
 from qa.ingest.chunk import ChunkSettings
@@ -144,4 +144,4 @@ def test_the_recorded_sizes_and_checksums_are_part_of_the_manifest_json(built: t
     _, index = built
     data = json.loads((current_generation(index) / "manifest.json").read_text(encoding="utf-8"))
     entry = data["index_files"]["dense.faiss"]
-    assert set(entry) == {"size", "crc32"} and len(entry["crc32"]) == 8 and data["format_version"] == 2
+    assert set(entry) == {"size", "crc32"} and len(entry["crc32"]) == 8 and data["format_version"] == FORMAT_VERSION

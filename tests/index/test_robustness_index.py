@@ -157,19 +157,19 @@ FAULTS = [
     pytest.param(replace_file("manifest.json", b"\xff\xfe not json"), r"is unreadable", True, id="binary-manifest"),
     pytest.param(
         replace_file("manifest.json", b"[1, 2]"),
-        r"has format version null, this program reads version 2",
+        r"has format version null, this program reads version 3",
         True,
         id="manifest-not-an-object",
     ),
     pytest.param(
         edit_manifest(set_path("format_version", value=99)),
-        r"has format version 99, this program reads version 2;",
+        r"has format version 99, this program reads version 3;",
         True,
         id="format-version-99",
     ),
     pytest.param(
         edit_manifest(set_path("format_version", value="2")),
-        r'has format version "2", this program reads version 2',
+        r'has format version "2", this program reads version 3',
         True,
         id="format-version-a-string",
     ),

@@ -129,7 +129,8 @@ def test_a_short_section_tail_joins_the_passage_before_it() -> None:
     assert chunks[-1].text.endswith("IMG_8788+ 2")
     assert text.count("IMG_8788") == sum(c.text.count("IMG_8788") for c in chunks)
     unmerged = chunk_document(
-        Document("g.txt", text, "Garrison", "0"), ChunkSettings(target_words=40, overlap_sentences=0, tail_fill=0.0)
+        Document("g.txt", text, "Garrison", "0"),
+        ChunkSettings(target_words=40, overlap_sentences=0, tail_fill=0.0, min_words=0),
     )
     assert unmerged[-1].text == "IMG_8788+ 2"
 
@@ -152,3 +153,61 @@ def test_sentence_splitting_loads_punkt_without_the_rest_of_nltk_and_leaves_nltk
     spans, heavy, has_download, nltk_counted = json.loads(out.stdout.strip().splitlines()[-1])
     assert spans == [[0, 35], [36, 44]] and heavy is False
     assert has_download is True and nltk_counted == 2  # the whole real package, not the stand-in
+
+
+def _table_document(rows: int) -> str:
+    header = "| Year | Revenue | Operating income | Employees |"
+    body = "\n".join(f"| {2000 + i} | {90000 + i * 17:,} | {1200 + i} | {300 + i} |" for i in range(rows))
+    return f"# Results\n\nThe company reports its figures every year.\n\n{header}\n{body}\n"
+
+
+def test_every_passage_cut_from_a_table_carries_its_header_row() -> None:
+    from qa.ingest.chunk import ChunkSettings, chunk_document
+    from qa.ingest.load import Document
+
+    text = _table_document(40)
+    chunks = chunk_document(Document("t.md", text, "Figures", "0", (), "md"), ChunkSettings(small_table_words=0))
+    table = [c for c in chunks if "|" in c.text]
+    assert len(table) >= 3
+    assert "| Year |" in table[0].text and table[0].lead == ""  # it holds the header itself
+    for chunk in table[1:]:
+        assert chunk.lead == "| Year | Revenue | Operating income | Employees |"
+        assert "| Year | Revenue |" in chunk.context_text() and text[chunk.start : chunk.end] == chunk.text
+    assert any("| 2015 |" in c.text for c in table[1:])
+
+
+def test_a_small_table_stays_whole_in_one_passage() -> None:
+    from qa.ingest.chunk import ChunkSettings, chunk_document
+    from qa.ingest.load import Document
+
+    text = _table_document(12)  # about 110 words of rows: over the 60-word target, under the small-table size
+    doc = Document("t.md", text, "Figures", "0", (), "md")
+    whole = [c for c in chunk_document(doc, ChunkSettings(target_words=60)) if "| 2005 |" in c.text]
+    assert len(whole) == 1 and "| Year |" in whole[0].text and "| 2011 |" in whole[0].text
+    split = chunk_document(doc, ChunkSettings(target_words=60, small_table_words=0))
+    assert sum("| Year |" in c.text for c in split) == 1 and len([c for c in split if "|" in c.text]) >= 2
+
+
+def test_a_passage_of_a_word_or_two_is_dropped_but_a_tiny_document_is_kept() -> None:
+    from qa.ingest.chunk import chunk_document
+    from qa.ingest.kinds import PassageKind
+    from qa.ingest.load import Document
+
+    body = " ".join(f"Sentence {i} of the article says one thing about the river." for i in range(6))
+    text = f"# River\n\n{body}\n\n## Back cover\n\n®\n\n## Figure\n\nR2\n"
+    chunks = chunk_document(Document("r.md", text, "River", "0", (), "md"))
+    assert [c.heading for c in chunks] == [""] and all(c.kind == PassageKind.BODY for c in chunks)
+    assert [c.text for c in chunk_document(Document("x.md", "Hello world", "x", "0", (), "md"))] == ["Hello world"]
+
+
+def test_a_reference_section_is_marked_as_its_own_kind() -> None:
+    from qa.ingest.chunk import chunk_document
+    from qa.ingest.kinds import PassageKind
+    from qa.ingest.load import Document
+
+    text = (
+        "# Ducks\n\nDucks are waterbirds. They are found in fresh water and sea water.\n\n## References\n\n"
+        "- ^ Livezey 1986, pp. 737-738.\n- ^ Madsen 1988, p. 452.\n"
+    )
+    kinds = {c.heading: c.kind for c in chunk_document(Document("d.md", text, "Ducks", "0", (), "md"))}
+    assert kinds == {"": PassageKind.BODY, "References": PassageKind.REFERENCES}

@@ -169,3 +169,15 @@ def test_short_extracted_paragraphs_stay_text(tmp_path: Path) -> None:
     chunks = chunk_document(doc)
     assert any("Last Updated: 2026-06-18" in c.text for c in chunks)
     assert all(c.headings == () for c in chunks)
+
+
+def test_html_math_keeps_its_alttext_even_when_the_mathml_is_hidden() -> None:
+    page = (
+        b"<html><body><p>If the mean is denoted by <span class='mwe-math-element'><span style='display: none;'>"
+        b"<math alttext='{\\displaystyle \\mu }'><semantics><mi>&#956;</mi><annotation encoding='application/x-tex'>"
+        b"{\\displaystyle \\mu }</annotation></semantics></math></span><img alt='mu' src='m.svg'></span>, then the "
+        b"variance is <math><semantics><mi>v</mi><annotation encoding='application/x-tex'>\\sigma^2</annotation>"
+        b"</semantics></math>.</p></body></html>"
+    )
+    text = extract_html(page).text
+    assert "denoted by \\mu" in text and "variance is \\sigma^2" in text and "displaystyle" not in text

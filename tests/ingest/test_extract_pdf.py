@@ -173,3 +173,38 @@ def test_passages_do_not_run_over_a_page_break(tmp_path: Path, manual: bytes) ->
     chunks = chunk_document(doc)  # default settings: both pages' text would fit in one passage
     assert len({c.page for c in chunks}) == 2
     assert all(doc.page_at(c.start) == doc.page_at(c.end - 1) for c in chunks)
+
+
+def bulleted_pdf() -> bytes:
+    """A list whose bullets come from a symbol font, drawn apart from (and before) the items' text, as DTP tools
+    write them."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.set_xy(20, 40)
+    pdf.cell(text="The following commands can be used to manage the journal receivers:")
+    rows = [50, 56, 62]
+    pdf.set_font("zapfdingbats", size=9)
+    for y in rows:
+        pdf.set_xy(24, y)
+        pdf.cell(text="u")  # a diamond in ZapfDingbats
+    pdf.set_font("helvetica", size=11)
+    items = ["CHGJRN changes the journal receiver.", "DSPJRN displays the entries.", "WRKJRNA works with attributes."]
+    for y, item in zip(rows, items):
+        pdf.set_xy(32, y)
+        pdf.cell(text=item)
+    pdf.set_xy(20, 72)
+    pdf.cell(text="After the list the text goes on with a paragraph of prose.")
+    return bytes(pdf.output())
+
+
+def test_symbol_font_bullets_become_list_items_in_reading_order() -> None:
+    from qa.ingest.extract.pdf import is_bullet
+
+    text = extract_pdf(bulleted_pdf()).text
+    assert (
+        "journal receivers:\n\n- CHGJRN changes the journal receiver.\n- DSPJRN displays the entries.\n"
+        "- WRKJRNA works with attributes.\n\nAfter the list" in text
+    )
+    assert "|" not in text  # not a two-column table of bullets and items
+    assert is_bullet("\uf0a7") and is_bullet("►") and not is_bullet("A") and not is_bullet("©")

@@ -14,7 +14,7 @@ from qa.search.highlight import answer_type, choose_answer, find_answer_span, te
         ("When was the band founded?", "date"),
         ("In what year was the law adopted?", "date"),
         ("How many members does the band have?", "number"),
-        ("What percentage of crimes were solved?", "number"),
+        ("What percentage of crimes were solved?", "share"),
         ("How long do cadets study?", "duration"),
         ("Who composed the anthem?", "person"),
         ("Where is the headquarters?", "place"),

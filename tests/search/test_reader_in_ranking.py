@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from qa.engine import Engine, NoticeKind, build_from_folder
+from qa.engine import DoubtReason, Engine, NoticeKind, build_from_folder
 from qa.models.reader import shipped_reader_fingerprint
 
 HARBOUR = (
@@ -62,7 +62,13 @@ def test_a_question_the_corpus_does_not_answer_is_flagged_by_the_reader(reading_
     response = reading_engine.ask("Which telescope discovered the rings of Neptune?", k=3)
     assert not response.confident
     notice = next(n for n in response.notices if n.kind is NoticeKind.NOT_CONFIDENT)
-    assert "do not seem to hold an answer" in notice.text
+    assert "do not seem to hold an answer" in notice.text and notice.reason is DoubtReason.NO_ANSWER_READ
+    assert response.to_json()["doubt"] == "no-answer-read"
+    for mode in ["dense"]:  # the dense mode reads and doubts as the hybrid does
+        doubted = reading_engine.ask("Which telescope discovered the rings of Neptune?", k=3, mode=mode)
+        assert [n.reason for n in doubted.notices] == [DoubtReason.NO_ANSWER_READ]
+    unread = reading_engine.ask("Which telescope discovered the rings of Neptune?", k=3, reader=False)
+    assert [n.reason for n in unread.notices] == [DoubtReason.WEAK_MATCH] and unread.to_json()["doubt"] == "weak-match"
     answered = reading_engine.ask("When did the harbour festival begin?", k=3)
     assert answered.confident and answered.results[0].answer.span.text == "1961"
 

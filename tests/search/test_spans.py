@@ -7,7 +7,7 @@ import pytest
 
 from qa.ingest.tokens import fold, terms
 from qa.search.highlight import answer_type, choose_answer, find_answer_span
-from qa.search.spans import durations, names, persons, places, quantities
+from qa.search.spans import durations, names, persons, places, quantities, shares
 
 
 def texts(sentence: str, spans: list[tuple[int, int]]) -> list[str]:
@@ -67,7 +67,7 @@ def test_places_are_names_after_a_preposition() -> None:
         ("Which commander led the raid?", "name"),  # any "which + noun": a proper name, no list of ranks
         ("Which bishop crowned the king?", "name"),
         ("Since when has the museum been open?", "date"),  # "when" alone decides
-        ("What proportion of voters stayed home?", "number"),
+        ("What proportion of voters stayed home?", "share"),
         ("For how many hours did the strike last?", "duration"),
         ("What kind of music does the band play?", None),
     ],
@@ -106,3 +106,19 @@ def test_name_and_called_are_content_words_in_documents() -> None:
     # "name"/"called" carry meaning ("the ship was called Endeavour"); only general function words are dropped
     assert set(terms("The ship was called Endeavour and its name was kept.")) >= {"call", "name", "endeavour"}
     assert "the" not in terms("the ship") and "many" not in terms("how many ships")
+
+
+def test_a_share_question_bolds_a_percentage_or_fraction_never_an_amount() -> None:
+    from qa.search.highlight import find_answer_span
+
+    sentence = "Of the material damage of 77,668,996 manats, 80 percent was reimbursed by the state."
+    found = find_answer_span("What share of the material damage was reimbursed?", sentence)
+    assert found is not None and sentence[found[0] : found[1]] == "80 percent"
+    assert find_answer_span("What share of the damage was reimbursed?", "The state paid 77,668,996 manats.") is None
+    fractions = "About two thirds of voters, or one in five adults, stayed home."
+    assert [fractions[a:b] for a, b in shares(fractions)] == ["two thirds", "one in five"]
+
+
+def test_a_name_is_never_a_lone_function_word_or_a_trailing_one() -> None:
+    sentence = "USER The manual says A is first, and The Hague lies in Holland."
+    assert [sentence[a:b] for a, b in names(sentence)] == ["The Hague", "Holland"]

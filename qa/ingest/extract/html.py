@@ -29,6 +29,7 @@ _DROP = (
 )
 _BANNER_WORDS = ("cookie", "consent", "gdpr")  # banners asking to accept cookies, whatever the site calls them
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_DISPLAY_STYLE = re.compile(r"^\{\\(?:displaystyle|textstyle)\s*(.*)\}$", re.S)
 _FOOTNOTE = re.compile(r"^\[[^\]]{1,24}\]$")
 _HEADING_TAIL = re.compile(r"\s*\[[^\]]{1,24}\]\s*$")
 _INLINE = {
@@ -155,6 +156,7 @@ def extract_html(data: bytes) -> Extracted:
 def _remove_hidden(root) -> None:  # type: ignore[no-untyped-def]
     """Remove what a reader does not see as the article: scripts and navigation, hidden elements and banners,
     language switchers, footnote markers (in this order: each step looks at what the steps before left)."""
+    _math_as_text(root)
     for node in root.css(_DROP):
         node.decompose()
     for node in root.css("[style], [class], [id]"):
@@ -168,6 +170,31 @@ def _remove_hidden(root) -> None:  # type: ignore[no-untyped-def]
     for node in root.css("sup"):
         if _FOOTNOTE.match(clean(node.text())):
             node.decompose()
+
+
+def math_text(alttext: str) -> str:
+    """A formula's TeX as text: `{\\displaystyle x_{i}}` → `x_{i}` (the wrapper MediaWiki and others add)."""
+    text = clean(alttext)
+    match = _DISPLAY_STYLE.match(text)
+    return clean(match.group(1)) if match else text
+
+
+def _math_as_text(root) -> None:  # type: ignore[no-untyped-def]
+    """Each MathML formula becomes its `alttext` (or TeX annotation), so "denoted by x, then" keeps its x.
+    Pages often hide the MathML and show an image; the hidden wrapper around the formula is replaced with it."""
+    for node in root.css("math"):
+        annotation = node.css_first("annotation[encoding*=tex]")
+        alt = node.attributes.get("alttext") or (annotation.text() if annotation is not None else "")
+        target = node
+        while target.parent is not None and _hidden(target.parent) and target.parent.tag != "body":
+            target = target.parent
+        if alt.strip():
+            target.replace_with(f" {math_text(alt)} ")
+
+
+def _hidden(node) -> bool:  # type: ignore[no-untyped-def]
+    attrs = node.attributes
+    return bool(_HIDDEN_STYLE.search(attrs.get("style") or "")) or attrs.get("aria-hidden") == "true"
 
 
 def _language_switchers(root) -> list:  # type: ignore[no-untyped-def]

@@ -26,7 +26,9 @@ _REPEAT_SHARE = 0.4  # a top/bottom line on at least this share of the pages (an
 _EDGE_ROWS = 2  # rows looked at on each page's top and bottom for running headers and footers
 _HYPHENS = ("-", "\xad")
 _SENTENCE_END = tuple(".!?:")
-_BULLETS = tuple("•·▪●◦‣–-*")
+_BULLETS = frozenset("•·▪●◦‣–-*○►▸▹▶◆◇■□❖➢➤✓✔➔→")
+# Bullets drawn with a symbol font often come out as private-use code points, or as shapes, dingbats or arrows
+_BULLET_BLOCKS = ((0xE000, 0xF8FF), (0x25A0, 0x25FF), (0x2700, 0x27BF), (0x2190, 0x21FF))
 _DIGITS = re.compile(r"\d+")
 _FORCE_BOLD = 1 << 18  # PDF font descriptor flags 19 and 7
 _ITALIC = 1 << 6
@@ -263,11 +265,29 @@ def _rows(pieces: list[Piece]) -> list[Row]:
             rows[-1].bottom = min(rows[-1].bottom, piece.bottom)
         else:
             rows.append(Row([piece], bottom=piece.bottom, top=piece.top))
-    rows = [row.finish() for row in rows]
+    rows = [_bulleted(row.finish()) for row in rows]
     cells = [_cells(row) for row in rows]
     for i, row in enumerate(rows):  # a table: two or more consecutive rows of cells
         row.table = cells[i] and any(0 <= j < len(rows) and cells[j] for j in (i - 1, i + 1))
     return rows
+
+
+def is_bullet(glyph: str) -> bool:
+    """One character that draws a list bullet: a known bullet, a shape, a dingbat, an arrow or a private-use
+    glyph of a symbol font."""
+    if len(glyph) != 1:
+        return False
+    return glyph in _BULLETS or any(low <= ord(glyph) <= high for low, high in _BULLET_BLOCKS)
+
+
+def _bulleted(row: Row) -> Row:
+    """A bullet glyph set apart from its item's text (a tab or a gap after it) joins the text as "• item": a
+    list item, not a two-column table."""
+    if len(row.pieces) == 2 and is_bullet(row.pieces[0].text.strip()):
+        row.pieces = row.pieces[1:]
+        row.finish()
+        row.text = "• " + row.text
+    return row
 
 
 def _cells(row: Row) -> bool:
@@ -438,7 +458,7 @@ class _PageWriter:
                 self.heading[0] = _join(self.heading[0], text)  # a heading wrapped over two lines
                 prev = row
                 continue
-            bullet = text.startswith(_BULLETS) and len(text) > 2 and text[1] == " "
+            bullet = len(text) > 2 and is_bullet(text[0]) and text[1] == " "
             if row.table or level is not None or bullet or self._breaks(prev, row, (left, right), leading):
                 _flush(self.out, line)
                 line = ""
