@@ -83,35 +83,46 @@ def _atoms(units: list[Unit], tables: Collection[int], settings: ChunkSettings) 
     return atoms
 
 
+def _group_end(atoms: list[list[Unit]], i: int, settings: ChunkSettings) -> int:
+    """Where the group starting at atom `i` ends: at the target size, or at a paragraph break once it is full
+    enough."""
+    j, words = i, 0
+    while j < len(atoms):
+        size = sum(u.words for u in atoms[j])
+        if j > i:
+            if words + size > settings.target_words:
+                break
+            new_paragraph = atoms[j][0].paragraph != atoms[j - 1][-1].paragraph
+            if new_paragraph and words >= settings.paragraph_fill * settings.target_words:
+                break
+        words += size
+        j += 1
+    return j
+
+
+def _merged_tail(groups: list[list[Unit]], settings: ChunkSettings) -> list[list[Unit]]:
+    """A short tail ("IMG_8788 2", a last half-line) is no passage of its own: with only the title and heading to
+    go on, it would match every question about the section. It joins the group before it."""
+    if len(groups) >= 2:
+        tail = [u for u in groups[-1] if u not in groups[-2]]
+        if sum(u.words for u in tail) < settings.tail_fill * settings.target_words:
+            groups[-2:] = [groups[-2] + tail]
+    return groups
+
+
 def _pack(units: list[Unit], settings: ChunkSettings, tables: Collection[int] = ()) -> list[list[Unit]]:
     """Greedy packing of one section's units into groups of about target_words (a small table never split)."""
     atoms = _atoms(units, tables, settings)
     groups: list[list[Unit]] = []
     i, n = 0, len(atoms)
     while i < n:
-        j, words = i, 0
-        while j < n:
-            size = sum(u.words for u in atoms[j])
-            if j > i:
-                if words + size > settings.target_words:
-                    break
-                new_paragraph = atoms[j][0].paragraph != atoms[j - 1][-1].paragraph
-                if new_paragraph and words >= settings.paragraph_fill * settings.target_words:
-                    break
-            words += size
-            j += 1
+        j = _group_end(atoms, i, settings)
         groups.append([u for atom in atoms[i:j] for u in atom])
         if j >= n:
             break
         inside_paragraph = atoms[j][0].paragraph == atoms[j - 1][-1].paragraph
         i = max(i + 1, j - settings.overlap_sentences) if inside_paragraph and settings.overlap_sentences else j
-    if len(groups) >= 2:
-        # a short tail ("IMG_8788 2", a last half-line) is no passage of its own: with only the title and
-        # heading to go on, it would match every question about the section
-        tail = [u for u in groups[-1] if u not in groups[-2]]
-        if sum(u.words for u in tail) < settings.tail_fill * settings.target_words:
-            groups[-2:] = [groups[-2] + tail]
-    return groups
+    return _merged_tail(groups, settings)
 
 
 def _page_runs(doc: Document, units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:

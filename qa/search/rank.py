@@ -128,6 +128,21 @@ def shifted(answer: AnswerSentence | None, delta: int, text: str) -> AnswerSente
     )
 
 
+def finished(
+    hits: list[Hit],
+    found: list[AnswerSentence | None],
+    rows: dict[int, StoredChunk],
+    windows: dict[int, ReadWindow],
+    answer: Callable[[Hit], AnswerSentence | None] | None,
+) -> Ranking:
+    """The ranking of the shown hits: every hit's answer sentence when `answer` is given (those not yet found
+    are found now), the read windows of the shown hits, and the least "no answer" margin of all read windows."""
+    answers = found[: len(hits)] + [answer(hit) for hit in hits[len(found) :]] if answer is not None else []
+    no_answer = min((w.span.no_answer for w in windows.values()), default=None)
+    shown = {hit.chunk: windows[hit.chunk] for hit in hits if hit.chunk in windows}
+    return Ranking(tuple(hits), tuple(answers), rows, shown, no_answer)
+
+
 # ---------------------------------------------------------------- over an index
 
 
@@ -155,6 +170,10 @@ class Ranker:
         if mode == Mode.BM25:
             return self.retriever.bm25(question, k)
         return self.hybrid(question, query_vector, k, settings)
+
+    def unanswered(self, hits: list[Hit], k: int, settings: SearchSettings) -> Ranking:
+        """The ranking without answer sentences or reading (BEIR, `Engine.search`): retrieval order, demoted."""
+        return Ranking(tuple(demote_kinds(hits, self.demoted, settings.demote_share)[:k]), ())
 
     def demote(
         self, hits: list[Hit], found: list[AnswerSentence | None], share: float
@@ -207,7 +226,7 @@ class Ranker:
         want = max(k, depth, reads)
         hits = self.search(question, query_vector, mode=mode, k=want, settings=settings)
         if not (depth or answers or reads):
-            return Ranking(tuple(demote_kinds(hits, self.demoted, settings.demote_share)[:k]), ())
+            return self.unanswered(hits, k, settings)
         weights = {t: self.index.bm25.idf(t) for t in terms(question)}
         rows = self.index.chunks.get_many([hit.chunk for hit in hits[:want]])  # one read, not one per hit
 
@@ -224,11 +243,7 @@ class Ranker:
             hits, found, read = self.read_head(question, hits, found, rows, reading, answer)
         windows = {hit.chunk: w for hit, w in zip(hits, read)}
         hits, found = self.demote(hits, found, settings.demote_share)
-        hits = hits[:k]
-        found = found[:k] + [answer(hit) for hit in hits[len(found) :]] if answers else []
-        no_answer = min((w.span.no_answer for w in read), default=None)
-        shown = {hit.chunk: windows[hit.chunk] for hit in hits if hit.chunk in windows}
-        return Ranking(tuple(hits), tuple(found), rows, shown, no_answer)
+        return finished(hits[:k], found, rows, windows, answer if answers else None)
 
     def depths(self, mode: Mode, settings: SearchSettings, reading: ReadingSettings | None) -> tuple[int, int]:
         """How many top hits the answer reorder sees (hybrid only) and how many the reader reads (0: none)."""

@@ -180,9 +180,16 @@ def example_questions(
     may not answer": the corpus folder's examples file, then the gold file's questions. A missing or broken file
     just contributes none."""
     candidates = example_candidates(corpus_dir, gold_path)
+    answered = answers_in_corpus(engine, candidates)
+    questions = dict.fromkeys(q.question for q in candidates if id(q) in answered)
+    return [q for q in questions if engine.ask(q, k=1).confident][:limit]  # an example never shows a doubt
+
+
+def answers_in_corpus(engine: Engine, candidates: list[GoldQuestion]) -> set[int]:
+    """`id()`s of the candidates whose answer text the indexed documents hold (one document in memory at a time)."""
     answered: set[int] = set()
     store = engine.index.chunks
-    for doc in sorted(indexed_documents(engine.index.manifest)):  # one document in memory at a time
+    for doc in sorted(indexed_documents(engine.index.manifest)):
         if len(answered) == len(candidates):
             break
         document = store.document(doc)
@@ -190,8 +197,7 @@ def example_questions(
         pending = [q for q in candidates if id(q) not in answered and (not q.doc or q.doc == doc)]
         missing = {id(q) for q in answers_missing_from(pending, {doc: text})}
         answered |= {id(q) for q in pending if id(q) not in missing}
-    questions = dict.fromkeys(q.question for q in candidates if id(q) in answered)
-    return [q for q in questions if engine.ask(q, k=1).confident][:limit]  # an example never shows a doubt
+    return answered
 
 
 def _unexpected(exc: Exception, what: str) -> str:
