@@ -181,3 +181,18 @@ def test_html_math_keeps_its_alttext_even_when_the_mathml_is_hidden() -> None:
     )
     text = extract_html(page).text
     assert "denoted by \\mu" in text and "variance is \\sigma^2" in text and "displaystyle" not in text
+
+
+def test_short_lines_of_links_are_navigation_and_left_out() -> None:
+    page = (
+        b"<html><body><div class='mw-jump'>Jump to: <a href='#n'>navigation</a>, <a href='#s'>search</a></div>"
+        b"<div><span><a href='/e'>Edit links</a></span></div>"
+        b"<div class='hatnote'>See also: <a href='/f'>Mozilla Foundation</a> and <a href='/c'>Mozilla Corporation</a>"
+        b"</div><h1>Mozilla</h1><p>Mozilla is a <a href='/fs'>free-software</a> community created in 1998 by "
+        b"members of <a href='/n'>Netscape</a>.</p><p><a href='/r'>Official website</a></p>"
+        b"</body></html>"
+    )
+    text = extract_html(page).text
+    assert text.startswith("# Mozilla\n\nMozilla is a free-software community created in 1998 by members of Netscape.")
+    for chrome in ("Jump to", "Edit links", "See also", "Official website"):
+        assert chrome not in text

@@ -167,6 +167,8 @@ def _remove_hidden(root) -> None:  # type: ignore[no-untyped-def]
             node.decompose()
     for node in _language_switchers(root):
         node.decompose()
+    for node in [n for n in root.css("p, div") if _link_line(n)]:
+        node.decompose()
     for node in root.css("sup"):
         if _FOOTNOTE.match(clean(node.text())):
             node.decompose()
@@ -195,6 +197,22 @@ def _math_as_text(root) -> None:  # type: ignore[no-untyped-def]
 def _hidden(node) -> bool:  # type: ignore[no-untyped-def]
     attrs = node.attributes
     return bool(_HIDDEN_STYLE.search(attrs.get("style") or "")) or attrs.get("aria-hidden") == "true"
+
+
+NAV_MAX_WORDS = 12  # a line this short ...
+NAV_LINK_SHARE = 0.6  # ... whose letters are mostly link text is a site's navigation, not the article
+
+
+def _link_line(node) -> bool:  # type: ignore[no-untyped-def]
+    """A short line of inline content that is mostly links: "Jump to: navigation, search", "Edit links",
+    "See also: A and B". Article prose keeps most of its words outside links."""
+    if any(child.tag not in _INLINE and child.tag not in ("br", "-comment") for child in node.iter(include_text=False)):
+        return False
+    text = clean(node.text())
+    if not text or len(text.split()) > NAV_MAX_WORDS:
+        return False
+    linked = sum(len(clean(a.text()).replace(" ", "")) for a in node.css("a"))
+    return linked >= NAV_LINK_SHARE * len(text.replace(" ", ""))
 
 
 def _language_switchers(root) -> list:  # type: ignore[no-untyped-def]
