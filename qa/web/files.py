@@ -20,8 +20,10 @@ from ..ingest.load import DEFAULT_MAX_FILE_BYTES, content_hash, file_hash
 from .admission import DEFAULT_CORPUS_QUOTA_BYTES, check_quota, read_checked
 from .uploads import shown_name
 
-# The kinds of document the app accepts and serves; the loader decides which of them it can read.
-DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".txt", ".md")
+# The kinds of document the app accepts and serves: those the loader reads (qa.ingest.extract.KINDS).
+DOCUMENT_SUFFIXES = (
+    ".pdf", ".html", ".htm", ".docx", ".pptx", ".xlsx", ".odt", ".epub", ".csv", ".eml", ".rtf", ".txt", ".md",
+)  # fmt: skip
 MAX_NAME_CHARS = 150
 REMOVED_FOLDER = ".removed"  # hidden: the loader and the file routes never see it
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
