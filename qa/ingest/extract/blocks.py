@@ -11,6 +11,7 @@ _LIGATURES = re.compile("[\ufb00-\ufb06\ufb13-\ufb17]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\ufffe\uffff]")
 _SPACES = re.compile(r"\s+")
 _HEADING_LINE = re.compile(r"^(#{1,6}) (\S.*)$")
+_HEADING_LINES = re.compile(r"^(#{1,6}) \S", re.M)
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 # terminal escape sequences (colours, cursor moves) in a log file: CSI, OSC and two-character ones
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_`-~])")
@@ -93,11 +94,14 @@ class Writer:
         """The next list item or table row starts a new block (a second table right after the first)."""
         self._run = ""
 
-    def extend(self, text: str, shift: int = 0) -> None:
+    def extend(self, text: str, top: int = 1) -> None:
         """Append text another extractor laid out (an e-mail attachment, an EPUB chapter), its `#` headings moved
-        `shift` levels down so they nest under the heading written before. Lines are kept as written (a plain-text
-        attachment's line breaks are the segmenter's to read); control characters and terminal escapes dropped."""
+        so the highest lands at level `top` (under the heading written before), their nesting kept. Lines are kept
+        as written (a plain-text attachment's line breaks are the segmenter's to read); control characters and
+        terminal escapes are dropped."""
         text = _ANSI.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+        levels = [len(m.group(1)) for m in _HEADING_LINES.finditer(text)]
+        shift = top - min(levels) if levels else 0
         for block in _BLOCK_BREAK.split(text):
             lines: list[str] = []
             for line in block.split("\n"):

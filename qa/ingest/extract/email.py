@@ -16,7 +16,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 
-from . import Extracted, check_content, extract, kind_of
+from . import Extracted, extract, kind_of
 from .blocks import Writer, clean, name_title
 
 log = logging.getLogger(__name__)
@@ -56,17 +56,27 @@ def extract_email(data: bytes, name: str = "") -> Extracted:
 
 
 def _message(message: EmailMessage, out: Writer, depth: int) -> str:
-    """Write one message (headers line, body, attachments) under its subject at heading level depth + 1."""
+    """Write one message: subject heading, who and when, body, the attachments not read (one line each), then each
+    attachment read as a section. `depth` counts the e-mails this one is attached to. Returns the subject."""
     subject = clean(_header(message, "Subject"))
-    out.heading(subject or "(no subject)", depth + 1)
+    out.heading(subject or "(no subject)", 1)
     who = [f"{name}: {clean(_header(message, name))}" for name in _WHO if _header(message, name).strip()]
     if who:
         out.paragraph(" · ".join(who))
     body = message.get_body(preferencelist=("plain", "html"))
     if body is not None:
-        _body(body, out, depth)
+        _body(body, out)
+    sections = []
     for part in message.iter_attachments():
-        _attachment(part, out, depth)
+        try:
+            sections.append(_attachment(part, depth))
+        except ValueError as exc:
+            out.end_run()
+            out.paragraph(str(exc))
+    for shown, text in sections:
+        out.end_run()
+        out.heading(f"Attachment: {shown}", 1)
+        out.extend(text, 2)
     return subject
 
 
@@ -77,7 +87,7 @@ def _header(message: EmailMessage, name: str) -> str:
         return ""
 
 
-def _body(part: EmailMessage, out: Writer, depth: int) -> None:
+def _body(part: EmailMessage, out: Writer) -> None:
     text = _text_content(part)
     if part.get_content_subtype() == "html":
         from .html import extract_html
@@ -87,7 +97,7 @@ def _body(part: EmailMessage, out: Writer, depth: int) -> None:
         except ValueError:
             return
     out.end_run()
-    out.extend(text, depth + 1)
+    out.extend(text, 2)
 
 
 def _text_content(part: EmailMessage) -> str:
@@ -99,43 +109,39 @@ def _text_content(part: EmailMessage) -> str:
         return payload.decode("utf-8", errors="replace")
 
 
-def _attachment(part: EmailMessage, out: Writer, depth: int) -> None:
-    """An attachment as a section `# Attachment: name` read by its own extractor, or one line naming it."""
+def _attachment(part: EmailMessage, depth: int) -> tuple[str, str]:
+    """(name, extracted text) of an attachment, read by its own extractor; ValueError with the line saying why
+    it was not read."""
     filename = clean(part.get_filename() or "")
     content_type = part.get_content_type()
-    shown = filename or f"unnamed {content_type} part"
     kind = "txt" if filename.lower().endswith(".log") else kind_of(filename) if filename else None
     kind = kind or (None if filename else _TYPE_KINDS.get(content_type))
-    out.end_run()
+    shown = filename or ("forwarded e-mail" if kind == "eml" else f"unnamed {content_type} part")
     if kind is None:
-        out.paragraph(f"Attachment {shown} ({content_type}) was not read: not a kind of document the index reads.")
-        return
+        raise ValueError(f"Attachment {shown} ({content_type}) was not read: not a kind of document the index reads.")
     if kind == "eml" and depth + 1 >= MAX_DEPTH:
-        out.paragraph(f"Attachment {shown} was not read: e-mails nested deeper than {MAX_DEPTH} levels are not read.")
-        return
-    out.heading(f"Attachment: {shown}", depth + 1)
+        raise ValueError(f"Attachment {shown} was not read: e-mails more than {MAX_DEPTH} levels deep are not read.")
     try:
-        _read_attachment(part, kind, shown, out, depth)
+        return shown, _read_attachment(part, kind, shown, depth)
     except ValueError as exc:
-        out.paragraph(f"Attachment {shown} was not read: {exc}")
+        raise ValueError(f"Attachment {shown} was not read: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - one damaged attachment must not lose the message
         log.info("reading attachment %s failed", shown, exc_info=True)
-        out.paragraph(f"Attachment {shown} was not read: its reader failed ({type(exc).__name__}).")
+        raise ValueError(f"Attachment {shown} was not read: its reader failed ({type(exc).__name__}).") from None
 
 
-def _read_attachment(part: EmailMessage, kind: str, shown: str, out: Writer, depth: int) -> None:
+def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> str:
     if kind == "eml":
         nested = part.get_content() if part.get_content_type() == "message/rfc822" else None
         if not isinstance(nested, EmailMessage):
             data = part.get_payload(decode=True) or b""
             check_message(data)
             nested = BytesParser(policy=policy.default).parsebytes(data)
-        _message(nested, out, depth + 1)
-        return
+        writer = Writer()
+        _message(nested, writer, depth + 1)
+        return writer.text
     if part.get_content_maintype() == "text":
         data = _text_content(part).encode("utf-8")
     else:
         data = part.get_payload(decode=True) or b""
-    check_content(kind, data)
-    extracted = extract(kind, data, shown)
-    out.extend(extracted.text, depth + 1)
+    return extract(kind, data, shown).text

@@ -2,7 +2,7 @@
 
 container.xml names the package (OPF) file; its manifest maps ids to files and its spine orders them. Each
 XHTML chapter goes through the HTML extractor, and is written under a `# ` heading named by its title (the
-chapter's `<title>` or first heading, else its file name); the chapter's own headings move one level down,
+chapter's `<h1>`, `<title>` or first heading, else its file name); the chapter's own headings nest under it,
 and a first heading that only repeats the title ("I" under "I: A Letter with a Postscript") is dropped. The
 book's title is the OPF's dc:title. The archive is checked for zip bombs as a DOCX is.
 """
@@ -69,10 +69,9 @@ def _chapter(data: bytes, path: str, out: Writer) -> None:
     first = _HEADING_LINE.match(text)
     if first and _repeats(first.group(2), label):
         text = text[first.end() :]
-    levels = [len(m.group(1)) for m in _HEADING_LINE.finditer(text)]
     out.end_run()
     out.heading(label, 1)
-    out.extend(text, 2 - min(levels) if levels else 0)
+    out.extend(text, 2)
 
 
 def _first_heading(text: str) -> str:

@@ -44,6 +44,8 @@ def extract_xlsx(data: bytes, name: str = "") -> Extracted:
 def _sheet(sheet, out: Writer, budget: list[int]) -> None:  # type: ignore[no-untyped-def]
     """Write one sheet: its name as a heading, then its filled rows; `budget` counts down the filled cells."""
     rows = _used_columns(_filled_rows(sheet, budget))
+    if not rows:
+        return  # an empty sheet (or one holding only a chart) is no section
     out.heading(sheet.title, 1)
     if len(rows) > 1 and _filled(rows[0]) == 1 and _filled(rows[1]) > 1:
         out.paragraph(next(c for c in rows[0] if c))  # a title line above the table
