@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import warnings
 import zipfile
 
 from . import Extracted
@@ -24,6 +25,12 @@ def extract_xlsx(data: bytes, name: str = "") -> Extracted:
     import openpyxl
 
     check_archive(data, "xlsx")
+    with warnings.catch_warnings():  # "Workbook contains no default style", unsupported extensions: not the reader's
+        warnings.simplefilter("ignore")
+        return _read(openpyxl, data, name)
+
+
+def _read(openpyxl, data: bytes, name: str) -> Extracted:  # type: ignore[no-untyped-def]
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
