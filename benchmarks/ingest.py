@@ -5,7 +5,9 @@
 Per file: kind, pages, characters, passages, headings and table rows in the extracted text, wall and CPU
 seconds (the fastest of --repeat runs of read + extract + chunk). Then pages/s over the PDFs with a text layer
 (the issue's target is at least 50 pages/s on this machine), per wall second and per CPU second: on a busy
-shared machine the wall time is inflated by waiting for a core.
+shared machine the wall time is inflated by waiting for a core. Last, one line per format: files, units (PDF
+pages, PPTX slides, XLSX sheets, EPUB chapters, e-mail messages and attachments: the top-level `# ` sections;
+one per file for the other formats), passages, seconds and units per second.
 """
 
 from __future__ import annotations
@@ -25,6 +27,18 @@ from qa.ingest.load import DEFAULT_MAX_FILE_BYTES, iter_corpus_files, read_docum
 
 _HEADING = re.compile(r"^#{1,6} \S", re.M)
 _ROW = re.compile(r"^\| .* \|$", re.M)
+_SECTION = re.compile(r"^# \S", re.M)
+_UNITS = {"pdf": "pages", "pptx": "slides", "xlsx": "sheets", "epub": "chapters", "eml": "sections"}
+
+
+def units(kind: str, pages: int, text: str) -> int:
+    """What a format is made of: its pages (PDF, PPTX), its top-level sections (sheets, chapters, a message and
+    its attachments), else 1 (the file)."""
+    if kind in ("pdf", "pptx"):
+        return pages
+    if kind in _UNITS:
+        return len(_SECTION.findall(text))
+    return 1
 
 
 def measure(root: Path, repeat: int) -> list[dict]:
@@ -49,6 +63,7 @@ def measure(root: Path, repeat: int) -> list[dict]:
                 "file": doc_id,
                 "kind": doc.kind,
                 "pages": len(doc.pages),
+                "units": units(doc.kind, len(doc.pages), doc.text),
                 "chars": len(doc.text),
                 "passages": len(chunks),
                 "headings": len(_HEADING.findall(doc.text)),
@@ -79,10 +94,27 @@ def format_table(rows: list[dict]) -> str:
             f"\ntext-layer PDFs: {pages} pages in {seconds:.3f} s = {pages / seconds:.0f} pages/s wall, "
             f"{pages / cpu:.0f} pages per CPU second (read + extract + chunk, no model; target >= 50)"
         )
+    lines += ["", per_format(rows)]
     lines.append(
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: wall times on a busy machine "
         "are inflated, CPU seconds much less"
     )
+    return "\n".join(lines)
+
+
+def per_format(rows: list[dict]) -> str:
+    """One line per format: files, units (pages, slides, sheets, chapters, ...), passages, seconds, units/s."""
+    head = f"{'kind':<5} {'files':>5} {'units':>16} {'passages':>8} {'seconds':>8} {'cpu s':>7} {'units/s':>8} {'per cpu s':>9}"
+    lines = [head, "-" * len(head)]
+    for kind in sorted({r["kind"] for r in rows if "kind" in r}):
+        mine = [r for r in rows if r.get("kind") == kind]
+        count = sum(r["units"] for r in mine)
+        seconds, cpu = sum(r["seconds"] for r in mine), sum(r["cpu_seconds"] for r in mine)
+        label = f"{count} {_UNITS.get(kind, 'files')}"
+        lines.append(
+            f"{kind:<5} {len(mine):>5} {label:>16} {sum(r['passages'] for r in mine):>8} {seconds:>8.3f} {cpu:>7.3f} "
+            f"{count / seconds if seconds else 0:>8.1f} {count / cpu if cpu else 0:>9.1f}"
+        )
     return "\n".join(lines)
 
 

@@ -12,13 +12,14 @@ from pathlib import Path
 
 from ..errors import CorpusError
 from .extract import KINDS, extract, kind_of
+from .extract.blocks import name_title
 from .extract.text import decode_text  # noqa: F401 - re-exported: callers import it from here
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = tuple(KINDS)  # .pdf .html .htm .docx .md .txt
+TEXT_SUFFIXES = tuple(KINDS)  # .pdf .html .htm .docx .pptx .xlsx .odt .epub .csv .eml .rtf .md .txt
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
-_READABLE = "a folder of .pdf, .html, .docx, .md or .txt files"
+_READABLE = "a folder of .pdf, .html, .docx, .pptx, .xlsx, .odt, .epub, .csv, .eml, .rtf, .md or .txt files"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _TITLE_LINE = re.compile(r"^\s*(?:=\s*(?P<wiki>[^=].*?)\s*=|#\s+(?P<md>\S.*?)[\s#]*)\s*$")
@@ -33,7 +34,7 @@ class Document:
     title: str
     sha256: str  # of the file's bytes
     pages: tuple[int, ...] = ()  # offset in `text` where each page starts, page 1 first; () without pages
-    kind: str = "txt"  # "pdf", "html", "docx", "md" or "txt"
+    kind: str = "txt"  # a value of extract.KINDS: "pdf", "html", "docx", "pptx", "xlsx", ..., "md" or "txt"
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding `offset`, or None for a format without pages."""
@@ -74,9 +75,7 @@ def derive_title(doc_id: str, text: str) -> str:
             if match:
                 return (match.group("wiki") or match.group("md")).strip()
             break
-    stem = Path(doc_id).stem
-    words = re.sub(r"[-_]+", " ", stem).strip()
-    return words[:1].upper() + words[1:] if words else stem
+    return name_title(doc_id)
 
 
 def printable_id(doc_id: str) -> str:
@@ -93,7 +92,7 @@ def _bad_name_reason(name: str) -> str:
 
 
 def iter_corpus_files(root: Path) -> list[tuple[str, Path]]:
-    """Sorted (doc id, path) of every .pdf/.html/.htm/.docx/.md/.txt file under root; hidden entries left out,
+    """Sorted (doc id, path) of every file of a kind in extract.KINDS under root; hidden entries left out,
     linked folders not entered. A linked folder that leads outside the corpus is listed too (never entered), so
     that reading it reports it skipped, by name; one leading inside is left out (its files are listed where they are).
 

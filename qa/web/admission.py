@@ -6,8 +6,11 @@ per-file limit). So an upload is refused, with one line naming it, the rule and 
 - its name is not a kind the loader reads (`qa.ingest.extract.kind_of`);
 - it is empty, or larger than the build's per-file limit (`BuildConfig.max_file_bytes`);
 - its bytes are not what its name says, by magic bytes, as the loader checks them (`qa.ingest.extract.check_content`):
-  a PDF starts with `%PDF-`, a DOCX is a ZIP holding `word/document.xml` (`qa.ingest.extract.docx.check_zip`),
-  HTML, TXT and MD are UTF-8 text without NUL bytes (`qa.ingest.load.decode_text`, and no NUL anywhere);
+  a PDF starts with `%PDF-`; DOCX, PPTX, XLSX, ODT and EPUB are ZIP archives holding their format's main part
+  (`word/document.xml`, `ppt/presentation.xml`, `xl/workbook.xml`, `content.xml` with the ODF text mimetype,
+  `META-INF/container.xml` with the EPUB mimetype) within the zip-bomb limits (`qa.ingest.extract.archive`);
+  HTML, TXT, MD and CSV are UTF-8 text without NUL bytes (`qa.ingest.load.decode_text`, and no NUL anywhere);
+  an e-mail has From/To/Subject/Date headers, an RTF file starts with `{\rtf`;
 - it would take the corpus folder over its total quota (every file in the folder counts, hidden ones too).
 """
 
@@ -20,7 +23,8 @@ from ..ingest.extract import check_content, kind_of
 from ..ingest.load import DEFAULT_MAX_FILE_BYTES, decode_text
 
 DEFAULT_CORPUS_QUOTA_BYTES = 2 * 1024**3
-_TEXT_KINDS = ("html", "md", "txt")
+_TEXT_KINDS = ("html", "md", "txt", "csv")
+_ZIP_KINDS = ("docx", "pptx", "xlsx", "odt", "epub")
 
 
 def check_size(name: str, size: int, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
@@ -47,19 +51,35 @@ def check_bytes(name: str, data: bytes) -> None:
     """Refuse bytes that are not the kind of document `name` says, by the loader's rules."""
     kind = kind_of(name)
     if kind is None:
-        raise QAError(f"'{name}' is not a kind of document the index reads; add PDF, HTML, DOCX, TXT or MD files")
+        raise QAError(
+            f"'{name}' is not a kind of document the index reads; add PDF, HTML, DOCX, PPTX, XLSX, ODT, EPUB, CSV, "
+            "EML, RTF, TXT or MD files"
+        )
     try:
         check_content(kind, data)
-        if kind == "docx":
-            from ..ingest.extract.docx import check_zip
-
-            check_zip(data)
-        elif kind in _TEXT_KINDS:
-            if b"\x00" in data:
-                raise ValueError("binary file (contains NUL bytes)")
-            decode_text(data, name)
+        _check_structure(kind, name, data)
     except ValueError as exc:
         raise QAError(f"'{name}' was refused: {exc}") from None
+
+
+def _check_structure(kind: str, name: str, data: bytes) -> None:
+    """The per-kind check after the magic bytes: a ZIP format's parts and limits, text that decodes, headers."""
+    if kind in _ZIP_KINDS:
+        from ..ingest.extract.archive import check_archive
+
+        check_archive(data, kind)
+    elif kind in _TEXT_KINDS:
+        if b"\x00" in data:
+            raise ValueError("binary file (contains NUL bytes)")
+        decode_text(data, name)
+    elif kind == "eml":
+        from ..ingest.extract.email import check_message
+
+        check_message(data)
+    elif kind == "rtf":
+        from ..ingest.extract.rtf import check_rtf
+
+        check_rtf(data)
 
 
 def read_checked(name: str, source: BinaryIO, size: int, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes:

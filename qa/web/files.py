@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import QAError
+from ..ingest.extract import KINDS
 from ..ingest.load import DEFAULT_MAX_FILE_BYTES, content_hash, file_hash
 from .admission import DEFAULT_CORPUS_QUOTA_BYTES, check_quota, read_checked
 from .uploads import shown_name
 
-# The kinds of document the app accepts and serves; the loader decides which of them it can read.
-DOCUMENT_SUFFIXES = (".pdf", ".html", ".htm", ".docx", ".txt", ".md")
+# The kinds of document the app accepts and serves: those the loader reads (qa.ingest.extract.KINDS).
+DOCUMENT_SUFFIXES = tuple(KINDS)  # .pdf .html .htm .docx .pptx .xlsx .odt .epub .csv .eml .rtf .md .txt
 MAX_NAME_CHARS = 150
 REMOVED_FOLDER = ".removed"  # hidden: the loader and the file routes never see it
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

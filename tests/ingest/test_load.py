@@ -32,7 +32,7 @@ def test_reads_recursively_sorted_with_relative_ids(tmp_path: Path) -> None:
     (tmp_path / "sub dir").mkdir()
     (tmp_path / "sub dir" / "ä file.md").write_text("# Umlaut\n\nText here.", encoding="utf-8")
     (tmp_path / "a.txt").write_text("Ay text.", encoding="utf-8")
-    (tmp_path / "notes.rtf").write_bytes(b"{\\rtf1 not read}")
+    (tmp_path / "notes.pages").write_bytes(b"PK\x03\x04 an Apple Pages file: not read")
     (tmp_path / ".hidden.txt").write_text("secret", encoding="utf-8")
     loaded = load_corpus(tmp_path)
     assert [d.id for d in loaded.documents] == ["a.txt", "b.txt", "sub dir/ä file.md"]

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from document_fixtures import RTF, email_bytes, epub_bytes, odt_bytes, slides_bytes, workbook_bytes
 
 from qa.ingest.load import load_corpus
 from qa.web.admission import DEFAULT_CORPUS_QUOTA_BYTES
@@ -83,6 +84,17 @@ def offer(tmp_path: Path, corpus: Path, name: str, data: bytes, **limits: int): 
         ("blank.txt", b"   \n\n", "empty file"),
         ("empty.md", b"", "is empty"),
         ("image.txt", b"\x89PNG\r\n\x1a\n" + bytes(100), "NUL bytes"),
+        ("report.xlsx", real_docx(), "the .xlsx file is a Word document (it holds word/document.xml"),
+        ("slides.pptx", workbook_bytes(), "the .pptx file is an Excel workbook"),
+        ("slides.pptx", zip_without_word_body(), "not a PowerPoint presentation (a ZIP archive without ppt/"),
+        ("book.epub", epub_bytes(mimetype="application/zip"), "declares the type 'application/zip'"),
+        ("book.epub", real_docx(), "the .epub file is a Word document"),
+        ("sheet.odt", odt_bytes(mimetype="application/vnd.oasis.opendocument.spreadsheet"), "declares the type"),
+        ("mail.eml", b"Just notes, no headers.\n", "not an e-mail message"),
+        ("mail.eml", real_pdf(), "the .eml extension does not match the content, which is a PDF"),
+        ("data.csv", "name,city\nRené,Köln\n".encode("latin-1"), "not valid UTF-8"),
+        ("data.csv", real_docx(), "the .csv extension does not match the content, which is a ZIP archive"),
+        ("letter.rtf", b"plain words", "not an RTF file"),
     ],
 )
 def test_files_the_build_would_skip_are_never_written(tmp_path, corpus, name, data, reason) -> None:  # type: ignore[no-untyped-def]
@@ -101,6 +113,13 @@ def test_files_the_build_would_skip_are_never_written(tmp_path, corpus, name, da
         ("page.html", b"<html><body><p>The mill turns.</p></body></html>"),
         ("notes.md", "# Notes\n\nCrème brûlée.\n".encode()),
         ("bom.txt", b"\xef\xbb\xbfhello\n"),
+        ("deck.pptx", slides_bytes()),
+        ("fleet.xlsx", workbook_bytes()),
+        ("parts.csv", b"Part,Number\nImpeller,IM-204\n"),
+        ("keeper.epub", epub_bytes()),
+        ("manual.odt", odt_bytes()),
+        ("p7.eml", email_bytes()),
+        ("guide.rtf", RTF),
     ],
 )
 def test_real_documents_are_saved_and_the_build_reads_them(tmp_path, corpus, name, data) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""Extract stage: turn a PDF, HTML, DOCX, Markdown or text file into the markdown-like text the segmenter reads.
+"""Extract stage: turn a document (PDF, HTML, Word, PowerPoint, Excel, CSV, EPUB, OpenDocument text, e-mail, RTF,
+Markdown or plain text) into the markdown-like text the segmenter reads.
 
 Every format ends up in one shape (see qa/sentences.py): `# ` heading lines with levels, `- ` list items,
 `| a | b |` table rows, blank lines between paragraphs. So headings, lists and tables flow through the chunker
@@ -9,8 +10,38 @@ Each extractor raises ValueError with a one-line reason for a file it cannot rea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 
-KINDS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx", ".md": "md", ".txt": "txt"}
+KINDS = {
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".pptx": "pptx",
+    ".xlsx": "xlsx",
+    ".odt": "odt",
+    ".epub": "epub",
+    ".csv": "csv",
+    ".eml": "eml",
+    ".rtf": "rtf",
+    ".md": "md",
+    ".txt": "txt",
+}
+# kind: (module in this package, its function, whether it takes the file name)
+_READERS = {
+    "pdf": ("pdf", "extract_pdf", False),
+    "html": ("html", "extract_html", False),
+    "docx": ("docx", "extract_docx", False),
+    "pptx": ("pptx", "extract_pptx", False),
+    "xlsx": ("xlsx", "extract_xlsx", True),
+    "odt": ("odt", "extract_odt", False),
+    "epub": ("epub", "extract_epub", False),
+    "csv": ("csv", "extract_csv", True),
+    "eml": ("email", "extract_email", True),
+    "rtf": ("rtf", "extract_rtf", False),
+    "md": ("text", "extract_text", True),
+    "txt": ("text", "extract_text", True),
+}
 
 
 @dataclass(frozen=True)
@@ -59,15 +90,20 @@ _NAMES = {
     "binary": "binary data",
     "text": "text",
 }
-_EXPECTED = {"pdf": ("pdf",), "docx": ("zip",), "html": ("text",), "md": ("text",), "txt": ("text",)}
+_EXPECTED = {
+    **{kind: ("zip",) for kind in ("docx", "pptx", "xlsx", "odt", "epub")},
+    **{kind: ("text",) for kind in ("html", "csv", "eml", "rtf", "md", "txt")},
+    "pdf": ("pdf",),
+}
+_TEXT_KINDS = ("txt", "md", "html", "csv", "eml", "rtf")
 
 
 def check_content(kind: str, data: bytes) -> None:
     """Raise ValueError when the bytes are not what the file's extension says (a .pdf that is HTML, a .txt PDF)."""
     found = sniff(data)
     if found not in _EXPECTED[kind]:
-        if kind in ("txt", "md", "html") and found not in ("pdf", "zip", "ole"):
-            return  # other binary data: the UTF-8 decoder names it ("binary file (contains NUL bytes)")
+        if kind in _TEXT_KINDS and found not in ("pdf", "zip", "ole"):
+            return  # other binary data: the text reader names it ("binary file (contains NUL bytes)")
         raise ValueError(
             f"the .{kind} extension does not match the content, which is {_NAMES[found]}; "
             "rename the file to its real type or remove it"
@@ -77,18 +113,6 @@ def check_content(kind: str, data: bytes) -> None:
 def extract(kind: str, data: bytes, name: str) -> Extracted:
     """Dispatch on the file kind; the format modules are imported only when a file of theirs is read."""
     check_content(kind, data)
-    if kind == "pdf":
-        from .pdf import extract_pdf
-
-        return extract_pdf(data)
-    if kind == "html":
-        from .html import extract_html
-
-        return extract_html(data)
-    if kind == "docx":
-        from .docx import extract_docx
-
-        return extract_docx(data)
-    from .text import extract_text
-
-    return extract_text(data, name)
+    module, function, takes_name = _READERS[kind]
+    reader = getattr(import_module(f".{module}", __name__), function)
+    return reader(data, name) if takes_name else reader(data)

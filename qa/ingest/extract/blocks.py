@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import PurePosixPath
 
 _LIGATURES = re.compile("[\ufb00-\ufb06\ufb13-\ufb17]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\ufffe\uffff]")
 _SPACES = re.compile(r"\s+")
+_HEADING_LINE = re.compile(r"^(#{1,6}) (\S.*)$")
+_HEADING_LINES = re.compile(r"^(#{1,6}) \S", re.M)
+_BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+# terminal escape sequences (colours, cursor moves) in a log file: CSI, OSC and two-character ones
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_`-~])")
+_LINE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\ufffe\uffff]")
 
 
 def clean(text: str) -> str:
@@ -17,6 +24,13 @@ def clean(text: str) -> str:
     text = _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _CONTROL.sub("", text.replace("\xa0", " "))
     return _SPACES.sub(" ", text).strip()
+
+
+def name_title(name: str) -> str:
+    """A file name made readable as a title: 'airline_safety-2014.csv' → 'Airline safety 2014'."""
+    stem = PurePosixPath(name).stem
+    words = re.sub(r"[-_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else stem
 
 
 def table_row(cells: list[str]) -> str:
@@ -79,6 +93,34 @@ class Writer:
     def end_run(self) -> None:
         """The next list item or table row starts a new block (a second table right after the first)."""
         self._run = ""
+
+    def extend(self, text: str, top: int = 1) -> None:
+        """Append text another extractor laid out (an e-mail attachment, an EPUB chapter), its `#` headings moved
+        so the highest lands at level `top` (under the heading written before), their nesting kept. Lines are kept
+        as written (a plain-text attachment's line breaks are the segmenter's to read); control characters and
+        terminal escapes are dropped."""
+        text = _ANSI.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+        levels = [len(m.group(1)) for m in _HEADING_LINES.finditer(text)]
+        shift = top - min(levels) if levels else 0
+        for block in _BLOCK_BREAK.split(text):
+            lines: list[str] = []
+            for line in block.split("\n"):
+                line = _LINE_CONTROL.sub("", line.replace("\t", "    ")).rstrip()
+                heading = _HEADING_LINE.match(line)
+                if heading is None:
+                    if line.strip():
+                        lines.append(line)
+                    continue
+                self._raw(lines)
+                self.heading(heading.group(2), len(heading.group(1)) + shift)
+            self._raw(lines)
+
+    def _raw(self, lines: list[str]) -> None:
+        """Lines of an already laid-out block, kept together; `lines` is emptied."""
+        if lines:
+            self._add("\n".join(lines))
+            self.table_rows += sum(1 for line in lines if line.startswith("| "))
+            lines.clear()
 
     def mark(self) -> int:
         """Offset where the next block will start (after its separating blank line), for page starts."""

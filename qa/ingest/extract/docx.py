@@ -12,37 +12,16 @@ import re
 import zipfile
 
 from . import Extracted
+from .archive import MAX_TOTAL_BYTES, MAX_XML_BYTES, check_archive  # noqa: F401 - the limits, re-exported
 from .blocks import Writer
 
-MAX_XML_BYTES = 64 * 1024 * 1024  # one uncompressed XML part; real documents stay far below
-MAX_TOTAL_BYTES = 512 * 1024 * 1024  # all parts together, images included
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def check_zip(data: bytes) -> None:
     """Refuse a corrupt archive, one without a Word body, or one whose parts expand past the limits."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
-        raise ValueError(f"corrupt or truncated DOCX ({exc}); re-save it from Word") from None
-    names = {m.filename for m in members}
-    if "word/document.xml" not in names:
-        raise ValueError("not a Word document (a ZIP archive without word/document.xml); save it as .docx")
-    total = 0
-    for member in members:
-        total += member.file_size
-        if member.filename.endswith((".xml", ".rels")) and member.file_size > MAX_XML_BYTES:
-            raise ValueError(
-                f"DOCX part {member.filename} expands to {member.file_size:,} bytes, over the "
-                f"{MAX_XML_BYTES:,}-byte limit (a zip bomb?); split the document"
-            )
-    if total > MAX_TOTAL_BYTES:
-        raise ValueError(
-            f"DOCX expands to {total:,} bytes, over the {MAX_TOTAL_BYTES:,}-byte limit (a zip bomb?); "
-            "split the document"
-        )
+    check_archive(data, "docx")
 
 
 def extract_docx(data: bytes) -> Extracted:

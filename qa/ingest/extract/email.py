@@ -1,0 +1,147 @@
+"""E-mail (.eml) with the standard email package: the subject as heading, who wrote to whom and when, the body,
+then each attachment a reader exists for as a section of its own.
+
+The body is the text/plain part when there is one, else the text/html part through the HTML extractor;
+transfer encodings (quoted-printable, base64) and charsets are the library's. An attachment whose name (or,
+without a name, whose type) is a kind we read — PDF, Word, PowerPoint, Excel, CSV, EPUB, ODT, RTF, HTML,
+Markdown, text, `.log` files as text, and attached e-mails down to MAX_DEPTH levels — is extracted by its own
+reader and written under `# Attachment: <file name>`, its headings one level lower; any other attachment, or one
+its reader refuses, is named in one line saying why it was not read.
+"""
+
+from __future__ import annotations
+
+import logging
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser, BytesParser
+
+from . import Extracted, extract, kind_of
+from .blocks import Writer, clean, name_title
+
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 3  # e-mails attached to e-mails attached to e-mails: deeper ones are named, not read
+_WHO = ("From", "To", "Cc", "Date")
+_TYPE_KINDS = {
+    "text/plain": "txt",
+    "text/markdown": "md",
+    "text/html": "html",
+    "text/csv": "csv",
+    "message/rfc822": "eml",
+    "application/pdf": "pdf",
+    "application/rtf": "rtf",
+    "text/rtf": "rtf",
+    "application/epub+zip": "epub",
+}
+
+
+def check_message(data: bytes) -> None:
+    """Refuse bytes that are not an e-mail: NUL bytes, or none of From, To, Subject or Date in the headers."""
+    if not data.strip():
+        raise ValueError("empty file")
+    if b"\x00" in data[:8192]:
+        raise ValueError("binary file (contains NUL bytes)")
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(data)
+    if not any(headers.get(name) for name in ("From", "To", "Subject", "Date")):
+        raise ValueError("not an e-mail message (no From, To, Subject or Date header); save the message as .eml")
+
+
+def extract_email(data: bytes, name: str = "") -> Extracted:
+    check_message(data)
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    out = Writer()
+    subject = _message(message, out, 0)
+    return Extracted(out.text, (), subject or name_title(name))
+
+
+def _message(message: EmailMessage, out: Writer, depth: int) -> str:
+    """Write one message: subject heading, who and when, body, the attachments not read (one line each), then each
+    attachment read as a section. `depth` counts the e-mails this one is attached to. Returns the subject."""
+    subject = clean(_header(message, "Subject"))
+    out.heading(subject or "(no subject)", 1)
+    who = [f"{name}: {clean(_header(message, name))}" for name in _WHO if _header(message, name).strip()]
+    if who:
+        out.paragraph(" · ".join(who))
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is not None:
+        _body(body, out)
+    sections = []
+    for part in message.iter_attachments():
+        try:
+            sections.append(_attachment(part, depth))
+        except ValueError as exc:
+            out.end_run()
+            out.paragraph(str(exc))
+    for shown, text in sections:
+        out.end_run()
+        out.heading(f"Attachment: {shown}", 1)
+        out.extend(text, 2)
+    return subject
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    try:
+        return str(message.get(name, "") or "")
+    except (ValueError, TypeError, IndexError):  # a header the library cannot parse (a damaged encoded word)
+        return ""
+
+
+def _body(part: EmailMessage, out: Writer) -> None:
+    text = _text_content(part)
+    if part.get_content_subtype() == "html":
+        from .html import extract_html
+
+        try:
+            text = extract_html(text.encode("utf-8")).text
+        except ValueError:
+            return
+    out.end_run()
+    out.extend(text, 2)
+
+
+def _text_content(part: EmailMessage) -> str:
+    """A text part decoded by its charset; an unknown charset or damaged bytes read as UTF-8 with replacements."""
+    try:
+        return part.get_content()
+    except (LookupError, UnicodeDecodeError, ValueError):
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", errors="replace")
+
+
+def _attachment(part: EmailMessage, depth: int) -> tuple[str, str]:
+    """(name, extracted text) of an attachment, read by its own extractor; ValueError with the line saying why
+    it was not read."""
+    filename = clean(part.get_filename() or "")
+    content_type = part.get_content_type()
+    kind = "txt" if filename.lower().endswith(".log") else kind_of(filename) if filename else None
+    kind = kind or (None if filename else _TYPE_KINDS.get(content_type))
+    shown = filename or ("forwarded e-mail" if kind == "eml" else f"unnamed {content_type} part")
+    if kind is None:
+        raise ValueError(f"Attachment {shown} ({content_type}) was not read: not a kind of document the index reads.")
+    if kind == "eml" and depth + 1 >= MAX_DEPTH:
+        raise ValueError(f"Attachment {shown} was not read: e-mails more than {MAX_DEPTH} levels deep are not read.")
+    try:
+        return shown, _read_attachment(part, kind, shown, depth)
+    except ValueError as exc:
+        raise ValueError(f"Attachment {shown} was not read: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - one damaged attachment must not lose the message
+        log.info("reading attachment %s failed", shown, exc_info=True)
+        raise ValueError(f"Attachment {shown} was not read: its reader failed ({type(exc).__name__}).") from None
+
+
+def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> str:
+    if kind == "eml":
+        nested = part.get_content() if part.get_content_type() == "message/rfc822" else None
+        if not isinstance(nested, EmailMessage):
+            data = part.get_payload(decode=True) or b""
+            check_message(data)
+            nested = BytesParser(policy=policy.default).parsebytes(data)
+        writer = Writer()
+        _message(nested, writer, depth + 1)
+        return writer.text
+    if part.get_content_maintype() == "text":
+        data = _text_content(part).encode("utf-8")
+    else:
+        data = part.get_payload(decode=True) or b""
+    return extract(kind, data, shown).text

@@ -1,0 +1,220 @@
+"""OpenDocument text (.odt) read from its content.xml with lxml (odfpy adds nothing we need).
+
+`text:h` headings keep their outline level (one below a paragraph in the Title style, as for Word) and the
+number the document's outline style gives them ("2.1 Header"), since the text refers to sections by it.
+Paragraphs, list items at their depth, and tables as `| a | b |` rows (a merged cell once) follow in document
+order; spaces, tabs and line breaks inside a paragraph are kept as spaces; footnotes and text boxes are written
+after the paragraph that anchors them. Generated indexes (the table of contents), tracked deletions,
+comments and forms are left out. Every walk keeps its own stack: deep nesting costs memory, not recursion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from . import Extracted
+from .archive import check_archive, parse_xml, read_member
+from .blocks import Writer, clean
+
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+_DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+_DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
+_SKIPPED = {
+    f"{_TEXT}{name}"
+    for name in (
+        "table-of-content",
+        "alphabetical-index",
+        "illustration-index",
+        "table-index",
+        "object-index",
+        "user-index",
+        "bibliography",
+        "tracked-changes",
+        "sequence-decls",
+        "variable-decls",
+        "user-field-decls",
+        "dde-connection-decls",
+    )
+} | {f"{_OFFICE}forms", f"{_OFFICE}annotation", f"{_OFFICE}annotation-end", f"{_TABLE}covered-table-cell"}
+_INLINE_SKIPPED = {f"{_TEXT}note-citation", f"{_OFFICE}annotation", f"{_TEXT}bookmark-ref"}
+_ROW_GROUPS = {f"{_TABLE}{n}" for n in ("table-header-rows", "table-rows", "table-row-group")}
+
+
+def extract_odt(data: bytes) -> Extracted:
+    archive = check_archive(data, "odt")
+    content = parse_xml(read_member(archive, "content.xml", "ODT"), "ODT content.xml")
+    body = content.find(f"{_OFFICE}body/{_OFFICE}text")
+    if body is None:
+        raise ValueError("not an OpenDocument text (content.xml has no office:text body); save it as .odt")
+    names = set(archive.namelist())
+    numbering = (
+        _Outline(parse_xml(read_member(archive, "styles.xml", "ODT"), "ODT styles.xml"))
+        if ("styles.xml" in names)
+        else _Outline(None)
+    )
+    title = ""
+    if "meta.xml" in names:
+        node = next(parse_xml(read_member(archive, "meta.xml", "ODT"), "ODT meta.xml").iter(_DC_TITLE), None)
+        title = clean(node.text or "") if node is not None else ""
+    out = Writer()
+    _walk(body, out, numbering, _title_styles(content))
+    return Extracted(out.text, (), title)
+
+
+def _title_styles(content) -> set[str]:  # type: ignore[no-untyped-def]
+    """Names of the paragraph styles that are the Title style or automatic styles derived from it."""
+    titles = {"Title"}
+    for style in content.iter(f"{_STYLE}style"):
+        if style.get(f"{_STYLE}parent-style-name") == "Title":
+            titles.add(style.get(f"{_STYLE}name"))
+    return titles
+
+
+class _Outline:
+    """Heading numbers from the document's outline style: counters per level, shown as its levels ask."""
+
+    def __init__(self, styles) -> None:  # type: ignore[no-untyped-def]
+        self.formats: dict[int, tuple[str, int, str, str]] = {}
+        self.counters = [0] * 11
+        outline = next(styles.iter(f"{_TEXT}outline-style"), None) if styles is not None else None
+        for level_style in outline if outline is not None else ():
+            level = int(level_style.get(f"{_TEXT}level", "0") or 0)
+            fmt = level_style.get(f"{_STYLE}num-format") or ""
+            shown = int(level_style.get(f"{_TEXT}display-levels", "1") or 1)
+            prefix, suffix = level_style.get(f"{_STYLE}num-prefix", ""), level_style.get(f"{_STYLE}num-suffix", "")
+            if 1 <= level <= 10 and fmt in ("1", "A", "a", "I", "i"):
+                self.formats[level] = (fmt, max(1, min(shown, level)), prefix, suffix)
+
+    def number(self, level: int, counted: bool) -> str:
+        """The number of the next heading at `level` ("2.1"), or "" when the outline does not number it."""
+        if not 1 <= level <= 10 or not counted:
+            return ""
+        self.counters[level] += 1
+        self.counters[level + 1 :] = [0] * (10 - level)
+        if level not in self.formats:
+            return ""
+        fmt, shown, prefix, suffix = self.formats[level]
+        parts = [
+            _numeral(self.counters[n], self.formats.get(n, (fmt,))[0]) for n in range(level - shown + 1, level + 1)
+        ]
+        return f"{prefix}{'.'.join(parts)}{suffix}"
+
+
+def _numeral(value: int, fmt: str) -> str:
+    if fmt in ("A", "a") and value > 0:
+        letters = ""
+        while value:
+            value, rest = divmod(value - 1, 26)
+            letters = chr(ord(fmt) + rest) + letters
+        return letters
+    if fmt in ("I", "i") and 0 < value < 4000:
+        numerals = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"))
+        numerals += ((40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+        roman = ""
+        for amount, mark in numerals:
+            count, value = divmod(value, amount)
+            roman += mark * count
+        return roman if fmt == "I" else roman.lower()
+    return str(value)
+
+
+def _walk(body, out: Writer, numbering: _Outline, title_styles: set[str]) -> None:  # type: ignore[no-untyped-def]
+    """Blocks in document order. The stack holds (children, list depth): -1 outside lists."""
+    stack: list[tuple[Iterator, int]] = [(iter(body), -1)]
+    while stack:
+        children, depth = stack[-1]
+        element = next(children, None)
+        if element is None:
+            stack.pop()
+            continue
+        tag = element.tag
+        if not isinstance(tag, str) or tag in _SKIPPED:
+            continue
+        if tag in (f"{_TEXT}h", f"{_TEXT}p"):
+            extras = _block(element, out, numbering, title_styles, depth)
+            if extras:
+                stack.append((iter(extras), depth))
+        elif tag == f"{_TEXT}list":
+            stack.append((iter(element), depth + 1))
+        elif tag == f"{_TABLE}table":
+            _table(element, out)
+        else:  # sections, list items, text boxes, note bodies: their children are blocks
+            stack.append((iter(element), depth))
+
+
+def _block(element, out: Writer, numbering: _Outline, title_styles: set[str], depth: int) -> list:  # type: ignore[no-untyped-def]
+    """Write a heading, list item or paragraph; returns the footnote bodies and text boxes it anchors."""
+    text, extras = _inline(element)
+    if element.tag == f"{_TEXT}h":
+        level = int(element.get(f"{_TEXT}outline-level", "1") or 1)
+        counted = element.get(f"{_TEXT}is-list-header") != "true"
+        number = _rendered_number(element) or numbering.number(level, counted)
+        if clean(text):
+            out.heading(f"{number} {text}" if number else text, level + 1)
+    elif element.get(f"{_TEXT}style-name") in title_styles:
+        out.heading(text, 1)
+    elif depth >= 0:
+        out.item(text, min(depth, 4))
+    else:
+        out.end_run()
+        out.paragraph(text)
+    return extras
+
+
+def _rendered_number(heading) -> str:  # type: ignore[no-untyped-def]
+    """The number a word processor cached in the heading (`text:number`), if it did."""
+    node = heading.find(f"{_TEXT}number")
+    return clean(node.text or "") if node is not None else ""
+
+
+def _inline(element) -> tuple[str, list]:  # type: ignore[no-untyped-def]
+    """A paragraph's text: spans entered, `text:s` as spaces, tabs and line breaks as a space; footnote bodies and
+    text boxes are returned to be written after it. Depth first with an explicit stack."""
+    parts = [element.text or ""]
+    extras: list = []
+    todo: list = list(reversed(element))
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        tag = item.tag
+        tail = item.tail or ""
+        if tag == f"{_TEXT}s":
+            parts.append(" " * min(int(item.get(f"{_TEXT}c", "1") or 1), 100))
+        elif tag in (f"{_TEXT}tab", f"{_TEXT}line-break"):
+            parts.append(" ")
+        elif tag == f"{_TEXT}note":
+            extras.extend(item.iter(f"{_TEXT}note-body"))
+        elif tag == f"{_DRAW}frame":
+            extras.append(item)
+        elif isinstance(tag, str) and tag not in _INLINE_SKIPPED and tag != f"{_TEXT}number":
+            todo.append(tail)
+            todo.extend(reversed(item))
+            parts.append(item.text or "")
+            continue
+        parts.append(tail)
+    return "".join(parts), extras
+
+
+def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
+    """One `| cell | cell |` line per row; a table inside a cell is flattened into that cell's text."""
+    out.end_run()
+    stack = [iter(table)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        elif child.tag in _ROW_GROUPS:
+            stack.append(iter(child))
+        elif child.tag == f"{_TABLE}table-row":
+            cells = [c for c in child if c.tag == f"{_TABLE}table-cell"]
+            out.row([_cell_text(c) for c in cells])
+    out.end_run()
+
+
+def _cell_text(cell) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(_inline(p)[0] for p in cell.iter(f"{_TEXT}p", f"{_TEXT}h"))

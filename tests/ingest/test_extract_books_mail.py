@@ -1,0 +1,162 @@
+"""EPUB and ODT archives written here with zipfile, e-mails with the email package; a corpus of every new kind."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from document_fixtures import (
+    OPF,
+    RTF,
+    email_bytes,
+    epub_bytes,
+    nested_email_bytes,
+    odt_bytes,
+    slides_bytes,
+    workbook_bytes,
+)
+
+from qa.ingest.chunk import chunk_document
+from qa.ingest.extract import archive
+from qa.ingest.extract.email import extract_email
+from qa.ingest.extract.epub import extract_epub
+from qa.ingest.extract.odt import extract_odt
+from qa.ingest.load import load_corpus
+
+
+def test_epub_chapters_in_spine_order_each_a_section() -> None:
+    doc = extract_epub(epub_bytes())
+    assert doc.title == "The Lighthouse Keeper"
+    assert doc.text == (
+        "# Chapter One\n\nThe keeper rows to the island every Tuesday.\n\n## The Lamp\n\nThe lamp burns paraffin.\n\n"
+        "# Storm Season\n\nStorms come in November.\n\n"
+        "# III: The Relief Boat\n\nThe relief boat brings coal."
+    )  # the navigation document is not a chapter; 'III' only repeated the chapter's title
+
+
+def test_epub_chunks_keep_the_chapter_path(tmp_path: Path) -> None:
+    (tmp_path / "keeper.epub").write_bytes(epub_bytes())
+    doc = load_corpus(tmp_path).documents[0]
+    chunks = chunk_document(doc)
+    assert any(c.section == "Chapter One › The Lamp" and "paraffin" in c.text for c in chunks)
+    assert any(c.section == "III: The Relief Boat" and "coal" in c.text for c in chunks)
+
+
+@pytest.mark.parametrize(
+    "reader, data, message",
+    [
+        (
+            extract_epub,
+            epub_bytes(mimetype="application/zip"),
+            "the .epub file declares the type 'application/zip', not application/epub+zip",
+        ),
+        (
+            extract_epub,
+            epub_bytes(opf=OPF.replace('href="text/ch1.xhtml"', 'href="text/missing.xhtml"')),
+            "the EPUB spine names the part OEBPS/text/missing.xhtml, which is not in the archive; re-save the file",
+        ),
+        (extract_epub, epub_bytes(opf="<package><broken"), "corrupt EPUB package OEBPS/content.opf ("),
+        (extract_odt, odt_bytes()[:700], "corrupt or truncated ODT ("),
+        (
+            extract_odt,
+            odt_bytes(mimetype="application/vnd.oasis.opendocument.spreadsheet"),
+            "the .odt file declares the type 'application/vnd.oasis.opendocument.spreadsheet'",
+        ),
+    ],
+)
+def test_damaged_or_mislabelled_books_are_refused_with_one_line(reader, data: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError) as caught:
+        reader(data)
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+def test_odt_headings_numbered_lists_tables_notes_and_no_contents_page() -> None:
+    doc = extract_odt(odt_bytes())
+    assert doc.title == "Pump Manual"
+    assert doc.text == (
+        "# Pump Manual\n\n## 1 Pumps\n\nCheck the seals weekly. Replace worn rings.\n\nSee the service manual.\n\n"
+        "### 1.1 Inspection\n\n- Impeller\n  - Blades\n- Bearings\n\n"
+        "| Part | Number |\n| Impeller | IM-204 |\n| Seal kit SK-17 |\n\n"
+        "### 1.2 Storage\n\nKeep spare pumps dry.\n\n## 2 Valves\n\nGrease the stems."
+    )  # the table of contents and the tracked deletion are not text
+
+
+def test_odt_part_claiming_a_huge_size_is_refused_before_inflating() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        bomb.writestr("content.xml", b" " * (archive.MAX_XML_BYTES + 1))
+    with pytest.raises(ValueError, match=r"^ODT part content.xml expands to 67,108,865 bytes, over the 67,108,864"):
+        extract_odt(out.getvalue())
+
+
+def test_email_headers_plain_body_and_attachments_as_sections() -> None:
+    doc = extract_email(email_bytes(), "mail/p7.eml")
+    assert doc.title == "Pump P-7 failure"
+    assert doc.text == (
+        "# Pump P-7 failure\n\n"
+        "From: Aino Vantor <aino@example.org> · To: Depot <depot@example.org> · Date: Tue, 04 Jun 2024 09:15:00 +0200"
+        "\n\nThe pump failed on Tuesday.\n\nSee the attached log and parts list.\n\n"
+        "Attachment photo.png (image/png) was not read: not a kind of document the index reads.\n\n"
+        "Attachment stock.xlsx was not read: corrupt or truncated XLSX (File is not a zip file); re-save it from Excel"
+        "\n\n# Attachment: pump.log\n\n14:02 ERROR impeller jam on P-7\n14:03 INFO pump stopped\n\n"
+        "# Attachment: parts.csv\n\n| Part | Number |\n| Impeller | IM-204 |\n\n"
+        "# Attachment: valve.docx\n\n## Valve Service Note\n\nGrease the valve stem twice a year.\n\n"
+        "# Attachment: forwarded e-mail\n\n## Re: spare impeller\n\n"
+        "From: Aino Vantor <aino@example.org> · To: Depot <depot@example.org> · Date: Tue, 04 Jun 2024 09:15:00 +0200"
+        "\n\nA spare impeller ships on Friday."
+    )  # text/plain preferred: the HTML alternative is not read
+
+
+def test_email_html_body_quoted_printable_and_nesting_cap() -> None:
+    message = EmailMessage()
+    message["Subject"] = "Depot hours"
+    message["From"] = "depot@example.org"
+    message.set_content(
+        "<html><body><h1>Opening hours</h1><p>The depot opens at 07:30 – weekdays only.</p></body></html>",
+        subtype="html",
+        cte="quoted-printable",
+    )
+    assert b"quoted-printable" in bytes(message)
+    assert extract_email(bytes(message)).text == (
+        "# Depot hours\n\nFrom: depot@example.org\n\n## Opening hours\n\nThe depot opens at 07:30 – weekdays only."
+    )
+    text = extract_email(nested_email_bytes(4)).text
+    assert "Text at level 3." in text and "level 4" not in text
+    assert text.endswith("Attachment forwarded e-mail was not read: e-mails more than 3 levels deep are not read.")
+
+
+def test_a_text_file_named_eml_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^not an e-mail message \(no From, To, Subject or Date header\)"):
+        extract_email(b"Just some notes about pumps.\n")
+
+
+def test_a_folder_with_every_new_kind_loads_them_all(tmp_path: Path) -> None:
+    files = {
+        "deck.pptx": slides_bytes(),
+        "fleet.xlsx": workbook_bytes(),
+        "parts.csv": b"Part,Number\nImpeller,IM-204\n",
+        "keeper.epub": epub_bytes(),
+        "manual.odt": odt_bytes(),
+        "p7.eml": email_bytes(),
+        "guide.rtf": RTF,
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    loaded = load_corpus(tmp_path)
+    assert loaded.skipped == ()
+    kinds = {d.id: (d.kind, d.title, len(d.pages)) for d in loaded.documents}
+    assert kinds == {
+        "deck.pptx": ("pptx", "Harbour Pumps", 3),
+        "fleet.xlsx": ("xlsx", "Fleet", 0),
+        "parts.csv": ("csv", "Parts", 0),
+        "keeper.epub": ("epub", "The Lighthouse Keeper", 0),
+        "manual.odt": ("odt", "Pump Manual", 0),
+        "p7.eml": ("eml", "Pump P-7 failure", 0),
+        "guide.rtf": ("rtf", "Guide", 0),
+    }
+    for doc in loaded.documents:
+        assert all(doc.text[c.start : c.end] == c.text for c in chunk_document(doc)), doc.id

@@ -1,0 +1,126 @@
+"""PowerPoint, Excel, CSV and RTF files built here with python-pptx and openpyxl, read with the real libraries."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from document_fixtures import RTF, slides_bytes, word_bytes, workbook_bytes
+
+from qa.ingest.chunk import chunk_document
+from qa.ingest.extract import archive, extract
+from qa.ingest.extract import xlsx as xlsx_module
+from qa.ingest.extract.csv import extract_csv
+from qa.ingest.extract.pptx import extract_pptx
+from qa.ingest.extract.rtf import extract_rtf
+from qa.ingest.extract.xlsx import MAX_CELLS, cell_text, extract_xlsx
+from qa.ingest.load import load_corpus
+
+
+def test_pptx_slides_are_pages_with_titles_bullets_notes_and_reading_order() -> None:
+    doc = extract_pptx(slides_bytes())
+    assert doc.title == "Harbour Pumps"
+    assert doc.text == (
+        "# Harbour Pumps\n\nAnnual review 2024\n\n"
+        "# Maintenance\n\n- Inspect the impeller\n  - Check the seals monthly\n\n"
+        "## Notes\n\nMention the spring inspection in Tampere.\n\n"
+        "# Slide 3\n\nFirst box\n\nSecond box\n\nGroup left\n\nGroup right\n\n"
+        "| Part | Number |\n| Impeller | IM-204 |\n| Seal kit | SK-17 |"
+    )
+    assert len(doc.pages) == 3
+    assert [doc.text[start:].split("\n")[0] for start in doc.pages] == ["# Harbour Pumps", "# Maintenance", "# Slide 3"]
+
+
+def test_pptx_passages_cite_their_slide(tmp_path: Path) -> None:
+    (tmp_path / "deck.pptx").write_bytes(slides_bytes())
+    doc = load_corpus(tmp_path).documents[0]
+    assert doc.kind == "pptx" and doc.title == "Harbour Pumps"
+    chunks = chunk_document(doc)
+    assert all(doc.text[c.start : c.end] == c.text for c in chunks)
+    pages = {c.page for c in chunks if "IM-204" in c.text} | {c.page for c in chunks if "Tampere" in c.text}
+    assert pages == {3, 2}
+    assert any(c.section == "Maintenance › Notes" and "Tampere" in c.text for c in chunks)
+
+
+def test_xlsx_sheets_are_sections_with_the_header_first_and_numbers_as_shown() -> None:
+    doc = extract_xlsx(workbook_bytes(), "fleet_2024.xlsx")
+    assert doc.title == "Fleet 2024" and doc.pages == ()
+    assert doc.text == (
+        "# Fleet\n\nFleet register 2024\n\n"
+        "| Vessel | Length | Draft | Ratio | Commissioned | Active |\n"
+        "| Aurora | 3 | 2.62 | 0.3 | 2024-03-01 | TRUE |\n"
+        "| Borealis | 41 | 1.5 | 0.333333333333333 | 2019-07-15 14:30:00 | FALSE |\n\n"
+        "# Crew\n\n| Name | Role |\n| Aino | Captain |"
+    )  # column A (empty) is gone, the empty sheet is no section
+
+
+def test_cell_text_has_no_float_noise() -> None:
+    assert [cell_text(v) for v in (3.0, 2.62, 0.1 + 0.2, -7.0, 1e20, None, "x")] == [
+        "3",
+        "2.62",
+        "0.3",
+        "-7",
+        "1e+20",
+        "",
+        "x",
+    ]
+
+
+def test_xlsx_over_the_cell_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert MAX_CELLS == 200_000
+    monkeypatch.setattr(xlsx_module, "MAX_CELLS", 10)  # the workbook has 19 filled cells
+    with pytest.raises(
+        ValueError, match=r"^the workbook has more than 10 filled cells \(limit reached in sheet 'Fleet'"
+    ):
+        extract_xlsx(workbook_bytes(), "fleet.xlsx")
+
+
+def test_an_xlsx_that_is_a_word_file_is_refused_by_name() -> None:
+    with pytest.raises(ValueError) as caught:
+        extract("xlsx", word_bytes(), "report.xlsx")
+    assert str(caught.value) == (
+        "the .xlsx file is a Word document (it holds word/document.xml, not xl/workbook.xml); rename it to .docx"
+    )
+
+
+def test_truncated_pptx_and_xlsx_are_refused_with_one_line() -> None:
+    for kind, data, start in (("pptx", slides_bytes(), "PPTX"), ("xlsx", workbook_bytes(), "XLSX")):
+        with pytest.raises(ValueError, match=rf"^corrupt or truncated {start} \(") as caught:
+            extract(kind, data[: len(data) // 2], f"x.{kind}")
+        assert "\n" not in str(caught.value)
+
+
+def test_pptx_part_claiming_a_huge_size_is_refused_before_inflating() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("ppt/presentation.xml", b" " * (archive.MAX_XML_BYTES + 1))
+    with pytest.raises(ValueError, match=r"^PPTX part ppt/presentation.xml expands to 67,108,865 bytes, over the"):
+        extract_pptx(out.getvalue())
+
+
+def test_csv_sniffs_the_delimiter_drops_the_bom_and_keeps_quoted_cells() -> None:
+    data = '\ufeffAirline;Incidents;Note;;\r\nAer Lingus;2;"calm; fair";;\r\n\r\nAeroflot;76;;;\r\n'.encode()
+    doc = extract_csv(data, "data/airline_safety-2014.csv")
+    assert doc.title == "Airline safety 2014"
+    assert doc.text == "| Airline | Incidents | Note |\n| Aer Lingus | 2 | calm; fair |\n| Aeroflot | 76 |"
+
+
+def test_csv_refuses_non_utf8_like_a_text_file_and_huge_tables() -> None:
+    with pytest.raises(ValueError, match=r"^not valid UTF-8 \(byte 0xe9 at offset 13\); convert it, e.g. iconv"):
+        extract_csv("name,city\nRené,Köln\n".encode("latin-1"), "people.csv")
+    big = b"a,b\n" + b"1,2\n" * (MAX_CELLS // 2)
+    with pytest.raises(ValueError, match=r"^the CSV file has more than 200,000 filled cells \(at line 100,001\)"):
+        extract_csv(big, "big.csv")
+    with pytest.raises(ValueError, match=r"^malformed CSV at line 2 \(field larger than field limit"):
+        extract_csv(b"a,b\n" + b"x" * 200_000 + b",1\n", "wide.csv")
+
+
+def test_rtf_text_and_table_rows() -> None:
+    assert extract_rtf(RTF).text == (
+        "Pump Guide\n\nInspect the impeller every spring. Café costs € 5.\n\n| Part | Number |\n| Impeller | IM-204 |"
+        "\n\nDone."
+    )
+    with pytest.raises(ValueError, match=r"^not an RTF file \(it does not start with \{\\rtf\)"):
+        extract_rtf(b"plain words saved as .rtf")
