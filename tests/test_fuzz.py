@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -111,7 +112,9 @@ def heading_lines(text: str) -> list[tuple[int, int]]:
 @given(text=TEXT, chunking=SETTINGS)
 def test_chunk_offsets_round_trip_and_cover_the_text(text: str, chunking: ChunkSettings) -> None:
     doc = Document("fuzz.txt", text, derive_title("fuzz.txt", text), "0")
-    chunks = chunk_document(doc, chunking)
+    chunks = chunk_document(doc, replace(chunking, min_words=0))  # every passage, the tiny ones too
+    kept = chunk_document(doc, chunking)  # passages under min_words are dropped, unless nothing else is left
+    assert kept == ([c for c in chunks if c.words >= chunking.min_words] or chunks)
     covered = bytearray(len(text))
     for chunk in chunks:
         assert 0 <= chunk.start < chunk.end <= len(text)
