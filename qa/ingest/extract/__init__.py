@@ -115,8 +115,9 @@ def check_content(kind: str, data: bytes) -> None:
     if found not in _EXPECTED[kind]:
         if kind in _TEXT_KINDS and found not in ("pdf", "zip", "ole"):
             return  # other binary data: the text reader names it ("binary file (contains NUL bytes)")
+        extension = "image (.png/.jpg/.tif)" if kind == "image" else f".{kind}"
         raise ValueError(
-            f"the .{kind} extension does not match the content, which is {_NAMES[found]}; "
+            f"the {extension} extension does not match the content, which is {_NAMES[found]}; "
             "rename the file to its real type or remove it"
         )
 

@@ -8,6 +8,7 @@ A picture larger than OCR_MAX_SIDE_PX on a side is scaled down before OCR.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ def open_image(data: bytes) -> Any:
     """The image, header read (pixels not yet decoded); ValueError for one Pillow cannot read or one too large."""
     from PIL import Image, UnidentifiedImageError
 
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)  # refused below, in one line
     try:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
