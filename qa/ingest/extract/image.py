@@ -18,6 +18,7 @@ from .ocr import OCR_MAX_SIDE_PX, OcrQueue, write_page
 
 MAX_IMAGE_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit (Image.MAX_IMAGE_PIXELS)
 MAX_FRAMES = 2000  # pages of a multi-page TIFF
+_RESAVE = "re-save it as PNG, JPEG or TIFF"
 
 
 def open_image(data: bytes) -> Any:
@@ -29,8 +30,10 @@ def open_image(data: bytes) -> Any:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:
         raise ValueError(_too_large("the image")) from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ValueError(f"not a readable image ({str(exc)[:80]}); re-save it as PNG, JPEG or TIFF") from None
+    except UnidentifiedImageError:
+        raise ValueError(f"not a readable image (Pillow does not recognise it); {_RESAVE}") from None
+    except OSError as exc:
+        raise ValueError(f"not a readable image ({str(exc)[:80]}); {_RESAVE}") from None
     check_pixels(image)
     return image
 
