@@ -38,7 +38,7 @@ TESSDATA_DIRS = (
 _LANG = re.compile(r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a scanned PDF's pages wait as words until written: kept small
 class OcrWord:
     """One word as Tesseract read it: its box (left, top, right, bottom) in pixels of the image read, the ids of
     its block, paragraph and line (counted over the page), and its confidence, 0-100."""
