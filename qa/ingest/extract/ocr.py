@@ -2,9 +2,9 @@
 
 The pure core (`write_page`, `page_confidence`) turns Tesseract's words — text, box, block/paragraph/line ids,
 confidence — into paragraphs: one per Tesseract paragraph, its lines joined (a word hyphenated at a line end is
-joined). The thin I/O part (`read_words`, `OcrQueue`) runs the engine on PIL images in at most OCR_THREADS
-threads (tesserocr releases the GIL while Tesseract works, so two pages are read at once on two cores), each
-thread with its own engine, loaded once.
+joined). The thin I/O part (`read_words`, `OcrQueue`) runs the engine on PIL images in OCR_THREADS threads (the
+cores this process may use, at most 4: tesserocr releases the GIL while Tesseract works, so two pages are read at
+once on two cores), each thread with its own engine, loaded once.
 
 The language models are Debian's (`tesseract-ocr-eng`, `tesseract-ocr-deu`; setup.sh installs them): nothing is
 downloaded. QA_OCR_LANG (default `eng+deu`) names the models, as Tesseract spells them; the build and the page
@@ -27,7 +27,7 @@ from .blocks import Writer, join_line
 OCR_LANG = os.environ.get("QA_OCR_LANG", "eng+deu")
 OCR_DPI = 150  # scanned PDF pages are rendered at this resolution for OCR (README: the engine comparison)
 OCR_MAX_SIDE_PX = 5000  # longest side of a picture given to OCR; larger pages and images are scaled down to it
-OCR_THREADS = max(1, min(2, os.cpu_count() or 1))
+OCR_THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 MIN_PAGE_CONFIDENCE = 40.0  # a page read with less mean confidence (0-100) is noise, not text: it is dropped
 TESSDATA_DIRS = (
     "/usr/share/tesseract-ocr/5/tessdata",
