@@ -98,7 +98,8 @@ class Notice:
 class Result:
     """One ranked passage as shown: `text` is the document's text from `start` to `end` (the reading window when
     the reader read it, else the passage), `passage_start`/`passage_end` the retrieved passage inside it; the
-    answer's and highlights' offsets are relative to `text`; `page` is the page of the answer sentence."""
+    answer's and highlights' offsets are relative to `text`; `page` is the page of the answer sentence, and `ocr`
+    whether that page's text was read by OCR (the build records such pages in the manifest's file entry)."""
 
     rank: int
     score: float
@@ -114,6 +115,7 @@ class Result:
     passage_start: int = -1
     passage_end: int = -1
     read: bool = False  # the reader read this result's window (its bold span is the reader's)
+    ocr: bool = False  # the text of `page` was read by OCR from a scan (it may hold misread words)
 
     @property
     def passage(self) -> str:
@@ -418,6 +420,7 @@ class Engine:
             (window.window.start, window.window.end, window.text) if window else (chunk.start, chunk.end, chunk.text)
         )
         page = page_at(pages, start + answer.start) if answer is not None and pages else chunk.page
+        entry = self.index.manifest.files.get(chunk.doc_id)
         return Result(
             rank,
             round(hit.score, 4),
@@ -433,6 +436,7 @@ class Engine:
             chunk.start,
             chunk.end,
             window is not None,
+            entry is not None and page in entry.ocr_pages,
         )
 
     @property

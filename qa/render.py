@@ -39,6 +39,7 @@ def render_terminal(response: Response) -> str:
     lines += [click.style(f"note: {n.text}", fg="yellow") for n in response.notices]
     for result in response.results:
         heading = f" › {result.heading}" if result.heading else ""
+        heading += f" (page {result.page}, read by OCR)" if result.ocr else ""
         lines.append("")
         lines.append(
             click.style(

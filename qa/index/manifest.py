@@ -4,7 +4,9 @@
 (`ManifestVersionError` for another format version); after that, readers use typed fields, never a dict.
 `to_json` writes the same JSON as before the type existed (FORMAT_VERSION is unchanged), plus `index_files`: each
 index file's size and CRC-32 (qa/index/integrity.py). A manifest written before they were recorded has none, and
-is read all the same (its files are then checked only against each other, as before).
+is read all the same (its files are then checked only against each other, as before). Likewise a file entry's
+`ocr_pages` (the pages OCR read, which answers mark "read by OCR"): absent means none, as in every index built
+before OCR existed, so no format bump is needed.
 """
 
 from __future__ import annotations
@@ -61,13 +63,15 @@ def FolderSource(path: str) -> CorpusSource:  # noqa: N802 - reads as a construc
 
 @dataclass(frozen=True)
 class FileEntry:
-    """A corpus file as the build saw it: its hash ("" when not read), size and mtime (None when unknown), and
-    whether its passages are in the index (False: skipped, with the reason in `Manifest.skipped`)."""
+    """A corpus file as the build saw it: its hash ("" when not read), size and mtime (None when unknown),
+    whether its passages are in the index (False: skipped, with the reason in `Manifest.skipped`), and the pages
+    whose text OCR read (`ocr_pages`, written only when there are some: a manifest without it has none)."""
 
     sha256: str
     size: int | None = None
     mtime_ns: int | None = None
     indexed: bool = True
+    ocr_pages: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,11 +79,14 @@ class FileEntry:
             "size": self.size,
             "mtime_ns": self.mtime_ns,
             **({} if self.indexed else {"indexed": False}),
+            **({"ocr_pages": list(self.ocr_pages)} if self.ocr_pages else {}),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FileEntry:
-        return cls(data["sha256"], data.get("size"), data.get("mtime_ns"), bool(data.get("indexed", True)))
+        ocr = data.get("ocr_pages")
+        pages = tuple(p for p in ocr if _is_count(p)) if isinstance(ocr, list) else ()
+        return cls(data["sha256"], data.get("size"), data.get("mtime_ns"), bool(data.get("indexed", True)), pages)
 
 
 @dataclass(frozen=True)

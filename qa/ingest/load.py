@@ -17,9 +17,12 @@ from .extract.text import decode_text  # noqa: F401 - re-exported: callers impor
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = tuple(KINDS)  # .pdf .html .htm .docx .pptx .xlsx .odt .epub .csv .eml .rtf .md .txt
+TEXT_SUFFIXES = tuple(KINDS)  # .pdf .html .htm .docx .pptx .xlsx .odt .epub .csv .eml .rtf .md .txt, and images
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
-_READABLE = "a folder of .pdf, .html, .docx, .pptx, .xlsx, .odt, .epub, .csv, .eml, .rtf, .md or .txt files"
+_READABLE = (
+    "a folder of .pdf, .html, .docx, .pptx, .xlsx, .odt, .epub, .csv, .eml, .rtf, .md or .txt files "
+    "(or .png, .jpg, .tif scans)"
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _TITLE_LINE = re.compile(r"^\s*(?:=\s*(?P<wiki>[^=].*?)\s*=|#\s+(?P<md>\S.*?)[\s#]*)\s*$")
@@ -34,7 +37,8 @@ class Document:
     title: str
     sha256: str  # of the file's bytes
     pages: tuple[int, ...] = ()  # offset in `text` where each page starts, page 1 first; () without pages
-    kind: str = "txt"  # a value of extract.KINDS: "pdf", "html", "docx", "pptx", "xlsx", ..., "md" or "txt"
+    kind: str = "txt"  # a value of extract.KINDS: "pdf", "html", "docx", "pptx", "xlsx", ..., "txt" or "image"
+    ocr_pages: tuple[int, ...] = ()  # pages (1-based) whose text OCR read
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding `offset`, or None for a format without pages."""
@@ -181,8 +185,10 @@ def read_document(
     except Exception as exc:  # noqa: BLE001 - a bug or a parser's limit on one file must not stop the build
         log.info("reading %s failed", doc_id, exc_info=True)  # the traceback, with -v
         raise UnreadableFile(unexpected_reason("reading the file", exc), content_hash(data) if data else "") from None
+    for warning in extracted.warnings:
+        log.warning("%s: %s", doc_id, warning)
     title = extracted.title.strip() or derive_title(doc_id, extracted.text)
-    return Document(doc_id, extracted.text, title, content_hash(data), extracted.pages, kind)
+    return Document(doc_id, extracted.text, title, content_hash(data), extracted.pages, kind, extracted.ocr_pages)
 
 
 def unexpected_reason(stage: str, exc: BaseException) -> str:

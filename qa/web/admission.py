@@ -11,6 +11,7 @@ per-file limit). So an upload is refused, with one line naming it, the rule and 
   `META-INF/container.xml` with the EPUB mimetype) within the zip-bomb limits (`qa.ingest.extract.archive`);
   HTML, TXT, MD and CSV are UTF-8 text without NUL bytes (`qa.ingest.load.decode_text`, and no NUL anywhere);
   an e-mail has From/To/Subject/Date headers, an RTF file starts with `{\rtf`;
+  a PNG/JPEG/TIFF is an image Pillow reads, within its pixel limit (`qa.ingest.extract.image.open_image`);
 - it would take the corpus folder over its total quota (every file in the folder counts, hidden ones too).
 """
 
@@ -53,7 +54,7 @@ def check_bytes(name: str, data: bytes) -> None:
     if kind is None:
         raise QAError(
             f"'{name}' is not a kind of document the index reads; add PDF, HTML, DOCX, PPTX, XLSX, ODT, EPUB, CSV, "
-            "EML, RTF, TXT or MD files"
+            "EML, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
         )
     try:
         check_content(kind, data)
@@ -80,6 +81,10 @@ def _check_structure(kind: str, name: str, data: bytes) -> None:
         from ..ingest.extract.rtf import check_rtf
 
         check_rtf(data)
+    elif kind == "image":
+        from ..ingest.extract.image import open_image
+
+        open_image(data)
 
 
 def read_checked(name: str, source: BinaryIO, size: int, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes:

@@ -3,6 +3,9 @@
 pypdfium2 renders the page and lists its characters with their boxes. The sentence is found on that text
 layer by comparing letters and digits only (case-folded, NFKC: ligatures, hyphenation at line ends, spacing
 and line breaks differ between the page and the extracted text), and each matched line gets a translucent box.
+A scanned page (no text layer: the build read it by OCR) gets its text layer from OCR of the same picture the
+build read, so the same words come back, each character with its word's box; a page of an image file
+(PNG, JPEG, TIFF) likewise, shown as the picture OCR read.
 
 A page can be any size (a 1 KB PDF may hold a 5000x5000 pt page), so rendering is bounded: the longest side
 of a picture is at most MAX_SIDE_PX (huge pages are scaled down), each page is rendered once and kept in a
@@ -23,6 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import QAError
+from ..ingest.extract import kind_of
+from ..ingest.extract.image import ocr_frame, open_image
+from ..ingest.extract.ocr import OcrWord, read_image
+from ..ingest.extract.pdf import needs_ocr, ocr_render
 
 RENDER_SCALE = 1.5  # 108 dpi: legible, a few hundred KB per page
 MAX_SIDE_PX = 2000  # longest side of a rendered page; larger pages are scaled down to it
@@ -171,23 +178,42 @@ def page_scale(width: float, height: float, scale: float = RENDER_SCALE) -> floa
     return min(scale, (MAX_SIDE_PX - 0.01) / longest)
 
 
-def _text_layer(page) -> tuple[str, array]:  # type: ignore[no-untyped-def]
+def _text_layer(textpage) -> tuple[str, array]:  # type: ignore[no-untyped-def]
     """The page's characters and their boxes; none for a page with more than MAX_PAGE_CHARS characters."""
-    textpage = page.get_textpage()
-    try:
-        if textpage.count_chars() > MAX_PAGE_CHARS:
-            return "", array("d")
-        chars = _page_chars(textpage)
-        boxes = array("d")
-        for i in range(len(chars)):
-            boxes.extend(textpage.get_charbox(i))
-        return chars, boxes
-    finally:
-        textpage.close()
+    if textpage.count_chars() > MAX_PAGE_CHARS:
+        return "", array("d")
+    chars = _page_chars(textpage)
+    boxes = array("d")
+    for i in range(len(chars)):
+        boxes.extend(textpage.get_charbox(i))
+    return chars, boxes
+
+
+def ocr_layer(words: list[OcrWord], pixels_per_point: float, height: float) -> tuple[str, array]:
+    """A text layer made of OCR words, as `_text_layer` gives one: the words joined by spaces, each character
+    with its word's box turned into points (left, bottom, right, top; y up), each space with an empty box."""
+    chars: list[str] = []
+    boxes = array("d")
+    for word in words:
+        if chars:
+            chars.append(" ")
+            boxes.extend((0.0, 0.0, 0.0, 0.0))
+        left, top, right, bottom = (v / pixels_per_point for v in word.box)
+        chars.append(word.text)
+        boxes.extend((left, height - bottom, right, height - top) * len(word.text))
+    return "".join(chars), boxes
+
+
+def _count_render() -> None:
+    with _counts_lock:
+        _counts["renders"] += 1
 
 
 def _render(path: Path, page_number: int, scale: float = RENDER_SCALE) -> PageRender:
-    """Render page `page_number` (1-based) of the PDF at `path` once, at most MAX_SIDE_PX on its longest side."""
+    """Render page `page_number` (1-based) of the PDF or image at `path` once, at most MAX_SIDE_PX on its longest
+    side. A scanned page's text layer is read by OCR from the picture the build read (outside pdfium's lock)."""
+    if kind_of(path.name) == "image":
+        return _render_image(path, page_number, scale)
     import pypdfium2 as pdfium
 
     with _pdfium_lock:
@@ -202,13 +228,35 @@ def _render(path: Path, page_number: int, scale: float = RENDER_SCALE) -> PageRe
             width, height = page.get_size()
             used = page_scale(width, height, scale)
             image = page.render(scale=used).to_pil().convert("RGB")
-            chars, boxes = _text_layer(page)
+            textpage = page.get_textpage()
+            scan = ocr_render(page) if needs_ocr(page, textpage) else None
+            chars, boxes = _text_layer(textpage) if scan is None else ("", array("d"))
+            textpage.close()
             page.close()
-            with _counts_lock:
-                _counts["renders"] += 1
+            _count_render()
         finally:
             pdf.close()
+    if scan is not None:
+        chars, boxes = ocr_layer(read_image(scan[0]), scan[1], height)
     return PageRender(image, used, height, chars, boxes)
+
+
+def _render_image(path: Path, page_number: int, scale: float) -> PageRender:
+    """A page of an image file: the picture OCR read at build time (grey, scaled as then), shown at most
+    MAX_SIDE_PX on a side, its text layer read by OCR. Its "points" are that picture's pixels."""
+    try:
+        image = open_image(path.read_bytes())
+        count = getattr(image, "n_frames", 1)
+        if not 1 <= page_number <= count:
+            raise QAError(f"page {page_number} is outside 1..{count} of '{path.name}'")
+        scan = ocr_frame(image, page_number - 1)
+    except (ValueError, OSError) as exc:
+        raise QAError(f"'{path.name}' cannot be read as an image ({str(exc)[:80]})") from None
+    used = page_scale(*scan.size, scale=min(scale, 1.0))
+    shown = scan.convert("RGB").resize((max(1, round(scan.width * used)), max(1, round(scan.height * used))))
+    _count_render()
+    chars, boxes = ocr_layer(read_image(scan), 1.0, scan.height)
+    return PageRender(shown, used, scan.height, chars, boxes)
 
 
 def _marked_png(render: PageRender, sentence: str) -> bytes:

@@ -1,4 +1,4 @@
-"""HTTP routes beside the Gradio app: the original documents and rendered PDF pages, read only from inside
+"""HTTP routes beside the Gradio app: the original documents and rendered PDF pages (and page images), read only from inside
 the corpus folder (`files.corpus_file` decides), and the server that mounts Gradio next to them, with every
 route behind the Host/Origin check (`hosts`) and Gradio's own file checks switched on (`guard_gradio_files`)."""
 
@@ -11,11 +11,12 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query
 from fastapi.responses import FileResponse, Response
 
 from ..errors import QAError
+from ..ingest.extract import kind_of
 from .files import corpus_file
 from .hosts import HostOriginMiddleware, allowed_hosts
 from .pageimage import MAX_SENTENCE_CHARS, RenderBusy, page_png
 from .uploads import DEFAULT_UPLOAD_ROOM_BYTES, UploadRoomMiddleware
-from .views import ORIGINAL_ROUTE, PAGE_IMAGE_ROUTE
+from .views import ORIGINAL_ROUTE, PAGE_IMAGE_ROUTE, PICTURED_KINDS
 
 NOT_FOUND = "no such document in the corpus folder"
 _TYPES = {
@@ -24,6 +25,9 @@ _TYPES = {
     ".md": "text/plain; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".htm": "text/html; charset=utf-8",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
 }
 
 
@@ -56,7 +60,7 @@ def file_routes(corpus_dir: str | Path) -> APIRouter:
         doc: str, page: int = Query(ge=1, le=100_000), sentence: str = Query("", max_length=MAX_SENTENCE_CHARS)
     ) -> Response:
         path = corpus_file(corpus, doc)
-        if path is None or path.suffix.lower() != ".pdf":
+        if path is None or kind_of(path.name) not in PICTURED_KINDS:
             raise HTTPException(status_code=404, detail=NOT_FOUND)
         try:
             png = page_png(path, page, sentence)

@@ -13,12 +13,14 @@ from urllib.parse import quote, urlencode
 from ..engine import DoubtReason, NoticeKind, Response, Result
 from ..evaluate.gold import EvalReport
 from ..ingest.chunk import Chunk
+from ..ingest.extract import kind_of
 from ..render import render_html
 from .files import Saved
 from .holder import Rebuilt, Served
 
 ORIGINAL_ROUTE = "original"
 PAGE_IMAGE_ROUTE = "page-image"
+PICTURED_KINDS = ("pdf", "image")  # documents whose pages are shown as a picture with the answer marked
 
 
 def esc(text: object) -> str:
@@ -43,10 +45,12 @@ def page_image_url(doc: str, page: int, sentence: str = "") -> str:
     return f"{PAGE_IMAGE_ROUTE}/{quote(doc, safe='/')}?{urlencode(query)}"
 
 
-def source_html(doc: str, section: str, page: int | None = None) -> str:
+def source_html(doc: str, section: str, page: int | None = None, ocr: bool = False) -> str:
     label = f'<span class="qa-doc">{esc(doc)}</span>'
     if page is not None:
         label += f' <span class="qa-sep">·</span> <span class="qa-page">page {page}</span>'
+    if ocr:
+        label += ' <span class="qa-ocr" title="this page is a scan: its text was read by OCR and may hold misread words">read by OCR</span>'
     if section:
         label += f' <span class="qa-sep">›</span> <span class="qa-heading">{esc(section)}</span>'
     return label
@@ -62,7 +66,7 @@ def answer_line_html(result: Result) -> str:
         body = f'{esc(sentence[:a])}<mark class="qa-span">{esc(sentence[a:b])}</mark>{esc(sentence[b:])}'
     else:
         body = esc(sentence)
-    source = source_html(result.doc, result_section(result), result_page(result))
+    source = source_html(result.doc, result_section(result), result_page(result), result.ocr)
     return (
         f'<div class="qa-answer"><span class="qa-answer-label">Answer</span> '
         f'<q class="qa-answer-text">{body}</q> <span class="qa-answer-source">— {source}</span></div>'
@@ -113,13 +117,13 @@ def context_html(result: Result, served: Served) -> str:
 
 
 def links_html(result: Result) -> str:
-    """'Open' link to the original (at the page), and for a PDF page the page picture, loaded on demand."""
+    """'Open' link to the original (at the page), and for a PDF or image page the page picture, loaded on demand."""
     page = result_page(result)
     label = f"Open {result.doc.rsplit('/', 1)[-1]}" + (f" at page {page}" if page else "")
     parts = [
         f'<a class="qa-open" href="{esc(original_url(result.doc, page))}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>'
     ]
-    if page and result.doc.lower().endswith(".pdf"):
+    if page and kind_of(result.doc) in PICTURED_KINDS:
         sentence = result.answer.text if result.answer is not None else ""
         parts.append(
             f'<details class="qa-page-view"><summary>Show page {page} with the answer marked</summary>'
@@ -134,7 +138,7 @@ def card_html(result: Result, served: Served) -> str:
     return (
         f'<article class="qa-card" data-rank="{result.rank}" data-doc="{esc(result.doc)}"'
         f"{f' data-page={chr(34)}{page}{chr(34)}' if page else ''}>"
-        f'<header class="qa-card-head"><span class="qa-rank">#{result.rank}</span> {source_html(result.doc, result_section(result), page)}'
+        f'<header class="qa-card-head"><span class="qa-rank">#{result.rank}</span> {source_html(result.doc, result_section(result), page, result.ocr)}'
         f'<span class="qa-score" title="ranking score: retrieval, plus the reader span score for a passage it read">score {result.score:.3f}</span></header>'
         f'<div class="qa-passage">{render_html(result.text, result)}</div>'
         f"{links_html(result)}{context_html(result, served)}</article>"

@@ -145,8 +145,8 @@ def test_pdf_without_text_layer_is_refused() -> None:
     pdf = FPDF()
     for _ in range(2):
         pdf.add_page()
-        pdf.rect(20, 20, 100, 60, style="F")  # what a scan is to us: marks on the page, no characters
-    with pytest.raises(ValueError, match=r"no text layer in 2 page\(s\); OCR is not supported"):
+        pdf.rect(20, 20, 100, 60, style="F")  # marks on the page, but no characters and no picture to OCR
+    with pytest.raises(ValueError, match=r"^no text layer and no page image in 2 page\(s\); nothing to read$"):
         extract_pdf(bytes(pdf.output()))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from document_fixtures import RTF, email_bytes, epub_bytes, odt_bytes, slides_bytes, workbook_bytes
+from ocr_support import image_file, png_claiming
 
 from qa.ingest.load import load_corpus
 from qa.web.admission import DEFAULT_CORPUS_QUOTA_BYTES
@@ -95,6 +96,12 @@ def offer(tmp_path: Path, corpus: Path, name: str, data: bytes, **limits: int): 
         ("data.csv", "name,city\nRené,Köln\n".encode("latin-1"), "not valid UTF-8"),
         ("data.csv", real_docx(), "the .csv extension does not match the content, which is a ZIP archive"),
         ("letter.rtf", b"plain words", "not an RTF file"),
+        ("scan.png", png_claiming(12_000, 12_000), "is over the 89,478,485-pixel limit"),
+        (
+            "scan.jpg",
+            b"%PDF-1.4 renamed",
+            "the image (.png/.jpg/.tif) extension does not match the content, which is a PDF",
+        ),
     ],
 )
 def test_files_the_build_would_skip_are_never_written(tmp_path, corpus, name, data, reason) -> None:  # type: ignore[no-untyped-def]
@@ -120,6 +127,9 @@ def test_files_the_build_would_skip_are_never_written(tmp_path, corpus, name, da
         ("manual.odt", odt_bytes()),
         ("p7.eml", email_bytes()),
         ("guide.rtf", RTF),
+        pytest.param(
+            "scan.png", image_file([["The ferry leaves the north pier at nine."]], "PNG"), marks=pytest.mark.ocr
+        ),
     ],
 )
 def test_real_documents_are_saved_and_the_build_reads_them(tmp_path, corpus, name, data) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 """Extract stage: turn a document (PDF, HTML, Word, PowerPoint, Excel, CSV, EPUB, OpenDocument text, e-mail, RTF,
-Markdown or plain text) into the markdown-like text the segmenter reads.
+Markdown or plain text) or a page image (PNG, JPEG, TIFF: read by OCR) into the markdown-like text the segmenter
+reads.
 
 Every format ends up in one shape (see qa/sentences.py): `# ` heading lines with levels, `- ` list items,
 `| a | b |` table rows, blank lines between paragraphs. So headings, lists and tables flow through the chunker
@@ -26,6 +27,11 @@ KINDS = {
     ".rtf": "rtf",
     ".md": "md",
     ".txt": "txt",
+    ".png": "image",
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".tif": "image",
+    ".tiff": "image",
 }
 # kind: (module in this package, its function, whether it takes the file name)
 _READERS = {
@@ -41,16 +47,20 @@ _READERS = {
     "rtf": ("rtf", "extract_rtf", False),
     "md": ("text", "extract_text", True),
     "txt": ("text", "extract_text", True),
+    "image": ("image", "extract_image", False),
 }
 
 
 @dataclass(frozen=True)
 class Extracted:
-    """Document text, the offset where each page starts (page 1 first; () without pages) and a title if known."""
+    """Document text, the offset where each page starts (page 1 first; () without pages) and a title if known;
+    the pages whose text was read by OCR (1-based), and warnings about the file (an OCR page left out)."""
 
     text: str
     pages: tuple[int, ...] = ()
     title: str = ""
+    ocr_pages: tuple[int, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def kind_of(name: str) -> str | None:
@@ -74,7 +84,7 @@ def sniff(data: bytes) -> str:
         return "ole"
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
-    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF")):
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*")):
         return "image"
     if b"\x00" in data[:8192]:
         return "binary"
@@ -94,6 +104,7 @@ _EXPECTED = {
     **{kind: ("zip",) for kind in ("docx", "pptx", "xlsx", "odt", "epub")},
     **{kind: ("text",) for kind in ("html", "csv", "eml", "rtf", "md", "txt")},
     "pdf": ("pdf",),
+    "image": ("image",),
 }
 _TEXT_KINDS = ("txt", "md", "html", "csv", "eml", "rtf")
 
@@ -104,8 +115,9 @@ def check_content(kind: str, data: bytes) -> None:
     if found not in _EXPECTED[kind]:
         if kind in _TEXT_KINDS and found not in ("pdf", "zip", "ole"):
             return  # other binary data: the text reader names it ("binary file (contains NUL bytes)")
+        extension = "image (.png/.jpg/.tif)" if kind == "image" else f".{kind}"
         raise ValueError(
-            f"the .{kind} extension does not match the content, which is {_NAMES[found]}; "
+            f"the {extension} extension does not match the content, which is {_NAMES[found]}; "
             "rename the file to its real type or remove it"
         )
 

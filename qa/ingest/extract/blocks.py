@@ -16,6 +16,7 @@ _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 # terminal escape sequences (colours, cursor moves) in a log file: CSI, OSC and two-character ones
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_`-~])")
 _LINE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\ufffe\uffff]")
+_HYPHENS = ("-", "\xad")
 
 
 def clean(text: str) -> str:
@@ -31,6 +32,15 @@ def name_title(name: str) -> str:
     stem = PurePosixPath(name).stem
     words = re.sub(r"[-_]+", " ", stem).strip()
     return words[:1].upper() + words[1:] if words else stem
+
+
+def join_line(line: str, text: str) -> str:
+    """Append a line to a paragraph: a word hyphenated across the line break is joined."""
+    if not line:
+        return text
+    if line.endswith(_HYPHENS) and len(line) > 1 and line[-2].isalpha() and text[:1].islower():
+        return line[:-1] + text
+    return line + " " + text
 
 
 def table_row(cells: list[str]) -> str:

@@ -7,6 +7,10 @@ between full-width lines); pieces sharing a baseline form rows; two or more mult
 table; a short row in a larger or bold font is a heading (levels ranked by font size over the document).
 Lines repeated at the top or bottom of many pages (digits ignored, so page numbers count as repeated) are
 running headers and footers and are dropped. Only one page's pdfium objects are alive at a time.
+
+A scanned page (a negligible text layer and an image) is rendered at OCR_DPI and read by OCR (qa/ingest/extract/
+ocr.py) in the background while the next pages are read; its paragraphs take the page's place, so page starts
+and citations hold, and `Extracted.ocr_pages` names it. Pages with a text layer are never OCR'd.
 """
 
 from __future__ import annotations
@@ -14,17 +18,19 @@ from __future__ import annotations
 import ctypes
 import re
 from collections import Counter
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import Extracted
-from .blocks import Writer, clean
+from .blocks import Writer, clean, join_line
+from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, write_page
 
 _GAP_EM = 1.5  # a gap wider than this many font sizes between words splits a line into pieces
 _HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's ...
 _HEADING_MAX_WORDS = 14  # ... or bold, and it is a short line
 _REPEAT_SHARE = 0.4  # a top/bottom line on at least this share of the pages (and on 2 or more) is a running header
 _EDGE_ROWS = 2  # rows looked at on each page's top and bottom for running headers and footers
-_HYPHENS = ("-", "\xad")
 _SENTENCE_END = tuple(".!?:")
 _BULLETS = frozenset("•·▪●◦‣–-*○►▸▹▶◆◇■□❖➢➤✓✔➔→")
 # Bullets drawn with a symbol font often come out as private-use code points, or as shapes, dingbats or arrows
@@ -32,6 +38,7 @@ _BULLET_BLOCKS = ((0xE000, 0xF8FF), (0x25A0, 0x25FF), (0x2700, 0x27BF), (0x2190,
 _DIGITS = re.compile(r"\d+")
 _FORCE_BOLD = 1 << 18  # PDF font descriptor flags 19 and 7
 _ITALIC = 1 << 6
+MIN_TEXT_CHARS = 20  # a page with fewer characters in its text layer, and an image, is scanned: it is OCR'd
 
 
 @dataclass
@@ -74,7 +81,8 @@ class Row:
 
 
 def extract_pdf(data: bytes) -> Extracted:
-    """Text of every page (page starts kept); ValueError for encrypted, corrupt or image-only PDFs."""
+    """Text of every page (page starts kept), scanned pages read by OCR; ValueError for encrypted or corrupt PDFs
+    and for one without any text."""
     import pypdfium2 as pdfium
 
     try:
@@ -86,21 +94,53 @@ def extract_pdf(data: bytes) -> Extracted:
             ) from None
         raise ValueError(f"corrupt or truncated PDF ({_pdfium_reason(exc)}); re-save or re-download it") from None
     try:
-        pages: list[list[list[Row]]] = []
-        for number in range(len(pdf)):
-            try:
-                pages.append(_read_page(pdf, number))
-            except pdfium.PdfiumError as exc:
-                raise ValueError(
-                    f"corrupt PDF page {number + 1} ({_pdfium_reason(exc)}); re-save or re-download it"
-                ) from None
+        read = _read_pages(pdf)
         title = (pdf.get_metadata_dict().get("Title") or "").strip()
     finally:
         pdf.close()
-    if not any(row.text.strip() for blocks in pages for block in blocks for row in block):
-        raise ValueError(f"no text layer in {len(pages)} page(s); OCR is not supported")
-    _drop_running_lines(pages)
+    pages = [Scanned(p.result()) if isinstance(p, Future) else p for p in read]
+    _check_text(pages)
+    _drop_running_lines([p for p in pages if not isinstance(p, Scanned)])
     return _write(pages, title)
+
+
+@dataclass
+class Scanned:
+    """A page without a text layer, as OCR read it."""
+
+    words: list[OcrWord]
+
+
+def _read_pages(pdf) -> list[list[list[Row]] | Future]:  # type: ignore[no-untyped-def]
+    """Every page's rows, or for a scanned page the future of its OCR (read in the background meanwhile)."""
+    import pypdfium2 as pdfium
+
+    pages: list[list[list[Row]] | Future] = []
+    queue: OcrQueue | None = None
+    for number in range(len(pdf)):
+        try:
+            blocks, image = _read_page(pdf, number)
+        except pdfium.PdfiumError as exc:
+            raise ValueError(
+                f"corrupt PDF page {number + 1} ({_pdfium_reason(exc)}); re-save or re-download it"
+            ) from None
+        if image is None:
+            pages.append(blocks)
+            continue
+        queue = queue or OcrQueue()
+        pages.append(queue.add(image))
+    return pages
+
+
+def _check_text(pages: list) -> None:
+    """ValueError when no page has text, in its text layer or read by OCR."""
+    if any(row.text.strip() for blocks in pages if isinstance(blocks, list) for block in blocks for row in block):
+        return
+    scanned = sum(isinstance(p, Scanned) for p in pages)
+    if not scanned:
+        raise ValueError(f"no text layer and no page image in {len(pages)} page(s); nothing to read")
+    if not any(p.words for p in pages if isinstance(p, Scanned)):
+        raise ValueError(f"OCR read no text on {scanned} scanned page(s); scan it again sharper (300 dpi) to index it")
 
 
 def _pdfium_reason(exc: Exception) -> str:
@@ -108,19 +148,39 @@ def _pdfium_reason(exc: Exception) -> str:
     return match.group(1) if match else str(exc).strip().rstrip(".")
 
 
-def _read_page(pdf, number: int) -> list[list[Row]]:  # type: ignore[no-untyped-def]
-    """One page as blocks (column segments in reading order) of rows; the page is closed before returning."""
+def _read_page(pdf, number: int) -> tuple[list[list[Row]], Any]:  # type: ignore[no-untyped-def]
+    """One page as blocks (column segments in reading order) of rows, and for a scanned page its picture to OCR
+    (else None); the page is closed before returning."""
     page = pdf[number]
     try:
         width = page.get_width()
         textpage = page.get_textpage()
         try:
             pieces = _pieces(textpage)
+            image = ocr_render(page)[0] if needs_ocr(page, textpage) else None
         finally:
             textpage.close()
     finally:
         page.close()
-    return _layout(pieces, width)
+    return _layout(pieces, width), image
+
+
+def needs_ocr(page, textpage) -> bool:  # type: ignore[no-untyped-def]
+    """A scanned page: a negligible text layer (fewer than MIN_TEXT_CHARS characters) and an image on the page."""
+    import pypdfium2.raw as raw
+
+    if textpage.count_chars() >= MIN_TEXT_CHARS:
+        return False
+    return next(page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,)), None) is not None
+
+
+def ocr_render(page) -> tuple[Any, float]:  # type: ignore[no-untyped-def]
+    """The page in grey at OCR_DPI (its longest side at most OCR_MAX_SIDE_PX), and the scale used (pixels per
+    point). The build and the page pictures OCR this same picture, so they read the same words."""
+    width, height = page.get_size()
+    scale = min(OCR_DPI / 72, OCR_MAX_SIDE_PX / max(width, height, 1.0))
+    bitmap = page.render(scale=scale, grayscale=True)
+    return bitmap.to_pil().copy(), scale  # a grey PIL image shares pdfium's buffer, freed with the bitmap: copied
 
 
 class _Chars:
@@ -394,15 +454,6 @@ def _short(row: Row) -> bool:
     )
 
 
-def _join(line: str, text: str) -> str:
-    """Append a row to a paragraph: a word hyphenated across the line break is joined."""
-    if not line:
-        return text
-    if line.endswith(_HYPHENS) and len(line) > 1 and line[-2].isalpha() and text[:1].islower():
-        return line[:-1] + text
-    return line + " " + text
-
-
 def _new_paragraph(prev: Row, row: Row, left: float, right: float, body: float, leading: float) -> bool:
     """A gap wider than the block's usual line spacing, an indented first line, or a short line ending a sentence."""
     gap = prev.bottom - row.top
@@ -431,19 +482,29 @@ class _PageWriter:
     """Rows to markdown-like text, page by page: paragraphs joined, headings (a wrapped one joined), table rows
     and bullets; the first large heading on page 1 becomes the title."""
 
-    def __init__(self, pages: list[list[list[Row]]], title: str) -> None:
-        self.body, self.levels = _heading_levels(pages)
-        self.first_page_max = max((r.size for block in pages[0] for r in block if not r.margin), default=0.0)
+    def __init__(self, pages: list[list[list[Row]] | Scanned], title: str) -> None:
+        self.body, self.levels = _heading_levels([p for p in pages if not isinstance(p, Scanned)])
+        first = pages[0] if pages and not isinstance(pages[0], Scanned) else []
+        self.first_page_max = max((r.size for block in first for r in block if not r.margin), default=0.0)
         self.out = Writer()
         self.starts: list[int] = []
         self.heading: list = []  # [text, level, size] of a heading whose next line may continue it
         self.title = title
+        self.ocr_pages: list[int] = []
+        self.warnings: list[str] = []
 
     def page(self, blocks: list[list[Row]]) -> None:
         self.out.end_run()
         self.starts.append(self.out.mark())
         for block in blocks:
             self.block(block)
+
+    def scanned(self, page: Scanned) -> None:
+        """A page read by OCR: its paragraphs (or nothing, with a warning, when OCR was not confident)."""
+        self.out.end_run()
+        self.starts.append(self.out.mark())
+        if write_page(page.words, self.out, len(self.starts), self.warnings):
+            self.ocr_pages.append(len(self.starts))
 
     def block(self, block: list[Row]) -> None:
         left = min(r.x0 for r in block)
@@ -455,7 +516,7 @@ class _PageWriter:
             level = _heading_level(row, self.body, self.levels)
             text = clean(row.text.replace("\ufffe", "-").replace("\x02", "-"))  # pdfium's line-end hyphens
             if self._continues_heading(row, level, prev, leading):
-                self.heading[0] = _join(self.heading[0], text)  # a heading wrapped over two lines
+                self.heading[0] = join_line(self.heading[0], text)  # a heading wrapped over two lines
                 prev = row
                 continue
             bullet = len(text) > 2 and is_bullet(text[0]) and text[1] == " "
@@ -490,7 +551,7 @@ class _PageWriter:
         elif bullet:
             return "- " + text[2:]
         else:
-            return _join(line, text)
+            return join_line(line, text)
         return line
 
     def end_heading(self) -> None:
@@ -503,11 +564,16 @@ class _PageWriter:
             self.heading = []
 
 
-def _write(pages: list[list[list[Row]]], title: str) -> Extracted:
+def _write(pages: list[list[list[Row]] | Scanned], title: str) -> Extracted:
     writer = _PageWriter(pages, title)
-    for blocks in pages:
-        writer.page(blocks)
-    return Extracted(writer.out.text, tuple(writer.starts), writer.title)
+    for page in pages:
+        if isinstance(page, Scanned):
+            writer.scanned(page)
+        else:
+            writer.page(page)
+    return Extracted(
+        writer.out.text, tuple(writer.starts), writer.title, tuple(writer.ocr_pages), tuple(writer.warnings)
+    )
 
 
 def _emit_heading(out: Writer, heading: list, title: str, title_sized: bool) -> str:

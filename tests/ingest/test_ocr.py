@@ -1,0 +1,199 @@
+"""OCR of scanned PDFs and page images with the real Tesseract (tesserocr + Debian's eng/deu language data).
+
+Tests marked `ocr` run Tesseract on pictures made here (tests/ocr_support.py); setup.sh installs the language
+data, so they run in CI like every other test. The pure core is tested on words written by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ocr_support import image_file, png_claiming, scanned_pdf, share_found, text_pdf
+
+from qa.engine import Engine, build_from_folder
+from qa.index.config import BuildConfig
+from qa.index.manifest import FileEntry
+from qa.ingest.extract import check_content, extract, kind_of, sniff
+from qa.ingest.extract.blocks import Writer
+from qa.ingest.extract.image import MAX_IMAGE_PIXELS
+from qa.ingest.extract.ocr import MIN_PAGE_CONFIDENCE, OcrWord, paragraphs, tessdata_dir, write_page
+from qa.ingest.extract.pdf import extract_pdf
+from qa.ingest.load import read_document
+
+PUMP = "The pump must be primed before the first start and operators check the pressure gauge every morning."
+VALVE = "The relief valve opens at twelve bar and closes again when the pressure falls below ten bar."
+FILTER = "Replace the oil filter after every four hundred hours of running and write the date into the logbook."
+GERMAN = "Die Prüfung ergab übermäßige Wärme an der Größeren Welle; die Lösung: häufiger schmieren."
+
+
+def word(text: str, paragraph: int, line: int, confidence: float = 95.0, block: int = 0) -> OcrWord:
+    return OcrWord(text, (0, 0, 10, 10), block, paragraph, line, confidence)
+
+
+# ---------------------------------------------------------------- the pure core
+
+
+def test_paragraphs_follow_tesseract_ids_and_join_hyphenated_lines() -> None:
+    words = [
+        word("Operators", 0, 0),
+        word("check", 0, 0),
+        word("the", 0, 0),
+        word("pres-", 0, 0),
+        word("sure", 0, 1),
+        word("daily.", 0, 1),
+        word("A", 1, 2),
+        word("new", 1, 2),
+        word("paragraph.", 1, 3),
+    ]
+    assert paragraphs(words) == ["Operators check the pressure daily.", "A new paragraph."]
+    out, warnings = Writer(), []
+    assert write_page(words, out, 1, warnings) and warnings == []
+    assert out.text == "Operators check the pressure daily.\n\nA new paragraph."
+
+
+def test_a_page_read_with_very_low_confidence_is_left_out_with_one_warning() -> None:
+    noise = [word("~r;", 0, 0, 12.0), word("lI1|", 0, 0, 20.0), word("ii", 0, 1, 31.0)]
+    out, warnings = Writer(), []
+    assert not write_page(noise, out, 3, warnings)
+    assert out.text == ""
+    assert len(warnings) == 1 and "\n" not in warnings[0]
+    assert warnings[0].startswith("page 3: OCR confidence 20") and f"below {MIN_PAGE_CONFIDENCE:.0f}" in warnings[0]
+
+
+def test_file_entries_record_ocr_pages_and_older_manifests_have_none() -> None:
+    entry = FileEntry("ab" * 32, 10, 20, ocr_pages=(2, 3))
+    assert FileEntry.from_json(entry.to_json()) == entry
+    assert "ocr_pages" not in FileEntry("ab" * 32, 10, 20).to_json()  # the JSON of an index without OCR is unchanged
+    assert FileEntry.from_json({"sha256": "ab" * 32, "size": 1, "mtime_ns": 2}).ocr_pages == ()
+
+
+def test_image_files_are_a_kind_and_tiff_magic_is_an_image() -> None:
+    assert [kind_of(n) for n in ("a.png", "b.JPG", "c.jpeg", "d.tif", "e.TIFF", "f.gif")] == [
+        "image",
+        "image",
+        "image",
+        "image",
+        "image",
+        None,
+    ]
+    assert sniff(b"II*\x00" + b"\x00" * 20) == "image" and sniff(b"MM\x00*" + b"\x00" * 20) == "image"
+    with pytest.raises(
+        ValueError, match=r"^the image \(\.png/\.jpg/\.tif\) extension does not match the content, which is a PDF"
+    ):
+        check_content("image", b"%PDF-1.7\n")
+
+
+def test_an_unknown_language_names_the_package_to_install() -> None:
+    with pytest.raises(ValueError) as info:
+        tessdata_dir("eng+xyz")
+    message = str(info.value)
+    assert (
+        "\n" not in message
+        and "'eng+xyz'" in message
+        and "apt-get install tesseract-ocr-eng tesseract-ocr-xyz" in message
+    )
+    with pytest.raises(ValueError, match="not a Tesseract language list"):
+        tessdata_dir("eng; rm -rf /")
+
+
+# ---------------------------------------------------------------- bombs (no OCR needed)
+
+
+@pytest.mark.parametrize("side", [12_000, 100_000])  # past the limit, and past Pillow's own error (twice it)
+def test_a_decompression_bomb_png_is_refused_in_one_line(side: int) -> None:
+    bomb = png_claiming(side, side)
+    assert len(bomb) < 200_000
+    with pytest.raises(ValueError) as info:
+        extract("image", bomb, "bomb.png")
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"over the {MAX_IMAGE_PIXELS:,}-pixel limit" in message and "scale it down" in message
+
+
+def test_bytes_that_are_no_image_are_refused_in_one_line() -> None:
+    with pytest.raises(ValueError) as info:
+        extract("image", b"\x89PNG\r\n\x1a\n" + b"broken" * 10, "broken.png")
+    assert "\n" not in str(info.value) and str(info.value).startswith("not a readable image")
+
+
+# ---------------------------------------------------------------- real OCR
+
+
+@pytest.mark.ocr
+def test_an_image_only_pdf_is_read_by_ocr_with_its_page_starts() -> None:
+    data = scanned_pdf([[PUMP], [VALVE, FILTER]])
+    assert "no text layer" in _text_layer_refusal(data)  # really image-only: pdfium finds no characters
+    extracted = extract_pdf(data)
+    assert extracted.ocr_pages == (1, 2) and extracted.warnings == ()
+    assert len(extracted.pages) == 2 and extracted.pages[0] == 0
+    page1, page2 = extracted.text[: extracted.pages[1]], extracted.text[extracted.pages[1] :]
+    assert share_found(PUMP, page1) >= 0.9
+    assert share_found(VALVE + " " + FILTER, page2) >= 0.9
+    assert share_found(VALVE, page1) < 0.5  # each page's words start where its page starts
+    assert "\n\n" in page2.strip()  # two paragraphs on page 2
+
+
+def _text_layer_refusal(data: bytes) -> str:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    chars = sum(pdf[i].get_textpage().count_chars() for i in range(len(pdf)))
+    pdf.close()
+    return "no text layer" if chars == 0 else f"{chars} characters"
+
+
+@pytest.mark.ocr
+def test_only_the_scanned_page_of_a_mixed_pdf_is_ocrd() -> None:
+    import pypdfium2 as pdfium
+
+    text, scan = pdfium.PdfDocument(text_pdf([[PUMP]])), pdfium.PdfDocument(scanned_pdf([[VALVE]]))
+    text.import_pages(scan)
+    import io
+
+    out = io.BytesIO()
+    text.save(out)
+    extracted = extract_pdf(out.getvalue())
+    assert extracted.ocr_pages == (2,)
+    assert extracted.text[: extracted.pages[1]].strip() == PUMP  # the text layer, word for word
+    assert share_found(VALVE, extracted.text[extracted.pages[1] :]) >= 0.9
+
+
+@pytest.mark.ocr
+def test_a_png_page_round_trips_through_the_loader(tmp_path: Path) -> None:
+    (tmp_path / "manual.png").write_bytes(image_file([[PUMP, VALVE]], "PNG"))
+    doc = read_document(tmp_path, "manual.png", tmp_path / "manual.png")
+    assert doc.kind == "image" and doc.pages == (0,) and doc.ocr_pages == (1,)
+    assert share_found(PUMP + " " + VALVE, doc.text) >= 0.9
+
+
+@pytest.mark.ocr
+def test_a_multi_page_tiff_is_one_page_per_frame() -> None:
+    extracted = extract("image", image_file([[PUMP], [FILTER]], "TIFF"), "scan.tiff")
+    assert extracted.ocr_pages == (1, 2) and len(extracted.pages) == 2
+    assert share_found(PUMP, extracted.text[: extracted.pages[1]]) >= 0.9
+    assert share_found(FILTER, extracted.text[extracted.pages[1] :]) >= 0.9
+
+
+@pytest.mark.ocr
+def test_german_umlauts_are_read_with_the_deu_model() -> None:
+    extracted = extract("image", image_file([[GERMAN]], "PNG"), "pruefung.png")
+    for umlaut_word in ("Prüfung", "übermäßige", "Wärme", "Größeren", "Lösung", "häufiger"):
+        assert umlaut_word in extracted.text, (umlaut_word, extracted.text)
+
+
+@pytest.mark.ocr
+def test_answers_from_a_scan_are_marked_read_by_ocr(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "scan.pdf").write_bytes(scanned_pdf([[PUMP], [VALVE]]))
+    (corpus / "notes.txt").write_text(FILTER + "\n", encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False)
+    assert engine.index.manifest.files["scan.pdf"].ocr_pages == (1, 2)
+    response = engine.ask("At what pressure does the relief valve open?", k=2)
+    top = response.results[0]
+    assert top.doc == "scan.pdf" and top.page == 2 and top.ocr is True
+    assert response.to_json()["results"][0]["ocr"] is True
+    other = engine.ask("When is the oil filter replaced?", k=1).results[0]
+    assert other.doc == "notes.txt" and other.ocr is False
