@@ -1,0 +1,63 @@
+"""The kind of an uploaded file, checked on the server and said in one line under the file control.
+
+Gradio's own check (a `gr.File` with `file_types`) runs in the browser and shows "Invalid file type" as a toast
+that stays ten seconds over the page, covering the next uploads; its length cannot be set. So the app's file
+controls leave that check out and this one runs when files arrive: a file of another kind is named in a line
+under the control, its upload copy deleted, and the control emptied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from .uploads import shown_name
+from .views import error_html
+
+
+def upload_name_and_path(item: object) -> tuple[str, str]:
+    """(the name the browser gave, the server path) of one raw Gradio file value (a FileData or its dict)."""
+    if isinstance(item, dict):
+        path = str(item.get("path") or "")
+        return str(item.get("orig_name") or path), path
+    path = str(getattr(item, "path", "") or "")
+    return str(getattr(item, "orig_name", None) or path), path
+
+
+def raw_files(payload: object) -> list[tuple[str, str]]:
+    """(name, path) of every file in a raw Gradio file payload: None, one file, a list, or a ListFiles."""
+    if payload is None:
+        return []
+    root = getattr(payload, "root", payload)
+    items = root if isinstance(root, (list, tuple)) else [root]
+    return [upload_name_and_path(item) for item in items if item is not None]
+
+
+def wrong_kind(names: Sequence[str], types: Sequence[str]) -> list[str]:
+    """The names whose suffix is not one of `types` (".pdf", ...; compared case-insensitively)."""
+    allowed = tuple(t.lower() for t in types)
+    return [name for name in names if not name.lower().endswith(allowed)]
+
+
+def kind_message(wrong: Sequence[str], types: Sequence[str]) -> str:
+    """One line naming the refused files (the first three), the kinds accepted and the fix."""
+    shown = ", ".join(f"'{shown_name(n)}'" for n in wrong[:3]) + (
+        f" and {len(wrong) - 3} more" if len(wrong) > 3 else ""
+    )
+    return f"{shown} {'is' if len(wrong) == 1 else 'are'} not one of {', '.join(types)}; upload files of those kinds"
+
+
+def check_kinds(types: Sequence[str], discard: Callable[[str], None]) -> Callable[[object], tuple[str, object]]:
+    """The `.upload` handler of a file control (raw payload in, `preprocess=False`): ("", unchanged) when every
+    file is of an accepted kind; else (one-line error, None) with every upload copy of this batch deleted."""
+    import gradio as gr
+
+    def check(payload: object) -> tuple[str, object]:
+        files = raw_files(payload)
+        wrong = wrong_kind([name for name, _ in files], types)
+        if not wrong:
+            return "", gr.skip()
+        for _, path in files:
+            discard(path)
+        return error_html(kind_message(wrong, types)), None
+
+    return check
