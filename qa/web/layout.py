@@ -469,7 +469,12 @@ def build_app(
         )
         for control, note in ((gold_upload, gold_note), (upload, upload_note)):
             control.upload(
-                check_kinds(control.qa_file_types, area.discard), control, [note, control], preprocess=False, **ui
+                check_kinds(control.qa_file_types, area.accept, area.discard),
+                control,
+                [note, control],
+                preprocess=False,
+                postprocess=False,
+                **ui,
             )
         demo.load(ui_status, None, index_status, **ui)
         demo.load(documents_choice, None, remove_doc, **ui)

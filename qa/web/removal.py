@@ -72,16 +72,19 @@ def wire_removal(  # type: ignore[no-untyped-def]
     message, index_status = outputs
     c = controls
 
-    def documents() -> gr.Dropdown:
+    def documents_to_remove() -> gr.Dropdown:
         return gr.Dropdown(choices=corpus_documents(holder.corpus_dir), value=None)
 
-    def removed() -> gr.Dropdown:
+    def removed_choice() -> gr.Dropdown:
         return gr.Dropdown(choices=removed_documents(holder.corpus_dir), value=None)
 
-    def ask(doc: str | None):  # type: ignore[no-untyped-def]
+    def remove_asked(doc: str | None):  # type: ignore[no-untyped-def]
         if not doc:
             return gr.Column(visible=False), "", None, error_html("no document chosen; pick one from the list")
         return gr.Column(visible=True), confirm_prompt(doc), doc, ""
+
+    def remove_cancelled():  # type: ignore[no-untyped-def]
+        return gr.Column(visible=False), None
 
     def rebuilt_message(done: Callable[[], None], progress, **shown) -> str:  # type: ignore[no-untyped-def]
         try:
@@ -93,24 +96,27 @@ def wire_removal(  # type: ignore[no-untyped-def]
         except Exception as exc:
             return unexpected(exc, FAILED)
 
-    def confirm(doc: str | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
+    def remove_confirmed(doc: str | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
         if not doc:
             text = error_html("no document chosen; pick one from the list")
         else:
             text = rebuilt_message(lambda: remove_document(holder.corpus_dir, doc), progress, removed=[doc])
-        return gr.Column(visible=False), None, text, status(), documents(), removed()
+        return gr.Column(visible=False), None, text, status(), documents_to_remove(), removed_choice()
 
-    def restore(name: str | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
+    def restore_removed(name: str | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
         if not name:
             text = error_html("no removed document chosen; pick one from the list of removed documents")
         else:
             text = rebuilt_message(lambda: restore_document(holder.corpus_dir, name), progress, restored=[name])
-        return text, status(), documents(), removed()
+        return text, status(), documents_to_remove(), removed_choice()
 
-    remove_button.click(ask, [remove_doc], [c.confirm_row, c.prompt, c.pending, message], **ui)
-    c.cancel.click(lambda: (gr.Column(visible=False), None), None, [c.confirm_row, c.pending], **ui)
+    remove_button.click(remove_asked, [remove_doc], [c.confirm_row, c.prompt, c.pending, message], **ui)
+    c.cancel.click(remove_cancelled, None, [c.confirm_row, c.pending], **ui)
     c.confirm.click(
-        confirm, [c.pending], [c.confirm_row, c.pending, message, index_status, remove_doc, c.removed], **building
+        remove_confirmed,
+        [c.pending],
+        [c.confirm_row, c.pending, message, index_status, remove_doc, c.removed],
+        **building,
     )
-    c.restore.click(restore, [c.removed], [message, index_status, remove_doc, c.removed], **building)
-    return removed
+    c.restore.click(restore_removed, [c.removed], [message, index_status, remove_doc, c.removed], **building)
+    return removed_choice

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..errors import QAError
 from .uploads import shown_name
 from .views import error_html
 
@@ -46,18 +47,30 @@ def kind_message(wrong: Sequence[str], types: Sequence[str]) -> str:
     return f"{shown} {'is' if len(wrong) == 1 else 'are'} not one of {', '.join(types)}; upload files of those kinds"
 
 
-def check_kinds(types: Sequence[str], discard: Callable[[str], None]) -> Callable[[object], tuple[str, object]]:
-    """The `.upload` handler of a file control (raw payload in, `preprocess=False`): ("", unchanged) when every
-    file is of an accepted kind; else (one-line error, None) with every upload copy of this batch deleted."""
-    import gradio as gr
+def check_kinds(
+    types: Sequence[str], accept: Callable[[str], object], discard: Callable[[str], None]
+) -> Callable[[object], tuple[str, object]]:
+    """The `.upload` handler of a file control, run with `preprocess=False, postprocess=False`: ("", the payload
+    as it came) when every file is an upload of this page (`accept`: `UploadArea.accept`, raising QAError
+    otherwise) of an accepted kind; else (one-line error, None: the control is emptied) with every upload copy of
+    this batch deleted.
 
-    def check(payload: object) -> tuple[str, object]:
+    The payload goes back as a plain value, never as `gr.skip()`: Gradio answers an update with a new copy of the
+    component in the session, made from its constructor, which would lose the control's own preprocess."""
+
+    def check_upload_kinds(payload: object) -> tuple[str, object]:
         files = raw_files(payload)
-        wrong = wrong_kind([name for name, _ in files], types)
-        if not wrong:
-            return "", gr.skip()
+        try:
+            for _, path in files:
+                accept(path)
+            wrong = wrong_kind([name for name, _ in files], types)
+            problem = kind_message(wrong, types) if wrong else None
+        except QAError as exc:
+            problem = str(exc)
+        if problem is None:
+            return "", payload
         for _, path in files:
             discard(path)
-        return error_html(kind_message(wrong, types)), None
+        return error_html(problem), None
 
-    return check
+    return check_upload_kinds
