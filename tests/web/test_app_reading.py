@@ -56,6 +56,7 @@ def assert_passage_in_view(reader, fact: str) -> None:  # type: ignore[no-untype
         ("kestrel-point.html", LIGHTHOUSE_QUESTION, LIGHTHOUSE_FACT, "<script>window.__pwned=5</script>"),
         ("morrow-ferry.docx", FERRY_QUESTION, FERRY_FACT, "<script>window.__pwned=6</script>"),
     ],
+    ids=["html", "docx"],
 )
 def test_a_card_opens_the_reading_view_at_the_passage(app_page, app_server, doc, question, fact, script):
     card, reader = open_from_card(app_page, question, doc)

@@ -18,6 +18,7 @@ from qa.errors import QAError
 from qa.index.config import BuildConfig
 from qa.web.reading import (
     CSP,
+    MAX_VIEW_CHARS,
     STYLE,
     STYLE_HASH,
     ReadingPage,
@@ -174,7 +175,7 @@ def write_docx(path: Path) -> None:
     document = Document()
     document.add_heading("Ferry timetable", level=1)
     document.add_paragraph("The ferry leaves the quay at seven.")
-    document.add_paragraph("Tickets are sold on board.", style="List Bullet")
+    document.add_paragraph("Tickets are sold on board — café prices.", style="List Bullet")
     document.save(str(path))
 
 
@@ -201,9 +202,10 @@ def test_the_route_shows_the_indexed_text_with_the_passage_marked(served) -> Non
     client, engine, _ = served
     for doc, words in (
         ("sub/light.html", "Lamp oil arrives on Mondays."),
-        ("ferry.docx", "Tickets are sold on board."),
+        ("ferry.docx", "café prices."),
     ):
         text = engine.index.chunks.document(doc).text
+        assert engine.index.chunks.text_length(doc) == len(text)  # characters, not bytes: "—" and "é" count once
         start = text.index(words)
         response = client.get(f"/read/{doc}", params={"start": start, "end": start + len(words)})
         assert response.status_code == 200, response.text
@@ -259,3 +261,28 @@ def test_a_document_the_index_does_not_hold_is_refused(served) -> None:  # type:
     response = client.get("/read/later.txt", params={"start": 0, "end": 3})
     assert response.status_code == 404 and "not in the served index" in response.text
     assert "added after" not in response.text
+
+
+def test_a_long_document_shows_a_window_around_the_passage(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = [f"Line {n} of the harbour ledger records {n % 13} crates of salt." for n in range(1, 9001)]
+    (corpus / "ledger.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False)
+    try:
+        app = FastAPI()
+        app.include_router(file_routes(corpus, lambda: engine.index.chunks))
+        text = engine.index.chunks.document("ledger.txt").text
+        assert len(text) > MAX_VIEW_CHARS
+        words = "Line 4500 of the harbour ledger"
+        start = text.index(words)
+        with TestClient(app) as client:
+            page = client.get("/read/ledger.txt", params={"start": start, "end": start + len(words)}).text
+        assert f'<mark id="passage">{words}</mark>' in page
+        assert f"of {len(text):,}, around the passage" in page
+        body = page.split("<main>", 1)[1]
+        assert len(body) < MAX_VIEW_CHARS * 1.2 and "Line 1 of" not in body and "Line 9000 of" not in body
+        assert body.startswith("<p>Line ")  # cut back to whole lines
+    finally:
+        engine.close()
