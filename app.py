@@ -3,7 +3,8 @@
 
 Builds the index first when it is missing or stale (progress on the terminal), loads the model and the
 index once, then serves the Ask / Evaluate / Index page, the `ask` and `status` API, and the corpus documents
-(`/original/<file>`, `/page-image/<file>?page=N`) on 127.0.0.1, to requests naming an allowed host only.
+(`/original/<file>`, `/page-image/<file>?page=N`, `/read/<file>?start=A&end=B`: the indexed text with a passage
+marked) on 127.0.0.1, to requests naming an allowed host only.
 Uploads wait in `<index>/.uploads` (Gradio's temporary folder for this process) until saved or refused.
 """
 
@@ -115,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         tuple(args.allow_host),
         upload_dir=upload_dir,
         upload_room=args.upload_room_mb * 1024 * 1024,
+        texts=lambda: holder.engine.index.chunks,  # the reading view reads the served index's text
     )
     return 0
 

@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -57,6 +58,58 @@ PDF_PAGES = (
     "Page one is about rivers and the mountains around them.",
     "The Quorvak bridge was painted green in 1931 by volunteers.",
 )
+# Long non-PDF documents for the reading view: the answer is far below the first screen of each, in text that
+# looks like markup (it must show as text); and a short one the Index tab removes and restores.
+LIGHTHOUSE_QUESTION = "What does the keeper of Kestrel Point polish every Thursday?"
+LIGHTHOUSE_FACT = "The keeper of Kestrel Point polishes the brass lens every Thursday"
+FERRY_QUESTION = "How many bicycles does the Morrow Sound ferry carry on the evening crossing?"
+FERRY_FACT = "The Morrow Sound ferry carries forty-two bicycles on the evening crossing"
+OTTERS_DOC = "otters.md"
+OTTERS_QUESTION = "Where do the otters of Fenwick Mere sleep in winter?"
+OTTERS = (
+    "# Otters of Fenwick Mere\n\nThe otters of Fenwick Mere sleep in the hollow willow roots in winter.\n\n"
+    "## Counting\n\nVolunteers count eleven otters each spring along the eastern reed beds.\n"
+)
+
+
+def filler(topic: str, count: int) -> list[str]:
+    """`count` distinct paragraphs about `topic`, so the answer lies several screens down."""
+    return [
+        f"Log entry {n} on the {topic}: the morning tide stood at {n % 7 + 1} metres, the wind came from the "
+        f"{('north', 'east', 'south', 'west')[n % 4]}, and {n + 2} visitors signed the book before noon."
+        for n in range(1, count + 1)
+    ]
+
+
+def lighthouse_html() -> str:
+    rows = "".join(f"<p>{html_escape(p)}</p>" for p in filler("tower", 30))
+    return (
+        "<html><head><title>Kestrel Point</title><script>window.__pwned = 7</script></head><body><main>"
+        f"<h1>Kestrel Point Lighthouse</h1>{rows}<h2>Duties</h2><ul><li>Wind the clockwork.</li>"
+        "<li>Trim the wicks.</li></ul><table><tr><th>Day</th><th>Task</th></tr><tr><td>Thursday</td>"
+        f"<td>Lens</td></tr></table><p>{LIGHTHOUSE_FACT} and writes &lt;script&gt;window.__pwned=5&lt;/script&gt; "
+        "on the cloth so nobody borrows it.</p><p>The lamp burns colza oil.</p></main></body></html>\n"
+    )
+
+
+def ferry_docx(path: Path) -> Path:
+    """A DOCX (python-docx) with headings, a list, a table and the answer near its end."""
+    from docx import Document
+
+    document = Document()
+    document.add_heading("Morrow Sound Ferry", level=1)
+    for paragraph in filler("ferry", 30):
+        document.add_paragraph(paragraph)
+    document.add_heading("Timetable", level=2)
+    document.add_paragraph("Morning crossing at seven.", style="List Bullet")
+    document.add_paragraph("Evening crossing at six.", style="List Bullet")
+    table = document.add_table(rows=2, cols=2)
+    for cell, text in zip(table._cells, ("Crossing", "Minutes", "Morrow to Skell", "40")):
+        cell.text = text
+    document.add_paragraph(f"{FERRY_FACT}; its deck sign reads <script>window.__pwned=6</script> as a joke.")
+    document.add_paragraph("Tickets are sold on board.")
+    document.save(str(path))
+    return path
 
 
 def two_page_pdf(path: Path, pages: tuple[str, ...]) -> Path:
@@ -155,6 +208,9 @@ def app_index(tmp_path_factory, real_encoder) -> tuple[Path, Path]:
     (corpus / ".secret.txt").write_text(OUTSIDE_TEXT, encoding="utf-8")
     two_page_pdf(corpus / "bridges.pdf", PDF_PAGES)
     (corpus / "garden.html").write_text(SCRIPTED_HTML, encoding="utf-8")
+    (corpus / "kestrel-point.html").write_text(lighthouse_html(), encoding="utf-8")
+    ferry_docx(corpus / "morrow-ferry.docx")
+    (corpus / OTTERS_DOC).write_text(OTTERS, encoding="utf-8")
     build_from_folder(corpus, folder / "index", encoder=real_encoder)
     return corpus, folder / "index"
 

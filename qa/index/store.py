@@ -426,6 +426,12 @@ class ChunkStore:
         )
         return row[0] if row is not None and row[0] is not None else ""
 
+    def text_length(self, doc_id: str) -> int | None:
+        """How many characters the document's text has (SQLite's length counts characters), None for an unknown
+        document; the text itself is not loaded."""
+        row = self._db().execute("SELECT length(text) FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return int(row[0]) if row is not None and row[0] is not None else None
+
     def page_starts(self, doc_id: str) -> tuple[int, ...]:
         """Where each page of the document starts in its text (() for a format without pages)."""
         row = self._db().execute("SELECT pages FROM documents WHERE id = ?", (doc_id,)).fetchone()

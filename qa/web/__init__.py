@@ -1,8 +1,9 @@
 """The Gradio web app, in parts: `holder` (the served engine and its rebuilds), `views` (HTML), `files`
 (what the browser may read and write in the corpus folder), `uploads` (which uploaded files a handler may
 take), `admission` (the checks an upload passes before it is saved), `hosts` (the Host/Origin check),
-`pageimage` (PDF pages with the answer marked), `routes` (the document routes and the server), `evaluation`
-(the Evaluate tab) and `layout` (the page).
+`pageimage` (PDF pages with the answer marked), `reading` (the reading view of a document's indexed text),
+`routes` (the document routes and the server), `evaluation` (the Evaluate tab), `removal` (remove with confirm,
+restore), `typecheck` (the upload kind check) and `layout` (the page).
 
 Names are imported on first use, so `qa.web.files` or `qa.web.pageimage` load without Gradio.
 """

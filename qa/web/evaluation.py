@@ -11,16 +11,20 @@ from ..evaluate.gold import METRIC_KEYS, EvalReport, GoldQuestion, load_gold, pa
 
 
 class CountingEngine:
-    """Passes `ask` through to an engine and reports each question to a progress callback."""
+    """Passes `ask` through to an engine, reports each question to a progress callback and keeps each response
+    by (question, mode), so the Evaluate tab can show the passages returned for a missed question."""
 
     def __init__(self, engine: Engine, on_question: Callable[[], None]) -> None:
         self._engine = engine
         self._on_question = on_question
         self.index = engine.index
+        self.responses: dict[tuple[str, str], Response] = {}
 
-    def ask(self, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def ask(self, question: str, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         self._on_question()
-        return self._engine.ask(*args, **kwargs)
+        response = self._engine.ask(question, *args, **kwargs)
+        self.responses[(question, str(kwargs.get("mode", "hybrid")))] = response
+        return response
 
 
 def read_gold_upload(path: str | None, default: str | Path | None) -> tuple[list[GoldQuestion], str]:
@@ -75,6 +79,7 @@ def metrics_figure(reports: Sequence[EvalReport], title: str):  # type: ignore[n
     ax.set_ylim(0, 1.12)
     ax.set_ylabel("share of questions")
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
+    # a figure legend right of the axes (constrained layout makes room for it): inside, it covered bars and values
+    fig.legend(loc="outside right upper", fontsize=8, title="mode", title_fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     return fig

@@ -189,21 +189,113 @@ def save_upload(
 
 
 def remove_document(root: str | os.PathLike[str], doc_id: str) -> str:
-    """Move the corpus document `doc_id` into the hidden `.removed/` folder (recoverable, never indexed);
-    returns where it went, relative to `root`. Refuses anything `corpus_file` refuses."""
+    """Move the corpus document `doc_id` into the hidden `.removed/` folder at the same relative path
+    (recoverable with `restore_document`, never indexed), stamped with the time it was removed so the list of
+    removed documents is newest first; returns where it went, relative to `root`. Refuses anything `corpus_file`
+    refuses."""
     root_real = Path(root).resolve()
     path = corpus_file(root_real, doc_id)
     if path is None or Path(root_real, *doc_id.split("/")).is_symlink():
         raise QAError(f"'{doc_id}' is not a document in the corpus folder; pick one from the list")
-    trash = root_real / REMOVED_FOLDER
-    trash.mkdir(exist_ok=True)
+    folder = root_real.joinpath(REMOVED_FOLDER, *doc_id.split("/")[:-1])
+    folder.mkdir(parents=True, exist_ok=True)
     stem, suffix = os.path.splitext(path.name)
     for n in range(1, 1000):
-        target = trash / (path.name if n == 1 else f"{stem} ({n}){suffix}")
+        target = folder / (path.name if n == 1 else f"{stem} ({n}){suffix}")
         if not target.exists():
             path.rename(target)
+            os.utime(target)  # the removal time: rename keeps the old modification time
             return target.relative_to(root_real).as_posix()
-    raise QAError(f"too many removed copies of '{path.name}' in {trash}; empty that folder")
+    raise QAError(f"too many removed copies of '{path.name}' in {folder}; empty that folder")
+
+
+def _removed_file(trash: Path, name: str) -> Path | None:
+    """The regular file `name` (relative to the removed folder) inside it, or None: the same path rules as
+    `corpus_file`, and no link anywhere on the way."""
+    parts = _plain_parts(name)
+    if parts is None:
+        return None
+    path = trash.joinpath(*parts)
+    walked = trash
+    for part in parts:
+        walked = walked / part
+        if walked.is_symlink():
+            return None
+    return path if path.is_file() else None
+
+
+def _inside_corpus(root_real: Path, folder: Path) -> bool:
+    """Whether `folder` resolves to a folder inside the corpus folder that is not hidden."""
+    try:
+        inside = folder.resolve(strict=True).relative_to(root_real)
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return not any(part.startswith(".") for part in inside.parts)
+
+
+def _restore_target(root_real: Path, parts: list[str]) -> Path:
+    """Where a removed document goes back to: its old place, in a folder that resolves inside the corpus (checked
+    before a missing folder is made, and after)."""
+    folder = root_real.joinpath(*parts[:-1])
+    existing = folder
+    while not (existing.exists() or existing.is_symlink()) and existing != root_real:  # a dangling link counts
+        existing = existing.parent
+    if not _inside_corpus(root_real, existing):
+        raise QAError(f"the folder of '{'/'.join(parts)}' leads outside the corpus folder; restore is refused")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise QAError(
+            f"cannot make the folder of '{'/'.join(parts)}' in the corpus folder ({exc.strerror or exc}); "
+            "make the corpus folder writable"
+        ) from None
+    if not _inside_corpus(root_real, folder):
+        raise QAError(f"the folder of '{'/'.join(parts)}' leads outside the corpus folder; restore is refused")
+    return folder / parts[-1]
+
+
+def _taken(name: str) -> QAError:
+    return QAError(
+        f"'{name}' is already taken in the corpus folder; remove or rename that document first, then restore"
+    )
+
+
+def restore_document(root: str | os.PathLike[str], name: str) -> str:
+    """Move the removed document `name` (as `removed_documents` lists it) back into the corpus folder at the same
+    relative path; returns that path. Never overwrites: a name already taken is refused in one line."""
+    root_real = Path(root).resolve()
+    source = _removed_file(root_real / REMOVED_FOLDER, name)
+    if source is None:
+        raise QAError(f"'{name}' is not a removed document; pick one from the list of removed documents")
+    target = _restore_target(root_real, name.split("/"))
+    try:
+        os.link(source, target)  # fails when the name is taken: never replaces a document
+    except FileExistsError:
+        raise _taken(name) from None
+    except OSError:  # a file system without hard links
+        if target.exists() or target.is_symlink():
+            raise _taken(name) from None
+        source.rename(target)
+        return name
+    source.unlink()
+    return name
+
+
+def removed_documents(root: str | os.PathLike[str], limit: int = 50) -> list[str]:
+    """The documents in the hidden `.removed/` folder (paths relative to it), most recently removed first, at
+    most `limit` of them; links and non-documents left out."""
+    trash = Path(root) / REMOVED_FOLDER
+    if not trash.is_dir() or trash.is_symlink():
+        return []
+    found = []
+    for dirpath, dirnames, filenames in os.walk(trash, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            path = Path(dirpath) / name
+            relative = path.relative_to(trash).as_posix()
+            if _plain_parts(relative) is not None and not path.is_symlink():
+                found.append((path.lstat().st_mtime, relative))
+    return [relative for _, relative in sorted(found, key=lambda item: (-item[0], item[1]))[:limit]]
 
 
 def corpus_documents(root: str | os.PathLike[str]) -> list[str]:

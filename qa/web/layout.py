@@ -22,8 +22,10 @@ from ..ingest.load import DEFAULT_MAX_FILE_BYTES
 from ..options import Mode
 from .admission import DEFAULT_CORPUS_QUOTA_BYTES
 from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload
-from .files import DOCUMENT_SUFFIXES, Saved, corpus_documents, remove_document, save_upload
+from .files import DOCUMENT_SUFFIXES, Saved, corpus_documents, save_upload
 from .holder import EngineHolder, as_int, indexed_documents
+from .removal import removal_controls, wire_removal
+from .typecheck import check_kinds
 from .uploads import UploadArea, shown_name, upload_folder
 from .views import error_html, message_html, misses_html, response_html, status_html, update_html
 
@@ -40,7 +42,7 @@ UPLOAD_SWEEP = (3600, 3600)  # every hour, Gradio deletes uploads older than an 
 EXAMPLES_FILE = ".examples.jsonl"
 
 CSS = """
-.qa-question-echo { color: var(--body-text-color); margin: 4px 0 8px; font-weight: 600; }
+.qa-question-echo { color: var(--body-text-color); margin: 4px 0 8px; font-weight: 600; overflow-wrap: anywhere; }
 .qa-mode { font-weight: 400; color: var(--body-text-color-subdued); }
 .qa-answer { border-left: 4px solid #e8a500; background: var(--background-fill-secondary); padding: 10px 14px;
              border-radius: 6px; margin: 6px 0 10px; font-size: 1.05em; line-height: 1.5; }
@@ -83,7 +85,11 @@ mark.qa-term { background: transparent; color: inherit; padding: 0; border-botto
 .qa-state-fresh { color: #15803d; font-weight: 700; }
 .qa-state-stale { color: #b45309; font-weight: 700; }
 .qa-miss { margin: 6px 0; }
-.qa-miss-q { font-weight: 600; }
+.qa-miss-q { font-weight: 600; cursor: pointer; overflow-wrap: anywhere; }
+.qa-misses > summary { cursor: pointer; font-weight: 600; }
+.qa-miss-cards { margin: 6px 0 10px 0; padding: 0; list-style: none; }
+.qa-miss-card { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
+.qa-miss-snippet { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
 .qa-miss-meta, .qa-miss-answer { font-size: 0.9em; color: var(--body-text-color-subdued); }
 .qa-page { font-size: 0.9em; }
 .qa-ocr { font-size: 0.8em; padding: 0 4px; border: 1px solid var(--border-color-primary); border-radius: 3px; color: var(--body-text-color-subdued); }
@@ -95,13 +101,16 @@ mark.qa-term { background: transparent; color: inherit; padding: 0; border-botto
 """
 
 
-def upload_control(**kwargs) -> gr.File:  # type: ignore[no-untyped-def]
+def upload_control(file_types: list[str], **kwargs) -> gr.File:  # type: ignore[no-untyped-def]
     """A `gr.File` (filepath mode) whose handler gets each uploaded file's own path and nothing more.
 
     `gr.File.preprocess` also leaves an empty temporary file in the upload folder for every file it hands over,
     which nothing ever deletes, so this control's preprocess is replaced (on this instance only: subclassing a
-    Gradio component makes Gradio write a `.pyi` stub next to the module at import time)."""
+    Gradio component makes Gradio write a `.pyi` stub next to the module at import time). The kinds are checked
+    here and by `typecheck.check_kinds` (a line under the control), not by Gradio in the browser, whose toast
+    stays ten seconds over the next uploads."""
     control = gr.File(type="filepath", **kwargs)
+    control.qa_file_types = file_types  # type: ignore[attr-defined]  # not `file_types`: the page would check them
 
     def preprocess(payload):  # type: ignore[no-untyped-def]
         if payload is None:
@@ -110,10 +119,10 @@ def upload_control(**kwargs) -> gr.File:  # type: ignore[no-untyped-def]
 
         files = list(payload) if isinstance(payload, ListFiles) else [payload]
         for file in files:
-            if control.file_types and not is_valid_file(file.path, control.file_types):
+            if not is_valid_file(file.path, file_types):
                 raise gr.Error(
-                    f"'{shown_name(file.path)}' is not one of {', '.join(control.file_types)}; upload a "
-                    "file of those types",
+                    f"'{shown_name(file.path)}' is not one of {', '.join(file_types)}; upload a file of those types",
+                    duration=4,  # short: a toast must not stay over the next uploads
                     print_exception=False,
                 )
         paths = [str(file.path) for file in files]
@@ -307,19 +316,6 @@ def build_app(
             )
         return message, ui_status(), documents_choice(), None  # the file control is emptied once the files are saved
 
-    def ui_remove(doc: str | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
-        try:
-            if not doc:
-                raise QAError("no document chosen; pick one from the list")
-            remove_document(holder.corpus_dir, doc)
-            rebuilt = holder.rebuild(lambda fraction, message: progress(fraction, desc=message))
-            message = update_html([], rebuilt, removed=[doc])
-        except QAError as exc:
-            message = error_html(str(exc))
-        except Exception as exc:
-            message = _unexpected(exc, "index update failed; the previous index is still served")
-        return message, ui_status(), documents_choice()
-
     def read_gold(upload: str | None) -> tuple[list[GoldQuestion], str]:
         """The uploaded gold set (only an upload of this page; its upload copy is deleted once read), else the default."""
         if not upload:
@@ -351,7 +347,8 @@ def build_app(
             summary = message_html(
                 f"Evaluated {title} in {', '.join(modes)} mode{'s' if len(modes) > 1 else ''} ({seconds:.1f} s)."
             )
-            return summary, metrics_frame(reports), metrics_figure(reports, title), misses_html(reports), None
+            misses = misses_html(reports, counting.responses)
+            return summary, metrics_frame(reports), metrics_figure(reports, title), misses, None
         except QAError as exc:
             return error_html(str(exc)), empty, None, "", None
         except Exception as exc:
@@ -404,6 +401,7 @@ def build_app(
                     elem_id="qa-gold-upload",
                 )
                 eval_mode = gr.Radio([*MODES, ALL_MODES], value=ALL_MODES, label="Mode", elem_id="qa-eval-mode")
+            gold_note = gr.HTML("", elem_id="qa-gold-note")
             eval_button = gr.Button("Run evaluation", variant="primary", elem_id="qa-eval-run")
             eval_message = gr.HTML("", elem_id="qa-eval-message")
             eval_table = gr.Dataframe(
@@ -443,6 +441,8 @@ def build_app(
                     remove_button = gr.Button(
                         "Remove from the corpus and update the index", variant="stop", elem_id="qa-remove"
                     )
+                    removal = removal_controls()
+            upload_note = gr.HTML("", elem_id="qa-upload-note")
             update_message = gr.HTML("", elem_id="qa-update-message")
 
         # ------------------------------------------------ events (UI ones are not part of the public API)
@@ -463,9 +463,29 @@ def build_app(
         refresh_button.click(ui_status, None, index_status, **ui)
         rebuild_button.click(ui_rebuild, None, [rebuild_message, index_status], **building)
         add_button.click(ui_add, [upload], [update_message, index_status, remove_doc, upload], **building)
-        remove_button.click(ui_remove, [remove_doc], [update_message, index_status, remove_doc], **building)
+        removed_choice = wire_removal(
+            holder,
+            removal,
+            remove_doc,
+            remove_button,
+            (update_message, index_status),
+            ui_status,
+            _unexpected,
+            building,
+            ui,
+        )
+        for control, note in ((gold_upload, gold_note), (upload, upload_note)):
+            control.upload(
+                check_kinds(control.qa_file_types, area.accept, area.discard),
+                control,
+                [note, control],
+                preprocess=False,
+                postprocess=False,
+                **ui,
+            )
         demo.load(ui_status, None, index_status, **ui)
         demo.load(documents_choice, None, remove_doc, **ui)
+        demo.load(removed_choice, None, removal.removed, **ui)
 
         gr.api(api_ask, api_name="ask")
         gr.api(api_status, api_name="status")

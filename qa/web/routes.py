@@ -5,20 +5,25 @@ route behind the Host/Origin check (`hosts`) and Gradio's own file checks switch
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
 from ..errors import QAError
+from ..index.store import ChunkStore
 from ..ingest.extract import kind_of
 from .files import corpus_file
 from .hosts import HostOriginMiddleware, allowed_hosts
 from .pageimage import MAX_SENTENCE_CHARS, RenderBusy, page_png
+from .reading import CSP, READ_ROUTE, ReadingPage, check_offsets, page_html, parse_offset, view_window, whole_lines
 from .uploads import DEFAULT_UPLOAD_ROOM_BYTES, UploadRoomMiddleware
 from .views import ORIGINAL_ROUTE, PAGE_IMAGE_ROUTE, PICTURED_KINDS
 
 NOT_FOUND = "no such document in the corpus folder"
+NOT_INDEXED = "this document is not in the served index; rebuild the index, then open it from a card"
+StoreFn = Callable[[], ChunkStore]  # the chunk store of the index being served now (it changes after a rebuild)
 _TYPES = {
     ".pdf": "application/pdf",
     ".txt": "text/plain; charset=utf-8",
@@ -31,13 +36,41 @@ _TYPES = {
 }
 
 
-def file_routes(corpus_dir: str | Path) -> APIRouter:
-    """GET /original/<doc> and /page-image/<doc>?page=N&sentence=..., 404 for anything not a corpus document."""
+def reading_view(store: ChunkStore, doc: str, start: str, end: str) -> Response:
+    """The reading page of `doc`'s indexed text with `[start, end)` marked; a one-line plain-text 400 for offsets
+    that are not numbers or not inside the text, 404 for a document the index does not hold."""
+    length = store.text_length(doc)
+    if length is None:
+        return PlainTextResponse(NOT_INDEXED, status_code=404)
+    try:
+        a, b = parse_offset(start, "start"), parse_offset(end, "end")
+        check_offsets(a, b, length)
+    except QAError as exc:
+        return PlainTextResponse(str(exc), status_code=400, headers={"X-Content-Type-Options": "nosniff"})
+    left, right = view_window(a, b, length)
+    text, at = whole_lines(store.text_slice(doc, left, right), left, length)
+    return HTMLResponse(
+        page_html(ReadingPage(doc, text, at, a, b, length)),
+        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+    )
+
+
+def file_routes(corpus_dir: str | Path, texts: StoreFn | None = None) -> APIRouter:
+    """GET /original/<doc>[?download=1], /page-image/<doc>?page=N&sentence=... and (with `texts`, the served
+    index's chunk store) /read/<doc>?start=A&end=B; 404 for anything not a corpus document."""
     router = APIRouter()
     corpus = Path(corpus_dir)
 
+    @router.get(f"/{READ_ROUTE}/{{doc:path}}", include_in_schema=False)
+    def read(doc: str, start: str = Query("", max_length=40), end: str = Query("", max_length=40)) -> Response:
+        if corpus_file(corpus, doc) is None:
+            raise HTTPException(status_code=404, detail=NOT_FOUND)
+        if texts is None:
+            return PlainTextResponse(NOT_INDEXED, status_code=404)
+        return reading_view(texts(), doc, start, end)
+
     @router.get(f"/{ORIGINAL_ROUTE}/{{doc:path}}", include_in_schema=False)
-    def original(doc: str) -> FileResponse:
+    def original(doc: str, download: bool = False) -> FileResponse:
         path = corpus_file(corpus, doc)
         if path is None:
             raise HTTPException(status_code=404, detail=NOT_FOUND)
@@ -51,7 +84,7 @@ def file_routes(corpus_dir: str | Path) -> APIRouter:
             path,
             media_type=media,
             headers=headers,
-            content_disposition_type="inline" if suffix in _TYPES else "attachment",
+            content_disposition_type="inline" if suffix in _TYPES and not download else "attachment",
             filename=path.name,
         )
 
@@ -98,14 +131,16 @@ def app_with_routes(
     allow_hosts: tuple[str, ...] = (),
     upload_dir: str | Path | None = None,
     upload_room: int = DEFAULT_UPLOAD_ROOM_BYTES,
+    texts: StoreFn | None = None,
 ):
     """A FastAPI app serving the file routes with the Gradio Blocks mounted at the root (Gradio's own way to
     add routes: `gr.mount_gradio_app`), every route behind the Host/Origin check; with `upload_dir`, uploads
-    are refused while the files waiting there would pass `upload_room` bytes."""
+    are refused while the files waiting there would pass `upload_room` bytes; with `texts` (the served index's
+    chunk store), non-PDF documents open in the reading view."""
     import gradio as gr
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(file_routes(corpus_dir))
+    app.include_router(file_routes(corpus_dir, texts))
     app = gr.mount_gradio_app(app, demo, path="/", server_name=host, server_port=port, **launch_options)
     guard_gradio_files(demo, corpus_dir)
     if upload_dir is not None:
@@ -123,12 +158,13 @@ def serve(
     allow_hosts: tuple[str, ...] = (),
     upload_dir: str | Path | None = None,
     upload_room: int = DEFAULT_UPLOAD_ROOM_BYTES,
+    texts: StoreFn | None = None,
 ) -> None:
     """Run the app (Gradio plus the file routes) with uvicorn until interrupted."""
     import uvicorn
 
     uvicorn.run(
-        app_with_routes(demo, corpus_dir, launch_options, host, port, allow_hosts, upload_dir, upload_room),
+        app_with_routes(demo, corpus_dir, launch_options, host, port, allow_hosts, upload_dir, upload_room, texts),
         host=host,
         port=port,
         log_level="warning",

@@ -7,24 +7,32 @@ percent-encoded relative URLs of the app's own file routes (see `routes.py`).
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote, urlencode
 
 from ..engine import DoubtReason, NoticeKind, Response, Result
-from ..evaluate.gold import EvalReport
+from ..evaluate.gold import EvalReport, Miss
 from ..ingest.chunk import Chunk
 from ..ingest.extract import kind_of
 from ..render import render_html
 from .files import Saved
 from .holder import Rebuilt, Served
+from .reading import reading_url
 
 ORIGINAL_ROUTE = "original"
 PAGE_IMAGE_ROUTE = "page-image"
 PICTURED_KINDS = ("pdf", "image")  # documents whose pages are shown as a picture with the answer marked
+ECHO_CHARS = 200  # a question is echoed (Ask and Evaluate tabs) cut to this many characters
+SNIPPET_CHARS = 300  # a returned passage in the Evaluate tab's misses is shown cut to this many characters
 
 
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def cut(text: str, limit: int = ECHO_CHARS) -> str:
+    """`text` shortened to `limit` characters ending in "…", so a 5,000-character question is not echoed whole."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
 
 
 def result_page(result: Result) -> int | None:
@@ -116,14 +124,33 @@ def context_html(result: Result, served: Served) -> str:
     )
 
 
+def pictured(doc: str) -> bool:
+    """A PDF or an image: opened as the original (at the page), its page shown as a picture."""
+    return kind_of(doc) in PICTURED_KINDS
+
+
+def open_url(result: Result) -> str:
+    """Where a card's "open" link goes: a PDF at its page (an image as itself); any other document in the reading
+    view of its indexed text, with the retrieved passage marked."""
+    if pictured(result.doc):
+        return original_url(result.doc, result_page(result))
+    start, end = (result.passage_start, result.passage_end) if result.passage_start >= 0 else (result.start, result.end)
+    return reading_url(result.doc, start, end)
+
+
 def links_html(result: Result) -> str:
-    """'Open' link to the original (at the page), and for a PDF or image page the page picture, loaded on demand."""
+    """'Open' link (a PDF at the page, other documents in the reading view), a download link to an original
+    opened in the reading view, and for a PDF or image page the page picture, loaded on demand."""
     page = result_page(result)
     label = f"Open {result.doc.rsplit('/', 1)[-1]}" + (f" at page {page}" if page else "")
     parts = [
-        f'<a class="qa-open" href="{esc(original_url(result.doc, page))}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>'
+        f'<a class="qa-open" href="{esc(open_url(result))}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>'
     ]
-    if page and kind_of(result.doc) in PICTURED_KINDS:
+    if not pictured(result.doc):
+        parts.append(
+            f'<a class="qa-download" href="{esc(original_url(result.doc))}?download=1" download>Download original</a>'
+        )
+    if page and pictured(result.doc):
         sentence = result.answer.text if result.answer is not None else ""
         parts.append(
             f'<details class="qa-page-view"><summary>Show page {page} with the answer marked</summary>'
@@ -155,7 +182,7 @@ DOUBT_ADVICE = {
 
 def response_html(response: Response, served: Served) -> str:
     parts = [
-        f'<div class="qa-question-echo">Q: {esc(response.question)} <span class="qa-mode">({esc(response.mode)})</span></div>'
+        f'<div class="qa-question-echo">Q: {esc(cut(response.question))} <span class="qa-mode">({esc(response.mode)})</span></div>'
     ]
     notices = [f"<li>{esc(n.text)}</li>" for n in response.notices]
     if not response.results:
@@ -248,16 +275,25 @@ def rebuilt_rows(rebuilt: Rebuilt, kept: Sequence[Saved]) -> tuple[list[str], li
     return rows, skipped
 
 
-def update_html(saved: Sequence[Saved], rebuilt: Rebuilt | None, removed: Sequence[str] = ()) -> str:
-    """The result of adding or removing documents: what was saved, indexed, removed and skipped, and why."""
+def moved_rows(removed: Sequence[str], restored: Sequence[str]) -> list[str]:
+    """The lines saying which documents went to the hidden .removed folder and which came back from it."""
+    return [
+        f'Removed <span class="qa-removed">{esc(gone)}</span> (moved to the hidden .removed folder)' for gone in removed
+    ] + [f'Restored <span class="qa-restored">{esc(back)}</span> into the corpus folder' for back in restored]
+
+
+def update_html(
+    saved: Sequence[Saved], rebuilt: Rebuilt | None, removed: Sequence[str] = (), restored: Sequence[str] = ()
+) -> str:
+    """The result of adding, removing or restoring documents: what was saved, indexed, removed, restored and
+    skipped, and why."""
     rows = []
     kept = [s for s in saved if s.name is not None]
     if kept:
         rows.append(
             "Saved into the corpus folder: " + ", ".join(f'<span class="qa-saved">{esc(s.name)}</span>' for s in kept)
         )
-    for gone in removed:
-        rows.append(f'Removed <span class="qa-removed">{esc(gone)}</span> (moved to the hidden .removed folder)')
+    rows += moved_rows(removed, restored)
     skipped = [(s.upload, s.reason) for s in saved if s.name is None]
     if rebuilt is not None:
         more_rows, more_skipped = rebuilt_rows(rebuilt, kept)
@@ -274,20 +310,47 @@ def update_html(saved: Sequence[Saved], rebuilt: Rebuilt | None, removed: Sequen
     return f'<div class="qa-{kind} qa-update" role="status"><ul>{body}</ul></div>'
 
 
-def misses_html(reports: Sequence[EvalReport], limit: int = 60) -> str:
+def miss_card_html(result: Result) -> str:
+    """One passage returned for a missed question: rank, file, page, section, score and the passage, cut."""
+    page = result_page(result)
+    return (
+        f'<li class="qa-miss-card" data-doc="{esc(result.doc)}"><div class="qa-card-head">'
+        f'<span class="qa-rank">#{result.rank}</span> {source_html(result.doc, result_section(result), page)}'
+        f'<span class="qa-score">score {result.score:.3f}</span></div>'
+        f'<div class="qa-miss-snippet">{esc(cut(result.passage or result.text, SNIPPET_CHARS))}</div>'
+        f'<a class="qa-open" href="{esc(open_url(result))}" target="_blank" rel="noopener noreferrer">open</a></li>'
+    )
+
+
+def miss_html(miss: Miss, response: Response | None) -> str:
+    """A missed question, folded: its (cut) question as the summary; expected answers, where the gold passage
+    ranked and the passages returned inside."""
+    found = f"gold passage at rank {miss.hit_rank}" if miss.hit_rank else "no gold passage in the top 10"
+    cards = "".join(miss_card_html(r) for r in response.results) if response is not None else ""
+    returned = (
+        f'<ul class="qa-miss-cards">{cards}</ul>' if cards else '<div class="qa-miss-meta">no passage returned</div>'
+    )
+    return (
+        f'<li class="qa-miss"><details class="qa-miss-detail"><summary class="qa-miss-q">{esc(cut(miss.question))}'
+        f'</summary><div class="qa-miss-meta">expected: {esc(cut(" | ".join(miss.expected)))} · {esc(found)} · '
+        f"top passage from {esc(miss.first_doc or '-')}</div>"
+        f'<div class="qa-miss-answer">answer sentence given: {esc(miss.answer_sentence or "(none)")}</div>'
+        f"{returned}</details></li>"
+    )
+
+
+def misses_html(
+    reports: Sequence[EvalReport], responses: Mapping[tuple[str, str], Response] | None = None, limit: int = 60
+) -> str:
+    """Each mode's misses folded under "N misses", each miss folded with the passages returned for it
+    (`responses`, by (question, mode))."""
     parts = []
     for report in reports:
-        items = []
-        for miss in report.misses[:limit]:
-            found = f"gold passage at rank {miss.hit_rank}" if miss.hit_rank else "no gold passage in the top 10"
-            items.append(
-                f'<li class="qa-miss"><div class="qa-miss-q">{esc(miss.question)}</div>'
-                f'<div class="qa-miss-meta">expected: {esc(" | ".join(miss.expected))} · {esc(found)} · top passage from {esc(miss.first_doc or "-")}</div>'
-                f'<div class="qa-miss-answer">answer sentence given: {esc(miss.answer_sentence or "(none)")}</div></li>'
-            )
+        items = [miss_html(m, (responses or {}).get((m.question, report.mode))) for m in report.misses[:limit]]
         more = f"<p>… and {len(report.misses) - limit} more</p>" if len(report.misses) > limit else ""
+        count = f"{len(report.misses)} miss{'' if len(report.misses) == 1 else 'es'}"
         parts.append(
-            f'<details class="qa-misses" open><summary>{esc(report.mode)}: {len(report.misses)} of {report.n} questions '
-            f"without a correct answer sentence at rank 1</summary><ol>{''.join(items)}</ol>{more}</details>"
+            f'<details class="qa-misses"><summary>{esc(report.mode)}: {count} of {report.n} questions (no correct '
+            f"answer sentence at rank 1)</summary><ol>{''.join(items)}</ol>{more}</details>"
         )
     return "".join(parts)

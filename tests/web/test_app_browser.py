@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,10 +12,13 @@ pytest.register_assert_rewrite("app_fixtures")
 from app_fixtures import ARTIFACTS, BAND_QUESTION  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
+from qa.web.views import cut  # noqa: E402
+
 pytest_plugins = ["app_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 QUESTION_BOX = "#qa-question textarea, #qa-question input"
+LONG_QUESTION = "What colour is the moon over the Internal Troops parade ground " + "on a clear night " * 290 + "?"
 
 
 def ask(page, question: str, *, press_enter: bool = True, error: str | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +62,13 @@ def test_ask_highlights_the_answer_sentence_and_span(app_page):
         "Structure › Main Department of Internal Troops › Band"
     )  # the section path
     expect(first.locator(".qa-page")).to_have_count(0)  # a text file has no pages
-    expect(first.locator("a.qa-open")).to_have_attribute("href", "original/internal-troops-of-azerbaijan.txt")
+    # a text file opens in the reading view at the passage; the original stays downloadable
+    expect(first.locator("a.qa-open")).to_have_attribute(
+        "href", re.compile(r"^read/internal-troops-of-azerbaijan\.txt\?start=\d+&end=\d+#passage$")
+    )
+    expect(first.locator("a.qa-download")).to_have_attribute(
+        "href", "original/internal-troops-of-azerbaijan.txt?download=1"
+    )
     expect(first.locator(".qa-score")).to_contain_text("score ")
     expect(first.locator("mark.qa-term").first).to_be_visible()
     # confident: an answer line quotes the top answer sentence with its source, above the cards
@@ -169,6 +179,7 @@ def test_evaluate_tab_shows_metrics_chart_and_misses(app_page, app_server, real_
         },
         {"question": "Which date is celebrated as the Day of Internal Troops?", "answers": ["12 March", "March 12"]},
         {"question": "Who commanded the Internal Troops from 2003 to 2013?", "answers": ["Zakir Hasanov"]},
+        {"question": LONG_QUESTION, "answers": ["a purple moon"]},  # missed in every mode
     ]
     gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     page.get_by_role("tab", name="Evaluate").click()
@@ -178,7 +189,7 @@ def test_evaluate_tab_shows_metrics_chart_and_misses(app_page, app_server, real_
     page.locator("#qa-eval-mode").get_by_label("all modes").check()
     page.locator("#qa-eval-run").click()
     message = page.locator("#qa-eval-message")  # the expect below fails after 60 s: the time limit is its timeout
-    expect(message.locator(".qa-info")).to_contain_text("Evaluated small-gold.jsonl: 4 questions", timeout=60_000)
+    expect(message.locator(".qa-info")).to_contain_text("Evaluated small-gold.jsonl: 5 questions", timeout=90_000)
     table = page.locator("#qa-eval-table")
     for text in ("hit@1", "hit@5", "mrr@10", "answer@1", "hybrid", "dense", "bm25"):
         expect(table).to_contain_text(text)
@@ -191,14 +202,67 @@ def test_evaluate_tab_shows_metrics_chart_and_misses(app_page, app_server, real_
     gold_questions = parse_gold(gold.read_text(encoding="utf-8").splitlines(), name=gold.name)
     panels = page.locator("#qa-eval-misses details.qa-misses")
     expect(panels).to_have_count(3)
+    # folded: three summary lines, however many misses; no miss and no card shows until asked for
+    assert panels.evaluate_all("panels => panels.map(p => p.open)") == [False, False, False]
+    assert page.locator("#qa-eval-misses").bounding_box()["height"] < 150
+    expect(page.locator("#qa-eval-misses .qa-miss-card").first).to_be_hidden()
+    page.locator("#qa-eval-plot").scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "evaluate-misses-folded.png"), full_page=True)
     for panel, mode in zip(panels.all(), ("hybrid", "dense", "bm25")):
         report = evaluate_gold(engine, gold_questions, mode=mode, k=10)
-        expect(panel.locator("summary")).to_have_text(
-            f"{mode}: {len(report.misses)} of 4 questions without a correct answer sentence at rank 1"
+        count = len(report.misses)
+        expect(panel.locator(":scope > summary")).to_have_text(
+            f"{mode}: {count} miss{'' if count == 1 else 'es'} of 5 questions (no correct answer sentence at rank 1)"
         )
-        shown = panel.locator(".qa-miss-q").all_inner_texts()
-        assert shown == [m.question for m in report.misses], mode
+        shown = [" ".join(t.split()) for t in panel.locator(".qa-miss-q").all_text_contents()]
+        assert shown == [" ".join(cut(m.question).split()) for m in report.misses], mode
+    # expanding a mode shows its misses, folded; expanding a miss shows the passages returned for it
+    hybrid = panels.first
+    hybrid.locator(":scope > summary").click()
+    long_miss = hybrid.locator("details.qa-miss-detail").filter(has_text="What colour is the moon").first
+    expect(long_miss.locator(":scope > summary")).to_be_visible()
+    summary = long_miss.locator(":scope > summary").inner_text()
+    assert summary.endswith("…") and len(summary) <= 201 and LONG_QUESTION not in page.content()
+    expect(long_miss.locator(".qa-miss-card").first).to_be_hidden()
+    long_miss.locator(":scope > summary").click()
+    response = engine.ask(LONG_QUESTION, k=10, mode="hybrid")
+    cards = long_miss.locator(".qa-miss-card")
+    expect(cards).to_have_count(len(response.results))
+    expect(cards.first).to_be_visible()
+    assert cards.evaluate_all("cards => cards.map(c => c.dataset.doc)") == [r.doc for r in response.results]
+    page.screenshot(path=str(ARTIFACTS / "evaluate-miss-expanded.png"), full_page=True)
     assert_only_local(app_page)
+
+
+def test_a_long_question_is_echoed_cut(app_page):
+    page = app_page.page
+    box = page.locator(QUESTION_BOX).first
+    box.fill(LONG_QUESTION)
+    box.press("Enter")
+    echo = page.locator("#qa-results .qa-question-echo")
+    expect(echo).to_contain_text("What colour is the moon", timeout=30_000)
+    shown = echo.inner_text()
+    assert "…" in shown and len(shown) < 230 and LONG_QUESTION not in page.content()
+    expect(page.locator("#qa-results .qa-card").first).to_be_visible()
+
+
+def test_a_file_of_another_kind_is_refused_in_one_line_not_a_lasting_toast(app_page, app_server, tmp_path):
+    page = app_page.page
+    page.get_by_role("tab", name="Evaluate").click()
+    control = page.locator("#qa-gold-upload input[type=file]")
+    control.set_input_files([{"name": "tool.exe", "mimeType": "application/octet-stream", "buffer": b"MZ\x90"}])
+    note = page.locator("#qa-gold-note .qa-error")
+    expect(note).to_have_text("Error: 'tool.exe' is not one of .jsonl, .json, .txt; upload files of those kinds")
+    expect(page.locator(".toast-body")).to_have_count(0)  # no pop-up over the page
+    expect(page.locator("#qa-gold-upload tbody tr")).to_have_count(0)  # the control is emptied
+    assert not [p for p in (app_server.index / ".uploads").rglob("tool.exe")]  # and its upload copy deleted
+    gold = tmp_path / "next.jsonl"
+    gold.write_text('{"question": "Who commanded the Internal Troops?", "answers": ["Hasanov"]}\n', encoding="utf-8")
+    control.set_input_files(str(gold))  # the next upload goes in, and the line goes away
+    expect(page.locator("#qa-gold-upload").get_by_role("cell", name="next.jsonl", exact=True)).to_be_visible()
+    expect(note).to_have_count(0)
+    expect(page.locator(".toast-body")).to_have_count(0)
 
 
 def test_evaluate_tab_reports_a_bad_gold_file(app_page, tmp_path):

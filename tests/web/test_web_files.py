@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from qa.errors import QAError
-from qa.web.files import REMOVED_FOLDER, corpus_documents, corpus_file, remove_document, save_upload, upload_name
+from qa.web.files import (
+    REMOVED_FOLDER,
+    corpus_documents,
+    corpus_file,
+    remove_document,
+    removed_documents,
+    restore_document,
+    save_upload,
+    upload_name,
+)
 
 
 @pytest.fixture
@@ -124,3 +133,67 @@ def test_documents_list_leaves_out_hidden_and_other_files(corpus: Path) -> None:
     assert "sub/b.md" in listed and "notes.json" not in listed
     assert not any(part.startswith(".") for doc in listed for part in doc.split("/"))
     assert not os.path.isabs(listed[0])
+
+
+def test_a_removed_document_is_restored_to_its_old_place(corpus: Path) -> None:
+    assert remove_document(corpus, "sub/b.md") == f"{REMOVED_FOLDER}/sub/b.md"
+    assert "sub/b.md" not in corpus_documents(corpus) and removed_documents(corpus) == ["sub/b.md"]
+    (corpus / "sub").rmdir()  # its folder went too: restore makes it again
+    assert restore_document(corpus, "sub/b.md") == "sub/b.md"
+    assert (corpus / "sub" / "b.md").read_text(encoding="utf-8") == "# B\n\nbeta\n"
+    assert removed_documents(corpus) == [] and "sub/b.md" in corpus_documents(corpus)
+
+
+def test_removed_documents_are_listed_newest_first(corpus: Path) -> None:
+    for doc in ("a.txt", "sub/b.md"):
+        remove_document(corpus, doc)
+    os.utime(corpus / REMOVED_FOLDER / "a.txt", (1_000, 1_000))  # removed long ago
+    (corpus / "a.txt").write_text("a new alpha\n", encoding="utf-8")
+    assert remove_document(corpus, "a.txt") == f"{REMOVED_FOLDER}/a (2).txt"  # a second copy, never replaced
+    assert removed_documents(corpus) == ["a (2).txt", "sub/b.md", "a.txt"]
+    assert removed_documents(corpus, limit=1) == ["a (2).txt"]
+
+
+def test_restore_never_replaces_a_document_with_the_same_name(corpus: Path) -> None:
+    remove_document(corpus, "a.txt")
+    (corpus / "a.txt").write_text("another alpha\n", encoding="utf-8")
+    with pytest.raises(QAError) as raised:
+        restore_document(corpus, "a.txt")
+    message = str(raised.value)
+    assert "\n" not in message and "'a.txt' is already taken in the corpus folder" in message
+    assert (corpus / "a.txt").read_text(encoding="utf-8") == "another alpha\n"
+    assert (corpus / REMOVED_FOLDER / "a.txt").read_text(encoding="utf-8") == "alpha\n"  # still restorable
+
+
+@pytest.mark.parametrize(
+    "name", ["../a.txt", "../../outside.txt", "/etc/passwd", ".x.txt", "sub/../a.txt", "a.txt\x00", "missing.txt", ""]
+)
+def test_restore_takes_only_removed_documents(corpus: Path, name: str) -> None:
+    remove_document(corpus, "a.txt")
+    with pytest.raises(QAError, match="is not a removed document"):
+        restore_document(corpus, name)
+    assert (corpus / REMOVED_FOLDER / "a.txt").exists() and (corpus.parent / "outside.txt").exists()
+
+
+def test_restore_follows_no_link_in_or_out(corpus: Path, tmp_path: Path) -> None:
+    trash = corpus / REMOVED_FOLDER
+    trash.mkdir()
+    (trash / "out.txt").symlink_to(tmp_path / "outside.txt")  # a link in the removed folder
+    (trash / "dir-out").symlink_to(tmp_path, target_is_directory=True)
+    assert removed_documents(corpus) == []
+    for name in ("out.txt", "dir-out/outside.txt"):
+        with pytest.raises(QAError, match="is not a removed document"):
+            restore_document(corpus, name)
+    (trash / "dir-out2").mkdir()
+    (trash / "dir-out2" / "new.txt").write_text("new\n", encoding="utf-8")
+    (corpus / "dir-out2").symlink_to(tmp_path / "elsewhere", target_is_directory=True)  # its old folder leads out
+    (tmp_path / "elsewhere").mkdir()
+    with pytest.raises(QAError, match="leads outside the corpus folder"):
+        restore_document(corpus, "dir-out2/new.txt")
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    (corpus / "gone").symlink_to(tmp_path / "missing-folder", target_is_directory=True)  # a dangling link
+    (trash / "gone").mkdir()
+    (trash / "gone" / "x.txt").write_text("x\n", encoding="utf-8")
+    with pytest.raises(QAError, match="leads outside the corpus folder"):
+        restore_document(corpus, "gone/x.txt")
+    assert not (tmp_path / "missing-folder").exists()
