@@ -71,16 +71,17 @@ def test_api_lists_only_ask_and_status(client):
 def test_ask_api_matches_the_cli(client, app_server, question, mode):
     api = client.predict(question, 5, mode, api_name="/ask")
     cli = cli_ask(question, app_server.index, mode=mode)
-    assert set(api) == {"question", "mode", "results", "confident", "notices"}
+    assert set(api) == {"question", "mode", "results", "confident", "notices", "doubt"}
     assert api["results"], "the API returned no passage"
     assert ranked(api)[0] == ranked(cli)[0]  # the same top passage (doc, start, end)
     assert ranked(api) == ranked(cli)
     assert api["results"][0]["answer"] == cli["results"][0]["answer"]
-    assert (api["question"], api["mode"], api["confident"], api["notices"]) == (
+    assert (api["question"], api["mode"], api["confident"], api["notices"], api["doubt"]) == (
         cli["question"],
         cli["mode"],
         cli["confident"],
         cli["notices"],
+        cli["doubt"],
     )
     for a, c in zip(api["results"], cli["results"]):
         assert a["score"] == pytest.approx(c["score"], abs=2e-3)
