@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import Extracted
+from . import Extracted, page_read
 from .blocks import Writer, clean
 
 _GAP_EM = 1.5  # a gap wider than this many font sizes between words splits a line into pieces
@@ -92,6 +92,7 @@ def extract_pdf(data: bytes) -> Extracted:
                 raise ValueError(
                     f"corrupt PDF page {number + 1} ({_pdfium_reason(exc)}); re-save or re-download it"
                 ) from None
+            page_read(number + 1, len(pdf))
         title = (pdf.get_metadata_dict().get("Title") or "").strip()
     finally:
         pdf.close()
