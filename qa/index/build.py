@@ -81,7 +81,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
-BATCH_PASSAGES = 256  # passages embedded and written together (one cache commit, one progress report)
+BATCH_PASSAGES = 256  # passages read before they are embedded and written together (one progress report)
+# Passages per model call, within that: one embedding-store commit, one `embedding` event, one chance to cancel.
+# The default ONNX runtime runs each text on its own, so the size costs nothing; small keeps progress live.
+EMBED_BATCH = 64
 CALIBRATION_SENTENCES = 400
 NO_TEXT = "no text to index outside its headings"
 
@@ -438,9 +441,9 @@ def embed_into_store(state: BuildState) -> None:
     keys = [embed_key(c, state.config.sentence_vectors) for c in chunks]
     found = state.embedding_cache().get_many(list(dict.fromkeys(keys)))
     embedded = 0
-    for start in range(0, len(chunks), BATCH_PASSAGES):
+    for start in range(0, len(chunks), EMBED_BATCH):
         state.check_stop()
-        end = min(start + BATCH_PASSAGES, len(chunks))
+        end = min(start + EMBED_BATCH, len(chunks))
         embedded += embed_batch(state, chunks[start:end], keys[start:end], found)
         report_embedding(state, start, end)
     state.embedded += embedded

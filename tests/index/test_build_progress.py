@@ -9,7 +9,7 @@ import pytest
 
 from qa.engine import Engine, build_from_folder
 from qa.errors import BuildCancelled
-from qa.index.build import BATCH_PASSAGES
+from qa.index.build import EMBED_BATCH
 from qa.index.config import BuildConfig
 from qa.index.generations import current_generation
 from qa.index.open import read_manifest
@@ -95,8 +95,8 @@ def test_a_large_file_reports_each_batch_of_passages(tmp_path: Path, hash_encode
     build_from_folder(corpus, tmp_path / "index", cfg, encoder=hash_encoder, on_event=events.append)
     embedding = [e.done for e in events if e.stage == "embedding"]
     total = next(e.total for e in events if e.stage == "indexed")
-    assert total > 3 * BATCH_PASSAGES
-    assert embedding == [0, *range(BATCH_PASSAGES, total, BATCH_PASSAGES), total]  # one event per batch
+    assert total > 3 * EMBED_BATCH
+    assert embedding == [0, *range(EMBED_BATCH, total, EMBED_BATCH), total]  # one event per model call
 
 
 def stop_at(safe_point: int):  # type: ignore[no-untyped-def]
