@@ -2,7 +2,7 @@
 (what the browser may read and write in the corpus folder), `uploads` (which uploaded files a handler may
 take), `admission` (the checks an upload passes before it is saved), `hosts` (the Host/Origin check),
 `pageimage` (PDF pages with the answer marked), `routes` (the document routes and the server), `evaluation`
-(the Evaluate tab) and `layout` (the page).
+(the Evaluate tab), `jobs` (uploads indexed in the background, a status per file) and `layout` (the page).
 
 Names are imported on first use, so `qa.web.files` or `qa.web.pageimage` load without Gradio.
 """
