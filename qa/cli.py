@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .evaluate.gold import GoldQuestion
     from .index.build import BuildReport
     from .index.manifest import Manifest
+    from .index.progress import BuildProgress
 
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = "index"
@@ -153,29 +154,14 @@ def build(
         sentence_vectors=sentence_vectors or config.sentence_vectors,
         max_file_bytes=int(max_file_mb * 1e6) if max_file_mb else config.max_file_bytes,
     )
-    # The bar opens at the first progress report, once the corpus is read, the model loaded and the lock held:
-    # a build refused before that prints its one `Error:` line and nothing else.
     with ExitStack() as stack:
-        bars: list = []
-        done = [0]
-
-        def on_progress(fraction: float, message: str) -> None:
-            if not bars:
-                bars.append(
-                    stack.enter_context(
-                        click.progressbar(length=1000, label="Building", file=sys.stderr, show_percent=True)
-                    )
-                )
-            step = int(fraction * 1000) - done[0]
-            if step > 0:
-                bars[0].update(step)
-                done[0] += step
-
+        log = BuildLog(stack, sys.stderr.isatty())
         report = build_from_folder(
             corpus_dir,
             index_dir,
             config,
-            on_progress=on_progress,
+            on_progress=log.on_progress,
+            on_event=log.on_event,
             wait_for_lock=wait,
             ray_address=ray_address,
             ray_workers=ray_workers,
@@ -187,6 +173,84 @@ def build(
             f"Warning: the previous index was damaged and is rebuilt, not carried over: {report.repaired}", err=True
         )
     click.echo(build_summary(report, index_dir, ray=ray_address is not None))
+
+
+LOG_EVERY = 10.0  # seconds between rate/ETA lines when stderr is not a terminal
+
+
+class BuildLog:
+    """What `qa build` prints while it builds, on stderr. On a terminal: a bar (with its ETA) and the file being read
+    or embedded after it, and one line per file finished above it. Elsewhere (CI logs): one line per finished file
+    and the build's rate and ETA at most every LOG_EVERY seconds, never a redrawn line. Nothing is printed before
+    the build's first report, so a build refused at once prints its one `Error:` line and nothing else."""
+
+    def __init__(self, stack: ExitStack, tty: bool) -> None:
+        self.stack, self.tty = stack, tty
+        self.bar = None
+        self.done = 0
+        self.reading: tuple[str, float] | None = None  # the file being read, since when
+        self.read_seconds: dict[str, float] = {}
+        self.pages: dict[str, int] = {}
+        self.logged = 0.0
+
+    def _bar(self):  # type: ignore[no-untyped-def]
+        if self.bar is None:
+            self.bar = self.stack.enter_context(
+                click.progressbar(
+                    length=1000, label="Building", file=sys.stderr, show_percent=True, item_show_func=lambda s: s
+                )
+            )
+        return self.bar
+
+    def on_progress(self, fraction: float, message: str) -> None:
+        bar = self._bar()
+        step = int(fraction * 1000) - self.done
+        if step > 0:
+            bar.update(step)
+            self.done += step
+        if not self.tty and message and time.monotonic() - self.logged >= LOG_EVERY:
+            self.logged = time.monotonic()
+            click.echo(f"  {fraction:4.0%} {message}", err=True)
+
+    def on_event(self, event: BuildProgress) -> None:
+        bar = self._bar() if self.tty else None  # off a terminal the bar starts with the build's first progress
+        self._time_reading(event)
+        if event.stage == "reading" and event.total:
+            self.pages[event.file] = event.total
+        line = self.finished_line(event)
+        if line is not None:
+            click.echo(("\r\033[K" if self.tty else "") + line, err=True)
+        if bar is not None:
+            bar.update(0, current_item=self.current(event))
+
+    def _time_reading(self, event: BuildProgress) -> None:
+        """Files are read one after another: a file's reading ends with the next event that is not its reading
+        (its passages may be embedded later, with other files' in one batch, so only reading is timed per file)."""
+        now = time.perf_counter()
+        if self.reading is not None and (event.file, event.stage) != (self.reading[0], "reading"):
+            self.read_seconds[self.reading[0]] = now - self.reading[1]
+            self.reading = None
+        if event.stage == "reading" and self.reading is None and event.file not in self.read_seconds:
+            self.reading = (event.file, now)
+
+    def finished_line(self, event: BuildProgress) -> str | None:
+        """The line for a file that is indexed (passages, pages, reading time); a skipped file gets its own
+        `Warning:` line with the reason after the build, so none here."""
+        if event.stage == "indexed":
+            pages = self.pages.get(event.file)
+            read = self.read_seconds.get(event.file, 0.0)
+            counts = f"{event.total:,} passage{'s' if event.total != 1 else ''}" + (f", {pages} pages" if pages else "")
+            return f"  {event.file}: {counts}, read in {read:.1f} s"
+        return None
+
+    @staticmethod
+    def current(event: BuildProgress) -> str:
+        """What the bar shows after itself: the file being read or embedded."""
+        if event.stage == "reading":
+            return f"{event.file}: page {event.done} of {event.total}" if event.total else f"{event.file}: reading"
+        if event.stage == "embedding":
+            return f"{event.file}: {event.done:,} of {event.total:,} passages embedded"
+        return "writing the index" if event.stage == "writing" else f"{event.file}: {event.stage}"
 
 
 def build_summary(report: BuildReport, index_dir: Path, *, ray: bool = False) -> str:

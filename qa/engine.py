@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -22,6 +22,7 @@ from .index.build import BATCH_PASSAGES, BuildReport, ProgressFn, build, folder_
 from .index.config import BuildConfig
 from .index.manifest import FolderSource
 from .index.open import LoadedIndex, check_fresh, open_index
+from .index.progress import EventFn, StopFn
 from .index.store import StoredChunk
 from .ingest.chunk import Chunk
 from .ingest.load import no_readable_file
@@ -154,10 +155,16 @@ def build_from_folder(
     ray_workers: int | None = None,
     ray_batch: int = BATCH_PASSAGES,
     encoder_factory: Callable[[], Encoder] | None = None,
+    on_event: EventFn | None = None,
+    should_stop: StopFn | None = None,
+    new_files: Collection[str] | None = None,
 ) -> BuildReport:
     """Build (or update) the index of a corpus folder. With `ray_address` ('auto', 'host:port', 'local'), the
     passages are first embedded on a Ray cluster (qa/index/raybuild.py; `encoder_factory` makes the encoder on
-    a worker, default: load `config.model` there)."""
+    a worker, default: load `config.model` there). `on_event` hears each file's progress (`BuildProgress`:
+    pages read, passages embedded), `should_stop` can cancel the build at a safe point (`BuildCancelled`, the
+    index untouched) and `new_files` limits which new files this build adds (see `qa.index.build.build`)."""
+    watch = {"on_event": on_event, "should_stop": should_stop, "new_files": new_files}
     encoder = encoder or load_encoder(config.model, config.runtime)
     root = Path(corpus_dir)
     sources = folder_sources(root, config.max_file_bytes)
@@ -174,6 +181,7 @@ def build_from_folder(
             root=root,
             on_progress=on_progress,
             wait_for_lock=wait_for_lock,
+            **watch,
         )
     from .index.raybuild import build_with_ray
 
@@ -189,6 +197,7 @@ def build_from_folder(
         batch=ray_batch,
         on_progress=on_progress,
         wait_for_lock=wait_for_lock,
+        **watch,
     )
 
 

@@ -23,3 +23,7 @@ class QuestionError(QAError):
 
 class GoldFileError(QAError):
     """A gold question file is malformed."""
+
+
+class BuildCancelled(QAError):
+    """A build stopped on request before it wrote anything: the index is as it was."""

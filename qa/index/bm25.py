@@ -57,6 +57,14 @@ class LexicalWriter:
         self._writer.wait_merging_threads()
         self._writer = None  # the lock file is released with the writer
 
+    def abandon(self) -> None:
+        """Drop the uncommitted changes and stop the writer's threads (a cancelled build), so nothing writes into
+        the folder once it is deleted."""
+        if self._writer is not None:
+            self._writer.rollback()
+            self._writer.wait_merging_threads()
+            self._writer = None
+
 
 class LexicalIndex:
     """Read side: top-k BM25 search, BM25 of given passages, and term IDF for answer weighting."""

@@ -18,7 +18,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import CorpusError, IndexLocked, IndexNotReady, QAError
+from ..errors import BuildCancelled, CorpusError, IndexLocked, IndexNotReady, QAError
 from ..ingest.chunk import Chunk, chunk_document, sentence_embed_text
+from ..ingest.extract import pages_reported_to
 from ..ingest.load import (
     Document,
     LoadedCorpus,
@@ -60,6 +61,18 @@ from .generations import (
 from .integrity import describe
 from .manifest import Calibration, CorpusSource, Counts, FileEntry, FolderSource, Manifest, ModelInfo
 from .open import file_signature, open_index
+from .progress import (
+    EMBEDDING,
+    INDEXED,
+    READING,
+    SKIPPED,
+    WRITING,
+    BuildProgress,
+    EventFn,
+    StopFn,
+    never_stop,
+    no_event,
+)
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -68,7 +81,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
-BATCH_PASSAGES = 256  # passages embedded and written together (one cache commit, one progress report)
+BATCH_PASSAGES = 256  # passages read before they are embedded and written together (one progress report)
+# Passages per model call, within that: one embedding-store commit, one `embedding` event, one chance to cancel.
+# The default ONNX runtime runs each text on its own, so the size costs nothing; small keeps progress live.
+EMBED_BATCH = 64
 CALIBRATION_SENTENCES = 400
 NO_TEXT = "no text to index outside its headings"
 
@@ -229,6 +245,12 @@ class Generation:
     def release(self) -> None:
         self.lock.release()
 
+    def discard(self) -> None:
+        """Delete the folder being written (a cancelled build): the previous generation never changed (its files
+        are only linked here, and nothing is committed before `swap`)."""
+        self.lexical.abandon()  # its indexing threads must not write into the folder while it is deleted
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
 
 def _whole(index_dir: Path, manifest: Manifest | None) -> tuple[Manifest | None, str]:
     """The previous generation's manifest when the generation is whole: every file's size and checksum as recorded
@@ -285,6 +307,9 @@ class BuildState:
     wait_for_lock: bool
     progress: ProgressFn
     skipped: list[SkippedFile]
+    on_event: EventFn = no_event
+    should_stop: StopFn = never_stop
+    new_files: frozenset[str] | None = None  # the files not in the previous generation to add (None: all of them)
     began: float = field(default_factory=time.perf_counter)
     gen: Generation | None = None
     cache: EmbeddingCache | None = None
@@ -313,6 +338,23 @@ class BuildState:
         if self.gen is not None:
             self.gen.release()
 
+    def event(self, file: str, stage: str, done: int = 0, total: int = 0, reason: str = "") -> None:
+        self.on_event(BuildProgress(file, stage, done, total, reason))  # type: ignore[arg-type]
+
+    def check_stop(self) -> None:
+        """A safe point: raise BuildCancelled when the caller asked the build to stop (nothing is committed yet)."""
+        if self.should_stop():
+            raise BuildCancelled("the build was cancelled before it wrote anything; the index is as it was")
+
+    def embedding_cache(self) -> EmbeddingCache:
+        if self.cache is None:
+            config = self.config
+            self.cache = EmbeddingCache(
+                cache_path(self.index_dir, config.model, config.runtime, config.sentence_vectors),
+                self.encoder.dimension,
+            )
+        return self.cache
+
 
 def plan(state: BuildState, sources: list[Source]) -> None:
     """Step 1: which files to read. Unchanged files keep their previous entry (their passages are carried
@@ -334,6 +376,8 @@ def _carry_over(state: BuildState, sources: list[Source], previous: dict[str, Fi
     manifest = state.gen.previous_manifest if state.gen is not None else None
     previous_reasons = {s.path: s.reason for s in manifest.skipped} if manifest else {}
     for s in sources:
+        if state.new_files is not None and s.id not in previous and s.id not in state.new_files:
+            continue  # a new file left for a later build (the app adds uploads one at a time)
         if not unchanged(s, previous.get(s.id)):
             state.to_read.append(s)
             continue
@@ -388,34 +432,54 @@ def _passages(doc: Document, seen_hashes: dict[str, str], config: BuildConfig) -
 
 
 def embed_into_store(state: BuildState) -> None:
-    """Step 3: the pending passages embedded (stored embeddings reused, new ones committed to the embedding store
-    first) and written to the generation's chunk store and lexical index."""
+    """Step 3: the pending passages embedded one batch at a time (stored embeddings reused, new ones committed to the
+    embedding store per batch), then written to the generation's chunk store and lexical index."""
     if not state.pending:
         return
     g = state.generation()
-    config = state.config
-    if state.cache is None:
-        state.cache = EmbeddingCache(
-            cache_path(state.index_dir, config.model, config.runtime, config.sentence_vectors), state.encoder.dimension
-        )
     chunks = [c for _, cs in state.pending for c in cs]
-    keys = [embed_key(c, config.sentence_vectors) for c in chunks]
-    found = state.cache.get_many(list(dict.fromkeys(keys)))
-    missing = list({k: i for i, k in reversed(list(enumerate(keys))) if k not in found}.values())  # first of each key
-    if missing:
-        vectors = embed_chunks(state.encoder, [chunks[i] for i in missing], config.sentence_vectors)
-        fresh = {keys[i]: v for i, v in zip(missing, vectors)}
-        state.cache.put_many(fresh)
-        found.update(fresh)
-    state.embedded += len(missing)
-    state.reused += len(chunks) - len(missing)
+    keys = [embed_key(c, state.config.sentence_vectors) for c in chunks]
+    found = state.embedding_cache().get_many(list(dict.fromkeys(keys)))
+    embedded = 0
+    for start in range(0, len(chunks), EMBED_BATCH):
+        state.check_stop()
+        end = min(start + EMBED_BATCH, len(chunks))
+        embedded += embed_batch(state, chunks[start:end], keys[start:end], found)
+        report_embedding(state, start, end)
+    state.embedded += embedded
+    state.reused += len(chunks) - embedded
     for doc, _ in state.pending:
         g.store.add_document(doc)
     ids = g.store.add_chunks(chunks, keys, [found[k] for k in keys])
     for chunk_id, chunk in zip(ids, chunks):
         g.lexical.add(chunk_id, chunk.doc_id, chunk.context_text())
     state.passages += len(chunks)
+    for doc, cs in state.pending:
+        state.event(doc.id, INDEXED, len(cs), len(cs))
     state.pending.clear()
+
+
+def embed_batch(state: BuildState, chunks: list[Chunk], keys: list[str], found: dict[str, np.ndarray]) -> int:
+    """Embed the batch's passages whose key is not stored (each key once), store them and add them to `found`;
+    returns how many were embedded."""
+    missing = list({k: i for i, k in reversed(list(enumerate(keys))) if k not in found}.values())  # first of each key
+    if not missing:
+        return 0
+    vectors = embed_chunks(state.encoder, [chunks[i] for i in missing], state.config.sentence_vectors)
+    fresh = {keys[i]: v for i, v in zip(missing, vectors)}
+    state.embedding_cache().put_many(fresh)
+    found.update(fresh)
+    return len(missing)
+
+
+def report_embedding(state: BuildState, start: int, end: int) -> None:
+    """An `embedding` event for each pending file with passages in the batch `start:end` of the pending passages."""
+    first = 0
+    for doc, cs in state.pending:
+        last = first + len(cs)
+        if first < end and last > start:
+            state.event(doc.id, EMBEDDING, min(end, last) - first, len(cs))
+        first = last
 
 
 def read_changed_files(state: BuildState) -> None:
@@ -424,11 +488,14 @@ def read_changed_files(state: BuildState) -> None:
     done_cost = 0
     rate_began = time.perf_counter()
     for number, source in enumerate(state.to_read, start=1):
-        read = read_and_chunk(state, source)
+        state.check_stop()
+        read = read_reporting_pages(state, source)
         done_cost += source.cost
         if read is None:
+            state.event(source.id, SKIPPED, reason=state.skipped[-1].reason)
             continue
         state.pending.append(read)
+        state.event(source.id, EMBEDDING, 0, len(read[1]))  # read: its passages wait for their batch
         if sum(len(cs) for _, cs in state.pending) >= BATCH_PASSAGES:
             embed_into_store(state)
             elapsed = max(time.perf_counter() - rate_began, 1e-6)
@@ -440,6 +507,13 @@ def read_changed_files(state: BuildState) -> None:
                 f"{state.passages / elapsed:.0f} passages/s, ETA {eta:.0f} s",
             )
     embed_into_store(state)
+
+
+def read_reporting_pages(state: BuildState, source: Source) -> tuple[Document, list[Chunk]] | None:
+    """`read_and_chunk`, with a `reading` event before the file and after each page its extractor reads."""
+    state.event(source.id, READING)
+    with pages_reported_to(lambda done, total: state.event(source.id, READING, done, total)):
+        return read_and_chunk(state, source)
 
 
 def check_something_indexed(state: BuildState, root: Path | None) -> Generation:
@@ -572,12 +646,26 @@ def build(
     wait_for_lock: bool = False,
     root: Path | None = None,
     built_with: dict[str, Any] | None = None,
+    on_event: EventFn | None = None,
+    should_stop: StopFn | None = None,
+    new_files: Collection[str] | None = None,
 ) -> BuildReport:
     """Index `sources` into a new generation of `index_dir` and swap it in (see the module docstring): plan,
-    read and chunk, embed into the store, commit the generation (calibrated), swap."""
+    read and chunk, embed into the store, commit the generation (calibrated), swap. `on_event` hears each file's
+    progress (`qa.index.progress`); `should_stop` is asked at each safe point and a True stops the build with
+    `BuildCancelled`, the index untouched; `new_files`, when given, names the only sources not in the previous
+    generation that this build adds (the others wait for a later build; changed and deleted files are handled)."""
     index_dir = _check_target(index_dir, encoder, config)
     state = BuildState(
-        index_dir, encoder, config, wait_for_lock, on_progress or (lambda fraction, message: None), list(skipped)
+        index_dir,
+        encoder,
+        config,
+        wait_for_lock,
+        on_progress or (lambda fraction, message: None),
+        list(skipped),
+        on_event or no_event,
+        should_stop or never_stop,
+        frozenset(new_files) if new_files is not None else None,
     )
     # An existing index is locked at once (its previous generation decides what to read); a new one is created
     # only when the first passage is ready, so a corpus with nothing to index leaves no folder behind.
@@ -587,7 +675,9 @@ def build(
         plan(state, sources)
         read_changed_files(state)
         g = check_something_indexed(state, root)
+        state.check_stop()  # the last safe point: from here the generation is written and swapped in
         state.progress(0.92, "writing index")
+        state.event("", WRITING)
         manifest = commit_generation(state, g, source, built_with)
         generation = swap(index_dir, g)
         state.progress(1.0, "done")
@@ -595,6 +685,10 @@ def build(
         raise QAError(
             f"index folder '{index_dir}' is not writable ({exc.strerror}); pass --index with a writable folder"
         ) from None
+    except BuildCancelled:
+        if state.gen is not None:
+            state.gen.discard()
+        raise
     finally:
         state.close()
     counts = manifest.counts
@@ -635,8 +729,12 @@ def build_folder(
     *,
     on_progress: ProgressFn | None = None,
     wait_for_lock: bool = False,
+    on_event: EventFn | None = None,
+    should_stop: StopFn | None = None,
+    new_files: Collection[str] | None = None,
 ) -> BuildReport:
-    """Build from a folder on this machine (`qa.engine.build_from_folder` can embed on Ray first)."""
+    """Build from a folder on this machine (`qa.engine.build_from_folder` can embed on Ray first); the callbacks
+    and `new_files` as in `build`."""
     root = Path(corpus_dir)
     sources = folder_sources(root, config.max_file_bytes)
     if not sources:
@@ -650,6 +748,9 @@ def build_folder(
         root=root,
         on_progress=on_progress,
         wait_for_lock=wait_for_lock,
+        on_event=on_event,
+        should_stop=should_stop,
+        new_files=new_files,
     )
 
 

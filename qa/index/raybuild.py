@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -405,10 +406,11 @@ def build_with_ray(
     batch: int = BATCH_PASSAGES,
     on_progress: ProgressFn | None = None,
     wait_for_lock: bool = False,
+    **watch: Any,
 ) -> BuildReport:
     """Embed on the Ray cluster at `address` into the index's embedding store, then run the local build (which
     finds every passage stored and embeds nothing); `factory` makes the encoder on a worker (default: load
-    `config.model` there)."""
+    `config.model` there). `watch` (`on_event`, `should_stop`, `new_files`) goes to the local build."""
     progress = on_progress or (lambda fraction, message: None)
     ray = embed_on_ray(
         sources,
@@ -441,6 +443,7 @@ def build_with_ray(
         built_with=built_with,
         on_progress=lambda f, m: progress(0.8 + 0.2 * f, m),
         wait_for_lock=wait_for_lock,
+        **watch,
     )
     return replace(
         report,

@@ -3,7 +3,8 @@
 take), `admission` (the checks an upload passes before it is saved), `hosts` (the Host/Origin check),
 `pageimage` (PDF pages with the answer marked), `reading` (the reading view of a document's indexed text),
 `routes` (the document routes and the server), `evaluation` (the Evaluate tab), `removal` (remove with confirm,
-restore), `typecheck` (the upload kind check) and `layout` (the page).
+restore), `typecheck` (the upload kind check), `jobs` (uploads indexed in the background, a status per file) and
+`layout` (the page).
 
 Names are imported on first use, so `qa.web.files` or `qa.web.pageimage` load without Gradio.
 """

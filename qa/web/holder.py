@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from ..index.build import BuildReport
 from ..index.config import BuildConfig
 from ..index.manifest import Manifest
 from ..index.open import corpus_changes, read_manifest
+from ..index.progress import EventFn, StopFn
 
 ProgressFn = Callable[[float, str], None]
 
@@ -113,16 +114,33 @@ class EngineHolder:
         served = self.served
         return served.engine.ask(question, k=as_int(k, "k"), mode=mode), served
 
-    def rebuild(self, on_progress: ProgressFn | None = None) -> Rebuilt:
-        """Build a new generation from the corpus folder, open it, swap it in; says what changed."""
-        if not self._build_lock.acquire(blocking=False):
+    def rebuild(
+        self,
+        on_progress: ProgressFn | None = None,
+        *,
+        on_event: EventFn | None = None,
+        should_stop: StopFn | None = None,
+        new_files: Collection[str] | None = None,
+        wait: bool = False,
+    ) -> Rebuilt:
+        """Build a new generation from the corpus folder, open it, swap it in; says what changed. The callbacks and
+        `new_files` go to the build (`qa.engine.build_from_folder`); `wait` waits for a running rebuild to end
+        instead of refusing (the background uploads do)."""
+        if not self._build_lock.acquire(blocking=wait):
             raise QAError("a rebuild is already running; wait for it to finish")
         try:
             old = self.engine
             config = old.index.config
             encoder = old.encoder if old.encoder.name == config.model else None
             report = build_from_folder(
-                self.corpus_dir, self.index_dir, config, encoder=encoder, on_progress=on_progress
+                self.corpus_dir,
+                self.index_dir,
+                config,
+                encoder=encoder,
+                on_progress=on_progress,
+                on_event=on_event,
+                should_stop=should_stop,
+                new_files=new_files,
             )
             new = Engine.open(
                 self.index_dir, encoder=old.encoder if encoder is not None else None, reader=old.reader or False

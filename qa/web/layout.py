@@ -24,10 +24,11 @@ from .admission import DEFAULT_CORPUS_QUOTA_BYTES
 from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload
 from .files import DOCUMENT_SUFFIXES, Saved, corpus_documents, save_upload
 from .holder import EngineHolder, as_int, indexed_documents
+from .jobs import UploadQueue, queue_html
 from .removal import removal_controls, wire_removal
 from .typecheck import check_kinds
 from .uploads import UploadArea, shown_name, upload_folder
-from .views import error_html, message_html, misses_html, response_html, status_html, update_html
+from .views import error_html, message_html, misses_html, response_html, status_html
 
 MODES = Mode.values()
 
@@ -37,6 +38,7 @@ UI_MAX_K = 10
 ALL_MODES = "all modes"
 CONCURRENCY = 4  # simultaneous questions; more wait in the queue
 UPLOAD_SWEEP = (3600, 3600)  # every hour, Gradio deletes uploads older than an hour that no event took
+POLL_SECONDS = 1.0  # how often a page asks for the upload status while files are being indexed
 # Example questions live with the data: a JSON Lines file (gold format: question, answers) in the corpus
 # folder. Hidden, so the loader never indexes it and the document routes never serve it.
 EXAMPLES_FILE = ".examples.jsonl"
@@ -98,6 +100,14 @@ mark.qa-term { background: transparent; color: inherit; padding: 0; border-botto
 .qa-page-view summary { cursor: pointer; color: var(--body-text-color-subdued); }
 .qa-page-image { max-width: 100%; border: 1px solid var(--border-color-primary); margin-top: 6px; }
 .qa-update ul { margin: 2px 0 2px 18px; }
+.qa-jobs-summary { margin: 4px 0; color: var(--body-text-color-subdued); }
+.qa-job-name { font-family: var(--font-mono); font-size: 0.9em; }
+.qa-job-state { font-variant-numeric: tabular-nums; }
+.qa-job[data-state="done"] .qa-job-state { color: #15803d; }
+.qa-job[data-state="refused"] .qa-job-state, .qa-job[data-state="failed"] .qa-job-state { color: #b91c1c; }
+.qa-job[data-state="cancelled"] .qa-job-state { color: var(--body-text-color-subdued); }
+.qa-job[data-state="reading"] .qa-job-state, .qa-job[data-state="embedding"] .qa-job-state,
+.qa-job[data-state="writing"] .qa-job-state { color: #1d4ed8; font-weight: 600; }
 """
 
 
@@ -232,6 +242,7 @@ def build_app(
     if examples is None:
         examples = example_questions(holder.engine, holder.corpus_dir, gold_path)
     area = upload_area(holder, upload_dir, lambda: demo.upload_file_set)
+    uploads = UploadQueue(holder)
 
     # ------------------------------------------------ handlers (UI: HTML; API: dicts)
 
@@ -291,30 +302,42 @@ def build_app(
         finally:
             area.discard(given)
 
-    def ui_add(paths: list[str] | None, progress=gr.Progress()):  # type: ignore[no-untyped-def]
-        """Save the uploaded files into the corpus folder, then update the index; questions keep being
-        answered from the current index until the new one is swapped in."""
+    def ui_add(paths: list[str] | None):  # type: ignore[no-untyped-def]
+        """Save the uploaded files into the corpus folder (each after every check) and queue them; they are indexed
+        in the background, one at a time, while questions are answered from the current index."""
         if not paths:
             return (
-                error_html("no file chosen; pick PDF, HTML, DOCX, TXT or MD files first"),
+                error_html("no file chosen; pick the documents to add first"),
+                queue_html(uploads.view()),
                 ui_status(),
-                documents_choice(),
                 None,
+                gr.Timer(active=uploads.view().busy),
             )
-        progress(0.0, desc="saving the files")
-        saved = [add_one(p) for p in ([paths] if isinstance(paths, str) else paths)]
-        rebuilt = None
-        try:
-            if any(s.name for s in saved):
-                rebuilt = holder.rebuild(lambda fraction, message: progress(fraction, desc=message))
-            message = update_html(saved, rebuilt)
-        except QAError as exc:
-            message = update_html(saved, None) + error_html(str(exc))
-        except Exception as exc:
-            message = update_html(saved, None) + _unexpected(
-                exc, "index update failed; the previous index is still served"
-            )
-        return message, ui_status(), documents_choice(), None  # the file control is emptied once the files are saved
+        uploads.submit([add_one(p) for p in ([paths] if isinstance(paths, str) else paths)])
+        # the file control is emptied; the index status says which saved files wait to be indexed
+        return "", queue_html(uploads.view()), ui_status(), None, gr.Timer(active=True)
+
+    def ui_upload_status(seen: int):  # type: ignore[no-untyped-def]
+        """The upload panel, polled while files are indexed; the index status and the document list are refreshed
+        when a file finished, and the polling stops once nothing is left."""
+        view = uploads.view()
+        changed = view.finished != seen
+        return (
+            queue_html(view),
+            ui_status() if changed else gr.skip(),
+            documents_choice() if changed else gr.skip(),
+            view.finished,
+            gr.Timer(active=view.busy),
+        )
+
+    def ui_upload_panel():  # type: ignore[no-untyped-def]
+        """The upload panel as a page opens: polling runs while files are being indexed."""
+        view = uploads.view()
+        return queue_html(view), view.finished, gr.Timer(active=view.busy)
+
+    def ui_upload_cancel() -> str:
+        uploads.cancel()
+        return queue_html(uploads.view())
 
     def read_gold(upload: str | None) -> tuple[list[GoldQuestion], str]:
         """The uploaded gold set (only an upload of this page; its upload copy is deleted once read), else the default."""
@@ -417,8 +440,9 @@ def build_app(
                 rebuild_button = gr.Button("Rebuild index", variant="primary", elem_id="qa-index-rebuild")
             rebuild_message = gr.HTML("", elem_id="qa-rebuild-message")
             gr.Markdown(
-                "### Add or remove documents\nAdded files are saved into the corpus folder and the index is "
-                "updated in the background; questions are answered from the current index meanwhile."
+                "### Add or remove documents\nAdded files are saved into the corpus folder and indexed in the "
+                "background, one at a time; questions are answered from the current index meanwhile, and each "
+                "file is answerable once it says done."
             )
             with gr.Row():
                 upload = upload_control(
@@ -431,6 +455,7 @@ def build_app(
                     add_button = gr.Button(
                         "Add to the corpus and update the index", variant="primary", elem_id="qa-upload-add"
                     )
+                    cancel_button = gr.Button("Cancel adding", elem_id="qa-upload-cancel")
                     remove_doc = gr.Dropdown(
                         choices=corpus_documents(holder.corpus_dir),
                         value=None,
@@ -443,7 +468,10 @@ def build_app(
                     )
                     removal = removal_controls()
             upload_note = gr.HTML("", elem_id="qa-upload-note")
+            upload_status = gr.HTML("", elem_id="qa-upload-status")
             update_message = gr.HTML("", elem_id="qa-update-message")
+            upload_poll = gr.Timer(POLL_SECONDS, active=False)
+            upload_seen = gr.State(-1)  # the queue's finished count this page last showed
 
         # ------------------------------------------------ events (UI ones are not part of the public API)
 
@@ -462,7 +490,24 @@ def build_app(
         )
         refresh_button.click(ui_status, None, index_status, **ui)
         rebuild_button.click(ui_rebuild, None, [rebuild_message, index_status], **building)
-        add_button.click(ui_add, [upload], [update_message, index_status, remove_doc, upload], **building)
+        quiet = {"show_progress": "hidden", **ui}  # no overlay: the upload panel says what is going on
+        add_button.click(
+            ui_add,
+            [upload],
+            [update_message, upload_status, index_status, upload, upload_poll],
+            concurrency_limit=1,
+            concurrency_id="add",  # saves one Add at a time (quota and duplicate checks see each other's files)
+            **quiet,
+        )
+        cancel_button.click(ui_upload_cancel, None, upload_status, **quiet)
+        upload_poll.tick(
+            ui_upload_status,
+            [upload_seen],
+            [upload_status, index_status, remove_doc, upload_seen, upload_poll],
+            concurrency_limit=None,
+            **quiet,
+        )
+        demo.load(ui_upload_panel, None, [upload_status, upload_seen, upload_poll], **quiet)
         removed_choice = wire_removal(
             holder,
             removal,

@@ -178,7 +178,8 @@ def test_stores_of_later_builds_read_as_one_and_merge_when_the_delta_grows(tmp_p
 
 
 def test_a_build_killed_mid_embedding_resumes_without_embedding_again(tmp_path: Path, hash_encoder) -> None:
-    corpus = synthetic_corpus(tmp_path / "corpus", files=10, paragraphs=100)  # ~1000 passages: 4 batches of 256
+    # 2000 passages with --chunk-words 20: every 2 files read (400 passages), 7 model calls of at most 64 passages
+    corpus = synthetic_corpus(tmp_path / "corpus", files=10, paragraphs=100)
     index = tmp_path / "index"
     proc = ForkedQA(
         "build",
@@ -192,7 +193,7 @@ def test_a_build_killed_mid_embedding_resumes_without_embedding_again(tmp_path: 
         "20",
         folder=tmp_path / "logs",
         QA_TEST_PAUSE_AT="embed",
-        QA_TEST_PAUSE_AFTER_ENCODES="3",
+        QA_TEST_PAUSE_AFTER_ENCODES="20",  # 2 x 7 calls (800 passages), then 6 of 64
         QA_TEST_PAUSED_FILE=str(tmp_path / "paused"),
     )
     wait_for_file(tmp_path / "paused", proc)
@@ -200,7 +201,7 @@ def test_a_build_killed_mid_embedding_resumes_without_embedding_again(tmp_path: 
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL and not (index / "current").exists()
     (store,) = (index / "embeddings").glob("*.sqlite")
-    stored = sqlite3.connect(store).execute("SELECT COUNT(*) FROM vectors").fetchone()[0]  # three committed batches
+    stored = sqlite3.connect(store).execute("SELECT COUNT(*) FROM vectors").fetchone()[0]  # 20 committed batches
     report = build_from_folder(corpus, index, config(), encoder=hash_encoder)
     assert report.chunks * 0.5 <= stored < report.chunks
     assert report.reused == stored and report.embedded == report.chunks - stored

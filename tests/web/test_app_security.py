@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import html
 import http.client
 import io
 import os
@@ -170,10 +171,11 @@ def test_uploads_the_build_would_skip_are_refused_before_anything_is_saved(app_s
         event_inputs(config, add_event(config), lambda c: [file_data(p) for p in paths]),
     )
     assert reply["success"] is True, reply
-    message = reply["output"]["data"][0]
+    panel = reply["output"]["data"][1]  # the upload status: one row per file, refused ones with the reason
     for name, (_, reason) in REFUSED_UPLOADS.items():
-        assert f"{name}: " in message and reason in message, (name, message)
-    assert "Saved into the corpus folder" not in message
+        row = panel.split(f'data-file="{name}"', 1)[1].split("</tr>", 1)[0]
+        assert 'data-state="refused"' in row and reason in html.unescape(row), (name, row)
+    assert 'data-state="queued"' not in panel and 'data-state="reading"' not in panel  # nothing was saved to index
     assert corpus_listing(app_server.corpus) == before  # nothing written, so nothing left to skip at every build
     assert uploads_left(app_server) == []  # and the upload copies are gone
 

@@ -10,8 +10,16 @@ Each extractor raises ValueError with a one-line reason for a file it cannot rea
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import import_module
+
+log = logging.getLogger(__name__)
+PageFn = Callable[[int, int], None]  # (pages read, pages in the file)
+_on_page: ContextVar[PageFn | None] = ContextVar("qa_extract_on_page", default=None)
 
 KINDS = {
     ".pdf": "pdf",
@@ -61,6 +69,30 @@ class Extracted:
     title: str = ""
     ocr_pages: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
+
+
+@contextmanager
+def pages_reported_to(on_page: PageFn | None) -> Iterator[None]:
+    """While the block runs (in this thread), extractors that know their pages call `on_page(read, total)` after
+    each page: a build can say "page 12 of 135" of a long PDF instead of nothing until the file is done. A context
+    variable rather than a parameter, so no extractor signature carries progress plumbing."""
+    token = _on_page.set(on_page)
+    try:
+        yield
+    finally:
+        _on_page.reset(token)
+
+
+def page_read(read: int, total: int) -> None:
+    """Called by an extractor after each page; reports to the `pages_reported_to` callback, if any. A failing
+    callback is logged, never raised: a progress report must not make a readable file look unreadable."""
+    on_page = _on_page.get()
+    if on_page is None:
+        return
+    try:
+        on_page(read, total)
+    except Exception:  # noqa: BLE001 - the extractor's caller would turn it into "file skipped"
+        log.warning("page progress callback failed", exc_info=True)
 
 
 def kind_of(name: str) -> str | None:

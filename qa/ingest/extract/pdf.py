@@ -22,7 +22,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import Extracted
+from . import Extracted, page_read
 from .blocks import Writer, clean, join_line
 from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, write_page
 
@@ -124,6 +124,7 @@ def _read_pages(pdf) -> list[list[list[Row]] | Future]:  # type: ignore[no-untyp
             raise ValueError(
                 f"corrupt PDF page {number + 1} ({_pdfium_reason(exc)}); re-save or re-download it"
             ) from None
+        page_read(number + 1, len(pdf))
         if image is None:
             pages.append(blocks)
             continue
