@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import zipfile
 from email.message import EmailMessage
+from pathlib import Path
 
 from pptx import Presentation
 from pptx.util import Inches
@@ -256,3 +257,17 @@ RTF = rb"""{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Arial;}}
 \intbl Impeller\cell IM-204\cell\row
 \pard Done.\par
 }"""
+
+
+def pdf_of(path: Path, pages: list[str]) -> Path:
+    """A PDF with the given text per page (an empty string: a page with no text)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    for text in pages:
+        pdf.add_page()
+        if text:
+            pdf.multi_cell(0, 6, text)
+    pdf.output(str(path))
+    return path

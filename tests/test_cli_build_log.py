@@ -5,21 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from document_fixtures import pdf_of
 from robustness_support import FAKE_MODEL
 
 from qa.engine import Engine
-
-
-def pdf_of(path: Path, pages: list[str]) -> None:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("helvetica", size=11)
-    for text in pages:
-        pdf.add_page()
-        if text:
-            pdf.multi_cell(0, 6, text)
-    pdf.output(str(path))
 
 
 def test_qa_build_prints_one_line_per_file_with_passages_and_pages(fake_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

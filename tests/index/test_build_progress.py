@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from document_fixtures import pdf_of
 
 from qa.engine import Engine, build_from_folder
 from qa.errors import BuildCancelled
@@ -17,20 +18,6 @@ from qa.index.progress import BuildProgress
 from qa.ingest.chunk import ChunkSettings
 
 PAGES = 4
-
-
-def pdf_of(path: Path, pages: list[str]) -> Path:
-    """A PDF with the given text per page (an empty string: a page with no text)."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_font("helvetica", size=11)
-    for text in pages:
-        pdf.add_page()
-        if text:
-            pdf.multi_cell(0, 6, text)
-    pdf.output(str(path))
-    return path
 
 
 def river_page(number: int) -> str:

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 MAX_XML_BYTES = 64 * 1024 * 1024  # one uncompressed XML/XHTML part; real documents stay far below
 MAX_TOTAL_BYTES = 512 * 1024 * 1024  # all parts together, images included
@@ -114,6 +118,20 @@ def _check_sizes(members: list[zipfile.ZipInfo], spec: ZipKind) -> None:
             f"{spec.label} expands to {total:,} bytes, over the {MAX_TOTAL_BYTES:,}-byte limit (a zip bomb?); "
             "split the document"
         )
+
+
+def open_package(load: Callable[[io.BytesIO], T], data: bytes, kind: str, errors: tuple[type, ...] = ()) -> T:
+    """`load` (python-docx, python-pptx, openpyxl) run on the bytes; whatever a damaged part makes it raise (its own
+    package error, lxml's XMLSyntaxError, a KeyError for a missing part) becomes one line naming the format and
+    the program to re-save it with."""
+    spec = ZIP_KINDS[kind]
+    try:
+        return load(io.BytesIO(data))
+    except (*errors, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+        reason = f"{type(exc).__name__}: {str(exc)[:80]}"
+    except Exception as exc:  # noqa: BLE001 - lxml raises its own errors for damaged parts
+        reason = type(exc).__name__
+    raise ValueError(f"corrupt {spec.label} ({reason}); re-save it from {spec.app}")
 
 
 def read_member(archive: zipfile.ZipFile, name: str, label: str) -> bytes:

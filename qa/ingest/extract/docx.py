@@ -7,12 +7,10 @@ parses anything, the ZIP directory is checked: a part that would expand past a l
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 
 from . import Extracted
-from .archive import MAX_TOTAL_BYTES, MAX_XML_BYTES, check_archive  # noqa: F401 - the limits, re-exported
+from .archive import MAX_TOTAL_BYTES, MAX_XML_BYTES, check_archive, open_package  # noqa: F401 - the limits, re-exported
 from .blocks import Writer
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
@@ -31,12 +29,7 @@ def extract_docx(data: bytes) -> Extracted:
     from docx.text.paragraph import Paragraph
 
     check_zip(data)
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"corrupt DOCX ({type(exc).__name__}: {str(exc)[:80]}); re-save it from Word") from None
-    except Exception as exc:  # noqa: BLE001 - lxml raises its own XMLSyntaxError for damaged parts
-        raise ValueError(f"corrupt DOCX ({type(exc).__name__}); re-save it from Word") from None
+    document = open_package(docx.Document, data, "docx", (PackageNotFoundError,))
     out = Writer()
     levels = [document.element.body.iterchildren()]  # content controls nest: a stack of their children, no recursion
     while levels:

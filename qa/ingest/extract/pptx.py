@@ -9,11 +9,8 @@ their outline level, tables become `| a | b |` rows, and the speaker notes follo
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 from . import Extracted
-from .archive import check_archive
+from .archive import check_archive, open_package
 from .blocks import Writer, clean
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -26,12 +23,7 @@ def extract_pptx(data: bytes) -> Extracted:
     from pptx.exc import PackageNotFoundError
 
     check_archive(data, "pptx")
-    try:
-        presentation = pptx.Presentation(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"corrupt PPTX ({type(exc).__name__}: {str(exc)[:80]}); re-save it from PowerPoint") from None
-    except Exception as exc:  # noqa: BLE001 - lxml raises its own XMLSyntaxError for damaged parts
-        raise ValueError(f"corrupt PPTX ({type(exc).__name__}); re-save it from PowerPoint") from None
+    presentation = open_package(pptx.Presentation, data, "pptx", (PackageNotFoundError,))
     out = Writer()
     starts: list[int] = []
     first_title = ""

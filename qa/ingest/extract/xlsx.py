@@ -10,12 +10,10 @@ a sheet of a million rows cannot swamp the index; the sheet dimensions a file de
 from __future__ import annotations
 
 import datetime as dt
-import io
 import warnings
-import zipfile
 
 from . import Extracted
-from .archive import check_archive
+from .archive import check_archive, open_package
 from .blocks import Writer, name_title
 
 MAX_CELLS = 200_000  # filled cells in all sheets together: far more than a table a question can be answered from
@@ -31,12 +29,7 @@ def extract_xlsx(data: bytes, name: str = "") -> Extracted:
 
 
 def _read(openpyxl, data: bytes, name: str) -> Extracted:  # type: ignore[no-untyped-def]
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"corrupt XLSX ({type(exc).__name__}: {str(exc)[:80]}); re-save it from Excel") from None
-    except Exception as exc:  # noqa: BLE001 - lxml and openpyxl raise their own errors for damaged parts
-        raise ValueError(f"corrupt XLSX ({type(exc).__name__}); re-save it from Excel") from None
+    workbook = open_package(lambda stream: openpyxl.load_workbook(stream, read_only=True, data_only=True), data, "xlsx")
     out = Writer()
     budget = [MAX_CELLS]
     try:
