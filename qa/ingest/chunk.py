@@ -152,15 +152,21 @@ def _is_row(text: str, unit: Unit) -> bool:
     return text.startswith("|", unit.start)
 
 
-def _table_lead(text: str, units: list[Unit], group: list[Unit]) -> str:
-    """The header row of the table the group starts inside (the first row of its paragraph), when the group does
-    not hold it: a row "| 2015 | 93,580 |" is matched with "| Year | Revenue |" in front of it."""
+def _table_headers(text: str, units: list[Unit]) -> dict[int, Unit]:
+    """The first table row of each paragraph (a table's header row), found once per section."""
+    headers: dict[int, Unit] = {}
+    for unit in units:
+        if _is_row(text, unit):
+            headers.setdefault(unit.paragraph, unit)
+    return headers
+
+
+def _table_lead(text: str, headers: dict[int, Unit], group: list[Unit]) -> str:
+    """The header row of the table the group starts inside, when the group does not hold it: a row
+    "| 2015 | 93,580 |" is matched with "| Year | Revenue |" in front of it."""
     first = group[0]
-    if not _is_row(text, first):
-        return ""
-    rows = [u for u in units if u.paragraph == first.paragraph and _is_row(text, u)]
-    header = rows[0] if rows else first
-    return "" if header.start >= first.start else text[header.start : header.end]
+    header = headers.get(first.paragraph) if _is_row(text, first) else None
+    return "" if header is None or header.start >= first.start else text[header.start : header.end]
 
 
 def _groups(doc: Document, section_units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:
@@ -180,6 +186,7 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
         sections.setdefault(unit.section, []).append(unit)
     chunks = []
     for section_units in sections.values():
+        headers = _table_headers(doc.text, section_units)
         for group in _groups(doc, section_units, settings):
             start, end = group[0].start, group[-1].end
             text = doc.text[start:end]
@@ -194,7 +201,7 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
                     sentences=tuple((u.start, u.end) for u in group),
                     page=doc.page_at(start),
                     kind=passage_kind(text, group[0].headings),
-                    lead=_table_lead(doc.text, section_units, group),
+                    lead=_table_lead(doc.text, headers, group),
                 )
             )
     kept = [c for c in chunks if c.words >= settings.min_words]
