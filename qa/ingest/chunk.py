@@ -68,17 +68,19 @@ def sentence_embed_text(chunk: Chunk, span: tuple[int, int]) -> str:
 
 
 def _atoms(units: list[Unit], tables: Collection[int], settings: ChunkSettings) -> list[list[Unit]]:
-    """Units in packing order, a small table's rows (`tables`: indexes of table-row units) kept as one atom."""
+    """Units in packing order, a small table's rows (`tables`: indexes of table-row units) kept as one atom; the
+    rows of a larger table are atoms of one row each. Each table is measured once, whole."""
     atoms: list[list[Unit]] = []
     i, n = 0, len(units)
     while i < n:
         j = i + 1
-        if i in tables:
-            while j < n and j in tables and units[j].paragraph == units[i].paragraph:
-                j += 1
-            if sum(u.words for u in units[i:j]) > settings.small_table_words:
-                j = i + 1
-        atoms.append(units[i:j])
+        while i in tables and j < n and j in tables and units[j].paragraph == units[i].paragraph:
+            j += 1
+        table = units[i:j]
+        if len(table) > 1 and sum(u.words for u in table) > settings.small_table_words:
+            atoms.extend([u] for u in table)
+        else:
+            atoms.append(table)
         i = j
     return atoms
 

@@ -211,3 +211,16 @@ def test_a_reference_section_is_marked_as_its_own_kind() -> None:
     )
     kinds = {c.heading: c.kind for c in chunk_document(Document("d.md", text, "Ducks", "0", (), "md"))}
     assert kinds == {"": PassageKind.BODY, "References": PassageKind.REFERENCES}
+
+
+def test_a_large_table_is_cut_by_the_target_to_its_last_row() -> None:
+    """A table over the small-table size is measured once, whole: its last rows are not glued into one oversized
+    passage because what is left of it would count as small."""
+    from qa.ingest.chunk import ChunkSettings, chunk_document
+    from qa.ingest.load import Document
+
+    settings = ChunkSettings(target_words=60, small_table_words=150)
+    chunks = chunk_document(Document("t.md", _table_document(60), "Figures", "0", (), "md"), settings)
+    table = [c for c in chunks if c.text.startswith("|")]
+    assert len(table) >= 5
+    assert all(c.words <= settings.target_words + settings.tail_fill * settings.target_words for c in table)
