@@ -208,3 +208,42 @@ def test_symbol_font_bullets_become_list_items_in_reading_order() -> None:
     )
     assert "|" not in text  # not a two-column table of bullets and items
     assert is_bullet("\uf0a7") and is_bullet("►") and not is_bullet("A") and not is_bullet("©")
+
+
+def tight_table_pdf() -> bytes:
+    """A table whose columns stand one font size apart (closer than the 1.5 sizes that split a line into cells)
+    under a header row of short column names, as LaTeX papers set them; the first column is set apart widely."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    em = 10 / 72 * 25.4  # one font size in mm
+    pdf.set_xy(20, 20)
+    pdf.cell(text="The data sets we train and test on are listed below, with their sizes.")
+    rows = [
+        ("", "Training", "Validation", "Testing"),
+        ("Natural Questions", "179,168", "58,880", "3,610"),
+        ("TriviaQA", "178,785", "60,413", "11,313"),
+        ("SQuAD", "178,713", "70,096", "10,570"),
+    ]
+    columns = [20.0, 80.0]
+    for c in (1, 2):  # each column starts one font size after the widest cell of the column before it
+        columns.append(columns[-1] + max(pdf.get_string_width(row[c]) for row in rows) + em)
+    for i, row in enumerate(rows):
+        for x, cell in zip(columns, row):
+            if cell:
+                pdf.set_xy(x, 32 + 6 * i)
+                pdf.cell(text=cell)
+    pdf.set_xy(20, 64)
+    pdf.cell(text="Questions whose answer is not found in the top passages are discarded.")
+    return bytes(pdf.output())
+
+
+def test_table_columns_closer_than_a_wide_gap_are_cells() -> None:
+    """Columns are found where the rows' words line up, not only at wide gaps: each number is a cell of its own,
+    and the header row of column names is a table row, not a heading."""
+    text = extract_pdf(tight_table_pdf()).text
+    assert "| Training | Validation | Testing |" in text
+    assert "| Natural Questions | 179,168 | 58,880 | 3,610 |" in text
+    assert "| SQuAD | 178,713 | 70,096 | 10,570 |" in text
+    assert "#" not in text
+    assert "The data sets we train and test on are listed below, with their sizes." in text

@@ -25,6 +25,7 @@ from typing import Any
 from . import Extracted, page_read
 from .blocks import Writer, clean, join_line
 from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, write_page
+from .pdfcolumns import SOFT_GAP_EM, Gap, align_columns
 
 _GAP_EM = 1.5  # a gap wider than this many font sizes between words splits a line into pieces
 _HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's ...
@@ -51,6 +52,7 @@ class Piece:
     bold: bool
     text: str
     italic: bool = False
+    gaps: tuple[Gap, ...] = ()  # gaps between its words wider than a word space (pdfcolumns.py: table columns)
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Row:
     italic: bool = False
     table: bool = False
     margin: bool = False  # rotated text beside the page body (a stamp, a running title set sideways)
+    aligned: bool = False  # its cells were split at a table's column gutters (pdfcolumns.py)
     text: str = field(default="")
 
     def finish(self) -> Row:
@@ -242,27 +245,31 @@ def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
     return pieces
 
 
-def _line_cuts(text: str, start: int, end: int, chars: _Chars) -> list[int]:
-    """Where a line splits into pieces: wide gaps, jumps back (a new column on this line), hyphen marks."""
+def _line_cuts(text: str, start: int, end: int, chars: _Chars) -> tuple[list[int], list[Gap]]:
+    """Where a line splits into pieces (wide gaps, jumps back to a new column on this line, hyphen marks), and its
+    gaps wider than a word space (where the next word starts, the x where the gap begins and ends)."""
     cuts = [start]
+    soft: list[Gap] = []
     size = chars.font_size(start)
     for space in re.finditer(r" +", text[start:end]):
         a, b = start + space.start() - 1, start + space.end()
-        gap = chars.box(b)[0] - chars.box(a)[1]
-        if gap > _GAP_EM * size or gap < -2 * size:  # a wide gap, or a jump back (a new column on this line)
+        left, right = chars.box(a)[1], chars.box(b)[0]
+        if right - left > _GAP_EM * size or right - left < -2 * size:  # a wide gap, or a jump back (a new column)
             cuts.append(b)
+        elif right - left > SOFT_GAP_EM * size:
+            soft.append((b, left, right))
     for mark in re.finditer("[\ufffe\x02]", text[start:end]):  # pdfium joined a hyphenated word across lines:
         cuts.append(start + mark.end())  # the rest lies on the next line, maybe in the next column
     cuts = sorted(set(cuts))
     if cuts[-1] == end:
         cuts.pop()
     cuts.append(end)
-    return cuts
+    return cuts, soft
 
 
 def _line_pieces(text: str, start: int, end: int, chars: _Chars) -> list[Piece]:
     pieces: list[Piece] = []
-    cuts = _line_cuts(text, start, end, chars)
+    cuts, soft = _line_cuts(text, start, end, chars)
     for a, b in zip(cuts, cuts[1:]):
         piece_text = text[a:b].rstrip()
         if not piece_text:
@@ -270,6 +277,7 @@ def _line_pieces(text: str, start: int, end: int, chars: _Chars) -> list[Piece]:
         b = a + len(piece_text)
         first, last = chars.box(a), chars.box(b - 1)
         size = chars.font_size(a)
+        gaps = tuple((i - a, left, right) for i, left, right in soft if a < i < b)
         pieces.append(
             Piece(
                 min(first[0], last[0]),
@@ -279,6 +287,7 @@ def _line_pieces(text: str, start: int, end: int, chars: _Chars) -> list[Piece]:
                 round(size, 1),
                 False,
                 piece_text,
+                gaps=gaps,
             )
         )
         (bold_a, italic_a), (bold_b, italic_b) = chars.style(a), chars.style(b - 1)
@@ -327,10 +336,18 @@ def _rows(pieces: list[Piece]) -> list[Row]:
         else:
             rows.append(Row([piece], bottom=piece.bottom, top=piece.top))
     rows = [_bulleted(row.finish()) for row in rows]
-    cells = [_cells(row) for row in rows]
-    for i, row in enumerate(rows):  # a table: two or more consecutive rows of cells
-        row.table = cells[i] and any(0 <= j < len(rows) and cells[j] for j in (i - 1, i + 1))
+    _mark_tables(rows)
+    for i in align_columns(rows, [row.table for row in rows]):  # columns set closer than a wide gap
+        rows[i].aligned = True
+    _mark_tables(rows)
     return rows
+
+
+def _mark_tables(rows: list[Row]) -> None:
+    """A table: two or more consecutive rows of cells."""
+    cells = [_cells(row) for row in rows]
+    for i, row in enumerate(rows):
+        row.table = cells[i] and any(0 <= j < len(rows) and cells[j] for j in (i - 1, i + 1))
 
 
 def is_bullet(glyph: str) -> bool:
@@ -355,6 +372,8 @@ def _cells(row: Row) -> bool:
     """Two or more pieces side by side with wide gaps between them (not a formula's sub- and superscripts)."""
     if len(row.pieces) < 2:
         return False
+    if row.aligned:
+        return True
     return all(b.x0 - a.x1 >= _GAP_EM * min(a.size, b.size) for a, b in zip(row.pieces, row.pieces[1:]))
 
 

@@ -1,0 +1,119 @@
+"""Table columns of a PDF page, from where the words of a table's rows line up.
+
+A line of a PDF table is split into cells where a gap between words is wide (pdf.py: more than 1.5 font sizes);
+tight tables set their columns closer than that ("Natural Questions 79,168 58,880 8,757" came out as one cell) and
+a header row of short column names ("NQ TriviaQA WQ TREC SQuAD") came out as one line, taken for a heading. Here
+the rows already known to form a table decide the columns: an x band that none of their words covers is a column
+gutter; a gap between two words (wider than a word space, `SOFT_GAP_EM`) that holds a gutter splits the cell there.
+The rows just above a table whose gaps meet two or more of its gutters (one, for a table of two columns) are its
+header rows ("Top-1 Top-5 Top-20", "Sim Loss | Retrieval Accuracy") and are split alike.
+
+Pure functions over pieces and rows that carry `x0`, `x1`, `text` and `gaps` (pdf.py's `Piece` and `Row`); a split
+piece is a copy made with `dataclasses.replace`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+SOFT_GAP_EM = 0.8  # a gap between words wider than this many font sizes may separate two table columns
+HEADER_ROWS = 2  # rows above a table looked at as its header rows
+MIN_HEADER_GAPS = 2  # a row above a table is its header when this many of its gaps meet a gutter (or all of them do)
+
+Gap = tuple[int, float, float]  # where the next word starts in the piece's text, x where the gap begins and ends
+
+
+def segments(piece: Any) -> list[tuple[float, float]]:
+    """The x extents of the piece's word groups (its text cut at its recorded gaps)."""
+    edges = [piece.x0]
+    for _, left, right in piece.gaps:
+        edges += [left, right]
+    edges.append(piece.x1)
+    return [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]
+
+
+def gutters(rows: Sequence[Any]) -> list[tuple[float, float]]:
+    """The x bands between the leftmost and rightmost word of `rows` that no word group of theirs covers."""
+    spans = sorted(span for row in rows for piece in row.pieces for span in segments(piece))
+    bands: list[tuple[float, float]] = []
+    reach = None
+    for x0, x1 in spans:
+        if reach is not None and x0 > reach:
+            bands.append((reach, x0))
+        reach = x1 if reach is None else max(reach, x1)
+    return bands
+
+
+def meets(left: float, right: float, bands: Sequence[tuple[float, float]]) -> bool:
+    """Whether the gap from `left` to `right` overlaps one of `bands` (a table row's gap holds its gutter; a header
+    word, wider than the numbers below it, leaves a narrower gap inside the gutter)."""
+    return any(left < b and a < right for a, b in bands)
+
+
+def split_piece(piece: Any, bands: Sequence[tuple[float, float]]) -> list[Any]:
+    """The piece cut at each of its gaps that meets one of `bands` (a column gutter)."""
+    cuts = [gap for gap in piece.gaps if meets(gap[1], gap[2], bands)]
+    if not cuts:
+        return [piece]
+    out = []
+    start, x0 = 0, piece.x0
+    for index, left, right in [*cuts, (len(piece.text), piece.x1, piece.x1)]:
+        text = piece.text[start:index].strip()
+        if text:
+            inner = tuple((i - start, a, b) for i, a, b in piece.gaps if start < i < index)
+            out.append(replace(piece, x0=x0, x1=left, text=text, gaps=inner))
+        start, x0 = index, right
+    return out
+
+
+def split_row(row: Any, bands: Sequence[tuple[float, float]]) -> int:
+    """Split the row's pieces at the gutters in `bands`; how many new cuts were made."""
+    pieces = [part for piece in row.pieces for part in split_piece(piece, bands)]
+    made = len(pieces) - len(row.pieces)
+    if made:
+        row.pieces = pieces
+        row.finish()
+    return made
+
+
+def table_runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
+    """(start, end) of each run of consecutive True flags."""
+    runs, start = [], None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+def align_columns(rows: list[Any], flags: Sequence[bool]) -> set[int]:
+    """Split every table run's rows (`flags`: the rows known to be table rows) at the run's column gutters, and its
+    header rows just above it; the indexes of the rows split or taken as header rows."""
+    split: set[int] = set()
+    for start, end in table_runs(flags):
+        bands = gutters(rows[start:end])
+        if not bands:
+            continue
+        split.update(i for i in range(start, end) if split_row(rows[i], bands))
+        for i in range(start - 1, max(-1, start - 1 - HEADER_ROWS), -1):
+            if flags[i] or not _is_header(rows[i], bands):
+                break
+            split_row(rows[i], bands)
+            split.add(i)
+    return split
+
+
+def _is_header(row: Any, bands: Sequence[tuple[float, float]]) -> bool:
+    """Column names above a table: its wide gaps (inside its pieces or between them) meet two of the table's
+    gutters, or all of them meet one (two names over a table of three columns); and it is no sentence (a caption
+    or the line introducing the table ends with a stop or a colon)."""
+    if row.text.rstrip().endswith((".", ":", ";", ",")):
+        return False
+    gaps = [(left, right) for piece in row.pieces for _, left, right in piece.gaps]
+    gaps += [(a.x1, b.x0) for a, b in zip(row.pieces, row.pieces[1:])]
+    met = sum(meets(left, right, bands) for left, right in gaps)
+    return met >= min(MIN_HEADER_GAPS, len(bands)) or 0 < met == len(gaps)
