@@ -247,3 +247,56 @@ def test_table_columns_closer_than_a_wide_gap_are_cells() -> None:
     assert "| SQuAD | 178,713 | 70,096 | 10,570 |" in text
     assert "#" not in text
     assert "The data sets we train and test on are listed below, with their sizes." in text
+
+
+def sidebar_pdf(table: bool = False) -> bytes:
+    """Body text across most of the page and, beside it in the right margin, a narrow box of smaller text (a
+    sidebar), whose lines share baselines with the body's now and then; or (`table`) below the body a two-column
+    table whose second column stands where the sidebar would."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("helvetica", "B", 16)
+    pdf.set_xy(15, 15)
+    pdf.cell(text="Harbour Pump Maintenance")
+    pdf.set_font("helvetica", size=11)
+    pdf.set_xy(15, 30)
+    pdf.multi_cell(
+        135,
+        6,
+        "The pump must be primed before the first start. Operators check the pressure gauge and the seals every "
+        "morning, and they record every maintenance step in the logbook kept beside the unit. The filter cartridge "
+        "is replaced after 500 hours of operation, or sooner when the pressure drop across it passes 0.8 bar. "
+        "The relief valve opens at 210 bar and closes again when the pressure falls below 190 bar.",
+    )
+    pdf.set_font("helvetica", size=9)
+    if table:
+        rows = [("Bolt", "Torque")] + [(f"M{size} housing bolt", f"{size * 3} Nm") for size in range(6, 26, 2)]
+        for i, (label, value) in enumerate(rows):
+            pdf.set_xy(15, 70 + 5 * i)
+            pdf.cell(text=label)
+            pdf.set_xy(165, 70 + 5 * i)
+            pdf.cell(text=value)
+    else:
+        pdf.set_xy(158, 31)
+        pdf.multi_cell(
+            45,
+            4.5,
+            "Safety note: never open the housing while the pump is running. Lock the main switch and hang the tag "
+            "before any work on the impeller, and wear gloves when handling the seals.",
+        )
+    return bytes(pdf.output())
+
+
+def test_a_sidebar_is_read_after_the_body_not_merged_into_its_lines() -> None:
+    text = extract_pdf(sidebar_pdf()).text
+    assert "Operators check the pressure gauge and the seals every morning" in text
+    assert "Safety note: never open the housing while the pump is running. Lock the main switch" in text
+    assert text.index("below 190 bar.") < text.index("Safety note")
+    assert "|" not in text
+
+
+def test_a_table_in_the_margin_stays_a_table() -> None:
+    text = extract_pdf(sidebar_pdf(table=True)).text
+    assert "| M8 housing bolt | 24 Nm |" in text and "| M24 housing bolt | 72 Nm |" in text
+    assert "Operators check the pressure gauge and the seals every morning" in text
