@@ -81,8 +81,10 @@ class EvalReport:
 
 
 def normalize_for_match(text: str) -> str:
-    """Case, whitespace, curly quotes and diacritics normalized, for answer matching."""
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    """Case, whitespace, curly quotes and diacritics normalized, and table cell bars read as spaces (where an
+    extractor draws a cell boundary is layout, not words: "yields IR" matches "| yields | IR |"), for answer
+    matching."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').replace("|", " ")
     return re.sub(r"\s+", " ", fold(text)).strip()
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 _ROW = re.compile(r"^\|(.*)\|[ \t]*$")
 _SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -71,25 +72,78 @@ def _names(line: str) -> list[str]:
     return [line[a:b] for a, b in cells(line) or []]
 
 
+def header_names(header: str | None, rows: list[str]) -> list[str] | None:
+    """The column names of a table whose first row is `header` and whose other rows are `rows`, or None when that
+    row is no header: a row with fewer cells than the table's widest row is a title or caption; in a table of two
+    columns the first row names the columns only when its first cell is a word over a column of numbers ("| Year |
+    Revenue |" over "| 2015 | 93 |"); otherwise two columns are pairs of a key and its value, as in an infobox or a
+    specification sheet ("| Founder | Netscape |"), and the first row is a pair like the rest."""
+    if header is None or _SEPARATOR.match(header):
+        return None
+    names = _names(header)
+    widths = [len(_names(row)) for row in rows if not _SEPARATOR.match(row)]
+    if sum(1 for name in names if name) < max(widths, default=0):
+        return None
+    if len(names) > 2 or any(_SEPARATOR.match(row) for row in rows[:1]):
+        return names
+    return names if _word_over_numbers(names[0], rows) else None
+
+
+def _word_over_numbers(name: str, rows: list[str]) -> bool:
+    """A first cell without digits over a first column mostly of numbers (years, counts): a column name."""
+    keys = [row_cells[0] for row_cells in map(_names, rows) if row_cells and row_cells[0]]
+    numbered = sum(bool(_DIGIT.search(key)) for key in keys)
+    return bool(name) and not _DIGIT.search(name) and bool(keys) and numbered * 2 > len(keys)
+
+
+def _tables(lines: list[str]) -> list[tuple[int, int]]:
+    """(first, end) line numbers of each run of table rows."""
+    runs, first = [], None
+    for i, line in enumerate([*lines, ""]):
+        if cells(line) is not None and first is None:
+            first = i
+        elif cells(line) is None and first is not None:
+            runs.append((first, i))
+            first = None
+    return runs
+
+
+def _past_titles(lines: list[str], first: int, end: int) -> int:
+    """The first row of a table below its title rows (rows of one cell over a table of wider rows)."""
+    widest = max(len(_names(line)) for line in lines[first:end])
+    while first < end - 1 and widest > 1 and len(_names(lines[first])) == 1:
+        first += 1
+    return first
+
+
 def linearize(window: str, header: str | None = None) -> ReaderText:
-    """The window with every table row after a header row written as "Column: value; …." (header and separator
-    rows themselves left out); all other lines copied as they are. `header` is the header row of a table the
-    window starts inside (see `header_before`)."""
+    """The window with every table row written as "Column: value; …." under a header row (`header_names`; header
+    and separator rows themselves left out), or as "key: value." in a table of pairs; all other lines copied as
+    they are. `header` is the header row of a table the window starts inside (see `header_before`)."""
+    lines = window.split("\n")
+    names_of: dict[int, list[str] | None] = {}
+    header_lines: set[int] = set()
+    for first, end in _tables(lines):
+        before = header if first == 0 and header is not None else None
+        if before is None:
+            first = _past_titles(lines, first, end)
+        top = before if before is not None else lines[first]
+        names = header_names(top, lines[first + (before is None) : end])
+        if names is not None and before is None:
+            header_lines.add(first)
+        for i in range(first, end):
+            names_of[i] = names
     out: list[str] = []
     pieces: list[tuple[int, int, int]] = []
-    length = 0
-    names: list[str] | None = _names(header) if header else None
-    position = 0
-    for line in window.split("\n"):
+    length = position = 0
+    for i, line in enumerate(lines):
         spans = cells(line)
         if spans is None:
-            names = None
             text, copied = line, [(0, 0, len(line))]
-        elif names is None or _SEPARATOR.match(line):
-            names = names if names is not None else [line[a:b] for a, b in spans]
+        elif i in header_lines or _SEPARATOR.match(line):
             text, copied = "", []
         else:
-            text, copied = _row_text(line, spans, names)
+            text, copied = _row_text(line, spans, names_of.get(i))  # title rows above a table: none
         pieces += [(length + r, position + w, n) for r, w, n in copied if n > 0]
         out.append(text)
         length += len(text) + 1
@@ -97,15 +151,26 @@ def linearize(window: str, header: str | None = None) -> ReaderText:
     return ReaderText("\n".join(out), tuple(pieces))
 
 
-def _row_text(line: str, spans: list[tuple[int, int]], names: list[str]) -> tuple[str, list[tuple[int, int, int]]]:
+def _row_text(
+    line: str, spans: list[tuple[int, int]], names: list[str] | None
+) -> tuple[str, list[tuple[int, int, int]]]:
+    """A row as "Name: cell; Name: cell." under column names, else as "key: value; more." (a pair's key keeps
+    its own colon: "Order: Anseriformes.")."""
     parts: list[str] = []
     copied: list[tuple[int, int, int]] = []
     written = 0
     for i, (a, b) in enumerate(spans):
         if a == b:
             continue  # an empty cell says nothing
-        label = f"{names[i]}: " if i < len(names) and names[i] else ""
-        prefix = ("; " if parts else "") + label
+        if names is not None:
+            label = f"{names[i]}: " if i < len(names) and names[i] else ""
+            prefix = ("; " if parts else "") + label
+        elif not parts:
+            prefix = ""
+        elif len(parts) == 1 and not parts[0].rstrip().endswith(":"):
+            prefix = ": "
+        else:
+            prefix = " " if len(parts) == 1 else "; "
         copied.append((written + len(prefix), a, b - a))
         parts.append(prefix + line[a:b])
         written += len(prefix) + b - a

@@ -49,6 +49,9 @@ def test_answer_matching_normalizes_case_space_quotes_and_diacritics() -> None:
     assert contains_answer(text, ["115 members"])
     assert contains_answer(text, ['"Vilayet"'])
     assert not contains_answer(text, ["116 members"])
+    # a cell boundary is layout: an answer written from one extraction matches the row split into finer cells
+    assert contains_answer("| \\bbbr | yields | IR |", ["yields IR"])
+    assert normalize_for_match("| Driving side | left |") == "driving side left"
 
 
 # ---------------------------------------------------------------- gold files

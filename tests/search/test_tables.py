@@ -57,3 +57,37 @@ def test_separator_rows_and_plain_text_pipes() -> None:
     text = linearize("| A | B |\n|---|---|\n| x | y |").text
     assert text.splitlines() == ["", "", "A: x; B: y."]
     assert linearize("No tables | here.\nJust text.").text == "No tables | here.\nJust text."
+
+
+def test_a_table_of_pairs_keeps_its_first_row_and_reads_key_value() -> None:
+    """Two columns of words (an infobox, a specification sheet): every row is a pair, the first one too."""
+    window = (
+        "Mozilla\n"
+        "| Industry | Open-source software |\n"
+        "| Founded | February 28, 1998 |\n"
+        "| Founder | Netscape Communications Corporation |\n"
+        "| Website | mozilla.org |"
+    )
+    assert linearize(window).text.splitlines() == [
+        "Mozilla",
+        "Industry: Open-source software.",
+        "Founded: February 28, 1998.",
+        "Founder: Netscape Communications Corporation.",
+        "Website: mozilla.org.",
+    ]
+    read = linearize(window)
+    start = read.text.index("Netscape")
+    mapped = read.to_source(start, start + len("Netscape Communications Corporation"))
+    assert mapped is not None and window[mapped[0] : mapped[1]] == "Netscape Communications Corporation"
+
+
+def test_a_title_row_narrower_than_the_table_is_no_header() -> None:
+    window = "| Duck |\n| Scientific classification |\n| Kingdom: | Animalia |\n| Order: | Anseriformes |"
+    assert linearize(window).text.splitlines() == [
+        "Duck.",
+        "Scientific classification.",
+        "Kingdom: Animalia.",
+        "Order: Anseriformes.",
+    ]
+    wide = "| Commanders |\n| No. | Name | Term start |\n| 1 | Zakir Hasanov | 2003 |"
+    assert linearize(wide).text.splitlines() == ["Commanders.", "", "No.: 1; Name: Zakir Hasanov; Term start: 2003."]
