@@ -44,7 +44,12 @@ def page_pictures(data: bytes, dpi: int = SCAN_DPI) -> list:
 
 def scanned_pdf(pages: list[list[str]]) -> bytes:
     """The pages typeset, rendered, and saved as a PDF of pictures only (no text layer), at their real size."""
-    pictures = page_pictures(text_pdf(pages))
+    return scanned(text_pdf(pages))
+
+
+def scanned(data: bytes) -> bytes:
+    """A text PDF rendered and saved as a PDF of pictures only (no text layer), at its real size."""
+    pictures = page_pictures(data)
     out = io.BytesIO()
     pictures[0].save(out, format="PDF", save_all=True, append_images=pictures[1:], resolution=SCAN_DPI)
     return out.getvalue()
@@ -52,7 +57,12 @@ def scanned_pdf(pages: list[list[str]]) -> bytes:
 
 def image_file(pages: list[list[str]], fmt: str) -> bytes:
     """The pages as one image file: PNG or JPEG (first page), or a multi-page TIFF."""
-    pictures = page_pictures(text_pdf(pages))
+    return pictures_file(text_pdf(pages), fmt)
+
+
+def pictures_file(data: bytes, fmt: str) -> bytes:
+    """A text PDF's pages rendered into one image file: PNG or JPEG (first page), or a multi-page TIFF."""
+    pictures = page_pictures(data)
     out = io.BytesIO()
     if fmt == "TIFF":
         pictures[0].save(out, format="TIFF", save_all=True, append_images=pictures[1:], compression="tiff_deflate")
@@ -81,3 +91,28 @@ def png_claiming(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     pixels = zlib.compress(b"\x00" * (1 + (width + 7) // 8) * 4)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def laid_out_pdf(header: str, pages: list[tuple[str, list[str]]]) -> bytes:
+    """A text PDF of pages each with a running header (10 pt, top), a heading (22 pt), body paragraphs (12 pt)
+    and "Page N" at the foot: what a scanned report looks like before it is scanned."""
+    pdf = FPDF()
+    pdf.add_font("dejavu", "", FONT)
+    pdf.set_auto_page_break(False)
+    for number, (heading, paragraphs) in enumerate(pages, start=1):
+        pdf.add_page()
+        pdf.set_font("dejavu", size=10)
+        pdf.set_xy(pdf.l_margin, 10)
+        pdf.cell(0, 6, header)
+        pdf.set_xy(pdf.l_margin, 30)
+        pdf.set_font("dejavu", size=22)
+        pdf.cell(0, 12, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(6)
+        pdf.set_font("dejavu", size=12)
+        for paragraph in paragraphs:
+            pdf.multi_cell(0, 7, paragraph, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(5)
+        pdf.set_font("dejavu", size=10)
+        pdf.set_xy(pdf.l_margin, 280)
+        pdf.cell(0, 6, f"Page {number}", align="C")
+    return bytes(pdf.output())

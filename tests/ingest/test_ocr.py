@@ -15,9 +15,8 @@ from qa.engine import Engine, build_from_folder
 from qa.index.config import BuildConfig
 from qa.index.manifest import FileEntry
 from qa.ingest.extract import check_content, extract, kind_of, sniff
-from qa.ingest.extract.blocks import Writer
 from qa.ingest.extract.image import MAX_IMAGE_PIXELS
-from qa.ingest.extract.ocr import MIN_PAGE_CONFIDENCE, OcrWord, paragraphs, tessdata_dir, write_page
+from qa.ingest.extract.ocr import MIN_PAGE_CONFIDENCE, OcrWord, confident, tessdata_dir
 from qa.ingest.extract.pdf import extract_pdf
 from qa.ingest.load import read_document
 
@@ -34,29 +33,11 @@ def word(text: str, paragraph: int, line: int, confidence: float = 95.0, block: 
 # ---------------------------------------------------------------- the pure core
 
 
-def test_paragraphs_follow_tesseract_ids_and_join_hyphenated_lines() -> None:
-    words = [
-        word("Operators", 0, 0),
-        word("check", 0, 0),
-        word("the", 0, 0),
-        word("pres-", 0, 0),
-        word("sure", 0, 1),
-        word("daily.", 0, 1),
-        word("A", 1, 2),
-        word("new", 1, 2),
-        word("paragraph.", 1, 3),
-    ]
-    assert paragraphs(words) == ["Operators check the pressure daily.", "A new paragraph."]
-    out, warnings = Writer(), []
-    assert write_page(words, out, 1, warnings) and warnings == []
-    assert out.text == "Operators check the pressure daily.\n\nA new paragraph."
-
-
 def test_a_page_read_with_very_low_confidence_is_left_out_with_one_warning() -> None:
     noise = [word("~r;", 0, 0, 12.0), word("lI1|", 0, 0, 20.0), word("ii", 0, 1, 31.0)]
-    out, warnings = Writer(), []
-    assert not write_page(noise, out, 3, warnings)
-    assert out.text == ""
+    warnings: list[str] = []
+    assert not confident(noise, 3, warnings)
+    assert confident([word("Pump", 0, 0)], 4, warnings) and confident([], 5, warnings)
     assert len(warnings) == 1 and "\n" not in warnings[0]
     assert warnings[0].startswith("page 3: OCR confidence 20") and f"below {MIN_PAGE_CONFIDENCE:.0f}" in warnings[0]
 

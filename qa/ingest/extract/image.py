@@ -2,7 +2,9 @@
 
 Pillow decodes the image only after its size is checked against MAX_IMAGE_PIXELS (Pillow's own
 decompression-bomb limit): a small file that claims a huge picture is refused before it takes the memory.
-A picture larger than OCR_MAX_SIDE_PX on a side is scaled down before OCR.
+A picture larger than OCR_MAX_SIDE_PX on a side is scaled down before OCR. The pages are laid out and written
+as a scanned PDF's (pdf.py `write_pages`: headings, tables, running headers and footers dropped); their "points"
+are the pixels of the picture OCR read, as in the page pictures (qa/web/pageimage.py).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import Extracted
-from .blocks import Writer
-from .ocr import OCR_MAX_SIDE_PX, OcrQueue, write_page
+from .ocr import OCR_MAX_SIDE_PX, OcrQueue
+from .pdf import Scanned, write_pages
 
 MAX_IMAGE_PIXELS = 89_478_485  # Pillow's default decompression-bomb limit (Image.MAX_IMAGE_PIXELS)
 MAX_FRAMES = 2000  # pages of a multi-page TIFF
@@ -81,16 +83,12 @@ def extract_image(data: bytes) -> Extracted:
     image = open_image(data)
     queue = OcrQueue()
     try:
-        futures = [queue.add(page) for page in frames(image)]
+        pending = [(queue.add(page), page.size) for page in frames(image)]
     except (Image.DecompressionBombError, OSError, SyntaxError) as exc:
         raise ValueError(f"the image cannot be decoded ({str(exc)[:80]}); re-save it as PNG, JPEG or TIFF") from None
-    out, starts, read, warnings = Writer(), [], [], []
-    for number, future in enumerate(futures, start=1):
-        out.end_run()
-        starts.append(out.mark())
-        if write_page(future.result(), out, number, warnings):
-            read.append(number)
-    if not out.text.strip():
-        detail = f" ({warnings[0]})" if warnings else ""
+    pages = [Scanned.read(future.result(), 1.0, *size) for future, size in pending]
+    extracted = write_pages(list(pages), "")
+    if not extracted.text.strip():
+        detail = f" ({extracted.warnings[0]})" if extracted.warnings else ""
         raise ValueError(f"OCR read no text in the image{detail}; a photo or drawing has nothing to index")
-    return Extracted(out.text, tuple(starts), "", tuple(read), tuple(warnings))
+    return extracted

@@ -1,8 +1,9 @@
-"""OCR of page images with Tesseract (through tesserocr, in process): words with boxes, then Writer paragraphs.
+"""OCR of page images with Tesseract (through tesserocr, in process): words with their boxes and confidence.
 
-The pure core (`write_page`, `page_confidence`) turns Tesseract's words — text, box, block/paragraph/line ids,
-confidence — into paragraphs: one per Tesseract paragraph, its lines joined (a word hyphenated at a line end is
-joined). The thin I/O part (`read_words`, `OcrQueue`) runs the engine on PIL images in OCR_THREADS threads (the
+The pure core (`page_confidence`, `confident`) judges Tesseract's words — text, box, block/paragraph/line ids,
+the line's box, confidence — and keeps or drops a page; the words are laid out like a text layer's characters by
+qa/ingest/extract/ocr_layout.py (OCR'd pages go through pdf.py's layout: headings, tables, running lines). The
+thin I/O part (`read_words`, `OcrQueue`) runs the engine on PIL images in OCR_THREADS threads (the
 cores this process may use, at most 4: tesserocr releases the GIL while Tesseract works, so two pages are read at
 once on two cores), each thread with its own engine, loaded once.
 
@@ -18,11 +19,8 @@ import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from itertools import groupby
 from pathlib import Path
 from typing import Any
-
-from .blocks import Writer, join_line
 
 OCR_LANG = os.environ.get("QA_OCR_LANG", "eng+deu")
 OCR_DPI = 150  # scanned PDF pages are rendered at this resolution for OCR (README: the engine comparison)
@@ -41,7 +39,8 @@ _LANG = re.compile(r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
 @dataclass(frozen=True, slots=True)  # a scanned PDF's pages wait as words until written: kept small
 class OcrWord:
     """One word as Tesseract read it: its box (left, top, right, bottom) in pixels of the image read, the ids of
-    its block, paragraph and line (counted over the page), and its confidence, 0-100."""
+    its block, paragraph and line (counted over the page), its confidence, 0-100, and its line's box (one tuple
+    shared by the line's words; None: the union of the line's word boxes stands in)."""
 
     text: str
     box: tuple[int, int, int, int]
@@ -49,6 +48,7 @@ class OcrWord:
     paragraph: int
     line: int
     confidence: float
+    line_box: tuple[int, int, int, int] | None = None
 
 
 def page_confidence(words: list[OcrWord]) -> float:
@@ -57,20 +57,9 @@ def page_confidence(words: list[OcrWord]) -> float:
     return sum(w.confidence * len(w.text) for w in words) / letters if letters else 0.0
 
 
-def paragraphs(words: list[OcrWord]) -> list[str]:
-    """The text of each Tesseract paragraph: words of a line joined by spaces, lines by `join_line`."""
-    out = []
-    for _, para in groupby(words, key=lambda w: w.paragraph):
-        text = ""
-        for _, line in groupby(para, key=lambda w: w.line):
-            text = join_line(text, " ".join(w.text for w in line))
-        out.append(text)
-    return out
-
-
-def write_page(words: list[OcrWord], out: Writer, number: int, warnings: list[str]) -> bool:
-    """One OCR'd page as paragraphs (no headings, lists or tables: Tesseract's layout is paragraphs); a page read
-    with too little confidence is left out with a warning. Whether the page was written."""
+def confident(words: list[OcrWord], number: int, warnings: list[str]) -> bool:
+    """Whether page `number`'s words are kept: a page read with too little confidence is noise, left out with a
+    warning (one line) in `warnings`."""
     confidence = page_confidence(words)
     if words and confidence < MIN_PAGE_CONFIDENCE:
         warnings.append(
@@ -78,9 +67,7 @@ def write_page(words: list[OcrWord], out: Writer, number: int, warnings: list[st
             "left out; scan it again sharper (300 dpi, straight) to index it"
         )
         return False
-    for text in paragraphs(words):
-        out.paragraph(text)
-    return bool(words)
+    return True
 
 
 # ---------------------------------------------------------------- the engine (I/O)
@@ -128,16 +115,20 @@ def read_words(image: Any, lang: str = OCR_LANG) -> list[OcrWord]:
     iterator = api.GetIterator()
     words: list[OcrWord] = []
     ids = [-1, -1, -1]  # block, paragraph, line
+    line_box = None  # the line's own box: steadier than its words' (LSTM word boxes now and then reach far out)
     if iterator is None:
         return words
     for word in iterate_level(iterator, RIL.WORD):
         for i, level in enumerate((RIL.BLOCK, RIL.PARA, RIL.TEXTLINE)):
             if word.IsAtBeginningOf(level):
                 ids[i] += 1
+        if word.IsAtBeginningOf(RIL.TEXTLINE):
+            line_box = tuple(word.BoundingBox(RIL.TEXTLINE) or ()) or None
         text = (word.GetUTF8Text(RIL.WORD) or "").strip()
         box = word.BoundingBox(RIL.WORD)
         if text and box:
-            words.append(OcrWord(text, tuple(box), ids[0], ids[1], ids[2], float(word.Confidence(RIL.WORD))))
+            confidence = float(word.Confidence(RIL.WORD))
+            words.append(OcrWord(text, tuple(box), ids[0], ids[1], ids[2], confidence, line_box))
     api.Clear()
     return words
 

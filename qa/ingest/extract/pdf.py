@@ -9,8 +9,10 @@ Lines repeated at the top or bottom of many pages (digits ignored, so page numbe
 running headers and footers and are dropped. Only one page's pdfium objects are alive at a time.
 
 A scanned page (a negligible text layer and an image) is rendered at OCR_DPI and read by OCR (qa/ingest/extract/
-ocr.py) in the background while the next pages are read; its paragraphs take the page's place, so page starts
-and citations hold, and `Extracted.ocr_pages` names it. Pages with a text layer are never OCR'd.
+ocr.py) in the background while the next pages are read; its words become pieces (ocr_layout.py) laid out and
+written like a text page's (headings by their estimated size, tables, running lines dropped), so page starts and
+citations hold, and `Extracted.ocr_pages` names it. Image files take the same path (`write_pages`). Pages with
+a text layer are never OCR'd.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from typing import Any
 
 from . import Extracted, page_read
 from .blocks import Writer, clean, join_line
-from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, write_page
+from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, confident
+from .ocr_layout import ocr_pieces
 from .pdfcolumns import SOFT_GAP_EM, Gap, align_columns
 
 _GAP_EM = 1.5  # a gap wider than this many font sizes between words splits a line into pieces
@@ -105,24 +108,50 @@ def extract_pdf(data: bytes) -> Extracted:
         title = (pdf.get_metadata_dict().get("Title") or "").strip()
     finally:
         pdf.close()
-    pages = [Scanned(p.result()) if isinstance(p, Future) else p for p in read]
+    pages = [Scanned.read(p[0].result(), *p[1:]) if isinstance(p, tuple) else p for p in read]
     _check_text(pages)
-    _drop_running_lines([p for p in pages if not isinstance(p, Scanned)])
+    return write_pages(pages, title)
+
+
+def write_pages(pages: list[list[list[Row]] | Scanned], title: str) -> Extracted:
+    """Text pages and OCR'd ones alike: running headers and footers dropped, then written page by page."""
+    _drop_running_lines([_rows_of(p) for p in pages])
     return _write(pages, title)
 
 
 @dataclass
 class Scanned:
-    """A page without a text layer, as OCR read it."""
+    """A page without a text layer, as OCR read it: its words (pixels) and their layout (rows in points, as a
+    text page's; none when the page was read with too little confidence to keep)."""
 
     words: list[OcrWord]
+    blocks: list[list[Row]]
+
+    @classmethod
+    def read(cls, words: list[OcrWord], scale: float, width: float, height: float) -> Scanned:
+        """The page's words laid out: `scale` pixels per point of the picture read, the page `width` x `height`
+        points."""
+        if not confident(words, 0, []):  # the warning is written with the page (`_PageWriter.scanned`)
+            return cls(words, [])
+        pieces = [
+            Piece(p.x0, p.x1, p.bottom, p.top, p.size, False, p.text) for p in ocr_pieces(words, scale, height, _GAP_EM)
+        ]
+        return cls(words, _layout(pieces, width))
 
 
-def _read_pages(pdf) -> list[list[list[Row]] | Future]:  # type: ignore[no-untyped-def]
-    """Every page's rows, or for a scanned page the future of its OCR (read in the background meanwhile)."""
+def _rows_of(page: list[list[Row]] | Scanned) -> list[list[Row]]:
+    return page.blocks if isinstance(page, Scanned) else page
+
+
+_Pending = tuple[Future, float, float, float]  # a scanned page's OCR being read, its scale and size in points
+
+
+def _read_pages(pdf) -> list[list[list[Row]] | _Pending]:  # type: ignore[no-untyped-def]
+    """Every page's rows, or for a scanned page the future of its OCR (read in the background meanwhile), the
+    picture's scale and the page's size."""
     import pypdfium2 as pdfium
 
-    pages: list[list[list[Row]] | Future] = []
+    pages: list[list[list[Row]] | _Pending] = []
     queue: OcrQueue | None = None
     for number in range(len(pdf)):
         try:
@@ -136,7 +165,7 @@ def _read_pages(pdf) -> list[list[list[Row]] | Future]:  # type: ignore[no-untyp
             pages.append(blocks)
             continue
         queue = queue or OcrQueue()
-        pages.append(queue.add(image))
+        pages.append((queue.add(image[0]), *image[1:]))
     return pages
 
 
@@ -157,15 +186,15 @@ def _pdfium_reason(exc: Exception) -> str:
 
 
 def _read_page(pdf, number: int) -> tuple[list[list[Row]], Any]:  # type: ignore[no-untyped-def]
-    """One page as blocks (column segments in reading order) of rows, and for a scanned page its picture to OCR
-    (else None); the page is closed before returning."""
+    """One page as blocks (column segments in reading order) of rows, and for a scanned page its picture to OCR,
+    the picture's scale and the page's width and height (else None); the page is closed before returning."""
     page = pdf[number]
     try:
-        width = page.get_width()
+        width, height = page.get_size()
         textpage = page.get_textpage()
         try:
             pieces = _pieces(textpage)
-            image = ocr_render(page)[0] if needs_ocr(page, textpage) else None
+            image = (*ocr_render(page), width, height) if needs_ocr(page, textpage) else None
         finally:
             textpage.close()
     finally:
@@ -538,8 +567,11 @@ class _PageWriter:
     and bullets; the first large heading on page 1 becomes the title."""
 
     def __init__(self, pages: list[list[list[Row]] | Scanned], title: str) -> None:
-        self.body, self.levels = _heading_levels([p for p in pages if not isinstance(p, Scanned)])
-        first = pages[0] if pages and not isinstance(pages[0], Scanned) else []
+        # OCR'd sizes are estimates (ocr_layout.LINE_EM): a few scanned pages must not move the body size or add
+        # heading levels of a document with a text layer, so its text pages alone rank the sizes
+        text = [p for p in pages if not isinstance(p, Scanned) and any(p)]
+        self.body, self.levels = _heading_levels(text or [_rows_of(p) for p in pages])
+        first = _rows_of(pages[0]) if pages else []
         self.first_page_max = max((r.size for block in first for r in block if not r.margin), default=0.0)
         self.out = Writer()
         self.starts: list[int] = []
@@ -555,10 +587,9 @@ class _PageWriter:
             self.block(block)
 
     def scanned(self, page: Scanned) -> None:
-        """A page read by OCR: its paragraphs (or nothing, with a warning, when OCR was not confident)."""
-        self.out.end_run()
-        self.starts.append(self.out.mark())
-        if write_page(page.words, self.out, len(self.starts), self.warnings):
+        """A page read by OCR, laid out as a text page (or nothing, with a warning, when OCR was not confident)."""
+        self.page(page.blocks)
+        if confident(page.words, len(self.starts), self.warnings) and page.words:
             self.ocr_pages.append(len(self.starts))
 
     def block(self, block: list[Row]) -> None:
