@@ -28,7 +28,7 @@ from . import Extracted, page_read
 from .blocks import Writer, clean, join_line
 from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, confident
 from .ocr_layout import ocr_pieces
-from .pdfcolumns import SOFT_GAP_EM, Gap, align_columns
+from .pdfcolumns import SOFT_GAP_EM, Gap, align_columns, gutter
 
 _GAP_EM = 1.5  # a gap wider than this many font sizes between words splits a line into pieces
 _HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's ...
@@ -42,10 +42,6 @@ _BULLET_BLOCKS = ((0xE000, 0xF8FF), (0x25A0, 0x25FF), (0x2700, 0x27BF), (0x2190,
 _DIGITS = re.compile(r"\d+")
 _FORCE_BOLD = 1 << 18  # PDF font descriptor flags 19 and 7
 _ITALIC = 1 << 6
-_SIDE_BAND = (0.12, 0.88)  # a sidebar's gutter may lie anywhere across this share of the page width
-_SIDEBAR_CROSSING = 2  # pieces that may cross a sidebar's gutter (a full-width title, a rule's label)
-_SIDEBAR_MIN_GAP = 0.015  # the gutter is at least this share of the page width
-_SIDEBAR_MIN_WORDS = 4  # lines on each side of a sidebar's gutter have this many words (median): prose, not cells
 MIN_TEXT_CHARS = 20  # a page with fewer characters in its text layer, and an image, is scanned: it is OCR'd
 
 
@@ -328,67 +324,6 @@ def _line_pieces(text: str, start: int, end: int, chars: _Chars) -> list[Piece]:
     return pieces
 
 
-def _gutter(pieces: list[Piece], width: float) -> float | None:
-    """x of a vertical band that (almost) no piece crosses, with text on both sides: between two columns in the
-    middle of the page, or beside a sidebar (`_sidebar_gutter`)."""
-    x = _least_crossed(pieces, 0.3 * width, 0.7 * width)
-    if x is not None and _divides(pieces, x, 0.2):
-        return x
-    return _sidebar_gutter(pieces, width)
-
-
-def _divides(pieces: list[Piece], x: float, share: float) -> bool:
-    """At most a quarter of the text crosses `x`, and each side holds at least `share` of it."""
-    chars = sum(len(p.text) for p in pieces)
-    crossing = sum(len(p.text) for p in pieces if p.x0 < x < p.x1)
-    left = sum(len(p.text) for p in pieces if p.x1 <= x)
-    right = sum(len(p.text) for p in pieces if p.x0 >= x)
-    return crossing <= 0.25 * chars and left >= share * chars and right >= share * chars
-
-
-def _sidebar_gutter(pieces: list[Piece], width: float) -> float | None:
-    """x of the gutter beside a sidebar: a band (outside the middle too) crossed by at most `_SIDEBAR_CROSSING`
-    pieces, with prose on both sides (`_prose`): a box of text set beside the body, read after it, not merged
-    with the body's lines into a table. A table's columns of short cells never qualify."""
-    events = sorted([(p.x0, 1) for p in pieces] + [(p.x1, -1) for p in pieces])
-    best: tuple[float, float] | None = None  # (width, x)
-    depth, prev = 0, None
-    for x, step in events:
-        lo, hi = max(prev or 0.0, _SIDE_BAND[0] * width), min(x, _SIDE_BAND[1] * width)
-        if prev is not None and depth <= _SIDEBAR_CROSSING and hi - lo >= _SIDEBAR_MIN_GAP * width:
-            middle = (lo + hi) / 2
-            if (best is None or hi - lo > best[0]) and _divides(pieces, middle, 0.05) and _prose(pieces, middle):
-                best = (hi - lo, middle)
-        depth += step
-        prev = x
-    return best[1] if best is not None else None
-
-
-def _prose(pieces: list[Piece], x: float) -> bool:
-    """Both sides of `x` hold lines of prose: at least 3 pieces each, most of several words."""
-    for side in ([p for p in pieces if p.x1 <= x], [p for p in pieces if p.x0 >= x]):
-        words = sorted(len(p.text.split()) for p in side)
-        if len(words) < 3 or words[len(words) // 2] < _SIDEBAR_MIN_WORDS:
-            return False
-    return True
-
-
-def _least_crossed(pieces: list[Piece], lo: float, hi: float) -> float | None:
-    """The middle of the widest x band within [lo, hi] that the fewest pieces cross."""
-    events = sorted([(p.x0, 1) for p in pieces] + [(p.x1, -1) for p in pieces])
-    best: tuple[int, float, float] | None = None  # (pieces crossing, -length, x)
-    depth, prev = 0, None
-    for x, step in events:
-        if prev is not None and x > prev:
-            a, b = max(prev, lo), min(x, hi)
-            if b > a:
-                key = (depth, -(b - a), (a + b) / 2)
-                best = key if best is None or key < best else best
-        depth += step
-        prev = x
-    return best[2] if best is not None else None
-
-
 def _rows(pieces: list[Piece]) -> list[Row]:
     """Pieces sharing a baseline (their vertical middles within each other's box), top to bottom."""
     rows: list[Row] = []
@@ -452,7 +387,7 @@ def _upright(pieces: list[Piece], width: float) -> list[list[Row]]:
     """With a gutter, the left then the right column between full-width rows; else the rows top to bottom."""
     if not pieces:
         return []
-    x = _gutter(pieces, width)
+    x = gutter(pieces, width)
     if x is None:
         return [_rows(pieces)]
     return _columns(pieces, x)

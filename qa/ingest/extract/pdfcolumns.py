@@ -1,6 +1,11 @@
-"""Table columns of a PDF page, from where the words of a table's rows line up.
+"""Columns of a PDF page: the page's own (two columns, a sidebar beside the body) and a table's, from where the
+words line up.
 
-A line of a PDF table is split into cells where a gap between words is wide (pdf.py: more than 1.5 font sizes);
+A page's columns: a vertical band in the middle of the page that almost no piece of text crosses is the gutter
+between two columns; outside the middle, such a band with lines of prose on both sides is the gutter beside a
+sidebar (a box of text set beside the body, read after it instead of merged with the body's lines into a table).
+
+A table's columns: a line of a PDF table is split into cells where a gap between words is wide (pdf.py: more than 1.5 font sizes);
 tight tables set their columns closer than that ("Natural Questions 79,168 58,880 8,757" came out as one cell) and
 a header row of short column names ("NQ TriviaQA WQ TREC SQuAD") came out as one line, taken for a heading. Here
 the rows already known to form a table decide the columns: an x band that none of their words covers is a column
@@ -18,11 +23,76 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+_SIDE_BAND = (0.12, 0.88)  # a sidebar's gutter may lie anywhere across this share of the page width
+_SIDEBAR_CROSSING = 2  # pieces that may cross a sidebar's gutter (a full-width title, a rule's label)
+_SIDEBAR_MIN_GAP = 0.015  # the gutter is at least this share of the page width
+_SIDEBAR_MIN_WORDS = 4  # lines on each side of a sidebar's gutter have this many words (median): prose, not cells
 SOFT_GAP_EM = 0.8  # a gap between words wider than this many font sizes may separate two table columns
 HEADER_ROWS = 2  # rows above a table looked at as its header rows
 MIN_HEADER_GAPS = 2  # a row above a table is its header when this many of its gaps meet a gutter (or all of them do)
 
 Gap = tuple[int, float, float]  # where the next word starts in the piece's text, x where the gap begins and ends
+
+
+def gutter(pieces: Sequence[Any], width: float) -> float | None:
+    """x of a vertical band of the page that (almost) no piece crosses, with text on both sides: between two
+    columns in the middle of the page, or beside a sidebar (`_sidebar_gutter`); None for a page of one column."""
+    x = _least_crossed(pieces, 0.3 * width, 0.7 * width)
+    if x is not None and _divides(pieces, x, 0.2):
+        return x
+    return _sidebar_gutter(pieces, width)
+
+
+def _divides(pieces: Sequence[Any], x: float, share: float) -> bool:
+    """At most a quarter of the text crosses `x`, and each side holds at least `share` of it."""
+    chars = sum(len(p.text) for p in pieces)
+    crossing = sum(len(p.text) for p in pieces if p.x0 < x < p.x1)
+    left = sum(len(p.text) for p in pieces if p.x1 <= x)
+    right = sum(len(p.text) for p in pieces if p.x0 >= x)
+    return crossing <= 0.25 * chars and left >= share * chars and right >= share * chars
+
+
+def _sidebar_gutter(pieces: Sequence[Any], width: float) -> float | None:
+    """x of the gutter beside a sidebar: a band (outside the middle too) crossed by at most `_SIDEBAR_CROSSING`
+    pieces, with prose on both sides (`_prose`): a box of text set beside the body, read after it, not merged
+    with the body's lines into a table. A table's columns of short cells never qualify."""
+    events = sorted([(p.x0, 1) for p in pieces] + [(p.x1, -1) for p in pieces])
+    best: tuple[float, float] | None = None  # (width, x)
+    depth, prev = 0, None
+    for x, step in events:
+        lo, hi = max(prev or 0.0, _SIDE_BAND[0] * width), min(x, _SIDE_BAND[1] * width)
+        if prev is not None and depth <= _SIDEBAR_CROSSING and hi - lo >= _SIDEBAR_MIN_GAP * width:
+            middle = (lo + hi) / 2
+            if (best is None or hi - lo > best[0]) and _divides(pieces, middle, 0.05) and _prose(pieces, middle):
+                best = (hi - lo, middle)
+        depth += step
+        prev = x
+    return best[1] if best is not None else None
+
+
+def _prose(pieces: Sequence[Any], x: float) -> bool:
+    """Both sides of `x` hold lines of prose: at least 3 pieces each, most of several words."""
+    for side in ([p for p in pieces if p.x1 <= x], [p for p in pieces if p.x0 >= x]):
+        words = sorted(len(p.text.split()) for p in side)
+        if len(words) < 3 or words[len(words) // 2] < _SIDEBAR_MIN_WORDS:
+            return False
+    return True
+
+
+def _least_crossed(pieces: Sequence[Any], lo: float, hi: float) -> float | None:
+    """The middle of the widest x band within [lo, hi] that the fewest pieces cross."""
+    events = sorted([(p.x0, 1) for p in pieces] + [(p.x1, -1) for p in pieces])
+    best: tuple[int, float, float] | None = None  # (pieces crossing, -length, x)
+    depth, prev = 0, None
+    for x, step in events:
+        if prev is not None and x > prev:
+            a, b = max(prev, lo), min(x, hi)
+            if b > a:
+                key = (depth, -(b - a), (a + b) / 2)
+                best = key if best is None or key < best else best
+        depth += step
+        prev = x
+    return best[2] if best is not None else None
 
 
 def segments(piece: Any) -> list[tuple[float, float]]:
