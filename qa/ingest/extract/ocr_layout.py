@@ -17,6 +17,7 @@ from itertools import groupby
 from typing import NamedTuple
 
 from .ocr import OcrWord
+from .pdfcolumns import SOFT_GAP_EM, Gap
 
 # A Tesseract line's box (ascender to descender) is this many font sizes high. Measured on the pages of
 # ../shared/docs/pdf/*.pdf rendered at OCR_DPI, each OCR line beside the text layer's size of the same line
@@ -39,6 +40,7 @@ class OcrPiece(NamedTuple):
     top: float
     size: float
     text: str
+    gaps: tuple[Gap, ...] = ()  # gaps wider than a word space, where a table's columns may part (pdfcolumns.py)
 
 
 def ocr_pieces(words: list[OcrWord], scale: float, height: float, gap_em: float) -> list[OcrPiece]:
@@ -87,9 +89,22 @@ def _line_pieces(words: list[OcrWord], page: tuple[float, float, float], size: f
             runs.append([])
         runs[-1].append(word)
     return [
-        OcrPiece(run[0].box[0] / scale, run[-1].box[2] / scale, lower, upper, size, " ".join(w.text for w in run))
+        OcrPiece(run[0].box[0] / scale, run[-1].box[2] / scale, lower, upper, size, " ".join(w.text for w in run), gaps)
         for run in runs
+        for gaps in [_soft_gaps(run, scale, size)]
     ]
+
+
+def _soft_gaps(run: list[OcrWord], scale: float, size: float) -> tuple[Gap, ...]:
+    """The gaps of a run wider than a word space (SOFT_GAP_EM sizes): where its next word starts in the run's
+    text, and the x (points) where the gap begins and ends, as the text layer records them."""
+    gaps, at = [], 0
+    for before, word in zip(run, run[1:]):
+        at += len(before.text) + 1
+        left, right = before.box[2] / scale, word.box[0] / scale
+        if right - left > SOFT_GAP_EM * size:
+            gaps.append((at, left, right))
+    return tuple(gaps)
 
 
 def _size(extent: float) -> float:

@@ -130,7 +130,8 @@ class Scanned:
         if not confident(words, 0, []):  # the warning is written with the page (`_PageWriter.scanned`)
             return cls(words, [])
         pieces = [
-            Piece(p.x0, p.x1, p.bottom, p.top, p.size, False, p.text) for p in ocr_pieces(words, scale, height, _GAP_EM)
+            Piece(p.x0, p.x1, p.bottom, p.top, p.size, False, p.text, gaps=p.gaps)
+            for p in ocr_pieces(words, scale, height, _GAP_EM)
         ]
         return cls(words, _layout(pieces, width))
 

@@ -5,13 +5,13 @@ A page's columns: a vertical band in the middle of the page that almost no piece
 between two columns; outside the middle, such a band with lines of prose on both sides is the gutter beside a
 sidebar (a box of text set beside the body, read after it instead of merged with the body's lines into a table).
 
-A table's columns: a line of a PDF table is split into cells where a gap between words is wide (pdf.py: more than 1.5 font sizes);
-tight tables set their columns closer than that ("Natural Questions 79,168 58,880 8,757" came out as one cell) and
-a header row of short column names ("NQ TriviaQA WQ TREC SQuAD") came out as one line, taken for a heading. Here
-the rows already known to form a table decide the columns: an x band that none of their words covers is a column
-gutter; a gap between two words (wider than a word space, `SOFT_GAP_EM`) that holds a gutter splits the cell there.
-The rows just above a table whose gaps meet two or more of its gutters (one, for a table of two columns) are its
-header rows ("Top-1 Top-5 Top-20", "Sim Loss | Retrieval Accuracy") and are split alike.
+A table's columns: a line of a PDF table is split into cells where a gap between words is wide (pdf.py: more
+than 1.5 font sizes); tight tables set their columns closer than that ("Natural Questions 79,168 58,880 8,757"
+came out as one cell) and a header row of short column names ("NQ TriviaQA WQ TREC SQuAD") came out as one line,
+taken for a heading. Here the rows already known to form a table decide the columns: an x band that none of their
+words covers is a column gutter; a gap between two words (wider than a word space, `SOFT_GAP_EM`) that meets a
+gutter splits the cell there. The rows just above a table whose gaps meet two or more of its gutters (one, for a
+table of two columns) are its header rows ("Top-1 Top-5 Top-20", "Sim Loss | Retrieval Accuracy"), split alike.
 
 Pure functions over pieces and rows that carry `x0`, `x1`, `text` and `gaps` (pdf.py's `Piece` and `Row`); a split
 piece is a copy made with `dataclasses.replace`.

@@ -64,6 +64,18 @@ def test_words_become_pieces_in_points_split_at_wide_gaps() -> None:
     ]
 
 
+def test_gaps_wider_than_a_word_space_are_kept_for_table_columns() -> None:
+    line = (0, 0, 400, 20)  # 20 px high at 1 px per point: a 22 pt size; 22 px is one size
+    words_ = [
+        word("79,168", (0, 0, 60, 20), 0, line_box=line),
+        word("58,880", (82, 0, 142, 20), 0, line_box=line),  # 22 px after: one size, a soft gap
+        word("total", (148, 0, 190, 20), 0, line_box=line),  # 6 px after: a word space
+    ]
+    (piece,) = ocr_pieces(words_, scale=1.0, height=100.0, gap_em=_GAP_EM)
+    assert piece.text == "79,168 58,880 total"
+    assert piece.gaps == ((7, 60.0, 82.0),)  # "58,880" starts at character 7, the gap runs from x 60 to 82
+
+
 def test_without_tesseracts_line_box_the_union_of_its_words_stands_in() -> None:
     words_ = [word("Filter", (10, 20, 60, 40), 0), word("change", (70, 24, 130, 46), 0)]
     (piece,) = ocr_pieces(words_, scale=1.0, height=100.0, gap_em=_GAP_EM)
