@@ -300,3 +300,50 @@ def test_a_table_in_the_margin_stays_a_table() -> None:
     text = extract_pdf(sidebar_pdf(table=True)).text
     assert "| M8 housing bolt | 24 Nm |" in text and "| M24 housing bolt | 72 Nm |" in text
     assert "Operators check the pressure gauge and the seals every morning" in text
+
+
+def two_column_paper_with_wide_table() -> bytes:
+    """A page of two columns of prose, then a table set across both columns (columns of numbers on either side of
+    the gutter, a group label alone on its line, its column names set close together above it) and a full-width
+    caption, then two columns of prose again."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("helvetica", size=10)
+
+    def columns(top: float, words: str) -> None:
+        for i in range(5):
+            pdf.set_xy(15, top + 5 * i)
+            pdf.cell(text=f"The left column {words} sentence number {i} runs on here.")
+            pdf.set_xy(112, top + 5 * i)
+            pdf.cell(text=f"The right column {words} sentence number {i} runs on too.")
+
+    columns(15, "opening")
+    header = ["Method", "NQ", "TQA", "WQ", "TREC", "NQ", "TQA", "WQ", "TREC"]
+    xs = [15, 50, 65, 80, 95, 115, 130, 145, 160]
+    rows = [["BM25", "59.1", "66.9", "55.0", "70.9", "73.7", "76.7", "71.1", "84.1"], ["Multi"]]
+    rows += [["DPR", "78.4", "79.4", "73.2", "79.8", "85.4", "85.0", "81.4", "89.1"]]
+    for x, name in zip(xs, header):
+        pdf.set_xy(x, 50)
+        pdf.cell(text=name)
+    for r, row in enumerate(rows):
+        for x, cell in zip(xs, row):
+            pdf.set_xy(x, 56 + 5 * r)
+            pdf.cell(text=cell)
+    pdf.set_xy(15, 76)
+    pdf.cell(
+        text="Table 1: Top-20 and top-100 retrieval accuracy on the test sets of four question answering data sets."
+    )
+    columns(86, "closing")
+    return bytes(pdf.output())
+
+
+def test_a_table_across_both_columns_stays_whole_with_its_header_and_labels() -> None:
+    text = extract_pdf(two_column_paper_with_wide_table()).text
+    assert "| Method | NQ | TQA | WQ | TREC | NQ | TQA | WQ | TREC |" in text
+    assert "| BM25 | 59.1 | 66.9 | 55.0 | 70.9 | 73.7 | 76.7 | 71.1 | 84.1 |" in text
+    assert "| Multi |\n| DPR | 78.4 | 79.4 | 73.2 | 79.8 | 85.4 | 85.0 | 81.4 | 89.1 |" in text
+    left = " ".join(f"The left column opening sentence number {i} runs on here." for i in range(5))
+    assert left in text  # the prose around it is still read column by column
+    assert text.index("runs on here.") < text.index("The right column opening") < text.index("| Method")
+    assert text.index("Table 1:") < text.index("The left column closing")

@@ -28,7 +28,7 @@ _SIDEBAR_CROSSING = 2  # pieces that may cross a sidebar's gutter (a full-width 
 _SIDEBAR_MIN_GAP = 0.015  # the gutter is at least this share of the page width
 _SIDEBAR_MIN_WORDS = 4  # lines on each side of a sidebar's gutter have this many words (median): prose, not cells
 SOFT_GAP_EM = 0.8  # a gap between words wider than this many font sizes may separate two table columns
-HEADER_ROWS = 2  # rows above a table looked at as its header rows
+HEADER_ROWS = 2  # rows above (its header) and below a table looked at as rows of it
 MIN_HEADER_GAPS = 2  # a row above a table is its header when this many of its gaps meet a gutter (or all of them do)
 
 Gap = tuple[int, float, float]  # where the next word starts in the piece's text, x where the gap begins and ends
@@ -161,19 +161,23 @@ def table_runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
 
 
 def align_columns(rows: list[Any], flags: Sequence[bool]) -> set[int]:
-    """Split every table run's rows (`flags`: the rows known to be table rows) at the run's column gutters, and its
-    header rows just above it; the indexes of the rows split or taken as header rows."""
+    """Split every table run's rows (`flags`: the rows known to be table rows) at the run's column gutters, and the
+    rows just above (header rows) or below it whose gaps meet its gutters; the indexes of the rows split or taken
+    into the table."""
     split: set[int] = set()
     for start, end in table_runs(flags):
         bands = gutters(rows[start:end])
         if not bands:
             continue
         split.update(i for i in range(start, end) if split_row(rows[i], bands))
-        for i in range(start - 1, max(-1, start - 1 - HEADER_ROWS), -1):
-            if flags[i] or not _is_header(rows[i], bands):
-                break
-            split_row(rows[i], bands)
-            split.add(i)
+        above = range(start - 1, max(-1, start - 1 - HEADER_ROWS), -1)
+        below = range(end, min(len(rows), end + HEADER_ROWS))
+        for side in (above, below):  # header rows above; below, a row whose cells all sit close (a last total)
+            for i in side:
+                if flags[i] or not _is_header(rows[i], bands):
+                    break
+                split_row(rows[i], bands)
+                split.add(i)
     return split
 
 
