@@ -199,7 +199,7 @@ def bulleted_pdf() -> bytes:
 
 
 def test_symbol_font_bullets_become_list_items_in_reading_order() -> None:
-    from qa.ingest.extract.pdf import is_bullet
+    from qa.ingest.extract.pdflayout import is_bullet
 
     text = extract_pdf(bulleted_pdf()).text
     assert (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.ingest.extract.pdf import Piece, Row
 from qa.ingest.extract.pdfcolumns import align_columns, gutters, meets, segments, split_piece
+from qa.ingest.extract.pdflayout import Piece, Row
 
 
 def piece(x0: float, x1: float, text: str, gaps: tuple = ()) -> Piece:

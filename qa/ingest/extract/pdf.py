@@ -2,9 +2,8 @@
 
 pdfium gives the page text with its own line breaks; per line we ask only the boxes of its first and last
 characters and of the characters around each space (a wide gap splits a line into pieces: two columns, table
-cells). Pieces are then laid out: a vertical gutter free of text makes two columns (read left, then right,
-between full-width lines); pieces sharing a baseline form rows; two or more multi-piece rows in a row are a
-table; a short row in a larger or bold font is a heading (levels ranked by font size over the document).
+cells). Pieces are then laid out (pdflayout.py: columns, rows, tables, in reading order); here a short row in a
+larger or bold font becomes a heading (levels ranked by font size over the document).
 Lines repeated at the top or bottom of many pages (digits ignored, so page numbers count as repeated) are
 running headers and footers and are dropped. Only one page's pdfium objects are alive at a time.
 
@@ -21,72 +20,23 @@ import ctypes
 import re
 from collections import Counter
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import Extracted, page_read
 from .blocks import Writer, clean, join_line
 from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, confident
 from .ocr_layout import ocr_pieces
-from .pdfcolumns import SOFT_GAP_EM, Gap, align_columns, gutter
+from .pdfcolumns import SOFT_GAP_EM, Gap
+from .pdflayout import GAP_EM, SENTENCE_END, Piece, Row, is_bullet, layout, short_row
 
-_GAP_EM = 1.5  # a gap wider than this many font sizes between words splits a line into pieces
-_HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's ...
-_HEADING_MAX_WORDS = 14  # ... or bold, and it is a short line
+_HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's, or bold, on a short line
 _REPEAT_SHARE = 0.4  # a top/bottom line on at least this share of the pages (and on 2 or more) is a running header
 _EDGE_ROWS = 2  # rows looked at on each page's top and bottom for running headers and footers
-_SENTENCE_END = tuple(".!?:")
-_BULLETS = frozenset("•·▪●◦‣–-*○►▸▹▶◆◇■□❖➢➤✓✔➔→")
-# Bullets drawn with a symbol font often come out as private-use code points, or as shapes, dingbats or arrows
-_BULLET_BLOCKS = ((0xE000, 0xF8FF), (0x25A0, 0x25FF), (0x2700, 0x27BF), (0x2190, 0x21FF))
 _DIGITS = re.compile(r"\d+")
 _FORCE_BOLD = 1 << 18  # PDF font descriptor flags 19 and 7
 _ITALIC = 1 << 6
-_LABEL_WORDS = 3  # a line of at most this many words between two table rows is a label of the table
-_CELL_WORDS = 5  # the cells of a table set across both columns of a page have at most this many words
-_TABLE_ROWS = 3  # rows of such cells in a row that make a table inside a band of two-column prose
 MIN_TEXT_CHARS = 20  # a page with fewer characters in its text layer, and an image, is scanned: it is OCR'd
-
-
-@dataclass
-class Piece:
-    x0: float
-    x1: float
-    bottom: float
-    top: float
-    size: float
-    bold: bool
-    text: str
-    italic: bool = False
-    gaps: tuple[Gap, ...] = ()  # gaps between its words wider than a word space (pdfcolumns.py: table columns)
-
-
-@dataclass
-class Row:
-    pieces: list[Piece]
-    x0: float = 0.0
-    x1: float = 0.0
-    bottom: float = 0.0
-    top: float = 0.0
-    size: float = 0.0
-    bold: bool = False
-    italic: bool = False
-    table: bool = False
-    margin: bool = False  # rotated text beside the page body (a stamp, a running title set sideways)
-    aligned: bool = False  # its cells were split at a table's column gutters (pdfcolumns.py)
-    text: str = field(default="")
-
-    def finish(self) -> Row:
-        self.pieces.sort(key=lambda p: p.x0)
-        self.x0 = min(p.x0 for p in self.pieces)
-        self.x1 = max(p.x1 for p in self.pieces)
-        self.bottom = min(p.bottom for p in self.pieces)
-        self.top = max(p.top for p in self.pieces)
-        self.size = max(p.size for p in self.pieces)
-        self.bold = all(p.bold for p in self.pieces)
-        self.italic = all(p.italic for p in self.pieces)
-        self.text = " ".join(p.text for p in self.pieces)
-        return self
 
 
 def extract_pdf(data: bytes) -> Extracted:
@@ -114,7 +64,7 @@ def extract_pdf(data: bytes) -> Extracted:
 
 def write_pages(pages: list[list[list[Row]] | Scanned], title: str) -> Extracted:
     """Text pages and OCR'd ones alike: running headers and footers dropped, then written page by page."""
-    _drop_running_lines([_rows_of(p) for p in pages])
+    _drop_running_lines([_blocks_of(p) for p in pages])
     return _write(pages, title)
 
 
@@ -134,12 +84,12 @@ class Scanned:
             return cls(words, [])
         pieces = [
             Piece(p.x0, p.x1, p.bottom, p.top, p.size, False, p.text, gaps=p.gaps)
-            for p in ocr_pieces(words, scale, height, _GAP_EM)
+            for p in ocr_pieces(words, scale, height, GAP_EM)
         ]
-        return cls(words, _layout(pieces, width))
+        return cls(words, layout(pieces, width))
 
 
-def _rows_of(page: list[list[Row]] | Scanned) -> list[list[Row]]:
+def _blocks_of(page: list[list[Row]] | Scanned) -> list[list[Row]]:
     return page.blocks if isinstance(page, Scanned) else page
 
 
@@ -199,7 +149,7 @@ def _read_page(pdf, number: int) -> tuple[list[list[Row]], Any]:  # type: ignore
             textpage.close()
     finally:
         page.close()
-    return _layout(pieces, width), image
+    return layout(pieces, width), image
 
 
 def needs_ocr(page, textpage) -> bool:  # type: ignore[no-untyped-def]
@@ -287,7 +237,7 @@ def _line_cuts(text: str, start: int, end: int, chars: _Chars) -> tuple[list[int
     for space in re.finditer(r" +", text[start:end]):
         a, b = start + space.start() - 1, start + space.end()
         left, right = chars.box(a)[1], chars.box(b)[0]
-        if right - left > _GAP_EM * size or right - left < -2 * size:  # a wide gap, or a jump back (a new column)
+        if right - left > GAP_EM * size or right - left < -2 * size:  # a wide gap, or a jump back (a new column)
             cuts.append(b)
         elif right - left > SOFT_GAP_EM * size:
             soft.append((b, left, right))
@@ -326,182 +276,6 @@ def _line_pieces(text: str, start: int, end: int, chars: _Chars) -> list[Piece]:
         (bold_a, italic_a), (bold_b, italic_b) = chars.style(a), chars.style(b - 1)
         pieces[-1].bold, pieces[-1].italic = bold_a and bold_b, italic_a and italic_b
     return pieces
-
-
-def _rows(pieces: list[Piece]) -> list[Row]:
-    """Pieces sharing a baseline, top to bottom, as a block's rows: bullets joined to their items, tables marked
-    and their columns found."""
-    rows = [_bulleted(row) for row in _lines(pieces)]
-    _mark_tables(rows)
-    for i in align_columns(rows, [row.table for row in rows]):  # columns set closer than a wide gap
-        rows[i].aligned = True
-    _mark_tables(rows)
-    return rows
-
-
-def _lines(pieces: list[Piece]) -> list[Row]:
-    """Pieces sharing a baseline (their vertical middles within each other's box), top to bottom, as they are."""
-    rows: list[Row] = []
-    for piece in sorted(pieces, key=lambda p: (-p.top, p.x0)):
-        middle = (piece.top + piece.bottom) / 2
-        if rows and rows[-1].bottom <= middle <= rows[-1].top:
-            rows[-1].pieces.append(piece)
-            rows[-1].bottom = min(rows[-1].bottom, piece.bottom)
-        else:
-            rows.append(Row([piece], bottom=piece.bottom, top=piece.top))
-    return [row.finish() for row in rows]
-
-
-def _mark_tables(rows: list[Row]) -> None:
-    """A table: two or more consecutive rows of cells; a label between two rows of cells (`_label`: the name of a
-    group of rows, "Single", "Multi") is a row of it too."""
-    cells = [_cells(row) for row in rows]
-    for i in range(1, len(rows) - 1):
-        cells[i] = cells[i] or (cells[i - 1] and cells[i + 1] and _label(rows[i], rows[i - 1], rows[i + 1]))
-    for i, row in enumerate(rows):
-        row.table = cells[i] and any(0 <= j < len(rows) and cells[j] for j in (i - 1, i + 1))
-
-
-def _label(row: Row, above: Row, below: Row) -> bool:
-    """A few words alone in the first column between two rows of cells, no sentence: a row group's name."""
-    return (
-        len(row.pieces) == 1
-        and len(row.text.split()) <= _LABEL_WORDS
-        and row.x0 <= min(above.x0, below.x0) + 0.5 * row.size
-        and not row.text.rstrip().endswith(_SENTENCE_END + (".",))
-    )
-
-
-def is_bullet(glyph: str) -> bool:
-    """One character that draws a list bullet: a known bullet, a shape, a dingbat, an arrow or a private-use
-    glyph of a symbol font."""
-    if len(glyph) != 1:
-        return False
-    return glyph in _BULLETS or any(low <= ord(glyph) <= high for low, high in _BULLET_BLOCKS)
-
-
-def _bulleted(row: Row) -> Row:
-    """A bullet glyph set apart from its item's text (a tab or a gap after it) joins the text as "• item": a
-    list item, not a two-column table."""
-    if len(row.pieces) == 2 and is_bullet(row.pieces[0].text.strip()):
-        row.pieces = row.pieces[1:]
-        row.finish()
-        row.text = "• " + row.text
-    return row
-
-
-def _cells(row: Row) -> bool:
-    """Two or more pieces side by side with wide gaps between them (not a formula's sub- and superscripts)."""
-    if len(row.pieces) < 2:
-        return False
-    if row.aligned:
-        return True
-    return all(b.x0 - a.x1 >= _GAP_EM * min(a.size, b.size) for a, b in zip(row.pieces, row.pieces[1:]))
-
-
-def _layout(pieces: list[Piece], width: float) -> list[list[Row]]:
-    """Blocks of rows in reading order: the upright text, then vertical text (e.g. a margin stamp) row by row."""
-    rotated = [p for p in pieces if p.top - p.bottom > 2.5 * p.size]
-    upright = [p for p in pieces if p.top - p.bottom <= 2.5 * p.size] if rotated else pieces
-    return [*_upright(upright, width), *([Row([p], margin=True).finish()] for p in rotated)]
-
-
-def _upright(pieces: list[Piece], width: float) -> list[list[Row]]:
-    """With a gutter, the left then the right column between full-width rows; else the rows top to bottom."""
-    if not pieces:
-        return []
-    x = gutter(pieces, width)
-    if x is None:
-        return [_rows(pieces)]
-    return _columns(pieces, x)
-
-
-Held = list[tuple[list[Piece], list[list[Row]]]]  # rows waiting above a possible table: pieces, blocks as they are
-
-
-def _columns(pieces: list[Piece], x: float) -> list[list[Row]]:
-    """Rows crossing the gutter at `x` stand alone; between two of them, the left column, then the right one. A
-    table set across both columns (`_segments`) stays whole, and the short rows just above it (full-width rows,
-    a band of short cells on both sides: its header rows, whose column names sit too close to be cells) join it,
-    so its columns are found; when no table follows they are written as they were."""
-    full = _rows([p for p in pieces if p.x0 < x < p.x1])
-    sides = [p for p in pieces if not p.x0 < x < p.x1]
-    blocks: list[list[Row]] = []
-    held: Held = []
-    upper = float("inf")
-    for cut in [*full, None]:
-        lower = cut.top if cut is not None else float("-inf")
-        band = [p for p in sides if lower < (p.top + p.bottom) / 2 <= upper]
-        if band:
-            out, held = _band(band, x, held)
-            blocks += out
-        if cut is None:
-            continue
-        if _short(cut) and not cut.text.rstrip().endswith(_SENTENCE_END):
-            held.append((cut.pieces, [[cut]]))
-        else:
-            blocks += _release(held) + [[cut]]
-            held = []
-        upper = cut.bottom
-    return blocks + _release(held)
-
-
-def _release(held: Held) -> list[list[Row]]:
-    return [block for _, blocks in held for block in blocks]
-
-
-def _band(band: list[Piece], x: float, held: Held) -> tuple[list[list[Row]], Held]:
-    """The blocks of a band between full-width rows, top to bottom (a table across the gutter whole, the held
-    rows joining it when it opens the band; prose left column, then right column), and what is held after it: a
-    band that is all table, or all short cells on both sides (header rows), which a table below may continue."""
-    lines = _lines(band)
-    if all(_tabular(row, x, 2) for row in lines):
-        whole = [_rows(band)] if all(_tabular(row, x) for row in lines) else _split_columns(band, x)
-        return [], [*held, (band, whole)]
-    blocks: list[list[Row]] = []
-    for i, (table, part) in enumerate(_segments(lines, x)):
-        if table:
-            blocks.append(_rows([p for pieces, _ in held for p in pieces] + part if i == 0 else part))
-        else:
-            blocks += (_release(held) if i == 0 else []) + _split_columns(part, x)
-    return blocks, []
-
-
-def _segments(rows: list[Row], x: float) -> list[tuple[bool, list[Piece]]]:
-    """The band's rows in runs, top to bottom: (True, pieces) for a table across the gutter (`_TABLE_ROWS` or more
-    `_tabular` rows; a label alone on its line between two of them counts), (False, pieces)
-    for the rest: prose in two columns, read left column then right, which a cut through it would scramble, so
-    a table is only cut out of a band on several rows of short cells."""
-    flags = [_tabular(row, x) for row in rows]
-    for i in range(1, len(rows) - 1):
-        flags[i] = flags[i] or (flags[i - 1] and flags[i + 1] and len(rows[i].text.split()) <= _LABEL_WORDS)
-    segments: list[tuple[bool, list[Piece]]] = []
-    i = 0
-    while i < len(rows):
-        j = i
-        while j < len(rows) and flags[j] == flags[i]:
-            j += 1
-        table = flags[i] and j - i >= _TABLE_ROWS
-        part = [p for row in rows[i:j] for p in row.pieces]
-        if segments and segments[-1][0] == table:
-            segments[-1][1].extend(part)
-        else:
-            segments.append((table, part))
-        i = j
-    return segments
-
-
-def _tabular(row: Row, x: float, pieces: int = 3) -> bool:
-    """A row of a table across the gutter: `pieces` or more pieces on both sides of it, each a few words (a line
-    of prose in either column is longer)."""
-    both = any(p.x1 <= x for p in row.pieces) and any(p.x0 >= x for p in row.pieces)
-    return both and len(row.pieces) >= pieces and all(len(p.text.split()) <= _CELL_WORDS for p in row.pieces)
-
-
-def _split_columns(band: list[Piece], x: float) -> list[list[Row]]:
-    """The rows of the left column, then of the right one."""
-    columns = ([p for p in band if p.x1 <= x], [p for p in band if p.x0 >= x])
-    return [_rows(column) for column in columns if column]
 
 
 def _key(row: Row) -> str:
@@ -543,23 +317,11 @@ def _heading_levels(pages: list[list[list[Row]]]) -> tuple[float, dict[float, in
             for blocks in pages
             for block in blocks
             for row in block
-            if _short(row) and row.size >= body * _HEADING_SCALE
+            if short_row(row) and row.size >= body * _HEADING_SCALE
         },
         reverse=True,
     )
     return body, {size: i + 2 for i, size in enumerate(larger)}  # level 1 is kept for the title
-
-
-def _short(row: Row) -> bool:
-    words = row.text.split()
-    return (
-        not row.table
-        and not row.margin
-        and len(row.pieces) <= 3
-        and 0 < len(words) <= _HEADING_MAX_WORDS
-        and any(ch.isalpha() for ch in row.text)
-        and not row.text.rstrip().endswith((",", ";"))
-    )
 
 
 def _new_paragraph(prev: Row, row: Row, left: float, right: float, body: float, leading: float) -> bool:
@@ -567,21 +329,21 @@ def _new_paragraph(prev: Row, row: Row, left: float, right: float, body: float, 
     gap = prev.bottom - row.top
     if gap > leading + 0.5 * max(prev.size, row.size):
         return True
-    ends = prev.text.rstrip().endswith(_SENTENCE_END)
+    ends = prev.text.rstrip().endswith(SENTENCE_END)
     indented = body * 0.8 < row.x0 - left < body * 5
     return ends and (indented or prev.x1 < right - 4 * body)
 
 
 def _heading_level(row: Row, body: float, levels: dict[float, int]) -> int | None:
     """A short row alone in a larger font (ranked), else in bold or italic at the body size (below those)."""
-    if not _short(row):
+    if not short_row(row):
         return None
     if row.size in levels:
         return levels[row.size]
     if len(row.text.split()) <= 8 and row.size >= body * 0.95:
         if row.bold:
             return len(levels) + 2
-        if row.italic and row.text[:1].isupper() and not row.text.rstrip().endswith(_SENTENCE_END + (".",)):
+        if row.italic and row.text[:1].isupper() and not row.text.rstrip().endswith(SENTENCE_END + (".",)):
             return len(levels) + 3  # an italic line of its own: the lowest heading level
     return None
 
@@ -594,8 +356,8 @@ class _PageWriter:
         # OCR'd sizes are estimates (ocr_layout.LINE_EM): a few scanned pages must not move the body size or add
         # heading levels of a document with a text layer, so its text pages alone rank the sizes
         text = [p for p in pages if not isinstance(p, Scanned) and any(p)]
-        self.body, self.levels = _heading_levels(text or [_rows_of(p) for p in pages])
-        first = _rows_of(pages[0]) if pages else []
+        self.body, self.levels = _heading_levels(text or [_blocks_of(p) for p in pages])
+        first = _blocks_of(pages[0]) if pages else []
         self.first_page_max = max((r.size for block in first for r in block if not r.margin), default=0.0)
         self.out = Writer()
         self.starts: list[int] = []

@@ -12,7 +12,8 @@ from ocr_support import laid_out_pdf, pictures_file, scanned, share_found, words
 from qa.ingest.extract import extract
 from qa.ingest.extract.ocr import MIN_PAGE_CONFIDENCE, OcrWord
 from qa.ingest.extract.ocr_layout import LINE_EM, OcrPiece, ocr_pieces
-from qa.ingest.extract.pdf import _GAP_EM, Piece, Scanned, _layout, _PageWriter, extract_pdf, write_pages
+from qa.ingest.extract.pdf import Scanned, _PageWriter, extract_pdf, write_pages
+from qa.ingest.extract.pdflayout import GAP_EM, Piece, layout
 
 HEADER = "Northwind Marine Service Bulletin"
 PAGES = [
@@ -57,7 +58,7 @@ def test_words_become_pieces_in_points_split_at_wide_gaps() -> None:
     ]
     size = round(20 / LINE_EM * 2) / 2
     assert size == 22.0
-    pieces = ocr_pieces(words_, scale=2.0, height=800.0, gap_em=_GAP_EM)
+    pieces = ocr_pieces(words_, scale=2.0, height=800.0, gap_em=GAP_EM)
     assert pieces == [
         OcrPiece(50.0, 165.0, 680.0, 700.0, size, "Relief valve"),  # y flipped: 800 - 240 / 2 .. 800 - 200 / 2
         OcrPiece(400.0, 450.0, 680.0, 700.0, size, "12 bar"),
@@ -71,14 +72,14 @@ def test_gaps_wider_than_a_word_space_are_kept_for_table_columns() -> None:
         word("58,880", (82, 0, 142, 20), 0, line_box=line),  # 22 px after: one size, a soft gap
         word("total", (148, 0, 190, 20), 0, line_box=line),  # 6 px after: a word space
     ]
-    (piece,) = ocr_pieces(words_, scale=1.0, height=100.0, gap_em=_GAP_EM)
+    (piece,) = ocr_pieces(words_, scale=1.0, height=100.0, gap_em=GAP_EM)
     assert piece.text == "79,168 58,880 total"
     assert piece.gaps == ((7, 60.0, 82.0),)  # "58,880" starts at character 7, the gap runs from x 60 to 82
 
 
 def test_without_tesseracts_line_box_the_union_of_its_words_stands_in() -> None:
     words_ = [word("Filter", (10, 20, 60, 40), 0), word("change", (70, 24, 130, 46), 0)]
-    (piece,) = ocr_pieces(words_, scale=1.0, height=100.0, gap_em=_GAP_EM)
+    (piece,) = ocr_pieces(words_, scale=1.0, height=100.0, gap_em=GAP_EM)
     assert (piece.x0, piece.x1, piece.bottom, piece.top) == (10.0, 130.0, 54.0, 80.0)
     assert piece.size == round(26 / LINE_EM * 2) / 2 and piece.text == "Filter change"
 
@@ -86,17 +87,17 @@ def test_without_tesseracts_line_box_the_union_of_its_words_stands_in() -> None:
 def test_the_lines_of_a_long_paragraph_take_its_median_size_so_one_tall_line_is_no_heading() -> None:
     boxes = [(0, 0, 500, 20), (0, 30, 500, 50), (0, 60, 500, 88), (0, 90, 500, 110)]  # the third has a bracket
     words_ = [word(f"line{i}", box, i, line_box=box) for i, box in enumerate(boxes)]
-    assert {p.size for p in ocr_pieces(words_, 1.0, 200.0, _GAP_EM)} == {round(20 / LINE_EM * 2) / 2}
+    assert {p.size for p in ocr_pieces(words_, 1.0, 200.0, GAP_EM)} == {round(20 / LINE_EM * 2) / 2}
     short = [word("Heading", (0, 0, 200, 40), 0, 0, (0, 0, 200, 40)), word("body", (0, 60, 90, 80), 1, 1)]
-    assert [p.size for p in ocr_pieces(short, 1.0, 200.0, _GAP_EM)] == [44.0, 22.0]  # a paragraph of its own
+    assert [p.size for p in ocr_pieces(short, 1.0, 200.0, GAP_EM)] == [44.0, 22.0]  # a paragraph of its own
 
 
 def test_a_line_set_sideways_is_laid_out_as_rotated_margin_text() -> None:
     stamp = (20, 100, 44, 900)  # 24 px wide, 800 px tall: a line of text read bottom to top
     words_ = [word("arXiv:2004.04906v3", stamp, 0, line_box=stamp), word("[cs.CL]", stamp, 0, line_box=stamp)]
-    (piece,) = ocr_pieces(words_, 1.0, 1000.0, _GAP_EM)
+    (piece,) = ocr_pieces(words_, 1.0, 1000.0, GAP_EM)
     assert piece.size == round(24 / LINE_EM * 2) / 2 and piece.top - piece.bottom == 800
-    blocks = _layout([Piece(*piece[:5], False, piece.text)], 600.0)
+    blocks = layout([Piece(*piece[:5], False, piece.text)], 600.0)
     assert [[row.margin for row in block] for block in blocks] == [[True]]
 
 
@@ -121,7 +122,7 @@ def test_a_page_read_by_ocr_is_written_like_a_text_page_and_a_noisy_one_is_left_
 
 
 def test_in_a_document_with_a_text_layer_the_text_pages_alone_rank_the_sizes() -> None:
-    text_page = _layout(
+    text_page = layout(
         [
             Piece(50, 300, 740, 754, 14.0, False, "Maintenance Plan"),
             Piece(50, 500, 700, 710, 10.0, False, "The pump is primed before the first start of the season."),
