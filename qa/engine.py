@@ -445,7 +445,7 @@ class Engine:
             chunk.start,
             chunk.end,
             window is not None,
-            entry is not None and page in entry.ocr_pages,
+            entry is not None and entry.read_by_ocr(page, start + (answer.start if answer is not None else 0)),
         )
 
     @property

@@ -5,8 +5,8 @@
 `to_json` writes the same JSON as before the type existed (FORMAT_VERSION is unchanged), plus `index_files`: each
 index file's size and CRC-32 (qa/index/integrity.py). A manifest written before they were recorded has none, and
 is read all the same (its files are then checked only against each other, as before). Likewise a file entry's
-`ocr_pages` (the pages OCR read, which answers mark "read by OCR"): absent means none, as in every index built
-before OCR existed, so no format bump is needed.
+`ocr_pages` (the pages OCR read, which answers mark "read by OCR") and `ocr_spans` (the same for stretches of a
+file without pages): absent means none, as in every index built before OCR existed, so no format bump is needed.
 """
 
 from __future__ import annotations
@@ -65,13 +65,16 @@ def FolderSource(path: str) -> CorpusSource:  # noqa: N802 - reads as a construc
 class FileEntry:
     """A corpus file as the build saw it: its hash ("" when not read), size and mtime (None when unknown),
     whether its passages are in the index (False: skipped, with the reason in `Manifest.skipped`), and the pages
-    whose text OCR read (`ocr_pages`, written only when there are some: a manifest without it has none)."""
+    whose text OCR read (`ocr_pages`) or, in a file without pages, the stretches of its text OCR read
+    (`ocr_spans`, start and end offsets: an e-mail's scanned attachment); each written only when there are some:
+    a manifest without them has none)."""
 
     sha256: str
     size: int | None = None
     mtime_ns: int | None = None
     indexed: bool = True
     ocr_pages: tuple[int, ...] = ()
+    ocr_spans: tuple[tuple[int, int], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,13 +83,25 @@ class FileEntry:
             "mtime_ns": self.mtime_ns,
             **({} if self.indexed else {"indexed": False}),
             **({"ocr_pages": list(self.ocr_pages)} if self.ocr_pages else {}),
+            **({"ocr_spans": [list(span) for span in self.ocr_spans]} if self.ocr_spans else {}),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FileEntry:
         ocr = data.get("ocr_pages")
         pages = tuple(p for p in ocr if _is_count(p)) if isinstance(ocr, list) else ()
-        return cls(data["sha256"], data.get("size"), data.get("mtime_ns"), bool(data.get("indexed", True)), pages)
+        return cls(
+            data["sha256"],
+            data.get("size"),
+            data.get("mtime_ns"),
+            bool(data.get("indexed", True)),
+            pages,
+            _spans(data.get("ocr_spans")),
+        )
+
+    def read_by_ocr(self, page: int | None, offset: int) -> bool:
+        """Whether the text at `offset` (on `page`, for a file with pages) was read by OCR."""
+        return (page is not None and page in self.ocr_pages) or any(a <= offset < b for a, b in self.ocr_spans)
 
 
 @dataclass(frozen=True)
@@ -196,6 +211,14 @@ class Manifest:
             index_files={name: IndexFile(f["size"], f["crc32"]) for name, f in data.get("index_files", {}).items()},
             reader=data["reader"] if isinstance(data.get("reader"), str) else None,
         )
+
+
+def _spans(value: object) -> tuple[tuple[int, int], ...]:
+    """The [start, end] offset pairs of a JSON list (anything else in it is left out)."""
+    if not isinstance(value, list):
+        return ()
+    pairs = [pair for pair in value if isinstance(pair, list) and len(pair) == 2]
+    return tuple((a, b) for a, b in pairs if _is_count(a) and _is_count(b) and a < b)
 
 
 def _is_count(value: object) -> bool:

@@ -39,6 +39,7 @@ class Document:
     pages: tuple[int, ...] = ()  # offset in `text` where each page starts, page 1 first; () without pages
     kind: str = "txt"  # a value of extract.KINDS: "pdf", "html", "docx", "pptx", "xlsx", ..., "txt" or "image"
     ocr_pages: tuple[int, ...] = ()  # pages (1-based) whose text OCR read
+    ocr_spans: tuple[tuple[int, int], ...] = ()  # without pages: (start, end) of text OCR read (a scanned attachment)
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding `offset`, or None for a format without pages."""
@@ -188,7 +189,16 @@ def read_document(
     for warning in extracted.warnings:
         log.warning("%s: %s", doc_id, warning)
     title = extracted.title.strip() or derive_title(doc_id, extracted.text)
-    return Document(doc_id, extracted.text, title, content_hash(data), extracted.pages, kind, extracted.ocr_pages)
+    return Document(
+        doc_id,
+        extracted.text,
+        title,
+        content_hash(data),
+        extracted.pages,
+        kind,
+        extracted.ocr_pages,
+        extracted.ocr_spans,
+    )
 
 
 def unexpected_reason(stage: str, exc: BaseException) -> str:

@@ -15,6 +15,7 @@ from qa.engine import Engine, build_from_folder
 from qa.index.config import BuildConfig
 from qa.index.manifest import FileEntry
 from qa.ingest.extract import check_content, extract, kind_of, sniff
+from qa.ingest.extract.email import extract_email
 from qa.ingest.extract.image import MAX_IMAGE_PIXELS
 from qa.ingest.extract.ocr import MIN_PAGE_CONFIDENCE, OcrWord, confident, tessdata_dir
 from qa.ingest.extract.pdf import extract_pdf
@@ -47,6 +48,16 @@ def test_file_entries_record_ocr_pages_and_older_manifests_have_none() -> None:
     assert FileEntry.from_json(entry.to_json()) == entry
     assert "ocr_pages" not in FileEntry("ab" * 32, 10, 20).to_json()  # the JSON of an index without OCR is unchanged
     assert FileEntry.from_json({"sha256": "ab" * 32, "size": 1, "mtime_ns": 2}).ocr_pages == ()
+
+
+def test_file_entries_record_stretches_read_by_ocr_in_files_without_pages() -> None:
+    entry = FileEntry("ab" * 32, 10, 20, ocr_spans=((120, 480),))
+    assert FileEntry.from_json(entry.to_json()) == entry and entry.to_json()["ocr_spans"] == [[120, 480]]
+    assert entry.read_by_ocr(None, 120) and entry.read_by_ocr(None, 479)
+    assert not entry.read_by_ocr(None, 119) and not entry.read_by_ocr(None, 480)
+    assert FileEntry("ab" * 32, ocr_pages=(2,)).read_by_ocr(2, 0) and not FileEntry("ab" * 32).read_by_ocr(2, 0)
+    damaged = {"sha256": "ab" * 32, "ocr_spans": [[5, 1], "x", [1, -2], [3, 9]]}
+    assert FileEntry.from_json(damaged).ocr_spans == ((3, 9),)  # what is not a pair of offsets is left out
 
 
 def test_image_files_are_a_kind_and_tiff_magic_is_an_image() -> None:
@@ -178,3 +189,31 @@ def test_answers_from_a_scan_are_marked_read_by_ocr(tmp_path: Path, hash_encoder
     assert response.to_json()["results"][0]["ocr"] is True
     other = engine.ask("When is the oil filter replaced?", k=1).results[0]
     assert other.doc == "notes.txt" and other.ocr is False
+
+
+def emailed_scan() -> bytes:
+    """An e-mail whose body is typed and whose attachment is a photo of a page (a PNG)."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "ops@example.com", "crew@example.com", "Service notes"
+    message.set_content(FILTER)
+    message.add_attachment(image_file([[VALVE]], "PNG"), maintype="image", subtype="png", filename="valve.png")
+    return bytes(message)
+
+
+@pytest.mark.ocr
+def test_an_emailed_scan_is_marked_read_by_ocr(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
+    extracted = extract_email(emailed_scan(), "notes.eml")
+    ((start, end),) = extracted.ocr_spans
+    assert "relief valve opens" in extracted.text[start:end] and "oil filter" not in extracted.text[start:end]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.eml").write_bytes(emailed_scan())
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False)
+    assert engine.index.manifest.files["notes.eml"].ocr_spans == ((start, end),)
+    scanned = engine.ask("At what pressure does the relief valve open?", k=1).results[0]
+    assert scanned.doc == "notes.eml" and "relief valve" in scanned.passage and scanned.ocr is True
+    typed = engine.ask("When is the oil filter replaced?", k=1).results[0]
+    assert "oil filter" in typed.passage and typed.ocr is False

@@ -62,13 +62,15 @@ _READERS = {
 @dataclass(frozen=True)
 class Extracted:
     """Document text, the offset where each page starts (page 1 first; () without pages) and a title if known;
-    the pages whose text was read by OCR (1-based), and warnings about the file (an OCR page left out)."""
+    the pages whose text was read by OCR (1-based), and in a document without pages the stretches of text OCR
+    read (start, end offsets: an e-mail's scanned attachment); warnings about the file (an OCR page left out)."""
 
     text: str
     pages: tuple[int, ...] = ()
     title: str = ""
     ocr_pages: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
+    ocr_spans: tuple[tuple[int, int], ...] = ()
 
 
 @contextmanager

@@ -5,8 +5,9 @@ The body is the text/plain part when there is one, else the text/html part throu
 transfer encodings (quoted-printable, base64) and charsets are the library's. An attachment whose name (or,
 without a name, whose type) is a kind we read — PDF, Word, PowerPoint, Excel, CSV, EPUB, ODT, RTF, HTML,
 Markdown, text, `.log` files as text, and attached e-mails down to MAX_DEPTH levels — is extracted by its own
-reader and written under `# Attachment: <file name>`, its headings one level lower; any other attachment, or one
-its reader refuses, is named in one line saying why it was not read.
+reader and written under `# Attachment: <file name>`, its headings one level lower (an attachment read by OCR, a
+scanned page or a photo of one, is recorded as such in `Extracted.ocr_spans`); any other attachment, or one its
+reader refuses, is named in one line saying why it was not read.
 """
 
 from __future__ import annotations
@@ -51,13 +52,16 @@ def extract_email(data: bytes, name: str = "") -> Extracted:
     check_message(data)
     message = BytesParser(policy=policy.default).parsebytes(data)
     out = Writer()
-    subject = _message(message, out, 0)
-    return Extracted(out.text, (), subject or name_title(name))
+    scanned: list[tuple[int, int]] = []
+    subject = _message(message, out, 0, scanned)
+    return Extracted(out.text, (), subject or name_title(name), ocr_spans=tuple(scanned))
 
 
-def _message(message: EmailMessage, out: Writer, depth: int) -> str:
+def _message(message: EmailMessage, out: Writer, depth: int, scanned: list[tuple[int, int]]) -> str:
     """Write one message: subject heading, who and when, body, the attachments not read (one line each), then each
-    attachment read as a section. `depth` counts the e-mails this one is attached to. Returns the subject."""
+    attachment read as a section, adding to `scanned` the stretch of each attachment read by OCR (an image, a
+    scanned PDF; an attached e-mail holding one). `depth` counts the e-mails this one is attached to. Returns the
+    subject."""
     subject = clean(_header(message, "Subject"))
     out.heading(subject or "(no subject)", 1)
     who = [f"{name}: {clean(_header(message, name))}" for name in _WHO if _header(message, name).strip()]
@@ -73,10 +77,13 @@ def _message(message: EmailMessage, out: Writer, depth: int) -> str:
         except ValueError as exc:
             out.end_run()
             out.paragraph(str(exc))
-    for shown, text in sections:
+    for shown, text, ocr in sections:
         out.end_run()
         out.heading(f"Attachment: {shown}", 1)
+        start = len(out.text)
         out.extend(text, 2)
+        if ocr:
+            scanned.append((start, len(out.text)))
     return subject
 
 
@@ -109,9 +116,9 @@ def _text_content(part: EmailMessage) -> str:
         return payload.decode("utf-8", errors="replace")
 
 
-def _attachment(part: EmailMessage, depth: int) -> tuple[str, str]:
-    """(name, extracted text) of an attachment, read by its own extractor; ValueError with the line saying why
-    it was not read."""
+def _attachment(part: EmailMessage, depth: int) -> tuple[str, str, bool]:
+    """(name, extracted text, whether OCR read any of it) of an attachment, read by its own extractor; ValueError
+    with the line saying why it was not read."""
     filename = clean(part.get_filename() or "")
     content_type = part.get_content_type()
     kind = "txt" if filename.lower().endswith(".log") else kind_of(filename) if filename else None
@@ -122,7 +129,7 @@ def _attachment(part: EmailMessage, depth: int) -> tuple[str, str]:
     if kind == "eml" and depth + 1 >= MAX_DEPTH:
         raise ValueError(f"Attachment {shown} was not read: e-mails more than {MAX_DEPTH} levels deep are not read.")
     try:
-        return shown, _read_attachment(part, kind, shown, depth)
+        return (shown, *_read_attachment(part, kind, shown, depth))
     except ValueError as exc:
         raise ValueError(f"Attachment {shown} was not read: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - one damaged attachment must not lose the message
@@ -130,7 +137,9 @@ def _attachment(part: EmailMessage, depth: int) -> tuple[str, str]:
         raise ValueError(f"Attachment {shown} was not read: its reader failed ({type(exc).__name__}).") from None
 
 
-def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> str:
+def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> tuple[str, bool]:
+    """The attachment's text, and whether OCR read any of it (the whole attachment is then marked: its own
+    offsets do not survive the headings being moved)."""
     if kind == "eml":
         nested = part.get_content() if part.get_content_type() == "message/rfc822" else None
         if not isinstance(nested, EmailMessage):
@@ -138,10 +147,12 @@ def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> s
             check_message(data)
             nested = BytesParser(policy=policy.default).parsebytes(data)
         writer = Writer()
-        _message(nested, writer, depth + 1)
-        return writer.text
+        scanned: list[tuple[int, int]] = []
+        _message(nested, writer, depth + 1, scanned)
+        return writer.text, bool(scanned)
     if part.get_content_maintype() == "text":
         data = _text_content(part).encode("utf-8")
     else:
         data = part.get_payload(decode=True) or b""
-    return extract(kind, data, shown).text
+    extracted = extract(kind, data, shown)
+    return extracted.text, bool(extracted.ocr_pages or extracted.ocr_spans)
