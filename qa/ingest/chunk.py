@@ -13,6 +13,8 @@ from .kinds import PassageKind, passage_kind
 from .load import Document
 from .sentences import Unit, segment
 
+CAPTION_WORDS = 30  # a paragraph of at most this many words just before a table is its caption (or its introduction)
+
 
 @dataclass(frozen=True)
 class ChunkSettings:
@@ -38,7 +40,7 @@ class Chunk:
     sentences: tuple[tuple[int, int], ...]
     page: int | None = None  # 1-based page holding `start` (PDF); None for formats without pages
     kind: PassageKind = PassageKind.BODY  # contents and reference lists rank below body text
-    lead: str = ""  # the header row of the table the passage starts inside, when the passage does not hold it
+    lead: str = ""  # the caption and header row of the table the passage starts inside, those it does not hold
 
     @property
     def heading(self) -> str:
@@ -154,21 +156,33 @@ def _is_row(text: str, unit: Unit) -> bool:
     return text.startswith("|", unit.start)
 
 
-def _table_headers(text: str, units: list[Unit]) -> dict[int, Unit]:
-    """The first table row of each paragraph (a table's header row), found once per section."""
-    headers: dict[int, Unit] = {}
+def _table_headers(text: str, units: list[Unit]) -> dict[int, tuple[Unit, str]]:
+    """Per table (a paragraph of rows), found once per section: its first row (the header row) and its caption:
+    the paragraph just before it when that is short (`CAPTION_WORDS`: an HTML caption, "Table 2: …" set above
+    it, or the line introducing it)."""
+    paragraphs: dict[int, list[Unit]] = {}
     for unit in units:
-        if _is_row(text, unit):
-            headers.setdefault(unit.paragraph, unit)
-    return headers
+        paragraphs.setdefault(unit.paragraph, []).append(unit)
+    tables: dict[int, tuple[Unit, str]] = {}
+    for number, members in paragraphs.items():
+        rows = [unit for unit in members if _is_row(text, unit)]
+        if not rows:
+            continue
+        before = paragraphs.get(number - 1, [])
+        short = before and not _is_row(text, before[0]) and sum(u.words for u in before) <= CAPTION_WORDS
+        tables[number] = (rows[0], text[before[0].start : before[-1].end] if short else "")
+    return tables
 
 
-def _table_lead(text: str, headers: dict[int, Unit], group: list[Unit]) -> str:
-    """The header row of the table the group starts inside, when the group does not hold it: a row
-    "| 2015 | 93,580 |" is matched with "| Year | Revenue |" in front of it."""
+def _table_lead(text: str, tables: dict[int, tuple[Unit, str]], group: list[Unit]) -> str:
+    """What a group that starts inside a table needs from before it: the table's caption, and its header row
+    unless the group holds it ("| 2015 | 93,580 |" is matched with "| Year | Revenue |" in front of it)."""
     first = group[0]
-    header = headers.get(first.paragraph) if _is_row(text, first) else None
-    return "" if header is None or header.start >= first.start else text[header.start : header.end]
+    if not _is_row(text, first) or first.paragraph not in tables:
+        return ""
+    header, caption = tables[first.paragraph]
+    row = text[header.start : header.end] if header.start < first.start else ""
+    return "\n".join(part for part in (caption, row) if part)
 
 
 def _groups(doc: Document, section_units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:

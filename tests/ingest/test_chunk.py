@@ -169,9 +169,12 @@ def test_every_passage_cut_from_a_table_carries_its_header_row() -> None:
     chunks = chunk_document(Document("t.md", text, "Figures", "0", (), "md"), ChunkSettings(small_table_words=0))
     table = [c for c in chunks if "|" in c.text]
     assert len(table) >= 3
-    assert "| Year |" in table[0].text and table[0].lead == ""  # it holds the header itself
-    for chunk in table[1:]:
-        assert chunk.lead == "| Year | Revenue | Operating income | Employees |"
+    assert "| Year |" in table[0].text and "The company reports" in table[0].text and table[0].lead == ""
+    for chunk in table[1:]:  # the caption (here the line introducing the table) and the header row
+        assert (
+            chunk.lead
+            == "The company reports its figures every year.\n| Year | Revenue | Operating income | Employees |"
+        )
         assert "| Year | Revenue |" in chunk.context_text() and text[chunk.start : chunk.end] == chunk.text
     assert any("| 2015 |" in c.text for c in table[1:])
 
@@ -224,3 +227,15 @@ def test_a_large_table_is_cut_by_the_target_to_its_last_row() -> None:
     table = [c for c in chunks if c.text.startswith("|")]
     assert len(table) >= 5
     assert all(c.words <= settings.target_words + settings.tail_fill * settings.target_words for c in table)
+
+
+def test_a_long_paragraph_before_a_table_is_no_caption() -> None:
+    from qa.ingest.chunk import CAPTION_WORDS, ChunkSettings, chunk_document
+    from qa.ingest.load import Document
+
+    long_intro = " ".join(["The figures below were audited twice by two firms."] * 4)  # 36 words
+    assert len(long_intro.split()) > CAPTION_WORDS
+    text = _table_document(40).replace("The company reports its figures every year.", long_intro)
+    chunks = chunk_document(Document("t.md", text, "Figures", "0", (), "md"), ChunkSettings(small_table_words=0))
+    inside = [c for c in chunks if c.text.startswith("| 20")]
+    assert inside and all(c.lead == "| Year | Revenue | Operating income | Employees |" for c in inside)
