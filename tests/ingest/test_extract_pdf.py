@@ -347,3 +347,27 @@ def test_a_table_across_both_columns_stays_whole_with_its_header_and_labels() ->
     assert left in text  # the prose around it is still read column by column
     assert text.index("runs on here.") < text.index("The right column opening") < text.index("| Method")
     assert text.index("Table 1:") < text.index("The left column closing")
+
+
+def test_a_heading_between_a_running_header_and_a_definition_line_stays_a_heading() -> None:
+    """A row of two pieces above and below (a running header with its page number, a function's signature with
+    its category set right) does not make the bold heading between them a label of a table."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    pdf.set_xy(15, 10)
+    pdf.cell(text="Chapter 4: Function reference")
+    pdf.set_xy(190, 10)
+    pdf.cell(text="9")
+    pdf.set_font("helvetica", "B", 12)
+    pdf.set_xy(15, 20)
+    pdf.cell(text="tree create")
+    pdf.set_font("helvetica", size=10)
+    pdf.set_xy(15, 27)
+    pdf.cell(text="int tree_create (const node * array, node * definitions)")
+    pdf.set_xy(175, 27)
+    pdf.cell(text="[Function]")
+    pdf.set_xy(15, 40)
+    pdf.multi_cell(170, 5, "Creates the tree of definitions from the array and returns zero when it succeeds.")
+    text = extract_pdf(bytes(pdf.output())).text
+    assert "# tree create" in text and "| tree create |" not in text

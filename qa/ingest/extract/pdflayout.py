@@ -98,11 +98,16 @@ def _mark_tables(rows: list[Row]) -> None:
 
 
 def _label(row: Row, above: Row, below: Row) -> bool:
-    """A few words alone in the first column between two rows of cells, no sentence: a row group's name."""
+    """A few words alone in the first column between two rows of three or more cells, in their type (not a
+    heading's larger or bold one), no sentence: a row group's name. A heading between a running header and a
+    definition's line ("Chapter 4 … 9", "int f (…)  [Function]") is none."""
     return (
         len(row.pieces) == 1
         and len(row.text.split()) <= _LABEL_WORDS
+        and min(len(above.pieces), len(below.pieces)) >= 3
         and row.x0 <= min(above.x0, below.x0) + 0.5 * row.size
+        and row.size <= max(above.size, below.size)
+        and not (row.bold and not (above.bold or below.bold))
         and not row.text.rstrip().endswith(SENTENCE_END + (".",))
     )
 
