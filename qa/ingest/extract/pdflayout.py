@@ -24,6 +24,8 @@ _TABLE_ROWS = 3  # rows of such cells in a row that make a table inside a band o
 
 @dataclass
 class Piece:
+    """A run of words on one line of a page, in points (y up), set apart from its neighbours by wide gaps."""
+
     x0: float
     x1: float
     bottom: float
@@ -37,6 +39,8 @@ class Piece:
 
 @dataclass
 class Row:
+    """Pieces sharing a baseline; `finish` sets the row's box, size, style and text from them."""
+
     pieces: list[Piece]
     x0: float = 0.0
     x1: float = 0.0
