@@ -37,10 +37,24 @@ Gap = tuple[int, float, float]  # where the next word starts in the piece's text
 def gutter(pieces: Sequence[Any], width: float) -> float | None:
     """x of a vertical band of the page that (almost) no piece crosses, with text on both sides: between two
     columns in the middle of the page, or beside a sidebar (`_sidebar_gutter`); None for a page of one column."""
-    x = _least_crossed(pieces, 0.3 * width, 0.7 * width)
+    bands = _bands(pieces)
+    x = _least_crossed(bands, 0.3 * width, 0.7 * width)
     if x is not None and _divides(pieces, x, 0.2):
         return x
-    return _sidebar_gutter(pieces, width)
+    return _sidebar_gutter(pieces, bands, width)
+
+
+def _bands(pieces: Sequence[Any]) -> list[tuple[int, float, float]]:
+    """Every x band between two consecutive piece edges, left to right, with how many pieces cross it."""
+    events = sorted([(p.x0, 1) for p in pieces] + [(p.x1, -1) for p in pieces])
+    bands: list[tuple[int, float, float]] = []
+    depth, prev = 0, None
+    for x, step in events:
+        if prev is not None and x > prev:
+            bands.append((depth, prev, x))
+        depth += step
+        prev = x
+    return bands
 
 
 def _divides(pieces: Sequence[Any], x: float, share: float) -> bool:
@@ -52,21 +66,17 @@ def _divides(pieces: Sequence[Any], x: float, share: float) -> bool:
     return crossing <= 0.25 * chars and left >= share * chars and right >= share * chars
 
 
-def _sidebar_gutter(pieces: Sequence[Any], width: float) -> float | None:
+def _sidebar_gutter(pieces: Sequence[Any], bands: list[tuple[int, float, float]], width: float) -> float | None:
     """x of the gutter beside a sidebar: a band (outside the middle too) crossed by at most `_SIDEBAR_CROSSING`
     pieces, with prose on both sides (`_prose`): a box of text set beside the body, read after it, not merged
     with the body's lines into a table. A table's columns of short cells never qualify."""
-    events = sorted([(p.x0, 1) for p in pieces] + [(p.x1, -1) for p in pieces])
     best: tuple[float, float] | None = None  # (width, x)
-    depth, prev = 0, None
-    for x, step in events:
-        lo, hi = max(prev or 0.0, _SIDE_BAND[0] * width), min(x, _SIDE_BAND[1] * width)
-        if prev is not None and depth <= _SIDEBAR_CROSSING and hi - lo >= _SIDEBAR_MIN_GAP * width:
+    for depth, start, end in bands:
+        lo, hi = max(start, _SIDE_BAND[0] * width), min(end, _SIDE_BAND[1] * width)
+        if depth <= _SIDEBAR_CROSSING and hi - lo >= _SIDEBAR_MIN_GAP * width:
             middle = (lo + hi) / 2
             if (best is None or hi - lo > best[0]) and _divides(pieces, middle, 0.05) and _prose(pieces, middle):
                 best = (hi - lo, middle)
-        depth += step
-        prev = x
     return best[1] if best is not None else None
 
 
@@ -79,20 +89,11 @@ def _prose(pieces: Sequence[Any], x: float) -> bool:
     return True
 
 
-def _least_crossed(pieces: Sequence[Any], lo: float, hi: float) -> float | None:
+def _least_crossed(bands: list[tuple[int, float, float]], lo: float, hi: float) -> float | None:
     """The middle of the widest x band within [lo, hi] that the fewest pieces cross."""
-    events = sorted([(p.x0, 1) for p in pieces] + [(p.x1, -1) for p in pieces])
-    best: tuple[int, float, float] | None = None  # (pieces crossing, -length, x)
-    depth, prev = 0, None
-    for x, step in events:
-        if prev is not None and x > prev:
-            a, b = max(prev, lo), min(x, hi)
-            if b > a:
-                key = (depth, -(b - a), (a + b) / 2)
-                best = key if best is None or key < best else best
-        depth += step
-        prev = x
-    return best[2] if best is not None else None
+    clipped = [(depth, max(start, lo), min(end, hi)) for depth, start, end in bands]
+    keys = [(depth, -(b - a), (a + b) / 2) for depth, a, b in clipped if b > a]
+    return min(keys)[2] if keys else None
 
 
 def segments(piece: Any) -> list[tuple[float, float]]:
