@@ -96,13 +96,13 @@ def _word_over_numbers(name: str, rows: list[str]) -> bool:
     return bool(name) and not _DIGIT.search(name) and bool(keys) and numbered * 2 > len(keys)
 
 
-def _tables(lines: list[str]) -> list[tuple[int, int]]:
-    """(first, end) line numbers of each run of table rows."""
+def _tables(rows: list[list[tuple[int, int]] | None]) -> list[tuple[int, int]]:
+    """(first, end) line numbers of each run of table rows (`rows`: each line's cells, None for text)."""
     runs, first = [], None
-    for i, line in enumerate([*lines, ""]):
-        if cells(line) is not None and first is None:
+    for i, spans in enumerate([*rows, None]):
+        if spans is not None and first is None:
             first = i
-        elif cells(line) is None and first is not None:
+        elif spans is None and first is not None:
             runs.append((first, i))
             first = None
     return runs
@@ -116,14 +116,13 @@ def _past_titles(lines: list[str], first: int, end: int) -> int:
     return first
 
 
-def linearize(window: str, header: str | None = None) -> ReaderText:
-    """The window with every table row written as "Column: value; …." under a header row (`header_names`; header
-    and separator rows themselves left out), or as "key: value." in a table of pairs; all other lines copied as
-    they are. `header` is the header row of a table the window starts inside (see `header_before`)."""
-    lines = window.split("\n")
+def _column_names(
+    lines: list[str], rows: list[list[tuple[int, int]] | None], header: str | None
+) -> tuple[dict[int, list[str] | None], set[int]]:
+    """Each table line's column names (None in a table of pairs; title rows have none) and the header lines."""
     names_of: dict[int, list[str] | None] = {}
     header_lines: set[int] = set()
-    for first, end in _tables(lines):
+    for first, end in _tables(rows):
         before = header if first == 0 and header is not None else None
         if before is None:
             first = _past_titles(lines, first, end)
@@ -133,11 +132,20 @@ def linearize(window: str, header: str | None = None) -> ReaderText:
             header_lines.add(first)
         for i in range(first, end):
             names_of[i] = names
+    return names_of, header_lines
+
+
+def linearize(window: str, header: str | None = None) -> ReaderText:
+    """The window with every table row written as "Column: value; …." under a header row (`header_names`; header
+    and separator rows themselves left out), or as "key: value." in a table of pairs; all other lines copied as
+    they are. `header` is the header row of a table the window starts inside (see `header_before`)."""
+    lines = window.split("\n")
+    rows = [cells(line) for line in lines]
+    names_of, header_lines = _column_names(lines, rows, header)
     out: list[str] = []
     pieces: list[tuple[int, int, int]] = []
     length = position = 0
-    for i, line in enumerate(lines):
-        spans = cells(line)
+    for i, (line, spans) in enumerate(zip(lines, rows)):
         if spans is None:
             text, copied = line, [(0, 0, len(line))]
         elif i in header_lines or _SEPARATOR.match(line):
