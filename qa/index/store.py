@@ -402,11 +402,15 @@ class ChunkStore:
     def chunks_near(self, doc_id: str, start: int, end: int) -> list[Chunk]:
         """The document's passages that overlap `[start, end)` of its text, in reading order (a reading window's
         neighbours: no vectors, no whole-document read)."""
+        return [chunk for _, chunk in self.passages_near(doc_id, start, end)]
+
+    def passages_near(self, doc_id: str, start: int, end: int) -> list[tuple[int, Chunk]]:
+        """`chunks_near` with each passage's id (which passage holds a span the reader marked)."""
         rows = self._db().execute(
             f'SELECT {_CHUNK_COLUMNS} FROM chunks WHERE doc = ? AND start < ? AND "end" > ? ORDER BY start, id',
             (doc_id, int(end), int(start)),
         )
-        return [_chunk(row) for row in rows]
+        return [(int(row[0]), _chunk(row)) for row in rows]
 
     def demoted_ids(self) -> frozenset[int]:
         """Ids of passages that are not body text (contents, reference lists), read through a partial index that

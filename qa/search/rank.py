@@ -24,7 +24,17 @@ from ..models.encoder import Encoder
 from ..models.reader import Reader
 from ..options import Fusion, Mode
 from .highlight import AnswerSentence, HighlightSettings, Span, choose_answer
-from .read import ReadingSettings, ReadWindow, combined_scores, read_windows, span_floor, window_of
+from .read import (
+    ReadingSettings,
+    ReadWindow,
+    combined_scores,
+    holding_passage,
+    moved_to,
+    read_windows,
+    span_floor,
+    span_outside,
+    window_of,
+)
 from .retrieve import Candidates, Hit, Retriever, SearchSettings
 
 
@@ -223,7 +233,7 @@ class Ranker:
         (with `reading` and a reader) the top `reading.depth` read and reordered by the reader; with `answers`,
         every returned hit's answer sentence (computed once)."""
         depth, reads = self.depths(mode, settings, reading)
-        want = max(k, depth, reads)
+        want = max(k, depth, reads) + reads  # spare hits: a read hit may move to a passage already below it
         hits = self.search(question, query_vector, mode=mode, k=want, settings=settings)
         if not (depth or answers or reads):
             return self.unanswered(hits, k, settings)
@@ -262,10 +272,49 @@ class Ranker:
         """The top `reading.depth` hits read and reordered by the reader, with the reader's answer sentences;
         the hits (and answers) below them unchanged."""
         head, read = self.read(question, hits[: reading.depth], rows, reading)
+        head, read = self.cite_spans(head, read, rows, reading.no_answer_margin)
         read_answers = [self.read_answer(w, rows, hit, answer, reading) for hit, w in zip(head, read)]
         floor = span_floor([w.span for w in read])
-        tail = [Hit(hit.chunk, floor + reading.retrieval_weight * hit.score) for hit in hits[reading.depth :]]
-        return head + tail, read_answers + found[reading.depth :], read
+        cited = {hit.chunk for hit in head}
+        rest, rest_found = hits[reading.depth :], found[reading.depth :]
+        kept = [i for i, hit in enumerate(rest) if hit.chunk not in cited]  # a passage a span moved to, once
+        tail = [Hit(rest[i].chunk, floor + reading.retrieval_weight * rest[i].score) for i in kept]
+        return head + tail, read_answers + [rest_found[i] for i in kept if i < len(rest_found)], read
+
+    def cite_spans(
+        self, head: list[Hit], read: list[ReadWindow], rows: dict[int, StoredChunk], margin: float
+    ) -> tuple[list[Hit], list[ReadWindow]]:
+        """Each read hit whose answer the reader found in a neighbouring passage of its window is preceded by that
+        passage, with its score and window: the passage holding the answer is the one to show and cite (its page,
+        its heading). The hit itself follows it, its window without the span (the reader may be wrong). A passage
+        reached twice keeps its higher place. `rows` gains the rows of the new passages."""
+        hits: list[Hit] = []
+        windows: list[ReadWindow] = []
+        for hit, window in zip(head, read):
+            cited, cited_window = self.cited(hit, window, rows, margin)
+            pairs = [(hit, window)]
+            if cited.chunk != hit.chunk:
+                pairs = [(cited, cited_window), (hit, replace(window, span=replace(window.span, start=0, end=0)))]
+            for one, its_window in pairs:
+                if all(one.chunk != other.chunk for other in hits):
+                    hits.append(one)
+                    windows.append(its_window)
+        return hits, windows
+
+    def cited(
+        self, hit: Hit, window: ReadWindow, rows: dict[int, StoredChunk], margin: float
+    ) -> tuple[Hit, ReadWindow]:
+        """(hit, window) moved to the passage holding the reader's span when that is not the hit's own passage."""
+        span = span_outside(window, rows[hit.chunk].chunk, margin)
+        found = span and holding_passage(self.index.chunks.passages_near(window.window.doc, *span), *span)
+        if not found or found[0] == hit.chunk:
+            return hit, window
+        chunk_id, passage = found
+        if chunk_id not in rows:
+            rows.update(self.index.chunks.get_many([chunk_id]))
+        if chunk_id not in rows:
+            return hit, window
+        return Hit(chunk_id, hit.score), moved_to(self.index.chunks, window, passage)
 
     def read(
         self, question: str, head: list[Hit], rows: dict[int, StoredChunk], reading: ReadingSettings

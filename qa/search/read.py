@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
@@ -96,6 +96,39 @@ def read_windows(
         start, end = source if source is not None else (0, 0)
         read.append(ReadWindow(window, text, ReadSpan(start, end, span.score, span.no_answer)))
     return read
+
+
+def span_outside(window: ReadWindow, passage: Chunk, margin: float) -> tuple[int, int] | None:
+    """The absolute offsets of the reader's span when the reader says the window answers and the span lies outside
+    the retrieved passage (in a neighbouring sentence of the window); else None."""
+    if not window.answers or window.span.no_answer > margin:
+        return None
+    start, end = window.window.start + window.span.start, window.window.start + window.span.end
+    if passage.start <= start and end <= passage.end:
+        return None
+    return start, end
+
+
+def holding_passage(passages: Sequence[tuple[int, Chunk]], start: int, end: int) -> tuple[int, Chunk] | None:
+    """Of the (id, passage) pairs around a span, the one holding all of it, the span nearest its middle when
+    passages overlap; None when no passage holds all of it (a span across two passages stays where it was)."""
+    holding = [(i, c) for i, c in passages if c.start <= start and end <= c.end]
+    middle = (start + end) / 2
+    return min(holding, key=lambda p: (abs((p[1].start + p[1].end) / 2 - middle), p[1].start), default=None)
+
+
+def moved_to(store: ChunkStore, read: ReadWindow, passage: Chunk) -> ReadWindow:
+    """`read` as the window of `passage`, the passage its span lies in: widened to hold all of the passage (the
+    shown passage always lies inside the shown window), the span on the same characters."""
+    window = read.window
+    start, end = min(window.start, passage.start), max(window.end, passage.end)
+    text = read.text if (start, end) == (window.start, window.end) else store.text_slice(window.doc, start, end)
+    if len(text) != end - start:  # a store without document text: the window cannot be widened
+        return read
+    sentences = tuple(sorted(set(window.sentences) | set(passage.sentences)))
+    shift = window.start - start
+    span = replace(read.span, start=read.span.start + shift, end=read.span.end + shift)
+    return ReadWindow(Window(window.doc, start, end, sentences, (passage.start, passage.end)), text, span)
 
 
 def span_floor(spans: Sequence[ReadSpan]) -> float:

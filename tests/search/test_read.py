@@ -7,7 +7,8 @@ import math
 from qa.models.reader import ReadSpan
 from qa.search.highlight import AnswerSentence, Span
 from qa.search.rank import reorder_by_reader, shifted
-from qa.search.read import ReadWindow, combined_scores, page_at
+from qa.ingest.chunk import Chunk
+from qa.search.read import ReadWindow, combined_scores, holding_passage, page_at, span_outside
 from qa.search.retrieve import Hit
 from qa.search.windows import Window
 
@@ -89,3 +90,22 @@ def test_a_passage_answer_moves_into_its_window() -> None:
     moved = shifted(passage_answer, 42 - 12, text)
     assert moved is not None and moved.text == "It has 115 members today."
     assert moved.span is not None and text[moved.span.start : moved.span.end] == "115 members"
+
+
+def passage(start: int, end: int) -> Chunk:
+    return Chunk("band.txt", start, end, SOURCE[start:end], "Band", (), ((start, end),))
+
+
+def test_only_a_span_the_reader_answers_outside_the_passage_is_found_outside() -> None:
+    retrieved = passage(42, 67)  # "It has 115 members today."
+    assert span_outside(read_window("115 members"), retrieved, 0.0) is None  # inside its passage
+    assert span_outside(read_window("Anna Berg"), retrieved, 0.0) == (SOURCE.index("Anna Berg"), len(SOURCE) - 1)
+    assert span_outside(read_window("Anna Berg", no_answer=2.0), retrieved, 0.0) is None  # "does not answer"
+
+
+def test_the_passage_holding_a_span_is_the_one_holding_all_of_it_nearest_its_middle() -> None:
+    around = [(1, passage(12, 67)), (2, passage(42, len(SOURCE))), (3, passage(68, len(SOURCE)))]
+    start = SOURCE.index("Anna Berg")
+    assert holding_passage(around, start, start + 9)[0] == 3  # 2 holds it too, at its edge
+    assert holding_passage(around, 50, 60)[0] == 2  # 1 and 2 hold it; 2's middle is nearer
+    assert holding_passage(around, 20, 80) is None  # across passages: none holds all of it

@@ -18,6 +18,16 @@ HARBOUR = (
     "Visitors reach the market by ferry from the island or by the coastal railway. The ferry runs every hour "
     "from dawn until midnight during the festival week.\n"
 )
+LIGHTHOUSE = (  # the question's words are in the first paragraph, its answer in the second
+    "= Lighthouse =\n\n"
+    "The keepers of the old lighthouse on the northern cape kept a logbook of every ship that passed the rocks. "
+    "The logbook of the lighthouse keepers records storms, wrecks, supply boats and the names of the keepers "
+    "themselves, and it was kept without a break for more than a century by the keepers of the northern cape.\n\n"
+    "The longest serving of them was Elsa Marrow, who tended the lamp for forty-one years. She trained her nephew "
+    "to take over the lamp when her eyes failed, and he kept the light until it was automated. Visitors can read "
+    "her entries in the small museum at the foot of the tower, which opens on weekends from May to September and "
+    "holds the brass lens as well.\n"
+)
 GARDENS = (
     "= Botanical Gardens =\n\n"
     "The gardens hold about four thousand species of plants. The glasshouse was rebuilt after a storm destroyed "
@@ -83,3 +93,19 @@ def test_ask_json_gives_the_window_and_the_passage_inside_it(reading_engine: Eng
 
 def test_the_manifest_records_the_shipped_reader(reading_engine: Engine) -> None:
     assert reading_engine.index.manifest.reader == shipped_reader_fingerprint() is not None
+
+
+def test_an_answer_read_in_the_next_passage_cites_that_passage(tmp_path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "lighthouse.txt").write_text(LIGHTHOUSE, encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    with Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader) as engine:
+        first, second = engine.ask("Which keeper of the lighthouse logbook served longest?", k=2).results
+    # retrieval puts the first paragraph on top; the reader finds the name in the window's next paragraph
+    assert first.answer is not None and first.answer.span is not None and first.answer.span.text == "Elsa Marrow"
+    assert first.passage.startswith("The longest serving of them was Elsa Marrow")  # the passage holding it
+    assert first.start <= first.passage_start < first.passage_end <= first.end
+    assert first.text[first.answer.span.start : first.answer.span.end] == "Elsa Marrow"
+    assert second.passage.startswith("The keepers of the old lighthouse")  # the retrieved one follows, unbolded
+    assert second.answer is None or second.answer.span is None
