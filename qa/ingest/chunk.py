@@ -6,6 +6,7 @@ break inside a paragraph, the next passage repeats the last `overlap_sentences` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -14,6 +15,9 @@ from .load import Document
 from .sentences import Unit, segment
 
 CAPTION_WORDS = 30  # a paragraph of at most this many words just before a table is its caption (or its introduction)
+LABELLED_CAPTION_WORDS = 80  # a numbered caption ("Table 1: …") set below a table may run longer
+# A caption's label: a word, a number and a colon or full stop ("Table 1:", "Tab. 2.3.", "Tabelle 4:", "TABLE IV.")
+_CAPTION_LABEL = re.compile(r"[^\W\d_]{2,12}\.?\s?(?:\d+(?:\.\d+)*|[IVXLC]+)\s?[:.]\s")
 
 
 @dataclass(frozen=True)
@@ -158,8 +162,8 @@ def _is_row(text: str, unit: Unit) -> bool:
 
 def _table_headers(text: str, units: list[Unit]) -> dict[int, tuple[Unit, str]]:
     """Per table (a paragraph of rows), found once per section: its first row (the header row) and its caption:
-    the paragraph just before it when that is short (`CAPTION_WORDS`: an HTML caption, "Table 2: …" set above
-    it, or the line introducing it)."""
+    a numbered caption set just above or just below it ("Table 2: …", as papers set them), else the paragraph
+    just before it when that is short (`CAPTION_WORDS`: an HTML caption, or the line introducing it)."""
     paragraphs: dict[int, list[Unit]] = {}
     for unit in units:
         paragraphs.setdefault(unit.paragraph, []).append(unit)
@@ -168,10 +172,19 @@ def _table_headers(text: str, units: list[Unit]) -> dict[int, tuple[Unit, str]]:
         rows = [unit for unit in members if _is_row(text, unit)]
         if not rows:
             continue
-        before = paragraphs.get(number - 1, [])
-        short = before and not _is_row(text, before[0]) and sum(u.words for u in before) <= CAPTION_WORDS
-        tables[number] = (rows[0], text[before[0].start : before[-1].end] if short else "")
+        before, after = paragraphs.get(number - 1, []), paragraphs.get(number + 1, [])
+        labelled = [p for p in (before, after) if _is_caption(text, p, LABELLED_CAPTION_WORDS, labelled=True)]
+        caption = labelled[0] if labelled else before if _is_caption(text, before, CAPTION_WORDS) else []
+        tables[number] = (rows[0], text[caption[0].start : caption[-1].end] if caption else "")
     return tables
+
+
+def _is_caption(text: str, paragraph: list[Unit], most_words: int, *, labelled: bool = False) -> bool:
+    """Whether a paragraph next to a table can be its caption: prose (not rows) of at most `most_words` words,
+    and when `labelled`, opening with a caption's label and number."""
+    if not paragraph or _is_row(text, paragraph[0]) or sum(u.words for u in paragraph) > most_words:
+        return False
+    return not labelled or _CAPTION_LABEL.match(text, paragraph[0].start) is not None
 
 
 def _table_lead(text: str, tables: dict[int, tuple[Unit, str]], group: list[Unit]) -> str:

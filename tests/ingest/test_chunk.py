@@ -239,3 +239,19 @@ def test_a_long_paragraph_before_a_table_is_no_caption() -> None:
     chunks = chunk_document(Document("t.md", text, "Figures", "0", (), "md"), ChunkSettings(small_table_words=0))
     inside = [c for c in chunks if c.text.startswith("| 20")]
     assert inside and all(c.lead == "| Year | Revenue | Operating income | Employees |" for c in inside)
+
+
+def test_a_numbered_caption_below_a_table_is_its_caption() -> None:
+    """Papers set "Table 1: …" below the table: it leads every passage cut from the table, not the short
+    paragraph that happens to stand above it (a footnote, the end of a column)."""
+    from qa.ingest.chunk import ChunkSettings, chunk_document
+    from qa.ingest.load import Document
+
+    caption = "Table 3: Revenue and staff of the company per year, audited in the following spring."
+    text = _table_document(40) + f"\n{caption}\n\nThe next section discusses the outlook for the coming years.\n"
+    chunks = chunk_document(Document("t.md", text, "Figures", "0", (), "md"), ChunkSettings(small_table_words=0))
+    inside = [c for c in chunks if c.text.startswith("| 20")]
+    assert inside and all(c.lead == f"{caption}\n| Year | Revenue | Operating income | Employees |" for c in inside)
+    unlabelled = text.replace("Table 3: ", "")  # an ordinary paragraph below: the one above stays the caption
+    chunks = chunk_document(Document("t.md", unlabelled, "Figures", "0", (), "md"), ChunkSettings(small_table_words=0))
+    assert all(c.lead.startswith("The company reports") for c in chunks if c.text.startswith("| 20"))
