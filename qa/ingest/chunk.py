@@ -136,7 +136,7 @@ def _pack(units: list[Unit], settings: ChunkSettings, tables: Collection[int] = 
 def _page_runs(doc: Document, units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:
     """A section's units split where a new page starts, so a passage cites one page; a run too short to stand
     alone (a sentence ending at the top of the next page) stays with the run before it."""
-    if not doc.pages:
+    if not doc.paged:
         return [units]
     runs: list[list[Unit]] = []
     page = None

@@ -15,16 +15,19 @@ from document_fixtures import (
     epub_bytes,
     nested_email_bytes,
     odt_bytes,
+    pdf_of,
     slides_bytes,
     workbook_bytes,
 )
 
+from qa.engine import Engine, build_from_folder
+from qa.index.config import BuildConfig
 from qa.ingest.chunk import chunk_document
 from qa.ingest.extract import archive
 from qa.ingest.extract.email import extract_email
 from qa.ingest.extract.epub import extract_epub
 from qa.ingest.extract.odt import extract_odt
-from qa.ingest.load import load_corpus
+from qa.ingest.load import Document, load_corpus
 
 
 def test_epub_chapters_in_spine_order_each_a_section() -> None:
@@ -161,3 +164,38 @@ def test_a_folder_with_every_new_kind_loads_them_all(tmp_path: Path) -> None:
     }
     for doc in loaded.documents:
         assert all(doc.text[c.start : c.end] == c.text for c in chunk_document(doc)), doc.id
+
+
+def test_the_pages_of_an_attached_pdf_are_cited_by_its_passages(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
+    """An attached PDF keeps its pages: a passage of its page 2 cites page 2 (and is cut at the page break), while
+    the e-mail's body and its other attachments have no page."""
+    pages = [
+        "Pump manual, page one. " + "The pump must be primed with water before it is started. " * 6,
+        "Pump manual, page two. " + "The impeller is replaced when its blades are worn to half their width. " * 6,
+        "Pump manual, page three. " + "Store the pump in a dry room over the winter months. " * 6,
+    ]
+    message = EmailMessage()
+    message["Subject"] = "Manual for P-7"
+    message["From"] = "depot@example.org"
+    message.set_content("The manual is attached.\n")
+    message.add_attachment("14:02 ERROR impeller jam\n", filename="pump.log")
+    pdf = pdf_of(tmp_path / "manual.pdf", pages).read_bytes()
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="manual.pdf")
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "p7.eml").write_bytes(bytes(message))
+    build_from_folder(
+        tmp_path / "corpus", tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder
+    )
+    with Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False) as engine:
+        response = engine.ask("When is the impeller replaced?", k=1)
+    top = response.results[0]
+    assert top.doc == "p7.eml" and top.page == 2 and response.to_json()["results"][0]["page"] == 2
+    assert top.heading.startswith("Attachment: manual.pdf")
+    extracted = extract_email(bytes(message), "p7.eml")
+    (part,) = extracted.paged_parts
+    assert len(part.pages) == 3 and part.end == len(extracted.text)
+    assert extracted.text[part.pages[1] :].startswith("Pump manual, page two.")
+    doc = Document("p7.eml", extracted.text, extracted.title, "0", kind="eml", paged_parts=extracted.paged_parts)
+    cited = {(chunk.page, chunk.text.split(".")[0]) for chunk in chunk_document(doc)}
+    assert {(1, "Pump manual, page one"), (2, "Pump manual, page two"), (3, "Pump manual, page three")} <= cited
+    assert all(page is None for page, text in cited if "manual is attached" in text or "ERROR" in text)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
+from qa.ingest.chunk import Chunk
 from qa.models.reader import ReadSpan
 from qa.search.highlight import AnswerSentence, Span
 from qa.search.rank import reorder_by_reader, shifted
-from qa.ingest.chunk import Chunk
 from qa.search.read import ReadWindow, combined_scores, holding_passage, page_at, span_outside
 from qa.search.retrieve import Hit
 from qa.search.windows import Window

@@ -11,6 +11,7 @@ Each extractor raises ValueError with a one-line reason for a file it cannot rea
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -60,10 +61,26 @@ _READERS = {
 
 
 @dataclass(frozen=True)
+class PagedPart:
+    """A stretch of a document that has pages of its own (a PDF or slides attached to an e-mail): where each of
+    its pages starts (offsets into the document's text, page 1 first) and where the stretch ends."""
+
+    pages: tuple[int, ...]
+    end: int
+
+    def page_at(self, offset: int) -> int | None:
+        """The part's 1-based page holding `offset`, or None outside the part."""
+        if not self.pages or not self.pages[0] <= offset < self.end:
+            return None
+        return bisect_right(self.pages, offset)
+
+
+@dataclass(frozen=True)
 class Extracted:
     """Document text, the offset where each page starts (page 1 first; () without pages) and a title if known;
     the pages whose text was read by OCR (1-based), and in a document without pages the stretches of text OCR
-    read (start, end offsets: an e-mail's scanned attachment); warnings about the file (an OCR page left out)."""
+    read (start, end offsets: an e-mail's scanned attachment); warnings about the file (an OCR page left out); in
+    a document without pages, the parts that have pages of their own (an e-mail's attached PDF)."""
 
     text: str
     pages: tuple[int, ...] = ()
@@ -71,6 +88,7 @@ class Extracted:
     ocr_pages: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
     ocr_spans: tuple[tuple[int, int], ...] = ()
+    paged_parts: tuple[PagedPart, ...] = ()
 
 
 @contextmanager

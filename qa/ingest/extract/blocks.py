@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 _LIGATURES = re.compile("[\ufb00-\ufb06\ufb13-\ufb17]")
@@ -104,14 +105,29 @@ class Writer:
         """The next list item or table row starts a new block (a second table right after the first)."""
         self._run = ""
 
-    def extend(self, text: str, top: int = 1) -> None:
+    def extend(self, text: str, top: int = 1, pages: Sequence[int] = ()) -> tuple[int, ...]:
         """Append text another extractor laid out (an e-mail attachment, an EPUB chapter), its `#` headings moved
         so the highest lands at level `top` (under the heading written before), their nesting kept. Lines are kept
         as written (a plain-text attachment's line breaks are the segmenter's to read); control characters and
-        terminal escapes are dropped."""
-        text = _ANSI.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-        levels = [len(m.group(1)) for m in _HEADING_LINES.finditer(text)]
+        terminal escapes are dropped. With `pages` (where each page starts in `text`, page 1 first), returns where
+        each page starts in this writer's text."""
+        starts = sorted(min(max(0, p), len(text)) for p in pages)
+        ends = [*starts[1:], len(text)]
+        bounds = [(0, starts[0])] if starts and starts[0] > 0 else [] if starts else [(0, len(text))]
+        unmarked = len(bounds)  # the text before page 1 (all of it without pages)
+        bounds += zip(starts, ends)
+        pieces = [_ANSI.sub("", text[a:b].replace("\r\n", "\n").replace("\r", "\n")) for a, b in bounds]
+        levels = [len(m.group(1)) for piece in pieces for m in _HEADING_LINES.finditer(piece)]
         shift = top - min(levels) if levels else 0
+        marks = []
+        for number, piece in enumerate(pieces):
+            if number >= unmarked:  # a page of `pages` (an empty one too: page numbers stay aligned)
+                marks.append(self.mark())
+            self._blocks(piece, shift)
+        return tuple(marks)
+
+    def _blocks(self, text: str, shift: int) -> None:
+        """The blocks of laid-out text, headings moved by `shift` levels."""
         for block in _BLOCK_BREAK.split(text):
             lines: list[str] = []
             for line in block.split("\n"):

@@ -5,19 +5,21 @@ The body is the text/plain part when there is one, else the text/html part throu
 transfer encodings (quoted-printable, base64) and charsets are the library's. An attachment whose name (or,
 without a name, whose type) is a kind we read — PDF, Word, PowerPoint, Excel, CSV, EPUB, ODT, RTF, HTML,
 Markdown, text, `.log` files as text, and attached e-mails down to MAX_DEPTH levels — is extracted by its own
-reader and written under `# Attachment: <file name>`, its headings one level lower (an attachment read by OCR, a
-scanned page or a photo of one, is recorded as such in `Extracted.ocr_spans`); any other attachment, or one its
-reader refuses, is named in one line saying why it was not read.
+reader and written under `# Attachment: <file name>`, its headings one level lower. An attachment with pages (a
+PDF, slides, a scan) keeps them (`Extracted.paged_parts`): its passages cite their page of the attachment; the
+pages OCR read (a scanned page, a photo of one) are recorded in `Extracted.ocr_spans`. Any other attachment, or one
+its reader refuses, is named in one line saying why it was not read.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 
-from . import Extracted, extract, kind_of
+from . import Extracted, PagedPart, extract, kind_of
 from .blocks import Writer, clean, name_title
 
 log = logging.getLogger(__name__)
@@ -52,16 +54,26 @@ def extract_email(data: bytes, name: str = "") -> Extracted:
     check_message(data)
     message = BytesParser(policy=policy.default).parsebytes(data)
     out = Writer()
-    scanned: list[tuple[int, int]] = []
-    subject = _message(message, out, 0, scanned)
-    return Extracted(out.text, (), subject or name_title(name), ocr_spans=tuple(scanned))
+    marks = _Marks()
+    subject = _message(message, out, 0, marks)
+    return Extracted(
+        out.text, (), subject or name_title(name), ocr_spans=tuple(marks.scanned), paged_parts=tuple(marks.parts)
+    )
 
 
-def _message(message: EmailMessage, out: Writer, depth: int, scanned: list[tuple[int, int]]) -> str:
+@dataclass
+class _Marks:
+    """What a message's attachments add beside their text: the stretches OCR read and the attachments with pages."""
+
+    scanned: list[tuple[int, int]] = field(default_factory=list)
+    parts: list[PagedPart] = field(default_factory=list)
+
+
+def _message(message: EmailMessage, out: Writer, depth: int, marks: _Marks) -> str:
     """Write one message: subject heading, who and when, body, the attachments not read (one line each), then each
-    attachment read as a section, adding to `scanned` the stretch of each attachment read by OCR (an image, a
-    scanned PDF; an attached e-mail holding one). `depth` counts the e-mails this one is attached to. Returns the
-    subject."""
+    attachment read as a section, its pages marked (`marks.parts`: a passage of an attached PDF cites its page) and
+    the stretches OCR read (an image, a scanned page) added to `marks.scanned`. `depth` counts the e-mails this one
+    is attached to. Returns the subject."""
     subject = clean(_header(message, "Subject"))
     out.heading(subject or "(no subject)", 1)
     who = [f"{name}: {clean(_header(message, name))}" for name in _WHO if _header(message, name).strip()]
@@ -77,14 +89,26 @@ def _message(message: EmailMessage, out: Writer, depth: int, scanned: list[tuple
         except ValueError as exc:
             out.end_run()
             out.paragraph(str(exc))
-    for shown, text, ocr in sections:
+    for shown, read in sections:
         out.end_run()
         out.heading(f"Attachment: {shown}", 1)
         start = len(out.text)
-        out.extend(text, 2)
-        if ocr:
-            scanned.append((start, len(out.text)))
+        starts = out.extend(read.text, 2, read.pages)
+        end = len(out.text)
+        if starts:
+            marks.parts.append(PagedPart(starts, end))
+        marks.scanned.extend(_read_by_ocr(read, starts, start, end))
     return subject
+
+
+def _read_by_ocr(read: Extracted, starts: tuple[int, ...], start: int, end: int) -> list[tuple[int, int]]:
+    """The stretches of an attachment written at [start, end) that OCR read: its OCR'd pages where its pages are
+    marked (`starts`), else all of it when OCR read any of it (its own offsets do not survive its headings being
+    moved)."""
+    if read.ocr_pages and len(starts) == len(read.pages):
+        bounds = [*starts, end]
+        return [(bounds[p - 1], bounds[p]) for p in read.ocr_pages if 1 <= p <= len(starts)]
+    return [(start, end)] if read.ocr_pages or read.ocr_spans else []
 
 
 def _header(message: EmailMessage, name: str) -> str:
@@ -116,9 +140,9 @@ def _text_content(part: EmailMessage) -> str:
         return payload.decode("utf-8", errors="replace")
 
 
-def _attachment(part: EmailMessage, depth: int) -> tuple[str, str, bool]:
-    """(name, extracted text, whether OCR read any of it) of an attachment, read by its own extractor; ValueError
-    with the line saying why it was not read."""
+def _attachment(part: EmailMessage, depth: int) -> tuple[str, Extracted]:
+    """(name, what its own extractor read) of an attachment; ValueError with the line saying why it was not
+    read."""
     filename = clean(part.get_filename() or "")
     content_type = part.get_content_type()
     kind = "txt" if filename.lower().endswith(".log") else kind_of(filename) if filename else None
@@ -129,7 +153,7 @@ def _attachment(part: EmailMessage, depth: int) -> tuple[str, str, bool]:
     if kind == "eml" and depth + 1 >= MAX_DEPTH:
         raise ValueError(f"Attachment {shown} was not read: e-mails more than {MAX_DEPTH} levels deep are not read.")
     try:
-        return (shown, *_read_attachment(part, kind, shown, depth))
+        return shown, _read_attachment(part, kind, shown, depth)
     except ValueError as exc:
         raise ValueError(f"Attachment {shown} was not read: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - one damaged attachment must not lose the message
@@ -137,9 +161,10 @@ def _attachment(part: EmailMessage, depth: int) -> tuple[str, str, bool]:
         raise ValueError(f"Attachment {shown} was not read: its reader failed ({type(exc).__name__}).") from None
 
 
-def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> tuple[str, bool]:
-    """The attachment's text, and whether OCR read any of it (the whole attachment is then marked: its own
-    offsets do not survive the headings being moved)."""
+def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> Extracted:
+    """The attachment as its own extractor reads it. An attached e-mail's own attachments are sections of it,
+    all of it marked read by OCR when OCR read any of them, its attachments' pages not marked (their offsets do
+    not survive its headings being moved)."""
     if kind == "eml":
         nested = part.get_content() if part.get_content_type() == "message/rfc822" else None
         if not isinstance(nested, EmailMessage):
@@ -147,12 +172,11 @@ def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> t
             check_message(data)
             nested = BytesParser(policy=policy.default).parsebytes(data)
         writer = Writer()
-        scanned: list[tuple[int, int]] = []
-        _message(nested, writer, depth + 1, scanned)
-        return writer.text, bool(scanned)
+        marks = _Marks()
+        _message(nested, writer, depth + 1, marks)
+        return Extracted(writer.text, ocr_spans=((0, len(writer.text)),) if marks.scanned else ())
     if part.get_content_maintype() == "text":
         data = _text_content(part).encode("utf-8")
     else:
         data = part.get_payload(decode=True) or b""
-    extracted = extract(kind, data, shown)
-    return extracted.text, bool(extracted.ocr_pages or extracted.ocr_spans)
+    return extract(kind, data, shown)
