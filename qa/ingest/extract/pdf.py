@@ -31,6 +31,8 @@ from .pdfcolumns import SOFT_GAP_EM, Gap
 from .pdflayout import GAP_EM, SENTENCE_END, Piece, Row, is_bullet, layout, short_row
 
 _HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's, or bold, on a short line
+_HEADING_LETTERS = 0.7  # an OCR'd heading is at least this share letters ("4.2 Question Answering Datasets": 0.9)
+_SENTENCE_BREAK = re.compile(r"[^\W\d_]{2}[.!?] +[A-Z]")
 _REPEAT_SHARE = 0.4  # a top/bottom line on at least this share of the pages (and on 2 or more) is a running header
 _EDGE_ROWS = 2  # rows looked at on each page's top and bottom for running headers and footers
 _DIGITS = re.compile(r"\d+")
@@ -334,9 +336,23 @@ def _new_paragraph(prev: Row, row: Row, left: float, right: float, body: float, 
     return ends and (indented or prev.x1 < right - 4 * body)
 
 
-def _heading_level(row: Row, body: float, levels: dict[float, int]) -> int | None:
-    """A short row alone in a larger font (ranked), else in bold or italic at the body size (below those)."""
-    if not short_row(row):
+def _reads_as_heading(text: str) -> bool:
+    """Whether a short OCR'd line can be a heading by its words: its size is estimated from its height, and a
+    subscript or a bracket makes a line of a sentence or of a formula taller. Not a line starting with a small
+    letter (a text layer's large or bold one may: a function name in a manual), not a formula (an "=", or under
+    `_HEADING_LETTERS` of its characters letters: brackets, digits, subscripts), not one where a sentence ends and
+    another begins."""
+    first = next((ch for ch in text if ch.isalnum()), "")
+    shown = [ch for ch in text if not ch.isspace()]
+    letters = sum(ch.isalpha() for ch in shown)
+    formula = "=" in text or letters < _HEADING_LETTERS * len(shown)
+    return not first.islower() and not formula and _SENTENCE_BREAK.search(text) is None
+
+
+def _heading_level(row: Row, body: float, levels: dict[float, int], estimated: bool = False) -> int | None:
+    """A short row alone in a larger font (ranked), else in bold or italic at the body size (below those). On an
+    OCR'd page (`estimated` sizes), never a line that does not read as a heading (`_reads_as_heading`)."""
+    if not short_row(row) or (estimated and not _reads_as_heading(row.text)):
         return None
     if row.size in levels:
         return levels[row.size]
@@ -365,6 +381,7 @@ class _PageWriter:
         self.title = title
         self.ocr_pages: list[int] = []
         self.warnings: list[str] = []
+        self.estimated = False  # while an OCR'd page is written: its sizes are estimated from line heights
 
     def page(self, blocks: list[list[Row]]) -> None:
         self.out.end_run()
@@ -374,7 +391,11 @@ class _PageWriter:
 
     def scanned(self, page: Scanned) -> None:
         """A page read by OCR, laid out as a text page (or nothing, with a warning, when OCR was not confident)."""
-        self.page(page.blocks)
+        self.estimated = True
+        try:
+            self.page(page.blocks)
+        finally:
+            self.estimated = False
         if confident(page.words, len(self.starts), self.warnings) and page.words:
             self.ocr_pages.append(len(self.starts))
 
@@ -385,7 +406,7 @@ class _PageWriter:
         leading = gaps[len(gaps) // 2] if gaps else 0.0
         line, prev = "", None
         for row in block:
-            level = _heading_level(row, self.body, self.levels)
+            level = _heading_level(row, self.body, self.levels, self.estimated)
             text = clean(row.text.replace("\ufffe", "-").replace("\x02", "-"))  # pdfium's line-end hyphens
             if self._continues_heading(row, level, prev, leading):
                 self.heading[0] = join_line(self.heading[0], text)  # a heading wrapped over two lines

@@ -121,6 +121,33 @@ def test_a_page_read_by_ocr_is_written_like_a_text_page_and_a_noisy_one_is_left_
     assert len(extracted.warnings) == 1 and extracted.warnings[0].startswith("page 2: OCR confidence 20")
 
 
+def test_an_ocr_line_measured_tall_is_a_heading_only_if_it_reads_as_one() -> None:
+    """A scanned line's size comes from its height: a formula, a line with subscripts or a sentence running on
+    measure tall, and would be headings; a line that reads as one (a capital, words, no "=") still is."""
+    body = [
+        ("Operators check the pressure of the pump every morning before it starts.", 100 + 20 * i, 14) for i in range(4)
+    ]
+    tall = [
+        ("Results of the Trial", 20, 30),  # a heading
+        ("sim(q, p) = Eq(q) Ep(p) (1)", 200, 30),  # a formula
+        ("where the score is (2) taken", 260, 30),  # a line of a sentence, starting small
+        ("L(d, p1, p2) (3) [4] 5.6", 320, 30),  # mostly brackets and digits
+        ("The pump was primed. Then it ran", 380, 30),  # a sentence ends and another begins
+    ]
+    extracted = write_pages([_page(tall[:1] + body + tall[1:])], "")
+    assert _headings(extracted.text) == ["Results of the Trial"]
+    assert "sim(q, p) = Eq(q) Ep(p) (1)" in extracted.text and "The pump was primed. Then it ran" in extracted.text
+    text_layer = layout(
+        [Piece(50, 300, 740, 760, 18.0, False, "asn1 parser2tree")]
+        + [
+            Piece(50, 500, 700 - 14 * i, 710 - 14 * i, 10.0, False, "The parser reads the file of declarations.")
+            for i in range(4)
+        ],
+        600.0,
+    )
+    assert _headings(write_pages([text_layer], "").text) == ["asn1 parser2tree"]  # a text layer's size is read
+
+
 def test_in_a_document_with_a_text_layer_the_text_pages_alone_rank_the_sizes() -> None:
     text_page = layout(
         [
