@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .kinds import PassageKind, passage_kind
 from .load import Document
@@ -160,14 +161,22 @@ def _is_row(text: str, unit: Unit) -> bool:
     return text.startswith("|", unit.start)
 
 
-def _table_headers(text: str, units: list[Unit]) -> dict[int, tuple[Unit, str]]:
+class _Table(NamedTuple):
+    """A table's header row and its caption (empty when it has none), with where the caption stands."""
+
+    header: Unit
+    caption: str
+    caption_at: tuple[int, int]
+
+
+def _table_headers(text: str, units: list[Unit]) -> dict[int, _Table]:
     """Per table (a paragraph of rows), found once per section: its first row (the header row) and its caption:
     a numbered caption set just above or just below it ("Table 2: …", as papers set them), else the paragraph
     just before it when that is short (`CAPTION_WORDS`: an HTML caption, or the line introducing it)."""
     paragraphs: dict[int, list[Unit]] = {}
     for unit in units:
         paragraphs.setdefault(unit.paragraph, []).append(unit)
-    tables: dict[int, tuple[Unit, str]] = {}
+    tables: dict[int, _Table] = {}
     for number, members in paragraphs.items():
         rows = [unit for unit in members if _is_row(text, unit)]
         if not rows:
@@ -175,7 +184,8 @@ def _table_headers(text: str, units: list[Unit]) -> dict[int, tuple[Unit, str]]:
         before, after = paragraphs.get(number - 1, []), paragraphs.get(number + 1, [])
         labelled = [p for p in (before, after) if _is_caption(text, p, LABELLED_CAPTION_WORDS, labelled=True)]
         caption = labelled[0] if labelled else before if _is_caption(text, before, CAPTION_WORDS) else []
-        tables[number] = (rows[0], text[caption[0].start : caption[-1].end] if caption else "")
+        at = (caption[0].start, caption[-1].end) if caption else (0, 0)
+        tables[number] = _Table(rows[0], text[at[0] : at[1]], at)
     return tables
 
 
@@ -187,15 +197,21 @@ def _is_caption(text: str, paragraph: list[Unit], most_words: int, *, labelled: 
     return not labelled or _CAPTION_LABEL.match(text, paragraph[0].start) is not None
 
 
-def _table_lead(text: str, tables: dict[int, tuple[Unit, str]], group: list[Unit]) -> str:
-    """What a group that starts inside a table needs from before it: the table's caption, and its header row
-    unless the group holds it ("| 2015 | 93,580 |" is matched with "| Year | Revenue |" in front of it)."""
-    first = group[0]
-    if not _is_row(text, first) or first.paragraph not in tables:
+def _table_lead(text: str, tables: dict[int, _Table], group: list[Unit]) -> str:
+    """What a group holding (part of) a table needs from outside it: the table's caption unless the group holds
+    it, and when the group starts inside the table, its header row ("| 2015 | 93,580 |" is matched with
+    "| Year | Revenue |" in front of it)."""
+    number = next((u.paragraph for u in group if u.paragraph in tables and _is_row(text, u)), None)
+    if number is None:
         return ""
-    header, caption = tables[first.paragraph]
-    row = text[header.start : header.end] if header.start < first.start else ""
-    return "\n".join(part for part in (caption, row) if part)
+    table, first = tables[number], group[0]
+    held = group[0].start <= table.caption_at[0] and table.caption_at[1] <= group[-1].end
+    row = (
+        text[table.header.start : table.header.end]
+        if first.paragraph == number and table.header.start < first.start
+        else ""
+    )
+    return "\n".join(part for part in ("" if held else table.caption, row) if part)
 
 
 def _groups(doc: Document, section_units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:

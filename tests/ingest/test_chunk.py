@@ -255,3 +255,19 @@ def test_a_numbered_caption_below_a_table_is_its_caption() -> None:
     unlabelled = text.replace("Table 3: ", "")  # an ordinary paragraph below: the one above stays the caption
     chunks = chunk_document(Document("t.md", unlabelled, "Figures", "0", (), "md"), ChunkSettings(small_table_words=0))
     assert all(c.lead.startswith("The company reports") for c in chunks if c.text.startswith("| 20"))
+
+
+def test_a_passage_holding_a_table_but_not_its_caption_carries_the_caption() -> None:
+    """A table whole inside a passage that ends before its caption below (the caption opens the next passage):
+    the caption leads the passage holding the table, and not the one holding the caption."""
+    from qa.ingest.chunk import chunk_document
+    from qa.ingest.load import Document
+
+    intro = "The plant reported its output to the regional board each quarter, and the board published it. " * 3
+    rows = "| Year | Output |\n| 2019 | 410 |\n| 2020 | 395 |\n| 2021 | 430 |"
+    caption = "Table 2: Output of the plant in tonnes per year, as reported to the board."
+    after = "The next section turns to the staff of the plant and to the training they received. " * 4
+    text = f"# Plant\n\n{intro.strip()}\n\n{rows}\n\n{caption}\n\n{after.strip()}\n"
+    table, captioned = chunk_document(Document("p.md", text, "Plant", "0", (), "md"))
+    assert "| 2021 | 430 |" in table.text and caption not in table.text and table.lead == caption
+    assert captioned.text.startswith(caption) and captioned.lead == ""
