@@ -171,6 +171,18 @@ def test_short_extracted_paragraphs_stay_text(tmp_path: Path) -> None:
     assert all(c.headings == () for c in chunks)
 
 
+def test_a_paragraph_opening_with_a_hash_mark_is_text_not_a_heading(tmp_path: Path) -> None:
+    """"# of passages" (a figure's legend, a column of counts) is a sentence: as a heading it would head every
+    passage after it and be in none."""
+    (tmp_path / "legend.html").write_bytes(
+        b"<html><body><h1>Retrieval</h1><p># of retrieved passages per question, for each of the datasets.</p>"
+        b"<p>The accuracy rises with the number of passages retrieved for every dataset.</p></body></html>"
+    )
+    chunks = chunk_document(load_corpus(tmp_path).documents[0])
+    assert all(c.headings == () for c in chunks)
+    assert any("of retrieved passages per question" in c.text and c.text.startswith("#") for c in chunks)
+
+
 def test_html_math_keeps_its_alttext_even_when_the_mathml_is_hidden() -> None:
     page = (
         b"<html><body><p>If the mean is denoted by <span class='mwe-math-element'><span style='display: none;'>"

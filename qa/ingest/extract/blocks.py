@@ -13,6 +13,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\ufffe\uff
 _SPACES = re.compile(r"\s+")
 _HEADING_LINE = re.compile(r"^(#{1,6}) (\S.*)$")
 _HEADING_LINES = re.compile(r"^(#{1,6}) \S", re.M)
+_MARKED = re.compile(r"^(#{1,6}) ")  # what the segmenter takes for a heading's marks
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 # terminal escape sequences (colours, cursor moves) in a log file: CSI, OSC and two-character ones
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_`-~])")
@@ -86,7 +87,9 @@ class Writer:
         self._heading = (len(self.parts) - 1, level)
 
     def paragraph(self, text: str) -> None:
-        text = clean(text)
+        """A paragraph of a document's text. One that opens with "# " ("# of passages", a figure's legend) is
+        text, not a heading: its space becomes a no-break space, which the segmenter's heading marks do not take."""
+        text = _MARKED.sub(lambda m: m.group(1) + "\xa0", clean(text), count=1)
         if text:
             self._add(text)
 
