@@ -172,7 +172,7 @@ def test_short_extracted_paragraphs_stay_text(tmp_path: Path) -> None:
 
 
 def test_a_paragraph_opening_with_a_hash_mark_is_text_not_a_heading(tmp_path: Path) -> None:
-    """"# of passages" (a figure's legend, a column of counts) is a sentence: as a heading it would head every
+    """ "# of passages" (a figure's legend, a column of counts) is a sentence: as a heading it would head every
     passage after it and be in none."""
     (tmp_path / "legend.html").write_bytes(
         b"<html><body><h1>Retrieval</h1><p># of retrieved passages per question, for each of the datasets.</p>"

@@ -11,7 +11,7 @@ from ocr_support import laid_out_pdf, pictures_file, scanned, share_found, words
 
 from qa.ingest.extract import extract
 from qa.ingest.extract.ocr import MIN_PAGE_CONFIDENCE, OcrWord
-from qa.ingest.extract.ocr_layout import LINE_EM, OcrPiece, ocr_pieces
+from qa.ingest.extract.ocr_layout import FLAT_LINE_EM, LINE_EM, OcrPiece, ocr_pieces
 from qa.ingest.extract.pdf import Scanned, _PageWriter, extract_pdf, write_pages
 from qa.ingest.extract.pdflayout import GAP_EM, Piece, layout
 
@@ -51,7 +51,7 @@ def word(text: str, box: tuple[int, int, int, int], line: int, paragraph: int = 
 def test_words_become_pieces_in_points_split_at_wide_gaps() -> None:
     line = (100, 200, 900, 240)  # 40 px high at 2 px per point: 20 pt of box, a 22 pt font
     words_ = [
-        word("Relief", (100, 205, 220, 238), 0, line_box=line),
+        word("Pump", (100, 205, 220, 238), 0, line_box=line),
         word("valve", (235, 205, 330, 238), 0, line_box=line),
         word("12", (800, 205, 840, 238), 0, line_box=line),  # 470 px = 235 pt after "valve": a new piece
         word("bar", (850, 205, 900, 238), 0, line_box=line),
@@ -60,7 +60,7 @@ def test_words_become_pieces_in_points_split_at_wide_gaps() -> None:
     assert size == 22.0
     pieces = ocr_pieces(words_, scale=2.0, height=800.0, gap_em=GAP_EM)
     assert pieces == [
-        OcrPiece(50.0, 165.0, 680.0, 700.0, size, "Relief valve"),  # y flipped: 800 - 240 / 2 .. 800 - 200 / 2
+        OcrPiece(50.0, 165.0, 680.0, 700.0, size, "Pump valve"),  # y flipped: 800 - 240 / 2 .. 800 - 200 / 2
         OcrPiece(400.0, 450.0, 680.0, 700.0, size, "12 bar"),
     ]
 
@@ -86,10 +86,20 @@ def test_without_tesseracts_line_box_the_union_of_its_words_stands_in() -> None:
 
 def test_the_lines_of_a_long_paragraph_take_its_median_size_so_one_tall_line_is_no_heading() -> None:
     boxes = [(0, 0, 500, 20), (0, 30, 500, 50), (0, 60, 500, 88), (0, 90, 500, 110)]  # the third has a bracket
-    words_ = [word(f"line{i}", box, i, line_box=box) for i, box in enumerate(boxes)]
+    words_ = [word(f"typing{i}", box, i, line_box=box) for i, box in enumerate(boxes)]
     assert {p.size for p in ocr_pieces(words_, 1.0, 200.0, GAP_EM)} == {round(20 / LINE_EM * 2) / 2}
     short = [word("Heading", (0, 0, 200, 40), 0, 0, (0, 0, 200, 40)), word("body", (0, 60, 90, 80), 1, 1)]
     assert [p.size for p in ocr_pieces(short, 1.0, 200.0, GAP_EM)] == [44.0, 22.0]  # a paragraph of its own
+
+
+def test_a_line_without_descending_letters_is_measured_by_its_own_height() -> None:
+    """ "1 Installation" has no g, p, y or comma below the line: its box is 0.72 font sizes high, not 0.91, so a
+    heading of 15 pt set without them is not taken for 12 pt body text."""
+    box = (0, 0, 300, 30)  # 30 px at 2 px per point: 15 pt of box
+    flat = [word("1", (0, 0, 20, 30), 0, line_box=box), word("Installation", (30, 0, 300, 30), 0, line_box=box)]
+    deep = [word("Typing", (0, 0, 120, 30), 0, line_box=box), word("speed", (130, 0, 300, 30), 0, line_box=box)]
+    assert [p.size for p in ocr_pieces(flat, 2.0, 800.0, GAP_EM)] == [round(15 / FLAT_LINE_EM * 2) / 2] == [21.0]
+    assert [p.size for p in ocr_pieces(deep, 2.0, 800.0, GAP_EM)] == [round(15 / LINE_EM * 2) / 2] == [16.5]
 
 
 def test_a_line_set_sideways_is_laid_out_as_rotated_margin_text() -> None:
