@@ -142,7 +142,8 @@ def links_html(result: Result) -> str:
     """'Open' link (a PDF at the page, other documents in the reading view), a download link to an original
     opened in the reading view, and for a PDF or image page the page picture, loaded on demand."""
     page = result_page(result)
-    label = f"Open {result.doc.rsplit('/', 1)[-1]}" + (f" at page {page}" if page else "")
+    at_page = page and pictured(result.doc)  # an e-mail's attached PDF has pages, but opens in the reading view
+    label = f"Open {result.doc.rsplit('/', 1)[-1]}" + (f" at page {page}" if at_page else "")
     parts = [
         f'<a class="qa-open" href="{esc(open_url(result))}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>'
     ]

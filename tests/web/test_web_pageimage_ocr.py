@@ -78,3 +78,12 @@ def test_the_card_says_read_by_ocr_and_offers_the_picture_of_an_image() -> None:
     assert "read by OCR" not in source_html("scan.pdf", "", 2)
     result = Result(1, 1.0, "scans/scan.tif", "", 1, "", 0, 10, "0123456789", None, (), 0, 10, ocr=True)
     assert "page-image/scans/scan.tif?page=1" in links_html(result)
+
+
+def test_a_page_of_an_emailed_pdf_is_cited_but_opens_in_the_reading_view() -> None:
+    """The passage cites its page of the attached PDF; the e-mail has no page to open at, nor a page picture."""
+    result = Result(1, 1.0, "mail/p7.eml", "Attachment: manual.pdf", 2, "", 0, 10, "0123456789", None, (), 0, 10)
+    assert "page 2" in source_html(result.doc, result.heading, result.page)
+    links = links_html(result)
+    assert "Open p7.eml<" in links and "at page" not in links and "page-image" not in links
+    assert 'href="read/mail/p7.eml?' in links
