@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.ingest.extract.pdfcolumns import align_columns, gutters, meets, segments, split_piece
+from qa.ingest.extract.pdfcolumns import align_columns, gutters, meets, segments, split_piece, spread_piece
 from qa.ingest.extract.pdflayout import Piece, Row
 
 
@@ -55,3 +55,35 @@ def test_header_rows_above_a_table_are_split_and_a_sentence_is_not() -> None:
     assert [p.text for p in rows[1].pieces] == ["Train", "Dev"]
     assert [p.text for p in rows[2].pieces] == ["Natural Questions", "79,168", "58,880"]
     assert [p.text for p in rows[0].pieces] == ["The sizes are below in two columns:"]
+
+
+def test_a_name_over_two_columns_is_spread_over_both_and_keeps_their_gutter_open() -> None:
+    """DPR's Table 1: "Train" is set over two columns of counts, its word across the gutter between them. The
+    gutter comes from the rows below the first, so it stays open, and the name is given to each column it spans
+    (the reader then reads "Train: 79,168; Train: 58,880; Dev: 8,757"); before, both counts made one cell."""
+    header = row(piece(0, 40, "Dataset"), piece(120, 150, "Train"), piece(175, 195, "Dev"))
+    data = [
+        row(piece(0, 60, "Natural Questions"), NUMBERS, piece(180, 200, "8,757")),
+        row(
+            piece(0, 40, "TriviaQA"),
+            piece(100, 172, "78,785 60,413", gaps=((7, 128.0, 143.0),)),
+            piece(180, 200, "8,837"),
+        ),
+        row(
+            piece(0, 40, "SQuAD"), piece(100, 172, "78,713 70,096", gaps=((7, 129.0, 142.0),)), piece(180, 200, "8,886")
+        ),
+    ]
+    rows = [header, *data]
+    align_columns(rows, [True] * 4)
+    assert [p.text for p in rows[0].pieces] == ["Dataset", "Train", "Train", "Dev"]
+    assert [p.text for p in rows[1].pieces] == ["Natural Questions", "79,168", "58,880", "8,757"]
+    assert [p.text for p in rows[3].pieces] == ["SQuAD", "78,713", "70,096", "8,886"]
+
+
+def test_only_a_one_word_name_is_spread() -> None:
+    """Two words over a gutter may be two names set closer than a column gap ("Top-20 Top-100"): left whole."""
+    band = [(130.0, 142.0)]
+    left, right = spread_piece(piece(120, 150, "Train"), band)
+    assert (left.text, left.x0, left.x1, right.text, right.x0, right.x1) == ("Train", 120, 130.0, "Train", 142.0, 150)
+    assert spread_piece(piece(120, 160, "Top-20 Top-100"), band) == [piece(120, 160, "Top-20 Top-100")]
+    assert spread_piece(piece(131, 141, "x"), band) == [piece(131, 141, "x")]  # not across the gutter

@@ -30,6 +30,7 @@ _SIDEBAR_MIN_WORDS = 4  # lines on each side of a sidebar's gutter have this man
 SOFT_GAP_EM = 0.8  # a gap between words wider than this many font sizes may separate two table columns
 HEADER_ROWS = 2  # rows above (its header) and below a table looked at as rows of it
 MIN_HEADER_GAPS = 2  # a row above a table is its header when this many of its gaps meet a gutter (or all of them do)
+SPANNING_WORDS = 1  # a name over several columns is spread when it is one word: two may be two names set close
 
 Gap = tuple[int, float, float]  # where the next word starts in the piece's text, x where the gap begins and ends
 
@@ -139,9 +140,24 @@ def split_piece(piece: Any, bands: Sequence[tuple[float, float]]) -> list[Any]:
     return out
 
 
-def split_row(row: Any, bands: Sequence[tuple[float, float]]) -> int:
-    """Split the row's pieces at the gutters in `bands`; how many new cuts were made."""
+def spread_piece(piece: Any, bands: Sequence[tuple[float, float]]) -> list[Any]:
+    """A column name set over two or more columns ("Train" over its original and filtered counts), once per column
+    it spans: cut at each gutter that lies wholly under it, every part with the whole name. A piece of more than
+    SPANNING_WORDS words is left whole: "Top-20 Top-100" is two names closer than a column gap, not one over two
+    columns (where its words part is not known)."""
+    under = [(a, b) for a, b in bands if piece.x0 < a and b < piece.x1]
+    if not under or len(piece.text.split()) > SPANNING_WORDS or piece.gaps:
+        return [piece]
+    edges = [piece.x0, *(x for band in under for x in band), piece.x1]
+    return [replace(piece, x0=edges[i], x1=edges[i + 1]) for i in range(0, len(edges), 2)]
+
+
+def split_row(row: Any, bands: Sequence[tuple[float, float]], *, header: bool = False) -> int:
+    """Split the row's pieces at the gutters in `bands` (a `header` row's names spread over the columns they
+    span); how many new cuts were made."""
     pieces = [part for piece in row.pieces for part in split_piece(piece, bands)]
+    if header and len(pieces) <= len(bands):  # fewer names than columns: some name spans two or more
+        pieces = [part for piece in pieces for part in spread_piece(piece, bands)]
     made = len(pieces) - len(row.pieces)
     if made:
         row.pieces = pieces
@@ -167,17 +183,18 @@ def align_columns(rows: list[Any], flags: Sequence[bool]) -> set[int]:
     into the table."""
     split: set[int] = set()
     for start, end in table_runs(flags):
-        bands = gutters(rows[start:end])
+        # the gutters of the rows below the first: a column name over two columns must not close their gutter
+        bands = gutters(rows[start + 1 if end - start >= 3 else start : end])
         if not bands:
             continue
-        split.update(i for i in range(start, end) if split_row(rows[i], bands))
+        split.update(i for i in range(start, end) if split_row(rows[i], bands, header=i == start))
         above = range(start - 1, max(-1, start - 1 - HEADER_ROWS), -1)
         below = range(end, min(len(rows), end + HEADER_ROWS))
         for side in (above, below):  # header rows above; below, a row whose cells all sit close (a last total)
             for i in side:
                 if flags[i] or not _is_header(rows[i], bands):
                     break
-                split_row(rows[i], bands)
+                split_row(rows[i], bands, header=side is above)
                 split.add(i)
     return split
 
