@@ -312,9 +312,10 @@ class Ranker:
         chunk_id, passage = found
         if chunk_id not in rows:
             rows.update(self.index.chunks.get_many([chunk_id]))
-        if chunk_id not in rows:
+        moved = moved_to(self.index.chunks, window, passage) if chunk_id in rows else window
+        if moved is window:  # no row, or a store without document text: the window cannot be widened to it
             return hit, window
-        return Hit(chunk_id, hit.score), moved_to(self.index.chunks, window, passage)
+        return Hit(chunk_id, hit.score), moved
 
     def read(
         self, question: str, head: list[Hit], rows: dict[int, StoredChunk], reading: ReadingSettings

@@ -123,7 +123,7 @@ def moved_to(store: ChunkStore, read: ReadWindow, passage: Chunk) -> ReadWindow:
     window = read.window
     start, end = min(window.start, passage.start), max(window.end, passage.end)
     text = read.text if (start, end) == (window.start, window.end) else store.text_slice(window.doc, start, end)
-    if len(text) != end - start:  # a store without document text: the window cannot be widened
+    if len(text) != end - start:  # a store without document text: the window cannot be widened (`read` itself)
         return read
     sentences = tuple(sorted(set(window.sentences) | set(passage.sentences)))
     shift = window.start - start
