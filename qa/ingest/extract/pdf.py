@@ -381,32 +381,28 @@ class _PageWriter:
         self.title = title
         self.ocr_pages: list[int] = []
         self.warnings: list[str] = []
-        self.estimated = False  # while an OCR'd page is written: its sizes are estimated from line heights
 
-    def page(self, blocks: list[list[Row]]) -> None:
+    def page(self, blocks: list[list[Row]], *, estimated: bool = False) -> None:
+        """One page's blocks; `estimated`: an OCR'd page, its sizes estimated from line heights."""
         self.out.end_run()
         self.starts.append(self.out.mark())
         for block in blocks:
-            self.block(block)
+            self.block(block, estimated)
 
     def scanned(self, page: Scanned) -> None:
         """A page read by OCR, laid out as a text page (or nothing, with a warning, when OCR was not confident)."""
-        self.estimated = True
-        try:
-            self.page(page.blocks)
-        finally:
-            self.estimated = False
+        self.page(page.blocks, estimated=True)
         if confident(page.words, len(self.starts), self.warnings) and page.words:
             self.ocr_pages.append(len(self.starts))
 
-    def block(self, block: list[Row]) -> None:
+    def block(self, block: list[Row], estimated: bool = False) -> None:
         left = min(r.x0 for r in block)
         right = max(r.x1 for r in block)
         gaps = sorted(a.bottom - b.top for a, b in zip(block, block[1:]))
         leading = gaps[len(gaps) // 2] if gaps else 0.0
         line, prev = "", None
         for row in block:
-            level = _heading_level(row, self.body, self.levels, self.estimated)
+            level = _heading_level(row, self.body, self.levels, estimated)
             text = clean(row.text.replace("\ufffe", "-").replace("\x02", "-"))  # pdfium's line-end hyphens
             if self._continues_heading(row, level, prev, leading):
                 self.heading[0] = join_line(self.heading[0], text)  # a heading wrapped over two lines
