@@ -15,6 +15,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from ..ingest.extract.pdfcolumns import table_runs
+
 _ROW = re.compile(r"^\|(.*)\|[ \t]*$")
 _SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 _DIGIT = re.compile(r"\d")
@@ -96,18 +98,6 @@ def _word_over_numbers(name: str, rows: list[str]) -> bool:
     return bool(name) and not _DIGIT.search(name) and bool(keys) and numbered * 2 > len(keys)
 
 
-def _tables(rows: list[list[tuple[int, int]] | None]) -> list[tuple[int, int]]:
-    """(first, end) line numbers of each run of table rows (`rows`: each line's cells, None for text)."""
-    runs, first = [], None
-    for i, spans in enumerate([*rows, None]):
-        if spans is not None and first is None:
-            first = i
-        elif spans is None and first is not None:
-            runs.append((first, i))
-            first = None
-    return runs
-
-
 def _past_titles(lines: list[str], first: int, end: int) -> int:
     """The first row of a table below its title rows (rows of one cell over a table of wider rows)."""
     widest = max(len(_names(line)) for line in lines[first:end])
@@ -122,7 +112,7 @@ def _column_names(
     """Each table line's column names (None in a table of pairs; title rows have none) and the header lines."""
     names_of: dict[int, list[str] | None] = {}
     header_lines: set[int] = set()
-    for first, end in _tables(rows):
+    for first, end in table_runs([spans is not None for spans in rows]):
         before = header if first == 0 and header is not None else None
         if before is None:
             first = _past_titles(lines, first, end)
