@@ -5,16 +5,19 @@ A page's columns: a vertical band in the middle of the page that almost no piece
 between two columns; outside the middle, such a band with lines of prose on both sides is the gutter beside a
 sidebar (a box of text set beside the body, read after it instead of merged with the body's lines into a table).
 
-A table's columns: a line of a PDF table is split into cells where a gap between words is wide (pdf.py: more
-than 1.5 font sizes); tight tables set their columns closer than that ("Natural Questions 79,168 58,880 8,757"
-came out as one cell) and a header row of short column names ("NQ TriviaQA WQ TREC SQuAD") came out as one line,
-taken for a heading. Here the rows already known to form a table decide the columns: an x band that none of their
-words covers is a column gutter; a gap between two words (wider than a word space, `SOFT_GAP_EM`) that meets a
-gutter splits the cell there. The rows just above a table whose gaps meet two or more of its gutters (one, for a
-table of two columns) are its header rows ("Top-1 Top-5 Top-20", "Sim Loss | Retrieval Accuracy"), split alike.
+A table's columns: a line of a PDF table is split into cells where a gap between words is wide (pdflayout.py
+`GAP_EM`: more than 1.5 font sizes); tight tables set their columns closer than that ("Natural Questions 79,168
+58,880 8,757" came out as one cell) and a header row of short column names ("NQ TriviaQA WQ TREC SQuAD") came out
+as one line, taken for a heading. Here the rows already known to form a table decide the columns: an x band that
+none of their words covers is a column gutter; a gap between two words (wider than a word space, `SOFT_GAP_EM`)
+that meets a gutter splits the cell there. The rows just above a table whose gaps meet two or more of its gutters
+(one, for a table of two columns) are its header rows ("Top-1 Top-5 Top-20", "Sim Loss | Retrieval Accuracy"),
+split alike. The gutters come from the rows below a table's first, and a one-word name set over two columns
+("Train" over its original and filtered counts) is given to each: a spanning name must not close the gutter beneath
+it.
 
-Pure functions over pieces and rows that carry `x0`, `x1`, `text` and `gaps` (pdf.py's `Piece` and `Row`); a split
-piece is a copy made with `dataclasses.replace`.
+Pure functions over pieces and rows that carry `x0`, `x1`, `text` and `gaps` (pdflayout.py's `Piece` and `Row`); a
+split piece is a copy made with `dataclasses.replace`.
 """
 
 from __future__ import annotations
@@ -99,10 +102,12 @@ def _least_crossed(bands: list[tuple[int, float, float]], lo: float, hi: float) 
 
 def segments(piece: Any) -> list[tuple[float, float]]:
     """The x extents of the piece's word groups (its text cut at its recorded gaps)."""
-    edges = [piece.x0]
-    for _, left, right in piece.gaps:
-        edges += [left, right]
-    edges.append(piece.x1)
+    return _between(piece.x0, [(left, right) for _, left, right in piece.gaps], piece.x1)
+
+
+def _between(x0: float, holes: Sequence[tuple[float, float]], x1: float) -> list[tuple[float, float]]:
+    """The x extents from `x0` to `x1` left between the `holes` (left to right, inside it)."""
+    edges = [x0, *(x for hole in holes for x in hole), x1]
     return [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]
 
 
@@ -148,8 +153,7 @@ def spread_piece(piece: Any, bands: Sequence[tuple[float, float]]) -> list[Any]:
     under = [(a, b) for a, b in bands if piece.x0 < a and b < piece.x1]
     if not under or len(piece.text.split()) > SPANNING_WORDS or piece.gaps:
         return [piece]
-    edges = [piece.x0, *(x for band in under for x in band), piece.x1]
-    return [replace(piece, x0=edges[i], x1=edges[i + 1]) for i in range(0, len(edges), 2)]
+    return [replace(piece, x0=a, x1=b) for a, b in _between(piece.x0, under, piece.x1)]
 
 
 def split_row(row: Any, bands: Sequence[tuple[float, float]], *, header: bool = False) -> int:
