@@ -205,7 +205,7 @@ def _table_lead(text: str, tables: dict[int, _Table], group: list[Unit]) -> str:
     if number is None:
         return ""
     table, first = tables[number], group[0]
-    held = group[0].start <= table.caption_at[0] and table.caption_at[1] <= group[-1].end
+    held = first.start <= table.caption_at[0] and table.caption_at[1] <= group[-1].end
     row = (
         text[table.header.start : table.header.end]
         if first.paragraph == number and table.header.start < first.start

@@ -87,7 +87,7 @@ def extract_image(data: bytes) -> Extracted:
     except (Image.DecompressionBombError, OSError, SyntaxError) as exc:
         raise ValueError(f"the image cannot be decoded ({str(exc)[:80]}); re-save it as PNG, JPEG or TIFF") from None
     pages = [Scanned.read(future.result(), 1.0, *size) for future, size in pending]
-    extracted = write_pages(list(pages), "")
+    extracted = write_pages(pages, "")
     if not extracted.text.strip():
         detail = f" ({extracted.warnings[0]})" if extracted.warnings else ""
         raise ValueError(f"OCR read no text in the image{detail}; a photo or drawing has nothing to index")
