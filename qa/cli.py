@@ -288,8 +288,16 @@ def build_summary(report: BuildReport, index_dir: Path, *, ray: bool = False) ->
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the stable contract).")
 @click.option("--no-reader", is_flag=True, help="Do not run the reader model: answer sentences and rule spans only.")
+@click.option("--rerank", is_flag=True, help="Rerank the top 10 with the reranker model before reading (slower).")
 def ask(
-    question: str, k: int, mode: str, index_dir: Path, corpus_dir: Path | None, as_json: bool, no_reader: bool
+    question: str,
+    k: int,
+    mode: str,
+    index_dir: Path,
+    corpus_dir: Path | None,
+    as_json: bool,
+    no_reader: bool,
+    rerank: bool,
 ) -> None:
     """Answer QUESTION with ranked passages, the answer sentence and the answer's words highlighted."""
     from .engine import Engine
@@ -298,7 +306,7 @@ def ask(
     if corpus_dir is None:
         corpus_dir = built_from(read_manifest(index_dir))
     began = time.perf_counter()
-    engine = Engine.open(index_dir, corpus_dir=corpus_dir, reader=not no_reader)
+    engine = Engine.open(index_dir, corpus_dir=corpus_dir, reader=not no_reader, reranker=rerank)
     response = engine.ask(question, k=k, mode=mode, reader=not no_reader)
     if as_json:
         click.echo(json.dumps(response.to_json(), ensure_ascii=False))
@@ -334,7 +342,8 @@ def ask(
 )
 @click.option("--split", default="test", show_default=True, help="BEIR qrels split.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--no-reader", is_flag=True, help="Evaluate without the reader model (today's sentence-only path).")
+@click.option("--no-reader", is_flag=True, help="Evaluate without the reader model (the sentence-only path).")
+@click.option("--rerank", is_flag=True, help="Rerank the top 10 with the reranker model before reading (slower).")
 def evaluate(
     gold: tuple[Path, ...],
     k: int,
@@ -346,6 +355,7 @@ def evaluate(
     split: str,
     as_json: bool,
     no_reader: bool,
+    rerank: bool,
 ) -> None:
     """Score retrieval and answers on GOLD files (JSON Lines of questions and answers; questions marked
     "unanswerable": true score the "may not answer" line) or on a BEIR dataset."""
@@ -355,7 +365,7 @@ def evaluate(
         return
     if not gold:
         raise QAError('give a gold file (JSON Lines: {"question": ..., "answers": [...]}) or --beir DIR')
-    _evaluate_gold(gold, k, modes, index_dir, compare, plot, as_json, reader=not no_reader)
+    _evaluate_gold(gold, k, modes, index_dir, compare, plot, as_json, reader=not no_reader, rerank=rerank)
 
 
 def _evaluate_beir(beir_dir: Path, split: str, index_dir: Path | None, modes: list[str], as_json: bool) -> None:
@@ -402,13 +412,14 @@ def _evaluate_gold(
     as_json: bool,
     *,
     reader: bool,
+    rerank: bool,
 ) -> None:
     from .engine import Engine
     from .evaluate.gold import evaluate_gold, load_gold
     from .evaluate.report import format_compare, format_report, plot_compare
 
     files = {path: load_gold(path) for path in gold}
-    engine = Engine.open(index_dir or DEFAULT_INDEX, reader=reader)
+    engine = Engine.open(index_dir or DEFAULT_INDEX, reader=reader, reranker=rerank)
     _warn_missing_answers(files, engine)
     questions = [q for found in files.values() for q in found]
     reports = [evaluate_gold(engine, questions, mode=m, k=k, reader=reader) for m in modes]

@@ -85,6 +85,14 @@ def real_reader():
 
 
 @pytest.fixture(scope="session")
+def real_reranker():
+    """The reranker shipped with the package (qa/models/reranker-weights): the real int8 model file."""
+    from qa.models.reranker import Reranker
+
+    return Reranker.open()
+
+
+@pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory, real_encoder) -> Path:
     """A real index of the bundled corpus, built once per test session."""
     from qa.engine import build_from_folder

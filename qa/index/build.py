@@ -44,6 +44,7 @@ from ..ingest.load import (
 )
 from ..models.encoder import Encoder
 from ..models.reader import shipped_reader_fingerprint
+from ..models.reranker import shipped_reranker_fingerprint
 from . import dense as dense_index
 from .config import BuildConfig
 from .embedcache import EmbeddingCache, cache_path
@@ -587,6 +588,7 @@ def commit_generation(
         build_seconds=round(state.seconds, 3),
         index_files=describe(g.tmp, g.previous_manifest.index_files if g.previous_manifest else None, g.previous),
         reader=shipped_reader_fingerprint(),
+        reranker=shipped_reranker_fingerprint(),
     )
     (g.tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
     fsync_tree(g.tmp)

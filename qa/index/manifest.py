@@ -145,6 +145,7 @@ class Manifest:
     build_seconds: float | None = None
     index_files: dict[str, IndexFile] = field(default_factory=dict)  # {} when written before they were recorded
     reader: str | None = None  # fingerprint of the reader shipped beside the build (its weights' SHA-256, cut)
+    reranker: str | None = None  # the same for the reranker
     format_version: int = FORMAT_VERSION
 
     @property
@@ -180,6 +181,7 @@ class Manifest:
             "build_seconds": self.build_seconds,
             **({"index_files": {n: f.to_json() for n, f in self.index_files.items()}} if self.index_files else {}),
             **({"reader": self.reader} if self.reader else {}),
+            **({"reranker": self.reranker} if self.reranker else {}),
         }
 
     @classmethod
@@ -210,6 +212,7 @@ class Manifest:
             build_seconds=data.get("build_seconds"),
             index_files={name: IndexFile(f["size"], f["crc32"]) for name, f in data.get("index_files", {}).items()},
             reader=data["reader"] if isinstance(data.get("reader"), str) else None,
+            reranker=data["reranker"] if isinstance(data.get("reranker"), str) else None,
         )
 
 

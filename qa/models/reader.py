@@ -14,7 +14,6 @@ that span: above 0 the reader thinks the window does not answer.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from dataclasses import dataclass
@@ -26,13 +25,9 @@ import numpy as np
 if TYPE_CHECKING:
     from tokenizers import Encoding
 
-from ..errors import QAError
-from ..ingest.load import file_hash
+from .card import ModelCard, cpu_session, fingerprint
 
 READER_DIR = Path(__file__).resolve().parent / "reader-weights"
-CARD_FILE = "model-card.json"
-CARD_FORMAT = "qa-reader-card"
-CARD_VERSION = 1
 MAX_QUESTION_TOKENS = 64
 STRIDE_TOKENS = 48
 
@@ -47,41 +42,10 @@ class ReadSpan:
     no_answer: float  # [CLS] score minus the span's score: > 0 means "this window does not answer"
 
 
-@dataclass(frozen=True)
-class ReaderCard:
-    """What the model card promises about the weights: which file, its checksum, how many tokens it reads."""
-
-    file: str
-    sha256: str
-    max_tokens: int
-
-    @classmethod
-    def read(cls, folder: Path) -> ReaderCard:
-        path = folder / CARD_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise QAError(
-                f"reader model card '{path}' is unreadable ({exc}); reinstall the package or pass --no-reader"
-            ) from None
-        if data.get("format") != CARD_FORMAT or data.get("version") != CARD_VERSION:
-            raise QAError(
-                f"reader model card '{path}' has format {data.get('format')!r} version {data.get('version')!r}, "
-                f"this program reads {CARD_FORMAT!r} version {CARD_VERSION}; re-export the reader"
-            )
-        try:
-            return cls(str(data["file"]), str(data["sha256"]), int(data["max_tokens"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise QAError(f"reader model card '{path}' lacks {exc}; re-export the reader") from None
-
-
 def shipped_reader_fingerprint() -> str | None:
     """The fingerprint of the reader shipped with the package, from its model card (the weights are not loaded);
     None when the card is missing or unreadable. `qa build` records it in the manifest."""
-    try:
-        return ReaderCard.read(READER_DIR).sha256[:24]
-    except QAError:
-        return None
+    return fingerprint(READER_DIR, "reader")
 
 
 def best_span(
@@ -100,8 +64,7 @@ def best_span(
 class Reader:
     """An exported reader (int8 ONNX + tokenizer + model card) on one onnxruntime session."""
 
-    def __init__(self, folder: Path, card: ReaderCard, threads: int = 1) -> None:
-        import onnxruntime as ort
+    def __init__(self, folder: Path, card: ModelCard, threads: int = 1) -> None:
         from tokenizers import Tokenizer
 
         self.folder = folder
@@ -111,27 +74,14 @@ class Reader:
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
         self._lock = threading.Lock()  # the tokenizer is shared; the session runs are thread-safe
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(str(folder / card.file), options, providers=["CPUExecutionProvider"])
+        self._session = cpu_session(folder / card.file, threads)
 
     @classmethod
     def open(cls, folder: str | os.PathLike[str] | None = None, *, threads: int = 1) -> Reader:
         """The reader in `folder` (default: the one shipped with the package)."""
         folder = Path(folder) if folder is not None else READER_DIR
-        card = ReaderCard.read(folder)
-        for name in (card.file, "tokenizer.json"):
-            if not (folder / name).is_file():
-                raise QAError(f"reader file '{folder / name}' is missing; reinstall the package or pass --no-reader")
-        found = file_hash(folder / card.file)
-        if found != card.sha256:
-            raise QAError(
-                f"reader file '{folder / card.file}' has SHA-256 {found[:16]}…, its model card says "
-                f"{card.sha256[:16]}…: the file is damaged; reinstall the package or pass --no-reader"
-            )
+        card = ModelCard.read(folder, "reader")
+        card.check(folder, "reader")
         return cls(folder, card, threads)
 
     def read(self, question: str, windows: list[str], *, max_answer_tokens: int = 30) -> list[ReadSpan]:

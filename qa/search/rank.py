@@ -1,5 +1,6 @@
 """Ranking, in one place and one visible order: retrieve by mode → fuse → rescore by best sentence → reorder
-the top by answer sentence → (with a reader) reorder the read top → demote contents and reference lists.
+the top by answer sentence → (with the reading models) rerank the top, then reorder the read top → demote
+contents and reference lists.
 
 `Ranker.rank` is the one ranking path behind `Engine.ask`, `Engine.search`, `qa eval` and BEIR. In hybrid mode
 the candidates of both indexes (qa/search/retrieve.py) are fused (min-max blend or reciprocal rank fusion),
@@ -22,6 +23,7 @@ from ..ingest.chunk import sentence_embed_text
 from ..ingest.tokens import terms
 from ..models.encoder import Encoder
 from ..models.reader import Reader
+from ..models.reranker import Reranker
 from ..options import Fusion, Mode
 from .highlight import AnswerSentence, HighlightSettings, Span, choose_answer
 from .read import (
@@ -35,6 +37,7 @@ from .read import (
     span_outside,
     window_of,
 )
+from .rerank import reorder_by_reranker, rerank_text
 from .retrieve import Candidates, Hit, Retriever, SearchSettings
 
 
@@ -128,6 +131,18 @@ def reorder_by_reader(head: list[Hit], windows: list[ReadWindow], weight: float)
     return [Hit(head[i].chunk, scores[i]) for i in order], [windows[i] for i in order]
 
 
+def realigned(before: list[Hit], found: list[AnswerSentence | None], after: list[Hit]) -> list[AnswerSentence | None]:
+    """The answers found for a prefix of `before`, as a prefix of `after` (the same hits reordered): each answer
+    stays with its hit, up to the first hit of `after` without one (the rest are found later if asked for)."""
+    answer_of = {hit.chunk: a for hit, a in zip(before, found)}
+    aligned: list[AnswerSentence | None] = []
+    for hit in after:
+        if hit.chunk not in answer_of:
+            break
+        aligned.append(answer_of[hit.chunk])
+    return aligned
+
+
 def shifted(answer: AnswerSentence | None, delta: int, text: str) -> AnswerSentence | None:
     """An answer sentence of a passage moved into a window that starts `delta` characters before the passage."""
     if answer is None or delta == 0:
@@ -159,10 +174,13 @@ def finished(
 class Ranker:
     """The ranking path over one loaded index and its encoder (thread-safe for reads)."""
 
-    def __init__(self, index: LoadedIndex, encoder: Encoder, reader: Reader | None = None) -> None:
+    def __init__(
+        self, index: LoadedIndex, encoder: Encoder, reader: Reader | None = None, reranker: Reranker | None = None
+    ) -> None:
         self.index = index
         self.encoder = encoder
         self.reader = reader
+        self.reranker = reranker
         self.retriever = Retriever(index)
 
     def search(
@@ -190,15 +208,7 @@ class Ranker:
     ) -> tuple[list[Hit], list[AnswerSentence | None]]:
         """The last step: contents and reference lists below the body text, each answer kept with its hit."""
         moved = demote_kinds(hits, self.demoted, share)
-        if moved is hits:
-            return hits, found
-        answer_of = {hit.chunk: a for hit, a in zip(hits, found)}
-        aligned: list[AnswerSentence | None] = []
-        for hit in moved:  # answers stay a prefix of the hits; the rest are found later if asked for
-            if hit.chunk not in answer_of:
-                break
-            aligned.append(answer_of[hit.chunk])
-        return moved, aligned
+        return (hits, found) if moved is hits else (moved, realigned(hits, found, moved))
 
     @functools.cached_property
     def demoted(self) -> frozenset[int]:
@@ -230,10 +240,11 @@ class Ranker:
         reading: ReadingSettings | None = None,
     ) -> Ranking:
         """`search`, then in hybrid mode the top `answer_depth` reordered by their best answer sentence, then
-        (with `reading` and a reader) the top `reading.depth` read and reordered by the reader; with `answers`,
-        every returned hit's answer sentence (computed once)."""
-        depth, reads = self.depths(mode, settings, reading)
-        want = max(k, depth, reads) + reads  # spare hits: a read hit may move to a passage already below it
+        (with `reading` and a reader) the top `reading.rerank_depth` reordered by the reranker (when there is one)
+        and the top `reading.depth` read and reordered by the reader; with `answers`, every returned hit's answer
+        sentence (computed once)."""
+        depth, reads, reranks = self.depths(mode, settings, reading)
+        want = max(k, depth, reads, reranks) + reads  # spare hits: a read hit may move to a passage already below it
         hits = self.search(question, query_vector, mode=mode, k=want, settings=settings)
         if not (depth or answers or reads):
             return self.unanswered(hits, k, settings)
@@ -247,6 +258,9 @@ class Ranker:
         if depth:  # below `depth` the retrieval order stands
             head, found = reorder_by_answer(hits[:depth], [answer(hit) for hit in hits[:depth]], settings.answer_weight)
             hits = head + hits[depth:]
+        if reranks:
+            moved = self.rerank(question, hits, rows, reranks, reading.rerank_weight)
+            hits, found = moved, realigned(hits, found, moved)
         read: list[ReadWindow] = []
         if reads:
             assert reading is not None
@@ -255,10 +269,24 @@ class Ranker:
         hits, found = self.demote(hits, found, settings.demote_share)
         return finished(hits[:k], found, rows, windows, answer if answers else None)
 
-    def depths(self, mode: Mode, settings: SearchSettings, reading: ReadingSettings | None) -> tuple[int, int]:
-        """How many top hits the answer reorder sees (hybrid only) and how many the reader reads (0: none)."""
+    def depths(self, mode: Mode, settings: SearchSettings, reading: ReadingSettings | None) -> tuple[int, int, int]:
+        """How many top hits the answer reorder sees (hybrid only), how many the reader reads and how many the
+        reranker reorders first (0: none; the reranker only with the reader)."""
         depth = settings.answer_depth if mode == Mode.HYBRID and settings.answer_weight > 0 else 0
-        return depth, reading.depth if reading is not None and self.reader is not None else 0
+        if reading is None or self.reader is None:
+            return depth, 0, 0
+        return depth, reading.depth, reading.rerank_depth if self.reranker is not None else 0
+
+    def rerank(
+        self, question: str, hits: list[Hit], rows: dict[int, StoredChunk], depth: int, weight: float
+    ) -> list[Hit]:
+        """The top `depth` hits reordered by the reranker's score mixed with their retrieval score; the rest as
+        they were, below them."""
+        assert self.reranker is not None
+        head, rest = hits[:depth], hits[depth:]
+        scores = self.reranker.score(question, [rerank_text(self.index.chunks, rows[hit.chunk].chunk) for hit in head])
+        floor = max((hit.score for hit in rest), default=0.0)
+        return reorder_by_reranker(head, scores, weight, floor) + rest
 
     def read_head(
         self,

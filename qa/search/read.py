@@ -36,6 +36,8 @@ class ReadingSettings:
     retrieval_weight: float = 10.0  # reader span score (a sum of two logits) + weight × retrieval score
     no_answer_margin: float = 1.0  # a window whose [CLS] score beats its best span by more does not answer
     max_answer_tokens: int = 30
+    rerank_depth: int = 10  # how many top passages the reranker (qa/search/rerank.py) reorders first (0: none)
+    rerank_weight: float = 0.25  # reranker score (min-max over those passages) × weight + retrieval score
 
 
 @dataclass(frozen=True)

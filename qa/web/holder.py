@@ -143,7 +143,10 @@ class EngineHolder:
                 new_files=new_files,
             )
             new = Engine.open(
-                self.index_dir, encoder=old.encoder if encoder is not None else None, reader=old.reader or False
+                self.index_dir,
+                encoder=old.encoder if encoder is not None else None,
+                reader=old.reader or False,
+                reranker=old.reranker or False,
             )
             served = served_from(new)
             with self._swap_lock:

@@ -10,7 +10,8 @@ import pytest
 
 from qa.errors import QAError
 from qa.ingest.load import file_hash
-from qa.models.reader import READER_DIR, Reader, ReaderCard, best_span, shipped_reader_fingerprint
+from qa.models.card import ModelCard
+from qa.models.reader import READER_DIR, Reader, best_span, shipped_reader_fingerprint
 from qa.search.highlight import find_answer_span
 
 FESTIVAL = (
@@ -20,7 +21,7 @@ FESTIVAL = (
 
 
 def test_the_card_names_the_shipped_weights_and_their_checksum() -> None:
-    card = ReaderCard.read(READER_DIR)
+    card = ModelCard.read(READER_DIR, "reader")
     assert card.sha256 == file_hash(READER_DIR / card.file)
     assert shipped_reader_fingerprint() == card.sha256[:24]
     data = json.loads((READER_DIR / "model-card.json").read_text(encoding="utf-8"))
@@ -67,7 +68,7 @@ def test_best_span_keeps_start_before_end_within_the_length_limit() -> None:
 def test_a_damaged_or_missing_reader_is_one_clear_error(tmp_path: Path) -> None:
     folder = tmp_path / "reader"
     shutil.copytree(READER_DIR, folder)
-    card = ReaderCard.read(folder)
+    card = ModelCard.read(folder, "reader")
     with (folder / card.file).open("r+b") as fh:
         fh.seek(4096)
         fh.write(b"\0" * 64)

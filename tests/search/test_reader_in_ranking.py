@@ -8,6 +8,7 @@ import pytest
 
 from qa.engine import DoubtReason, Engine, NoticeKind, build_from_folder
 from qa.models.reader import shipped_reader_fingerprint
+from qa.models.reranker import shipped_reranker_fingerprint
 
 HARBOUR = (
     "= Harbour Festival =\n\n"
@@ -91,8 +92,10 @@ def test_ask_json_gives_the_window_and_the_passage_inside_it(reading_engine: Eng
     assert json.dumps(data)  # serializable
 
 
-def test_the_manifest_records_the_shipped_reader(reading_engine: Engine) -> None:
+def test_the_manifest_records_the_shipped_reader_and_reranker(reading_engine: Engine) -> None:
     assert reading_engine.index.manifest.reader == shipped_reader_fingerprint() is not None
+    assert reading_engine.index.manifest.reranker == shipped_reranker_fingerprint() is not None
+    assert reading_engine.reranker is None  # opt-in: not loaded unless asked for
 
 
 def test_an_answer_read_in_the_next_passage_cites_that_passage(tmp_path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
@@ -109,3 +112,45 @@ def test_an_answer_read_in_the_next_passage_cites_that_passage(tmp_path, real_en
     assert first.text[first.answer.span.start : first.answer.span.end] == "Elsa Marrow"
     assert second.passage.startswith("The keepers of the old lighthouse")  # the retrieved one follows, unbolded
     assert second.answer is None or second.answer.span is None
+
+
+OBSERVATORY = {  # several passages repeat the question's words; one answers it with few of them
+    "dome.txt": "The great telescope of the hill observatory stands under a copper dome. The telescope was built for the "
+    "study of double stars, and the observatory opens the great telescope to visitors on clear nights.",
+    "visits.txt": "Visitors to the observatory may look through the great telescope on Fridays. The observatory guides "
+    "explain how the telescope follows the stars as the earth turns.",
+    "library.txt": "The observatory library keeps the plans of the great telescope and letters about the telescope from "
+    "astronomers who visited the observatory.",
+    "repairs.txt": "The dome of the observatory was repaired in 1978, when storms damaged the shutters over the great "
+    "telescope. The repairs kept the telescope dry.",
+    "maker.txt": "The great telescope was the work of Clara Whitfield, an instrument maker from Leeds, who spent six "
+    "years grinding its lens by hand in her workshop.",
+    "garden.txt": "A garden of herbs surrounds the building, planted by the first director's wife.",
+}
+
+
+def test_the_reranker_chooses_which_passages_the_reader_reads(
+    tmp_path, real_encoder, real_reader, real_reranker
+) -> None:  # type: ignore[no-untyped-def]
+    from qa.search.read import ReadingSettings
+    from qa.search.rerank import rerank_text
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in OBSERVATORY.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    question = "Who made the great telescope?"
+    with Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader, reranker=real_reranker) as engine:
+        assert engine.reranker is real_reranker
+        unranked = engine.ask(question, k=6, reading=ReadingSettings(rerank_depth=0)).results
+        ranked = engine.ask(question, k=6, reading=ReadingSettings(rerank_weight=1000.0)).results
+        store = engine.index.chunks
+        scores = {  # one passage per file
+            r.doc: real_reranker.score(question, [rerank_text(store, store.doc_chunks(r.doc)[0][1])])[0]
+            for r in unranked
+        }
+    best_three = set(sorted(scores, key=lambda doc: -scores[doc])[:3])
+    assert {r.doc for r in ranked[:3]} == best_three  # the reranker's top three are what the reader read
+    assert {r.doc for r in unranked[:3]} != best_three  # without it, retrieval's top three are read
+    assert all(r.read for r in ranked[:3])
