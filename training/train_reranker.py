@@ -107,35 +107,45 @@ def titled(title: str, text: str, rng: random.Random) -> str:
     return f"{title.replace('_', ' ')}\n{text}" if rng.random() < 0.5 else text
 
 
+def group_of(
+    r: dict, paragraphs: dict[int, str], ranked: list[int], negatives: int, words: int, rng: random.Random
+) -> tuple[str, list[str]] | None:
+    """(question, [answering passage, negative, …]) for one question, its article's paragraphs ranked by BM25
+    for it; None without enough negatives or when the cut passage lost the answer."""
+    answer = r["answers"][0]
+    a_start, a_end = answer["start"], answer["start"] + len(answer["text"])
+    texts = [a.lower() for a in (x["text"] for x in r["answers"])]
+    others = [paragraphs[p] for p in ranked if p != r["paragraph"]]
+    others = [c for c in others if not any(t in c.lower() for t in texts)]
+    negs = []
+    cut = without_answer(r["context"], a_start, a_end)
+    if cut is not None and rng.random() < 0.5:
+        negs.append(crop(cut, words, rng))
+    negs += [crop(c, words, rng) for c in others[: negatives - len(negs)]]
+    if len(negs) < negatives:
+        return None
+    positive = crop(r["context"], words, rng, keep=(a_start, a_end))
+    if not any(t in positive.lower() for t in texts):
+        return None
+    return r["question"], [titled(r["article"], p, rng) for p in [positive, *negs]]
+
+
 def groups(
     records: list[dict], chosen: list[dict], negatives: int, words: int, rng: random.Random
 ) -> list[tuple[str, list[str]]]:
-    """(question, [answering passage, negative, …]) per chosen question with enough negatives; the negatives
-    come from all `records` of the question's article."""
+    """One group per chosen question that has enough negatives; the negatives come from all `records` of the
+    question's article."""
     by_article: dict[str, dict[int, str]] = {}
     for r in records:
         by_article.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
     bm25 = {a: (list(ps), ArticleBM25(list(ps.values()))) for a, ps in by_article.items()}
     out = []
     for r in chosen:
-        answer = r["answers"][0]
-        a_start, a_end = answer["start"], answer["start"] + len(answer["text"])
-        texts = [a.lower() for a in (x["text"] for x in r["answers"])]
         numbers, model = bm25[r["article"]]
-        scored = sorted(zip(model.scores(r["question"]), numbers), key=lambda x: -x[0])
-        others = [by_article[r["article"]][p] for _, p in scored if p != r["paragraph"]]
-        others = [c for c in others if not any(t in c.lower() for t in texts)]
-        negs = []
-        cut = without_answer(r["context"], a_start, a_end)
-        if cut is not None and rng.random() < 0.5:
-            negs.append(crop(cut, words, rng))
-        negs += [crop(c, words, rng) for c in others[: negatives - len(negs)]]
-        if len(negs) < negatives:
-            continue
-        positive = crop(r["context"], words, rng, keep=(a_start, a_end))
-        if not any(t in positive.lower() for t in texts):
-            continue
-        out.append((r["question"], [titled(r["article"], p, rng) for p in [positive, *negs]]))
+        ranked = [p for _, p in sorted(zip(model.scores(r["question"]), numbers), key=lambda x: -x[0])]
+        group = group_of(r, by_article[r["article"]], ranked, negatives, words, rng)
+        if group is not None:
+            out.append(group)
     return out
 
 
@@ -184,6 +194,26 @@ def evaluate(model, tokenizer, val: list[dict], max_len: int, questions: int) ->
     }
 
 
+def optimizer_for(model, lr: float, head_factor: float) -> torch.optim.Optimizer:  # type: ignore[no-untyped-def]
+    """AdamW over the trainable weights; the new head (pooler and logit) at `head_factor` × the encoder's rate:
+    at the same rate it starts far too slowly."""
+    head = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith(("classifier", "bert.pooler"))]
+    body = [p for p in model.parameters() if p.requires_grad and all(p is not h for h in head)]
+    return torch.optim.AdamW([{"params": body, "lr": lr}, {"params": head, "lr": lr * head_factor}], weight_decay=0.01)
+
+
+def resume(checkpoint: Path, model, optimizer, scheduler, out: Path) -> int:  # type: ignore[no-untyped-def]
+    """The step to go on from: 0, or the checkpoint's, its weights and optimizer state loaded."""
+    if not checkpoint.exists():
+        return 0
+    state = torch.load(checkpoint, weights_only=False)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    log(out, f"resumed at step {state['step']}")
+    return int(state["step"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Train the passage reranker (see the module docstring).")
     parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "qa-reader" / "data")
@@ -226,21 +256,10 @@ def main() -> None:
     )
 
     params = [p for p in model.parameters() if p.requires_grad]
-    head = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith(("classifier", "bert.pooler"))]
-    body = [p for p in params if all(p is not h for h in head)]
-    optimizer = torch.optim.AdamW(  # the new head learns faster: at the body's rate it starts far too slowly
-        [{"params": body, "lr": args.lr}, {"params": head, "lr": args.lr * args.head_lr_factor}], weight_decay=0.01
-    )
+    optimizer = optimizer_for(model, args.lr, args.head_lr_factor)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup * args.steps), args.steps)
-    step = 0
     checkpoint = args.out / "checkpoint.pt"
-    if checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        step = state["step"]
-        log(args.out, f"resumed at step {step}")
+    step = resume(checkpoint, model, optimizer, scheduler, args.out)
 
     model.train()
     size = 1 + args.negatives
