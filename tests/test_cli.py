@@ -45,6 +45,9 @@ def test_build_ask_status_and_an_unchanged_rebuild(project: Path) -> None:
     assert asked.returncode == 0, asked.stderr
     top = json.loads(asked.stdout)["results"][0]
     assert top["doc"] == "band.txt" and top["answer"]["span"]["text"] in ("115", "115 members")
+    reranked = qa("ask", "How many members does the band have?", "--json", "--k", "1", "--rerank", cwd=project)
+    assert reranked.returncode == 0, reranked.stderr  # the opt-in reranker loads from the package and runs
+    assert json.loads(reranked.stdout)["results"][0]["doc"] == "band.txt"
 
     status = qa("status", cwd=project)
     assert status.returncode == 0 and "fresh" in status.stdout and "2 documents" in status.stdout
