@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import QAError
 from ..ingest.load import file_hash
 
@@ -66,6 +68,15 @@ def cpu_session(path: Path, threads: int):  # type: ignore[no-untyped-def]
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def pair_feeds(ids: list[int], type_ids: list[int]) -> dict[str, np.ndarray]:
+    """The inputs of one unpadded pass over `[CLS] question [SEP] text [SEP]`, as both trained models take them."""
+    return {
+        "input_ids": np.asarray([ids], dtype=np.int64),
+        "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
+        "token_type_ids": np.asarray([type_ids], dtype=np.int64),
+    }
 
 
 def fingerprint(folder: Path, kind: str) -> str | None:

@@ -25,7 +25,7 @@ import numpy as np
 if TYPE_CHECKING:
     from tokenizers import Encoding
 
-from .card import ModelCard, cpu_session, fingerprint
+from .card import ModelCard, cpu_session, fingerprint, pair_feeds
 
 READER_DIR = Path(__file__).resolve().parent / "reader-weights"
 MAX_QUESTION_TOKENS = 64
@@ -110,12 +110,7 @@ class Reader:
 
     def _read_piece(self, encoding: Encoding, max_answer_tokens: int) -> tuple[int, int, float, float]:
         """(start char, end char, span score, [CLS] score) of one piece of a window."""
-        ids = np.asarray([encoding.ids], dtype=np.int64)
-        feeds = {
-            "input_ids": ids,
-            "attention_mask": np.ones_like(ids),
-            "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
-        }
+        feeds = pair_feeds(encoding.ids, encoding.type_ids)
         start_logits, end_logits = (out[0] for out in self._session.run(None, feeds))
         null = float(start_logits[0] + end_logits[0])
         context = np.asarray([i for i, s in enumerate(encoding.sequence_ids) if s == 1], dtype=np.int64)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .card import ModelCard, cpu_session, fingerprint
+from .card import ModelCard, cpu_session, fingerprint, pair_feeds
 
 RERANKER_DIR = Path(__file__).resolve().parent / "reranker-weights"
 MAX_QUESTION_TOKENS = 64
@@ -63,10 +63,5 @@ class Reranker:
         return [self._score_one(encoding.ids, encoding.type_ids) for encoding in encodings]
 
     def _score_one(self, ids: list[int], types: list[int]) -> float:
-        feeds = {
-            "input_ids": np.asarray([ids], dtype=np.int64),
-            "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
-            "token_type_ids": np.asarray([types], dtype=np.int64),
-        }
-        (logits,) = self._session.run(None, feeds)
+        (logits,) = self._session.run(None, pair_feeds(ids, types))
         return float(np.asarray(logits).reshape(-1)[0])

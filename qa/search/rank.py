@@ -12,7 +12,7 @@ return their own order. Every step is a separate function.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -33,11 +33,11 @@ from .read import (
     holding_passage,
     moved_to,
     read_windows,
+    rerank_text,
     span_floor,
     span_outside,
     window_of,
 )
-from .rerank import reorder_by_reranker, rerank_text
 from .retrieve import Candidates, Hit, Retriever, SearchSettings
 
 
@@ -129,6 +129,19 @@ def reorder_by_reader(head: list[Hit], windows: list[ReadWindow], weight: float)
     scores = combined_scores([w.span for w in windows], [h.score for h in head], weight)
     order = sorted(range(len(head)), key=lambda i: -scores[i])
     return [Hit(head[i].chunk, scores[i]) for i in order], [windows[i] for i in order]
+
+
+def reorder_by_reranker(head: list[Hit], scores: Sequence[float], weight: float, floor: float) -> list[Hit]:
+    """The reranked passages by `weight` × reranker score + retrieval score (each min-max normalized over the
+    head), best first (stable); every new score is `floor` (the best score below the head) plus that mix, so
+    scores still fall with the rank across the head and the passages below it."""
+    if not head:
+        return head
+    mixed = weight * minmax(np.asarray(scores, dtype=np.float64)) + minmax(
+        np.array([hit.score for hit in head], dtype=np.float64)
+    )
+    order = sorted(range(len(head)), key=lambda i: -mixed[i])
+    return [Hit(head[i].chunk, floor + float(mixed[i])) for i in order]
 
 
 def realigned(before: list[Hit], found: list[AnswerSentence | None], after: list[Hit]) -> list[AnswerSentence | None]:

@@ -36,7 +36,7 @@ class ReadingSettings:
     retrieval_weight: float = 10.0  # reader span score (a sum of two logits) + weight × retrieval score
     no_answer_margin: float = 1.0  # a window whose [CLS] score beats its best span by more does not answer
     max_answer_tokens: int = 30
-    rerank_depth: int = 10  # how many top passages the reranker (qa/search/rerank.py) reorders first (0: none)
+    rerank_depth: int = 10  # how many top passages the reranker (`Ranker.rerank`) reorders first (0: none)
     rerank_weight: float = 0.25  # reranker score (min-max over those passages) × weight + retrieval score
 
 
@@ -83,6 +83,15 @@ def reader_text(store: ChunkStore, window: Window, text: str) -> ReaderText:
     if window.start > 0 and cells(text.split("\n", 1)[0]) is not None:
         header = header_before(store.text_slice(window.doc, max(0, window.start - HEADER_REACH), window.start))
     return linearize(text, header)
+
+
+def rerank_text(store: ChunkStore, chunk: Chunk) -> str:
+    """A passage as the reranker reads it: its heading (or title) on a line, then its text with table rows named
+    by their columns, as the reader gets them ("| Malaysia Airlines | … | 537 |" reads as "airline: …; …")."""
+    window = Window(chunk.doc_id, chunk.start, chunk.end, chunk.sentences, (chunk.start, chunk.end))
+    text = reader_text(store, window, chunk.text).text
+    label = chunk.heading or chunk.title
+    return f"{label}\n{text}" if label else text
 
 
 def read_windows(

@@ -132,8 +132,7 @@ OBSERVATORY = {  # several passages repeat the question's words; one answers it 
 def test_the_reranker_chooses_which_passages_the_reader_reads(
     tmp_path, real_encoder, real_reader, real_reranker
 ) -> None:  # type: ignore[no-untyped-def]
-    from qa.search.read import ReadingSettings
-    from qa.search.rerank import rerank_text
+    from qa.search.read import ReadingSettings, rerank_text
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

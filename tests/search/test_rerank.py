@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.search.highlight import AnswerSentence
-from qa.search.rank import realigned
-from qa.search.rerank import reorder_by_reranker
+from qa.search.rank import realigned, reorder_by_reranker
 from qa.search.retrieve import Hit
 
 
@@ -26,7 +25,9 @@ def test_with_weight_zero_the_retrieval_order_stands() -> None:
 def test_reranked_scores_stay_above_the_passages_below_them() -> None:
     head = [Hit(1, 0.9), Hit(2, 0.8)]
     moved = reorder_by_reranker(head, [0.0, 0.0], weight=1.0, floor=0.7)
-    assert min(h.score for h in moved) >= 0.7  # equal reranker scores spread to 0: retrieval decides, above floor
+    assert (
+        min(h.score for h in moved) >= 0.7
+    )  # equal reranker scores add the same to each: retrieval decides, above floor
     assert [h.chunk for h in moved] == [1, 2]
 
 
