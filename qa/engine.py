@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IndexNotReady, QuestionError
-from .index.build import BATCH_PASSAGES, BuildReport, ProgressFn, build, folder_sources
+from .index.build import BATCH_PASSAGES, BuildReport, ProgressFn, build
 from .index.config import BuildConfig
 from .index.manifest import FolderSource
 from .index.open import LoadedIndex, check_fresh, open_index
 from .index.progress import EventFn, StopFn
+from .index.sources import folder_sources
 from .index.store import StoredChunk
 from .ingest.chunk import Chunk
 from .ingest.load import no_readable_file

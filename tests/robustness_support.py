@@ -262,6 +262,7 @@ def install_pause_hooks() -> None:
     from conftest import HashEncoder
 
     import qa.index.build as index
+    import qa.index.writer as writer
 
     encode = HashEncoder.encode
 
@@ -275,29 +276,29 @@ def install_pause_hooks() -> None:
 
     HashEncoder.encode = paused_encode  # type: ignore[method-assign]
 
-    def after(name: str, stage: str) -> None:
-        original = getattr(index, name)
+    def after(name: str, stage: str, module: object = index) -> None:
+        original = getattr(module, name)
 
         def wrapped(*a, **kw):  # type: ignore[no-untyped-def]
             result = original(*a, **kw)
             _pause(stage)
             return result
 
-        setattr(index, name, wrapped)
+        setattr(module, name, wrapped)
 
-    def before(name: str, stage: str) -> None:
-        original = getattr(index, name)
+    def before(name: str, stage: str, module: object = index) -> None:
+        original = getattr(module, name)
 
         def wrapped(*a, **kw):  # type: ignore[no-untyped-def]
             _pause(stage)
             return original(*a, **kw)
 
-        setattr(index, name, wrapped)
+        setattr(module, name, wrapped)
 
     after("write_files", "write")  # chunk store, FAISS and Tantivy files written; no manifest yet
     after("fsync_tree", "before-rename")  # the temporary folder is complete
-    before("swap_current", "before-swap")  # the new generation is renamed into place, not yet current
-    before("prune_generations", "before-prune")  # swapped: the new generation is current
+    before("swap_current", "before-swap", writer)  # the new generation is renamed into place, not yet current
+    before("prune_generations", "before-prune", writer)  # swapped: the new generation is current
     symlink = os.symlink
 
     def paused_symlink(src, dst, *a, **kw):  # type: ignore[no-untyped-def]

@@ -15,53 +15,37 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 import shutil
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from ..errors import BuildCancelled, CorpusError, IndexLocked, IndexNotReady, QAError
-from ..ingest.chunk import Chunk, chunk_document, sentence_embed_text
+from ..errors import BuildCancelled, CorpusError, QAError
+from ..ingest.chunk import Chunk
 from ..ingest.extract import pages_reported_to
 from ..ingest.load import (
     Document,
     LoadedCorpus,
     SkippedFile,
-    UnreadableFile,
-    check_corpus_folder,
-    content_hash,
-    duplicate_reason,
-    iter_corpus_files,
     no_readable_file,
-    read_document,
-    unexpected_reason,
 )
 from ..models.encoder import Encoder
 from ..models.reader import shipped_reader_fingerprint
 from ..models.reranker import shipped_reranker_fingerprint
-from . import dense as dense_index
 from .config import BuildConfig
 from .embedcache import EmbeddingCache, cache_path
+from .embedding import embed_chunks, embed_key
 from .generations import (
-    DENSE,
-    LEXICAL,
     MANIFEST,
-    current_generation,
     fsync_tree,
-    prune_generations,
-    remove_leftovers,
-    swap_current,
-    write_readers_file,
 )
 from .integrity import describe
-from .manifest import Calibration, CorpusSource, Counts, FileEntry, FolderSource, Manifest, ModelInfo
-from .open import file_signature, open_index
+from .manifest import CorpusSource, Counts, FileEntry, FolderSource, Manifest, ModelInfo
 from .progress import (
     EMBEDDING,
     INDEXED,
@@ -74,11 +58,8 @@ from .progress import (
     never_stop,
     no_event,
 )
-
-if TYPE_CHECKING:
-    from filelock import FileLock
-
-    from .store import StoreWriter
+from .sources import NO_TEXT, Source, corpus_sources, document_passages, folder_sources, read_source, unchanged
+from .writer import Generation, calibrate, swap, update_dense, write_files
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[float, str], None]
@@ -86,8 +67,6 @@ BATCH_PASSAGES = 256  # passages read before they are embedded and written toget
 # Passages per model call, within that: one embedding-store commit, one `embedding` event, one chance to cancel.
 # The default ONNX runtime runs each text on its own, so the size costs nothing; small keeps progress live.
 EMBED_BATCH = 64
-CALIBRATION_SENTENCES = 400
-NO_TEXT = "no text to index outside its headings"
 
 
 @dataclass(frozen=True)
@@ -105,194 +84,6 @@ class BuildReport:
     ray_embedded: int = 0  # of `embedded`, passages embedded on a Ray cluster (`qa build --ray`)
     repaired: str = ""  # why the previous generation was not carried over but rebuilt (its damage), if it was
     added: int = 0  # passages of the files read this build (embedded now, or found in the embedding store)
-
-
-@dataclass(frozen=True)
-class Source:
-    """A file to index: `read()` returns its Document or raises UnreadableFile. `size`/`mtime_ns`/`sha256` are
-    what is known before reading (a folder knows size and mtime; an in-memory corpus knows the hash)."""
-
-    id: str
-    read: Callable[[], Document]
-    size: int | None = None
-    mtime_ns: int | None = None
-    sha256: str | None = None
-    cost: int = 1  # bytes, for progress
-
-
-def folder_sources(root: Path, max_file_bytes: int) -> list[Source]:
-    """Every listed file of a corpus folder, read lazily."""
-    check_corpus_folder(root)
-    root_real = root.resolve()
-    out = []
-    for doc_id, path in iter_corpus_files(root):
-        try:
-            size, mtime = file_signature(path) if path.is_file() else (None, None)
-        except OSError:
-            size, mtime = None, None
-        out.append(
-            Source(
-                doc_id,
-                lambda d=doc_id, p=path: read_document(root, d, p, max_file_bytes=max_file_bytes, root_real=root_real),
-                size,
-                mtime,
-                None,
-                size or 1,
-            )
-        )
-    return out
-
-
-def corpus_sources(corpus: LoadedCorpus) -> list[Source]:
-    return [Source(doc.id, lambda d=doc: d, None, None, doc.sha256, len(doc.text) or 1) for doc in corpus.documents]
-
-
-def embed_key(chunk: Chunk, method: str) -> str:
-    """Hash of exactly what is embedded for a passage (and how): equal keys reuse a stored embedding."""
-    spans = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences] if method != "none" else []
-    label = chunk.heading or chunk.title
-    return content_hash(json.dumps([method, chunk.context_text(), label, spans], ensure_ascii=False).encode("utf-8"))
-
-
-def embed_chunks(encoder: Encoder, chunks: list[Chunk], method: str) -> list[np.ndarray]:
-    """(1 + sentences) × dimension unit vectors per passage: the passage, then each sentence (none for 'none')."""
-    texts = [c.context_text() for c in chunks]
-    if method == "late":
-        spans = []
-        for c, text in zip(chunks, texts):
-            offset = len(text) - len(c.text)  # the passage text ends the context text
-            spans.append([(offset + a - c.start, offset + b - c.start) for a, b in c.sentences])
-        passages, sentences = encoder.encode_passages(texts, spans)  # type: ignore[attr-defined]
-        return [np.vstack([p[None, :], s]) for p, s in zip(passages, sentences)]
-    if method == "none":
-        return list(encoder.encode(texts)[:, None, :])
-    sentence_texts = [sentence_embed_text(c, s) for c in chunks for s in c.sentences]
-    # a sentence repeated by the next passage's overlap (or a one-sentence passage) is embedded once
-    wanted = texts + sentence_texts
-    unique = list(dict.fromkeys(wanted))
-    row_of = {text: i for i, text in enumerate(unique)}
-    vectors = encoder.encode(unique)[[row_of[text] for text in wanted]]
-    out, row = [], len(texts)
-    for i, c in enumerate(chunks):
-        out.append(np.vstack([vectors[i][None, :], vectors[row : row + len(c.sentences)]]))
-        row += len(c.sentences)
-    return out
-
-
-# ---------------------------------------------------------------- the generation a build writes
-
-
-def lock_index(index_dir: Path, wait_for_lock: bool) -> FileLock:
-    """The index's build lock, held (IndexLocked when another build holds it and `wait_for_lock` is off)."""
-    from filelock import FileLock, Timeout
-
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(index_dir / ".lock"), timeout=0)
-        try:
-            lock.acquire()
-        except Timeout:
-            if not wait_for_lock:
-                raise
-            log.warning("waiting for the build running on '%s' to finish", index_dir)
-            lock.acquire(timeout=-1)
-    except Timeout:
-        raise IndexLocked(
-            f"another build is running on '{index_dir}' (lock {index_dir / '.lock'}); wait for it to finish"
-        ) from None
-    except OSError as exc:
-        raise QAError(
-            f"index folder '{index_dir}' is not writable ({exc.strerror}); pass --index with a writable folder"
-        ) from None
-    return lock
-
-
-class Generation:
-    """The temporary folder a build writes, its writers, and the previous generation it starts from."""
-
-    def __init__(self, index_dir: Path, config: BuildConfig, encoder: Encoder, wait_for_lock: bool) -> None:
-        from .bm25 import LexicalWriter
-        from .store import STORE, StoreWriter
-
-        self.index_dir = index_dir
-        self.lock = lock_index(index_dir, wait_for_lock)
-        try:
-            remove_leftovers(index_dir)
-            self.previous = current_generation(index_dir)
-            self.previous_manifest, self.damage = _whole(index_dir, compatible_manifest(self.previous, config, encoder))
-            # not tempfile.mkdtemp: its 0700 folder became the generation, unreadable to other users
-            self.tmp = index_dir / f".tmp-{os.getpid()}-{secrets.token_hex(6)}"
-            self.tmp.mkdir()
-            self.dense = None
-            if self.previous_manifest is not None:
-                import faiss
-
-                _link_tree(self.previous / LEXICAL, self.tmp / LEXICAL)  # Tantivy segments are immutable
-                self.dense = faiss.read_index(str(self.previous / DENSE))
-            self.store = StoreWriter(
-                self.tmp / STORE,
-                encoder.dimension,  # links the previous base, writes a delta
-                previous=self.previous if self.previous_manifest is not None else None,
-            )
-            self.lexical = LexicalWriter(self.tmp / LEXICAL)
-        except BaseException:
-            self.lock.release()
-            raise
-
-    @property
-    def previous_files(self) -> dict[str, FileEntry]:
-        return dict(self.previous_manifest.files) if self.previous_manifest else {}
-
-    def release(self) -> None:
-        self.lock.release()
-
-    def discard(self) -> None:
-        """Delete the folder being written (a cancelled build): the previous generation never changed (its files
-        are only linked here, and nothing is committed before `swap`)."""
-        self.lexical.abandon()  # its indexing threads must not write into the folder while it is deleted
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def _whole(index_dir: Path, manifest: Manifest | None) -> tuple[Manifest | None, str]:
-    """The previous generation's manifest when the generation is whole: every file's size and checksum as recorded
-    (the hard-linked store and Tantivy segments, the FAISS index the build updates) and its parts consistent.
-    A damaged one is not carried forward but rebuilt: (None, what is wrong with it)."""
-    if manifest is None:
-        return None, ""
-    try:
-        open_index(index_dir, verify_all=True).close()
-    except IndexNotReady as exc:
-        log.info("the previous index is not carried over: %s", exc)
-        return None, str(exc).split("; run `qa build", 1)[0]
-    return manifest, ""
-
-
-def _link_tree(source: Path, target: Path) -> None:
-    target.mkdir(parents=True)
-    for path in source.iterdir():
-        if path.is_file() and not path.name.endswith(".lock"):
-            os.link(path, target / path.name)
-
-
-def compatible_manifest(generation: Path | None, config: BuildConfig, encoder: Encoder) -> Manifest | None:
-    """The previous generation's manifest when its contents can be carried over, else None."""
-    if generation is None:
-        return None
-    try:
-        manifest = Manifest.from_json(json.loads((generation / MANIFEST).read_text(encoding="utf-8")))
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
-        return None
-    same = manifest.config == config and manifest.model.dimension == encoder.dimension
-    return manifest if same and all((generation / name).exists() for name in (DENSE, LEXICAL, "store.sqlite")) else None
-
-
-def unchanged(source: Source, entry: FileEntry | None) -> bool:
-    """Whether a file is the one the previous generation indexed (by hash when known, else by size and mtime)."""
-    if not entry or not entry.sha256:
-        return False
-    if source.sha256 is not None:
-        return source.sha256 == entry.sha256
-    return source.size is not None and [source.size, source.mtime_ns] == [entry.size, entry.mtime_ns]
 
 
 # ---------------------------------------------------------------- the build's state and steps
@@ -391,7 +182,7 @@ def _carry_over(state: BuildState, sources: list[Source], previous: dict[str, Fi
 def read_and_chunk(state: BuildState, source: Source) -> tuple[Document, list[Chunk]] | None:
     """Step 2: one file read and chunked, or None when it is skipped (unreadable, a duplicate, headings only, or
     an error reading or splitting it: whatever goes wrong with ONE file skips that file, never the build)."""
-    doc = _read_source(source)
+    doc = read_source(source)
     if isinstance(doc, SkippedFile):
         state.skipped.append(doc)
         state.files[source.id] = FileEntry(doc.sha256, source.size, source.mtime_ns, indexed=False)
@@ -399,7 +190,7 @@ def read_and_chunk(state: BuildState, source: Source) -> tuple[Document, list[Ch
     state.readable += 1
     state.read += 1
     entry = FileEntry(doc.sha256, source.size, source.mtime_ns, ocr_pages=doc.ocr_pages, ocr_spans=doc.ocr_spans)
-    chunks = _passages(doc, state.seen_hashes, state.config)
+    chunks = document_passages(doc, state.seen_hashes, state.config)
     if isinstance(chunks, str):
         state.skipped.append(SkippedFile(source.id, chunks, doc.sha256))
         state.files[source.id] = replace(entry, indexed=False)
@@ -407,29 +198,6 @@ def read_and_chunk(state: BuildState, source: Source) -> tuple[Document, list[Ch
     state.seen_hashes[doc.sha256] = source.id
     state.files[source.id] = entry
     return doc, chunks
-
-
-def _read_source(source: Source) -> Document | SkippedFile:
-    """The source's Document, or why it is skipped (a folder's reader catches its own errors; other sources may not)."""
-    try:
-        return source.read()
-    except UnreadableFile as exc:
-        return SkippedFile(source.id, exc.reason, exc.sha256)
-    except Exception as exc:  # noqa: BLE001 - one document must not stop the build
-        log.info("reading %s failed", source.id, exc_info=True)
-        return SkippedFile(source.id, unexpected_reason("reading the file", exc), source.sha256 or "")
-
-
-def _passages(doc: Document, seen_hashes: dict[str, str], config: BuildConfig) -> list[Chunk] | str:
-    """A read document's passages, or why it is not indexed: a duplicate, headings only, or the chunker failed."""
-    if doc.sha256 in seen_hashes:
-        return duplicate_reason(seen_hashes[doc.sha256])
-    try:
-        chunks = chunk_document(doc, config.chunking)
-    except Exception as exc:  # noqa: BLE001 - one document's text must not stop the build
-        log.info("splitting %s failed", doc.id, exc_info=True)
-        return unexpected_reason("splitting the text into passages", exc)
-    return chunks or NO_TEXT
 
 
 def embed_into_store(state: BuildState) -> None:
@@ -537,30 +305,6 @@ def check_something_indexed(state: BuildState, root: Path | None) -> Generation:
     )
 
 
-def update_dense(g: Generation, config: BuildConfig, dimension: int, removed: list[int], added: int) -> dict[str, Any]:
-    """Step 4a: the FAISS index brought up to date in place, or rebuilt when its type must change; returns what
-    the manifest records about it."""
-    documents, chunks, sentences = g.store.counts()
-    kind = dense_index.resolve_type(config.index_type, chunks, config.ann_threshold)
-    current = dense_index.describe(g.dense) if g.dense is not None else None
-    rebuild = (
-        current is None
-        or current["type"] != kind
-        or (kind == "ivf" and chunks > 4 * int(current.get("trained_on", chunks)))
-        or (removed and not dense_index.supports_removal(g.dense))
-    )
-    if rebuild:
-        g.dense = dense_index.build_dense(kind, dimension, chunks, g.store.sample_vectors, g.store.passage_vectors())
-    else:
-        dense_index.remove_ids(g.dense, removed)
-        for ids, vectors in g.store.passage_vectors(ids=range(g.store.next_id - added, g.store.next_id)):
-            dense_index.add(g.dense, ids, vectors)
-    described = dense_index.describe(g.dense)
-    if not rebuild and current is not None and "trained_on" in current:
-        described["trained_on"] = current["trained_on"]
-    return described
-
-
 def commit_generation(
     state: BuildState, g: Generation, source: CorpusSource | None, built_with: dict[str, Any] | None
 ) -> Manifest:
@@ -593,47 +337,6 @@ def commit_generation(
     (g.tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
     fsync_tree(g.tmp)
     return manifest
-
-
-def swap(index_dir: Path, g: Generation) -> Path:
-    """Step 6: the written folder renamed into a generation and made current; older generations pruned."""
-    generation = index_dir / f"gen-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}-{os.getpid()}"
-    previous = current_generation(index_dir)
-    os.rename(g.tmp, generation)
-    swap_current(index_dir, generation.name)
-    prune_generations(index_dir, previous)
-    return generation
-
-
-def write_files(g: Generation) -> None:
-    """Close the chunk store, write the dense index and commit the lexical one (no manifest yet)."""
-    import faiss
-
-    g.store.close()
-    faiss.write_index(g.dense, str(g.tmp / DENSE))
-    g.lexical.commit()
-    write_readers_file(g.tmp)
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in (g.tmp / LEXICAL).iterdir():  # Tantivy writes some files 0600: readers of other users need them,
-        if path.is_file():  # and a reader takes its lock file for writing (empty, so harmless)
-            os.chmod(path, 0o666 if path.name.endswith(".lock") else 0o666 & ~umask)
-
-
-def calibrate(store: StoreWriter, config: BuildConfig) -> Calibration:
-    """How similar unrelated sentences of this corpus look to this model: the 95th percentile of the cosine
-    between sentences of different passages. The engine calls a passage a likely answer only above it."""
-    rows = store.sample_vectors_with_sentences(CALIBRATION_SENTENCES) if config.sentence_vectors != "none" else []
-    if len(rows) < 2:
-        return Calibration()
-    rng = np.random.default_rng(0)
-    sims = []
-    for i, vectors in enumerate(rows):
-        others = rows[(i + 1 + rng.integers(0, len(rows) - 1)) % len(rows)]
-        a = vectors[1:] if len(vectors) > 1 else vectors
-        b = others[1:] if len(others) > 1 else others
-        sims.extend((a @ b.T).ravel().tolist())
-    return Calibration(round(float(np.percentile(sims, 95)), 4), len(sims))
 
 
 def build(

@@ -13,13 +13,13 @@ Layout of an index folder (`index/` by default):
     embeddings/*.sqlite            content-addressed embedding store shared by builds (survives a killed build)
     .lock                          held by a running build
 
-A build (qa/index/build.py) writes a hidden temporary folder, renames it to a new generation and then swaps
-`current`, so a build that fails or is killed leaves the previous generation in place; its leftovers are
-removed by the next build. A generation that any process has open is never removed: a reader holds a shared
-`flock` on its `.readers` file (`lease`) for as long as it has the generation open, and a build removes an old
-generation only when it can lock that file exclusively without waiting. So an app serving an old generation
-keeps every file it may still open (a new thread opens its own SQLite connection by path). The generation
-before the current one is kept as well.
+A build (qa/index/build.py, its folder qa/index/writer.py) writes a hidden temporary folder, renames it to a new
+generation and then swaps `current`, so a build that fails or is killed leaves the previous generation in place;
+its leftovers are removed by the next build. A generation that any process has open is never removed: a reader
+holds a shared `flock` on its `.readers` file (`lease`) for as long as it has the generation open, and a build
+removes an old generation only when it can lock that file exclusively without waiting. So an app serving an old
+generation keeps every file it may still open (a new thread opens its own SQLite connection by path). The
+generation before the current one is kept as well.
 """
 
 from __future__ import annotations

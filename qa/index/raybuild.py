@@ -30,21 +30,14 @@ import numpy as np
 
 from ..errors import IndexLocked, QAError
 from ..models.encoder import Encoder
-from .build import (
-    BATCH_PASSAGES,
-    BuildReport,
-    ProgressFn,
-    Source,
-    build,
-    compatible_manifest,
-    embed_chunks,
-    embed_key,
-    unchanged,
-)
+from .build import BATCH_PASSAGES, BuildReport, ProgressFn, build
 from .config import BuildConfig
 from .embedcache import EmbeddingCache, cache_path
+from .embedding import embed_chunks, embed_key
 from .generations import current_generation
 from .manifest import FolderSource
+from .sources import Source, unchanged
+from .writer import compatible_manifest
 
 log = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'qa-retrieval[ray]' (or pip install 'ray[data]')"

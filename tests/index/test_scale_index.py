@@ -229,7 +229,7 @@ def test_the_confidence_bar_is_measured_for_the_index(tmp_path: Path, real_encod
 
 
 def test_a_sentence_repeated_by_the_next_passage_is_embedded_once(hash_encoder):
-    from qa.index.build import embed_chunks
+    from qa.index.embedding import embed_chunks
     from qa.ingest.chunk import ChunkSettings, chunk_document, sentence_embed_text
     from qa.ingest.load import Document
 

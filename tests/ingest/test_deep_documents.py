@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from robustness_support import FAKE_MODEL, QUESTIONS, ROOT, TINY, make_corpus, offline_env
 
-import qa.index.build
+import qa.index.sources
 import qa.ingest.extract.html
 from qa.index.open import read_manifest
 from qa.ingest.extract.html import extract_html
@@ -133,14 +133,14 @@ def test_a_recursion_error_in_one_file_does_not_abort_the_build(fake_cli, tmp_pa
 
 def test_a_chunker_error_on_one_document_skips_that_document(fake_cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     corpus = make_corpus(tmp_path / "corpus")
-    real = qa.index.build.chunk_document
+    real = qa.index.sources.chunk_document
 
     def chunk(doc, settings):  # type: ignore[no-untyped-def]
         if doc.id == "police.txt":
             raise ValueError("injected chunker fault")
         return real(doc, settings)
 
-    monkeypatch.setattr(qa.index.build, "chunk_document", chunk)
+    monkeypatch.setattr(qa.index.sources, "chunk_document", chunk)
     result = fake_cli("build", "--corpus", corpus, "--index", tmp_path / "index", "--model", FAKE_MODEL)
     assert result.exit_code == 0, result.output
     assert (

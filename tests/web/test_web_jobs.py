@@ -218,7 +218,7 @@ def test_cancel_stops_the_running_file_drops_the_queued_ones_and_leaves_everythi
 
 
 def test_a_build_that_fails_leaves_the_index_as_it_was_and_the_queue_running(app_parts) -> None:  # type: ignore[no-untyped-def]
-    from qa.index.build import lock_index
+    from qa.index.writer import lock_index
 
     holder, queue, _, folder = app_parts
     before = corpus_and_index(holder)[1:]
