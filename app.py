@@ -62,7 +62,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="do not run the reader model: answer sentences only, with rule spans (dates, numbers, names)",
     )
+    parser.add_argument(
+        "--rerank",
+        action="store_true",
+        help="rerank the top 10 passages with the reranker model before the reader reads them (about 3x slower)",
+    )
     args = parser.parse_args(argv)
+    if args.rerank and args.no_reader:
+        parser.error("--rerank reorders what the reader reads, so it needs the reader; drop --no-reader or --rerank")
     if args.upload_room_mb < 1:
         parser.error(f"--upload-room-mb {args.upload_room_mb} is below 1; give the room for waiting uploads in MB")
     if args.corpus_quota_mb < 1:
@@ -88,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     configure_runtime(threads=args.threads)
     try:
-        holder = web.prepare(args.corpus, args.index, reader=not args.no_reader)
+        holder = web.prepare(args.corpus, args.index, reader=not args.no_reader, reranker=args.rerank)
         upload_dir = web.use_upload_folder(args.index)  # Gradio's temporary folder: set before the Blocks are built
     except QAError as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -217,8 +217,10 @@ def prepare(
     log_fn: Callable[[str], None] = print,
     on_progress: ProgressFn | None = None,
     reader: bool = True,
+    reranker: bool = False,
 ) -> EngineHolder:
-    """Open the index, building it first when it is missing, stale or unreadable; warm the model up.
+    """Open the index, building it first when it is missing, stale or unreadable; warm the model up (and the
+    reader and, with `reranker`, the reranker: see `Engine.open`).
 
     Loads the model and the index once for the process.
     """
@@ -234,7 +236,7 @@ def prepare(
             shown = ", ".join(changes[:5]) + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
             reason = f"index at '{index_dir}' is stale ({shown})"
         else:
-            engine = Engine.open(index_dir, reader=reader)
+            engine = Engine.open(index_dir, reader=reader, reranker=reranker)
     except IndexNotReady as exc:
         reason = str(exc) if (index_dir / "current").exists() else f"no index at '{index_dir}' yet"
     except (KeyError, TypeError, ValueError) as exc:
@@ -248,6 +250,6 @@ def prepare(
         log_fn(
             f"built '{index_dir}': {report.documents} documents, {report.chunks} chunks in {time.perf_counter() - began:.1f} s"
         )
-        engine = Engine.open(index_dir, reader=reader)
+        engine = Engine.open(index_dir, reader=reader, reranker=reranker)
     engine.ask("warm up the model", k=1)
     return EngineHolder(engine, index_dir, corpus_dir)
