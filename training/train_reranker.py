@@ -149,6 +149,47 @@ def groups(
     return out
 
 
+WH_START = re.compile(
+    r"^(?:what|which|who|whom|whose|when|where|why|how)(?: (?:many|much|long|old|far|often))?"
+    r"(?: (?:is|was|are|were|did|does|do|has|have|had|can|could|would|will))?\s+",
+    re.IGNORECASE,
+)
+
+
+def echo_sentence(question: str) -> str:
+    """The question's words as a statement that answers nothing: "Which keeper served the longest?" → "Keeper
+    served the longest." (wh-word and auxiliary dropped)."""
+    body = WH_START.sub("", question.strip().rstrip("?").strip()) or question.strip().rstrip("?")
+    return body[:1].upper() + body[1:] + "."
+
+
+def spliced(passage: str, sentence: str, rng: random.Random) -> str:
+    """`sentence` put between two sentences of the passage (after its title line, if it has one)."""
+    title, _, body = passage.rpartition("\n")
+    spans = sentences(body)
+    at = rng.choice([0] + [b for _, b in spans])
+    body = f"{body[:at].rstrip()} {sentence} {body[at:].lstrip()}".strip()
+    return f"{title}\n{body}" if title else body
+
+
+def with_echoes(data: list[tuple[str, list[str]]], fraction: float, seed: int) -> list[tuple[str, list[str]]]:
+    """For `fraction` of the groups, one negative repeats the question's words (`echo_sentence` spliced in) and,
+    as often as any one negative does, the answering passage too: so repeating the question is no sign either
+    way, and a passage that only repeats it must still lose to the one that answers."""
+    rng = random.Random(seed)
+    out = []
+    for question, passages in data:
+        if rng.random() < fraction:
+            echo = echo_sentence(question)
+            passages = list(passages)
+            j = rng.randrange(1, len(passages))
+            passages[j] = spliced(passages[j], echo, rng)
+            if rng.random() < 1 / (len(passages) - 1):
+                passages[0] = spliced(passages[0], echo, rng)
+        out.append((question, passages))
+    return out
+
+
 def collate(tokenizer, batch: list[tuple[str, list[str]]], max_len: int) -> dict[str, torch.Tensor]:
     questions = [q for q, ps in batch for _ in ps]
     passages = [p for _, ps in batch for p in ps]
@@ -232,6 +273,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--save-every", type=int, default=25)
     parser.add_argument("--eval-questions", type=int, default=300)
+    parser.add_argument(
+        "--echo-fraction", type=float, default=0.0, help="groups whose negative repeats the question (with_echoes)"
+    )
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -249,7 +293,7 @@ def main() -> None:
     rng.shuffle(order)
     chosen = order[args.offset : args.offset + int(args.steps * args.groups * 1.25)]
     data = groups(records, chosen, args.negatives, args.passage_words, rng)
-    data = data[: args.steps * args.groups]
+    data = with_echoes(data[: args.steps * args.groups], args.echo_fraction, args.seed + 1)
     log(
         args.out,
         f"groups {len(data)} of 1 + {args.negatives}, {args.steps} steps of {args.groups}; {time.time() - t0:.0f} s",
