@@ -77,29 +77,36 @@ def quantize(source: Path, target: Path, ops: list[str]) -> None:
 def structured_score(reader_dir: Path, data: Path, questions: int) -> dict | None:
     """EM/F1 of the int8 reader on the table questions of tables never trained on (`prepare_structured.py`'s
     structured-val.jsonl; their contexts are already the rows as the engine gives them to the reader)."""
-    from train_reader import f1_score, normalize_answer, read_jsonl
+    from train_reader import read_jsonl
 
     from qa.models.reader import Reader
 
     path = data / "structured-val.jsonl"
     if not path.is_file():
         return None
-    reader = Reader.open(reader_dir)
     val = read_jsonl(path)[:questions]
+    em, f1 = span_scores(Reader.open(reader_dir), val)
+    return {"questions": len(val), "em": round(em, 4), "f1": round(f1, 4)}
+
+
+def span_scores(reader, records: list[dict]) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Mean SQuAD EM and F1 of the reader's span in each record's context against its answers."""
+    from train_reader import f1_score, normalize_answer
+
     em = f1 = 0.0
-    for r in val:
+    for r in records:
         span = reader.read(r["question"], [r["context"]])[0]
         prediction = r["context"][span.start : span.end]
         em += max(float(normalize_answer(prediction) == normalize_answer(a["text"])) for a in r["answers"])
         f1 += max(f1_score(prediction, a["text"]) for a in r["answers"])
-    return {"questions": len(val), "em": round(em / len(val), 4), "f1": round(f1 / len(val), 4)}
+    return em / max(1, len(records)), f1 / max(1, len(records))
 
 
 def score(reader_dir: Path, data: Path, questions: int) -> dict:
     """EM/F1 of the exported int8 reader through the engine's own runtime on the validation articles."""
     import random
 
-    from train_reader import f1_score, negative_contexts, normalize_answer, read_jsonl
+    from train_reader import negative_contexts, read_jsonl
 
     from qa.models.reader import Reader
 
@@ -107,18 +114,13 @@ def score(reader_dir: Path, data: Path, questions: int) -> dict:
     val = read_jsonl(data / "val.jsonl")
     random.Random(0).shuffle(val)
     val = val[:questions]
-    em = f1 = 0.0
-    for r in val:
-        span = reader.read(r["question"], [r["context"]])[0]
-        prediction = r["context"][span.start : span.end]
-        em += max(float(normalize_answer(prediction) == normalize_answer(a["text"])) for a in r["answers"])
-        f1 += max(f1_score(prediction, a["text"]) for a in r["answers"])
+    em, f1 = span_scores(reader, val)
     negatives = negative_contexts(val, random.Random(1), 1.0)[:questions]
     null_right = sum(reader.read(q, [c])[0].no_answer > 0 for q, c in negatives)
     return {
         "questions": len(val),
-        "em": round(em / len(val), 4),
-        "f1": round(f1 / len(val), 4),
+        "em": round(em, 4),
+        "f1": round(f1, 4),
         "negatives": len(negatives),
         "no_answer_accuracy": round(null_right / max(1, len(negatives)), 4),
     }
