@@ -8,6 +8,9 @@ the previous one (its chunk store's base and Tantivy's segments hard-linked, the
 passages of changed and deleted files and gains those of new ones, so one changed file costs work in
 proportion to that file (plus rewriting the FAISS file). The dense index is updated in place (ids = chunk ids)
 unless its type must change with the corpus size.
+
+This module holds the build's state and its named steps; what is read is `sources.py`, what is embedded
+`embedding.py`, and the generation written and swapped in `writer.py`.
 """
 
 from __future__ import annotations
