@@ -17,10 +17,10 @@ from .extract.text import decode_text  # noqa: F401 - re-exported: callers impor
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = tuple(KINDS)  # .pdf .html .htm .docx .pptx .xlsx .odt .epub .csv .eml .rtf .md .txt, and images
+TEXT_SUFFIXES = tuple(KINDS)  # .pdf .html .htm .docx .pptx .xlsx .odt .epub .csv .eml .msg .rtf .md .txt, images
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 _READABLE = (
-    "a folder of .pdf, .html, .docx, .pptx, .xlsx, .odt, .epub, .csv, .eml, .rtf, .md or .txt files "
+    "a folder of .pdf, .html, .docx, .pptx, .xlsx, .odt, .epub, .csv, .eml, .msg, .rtf, .md or .txt files "
     "(or .png, .jpg, .tif scans)"
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

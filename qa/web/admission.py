@@ -10,7 +10,8 @@ per-file limit). So an upload is refused, with one line naming it, the rule and 
   (`word/document.xml`, `ppt/presentation.xml`, `xl/workbook.xml`, `content.xml` with the ODF text mimetype,
   `META-INF/container.xml` with the EPUB mimetype) within the zip-bomb limits (`qa.ingest.extract.archive`);
   HTML, TXT, MD and CSV are UTF-8 text without NUL bytes (`qa.ingest.load.decode_text`, and no NUL anywhere);
-  an e-mail has From/To/Subject/Date headers, an RTF file starts with `{\rtf`;
+  an e-mail has From/To/Subject/Date headers, an Outlook .msg is an OLE file holding message properties (not an
+  old .doc under the wrong name), an RTF file starts with `{\rtf`;
   a PNG/JPEG/TIFF is an image Pillow reads, within its pixel limit (`qa.ingest.extract.image.open_image`);
 - it would take the corpus folder over its total quota (every file in the folder counts, hidden ones too).
 """
@@ -54,7 +55,7 @@ def check_bytes(name: str, data: bytes) -> None:
     if kind is None:
         raise QAError(
             f"'{name}' is not a kind of document the index reads; add PDF, HTML, DOCX, PPTX, XLSX, ODT, EPUB, CSV, "
-            "EML, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
+            "EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
         )
     try:
         check_content(kind, data)
@@ -77,6 +78,10 @@ def _check_structure(kind: str, name: str, data: bytes) -> None:
         from ..ingest.extract.email import check_message
 
         check_message(data)
+    elif kind == "msg":
+        from ..ingest.extract.msg import check_msg
+
+        check_msg(data)
     elif kind == "rtf":
         from ..ingest.extract.rtf import check_rtf
 

@@ -1,6 +1,6 @@
-"""Extract stage: turn a document (PDF, HTML, Word, PowerPoint, Excel, CSV, EPUB, OpenDocument text, e-mail, RTF,
-Markdown or plain text) or a page image (PNG, JPEG, TIFF: read by OCR) into the markdown-like text the segmenter
-reads.
+"""Extract stage: turn a document (PDF, HTML, Word, PowerPoint, Excel, CSV, EPUB, OpenDocument text, e-mail,
+Outlook message, RTF, Markdown or plain text) or a page image (PNG, JPEG, TIFF: read by OCR) into the markdown-like
+text the segmenter reads.
 
 Every format ends up in one shape (see qa/sentences.py): `# ` heading lines with levels, `- ` list items,
 `| a | b |` table rows, blank lines between paragraphs. So headings, lists and tables flow through the chunker
@@ -33,6 +33,7 @@ KINDS = {
     ".epub": "epub",
     ".csv": "csv",
     ".eml": "eml",
+    ".msg": "msg",
     ".rtf": "rtf",
     ".md": "md",
     ".txt": "txt",
@@ -53,6 +54,7 @@ _READERS = {
     "epub": ("epub", "extract_epub", False),
     "csv": ("csv", "extract_csv", True),
     "eml": ("email", "extract_email", True),
+    "msg": ("msg", "extract_msg", True),
     "rtf": ("rtf", "extract_rtf", False),
     "md": ("text", "extract_text", True),
     "txt": ("text", "extract_text", True),
@@ -125,15 +127,16 @@ def kind_of(name: str) -> str | None:
 
 
 def sniff(data: bytes) -> str:
-    """What the bytes are, from their magic numbers: "pdf", "zip", "ole" (old .doc/.xls), "gzip", "image",
-    "binary" (NUL bytes) or "text". Only the start of the file is read."""
+    """What the bytes are, from their magic numbers: "pdf", "zip", "ole" (an OLE compound file: an old .doc/.xls,
+    an Outlook .msg), "gzip", "image", "binary" (NUL bytes) or "text". Only the start of the file is read. The OLE
+    signature is checked first: it stands at offset 0, while an .msg's first sector may hold an attached PDF."""
     head = data[:1024]
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
     if b"%PDF-" in head:
         return "pdf"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "zip"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
     if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*")):
@@ -146,7 +149,7 @@ def sniff(data: bytes) -> str:
 _NAMES = {
     "pdf": "a PDF",
     "zip": "a ZIP archive",
-    "ole": "an old binary Office file (.doc/.xls)",
+    "ole": "an OLE compound file (an old binary Office file such as .doc/.xls, or an Outlook .msg)",
     "gzip": "gzip data",
     "image": "an image",
     "binary": "binary data",
@@ -156,6 +159,7 @@ _EXPECTED = {
     **{kind: ("zip",) for kind in ("docx", "pptx", "xlsx", "odt", "epub")},
     **{kind: ("text",) for kind in ("html", "csv", "eml", "rtf", "md", "txt")},
     "pdf": ("pdf",),
+    "msg": ("ole",),  # an Outlook message; msg.py refuses an OLE file that is not one (an old .doc)
     "image": ("image",),
 }
 _TEXT_KINDS = ("txt", "md", "html", "csv", "eml", "rtf")

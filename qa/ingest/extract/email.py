@@ -4,7 +4,8 @@ then each attachment a reader exists for as a section of its own.
 The body is the text/plain part when there is one, else the text/html part through the HTML extractor;
 transfer encodings (quoted-printable, base64) and charsets are the library's. An attachment whose name (or,
 without a name, whose type) is a kind we read — PDF, Word, PowerPoint, Excel, CSV, EPUB, ODT, RTF, HTML,
-Markdown, text, `.log` files as text, and attached e-mails down to MAX_DEPTH levels — is extracted by its own
+Markdown, text, `.log` files as text, and attached e-mails (`.eml`, and Outlook `.msg` by msg.py) down to MAX_DEPTH
+levels, counted across both formats — is extracted by its own
 reader and written under `# Attachment: <file name>`, its headings one level lower. An attachment with pages (a
 PDF, slides, a scan) keeps them (`Extracted.paged_parts`): its passages cite their page of the attachment; the
 pages OCR read (a scanned page, a photo of one) are recorded in `Extracted.ocr_spans`. Any other attachment, or one
@@ -14,6 +15,8 @@ its reader refuses, is named in one line saying why it was not read.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -36,7 +39,10 @@ _TYPE_KINDS = {
     "application/rtf": "rtf",
     "text/rtf": "rtf",
     "application/epub+zip": "epub",
+    "application/vnd.ms-outlook": "msg",
 }
+_MESSAGE_KINDS = ("eml", "msg")
+_outer: ContextVar[int] = ContextVar("qa_outer_messages", default=0)
 
 
 def check_message(data: bytes) -> None:
@@ -54,34 +60,37 @@ def extract_email(data: bytes, name: str = "") -> Extracted:
     check_message(data)
     message = BytesParser(policy=policy.default).parsebytes(data)
     out = Writer()
-    marks = _Marks()
-    subject = _message(message, out, 0, marks)
+    marks = Marks()
+    subject = _message(message, out, outer_messages(), marks)
     return Extracted(
         out.text, (), subject or name_title(name), ocr_spans=tuple(marks.scanned), paged_parts=tuple(marks.parts)
     )
 
 
+def outer_messages() -> int:
+    """How many messages the one being read is attached to when another message's reader handed it to `extract` (an
+    .msg attached to an .eml, an .eml to an .msg): both readers start counting there, so MAX_DEPTH holds across the
+    formats and a chain of messages in messages cannot recurse without bound."""
+    return _outer.get()
+
+
 @dataclass
-class _Marks:
+class Marks:
     """What a message's attachments add beside their text: the stretches OCR read and the attachments with pages."""
 
     scanned: list[tuple[int, int]] = field(default_factory=list)
     parts: list[PagedPart] = field(default_factory=list)
 
 
-def _message(message: EmailMessage, out: Writer, depth: int, marks: _Marks) -> str:
+def _message(message: EmailMessage, out: Writer, depth: int, marks: Marks) -> str:
     """Write one message: subject heading, who and when, body, the attachments not read (one line each), then each
-    attachment read as a section, its pages marked (`marks.parts`: a passage of an attached PDF cites its page) and
-    the stretches OCR read (an image, a scanned page) added to `marks.scanned`. `depth` counts the e-mails this one
-    is attached to. Returns the subject."""
-    subject = clean(_header(message, "Subject"))
-    out.heading(subject or "(no subject)", 1)
-    who = [f"{name}: {clean(_header(message, name))}" for name in _WHO if _header(message, name).strip()]
-    if who:
-        out.paragraph(" · ".join(who))
+    attachment read as a section (`write_sections`). `depth` counts the e-mails this one is attached to. Returns the
+    subject."""
+    subject = clean(header_value(message, "Subject"))
+    write_head(out, subject, [(name, header_value(message, name)) for name in _WHO])
     body = message.get_body(preferencelist=("plain", "html"))
     if body is not None:
-        _body(body, out)
+        write_body(out, _text_content(body), html=body.get_content_subtype() == "html")
     sections = []
     for part in message.iter_attachments():
         try:
@@ -89,6 +98,23 @@ def _message(message: EmailMessage, out: Writer, depth: int, marks: _Marks) -> s
         except ValueError as exc:
             out.end_run()
             out.paragraph(str(exc))
+    write_sections(out, sections, marks)
+    return subject
+
+
+def write_head(out: Writer, subject: str, who: Iterable[tuple[str, str]]) -> None:
+    """The subject as the level-1 heading, then one line of the (field, value) pairs that have a value ("From: a ·
+    To: b · Date: ..."): every message format reads the same, so a question finds a sender the same way."""
+    out.heading(subject or "(no subject)", 1)
+    shown = [f"{name}: {clean(value)}" for name, value in who if value.strip()]
+    if shown:
+        out.paragraph(" · ".join(shown))
+
+
+def write_sections(out: Writer, sections: Iterable[tuple[str, Extracted]], marks: Marks) -> None:
+    """Each attachment read, as a `# Attachment: <name>` section with its headings one level lower; its pages marked
+    (`marks.parts`: a passage of an attached PDF cites its page) and the stretches OCR read (an image, a scanned
+    page) added to `marks.scanned`."""
     for shown, read in sections:
         out.end_run()
         out.heading(f"Attachment: {shown}", 1)
@@ -98,7 +124,6 @@ def _message(message: EmailMessage, out: Writer, depth: int, marks: _Marks) -> s
         if starts:
             marks.parts.append(PagedPart(starts, end))
         marks.scanned.extend(_read_by_ocr(read, starts, start, end))
-    return subject
 
 
 def _read_by_ocr(read: Extracted, starts: tuple[int, ...], start: int, end: int) -> list[tuple[int, int]]:
@@ -111,16 +136,18 @@ def _read_by_ocr(read: Extracted, starts: tuple[int, ...], start: int, end: int)
     return [(start, end)] if read.ocr_pages or read.ocr_spans else []
 
 
-def _header(message: EmailMessage, name: str) -> str:
+def header_value(message: EmailMessage, name: str) -> str:
+    """A header as text; "" when it is missing or the library cannot parse it (a damaged encoded word): a bad header
+    must not lose the message."""
     try:
         return str(message.get(name, "") or "")
     except (ValueError, TypeError, IndexError):  # a header the library cannot parse (a damaged encoded word)
         return ""
 
 
-def _body(part: EmailMessage, out: Writer) -> None:
-    text = _text_content(part)
-    if part.get_content_subtype() == "html":
+def write_body(out: Writer, text: str, html: bool = False) -> None:
+    """A message's body under its heading; an HTML body through the HTML extractor (an empty one writes nothing)."""
+    if html:
         from .html import extract_html
 
         try:
@@ -143,22 +170,40 @@ def _text_content(part: EmailMessage) -> str:
 def _attachment(part: EmailMessage, depth: int) -> tuple[str, Extracted]:
     """(name, what its own extractor read) of an attachment; ValueError with the line saying why it was not
     read."""
-    filename = clean(part.get_filename() or "")
     content_type = part.get_content_type()
+    kind, shown = attachment_kind(clean(part.get_filename() or ""), content_type)
+    return shown, read_attachment(shown, kind, content_type, depth, lambda k: _read_attachment(part, k, shown, depth))
+
+
+def attachment_kind(filename: str, content_type: str) -> tuple[str | None, str]:
+    """(the kind of reader for an attachment, or None; the name it is shown under): by its file name (`.log` files
+    are text), else by its content type when it has no name."""
     kind = "txt" if filename.lower().endswith(".log") else kind_of(filename) if filename else None
     kind = kind or (None if filename else _TYPE_KINDS.get(content_type))
-    shown = filename or ("forwarded e-mail" if kind == "eml" else f"unnamed {content_type} part")
+    shown = filename or ("forwarded e-mail" if kind in _MESSAGE_KINDS else f"unnamed {content_type} part")
+    return kind, shown
+
+
+def read_attachment(
+    shown: str, kind: str | None, content_type: str, depth: int, load: Callable[[str], Extracted]
+) -> Extracted:
+    """`load(kind)`: the attachment read by its reader, with the messages around it counted (`outer_messages`). A
+    ValueError with the one line saying why it was not read: no reader for its kind, a message nested deeper than
+    MAX_DEPTH, its reader refused it or failed."""
     if kind is None:
         raise ValueError(f"Attachment {shown} ({content_type}) was not read: not a kind of document the index reads.")
-    if kind == "eml" and depth + 1 >= MAX_DEPTH:
+    if kind in _MESSAGE_KINDS and depth + 1 >= MAX_DEPTH:
         raise ValueError(f"Attachment {shown} was not read: e-mails more than {MAX_DEPTH} levels deep are not read.")
+    token = _outer.set(depth + 1)
     try:
-        return shown, _read_attachment(part, kind, shown, depth)
+        return load(kind)
     except ValueError as exc:
         raise ValueError(f"Attachment {shown} was not read: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - one damaged attachment must not lose the message
         log.info("reading attachment %s failed", shown, exc_info=True)
         raise ValueError(f"Attachment {shown} was not read: its reader failed ({type(exc).__name__}).") from None
+    finally:
+        _outer.reset(token)
 
 
 def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> Extracted:
@@ -172,7 +217,7 @@ def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> E
             check_message(data)
             nested = BytesParser(policy=policy.default).parsebytes(data)
         writer = Writer()
-        marks = _Marks()
+        marks = Marks()
         _message(nested, writer, depth + 1, marks)
         return Extracted(writer.text, ocr_spans=((0, len(writer.text)),) if marks.scanned else ())
     if part.get_content_maintype() == "text":
