@@ -14,7 +14,6 @@ from msg_fixtures import cfb_bytes, message_tree, msg_bytes
 
 from qa.engine import Engine, build_from_folder
 from qa.errors import QAError
-from qa.index.config import BuildConfig
 from qa.ingest.extract import extract, sniff
 from qa.ingest.extract.msg import extract_msg
 from qa.ingest.load import load_corpus
@@ -207,13 +206,11 @@ def test_the_loader_and_the_upload_check_take_a_message_and_refuse_an_old_word_f
         check_bytes("report.msg", word)
 
 
-def test_a_folder_with_a_message_builds_and_its_attached_pdf_page_answers(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
+def test_a_folder_with_a_message_builds_and_its_attached_pdf_page_answers(tmp_path: Path, real_encoder) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "p7.msg").write_bytes(manual_message(tmp_path))
-    build_from_folder(
-        tmp_path / "corpus", tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder
-    )
-    with Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False) as engine:
+    build_from_folder(tmp_path / "corpus", tmp_path / "index", encoder=real_encoder)
+    with Engine.open(tmp_path / "index", encoder=real_encoder, reader=False) as engine:
         response = engine.ask("When is the impeller replaced?", k=1)
     top = response.results[0]
     assert top.doc == "p7.msg" and top.page == 2 and top.heading.startswith("Attachment: manual.pdf")
