@@ -206,6 +206,16 @@ def read_attachment(
         _outer.reset(token)
 
 
+def nested_message(write: Callable[[Writer, Marks], object]) -> Extracted:
+    """A message attached to another (.eml or .msg), written by `write(writer, marks)`: its text, all of it marked
+    read by OCR when OCR read any of its attachments, its attachments' pages not marked (their offsets do not
+    survive its headings being moved under the outer message's)."""
+    writer = Writer()
+    marks = Marks()
+    write(writer, marks)
+    return Extracted(writer.text, ocr_spans=((0, len(writer.text)),) if marks.scanned else ())
+
+
 def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> Extracted:
     """The attachment as its own extractor reads it. An attached e-mail's own attachments are sections of it,
     all of it marked read by OCR when OCR read any of them, its attachments' pages not marked (their offsets do
@@ -216,10 +226,7 @@ def _read_attachment(part: EmailMessage, kind: str, shown: str, depth: int) -> E
             data = part.get_payload(decode=True) or b""
             check_message(data)
             nested = BytesParser(policy=policy.default).parsebytes(data)
-        writer = Writer()
-        marks = Marks()
-        _message(nested, writer, depth + 1, marks)
-        return Extracted(writer.text, ocr_spans=((0, len(writer.text)),) if marks.scanned else ())
+        return nested_message(lambda writer, marks: _message(nested, writer, depth + 1, marks))
     if part.get_content_maintype() == "text":
         data = _text_content(part).encode("utf-8")
     else:

@@ -44,6 +44,7 @@ from .email import (
     Marks,
     attachment_kind,
     header_value,
+    nested_message,
     outer_messages,
     read_attachment,
     write_body,
@@ -309,9 +310,8 @@ def _embedded(storage: _Storage, filename: str, depth: int) -> tuple[str, Extrac
         raise ValueError(f"Attachment {shown} (an embedded OLE object) was not read: not a document the index reads.")
 
     def load(kind: str) -> Extracted:
-        writer = Writer()
-        marks = Marks()
-        _message(storage.child(EMBEDDED), "embedded", writer, depth + 1, marks)
-        return Extracted(writer.text, ocr_spans=((0, len(writer.text)),) if marks.scanned else ())
+        return nested_message(
+            lambda writer, marks: _message(storage.child(EMBEDDED), "embedded", writer, depth + 1, marks)
+        )
 
     return shown, read_attachment(shown, "msg", "message/rfc822", depth, load)
