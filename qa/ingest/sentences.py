@@ -44,6 +44,13 @@ class Unit:
 
 _STAND_IN_LOCK = threading.Lock()
 
+# Abbreviations of English prose that the shipped Punkt model lacks (it learned its list from news text, which
+# seldom writes them), so "e.g. for", "Karpukhin et al. (2020)" and "see Fig. 3" were cut into two sentences.
+# General written English and the apparatus of papers and manuals, not the words of any corpus.
+EXTRA_ABBREVIATIONS = frozenset(
+    "e.g i.e al cf viz fig figs eq eqs pp vol vols ch sec approx ca resp incl dept univ capt sgt".split()
+)
+
 
 @lru_cache(maxsize=1)
 def punkt_tokenizer() -> PunktSentenceTokenizer:
@@ -53,7 +60,7 @@ def punkt_tokenizer() -> PunktSentenceTokenizer:
     PunktParameters, PunktSentenceTokenizer = _nltk_punkt_classes()
     shipped = punkt.load_model("english")
     params = PunktParameters()
-    params.abbrev_types = set(shipped.abbrev_types)
+    params.abbrev_types = set(shipped.abbrev_types) | EXTRA_ABBREVIATIONS
     params.collocations = set(shipped.collocations)
     params.sent_starters = set(shipped.sent_starters)
     params.ortho_context = defaultdict(int, shipped.ortho_context)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from qa.ingest.chunk import ChunkSettings, chunk_document
 from qa.ingest.load import Document, derive_title
-from qa.ingest.sentences import segment
+from qa.ingest.sentences import segment, sentence_spans
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,6 +133,19 @@ def test_a_short_section_tail_joins_the_passage_before_it() -> None:
         ChunkSettings(target_words=40, overlap_sentences=0, tail_fill=0.0, min_words=0),
     )
     assert unmerged[-1].text == "IMG_8788+ 2"
+
+
+def test_abbreviations_of_papers_and_manuals_do_not_end_a_sentence() -> None:
+    text = (
+        "If you need a tilde – e.g. for a home directory – use \\homedir. Karpukhin et al. (2020) train it, "
+        "i.e. they fine-tune BERT (see Fig. 3 and Eq. 2, pp. 4-5). I said no. Then he left."
+    )
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "If you need a tilde – e.g. for a home directory – use \\homedir.",
+        "Karpukhin et al. (2020) train it, i.e. they fine-tune BERT (see Fig. 3 and Eq. 2, pp. 4-5).",
+        "I said no.",
+        "Then he left.",
+    ]
 
 
 def test_sentence_splitting_loads_punkt_without_the_rest_of_nltk_and_leaves_nltk_importable():
