@@ -23,6 +23,7 @@ from .span_metrics import exact_match, f1
 if TYPE_CHECKING:
     from ..engine import Engine, Response
     from ..search.highlight import HighlightSettings
+    from ..search.read import ReadingSettings
     from ..search.retrieve import SearchSettings
 
 
@@ -267,11 +268,14 @@ def evaluate_gold(
     settings: SearchSettings | None = None,
     highlight: HighlightSettings | None = None,
     reader: bool = True,
+    reading: ReadingSettings | None = None,
 ) -> EvalReport:
     """Ask every gold question and score the ranked passages (hit@1/5/10, MRR@10, answer@1, span EM/F1, the
     share of answerable questions flagged "may not answer"); unanswerable questions are only scored on how many
-    are flagged (`flagged_unanswerable`)."""
+    are flagged (`flagged_unanswerable`). `reading` (default: the engine's) is how the reader reads, for grids
+    over its settings (`training/engine_grid.py`)."""
     from ..search.highlight import HighlightSettings
+    from ..search.read import ReadingSettings
     from ..search.retrieve import SearchSettings
 
     if not gold:
@@ -281,6 +285,7 @@ def evaluate_gold(
         "settings": settings or SearchSettings(),
         "highlight": highlight or HighlightSettings(),
         "reader": reader,
+        "reading": reading or ReadingSettings(),
     }
     answerable = [q for q in gold if not q.unanswerable]
     metrics, misses, tops = _run_answerable(engine, answerable, mode, k, options)

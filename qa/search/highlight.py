@@ -17,6 +17,7 @@ import numpy as np
 
 from ..ingest.tokens import terms, tokens_with_offsets
 from . import spans
+from .tables import cells
 
 # What the question asks for, from English interrogatives (closed classes of question words and of time and
 # quantity nouns; nothing taken from a particular question set).
@@ -158,6 +159,15 @@ def overlap(asked: dict[str, float], text: str) -> float:
     return sum(w for t, w in asked.items() if t in present) / total
 
 
+def header_rows(passage: str, sentences: list[tuple[int, int]], *, inside_table: bool = False) -> set[int]:
+    """Indices of the sentences that are a table's header row: the first row of a run of table rows with more rows
+    after it (the extractors write a table's header first), unless the passage starts inside a table
+    (`inside_table`), where its first rows are the table's body."""
+    rows = [cells(passage[start:end].strip()) is not None for start, end in sentences]
+    firsts = [i for i, row in enumerate(rows) if row and (i == 0 or not rows[i - 1])]
+    return {i for i in firsts if i + 1 < len(rows) and rows[i + 1] and (i > 0 or not inside_table)}
+
+
 def choose_answer(
     question: str,
     passage: str,
@@ -165,15 +175,23 @@ def choose_answer(
     similarities: np.ndarray,
     settings: HighlightSettings = HighlightSettings(),
     term_weights: dict[str, float] | None = None,
+    *,
+    inside_table: bool = False,
 ) -> AnswerSentence | None:
     """Pick the best sentence of a passage. `sentences` are (start, end) relative to `passage`;
-    `term_weights` weighs the question's terms (IDF over the corpus; all 1 when not given)."""
+    `term_weights` weighs the question's terms (IDF over the corpus; all 1 when not given). A table's header row is
+    no answer while rows of the table follow it: it names the columns the question names ("weight", "feed") and
+    would outscore the row that answers (`inside_table`: the passage starts inside a table, below its header)."""
     if not sentences:
         return None
     asked = term_weights if term_weights is not None else dict.fromkeys(terms(question), 1.0)
     n = len(sentences)
+    headers = header_rows(passage, sentences, inside_table=inside_table)
     scores = []
     for i, (start, end) in enumerate(sentences):
+        if i in headers:
+            scores.append(-np.inf)
+            continue
         text = passage[start:end]
         neighbours = [similarities[j] for j in (i - 1, i + 1) if 0 <= j < n]
         context = float(np.mean(neighbours)) if neighbours else float(similarities[i])

@@ -36,6 +36,7 @@ from .read import (
     rerank_text,
     span_floor,
     span_outside,
+    table_header_before,
     window_of,
 )
 from .retrieve import Candidates, Hit, Retriever, SearchSettings
@@ -401,4 +402,5 @@ class Ranker:
         chunk = row.chunk
         relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
         similarities = self.sentence_similarities(row, query_vector)
-        return choose_answer(question, chunk.text, relative, similarities, highlight, term_weights)
+        inside = table_header_before(self.index.chunks, chunk.doc_id, chunk.start, chunk.text) is not None
+        return choose_answer(question, chunk.text, relative, similarities, highlight, term_weights, inside_table=inside)

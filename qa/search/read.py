@@ -76,13 +76,18 @@ def window_of(store: ChunkStore, chunk: Chunk, words: int) -> tuple[Window, str]
     return window, text
 
 
+def table_header_before(store: ChunkStore, doc: str, start: int, text: str) -> str | None:
+    """The header row of the table `text` (document `doc` from offset `start`) starts inside, or None when its first
+    line is no table row or the table starts with it."""
+    if start <= 0 or cells(text.split("\n", 1)[0]) is None:
+        return None
+    return header_before(store.text_slice(doc, max(0, start - HEADER_REACH), start))
+
+
 def reader_text(store: ChunkStore, window: Window, text: str) -> ReaderText:
     """What the reader reads for a window: its text with table rows named by their columns (qa/search/tables.py),
     the header taken from before the window when the window starts inside a table."""
-    header = None
-    if window.start > 0 and cells(text.split("\n", 1)[0]) is not None:
-        header = header_before(store.text_slice(window.doc, max(0, window.start - HEADER_REACH), window.start))
-    return linearize(text, header)
+    return linearize(text, table_header_before(store, window.doc, window.start, text))
 
 
 def rerank_text(store: ChunkStore, chunk: Chunk) -> str:

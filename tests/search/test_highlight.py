@@ -115,3 +115,29 @@ def test_term_highlights_match_stems_and_folded_letters() -> None:
         text[h.start : h.end] for h in term_highlights("When was the troop of Vilayet Eyvazov establishing?", text)
     ]
     assert marks == ["Vilayət", "Eyvazov", "troops", "established", "troop"]
+
+
+def line_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for line in text.split("\n"):
+        spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def test_a_table_header_row_is_no_answer_while_its_rows_follow() -> None:
+    table = "Chick weights by feed\n| weight | feed |\n| 179 | horsebean |\n| 108 | linseed |\n| 160 | soybean |"
+    question = "Which feed did the chick weighing 108 receive?"
+    similarities = np.array([0.2, 0.6, 0.3, 0.3, 0.3])  # the header row is the most similar, as in real tables
+    answer = choose_answer(question, table, line_spans(table), similarities)
+    assert answer is not None and answer.text == "| 108 | linseed |"
+
+
+def test_a_passage_starting_inside_a_table_may_answer_with_its_first_row() -> None:
+    body = "| 108 | linseed |\n| 179 | horsebean |\n| 160 | soybean |"
+    question = "Which feed did the chick weighing 108 receive?"
+    similarities = np.array([0.3, 0.3, 0.3])
+    inside = choose_answer(question, body, line_spans(body), similarities, inside_table=True)
+    assert inside is not None and inside.text == "| 108 | linseed |"
+    alone = choose_answer(question, body, line_spans(body), similarities)  # a table's start: row 1 is its header
+    assert alone is not None and alone.text != "| 108 | linseed |"

@@ -1,0 +1,29 @@
+"""The answer sentence in a table: a data row, never the header row, wherever a passage cuts the table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qa.engine import Engine, build_from_folder
+from qa.index.config import BuildConfig
+from qa.ingest.tokens import terms
+from qa.search.highlight import HighlightSettings
+from qa.search.tables import cells
+
+
+def test_the_first_row_of_a_passage_cut_inside_a_table_can_be_its_answer(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = [f"{4100 + 7 * i},feed{chr(97 + i % 26)}{i}" for i in range(160)]
+    (corpus / "chicks.csv").write_text("weight,feed\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False)
+    ids = [i for i, c in enumerate(engine.index.chunks) if c.start > 0 and cells(c.text.split("\n", 1)[0])]
+    assert len(ids) >= 2  # the table is long enough to be cut inside
+    for i, stored in engine.index.chunks.get_many(ids).items():
+        first = stored.chunk.text.split("\n", 1)[0]
+        question = f"Which feed did the chick weighing {first.split('|')[1].strip()} receive?"
+        lexical = HighlightSettings(lexical_weight=10.0)  # the row holding the asked weight wins, whatever the vectors
+        weights = dict.fromkeys(terms(question), 1.0)
+        found = engine.ranker.answer(stored, question, engine.embed_question(question), lexical, weights)
+        assert found is not None and found.text == first, i

@@ -1,0 +1,34 @@
+"""training/engine_grid.py: a grid reads each window once and ranks exactly as the reader itself would."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "training" / "engine_grid.py"
+FESTIVAL = "The harbour festival chose a blue heron as its emblem, because herons nest along the quay."
+MILL = "The mill on the quay was built of oak in 1911 and closed in 1952."
+
+
+@pytest.fixture(scope="module")
+def grid():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("engine_grid", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_cached_reader_reads_each_window_once_and_answers_the_same(grid, real_reader) -> None:  # type: ignore[no-untyped-def]
+    cached = grid.CachedReader(real_reader)
+    question = "What did the festival choose as its emblem?"
+    first = cached.read(question, [FESTIVAL, MILL])
+    assert first == real_reader.read(question, [FESTIVAL, MILL])
+    assert len(cached.memo) == 2
+    again = cached.read(question, [MILL, FESTIVAL, MILL])
+    assert again == [first[1], first[0], first[1]]
+    assert len(cached.memo) == 2  # nothing read twice
+    other = cached.read("When was the mill built?", [MILL])
+    assert "1911" in MILL[other[0].start : other[0].end] and len(cached.memo) == 3

@@ -1,0 +1,92 @@
+"""training/window_groups.py: groups of engine-sized windows for the reader, and the shared-normalization loss."""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+TRAINING = Path(__file__).resolve().parents[2] / "training"
+
+
+@pytest.fixture(scope="module")
+def groups():  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(TRAINING))
+    import window_groups
+
+    return window_groups
+
+
+def sentences(prefix: str, n: int) -> str:
+    return " ".join(f"{prefix} sentence number {i} has a few more plain words in it." for i in range(n))
+
+
+def record(paragraph: int, context: str, question: str, answer: str, rid: str = "a/0/0") -> dict:
+    return {
+        "id": rid,
+        "article": "Mills",
+        "paragraph": paragraph,
+        "context": context,
+        "question": question,
+        "answers": [{"text": answer, "start": context.index(answer)}],
+    }
+
+
+ANSWERING = sentences("Opening", 8) + " The harbour mill was built of oak in 1911. " + sentences("Closing", 8)
+OTHER = sentences("Harbour mill", 10) + " The ferry ran until 1952. " + sentences("Harbour later", 10)
+
+
+def test_the_answer_window_holds_the_answer_in_whole_sentences_of_about_the_size(groups) -> None:  # type: ignore[no-untyped-def]
+    r = record(0, ANSWERING, "When was the harbour mill built?", "1911")
+    for seed in range(10):
+        window, (start, end) = groups.answer_window(r, 40, random.Random(seed))
+        assert window.text[window.answer_start : window.answer_end] == "1911"
+        assert window.text == ANSWERING[start:end]
+        assert window.text[0].isupper() and window.text.endswith(".")  # whole sentences
+        assert 20 <= len(window.text.split()) <= 70
+        assert len(window.text.split()) < len(ANSWERING.split())
+
+
+def test_negatives_hold_no_answer_and_the_closest_come_first(groups) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        record(0, ANSWERING, "When was the harbour mill built?", "1911"),
+        record(1, OTHER, "Until when did the ferry run?", "1952", "a/1/0"),
+        record(2, sentences("Unrelated cats", 6), "How many cats?", "cats", "a/2/0"),
+        record(3, "When was the harbour mill built? Records of the harbour mill say 1911.", "q", "say", "a/3/0"),
+    ]
+    built = groups.build_groups(rows[:1], random.Random(3), articles=rows, words=40, negatives=2)
+    assert len(built) == 1
+    windows = built[0].windows
+    answering = [w for w in windows if w.answer_end > w.answer_start]
+    assert len(answering) == 1 and answering[0].text[answering[0].answer_start : answering[0].answer_end] == "1911"
+    negatives = [w for w in windows if w.answer_end == w.answer_start]
+    assert len(negatives) == 2
+    assert all("1911" not in w.text for w in negatives)  # paragraph 3 shares the most words but holds the answer
+    assert all("Harbour mill" in w.text or "Opening" in w.text or "Closing" in w.text for w in negatives)
+    assert not any("cats" in w.text for w in negatives)  # shares no question word: ranked last, not picked
+
+
+def test_an_altered_question_answers_nowhere(groups) -> None:  # type: ignore[no-untyped-def]
+    rows = [record(0, ANSWERING, "When was the harbour mill built?", "1911"), record(1, OTHER, "q", "1952", "a/1/0")]
+    altered = {"a/0/0": "When was the harbour mill of Brest built?"}
+    built = groups.build_groups(rows[:1], random.Random(0), articles=rows, words=40, negatives=2, altered=altered)
+    assert built[0].question == "When was the harbour mill of Brest built?"
+    assert all(w.answer_end == w.answer_start for w in built[0].windows)
+
+
+def test_shared_normalization_matches_a_hand_worked_value(groups) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    # one group of two windows, three tokens each ([CLS] and two context tokens); the answer is token 1 of window 0
+    logits = torch.tensor([[0.0, 1.0, 2.0], [0.0, 3.0, 0.0]])
+    context = torch.tensor([[False, True, True], [False, True, True]])
+    starts, ends = torch.tensor([1, 0]), torch.tensor([1, 0])
+    loss = groups.shared_norm_loss(logits, logits, context, starts, ends, 2)
+    expected = -math.log(math.e / (math.e + math.e**2 + math.e**3 + 1.0))
+    assert float(loss) == pytest.approx(expected, rel=1e-5)
+    # the same windows with no answer anywhere teach the shared term nothing
+    nothing = groups.shared_norm_loss(logits, logits, context, torch.tensor([0, 0]), torch.tensor([0, 0]), 2)
+    assert float(nothing) == 0.0

@@ -1,0 +1,74 @@
+"""Score a reader through the engine on tuning sets, over a grid of reading depths and retrieval weights.
+
+A reader is chosen by what the engine does with it (the right passage first, the right answer sentence), not by
+SQuAD exact match on single paragraphs: each set is asked through `Engine.ask` with the reader given, every
+window read once (the reads are cached, so each further depth and weight costs only the ranking), and one JSON line
+printed per set and setting.
+
+    python training/engine_grid.py --reader /tmp/run6-export \
+        --set tune=/tmp/idx-sqtune:/tmp/sqtune/gold.jsonl --set val=<index>:<gold> \
+        --depths 3,5 --weights 5,10,20
+
+`--reader shipped` scores the reader in `qa/models/reader-weights/`. Only tuning sets belong here: the squad-public
+tuning articles, `gold/dev.jsonl`, the reader's validation articles (`squad_val_set.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from qa.engine import Engine
+from qa.evaluate.gold import evaluate_gold, load_gold
+from qa.models.reader import Reader, ReadSpan
+from qa.search.read import ReadingSettings
+
+KEYS = ("hit@1", "hit@5", "answer@1", "span_em", "span_f1", "false_alarms", "flagged_unanswerable", "page@1")
+
+
+class CachedReader(Reader):
+    """The reader with its reads remembered by (question, window): a grid reads each window once."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.__dict__.update(reader.__dict__)
+        self.memo: dict[tuple[str, str, int], ReadSpan] = {}
+
+    def read(self, question: str, windows: list[str], *, max_answer_tokens: int = 30) -> list[ReadSpan]:
+        todo = [w for w in dict.fromkeys(windows) if (question, w, max_answer_tokens) not in self.memo]
+        for window, span in zip(todo, super().read(question, todo, max_answer_tokens=max_answer_tokens)):
+            self.memo[(question, window, max_answer_tokens)] = span
+        return [self.memo[(question, w, max_answer_tokens)] for w in windows]
+
+
+def numbers(text: str, kind: type) -> list:
+    return [kind(x) for x in text.split(",") if x]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reader", required=True, help="an exported reader folder, or `shipped`")
+    parser.add_argument("--set", action="append", required=True, help="NAME=INDEX:GOLD (repeatable)")
+    parser.add_argument("--depths", default="3")
+    parser.add_argument("--weights", default="10")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    opened = Reader.open(None if args.reader == "shipped" else args.reader, threads=args.threads)
+    reader = CachedReader(opened)
+    for spec in args.set:
+        name, paths = spec.split("=", 1)
+        index, gold_path = paths.rsplit(":", 1)
+        gold = load_gold(gold_path)
+        with Engine.open(index, reader=reader) as engine:
+            for depth in numbers(args.depths, int):
+                for weight in numbers(args.weights, float):
+                    reading = ReadingSettings(depth=depth, retrieval_weight=weight)
+                    started = time.perf_counter()
+                    report = evaluate_gold(engine, gold, reading=reading)
+                    scores = {k: round(v, 4) for k, v in report.metrics.items() if k in KEYS}
+                    line = {"reader": args.reader, "set": name, "n": report.n, "depth": depth, "weight": weight}
+                    print(json.dumps({**line, **scores, "seconds": round(time.perf_counter() - started)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

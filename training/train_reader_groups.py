@@ -1,0 +1,250 @@
+"""Train the reader on groups of engine-sized windows scored against each other (see `window_groups.py`).
+
+Starts from a trained reader (`--init`, e.g. run 2) and goes on over SQuAD train questions no earlier run read
+(`--offset`). Each step shows `--batch` groups of 1 + `--negatives` windows; the loss is each window's own
+start/end cross-entropy plus `--shared-weight` × the shared-normalization term over the group. A share of the
+groups (`--adversarial-fraction`) carry a question altered so its paragraph no longer answers it (as in
+`train_reader.py`): no window of the group answers. Seeded and resumable like `train_reader.py`.
+
+    python training/train_reader_groups.py --init ~/.cache/qa-reader/run2/final --out ~/.cache/qa-reader/run6 \
+        --offset 62615 --steps 900
+
+At the end: SQuAD EM/F1 per paragraph (as `train_reader.py` reports it) and *group* EM on validation groups: how
+often the best span over all windows of a group is a gold answer (what the engine's reordering needs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import torch
+from train_reader import (
+    article_phrases,
+    best_span,
+    bundled_model_path,
+    collate,
+    evaluate,
+    log,
+    negative_contexts,
+    normalize_answer,
+    read_jsonl,
+    save_checkpoint,
+    swap_phrase,
+)
+from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
+from window_groups import Group, build_groups, encode_group, shared_norm_loss
+
+
+def altered_questions(records: list[dict], articles: list[dict], rng: random.Random, fraction: float) -> dict[str, str]:
+    """Question id → the question with a name, year or number swapped for another of its article's
+    (`train_reader.swap_phrase`), for `fraction` of the records."""
+    contexts: dict[str, dict[int, str]] = {}
+    for r in articles:
+        contexts.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
+    pool = {article: article_phrases(list(texts.values())) for article, texts in contexts.items()}
+    altered = {}
+    for r in records:
+        if rng.random() < fraction:
+            question = swap_phrase(r["question"], r["context"], pool[r["article"]], rng)
+            if question:
+                altered[r["id"]] = question
+    return altered
+
+
+def encoded_groups(tokenizer, groups: list[Group], max_len: int) -> list[list[tuple[list[int], int, int]]]:
+    out = []
+    for group in groups:
+        features = encode_group(tokenizer, group, max_len)
+        if features is not None:
+            out.append(features)
+    return out
+
+
+def group_batches(groups: list[list], batch: int, seed: int) -> list[list[int]]:
+    """Batches of groups of similar length in a seeded order (sorted inside chunks of 64 batches)."""
+    rng = random.Random(seed)
+    order = list(range(len(groups)))
+    rng.shuffle(order)
+    batches = []
+    for g in range(0, len(order), batch * 64):
+        chunk = sorted(order[g : g + batch * 64], key=lambda k: max(len(f[0]) for f in groups[k]))
+        batches.extend(chunk[b : b + batch] for b in range(0, len(chunk), batch))
+    rng.shuffle(batches)
+    return batches
+
+
+def step_loss(model, groups: list[list], batch: list[int], pad_id: int, size: int, shared_weight: float):
+    features = [f for k in batch for f in groups[k]]
+    inputs = collate(features, list(range(len(features))), pad_id)
+    out = model(**inputs)
+    context = (inputs["token_type_ids"] == 1) & (inputs["attention_mask"] == 1)
+    context &= inputs["input_ids"] != 102  # the closing [SEP] is no answer token
+    shared = shared_norm_loss(
+        out.start_logits, out.end_logits, context, inputs["start_positions"], inputs["end_positions"], size
+    )
+    return out.loss + shared_weight * shared
+
+
+@torch.no_grad()
+def group_exact_match(model, tokenizer, groups: list[Group], max_len: int) -> dict:
+    """How often the best span over a group's windows is its answer (exact match, SQuAD normalization), and how
+    often it lies in the answering window."""
+    model.eval()
+    exact = right_window = 0
+    for group in groups:
+        enc = tokenizer(
+            [group.question] * len(group.windows),
+            [w.text for w in group.windows],
+            truncation="only_second",
+            max_length=max_len,
+            return_offsets_mapping=True,
+            padding=True,
+            return_tensors="pt",
+        )
+        out = model(
+            input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], token_type_ids=enc["token_type_ids"]
+        )
+        best = (-math.inf, 0, 0, 0)
+        for w in range(len(group.windows)):
+            span, _ = best_span(
+                out.start_logits[w], out.end_logits[w], enc["offset_mapping"][w].tolist(), enc.sequence_ids(w)
+            )
+            best = max(best, (span[0], w, span[1], span[2]))
+        _, w, start, end = best
+        window = group.windows[w]
+        gold = window.text[window.answer_start : window.answer_end]
+        right_window += window.answer_end > window.answer_start
+        exact += bool(gold) and normalize_answer(window.text[start:end]) == normalize_answer(gold)
+    model.train()
+    n = max(1, len(groups))
+    return {"group_em": exact / n, "right_window": right_window / n, "groups": len(groups)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Train the reader on window groups (see the module docstring).")
+    parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "qa-reader" / "data")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--init", required=True, help="a trained reader to start from (e.g. run 2's final)")
+    parser.add_argument("--steps", type=int, default=900)
+    parser.add_argument("--batch", type=int, default=8, help="groups per step")
+    parser.add_argument("--negatives", type=int, default=2)
+    parser.add_argument("--words", type=int, default=90)
+    parser.add_argument("--lr", type=float, default=3e-5)
+    parser.add_argument("--warmup", type=float, default=0.05)
+    parser.add_argument("--shared-weight", type=float, default=1.0)
+    parser.add_argument("--adversarial-fraction", type=float, default=0.15)
+    parser.add_argument("--max-len", type=int, default=192)
+    parser.add_argument("--offset", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--save-every", type=int, default=25)
+    parser.add_argument("--eval-questions", type=int, default=300)
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "args.json").write_text(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
+    tokenizer = AutoTokenizer.from_pretrained(bundled_model_path())
+    model = AutoModelForQuestionAnswering.from_pretrained(args.init)
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+
+    rng = random.Random(args.seed)
+    records = read_jsonl(args.data / "train.jsonl")
+    rng.shuffle(records)
+    by_article: dict[str, list[dict]] = {}
+    for r in records:
+        by_article.setdefault(r["article"], []).append(r)
+    chosen = records[args.offset : args.offset + int(args.steps * args.batch * 1.05)]
+    t0 = time.time()
+    article_rows = [row for a in sorted({r["article"] for r in chosen}) for row in by_article[a]]
+    altered = altered_questions(chosen, article_rows, rng, args.adversarial_fraction)
+    groups = build_groups(
+        chosen, rng, articles=article_rows, words=args.words, negatives=args.negatives, altered=altered
+    )
+    encoded = encoded_groups(tokenizer, groups, args.max_len)
+    batches = group_batches(encoded, args.batch, args.seed)[: args.steps]
+    log(
+        args.out,
+        f"questions {len(chosen)} (offset {args.offset}), groups {len(encoded)} ({len(altered)} altered), "
+        f"{len(batches)} steps of {args.batch} groups × {1 + args.negatives} windows, {time.time() - t0:.0f} s",
+    )
+    train(model, tokenizer, encoded, batches, args)
+    final = args.out / "final"
+    model.save_pretrained(final)
+    tokenizer.save_pretrained(final)
+    report(model, tokenizer, args, final)
+
+
+def train(model, tokenizer, encoded, batches, args) -> None:
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup * len(batches)), len(batches))
+    step, checkpoint = 0, args.out / "checkpoint.pt"
+    if checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step = state["step"]
+        log(args.out, f"resumed at step {step}")
+    model.train()
+    size = 1 + args.negatives
+    running, seen, since = 0.0, 0, time.time()
+    while step < len(batches):
+        loss = step_loss(model, encoded, batches[step], tokenizer.pad_token_id, size, args.shared_weight)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        step += 1
+        running += loss.item() * len(batches[step - 1])
+        seen += len(batches[step - 1])
+        if step % 10 == 0 or step == len(batches):
+            rate = seen / (time.time() - since)
+            eta = (len(batches) - step) * args.batch / max(rate, 1e-9)
+            log(
+                args.out,
+                f"step {step}/{len(batches)} loss {running / seen:.3f} {rate:.2f} groups/s "
+                f"lr {scheduler.get_last_lr()[0]:.2e} ETA {eta / 60:.0f} min",
+            )
+            running, seen, since = 0.0, 0, time.time()
+        if step % args.save_every == 0 or step == len(batches):
+            save_checkpoint(
+                checkpoint,
+                {
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "step": step,
+                },
+            )
+
+
+def report(model, tokenizer, args, final: Path) -> None:
+    val = read_jsonl(args.data / "val.jsonl")
+    random.Random(0).shuffle(val)
+    picked = val[: args.eval_questions]
+    scores = evaluate(
+        model,
+        tokenizer,
+        picked,
+        negative_contexts(picked, random.Random(1), 1.0)[: args.eval_questions],
+        args.max_len,
+        64,
+    )
+    groups = build_groups(picked, random.Random(2), articles=val, words=args.words, negatives=args.negatives)
+    scores["groups"] = group_exact_match(model, tokenizer, groups, args.max_len)
+    (final / "val-scores.json").write_text(json.dumps(scores, indent=2) + "\n")
+    log(args.out, f"validation {json.dumps(scores)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

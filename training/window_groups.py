@@ -1,0 +1,229 @@
+"""Reader training on windows cut as the engine cuts them, in groups scored against each other.
+
+At query time the engine reads the top `depth` passages, each widened to about 90 words of whole sentences
+(`qa.search.read.window_of`), and reorders them by the reader's span score (start + end logit) plus a weight times
+the retrieval score. A reader trained on one paragraph at a time (SQuAD-style) learns to point at the best span
+*within* a window; nothing teaches its scores to be comparable *across* windows, so a confident span in a
+neighbouring passage can outscore the answer. Here each question comes with a group of windows:
+
+* the window holding its answer: whole sentences of its paragraph around the answer sentence, about
+  `words` words, the answer sentence at a random place in it (the engine's window is centred on a passage that
+  may start anywhere near the answer);
+* `negatives` windows of the same article that do not hold any of its answers, the ones sharing the most
+  question words first (what retrieval would put beside the answer), neighbouring sentences of the answer's own
+  paragraph included;
+
+and the loss adds, to each window's own start/end cross-entropy (a non-answering window points at [CLS]), a
+*shared-normalization* term (Clark & Gardner 2018): one softmax over the context tokens of all windows of the
+group, so the answer's start and end must beat every token of the other windows too.
+
+Nothing here knows an eval set: the groups come from SQuAD v1.1 train rows as `prepare_squad.py` writes them.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import torch
+
+WORD = re.compile(r"\w+")
+STOP = frozenset(
+    "a an the of in on at to for from by with and or is are was were be been what which who whom whose when where "
+    "why how did do does that this these those it its as into than then there their they he she his her".split()
+)
+
+
+@dataclass(frozen=True)
+class GroupWindow:
+    """One window of a group: its text and the answer's character offsets in it ((0, 0): it does not answer)."""
+
+    text: str
+    answer_start: int = 0
+    answer_end: int = 0
+
+
+@dataclass(frozen=True)
+class Group:
+    question: str
+    windows: tuple[GroupWindow, ...]
+
+
+@lru_cache(maxsize=65536)
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    from qa.ingest.sentences import sentence_spans as spans
+
+    return spans(text) or [(0, len(text))]
+
+
+def words_in(text: str, start: int, end: int) -> int:
+    return len(text[start:end].split())
+
+
+def grow(spans: list[tuple[int, int]], first: int, text: str, words: int, rng: random.Random) -> tuple[int, int]:
+    """Indices [a, b) of consecutive sentences around sentence `first`, grown on a random side until `words`."""
+    a, b = first, first + 1
+    total = words_in(text, *spans[first])
+    while total < words and (a > 0 or b < len(spans)):
+        left = a > 0 and (b >= len(spans) or rng.random() < 0.5)
+        if left:
+            a -= 1
+            total += words_in(text, *spans[a])
+        else:
+            total += words_in(text, *spans[b])
+            b += 1
+    return a, b
+
+
+@lru_cache(maxsize=65536)
+def cut_windows(text: str, words: int) -> list[tuple[int, int]]:
+    """A paragraph cut into consecutive windows of whole sentences of about `words` words each."""
+    spans = sentence_spans(text)
+    windows, a = [], 0
+    while a < len(spans):
+        b, total = a, 0
+        while b < len(spans) and (total < words or b == a):
+            total += words_in(text, *spans[b])
+            b += 1
+        windows.append((spans[a][0], spans[b - 1][1]))
+        a = b
+    return windows
+
+
+def answer_window(record: dict, words: int, rng: random.Random) -> tuple[GroupWindow, tuple[int, int]] | None:
+    """The window holding the record's first answer, and its place in the paragraph; None when no window of whole
+    sentences holds it (an answer across a sentence break is kept whole by growing over both sentences)."""
+    text = record["context"]
+    answer = record["answers"][0]
+    start, end = answer["start"], answer["start"] + len(answer["text"])
+    spans = sentence_spans(text)
+    holding = [i for i, (s, e) in enumerate(spans) if s < end and e > start]
+    if not holding:
+        return None
+    a, b = grow(spans, holding[0], text, rng.randint(words * 2 // 3, words * 4 // 3), rng)
+    b = max(b, holding[-1] + 1)
+    w_start, w_end = spans[a][0], spans[b - 1][1]
+    if not (w_start <= start and end <= w_end):
+        return None
+    window = GroupWindow(text[w_start:w_end], start - w_start, end - w_start)
+    return window, (w_start, w_end)
+
+
+def overlap_score(question: set[str], text: str, idf: dict[str, float]) -> float:
+    found = {w.lower() for w in WORD.findall(text)}
+    return sum(idf.get(w, 0.0) for w in question & found)
+
+
+def negatives_for(
+    record: dict, own: tuple[int, int], paragraphs: dict[int, str], words: int, count: int
+) -> list[GroupWindow]:
+    """The `count` windows of the article that share the most question words and hold none of its answers."""
+    answers = [a["text"].lower() for a in record["answers"]]
+    candidates = []
+    for number, text in paragraphs.items():
+        for start, end in cut_windows(text, words):
+            if number == record["paragraph"] and start < own[1] and end > own[0]:
+                continue
+            piece = text[start:end]
+            if any(a in piece.lower() for a in answers):
+                continue
+            candidates.append(piece)
+    if not candidates:
+        return []
+    documents = [{w.lower() for w in WORD.findall(c)} for c in candidates]
+    df = Counter(w for d in documents for w in d)
+    idf = {w: math.log(1 + len(documents) / n) for w, n in df.items()}
+    question = {w.lower() for w in WORD.findall(record["question"])} - STOP
+    ranked = sorted(candidates, key=lambda c: -overlap_score(question, c, idf))
+    return [GroupWindow(c) for c in ranked[:count]]
+
+
+def build_groups(
+    records: list[dict],
+    rng: random.Random,
+    *,
+    articles: list[dict] | None = None,
+    words: int = 90,
+    negatives: int = 2,
+    altered: dict[str, str] | None = None,
+) -> list[Group]:
+    """One group per record: its answer window and `negatives` windows of its article (the paragraphs of
+    `articles`' rows, default `records`' own), in a random order. For a record in `altered` (its id → a question
+    the paragraph no longer answers) the group answers nowhere."""
+    paragraphs: dict[str, dict[int, str]] = {}
+    for r in articles if articles is not None else records:
+        paragraphs.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
+    groups = []
+    for r in records:
+        found = answer_window(r, words, rng)
+        if found is None:
+            continue
+        window, place = found
+        others = negatives_for(r, place, paragraphs[r["article"]], words, negatives)
+        if len(others) < negatives:
+            continue
+        question = r["question"]
+        if altered and r["id"] in altered:
+            question, window = altered[r["id"]], GroupWindow(window.text)
+        windows = [window, *others]
+        rng.shuffle(windows)
+        groups.append(Group(question, tuple(windows)))
+    return groups
+
+
+def encode_group(tokenizer, group: Group, max_len: int) -> list[tuple[list[int], int, int]] | None:
+    """(input ids, start token, end token) per window; (0, 0) where it does not answer. None when truncation cut
+    the answer out of its window (the group would teach nothing true)."""
+    enc = tokenizer(
+        [group.question] * len(group.windows),
+        [w.text for w in group.windows],
+        truncation="only_second",
+        max_length=max_len,
+        return_offsets_mapping=True,
+    )
+    features = []
+    for i, window in enumerate(group.windows):
+        start = end = 0
+        if window.answer_end > window.answer_start:
+            seq, offsets = enc.sequence_ids(i), enc["offset_mapping"][i]
+            ctx = [k for k, s in enumerate(seq) if s == 1]
+            if not ctx or offsets[ctx[-1]][1] < window.answer_end:
+                return None
+            start = next(k for k in ctx if offsets[k][1] > window.answer_start)
+            end = next(k for k in reversed(ctx) if offsets[k][0] < window.answer_end)
+        features.append((enc["input_ids"][i], start, end))
+    return features
+
+
+def shared_norm_loss(
+    start_logits: torch.Tensor,
+    end_logits: torch.Tensor,
+    context: torch.Tensor,
+    starts: torch.Tensor,
+    ends: torch.Tensor,
+    size: int,
+) -> torch.Tensor:
+    """Cross-entropy of the answer's start and end over the context tokens of all windows of each group.
+
+    Rows come `size` windows per group; `context` marks context tokens; `starts`/`ends` are the answer's tokens
+    (0 where a window does not answer). Groups where no window answers add nothing."""
+    rows, width = start_logits.shape
+    masked_start = start_logits.masked_fill(~context, -1e4).view(rows // size, size * width)
+    masked_end = end_logits.masked_fill(~context, -1e4).view(rows // size, size * width)
+    offsets = torch.arange(rows, device=starts.device) % size * width
+    flat_starts = (starts + offsets).view(-1, size)
+    flat_ends = (ends + offsets).view(-1, size)
+    answering = (starts > 0).view(-1, size)
+    has = answering.any(dim=1)
+    if not bool(has.any()):
+        return start_logits.new_zeros(())
+    pick = answering.float().argmax(dim=1)
+    target_start = flat_starts.gather(1, pick[:, None]).squeeze(1)
+    target_end = flat_ends.gather(1, pick[:, None]).squeeze(1)
+    loss_start = torch.nn.functional.cross_entropy(masked_start[has], target_start[has])
+    loss_end = torch.nn.functional.cross_entropy(masked_end[has], target_end[has])
+    return (loss_start + loss_end) / 2
