@@ -1,4 +1,4 @@
-"""Score a reader through the engine on tuning sets, over a grid of reading depths and retrieval weights.
+"""Score a reader through the engine on tuning sets, over a grid of depths, retrieval weights and margins.
 
 A reader is chosen by what the engine does with it (the right passage first, the right answer sentence), not by
 SQuAD exact match on single paragraphs: each set is asked through `Engine.ask` with the reader given, every
@@ -7,7 +7,7 @@ printed per set and setting.
 
     python training/engine_grid.py --reader /tmp/run6-export \
         --set tune=/tmp/idx-sqtune:/tmp/sqtune/gold.jsonl --set val=<index>:<gold> \
-        --depths 3,5 --weights 5,10,20
+        --depths 3,5 --weights 5,10,20 --margins 1,2
 
 `--reader shipped` scores the reader in `qa/models/reader-weights/`. Only tuning sets belong here: the squad-public
 tuning articles, `gold/dev.jsonl`, the reader's validation articles (`squad_val_set.py`).
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from itertools import product
 
 from qa.engine import Engine
 from qa.evaluate.gold import evaluate_gold, load_gold
@@ -51,6 +52,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", required=True, help="NAME=INDEX:GOLD (repeatable)")
     parser.add_argument("--depths", default="3")
     parser.add_argument("--weights", default="10")
+    parser.add_argument("--margins", default="1", help="no-answer margins (`ReadingSettings.no_answer_margin`)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     opened = Reader.open(None if args.reader == "shipped" else args.reader, threads=args.threads)
@@ -60,14 +62,16 @@ def main() -> None:
         index, gold_path = paths.rsplit(":", 1)
         gold = load_gold(gold_path)
         with Engine.open(index, reader=reader) as engine:
-            for depth in numbers(args.depths, int):
-                for weight in numbers(args.weights, float):
-                    reading = ReadingSettings(depth=depth, retrieval_weight=weight)
-                    started = time.perf_counter()
-                    report = evaluate_gold(engine, gold, reading=reading)
-                    scores = {k: round(v, 4) for k, v in report.metrics.items() if k in KEYS}
-                    line = {"reader": args.reader, "set": name, "n": report.n, "depth": depth, "weight": weight}
-                    print(json.dumps({**line, **scores, "seconds": round(time.perf_counter() - started)}), flush=True)
+            for depth, weight, margin in product(
+                numbers(args.depths, int), numbers(args.weights, float), numbers(args.margins, float)
+            ):
+                reading = ReadingSettings(depth=depth, retrieval_weight=weight, no_answer_margin=margin)
+                started = time.perf_counter()
+                report = evaluate_gold(engine, gold, reading=reading)
+                scores = {k: round(v, 4) for k, v in report.metrics.items() if k in KEYS}
+                line = {"reader": args.reader, "set": name, "n": report.n, "depth": depth, "weight": weight}
+                line["margin"] = margin
+                print(json.dumps({**line, **scores, "seconds": round(time.perf_counter() - started)}), flush=True)
 
 
 if __name__ == "__main__":
