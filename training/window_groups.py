@@ -118,20 +118,24 @@ def overlap_score(question: set[str], text: str, idf: dict[str, float]) -> float
     return sum(idf.get(w, 0.0) for w in question & found)
 
 
-def negatives_for(
-    record: dict, own: tuple[int, int], paragraphs: dict[int, str], words: int, count: int
-) -> list[GroupWindow]:
-    """The `count` windows of the article that share the most question words and hold none of its answers."""
+def windows_without_answers(record: dict, own: tuple[int, int], paragraphs: dict[int, str], words: int) -> list[str]:
+    """Every window of the article's paragraphs that holds none of the record's answers and is not its own."""
     answers = [a["text"].lower() for a in record["answers"]]
     candidates = []
     for number, text in paragraphs.items():
         for start, end in cut_windows(text, words):
-            if number == record["paragraph"] and start < own[1] and end > own[0]:
-                continue
             piece = text[start:end]
-            if any(a in piece.lower() for a in answers):
-                continue
-            candidates.append(piece)
+            mine = number == record["paragraph"] and start < own[1] and end > own[0]
+            if not mine and not any(a in piece.lower() for a in answers):
+                candidates.append(piece)
+    return candidates
+
+
+def negatives_for(
+    record: dict, own: tuple[int, int], paragraphs: dict[int, str], words: int, count: int
+) -> list[GroupWindow]:
+    """The `count` windows of the article that share the most question words and hold none of its answers."""
+    candidates = windows_without_answers(record, own, paragraphs, words)
     if not candidates:
         return []
     documents = [{w.lower() for w in WORD.findall(c)} for c in candidates]

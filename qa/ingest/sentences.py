@@ -101,6 +101,13 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return [(start + a, start + b) for a, b in punkt_tokenizer().span_tokenize(piece) if piece[a:b].strip()]
 
 
+def item_depth(line: str) -> int | None:
+    """How far a list item line is indented (0 at the margin); None for a line that is no list item."""
+    if not _BULLET.match(line):
+        return None
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def heading_of(line: str, *, alone: bool) -> tuple[int, str] | None:
     """(level, text) when the line is a heading. A short unpunctuated line counts only when it stands alone."""
     for pattern in (_EQ_HEADING, _MD_HEADING):
@@ -161,18 +168,35 @@ def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[i
 
 
 def _prose_pieces(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join prose lines into runs; a line break ends a run after end punctuation or a short line."""
+    """Join prose lines into runs; a line break ends a run after end punctuation or a short line.
+
+    In hard-wrapped text (an e-mail, a plain-text file wrapped near 72 columns) a line is short only when the
+    next line's first word would have fitted on it: a wrapper moves a long word ("linux-next/fs-next") down and
+    leaves a line well under the width, which is no end of a sentence."""
     runs: list[tuple[int, int]] = []
     run_start = None
+    width = max((len(text[a:b].rstrip()) for a, b in lines), default=0)
     for i, (start, end) in enumerate(lines):
         if run_start is None:
             run_start = start
         line = text[start:end].rstrip()
         last = i == len(lines) - 1
-        if last or line.endswith(_LINE_END_PUNCT) or len(line.strip()) < _WRAPPED_LINE_MIN_CHARS:
+        if last or line.endswith(_LINE_END_PUNCT) or _short_line(line, text[lines[i + 1][0] : lines[i + 1][1]], width):
             runs.append((run_start, end))
             run_start = None
     return runs
+
+
+def _short_line(line: str, following: str, width: int) -> bool:
+    """A line that ends where the text meant a break: under `_WRAPPED_LINE_MIN_CHARS`, and, in a paragraph wrapped
+    at `width` of at least that, with room left for the next line's first word."""
+    length = len(line.strip())
+    if length >= _WRAPPED_LINE_MIN_CHARS:
+        return False
+    if width < _WRAPPED_LINE_MIN_CHARS:
+        return True
+    first_word = following.split(maxsplit=1)[0] if following.strip() else ""
+    return len(line) + 1 + len(first_word) <= width
 
 
 def _loose_lines_kept_as_text(text: str, paragraphs: list[list[tuple[int, int]]]) -> set[int]:

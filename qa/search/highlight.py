@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..ingest.sentences import item_depth
 from ..ingest.tokens import terms, tokens_with_offsets
 from . import spans
 from .tables import cells
@@ -168,6 +169,45 @@ def header_rows(passage: str, sentences: list[tuple[int, int]], *, inside_table:
     return {i for i in firsts if i + 1 < len(rows) and rows[i + 1] and (i > 0 or not inside_table)}
 
 
+SUB_ITEMS_MAX_WORDS = 60  # an item with more below it than this answers alone
+
+
+def through_sub_items(
+    passage: str, sentences: list[tuple[int, int]], index: int, max_words: int = SUB_ITEMS_MAX_WORDS
+) -> int:
+    """The last sentence an answer sentence reaches: a list item with sub-items below it answers with them (a
+    slide's "Access Control" over "Bad: Deny from example.com" and "Good: Deny from 172.160.234.5"), up to
+    `max_words` words in all; any other sentence reaches only itself."""
+    depth = _opened_item_depth(passage, sentences[index][0])
+    if depth is None:
+        return index
+    last, children = index, 0
+    for j in range(index + 1, len(sentences)):
+        line = _line_opened_by(passage, sentences[j][0])
+        below = item_depth(line) if line is not None else None
+        if line is not None and (below is None or below <= depth):
+            break  # prose, or an item at the same level or higher
+        children += line is not None
+        last = j  # a sub-item, or a further sentence on the line before
+    words = len(passage[sentences[index][0] : sentences[last][1]].split())
+    return last if children and words <= max_words else index
+
+
+def _line_opened_by(passage: str, start: int) -> str | None:
+    """The passage line a sentence starting at `start` opens (its indentation included), None when the sentence
+    starts inside a line."""
+    line_start = passage.rfind("\n", 0, start) + 1
+    if passage[line_start:start].strip():
+        return None
+    line_end = passage.find("\n", start)
+    return passage[line_start : line_end if line_end >= 0 else len(passage)]
+
+
+def _opened_item_depth(passage: str, start: int) -> int | None:
+    line = _line_opened_by(passage, start)
+    return item_depth(line) if line is not None else None
+
+
 def choose_answer(
     question: str,
     passage: str,
@@ -205,7 +245,7 @@ def choose_answer(
         )
         scores.append(score)
     best = int(np.argmax(scores))
-    start, end = sentences[best]
+    start, end = sentences[best][0], sentences[through_sub_items(passage, sentences, best)][1]
     text = passage[start:end]
     local = find_answer_span(question, text)
     span = Span(start + local[0], start + local[1], text[local[0] : local[1]]) if local else None

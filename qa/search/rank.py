@@ -278,7 +278,7 @@ class Ranker:
         read: list[ReadWindow] = []
         if reads:
             assert reading is not None
-            hits, found, read = self.read_head(question, hits, found, rows, reading, answer)
+            hits, found, read = self.read_head(question, hits, found, rows, reading, answer, weights)
         windows = {hit.chunk: w for hit, w in zip(hits, read)}
         hits, found = self.demote(hits, found, settings.demote_share)
         return finished(hits[:k], found, rows, windows, answer if answers else None)
@@ -310,10 +310,11 @@ class Ranker:
         rows: dict[int, StoredChunk],
         reading: ReadingSettings,
         answer: Callable[[Hit], AnswerSentence | None],
+        term_weights: dict[str, float] | None = None,
     ) -> tuple[list[Hit], list[AnswerSentence | None], list[ReadWindow]]:
         """The top `reading.depth` hits read and reordered by the reader, with the reader's answer sentences;
         the hits (and answers) below them unchanged."""
-        head, read = self.read(question, hits[: reading.depth], rows, reading)
+        head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights)
         head, read = self.cite_spans(head, read, rows, reading.no_answer_margin)
         read_answers = [self.read_answer(w, rows, hit, answer, reading) for hit, w in zip(head, read)]
         floor = span_floor([w.span for w in read])
@@ -360,12 +361,18 @@ class Ranker:
         return Hit(chunk_id, hit.score), moved
 
     def read(
-        self, question: str, head: list[Hit], rows: dict[int, StoredChunk], reading: ReadingSettings
+        self,
+        question: str,
+        head: list[Hit],
+        rows: dict[int, StoredChunk],
+        reading: ReadingSettings,
+        term_weights: dict[str, float] | None = None,
     ) -> tuple[list[Hit], list[ReadWindow]]:
-        """Widen each passage of `head` into a window, read them all, reorder by the reader."""
+        """Widen each passage of `head` into a window, read them all, reorder by the reader (a span in a table moved
+        to the row the question names, given the question's `term_weights`)."""
         assert self.reader is not None
         windows = [window_of(self.index.chunks, rows[hit.chunk].chunk, reading.window_words) for hit in head]
-        read = read_windows(self.reader, self.index.chunks, question, windows, reading)
+        read = read_windows(self.reader, self.index.chunks, question, windows, reading, term_weights)
         return reorder_by_reader(head, read, reading.retrieval_weight)
 
     @staticmethod

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
 from ..models.reader import Reader, ReadSpan
-from .highlight import AnswerSentence, Span
-from .tables import ReaderText, cells, header_before, linearize
+from .highlight import AnswerSentence, Span, through_sub_items
+from .tables import ReaderText, cells, header_before, linearize, row_the_question_names
 from .windows import Window, widen
 
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
@@ -61,6 +61,9 @@ class ReadWindow:
         start, end = self.span.start + origin, self.span.end + origin
         holding = [s for s in self.window.sentences if s[0] < end and s[1] > start] or [(start, end)]
         a, b = min(s[0] for s in holding) - origin, max(s[1] for s in holding) - origin
+        relative = [(s - origin, e - origin) for s, e in self.window.sentences]
+        if (a, b) in relative:  # one sentence: a list item answers with its sub-items
+            b = relative[through_sub_items(self.text, relative, relative.index((a, b)))][1]
         bold = Span(self.span.start, self.span.end, self.text[self.span.start : self.span.end])
         return AnswerSentence(a, b, self.text[a:b], self.span.score, bold if self.span.no_answer <= margin else None)
 
@@ -100,15 +103,24 @@ def rerank_text(store: ChunkStore, chunk: Chunk) -> str:
 
 
 def read_windows(
-    reader: Reader, store: ChunkStore, question: str, windows: Sequence[tuple[Window, str]], settings: ReadingSettings
+    reader: Reader,
+    store: ChunkStore,
+    question: str,
+    windows: Sequence[tuple[Window, str]],
+    settings: ReadingSettings,
+    term_weights: dict[str, float] | None = None,
 ) -> list[ReadWindow]:
     """Read every window (as `reader_text`) and map each span back to the window's own characters; a span over
-    inserted column names only counts as no span."""
-    texts = [reader_text(store, window, text) for window, text in windows]
+    inserted column names only counts as no span. With `term_weights` (the question's terms, IDF), a span in a
+    table cell moves to the row the question names (`row_the_question_names`)."""
+    headers = [table_header_before(store, window.doc, window.start, text) for window, text in windows]
+    texts = [linearize(text, header) for (_, text), header in zip(windows, headers)]
     spans = reader.read(question, [t.text for t in texts], max_answer_tokens=settings.max_answer_tokens)
     read = []
-    for (window, text), reader_input, span in zip(windows, texts, spans):
+    for (window, text), header, reader_input, span in zip(windows, headers, texts, spans):
         source = reader_input.to_source(span.start, span.end) if span.end > span.start else None
+        if source is not None and term_weights:
+            source = row_the_question_names(text, *source, term_weights, header) or source
         start, end = source if source is not None else (0, 0)
         read.append(ReadWindow(window, text, ReadSpan(start, end, span.score, span.no_answer)))
     return read

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ..ingest.extract.pdfcolumns import table_runs
+from ..ingest.tokens import terms
 
 _ROW = re.compile(r"^\|(.*)\|[ \t]*$")
 _SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
@@ -174,3 +175,64 @@ def _row_text(
         written += len(prefix) + b - a
     text = "".join(parts)
     return (text + "." if text else text), copied
+
+
+def row_the_question_names(
+    window: str, start: int, end: int, weights: dict[str, float], header: str | None = None
+) -> tuple[int, int] | None:
+    """Where a reader's span in a table cell belongs when the question names another row: the same column's cell
+    of the row (same table, same width) whose cells hold the most of the question's term weight (`weights`, IDF),
+    when that row alone holds more than the span's own row. None: the span stays.
+
+    The reader tells the column asked for well and the row badly (after "Kenya Airways … 283" it answers with the
+    next row's airline); a question names its row by cells ("283 fatalities", "7139291291 seat kilometres"), which
+    words match exactly. Only under a header row: in a table of key–value pairs the question names the key, and
+    a word of it ("founded") also matches keys that are not asked ("Founder")."""
+    lines = window.split("\n")
+    offsets = [0]
+    for line in lines[:-1]:
+        offsets.append(offsets[-1] + len(line) + 1)
+    rows = [cells(line) for line in lines]
+    at = bisect.bisect_right(offsets, start) - 1
+    column = _cell_holding(rows[at], start - offsets[at], end - offsets[at])
+    best = _row_named(lines, rows, at, weights, header) if column is not None else None
+    if best is None:
+        return None
+    a, b = (rows[best] or [])[column]
+    return (offsets[best] + a, offsets[best] + b) if b > a else None
+
+
+def _cell_holding(row: list[tuple[int, int]] | None, start: int, end: int) -> int | None:
+    """The column of the cell of a table row that holds [start, end) (offsets in the row's line)."""
+    return next((c for c, (a, b) in enumerate(row or []) if a <= start and end <= b), None)
+
+
+def _row_named(
+    lines: list[str], rows: list[list[tuple[int, int]] | None], at: int, weights: dict[str, float], header: str | None
+) -> int | None:
+    """The one row of line `at`'s table (under a header row, as wide as it) holding the most question weight,
+    when that is not line `at` itself."""
+    names_of, header_lines = _column_names(lines, rows, header)
+    if names_of.get(at) is None or at in header_lines:
+        return None
+    held = _weights_held(lines, rows, at, header_lines, weights)
+    best = max(held, key=held.__getitem__)
+    if best == at or list(held.values()).count(held[best]) > 1:  # its own, or no one row
+        return None
+    return best
+
+
+def _weights_held(
+    lines: list[str], rows: list[list[tuple[int, int]] | None], at: int, skipped: set[int], weights: dict[str, float]
+) -> dict[int, float]:
+    """The question weight each row of line `at`'s table holds (rows as wide as it; `skipped` and separators
+    left out)."""
+    first, last = next((a, b) for a, b in table_runs([r is not None for r in rows]) if a <= at < b)
+    width = len(rows[at] or [])
+    body = [j for j in range(first, last) if j not in skipped and len(rows[j] or []) == width]
+    return {j: _weight_held(lines[j], weights) for j in body if not _SEPARATOR.match(lines[j])}
+
+
+def _weight_held(line: str, weights: dict[str, float]) -> float:
+    present = set(terms(line))
+    return sum(weight for term, weight in weights.items() if term in present)

@@ -148,6 +148,25 @@ def test_abbreviations_of_papers_and_manuals_do_not_end_a_sentence() -> None:
     ]
 
 
+def test_a_hard_wrapped_line_left_short_by_a_long_next_word_does_not_end_a_sentence() -> None:
+    mail = (
+        "Hi Ted,\n"
+        "\n"
+        "While testing the ext4 large blocksize patches I merged in\n"
+        "linux-next/fs-next to pick up the mm changes needed to prevent the\n"
+        "warnings when allocating larger blocks, I found some unrelated\n"
+        "regressions with three tests, including generic/127.\n"
+        "\n"
+        "Best regards\n"
+        "Ted\n"
+    )
+    units = [mail[u.start : u.end] for u in segment(mail, loose_headings=False)]
+    assert units[0] == "Hi Ted,"
+    assert units[1].startswith("While testing the ext4 large blocksize patches I merged in\nlinux-next/fs-next")
+    assert units[1].endswith("including generic/127.")
+    assert units[2:] == ["Best regards", "Ted"]  # short lines of a narrow block stay lines
+
+
 def test_sentence_splitting_loads_punkt_without_the_rest_of_nltk_and_leaves_nltk_importable():
     code = (
         "import sys, json; from qa.ingest.sentences import sentence_spans; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.search.highlight import answer_type, choose_answer, find_answer_span, term_highlights
+from qa.search.highlight import answer_type, choose_answer, find_answer_span, term_highlights, through_sub_items
 
 
 @pytest.mark.parametrize(
@@ -141,3 +141,30 @@ def test_a_passage_starting_inside_a_table_may_answer_with_its_first_row() -> No
     assert inside is not None and inside.text == "| 108 | linseed |"
     alone = choose_answer(question, body, line_spans(body), similarities)  # a table's start: row 1 is its header
     assert alone is not None and alone.text != "| 108 | linseed |"
+
+
+SLIDE = (
+    "- HostnameLookups\n"
+    "- Access Control\n"
+    "  - Bad: Deny from example.com\n"
+    "  - Good: Deny from 172.160.234.5\n"
+    "- Directive: XBitHack on|off|full"
+)
+
+
+def test_a_list_item_answers_with_its_sub_items() -> None:
+    spans = [(a + len(SLIDE[a:b]) - len(SLIDE[a:b].lstrip()), b) for a, b in line_spans(SLIDE)]  # units are trimmed
+    question = "Which access control avoids DNS lookups?"
+    similarities = np.array([0.2, 0.7, 0.3, 0.3, 0.1])  # the item naming the topic is the most similar
+    answer = choose_answer(question, SLIDE, spans, similarities)
+    assert answer is not None
+    assert answer.text == "- Access Control\n  - Bad: Deny from example.com\n  - Good: Deny from 172.160.234.5"
+    assert through_sub_items(SLIDE, spans, 0) == 0  # no sub-items: the item alone
+    assert through_sub_items(SLIDE, spans, 2) == 2  # a sub-item has none below it either
+    assert through_sub_items(SLIDE, spans, 1, max_words=6) == 1  # too long with them: the item alone
+
+
+def test_prose_after_a_list_item_is_not_its_sub_item() -> None:
+    text = "- Access Control\nThe server denies hosts by address."
+    spans = line_spans(text)
+    assert through_sub_items(text, spans, 0) == 0

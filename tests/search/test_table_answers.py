@@ -27,3 +27,34 @@ def test_the_first_row_of_a_passage_cut_inside_a_table_can_be_its_answer(tmp_pat
         weights = dict.fromkeys(terms(question), 1.0)
         found = engine.ranker.answer(stored, question, engine.embed_question(question), lexical, weights)
         assert found is not None and found.text == first, i
+
+
+CARRIERS = [  # carrier, seat kilometres per week, fatalities (made up)
+    ("Northwind Air", 2437446730, 486),
+    ("Bluecrest Airways", 2594740733, 0),
+    ("Kestrel Lines", 1106443827, 554),
+    ("Solvane Air", 6440888752, 0),
+    ("Marlow Aviation", 2826705791, 400),
+    ("Tern Express", 8754989331, 164),
+    ("Quayside Air", 4578744786, 0),
+    ("Halcyon Airlines", 6228638683, 0),
+    ("Ridgeway Air", 8169670877, 0),
+    ("Corvid Airways", 2225508084, 447),
+]
+
+
+def test_the_reader_answers_from_the_row_the_question_names(tmp_path: Path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = [f"{name},{km},{dead}" for name, km, dead in CARRIERS]
+    (corpus / "carriers.csv").write_text("carrier,seat_km_per_week,fatalities\n" + "\n".join(lines) + "\n")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    asked = [(name, f"Which carrier flies {km} seat kilometres per week?") for name, km, _ in CARRIERS]
+    asked += [(name, f"Which carrier had {dead} fatalities?") for name, _, dead in CARRIERS if dead]
+    read = {}
+    for _, question in asked:
+        answer = engine.ask(question, k=1).results[0].answer
+        read[question] = answer.span.text if answer is not None and answer.span is not None else None
+    # the reader alone takes the name of a neighbouring row for most of these
+    assert read == {question: name for name, question in asked}

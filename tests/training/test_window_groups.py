@@ -90,3 +90,16 @@ def test_shared_normalization_matches_a_hand_worked_value(groups) -> None:  # ty
     # the same windows with no answer anywhere teach the shared term nothing
     nothing = groups.shared_norm_loss(logits, logits, context, torch.tensor([0, 0]), torch.tensor([0, 0]), 2)
     assert float(nothing) == 0.0
+
+
+def test_negative_windows_leave_out_the_answer_s_own_window_and_any_holding_an_answer(groups) -> None:  # type: ignore[no-untyped-def]
+    answering = ANSWERING + " " + sentences("Tail", 12)  # a paragraph long enough for several windows
+    row = record(0, answering, "When was the harbour mill built?", "1911")
+    cut = groups.cut_windows(answering, 40)
+    own = (cut[1][0] + 5, answering.index("1911") + 4)  # the answer's window, as wide as the engine's: it overlaps
+    elsewhere = OTHER + " It was rebuilt in 1911 too."  # another paragraph holding the answer words
+    found = groups.windows_without_answers(row, own, {0: answering, 1: elsewhere}, 40)
+    assert "1911" not in answering[cut[1][0] : cut[1][1]]  # the window overlapped holds no answer, yet is left out
+    assert answering[cut[0][0] : cut[0][1]] in found and answering[cut[1][0] : cut[1][1]] not in found
+    assert all("1911" not in window for window in found)
+    assert any(window in answering for window in found)  # the answer's paragraph still gives the other windows
