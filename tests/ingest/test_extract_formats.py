@@ -208,3 +208,8 @@ def test_short_lines_of_links_are_navigation_and_left_out() -> None:
     assert text.startswith("# Mozilla\n\nMozilla is a free-software community created in 1998 by members of Netscape.")
     for chrome in ("Jump to", "Edit links", "See also", "Official website"):
         assert chrome not in text
+
+
+def test_private_use_icon_glyphs_are_dropped_from_text() -> None:
+    page = "<html><body><p>Author: Daniel Rentz \ue3db http://sc.openoffice.org \ue087</p></body></html>"
+    assert extract_html(page.encode("utf-8")).text == "Author: Daniel Rentz http://sc.openoffice.org"

@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 _LIGATURES = re.compile("[\ufb00-\ufb06\ufb13-\ufb17]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\ufffe\uffff]")
+# control and zero-width characters, and private-use ones: a font's own icons (a link or mail glyph) that no other
+# font draws and no question types (a bullet drawn with one is read as a bullet before text is cleaned)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\ufffe\uffff\ue000-\uf8ff]")
 _SPACES = re.compile(r"\s+")
 _HEADING_LINE = re.compile(r"^(#{1,6}) (\S.*)$")
 _HEADING_LINES = re.compile(r"^(#{1,6}) \S", re.M)
@@ -17,13 +19,13 @@ _MARKED = re.compile(r"^(#{1,6}) ")  # what the segmenter takes for a heading's 
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 # terminal escape sequences (colours, cursor moves) in a log file: CSI, OSC and two-character ones
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_`-~])")
-_LINE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\ufffe\uffff]")
+_LINE_CONTROL = _CONTROL  # the same characters, in lines another extractor laid out
 _HYPHENS = ("-", "\xad")
 
 
 def clean(text: str) -> str:
-    """One line of text: ligatures (ﬁ → fi) unfolded, control and zero-width characters dropped, whitespace
-    collapsed."""
+    """One line of text: ligatures (ﬁ → fi) unfolded, control, zero-width and private-use characters dropped,
+    whitespace collapsed."""
     text = _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _CONTROL.sub("", text.replace("\xa0", " "))
     return _SPACES.sub(" ", text).strip()
