@@ -18,7 +18,7 @@ import numpy as np
 from ..ingest.sentences import item_depth
 from ..ingest.tokens import terms, tokens_with_offsets
 from . import spans
-from .tables import cells
+from .tables import cells, rows_not_named
 
 # What the question asks for, from English interrogatives (closed classes of question words and of time and
 # quantity nouns; nothing taken from a particular question set).
@@ -216,20 +216,23 @@ def choose_answer(
     settings: HighlightSettings = HighlightSettings(),
     term_weights: dict[str, float] | None = None,
     *,
-    inside_table: bool = False,
+    table_header: str | None = None,
 ) -> AnswerSentence | None:
     """Pick the best sentence of a passage. `sentences` are (start, end) relative to `passage`;
     `term_weights` weighs the question's terms (IDF over the corpus; all 1 when not given). A table's header row is
     no answer while rows of the table follow it: it names the columns the question names ("weight", "feed") and
-    would outscore the row that answers (`inside_table`: the passage starts inside a table, below its header)."""
+    would outscore the row that answers (`table_header`: the header row of the table the passage starts inside,
+    below it). When the question names one row of a table by its cells ("the chick weighing 108"), the table's other
+    rows are no answer either: a row of numbers is as similar to the question as the next (`rows_not_named`)."""
     if not sentences:
         return None
     asked = term_weights if term_weights is not None else dict.fromkeys(terms(question), 1.0)
     n = len(sentences)
-    headers = header_rows(passage, sentences, inside_table=inside_table)
+    headers = header_rows(passage, sentences, inside_table=table_header is not None)
+    passed = rows_not_named(passage, asked, table_header)
     scores = []
     for i, (start, end) in enumerate(sentences):
-        if i in headers:
+        if i in headers or start in passed:
             scores.append(-np.inf)
             continue
         text = passage[start:end]

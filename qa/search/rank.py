@@ -409,5 +409,5 @@ class Ranker:
         chunk = row.chunk
         relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
         similarities = self.sentence_similarities(row, query_vector)
-        inside = table_header_before(self.index.chunks, chunk.doc_id, chunk.start, chunk.text) is not None
-        return choose_answer(question, chunk.text, relative, similarities, highlight, term_weights, inside_table=inside)
+        header = table_header_before(self.index.chunks, chunk.doc_id, chunk.start, chunk.text)
+        return choose_answer(question, chunk.text, relative, similarities, highlight, term_weights, table_header=header)

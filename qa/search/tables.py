@@ -181,25 +181,51 @@ def row_the_question_names(
     window: str, start: int, end: int, weights: dict[str, float], header: str | None = None
 ) -> tuple[int, int] | None:
     """Where a reader's span in a table cell belongs when the question names another row: the same column's cell
-    of the row (same table, same width) whose cells hold the most of the question's term weight (`weights`, IDF),
-    when that row alone holds more than the span's own row. None: the span stays.
+    of the row the question names (`named_row`). None: the span stays.
 
     The reader tells the column asked for well and the row badly (after "Kenya Airways … 283" it answers with the
     next row's airline); a question names its row by cells ("283 fatalities", "7139291291 seat kilometres"), which
-    words match exactly. Only under a header row: in a table of key–value pairs the question names the key, and
-    a word of it ("founded") also matches keys that are not asked ("Founder")."""
-    lines = window.split("\n")
+    words match exactly."""
+    lines, offsets, rows = _split(window)
+    at = bisect.bisect_right(offsets, start) - 1
+    column = _cell_holding(rows[at], start - offsets[at], end - offsets[at])
+    body = next((body for body in _table_bodies(lines, rows, header) if at in body), None)
+    named = named_row(lines, body, weights) if body is not None and column is not None else None
+    if named is None or named == at:
+        return None
+    a, b = (rows[named] or [])[column]
+    return (offsets[named] + a, offsets[named] + b) if b > a else None
+
+
+def rows_not_named(text: str, weights: dict[str, float], header: str | None = None) -> set[int]:
+    """Where the table rows a question passes over start in `text`: in each table where the question names one
+    row (`named_row`), every other row of it. An answer sentence is never one of them."""
+    lines, offsets, rows = _split(text)
+    passed: set[int] = set()
+    for body in _table_bodies(lines, rows, header):
+        named = named_row(lines, body, weights)
+        if named is not None:
+            passed.update(offsets[j] for j in body if j != named)
+    return passed
+
+
+def named_row(lines: list[str], body: list[int], weights: dict[str, float]) -> int | None:
+    """The row of a table's `body` (line indexes) the question names: the one whose cells alone hold the most of
+    the question's term weight (`weights`, IDF), if it holds any."""
+    held = {j: _weight_held(lines[j], weights) for j in body}
+    best = max(held, key=held.__getitem__, default=None)
+    if best is None or held[best] <= 0 or list(held.values()).count(held[best]) > 1:
+        return None
+    return best
+
+
+def _split(text: str) -> tuple[list[str], list[int], list[list[tuple[int, int]] | None]]:
+    """The lines of `text`, where each starts, and each one's cells (None: no table row)."""
+    lines = text.split("\n")
     offsets = [0]
     for line in lines[:-1]:
         offsets.append(offsets[-1] + len(line) + 1)
-    rows = [cells(line) for line in lines]
-    at = bisect.bisect_right(offsets, start) - 1
-    column = _cell_holding(rows[at], start - offsets[at], end - offsets[at])
-    best = _row_named(lines, rows, at, weights, header) if column is not None else None
-    if best is None:
-        return None
-    a, b = (rows[best] or [])[column]
-    return (offsets[best] + a, offsets[best] + b) if b > a else None
+    return lines, offsets, [cells(line) for line in lines]
 
 
 def _cell_holding(row: list[tuple[int, int]] | None, start: int, end: int) -> int | None:
@@ -207,30 +233,18 @@ def _cell_holding(row: list[tuple[int, int]] | None, start: int, end: int) -> in
     return next((c for c, (a, b) in enumerate(row or []) if a <= start and end <= b), None)
 
 
-def _row_named(
-    lines: list[str], rows: list[list[tuple[int, int]] | None], at: int, weights: dict[str, float], header: str | None
-) -> int | None:
-    """The one row of line `at`'s table (under a header row, as wide as it) holding the most question weight,
-    when that is not line `at` itself."""
+def _table_bodies(lines: list[str], rows: list[list[tuple[int, int]] | None], header: str | None) -> list[list[int]]:
+    """The body rows (line indexes) of each table under a header row, split by width (a title row, a total row of
+    fewer cells is another group). Only under a header: in a table of key–value pairs the question names the key,
+    and a word of it ("founded") also matches keys not asked for ("Founder")."""
     names_of, header_lines = _column_names(lines, rows, header)
-    if names_of.get(at) is None or at in header_lines:
-        return None
-    held = _weights_held(lines, rows, at, header_lines, weights)
-    best = max(held, key=held.__getitem__)
-    if best == at or list(held.values()).count(held[best]) > 1:  # its own, or no one row
-        return None
-    return best
-
-
-def _weights_held(
-    lines: list[str], rows: list[list[tuple[int, int]] | None], at: int, skipped: set[int], weights: dict[str, float]
-) -> dict[int, float]:
-    """The question weight each row of line `at`'s table holds (rows as wide as it; `skipped` and separators
-    left out)."""
-    first, last = next((a, b) for a, b in table_runs([r is not None for r in rows]) if a <= at < b)
-    width = len(rows[at] or [])
-    body = [j for j in range(first, last) if j not in skipped and len(rows[j] or []) == width]
-    return {j: _weight_held(lines[j], weights) for j in body if not _SEPARATOR.match(lines[j])}
+    bodies: list[list[int]] = []
+    for first, last in table_runs([r is not None for r in rows]):
+        body = [j for j in range(first, last) if names_of.get(j) is not None and j not in header_lines]
+        body = [j for j in body if not _SEPARATOR.match(lines[j])]
+        for width in sorted({len(rows[j] or []) for j in body}):
+            bodies.append([j for j in body if len(rows[j] or []) == width])
+    return bodies
 
 
 def _weight_held(line: str, weights: dict[str, float]) -> float:

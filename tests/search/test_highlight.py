@@ -137,7 +137,7 @@ def test_a_passage_starting_inside_a_table_may_answer_with_its_first_row() -> No
     body = "| 108 | linseed |\n| 179 | horsebean |\n| 160 | soybean |"
     question = "Which feed did the chick weighing 108 receive?"
     similarities = np.array([0.3, 0.3, 0.3])
-    inside = choose_answer(question, body, line_spans(body), similarities, inside_table=True)
+    inside = choose_answer(question, body, line_spans(body), similarities, table_header="| weight | feed |")
     assert inside is not None and inside.text == "| 108 | linseed |"
     alone = choose_answer(question, body, line_spans(body), similarities)  # a table's start: row 1 is its header
     assert alone is not None and alone.text != "| 108 | linseed |"

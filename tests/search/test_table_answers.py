@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from qa.engine import Engine, build_from_folder
 from qa.index.config import BuildConfig
 from qa.ingest.tokens import terms
@@ -43,18 +45,36 @@ CARRIERS = [  # carrier, seat kilometres per week, fatalities (made up)
 ]
 
 
-def test_the_reader_answers_from_the_row_the_question_names(tmp_path: Path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus"
+@pytest.fixture(scope="module")
+def carriers_index(tmp_path_factory, real_encoder) -> Path:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("carriers")
+    corpus = root / "corpus"
     corpus.mkdir()
     lines = [f"{name},{km},{dead}" for name, km, dead in CARRIERS]
     (corpus / "carriers.csv").write_text("carrier,seat_km_per_week,fatalities\n" + "\n".join(lines) + "\n")
-    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
-    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    build_from_folder(corpus, root / "index", encoder=real_encoder)
+    return root / "index"
+
+
+def carrier_questions() -> list[tuple[str, str]]:
     asked = [(name, f"Which carrier flies {km} seat kilometres per week?") for name, km, _ in CARRIERS]
-    asked += [(name, f"Which carrier had {dead} fatalities?") for name, _, dead in CARRIERS if dead]
+    return asked + [(name, f"Which carrier had {dead} fatalities?") for name, _, dead in CARRIERS if dead]
+
+
+def test_the_reader_answers_from_the_row_the_question_names(carriers_index: Path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine.open(carriers_index, encoder=real_encoder, reader=real_reader)
     read = {}
-    for _, question in asked:
+    for _, question in carrier_questions():
         answer = engine.ask(question, k=1).results[0].answer
         read[question] = answer.span.text if answer is not None and answer.span is not None else None
     # the reader alone takes the name of a neighbouring row for most of these
-    assert read == {question: name for name, question in asked}
+    assert read == {question: name for name, question in carrier_questions()}
+
+
+def test_without_the_reader_the_answer_sentence_is_the_row_the_question_names(
+    carriers_index: Path, real_encoder
+) -> None:  # type: ignore[no-untyped-def]
+    engine = Engine.open(carriers_index, encoder=real_encoder, reader=False)
+    for name, question in carrier_questions():
+        answer = engine.ask(question, k=1).results[0].answer
+        assert answer is not None and answer.text.startswith(f"| {name} |"), question

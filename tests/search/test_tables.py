@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.search.tables import cells, header_before, linearize, row_the_question_names
+from qa.search.tables import cells, header_before, linearize, row_the_question_names, rows_not_named
 
 WINDOW = (
     "The commanders are listed below.\n"
@@ -125,3 +125,12 @@ def test_no_move_without_one_row_named_or_outside_a_table_with_a_header() -> Non
     assert row_the_question_names(pairs, *span_of(pairs, "Netscape"), {"found": 3.0}) is None
     prose = "Tern Express had 164 fatalities."
     assert row_the_question_names(prose, *span_of(prose, "Tern Express"), {"164": 5.0}) is None
+
+
+def test_the_rows_a_question_passes_over_are_the_other_rows_of_the_table_it_names_a_row_of() -> None:
+    passed = rows_not_named(CARRIERS, {"164": 5.0, "fatal": 2.0})
+    starts = {CARRIERS.index("| Northwind"), CARRIERS.index("| Kestrel")}
+    assert passed == starts  # the header row and the named row stay candidates
+    assert rows_not_named(CARRIERS, {"fatal": 2.0}) == set()  # no row named: every row stays
+    pairs = "| Founder | Netscape |\n| Founded | 1998 |"
+    assert rows_not_named(pairs, {"found": 3.0}) == set()
