@@ -217,3 +217,20 @@ def test_an_emailed_scan_is_marked_read_by_ocr(tmp_path: Path, hash_encoder) -> 
     assert scanned.doc == "notes.eml" and "relief valve" in scanned.passage and scanned.ocr is True
     typed = engine.ask("When is the oil filter replaced?", k=1).results[0]
     assert "oil filter" in typed.passage and typed.ocr is False
+
+
+@pytest.mark.ocr
+def test_a_forwarded_message_holding_a_scan_is_marked_read_by_ocr() -> None:
+    from email.message import EmailMessage
+    from email.parser import BytesParser
+    from email.policy import default
+
+    outer = EmailMessage()
+    outer["From"], outer["To"], outer["Subject"] = "lead@example.com", "crew@example.com", "Fwd: Service notes"
+    outer.set_content("Forwarding the service notes; the photo of the valve page is inside.")
+    outer.add_attachment(BytesParser(policy=default).parsebytes(emailed_scan()), filename="notes.eml")
+    extracted = extract_email(bytes(outer), "forward.eml")
+    # the attached message is marked as a whole (its own attachment's offsets do not survive its move)
+    ((start, end),) = extracted.ocr_spans
+    assert "relief valve opens" in extracted.text[start:end] and "oil filter" in extracted.text[start:end]
+    assert "Forwarding the service notes" not in extracted.text[start:end]
