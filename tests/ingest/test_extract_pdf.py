@@ -198,6 +198,46 @@ def bulleted_pdf() -> bytes:
     return bytes(pdf.output())
 
 
+def pdf_with_private_use_bullets() -> bytes:
+    """A page whose list bullets map to a private-use code point (U+F0B7, as Word's Symbol-font bullets do) through
+    the font's ToUnicode map, in the same text run as the item's words."""
+    cmap = (
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Bullets def "
+        b"1 begincodespacerange <00> <FF> endcodespacerange "
+        b"1 beginbfrange <20> <7E> <0020> endbfrange 1 beginbfchar <95> <F0B7> endbfchar "
+        b"endcmap CMapName currentdict /CMap defineresource pop end end"
+    )
+    lines = [b"The following commands manage the journal receivers:"]
+    lines += [b"\x95 CHGJRN changes the journal receiver.", b"\x95 DSPJRN displays the entries."]
+    lines += [b"After the list the text goes on."]
+    content = b"BT /F1 11 Tf 14 TL 72 720 Td " + b" ".join(b"(" + line + b") Tj T*" for line in lines) + b" ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
+        b"<< /Length %d >> stream\n" % len(content) + content + b"\nendstream",
+        b"<< /Length %d >> stream\n" % len(cmap) + cmap + b"\nendstream",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer << /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_private_use_bullets_in_the_items_own_text_run_stay_list_items() -> None:
+    text = extract_pdf(pdf_with_private_use_bullets()).text
+    assert text == (
+        "The following commands manage the journal receivers:\n\n- CHGJRN changes the journal receiver.\n"
+        "- DSPJRN displays the entries.\n\nAfter the list the text goes on."
+    )
+
+
 def test_symbol_font_bullets_become_list_items_in_reading_order() -> None:
     from qa.ingest.extract.pdflayout import is_bullet
 

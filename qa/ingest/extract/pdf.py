@@ -28,7 +28,7 @@ from .blocks import Writer, clean, join_line
 from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, confident
 from .ocr_layout import ocr_pieces
 from .pdfcolumns import SOFT_GAP_EM, Gap
-from .pdflayout import GAP_EM, SENTENCE_END, Piece, Row, is_bullet, layout, short_row
+from .pdflayout import GAP_EM, SENTENCE_END, Piece, Row, is_bullet, layout, short_row, visible_bullet
 
 _HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's, or bold, on a short line
 _HEADING_LETTERS = 0.7  # an OCR'd heading is at least this share letters ("4.2 Question Answering Datasets": 0.9)
@@ -403,7 +403,9 @@ class _PageWriter:
         line, prev = "", None
         for row in block:
             level = _heading_level(row, self.body, self.levels, estimated)
-            text = clean(row.text.replace("\ufffe", "-").replace("\x02", "-"))  # pdfium's line-end hyphens
+            text = clean(
+                visible_bullet(row.text.replace("\ufffe", "-").replace("\x02", "-"))
+            )  # pdfium's line-end hyphens
             if self._continues_heading(row, level, prev, leading):
                 self.heading[0] = join_line(self.heading[0], text)  # a heading wrapped over two lines
                 prev = row

@@ -124,6 +124,15 @@ def is_bullet(glyph: str) -> bool:
     return glyph in _BULLETS or any(low <= ord(glyph) <= high for low, high in _BULLET_BLOCKS)
 
 
+def visible_bullet(text: str) -> str:
+    """A row's text with the private-use glyph that draws its bullet (Word's Symbol-font bullet is U+F0B7) written
+    as "•": `clean` drops private-use characters, a font's icons, and the item would lose its bullet."""
+    stripped = text.lstrip()
+    if len(stripped) > 2 and 0xE000 <= ord(stripped[0]) <= 0xF8FF and stripped[1].isspace():
+        return "•" + stripped[1:]
+    return text
+
+
 def _bulleted(row: Row) -> Row:
     """A bullet glyph set apart from its item's text (a tab or a gap after it) joins the text as "• item": a
     list item, not a two-column table."""
