@@ -19,7 +19,7 @@ from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
 from ..models.reader import Reader, ReadSpan
 from .highlight import AnswerSentence, Span, through_sub_items
-from .tables import ReaderText, cells, header_before, linearize, row_the_question_names
+from .tables import ReaderText, cell_in_named_row, cells, header_before, linearize
 from .windows import Window, widen
 
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
@@ -112,17 +112,19 @@ def read_windows(
 ) -> list[ReadWindow]:
     """Read every window (as `reader_text`) and map each span back to the window's own characters; a span over
     inserted column names only counts as no span. With `term_weights` (the question's terms, IDF), a span in a
-    table cell moves to the row the question names (`row_the_question_names`)."""
+    table cell moves to the row the question names (`cell_in_named_row`), and a span in that row answers whatever
+    the reader's "no answer" score: that score was learned on prose, and on table rows it says "no" to most
+    questions that name a row by its cells and are answered by it."""
     headers = [table_header_before(store, window.doc, window.start, text) for window, text in windows]
     texts = [linearize(text, header) for (_, text), header in zip(windows, headers)]
     spans = reader.read(question, [t.text for t in texts], max_answer_tokens=settings.max_answer_tokens)
     read = []
     for (window, text), header, reader_input, span in zip(windows, headers, texts, spans):
         source = reader_input.to_source(span.start, span.end) if span.end > span.start else None
-        if source is not None and term_weights:
-            source = row_the_question_names(text, *source, term_weights, header) or source
-        start, end = source if source is not None else (0, 0)
-        read.append(ReadWindow(window, text, ReadSpan(start, end, span.score, span.no_answer)))
+        named = cell_in_named_row(text, *source, term_weights, header) if source and term_weights else None
+        start, end = named or source or (0, 0)
+        no_answer = min(span.no_answer, 0.0) if named else span.no_answer
+        read.append(ReadWindow(window, text, ReadSpan(start, end, span.score, no_answer)))
     return read
 
 

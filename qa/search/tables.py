@@ -177,11 +177,12 @@ def _row_text(
     return (text + "." if text else text), copied
 
 
-def row_the_question_names(
+def cell_in_named_row(
     window: str, start: int, end: int, weights: dict[str, float], header: str | None = None
 ) -> tuple[int, int] | None:
-    """Where a reader's span in a table cell belongs when the question names another row: the same column's cell
-    of the row the question names (`named_row`). None: the span stays.
+    """A reader's span in a table cell, in the row the question names (`named_row`): the span itself when it lies
+    in that row, else the same column's cell of that row. None when the span is in no table cell or the question
+    names no one row.
 
     The reader tells the column asked for well and the row badly (after "Kenya Airways … 283" it answers with the
     next row's airline); a question names its row by cells ("283 fatalities", "7139291291 seat kilometres"), which
@@ -192,7 +193,7 @@ def row_the_question_names(
     body = next((body for body in _table_bodies(lines, rows, header) if at in body), None)
     named = named_row(lines, body, weights) if body is not None and column is not None else None
     if named is None or named == at:
-        return None
+        return None if named is None else (start, end)
     a, b = (rows[named] or [])[column]
     return (offsets[named] + a, offsets[named] + b) if b > a else None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.search.tables import cells, header_before, linearize, row_the_question_names, rows_not_named
+from qa.search.tables import cell_in_named_row, cells, header_before, linearize, rows_not_named
 
 WINDOW = (
     "The commanders are listed below.\n"
@@ -108,23 +108,24 @@ def span_of(text: str, words: str) -> tuple[int, int]:
 
 def test_a_span_in_a_row_the_question_does_not_name_moves_to_the_same_column_of_the_row_it_names() -> None:
     weights = {"carrier": 1.0, "164": 5.0, "fatal": 2.0}  # "Which carrier had 164 fatalities?" (IDF weights)
-    moved = row_the_question_names(CARRIERS, *span_of(CARRIERS, "Kestrel Lines"), weights)
+    moved = cell_in_named_row(CARRIERS, *span_of(CARRIERS, "Kestrel Lines"), weights)
     assert moved is not None and CARRIERS[moved[0] : moved[1]] == "Tern Express"
-    assert row_the_question_names(CARRIERS, *span_of(CARRIERS, "Tern Express"), weights) is None  # already there
+    there = span_of(CARRIERS, "Tern")  # already in the named row: the reader's own span stays
+    assert cell_in_named_row(CARRIERS, *there, weights) == there
     inside = CARRIERS.split("\n", 1)[1]  # a window starting below the header, which comes from before it
-    moved = row_the_question_names(inside, *span_of(inside, "Kestrel Lines"), weights, CARRIERS.split("\n")[0])
+    moved = cell_in_named_row(inside, *span_of(inside, "Kestrel Lines"), weights, CARRIERS.split("\n")[0])
     assert moved is not None and inside[moved[0] : moved[1]] == "Tern Express"
 
 
 def test_no_move_without_one_row_named_or_outside_a_table_with_a_header() -> None:
     asks_none = {"carrier": 1.0, "fatal": 2.0}  # no row's cells hold a question word: the reader's row stands
-    assert row_the_question_names(CARRIERS, *span_of(CARRIERS, "Kestrel Lines"), asks_none) is None
+    assert cell_in_named_row(CARRIERS, *span_of(CARRIERS, "Kestrel Lines"), asks_none) is None
     tie = CARRIERS + "\n| Quayside Air | 3000000000 | 164 |"  # two rows hold "164"
-    assert row_the_question_names(tie, *span_of(tie, "Kestrel Lines"), {"164": 5.0}) is None
+    assert cell_in_named_row(tie, *span_of(tie, "Kestrel Lines"), {"164": 5.0}) is None
     pairs = "| Founder | Netscape |\n| Founded | 1998 |"  # key-value pairs: "founded" also names the wrong key
-    assert row_the_question_names(pairs, *span_of(pairs, "Netscape"), {"found": 3.0}) is None
+    assert cell_in_named_row(pairs, *span_of(pairs, "Netscape"), {"found": 3.0}) is None
     prose = "Tern Express had 164 fatalities."
-    assert row_the_question_names(prose, *span_of(prose, "Tern Express"), {"164": 5.0}) is None
+    assert cell_in_named_row(prose, *span_of(prose, "Tern Express"), {"164": 5.0}) is None
 
 
 def test_the_rows_a_question_passes_over_are_the_other_rows_of_the_table_it_names_a_row_of() -> None:
