@@ -293,6 +293,25 @@ def save_checkpoint(path: Path, state: dict) -> None:
     os.replace(tmp, path)
 
 
+def apply_gradients(params: list, optimizer, scheduler) -> None:  # type: ignore[no-untyped-def]
+    """One optimizer step after `backward`: gradients clipped to norm 1, the schedule advanced, gradients cleared."""
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+
+
+def save_training_state(path: Path, model, optimizer, scheduler, step: int) -> None:  # type: ignore[no-untyped-def]
+    """What a resumed run needs (model, optimizer, schedule, step), written atomically."""
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "step": step,
+    }
+    save_checkpoint(path, state)
+
+
 def log(out: Path, message: str) -> None:
     line = f"{time.strftime('%H:%M:%S')} {message}"
     print(line, flush=True)
@@ -375,10 +394,7 @@ def main() -> None:
         batch = collate(features, batches[step], pad_id)
         loss = model(**batch).loss
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
+        apply_gradients(params, optimizer, scheduler)
         step += 1
         window_loss += loss.item() * len(batches[step - 1])
         window_examples += len(batches[step - 1])
@@ -392,15 +408,7 @@ def main() -> None:
             )
             window_loss, window_examples, window_start = 0.0, 0, time.time()
         if step % args.save_every == 0 or step == len(batches):
-            save_checkpoint(
-                checkpoint,
-                {
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "step": step,
-                },
-            )
+            save_training_state(checkpoint, model, optimizer, scheduler, step)
 
     final = args.out / "final"
     model.save_pretrained(final)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import torch
 from train_reader import (
+    apply_gradients,
     article_phrases,
     best_span,
     bundled_model_path,
@@ -34,7 +35,7 @@ from train_reader import (
     negative_contexts,
     normalize_answer,
     read_jsonl,
-    save_checkpoint,
+    save_training_state,
     swap_phrase,
 )
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
@@ -200,10 +201,7 @@ def train(model, tokenizer, encoded, batches, args) -> None:
     while step < len(batches):
         loss = step_loss(model, encoded, batches[step], tokenizer.pad_token_id, size, args.shared_weight)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
+        apply_gradients(params, optimizer, scheduler)
         step += 1
         running += loss.item() * len(batches[step - 1])
         seen += len(batches[step - 1])
@@ -217,15 +215,7 @@ def train(model, tokenizer, encoded, batches, args) -> None:
             )
             running, seen, since = 0.0, 0, time.time()
         if step % args.save_every == 0 or step == len(batches):
-            save_checkpoint(
-                checkpoint,
-                {
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "step": step,
-                },
-            )
+            save_training_state(checkpoint, model, optimizer, scheduler, step)
 
 
 def report(model, tokenizer, args, final: Path) -> None:

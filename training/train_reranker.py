@@ -37,7 +37,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_reader import bundled_model_path, log, read_jsonl, save_checkpoint  # noqa: E402
+from train_reader import apply_gradients, bundled_model_path, log, read_jsonl, save_training_state  # noqa: E402
 
 WORD = re.compile(r"\w+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(A-Z0-9])")
@@ -313,10 +313,7 @@ def main() -> None:
         logits = model(**collate(tokenizer, batch, args.max_len)).logits.view(len(batch), size)
         loss = torch.nn.functional.cross_entropy(logits, torch.zeros(len(batch), dtype=torch.long))
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
+        apply_gradients(params, optimizer, scheduler)
         step += 1
         window_loss += loss.item() * len(batch)
         window_n += len(batch) * size
@@ -330,13 +327,7 @@ def main() -> None:
             )
             window_loss, window_n, window_start = 0.0, 0, time.time()
         if step % args.save_every == 0 or step == args.steps:
-            state = {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "step": step,
-            }
-            save_checkpoint(checkpoint, state)
+            save_training_state(checkpoint, model, optimizer, scheduler, step)
 
     final = args.out / "final"
     model.save_pretrained(final)
