@@ -37,6 +37,7 @@ import string
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -312,6 +313,49 @@ def save_training_state(path: Path, model, optimizer, scheduler, step: int) -> N
     save_checkpoint(path, state)
 
 
+def resume(checkpoint: Path, model, optimizer, scheduler, out: Path) -> int:  # type: ignore[no-untyped-def]
+    """The step to go on from: 0, or the checkpoint's, its weights and optimizer state loaded."""
+    if not checkpoint.exists():
+        return 0
+    state = torch.load(checkpoint, weights_only=False)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    log(out, f"resumed at step {state['step']}")
+    return int(state["step"])
+
+
+def train_steps(model, batches: list[list[int]], loss_of: Callable, args, unit: str = "ex") -> None:  # type: ignore[no-untyped-def]
+    """The resumable loop of a run: AdamW (weight decay 0.01) with linear warmup over `batches`, `loss_of(batch)`
+    per step, a progress line every 10 steps (per `unit` of a batch), a checkpoint every `args.save_every` steps,
+    resumed from `args.out/checkpoint.pt` when there is one."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup * len(batches)), len(batches))
+    checkpoint = args.out / "checkpoint.pt"
+    step = resume(checkpoint, model, optimizer, scheduler, args.out)
+    model.train()
+    running, seen, since = 0.0, 0, time.time()
+    while step < len(batches):
+        loss = loss_of(batches[step])
+        loss.backward()
+        apply_gradients(params, optimizer, scheduler)
+        step += 1
+        running += loss.item() * len(batches[step - 1])
+        seen += len(batches[step - 1])
+        if step % 10 == 0 or step == len(batches):
+            rate = seen / (time.time() - since)
+            eta = (len(batches) - step) * args.batch / max(rate, 1e-9)
+            log(
+                args.out,
+                f"step {step}/{len(batches)} loss {running / seen:.3f} {rate:.2f} {unit}/s "
+                f"lr {scheduler.get_last_lr()[0]:.2e} ETA {eta / 60:.0f} min",
+            )
+            running, seen, since = 0.0, 0, time.time()
+        if step % args.save_every == 0 or step == len(batches):
+            save_training_state(checkpoint, model, optimizer, scheduler, step)
+
+
 def log(out: Path, message: str) -> None:
     line = f"{time.strftime('%H:%M:%S')} {message}"
     print(line, flush=True)
@@ -374,41 +418,8 @@ def main() -> None:
         f"mean length {mean_len:.0f} tokens, {len(batches)} steps of {args.batch}; encoded in {time.time() - t0:.0f} s",
     )
 
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup * args.steps), args.steps)
-    step = 0
-    checkpoint = args.out / "checkpoint.pt"
-    if checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        step = state["step"]
-        log(args.out, f"resumed at step {step}")
-
-    model.train()
     pad_id = tokenizer.pad_token_id
-    window_loss, window_examples, window_start = 0.0, 0, time.time()
-    while step < len(batches):
-        batch = collate(features, batches[step], pad_id)
-        loss = model(**batch).loss
-        loss.backward()
-        apply_gradients(params, optimizer, scheduler)
-        step += 1
-        window_loss += loss.item() * len(batches[step - 1])
-        window_examples += len(batches[step - 1])
-        if step % 10 == 0 or step == len(batches):
-            rate = window_examples / (time.time() - window_start)
-            eta = (len(batches) - step) * args.batch / max(rate, 1e-9)
-            log(
-                args.out,
-                f"step {step}/{len(batches)} loss {window_loss / window_examples:.3f} "
-                f"{rate:.1f} ex/s lr {scheduler.get_last_lr()[0]:.2e} ETA {eta / 60:.0f} min",
-            )
-            window_loss, window_examples, window_start = 0.0, 0, time.time()
-        if step % args.save_every == 0 or step == len(batches):
-            save_training_state(checkpoint, model, optimizer, scheduler, step)
+    train_steps(model, batches, lambda batch: model(**collate(features, batch, pad_id)).loss, args)
 
     final = args.out / "final"
     model.save_pretrained(final)

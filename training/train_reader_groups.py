@@ -25,7 +25,6 @@ from pathlib import Path
 
 import torch
 from train_reader import (
-    apply_gradients,
     article_phrases,
     best_span,
     bundled_model_path,
@@ -35,10 +34,10 @@ from train_reader import (
     negative_contexts,
     normalize_answer,
     read_jsonl,
-    save_training_state,
     swap_phrase,
+    train_steps,
 )
-from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
+from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 from window_groups import Group, build_groups, encode_group, shared_norm_loss
 
 
@@ -183,39 +182,13 @@ def main() -> None:
     report(model, tokenizer, args, final)
 
 
-def train(model, tokenizer, encoded, batches, args) -> None:
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup * len(batches)), len(batches))
-    step, checkpoint = 0, args.out / "checkpoint.pt"
-    if checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        step = state["step"]
-        log(args.out, f"resumed at step {step}")
-    model.train()
+def train(model, tokenizer, encoded, batches, args) -> None:  # type: ignore[no-untyped-def]
     size = 1 + args.negatives
-    running, seen, since = 0.0, 0, time.time()
-    while step < len(batches):
-        loss = step_loss(model, encoded, batches[step], tokenizer.pad_token_id, size, args.shared_weight)
-        loss.backward()
-        apply_gradients(params, optimizer, scheduler)
-        step += 1
-        running += loss.item() * len(batches[step - 1])
-        seen += len(batches[step - 1])
-        if step % 10 == 0 or step == len(batches):
-            rate = seen / (time.time() - since)
-            eta = (len(batches) - step) * args.batch / max(rate, 1e-9)
-            log(
-                args.out,
-                f"step {step}/{len(batches)} loss {running / seen:.3f} {rate:.2f} groups/s "
-                f"lr {scheduler.get_last_lr()[0]:.2e} ETA {eta / 60:.0f} min",
-            )
-            running, seen, since = 0.0, 0, time.time()
-        if step % args.save_every == 0 or step == len(batches):
-            save_training_state(checkpoint, model, optimizer, scheduler, step)
+
+    def loss_of(batch: list[int]) -> torch.Tensor:
+        return step_loss(model, encoded, batch, tokenizer.pad_token_id, size, args.shared_weight)
+
+    train_steps(model, batches, loss_of, args, unit="groups")
 
 
 def report(model, tokenizer, args, final: Path) -> None:

@@ -37,7 +37,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_reader import apply_gradients, bundled_model_path, log, read_jsonl, save_training_state  # noqa: E402
+from train_reader import apply_gradients, bundled_model_path, log, read_jsonl, resume, save_training_state  # noqa: E402
 
 WORD = re.compile(r"\w+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(A-Z0-9])")
@@ -241,18 +241,6 @@ def optimizer_for(model, lr: float, head_factor: float) -> torch.optim.Optimizer
     head = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith(("classifier", "bert.pooler"))]
     body = [p for p in model.parameters() if p.requires_grad and all(p is not h for h in head)]
     return torch.optim.AdamW([{"params": body, "lr": lr}, {"params": head, "lr": lr * head_factor}], weight_decay=0.01)
-
-
-def resume(checkpoint: Path, model, optimizer, scheduler, out: Path) -> int:  # type: ignore[no-untyped-def]
-    """The step to go on from: 0, or the checkpoint's, its weights and optimizer state loaded."""
-    if not checkpoint.exists():
-        return 0
-    state = torch.load(checkpoint, weights_only=False)
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    log(out, f"resumed at step {state['step']}")
-    return int(state["step"])
 
 
 def main() -> None:
