@@ -182,7 +182,8 @@ def cell_in_named_row(
 ) -> tuple[int, int] | None:
     """A reader's span in a table cell, in the row the question names (`named_row`): the span itself when it lies
     in that row, else the same column's cell of that row. None when the span is in no table cell or the question
-    names no one row.
+    names no one row. A cell the question itself holds ("… the quake at longitude 184.1?") is no answer: the span
+    goes to the one other column the question names by its header ("how many stations"), if there is one.
 
     The reader tells the column asked for well and the row badly (after "Kenya Airways … 283" it answers with the
     next row's airline); a question names its row by cells ("283 fatalities", "7139291291 seat kilometres"), which
@@ -192,10 +193,35 @@ def cell_in_named_row(
     column = _cell_holding(rows[at], start - offsets[at], end - offsets[at])
     body = next((body for body in _table_bodies(lines, rows, header) if at in body), None)
     named = named_row(lines, body, weights) if body is not None and column is not None else None
-    if named is None or named == at:
-        return None if named is None else (start, end)
-    a, b = (rows[named] or [])[column]
+    if named is None or column is None:
+        return None
+    cells_of = rows[named] or []
+    asked = _asked_column(lines[named], cells_of, column, _column_names(lines, rows, header)[0].get(named), weights)
+    if named == at and asked == column:
+        return start, end
+    a, b = cells_of[asked]
     return (offsets[named] + a, offsets[named] + b) if b > a else None
+
+
+def _asked_column(
+    line: str, spans: list[tuple[int, int]], column: int, names: list[str] | None, weights: dict[str, float]
+) -> int:
+    """`column`, unless the question itself holds its cell and names exactly one other column by its header (the
+    cell there not held by the question too): then that column."""
+    if not _held_by(line[slice(*spans[column])], weights) or not names:
+        return column
+    named_by_header = [
+        c
+        for c, name in enumerate(names[: len(spans)])
+        if c != column and set(terms(name)) & set(weights) and not _held_by(line[slice(*spans[c])], weights)
+    ]
+    return named_by_header[0] if len(named_by_header) == 1 else column
+
+
+def _held_by(cell: str, weights: dict[str, float]) -> bool:
+    """Every term of a cell is a term of the question (the question quotes the cell)."""
+    words = set(terms(cell))
+    return bool(words) and words <= set(weights)
 
 
 def rows_not_named(text: str, weights: dict[str, float], header: str | None = None) -> set[int]:

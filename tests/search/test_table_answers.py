@@ -107,3 +107,7 @@ def test_a_row_the_question_names_answers_though_the_reader_doubts_tables(
         # the reader's "no answer" score, learned on prose, doubts three of these rows on its own
         assert response.confident and answer is not None and answer.span is not None, hp
         assert answer.span.text == name
+    # the reader bolds the question's own number here; the column the question names by its header answers
+    answer = engine.ask("In the cars sheet, what weight (wt) is listed for the car with 175 horsepower?", k=1)
+    top = answer.results[0].answer
+    assert top is not None and top.span is not None and top.span.text == "3.44"

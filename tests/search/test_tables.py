@@ -135,3 +135,14 @@ def test_the_rows_a_question_passes_over_are_the_other_rows_of_the_table_it_name
     assert rows_not_named(CARRIERS, {"fatal": 2.0}) == set()  # no row named: every row stays
     pairs = "| Founder | Netscape |\n| Founded | 1998 |"
     assert rows_not_named(pairs, {"found": 3.0}) == set()
+
+
+def test_a_cell_the_question_quotes_is_no_answer_when_it_names_another_column() -> None:
+    weights = {"station": 2.0, "record": 1.0, "184.1": 5.0, "quak": 1.0}  # "How many stations recorded … 184.1?"
+    quakes = "| lat | long | depth | stations |\n| -20.4 | 181.6 | 562 | 41 |\n| -26.0 | 184.1 | 42 | 43 |"
+    moved = cell_in_named_row(quakes, *span_of(quakes, "184.1"), weights)
+    assert moved is not None and quakes[moved[0] : moved[1]] == "43"
+    two = {**weights, "depth": 2.0}  # two other columns named by their headers: the reader's cell stays
+    assert cell_in_named_row(quakes, *span_of(quakes, "184.1"), two) == span_of(quakes, "184.1")
+    unquoted = span_of(quakes, "| 42 |")[0] + 2  # a cell the question does not hold stays where the reader put it
+    assert cell_in_named_row(quakes, unquoted, unquoted + 2, weights) == (unquoted, unquoted + 2)
