@@ -18,7 +18,7 @@ import numpy as np
 from ..ingest.sentences import item_depth
 from ..ingest.tokens import terms, tokens_with_offsets
 from . import spans
-from .tables import cells, rows_not_named
+from .tables import header_line_starts, rows_not_named
 
 # What the question asks for, from English interrogatives (closed classes of question words and of time and
 # quantity nouns; nothing taken from a particular question set).
@@ -160,15 +160,6 @@ def overlap(asked: dict[str, float], text: str) -> float:
     return sum(w for t, w in asked.items() if t in present) / total
 
 
-def header_rows(passage: str, sentences: list[tuple[int, int]], *, inside_table: bool = False) -> set[int]:
-    """Indices of the sentences that are a table's header row: the first row of a run of table rows with more rows
-    after it (the extractors write a table's header first), unless the passage starts inside a table
-    (`inside_table`), where its first rows are the table's body."""
-    rows = [cells(passage[start:end].strip()) is not None for start, end in sentences]
-    firsts = [i for i, row in enumerate(rows) if row and (i == 0 or not rows[i - 1])]
-    return {i for i in firsts if i + 1 < len(rows) and rows[i + 1] and (i > 0 or not inside_table)}
-
-
 SUB_ITEMS_MAX_WORDS = 60  # an item with more below it than this answers alone
 
 
@@ -228,11 +219,10 @@ def choose_answer(
         return None
     asked = term_weights if term_weights is not None else dict.fromkeys(terms(question), 1.0)
     n = len(sentences)
-    headers = header_rows(passage, sentences, inside_table=table_header is not None)
-    passed = rows_not_named(passage, asked, table_header)
+    passed = header_line_starts(passage, table_header) | rows_not_named(passage, asked, table_header)
     scores = []
     for i, (start, end) in enumerate(sentences):
-        if i in headers or start in passed:
+        if start in passed:
             scores.append(-np.inf)
             continue
         text = passage[start:end]

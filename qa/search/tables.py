@@ -224,6 +224,14 @@ def _held_by(cell: str, weights: dict[str, float]) -> bool:
     return bool(words) and words <= set(weights)
 
 
+def header_line_starts(text: str, header: str | None = None) -> set[int]:
+    """Where the header rows of the tables in `text` start, each with rows after it (`header_names` decides: a
+    table of key–value pairs has none, a title row above a table is not its header). `header`: the header row of
+    a table `text` starts inside, whose first rows are then its body."""
+    lines, offsets, rows = _split(text)
+    return {offsets[j] for j in _column_names(lines, rows, header)[1] if j + 1 < len(rows) and rows[j + 1]}
+
+
 def rows_not_named(text: str, weights: dict[str, float], header: str | None = None) -> set[int]:
     """Where the table rows a question passes over start in `text`: in each table where the question names one
     row (`named_row`), every other row of it. An answer sentence is never one of them."""

@@ -139,8 +139,16 @@ def test_a_passage_starting_inside_a_table_may_answer_with_its_first_row() -> No
     similarities = np.array([0.3, 0.3, 0.3])
     inside = choose_answer(question, body, line_spans(body), similarities, table_header="| weight | feed |")
     assert inside is not None and inside.text == "| 108 | linseed |"
-    alone = choose_answer(question, body, line_spans(body), similarities)  # a table's start: row 1 is its header
-    assert alone is not None and alone.text != "| 108 | linseed |"
+    named = "| weight | feed |\n" + body  # at a table's start, a first row naming the columns is its header
+    header_first = choose_answer(question, named, line_spans(named), np.array([0.9, 0.3, 0.3, 0.3]))
+    assert header_first is not None and header_first.text == "| 108 | linseed |"
+
+
+def test_the_first_pair_of_a_key_value_table_can_be_the_answer() -> None:
+    pairs = "| Founded | 1998 |\n| Founder | Netscape |\n| Headquarters | Mountain View |"
+    similarities = np.array([0.5, 0.5, 0.2])  # a table of pairs has no header row: its first pair answers too
+    answer = choose_answer("When was the foundation founded?", pairs, line_spans(pairs), similarities)
+    assert answer is not None and answer.text == "| Founded | 1998 |"
 
 
 SLIDE = (
