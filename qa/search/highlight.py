@@ -18,7 +18,7 @@ import numpy as np
 from ..ingest.sentences import item_depth
 from ..ingest.tokens import terms, tokens_with_offsets
 from . import spans
-from .tables import header_line_starts, rows_not_named
+from .tables import rows_no_answer
 
 # What the question asks for, from English interrogatives (closed classes of question words and of time and
 # quantity nouns; nothing taken from a particular question set).
@@ -214,12 +214,12 @@ def choose_answer(
     no answer while rows of the table follow it: it names the columns the question names ("weight", "feed") and
     would outscore the row that answers (`table_header`: the header row of the table the passage starts inside,
     below it). When the question names one row of a table by its cells ("the chick weighing 108"), the table's other
-    rows are no answer either: a row of numbers is as similar to the question as the next (`rows_not_named`)."""
+    rows are no answer either: a row of numbers is as similar to the question as the next (`rows_no_answer`)."""
     if not sentences:
         return None
     asked = term_weights if term_weights is not None else dict.fromkeys(terms(question), 1.0)
     n = len(sentences)
-    passed = header_line_starts(passage, table_header) | rows_not_named(passage, asked, table_header)
+    passed = rows_no_answer(passage, asked, table_header)
     scores = []
     for i, (start, end) in enumerate(sentences):
         if start in passed:

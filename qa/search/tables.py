@@ -188,19 +188,19 @@ def cell_in_named_row(
     The reader tells the column asked for well and the row badly (after "Kenya Airways … 283" it answers with the
     next row's airline); a question names its row by cells ("283 fatalities", "7139291291 seat kilometres"), which
     words match exactly."""
-    lines, offsets, rows = _split(window)
-    at = bisect.bisect_right(offsets, start) - 1
-    column = _cell_holding(rows[at], start - offsets[at], end - offsets[at])
-    body = next((body for body in _table_bodies(lines, rows, header) if at in body), None)
-    named = named_row(lines, body, weights) if body is not None and column is not None else None
+    tables = _Tables.of(window, header)
+    at = bisect.bisect_right(tables.offsets, start) - 1
+    column = _cell_holding(tables.rows[at], start - tables.offsets[at], end - tables.offsets[at])
+    body = next((body for body in tables.bodies() if at in body), None)
+    named = named_row(tables.lines, body, weights) if body is not None and column is not None else None
     if named is None or column is None:
         return None
-    cells_of = rows[named] or []
-    asked = _asked_column(lines[named], cells_of, column, _column_names(lines, rows, header)[0].get(named), weights)
+    cells_of = tables.rows[named] or []
+    asked = _asked_column(tables.lines[named], cells_of, column, tables.names_of.get(named), weights)
     if named == at and asked == column:
         return start, end
     a, b = cells_of[asked]
-    return (offsets[named] + a, offsets[named] + b) if b > a else None
+    return (tables.offsets[named] + a, tables.offsets[named] + b) if b > a else None
 
 
 def _asked_column(
@@ -224,24 +224,19 @@ def _held_by(cell: str, weights: dict[str, float]) -> bool:
     return bool(words) and words <= set(weights)
 
 
-def header_line_starts(text: str, header: str | None = None) -> set[int]:
-    """Where the header rows of the tables in `text` start, each with rows after it (`header_names` decides: a
-    table of key–value pairs has none, a title row above a table is not its header). `header`: the header row of
-    a table `text` starts inside, whose first rows are then its body."""
-    lines, offsets, rows = _split(text)
-    return {offsets[j] for j in _column_names(lines, rows, header)[1] if j + 1 < len(rows) and rows[j + 1]}
+def rows_no_answer(text: str, weights: dict[str, float], header: str | None = None) -> set[int]:
+    """Where the table rows that cannot be an answer sentence start in `text`: each header row with rows after it
+    (`header_names` decides: a table of key–value pairs has none, a title row above a table is not its header)
+    and the rows a question passes over (`rows_not_named`). `header`: the header row of a table `text` starts
+    inside, whose first rows are then its body."""
+    tables = _Tables.of(text, header)
+    return tables.header_starts() | tables.passed_over(weights)
 
 
 def rows_not_named(text: str, weights: dict[str, float], header: str | None = None) -> set[int]:
     """Where the table rows a question passes over start in `text`: in each table where the question names one
     row (`named_row`), every other row of it. An answer sentence is never one of them."""
-    lines, offsets, rows = _split(text)
-    passed: set[int] = set()
-    for body in _table_bodies(lines, rows, header):
-        named = named_row(lines, body, weights)
-        if named is not None:
-            passed.update(offsets[j] for j in body if j != named)
-    return passed
+    return _Tables.of(text, header).passed_over(weights)
 
 
 def named_row(lines: list[str], body: list[int], weights: dict[str, float]) -> int | None:
@@ -254,32 +249,56 @@ def named_row(lines: list[str], body: list[int], weights: dict[str, float]) -> i
     return best
 
 
-def _split(text: str) -> tuple[list[str], list[int], list[list[tuple[int, int]] | None]]:
-    """The lines of `text`, where each starts, and each one's cells (None: no table row)."""
-    lines = text.split("\n")
-    offsets = [0]
-    for line in lines[:-1]:
-        offsets.append(offsets[-1] + len(line) + 1)
-    return lines, offsets, [cells(line) for line in lines]
+@dataclass(frozen=True)
+class _Tables:
+    """The lines of a text, where each starts, each one's cells (None: no table row) and the tables' column names
+    and header lines (`_column_names`), split and read once for the rules above."""
+
+    lines: list[str]
+    offsets: list[int]
+    rows: list[list[tuple[int, int]] | None]
+    names_of: dict[int, list[str] | None]
+    header_lines: set[int]
+
+    @classmethod
+    def of(cls, text: str, header: str | None) -> _Tables:
+        lines = text.split("\n")
+        offsets = [0]
+        for line in lines[:-1]:
+            offsets.append(offsets[-1] + len(line) + 1)
+        rows = [cells(line) for line in lines]
+        return cls(lines, offsets, rows, *_column_names(lines, rows, header))
+
+    def header_starts(self) -> set[int]:
+        """Where the header rows with rows after them start."""
+        rows = self.rows
+        return {self.offsets[j] for j in self.header_lines if j + 1 < len(rows) and rows[j + 1]}
+
+    def passed_over(self, weights: dict[str, float]) -> set[int]:
+        """Where the rows of each table whose one named row is another start."""
+        passed: set[int] = set()
+        for body in self.bodies():
+            named = named_row(self.lines, body, weights)
+            if named is not None:
+                passed.update(self.offsets[j] for j in body if j != named)
+        return passed
+
+    def bodies(self) -> list[list[int]]:
+        """The body rows (line indexes) of each table under a header row, split by width (a title row, a total row
+        of fewer cells is another group). Only under a header: in a table of key–value pairs the question names the
+        key, and a word of it ("founded") also matches keys not asked for ("Founder")."""
+        bodies: list[list[int]] = []
+        for first, last in table_runs([r is not None for r in self.rows]):
+            body = [j for j in range(first, last) if self.names_of.get(j) is not None and j not in self.header_lines]
+            body = [j for j in body if not _SEPARATOR.match(self.lines[j])]
+            for width in sorted({len(self.rows[j] or []) for j in body}):
+                bodies.append([j for j in body if len(self.rows[j] or []) == width])
+        return bodies
 
 
 def _cell_holding(row: list[tuple[int, int]] | None, start: int, end: int) -> int | None:
     """The column of the cell of a table row that holds [start, end) (offsets in the row's line)."""
     return next((c for c, (a, b) in enumerate(row or []) if a <= start and end <= b), None)
-
-
-def _table_bodies(lines: list[str], rows: list[list[tuple[int, int]] | None], header: str | None) -> list[list[int]]:
-    """The body rows (line indexes) of each table under a header row, split by width (a title row, a total row of
-    fewer cells is another group). Only under a header: in a table of key–value pairs the question names the key,
-    and a word of it ("founded") also matches keys not asked for ("Founder")."""
-    names_of, header_lines = _column_names(lines, rows, header)
-    bodies: list[list[int]] = []
-    for first, last in table_runs([r is not None for r in rows]):
-        body = [j for j in range(first, last) if names_of.get(j) is not None and j not in header_lines]
-        body = [j for j in body if not _SEPARATOR.match(lines[j])]
-        for width in sorted({len(rows[j] or []) for j in body}):
-            bodies.append([j for j in body if len(rows[j] or []) == width])
-    return bodies
 
 
 def _weight_held(line: str, weights: dict[str, float]) -> float:
