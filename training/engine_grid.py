@@ -46,6 +46,26 @@ def numbers(text: str, kind: type) -> list:
     return [kind(x) for x in text.split(",") if x]
 
 
+def settings_grid(args: argparse.Namespace) -> list[ReadingSettings]:
+    """Every combination of the grid's depths, weights, margins and span margins (a span margin equal to the
+    margin when none are given)."""
+    grid = product(
+        numbers(args.depths, int),
+        numbers(args.weights, float),
+        numbers(args.margins, float),
+        numbers(args.span_margins, float) or [None],
+    )
+    return [
+        ReadingSettings(
+            depth=depth,
+            retrieval_weight=weight,
+            no_answer_margin=margin,
+            span_margin=margin if span_margin is None else span_margin,
+        )
+        for depth, weight, margin, span_margin in grid
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reader", required=True, help="an exported reader folder, or `shipped`")
@@ -53,6 +73,9 @@ def main() -> None:
     parser.add_argument("--depths", default="3")
     parser.add_argument("--weights", default="10")
     parser.add_argument("--margins", default="1", help="no-answer margins (`ReadingSettings.no_answer_margin`)")
+    parser.add_argument(
+        "--span-margins", default="", help="bold-span margins (`ReadingSettings.span_margin`; default: each margin)"
+    )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     opened = Reader.open(None if args.reader == "shipped" else args.reader, threads=args.threads)
@@ -62,15 +85,13 @@ def main() -> None:
         index, gold_path = paths.rsplit(":", 1)
         gold = load_gold(gold_path)
         with Engine.open(index, reader=reader) as engine:
-            for depth, weight, margin in product(
-                numbers(args.depths, int), numbers(args.weights, float), numbers(args.margins, float)
-            ):
-                reading = ReadingSettings(depth=depth, retrieval_weight=weight, no_answer_margin=margin)
+            for reading in settings_grid(args):
                 started = time.perf_counter()
                 report = evaluate_gold(engine, gold, reading=reading)
                 scores = {k: round(v, 4) for k, v in report.metrics.items() if k in KEYS}
-                line = {"reader": args.reader, "set": name, "n": report.n, "depth": depth, "weight": weight}
-                line["margin"] = margin
+                line = {"reader": args.reader, "set": name, "n": report.n, "depth": reading.depth}
+                line |= {"weight": reading.retrieval_weight, "margin": reading.no_answer_margin}
+                line["span_margin"] = reading.span_margin
                 print(json.dumps({**line, **scores, "seconds": round(time.perf_counter() - started)}), flush=True)
 
 

@@ -315,7 +315,7 @@ class Ranker:
         """The top `reading.depth` hits read and reordered by the reader, with the reader's answer sentences;
         the hits (and answers) below them unchanged."""
         head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights)
-        head, read = self.cite_spans(head, read, rows, reading.no_answer_margin)
+        head, read = self.cite_spans(head, read, rows, reading.span_margin)
         read_answers = [self.read_answer(w, rows, hit, answer, reading) for hit, w in zip(head, read)]
         floor = span_floor([w.span for w in read])
         cited = {hit.chunk for hit in head}
@@ -385,7 +385,7 @@ class Ranker:
     ) -> AnswerSentence | None:
         """The reader's answer sentence when it thinks the window answers; otherwise (no span, or "no answer") the
         sentence scorer's, moved into the window and without bold words."""
-        found = window.answer_sentence(reading.no_answer_margin)
+        found = window.answer_sentence(reading.span_margin)
         if found is not None and found.span is not None:
             return found
         fallback = shifted(answer(hit), rows[hit.chunk].chunk.start - window.window.start, window.text)

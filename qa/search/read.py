@@ -5,8 +5,9 @@ Retrieval ranks short passages; here the best `depth` of them are widened within
 marks one span per window, and the read passages are reordered by the reader's span score plus
 `retrieval_weight` × their retrieval score. The answer sentence of a read passage is the window sentence that
 holds the span; the span is the bold answer unless the reader says the window does not answer
-(`no_answer > no_answer_margin`). The settings are chosen on the squad-public tuning articles
-(benchmarks/reader_eval.py); nothing here knows a corpus.
+(`no_answer > span_margin`). Whether the engine says the corpus may not answer is a separate call
+(`no_answer_margin`, in qa/engine.py): a span the reader half-believes may still be the best words to show.
+The settings are chosen on tuning sets (training/engine_grid.py); nothing here knows a corpus.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class ReadingSettings:
     depth: int = 3
     window_words: int = 90  # 90, 130 tried: the wider window read no better and cost 1.4× the time
     retrieval_weight: float = 10.0  # reader span score (a sum of two logits) + weight × retrieval score
-    no_answer_margin: float = 1.0  # a window whose [CLS] score beats its best span by more does not answer
+    no_answer_margin: float = 1.0  # the [CLS] score beats every read window's best span by more: "may not answer"
+    span_margin: float = 1.0  # a window whose [CLS] score beats its best span by more shows no bold span
     max_answer_tokens: int = 30
     rerank_depth: int = 10  # how many top passages the reranker (`Ranker.rerank`) reorders first (0: none)
     rerank_weight: float = 0.25  # reranker score (min-max over those passages) × weight + retrieval score

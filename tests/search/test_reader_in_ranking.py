@@ -9,6 +9,7 @@ import pytest
 from qa.engine import DoubtReason, Engine, NoticeKind, build_from_folder
 from qa.models.reader import shipped_reader_fingerprint
 from qa.models.reranker import shipped_reranker_fingerprint
+from qa.search.read import ReadingSettings
 
 HARBOUR = (
     "= Harbour Festival =\n\n"
@@ -82,6 +83,16 @@ def test_a_question_the_corpus_does_not_answer_is_flagged_by_the_reader(reading_
     assert [n.reason for n in unread.notices] == [DoubtReason.WEAK_MATCH] and unread.to_json()["doubt"] == "weak-match"
     answered = reading_engine.ask("When did the harbour festival begin?", k=3)
     assert answered.confident and answered.results[0].answer.span.text == "1961"
+
+
+def test_the_bold_span_and_may_not_answer_are_separate_calls(reading_engine: Engine) -> None:
+    """`span_margin` decides whether the reader's span is shown, `no_answer_margin` whether the engine doubts."""
+    question = "When did the harbour festival begin?"
+    doubted = reading_engine.ask(question, k=3, reading=ReadingSettings(no_answer_margin=-100.0))
+    assert not doubted.confident and doubted.results[0].answer.span.text == "1961"  # doubted, still shown
+    unshown = reading_engine.ask(question, k=3, reading=ReadingSettings(span_margin=-100.0))
+    assert unshown.confident and all(r.answer is None or r.answer.span is None for r in unshown.results)
+    assert "1961" in unshown.results[0].answer.text  # the sentence scorer's answer sentence, without bold words
 
 
 def test_ask_json_gives_the_window_and_the_passage_inside_it(reading_engine: Engine) -> None:

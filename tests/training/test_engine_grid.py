@@ -32,3 +32,13 @@ def test_the_cached_reader_reads_each_window_once_and_answers_the_same(grid, rea
     assert len(cached.memo) == 2  # nothing read twice
     other = cached.read("When was the mill built?", [MILL])
     assert "1911" in MILL[other[0].start : other[0].end] and len(cached.memo) == 3
+
+
+def test_the_grid_takes_each_margin_as_the_span_margin_unless_span_margins_are_given(grid) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    plain = argparse.Namespace(depths="3", weights="10", margins="1,2", span_margins="")
+    assert [(r.no_answer_margin, r.span_margin) for r in grid.settings_grid(plain)] == [(1.0, 1.0), (2.0, 2.0)]
+    split = argparse.Namespace(depths="3,5", weights="10", margins="1", span_margins="1,3")
+    pairs = [(r.depth, r.no_answer_margin, r.span_margin) for r in grid.settings_grid(split)]
+    assert pairs == [(3, 1.0, 1.0), (3, 1.0, 3.0), (5, 1.0, 1.0), (5, 1.0, 3.0)]
