@@ -59,6 +59,15 @@ def cells(line: str) -> list[tuple[int, int]] | None:
     return out
 
 
+def cell_end(text: str, offset: int) -> int | None:
+    """Where the table cell holding `offset` ends in `text`, or None when `offset` is in no table cell."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    row = cells(text[line_start : len(text) if line_end == -1 else line_end])
+    at = offset - line_start
+    return next((line_start + b for a, b in row or [] if a <= at < b), None)
+
+
 def header_before(preceding: str) -> str | None:
     """The header row of the table a window starts inside: the first row of the run of table lines that ends
     `preceding` (the document text just before the window), or None when it does not end inside a table."""

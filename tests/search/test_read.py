@@ -8,7 +8,7 @@ from qa.ingest.chunk import Chunk
 from qa.models.reader import ReadSpan
 from qa.search.highlight import AnswerSentence, Span
 from qa.search.rank import reorder_by_reader, shifted
-from qa.search.read import ReadWindow, combined_scores, holding_passage, page_at, span_outside
+from qa.search.read import ReadWindow, combined_scores, holding_passage, one_unit, page_at, span_outside
 from qa.search.retrieve import Hit
 from qa.search.windows import Window
 
@@ -109,3 +109,30 @@ def test_the_passage_holding_a_span_is_the_one_holding_all_of_it_nearest_its_mid
     assert holding_passage(around, start, start + 9)[0] == 3  # 2 holds it too, at its edge
     assert holding_passage(around, 50, 60)[0] == 2  # 1 and 2 hold it; 2's middle is nearer
     assert holding_passage(around, 20, 80) is None  # across passages: none holds all of it
+
+
+def unit(text: str, sentences: list[tuple[int, int]], span: str, origin: int = 100) -> str:
+    """The span `span` of `text` (a window starting at `origin`) after `one_unit`."""
+    window = Window("d.txt", origin, origin + len(text), tuple((a + origin, b + origin) for a, b in sentences), (0, 0))
+    start = text.index(span)
+    a, b = one_unit(window, text, start, start + len(span))
+    return text[a:b]
+
+
+def test_a_span_stops_at_the_line_break_before_the_next_item_or_paragraph() -> None:
+    text = "green tea from Lankaran\n\nfresh tomatoes"
+    assert unit(text, [(0, 23), (25, 39)], "Lankaran\n\nfresh tomatoes") == "Lankaran"
+    items = "- tea from Lankaran\n- tomatoes"
+    assert unit(items, [(0, 19), (20, 30)], "Lankaran\n- tomatoes") == "Lankaran"
+    assert unit(items, [(0, 19), (20, 30)], "tea from Lankaran") == "tea from Lankaran"  # nothing to cut
+
+
+def test_a_hard_wrapped_sentence_keeps_its_own_line_breaks() -> None:
+    text = "The parcel came from\nLankaran in May. Then it rained."
+    assert unit(text, [(0, 36), (37, 52)], "from\nLankaran in May") == "from\nLankaran in May"
+
+
+def test_a_span_stops_at_the_end_of_the_table_cell_it_starts_in() -> None:
+    text = "| model | mpg |\n|---|---|\n| Halcyon S | 19.2 |"
+    assert unit(text, [(0, len(text))], "Halcyon S | 19.2") == "Halcyon S"
+    assert unit(text, [(0, len(text))], "19.2") == "19.2"
