@@ -104,7 +104,7 @@ def test_without_sentence_vectors_answers_come_from_encoding_sentences_at_query_
     engine = Engine.open(tmp_path / "index", encoder=hash_encoder)
     text = (corpus / "doc001.txt").read_text().split("\n\n")[2]
     second_sentence = text.split(". ")[1]
-    response = engine.ask(second_sentence, k=3)
+    response = engine.ask(second_sentence, k=3, reader=False)  # the sentence scorer's answer, not the reader's
     top = response.results[0]
     assert top.doc == "doc001.txt" and second_sentence in top.answer.text  # type: ignore[union-attr]
     assert engine.index.with_sentences is False
