@@ -236,16 +236,10 @@ def _held_by(cell: str, weights: dict[str, float]) -> bool:
 def rows_no_answer(text: str, weights: dict[str, float], header: str | None = None) -> set[int]:
     """Where the table rows that cannot be an answer sentence start in `text`: each header row with rows after it
     (`header_names` decides: a table of key–value pairs has none, a title row above a table is not its header)
-    and the rows a question passes over (`rows_not_named`). `header`: the header row of a table `text` starts
-    inside, whose first rows are then its body."""
+    and, in each table where the question names one row (`named_row`), every other row of it. `header`: the
+    header row of a table `text` starts inside, whose first rows are then its body."""
     tables = _Tables.of(text, header)
     return tables.header_starts() | tables.passed_over(weights)
-
-
-def rows_not_named(text: str, weights: dict[str, float], header: str | None = None) -> set[int]:
-    """Where the table rows a question passes over start in `text`: in each table where the question names one
-    row (`named_row`), every other row of it. An answer sentence is never one of them."""
-    return _Tables.of(text, header).passed_over(weights)
 
 
 def named_row(lines: list[str], body: list[int], weights: dict[str, float]) -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.search.tables import cell_in_named_row, cells, header_before, linearize, rows_not_named
+from qa.search.tables import cell_in_named_row, cells, header_before, linearize, rows_no_answer
 
 WINDOW = (
     "The commanders are listed below.\n"
@@ -129,12 +129,13 @@ def test_no_move_without_one_row_named_or_outside_a_table_with_a_header() -> Non
 
 
 def test_the_rows_a_question_passes_over_are_the_other_rows_of_the_table_it_names_a_row_of() -> None:
-    passed = rows_not_named(CARRIERS, {"164": 5.0, "fatal": 2.0})
+    header = {0}  # the header row with rows after it is never an answer, whatever the question names
+    passed = rows_no_answer(CARRIERS, {"164": 5.0, "fatal": 2.0})
     starts = {CARRIERS.index("| Northwind"), CARRIERS.index("| Kestrel")}
-    assert passed == starts  # the header row and the named row stay candidates
-    assert rows_not_named(CARRIERS, {"fatal": 2.0}) == set()  # no row named: every row stays
+    assert passed == header | starts  # the named row stays a candidate
+    assert rows_no_answer(CARRIERS, {"fatal": 2.0}) == header  # no row named: every row stays
     pairs = "| Founder | Netscape |\n| Founded | 1998 |"
-    assert rows_not_named(pairs, {"found": 3.0}) == set()
+    assert rows_no_answer(pairs, {"found": 3.0}) == set()
 
 
 def test_a_cell_the_question_quotes_is_no_answer_when_it_names_another_column() -> None:
