@@ -19,7 +19,6 @@ _MARKED = re.compile(r"^(#{1,6}) ")  # what the segmenter takes for a heading's 
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 # terminal escape sequences (colours, cursor moves) in a log file: CSI, OSC and two-character ones
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_`-~])")
-_LINE_CONTROL = _CONTROL  # the same characters, in lines another extractor laid out
 _HYPHENS = ("-", "\xad")
 
 
@@ -136,7 +135,7 @@ class Writer:
         for block in _BLOCK_BREAK.split(text):
             lines: list[str] = []
             for line in block.split("\n"):
-                line = _LINE_CONTROL.sub("", line.replace("\t", "    ")).rstrip()
+                line = _CONTROL.sub("", line.replace("\t", "    ")).rstrip()
                 heading = _HEADING_LINE.match(line)
                 if heading is None:
                     if line.strip():

@@ -403,9 +403,8 @@ class _PageWriter:
         line, prev = "", None
         for row in block:
             level = _heading_level(row, self.body, self.levels, estimated)
-            text = clean(
-                visible_bullet(row.text.replace("\ufffe", "-").replace("\x02", "-"))
-            )  # pdfium's line-end hyphens
+            # pdfium's line-end hyphens as "-"; a private-use bullet glyph as "•" before `clean` drops it
+            text = clean(visible_bullet(row.text.replace("\ufffe", "-").replace("\x02", "-")))
             if self._continues_heading(row, level, prev, leading):
                 self.heading[0] = join_line(self.heading[0], text)  # a heading wrapped over two lines
                 prev = row
