@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Sequence
 from itertools import product
 
 from qa.engine import Engine
@@ -29,17 +30,29 @@ KEYS = ("hit@1", "hit@5", "answer@1", "span_em", "span_f1", "false_alarms", "fla
 
 
 class CachedReader(Reader):
-    """The reader with its reads remembered by (question, window): a grid reads each window once."""
+    """The reader with its reads remembered by (question, window, unit breaks): a grid reads each window once."""
 
     def __init__(self, reader: Reader) -> None:
         self.__dict__.update(reader.__dict__)
-        self.memo: dict[tuple[str, str, int], ReadSpan] = {}
+        self.memo: dict[tuple[str, str, int, tuple[int, ...]], ReadSpan] = {}
 
-    def read(self, question: str, windows: list[str], *, max_answer_tokens: int = 30) -> list[ReadSpan]:
-        todo = [w for w in dict.fromkeys(windows) if (question, w, max_answer_tokens) not in self.memo]
-        for window, span in zip(todo, super().read(question, todo, max_answer_tokens=max_answer_tokens)):
-            self.memo[(question, window, max_answer_tokens)] = span
-        return [self.memo[(question, w, max_answer_tokens)] for w in windows]
+    def read(
+        self,
+        question: str,
+        windows: list[str],
+        *,
+        max_answer_tokens: int = 30,
+        breaks: Sequence[Sequence[int]] | None = None,
+    ) -> list[ReadSpan]:
+        cuts = [tuple(b) for b in breaks] if breaks is not None else [()] * len(windows)
+        keys = [(question, w, max_answer_tokens, cut) for w, cut in zip(windows, cuts)]
+        todo = [key for key in dict.fromkeys(keys) if key not in self.memo]
+        if todo:
+            spans = super().read(
+                question, [k[1] for k in todo], max_answer_tokens=max_answer_tokens, breaks=[k[3] for k in todo]
+            )
+            self.memo.update(zip(todo, spans))
+        return [self.memo[key] for key in keys]
 
 
 def numbers(text: str, kind: type) -> list:

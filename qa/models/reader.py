@@ -8,14 +8,16 @@ Each window is one unpadded forward pass of `[CLS] question [SEP] window [SEP]` 
 per tensor, so padding a window beside others would shift its scores; one pass each keeps a window's answer
 independent of its neighbours). A window longer than `max_tokens` is read in overlapping pieces. The model gives
 a start and an end score per token; the span is the best start/end pair inside the window text (end after start,
-at most `max_answer_tokens`), and `no_answer` is how far the [CLS] pair (SQuAD 2.0's "no answer") scores above
-that span: above 0 the reader thinks the window does not answer.
+at most `max_answer_tokens`, inside one unit of the text when the caller says where its units end), and
+`no_answer` is how far the [CLS] pair (SQuAD 2.0's "no answer") scores above that span: above 0 the reader thinks
+the window does not answer.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,16 +51,29 @@ def shipped_reader_fingerprint() -> str | None:
 
 
 def best_span(
-    start_logits: np.ndarray, end_logits: np.ndarray, context: np.ndarray, max_answer_tokens: int
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    context: np.ndarray,
+    max_answer_tokens: int,
+    units: np.ndarray | None = None,
 ) -> tuple[int, int, float]:
-    """(first token, last token, score) of the best span over the `context` token positions."""
+    """(first token, last token, score) of the best span over the `context` token positions; with `units` (each
+    context token's unit number), only spans inside one unit count."""
     starts, ends = start_logits[context], end_logits[context]
     scores = starts[:, None] + ends[None, :]
     width = context[None, :] - context[:, None]
-    scores = np.where((width >= 0) & (width < max_answer_tokens), scores, -np.inf)
+    allowed = (width >= 0) & (width < max_answer_tokens)
+    if units is not None:
+        allowed &= units[:, None] == units[None, :]
+    scores = np.where(allowed, scores, -np.inf)
     flat = int(np.argmax(scores))
     s, e = divmod(flat, len(context))
     return int(context[s]), int(context[e]), float(scores[s, e])
+
+
+def unit_numbers(token_starts: Sequence[int], breaks: Sequence[int]) -> np.ndarray:
+    """Each token's unit: how many of the sorted `breaks` lie at or before the token's first character."""
+    return np.searchsorted(np.asarray(breaks, dtype=np.int64), np.asarray(token_starts, dtype=np.int64), side="right")
 
 
 class Reader:
@@ -84,10 +99,20 @@ class Reader:
         card.check(folder, "reader")
         return cls(folder, card, threads)
 
-    def read(self, question: str, windows: list[str], *, max_answer_tokens: int = 30) -> list[ReadSpan]:
-        """The best span of each window (character offsets into that window's text)."""
+    def read(
+        self,
+        question: str,
+        windows: list[str],
+        *,
+        max_answer_tokens: int = 30,
+        breaks: Sequence[Sequence[int]] | None = None,
+    ) -> list[ReadSpan]:
+        """The best span of each window (character offsets into that window's text). `breaks` gives, per window,
+        the sorted offsets where one unit of its text ends and the next begins (a list item, a table cell): a span
+        never runs across one, so its score is the score of a span that can be shown."""
         question = self._clip_question(question)
-        return [self._read_window(question, window, max_answer_tokens) for window in windows]
+        cuts = breaks if breaks is not None else [()] * len(windows)
+        return [self._read_window(question, window, max_answer_tokens, cut) for window, cut in zip(windows, cuts)]
 
     def _clip_question(self, question: str) -> str:
         with self._lock:
@@ -96,19 +121,21 @@ class Reader:
             return question
         return question[: encoding.offsets[MAX_QUESTION_TOKENS - 1][1]]
 
-    def _read_window(self, question: str, window: str, max_answer_tokens: int) -> ReadSpan:
+    def _read_window(self, question: str, window: str, max_answer_tokens: int, breaks: Sequence[int]) -> ReadSpan:
         with self._lock:
             self._tokenizer.enable_truncation(self.max_tokens, stride=STRIDE_TOKENS, strategy="only_second")
             try:
                 first = self._tokenizer.encode(question, window)
             finally:
                 self._tokenizer.no_truncation()
-        pieces = [self._read_piece(encoding, max_answer_tokens) for encoding in [first, *first.overflowing]]
+        pieces = [self._read_piece(encoding, max_answer_tokens, breaks) for encoding in [first, *first.overflowing]]
         start, end, score, _ = max(pieces, key=lambda piece: piece[2])
         null = min(piece[3] for piece in pieces)  # SQuAD 2.0's rule: the least confident "no answer" of the pieces
         return ReadSpan(start, end, score, null - score)
 
-    def _read_piece(self, encoding: Encoding, max_answer_tokens: int) -> tuple[int, int, float, float]:
+    def _read_piece(
+        self, encoding: Encoding, max_answer_tokens: int, breaks: Sequence[int]
+    ) -> tuple[int, int, float, float]:
         """(start char, end char, span score, [CLS] score) of one piece of a window."""
         feeds = pair_feeds(encoding.ids, encoding.type_ids)
         start_logits, end_logits = (out[0] for out in self._session.run(None, feeds))
@@ -116,5 +143,6 @@ class Reader:
         context = np.asarray([i for i, s in enumerate(encoding.sequence_ids) if s == 1], dtype=np.int64)
         if context.size == 0:
             return 0, 0, -np.inf, null
-        first, last, score = best_span(start_logits, end_logits, context, max_answer_tokens)
+        units = unit_numbers([encoding.offsets[i][0] for i in context], breaks) if len(breaks) else None
+        first, last, score = best_span(start_logits, end_logits, context, max_answer_tokens, units)
         return encoding.offsets[first][0], encoding.offsets[last][1], score, null

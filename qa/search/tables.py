@@ -43,6 +43,14 @@ class ReaderText:
             return None
         return covered[0][0] + covered[0][2], covered[-1][1] + covered[-1][2]
 
+    def from_source(self, offset: int) -> int:
+        """The reader offset of window offset `offset`: the same character inside a copied piece, else where the
+        next copied piece starts (the end of the text after the last one)."""
+        for r, w, n in self.pieces:
+            if offset < w + n:
+                return r + max(0, offset - w)
+        return len(self.text)
+
 
 def cells(line: str) -> list[tuple[int, int]] | None:
     """(start, end) of each cell's stripped text in a `| a | b |` line, or None when the line is not a table row."""
@@ -57,15 +65,6 @@ def cells(line: str) -> list[tuple[int, int]] | None:
         out.append((offset, offset + len(stripped)))
         position += len(raw) + 1
     return out
-
-
-def cell_end(text: str, offset: int) -> int | None:
-    """Where the table cell holding `offset` ends in `text`, or None when `offset` is in no table cell."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    line_end = text.find("\n", offset)
-    row = cells(text[line_start : len(text) if line_end == -1 else line_end])
-    at = offset - line_start
-    return next((line_start + b for a, b in row or [] if a <= at < b), None)
 
 
 def header_before(preceding: str) -> str | None:

@@ -59,10 +59,12 @@ def test_best_span_keeps_start_before_end_within_the_length_limit() -> None:
     import numpy as np
 
     start = np.array([0.0, 1.0, 9.0, 0.0, 0.0])
-    end = np.array([0.0, 8.0, 0.0, 1.0, 7.0])
+    end = np.array([0.0, 8.0, 0.5, 1.0, 7.0])
     context = np.arange(1, 5)
     assert best_span(start, end, context, 30)[:2] == (2, 4)  # not (2, 1): the end may not precede the start
     assert best_span(start, end, context, 2)[:2] == (2, 3)  # at most 2 tokens long
+    units = np.array([0, 0, 1, 1])  # tokens 1-2 one unit, 3-4 the next
+    assert best_span(start, end, context, 30, units)[:2] == (2, 2)  # not (2, 4): from one unit into the next
 
 
 def test_a_damaged_or_missing_reader_is_one_clear_error(tmp_path: Path) -> None:
@@ -80,3 +82,12 @@ def test_a_damaged_or_missing_reader_is_one_clear_error(tmp_path: Path) -> None:
     (folder / "model-card.json").write_text('{"format": "qa-reader-card", "version": 99}')
     with pytest.raises(QAError, match="version 99"):
         Reader.open(folder)
+
+
+def test_a_span_stays_inside_one_unit_of_the_window(real_reader: Reader) -> None:
+    lines = "Shopping list\n\nbread and butter\n\ngreen tea from Lankaran\n\nfresh tomatoes\n"
+    question = "Where is the green tea from?"
+    breaks = [i for i, c in enumerate(lines) if c == "\n"]  # every line its own unit
+    span = real_reader.read(question, [lines], breaks=[breaks])[0]
+    assert lines[span.start : span.end] == "Lankaran"  # read as one stream it runs on into "fresh tomatoes"
+    assert span.no_answer < 0

@@ -8,7 +8,15 @@ from qa.ingest.chunk import Chunk
 from qa.models.reader import ReadSpan
 from qa.search.highlight import AnswerSentence, Span
 from qa.search.rank import reorder_by_reader, shifted
-from qa.search.read import ReadWindow, combined_scores, holding_passage, one_unit, page_at, span_outside
+from qa.search.read import (
+    ReadWindow,
+    combined_scores,
+    holding_passage,
+    one_unit,
+    page_at,
+    span_outside,
+    unit_breaks,
+)
 from qa.search.retrieve import Hit
 from qa.search.windows import Window
 
@@ -115,7 +123,7 @@ def unit(text: str, sentences: list[tuple[int, int]], span: str, origin: int = 1
     """The span `span` of `text` (a window starting at `origin`) after `one_unit`."""
     window = Window("d.txt", origin, origin + len(text), tuple((a + origin, b + origin) for a, b in sentences), (0, 0))
     start = text.index(span)
-    a, b = one_unit(window, text, start, start + len(span))
+    a, b = one_unit(unit_breaks(window, text), text, start, start + len(span))
     return text[a:b]
 
 
@@ -136,3 +144,11 @@ def test_a_span_stops_at_the_end_of_the_table_cell_it_starts_in() -> None:
     text = "| model | mpg |\n|---|---|\n| Halcyon S | 19.2 |"
     assert unit(text, [(0, len(text))], "Halcyon S | 19.2") == "Halcyon S"
     assert unit(text, [(0, len(text))], "19.2") == "19.2"
+
+
+def test_the_units_of_a_window_end_at_item_breaks_and_cell_ends_only() -> None:
+    items = "- tea from\nLankaran\n- tomatoes"  # the first item hard-wrapped
+    window = Window("d.txt", 0, len(items), ((0, 19), (20, 30)), (0, 0))
+    assert unit_breaks(window, items) == [19]
+    row = "| Halcyon S | 19.2 |"
+    assert unit_breaks(Window("d.txt", 0, len(row), ((0, len(row)),), (0, 0)), row) == [11, 18]

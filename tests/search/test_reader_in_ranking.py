@@ -164,3 +164,23 @@ def test_the_reranker_chooses_which_passages_the_reader_reads(
     assert {r.doc for r in ranked[:3]} == best_three  # the reranker's top three are what the reader read
     assert {r.doc for r in unranked[:3]} != best_three  # without it, retrieval's top three are read
     assert all(r.read for r in ranked[:3])
+
+
+def test_the_reader_reads_each_window_in_its_units(tmp_path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
+    """The span's score is that of a span inside one list item, not of one running on into the next item."""
+    from qa.index.open import open_index
+    from qa.search.read import read_windows, unit_breaks, window_of
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "lines.txt").write_text(
+        "Shopping list\n\nbread and butter\n\ngreen tea from Lankaran\n\nfresh tomatoes\n", encoding="utf-8"
+    )
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    index = open_index(tmp_path / "index")
+    window, text = window_of(index.chunks, next(iter(index.chunks)), ReadingSettings().window_words)
+    question = "Where is the green tea from?"
+    read = read_windows(real_reader, index.chunks, question, [(window, text)], ReadingSettings())[0]
+    assert text[read.span.start : read.span.end] == "Lankaran"
+    assert read.span == real_reader.read(question, [text], breaks=[unit_breaks(window, text)])[0]
+    assert real_reader.read(question, [text])[0].score > read.span.score  # read as one stream it runs on
