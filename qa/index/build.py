@@ -37,6 +37,7 @@ from ..ingest.load import (
     SkippedFile,
     no_readable_file,
 )
+from ..ingest.version import ingest_fingerprint
 from ..models.encoder import Encoder
 from ..models.reader import shipped_reader_fingerprint
 from ..models.reranker import shipped_reranker_fingerprint
@@ -336,6 +337,7 @@ def commit_generation(
         index_files=describe(g.tmp, g.previous_manifest.index_files if g.previous_manifest else None, g.previous),
         reader=shipped_reader_fingerprint(),
         reranker=shipped_reranker_fingerprint(),
+        ingest=ingest_fingerprint(),
     )
     (g.tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
     fsync_tree(g.tmp)

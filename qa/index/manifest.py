@@ -146,6 +146,7 @@ class Manifest:
     index_files: dict[str, IndexFile] = field(default_factory=dict)  # {} when written before they were recorded
     reader: str | None = None  # fingerprint of the reader shipped beside the build (its weights' SHA-256, cut)
     reranker: str | None = None  # the same for the reranker
+    ingest: str | None = None  # fingerprint of the ingestion code that read the files (`qa.ingest.version`)
     format_version: int = FORMAT_VERSION
 
     @property
@@ -182,6 +183,7 @@ class Manifest:
             **({"index_files": {n: f.to_json() for n, f in self.index_files.items()}} if self.index_files else {}),
             **({"reader": self.reader} if self.reader else {}),
             **({"reranker": self.reranker} if self.reranker else {}),
+            **({"ingest": self.ingest} if self.ingest else {}),
         }
 
     @classmethod
@@ -213,6 +215,7 @@ class Manifest:
             index_files={name: IndexFile(f["size"], f["crc32"]) for name, f in data.get("index_files", {}).items()},
             reader=data["reader"] if isinstance(data.get("reader"), str) else None,
             reranker=data["reranker"] if isinstance(data.get("reranker"), str) else None,
+            ingest=data["ingest"] if isinstance(data.get("ingest"), str) else None,
         )
 
 

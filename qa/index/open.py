@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import IndexNotReady
 from ..ingest.load import file_hash, iter_corpus_files, unreadable_reason
+from ..ingest.version import ingest_fingerprint
 from ..options import SentenceMethod
 from .config import FORMAT_VERSION, BuildConfig
 from .generations import DENSE, LEXICAL, MANIFEST, Lease, current_generation, lease
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .store import ChunkStore
 
 
+CODE_CHANGED = "ingestion code changed: the files were read by another version of the extractors"
 OPEN_ATTEMPTS = 5  # a generation removed between finding `current` and leasing it: find `current` again
 
 
@@ -252,7 +254,9 @@ def _current_hash(path: Path, entry: object, root_real: Path) -> str:
 
 
 def corpus_changes(manifest: Manifest, corpus_dir: str | os.PathLike[str]) -> list[str]:
-    """What changed in the corpus folder since the build: ['changed: a.txt', 'added: b.md', 'deleted: c.txt'].
+    """What changed since the build: ['ingestion code changed: …', 'changed: a.txt', 'added: b.md',
+    'deleted: c.txt']. The first when the index was read by other extraction code (`qa.ingest.version`; an index
+    built before that was recorded counts as read by other code): the same files would give other passages.
 
     A file whose size and modification time are those recorded at build time is not read; only the others
     are hashed. Files skipped unread at build time (too large, links leaving the folder) count as unchanged.
@@ -263,7 +267,8 @@ def corpus_changes(manifest: Manifest, corpus_dir: str | os.PathLike[str]) -> li
         doc_id: _current_hash(path, built.get(doc_id), root_real)
         for doc_id, path in iter_corpus_files(Path(corpus_dir))
     }
-    changes = [f"deleted: {d}" for d in sorted(set(built) - set(now))]
+    changes = [] if manifest.ingest == ingest_fingerprint() else [CODE_CHANGED]
+    changes += [f"deleted: {d}" for d in sorted(set(built) - set(now))]
     changes += [f"added: {d}" for d in sorted(set(now) - set(built))]
     changes += [f"changed: {d}" for d in sorted(set(now) & set(built)) if built[d].sha256 and built[d].sha256 != now[d]]
     return changes

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import IndexLocked, IndexNotReady, QAError
+from ..ingest.version import ingest_fingerprint
 from ..models.encoder import Encoder
 from . import dense as dense_index
 from .config import BuildConfig
@@ -134,7 +135,8 @@ def _link_tree(source: Path, target: Path) -> None:
 
 
 def compatible_manifest(generation: Path | None, config: BuildConfig, encoder: Encoder) -> Manifest | None:
-    """The previous generation's manifest when its contents can be carried over, else None."""
+    """The previous generation's manifest when its contents can be carried over (same settings, model width and
+    ingestion code), else None."""
     if generation is None:
         return None
     try:
@@ -142,6 +144,7 @@ def compatible_manifest(generation: Path | None, config: BuildConfig, encoder: E
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return None
     same = manifest.config == config and manifest.model.dimension == encoder.dimension
+    same = same and manifest.ingest == ingest_fingerprint()  # passages cut by other code are not carried over
     return manifest if same and all((generation / name).exists() for name in (DENSE, LEXICAL, "store.sqlite")) else None
 
 

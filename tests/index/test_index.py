@@ -12,7 +12,9 @@ import pytest
 from qa.engine import Engine, build_from_folder
 from qa.errors import IndexLocked, IndexNotReady, QAError
 from qa.index.config import FORMAT_VERSION, BuildConfig
-from qa.index.open import check_fresh, corpus_changes, open_index, read_manifest
+from qa.index.generations import MANIFEST, current_generation
+from qa.index.open import CODE_CHANGED, check_fresh, corpus_changes, open_index, read_manifest
+from qa.ingest.version import ingest_fingerprint
 
 TINY = {
     "troops.txt": "= Troops =\n\nThe Internal Troops were established in 1991 by decree.\n\n==Band==\nThe band has 115 members.\n",
@@ -81,6 +83,23 @@ def test_manifest_detects_changed_added_deleted_files(tmp_path: Path, hash_encod
         match=r"is stale: corpus .* changed since the build \(deleted: police.txt, added: new.txt, changed: troops.txt\); run `qa build",
     ):
         check_fresh(manifest, corpus, tmp_path / "index")
+
+
+def test_an_index_read_by_other_ingestion_code_is_stale_and_read_again(tmp_path: Path, hash_encoder) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    config = BuildConfig(model=hash_encoder.name)
+    build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
+    assert read_manifest(tmp_path / "index").ingest == ingest_fingerprint()
+    path = current_generation(tmp_path / "index") / MANIFEST
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["ingest"] = "0" * 24  # as an older version of the extractors would have recorded
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert corpus_changes(read_manifest(tmp_path / "index"), corpus) == [CODE_CHANGED]
+    with pytest.raises(IndexNotReady, match=r"is stale: .*ingestion code changed"):
+        check_fresh(read_manifest(tmp_path / "index"), corpus, tmp_path / "index")
+    report = build_from_folder(corpus, tmp_path / "index", config, encoder=hash_encoder)
+    assert report.read == len(TINY)  # no passage cut by the other code is carried over
+    assert corpus_changes(read_manifest(tmp_path / "index"), corpus) == []
 
 
 def test_different_model_and_missing_index_are_reported(tmp_path: Path, hash_encoder) -> None:
