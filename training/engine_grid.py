@@ -18,8 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Sequence
 from itertools import product
+from typing import Any
 
 from qa.engine import Engine
 from qa.evaluate.gold import evaluate_gold, load_gold
@@ -34,23 +34,15 @@ class CachedReader(Reader):
 
     def __init__(self, reader: Reader) -> None:
         self.__dict__.update(reader.__dict__)
-        self.memo: dict[tuple[str, str, int, tuple[int, ...]], ReadSpan] = {}
+        self.memo: dict[tuple[str, str, tuple, tuple[int, ...]], ReadSpan] = {}
 
-    def read(
-        self,
-        question: str,
-        windows: list[str],
-        *,
-        max_answer_tokens: int = 30,
-        breaks: Sequence[Sequence[int]] | None = None,
-    ) -> list[ReadSpan]:
-        cuts = [tuple(b) for b in breaks] if breaks is not None else [()] * len(windows)
-        keys = [(question, w, max_answer_tokens, cut) for w, cut in zip(windows, cuts)]
+    def read(self, question: str, windows: list[str], **options: Any) -> list[ReadSpan]:
+        """`Reader.read` (same keyword options), each (question, window, options, unit breaks) read once."""
+        breaks = [tuple(b) for b in options.pop("breaks", None) or [()] * len(windows)]
+        keys = [(question, w, tuple(sorted(options.items())), cut) for w, cut in zip(windows, breaks)]
         todo = [key for key in dict.fromkeys(keys) if key not in self.memo]
         if todo:
-            spans = super().read(
-                question, [k[1] for k in todo], max_answer_tokens=max_answer_tokens, breaks=[k[3] for k in todo]
-            )
+            spans = super().read(question, [k[1] for k in todo], breaks=[k[3] for k in todo], **options)
             self.memo.update(zip(todo, spans))
         return [self.memo[key] for key in keys]
 

@@ -32,6 +32,12 @@ def test_the_cached_reader_reads_each_window_once_and_answers_the_same(grid, rea
     assert len(cached.memo) == 2  # nothing read twice
     other = cached.read("When was the mill built?", [MILL])
     assert "1911" in MILL[other[0].start : other[0].end] and len(cached.memo) == 3
+    lines = "Shopping list\n\ngreen tea from Lankaran\n\nfresh tomatoes\n"
+    breaks = [[i for i, c in enumerate(lines) if c == "\n"]]
+    tea = "Where is the green tea from?"
+    assert cached.read(tea, [lines], breaks=breaks) == real_reader.read(tea, [lines], breaks=breaks)
+    assert cached.read(tea, [lines]) == real_reader.read(tea, [lines])  # other units: read again, not remembered
+    assert len(cached.memo) == 5
 
 
 def test_the_grid_takes_each_margin_as_the_span_margin_unless_span_margins_are_given(grid) -> None:  # type: ignore[no-untyped-def]
