@@ -112,6 +112,8 @@ class Reader:
         never runs across one, so its score is the score of a span that can be shown."""
         question = self._clip_question(question)
         cuts = breaks if breaks is not None else [()] * len(windows)
+        if len(cuts) != len(windows):
+            raise ValueError(f"{len(cuts)} lists of breaks for {len(windows)} windows: give one list per window")
         return [self._read_window(question, window, max_answer_tokens, cut) for window, cut in zip(windows, cuts)]
 
     def _clip_question(self, question: str) -> str:

@@ -91,3 +91,5 @@ def test_a_span_stays_inside_one_unit_of_the_window(real_reader: Reader) -> None
     span = real_reader.read(question, [lines], breaks=[breaks])[0]
     assert lines[span.start : span.end] == "Lankaran"  # read as one stream it runs on into "fresh tomatoes"
     assert span.no_answer < 0
+    with pytest.raises(ValueError, match="2 lists of breaks for 1 windows: give one list per window"):
+        real_reader.read(question, [lines], breaks=[breaks, breaks])
