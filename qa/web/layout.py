@@ -96,7 +96,7 @@ mark.qa-term { background: transparent; color: inherit; padding: 0; border-botto
 .qa-page { font-size: 0.9em; }
 .qa-ocr { font-size: 0.8em; padding: 0 4px; border: 1px solid var(--border-color-primary); border-radius: 3px; color: var(--body-text-color-subdued); }
 .qa-links { display: flex; flex-direction: column; gap: 4px; margin-top: 6px; font-size: 0.9em; }
-.qa-open { width: fit-content; }
+.qa-open, .qa-download { width: fit-content; }
 .qa-page-view summary { cursor: pointer; color: var(--body-text-color-subdued); }
 .qa-page-image { max-width: 100%; border: 1px solid var(--border-color-primary); margin-top: 6px; }
 .qa-update ul { margin: 2px 0 2px 18px; }

@@ -69,6 +69,9 @@ def test_ask_highlights_the_answer_sentence_and_span(app_page):
     expect(first.locator("a.qa-download")).to_have_attribute(
         "href", "original/internal-troops-of-azerbaijan.txt?download=1"
     )
+    opened, download = first.locator("a.qa-open").bounding_box(), first.locator("a.qa-download").bounding_box()
+    assert opened and download and abs(download["x"] - opened["x"]) < 2  # both links start at the card's left
+    assert download["width"] < first.bounding_box()["width"] / 2  # the link is its words, not the card's width
     expect(first.locator(".qa-score")).to_contain_text("score ")
     expect(first.locator("mark.qa-term").first).to_be_visible()
     # confident: an answer line quotes the top answer sentence with its source, above the cards
