@@ -213,10 +213,16 @@ class Manifest:
             built_at=data.get("built_at", ""),
             build_seconds=data.get("build_seconds"),
             index_files={name: IndexFile(f["size"], f["crc32"]) for name, f in data.get("index_files", {}).items()},
-            reader=data["reader"] if isinstance(data.get("reader"), str) else None,
-            reranker=data["reranker"] if isinstance(data.get("reranker"), str) else None,
-            ingest=data["ingest"] if isinstance(data.get("ingest"), str) else None,
+            reader=_optional_text(data, "reader"),
+            reranker=_optional_text(data, "reranker"),
+            ingest=_optional_text(data, "ingest"),
         )
+
+
+def _optional_text(data: dict[str, Any], key: str) -> str | None:
+    """A fingerprint field: its text, or None when it is absent or not text (an older or damaged manifest)."""
+    value = data.get(key)
+    return value if isinstance(value, str) else None
 
 
 def _spans(value: object) -> tuple[tuple[int, int], ...]:
