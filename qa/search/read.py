@@ -30,13 +30,14 @@ HEADER_REACH = 4000  # characters before a window searched for the header row of
 @dataclass(frozen=True)
 class ReadingSettings:
     """How many top passages the reader reads, how wide their windows are and how its score mixes in.
-    Chosen on the squad-public tuning articles (benchmarks/reader_eval.py)."""
+    Window width chosen with benchmarks/reader_eval.py, the rest through the engine (training/engine_grid.py),
+    on tuning sets only."""
 
-    depth: int = 5  # 5, not 3: 10 more first passages right of 1,267 tuning questions for ~25 ms; 7 adds 2 more
+    depth: int = 5  # 5, not 3: 9 more first passages right of 1,267 tuning questions for ~14 ms; 7 adds 2 more
     window_words: int = 90  # 90, 130 tried: the wider window read no better and cost 1.4× the time
     retrieval_weight: float = 10.0  # reader span score (a sum of two logits) + weight × retrieval score
     # the [CLS] score beats every read window's best span by more: "may not answer". Chosen with the reader on the
-    # tuning sets for few false alarms (answerable questions flagged: 7 % of 1,267; unanswerable: 21 of 143)
+    # tuning sets for few false alarms (answerable questions flagged: 6 % of 1,267; unanswerable: 19 of 143)
     no_answer_margin: float = 6.0
     span_margin: float = 3.0  # a window whose [CLS] score beats its best span by more shows no bold span
     max_answer_tokens: int = 30
