@@ -123,7 +123,7 @@ def read_windows(
     headers = [table_header_before(store, window.doc, window.start, text) for window, text in windows]
     texts = [linearize(text, header) for (_, text), header in zip(windows, headers)]
     units = [unit_breaks(window, text) for window, text in windows]
-    breaks = [[t.from_source(b) for b in cut] for t, cut in zip(texts, units)]
+    breaks = [t.from_source(cut) for t, cut in zip(texts, units)]
     spans = reader.read(question, [t.text for t in texts], max_answer_tokens=settings.max_answer_tokens, breaks=breaks)
     read = []
     for (window, text), header, reader_input, span, cut in zip(windows, headers, texts, spans, units):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..ingest.extract.pdfcolumns import table_runs
@@ -43,13 +44,18 @@ class ReaderText:
             return None
         return covered[0][0] + covered[0][2], covered[-1][1] + covered[-1][2]
 
-    def from_source(self, offset: int) -> int:
-        """The reader offset of window offset `offset`: the same character inside a copied piece, else where the
-        next copied piece starts (the end of the text after the last one)."""
-        for r, w, n in self.pieces:
-            if offset < w + n:
-                return r + max(0, offset - w)
-        return len(self.text)
+    def from_source(self, offsets: Sequence[int]) -> list[int]:
+        """The reader offsets of sorted window offsets: the same character inside a copied piece, else where the
+        next copied piece starts (the end of the text after the last one). One pass over the pieces."""
+        out: list[int] = []
+        at = 0
+        for offset in offsets:
+            while at < len(self.pieces) and offset >= self.pieces[at][1] + self.pieces[at][2]:
+                at += 1
+            out.append(
+                self.pieces[at][0] + max(0, offset - self.pieces[at][1]) if at < len(self.pieces) else len(self.text)
+            )
+        return out
 
 
 def cells(line: str) -> list[tuple[int, int]] | None:
