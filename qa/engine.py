@@ -98,6 +98,16 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """The e-mail attachment a result's passage stands in, a document of its own inside the message: its file name,
+    kind ("pdf", "xlsx", ...) and place among the message's attachments (`number`, 1-based: how the app opens it)."""
+
+    name: str
+    kind: str
+    number: int
+
+
+@dataclass(frozen=True)
 class Result:
     """One ranked passage as shown: `text` is the document's text from `start` to `end` (the reading window when
     the reader read it, else the passage), `passage_start`/`passage_end` the retrieved passage inside it; the
@@ -119,6 +129,7 @@ class Result:
     passage_end: int = -1
     read: bool = False  # the reader read this result's window (its bold span is the reader's)
     ocr: bool = False  # the text of `page` was read by OCR from a scan (it may hold misread words)
+    attachment: Attachment | None = None  # in an e-mail: the attachment the passage stands in
 
     @property
     def passage(self) -> str:
@@ -442,6 +453,7 @@ class Engine:
         )
         page = page_at(pages, start + answer.start) if answer is not None and pages else chunk.page
         entry = self.index.manifest.files.get(chunk.doc_id)
+        part = entry.attachment_at(chunk.start) if entry is not None else None
         return Result(
             rank,
             round(hit.score, 4),
@@ -458,6 +470,7 @@ class Engine:
             chunk.end,
             window is not None,
             entry is not None and entry.read_by_ocr(page, start + (answer.start if answer is not None else 0)),
+            Attachment(part.name, part.kind, part.number) if part is not None else None,
         )
 
     @property

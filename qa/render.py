@@ -38,12 +38,15 @@ def render_terminal(response: Response) -> str:
     lines = [click.style(f"Q: {response.question}", bold=True)]
     lines += [click.style(f"note: {n.text}", fg="yellow") for n in response.notices]
     for result in response.results:
-        heading = f" › {result.heading}" if result.heading else ""
+        attached = f" › attached {result.attachment.name}" if result.attachment is not None else ""
+        own = attached and result.heading == f"Attachment: {result.attachment.name}"  # named already
+        heading = f" › {result.heading}" if result.heading and not own else ""
         heading += f" (page {result.page}, read by OCR)" if result.ocr else ""
         lines.append("")
         lines.append(
             click.style(
-                f"[{result.rank}] {result.doc}{heading}  ({result.start}–{result.end}, score {result.score:.3f})",
+                f"[{result.rank}] {result.doc}{attached}{heading}  ({result.start}–{result.end}, "
+                f"score {result.score:.3f})",
                 fg="cyan",
             )
         )

@@ -271,3 +271,18 @@ def pdf_of(path: Path, pages: list[str]) -> Path:
             pdf.multi_cell(0, 6, text)
     pdf.output(str(path))
     return path
+
+
+def yellow_rows(png: bytes) -> list[int]:
+    """Rows of the picture holding the translucent yellow box (text is black, paper white)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    pixels = image.load()
+    return [
+        y
+        for y in range(image.height)
+        if any(
+            pixels[x, y][0] > 200 and pixels[x, y][1] > 180 and pixels[x, y][2] < 170 for x in range(0, image.width, 3)
+        )
+    ]

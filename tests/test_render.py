@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from qa.engine import Response, Result
+from qa.engine import Attachment, Response, Result
 from qa.render import render_html, render_terminal
 from qa.search.highlight import AnswerSentence, Highlight, Span
 
@@ -49,3 +50,8 @@ def test_terminal_view_names_source_and_keeps_the_text() -> None:
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     assert "band.txt › Band" in plain
     assert TEXT in plain
+    attached = replace(
+        _result(), doc="mail/p7.eml", heading="Attachment: band.pdf", attachment=Attachment("band.pdf", "pdf", 2)
+    )
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", render_terminal(Response("How many members?", "hybrid", (attached,))))
+    assert "[1] mail/p7.eml › attached band.pdf  (" in plain

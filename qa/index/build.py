@@ -193,7 +193,14 @@ def read_and_chunk(state: BuildState, source: Source) -> tuple[Document, list[Ch
         return None
     state.readable += 1
     state.read += 1
-    entry = FileEntry(doc.sha256, source.size, source.mtime_ns, ocr_pages=doc.ocr_pages, ocr_spans=doc.ocr_spans)
+    entry = FileEntry(
+        doc.sha256,
+        source.size,
+        source.mtime_ns,
+        ocr_pages=doc.ocr_pages,
+        ocr_spans=doc.ocr_spans,
+        attachments=doc.parts,
+    )
     chunks = document_passages(doc, state.seen_hashes, state.config)
     if isinstance(chunks, str):
         state.skipped.append(SkippedFile(source.id, chunks, doc.sha256))

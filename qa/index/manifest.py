@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..ingest.extract import AttachedPart
 from ..ingest.load import SkippedFile
 from .config import FORMAT_VERSION, BuildConfig
 
@@ -66,8 +67,9 @@ class FileEntry:
     """A corpus file as the build saw it: its hash ("" when not read), size and mtime (None when unknown),
     whether its passages are in the index (False: skipped, with the reason in `Manifest.skipped`), and the pages
     whose text OCR read (`ocr_pages`) or, in a file without pages, the stretches of its text OCR read
-    (`ocr_spans`, start and end offsets: an e-mail's scanned attachment); each written only when there are some:
-    a manifest without them has none)."""
+    (`ocr_spans`, start and end offsets: an e-mail's scanned attachment), and a message's attachments read as
+    documents of their own (`attachments`: name, kind, number and stretch of text, so an answer is cited as its
+    attachment); each written only when there are some: a manifest without them has none)."""
 
     sha256: str
     size: int | None = None
@@ -75,6 +77,7 @@ class FileEntry:
     indexed: bool = True
     ocr_pages: tuple[int, ...] = ()
     ocr_spans: tuple[tuple[int, int], ...] = ()
+    attachments: tuple[AttachedPart, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +87,7 @@ class FileEntry:
             **({} if self.indexed else {"indexed": False}),
             **({"ocr_pages": list(self.ocr_pages)} if self.ocr_pages else {}),
             **({"ocr_spans": [list(span) for span in self.ocr_spans]} if self.ocr_spans else {}),
+            **({"attachments": [_attachment_json(part) for part in self.attachments]} if self.attachments else {}),
         }
 
     @classmethod
@@ -97,11 +101,16 @@ class FileEntry:
             bool(data.get("indexed", True)),
             pages,
             _spans(data.get("ocr_spans")),
+            _attachments(data.get("attachments")),
         )
 
     def read_by_ocr(self, page: int | None, offset: int) -> bool:
         """Whether the text at `offset` (on `page`, for a file with pages) was read by OCR."""
         return (page is not None and page in self.ocr_pages) or any(a <= offset < b for a, b in self.ocr_spans)
+
+    def attachment_at(self, offset: int) -> AttachedPart | None:
+        """The attachment whose text holds `offset`, or None."""
+        return next((part for part in self.attachments if part.holds(offset)), None)
 
 
 @dataclass(frozen=True)
@@ -231,6 +240,25 @@ def _spans(value: object) -> tuple[tuple[int, int], ...]:
         return ()
     pairs = [pair for pair in value if isinstance(pair, list) and len(pair) == 2]
     return tuple((a, b) for a, b in pairs if _is_count(a) and _is_count(b) and a < b)
+
+
+def _attachment_json(part: AttachedPart) -> dict[str, Any]:
+    """An attachment as the manifest records it: its pages are not kept (each passage records its own page)."""
+    return {"name": part.name, "kind": part.kind, "number": part.number, "start": part.start, "end": part.end}
+
+
+def _attachments(value: object) -> tuple[AttachedPart, ...]:
+    """The attachments of a JSON list (an entry that is not a well-formed one is left out)."""
+    if not isinstance(value, list):
+        return ()
+    found = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not isinstance(item.get("kind"), str):
+            continue
+        number, start, end = item.get("number"), item.get("start"), item.get("end")
+        if _is_count(number) and _is_count(start) and _is_count(end) and start < end:
+            found.append(AttachedPart(item["name"], item["kind"], number, start, end))
+    return tuple(found)
 
 
 def _is_count(value: object) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CorpusError
-from .extract import KINDS, PagedPart, extract, kind_of
+from .extract import KINDS, AttachedPart, extract, kind_of
 from .extract.blocks import name_title
 from .extract.text import decode_text  # noqa: F401 - re-exported: callers import it from here
 
@@ -40,19 +40,24 @@ class Document:
     kind: str = "txt"  # a value of extract.KINDS: "pdf", "html", "docx", "pptx", "xlsx", ..., "txt" or "image"
     ocr_pages: tuple[int, ...] = ()  # pages (1-based) whose text OCR read
     ocr_spans: tuple[tuple[int, int], ...] = ()  # without pages: (start, end) of text OCR read (a scanned attachment)
-    paged_parts: tuple[PagedPart, ...] = ()  # without pages: stretches with pages of their own (an attached PDF)
+    parts: tuple[AttachedPart, ...] = ()  # a message's attachments, read as documents of their own
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding `offset`, or None for a format without pages; in an e-mail, the page of the
         attachment holding `offset` (None in its body)."""
         if self.pages:
             return bisect.bisect_right(self.pages, offset)
-        return next((page for part in self.paged_parts if (page := part.page_at(offset)) is not None), None)
+        part = self.part_at(offset)
+        return part.page_at(offset) if part is not None else None
+
+    def part_at(self, offset: int) -> AttachedPart | None:
+        """The attachment whose text holds `offset`, or None (the message's own text; a file that is no message)."""
+        return next((part for part in self.parts if part.holds(offset)), None)
 
     @property
     def paged(self) -> bool:
         """Whether some of the text has pages (to cite, and to cut passages at)."""
-        return bool(self.pages or self.paged_parts)
+        return bool(self.pages or any(part.pages for part in self.parts))
 
 
 @dataclass(frozen=True)
@@ -207,7 +212,7 @@ def read_document(
         kind,
         extracted.ocr_pages,
         extracted.ocr_spans,
-        extracted.paged_parts,
+        extracted.parts,
     )
 
 

@@ -5,7 +5,8 @@ layer by comparing letters and digits only (case-folded, NFKC: ligatures, hyphen
 and line breaks differ between the page and the extracted text), and each matched line gets a translucent box.
 A scanned page (no text layer: the build read it by OCR) gets its text layer from OCR of the same picture the
 build read, so the same words come back, each character with its word's box; a page of an image file
-(PNG, JPEG, TIFF) likewise, shown as the picture OCR read.
+(PNG, JPEG, TIFF) likewise, shown as the picture OCR read. A PDF or image attached to an e-mail is drawn the same
+way from its bytes, read out of the message again (`attached_file`).
 
 A page can be any size (a 1 KB PDF may hold a 5000x5000 pt page), so rendering is bounded: the longest side
 of a picture is at most MAX_SIDE_PX (huge pages are scaled down), each page is rendered once and kept in a
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import QAError
-from ..ingest.extract import kind_of
+from ..ingest.extract import attached_file, kind_of
 from ..ingest.extract.image import ocr_frame, open_image
 from ..ingest.extract.ocr import OcrWord, read_image
 from ..ingest.extract.pdf import needs_ocr, ocr_render
@@ -209,21 +210,36 @@ def _count_render() -> None:
         _counts["renders"] += 1
 
 
-def _render(path: Path, page_number: int, scale: float = RENDER_SCALE) -> PageRender:
-    """Render page `page_number` (1-based) of the PDF or image at `path` once, at most MAX_SIDE_PX on its longest
-    side. A scanned page's text layer is read by OCR from the picture the build read (outside pdfium's lock)."""
-    if kind_of(path.name) == "image":
-        return _render_image(path, page_number, scale)
+def page_source(path: Path, part: int | None = None) -> tuple[str, Path | bytes]:
+    """(file name, what to draw from) for the corpus file at `path`, or for its attachment `part` (an e-mail's PDF
+    or image, its bytes read out of the message); QAError when there is no such attachment or it has no pages."""
+    if part is None:
+        return path.name, path
+    try:
+        name, data = attached_file(kind_of(path.name) or "", path.read_bytes(), part)
+    except ValueError as exc:
+        raise QAError(f"'{path.name}' has no attachment {part} to show ({exc})") from None
+    if kind_of(name) not in ("pdf", "image"):
+        raise QAError(f"attachment {part} of '{path.name}' ({name}) is not a PDF or an image: it has no page picture")
+    return name, data
+
+
+def _render(name: str, source: Path | bytes, page_number: int, scale: float = RENDER_SCALE) -> PageRender:
+    """Render page `page_number` (1-based) of the PDF or image named `name` (a file, or the bytes of an attachment)
+    once, at most MAX_SIDE_PX on its longest side. A scanned page's text layer is read by OCR from the picture the
+    build read (outside pdfium's lock)."""
+    if kind_of(name) == "image":
+        return _render_image(name, source if isinstance(source, bytes) else source.read_bytes(), page_number, scale)
     import pypdfium2 as pdfium
 
     with _pdfium_lock:
         try:
-            pdf = pdfium.PdfDocument(str(path))
+            pdf = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
         except pdfium.PdfiumError as exc:
-            raise QAError(f"'{path.name}' cannot be opened as a PDF ({exc})") from None
+            raise QAError(f"'{name}' cannot be opened as a PDF ({exc})") from None
         try:
             if not 1 <= page_number <= len(pdf):
-                raise QAError(f"page {page_number} is outside 1..{len(pdf)} of '{path.name}'")
+                raise QAError(f"page {page_number} is outside 1..{len(pdf)} of '{name}'")
             page = pdf[page_number - 1]
             width, height = page.get_size()
             used = page_scale(width, height, scale)
@@ -241,17 +257,17 @@ def _render(path: Path, page_number: int, scale: float = RENDER_SCALE) -> PageRe
     return PageRender(image, used, height, chars, boxes)
 
 
-def _render_image(path: Path, page_number: int, scale: float) -> PageRender:
+def _render_image(name: str, data: bytes, page_number: int, scale: float) -> PageRender:
     """A page of an image file: the picture OCR read at build time (grey, scaled as then), shown at most
     MAX_SIDE_PX on a side, its text layer read by OCR. Its "points" are that picture's pixels."""
     try:
-        image = open_image(path.read_bytes())
+        image = open_image(data)
         count = getattr(image, "n_frames", 1)
         if not 1 <= page_number <= count:
-            raise QAError(f"page {page_number} is outside 1..{count} of '{path.name}'")
+            raise QAError(f"page {page_number} is outside 1..{count} of '{name}'")
         scan = ocr_frame(image, page_number - 1)
     except (ValueError, OSError) as exc:
-        raise QAError(f"'{path.name}' cannot be read as an image ({str(exc)[:80]})") from None
+        raise QAError(f"'{name}' cannot be read as an image ({str(exc)[:80]})") from None
     used = page_scale(*scan.size, scale=min(scale, 1.0))
     shown = scan.convert("RGB").resize((max(1, round(scan.width * used)), max(1, round(scan.height * used))))
     _count_render()
@@ -283,10 +299,10 @@ def _marked_png(render: PageRender, sentence: str) -> bytes:
 
 def render_page(path: Path, page_number: int, sentence: str = "", scale: float = RENDER_SCALE) -> bytes:
     """PNG bytes of page `page_number` (1-based) of the PDF at `path`, with `sentence` boxed when found (not cached)."""
-    return _marked_png(_render(path, page_number, scale), sentence)
+    return _marked_png(_render(path.name, path, page_number, scale), sentence)
 
 
-def _cached_render(page_key: tuple, path: Path, page_number: int) -> PageRender:
+def _cached_render(page_key: tuple, path: Path, page_number: int, part: int | None) -> PageRender:
     """The page's render from the cache, else rendered now. One page is filled in at a time (pdfium renders one
     at a time anyway), so requests for the same page arriving together render it once."""
     render = _pages.get(page_key)
@@ -295,16 +311,17 @@ def _cached_render(page_key: tuple, path: Path, page_number: int) -> PageRender:
     with _fill_lock:
         render = _pages.get(page_key)
         if render is None:
-            render = _render(path, page_number)
+            render = _render(*page_source(path, part), page_number)
             _pages.put(page_key, render, render.nbytes)
     return render
 
 
-def page_png(path: Path, page_number: int, sentence: str = "") -> bytes:
-    """`render_page`, cached: the page's render by file identity (path, size, modification time) and page, the
-    finished picture by page and sentence. At most MAX_RENDERS calls render or draw at a time."""
+def page_png(path: Path, page_number: int, sentence: str = "", part: int | None = None) -> bytes:
+    """`render_page`, cached (of the file's attachment `part`, when given): the page's render by file identity
+    (path, size, modification time), attachment and page, the finished picture by page and sentence. At most
+    MAX_RENDERS calls render or draw at a time."""
     stat = path.stat()
-    page_key = (str(path), stat.st_size, stat.st_mtime_ns, page_number)
+    page_key = (str(path), stat.st_size, stat.st_mtime_ns, part, page_number)
     png_key = (*page_key, sentence[:MAX_SENTENCE_CHARS])
     png = _pngs.get(png_key)
     if png is not None:
@@ -315,7 +332,7 @@ def page_png(path: Path, page_number: int, sentence: str = "") -> bytes:
     try:
         png = _pngs.get(png_key)
         if png is None:
-            png = _marked_png(_cached_render(page_key, path, page_number), sentence)
+            png = _marked_png(_cached_render(page_key, path, page_number, part), sentence)
             _pngs.put(png_key, png, len(png))
     finally:
         _count_slot(-1)

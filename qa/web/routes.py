@@ -7,13 +7,15 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
 from ..errors import QAError
 from ..index.store import ChunkStore
-from ..ingest.extract import kind_of
+from ..ingest.extract import attached_file, kind_of
+from ..ingest.load import DEFAULT_MAX_FILE_BYTES
 from .files import corpus_file
 from .hosts import HostOriginMiddleware, allowed_hosts
 from .pageimage import MAX_SENTENCE_CHARS, RenderBusy, page_png
@@ -23,6 +25,8 @@ from .views import ORIGINAL_ROUTE, PAGE_IMAGE_ROUTE, PICTURED_KINDS
 
 NOT_FOUND = "no such document in the corpus folder"
 NOT_INDEXED = "this document is not in the served index; rebuild the index, then open it from a card"
+MESSAGE_KINDS = ("eml", "msg")  # files whose attachments are documents of their own, opened by number
+MAX_PART = 10_000
 StoreFn = Callable[[], ChunkStore]  # the chunk store of the index being served now (it changes after a rebuild)
 _TYPES = {
     ".pdf": "application/pdf",
@@ -70,33 +74,33 @@ def file_routes(corpus_dir: str | Path, texts: StoreFn | None = None) -> APIRout
         return reading_view(texts(), doc, start, end)
 
     @router.get(f"/{ORIGINAL_ROUTE}/{{doc:path}}", include_in_schema=False)
-    def original(doc: str, download: bool = False) -> FileResponse:
+    def original(doc: str, download: bool = False, part: int | None = Query(None, ge=1, le=MAX_PART)) -> Response:
         path = corpus_file(corpus, doc)
         if path is None:
             raise HTTPException(status_code=404, detail=NOT_FOUND)
+        if part is not None:
+            return attachment_response(path, part, download)
         suffix = path.suffix.lower()
-        media = _TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        # A saved web page must not run in the app's origin: no scripts, no same-origin access.
-        headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
-        if suffix != ".pdf":  # Chromium's PDF viewer does not run in a sandboxed document
-            headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
         return FileResponse(
             path,
-            media_type=media,
-            headers=headers,
+            media_type=_media_type(path.name),
+            headers=_original_headers(suffix),
             content_disposition_type="inline" if suffix in _TYPES and not download else "attachment",
             filename=path.name,
         )
 
     @router.get(f"/{PAGE_IMAGE_ROUTE}/{{doc:path}}", include_in_schema=False)
     def page_image(
-        doc: str, page: int = Query(ge=1, le=100_000), sentence: str = Query("", max_length=MAX_SENTENCE_CHARS)
+        doc: str,
+        page: int = Query(ge=1, le=100_000),
+        sentence: str = Query("", max_length=MAX_SENTENCE_CHARS),
+        part: int | None = Query(None, ge=1, le=MAX_PART),
     ) -> Response:
         path = corpus_file(corpus, doc)
-        if path is None or kind_of(path.name) not in PICTURED_KINDS:
+        if path is None or kind_of(path.name) not in (PICTURED_KINDS if part is None else MESSAGE_KINDS):
             raise HTTPException(status_code=404, detail=NOT_FOUND)
         try:
-            png = page_png(path, page, sentence)
+            png = page_png(path, page, sentence, part)
         except RenderBusy as exc:
             raise HTTPException(status_code=503, detail=str(exc), headers={"Retry-After": "5"}) from None
         except QAError as exc:
@@ -108,6 +112,43 @@ def file_routes(corpus_dir: str | Path, texts: StoreFn | None = None) -> APIRout
         )
 
     return router
+
+
+def _media_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return _TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def _original_headers(suffix: str) -> dict[str, str]:
+    """A saved web page (or an attached one) must not run in the app's origin: no scripts, no same-origin access."""
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+    if suffix != ".pdf":  # Chromium's PDF viewer does not run in a sandboxed document
+        headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    return headers
+
+
+def attachment_response(path: Path, part: int, download: bool) -> Response:
+    """Attachment `part` of the e-mail at `path`, read out of the message, served as its own file (inline for the
+    kinds a browser shows, like an original); 404 with one line for a file that is no message or has no such
+    attachment, or one bigger than a corpus file may be."""
+    kind = kind_of(path.name)
+    if kind not in MESSAGE_KINDS or path.stat().st_size > DEFAULT_MAX_FILE_BYTES:
+        raise HTTPException(status_code=404, detail=f"'{path.name}' has no attachments to open")
+    try:
+        name, data = attached_file(kind, path.read_bytes(), part)
+    except ValueError as exc:
+        raise HTTPException(status_code=404, detail=f"'{path.name}': {exc}") from None
+    suffix = Path(name).suffix.lower()
+    shown = "inline" if suffix in _TYPES and not download else "attachment"
+    headers = {**_original_headers(suffix), "Content-Disposition": content_disposition(shown, name)}
+    return Response(data, media_type=_media_type(name), headers=headers)
+
+
+def content_disposition(disposition: str, name: str) -> str:
+    """A Content-Disposition header for a file name taken from an e-mail (anything may be in it): an ASCII
+    fallback with every other character as `_`, and the name itself percent-encoded (RFC 6266, 5987)."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name) or "file"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=utf-8''{quote(name, safe='')}"
 
 
 def guard_gradio_files(demo, corpus_dir: str | Path) -> None:  # type: ignore[no-untyped-def]

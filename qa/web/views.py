@@ -40,21 +40,35 @@ def result_page(result: Result) -> int | None:
 
 
 def result_section(result: Result) -> str:
-    return result.section or result.heading
+    """The heading path of a result; in an attachment, without the `Attachment: <name>` heading the e-mail's text
+    puts above it (the source line names the attachment)."""
+    section = result.section or result.heading
+    if result.attachment is not None:
+        own = f"Attachment: {result.attachment.name}"
+        if section == own or section.startswith(own + " › "):
+            return section[len(own) :].removeprefix(" › ")
+    return section
 
 
-def original_url(doc: str, page: int | None = None) -> str:
-    """Relative URL that opens the document itself (at `page` for PDFs: viewers honour `#page=N`)."""
-    return f"{ORIGINAL_ROUTE}/{quote(doc, safe='/')}" + (f"#page={page}" if page else "")
+def original_url(doc: str, page: int | None = None, part: int | None = None, download: bool = False) -> str:
+    """Relative URL that opens the document itself, or its attachment `part` (at `page` for PDFs: viewers honour
+    `#page=N`); with `download`, saved rather than shown."""
+    query = urlencode({**({"part": part} if part else {}), **({"download": 1} if download else {})})
+    return (
+        f"{ORIGINAL_ROUTE}/{quote(doc, safe='/')}" + (f"?{query}" if query else "") + (f"#page={page}" if page else "")
+    )
 
 
-def page_image_url(doc: str, page: int, sentence: str = "") -> str:
-    query = {"page": page, **({"sentence": sentence} if sentence else {})}
+def page_image_url(doc: str, page: int, sentence: str = "", part: int | None = None) -> str:
+    query = {"page": page, **({"part": part} if part else {}), **({"sentence": sentence} if sentence else {})}
     return f"{PAGE_IMAGE_ROUTE}/{quote(doc, safe='/')}?{urlencode(query)}"
 
 
-def source_html(doc: str, section: str, page: int | None = None, ocr: bool = False) -> str:
-    label = f'<span class="qa-doc">{esc(doc)}</span>'
+def source_html(doc: str, section: str, page: int | None = None, ocr: bool = False, attachment: str = "") -> str:
+    """File (or the attachment, and the message it is attached to), page, "read by OCR", section."""
+    label = f'<span class="qa-doc">{esc(attachment or doc)}</span>'
+    if attachment:
+        label += f' <span class="qa-attached">attached to {esc(doc)}</span>'
     if page is not None:
         label += f' <span class="qa-sep">·</span> <span class="qa-page">page {page}</span>'
     if ocr:
@@ -74,7 +88,7 @@ def answer_line_html(result: Result) -> str:
         body = f'{esc(sentence[:a])}<mark class="qa-span">{esc(sentence[a:b])}</mark>{esc(sentence[b:])}'
     else:
         body = esc(sentence)
-    source = source_html(result.doc, result_section(result), result_page(result), result.ocr)
+    source = result_source_html(result)
     return (
         f'<div class="qa-answer"><span class="qa-answer-label">Answer</span> '
         f'<q class="qa-answer-text">{body}</q> <span class="qa-answer-source">— {source}</span></div>'
@@ -124,39 +138,58 @@ def context_html(result: Result, served: Served) -> str:
     )
 
 
-def pictured(doc: str) -> bool:
-    """A PDF or an image: opened as the original (at the page), its page shown as a picture."""
-    return kind_of(doc) in PICTURED_KINDS
+def result_source_html(result: Result, ocr: bool = True) -> str:
+    attachment = result.attachment.name if result.attachment is not None else ""
+    return source_html(result.doc, result_section(result), result_page(result), ocr and result.ocr, attachment)
+
+
+def pictured(result: Result) -> bool:
+    """A PDF or an image, or one attached to an e-mail: opened as itself (at the page), its page shown as a
+    picture."""
+    kind = result.attachment.kind if result.attachment is not None else kind_of(result.doc)
+    return kind in PICTURED_KINDS
+
+
+def _part(result: Result) -> int | None:
+    return result.attachment.number if result.attachment is not None else None
 
 
 def open_url(result: Result) -> str:
-    """Where a card's "open" link goes: a PDF at its page (an image as itself); any other document in the reading
-    view of its indexed text, with the retrieved passage marked."""
-    if pictured(result.doc):
-        return original_url(result.doc, result_page(result))
+    """Where a card's "open" link goes: a PDF at its page (an image as itself), attached to an e-mail or not; any
+    other document in the reading view of its indexed text, with the retrieved passage marked."""
+    if pictured(result):
+        return original_url(result.doc, result_page(result), _part(result))
     start, end = (result.passage_start, result.passage_end) if result.passage_start >= 0 else (result.start, result.end)
     return reading_url(result.doc, start, end)
+
+
+def download_html(result: Result) -> str:
+    """The download link of a document opened in the reading view: the file itself, an attachment as its own
+    file (an attached message: the message it is in, the text of which the reading view shows)."""
+    attachment = result.attachment
+    if attachment is None or attachment.kind in ("eml", "msg"):
+        return f'<a class="qa-download" href="{esc(original_url(result.doc, download=True))}" download>Download original</a>'
+    href = original_url(result.doc, part=attachment.number, download=True)
+    return f'<a class="qa-download" href="{esc(href)}" download>{esc(f"Download {attachment.name}")}</a>'
 
 
 def links_html(result: Result) -> str:
     """'Open' link (a PDF at the page, other documents in the reading view), a download link to an original
     opened in the reading view, and for a PDF or image page the page picture, loaded on demand."""
     page = result_page(result)
-    at_page = page and pictured(result.doc)  # an e-mail's attached PDF has pages, but opens in the reading view
-    label = f"Open {result.doc.rsplit('/', 1)[-1]}" + (f" at page {page}" if at_page else "")
+    name = result.attachment.name if result.attachment is not None else result.doc.rsplit("/", 1)[-1]
+    label = f"Open {name}" + (f" at page {page}" if page and pictured(result) else "")
     parts = [
         f'<a class="qa-open" href="{esc(open_url(result))}" target="_blank" rel="noopener noreferrer">{esc(label)}</a>'
     ]
-    if not pictured(result.doc):
-        parts.append(
-            f'<a class="qa-download" href="{esc(original_url(result.doc))}?download=1" download>Download original</a>'
-        )
-    if page and pictured(result.doc):
+    if not pictured(result):
+        parts.append(download_html(result))
+    if page and pictured(result):
         sentence = result.answer.text if result.answer is not None else ""
         parts.append(
             f'<details class="qa-page-view"><summary>Show page {page} with the answer marked</summary>'
-            f'<img class="qa-page-image" loading="lazy" alt="{esc(f"page {page} of {result.doc}")}" '
-            f'src="{esc(page_image_url(result.doc, page, sentence))}"></details>'
+            f'<img class="qa-page-image" loading="lazy" alt="{esc(f"page {page} of {name}")}" '
+            f'src="{esc(page_image_url(result.doc, page, sentence, _part(result)))}"></details>'
         )
     return f'<div class="qa-links">{"".join(parts)}</div>'
 
@@ -166,7 +199,7 @@ def card_html(result: Result, served: Served) -> str:
     return (
         f'<article class="qa-card" data-rank="{result.rank}" data-doc="{esc(result.doc)}"'
         f"{f' data-page={chr(34)}{page}{chr(34)}' if page else ''}>"
-        f'<header class="qa-card-head"><span class="qa-rank">#{result.rank}</span> {source_html(result.doc, result_section(result), page, result.ocr)}'
+        f'<header class="qa-card-head"><span class="qa-rank">#{result.rank}</span> {result_source_html(result)}'
         f'<span class="qa-score" title="ranking score: retrieval, plus the reader span score for a passage it read">score {result.score:.3f}</span></header>'
         f'<div class="qa-passage">{render_html(result.text, result)}</div>'
         f"{links_html(result)}{context_html(result, served)}</article>"
@@ -313,10 +346,9 @@ def update_html(
 
 def miss_card_html(result: Result) -> str:
     """One passage returned for a missed question: rank, file, page, section, score and the passage, cut."""
-    page = result_page(result)
     return (
         f'<li class="qa-miss-card" data-doc="{esc(result.doc)}"><div class="qa-card-head">'
-        f'<span class="qa-rank">#{result.rank}</span> {source_html(result.doc, result_section(result), page)}'
+        f'<span class="qa-rank">#{result.rank}</span> {result_source_html(result, ocr=False)}'
         f'<span class="qa-score">score {result.score:.3f}</span></div>'
         f'<div class="qa-miss-snippet">{esc(cut(result.passage or result.text, SNIPPET_CHARS))}</div>'
         f'<a class="qa-open" href="{esc(open_url(result))}" target="_blank" rel="noopener noreferrer">open</a></li>'

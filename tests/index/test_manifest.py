@@ -12,6 +12,7 @@ from qa.engine import build_from_folder
 from qa.index.config import FORMAT_VERSION, BuildConfig
 from qa.index.manifest import FileEntry, Manifest, ManifestError, ManifestVersionError
 from qa.index.open import read_manifest
+from qa.ingest.extract import AttachedPart
 from qa.options import IndexType, Runtime, SentenceMethod
 
 CONFIG = BuildConfig(model="fake:hash")
@@ -50,6 +51,23 @@ def test_from_json_names_the_first_bad_field() -> None:
 def test_file_entries_write_indexed_only_when_false() -> None:
     assert FileEntry("ab", 3, 7).to_json() == {"sha256": "ab", "size": 3, "mtime_ns": 7}
     assert FileEntry("ab", None, None, indexed=False).to_json()["indexed"] is False
+
+
+def test_attachments_round_trip_without_their_pages_and_bad_entries_are_left_out() -> None:
+    parts = (AttachedPart("manual.pdf", "pdf", 2, 40, 900, (60, 500)), AttachedPart("pump.log", "txt", 1, 10, 40))
+    data = FileEntry("ab", 3, 7, attachments=parts).to_json()
+    assert data["attachments"][0] == {"name": "manual.pdf", "kind": "pdf", "number": 2, "start": 40, "end": 900}
+    read = FileEntry.from_json(data)
+    assert read.attachments == (
+        AttachedPart("manual.pdf", "pdf", 2, 40, 900),
+        AttachedPart("pump.log", "txt", 1, 10, 40),
+    )
+    assert read.attachment_at(40).name == "manual.pdf" and read.attachment_at(39).name == "pump.log"
+    assert read.attachment_at(900) is None and read.attachment_at(5) is None
+    bad = [{"name": "a", "kind": "pdf", "number": -1, "start": 0, "end": 5}, {"name": 3}, "x"]
+    bad += [{"name": "b", "kind": "txt", "number": 1, "start": 9, "end": 9}]
+    assert FileEntry.from_json({**data, "attachments": bad}).attachments == ()
+    assert "attachments" not in FileEntry("ab", 3, 7).to_json()
 
 
 def test_config_enums_equal_their_strings_and_serialize_as_them() -> None:

@@ -20,10 +20,10 @@ from document_fixtures import (
     workbook_bytes,
 )
 
-from qa.engine import Engine, build_from_folder
+from qa.engine import Attachment, Engine, build_from_folder
 from qa.index.config import BuildConfig
 from qa.ingest.chunk import chunk_document
-from qa.ingest.extract import archive
+from qa.ingest.extract import archive, attached_file
 from qa.ingest.extract.email import extract_email
 from qa.ingest.extract.epub import extract_epub
 from qa.ingest.extract.odt import extract_odt
@@ -166,9 +166,12 @@ def test_a_folder_with_every_new_kind_loads_them_all(tmp_path: Path) -> None:
         assert all(doc.text[c.start : c.end] == c.text for c in chunk_document(doc)), doc.id
 
 
-def test_the_pages_of_an_attached_pdf_are_cited_by_its_passages(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
-    """An attached PDF keeps its pages: a passage of its page 2 cites page 2 (and is cut at the page break), while
-    the e-mail's body and its other attachments have no page."""
+def test_attachments_are_documents_of_their_own_and_an_attached_pdf_keeps_its_pages(
+    tmp_path: Path, hash_encoder
+) -> None:  # type: ignore[no-untyped-def]
+    """Each attachment read is a part of the message: its name, kind, number and stretch of text. A passage of it
+    is cited as that attachment (at its page for a PDF, cut at the page break), in the answer's JSON too, while the
+    e-mail's body has no attachment and no page; the attachment's bytes come back by its number."""
     pages = [
         "Pump manual, page one. " + "The pump must be primed with water before it is started. " * 6,
         "Pump manual, page two. " + "The impeller is replaced when its blades are worn to half their width. " * 6,
@@ -177,7 +180,7 @@ def test_the_pages_of_an_attached_pdf_are_cited_by_its_passages(tmp_path: Path, 
     message = EmailMessage()
     message["Subject"] = "Manual for P-7"
     message["From"] = "depot@example.org"
-    message.set_content("The manual is attached.\n")
+    message.set_content("The manual is attached. The depot closes at noon on Fridays.\n")
     message.add_attachment("14:02 ERROR impeller jam\n", filename="pump.log")
     pdf = pdf_of(tmp_path / "manual.pdf", pages).read_bytes()
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename="manual.pdf")
@@ -188,14 +191,39 @@ def test_the_pages_of_an_attached_pdf_are_cited_by_its_passages(tmp_path: Path, 
     )
     with Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False) as engine:
         response = engine.ask("When is the impeller replaced?", k=1)
+        body = engine.ask("When does the depot close on Fridays?", k=1).results[0]
     top = response.results[0]
-    assert top.doc == "p7.eml" and top.page == 2 and response.to_json()["results"][0]["page"] == 2
-    assert top.heading.startswith("Attachment: manual.pdf")
+    assert top.doc == "p7.eml" and top.page == 2 and top.attachment == Attachment("manual.pdf", "pdf", 2)
+    assert response.to_json()["results"][0]["attachment"] == {"name": "manual.pdf", "kind": "pdf", "number": 2}
+    assert "closes at noon" in body.text and body.attachment is None and body.page is None
     extracted = extract_email(bytes(message), "p7.eml")
-    (part,) = extracted.paged_parts
-    assert len(part.pages) == 3 and part.end == len(extracted.text)
-    assert extracted.text[part.pages[1] :].startswith("Pump manual, page two.")
-    doc = Document("p7.eml", extracted.text, extracted.title, "0", kind="eml", paged_parts=extracted.paged_parts)
+    log, manual = extracted.parts
+    assert (log.name, log.kind, log.number, log.pages) == ("pump.log", "txt", 1, ())
+    assert extracted.text[log.start : log.end].strip() == "# Attachment: pump.log\n\n14:02 ERROR impeller jam"
+    assert (manual.name, manual.kind, manual.number, len(manual.pages)) == ("manual.pdf", "pdf", 2, 3)
+    assert extracted.text[manual.start :].startswith("# Attachment: manual.pdf\n") and manual.end == len(extracted.text)
+    assert extracted.text[manual.pages[1] :].startswith("Pump manual, page two.")
+    doc = Document("p7.eml", extracted.text, extracted.title, "0", kind="eml", parts=extracted.parts)
     cited = {(chunk.page, chunk.text.split(".")[0]) for chunk in chunk_document(doc)}
     assert {(1, "Pump manual, page one"), (2, "Pump manual, page two"), (3, "Pump manual, page three")} <= cited
     assert all(page is None for page, text in cited if "manual is attached" in text or "ERROR" in text)
+    assert doc.part_at(extracted.text.index("14:02")) == log and doc.part_at(0) is None
+    assert attached_file("eml", bytes(message), 2) == ("manual.pdf", pdf)
+    assert attached_file("eml", bytes(message), 1) == ("pump.log", b"14:02 ERROR impeller jam\n")
+    with pytest.raises(ValueError, match="the message has no attachment 3"):
+        attached_file("eml", bytes(message), 3)
+    with pytest.raises(ValueError, match="a .pdf file has no attachments"):
+        attached_file("pdf", pdf, 1)
+
+
+def test_an_attached_e_mail_comes_back_as_an_eml_file() -> None:
+    data = email_bytes()
+    parts = extract_email(data, "p7.eml").parts
+    assert [(p.number, p.name, p.kind) for p in parts] == [
+        (1, "pump.log", "txt"),
+        (2, "parts.csv", "csv"),
+        (3, "valve.docx", "docx"),
+        (6, "forwarded e-mail", "eml"),
+    ]  # attachments 4 and 5 (a damaged image and workbook) were not read: no part, their numbers kept
+    name, forwarded = attached_file("eml", data, 6)
+    assert name == "forwarded e-mail.eml" and extract_email(forwarded).title == "Re: spare impeller"

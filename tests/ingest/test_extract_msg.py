@@ -14,7 +14,7 @@ from msg_fixtures import cfb_bytes, message_tree, msg_bytes
 
 from qa.engine import Engine, build_from_folder
 from qa.errors import QAError
-from qa.ingest.extract import extract, sniff
+from qa.ingest.extract import attached_file, extract, sniff
 from qa.ingest.extract.msg import extract_msg
 from qa.ingest.load import load_corpus
 from qa.web.admission import check_bytes
@@ -120,10 +120,32 @@ def test_attachments_are_sections_read_by_their_readers_and_others_named() -> No
 def test_an_attached_pdf_keeps_its_pages(tmp_path: Path) -> None:
     doc = read(manual_message(tmp_path))
     assert "\n\n# Attachment: manual.pdf\n\nPump manual, page one." in doc.text
-    (part,) = doc.paged_parts
+    (part,) = doc.parts
     assert len(part.pages) == 2 and part.end == len(doc.text)
     assert doc.text[part.pages[1] :].startswith("Pump manual, page two.")
     assert part.page_at(doc.text.index("The manual is attached.")) is None
+
+
+def test_an_attachment_is_a_part_whose_bytes_come_back_by_number(tmp_path: Path) -> None:
+    """As in an e-mail: each attachment read is a part (name, kind, number in the file's numbering), its bytes
+    given back by that number; an embedded message has no file of its own."""
+    pdf = pdf_of(tmp_path / "manual.pdf", PAGES).read_bytes()
+    forwarded = message_tree("Re: spare impeller", SENDER, "Depot", SENT, "Ships on Friday.", embedded=True)
+    attachments = [("firmware.bin", b"\x00\x01"), ("manual.pdf", pdf), ("", forwarded), ("notes.txt", b"Seal kit.\n")]
+    data = msg_bytes("Parts", SENDER, "Depot", SENT, "See the attachments.", attachments)
+    doc = read(data)
+    assert [(p.number, p.name, p.kind, len(p.pages)) for p in doc.parts] == [
+        (2, "manual.pdf", "pdf", 2),
+        (3, "forwarded e-mail", "msg", 0),
+        (4, "notes.txt", "txt", 0),
+    ]
+    assert doc.text[doc.parts[2].start :].startswith("# Attachment: notes.txt\n\nSeal kit.")
+    assert attached_file("msg", data, 2) == ("manual.pdf", pdf)
+    assert attached_file("msg", data, 4) == ("notes.txt", b"Seal kit.\n")
+    with pytest.raises(ValueError, match="attachment 3 is an embedded message or object, not a file"):
+        attached_file("msg", data, 3)
+    with pytest.raises(ValueError, match="the message has no attachment 5"):
+        attached_file("msg", data, 5)
 
 
 def test_an_embedded_message_is_read_as_a_forwarded_e_mail_and_the_depth_is_capped() -> None:

@@ -194,6 +194,60 @@ def test_upload_a_pdf_and_find_the_answer_on_its_page_2(app_page, app_server, tm
             expect(page.locator("#qa-update-message .qa-removed-docs")).to_have_text("1", timeout=UPDATE_TIMEOUT)
 
 
+def test_upload_an_e_mail_and_find_the_answer_in_its_attached_pdf(app_page, app_server, tmp_path):
+    """An e-mail with a two-page PDF attached: the card names the attachment as the document ("attached to" the
+    e-mail) at its page 2, its link opens the attachment itself, read out of the message, and the page picture of
+    the attachment's page loads."""
+    from email.message import EmailMessage
+
+    from app_fixtures import two_page_pdf
+
+    page = app_page.page
+    corpus = app_server.corpus
+    pdf = two_page_pdf(
+        tmp_path / "lock-report.pdf",
+        (
+            "Lock report. The first page describes the canal, its towpath and the barges that pass in summer. The "
+            "lock keeper opens the gates at seven and closes them at dusk; boats wait in the basin below the weir.",
+            "Gates and pumps. The Sallow Reach lock gates were rebuilt in oak in 2011 after the flood. Each leaf "
+            "weighs nine tonnes and is moved by a hand winch; the pumps that fill the chamber run on diesel.",
+        ),
+    )
+    message = EmailMessage()
+    message["Subject"] = "Canal lock inspection"
+    message["From"] = "keeper@example.org"
+    message.set_content("The inspection report is attached.\n")
+    message.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename="lock-report.pdf")
+    mail = tmp_path / "lock-mail.eml"
+    mail.write_bytes(bytes(message))
+    upload(page, [mail])
+    indexed(page, "lock-mail.eml")
+    try:
+        cards = ask(page, "When were the Sallow Reach lock gates rebuilt?")
+        expect(cards.first).to_have_attribute("data-doc", "lock-mail.eml")
+        card = cards.first
+        expect(card.locator(".qa-card-head .qa-doc")).to_have_text("lock-report.pdf")
+        expect(card.locator(".qa-card-head .qa-attached")).to_have_text("attached to lock-mail.eml")
+        expect(card.locator(".qa-card-head .qa-page")).to_have_text("page 2")
+        href = card.locator("a.qa-open").get_attribute("href")
+        assert href == "original/lock-mail.eml?part=1#page=2"
+        opened = page.request.get(app_server.url + href.split("#")[0])
+        assert opened.status == 200 and opened.body() == pdf.read_bytes()
+        assert opened.headers["content-type"] == "application/pdf"
+        card.locator("details.qa-page-view summary").click()
+        image = card.locator("img.qa-page-image")
+        expect(image).to_be_visible()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=30_000
+        )
+        assert "part=1" in image.get_attribute("src")
+    finally:
+        page.reload()
+        if (corpus / "lock-mail.eml").exists():
+            remove(page, "lock-mail.eml")
+            expect(page.locator("#qa-update-message .qa-removed-docs")).to_have_text("1", timeout=UPDATE_TIMEOUT)
+
+
 # ---------------------------------------------------------------- background indexing, live status, cancel
 
 SURVEY_PAGES = 30  # enough text that indexing it with the real model takes well over the few seconds asked below

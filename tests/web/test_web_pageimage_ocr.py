@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
+from document_fixtures import yellow_rows
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from ocr_support import image_file, scanned_pdf
-from PIL import Image
 
 from qa.engine import Result
 from qa.ingest.extract.ocr import OcrWord
@@ -20,19 +19,6 @@ from qa.web.views import links_html, source_html
 FIRST = "The pump must be primed before the first start."
 ANSWER = "The relief valve opens at twelve bar of pressure."
 LAST = "Replace the oil filter after four hundred hours."
-
-
-def yellow_rows(png: bytes) -> list[int]:
-    """Rows of the picture holding the translucent yellow box (text is black, paper white)."""
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    pixels = image.load()
-    return [
-        y
-        for y in range(image.height)
-        if any(
-            pixels[x, y][0] > 200 and pixels[x, y][1] > 180 and pixels[x, y][2] < 170 for x in range(0, image.width, 3)
-        )
-    ]
 
 
 def test_ocr_words_become_a_text_layer_in_points() -> None:
@@ -78,12 +64,3 @@ def test_the_card_says_read_by_ocr_and_offers_the_picture_of_an_image() -> None:
     assert "read by OCR" not in source_html("scan.pdf", "", 2)
     result = Result(1, 1.0, "scans/scan.tif", "", 1, "", 0, 10, "0123456789", None, (), 0, 10, ocr=True)
     assert "page-image/scans/scan.tif?page=1" in links_html(result)
-
-
-def test_a_page_of_an_emailed_pdf_is_cited_but_opens_in_the_reading_view() -> None:
-    """The passage cites its page of the attached PDF; the e-mail has no page to open at, nor a page picture."""
-    result = Result(1, 1.0, "mail/p7.eml", "Attachment: manual.pdf", 2, "", 0, 10, "0123456789", None, (), 0, 10)
-    assert "page 2" in source_html(result.doc, result.heading, result.page)
-    links = links_html(result)
-    assert "Open p7.eml<" in links and "at page" not in links and "page-image" not in links
-    assert 'href="read/mail/p7.eml?' in links

@@ -63,15 +63,24 @@ _READERS = {
 
 
 @dataclass(frozen=True)
-class PagedPart:
-    """A stretch of a document that has pages of its own (a PDF or slides attached to an e-mail): where each of
-    its pages starts (offsets into the document's text, page 1 first) and where the stretch ends."""
+class AttachedPart:
+    """A document read inside another: an e-mail's attachment. Its name and kind, its place among the message's
+    attachments (`number`, 1-based: how its bytes are found again to open or download it, see `attached_file`),
+    the stretch of the message's text it was written to ([start, end): its `# Attachment:` heading first), and
+    where each of its pages starts (offsets into the message's text, page 1 first; () without pages)."""
 
-    pages: tuple[int, ...]
+    name: str
+    kind: str
+    number: int
+    start: int
     end: int
+    pages: tuple[int, ...] = ()
+
+    def holds(self, offset: int) -> bool:
+        return self.start <= offset < self.end
 
     def page_at(self, offset: int) -> int | None:
-        """The part's 1-based page holding `offset`, or None outside the part."""
+        """The part's 1-based page holding `offset`, or None outside its pages."""
         if not self.pages or not self.pages[0] <= offset < self.end:
             return None
         return bisect_right(self.pages, offset)
@@ -82,7 +91,7 @@ class Extracted:
     """Document text, the offset where each page starts (page 1 first; () without pages) and a title if known;
     the pages whose text was read by OCR (1-based), and in a document without pages the stretches of text OCR
     read (start, end offsets: an e-mail's scanned attachment); warnings about the file (an OCR page left out); in
-    a document without pages, the parts that have pages of their own (an e-mail's attached PDF)."""
+    a message, the attachments read as documents of their own (`AttachedPart`: an attached PDF keeps its pages)."""
 
     text: str
     pages: tuple[int, ...] = ()
@@ -90,7 +99,7 @@ class Extracted:
     ocr_pages: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
     ocr_spans: tuple[tuple[int, int], ...] = ()
-    paged_parts: tuple[PagedPart, ...] = ()
+    parts: tuple[AttachedPart, ...] = ()
 
 
 @contextmanager
@@ -184,3 +193,15 @@ def extract(kind: str, data: bytes, name: str) -> Extracted:
     module, function, takes_name = _READERS[kind]
     reader = getattr(import_module(f".{module}", __name__), function)
     return reader(data, name) if takes_name else reader(data)
+
+
+_ATTACHED_FILES = {"eml": ("email", "attached_email_file"), "msg": ("msg", "attached_msg_file")}
+
+
+def attached_file(kind: str, data: bytes, number: int) -> tuple[str, bytes]:
+    """(file name, bytes) of attachment `number` (`AttachedPart.number`) of a message of `kind` ("eml", "msg"), to
+    open or download it; ValueError for another kind or a message without that attachment."""
+    if kind not in _ATTACHED_FILES:
+        raise ValueError(f"a .{kind} file has no attachments")
+    module, function = _ATTACHED_FILES[kind]
+    return getattr(import_module(f".{module}", __name__), function)(data, number)

@@ -6,10 +6,12 @@ transfer encodings (quoted-printable, base64) and charsets are the library's. An
 without a name, whose type) is a kind we read — PDF, Word, PowerPoint, Excel, CSV, EPUB, ODT, RTF, HTML,
 Markdown, text, `.log` files as text, and attached e-mails (`.eml`, and Outlook `.msg` by msg.py) down to MAX_DEPTH
 levels, counted across both formats — is extracted by its own
-reader and written under `# Attachment: <file name>`, its headings one level lower. An attachment with pages (a
-PDF, slides, a scan) keeps them (`Extracted.paged_parts`): its passages cite their page of the attachment; the
-pages OCR read (a scanned page, a photo of one) are recorded in `Extracted.ocr_spans`. Any other attachment, or one
-its reader refuses, is named in one line saying why it was not read.
+reader and written under `# Attachment: <file name>`, its headings one level lower. Each attachment read is a
+document of its own inside the message (`Extracted.parts`, an `AttachedPart`: its name, kind, place among the
+message's attachments and stretch of text): a passage of it is cited as that attachment, at its page when it has
+pages (a PDF, slides, a scan), and `attached_file` gives its bytes back to open or download it. The pages OCR read
+(a scanned page, a photo of one) are recorded in `Extracted.ocr_spans`. Any other attachment, or one its reader
+refuses, is named in one line saying why it was not read.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
+from typing import NamedTuple
 
-from . import Extracted, PagedPart, extract, kind_of
+from . import AttachedPart, Extracted, extract, kind_of
 from .blocks import Writer, clean, name_title
 
 log = logging.getLogger(__name__)
@@ -63,7 +66,7 @@ def extract_email(data: bytes, name: str = "") -> Extracted:
     marks = Marks()
     subject = _message(message, out, outer_messages(), marks)
     return Extracted(
-        out.text, (), subject or name_title(name), ocr_spans=tuple(marks.scanned), paged_parts=tuple(marks.parts)
+        out.text, (), subject or name_title(name), ocr_spans=tuple(marks.scanned), parts=tuple(marks.parts)
     )
 
 
@@ -76,10 +79,20 @@ def outer_messages() -> int:
 
 @dataclass
 class Marks:
-    """What a message's attachments add beside their text: the stretches OCR read and the attachments with pages."""
+    """What a message's attachments add beside their text: the stretches OCR read and the attachments read."""
 
     scanned: list[tuple[int, int]] = field(default_factory=list)
-    parts: list[PagedPart] = field(default_factory=list)
+    parts: list[AttachedPart] = field(default_factory=list)
+
+
+class ReadAttachment(NamedTuple):
+    """An attachment its reader read: its place among the message's attachments (1-based), the name it is shown
+    under, its kind and what the reader read."""
+
+    number: int
+    name: str
+    kind: str
+    read: Extracted
 
 
 def _message(message: EmailMessage, out: Writer, depth: int, marks: Marks) -> str:
@@ -92,9 +105,9 @@ def _message(message: EmailMessage, out: Writer, depth: int, marks: Marks) -> st
     if body is not None:
         write_body(out, _text_content(body), html=body.get_content_subtype() == "html")
     sections = []
-    for part in message.iter_attachments():
+    for number, part in enumerate(message.iter_attachments(), start=1):
         try:
-            sections.append(_attachment(part, depth))
+            sections.append(_attachment(part, number, depth))
         except ValueError as exc:
             out.end_run()
             out.paragraph(str(exc))
@@ -111,19 +124,19 @@ def write_head(out: Writer, subject: str, who: Iterable[tuple[str, str]]) -> Non
         out.paragraph(" · ".join(shown))
 
 
-def write_sections(out: Writer, sections: Iterable[tuple[str, Extracted]], marks: Marks) -> None:
-    """Each attachment read, as a `# Attachment: <name>` section with its headings one level lower; its pages marked
-    (`marks.parts`: a passage of an attached PDF cites its page) and the stretches OCR read (an image, a scanned
-    page) added to `marks.scanned`."""
-    for shown, read in sections:
+def write_sections(out: Writer, sections: Iterable[ReadAttachment], marks: Marks) -> None:
+    """Each attachment read, as a `# Attachment: <name>` section with its headings one level lower, recorded as a
+    part of the message (`marks.parts`, with its pages: a passage of an attached PDF cites its page) and the
+    stretches OCR read (an image, a scanned page) added to `marks.scanned`."""
+    for section in sections:
         out.end_run()
-        out.heading(f"Attachment: {shown}", 1)
+        out.heading(f"Attachment: {section.name}", 1)
         start = len(out.text)
-        starts = out.extend(read.text, 2, read.pages)
+        heading = start - len(out.parts[-1])  # where the heading line starts
+        starts = out.extend(section.read.text, 2, section.read.pages)
         end = len(out.text)
-        if starts:
-            marks.parts.append(PagedPart(starts, end))
-        marks.scanned.extend(_read_by_ocr(read, starts, start, end))
+        marks.parts.append(AttachedPart(section.name, section.kind, section.number, heading, end, starts))
+        marks.scanned.extend(_read_by_ocr(section.read, starts, start, end))
 
 
 def _read_by_ocr(read: Extracted, starts: tuple[int, ...], start: int, end: int) -> list[tuple[int, int]]:
@@ -167,12 +180,29 @@ def _text_content(part: EmailMessage) -> str:
         return payload.decode("utf-8", errors="replace")
 
 
-def _attachment(part: EmailMessage, depth: int) -> tuple[str, Extracted]:
-    """(name, what its own extractor read) of an attachment; ValueError with the line saying why it was not
-    read."""
+def _attachment(part: EmailMessage, number: int, depth: int) -> ReadAttachment:
+    """The attachment as its own extractor read it; ValueError with the line saying why it was not read."""
     content_type = part.get_content_type()
     kind, shown = attachment_kind(clean(part.get_filename() or ""), content_type)
-    return shown, read_attachment(shown, kind, content_type, depth, lambda k: _read_attachment(part, k, shown, depth))
+    read = read_attachment(shown, kind, content_type, depth, lambda k: _read_attachment(part, k, shown, depth))
+    return ReadAttachment(number, shown, kind or "", read)
+
+
+def attached_email_file(data: bytes, number: int) -> tuple[str, bytes]:
+    """(file name, bytes) of the message's attachment `number` (1-based, as `AttachedPart.number` counts them):
+    the decoded bytes of the part, an attached e-mail as an .eml file. ValueError when there is no such
+    attachment."""
+    check_message(data)
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    part = next((p for n, p in enumerate(message.iter_attachments(), start=1) if n == number), None)
+    if part is None:
+        raise ValueError(f"the message has no attachment {number}")
+    kind, shown = attachment_kind(clean(part.get_filename() or ""), part.get_content_type())
+    if part.get_content_type() == "message/rfc822":
+        nested = part.get_content()
+        body = nested.as_bytes(policy=policy.default) if isinstance(nested, EmailMessage) else b""
+        return (shown if shown.lower().endswith(".eml") else f"{shown}.eml"), body
+    return shown, part.get_payload(decode=True) or b""
 
 
 def attachment_kind(filename: str, content_type: str) -> tuple[str | None, str]:

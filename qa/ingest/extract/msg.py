@@ -42,6 +42,7 @@ from .archive import MAX_TOTAL_BYTES
 from .blocks import Writer, clean, name_title
 from .email import (
     Marks,
+    ReadAttachment,
     attachment_kind,
     header_value,
     nested_message,
@@ -83,8 +84,29 @@ def extract_msg(data: bytes, name: str = "", *, max_stream_bytes: int = MAX_TOTA
         except _OLE_ERRORS as exc:
             raise ValueError(_corrupt(exc)) from None
     return Extracted(
-        out.text, (), subject or name_title(name), ocr_spans=tuple(marks.scanned), paged_parts=tuple(marks.parts)
+        out.text, (), subject or name_title(name), ocr_spans=tuple(marks.scanned), parts=tuple(marks.parts)
     )
+
+
+def attached_msg_file(data: bytes, number: int) -> tuple[str, bytes]:
+    """(file name, bytes) of the message's attachment `number` (1-based, in the file's numbering, as
+    `AttachedPart.number` counts them). ValueError when there is none, or when it is an embedded message or OLE
+    object (no file of its own: its text is in the reading view)."""
+    with _opened(data) as ole:
+        try:
+            storage = _Storage(ole, (), _Budget(MAX_TOTAL_BYTES))
+            storage.read_fixed("message")
+            names = storage.children(ATTACHMENT)
+            if not 1 <= number <= len(names):
+                raise ValueError(f"the message has no attachment {number}")
+            attached = storage.child(names[number - 1])
+            filename = clean(attached.text(0x3707) or attached.text(0x3704))
+            if attached.entry_type(EMBEDDED) == olefile.STGTY_STORAGE:
+                raise ValueError(f"attachment {number} is an embedded message or object, not a file")
+            content_type = clean(attached.text(0x370E)).lower() or "application/octet-stream"
+            return attachment_kind(filename, content_type)[1], attached.binary(0x3701) or b""
+        except _OLE_ERRORS as exc:
+            raise ValueError(_corrupt(exc)) from None
 
 
 def check_msg(data: bytes) -> None:
@@ -237,9 +259,9 @@ def _message(storage: _Storage, header: str, out: Writer, depth: int, marks: Mar
     write_head(out, subject, who)
     _body(storage, out)
     sections = []
-    for name in storage.children(ATTACHMENT):
+    for number, name in enumerate(storage.children(ATTACHMENT), start=1):
         try:
-            sections.append(_attachment(storage.child(name), depth))
+            sections.append(_attachment(storage.child(name), number, depth))
         except ValueError as exc:
             out.end_run()
             out.paragraph(str(exc))
@@ -290,20 +312,22 @@ def _body(storage: _Storage, out: Writer) -> None:
         write_body(out, markup, html=True)
 
 
-def _attachment(storage: _Storage, depth: int) -> tuple[str, Extracted]:
-    """(name, what its reader read) of one attachment; ValueError with the line saying why it was not read. Its
-    bytes are read before its reader runs: a damaged stream refuses the file, as a truncated file should."""
+def _attachment(storage: _Storage, number: int, depth: int) -> ReadAttachment:
+    """One attachment (the `number`th) as its reader read it; ValueError with the line saying why it was not read.
+    Its bytes are read before its reader runs: a damaged stream refuses the file, as a truncated file should."""
     filename = clean(storage.text(0x3707) or storage.text(0x3704))
     content_type = clean(storage.text(0x370E)).lower() or "application/octet-stream"
     if storage.entry_type(EMBEDDED) == olefile.STGTY_STORAGE:
-        return _embedded(storage, filename, depth)
+        return ReadAttachment(number, *_embedded(storage, filename, depth))
     kind, shown = attachment_kind(filename, content_type)
     data = (storage.binary(0x3701) or b"") if kind else b""
-    return shown, read_attachment(shown, kind, content_type, depth, lambda k: extract(k, data, shown))
+    read = read_attachment(shown, kind, content_type, depth, lambda k: extract(k, data, shown))
+    return ReadAttachment(number, shown, kind or "", read)
 
 
-def _embedded(storage: _Storage, filename: str, depth: int) -> tuple[str, Extracted]:
-    """An attachment whose data is a storage: a message (read as an attached e-mail), or an OLE object (named)."""
+def _embedded(storage: _Storage, filename: str, depth: int) -> tuple[str, str, Extracted]:
+    """(name, kind, what was read) of an attachment whose data is a storage: a message (read as an attached e-mail),
+    or an OLE object (named)."""
     shown = filename or clean(storage.text(0x3001)) or "forwarded e-mail"  # PR_DISPLAY_NAME
     storage.read_fixed("attachment")
     if storage.long(0x3705) != _ATTACH_EMBEDDED_MESSAGE:  # PR_ATTACH_METHOD
@@ -314,4 +338,4 @@ def _embedded(storage: _Storage, filename: str, depth: int) -> tuple[str, Extrac
             lambda writer, marks: _message(storage.child(EMBEDDED), "embedded", writer, depth + 1, marks)
         )
 
-    return shown, read_attachment(shown, "msg", "message/rfc822", depth, load)
+    return shown, "msg", read_attachment(shown, "msg", "message/rfc822", depth, load)
