@@ -94,12 +94,13 @@ def _atoms(units: list[Unit], tables: Collection[int], settings: ChunkSettings) 
 
 def _group_end(atoms: list[list[Unit]], i: int, settings: ChunkSettings) -> int:
     """Where the group starting at atom `i` ends: at the target size, or at a paragraph break once it is full
-    enough."""
+    enough. A group still under `tail_fill` of the target takes the next atom whatever its size: a line that leads
+    into a table or a long paragraph ("Record COLINFO, BIFF3-BIFF8:") is no passage of its own."""
     j, words = i, 0
     while j < len(atoms):
         size = sum(u.words for u in atoms[j])
         if j > i:
-            if words + size > settings.target_words:
+            if words + size > settings.target_words and words >= settings.tail_fill * settings.target_words:
                 break
             new_paragraph = atoms[j][0].paragraph != atoms[j - 1][-1].paragraph
             if new_paragraph and words >= settings.paragraph_fill * settings.target_words:

@@ -303,3 +303,20 @@ def test_a_passage_holding_a_table_but_not_its_caption_carries_the_caption() -> 
     table, captioned = chunk_document(Document("p.md", text, "Plant", "0", (), "md"))
     assert "| 2021 | 430 |" in table.text and caption not in table.text and table.lead == caption
     assert captioned.text.startswith(caption) and captioned.lead == ""
+
+
+def test_a_short_line_leading_into_a_table_is_no_passage_of_its_own() -> None:
+    """A record's lead line ("Record COLINFO, BIFF3-BIFF8:") before a table that fits no passage with it beside the
+    passage before: the line opens the table's passage instead of standing alone (matching the record's name,
+    holding none of its facts)."""
+    from qa.ingest.chunk import chunk_document
+    from qa.ingest.load import Document
+
+    before = "This record sets the width of a range of columns and their default cell format in the sheet. " * 4
+    rows = "\n".join(
+        f"| {2 * i} | 2 | Field {i} of the record, stored as an unsigned integer in the file |" for i in range(6)
+    )
+    text = f"# COLINFO\n\n{before.strip()}\n\nRecord COLINFO, BIFF3-BIFF8:\n\n| Offset | Size | Contents |\n{rows}\n"
+    chunks = chunk_document(Document("r.md", text, "Records", "0", (), "md"))
+    assert [c.text.split("\n")[0] for c in chunks] == [before.strip(), "Record COLINFO, BIFF3-BIFF8:"]
+    assert chunks[1].text.endswith("| 10 | 2 | Field 5 of the record, stored as an unsigned integer in the file |")
