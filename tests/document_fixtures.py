@@ -286,3 +286,13 @@ def yellow_rows(png: bytes) -> list[int]:
             pixels[x, y][0] > 200 and pixels[x, y][1] > 180 and pixels[x, y][2] < 170 for x in range(0, image.width, 3)
         )
     ]
+
+
+def manual_email(folder: Path, pages: list[str], body: str = "The manual is attached.\n") -> tuple[bytes, bytes]:
+    """(e-mail, PDF): an e-mail whose body is `body`, with a log (attachment 1) and a PDF of `pages` (attachment
+    2, written beside as `folder/manual.pdf`) attached."""
+    message = _message("Manual for P-7", body)
+    message.add_attachment("14:02 ERROR impeller jam\n", filename="pump.log")
+    pdf = pdf_of(folder / "manual.pdf", pages).read_bytes()
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="manual.pdf")
+    return bytes(message), pdf

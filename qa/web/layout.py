@@ -94,6 +94,7 @@ mark.qa-term { background: transparent; color: inherit; padding: 0; border-botto
 .qa-miss-snippet { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
 .qa-miss-meta, .qa-miss-answer { font-size: 0.9em; color: var(--body-text-color-subdued); }
 .qa-page { font-size: 0.9em; }
+.qa-attached { font-size: 0.85em; color: var(--body-text-color-subdued); }
 .qa-ocr { font-size: 0.8em; padding: 0 4px; border: 1px solid var(--border-color-primary); border-radius: 3px; color: var(--body-text-color-subdued); }
 .qa-links { display: flex; flex-direction: column; gap: 4px; margin-top: 6px; font-size: 0.9em; }
 .qa-open, .qa-download { width: fit-content; }

@@ -13,9 +13,9 @@ from document_fixtures import (
     RTF,
     email_bytes,
     epub_bytes,
+    manual_email,
     nested_email_bytes,
     odt_bytes,
-    pdf_of,
     slides_bytes,
     workbook_bytes,
 )
@@ -124,8 +124,8 @@ def test_email_html_body_quoted_printable_and_nesting_cap() -> None:
         subtype="html",
         cte="quoted-printable",
     )
-    assert b"quoted-printable" in bytes(message)
-    assert extract_email(bytes(message)).text == (
+    assert b"quoted-printable" in message
+    assert extract_email(message).text == (
         "# Depot hours\n\nFrom: depot@example.org\n\n## Opening hours\n\nThe depot opens at 07:30 – weekdays only."
     )
     text = extract_email(nested_email_bytes(4)).text
@@ -177,15 +177,9 @@ def test_attachments_are_documents_of_their_own_and_an_attached_pdf_keeps_its_pa
         "Pump manual, page two. " + "The impeller is replaced when its blades are worn to half their width. " * 6,
         "Pump manual, page three. " + "Store the pump in a dry room over the winter months. " * 6,
     ]
-    message = EmailMessage()
-    message["Subject"] = "Manual for P-7"
-    message["From"] = "depot@example.org"
-    message.set_content("The manual is attached. The depot closes at noon on Fridays.\n")
-    message.add_attachment("14:02 ERROR impeller jam\n", filename="pump.log")
-    pdf = pdf_of(tmp_path / "manual.pdf", pages).read_bytes()
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="manual.pdf")
+    message, pdf = manual_email(tmp_path, pages, "The manual is attached. The depot closes at noon on Fridays.\n")
     (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "p7.eml").write_bytes(bytes(message))
+    (tmp_path / "corpus" / "p7.eml").write_bytes(message)
     build_from_folder(
         tmp_path / "corpus", tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder
     )
@@ -196,7 +190,7 @@ def test_attachments_are_documents_of_their_own_and_an_attached_pdf_keeps_its_pa
     assert top.doc == "p7.eml" and top.page == 2 and top.attachment == Attachment("manual.pdf", "pdf", 2)
     assert response.to_json()["results"][0]["attachment"] == {"name": "manual.pdf", "kind": "pdf", "number": 2}
     assert "closes at noon" in body.text and body.attachment is None and body.page is None
-    extracted = extract_email(bytes(message), "p7.eml")
+    extracted = extract_email(message, "p7.eml")
     log, manual = extracted.parts
     assert (log.name, log.kind, log.number, log.pages) == ("pump.log", "txt", 1, ())
     assert extracted.text[log.start : log.end].strip() == "# Attachment: pump.log\n\n14:02 ERROR impeller jam"
@@ -208,10 +202,10 @@ def test_attachments_are_documents_of_their_own_and_an_attached_pdf_keeps_its_pa
     assert {(1, "Pump manual, page one"), (2, "Pump manual, page two"), (3, "Pump manual, page three")} <= cited
     assert all(page is None for page, text in cited if "manual is attached" in text or "ERROR" in text)
     assert doc.part_at(extracted.text.index("14:02")) == log and doc.part_at(0) is None
-    assert attached_file("eml", bytes(message), 2) == ("manual.pdf", pdf)
-    assert attached_file("eml", bytes(message), 1) == ("pump.log", b"14:02 ERROR impeller jam\n")
+    assert attached_file("eml", message, 2) == ("manual.pdf", pdf)
+    assert attached_file("eml", message, 1) == ("pump.log", b"14:02 ERROR impeller jam\n")
     with pytest.raises(ValueError, match="the message has no attachment 3"):
-        attached_file("eml", bytes(message), 3)
+        attached_file("eml", message, 3)
     with pytest.raises(ValueError, match="a .pdf file has no attachments"):
         attached_file("pdf", pdf, 1)
 

@@ -148,6 +148,19 @@ def test_upload_a_document_ask_about_it_then_remove_it(app_page, app_server, tmp
     expect(page.locator('#qa-results .qa-card[data-doc="glassworks.md"]')).to_have_count(0)
 
 
+def open_original_and_page_picture(page, app_server, card, href: str):  # type: ignore[no-untyped-def]
+    """Check the card's open link is `href` and fetch what it opens (200); open the page picture and wait until it
+    has loaded. Returns the fetched response."""
+    assert card.locator("a.qa-open").get_attribute("href") == href
+    opened = page.request.get(app_server.url + href.split("#")[0])
+    assert opened.status == 200
+    card.locator("details.qa-page-view summary").click()
+    image = card.locator("img.qa-page-image")
+    expect(image).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=30_000)
+    return opened
+
+
 def test_upload_a_pdf_and_find_the_answer_on_its_page_2(app_page, app_server, tmp_path):
     """A two-page PDF made with fpdf2: the answer is on page 2, so the card says page 2, its link opens the PDF at
     `#page=2`, and the page picture shows that page with the answer sentence boxed."""
@@ -173,18 +186,9 @@ def test_upload_a_pdf_and_find_the_answer_on_its_page_2(app_page, app_server, tm
         card = page.locator('#qa-results .qa-card[data-doc="harbour-report.pdf"]').first
         expect(cards.first).to_have_attribute("data-doc", "harbour-report.pdf")
         expect(card.locator(".qa-page")).to_have_text("page 2")
-        link = card.locator("a.qa-open")
-        href = link.get_attribute("href")
-        assert href == "original/harbour-report.pdf#page=2"
-        opened = page.request.get(app_server.url + href.split("#")[0])
-        assert opened.status == 200 and opened.body() == pdf.read_bytes()
-        card.locator("details.qa-page-view summary").click()
-        image = card.locator("img.qa-page-image")
-        expect(image).to_be_visible()
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=30_000
-        )
-        assert "page=2" in image.get_attribute("src")
+        opened = open_original_and_page_picture(page, app_server, card, "original/harbour-report.pdf#page=2")
+        assert opened.body() == pdf.read_bytes()
+        assert "page=2" in card.locator("img.qa-page-image").get_attribute("src")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         card.screenshot(path=str(ARTIFACTS / "pdf-page-card.png"))
     finally:
@@ -229,18 +233,9 @@ def test_upload_an_e_mail_and_find_the_answer_in_its_attached_pdf(app_page, app_
         expect(card.locator(".qa-card-head .qa-doc")).to_have_text("lock-report.pdf")
         expect(card.locator(".qa-card-head .qa-attached")).to_have_text("attached to lock-mail.eml")
         expect(card.locator(".qa-card-head .qa-page")).to_have_text("page 2")
-        href = card.locator("a.qa-open").get_attribute("href")
-        assert href == "original/lock-mail.eml?part=1#page=2"
-        opened = page.request.get(app_server.url + href.split("#")[0])
-        assert opened.status == 200 and opened.body() == pdf.read_bytes()
-        assert opened.headers["content-type"] == "application/pdf"
-        card.locator("details.qa-page-view summary").click()
-        image = card.locator("img.qa-page-image")
-        expect(image).to_be_visible()
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=30_000
-        )
-        assert "part=1" in image.get_attribute("src")
+        opened = open_original_and_page_picture(page, app_server, card, "original/lock-mail.eml?part=1#page=2")
+        assert opened.body() == pdf.read_bytes() and opened.headers["content-type"] == "application/pdf"
+        assert "part=1" in card.locator("img.qa-page-image").get_attribute("src")
     finally:
         page.reload()
         if (corpus / "lock-mail.eml").exists():

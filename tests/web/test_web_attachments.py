@@ -4,11 +4,10 @@ it (real e-mails made with the email package, real PDFs, real routes behind Fast
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from document_fixtures import pdf_of, yellow_rows
+from document_fixtures import manual_email, yellow_rows
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -24,16 +23,10 @@ PAGES = ["Pump manual, page one. The pump must be primed with water.", f"Pump ma
 @pytest.fixture
 def corpus(tmp_path: Path) -> tuple[Path, bytes]:
     """A corpus folder holding mail/p7.eml (a log, then a two-page PDF) and a text file; the PDF's bytes."""
-    message = EmailMessage()
-    message["Subject"] = "Manual for P-7"
-    message["From"] = "depot@example.org"
-    message.set_content("The manual is attached.\n")
-    message.add_attachment("14:02 ERROR impeller jam\n", filename="pump.log")
-    pdf = pdf_of(tmp_path / "manual.pdf", PAGES).read_bytes()
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="manual.pdf")
+    message, pdf = manual_email(tmp_path, PAGES)
     folder = tmp_path / "corpus"
     (folder / "mail").mkdir(parents=True)
-    (folder / "mail" / "p7.eml").write_bytes(bytes(message))
+    (folder / "mail" / "p7.eml").write_bytes(message)
     (folder / "notes.txt").write_text("Plain notes.\n")
     return folder, pdf
 
