@@ -6,6 +6,10 @@ start/end cross-entropy plus `--shared-weight` × the shared-normalization term 
 groups (`--adversarial-fraction`) carry a question altered so its paragraph no longer answers it (as in
 `train_reader.py`): no window of the group answers. Seeded and resumable like `train_reader.py`.
 
+With `--extra` (`prepare_structured.py`'s structured.jsonl) a share `--extra-fraction` of the groups are table and
+list questions (`window_groups.build_structured_groups`): the table-row window that answers is scored in the same
+softmax as prose windows and other tables' rows, as the engine ranks them, in groups of the same size.
+
     python training/train_reader_groups.py --init ~/.cache/qa-reader/run2/final --out ~/.cache/qa-reader/run6 \
         --offset 62615 --steps 900
 
@@ -38,7 +42,7 @@ from train_reader import (
     train_steps,
 )
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-from window_groups import Group, build_groups, encode_group, shared_norm_loss
+from window_groups import Group, build_groups, build_structured_groups, cut_windows, encode_group, shared_norm_loss
 
 
 def altered_questions(records: list[dict], articles: list[dict], rng: random.Random, fraction: float) -> dict[str, str]:
@@ -126,6 +130,35 @@ def group_exact_match(model, tokenizer, groups: list[Group], max_len: int) -> di
     return {"group_em": exact / n, "right_window": right_window / n, "groups": len(groups)}
 
 
+def prose_windows(records: list[dict], words: int) -> list[str]:
+    """The windows of the records' paragraphs, cut as `window_groups` cuts them, in a fixed order."""
+    paragraphs = sorted({(r["article"], r["paragraph"]): r["context"] for r in records}.items())
+    return [text[a:b] for _, text in paragraphs for a, b in cut_windows(text, words)]
+
+
+def article_paragraphs(by_article: dict[str, list[dict]], names: list[str]) -> dict[str, dict[int, str]]:
+    return {name: {r["paragraph"]: r["context"] for r in by_article.get(name, [])} for name in names}
+
+
+def extra_groups(args, count: int, prose: list[str], by_article: dict[str, list[dict]]) -> list[Group]:  # type: ignore[no-untyped-def]
+    """`count` table and list groups from `args.extra` in a seeded order (their own generator, so the SQuAD groups
+    do not depend on them); the rest of the file is the pool their structured negatives come from."""
+    rng = random.Random(args.seed + 1)
+    pool = read_jsonl(args.extra)
+    rng.shuffle(pool)
+    picked = pool[:count]
+    lists = sorted({r["article"] for r in picked if not r["article"].startswith("table/")})
+    return build_structured_groups(
+        picked,
+        pool,
+        prose,
+        rng,
+        articles=article_paragraphs(by_article, lists),
+        words=args.words,
+        negatives=args.negatives,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Train the reader on window groups (see the module docstring).")
     parser.add_argument("--data", type=Path, default=Path.home() / ".cache" / "qa-reader" / "data")
@@ -145,6 +178,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--save-every", type=int, default=25)
     parser.add_argument("--eval-questions", type=int, default=300)
+    parser.add_argument("--extra", type=Path, default=None, help="table and list questions (prepare_structured.py)")
+    parser.add_argument("--extra-fraction", type=float, default=0.0, help="share of the groups drawn from --extra")
+    parser.add_argument(
+        "--extra-val", type=Path, default=None, help="held-out table questions (default: beside --extra)"
+    )
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -161,18 +199,24 @@ def main() -> None:
     by_article: dict[str, list[dict]] = {}
     for r in records:
         by_article.setdefault(r["article"], []).append(r)
-    chosen = records[args.offset : args.offset + int(args.steps * args.batch * 1.05)]
+    wanted = int(args.steps * args.batch * 1.05)
+    extra_count = int(wanted * args.extra_fraction) if args.extra else 0
+    chosen = records[args.offset : args.offset + wanted - extra_count]
     t0 = time.time()
     article_rows = [row for a in sorted({r["article"] for r in chosen}) for row in by_article[a]]
     altered = altered_questions(chosen, article_rows, rng, args.adversarial_fraction)
     groups = build_groups(
         chosen, rng, articles=article_rows, words=args.words, negatives=args.negatives, altered=altered
     )
+    extra = extra_groups(args, extra_count, prose_windows(chosen, args.words), by_article) if extra_count else []
     encoded = encoded_groups(tokenizer, groups, args.max_len)
+    encoded_extra = encoded_groups(tokenizer, extra, args.max_len)
+    encoded += encoded_extra
     batches = group_batches(encoded, args.batch, args.seed)[: args.steps]
     log(
         args.out,
-        f"questions {len(chosen)} (offset {args.offset}), groups {len(encoded)} ({len(altered)} altered), "
+        f"questions {len(chosen)} (offset {args.offset}) + {extra_count} from --extra, groups {len(encoded)} "
+        f"({len(altered)} altered, {len(encoded_extra)} of tables and lists), "
         f"{len(batches)} steps of {args.batch} groups × {1 + args.negatives} windows, {time.time() - t0:.0f} s",
     )
     train(model, tokenizer, encoded, batches, args)
@@ -205,8 +249,26 @@ def report(model, tokenizer, args, final: Path) -> None:
     )
     groups = build_groups(picked, random.Random(2), articles=val, words=args.words, negatives=args.negatives)
     scores["groups"] = group_exact_match(model, tokenizer, groups, args.max_len)
+    scores |= table_scores(model, tokenizer, args, val)
     (final / "val-scores.json").write_text(json.dumps(scores, indent=2) + "\n")
     log(args.out, f"validation {json.dumps(scores)}")
+
+
+def table_scores(model, tokenizer, args, val: list[dict]) -> dict:  # type: ignore[no-untyped-def]
+    """On held-out tables (structured-val.jsonl, never trained on): EM/F1 of each table window alone, and group EM
+    of table groups whose negatives are other held-out tables' rows and SQuAD validation prose."""
+    path = args.extra_val or (args.extra.parent / "structured-val.jsonl" if args.extra else None)
+    if path is None or not path.is_file():
+        return {}
+    tables = read_jsonl(path)
+    random.Random(0).shuffle(tables)
+    picked = tables[: args.eval_questions]
+    alone = evaluate(model, tokenizer, picked, [], args.max_len, 64)
+    prose = prose_windows(val, args.words)
+    groups = build_structured_groups(
+        picked, tables, prose, random.Random(3), words=args.words, negatives=args.negatives
+    )
+    return {"tables": alone, "table_groups": group_exact_match(model, tokenizer, groups, args.max_len)}
 
 
 if __name__ == "__main__":

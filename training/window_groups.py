@@ -136,14 +136,19 @@ def negatives_for(
 ) -> list[GroupWindow]:
     """The `count` windows of the article that share the most question words and hold none of its answers."""
     candidates = windows_without_answers(record, own, paragraphs, words)
+    return [GroupWindow(c) for c in closest(record["question"], candidates, count)]
+
+
+def closest(question: str, candidates: list[str], count: int) -> list[str]:
+    """The `count` candidates sharing the most (idf-weighted) question words, as retrieval would rank them."""
     if not candidates:
         return []
     documents = [{w.lower() for w in WORD.findall(c)} for c in candidates]
     df = Counter(w for d in documents for w in d)
     idf = {w: math.log(1 + len(documents) / n) for w, n in df.items()}
-    question = {w.lower() for w in WORD.findall(record["question"])} - STOP
-    ranked = sorted(candidates, key=lambda c: -overlap_score(question, c, idf))
-    return [GroupWindow(c) for c in ranked[:count]]
+    words = {w.lower() for w in WORD.findall(question)} - STOP
+    ranked = sorted(candidates, key=lambda c: -overlap_score(words, c, idf))
+    return ranked[:count]
 
 
 def build_groups(
@@ -176,6 +181,97 @@ def build_groups(
         windows = [window, *others]
         rng.shuffle(windows)
         groups.append(Group(question, tuple(windows)))
+    return groups
+
+
+def is_table(record: dict) -> bool:
+    return record["article"].startswith("table/")
+
+
+def structured_answer(record: dict, words: int, rng: random.Random) -> GroupWindow | None:
+    """The answering window of a table or list question: a table window whole (it already is a few rows,
+    linearized as the engine gives them to the reader), a list cut around the answer like prose (its "- " items
+    are units of their own)."""
+    if not is_table(record):
+        found = answer_window(record, words, rng)
+        return found[0] if found else None
+    answer = record["answers"][0]
+    return GroupWindow(record["context"], answer["start"], answer["start"] + len(answer["text"]))
+
+
+def structured_pieces(record: dict, words: int) -> list[str]:
+    """The windows a table or list example gives as a negative: a table window whole, a list cut like prose."""
+    if is_table(record):
+        return [record["context"]]
+    return [record["context"][a:b] for a, b in cut_windows(record["context"], words)]
+
+
+def holds_answer(record: dict, text: str) -> bool:
+    lowered = text.lower()
+    return any(a["text"].lower() in lowered for a in record["answers"])
+
+
+def structured_candidates(
+    record: dict, pool: list[dict], same: list[dict], words: int, rng: random.Random, sample: int = 32
+) -> list[str]:
+    """Windows of OTHER table and list examples that do not answer `record`: those of its own table or article
+    (`same`: other rows of the sheet, the hardest) and a seeded sample of the rest."""
+    others = [r for r in same if r["id"] != record["id"]]
+    others += rng.sample(pool, min(sample, len(pool)))
+    seen, out = {record["context"]}, []
+    for other in others:
+        for piece in structured_pieces(other, words):
+            if piece not in seen and not holds_answer(record, piece):
+                seen.add(piece)
+                out.append(piece)
+    return out
+
+
+def prose_candidates(
+    record: dict, prose: list[str], paragraphs: dict[int, str] | None, words: int, rng: random.Random
+) -> list[str]:
+    """SQuAD prose windows that do not answer `record`: of its own article's other paragraphs for a list made
+    from a SQuAD paragraph (`paragraphs`), else a seeded sample of `prose` (windows of the run's articles)."""
+    if paragraphs:
+        texts = [t for number, t in sorted(paragraphs.items()) if number != record["paragraph"]]
+        pieces = [t[a:b] for t in texts for a, b in cut_windows(t, words)]
+    else:
+        pieces = rng.sample(prose, min(64, len(prose)))
+    return [p for p in pieces if not holds_answer(record, p)]
+
+
+def build_structured_groups(
+    records: list[dict],
+    pool: list[dict],
+    prose: list[str],
+    rng: random.Random,
+    *,
+    articles: dict[str, dict[int, str]] | None = None,
+    words: int = 90,
+    negatives: int = 2,
+) -> list[Group]:
+    """One group per table or list record, of the same size as a SQuAD group: its answering window, half of
+    `negatives` (rounded down) windows of other table/list examples of `pool` and the rest prose windows (see
+    `prose_candidates`; `articles`: SQuAD paragraphs by article, for lists), each half the closest to the question;
+    one kind fills in when the other runs short. Table-row windows so meet prose in one shared softmax."""
+    by_article: dict[str, list[dict]] = {}
+    for r in pool:
+        by_article.setdefault(r["article"], []).append(r)
+    groups = []
+    for r in records:
+        window = structured_answer(r, words, rng)
+        if window is None:
+            continue
+        structured = structured_candidates(r, pool, by_article.get(r["article"], []), words, rng)
+        prose_pieces = prose_candidates(r, prose, (articles or {}).get(r["article"]), words, rng)
+        picked = closest(r["question"], structured, negatives // 2)
+        picked += closest(r["question"], prose_pieces, negatives - len(picked))
+        picked += closest(r["question"], [s for s in structured if s not in picked], negatives - len(picked))
+        if len(picked) < negatives:
+            continue
+        windows = [window, *(GroupWindow(p) for p in picked)]
+        rng.shuffle(windows)
+        groups.append(Group(r["question"], tuple(windows)))
     return groups
 
 

@@ -103,3 +103,38 @@ def test_negative_windows_leave_out_the_answer_s_own_window_and_any_holding_an_a
     assert answering[cut[0][0] : cut[0][1]] in found and answering[cut[1][0] : cut[1][1]] not in found
     assert all("1911" not in window for window in found)
     assert any(window in answering for window in found)  # the answer's paragraph still gives the other windows
+
+
+def table_record(rid: str, table: str, context: str, question: str, answer: str) -> dict:
+    return {
+        "id": rid,
+        "article": f"table/{table}",
+        "paragraph": 0,
+        "context": context,
+        "question": question,
+        "answers": [{"text": answer, "start": context.index(answer)}],
+    }
+
+
+def test_a_table_group_meets_prose_and_other_rows_in_a_group_of_the_same_size(groups) -> None:  # type: ignore[no-untyped-def]
+    asked = table_record(
+        "t/0",
+        "mills",
+        "name: Harbour; built: 1911.\nname: Ferry; built: 1952.",
+        "What is the built for name Harbour?",
+        "1911",
+    )
+    same_sheet = table_record("t/1", "mills", "name: Quay; built: 1874.\nname: Dock; built: 1930.", "q", "1874")
+    overlapping = table_record("t/2", "mills", "name: Harbour; built: 1911.\nname: Quay; built: 1874.", "q", "1874")
+    elsewhere = table_record("t/3", "cats", "name: Tom; weight: 4.", "q", "4")
+    prose = [sentences("Harbour mill", 3), "The harbour mill was built of oak in 1911.", sentences("Unrelated cats", 3)]
+    pool = [asked, same_sheet, overlapping, elsewhere]
+    built = groups.build_structured_groups([asked], pool, prose, random.Random(0), words=40, negatives=4)
+    assert len(built) == 1 and len(built[0].windows) == 5  # the size of a SQuAD group with 4 negatives
+    answering = [w for w in built[0].windows if w.answer_end > w.answer_start]
+    assert [w.text for w in answering] == [asked["context"]]
+    assert answering[0].text[answering[0].answer_start : answering[0].answer_end] == "1911"
+    negatives = [w.text for w in built[0].windows if w.answer_end == w.answer_start]
+    assert all("1911" not in text for text in negatives)  # neither the overlapping rows nor the prose saying it
+    assert same_sheet["context"] in negatives and elsewhere["context"] in negatives  # half of them tables
+    assert sentences("Harbour mill", 3) in negatives  # the other half prose, the closest to the question first
