@@ -124,8 +124,8 @@ def test_email_html_body_quoted_printable_and_nesting_cap() -> None:
         subtype="html",
         cte="quoted-printable",
     )
-    assert b"quoted-printable" in message
-    assert extract_email(message).text == (
+    assert b"quoted-printable" in bytes(message)
+    assert extract_email(bytes(message)).text == (
         "# Depot hours\n\nFrom: depot@example.org\n\n## Opening hours\n\nThe depot opens at 07:30 – weekdays only."
     )
     text = extract_email(nested_email_bytes(4)).text
