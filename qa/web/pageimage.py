@@ -31,6 +31,7 @@ from ..ingest.extract import attached_file, kind_of
 from ..ingest.extract.image import ocr_frame, open_image
 from ..ingest.extract.ocr import OcrWord, read_image
 from ..ingest.extract.pdf import needs_ocr, ocr_render
+from ..ingest.load import DEFAULT_MAX_FILE_BYTES
 
 RENDER_SCALE = 1.5  # 108 dpi: legible, a few hundred KB per page
 MAX_SIDE_PX = 2000  # longest side of a rendered page; larger pages are scaled down to it
@@ -215,6 +216,8 @@ def page_source(path: Path, part: int | None = None) -> tuple[str, Path | bytes]
     or image, its bytes read out of the message); QAError when there is no such attachment or it has no pages."""
     if part is None:
         return path.name, path
+    if path.stat().st_size > DEFAULT_MAX_FILE_BYTES:  # the build skipped it too: not parsed on a request
+        raise QAError(f"'{path.name}' is over the {DEFAULT_MAX_FILE_BYTES:,}-byte limit of a corpus file")
     try:
         name, data = attached_file(kind_of(path.name) or "", path.read_bytes(), part)
     except ValueError as exc:

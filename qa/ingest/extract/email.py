@@ -197,7 +197,7 @@ def attached_email_file(data: bytes, number: int) -> tuple[str, bytes]:
     part = next((p for n, p in enumerate(message.iter_attachments(), start=1) if n == number), None)
     if part is None:
         raise ValueError(f"the message has no attachment {number}")
-    kind, shown = attachment_kind(clean(part.get_filename() or ""), part.get_content_type())
+    shown = attachment_kind(clean(part.get_filename() or ""), part.get_content_type())[1]
     if part.get_content_type() == "message/rfc822":
         nested = part.get_content()
         body = nested.as_bytes(policy=policy.default) if isinstance(nested, EmailMessage) else b""
