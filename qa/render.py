@@ -7,6 +7,7 @@ import html
 import click
 
 from .engine import Response, Result
+from .ingest.extract import attachment_heading
 
 
 def marks(result: Result) -> list[tuple[int, int, str]]:
@@ -39,7 +40,7 @@ def render_terminal(response: Response) -> str:
     lines += [click.style(f"note: {n.text}", fg="yellow") for n in response.notices]
     for result in response.results:
         attached = f" › attached {result.attachment.name}" if result.attachment is not None else ""
-        own = attached and result.heading == f"Attachment: {result.attachment.name}"  # named already
+        own = attached and result.heading == attachment_heading(result.attachment.name)  # named already
         heading = f" › {result.heading}" if result.heading and not own else ""
         heading += f" (page {result.page}, read by OCR)" if result.ocr else ""
         lines.append("")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..ingest.extract import AttachedPart
+from ..ingest.extract import AttachedPart, part_at
 from ..ingest.load import SkippedFile
 from .config import FORMAT_VERSION, BuildConfig
 
@@ -110,7 +110,7 @@ class FileEntry:
 
     def attachment_at(self, offset: int) -> AttachedPart | None:
         """The attachment whose text holds `offset`, or None."""
-        return next((part for part in self.attachments if part.holds(offset)), None)
+        return part_at(self.attachments, offset)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CorpusError
-from .extract import KINDS, AttachedPart, extract, kind_of
+from .extract import KINDS, AttachedPart, extract, kind_of, part_at
 from .extract.blocks import name_title
 from .extract.text import decode_text  # noqa: F401 - re-exported: callers import it from here
 
@@ -52,7 +52,7 @@ class Document:
 
     def part_at(self, offset: int) -> AttachedPart | None:
         """The attachment whose text holds `offset`, or None (the message's own text; a file that is no message)."""
-        return next((part for part in self.parts if part.holds(offset)), None)
+        return part_at(self.parts, offset)
 
     @property
     def paged(self) -> bool:

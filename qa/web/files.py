@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import QAError
-from ..ingest.extract import KINDS
+from ..ingest.extract import KINDS, attached_file, kind_of
 from ..ingest.load import DEFAULT_MAX_FILE_BYTES, content_hash, file_hash
 from .admission import DEFAULT_CORPUS_QUOTA_BYTES, check_quota, read_checked
 from .uploads import shown_name
@@ -63,6 +63,26 @@ def corpus_file(root: str | os.PathLike[str], requested: str) -> Path | None:
     if any(part.startswith(".") for part in real.relative_to(root_real).parts):  # a link into a hidden folder
         return None
     return real
+
+
+MESSAGE_KINDS = ("eml", "msg")  # files whose attachments are documents of their own, opened by number
+
+
+def attachment_of(path: Path, part: int) -> tuple[str, bytes]:
+    """(file name, bytes) of attachment `part` of the corpus message at `path`, read out of it again (to serve it or
+    draw its page); QAError with one line for a file that is no message, one over the corpus file limit (the build
+    skipped it too: it is not parsed on a request) or a message without that attachment."""
+    kind = kind_of(path.name)
+    if kind not in MESSAGE_KINDS:
+        raise QAError(f"'{path.name}' has no attachments to open")
+    if path.stat().st_size > DEFAULT_MAX_FILE_BYTES:
+        raise QAError(
+            f"'{path.name}' is over the {DEFAULT_MAX_FILE_BYTES:,}-byte limit of a corpus file: no attachments to open"
+        )
+    try:
+        return attached_file(kind, path.read_bytes(), part)
+    except ValueError as exc:
+        raise QAError(f"'{path.name}': {exc}") from None
 
 
 def upload_name(name: str) -> str:

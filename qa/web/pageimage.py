@@ -6,7 +6,7 @@ and line breaks differ between the page and the extracted text), and each matche
 A scanned page (no text layer: the build read it by OCR) gets its text layer from OCR of the same picture the
 build read, so the same words come back, each character with its word's box; a page of an image file
 (PNG, JPEG, TIFF) likewise, shown as the picture OCR read. A PDF or image attached to an e-mail is drawn the same
-way from its bytes, read out of the message again (`attached_file`).
+way from its bytes, read out of the message again (`files.attachment_of`).
 
 A page can be any size (a 1 KB PDF may hold a 5000x5000 pt page), so rendering is bounded: the longest side
 of a picture is at most MAX_SIDE_PX (huge pages are scaled down), each page is rendered once and kept in a
@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import QAError
-from ..ingest.extract import attached_file, kind_of
+from ..ingest.extract import kind_of
 from ..ingest.extract.image import ocr_frame, open_image
 from ..ingest.extract.ocr import OcrWord, read_image
 from ..ingest.extract.pdf import needs_ocr, ocr_render
-from ..ingest.load import DEFAULT_MAX_FILE_BYTES
+from .files import attachment_of
 
 RENDER_SCALE = 1.5  # 108 dpi: legible, a few hundred KB per page
 MAX_SIDE_PX = 2000  # longest side of a rendered page; larger pages are scaled down to it
@@ -216,12 +216,7 @@ def page_source(path: Path, part: int | None = None) -> tuple[str, Path | bytes]
     or image, its bytes read out of the message); QAError when there is no such attachment or it has no pages."""
     if part is None:
         return path.name, path
-    if path.stat().st_size > DEFAULT_MAX_FILE_BYTES:  # the build skipped it too: not parsed on a request
-        raise QAError(f"'{path.name}' is over the {DEFAULT_MAX_FILE_BYTES:,}-byte limit of a corpus file")
-    try:
-        name, data = attached_file(kind_of(path.name) or "", path.read_bytes(), part)
-    except ValueError as exc:
-        raise QAError(f"'{path.name}' has no attachment {part} to show ({exc})") from None
+    name, data = attachment_of(path, part)
     if kind_of(name) not in ("pdf", "image"):
         raise QAError(f"attachment {part} of '{path.name}' ({name}) is not a PDF or an image: it has no page picture")
     return name, data

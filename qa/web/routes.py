@@ -14,9 +14,8 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 
 from ..errors import QAError
 from ..index.store import ChunkStore
-from ..ingest.extract import attached_file, kind_of
-from ..ingest.load import DEFAULT_MAX_FILE_BYTES
-from .files import corpus_file
+from ..ingest.extract import kind_of
+from .files import attachment_of, corpus_file
 from .hosts import HostOriginMiddleware, allowed_hosts
 from .pageimage import MAX_SENTENCE_CHARS, RenderBusy, page_png
 from .reading import CSP, READ_ROUTE, ReadingPage, check_offsets, page_html, parse_offset, view_window, whole_lines
@@ -25,7 +24,6 @@ from .views import ORIGINAL_ROUTE, PAGE_IMAGE_ROUTE, PICTURED_KINDS
 
 NOT_FOUND = "no such document in the corpus folder"
 NOT_INDEXED = "this document is not in the served index; rebuild the index, then open it from a card"
-MESSAGE_KINDS = ("eml", "msg")  # files whose attachments are documents of their own, opened by number
 MAX_PART = 10_000
 StoreFn = Callable[[], ChunkStore]  # the chunk store of the index being served now (it changes after a rebuild)
 _TYPES = {
@@ -97,7 +95,7 @@ def file_routes(corpus_dir: str | Path, texts: StoreFn | None = None) -> APIRout
         part: int | None = Query(None, ge=1, le=MAX_PART),
     ) -> Response:
         path = corpus_file(corpus, doc)
-        if path is None or kind_of(path.name) not in (PICTURED_KINDS if part is None else MESSAGE_KINDS):
+        if path is None or (part is None and kind_of(path.name) not in PICTURED_KINDS):  # a part: attachment_of checks
             raise HTTPException(status_code=404, detail=NOT_FOUND)
         try:
             png = page_png(path, page, sentence, part)
@@ -131,13 +129,10 @@ def attachment_response(path: Path, part: int, download: bool) -> Response:
     """Attachment `part` of the e-mail at `path`, read out of the message, served as its own file (inline for the
     kinds a browser shows, like an original); 404 with one line for a file that is no message or has no such
     attachment, or one bigger than a corpus file may be."""
-    kind = kind_of(path.name)
-    if kind not in MESSAGE_KINDS or path.stat().st_size > DEFAULT_MAX_FILE_BYTES:
-        raise HTTPException(status_code=404, detail=f"'{path.name}' has no attachments to open")
     try:
-        name, data = attached_file(kind, path.read_bytes(), part)
-    except ValueError as exc:
-        raise HTTPException(status_code=404, detail=f"'{path.name}': {exc}") from None
+        name, data = attachment_of(path, part)
+    except QAError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
     suffix = Path(name).suffix.lower()
     shown = "inline" if suffix in _TYPES and not download else "attachment"
     headers = {**_original_headers(suffix), "Content-Disposition": content_disposition(shown, name)}

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 from ..engine import DoubtReason, NoticeKind, Response, Result
 from ..evaluate.gold import EvalReport, Miss
 from ..ingest.chunk import Chunk
-from ..ingest.extract import kind_of
+from ..ingest.extract import attachment_heading, kind_of
 from ..render import render_html
 from .files import Saved
 from .holder import Rebuilt, Served
@@ -44,7 +44,7 @@ def result_section(result: Result) -> str:
     puts above it (the source line names the attachment)."""
     section = result.section or result.heading
     if result.attachment is not None:
-        own = f"Attachment: {result.attachment.name}"
+        own = attachment_heading(result.attachment.name)
         if section == own or section.startswith(own + " › "):
             return section[len(own) :].removeprefix(" › ")
     return section

@@ -132,12 +132,11 @@ def test_a_message_over_the_file_limit_is_not_parsed_for_its_attachments(
     corpus: tuple[Path, bytes], monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     """The build skips a file over the size limit; a request does not parse one either (it may have grown since)."""
-    from qa.web import pageimage, routes
+    from qa.web import files, pageimage
 
     client = client_for(corpus[0])
     assert client.get("/original/mail/p7.eml", params={"part": 2}).status_code == 200
-    monkeypatch.setattr(routes, "DEFAULT_MAX_FILE_BYTES", 1000)
-    monkeypatch.setattr(pageimage, "DEFAULT_MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(files, "DEFAULT_MAX_FILE_BYTES", 1000)
     pageimage.clear_cache()
     refused = client.get("/original/mail/p7.eml", params={"part": 2})
     assert refused.status_code == 404 and b"no attachments to open" in refused.content

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -84,6 +84,16 @@ class AttachedPart:
         if not self.pages or not self.pages[0] <= offset < self.end:
             return None
         return bisect_right(self.pages, offset)
+
+
+def part_at(parts: Iterable[AttachedPart], offset: int) -> AttachedPart | None:
+    """The attachment whose text holds `offset`, or None (the message's own text)."""
+    return next((part for part in parts if part.holds(offset)), None)
+
+
+def attachment_heading(name: str) -> str:
+    """The heading a message's text puts above an attachment read as a section of it."""
+    return f"Attachment: {name}"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 from typing import NamedTuple
 
-from . import AttachedPart, Extracted, extract, kind_of
+from . import AttachedPart, Extracted, attachment_heading, extract, kind_of
 from .blocks import Writer, clean, name_title
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def write_sections(out: Writer, sections: Iterable[ReadAttachment], marks: Marks
     stretches OCR read (an image, a scanned page) added to `marks.scanned`."""
     for section in sections:
         out.end_run()
-        out.heading(f"Attachment: {section.name}", 1)
+        out.heading(attachment_heading(section.name), 1)
         start = len(out.text)
         heading = start - len(out.parts[-1])  # where the heading line starts
         starts = out.extend(section.read.text, 2, section.read.pages)
