@@ -42,15 +42,22 @@ from train_reader import (
     train_steps,
 )
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-from window_groups import Group, build_groups, build_structured_groups, cut_windows, encode_group, shared_norm_loss
+from window_groups import (
+    Group,
+    build_groups,
+    build_structured_groups,
+    cut_windows,
+    encode_group,
+    is_table,
+    paragraphs_by_article,
+    shared_norm_loss,
+)
 
 
 def altered_questions(records: list[dict], articles: list[dict], rng: random.Random, fraction: float) -> dict[str, str]:
     """Question id → the question with a name, year or number swapped for another of its article's
     (`train_reader.swap_phrase`), for `fraction` of the records."""
-    contexts: dict[str, dict[int, str]] = {}
-    for r in articles:
-        contexts.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
+    contexts = paragraphs_by_article(articles)
     pool = {article: article_phrases(list(texts.values())) for article, texts in contexts.items()}
     altered = {}
     for r in records:
@@ -136,10 +143,6 @@ def prose_windows(records: list[dict], words: int) -> list[str]:
     return [text[a:b] for _, text in paragraphs for a, b in cut_windows(text, words)]
 
 
-def article_paragraphs(by_article: dict[str, list[dict]], names: list[str]) -> dict[str, dict[int, str]]:
-    return {name: {r["paragraph"]: r["context"] for r in by_article.get(name, [])} for name in names}
-
-
 def extra_groups(args, count: int, prose: list[str], by_article: dict[str, list[dict]]) -> list[Group]:  # type: ignore[no-untyped-def]
     """`count` table and list groups from `args.extra` in a seeded order (their own generator, so the SQuAD groups
     do not depend on them); the rest of the file is the pool their structured negatives come from."""
@@ -147,13 +150,13 @@ def extra_groups(args, count: int, prose: list[str], by_article: dict[str, list[
     pool = read_jsonl(args.extra)
     rng.shuffle(pool)
     picked = pool[:count]
-    lists = sorted({r["article"] for r in picked if not r["article"].startswith("table/")})
+    lists = sorted({r["article"] for r in picked if not is_table(r)})
     return build_structured_groups(
         picked,
         pool,
         prose,
         rng,
-        articles=article_paragraphs(by_article, lists),
+        articles=paragraphs_by_article(r for name in lists for r in by_article.get(name, [])),
         words=args.words,
         negatives=args.negatives,
     )

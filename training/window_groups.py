@@ -26,6 +26,7 @@ import math
 import random
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -118,15 +119,27 @@ def overlap_score(question: set[str], text: str, idf: dict[str, float]) -> float
     return sum(idf.get(w, 0.0) for w in question & found)
 
 
+def holds_answer(record: dict, text: str) -> bool:
+    lowered = text.lower()
+    return any(a["text"].lower() in lowered for a in record["answers"])
+
+
+def paragraphs_by_article(rows: Iterable[dict]) -> dict[str, dict[int, str]]:
+    """Article → paragraph number → text, from rows in train.jsonl's format."""
+    paragraphs: dict[str, dict[int, str]] = {}
+    for r in rows:
+        paragraphs.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
+    return paragraphs
+
+
 def windows_without_answers(record: dict, own: tuple[int, int], paragraphs: dict[int, str], words: int) -> list[str]:
     """Every window of the article's paragraphs that holds none of the record's answers and is not its own."""
-    answers = [a["text"].lower() for a in record["answers"]]
     candidates = []
     for number, text in paragraphs.items():
         for start, end in cut_windows(text, words):
             piece = text[start:end]
             mine = number == record["paragraph"] and start < own[1] and end > own[0]
-            if not mine and not any(a in piece.lower() for a in answers):
+            if not mine and not holds_answer(record, piece):
                 candidates.append(piece)
     return candidates
 
@@ -163,9 +176,7 @@ def build_groups(
     """One group per record: its answer window and `negatives` windows of its article (the paragraphs of
     `articles`' rows, default `records`' own), in a random order. For a record in `altered` (its id → a question
     the paragraph no longer answers) the group answers nowhere."""
-    paragraphs: dict[str, dict[int, str]] = {}
-    for r in articles if articles is not None else records:
-        paragraphs.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
+    paragraphs = paragraphs_by_article(articles if articles is not None else records)
     groups = []
     for r in records:
         found = answer_window(r, words, rng)
@@ -204,11 +215,6 @@ def structured_pieces(record: dict, words: int) -> list[str]:
     if is_table(record):
         return [record["context"]]
     return [record["context"][a:b] for a, b in cut_windows(record["context"], words)]
-
-
-def holds_answer(record: dict, text: str) -> bool:
-    lowered = text.lower()
-    return any(a["text"].lower() in lowered for a in record["answers"])
 
 
 def structured_candidates(
