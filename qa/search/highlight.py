@@ -56,6 +56,7 @@ class HighlightSettings:
     neighbour_weight: float = 0.0
     type_weight: float = 0.2
     previous_weight: float = 0.15  # the sentence before an answer often restates the question
+    lead_in_weight: float = 0.3  # a lead-in ("Token tConcat, BIFF2-BIFF8:") loses this much (gold/docs-dev.jsonl)
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,12 @@ def _opened_item_depth(passage: str, start: int) -> int | None:
     return item_depth(line) if line is not None else None
 
 
+def is_lead_in(sentence: str) -> bool:
+    """A sentence ending in a colon introduces what follows it (a table, a list, a definition): it names what the
+    question names, and the answer is below it."""
+    return sentence.rstrip().endswith(":")
+
+
 def choose_answer(
     question: str,
     passage: str,
@@ -214,7 +221,8 @@ def choose_answer(
     no answer while rows of the table follow it: it names the columns the question names ("weight", "feed") and
     would outscore the row that answers (`table_header`: the header row of the table the passage starts inside,
     below it). When the question names one row of a table by its cells ("the chick weighing 108"), the table's other
-    rows are no answer either: a row of numbers is as similar to the question as the next (`rows_no_answer`)."""
+    rows are no answer either: a row of numbers is as similar to the question as the next (`rows_no_answer`). A
+    lead-in with something after it loses `lead_in_weight` (`is_lead_in`)."""
     if not sentences:
         return None
     asked = term_weights if term_weights is not None else dict.fromkeys(terms(question), 1.0)
@@ -235,6 +243,7 @@ def choose_answer(
             + settings.neighbour_weight * context
             + settings.type_weight * kind_strength(question, text)
             + settings.previous_weight * previous
+            - settings.lead_in_weight * (i < n - 1 and is_lead_in(text))
         )
         scores.append(score)
     best = int(np.argmax(scores))

@@ -151,6 +151,17 @@ def test_the_first_pair_of_a_key_value_table_can_be_the_answer() -> None:
     assert answer is not None and answer.text == "| Founded | 1998 |"
 
 
+def test_a_lead_in_line_gives_way_to_what_it_introduces() -> None:
+    table = "Here is a random table for parsing tests:\n| 1 | 2 | 3 |\n| 13 | 14 | 9e16-b7d2 | 15 |\n| 18 | 19 | 20 |"
+    question = "In the parsing test table, which value sits between 14 and 15?"
+    similarities = np.array([0.45, 0.25, 0.3, 0.25])  # the lead-in names the table, as the question does
+    answer = choose_answer(question, table, line_spans(table), similarities)
+    assert answer is not None and answer.text == "| 13 | 14 | 9e16-b7d2 | 15 |"
+    cut = "The tests ran nightly.\nHere is a random table for parsing tests:"  # its table in the next passage
+    last = choose_answer(question, cut, line_spans(cut), np.array([0.3, 0.45]))
+    assert last is not None and last.text.endswith("tests:")  # nothing here for it to give way to
+
+
 SLIDE = (
     "- HostnameLookups\n"
     "- Access Control\n"
