@@ -436,9 +436,13 @@ def _evaluate_gold(
 @cli.command()
 @click.option("--index", "index_dir", default=DEFAULT_INDEX, show_default=True, type=click.Path(path_type=Path))
 @click.option("--verify", is_flag=True, help="Check every index file's checksum, not only what opening checks.")
-def status(index_dir: Path, verify: bool) -> None:
+@click.option(
+    "--documents", "list_documents", is_flag=True, help="List each document: kind, pages, passages, OCR, attachments."
+)
+def status(index_dir: Path, verify: bool, list_documents: bool) -> None:
     """Show the index manifest and whether the corpus changed since the build. The index files are checked as
-    opening checks them (sizes, and checksums of the small files and of dense.faiss), or all of them with --verify."""
+    opening checks them (sizes, and checksums of the small files and of dense.faiss), or all of them with --verify.
+    --documents lists what each file became, and the files skipped with why."""
     from .index.integrity import total_bytes
     from .index.open import corpus_changes, corrupt, verify_index
 
@@ -461,6 +465,29 @@ def status(index_dir: Path, verify: bool) -> None:
             "every checksum verified" if verify else "sizes and the checksums opening checks match (--verify: all)"
         )
         click.echo(f"files:     {len(recorded)} files, {total_bytes(recorded) / 1e6:.1f} MB; {checked}")
+    if list_documents:
+        for line in _document_lines(index_dir, manifest):
+            click.echo(line)
+
+
+def _document_lines(index_dir: Path, manifest: Manifest) -> list[str]:
+    """One line per document of the index ("pdf/a.pdf  pdf · 13 pages · 150 passages · OCR on pages 2–3"), then
+    one per skipped file with its reason."""
+    from .index.inventory import indexed_files
+    from .index.open import open_index
+    from .ingest.load import printable_id
+
+    with open_index(index_dir) as index:
+        files = indexed_files(index)
+    lines = [f"documents: {len(files)}"]
+    for file in files:
+        passages = f"{file.passages} passage{'s' if file.passages != 1 else ''}"
+        parts = [file.kind, file.pages_text, passages, printable_id(file.notes)]  # attachment names: from the e-mail
+        lines.append(f"  {printable_id(file.path)}  " + " · ".join(part for part in parts if part))
+    if manifest.skipped:
+        lines.append(f"skipped:   {len(manifest.skipped)}")
+        lines.extend(f"  {printable_id(s.path)}: {s.reason}" for s in manifest.skipped)
+    return lines
 
 
 def built_from(manifest: Manifest) -> Path | None:

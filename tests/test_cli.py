@@ -51,6 +51,8 @@ def test_build_ask_status_and_an_unchanged_rebuild(project: Path) -> None:
 
     status = qa("status", cwd=project)
     assert status.returncode == 0 and "fresh" in status.stdout and "2 documents" in status.stdout
+    listed = qa("status", "--documents", cwd=project).stdout.splitlines()
+    assert listed[-3:] == ["documents: 2", "  band.txt  txt · 1 passage", "  hospital.md  md · 1 passage"]
 
     (project / "corpus" / "hospital.md").write_text("# Hospital\n\nIt has 14 departments now.\n", encoding="utf-8")
     assert "stale" in qa("status", cwd=project).stdout
@@ -58,11 +60,14 @@ def test_build_ask_status_and_an_unchanged_rebuild(project: Path) -> None:
     assert stale.returncode == 1
     assert stale.stderr.count("\n") == 1 and stale.stderr.startswith("Error:") and "qa build" in stale.stderr
 
+    (project / "corpus" / "broken.pdf").write_bytes(b"%PDF-1.4 not really a PDF")
     third = qa("build", cwd=project)
     assert (
         "embedded 0 new passages" not in third.stdout
     )  # the changed file is re-embedded; the rest comes from the cache
     assert "reused" in third.stdout
+    listed = qa("status", "--documents", cwd=project).stdout.splitlines()
+    assert listed[-2] == "skipped:   1" and listed[-1].startswith("  broken.pdf: ")  # with the reason
 
 
 @pytest.mark.parametrize(

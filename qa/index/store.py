@@ -412,6 +412,17 @@ class ChunkStore:
         )
         return [(int(row[0]), _chunk(row)) for row in rows]
 
+    def document_summaries(self) -> list[tuple[str, str, str, int, int]]:
+        """(id, title, kind, pages, passages) of every document, by id: pages 0 for a format without pages. One
+        grouped scan of the passages' `doc` column (its index), not of their text or vectors."""
+        db = self._db()
+        passages = dict(db.execute("SELECT doc, COUNT(*) FROM chunks GROUP BY doc").fetchall())
+        rows = db.execute("SELECT id, title, kind, pages FROM documents ORDER BY id").fetchall()
+        return [
+            (doc, title, kind, len(json.loads(pages or "[]")), int(passages.get(doc, 0)))
+            for doc, title, kind, pages in rows
+        ]
+
     def demoted_ids(self) -> frozenset[int]:
         """Ids of passages that are not body text (contents, reference lists), read through a partial index that
         holds only them, so a million body passages cost nothing here."""

@@ -49,14 +49,14 @@ def check_quota(name: str, size: int, corpus_bytes: int, quota_bytes: int = DEFA
         )
 
 
+READABLE = "PDF, HTML, DOCX, PPTX, XLSX, ODT, EPUB, CSV, EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
+
+
 def check_bytes(name: str, data: bytes) -> None:
     """Refuse bytes that are not the kind of document `name` says, by the loader's rules."""
     kind = kind_of(name)
     if kind is None:
-        raise QAError(
-            f"'{name}' is not a kind of document the index reads; add PDF, HTML, DOCX, PPTX, XLSX, ODT, EPUB, CSV, "
-            "EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
-        )
+        raise QAError(f"'{name}' is not a kind of document the index reads; add {READABLE}")
     try:
         check_content(kind, data)
         _check_structure(kind, name, data)

@@ -16,6 +16,7 @@ from ..engine import Engine, Response, build_from_folder
 from ..errors import IndexNotReady, QAError
 from ..index.build import BuildReport
 from ..index.config import BuildConfig
+from ..index.inventory import IndexedFile, indexed_files
 from ..index.manifest import Manifest
 from ..index.open import corpus_changes, read_manifest
 from ..index.progress import EventFn, StopFn
@@ -91,6 +92,7 @@ class EngineHolder:
         self._served = served_from(engine)
         self._swap_lock = threading.Lock()
         self._build_lock = threading.Lock()
+        self._files: tuple[Engine, list[IndexedFile]] | None = None
 
     @property
     def served(self) -> Served:
@@ -166,6 +168,15 @@ class EngineHolder:
             new.index.manifest.counts.chunks,
         )
 
+    def files(self) -> list[IndexedFile]:
+        """What each document of the served index became; read once per served index (a generation never
+        changes), not on every status refresh."""
+        engine, cached = self.engine, self._files
+        if cached is None or cached[0] is not engine:
+            cached = (engine, indexed_files(engine.index))
+            self._files = cached
+        return cached[1]
+
     def status(self) -> dict:
         """The served index's manifest and whether the corpus folder changed since it was built."""
         manifest = self.engine.index.manifest
@@ -194,6 +205,7 @@ class EngineHolder:
             "changes": changes,
             # "file", not "path": gradio_client takes any dict with a "path" for a file to download
             "skipped": [{"file": s.path, "reason": s.reason} for s in manifest.skipped],
+            "files": [file.to_json() for file in self.files()],
             "newer_on_disk": bool(on_disk and on_disk != manifest.built_at),
             "rebuilding": self.rebuilding,
         }

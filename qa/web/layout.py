@@ -20,7 +20,7 @@ from ..errors import QAError
 from ..evaluate.gold import GoldQuestion, answers_missing_from, evaluate_gold, load_gold
 from ..ingest.load import DEFAULT_MAX_FILE_BYTES
 from ..options import Mode
-from .admission import DEFAULT_CORPUS_QUOTA_BYTES
+from .admission import DEFAULT_CORPUS_QUOTA_BYTES, READABLE
 from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload
 from .files import DOCUMENT_SUFFIXES, Saved, corpus_documents, save_upload
 from .holder import EngineHolder, as_int, indexed_documents
@@ -84,6 +84,12 @@ mark.qa-term { background: transparent; color: inherit; padding: 0; border-botto
                                text-align: left; vertical-align: top; }
 .qa-status th { white-space: nowrap; }
 .qa-status ul { margin: 4px 0 0 18px; }
+.qa-files summary { cursor: pointer; font-weight: 600; margin: 6px 0; }
+.qa-files-table { border-collapse: collapse; width: auto; font-size: 0.92em; }
+.qa-files-table th, .qa-files-table td { border: none; border-bottom: 1px solid var(--border-color-primary);
+                                         padding: 3px 14px 3px 0; text-align: left; vertical-align: top; }
+.qa-files-table td:nth-child(3), .qa-files-table td:nth-child(4) { text-align: right; }
+.qa-file, .qa-file-notes { overflow-wrap: anywhere; }
 .qa-state-fresh { color: #15803d; font-weight: 700; }
 .qa-state-stale { color: #b45309; font-weight: 700; }
 .qa-miss { margin: 6px 0; }
@@ -447,7 +453,7 @@ def build_app(
             )
             with gr.Row():
                 upload = upload_control(
-                    label="Documents (PDF, HTML, DOCX, TXT, MD)",
+                    label=f"Documents ({READABLE})",
                     file_count="multiple",
                     file_types=list(DOCUMENT_SUFFIXES),
                     elem_id="qa-upload",

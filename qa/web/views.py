@@ -280,7 +280,29 @@ def status_html(status: dict) -> str:
     if status["rebuilding"]:
         rows.append(("Rebuild", "running; questions are answered from the current index until it finishes"))
     body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
-    return f'<table class="qa-status">{body}</table>'
+    return f'<table class="qa-status">{body}</table>' + files_html(status.get("files", []))
+
+
+FILES_SHOWN = 500  # a corpus of more documents lists the first ones here (`qa status --documents` lists all)
+
+
+def files_html(files: list[dict]) -> str:
+    """What each document became (kind, pages, passages, OCR, attachments), folded away under one line."""
+    if not files:
+        return ""
+    rows = "".join(
+        f'<tr><td class="qa-file">{esc(f["file"])}</td><td>{esc(f["kind"])}</td>'
+        f"<td>{esc(f['pages']) if f['pages'] is not None else ''}</td><td>{esc(f['passages'])}</td>"
+        f'<td class="qa-file-notes">{esc(f["notes"])}</td></tr>'
+        for f in files[:FILES_SHOWN]
+    )
+    more = len(files) - FILES_SHOWN
+    tail = f"<p>… and {more} more: <code>qa status --documents</code> lists them all.</p>" if more > 0 else ""
+    head = "<tr><th>File</th><th>Kind</th><th>Pages / slides</th><th>Passages</th><th>Read</th></tr>"
+    return (
+        f'<details class="qa-files"><summary>What each of the {len(files)} documents became</summary>'
+        f'<table class="qa-files-table">{head}{rows}</table>{tail}</details>'
+    )
 
 
 def rebuilt_rows(rebuilt: Rebuilt, kept: Sequence[Saved]) -> tuple[list[str], list[tuple[str, str]]]:

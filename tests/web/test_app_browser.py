@@ -295,6 +295,10 @@ def test_index_tab_shows_the_manifest(app_page, app_server):
     expect(status.locator(".qa-documents")).to_have_text(str(manifest["counts"]["documents"]))
     expect(status).to_contain_text(manifest["built_at"])
     expect(status.locator(".qa-state")).to_have_text("fresh")
+    documents = sorted(name for name, entry in manifest["files"].items() if entry.get("indexed", True))
+    listing = status.locator(".qa-files")
+    listing.locator("summary").click()  # folded away until asked for
+    expect(listing.locator(".qa-file")).to_have_text(documents)
     assert_only_local(app_page)
 
 
