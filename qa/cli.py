@@ -137,6 +137,7 @@ def build(
     """Build (or refresh) the index of a corpus folder."""
     from .engine import build_from_folder
     from .index.config import BuildConfig
+    from .ingest.load import unread_files, unread_note
 
     config = BuildConfig()
     chunking = config.chunking
@@ -172,6 +173,9 @@ def build(
         click.echo(
             f"Warning: the previous index was damaged and is rebuilt, not carried over: {report.repaired}", err=True
         )
+    unread = unread_note(unread_files(Path(corpus_dir)))
+    if unread:
+        click.echo(f"Note: {unread}", err=True)
     click.echo(build_summary(report, index_dir, ray=ray_address is not None))
 
 

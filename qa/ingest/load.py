@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CorpusError
-from .extract import KINDS, AttachedPart, extract, kind_of, part_at
+from .extract import KINDS, READABLE, AttachedPart, extract, kind_of, part_at
 from .extract.blocks import name_title
 from .extract.text import decode_text  # noqa: F401 - re-exported: callers import it from here
 
@@ -128,6 +128,33 @@ def iter_corpus_files(root: Path) -> list[tuple[str, Path]]:
             found.append((printable_id(path.relative_to(root).as_posix()), path))
     found.sort()
     return found
+
+
+def unread_files(root: Path) -> dict[str, int]:
+    """How many files of each kind the index does not read sit in the corpus folder (by lower-case suffix, "" for
+    none), hidden entries left out and linked folders not entered, as `iter_corpus_files` lists them: a folder
+    copied in as it is holds old `.doc` and `.ods` files too, and they are not to vanish without a word."""
+    counts: dict[str, int] = {}
+    for _folder, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if not name.startswith(".") and not name.lower().endswith(TEXT_SUFFIXES):
+                suffix = Path(name).suffix.lower()
+                counts[suffix] = counts.get(suffix, 0) + 1
+    return counts
+
+
+def unread_note(counts: dict[str, int], shown: int = 6) -> str:
+    """One line on the files not read ('' when none): "3 files of kinds the index does not read (.doc: 2, .ods:
+    1); it reads PDF, …", the most frequent `shown` kinds named."""
+    total = sum(counts.values())
+    if not total:
+        return ""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    named = ", ".join(f"{suffix or 'no extension'}: {count}" for suffix, count in ranked[:shown])
+    more = ", …" if len(ranked) > shown else ""
+    files = "1 file" if total == 1 else f"{total} files"
+    return f"not read: {files} of kinds the index does not read ({named}{more}); it reads {READABLE}"
 
 
 def _links_out(path: Path, root_real: Path) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from ..errors import QAError
-from ..ingest.extract import check_content, kind_of
+from ..ingest.extract import READABLE, check_content, kind_of
 from ..ingest.load import DEFAULT_MAX_FILE_BYTES, decode_text
 
 DEFAULT_CORPUS_QUOTA_BYTES = 2 * 1024**3
@@ -47,9 +47,6 @@ def check_quota(name: str, size: int, corpus_bytes: int, quota_bytes: int = DEFA
             f"'{name}' ({size:,} bytes) would take the corpus folder to {corpus_bytes + size:,} bytes, over "
             f"its {quota_bytes:,}-byte quota; remove documents or start app.py with a larger --corpus-quota-mb"
         )
-
-
-READABLE = "PDF, HTML, DOCX, PPTX, XLSX, ODT, EPUB, CSV, EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
 
 
 def check_bytes(name: str, data: bytes) -> None:

@@ -20,6 +20,7 @@ from ..index.inventory import IndexedFile, indexed_files
 from ..index.manifest import Manifest
 from ..index.open import corpus_changes, read_manifest
 from ..index.progress import EventFn, StopFn
+from ..ingest.load import unread_files
 
 ProgressFn = Callable[[float, str], None]
 
@@ -184,8 +185,9 @@ class EngineHolder:
         if self.corpus_dir.is_dir():
             changes = corpus_changes(manifest, self.corpus_dir)
             state = "stale" if changes else "fresh"
+            unread = unread_files(self.corpus_dir)
         else:
-            changes, state = [], "unknown (corpus folder missing)"
+            changes, state, unread = [], "unknown (corpus folder missing)", {}
         try:
             on_disk = read_manifest(self.index_dir).built_at
         except QAError:
@@ -206,6 +208,7 @@ class EngineHolder:
             # "file", not "path": gradio_client takes any dict with a "path" for a file to download
             "skipped": [{"file": s.path, "reason": s.reason} for s in manifest.skipped],
             "files": [file.to_json() for file in self.files()],
+            "unread": unread,  # files of kinds the index does not read, by suffix
             "newer_on_disk": bool(on_disk and on_disk != manifest.built_at),
             "rebuilding": self.rebuilding,
         }

@@ -18,9 +18,10 @@ from gradio.data_classes import ListFiles
 from ..engine import MAX_K, Engine
 from ..errors import QAError
 from ..evaluate.gold import GoldQuestion, answers_missing_from, evaluate_gold, load_gold
+from ..ingest.extract import READABLE
 from ..ingest.load import DEFAULT_MAX_FILE_BYTES
 from ..options import Mode
-from .admission import DEFAULT_CORPUS_QUOTA_BYTES, READABLE
+from .admission import DEFAULT_CORPUS_QUOTA_BYTES
 from .evaluation import CountingEngine, metrics_figure, metrics_frame, read_gold_upload
 from .files import DOCUMENT_SUFFIXES, Saved, corpus_documents, save_upload
 from .holder import EngineHolder, as_int, indexed_documents

@@ -14,6 +14,7 @@ from ..engine import DoubtReason, NoticeKind, Response, Result
 from ..evaluate.gold import EvalReport, Miss
 from ..ingest.chunk import Chunk
 from ..ingest.extract import attachment_heading, kind_of
+from ..ingest.load import unread_note
 from ..render import render_html
 from .files import Saved
 from .holder import Rebuilt, Served
@@ -275,6 +276,8 @@ def status_html(status: dict) -> str:
                 "<ul>" + "".join(f"<li>{esc(s['file'])}: {esc(s['reason'])}</li>" for s in status["skipped"]) + "</ul>",
             )
         )
+    if status.get("unread"):
+        rows.append(("Not read", f'<span class="qa-unread">{esc(unread_note(status["unread"]))}</span>'))
     if status["newer_on_disk"]:
         rows.append(("Note", "a newer index was built on disk by another process; press Rebuild to serve a fresh one"))
     if status["rebuilding"]:

@@ -43,6 +43,7 @@ KINDS = {
     ".tif": "image",
     ".tiff": "image",
 }
+READABLE = "PDF, HTML, DOCX, PPTX, XLSX, ODT, EPUB, CSV, EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
 # kind: (module in this package, its function, whether it takes the file name)
 _READERS = {
     "pdf": ("pdf", "extract_pdf", False),
