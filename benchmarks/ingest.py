@@ -6,7 +6,7 @@ Per file: kind, pages, characters, passages, headings and table rows in the extr
 seconds (the fastest of --repeat runs of read + extract + chunk). Then pages/s over the PDFs with a text layer
 (the issue's target is at least 50 pages/s on this machine), per wall second and per CPU second: on a busy
 shared machine the wall time is inflated by waiting for a core. Last, one line per format: files, units (PDF
-pages, PPTX slides, XLSX sheets, EPUB chapters, e-mail messages and attachments: the top-level `# ` sections;
+pages, PPTX and ODP slides, XLSX and ODS sheets, EPUB chapters, e-mail messages and attachments: the top-level `# ` sections;
 one per file for the other formats), passages, seconds and units per second.
 """
 
@@ -28,13 +28,21 @@ from qa.ingest.load import DEFAULT_MAX_FILE_BYTES, iter_corpus_files, read_docum
 _HEADING = re.compile(r"^#{1,6} \S", re.M)
 _ROW = re.compile(r"^\| .* \|$", re.M)
 _SECTION = re.compile(r"^# \S", re.M)
-_UNITS = {"pdf": "pages", "pptx": "slides", "xlsx": "sheets", "epub": "chapters", "eml": "sections"}
+_UNITS = {
+    "pdf": "pages",
+    "pptx": "slides",
+    "odp": "slides",
+    "xlsx": "sheets",
+    "ods": "sheets",
+    "epub": "chapters",
+    "eml": "sections",
+}
 
 
 def units(kind: str, pages: int, text: str) -> int:
     """What a format is made of: its pages (PDF, PPTX), its top-level sections (sheets, chapters, a message and
     its attachments), else 1 (the file)."""
-    if kind in ("pdf", "pptx"):
+    if kind in ("pdf", "pptx", "odp"):
         return pages
     if kind in _UNITS:
         return len(_SECTION.findall(text))

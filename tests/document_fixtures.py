@@ -158,6 +158,8 @@ _ODF_NS = (
     'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
     'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
     'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+    'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" '
+    'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
     'xmlns:dc="http://purl.org/dc/elements/1.1/" '
     'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"'
 )
@@ -208,6 +210,92 @@ def odt_bytes(mimetype: str = "application/vnd.oasis.opendocument.text", body: s
         "<dc:title>Pump Manual</dc:title></office:meta></office:document-meta>"
     )
     return _zip([("mimetype", mimetype), ("content.xml", content), ("styles.xml", styles), ("meta.xml", meta)])
+
+
+ODS_SHEETS = """
+<table:table table:name="Fleet">
+<table:table-column table:number-columns-repeated="4"/>
+<table:table-row><table:table-cell><text:p>Harbour fleet, spring</text:p></table:table-cell>
+<table:table-cell table:number-columns-repeated="3"/></table:table-row>
+<table:table-header-rows><table:table-row>
+<table:table-cell><text:p>Pump</text:p></table:table-cell><table:table-cell><text:p>Hours</text:p></table:table-cell>
+<table:table-cell/><table:table-cell><text:p>Serviced</text:p></table:table-cell>
+</table:table-row></table:table-header-rows>
+<table:table-row><table:table-cell><text:p>P-7</text:p></table:table-cell>
+<table:table-cell office:value-type="float" office:value="1240"><text:p>1,240</text:p></table:table-cell>
+<table:table-cell/><table:table-cell office:value-type="date" office:date-value="2024-03-01"/></table:table-row>
+<table:table-row-group><table:table-row table:number-rows-repeated="2">
+<table:table-cell><text:p>P-9</text:p></table:table-cell>
+<table:table-cell table:number-columns-spanned="2"><text:p>idle</text:p></table:table-cell>
+<table:covered-table-cell/><table:table-cell office:value-type="percentage" office:value="0.12"><text:p>12 %</text:p>
+</table:table-cell></table:table-row></table:table-row-group>
+<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="16384"/>
+</table:table-row>
+</table:table>
+<table:table table:name="Empty"><table:table-row><table:table-cell/></table:table-row></table:table>
+<table:table table:name="Crew">
+<table:table-row><table:table-cell><text:p>Name</text:p></table:table-cell><table:table-cell><text:p>Role</text:p>
+</table:table-cell></table:table-row>
+<table:table-row><table:table-cell><text:p>Ada <text:span>Lund</text:span></text:p></table:table-cell>
+<table:table-cell><text:p>Engineer</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell table:number-columns-repeated="2"><text:p>tbd</text:p></table:table-cell>
+</table:table-row>
+</table:table>
+"""
+
+
+def ods_bytes(
+    mimetype: str = "application/vnd.oasis.opendocument.spreadsheet", sheets: str = ODS_SHEETS, title: str = ""
+) -> bytes:
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODF_NS}>'
+        f"<office:body><office:spreadsheet>{sheets}</office:spreadsheet></office:body></office:document-content>"
+    )
+    members: list[tuple[str, bytes | str]] = [("mimetype", mimetype), ("content.xml", content)]
+    if title:
+        members.append(
+            (
+                "meta.xml",
+                f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {_ODF_NS}><office:meta>'
+                f"<dc:title>{title}</dc:title></office:meta></office:document-meta>",
+            )
+        )
+    return _zip(members)
+
+
+ODP_SLIDES = """
+<draw:page draw:name="page1">
+<draw:frame presentation:class="page-number" svg:x="20cm" svg:y="18cm"><draw:text-box><text:p>1</text:p>
+</draw:text-box></draw:frame>
+<draw:frame presentation:class="outline" svg:x="1cm" svg:y="5cm"><draw:text-box><text:list>
+<text:list-item><text:p>Inspect the impeller</text:p><text:list><text:list-item><text:p>Check the seals monthly</text:p>
+</text:list-item></text:list></text:list-item></text:list></draw:text-box></draw:frame>
+<draw:frame presentation:class="title" svg:x="1cm" svg:y="1cm"><draw:text-box><text:p>Maintenance</text:p>
+</draw:text-box></draw:frame>
+<draw:g><draw:frame svg:x="12cm" svg:y="10cm"><draw:text-box><text:p>Group right</text:p></draw:text-box></draw:frame>
+<draw:custom-shape svg:x="1cm" svg:y="10cm"><text:p>Group left</text:p></draw:custom-shape></draw:g>
+<draw:frame svg:x="1cm" svg:y="0.5in"><draw:image><text:p/></draw:image></draw:frame>
+<presentation:notes><draw:page-thumbnail presentation:class="page"/><draw:frame presentation:class="notes">
+<draw:text-box><text:p>Mention the spring inspection in Tampere.</text:p></draw:text-box></draw:frame>
+</presentation:notes>
+</draw:page>
+<draw:page draw:name="page2">
+<draw:frame svg:x="1cm" svg:y="2cm"><table:table><table:table-row><table:table-cell><text:p>Part</text:p>
+</table:table-cell><table:table-cell><text:p>Number</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell><text:p>Impeller</text:p></table:table-cell><table:table-cell><text:p>IM-204</text:p>
+</table:table-cell></table:table-row></table:table></draw:frame>
+<draw:frame presentation:class="footer" svg:x="1cm" svg:y="18cm"><draw:text-box><text:p>Harbour Pumps Ltd</text:p>
+</draw:text-box></draw:frame>
+</draw:page>
+"""
+
+
+def odp_bytes(mimetype: str = "application/vnd.oasis.opendocument.presentation", slides: str = ODP_SLIDES) -> bytes:
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODF_NS}>'
+        f"<office:body><office:presentation>{slides}</office:presentation></office:body></office:document-content>"
+    )
+    return _zip([("mimetype", mimetype), ("content.xml", content)])
 
 
 def _message(subject: str, body: str) -> EmailMessage:

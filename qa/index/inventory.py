@@ -31,7 +31,7 @@ class IndexedFile:
         """ "13 pages", "1 page", "48 slides" (a presentation's pages are its slides); '' without pages."""
         if self.pages is None:
             return ""
-        unit = "slide" if self.kind == "pptx" else "page"
+        unit = "slide" if self.kind in ("pptx", "odp") else "page"
         return f"{self.pages} {unit}{'s' if self.pages != 1 else ''}"
 
     @property

@@ -17,10 +17,10 @@ from .extract.text import decode_text  # noqa: F401 - re-exported: callers impor
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = tuple(KINDS)  # .pdf .html .htm .docx .pptx .xlsx .odt .epub .csv .eml .msg .rtf .md .txt, images
+TEXT_SUFFIXES = tuple(KINDS)  # .pdf .html .docx .pptx .xlsx .odt .ods .odp .epub .csv .eml .msg .rtf .md .txt, images
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 _READABLE = (
-    "a folder of .pdf, .html, .docx, .pptx, .xlsx, .odt, .epub, .csv, .eml, .msg, .rtf, .md or .txt files "
+    "a folder of .pdf, .html, .docx, .pptx, .xlsx, .odt, .ods, .odp, .epub, .csv, .eml, .msg, .rtf, .md or .txt files "
     "(or .png, .jpg, .tif scans)"
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -133,7 +133,7 @@ def iter_corpus_files(root: Path) -> list[tuple[str, Path]]:
 def unread_files(root: Path) -> dict[str, int]:
     """How many files of each kind the index does not read sit in the corpus folder (by lower-case suffix, "" for
     none), hidden entries left out and linked folders not entered, as `iter_corpus_files` lists them: a folder
-    copied in as it is holds old `.doc` and `.ods` files too, and they are not to vanish without a word."""
+    copied in as it is holds old `.doc` and `.xls` files too, and they are not to vanish without a word."""
     counts: dict[str, int] = {}
     for _folder, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
@@ -145,7 +145,7 @@ def unread_files(root: Path) -> dict[str, int]:
 
 
 def unread_note(counts: dict[str, int], shown: int = 6) -> str:
-    """One line on the files not read ('' when none): "3 files of kinds the index does not read (.doc: 2, .ods:
+    """One line on the files not read ('' when none): "3 files of kinds the index does not read (.doc: 2, .xls:
     1); it reads PDF, …", the most frequent `shown` kinds named."""
     total = sum(counts.values())
     if not total:

@@ -26,7 +26,7 @@ from ..ingest.load import DEFAULT_MAX_FILE_BYTES, decode_text
 
 DEFAULT_CORPUS_QUOTA_BYTES = 2 * 1024**3
 _TEXT_KINDS = ("html", "md", "txt", "csv")
-_ZIP_KINDS = ("docx", "pptx", "xlsx", "odt", "epub")
+_ZIP_KINDS = ("docx", "pptx", "xlsx", "odt", "ods", "odp", "epub")
 
 
 def check_size(name: str, size: int, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:

@@ -15,6 +15,8 @@ from document_fixtures import (
     epub_bytes,
     manual_email,
     nested_email_bytes,
+    odp_bytes,
+    ods_bytes,
     odt_bytes,
     slides_bytes,
     workbook_bytes,
@@ -145,6 +147,8 @@ def test_a_folder_with_every_new_kind_loads_them_all(tmp_path: Path) -> None:
         "parts.csv": b"Part,Number\nImpeller,IM-204\n",
         "keeper.epub": epub_bytes(),
         "manual.odt": odt_bytes(),
+        "fleet-log.ods": ods_bytes(),
+        "review.odp": odp_bytes(),
         "p7.eml": email_bytes(),
         "guide.rtf": RTF,
     }
@@ -159,6 +163,8 @@ def test_a_folder_with_every_new_kind_loads_them_all(tmp_path: Path) -> None:
         "parts.csv": ("csv", "Parts", 0),
         "keeper.epub": ("epub", "The Lighthouse Keeper", 0),
         "manual.odt": ("odt", "Pump Manual", 0),
+        "fleet-log.ods": ("ods", "Fleet log", 0),
+        "review.odp": ("odp", "Maintenance", 2),
         "p7.eml": ("eml", "Pump P-7 failure", 0),
         "guide.rtf": ("rtf", "Guide", 0),
     }

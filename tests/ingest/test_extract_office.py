@@ -1,4 +1,5 @@
-"""PowerPoint, Excel, CSV and RTF files built here with python-pptx and openpyxl, read with the real libraries."""
+"""PowerPoint, Excel, OpenDocument spreadsheet and presentation, CSV and RTF files built here (python-pptx,
+openpyxl; ODS and ODP by hand with zipfile, as LibreOffice writes them), read with the real libraries."""
 
 from __future__ import annotations
 
@@ -7,12 +8,24 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from document_fixtures import RTF, slides_bytes, word_bytes, workbook_bytes
+from document_fixtures import (
+    ODP_SLIDES,
+    ODS_SHEETS,
+    RTF,
+    odp_bytes,
+    ods_bytes,
+    odt_bytes,
+    slides_bytes,
+    word_bytes,
+    workbook_bytes,
+)
 
 from qa.ingest.chunk import chunk_document
 from qa.ingest.extract import archive, extract
-from qa.ingest.extract import xlsx as xlsx_module
+from qa.ingest.extract import sheets as sheets_module
 from qa.ingest.extract.csv import extract_csv
+from qa.ingest.extract.odp import extract_odp
+from qa.ingest.extract.ods import extract_ods
 from qa.ingest.extract.pptx import extract_pptx
 from qa.ingest.extract.rtf import extract_rtf
 from qa.ingest.extract.xlsx import MAX_CELLS, cell_text, extract_xlsx
@@ -44,6 +57,43 @@ def test_pptx_passages_cite_their_slide(tmp_path: Path) -> None:
     assert any(c.section == "Maintenance › Notes" and "Tampere" in c.text for c in chunks)
 
 
+def test_odp_slides_are_pages_in_reading_order_with_notes_and_without_repeated_frames(tmp_path: Path) -> None:
+    doc = extract_odp(odp_bytes(), "review.odp")
+    assert doc.title == "Maintenance"  # no meta.xml title: the first slide's
+    assert (
+        doc.text
+        == (
+            "# Maintenance\n\n- Inspect the impeller\n  - Check the seals monthly\n\n"  # the title frame comes last in the XML
+            "Group left\n\nGroup right\n\n"  # a group stands where its top shape does, its shapes left to right
+            "## Notes\n\nMention the spring inspection in Tampere.\n\n"  # the page number, the picture: left out
+            "# Slide 2\n\n| Part | Number |\n| Impeller | IM-204 |"  # untitled; its footer left out
+        )
+    )
+    assert doc.pages == (0, doc.text.index("# Slide 2"))
+    (tmp_path / "review.odp").write_bytes(odp_bytes())
+    loaded = load_corpus(tmp_path).documents[0]
+    chunks = chunk_document(loaded)
+    assert loaded.kind == "odp" and {c.page for c in chunks if "IM-204" in c.text} == {2}
+    notes = [c for c in chunks if "Tampere" in c.text]  # under the first slide, whose title is the document's
+    assert [(c.section, c.page) for c in notes] == [("Notes", 1)]
+    inches = ODP_SLIDES.replace(
+        'svg:y="0.5in"><draw:image><text:p/></draw:image>',
+        'svg:y="2.1in"><draw:text-box><text:p>Kicker</text:p></draw:text-box>',
+    )
+    kicker = "Check the seals monthly\n\nKicker\n\nGroup left"  # 2.1 in = 5.33 cm: below the outline at 5 cm
+    assert kicker in extract_odp(odp_bytes(slides=inches)).text
+
+
+def test_an_odp_that_is_a_spreadsheet_is_refused_by_its_declared_type() -> None:
+    with pytest.raises(ValueError) as caught:
+        extract("odp", ods_bytes(), "review.odp")
+    assert str(caught.value).startswith(
+        "the .odp file declares the type 'application/vnd.oasis.opendocument.spreadsheet'"
+    )
+    with pytest.raises(ValueError, match="^not an OpenDocument presentation"):
+        extract_odp(ods_bytes(mimetype="application/vnd.oasis.opendocument.presentation"))
+
+
 def test_xlsx_sheets_are_sections_with_the_header_first_and_numbers_as_shown() -> None:
     doc = extract_xlsx(workbook_bytes(), "fleet_2024.xlsx")
     assert doc.title == "Fleet 2024" and doc.pages == ()
@@ -70,11 +120,52 @@ def test_cell_text_has_no_float_noise() -> None:
 
 def test_xlsx_over_the_cell_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     assert MAX_CELLS == 200_000
-    monkeypatch.setattr(xlsx_module, "MAX_CELLS", 10)  # the workbook has 19 filled cells
+    monkeypatch.setattr(sheets_module, "MAX_CELLS", 10)  # the workbook has 19 filled cells
     with pytest.raises(
         ValueError, match=r"^the workbook has more than 10 filled cells \(limit reached in sheet 'Fleet'"
     ):
         extract_xlsx(workbook_bytes(), "fleet.xlsx")
+
+
+def test_ods_sheets_are_written_as_xlsx_sheets_are_with_cells_as_shown() -> None:
+    doc = extract_ods(ods_bytes(title="Harbour fleet"), "fleet-log.ods")
+    assert doc.title == "Harbour fleet" and doc.pages == ()
+    assert doc.text == (
+        "# Fleet\n\nHarbour fleet, spring\n\n"  # the lone cell above the table: a paragraph, not its header
+        "| Pump | Hours | Serviced |\n"  # the column empty on every row (a merged-over cell's) is left out
+        "| P-7 | 1,240 | 2024-03-01 |\n"  # as shown ("1,240"); a date without text: its stored value
+        "| P-9 | idle | 12 % |\n| P-9 | idle | 12 % |\n\n"  # a row repeated twice; the million empty rows: none
+        "# Crew\n\n| Name | Role |\n| Ada Lund | Engineer |\n| tbd | tbd |"  # the empty sheet is no section
+    )
+    assert extract_ods(ods_bytes(), "fleet-log.ods").title == "Fleet log"  # no meta.xml title: the file's name
+    assert extract("ods", ods_bytes(), "fleet-log.ods").text == extract_ods(ods_bytes(), "x").text  # registered
+
+
+def test_ods_repeats_are_expanded_only_within_the_cell_limit() -> None:
+    filled = ODS_SHEETS.replace('table:number-rows-repeated="2"', 'table:number-rows-repeated="999999999999999"')
+    with pytest.raises(
+        ValueError, match=r"^the workbook has more than 200,000 filled cells \(limit reached in sheet 'Fleet'"
+    ):
+        extract_ods(ods_bytes(sheets=filled))
+    wide = ODS_SHEETS.replace(
+        'table:number-columns-repeated="3"/>', 'table:number-columns-repeated="3"><text:p>x</text:p></table:table-cell>'
+    ).replace(
+        '<table:table-cell table:number-columns-repeated="16384"/>',
+        '<table:table-cell table:number-columns-repeated="4000000000"><text:p>y</text:p></table:table-cell>',
+    )
+    with pytest.raises(ValueError, match="more than 200,000 filled cells"):  # 16,384 columns × a million rows
+        extract_ods(ods_bytes(sheets=wide))
+
+
+def test_an_ods_that_is_a_text_document_is_refused_by_its_declared_type() -> None:
+    with pytest.raises(ValueError) as caught:
+        extract("ods", odt_bytes(), "fleet.ods")
+    assert str(caught.value).startswith(
+        "the .ods file declares the type 'application/vnd.oasis.opendocument.text', not "
+        "application/vnd.oasis.opendocument.spreadsheet"
+    )
+    with pytest.raises(ValueError, match="^not an OpenDocument spreadsheet"):
+        extract_ods(odt_bytes(mimetype="application/vnd.oasis.opendocument.spreadsheet"))
 
 
 def test_an_xlsx_that_is_a_word_file_is_refused_by_name() -> None:

@@ -8,7 +8,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from document_fixtures import RTF, email_bytes, epub_bytes, odt_bytes, slides_bytes, workbook_bytes
+from document_fixtures import (
+    RTF,
+    email_bytes,
+    epub_bytes,
+    odp_bytes,
+    ods_bytes,
+    odt_bytes,
+    slides_bytes,
+    workbook_bytes,
+)
 from ocr_support import image_file, png_claiming
 
 from qa.ingest.load import load_corpus
@@ -91,6 +100,8 @@ def offer(tmp_path: Path, corpus: Path, name: str, data: bytes, **limits: int): 
         ("book.epub", epub_bytes(mimetype="application/zip"), "declares the type 'application/zip'"),
         ("book.epub", real_docx(), "the .epub file is a Word document"),
         ("sheet.odt", odt_bytes(mimetype="application/vnd.oasis.opendocument.spreadsheet"), "declares the type"),
+        ("fleet.ods", odp_bytes(), "the .ods file declares the type 'application/vnd.oasis.opendocument.presentation'"),
+        ("review.odp", real_docx(), "the .odp file is a Word document"),
         ("mail.eml", b"Just notes, no headers.\n", "not an e-mail message"),
         ("mail.eml", real_pdf(), "the .eml extension does not match the content, which is a PDF"),
         ("data.csv", "name,city\nRené,Köln\n".encode("latin-1"), "not valid UTF-8"),
@@ -125,6 +136,8 @@ def test_files_the_build_would_skip_are_never_written(tmp_path, corpus, name, da
         ("parts.csv", b"Part,Number\nImpeller,IM-204\n"),
         ("keeper.epub", epub_bytes()),
         ("manual.odt", odt_bytes()),
+        ("fleet-log.ods", ods_bytes()),
+        ("review.odp", odp_bytes()),
         ("p7.eml", email_bytes()),
         ("guide.rtf", RTF),
         pytest.param(

@@ -30,6 +30,8 @@ KINDS = {
     ".pptx": "pptx",
     ".xlsx": "xlsx",
     ".odt": "odt",
+    ".ods": "ods",
+    ".odp": "odp",
     ".epub": "epub",
     ".csv": "csv",
     ".eml": "eml",
@@ -43,7 +45,9 @@ KINDS = {
     ".tif": "image",
     ".tiff": "image",
 }
-READABLE = "PDF, HTML, DOCX, PPTX, XLSX, ODT, EPUB, CSV, EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
+READABLE = (
+    "PDF, HTML, DOCX, PPTX, XLSX, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
+)
 # kind: (module in this package, its function, whether it takes the file name)
 _READERS = {
     "pdf": ("pdf", "extract_pdf", False),
@@ -52,6 +56,8 @@ _READERS = {
     "pptx": ("pptx", "extract_pptx", False),
     "xlsx": ("xlsx", "extract_xlsx", True),
     "odt": ("odt", "extract_odt", False),
+    "ods": ("ods", "extract_ods", True),
+    "odp": ("odp", "extract_odp", True),
     "epub": ("epub", "extract_epub", False),
     "csv": ("csv", "extract_csv", True),
     "eml": ("email", "extract_email", True),
@@ -176,7 +182,7 @@ _NAMES = {
     "text": "text",
 }
 _EXPECTED = {
-    **{kind: ("zip",) for kind in ("docx", "pptx", "xlsx", "odt", "epub")},
+    **{kind: ("zip",) for kind in ("docx", "pptx", "xlsx", "odt", "ods", "odp", "epub")},
     **{kind: ("text",) for kind in ("html", "csv", "eml", "rtf", "md", "txt")},
     "pdf": ("pdf",),
     "msg": ("ole",),  # an Outlook message; msg.py refuses an OLE file that is not one (an old .doc)

@@ -1,4 +1,4 @@
-"""ZIP-based formats (DOCX, PPTX, XLSX, ODT, EPUB): one check of the archive before any parser sees it.
+"""ZIP-based formats (DOCX, PPTX, XLSX, ODT, ODS, ODP, EPUB): one check of the archive before any parser sees it.
 
 The central directory is read and every member's declared size is checked against limits, so a zip bomb is
 refused before a byte is inflated (Python's zipfile never inflates a member past its declared size). The
@@ -47,6 +47,22 @@ ZIP_KINDS = {
         "odt",
         "content.xml",
         "application/vnd.oasis.opendocument.text",
+    ),
+    "ods": ZipKind(
+        "ODS",
+        "an OpenDocument spreadsheet",
+        "LibreOffice Calc",
+        "ods",
+        "content.xml",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    ),
+    "odp": ZipKind(
+        "ODP",
+        "an OpenDocument presentation",
+        "LibreOffice Impress",
+        "odp",
+        "content.xml",
+        "application/vnd.oasis.opendocument.presentation",
     ),
     "epub": ZipKind(
         "EPUB", "an EPUB book", "the e-book editor", "epub", "META-INF/container.xml", "application/epub+zip"

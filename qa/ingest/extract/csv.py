@@ -12,8 +12,8 @@ import io
 
 from . import Extracted
 from .blocks import Writer, name_title
+from .sheets import MAX_CELLS
 from .text import decode_text
-from .xlsx import MAX_CELLS
 
 _SNIFF_CHARS = 64 * 1024
 _DELIMITERS = ",;\t|"

@@ -6,6 +6,8 @@ Paragraphs, list items at their depth, and tables as `| a | b |` rows (a merged 
 order; spaces, tabs and line breaks inside a paragraph are kept as spaces; footnotes and text boxes are written
 after the paragraph that anchors them. Generated indexes (the table of contents), tracked deletions,
 comments and forms are left out. Every walk keeps its own stack: deep nesting costs memory, not recursion.
+The OpenDocument spreadsheet and presentation readers (ods.py, odp.py) share its `open_body`, `document_title`,
+`table_rows`, `cell_text` and `write_blocks`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from . import Extracted
-from .archive import check_archive, parse_xml, read_member
+from .archive import ZIP_KINDS, check_archive, parse_xml, read_member
 from .blocks import Writer, clean
 
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -44,24 +46,29 @@ _ROW_GROUPS = {f"{_TABLE}{n}" for n in ("table-header-rows", "table-rows", "tabl
 
 
 def extract_odt(data: bytes) -> Extracted:
-    archive = check_archive(data, "odt")
-    content = parse_xml(read_member(archive, "content.xml", "ODT"), "ODT content.xml")
-    body = content.find(f"{_OFFICE}body/{_OFFICE}text")
-    if body is None:
-        raise ValueError("not an OpenDocument text (content.xml has no office:text body); save it as .odt")
+    archive, content, body = open_body(data, "odt", "text")
     names = set(archive.namelist())
     numbering = (
         _Outline(parse_xml(read_member(archive, "styles.xml", "ODT"), "ODT styles.xml"))
         if ("styles.xml" in names)
         else _Outline(None)
     )
-    title = ""
-    if "meta.xml" in names:
-        node = next(parse_xml(read_member(archive, "meta.xml", "ODT"), "ODT meta.xml").iter(_DC_TITLE), None)
-        title = clean(node.text or "") if node is not None else ""
+    title = document_title(archive)
     out = Writer()
     _walk(body, out, numbering, _title_styles(content))
     return Extracted(out.text, (), title)
+
+
+def open_body(data: bytes, kind: str, body: str):  # type: ignore[no-untyped-def]
+    """(archive, content.xml root, its `office:<body>` element) of an OpenDocument file of `kind` ("odt", "ods",
+    "odp"), after the archive's checks; a file without that body is refused naming what it is not."""
+    archive = check_archive(data, kind)
+    label = kind.upper()
+    content = parse_xml(read_member(archive, "content.xml", label), f"{label} content.xml")
+    found = content.find(f"{_OFFICE}body/{_OFFICE}{body}")
+    if found is None:
+        raise ValueError(f"not {ZIP_KINDS[kind].what} (content.xml has no office:{body} body); save it as .{kind}")
+    return archive, content, found
 
 
 def _title_styles(content) -> set[str]:  # type: ignore[no-untyped-def]
@@ -119,6 +126,12 @@ def _numeral(value: int, fmt: str) -> str:
             roman += mark * count
         return roman if fmt == "I" else roman.lower()
     return str(value)
+
+
+def write_blocks(element, out: Writer) -> None:  # type: ignore[no-untyped-def]
+    """The paragraphs, lists (items at their depth) and tables inside an element (a slide's text box), written
+    as a text document's are; headings unnumbered."""
+    _walk(element, out, _Outline(None), set())
 
 
 def _walk(body, out: Writer, numbering: _Outline, title_styles: set[str]) -> None:  # type: ignore[no-untyped-def]
@@ -203,6 +216,13 @@ def _inline(element) -> tuple[str, list]:  # type: ignore[no-untyped-def]
 def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
     """One `| cell | cell |` line per row; a table inside a cell is flattened into that cell's text."""
     out.end_run()
+    for row in table_rows(table):
+        out.row([cell_text(c) for c in row if c.tag == f"{_TABLE}table-cell"])
+    out.end_run()
+
+
+def table_rows(table) -> Iterator:  # type: ignore[no-untyped-def]
+    """A table's `table-row` elements in order, header rows and row groups entered (a stack, no recursion)."""
     stack = [iter(table)]
     while stack:
         child = next(stack[-1], None)
@@ -211,10 +231,17 @@ def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
         elif child.tag in _ROW_GROUPS:
             stack.append(iter(child))
         elif child.tag == f"{_TABLE}table-row":
-            cells = [c for c in child if c.tag == f"{_TABLE}table-cell"]
-            out.row([_cell_text(c) for c in cells])
-    out.end_run()
+            yield child
 
 
-def _cell_text(cell) -> str:  # type: ignore[no-untyped-def]
+def cell_text(cell) -> str:  # type: ignore[no-untyped-def]
+    """A table cell's text as shown: its paragraphs joined by a space (a spreadsheet's cells too)."""
     return " ".join(_inline(p)[0] for p in cell.iter(f"{_TEXT}p", f"{_TEXT}h"))
+
+
+def document_title(archive) -> str:  # type: ignore[no-untyped-def]
+    """The title an OpenDocument's meta.xml gives it, '' when none."""
+    if "meta.xml" not in set(archive.namelist()):
+        return ""
+    node = next(parse_xml(read_member(archive, "meta.xml", "ODF"), "ODF meta.xml").iter(_DC_TITLE), None)
+    return clean(node.text or "") if node is not None else ""

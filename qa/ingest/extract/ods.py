@@ -1,0 +1,78 @@
+"""OpenDocument spreadsheets (.ods) read from their content.xml with lxml: one section per sheet, written as
+`sheets.write_sheet` writes every spreadsheet's (the sheet's name as its heading, its filled rows as one table).
+
+A cell is written as the spreadsheet shows it (its `text:p` paragraphs: "12 %", "€3.00", "2024-03-01" as
+formatted), else its stored value. Repeated rows and cells (`number-rows-repeated`, `number-columns-repeated`:
+how ODF stores runs of equal cells, and the empty rest of a sheet) are expanded only while they are filled, and
+every filled cell counts against `sheets.MAX_CELLS`, so a file claiming a billion repeated rows is refused in
+one line rather than expanded. Merged-over cells (`covered-table-cell`) are empty, as the sheet shows them.
+"""
+
+from __future__ import annotations
+
+from . import Extracted
+from .blocks import Writer, name_title
+from .odt import cell_text, document_title, open_body, table_rows
+from .sheets import CellBudget, filled, write_sheet
+
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
+MAX_REPEAT = 10**9  # a count past this is read as this (the cell budget or MAX_COLUMNS stops it long before)
+MAX_COLUMNS = 16_384  # the widest sheet LibreOffice and Excel make; repeated empty cells past it are not expanded
+
+
+def extract_ods(data: bytes, name: str = "") -> Extracted:
+    archive, _, body = open_body(data, "ods", "spreadsheet")
+    out = Writer()
+    budget = CellBudget()
+    for sheet in body.findall(f"{_TABLE}table"):  # the sheets; a table in a cell's text box is that cell's text
+        sheet_name = sheet.get(f"{_TABLE}name") or "Sheet"
+        write_sheet(out, sheet_name, _filled_rows(sheet, sheet_name, budget))
+    return Extracted(out.text, (), document_title(archive) or name_title(name))
+
+
+def _filled_rows(sheet, name: str, budget: CellBudget) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """The sheet's filled rows as text, repeated rows written as often as they repeat."""
+    rows: list[list[str]] = []
+    for row in table_rows(sheet):
+        cells = _cells(row)
+        count = filled(cells)
+        if not count:
+            continue
+        for _ in range(_repeat(row, "number-rows-repeated")):
+            budget.spend(count, name)
+            rows.append(cells)
+    return rows
+
+
+def _cells(row) -> list[str]:  # type: ignore[no-untyped-def]
+    """A row's cells as text, repeated cells expanded up to MAX_COLUMNS (the empty rest of a row is one element)."""
+    cells: list[str] = []
+    for cell in row:
+        if cell.tag not in _CELLS:
+            continue
+        text = _shown(cell) if cell.tag == _CELLS[0] else ""
+        room = MAX_COLUMNS - len(cells)
+        if room <= 0:
+            break
+        cells.extend([text] * min(_repeat(cell, "number-columns-repeated"), room))
+    return cells
+
+
+def _shown(cell) -> str:  # type: ignore[no-untyped-def]
+    """What the cell shows: its paragraphs, else its stored value (a date, a number, a truth value)."""
+    text = cell_text(cell).strip()
+    if text:
+        return text
+    for attribute in ("date-value", "time-value", "value", "boolean-value", "string-value"):
+        value = cell.get(f"{_OFFICE}{attribute}")
+        if value:
+            return value.strip()
+    return ""
+
+
+def _repeat(element, attribute: str) -> int:  # type: ignore[no-untyped-def]
+    """How many times a row or cell repeats (1 when it does not; a malformed count counts once)."""
+    value = element.get(f"{_TABLE}{attribute}", "1")
+    return max(1, min(int(value[:12]), MAX_REPEAT)) if value.isdigit() else 1
