@@ -20,7 +20,7 @@ from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
 from ..models.reader import Reader, ReadSpan
 from .highlight import AnswerSentence, Span, through_sub_items
-from .tables import ReaderText, cell_in_named_row, cells, header_before, linearize
+from .tables import ReaderText, cell_in_named_row, cells, header_before, linearize, table_rows
 from .windows import Window, widen
 
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
@@ -92,6 +92,19 @@ def table_header_before(store: ChunkStore, doc: str, start: int, text: str) -> s
     return header_before(store.text_slice(doc, max(0, start - HEADER_REACH), start))
 
 
+def table_start_before(store: ChunkStore, doc: str, start: int, text: str) -> int | None:
+    """Where the table `text` (document `doc` from offset `start`) starts inside begins in the document: its header
+    row's offset; None when the text does not start inside a table."""
+    if start <= 0 or cells(text.split("\n", 1)[0]) is None:
+        return None
+    reach = max(0, start - HEADER_REACH)
+    lines = store.text_slice(doc, reach, start).rstrip("\n").split("\n")
+    first = len(lines)
+    while first > 0 and cells(lines[first - 1]) is not None:
+        first -= 1
+    return reach + sum(len(line) + 1 for line in lines[:first]) if first < len(lines) else None
+
+
 def reader_text(store: ChunkStore, window: Window, text: str) -> ReaderText:
     """What the reader reads for a window: its text with table rows named by their columns (qa/search/tables.py),
     the header taken from before the window when the window starts inside a table."""
@@ -125,14 +138,56 @@ def read_windows(
     units = [unit_breaks(window, text) for window, text in windows]
     breaks = [t.from_source(cut) for t, cut in zip(texts, units)]
     spans = reader.read(question, [t.text for t in texts], max_answer_tokens=settings.max_answer_tokens, breaks=breaks)
-    read = []
-    for (window, text), header, reader_input, span, cut in zip(windows, headers, texts, spans, units):
-        source = reader_input.to_source(span.start, span.end) if span.end > span.start else None
-        named = cell_in_named_row(text, *source, term_weights, header) if source and term_weights else None
-        start, end = one_unit(cut, text, *(named or source or (0, 0)))
-        no_answer = min(span.no_answer, 0.0) if named else span.no_answer
-        read.append(ReadWindow(window, text, ReadSpan(start, end, span.score, no_answer)))
+    read = [
+        _mapped(window, text, header, reader_input, span, cut, term_weights)
+        for (window, text), header, reader_input, span, cut in zip(windows, headers, texts, spans, units)
+    ]
+    if term_weights:
+        read = rows_named_elsewhere(read, tables_before(store, windows, headers), term_weights)
     return read
+
+
+def _mapped(
+    window: Window,
+    text: str,
+    header: str | None,
+    reader_input: ReaderText,
+    span: ReadSpan,
+    cut: list[int],
+    term_weights: dict[str, float] | None,
+) -> ReadWindow:
+    """The reader's span on the window's own characters: moved to the row the question names, cut to one unit."""
+    source = reader_input.to_source(span.start, span.end) if span.end > span.start else None
+    named = cell_in_named_row(text, *source, term_weights, header) if source and term_weights else None
+    start, end = one_unit(cut, text, *(named or source or (0, 0)))
+    no_answer = min(span.no_answer, 0.0) if named else span.no_answer
+    return ReadWindow(window, text, ReadSpan(start, end, span.score, no_answer))
+
+
+def tables_before(
+    store: ChunkStore, windows: Sequence[tuple[Window, str]], headers: Sequence[str | None]
+) -> list[tuple[str, int] | None]:
+    """Per window, the header row and the document offset of the table it starts inside (None: it does not)."""
+    starts = [table_start_before(store, w.doc, w.start, text) if h else None for (w, text), h in zip(windows, headers)]
+    return [(h, a) if h and a is not None else None for h, a in zip(headers, starts)]
+
+
+def rows_named_elsewhere(
+    read: list[ReadWindow], before: Sequence[tuple[str, int] | None], weights: dict[str, float]
+) -> list[ReadWindow]:
+    """A span in a table whose row the question names in another read window (a table cut into passages: "Finland"
+    in the window holding Austria–Finland, while the reader answers "20" from Luxembourg–UK) is no answer: that
+    window names none of its rows, and the reader picks a neighbouring row's value. Tables are told apart by
+    document and where they start (`before`: per window, the header row and start of a table it starts inside)."""
+    shown = [table_rows(w.text, w.window.start, (w.span.start, w.span.end), weights, b) for w, b in zip(read, before)]
+    named = {(w.window.doc, start) for w, rows in zip(read, shown) for start in rows.named}
+    out = []
+    for w, rows in zip(read, shown):
+        key = (w.window.doc, rows.span_in)
+        if rows.span_in is not None and key in named and rows.span_in not in rows.named:
+            w = replace(w, span=replace(w.span, start=0, end=0))
+        out.append(w)
+    return out
 
 
 def unit_breaks(window: Window, text: str) -> list[int]:

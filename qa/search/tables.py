@@ -247,6 +247,39 @@ def rows_no_answer(text: str, weights: dict[str, float], header: str | None = No
     return tables.header_starts() | tables.passed_over(weights)
 
 
+@dataclass(frozen=True)
+class TableRows:
+    """What one read window shows of its tables, each told by where it starts in the document: the tables under a
+    header row one of whose rows the question names there, and the table its span lies in (None: no such table)."""
+
+    named: frozenset[int]
+    span_in: int | None
+
+
+def table_rows(
+    window: str, origin: int, span: tuple[int, int], weights: dict[str, float], before: tuple[str, int] | None = None
+) -> TableRows:
+    """The tables of a window text (starting at document offset `origin`) whose rows the question names
+    (`named_row`), and the table holding the span (offsets in `window`). `before`: the header row of a table the
+    window starts inside and where that table starts in the document."""
+    tables = _Tables.of(window, before[0] if before else None)
+    runs = table_runs([r is not None for r in tables.rows])
+
+    def table_start(line: int) -> int:
+        first = next(a for a, b in runs if a <= line < b)
+        return before[1] if before and first == 0 else origin + tables.offsets[first]
+
+    bodies = tables.bodies()
+    named = frozenset(table_start(body[0]) for body in bodies if named_row(tables.lines, body, weights) is not None)
+    start, end = span
+    if end <= start:
+        return TableRows(named, None)
+    at = bisect.bisect_right(tables.offsets, start) - 1
+    in_cell = _cell_holding(tables.rows[at], start - tables.offsets[at], end - tables.offsets[at]) is not None
+    in_body = any(at in body for body in bodies)
+    return TableRows(named, table_start(at) if in_cell and in_body else None)
+
+
 def named_row(lines: list[str], body: list[int], weights: dict[str, float]) -> int | None:
     """The row of a table's `body` (line indexes) the question names: the one whose cells alone hold the most of
     the question's term weight (`weights`, IDF), if it holds any."""

@@ -158,3 +158,49 @@ def test_a_cell_the_question_quotes_is_no_answer_when_it_names_another_column() 
     assert cell_in_named_row(quakes, *span_of(quakes, "184.1"), two) == span_of(quakes, "184.1")
     unquoted = span_of(quakes, "| 42 |")[0] + 2  # a cell the question does not hold stays where the reader put it
     assert cell_in_named_row(quakes, unquoted, unquoted + 2, weights) == (unquoted, unquoted + 2)
+
+
+def test_a_table_is_known_by_where_it_starts_and_by_the_rows_a_question_names_in_a_window() -> None:
+    from qa.search.tables import table_rows
+
+    header = "| Country | Area | Density |"
+    first = f"Intro.\n{header}\n| Austria | 83,858 | 99 |\n| Finland | 337,030 | 16 |"
+    weights = {"finland": 3.0, "density": 1.0}
+    span = (first.index("99"), first.index("99") + 2)
+    shown = table_rows(first, 500, span, weights)
+    assert shown.named == frozenset({507}) and shown.span_in == 507  # the table starts at 500 + len("Intro.\n")
+    rest = "| Sweden | 449,964 | 20 |\n| Malta | 316 | 1,261 |"  # the same table, cut: its header is before it
+    later = table_rows(rest, 900, (rest.index("20"), rest.index("20") + 2), weights, (header, 507))
+    assert later.named == frozenset() and later.span_in == 507  # it names none of its rows: no Finland here
+    assert table_rows("Prose only.", 0, (0, 5), weights).span_in is None
+
+
+def test_a_span_in_a_table_whose_row_another_window_names_is_no_answer() -> None:
+    from qa.models.reader import ReadSpan
+    from qa.search.read import ReadWindow, rows_named_elsewhere
+    from qa.search.windows import Window
+
+    header = "| Country | Area | Density |"
+    head_text = f"{header}\n| Austria | 83,858 | 99 |\n| Finland | 337,030 | 16 |"
+    tail_text = "| Sweden | 449,964 | 20 |\n| Malta | 316 | 1,261 |"
+
+    def read(doc: str, start: int, text: str, answer: str) -> ReadWindow:
+        at = text.index(answer)
+        return ReadWindow(
+            Window(doc, start, start + len(text), (), (start, start)), text, ReadSpan(at, at + 2, 8.0, -1.0)
+        )
+
+    weights = {"finland": 3.0, "density": 1.0}
+    windows = [
+        read("a.ods", 100, tail_text, "20"),
+        read("a.ods", 0, head_text, "16"),
+        read("b.ods", 100, tail_text, "20"),
+    ]
+    before = [(header, 0), None, (header, 0)]  # b.ods: another document's table, named in no window of its own
+    kept = rows_named_elsewhere(windows, before, weights)
+    assert [(w.span.start, w.span.end) for w in kept] == [
+        (0, 0),
+        (windows[1].span.start, windows[1].span.end),
+        (windows[2].span.start, windows[2].span.end),
+    ]
+    assert kept[0].span.score == 8.0 and not kept[0].answers  # the score stays; the span is gone
