@@ -175,7 +175,7 @@ def build(
         )
     unread = unread_note(unread_files(Path(corpus_dir)))
     if unread:
-        click.echo(f"Note: {unread}", err=True)
+        click.echo(f"Note: not read: {unread}", err=True)
     click.echo(build_summary(report, index_dir, ray=ray_address is not None))
 
 

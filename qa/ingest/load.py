@@ -145,7 +145,7 @@ def unread_files(root: Path) -> dict[str, int]:
 
 
 def unread_note(counts: dict[str, int], shown: int = 6) -> str:
-    """One line on the files not read ('' when none): "3 files of kinds the index does not read (.doc: 2, .xls:
+    """What is said of the files not read ('' when none): "3 files of kinds the index does not read (.doc: 2, .xls:
     1); it reads PDF, …", the most frequent `shown` kinds named."""
     total = sum(counts.values())
     if not total:
@@ -154,7 +154,7 @@ def unread_note(counts: dict[str, int], shown: int = 6) -> str:
     named = ", ".join(f"{suffix or 'no extension'}: {count}" for suffix, count in ranked[:shown])
     more = ", …" if len(ranked) > shown else ""
     files = "1 file" if total == 1 else f"{total} files"
-    return f"not read: {files} of kinds the index does not read ({named}{more}); it reads {READABLE}"
+    return f"{files} of kinds the index does not read ({named}{more}); it reads {READABLE}"
 
 
 def _links_out(path: Path, root_real: Path) -> bool:
