@@ -20,7 +20,7 @@ from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
 from ..models.reader import Reader, ReadSpan
 from .highlight import AnswerSentence, Span, through_sub_items
-from .tables import ReaderText, cell_in_named_row, cells, header_before, linearize, table_rows
+from .tables import ReaderText, cell_in_named_row, cells, header_row_before, linearize, table_rows
 from .windows import Window, widen
 
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
@@ -87,22 +87,18 @@ def window_of(store: ChunkStore, chunk: Chunk, words: int) -> tuple[Window, str]
 def table_header_before(store: ChunkStore, doc: str, start: int, text: str) -> str | None:
     """The header row of the table `text` (document `doc` from offset `start`) starts inside, or None when its first
     line is no table row or the table starts with it."""
-    if start <= 0 or cells(text.split("\n", 1)[0]) is None:
-        return None
-    return header_before(store.text_slice(doc, max(0, start - HEADER_REACH), start))
+    found = table_before(store, doc, start, text)
+    return found[0] if found else None
 
 
-def table_start_before(store: ChunkStore, doc: str, start: int, text: str) -> int | None:
-    """Where the table `text` (document `doc` from offset `start`) starts inside begins in the document: its header
-    row's offset; None when the text does not start inside a table."""
+def table_before(store: ChunkStore, doc: str, start: int, text: str) -> tuple[str, int] | None:
+    """The header row of the table `text` (document `doc` from offset `start`) starts inside and the document offset
+    where that row (the table) starts; None when its first line is no table row or the table starts with it."""
     if start <= 0 or cells(text.split("\n", 1)[0]) is None:
         return None
     reach = max(0, start - HEADER_REACH)
-    lines = store.text_slice(doc, reach, start).rstrip("\n").split("\n")
-    first = len(lines)
-    while first > 0 and cells(lines[first - 1]) is not None:
-        first -= 1
-    return reach + sum(len(line) + 1 for line in lines[:first]) if first < len(lines) else None
+    found = header_row_before(store.text_slice(doc, reach, start))
+    return (found[0], reach + found[1]) if found else None
 
 
 def reader_text(store: ChunkStore, window: Window, text: str) -> ReaderText:
@@ -133,7 +129,8 @@ def read_windows(
     table cell moves to the row the question names (`cell_in_named_row`), and a span in that row answers whatever
     the reader's "no answer" score: that score was learned on prose, and on table rows it says "no" to most
     questions that name a row by its cells and are answered by it."""
-    headers = [table_header_before(store, window.doc, window.start, text) for window, text in windows]
+    before = [table_before(store, window.doc, window.start, text) for window, text in windows]
+    headers = [found[0] if found else None for found in before]
     texts = [linearize(text, header) for (_, text), header in zip(windows, headers)]
     units = [unit_breaks(window, text) for window, text in windows]
     breaks = [t.from_source(cut) for t, cut in zip(texts, units)]
@@ -143,7 +140,7 @@ def read_windows(
         for (window, text), header, reader_input, span, cut in zip(windows, headers, texts, spans, units)
     ]
     if term_weights:
-        read = rows_named_elsewhere(read, tables_before(store, windows, headers), term_weights)
+        read = rows_named_elsewhere(read, before, term_weights)
     return read
 
 
@@ -162,14 +159,6 @@ def _mapped(
     start, end = one_unit(cut, text, *(named or source or (0, 0)))
     no_answer = min(span.no_answer, 0.0) if named else span.no_answer
     return ReadWindow(window, text, ReadSpan(start, end, span.score, no_answer))
-
-
-def tables_before(
-    store: ChunkStore, windows: Sequence[tuple[Window, str]], headers: Sequence[str | None]
-) -> list[tuple[str, int] | None]:
-    """Per window, the header row and the document offset of the table it starts inside (None: it does not)."""
-    starts = [table_start_before(store, w.doc, w.start, text) if h else None for (w, text), h in zip(windows, headers)]
-    return [(h, a) if h and a is not None else None for h, a in zip(headers, starts)]
 
 
 def rows_named_elsewhere(

@@ -76,13 +76,19 @@ def cells(line: str) -> list[tuple[int, int]] | None:
 def header_before(preceding: str) -> str | None:
     """The header row of the table a window starts inside: the first row of the run of table lines that ends
     `preceding` (the document text just before the window), or None when it does not end inside a table."""
+    found = header_row_before(preceding)
+    return found[0] if found else None
+
+
+def header_row_before(preceding: str) -> tuple[str, int] | None:
+    """`header_before`'s row and where it starts in `preceding` (the table's start, told apart from others)."""
     lines = preceding.rstrip("\n").split("\n")
-    header = None
-    for line in reversed(lines):
-        if cells(line) is None:
-            break
-        header = line
-    return header
+    first = len(lines)
+    while first > 0 and cells(lines[first - 1]) is not None:
+        first -= 1
+    if first == len(lines):
+        return None
+    return lines[first], sum(len(line) + 1 for line in lines[:first])
 
 
 def _names(line: str) -> list[str]:
