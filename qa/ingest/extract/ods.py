@@ -47,16 +47,24 @@ def _filled_rows(sheet, name: str, budget: CellBudget) -> list[list[str]]:  # ty
 
 
 def _cells(row) -> list[str]:  # type: ignore[no-untyped-def]
-    """A row's cells as text, repeated cells expanded up to MAX_COLUMNS (the empty rest of a row is one element)."""
+    """A row's cells as text, repeated cells expanded up to MAX_COLUMNS. Empty cells are written only when a filled
+    one follows them: the empty rest of a row (LibreOffice writes it as one cell repeated to column 1,024 or
+    16,384) costs nothing, on every row."""
     cells: list[str] = []
+    empty = 0  # empty cells not yet written
     for cell in row:
         if cell.tag not in _CELLS:
             continue
         text = _shown(cell) if cell.tag == _CELLS[0] else ""
-        room = MAX_COLUMNS - len(cells)
+        count = _repeat(cell, "number-columns-repeated")
+        if not text:
+            empty += count
+            continue
+        room = MAX_COLUMNS - len(cells) - empty
         if room <= 0:
             break
-        cells.extend([text] * min(_repeat(cell, "number-columns-repeated"), room))
+        cells.extend([""] * empty + [text] * min(count, room))
+        empty = 0
     return cells
 
 
