@@ -478,11 +478,11 @@ def _document_lines(index_dir: Path, manifest: Manifest) -> list[str]:
     """One line per document of the index ("pdf/a.pdf  pdf · 13 pages · 150 passages · OCR on pages 2–3"), then
     one per skipped file with its reason."""
     from .index.inventory import indexed_files
-    from .index.open import open_index
+    from .index.open import opened_store
     from .ingest.load import printable_id
 
-    with open_index(index_dir) as index:
-        files = indexed_files(index)
+    with opened_store(index_dir) as (built, chunks):
+        files = indexed_files(chunks, built)
     lines = [f"documents: {len(files)}"]
     for file in files:
         passages = f"{file.passages} passage{'s' if file.passages != 1 else ''}"

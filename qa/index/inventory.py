@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .open import LoadedIndex
+from .manifest import Manifest
+from .store import ChunkStore
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,11 @@ def page_ranges(pages: tuple[int, ...] | list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
 
 
-def indexed_files(index: LoadedIndex) -> list[IndexedFile]:
-    """Every document of the index, by path, with what the manifest recorded of its file."""
-    files = index.manifest.files
+def indexed_files(chunks: ChunkStore, manifest: Manifest) -> list[IndexedFile]:
+    """Every document of an index's chunk store, by path, with what its manifest recorded of its file."""
+    files = manifest.files
     found = []
-    for doc, title, kind, pages, passages in index.chunks.document_summaries():
+    for doc, title, kind, pages, passages in chunks.document_summaries():
         entry = files.get(doc)
         ocr_pages = entry.ocr_pages if entry else ()
         found.append(

@@ -174,7 +174,7 @@ class EngineHolder:
         changes), not on every status refresh."""
         engine, cached = self.engine, self._files
         if cached is None or cached[0] is not engine:
-            cached = (engine, indexed_files(engine.index))
+            cached = (engine, indexed_files(engine.index.chunks, engine.index.manifest))
             self._files = cached
         return cached[1]
 

@@ -11,8 +11,9 @@ from ocr_support import scanned_pdf
 
 from qa.engine import build_from_folder
 from qa.index.config import BuildConfig
+from qa.index.generations import current_generation
 from qa.index.inventory import IndexedFile, indexed_files, page_ranges
-from qa.index.open import open_index
+from qa.index.open import opened_store
 
 PUMP = "The pump must be primed with water before it is started."
 
@@ -33,10 +34,10 @@ def index(tmp_path: Path, hash_encoder) -> Path:  # type: ignore[no-untyped-def]
 
 @pytest.mark.ocr
 def test_each_document_says_what_it_became(index: Path) -> None:
-    with open_index(index) as loaded:
-        files = {file.path: file for file in indexed_files(loaded)}
-        passages = {path: len(loaded.chunks.doc_chunks(path)) for path in files}
-        skipped = [s.path for s in loaded.manifest.skipped]
+    with opened_store(index) as (manifest, chunks):
+        files = {file.path: file for file in indexed_files(chunks, manifest)}
+        passages = {path: len(chunks.doc_chunks(path)) for path in files}
+        skipped = [s.path for s in manifest.skipped]
     assert sorted(files) == ["guide.pdf", "mail/p7.eml", "notes.md", "scan.pdf"] and skipped == ["broken.pdf"]
     guide = files["guide.pdf"]
     assert (guide.kind, guide.pages, guide.pages_text, guide.ocr, guide.notes) == ("pdf", 3, "3 pages", False, "")
@@ -49,6 +50,26 @@ def test_each_document_says_what_it_became(index: Path) -> None:
     assert files["notes.md"].kind == "md" and files["notes.md"].pages is None
     assert all(files[path].passages == passages[path] > 0 for path in files)
     assert files["guide.pdf"].to_json()["file"] == "guide.pdf"  # "file": gradio_client downloads any "path"
+
+
+def test_the_listed_generation_stays_until_the_listing_ends(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
+    """`qa status --documents` opens the chunk store alone, leased: builds that replace the index meanwhile leave
+    the generation it reads, and the first build after it removes it."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# A\n\n" + PUMP + "\n", encoding="utf-8")
+    config = BuildConfig(model=hash_encoder.name)
+    build_from_folder(corpus, index, config, encoder=hash_encoder)
+    listed = current_generation(index)
+    with opened_store(index) as (manifest, chunks):
+        for n in range(2):
+            (corpus / "b.md").write_text(f"# B\n\nEdit {n}.\n", encoding="utf-8")
+            build_from_folder(corpus, index, config, encoder=hash_encoder)
+        assert current_generation(index) != listed and listed is not None and listed.is_dir()
+        assert [f.path for f in indexed_files(chunks, manifest)] == ["a.md"]
+    (corpus / "b.md").write_text("# B\n\nEdit 2.\n", encoding="utf-8")
+    build_from_folder(corpus, index, config, encoder=hash_encoder)
+    assert not listed.exists()
 
 
 def test_notes_name_ocr_pages_as_runs_and_the_attachments() -> None:
