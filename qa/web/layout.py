@@ -29,7 +29,7 @@ from .jobs import UploadQueue, queue_html
 from .removal import removal_controls, wire_removal
 from .typecheck import check_kinds
 from .uploads import UploadArea, shown_name, upload_folder
-from .views import error_html, message_html, misses_html, response_html, status_html
+from .views import error_html, files_html, message_html, misses_html, response_html, status_html
 
 MODES = Mode.values()
 
@@ -284,6 +284,14 @@ def build_app(
         except QAError as exc:
             return error_html(str(exc))
 
+    def ui_files(shown: str):  # type: ignore[no-untyped-def]
+        """What each document became, in a component of its own: when it was part of the status, every refresh
+        replaced it and folded it closed under the reader's eyes. Sent again only when another index is served."""
+        served = str(holder.engine.index.path)
+        if served == shown:
+            return gr.skip(), shown
+        return files_html([file.to_json() for file in holder.files()]), served
+
     def documents_choice():  # type: ignore[no-untyped-def]
         return gr.Dropdown(choices=corpus_documents(holder.corpus_dir), value=None)
 
@@ -443,6 +451,8 @@ def build_app(
 
         with gr.Tab("Index", id="index"):
             index_status = gr.HTML("", elem_id="qa-index-status")
+            index_files = gr.HTML("", elem_id="qa-index-files")
+            files_shown = gr.State("")  # the generation whose document list the page shows
             with gr.Row():
                 refresh_button = gr.Button("Refresh status", elem_id="qa-index-refresh")
                 rebuild_button = gr.Button("Rebuild index", variant="primary", elem_id="qa-index-rebuild")
@@ -537,6 +547,7 @@ def build_app(
                 **ui,
             )
         demo.load(ui_status, None, index_status, **ui)
+        index_status.change(ui_files, [files_shown], [index_files, files_shown], **quiet)
         demo.load(documents_choice, None, remove_doc, **ui)
         demo.load(removed_choice, None, removal.removed, **ui)
 

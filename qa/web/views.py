@@ -283,7 +283,7 @@ def status_html(status: dict) -> str:
     if status["rebuilding"]:
         rows.append(("Rebuild", "running; questions are answered from the current index until it finishes"))
     body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in rows)
-    return f'<table class="qa-status">{body}</table>' + files_html(status.get("files", []))
+    return f'<table class="qa-status">{body}</table>'
 
 
 FILES_SHOWN = 500  # a corpus of more documents lists the first ones here (`qa status --documents` lists all)

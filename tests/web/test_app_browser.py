@@ -296,9 +296,19 @@ def test_index_tab_shows_the_manifest(app_page, app_server):
     expect(status).to_contain_text(manifest["built_at"])
     expect(status.locator(".qa-state")).to_have_text("fresh")
     documents = sorted(name for name, entry in manifest["files"].items() if entry.get("indexed", True))
-    listing = status.locator(".qa-files")
+    listing = page.locator("#qa-index-files .qa-files")
     listing.locator("summary").click()  # folded away until asked for
     expect(listing.locator(".qa-file")).to_have_text(documents)
+    unread = app_server.corpus / "budget.xls"  # not read: the status says so, the served index is unchanged
+    unread.write_bytes(b"PK")
+    try:
+        page.locator("#qa-index-refresh").click()
+        expect(status).to_contain_text("1 file of kinds the index does not read")
+        expect(listing).to_have_attribute("open", "")  # a refresh of the same index leaves the list as it was
+    finally:
+        unread.unlink()
+    page.locator("#qa-index-refresh").click()
+    expect(status).not_to_contain_text("does not read")
     assert_only_local(app_page)
 
 
