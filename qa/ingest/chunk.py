@@ -18,7 +18,10 @@ from .sentences import Unit, segment
 CAPTION_WORDS = 30  # a paragraph of at most this many words just before a table is its caption (or its introduction)
 LABELLED_CAPTION_WORDS = 80  # a numbered caption ("Table 1: …") set below a table may run longer
 # A caption's label: a word, a number and a colon or full stop ("Table 1:", "Tab. 2.3.", "Tabelle 4:", "TABLE IV.")
-_CAPTION_LABEL = re.compile(r"[^\W\d_]{2,12}\.?\s?(?:\d+(?:\.\d+)*|[IVXLC]+)\s?[:.]\s")
+# A list item's marker at the start of a unit: a bullet the extractors write ("- ") or others a text file holds,
+# or a number ("3.", "12)")
+_ITEM = re.compile(r"(?:[-–•▪►‣*]|\d{1,3}[.)])\s")
+CAPTION_LABEL = re.compile(r"[^\W\d_]{2,12}\.?\s?(?:\d+(?:\.\d+)*|[IVXLC]+)\s?[:.]\s")
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ class Chunk:
     sentences: tuple[tuple[int, int], ...]
     page: int | None = None  # 1-based page holding `start` (PDF); None for formats without pages
     kind: PassageKind = PassageKind.BODY  # contents and reference lists rank below body text
-    lead: str = ""  # the caption and header row of the table the passage starts inside, those it does not hold
+    lead: str = ""  # the caption and header row of the table the passage starts inside, those it does not hold;
+    # or the line introducing the list it starts inside ("… involves two phases:"), when it does not hold it
 
     @property
     def heading(self) -> str:
@@ -74,9 +78,14 @@ def sentence_embed_text(chunk: Chunk, span: tuple[int, int]) -> str:
     return f"{label} — {sentence}" if label else sentence
 
 
-def _atoms(units: list[Unit], tables: Collection[int], settings: ChunkSettings) -> list[list[Unit]]:
-    """Units in packing order, a small table's rows (`tables`: indexes of table-row units) kept as one atom; the
-    rows of a larger table are atoms of one row each. Each table is measured once, whole."""
+def _atoms(
+    units: list[Unit], tables: Collection[int], settings: ChunkSettings, captions: dict[int, int] | None = None
+) -> list[list[Unit]]:
+    """Units in packing order, a small table's rows (`tables`: indexes of table-row units) kept as one atom, with
+    its numbered caption when `captions` (table paragraph → caption paragraph, just above or below) names one and
+    the two fit `small_table_words`: "Table 5: … (Dist. Sup.)" is what tells the row "Dist. Sup." from a question's
+    words. The rows of a larger table are atoms of one row each. Each table is measured once, whole."""
+    captions = captions or {}
     atoms: list[list[Unit]] = []
     i, n = 0, len(units)
     while i < n:
@@ -84,12 +93,40 @@ def _atoms(units: list[Unit], tables: Collection[int], settings: ChunkSettings) 
         while i in tables and j < n and j in tables and units[j].paragraph == units[i].paragraph:
             j += 1
         table = units[i:j]
-        if len(table) > 1 and sum(u.words for u in table) > settings.small_table_words:
+        size = sum(u.words for u in table)
+        if len(table) > 1 and size > settings.small_table_words:
             atoms.extend([u] for u in table)
+        elif i in tables and units[i].paragraph in captions:
+            atom, j = _with_caption(units, atoms, i, j, captions[units[i].paragraph], settings.small_table_words)
+            atoms.append(atom)
         else:
             atoms.append(table)
         i = j
     return atoms
+
+
+def _with_caption(
+    units: list[Unit], atoms: list[list[Unit]], i: int, j: int, caption: int, most_words: int
+) -> tuple[list[Unit], int]:
+    """The table `units[i:j]` with its caption paragraph: the atoms just packed (above it) or the units that follow
+    (below it), when the two fit `most_words`; and where packing goes on."""
+    table = units[i:j]
+    size = sum(u.words for u in table)
+    below = j
+    while below < len(units) and units[below].paragraph == caption:
+        below += 1
+    if below > j:
+        if size + sum(u.words for u in units[j:below]) <= most_words:
+            return table + units[j:below], below
+        return table, j
+    above = len(atoms)
+    while above > 0 and all(u.paragraph == caption for u in atoms[above - 1]):
+        above -= 1
+    held = [u for atom in atoms[above:] for u in atom]
+    if held and size + sum(u.words for u in held) <= most_words:
+        del atoms[above:]
+        return held + table, j
+    return table, j
 
 
 def _group_end(atoms: list[list[Unit]], i: int, settings: ChunkSettings) -> int:
@@ -120,9 +157,12 @@ def _merged_tail(groups: list[list[Unit]], settings: ChunkSettings) -> list[list
     return groups
 
 
-def _pack(units: list[Unit], settings: ChunkSettings, tables: Collection[int] = ()) -> list[list[Unit]]:
-    """Greedy packing of one section's units into groups of about target_words (a small table never split)."""
-    atoms = _atoms(units, tables, settings)
+def _pack(
+    units: list[Unit], settings: ChunkSettings, tables: Collection[int] = (), captions: dict[int, int] | None = None
+) -> list[list[Unit]]:
+    """Greedy packing of one section's units into groups of about target_words (a small table never split, nor
+    parted from its numbered caption)."""
+    atoms = _atoms(units, tables, settings, captions)
     groups: list[list[Unit]] = []
     i, n = 0, len(atoms)
     while i < n:
@@ -163,31 +203,48 @@ def _is_row(text: str, unit: Unit) -> bool:
 
 
 class _Table(NamedTuple):
-    """A table's header row and its caption (empty when it has none), with where the caption stands."""
+    """A table's header row and its caption (empty when it has none), with where the caption stands; `numbered`
+    when the caption is a labelled one ("Table 2: …") and `caption_paragraph` its paragraph."""
 
     header: Unit
     caption: str
     caption_at: tuple[int, int]
+    numbered: bool = False
+    caption_paragraph: int = -1
 
 
 def _table_headers(text: str, units: list[Unit]) -> dict[int, _Table]:
-    """Per table (a paragraph of rows), found once per section: its first row (the header row) and its caption:
-    a numbered caption set just above or just below it ("Table 2: …", as papers set them), else the paragraph
-    just before it when that is short (`CAPTION_WORDS`: an HTML caption, or the line introducing it)."""
+    """Per table (a paragraph of rows), found once per document: its first row (the header row) and its caption:
+    a numbered caption set just above or just below it ("Table 2: …"), else the paragraph just before it when that
+    is short (`CAPTION_WORDS`: an HTML caption, or the line introducing it). A table with a numbered caption on both
+    sides takes the one on the side the document sets its captions (where its tables with one have it): in a paper
+    that sets them below, the caption above is the previous table's."""
     paragraphs: dict[int, list[Unit]] = {}
     for unit in units:
         paragraphs.setdefault(unit.paragraph, []).append(unit)
+    sides = _numbered_captions(text, paragraphs)
+    set_below = sum(b and not a for _, a, b in sides.values()) > sum(a and not b for _, a, b in sides.values())
     tables: dict[int, _Table] = {}
-    for number, members in paragraphs.items():
-        rows = [unit for unit in members if _is_row(text, unit)]
-        if not rows:
-            continue
+    for number, (rows, above, below) in sides.items():
         before, after = paragraphs.get(number - 1, []), paragraphs.get(number + 1, [])
-        labelled = [p for p in (before, after) if _is_caption(text, p, LABELLED_CAPTION_WORDS, labelled=True)]
+        labelled = [p for p, ok in ((after, below), (before, above))[:: 1 if set_below else -1] if ok]
         caption = labelled[0] if labelled else before if _is_caption(text, before, CAPTION_WORDS) else []
         at = (caption[0].start, caption[-1].end) if caption else (0, 0)
-        tables[number] = _Table(rows[0], text[at[0] : at[1]], at)
+        paragraph = caption[0].paragraph if caption else -1
+        tables[number] = _Table(rows[0], text[at[0] : at[1]], at, bool(labelled), paragraph)
     return tables
+
+
+def _numbered_captions(text: str, paragraphs: dict[int, list[Unit]]) -> dict[int, tuple[list[Unit], bool, bool]]:
+    """Per table paragraph: its rows, and whether a numbered caption stands just above it and just below it."""
+    sides = {}
+    for number, members in paragraphs.items():
+        rows = [unit for unit in members if _is_row(text, unit)]
+        if rows:
+            before, after = paragraphs.get(number - 1, []), paragraphs.get(number + 1, [])
+            above, below = (_is_caption(text, p, LABELLED_CAPTION_WORDS, labelled=True) for p in (before, after))
+            sides[number] = (rows, above, below)
+    return sides
 
 
 def _is_caption(text: str, paragraph: list[Unit], most_words: int, *, labelled: bool = False) -> bool:
@@ -195,7 +252,7 @@ def _is_caption(text: str, paragraph: list[Unit], most_words: int, *, labelled: 
     and when `labelled`, opening with a caption's label and number."""
     if not paragraph or _is_row(text, paragraph[0]) or sum(u.words for u in paragraph) > most_words:
         return False
-    return not labelled or _CAPTION_LABEL.match(text, paragraph[0].start) is not None
+    return not labelled or CAPTION_LABEL.match(text, paragraph[0].start) is not None
 
 
 def _table_lead(text: str, tables: dict[int, _Table], group: list[Unit]) -> str:
@@ -215,11 +272,42 @@ def _table_lead(text: str, tables: dict[int, _Table], group: list[Unit]) -> str:
     return "\n".join(part for part in ("" if held else table.caption, row) if part)
 
 
-def _groups(doc: Document, section_units: list[Unit], settings: ChunkSettings) -> list[list[Unit]]:
+def _list_intros(text: str, units: list[Unit]) -> dict[int, Unit]:
+    """Per unit of a list (by start offset), the sentence introducing the list: the unit just before its first
+    item, when it ends with a colon. A list is a run of items (a unit opening with a bullet or a number) and the
+    further sentences of their paragraphs."""
+    intros: dict[int, Unit] = {}
+    intro: Unit | None = None
+    item_paragraph = -1
+    previous: Unit | None = None
+    for unit in units:
+        if _ITEM.match(text, unit.start):
+            if item_paragraph < 0:
+                opens = previous is not None and previous.section == unit.section
+                intro = previous if opens and text[previous.start : previous.end].rstrip().endswith(":") else None
+            item_paragraph = unit.paragraph
+        elif unit.paragraph != item_paragraph:
+            item_paragraph, intro = -1, None
+        if intro is not None:
+            intros[unit.start] = intro
+        previous = unit
+    return intros
+
+
+def _list_lead(text: str, intros: dict[int, Unit], group: list[Unit]) -> str:
+    """The sentence introducing the list a group starts inside, when the group does not hold it: "- Phase 2 (…)"
+    cut from "The transformation … involves two phases:" is matched with it in front."""
+    intro = intros.get(group[0].start)
+    return text[intro.start : intro.end] if intro is not None else ""
+
+
+def _groups(
+    doc: Document, section_units: list[Unit], settings: ChunkSettings, captions: dict[int, int]
+) -> list[list[Unit]]:
     groups = []
     for run in _page_runs(doc, section_units, settings):
         tables = {i for i, unit in enumerate(run) if _is_row(doc.text, unit)}
-        groups.extend(_pack(run, settings, tables))
+        groups.extend(_pack(run, settings, tables, captions))
     return groups
 
 
@@ -230,10 +318,12 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
     sections: dict[int, list[Unit]] = {}
     for unit in units:
         sections.setdefault(unit.section, []).append(unit)
+    headers = _table_headers(doc.text, units)
+    captions = {number: table.caption_paragraph for number, table in headers.items() if table.numbered}
+    intros = _list_intros(doc.text, units)
     chunks = []
     for section_units in sections.values():
-        headers = _table_headers(doc.text, section_units)
-        for group in _groups(doc, section_units, settings):
+        for group in _groups(doc, section_units, settings, captions):
             start, end = group[0].start, group[-1].end
             text = doc.text[start:end]
             chunks.append(
@@ -247,7 +337,7 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
                     sentences=tuple((u.start, u.end) for u in group),
                     page=doc.page_at(start),
                     kind=passage_kind(text, group[0].headings),
-                    lead=_table_lead(doc.text, headers, group),
+                    lead=_table_lead(doc.text, headers, group) or _list_lead(doc.text, intros, group),
                 )
             )
     kept = [c for c in chunks if c.words >= settings.min_words]

@@ -289,9 +289,9 @@ def test_a_numbered_caption_below_a_table_is_its_caption() -> None:
     assert all(c.lead.startswith("The company reports") for c in chunks if c.text.startswith("| 20"))
 
 
-def test_a_passage_holding_a_table_but_not_its_caption_carries_the_caption() -> None:
-    """A table whole inside a passage that ends before its caption below (the caption opens the next passage):
-    the caption leads the passage holding the table, and not the one holding the caption."""
+def test_a_small_table_and_its_numbered_caption_are_one_passage() -> None:
+    """A table whole inside a passage, its caption below: the caption is packed with the table, not left to open
+    the next passage on its own (where "Table 2" and the caption's words would match, and none of the cells)."""
     from qa.ingest.chunk import chunk_document
     from qa.ingest.load import Document
 
@@ -300,9 +300,50 @@ def test_a_passage_holding_a_table_but_not_its_caption_carries_the_caption() -> 
     caption = "Table 2: Output of the plant in tonnes per year, as reported to the board."
     after = "The next section turns to the staff of the plant and to the training they received. " * 4
     text = f"# Plant\n\n{intro.strip()}\n\n{rows}\n\n{caption}\n\n{after.strip()}\n"
-    table, captioned = chunk_document(Document("p.md", text, "Plant", "0", (), "md"))
-    assert "| 2021 | 430 |" in table.text and caption not in table.text and table.lead == caption
-    assert captioned.text.startswith(caption) and captioned.lead == ""
+    chunks = chunk_document(Document("p.md", text, "Plant", "0", (), "md"))
+    holding = [c for c in chunks if caption in c.text]
+    assert len(holding) == 1 and "| 2021 | 430 |" in holding[0].text and holding[0].lead == ""
+    assert not any(c.text.startswith(caption) for c in chunks)
+    above = f"# Plant\n\n{intro.strip()}\n\n{caption}\n\n{rows}\n\n{after.strip()}\n"  # a caption set above
+    chunks = chunk_document(Document("p.md", above, "Plant", "0", (), "md"))
+    assert [f"{caption}\n\n| Year | Output |" in c.text for c in chunks if caption in c.text] == [True]
+
+
+def test_a_table_between_two_numbered_captions_takes_the_one_on_the_documents_side() -> None:
+    """A paper setting captions below its tables: the second table has "Table 1: …" just above it (the first
+    table's caption) and "Table 2: …" below; its passages are led by its own."""
+    from qa.ingest.chunk import ChunkSettings, chunk_document
+    from qa.ingest.load import Document
+
+    first = "| Model | Score |\n" + "\n".join(f"| M{i} | {50 + i} |" for i in range(30))
+    second = "| Loss | Accuracy |\n" + "\n".join(f"| L{i} | {60 + i} |" for i in range(60))
+    one, two = "Table 1: Scores of the thirty models.", "Table 2: Accuracy under thirty losses."
+    text = f"# Results\n\nThe results follow.\n\n{first}\n\n{one}\n\n{second}\n\n{two}\n\nThat is all.\n"
+    chunks = chunk_document(Document("r.md", text, "Results", "0", (), "md"), ChunkSettings(small_table_words=0))
+    inside_second = [c for c in chunks if c.text.startswith("| L") and two not in c.text]
+    assert inside_second and all(c.lead == f"{two}\n| Loss | Accuracy |" for c in inside_second)
+    inside_first = [c for c in chunks if c.text.startswith("| M") and one not in c.text]
+    assert inside_first and all(c.lead == f"{one}\n| Model | Score |" for c in inside_first)
+
+
+def test_a_passage_cut_from_a_list_carries_the_line_introducing_it() -> None:
+    """A list whose items do not fit one passage with the sentence introducing it: the passages that start inside
+    the list are matched with that sentence in front ("- Phase 2 (…)" with "… involves two phases:")."""
+    from qa.ingest.chunk import chunk_document
+    from qa.ingest.load import Document
+
+    intro = "The transformation of the draft involves two phases:"
+    one = "- Phase 1 (Structural Realignment) fixes the main layout. " + "It reorders the clauses as required. " * 5
+    two = "- Phase 2 (Editorial Optimization) cleans up the details. " + "It fixes the spacing of numbers. " * 5
+    text = (
+        f"# Changes\n\nThe document lists the edits needed.\n\n{intro}\n\n{one.strip()}\n\n{two.strip()}\n\nThe end.\n"
+    )
+    chunks = chunk_document(Document("c.md", text, "Changes", "0", (), "md"))
+    phase_two = [c for c in chunks if c.text.startswith("- Phase 2")]
+    assert phase_two and phase_two[0].lead == intro and intro in phase_two[0].context_text()
+    assert all(c.lead == "" for c in chunks if intro in c.text)
+    plain = text.replace(intro, "The transformation of the draft involves two phases.")  # no colon: no list intro
+    assert all(c.lead == "" for c in chunk_document(Document("c.md", plain, "Changes", "0", (), "md")))
 
 
 def test_a_short_line_leading_into_a_table_is_no_passage_of_its_own() -> None:
