@@ -103,6 +103,19 @@ def demote_kinds(hits: list[Hit], demoted: Collection[int], share: float) -> lis
     return sorted(moved, key=lambda h: -h.score)
 
 
+def sections_asked(question_terms: Collection[str], rows: Sequence[StoredChunk]) -> set[int]:
+    """Ids of the passages whose section the question names: every term of its heading is one of the question's
+    ("who wrote X, listed in the talk's further reading?" asks for the "Further Reading" list, which is otherwise
+    demoted below body text)."""
+    asked = set(question_terms)
+    named = set()
+    for row in rows:
+        heading = set(terms(row.chunk.heading))
+        if heading and heading <= asked:
+            named.add(row.id)
+    return named
+
+
 def rescore_by_sentence(hits: list[Hit], best: np.ndarray, weight: float) -> list[Hit]:
     """Add `weight` × (best sentence similarity, min-max normalized over the hits)."""
     if not hits:
@@ -218,10 +231,11 @@ class Ranker:
         return Ranking(tuple(demote_kinds(hits, self.demoted, settings.demote_share)[:k]), ())
 
     def demote(
-        self, hits: list[Hit], found: list[AnswerSentence | None], share: float
+        self, hits: list[Hit], found: list[AnswerSentence | None], share: float, asked: Collection[int] = ()
     ) -> tuple[list[Hit], list[AnswerSentence | None]]:
-        """The last step: contents and reference lists below the body text, each answer kept with its hit."""
-        moved = demote_kinds(hits, self.demoted, share)
+        """The last step: contents and reference lists below the body text, each answer kept with its hit; not
+        those of a section the question names (`asked`)."""
+        moved = demote_kinds(hits, self.demoted - set(asked), share)
         return (hits, found) if moved is hits else (moved, realigned(hits, found, moved))
 
     @functools.cached_property
@@ -280,7 +294,8 @@ class Ranker:
             assert reading is not None
             hits, found, read = self.read_head(question, hits, found, rows, reading, answer, weights)
         windows = {hit.chunk: w for hit, w in zip(hits, read)}
-        hits, found = self.demote(hits, found, settings.demote_share)
+        asked = sections_asked(terms(question), [rows[hit.chunk] for hit in hits if hit.chunk in self.demoted])
+        hits, found = self.demote(hits, found, settings.demote_share, asked)
         return finished(hits[:k], found, rows, windows, answer if answers else None)
 
     def depths(self, mode: Mode, settings: SearchSettings, reading: ReadingSettings | None) -> tuple[int, int, int]:

@@ -68,3 +68,17 @@ def test_the_reference_list_ranks_below_the_body_it_cites(tmp_path: Path, real_e
     assert "replaced it in 1902" in top[0].text and top[0].section == ""
     undemoted = engine.ask(question, k=2, mode=mode, settings=SearchSettings(demote_share=0.0)).results
     assert undemoted[0].section == "References"  # the citation repeats every word of the question
+
+
+@pytest.mark.slow
+def test_a_question_naming_the_reference_section_is_answered_from_it(tmp_path: Path, real_encoder) -> None:  # type: ignore[no-untyped-def]
+    """ "… listed in the references" asks for the list itself: its passage is not demoted below the body text."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "harbour.md").write_text(ARTICLE, encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=False)
+    question = "When did the Kessel lighthouse replace its whale oil lamp with an electric lamp?"
+    assert engine.ask(question, k=2).results[0].section == ""  # body text first, as above
+    asked = engine.ask("In the references, w" + question[1:], k=2).results
+    assert asked[0].section == "References" and "An electric lamp in place of whale oil" in asked[0].text
