@@ -56,15 +56,21 @@ def best_span(
     context: np.ndarray,
     max_answer_tokens: int,
     units: np.ndarray | None = None,
+    typed: np.ndarray | None = None,
 ) -> tuple[int, int, float]:
     """(first token, last token, score) of the best span over the `context` token positions; with `units` (each
-    context token's unit number), only spans inside one unit count."""
+    context token's unit number), only spans inside one unit count; with `typed` (per context token, whether it is
+    part of a thing of the kind the question asks for), only spans holding such a token, when there is one."""
     starts, ends = start_logits[context], end_logits[context]
     scores = starts[:, None] + ends[None, :]
     width = context[None, :] - context[:, None]
     allowed = (width >= 0) & (width < max_answer_tokens)
     if units is not None:
         allowed &= units[:, None] == units[None, :]
+    if typed is not None and typed.any():
+        before = np.concatenate(([0], np.cumsum(typed)))  # typed tokens before each position
+        holding = allowed & ((before[None, 1:] - before[:-1, None]) > 0)
+        allowed = holding if holding.any() else allowed
     scores = np.where(allowed, scores, -np.inf)
     flat = int(np.argmax(scores))
     s, e = divmod(flat, len(context))
@@ -74,6 +80,11 @@ def best_span(
 def unit_numbers(token_starts: Sequence[int], breaks: Sequence[int]) -> np.ndarray:
     """Each token's unit: how many of the sorted `breaks` lie at or before the token's first character."""
     return np.searchsorted(np.asarray(breaks, dtype=np.int64), np.asarray(token_starts, dtype=np.int64), side="right")
+
+
+def typed_tokens(offsets: Sequence[tuple[int, int]], typed: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Per token (character offsets), whether it overlaps one of the `typed` (start, end) ranges."""
+    return np.array([any(a < e and s < b for s, e in typed) for a, b in offsets], dtype=bool)
 
 
 class Reader:
@@ -106,15 +117,23 @@ class Reader:
         *,
         max_answer_tokens: int = 30,
         breaks: Sequence[Sequence[int]] | None = None,
+        typed: Sequence[Sequence[tuple[int, int]]] | None = None,
     ) -> list[ReadSpan]:
         """The best span of each window (character offsets into that window's text). `breaks` gives, per window,
         the sorted offsets where one unit of its text ends and the next begins (a list item, a table cell): a span
-        never runs across one, so its score is the score of a span that can be shown."""
+        never runs across one, so its score is the score of a span that can be shown. `typed` gives, per window,
+        the (start, end) of the things of the kind the question asks for (the amounts, for "how many"): the span
+        holds one of them when the window has any."""
         question = self._clip_question(question)
         cuts = breaks if breaks is not None else [()] * len(windows)
-        if len(cuts) != len(windows):
-            raise ValueError(f"{len(cuts)} lists of breaks for {len(windows)} windows: give one list per window")
-        return [self._read_window(question, window, max_answer_tokens, cut) for window, cut in zip(windows, cuts)]
+        kinds = typed if typed is not None else [()] * len(windows)
+        for name, given in (("breaks", cuts), ("typed spans", kinds)):
+            if len(given) != len(windows):
+                raise ValueError(f"{len(given)} lists of {name} for {len(windows)} windows: give one list per window")
+        return [
+            self._read_window(question, window, max_answer_tokens, cut, kind)
+            for window, cut, kind in zip(windows, cuts, kinds)
+        ]
 
     def _clip_question(self, question: str) -> str:
         with self._lock:
@@ -123,20 +142,29 @@ class Reader:
             return question
         return question[: encoding.offsets[MAX_QUESTION_TOKENS - 1][1]]
 
-    def _read_window(self, question: str, window: str, max_answer_tokens: int, breaks: Sequence[int]) -> ReadSpan:
+    def _read_window(
+        self,
+        question: str,
+        window: str,
+        max_answer_tokens: int,
+        breaks: Sequence[int],
+        typed: Sequence[tuple[int, int]] = (),
+    ) -> ReadSpan:
         with self._lock:
             self._tokenizer.enable_truncation(self.max_tokens, stride=STRIDE_TOKENS, strategy="only_second")
             try:
                 first = self._tokenizer.encode(question, window)
             finally:
                 self._tokenizer.no_truncation()
-        pieces = [self._read_piece(encoding, max_answer_tokens, breaks) for encoding in [first, *first.overflowing]]
+        pieces = [
+            self._read_piece(encoding, max_answer_tokens, breaks, typed) for encoding in [first, *first.overflowing]
+        ]
         start, end, score, _ = max(pieces, key=lambda piece: piece[2])
         null = min(piece[3] for piece in pieces)  # SQuAD 2.0's rule: the least confident "no answer" of the pieces
         return ReadSpan(start, end, score, null - score)
 
     def _read_piece(
-        self, encoding: Encoding, max_answer_tokens: int, breaks: Sequence[int]
+        self, encoding: Encoding, max_answer_tokens: int, breaks: Sequence[int], typed: Sequence[tuple[int, int]] = ()
     ) -> tuple[int, int, float, float]:
         """(start char, end char, span score, [CLS] score) of one piece of a window."""
         feeds = pair_feeds(encoding.ids, encoding.type_ids)
@@ -146,5 +174,6 @@ class Reader:
         if context.size == 0:
             return 0, 0, -np.inf, null
         units = unit_numbers([encoding.offsets[i][0] for i in context], breaks) if len(breaks) else None
-        first, last, score = best_span(start_logits, end_logits, context, max_answer_tokens, units)
+        marked = typed_tokens([encoding.offsets[i] for i in context], typed) if typed else None
+        first, last, score = best_span(start_logits, end_logits, context, max_answer_tokens, units, marked)
         return encoding.offsets[first][0], encoding.offsets[last][1], score, null

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..ingest.chunk import CAPTION_LABEL
 from ..ingest.sentences import item_depth
 from ..ingest.tokens import terms, tokens_with_offsets
 from . import spans
@@ -31,7 +32,10 @@ _SHARE = re.compile(
 )
 _HOW_MANY = re.compile(
     r"\b(how (?:many|much|large|big|old|far|tall|high)|(?:what|which) (?:number|amount|quantity|ratio|rate|"
-    r"total|count))\b",
+    r"total|count)"
+    # a measure, perhaps after a numbered modifier ("what top-20 accuracy", "which F1 score")
+    r"|(?:what|which) (?:[\w]*[\d-][\w-]*\s+){0,2}(?:accuracy|score|size|length|population|price|cost|weight"
+    r"|height|speed|temperature|distance))\b",
     re.I,
 )
 _WHO = re.compile(r"\b(who|whom|whose|(?:what|which) (?:person|people|man|woman))\b", re.I)
@@ -114,6 +118,18 @@ def _candidates(kind: str, sentence: str) -> tuple[tuple[int, int], ...]:
         "name": spans.names,
     }
     return tuple(finders[kind](sentence))
+
+
+_LINE_LABEL = re.compile(r"(?m)^\s*" + CAPTION_LABEL.pattern)  # a label opening a line: "Table 1: …"
+
+
+def typed_spans(kind: str | None, text: str) -> list[tuple[int, int]]:
+    """Where `text` holds things of the kind a question asks for (`answer_type`): numbers, dates, names, … The
+    number of a caption's label opening a line ("Table 1: …") is no amount."""
+    if kind is None:
+        return []
+    labels = [m.span() for m in _LINE_LABEL.finditer(text)]
+    return [(a, b) for a, b in _candidates(kind, text) if not any(s <= a < e for s, e in labels)]
 
 
 def find_answer_span(question: str, sentence: str) -> tuple[int, int] | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
 from ..models.reader import Reader, ReadSpan
-from .highlight import AnswerSentence, Span, through_sub_items
+from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
 from .tables import ReaderText, cell_in_named_row, cells, header_row_before, linearize, table_rows
 from .windows import Window, widen
 
@@ -43,6 +43,9 @@ class ReadingSettings:
     max_answer_tokens: int = 30
     rerank_depth: int = 10  # how many top passages the reranker (`Ranker.rerank`) reorders first (0: none)
     rerank_weight: float = 0.25  # reranker score (min-max over those passages) × weight + retrieval score
+    # a question asking for one of these kinds ("how many": a number) is answered by a span holding one, in a
+    # window that has one: the reader alone takes "Number of questions in each QA dataset" for "how many"
+    typed_kinds: frozenset[str] = frozenset({"number", "share"})
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,11 @@ def read_windows(
     texts = [linearize(text, header) for (_, text), header in zip(windows, headers)]
     units = [unit_breaks(window, text) for window, text in windows]
     breaks = [t.from_source(cut) for t, cut in zip(texts, units)]
-    spans = reader.read(question, [t.text for t in texts], max_answer_tokens=settings.max_answer_tokens, breaks=breaks)
+    kind = answer_type(question) if settings.typed_kinds else None
+    typed = [typed_spans(kind, t.text) for t in texts] if kind in settings.typed_kinds else None
+    spans = reader.read(
+        question, [t.text for t in texts], max_answer_tokens=settings.max_answer_tokens, breaks=breaks, typed=typed
+    )
     read = [
         _mapped(window, text, header, reader_input, span, cut, term_weights)
         for (window, text), header, reader_input, span, cut in zip(windows, headers, texts, spans, units)

@@ -93,3 +93,18 @@ def test_a_span_stays_inside_one_unit_of_the_window(real_reader: Reader) -> None
     assert span.no_answer < 0
     with pytest.raises(ValueError, match="2 lists of breaks for 1 windows: give one list per window"):
         real_reader.read(question, [lines], breaks=[breaks, breaks])
+    with pytest.raises(ValueError, match="0 lists of typed spans for 1 windows: give one list per window"):
+        real_reader.read(question, [lines], typed=[])
+
+
+def test_best_span_holds_a_token_of_the_asked_kind_when_the_window_has_one() -> None:
+    import numpy as np
+
+    start = np.array([0.0, 9.0, 1.0, 2.0, 0.0])
+    end = np.array([0.0, 8.0, 1.0, 0.0, 3.0])
+    context = np.arange(1, 5)
+    assert best_span(start, end, context, 30)[:2] == (1, 1)  # 9 + 8 = 17
+    typed = np.array([False, False, False, True])  # token 4 is the number
+    assert best_span(start, end, context, 30, typed=typed)[:2] == (1, 4)  # 9 + 3 = 12 beats 2 + 3 = 5
+    assert best_span(start, end, context, 2, typed=typed)[:2] == (3, 4)  # at most 2 tokens: 2 + 3
+    assert best_span(start, end, context, 30, typed=np.zeros(4, dtype=bool))[:2] == (1, 1)  # none: as before

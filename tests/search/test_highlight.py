@@ -19,6 +19,10 @@ from qa.search.highlight import answer_type, choose_answer, find_answer_span, te
         ("Who composed the anthem?", "person"),
         ("Where is the headquarters?", "place"),
         ("What does the band play?", None),
+        ("In Table 2, what top-100 accuracy does the retriever reach?", "number"),  # a measure, a numbered modifier
+        ("Which F1 score did the reader get?", "number"),
+        ("What population does the table give for Tauranga?", "number"),
+        ("What determines the cost of a repair?", "name"),  # a verb between: no measure asked for (what + noun)
     ],
 )
 def test_answer_type_from_the_wh_word(question: str, kind: str | None) -> None:
@@ -187,3 +191,11 @@ def test_prose_after_a_list_item_is_not_its_sub_item() -> None:
     text = "- Access Control\nThe server denies hosts by address."
     spans = line_spans(text)
     assert through_sub_items(text, spans, 0) == 0
+
+
+def test_the_number_of_a_caption_label_opening_a_line_is_no_amount() -> None:
+    from qa.search.highlight import typed_spans
+
+    text = "Table 1: Number of questions.\nThe staff numbered 300. Then came 45 people."
+    assert [text[a:b] for a, b in typed_spans("number", text)] == ["300", "45 people"]
+    assert typed_spans(None, text) == []

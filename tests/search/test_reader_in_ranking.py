@@ -184,3 +184,34 @@ def test_the_reader_reads_each_window_in_its_units(tmp_path, real_encoder, real_
     assert text[read.span.start : read.span.end] == "Lankaran"
     assert read.span == real_reader.read(question, [text], breaks=[unit_breaks(window, text)])[0]
     assert real_reader.read(question, [text])[0].score > read.span.score  # read as one stream it runs on
+
+
+DATASETS = """# Data
+
+We use three question answering datasets. For each we keep only the questions whose answer we can match to a
+passage of our collection, and discard the rest.
+
+| Dataset | Train | Used | Dev | Test |
+| Natural Questions | 79,168 | 58,880 | 8,757 | 3,610 |
+| TriviaQA | 78,785 | 60,413 | 8,837 | 11,313 |
+| WebQuestions | 3,417 | 2,474 | 361 | 2,032 |
+
+Table 1: Number of questions in each QA dataset. The column Used gives the questions actually used for training
+after filtering.
+"""
+
+
+def test_a_how_many_question_is_answered_with_a_number(tmp_path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
+    """The reader alone marks words of the caption for "how many"; the span holds an amount of the window (the
+    number of the caption's label "Table 1:" is none)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "paper.md").write_text(DATASETS, encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    question = "How many TriviaQA training questions were actually used after filtering?"
+    with Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader) as engine:
+        typed = engine.ask(question, k=1).results[0].answer
+        untyped = engine.ask(question, k=1, reading=ReadingSettings(typed_kinds=frozenset())).results[0].answer
+    assert typed is not None and typed.span is not None and typed.text.startswith("| TriviaQA |")
+    assert typed.span.text in ("78,785", "60,413", "8,837", "11,313")
+    assert untyped is not None and untyped.span is not None and not any(c.isdigit() for c in untyped.span.text)
