@@ -131,6 +131,47 @@ def test_two_columns_are_read_column_by_column() -> None:
     assert "dunes. Right" not in text and "|" not in text  # no line mixes the columns, nothing taken for a table
 
 
+def running_column_pdf(next_line: str, figure: bool = True) -> bytes:
+    """Two columns; the left one ends mid-sentence ("The wing type that is"), with a figure (two rows of labels and
+    a caption) set below that line, and the right one starts with `next_line`."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    left = [
+        "Self-locking nuts hold where a nut may work loose.",
+        "Boots nuts are made with three",
+        "different spring styles and in many sizes.",
+        "The wing type that is",
+    ]
+    right = [next_line, "up to a quarter inch, and the bellows type from", "No. 8 up to three eighths of an inch."]
+    for i, line in enumerate(left):
+        pdf.set_xy(10, 30 + i * 5)
+        pdf.cell(text=line)
+    y = 30 + len(left) * 5 + 10
+    if figure:
+        for j, cells in enumerate((("Boots nut", "Anchor nut"), ("Flexloc nut", "Fiber locknut"))):
+            for x, cell in zip((12, 60), cells):
+                pdf.set_xy(x, y + j * 5)
+                pdf.cell(text=cell)
+        pdf.set_xy(10, y + 14)
+        pdf.cell(text="Figure 7-26. Self-locking nuts.")
+    for i, line in enumerate(right):
+        pdf.set_xy(110, 30 + i * 5)
+        pdf.cell(text=line)
+    return bytes(pdf.output())
+
+
+def test_a_sentence_running_on_into_the_next_column_is_read_whole_before_the_figure_between() -> None:
+    whole = "The wing type that is the most common ranges in size from No. 6 up to a quarter inch, and the bellows"
+    text = extract_pdf(running_column_pdf("the most common ranges in size from No. 6")).text
+    assert whole in text
+    assert text.index("eighths of an inch.") < text.index("| Boots nut | Anchor nut |") < text.index("Figure 7-26.")
+    assert whole in extract_pdf(running_column_pdf("the most common ranges in size from No. 6", figure=False)).text
+    new_sentence = extract_pdf(running_column_pdf("The most common ranges in size from No. 6")).text
+    assert "The wing type that is\n\n| Boots nut |" in new_sentence  # the next column starts its own sentence
+    assert new_sentence.index("Figure 7-26.") < new_sentence.index("The most common ranges")
+
+
 def test_encrypted_pdf_is_refused() -> None:
     pdf = FPDF()
     pdf.add_page()

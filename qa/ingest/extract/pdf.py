@@ -28,7 +28,7 @@ from .blocks import Writer, clean, join_line
 from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, confident
 from .ocr_layout import ocr_pieces
 from .pdfcolumns import SOFT_GAP_EM, Gap
-from .pdflayout import GAP_EM, SENTENCE_END, Piece, Row, is_bullet, layout, short_row, visible_bullet
+from .pdflayout import GAP_EM, SENTENCE_END, Piece, Row, is_bullet, layout, runs_on, short_row, visible_bullet
 
 _HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's, or bold, on a short line
 _HEADING_LETTERS = 0.7  # an OCR'd heading is at least this share letters ("4.2 Question Answering Datasets": 0.9)
@@ -381,13 +381,17 @@ class _PageWriter:
         self.title = title
         self.ocr_pages: list[int] = []
         self.warnings: list[str] = []
+        self.running: tuple[str, Row] | None = None  # a paragraph cut mid-sentence at a column's end, and its row
 
     def page(self, blocks: list[list[Row]], *, estimated: bool = False) -> None:
-        """One page's blocks; `estimated`: an OCR'd page, its sizes estimated from line heights."""
+        """One page's blocks; `estimated`: an OCR'd page, its sizes estimated from line heights. A paragraph cut
+        mid-sentence at the end of a column goes on in the next one when that starts with the rest of the sentence
+        (a page's paragraphs stay on the page)."""
         self.out.end_run()
         self.starts.append(self.out.mark())
         for block in blocks:
             self.block(block, estimated)
+        self.flush_running()
 
     def scanned(self, page: Scanned) -> None:
         """A page read by OCR, laid out as a text page (or nothing, with a warning, when OCR was not confident)."""
@@ -395,12 +399,17 @@ class _PageWriter:
         if confident(page.words, len(self.starts), self.warnings) and page.words:
             self.ocr_pages.append(len(self.starts))
 
+    def flush_running(self) -> None:
+        if self.running is not None:
+            _flush(self.out, self.running[0])
+            self.running = None
+
     def block(self, block: list[Row], estimated: bool = False) -> None:
         left = min(r.x0 for r in block)
         right = max(r.x1 for r in block)
         gaps = sorted(a.bottom - b.top for a, b in zip(block, block[1:]))
         leading = gaps[len(gaps) // 2] if gaps else 0.0
-        line, prev = "", None
+        line, prev = self._carried(block[0], estimated), None
         for row in block:
             level = _heading_level(row, self.body, self.levels, estimated)
             # pdfium's line-end hyphens as "-"; a private-use bullet glyph as "•" before `clean` drops it
@@ -416,8 +425,29 @@ class _PageWriter:
             self.end_heading()
             line = self._row(row, level, text, bullet, line)
             prev = row
-        _flush(self.out, line)
         self.end_heading()
+        self._end_block(line, prev)
+
+    def _end_block(self, line: str, last: Row | None) -> None:
+        """The paragraph a block ends with waits for the next block (which may go on with it), else is written."""
+        if last is not None and line and not last.table and not last.margin:
+            self.running = (line, last)
+        else:
+            _flush(self.out, line)
+
+    def _carried(self, first: Row, estimated: bool) -> str:
+        """The paragraph the last block ended, when `first` goes on with its sentence; else it is written."""
+        running, self.running = self.running, None
+        if running is None:
+            return ""
+        line, last = running
+        plain = (
+            not first.table and not first.margin and _heading_level(first, self.body, self.levels, estimated) is None
+        )
+        if plain and first.size == last.size and runs_on(last.text, first.text):
+            return line
+        _flush(self.out, line)
+        return ""
 
     def _breaks(self, prev: Row | None, row: Row, sides: tuple[float, float], leading: float) -> bool:
         """After a table row, or where a new paragraph starts."""

@@ -7,6 +7,7 @@ a table set across both, which stays whole; rotated text is set aside. Pure: the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .pdfcolumns import Gap, align_columns, gutter
@@ -20,6 +21,9 @@ _BULLET_BLOCKS = ((0xE000, 0xF8FF), (0x25A0, 0x25FF), (0x2700, 0x27BF), (0x2190,
 _LABEL_WORDS = 3  # a line of at most this many words between two table rows is a label of the table
 _CELL_WORDS = 5  # the cells of a table set across both columns of a page have at most this many words
 _TABLE_ROWS = 3  # rows of such cells in a row that make a table inside a band of two-column prose
+# A figure's or table's caption opens with its label: "Figure 7-26.", "Fig. 3:", "Table 2.1."
+_FLOAT_CAPTION = re.compile(r"[^\W\d_]{2,12}\.?\s?\d+(?:[.\-–]\d+)*[.:](?:\s|$)")
+_CAPTION_LINES = 3  # a caption ending a column has at most this many lines
 
 
 @dataclass
@@ -156,7 +160,44 @@ def layout(pieces: list[Piece], width: float) -> list[list[Row]]:
     """Blocks of rows in reading order: the upright text, then vertical text (e.g. a margin stamp) row by row."""
     rotated = [p for p in pieces if p.top - p.bottom > 2.5 * p.size]
     upright = [p for p in pieces if p.top - p.bottom <= 2.5 * p.size] if rotated else pieces
-    return [*_upright(upright, width), *([Row([p], margin=True).finish()] for p in rotated)]
+    return [*floats_after_sentences(_upright(upright, width)), *([Row([p], margin=True).finish()] for p in rotated)]
+
+
+def runs_on(end: str, start: str) -> bool:
+    """Whether a line ending `end` is cut mid-sentence and a line starting `start` goes on with it: the first
+    ends in a small letter, a digit or a comma, the second starts with a small letter."""
+    end, start = end.rstrip(), start.lstrip()
+    return bool(end and start) and (end[-1].islower() or end[-1].isdigit() or end[-1] == ",") and start[0].islower()
+
+
+def floats_after_sentences(blocks: list[list[Row]]) -> list[list[Row]]:
+    """A figure or table ending a column where a sentence breaks off and runs on into the next column ("The wing
+    type that is" | the figure's labels, "Figure 7-26. Self-locking nuts." | "the most common …") goes to the end of
+    that next column, so the sentence reads whole (the writer joins it across the columns)."""
+    for i in range(len(blocks) - 1):
+        block, after = blocks[i], blocks[i + 1]
+        start = _float_start(block)
+        if start is None or not after:
+            continue
+        cut, going_on = block[start - 1], after[0]
+        if not going_on.table and not cut.table and cut.size == going_on.size and runs_on(cut.text, going_on.text):
+            blocks[i], blocks[i + 1] = block[:start], after + block[start:]
+    return blocks
+
+
+def _float_start(block: list[Row]) -> int | None:
+    """Where the figure or table ending a block starts (its rows of cells or labels, then perhaps its caption), when
+    body text stands above it; None when the block ends otherwise."""
+    end = len(block)
+    caption = next((j for j in range(end - 1, max(end - 1 - _CAPTION_LINES, -1), -1) if _caption(block[j])), None)
+    start = caption if caption is not None else end
+    while start > 0 and block[start - 1].table:
+        start -= 1
+    return start if 0 < start < end else None
+
+
+def _caption(row: Row) -> bool:
+    return not row.table and _FLOAT_CAPTION.match(row.text) is not None
 
 
 def _upright(pieces: list[Piece], width: float) -> list[list[Row]]:
