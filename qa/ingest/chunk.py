@@ -21,6 +21,7 @@ LABELLED_CAPTION_WORDS = 80  # a numbered caption ("Table 1: …") set below a t
 # A list item's marker at the start of a unit: a bullet the extractors write ("- ") or others a text file holds,
 # or a number ("3.", "12)")
 _ITEM = re.compile(r"(?:[-–•▪►‣*]|\d{1,3}[.)])\s")
+_LETTER = re.compile(r"[^\W\d_]")  # a column name has a letter; a data row's cells are often numbers or marks
 CAPTION_LABEL = re.compile(r"[^\W\d_]{2,12}\.?\s?(?:\d+(?:\.\d+)*|[IVXLC]+)\s?[:.]\s")
 
 
@@ -231,8 +232,26 @@ def _table_headers(text: str, units: list[Unit]) -> dict[int, _Table]:
         caption = labelled[0] if labelled else before if _is_caption(text, before, CAPTION_WORDS) else []
         at = (caption[0].start, caption[-1].end) if caption else (0, 0)
         paragraph = caption[0].paragraph if caption else -1
-        tables[number] = _Table(rows[0], text[at[0] : at[1]], at, bool(labelled), paragraph)
+        tables[number] = _Table(_header_rows(text, rows), text[at[0] : at[1]], at, bool(labelled), paragraph)
     return tables
+
+
+def _header_rows(text: str, rows: list[Unit]) -> Unit:
+    """A table's header: its first row, and the row below it when that splits the first's columns further (more
+    cells, each with a letter: "| Top-20 | Top-100 |" over "| NQ | TriviaQA | … |", a title row over the column
+    names), as one span."""
+    first = rows[0]
+    if len(rows) > 2:
+        upper, lower = (_cells(text[r.start : r.end]) for r in rows[:2])
+        if len(lower) > len(upper) and all(_LETTER.search(cell) for cell in lower if cell):
+            return Unit(
+                first.start, rows[1].end, first.paragraph, first.section, first.headings, first.words + rows[1].words
+            )
+    return first
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
 
 
 def _numbered_captions(text: str, paragraphs: dict[int, list[Unit]]) -> dict[int, tuple[list[Unit], bool, bool]]:

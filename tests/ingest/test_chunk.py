@@ -361,3 +361,20 @@ def test_a_short_line_leading_into_a_table_is_no_passage_of_its_own() -> None:
     chunks = chunk_document(Document("r.md", text, "Records", "0", (), "md"))
     assert [c.text.split("\n")[0] for c in chunks] == [before.strip(), "Record COLINFO, BIFF3-BIFF8:"]
     assert chunks[1].text.endswith("| 10 | 2 | Field 5 of the record, stored as an unsigned integer in the file |")
+
+
+def test_a_header_of_two_rows_leads_the_passages_cut_from_its_table() -> None:
+    """Papers set a spanning row over the column names ("| Top-20 | Top-100 |" over the datasets): both lead every
+    passage cut from the table; a second row that is data (a mark in a cell) does not."""
+    from qa.ingest.chunk import ChunkSettings, chunk_document
+    from qa.ingest.load import Document
+
+    upper, lower = "| Model | Top-20 | Top-100 |", "| NQ | TREC | NQ | TREC |"
+    body = "\n".join(f"| M{i} | {50 + i}.1 | {40 + i}.2 | {70 + i}.3 | {60 + i}.4 |" for i in range(40))
+    text = f"# Results\n\nThe scores follow.\n\n{upper}\n{lower}\n{body}\n"
+    chunks = chunk_document(Document("r.md", text, "Results", "0", (), "md"), ChunkSettings(small_table_words=0))
+    inside = [c for c in chunks if c.text.startswith("| M")]
+    assert inside and all(c.lead.endswith(f"{upper}\n{lower}") for c in inside)
+    marked = text.replace(lower, "| 0000H | DIMENSION | ● | ● |")
+    chunks = chunk_document(Document("r.md", marked, "Results", "0", (), "md"), ChunkSettings(small_table_words=0))
+    assert all(c.lead.endswith(upper) for c in chunks if c.text.startswith("| M"))
