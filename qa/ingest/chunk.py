@@ -18,11 +18,11 @@ from .sentences import Unit, segment
 CAPTION_WORDS = 30  # a paragraph of at most this many words just before a table is its caption (or its introduction)
 LABELLED_CAPTION_WORDS = 80  # a numbered caption ("Table 1: …") set below a table may run longer
 # A caption's label: a word, a number and a colon or full stop ("Table 1:", "Tab. 2.3.", "Tabelle 4:", "TABLE IV.")
+CAPTION_LABEL = re.compile(r"[^\W\d_]{2,12}\.?\s?(?:\d+(?:\.\d+)*|[IVXLC]+)\s?[:.]\s")
 # A list item's marker at the start of a unit: a bullet the extractors write ("- ") or others a text file holds,
 # or a number ("3.", "12)")
 _ITEM = re.compile(r"(?:[-–•▪►‣*]|\d{1,3}[.)])\s")
 _LETTER = re.compile(r"[^\W\d_]")  # a column name has a letter; a data row's cells are often numbers or marks
-CAPTION_LABEL = re.compile(r"[^\W\d_]{2,12}\.?\s?(?:\d+(?:\.\d+)*|[IVXLC]+)\s?[:.]\s")
 
 
 @dataclass(frozen=True)
@@ -204,8 +204,9 @@ def _is_row(text: str, unit: Unit) -> bool:
 
 
 class _Table(NamedTuple):
-    """A table's header row and its caption (empty when it has none), with where the caption stands; `numbered`
-    when the caption is a labelled one ("Table 2: …") and `caption_paragraph` its paragraph."""
+    """A table's header (its first row, or two: `_header_rows`) and its caption (empty when it has none), with where
+    the caption stands; `numbered` when the caption is a labelled one ("Table 2: …"), `caption_paragraph` its
+    paragraph (-1 without one)."""
 
     header: Unit
     caption: str
@@ -215,7 +216,7 @@ class _Table(NamedTuple):
 
 
 def _table_headers(text: str, units: list[Unit]) -> dict[int, _Table]:
-    """Per table (a paragraph of rows), found once per document: its first row (the header row) and its caption:
+    """Per table (a paragraph of rows), found once per document: its header row(s) and its caption:
     a numbered caption set just above or just below it ("Table 2: …"), else the paragraph just before it when that
     is short (`CAPTION_WORDS`: an HTML caption, or the line introducing it). A table with a numbered caption on both
     sides takes the one on the side the document sets its captions (where its tables with one have it): in a paper

@@ -400,6 +400,7 @@ class _PageWriter:
             self.ocr_pages.append(len(self.starts))
 
     def flush_running(self) -> None:
+        """Write the paragraph a block left waiting (a page's last, or one no next block went on with)."""
         if self.running is not None:
             _flush(self.out, self.running[0])
             self.running = None
