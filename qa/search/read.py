@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
 from ..models.reader import Reader, ReadSpan
+from .acronyms import asked_acronym, expansions
 from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
 from .tables import ReaderText, cell_in_named_row, cells, header_row_before, linearize, table_rows
 from .windows import Window, widen
@@ -43,9 +44,10 @@ class ReadingSettings:
     max_answer_tokens: int = 30
     rerank_depth: int = 10  # how many top passages the reranker (`Ranker.rerank`) reorders first (0: none)
     rerank_weight: float = 0.25  # reranker score (min-max over those passages) × weight + retrieval score
-    # a question asking for one of these kinds ("how many": a number) is answered by a span holding one, in a
-    # window that has one: the reader alone takes "Number of questions in each QA dataset" for "how many"
-    typed_kinds: frozenset[str] = frozenset({"number", "share"})
+    # a question asking for one of these kinds ("how many": a number; "what does X stand for": the words spelling
+    # X) is answered by a span holding one, in a window that has one: the reader alone takes "Number of questions
+    # in each QA dataset" for "how many"
+    typed_kinds: frozenset[str] = frozenset({"number", "share", "expansion"})
 
 
 @dataclass(frozen=True)
@@ -137,11 +139,12 @@ def read_windows(
     texts = [linearize(text, header) for (_, text), header in zip(windows, headers)]
     units = [unit_breaks(window, text) for window, text in windows]
     breaks = [t.from_source(cut) for t, cut in zip(texts, units)]
-    kind = answer_type(question) if settings.typed_kinds else None
-    typed = [typed_spans(kind, t.text) for t in texts] if kind in settings.typed_kinds else None
+    typed = asked_for(question, [t.text for t in texts], settings.typed_kinds)
     spans = reader.read(
         question, [t.text for t in texts], max_answer_tokens=settings.max_answer_tokens, breaks=breaks, typed=typed
     )
+    if typed is not None and asked_acronym(question) is not None:  # the words an acronym stands for, all of them
+        spans = [whole_runs(span, runs) for span, runs in zip(spans, typed)]
     read = [
         _mapped(window, text, header, reader_input, span, cut, term_weights)
         for (window, text), header, reader_input, span, cut in zip(windows, headers, texts, spans, units)
@@ -149,6 +152,25 @@ def read_windows(
     if term_weights:
         read = rows_named_elsewhere(read, before, term_weights)
     return read
+
+
+def asked_for(question: str, texts: Sequence[str], kinds: frozenset[str]) -> list[list[tuple[int, int]]] | None:
+    """Per window text, where it holds the kind of thing the question asks for, when that kind is one of `kinds`
+    ("expansion": the words an acronym stands for; else `answer_type`'s kinds); None for any other question."""
+    letters = asked_acronym(question) if "expansion" in kinds else None
+    if letters is not None:
+        return [expansions(letters, text) for text in texts]
+    kind = answer_type(question) if kinds else None
+    return [typed_spans(kind, text) for text in texts] if kind in kinds else None
+
+
+def whole_runs(span: ReadSpan, runs: Sequence[tuple[int, int]]) -> ReadSpan:
+    """The span widened over every run it overlaps: the reader marks "About Chickens" of "Chiefly About Chickens"."""
+    start, end = span.start, span.end
+    for a, b in runs:
+        if a < span.end and span.start < b:
+            start, end = min(start, a), max(end, b)
+    return replace(span, start=start, end=end)
 
 
 def _mapped(

@@ -152,3 +152,15 @@ def test_the_units_of_a_window_end_at_item_breaks_and_cell_ends_only() -> None:
     assert unit_breaks(window, items) == [19]
     row = "| Halcyon S | 19.2 |"
     assert unit_breaks(Window("d.txt", 0, len(row), ((0, len(row)),), (0, 0)), row) == [11, 18]
+
+
+def test_a_span_overlapping_a_run_an_acronym_stands_for_is_widened_over_it() -> None:
+    from qa.models.reader import ReadSpan
+    from qa.search.read import whole_runs
+
+    text = "“C.A.C.?” “Chiefly About Chickens. It’s a paper.”"
+    run = (text.index("Chiefly"), text.index(". It"))
+    span = ReadSpan(text.index("About"), run[1], 9.0, -2.0)
+    assert whole_runs(span, [run]) == ReadSpan(run[0], run[1], 9.0, -2.0)
+    elsewhere = ReadSpan(text.index("paper"), text.index("paper") + 5, 9.0, -2.0)
+    assert whole_runs(elsewhere, [run]) == elsewhere

@@ -215,3 +215,25 @@ def test_a_how_many_question_is_answered_with_a_number(tmp_path, real_encoder, r
     assert typed is not None and typed.span is not None and typed.text.startswith("| TriviaQA |")
     assert typed.span.text in ("78,785", "60,413", "8,837", "11,313")
     assert untyped is not None and untyped.span is not None and not any(c.isdigit() for c in untyped.span.text)
+
+
+NOVEL = """# Chapter 2
+
+Ukridge had decided to keep fowls. “I have bought a shilling book called Fowls and All About Them, and this week’s
+copy of C.A.C.” “C.A.C.?” “Chiefly About Chickens. It’s a paper, you know. But it’s all rather hard to understand.”
+The farm was to be in Dorsetshire, near the sea, and his wife was to look after the hens.
+"""
+
+
+def test_what_an_acronym_stands_for_is_answered_with_all_its_words(tmp_path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "novel.md").write_text(NOVEL, encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    question = "What does the paper C.A.C. stand for?"
+    numbers_only = ReadingSettings(typed_kinds=frozenset({"number", "share"}))
+    with Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader) as engine:
+        spelt = engine.ask(question, k=1).results[0].answer
+        alone = engine.ask(question, k=1, reading=numbers_only).results[0].answer
+    assert spelt is not None and spelt.span is not None and spelt.span.text == "Chiefly About Chickens"
+    assert alone is not None and alone.span is not None and alone.span.text != "Chiefly About Chickens"
