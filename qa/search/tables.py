@@ -4,7 +4,7 @@
 The reader was trained on prose; in a pipe table it cannot tell which number is a term's start and which its end,
 and picks cells from the wrong row. The extractors write every table as `| a | b |` lines (qa/ingest/extract/),
 the first line of a table its header; a window that starts inside a table gets the header from the lines before
-the window (`header_before`). The text given to the reader is a new string; `ReaderText.to_source` maps a span of
+the window (`header_row_before`). The text given to the reader is a new string; `ReaderText.to_source` maps a span of
 it back to the window, so the bold words are always the source's own characters (a span over inserted column
 names shrinks to the cell values it covers).
 """
@@ -73,15 +73,10 @@ def cells(line: str) -> list[tuple[int, int]] | None:
     return out
 
 
-def header_before(preceding: str) -> str | None:
-    """The header row of the table a window starts inside: the first row of the run of table lines that ends
-    `preceding` (the document text just before the window), or None when it does not end inside a table."""
-    found = header_row_before(preceding)
-    return found[0] if found else None
-
-
 def header_row_before(preceding: str) -> tuple[str, int] | None:
-    """`header_before`'s row and where it starts in `preceding` (the table's start, told apart from others)."""
+    """The header row of the table a window starts inside — the first row of the run of table lines that ends
+    `preceding` (the document text just before the window) — and where it starts in `preceding` (the table's start,
+    told apart from others); None when `preceding` does not end inside a table."""
     lines = preceding.rstrip("\n").split("\n")
     first = len(lines)
     while first > 0 and cells(lines[first - 1]) is not None:
@@ -149,7 +144,7 @@ def _column_names(
 def linearize(window: str, header: str | None = None) -> ReaderText:
     """The window with every table row written as "Column: value; …." under a header row (`header_names`; header
     and separator rows themselves left out), or as "key: value." in a table of pairs; all other lines copied as
-    they are. `header` is the header row of a table the window starts inside (see `header_before`)."""
+    they are. `header` is the header row of a table the window starts inside (see `header_row_before`)."""
     lines = window.split("\n")
     rows = [cells(line) for line in lines]
     names_of, header_lines = _column_names(lines, rows, header)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.search.tables import cell_in_named_row, cells, header_before, header_row_before, linearize, rows_no_answer
+from qa.search.tables import cell_in_named_row, cells, header_row_before, linearize, rows_no_answer
 
 WINDOW = (
     "The commanders are listed below.\n"
@@ -57,10 +57,9 @@ def test_a_window_offset_maps_to_the_reader_text_before_the_next_copied_characte
 
 def test_a_window_inside_a_table_takes_its_header_from_before() -> None:
     preceding = "Intro.\n| Year | Revenue |\n| 2014 | 90 |\n"
-    assert header_before(preceding) == "| Year | Revenue |"
-    assert header_before("Intro.\nNo table here.\n") is None
     assert header_row_before(preceding) == ("| Year | Revenue |", preceding.index("| Year"))  # where the table starts
-    read = linearize("| 2015 | 93 |\nNext line.", header_before(preceding))
+    assert header_row_before("Intro.\nNo table here.\n") is None
+    read = linearize("| 2015 | 93 |\nNext line.", header_row_before(preceding)[0])
     assert read.text.splitlines()[0] == "Year: 2015; Revenue: 93."
 
 
