@@ -139,11 +139,11 @@ def read_windows(
     texts = [linearize(text, header) for (_, text), header in zip(windows, headers)]
     units = [unit_breaks(window, text) for window, text in windows]
     breaks = [t.from_source(cut) for t, cut in zip(texts, units)]
-    typed = asked_for(question, [t.text for t in texts], settings.typed_kinds)
+    kind, typed = asked_for(question, [t.text for t in texts], settings.typed_kinds)
     spans = reader.read(
         question, [t.text for t in texts], max_answer_tokens=settings.max_answer_tokens, breaks=breaks, typed=typed
     )
-    if typed is not None and asked_acronym(question) is not None:  # the words an acronym stands for, all of them
+    if kind == "expansion" and typed is not None:  # the words an acronym stands for, all of them
         spans = [whole_runs(span, runs) for span, runs in zip(spans, typed)]
     read = [
         _mapped(window, text, header, reader_input, span, cut, term_weights)
@@ -154,14 +154,16 @@ def read_windows(
     return read
 
 
-def asked_for(question: str, texts: Sequence[str], kinds: frozenset[str]) -> list[list[tuple[int, int]]] | None:
-    """Per window text, where it holds the kind of thing the question asks for, when that kind is one of `kinds`
-    ("expansion": the words an acronym stands for; else `answer_type`'s kinds); None for any other question."""
+def asked_for(
+    question: str, texts: Sequence[str], kinds: frozenset[str]
+) -> tuple[str | None, list[list[tuple[int, int]]] | None]:
+    """The kind of thing the question asks for ("expansion": the words an acronym stands for; else `answer_type`'s
+    kinds) and, when it is one of `kinds`, where each window text holds such things (else None)."""
     letters = asked_acronym(question) if "expansion" in kinds else None
     if letters is not None:
-        return [expansions(letters, text) for text in texts]
+        return "expansion", [expansions(letters, text) for text in texts]
     kind = answer_type(question) if kinds else None
-    return [typed_spans(kind, text) for text in texts] if kind in kinds else None
+    return kind, ([typed_spans(kind, text) for text in texts] if kind in kinds else None)
 
 
 def whole_runs(span: ReadSpan, runs: Sequence[tuple[int, int]]) -> ReadSpan:
