@@ -16,7 +16,6 @@ from . import Extracted
 from .blocks import Writer, clean, name_title
 from .odt import cell_text, document_title, open_body, write_blocks
 
-_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
 _PRESENTATION = "{urn:oasis:names:tc:opendocument:xmlns:presentation:1.0}"
 _SVG = "{urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0}"

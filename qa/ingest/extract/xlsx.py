@@ -45,8 +45,9 @@ def _filled_rows(sheet, budget: CellBudget) -> list[list[str]]:  # type: ignore[
     rows: list[list[str]] = []
     for values in sheet.iter_rows(values_only=True):
         cells = [cell_text(v) for v in values]
-        budget.spend(filled(cells), sheet.title)
-        if filled(cells):
+        count = filled(cells)
+        budget.spend(count, sheet.title)
+        if count:
             rows.append(cells)
     return rows
 
