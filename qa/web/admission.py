@@ -22,11 +22,11 @@ from typing import BinaryIO
 
 from ..errors import QAError
 from ..ingest.extract import READABLE, check_content, kind_of
+from ..ingest.extract.archive import ZIP_KINDS, check_archive
 from ..ingest.load import DEFAULT_MAX_FILE_BYTES, decode_text
 
 DEFAULT_CORPUS_QUOTA_BYTES = 2 * 1024**3
 _TEXT_KINDS = ("html", "md", "txt", "csv")
-_ZIP_KINDS = ("docx", "pptx", "xlsx", "odt", "ods", "odp", "epub")
 
 
 def check_size(name: str, size: int, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
@@ -63,9 +63,7 @@ def check_bytes(name: str, data: bytes) -> None:
 
 def _check_structure(kind: str, name: str, data: bytes) -> None:
     """The per-kind check after the magic bytes: a ZIP format's parts and limits, text that decodes, headers."""
-    if kind in _ZIP_KINDS:
-        from ..ingest.extract.archive import check_archive
-
+    if kind in ZIP_KINDS:
         check_archive(data, kind)
     elif kind in _TEXT_KINDS:
         if b"\x00" in data:

@@ -18,6 +18,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import import_module
 
+from .archive import ZIP_KINDS
+
 log = logging.getLogger(__name__)
 PageFn = Callable[[int, int], None]  # (pages read, pages in the file)
 _on_page: ContextVar[PageFn | None] = ContextVar("qa_extract_on_page", default=None)
@@ -182,7 +184,7 @@ _NAMES = {
     "text": "text",
 }
 _EXPECTED = {
-    **{kind: ("zip",) for kind in ("docx", "pptx", "xlsx", "odt", "ods", "odp", "epub")},
+    **{kind: ("zip",) for kind in ZIP_KINDS},
     **{kind: ("text",) for kind in ("html", "csv", "eml", "rtf", "md", "txt")},
     "pdf": ("pdf",),
     "msg": ("ole",),  # an Outlook message; msg.py refuses an OLE file that is not one (an old .doc)
