@@ -1,7 +1,7 @@
 """Reader training examples in the shapes documents have and SQuAD lacks: table rows and bulleted lists.
 
 The reader was trained on SQuAD prose. In a sheet, a CSV or an infobox it reads rows the engine writes as
-"Column: value; …." (`qa.search.tables.linearize`) and picks a cell of the wrong row or column; in slides it
+"Column: value; …." (`qa.ingest.tabletext.linearize`) and picks a cell of the wrong row or column; in slides it
 reads "- item" lines. This script writes, in the format of `prepare_squad.py`'s train.jsonl:
 
 - **table questions** on windows of 2–6 rows of public CSV tables (Rdatasets, a repository snapshot), rendered as
@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from qa.search.tables import linearize  # noqa: E402  (the engine's own rendering, so training sees what it reads)
+from qa.ingest.tabletext import linearize  # noqa: E402  (the engine's own rendering, so training sees what it reads)
 
 HELD_OUT_NAMES = frozenset({"mtcars", "iris", "iris3", "chickwts", "quakes", "airline_safety"})
 HELD_OUT_COPIES = (

@@ -12,10 +12,13 @@ from ..models.encoder import Encoder
 
 
 def embed_key(chunk: Chunk, method: str) -> str:
-    """Hash of exactly what is embedded for a passage (and how): equal keys reuse a stored embedding."""
+    """Hash of exactly what is embedded for a passage (and how): equal keys reuse a stored embedding. The sentences'
+    own texts are part of it, so a change to what a sentence is embedded with re-embeds it."""
     spans = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences] if method != "none" else []
-    label = chunk.heading or chunk.title
-    return content_hash(json.dumps([method, chunk.context_text(), label, spans], ensure_ascii=False).encode("utf-8"))
+    sentences = [sentence_embed_text(chunk, s) for s in chunk.sentences] if method not in ("none", "late") else []
+    return content_hash(
+        json.dumps([method, chunk.context_text(), spans, sentences], ensure_ascii=False).encode("utf-8")
+    )
 
 
 def embed_chunks(encoder: Encoder, chunks: list[Chunk], method: str) -> list[np.ndarray]:

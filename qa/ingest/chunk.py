@@ -14,6 +14,7 @@ from typing import NamedTuple
 from .kinds import PassageKind, passage_kind
 from .load import Document
 from .sentences import Unit, segment
+from .tabletext import row_with_names
 
 CAPTION_WORDS = 30  # a paragraph of at most this many words just before a table is its caption (or its introduction)
 LABELLED_CAPTION_WORDS = 80  # a numbered caption ("Table 1: …") set below a table may run longer
@@ -73,9 +74,12 @@ class Chunk:
 
 def sentence_embed_text(chunk: Chunk, span: tuple[int, int]) -> str:
     """What is embedded for a sentence: the sentence with its heading (or title) in front, so 'It has 12
-    departments' knows what 'it' is."""
+    departments' knows what 'it' is; a table row with its cells named by their columns ("Rank: 5; Name: Tauranga;
+    …; Pop.: 141,600."), so it matches a question naming the column ("what population … for Tauranga")."""
     label = chunk.heading or chunk.title
     sentence = chunk.text[span[0] - chunk.start : span[1] - chunk.start]
+    if sentence.startswith("|"):
+        sentence = row_with_names(sentence, f"{chunk.lead}\n{chunk.text[: span[0] - chunk.start]}") or sentence
     return f"{label} — {sentence}" if label else sentence
 
 

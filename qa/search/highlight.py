@@ -30,12 +30,14 @@ _HOW_LONG = re.compile(
 _SHARE = re.compile(
     r"\b((?:what|which) (?:percentage|percent|share|proportion|fraction)|how much of|how many percent)\b", re.I
 )
+_MEASURES = r"(?:accuracy|score|size|length|population|price|cost|weight|height|speed|temperature|distance)"
 _HOW_MANY = re.compile(
     r"\b(how (?:many|much|large|big|old|far|tall|high)|(?:what|which) (?:number|amount|quantity|ratio|rate|"
     r"total|count)"
-    # a measure, perhaps after a numbered modifier ("what top-20 accuracy", "which F1 score")
-    r"|(?:what|which) (?:[\w]*[\d-][\w-]*\s+){0,2}(?:accuracy|score|size|length|population|price|cost|weight"
-    r"|height|speed|temperature|distance))\b",
+    # a measure, perhaps after a numbered modifier ("what top-20 accuracy", "which F1 score"), or after any modifier
+    # when the question goes on with its verb ("what exact match score does ORQA get", not "what determines the cost")
+    rf"|(?:what|which) (?:[\w]*[\d-][\w-]*\s+){{0,2}}{_MEASURES}"
+    rf"|(?:what|which) (?:[\w-]+\s+){{1,2}}{_MEASURES}\s+(?:does|did|do|is|was|are|were|has|have|had))\b",
     re.I,
 )
 _WHO = re.compile(r"\b(who|whom|whose|(?:what|which) (?:person|people|man|woman))\b", re.I)

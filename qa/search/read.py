@@ -18,10 +18,11 @@ from dataclasses import dataclass, replace
 
 from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
+from ..ingest.tabletext import ReaderText, cells, header_row_before, linearize
 from ..models.reader import Reader, ReadSpan
 from .acronyms import asked_acronym, expansions
 from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
-from .tables import ReaderText, cell_in_named_row, cells, header_row_before, linearize, table_rows
+from .tables import cell_in_named_row, table_rows
 from .windows import Window, widen
 
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
@@ -107,7 +108,7 @@ def table_before(store: ChunkStore, doc: str, start: int, text: str) -> tuple[st
 
 
 def reader_text(store: ChunkStore, window: Window, text: str) -> ReaderText:
-    """What the reader reads for a window: its text with table rows named by their columns (qa/search/tables.py),
+    """What the reader reads for a window: its text with table rows named by their columns (qa/ingest/tabletext.py),
     the header taken from before the window when the window starts inside a table."""
     return linearize(text, table_header_before(store, window.doc, window.start, text))
 
@@ -186,10 +187,33 @@ def _mapped(
 ) -> ReadWindow:
     """The reader's span on the window's own characters: moved to the row the question names, cut to one unit."""
     source = reader_input.to_source(span.start, span.end) if span.end > span.start else None
+    source = source and whole_numbers(text, *source)
     named = cell_in_named_row(text, *source, term_weights, header) if source and term_weights else None
     start, end = one_unit(cut, text, *(named or source or (0, 0)))
     no_answer = min(span.no_answer, 0.0) if named else span.no_answer
     return ReadWindow(window, text, ReadSpan(start, end, span.score, no_answer))
+
+
+def whole_numbers(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span [start, end) of `text` widened so it cuts no number: the reader may mark "600" of "141,600" or
+    "3" of "3.25" (a number is split into several word pieces)."""
+
+    def inside(at: int) -> bool:  # whether `at` lies between two characters of one number
+        if at <= 0 or at >= len(text):
+            return False
+        left, right = text[at - 1], text[at]
+        if left.isdigit() and right.isdigit():
+            return True
+        grouping = (left in ",." and right.isdigit() and at >= 2 and text[at - 2].isdigit()) or (
+            right in ",." and left.isdigit() and at + 1 < len(text) and text[at + 1].isdigit()
+        )
+        return grouping
+
+    while inside(start):
+        start -= 1
+    while inside(end):
+        end += 1
+    return start, end
 
 
 def rows_named_elsewhere(
@@ -200,11 +224,14 @@ def rows_named_elsewhere(
     window names none of its rows, and the reader picks a neighbouring row's value. Tables are told apart by
     document and where they start (`before`: per window, the header row and start of a table it starts inside)."""
     shown = [table_rows(w.text, w.window.start, (w.span.start, w.span.end), weights, b) for w, b in zip(read, before)]
-    named = {(w.window.doc, start) for w, rows in zip(read, shown) for start in rows.named}
+    best: dict[tuple[str, int], float] = {}
+    for w, rows in zip(read, shown):
+        for start, held in rows.named.items():
+            best[(w.window.doc, start)] = max(best.get((w.window.doc, start), 0.0), held)
     out = []
     for w, rows in zip(read, shown):
         key = (w.window.doc, rows.span_in)
-        if rows.span_in is not None and key in named and rows.span_in not in rows.named:
+        if rows.span_in is not None and key in best and rows.named.get(rows.span_in, 0.0) < best[key]:
             w = replace(w, span=replace(w.span, start=0, end=0))
         out.append(w)
     return out

@@ -1,195 +1,16 @@
-"""Table rows as the reader can read them: `| 1 | Zakir Hasanov | 2003 | 2013 |` under a header row becomes
-"No.: 1; Name: Zakir Hasanov; Term start: 2003; Term end: 2013." — each cell named by its column.
-
-The reader was trained on prose; in a pipe table it cannot tell which number is a term's start and which its end,
-and picks cells from the wrong row. The extractors write every table as `| a | b |` lines (qa/ingest/extract/),
-the first line of a table its header; a window that starts inside a table gets the header from the lines before
-the window (`header_row_before`). The text given to the reader is a new string; `ReaderText.to_source` maps a span of
-it back to the window, so the bold words are always the source's own characters (a span over inserted column
-names shrinks to the cell values it covers).
+"""Which table row a question names, and what a reader's span in a table becomes: the same column's cell of that
+row, or no answer when another read window shows the row named better. Tables are read as text by
+qa/ingest/tabletext.py; these rules add the question (its terms' IDF weights).
 """
 
 from __future__ import annotations
 
 import bisect
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..ingest.extract.pdfcolumns import table_runs
+from ..ingest.tabletext import SEPARATOR, cells, column_names, folds
 from ..ingest.tokens import terms
-
-_ROW = re.compile(r"^\|(.*)\|[ \t]*$")
-_SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
-_DIGIT = re.compile(r"\d")
-
-
-@dataclass(frozen=True)
-class ReaderText:
-    """The text the reader reads and, for its copied pieces, where they come from: `pieces` are sorted
-    (reader offset, window offset, length) triples."""
-
-    text: str
-    pieces: tuple[tuple[int, int, int], ...]
-
-    def to_source(self, start: int, end: int) -> tuple[int, int] | None:
-        """The window offsets of the copied characters inside reader span [start, end), or None if it covers
-        only inserted text."""
-        covered = [
-            (max(start, r), min(end, r + n), w - r)
-            for r, w, n in self.pieces[max(0, bisect.bisect_right(self.pieces, (start, 1 << 62, 0)) - 1) :]
-            if r < end and r + n > start
-        ]
-        if not covered:
-            return None
-        return covered[0][0] + covered[0][2], covered[-1][1] + covered[-1][2]
-
-    def from_source(self, offsets: Sequence[int]) -> list[int]:
-        """The reader offsets of sorted window offsets: the same character inside a copied piece, else where the
-        next copied piece starts (the end of the text after the last one). One pass over the pieces."""
-        out: list[int] = []
-        at = 0
-        for offset in offsets:
-            while at < len(self.pieces) and offset >= self.pieces[at][1] + self.pieces[at][2]:
-                at += 1
-            out.append(
-                self.pieces[at][0] + max(0, offset - self.pieces[at][1]) if at < len(self.pieces) else len(self.text)
-            )
-        return out
-
-
-def cells(line: str) -> list[tuple[int, int]] | None:
-    """(start, end) of each cell's stripped text in a `| a | b |` line, or None when the line is not a table row."""
-    match = _ROW.match(line)
-    if match is None:
-        return None
-    out = []
-    position = match.start(1)
-    for raw in match.group(1).split("|"):
-        stripped = raw.strip()
-        offset = position + (raw.index(stripped) if stripped else 0)
-        out.append((offset, offset + len(stripped)))
-        position += len(raw) + 1
-    return out
-
-
-def header_row_before(preceding: str) -> tuple[str, int] | None:
-    """The header row of the table a window starts inside — the first row of the run of table lines that ends
-    `preceding` (the document text just before the window) — and where it starts in `preceding` (the table's start,
-    told apart from others); None when `preceding` does not end inside a table."""
-    lines = preceding.rstrip("\n").split("\n")
-    first = len(lines)
-    while first > 0 and cells(lines[first - 1]) is not None:
-        first -= 1
-    if first == len(lines):
-        return None
-    return lines[first], sum(len(line) + 1 for line in lines[:first])
-
-
-def _names(line: str) -> list[str]:
-    return [line[a:b] for a, b in cells(line) or []]
-
-
-def header_names(header: str | None, rows: list[str]) -> list[str] | None:
-    """The column names of a table whose first row is `header` and whose other rows are `rows`, or None when that
-    row is no header: a row with fewer cells than the table's widest row is a title or caption; in a table of two
-    columns the first row names the columns only when its first cell is a word over a column of numbers ("| Year |
-    Revenue |" over "| 2015 | 93 |"); otherwise two columns are pairs of a key and its value, as in an infobox or a
-    specification sheet ("| Founder | Netscape |"), and the first row is a pair like the rest."""
-    if header is None or _SEPARATOR.match(header):
-        return None
-    names = _names(header)
-    widths = [len(_names(row)) for row in rows if not _SEPARATOR.match(row)]
-    if sum(1 for name in names if name) < max(widths, default=0):
-        return None
-    if len(names) > 2 or any(_SEPARATOR.match(row) for row in rows[:1]):
-        return names
-    return names if _word_over_numbers(names[0], rows) else None
-
-
-def _word_over_numbers(name: str, rows: list[str]) -> bool:
-    """A first cell without digits over a first column mostly of numbers (years, counts): a column name."""
-    keys = [row_cells[0] for row_cells in map(_names, rows) if row_cells and row_cells[0]]
-    numbered = sum(bool(_DIGIT.search(key)) for key in keys)
-    return bool(name) and not _DIGIT.search(name) and bool(keys) and numbered * 2 > len(keys)
-
-
-def _past_titles(lines: list[str], first: int, end: int) -> int:
-    """The first row of a table below its title rows (rows of one cell over a table of wider rows)."""
-    widest = max(len(_names(line)) for line in lines[first:end])
-    while first < end - 1 and widest > 1 and len(_names(lines[first])) == 1:
-        first += 1
-    return first
-
-
-def _column_names(
-    lines: list[str], rows: list[list[tuple[int, int]] | None], header: str | None
-) -> tuple[dict[int, list[str] | None], set[int]]:
-    """Each table line's column names (None in a table of pairs; title rows have none) and the header lines."""
-    names_of: dict[int, list[str] | None] = {}
-    header_lines: set[int] = set()
-    for first, end in table_runs([spans is not None for spans in rows]):
-        before = header if first == 0 and header is not None else None
-        if before is None:
-            first = _past_titles(lines, first, end)
-        top = before if before is not None else lines[first]
-        names = header_names(top, lines[first + (before is None) : end])
-        if names is not None and before is None:
-            header_lines.add(first)
-        for i in range(first, end):
-            names_of[i] = names
-    return names_of, header_lines
-
-
-def linearize(window: str, header: str | None = None) -> ReaderText:
-    """The window with every table row written as "Column: value; …." under a header row (`header_names`; header
-    and separator rows themselves left out), or as "key: value." in a table of pairs; all other lines copied as
-    they are. `header` is the header row of a table the window starts inside (see `header_row_before`)."""
-    lines = window.split("\n")
-    rows = [cells(line) for line in lines]
-    names_of, header_lines = _column_names(lines, rows, header)
-    out: list[str] = []
-    pieces: list[tuple[int, int, int]] = []
-    length = position = 0
-    for i, (line, spans) in enumerate(zip(lines, rows)):
-        if spans is None:
-            text, copied = line, [(0, 0, len(line))]
-        elif i in header_lines or _SEPARATOR.match(line):
-            text, copied = "", []
-        else:
-            text, copied = _row_text(line, spans, names_of.get(i))  # title rows above a table: none
-        pieces += [(length + r, position + w, n) for r, w, n in copied if n > 0]
-        out.append(text)
-        length += len(text) + 1
-        position += len(line) + 1
-    return ReaderText("\n".join(out), tuple(pieces))
-
-
-def _row_text(
-    line: str, spans: list[tuple[int, int]], names: list[str] | None
-) -> tuple[str, list[tuple[int, int, int]]]:
-    """A row as "Name: cell; Name: cell." under column names, else as "key: value; more." (a pair's key keeps
-    its own colon: "Order: Anseriformes.")."""
-    parts: list[str] = []
-    copied: list[tuple[int, int, int]] = []
-    written = 0
-    for i, (a, b) in enumerate(spans):
-        if a == b:
-            continue  # an empty cell says nothing
-        if names is not None:
-            label = f"{names[i]}: " if i < len(names) and names[i] else ""
-            prefix = ("; " if parts else "") + label
-        elif not parts:
-            prefix = ""
-        elif len(parts) == 1 and not parts[0].rstrip().endswith(":"):
-            prefix = ": "
-        else:
-            prefix = " " if len(parts) == 1 else "; "
-        copied.append((written + len(prefix), a, b - a))
-        parts.append(prefix + line[a:b])
-        written += len(prefix) + b - a
-    text = "".join(parts)
-    return (text + "." if text else text), copied
 
 
 def cell_in_named_row(
@@ -212,6 +33,7 @@ def cell_in_named_row(
         return None
     cells_of = tables.rows[named] or []
     asked = _asked_column(tables.lines[named], cells_of, column, tables.names_of.get(named), weights)
+    asked = _in_named_record(tables.lines[named], cells_of, asked, tables.names_of.get(named), weights)
     if named == at and asked == column:
         return start, end
     a, b = cells_of[asked]
@@ -233,6 +55,23 @@ def _asked_column(
     return named_by_header[0] if len(named_by_header) == 1 else column
 
 
+def _in_named_record(
+    line: str, spans: list[tuple[int, int]], column: int, names: list[str] | None, weights: dict[str, float]
+) -> int:
+    """In a folded table (`folds`), `column` moved to the record of the row the question names (the one whose cells
+    hold the most of its term weight): "Tauranga"'s population, not that of the town beside it."""
+    fold = folds(names)
+    if fold is None or column < fold[0]:
+        return column
+    first, width = fold
+    records = range(first, min(len(spans), len(names or [])), width)
+    record_text = {start: " ".join(line[a:b] for a, b in spans[start : start + width]) for start in records}
+    held = {start: _weight_held(text, weights) for start, text in record_text.items()}
+    best = max(held, key=held.__getitem__)
+    position = (column - first) % width
+    return best + position if held[best] > 0 and best + position < len(spans) else column
+
+
 def _held_by(cell: str, weights: dict[str, float]) -> bool:
     """Every term of a cell is a term of the question (the question quotes the cell)."""
     words = set(terms(cell))
@@ -251,9 +90,10 @@ def rows_no_answer(text: str, weights: dict[str, float], header: str | None = No
 @dataclass(frozen=True)
 class TableRows:
     """What one read window shows of its tables, each told by where it starts in the document: the tables under a
-    header row one of whose rows the question names there, and the table its span lies in (None: no such table)."""
+    header row one of whose rows the question names there, with the question's term weight that row holds, and the
+    table its span lies in (None: no such table)."""
 
-    named: frozenset[int]
+    named: dict[int, float]
     span_in: int | None
 
 
@@ -270,8 +110,13 @@ def table_rows(
         first = next(a for a, b in runs if a <= line < b)
         return before[1] if before and first == 0 else origin + tables.offsets[first]
 
+    named: dict[int, float] = {}
     bodies = tables.bodies()
-    named = frozenset(table_start(body[0]) for body in bodies if named_row(tables.lines, body, weights) is not None)
+    for body in bodies:
+        row = named_row(tables.lines, body, weights)
+        if row is not None:
+            start = table_start(body[0])
+            named[start] = max(named.get(start, 0.0), _weight_held(tables.lines[row], weights))
     start, end = span
     if end <= start:
         return TableRows(named, None)
@@ -294,7 +139,7 @@ def named_row(lines: list[str], body: list[int], weights: dict[str, float]) -> i
 @dataclass(frozen=True)
 class _Tables:
     """The lines of a text, where each starts, each one's cells (None: no table row) and the tables' column names
-    and header lines (`_column_names`), split and read once for the rules above."""
+    and header lines (`column_names`), split and read once for the rules above."""
 
     lines: list[str]
     offsets: list[int]
@@ -309,7 +154,7 @@ class _Tables:
         for line in lines[:-1]:
             offsets.append(offsets[-1] + len(line) + 1)
         rows = [cells(line) for line in lines]
-        return cls(lines, offsets, rows, *_column_names(lines, rows, header))
+        return cls(lines, offsets, rows, *column_names(lines, rows, header))
 
     def header_starts(self) -> set[int]:
         """Where the header rows with rows after them start."""
@@ -332,7 +177,7 @@ class _Tables:
         bodies: list[list[int]] = []
         for first, last in table_runs([r is not None for r in self.rows]):
             body = [j for j in range(first, last) if self.names_of.get(j) is not None and j not in self.header_lines]
-            body = [j for j in body if not _SEPARATOR.match(self.lines[j])]
+            body = [j for j in body if not SEPARATOR.match(self.lines[j])]
             for width in sorted({len(self.rows[j] or []) for j in body}):
                 bodies.append([j for j in body if len(self.rows[j] or []) == width])
         return bodies

@@ -211,6 +211,20 @@ def test_every_passage_cut_from_a_table_carries_its_header_row() -> None:
     assert any("| 2015 |" in c.text for c in table[1:])
 
 
+def test_a_table_row_is_embedded_with_its_cells_named_by_the_header_in_the_lead_or_above_it() -> None:
+    from qa.ingest.chunk import sentence_embed_text
+
+    text = _table_document(40)
+    chunks = chunk_document(Document("t.md", text, "Figures", "0", (), "md"), ChunkSettings(small_table_words=0))
+    later = next(c for c in chunks if c.lead and "| 2015 |" in c.text)  # its header is in the lead only
+    row = next(s for s in later.sentences if text.startswith("| 2015 |", s[0]))
+    embedded = sentence_embed_text(later, row)
+    assert embedded.endswith("— Year: 2015; Revenue: 90,255; Operating income: 1215; Employees: 315.")
+    first = chunks[0]
+    header = next(s for s in first.sentences if text.startswith("| Year |", s[0]))
+    assert sentence_embed_text(first, header).endswith("| Year | Revenue | Operating income | Employees |")
+
+
 def test_a_small_table_stays_whole_in_one_passage() -> None:
     from qa.ingest.chunk import ChunkSettings, chunk_document
     from qa.ingest.load import Document

@@ -213,3 +213,22 @@ def test_short_lines_of_links_are_navigation_and_left_out() -> None:
 def test_private_use_icon_glyphs_are_dropped_from_text() -> None:
     page = "<html><body><p>Author: Daniel Rentz \ue3db http://sc.openoffice.org \ue087</p></body></html>"
     assert extract_html(page.encode("utf-8")).text == "Author: Daniel Rentz http://sc.openoffice.org"
+
+
+def test_html_cells_spanning_rows_and_columns_stand_in_their_columns() -> None:
+    page = (
+        b"<html><body><table><tr><th>Training</th><th>Model</th><th colspan='2'>Top-20</th></tr>"
+        b"<tr><td rowspan='2'>Single</td><td>DPR</td><td>78.4</td><td>79.4</td></tr>"
+        b"<tr><td>BM25</td><td>59.1</td><td>66.9</td></tr>"
+        b"<tr><td rowspan='2'><img alt='Auckland' src='a.jpg'> Auckland</td><td>1</td><td>Auckland</td><td>9</td></tr>"
+        b"<tr><td>2</td><td>Wellington</td><td>4</td></tr>"
+        b"<tr><td colspan='9999'>wide</td><td>last</td></tr></table></body></html>"
+    )
+    assert extract_html(page).text.splitlines() == [
+        "| Training | Model | Top-20 |  |",  # a cell spanning columns: empty cells after it
+        "| Single | DPR | 78.4 | 79.4 |",
+        "| Single | BM25 | 59.1 | 66.9 |",  # a label spanning rows: repeated in each
+        "| Auckland | 1 | Auckland | 9 |",
+        "|  | 2 | Wellington | 4 |",  # a picture beside the rows holds its column, empty
+        "| wide |  |  |  | last |",  # no wider than the table's widest row (and the cell after it)
+    ]

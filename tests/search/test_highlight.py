@@ -23,6 +23,7 @@ from qa.search.highlight import answer_type, choose_answer, find_answer_span, te
         ("Which F1 score did the reader get?", "number"),
         ("What population does the table give for Tauranga?", "number"),
         ("What determines the cost of a repair?", "name"),  # a verb between: no measure asked for (what + noun)
+        ("In Table 4, what exact match score does ORQA get?", "number"),  # any modifier, then the question's verb
     ],
 )
 def test_answer_type_from_the_wh_word(question: str, kind: str | None) -> None:

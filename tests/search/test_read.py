@@ -164,3 +164,13 @@ def test_a_span_overlapping_a_run_an_acronym_stands_for_is_widened_over_it() -> 
     assert whole_runs(span, [run]) == ReadSpan(run[0], run[1], 9.0, -2.0)
     elsewhere = ReadSpan(text.index("paper"), text.index("paper") + 5, 9.0, -2.0)
     assert whole_runs(elsewhere, [run]) == elsewhere
+
+
+def test_a_span_never_cuts_a_number() -> None:
+    from qa.search.read import whole_numbers
+
+    text = "Pop.: 141,600; mean 3.25 m, in 1998."
+    for part, whole in (("600", "141,600"), ("141", "141,600"), ("25", "3.25"), ("3", "3.25"), ("1998", "1998")):
+        start = text.index(part, text.index(whole))
+        assert text.__getitem__(slice(*whole_numbers(text, start, start + len(part)))) == whole
+    assert whole_numbers(text, 0, 4) == (0, 4)  # words stay as they are

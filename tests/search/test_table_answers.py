@@ -8,9 +8,9 @@ import pytest
 
 from qa.engine import Engine, build_from_folder
 from qa.index.config import BuildConfig
+from qa.ingest.tabletext import cells
 from qa.ingest.tokens import terms
 from qa.search.highlight import HighlightSettings
-from qa.search.tables import cells
 
 
 def test_the_first_row_of_a_passage_cut_inside_a_table_can_be_its_answer(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]

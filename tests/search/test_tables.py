@@ -1,108 +1,8 @@
-"""Table rows named by their columns for the reader, and spans mapped back to the source's own characters."""
+"""Which table row a question names, and where a reader's span in a table goes: that row's cell, or nowhere."""
 
 from __future__ import annotations
 
-from qa.search.tables import cell_in_named_row, cells, header_row_before, linearize, rows_no_answer
-
-WINDOW = (
-    "The commanders are listed below.\n"
-    "| No. | Name | Picture | Term start | Term end |\n"
-    "| 1 | Zakir Hasanov | | 2003 | 2013 |\n"
-    "| 2 | Shahin Mammedov | | 2013 | Present |\n"
-    "The list is kept by the ministry."
-)
-
-
-def test_rows_become_named_cells_and_the_header_row_is_left_out() -> None:
-    text = linearize(WINDOW).text
-    assert text.splitlines() == [
-        "The commanders are listed below.",
-        "",
-        "No.: 1; Name: Zakir Hasanov; Term start: 2003; Term end: 2013.",
-        "No.: 2; Name: Shahin Mammedov; Term start: 2013; Term end: Present.",
-        "The list is kept by the ministry.",
-    ]
-
-
-def test_a_span_maps_back_to_the_cells_it_covers() -> None:
-    read = linearize(WINDOW)
-    for words in ("Zakir Hasanov", "2003", "The list is kept", "commanders"):
-        start = read.text.index(words)
-        mapped = read.to_source(start, start + len(words))
-        assert mapped is not None and WINDOW[mapped[0] : mapped[1]] == words
-    start = read.text.index("Name: Zakir")  # a span that begins on an inserted column name shrinks to the cell
-    mapped = read.to_source(start, start + len("Name: Zakir Hasanov"))
-    assert mapped is not None and WINDOW[mapped[0] : mapped[1]] == "Zakir Hasanov"
-    start = read.text.index("Term start")
-    assert read.to_source(start, start + len("Term start")) is None  # only inserted text
-
-
-def test_a_span_across_cells_keeps_the_source_between_them() -> None:
-    read = linearize(WINDOW)
-    start, end = read.text.index("2003"), read.text.index("2013.") + 4
-    mapped = read.to_source(start, end)
-    assert mapped is not None and WINDOW[mapped[0] : mapped[1]] == "2003 | 2013"
-
-
-def test_a_window_offset_maps_to_the_reader_text_before_the_next_copied_character() -> None:
-    read = linearize(WINDOW)
-    zakir = WINDOW.index("Zakir")
-    end_of_name = WINDOW.index("Hasanov") + len("Hasanov")  # the cell's end: where the next copied cell starts
-    assert read.from_source([zakir + 2, end_of_name, len(WINDOW)]) == [
-        read.text.index("Zakir") + 2,  # inside a cell: the same character
-        read.text.index("2003"),
-        len(read.text),
-    ]
-
-
-def test_a_window_inside_a_table_takes_its_header_from_before() -> None:
-    preceding = "Intro.\n| Year | Revenue |\n| 2014 | 90 |\n"
-    assert header_row_before(preceding) == ("| Year | Revenue |", preceding.index("| Year"))  # where the table starts
-    assert header_row_before("Intro.\nNo table here.\n") is None
-    read = linearize("| 2015 | 93 |\nNext line.", header_row_before(preceding)[0])
-    assert read.text.splitlines()[0] == "Year: 2015; Revenue: 93."
-
-
-def test_separator_rows_and_plain_text_pipes() -> None:
-    assert cells("a | b") is None and cells("| a | b |") == [(2, 3), (6, 7)]
-    text = linearize("| A | B |\n|---|---|\n| x | y |").text
-    assert text.splitlines() == ["", "", "A: x; B: y."]
-    assert linearize("No tables | here.\nJust text.").text == "No tables | here.\nJust text."
-
-
-def test_a_table_of_pairs_keeps_its_first_row_and_reads_key_value() -> None:
-    """Two columns of words (an infobox, a specification sheet): every row is a pair, the first one too."""
-    window = (
-        "Mozilla\n"
-        "| Industry | Open-source software |\n"
-        "| Founded | February 28, 1998 |\n"
-        "| Founder | Netscape Communications Corporation |\n"
-        "| Website | mozilla.org |"
-    )
-    assert linearize(window).text.splitlines() == [
-        "Mozilla",
-        "Industry: Open-source software.",
-        "Founded: February 28, 1998.",
-        "Founder: Netscape Communications Corporation.",
-        "Website: mozilla.org.",
-    ]
-    read = linearize(window)
-    start = read.text.index("Netscape")
-    mapped = read.to_source(start, start + len("Netscape Communications Corporation"))
-    assert mapped is not None and window[mapped[0] : mapped[1]] == "Netscape Communications Corporation"
-
-
-def test_a_title_row_narrower_than_the_table_is_no_header() -> None:
-    window = "| Duck |\n| Scientific classification |\n| Kingdom: | Animalia |\n| Order: | Anseriformes |"
-    assert linearize(window).text.splitlines() == [
-        "Duck.",
-        "Scientific classification.",
-        "Kingdom: Animalia.",
-        "Order: Anseriformes.",
-    ]
-    wide = "| Commanders |\n| No. | Name | Term start |\n| 1 | Zakir Hasanov | 2003 |"
-    assert linearize(wide).text.splitlines() == ["Commanders.", "", "No.: 1; Name: Zakir Hasanov; Term start: 2003."]
-
+from qa.search.tables import cell_in_named_row, rows_no_answer
 
 CARRIERS = (
     "| carrier | seat_km | fatalities |\n"
@@ -168,10 +68,10 @@ def test_a_table_is_known_by_where_it_starts_and_by_the_rows_a_question_names_in
     weights = {"finland": 3.0, "density": 1.0}
     span = (first.index("99"), first.index("99") + 2)
     shown = table_rows(first, 500, span, weights)
-    assert shown.named == frozenset({507}) and shown.span_in == 507  # the table starts at 500 + len("Intro.\n")
+    assert shown.named == {507: 3.0} and shown.span_in == 507  # the table starts at 500 + len("Intro.\n")
     rest = "| Sweden | 449,964 | 20 |\n| Malta | 316 | 1,261 |"  # the same table, cut: its header is before it
     later = table_rows(rest, 900, (rest.index("20"), rest.index("20") + 2), weights, (header, 507))
-    assert later.named == frozenset() and later.span_in == 507  # it names none of its rows: no Finland here
+    assert later.named == {} and later.span_in == 507  # it names none of its rows: no Finland here
     assert table_rows("Prose only.", 0, (0, 5), weights).span_in is None
 
 
@@ -204,3 +104,35 @@ def test_a_span_in_a_table_whose_row_another_window_names_is_no_answer() -> None
         (windows[2].span.start, windows[2].span.end),
     ]
     assert kept[0].span.score == 8.0 and not kept[0].answers  # the score stays; the span is gone
+
+
+def test_a_span_in_a_folded_table_moves_to_the_record_the_question_names() -> None:
+    window = (
+        "|  | Rank | Name | Pop. | Rank | Name | Pop. |  |\n"
+        "|  | 4 | Hamilton | 241,200 | 14 | Kapiti | 42,700 |  |\n"
+        "|  | 5 | Tauranga | 141,600 | 15 | Whanganui | 40,900 |  |"
+    )
+    weights = {"population": 2.0, "tauranga": 6.0}
+    moved = cell_in_named_row(window, *span_of(window, "42,700"), weights)  # the right-hand record's population
+    assert moved is not None and window[moved[0] : moved[1]] == "141,600"  # Tauranga's, on the left
+
+
+def test_a_span_in_a_row_named_less_than_another_window_names_one_is_no_answer() -> None:
+    from qa.models.reader import ReadSpan
+    from qa.search.read import ReadWindow, rows_named_elsewhere
+    from qa.search.windows import Window
+
+    header = "| Training | Model | NQ | TriviaQA |"
+    top = f"{header}\n| Single | ORQA | 33.3 | 45.0 |\n| Single | BM25 | 26.5 | 47.1 |"
+    rest = "| Single | DPR | 41.5 | 56.8 |\n| Multi | BM25 | 39.0 | 57.0 |"
+    weights = {"dpr": 4.0, "orqa": 5.7, "triviaqa": 5.3}  # "In DPR's Table 4, what … does ORQA get on TriviaQA?"
+
+    def read(start: int, text: str, answer: str) -> ReadWindow:
+        at = text.index(answer)
+        return ReadWindow(
+            Window("p.pdf", start, start + len(text), (), (start, start)), text, ReadSpan(at, at + 4, 9.0, 0.0)
+        )
+
+    windows = [read(200, rest, "56.8"), read(0, top, "45.0")]  # "DPR" names a row of the cut-off rest, weakly
+    kept = rows_named_elsewhere(windows, [(header, 0), None], weights)
+    assert not kept[0].answers and kept[1].span == windows[1].span

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.search.tables import linearize
+from qa.ingest.tabletext import linearize
 
 SCRIPT = Path(__file__).resolve().parents[2] / "training" / "prepare_structured.py"
 

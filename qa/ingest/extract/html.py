@@ -19,6 +19,7 @@ from collections import Counter
 from . import Extracted
 from .blocks import Writer, clean
 
+SPANNED_LABEL_CHARS = 80  # a cell spanning rows repeats its text in each when it is no longer than this
 MAX_DEPTH = 512  # nesting kept, as Chromium's parser keeps: far beyond real pages; the parser's cost grows with it
 
 _DROP = (
@@ -444,12 +445,62 @@ def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
     if caption is not None:
         out.paragraph(_text(caption))
     out.end_run()
-    for row in _own_rows(table):
-        cells = [_text(cell) for cell in _children(row) if cell.tag in ("td", "th")]
-        if sum(1 for c in cells if c) == 1 and len(cells) > 1:
-            cells = [c for c in cells if c]  # a row spanning the table: a sub-heading inside it
+    for cells in _grid(_own_rows(table)):
         out.row(cells)
     out.end_run()
+
+
+def _span(cell, name: str) -> int:  # type: ignore[no-untyped-def]
+    value = (cell.attributes.get(name) or "").strip()
+    return int(value) if value.isdigit() else 1
+
+
+def _grid(rows: list) -> list[list[str]]:  # type: ignore[type-arg]
+    """Each row's cell texts in the columns they stand in: a cell spanning rows (`rowspan`: "Single" beside the
+    two rows of its group, a year over its quarters) holds its column in the rows below it too, its text repeated
+    there when it is a short label (`SPANNED_LABEL_CHARS`, no picture), else left empty; a cell spanning columns
+    is followed by empty cells, up to the width of the table's widest row (so no attribute makes a row longer than
+    the table). A row of one filled cell (a sub-heading inside the table) stays one cell."""
+    cells_of = [[cell for cell in _children(row) if cell.tag in ("td", "th")] for row in rows]
+    width = max((len(cells) for cells in cells_of), default=0)
+    below: dict[int, tuple[int, str]] = {}  # column → (rows it still holds, text repeated there)
+    grid = []
+    for cells in cells_of:
+        texts = [_text(cell) for cell in cells]
+        if not below and (len(texts) == 1 or sum(1 for text in texts if text) == 1):
+            grid.append([text for text in texts if text])  # a row spanning the table: a sub-heading inside it
+        else:
+            grid.append(_placed(cells, texts, below, width, len(rows)))
+    return grid
+
+
+def _placed(cells: list, texts: list[str], below: dict[int, tuple[int, str]], width: int, height: int) -> list[str]:  # type: ignore[type-arg]
+    """One row's texts in their columns, after the cells of rows above that still hold a column (`below`, updated
+    with this row's cells spanning rows)."""
+    line: list[str] = []
+    for cell, text in zip(cells, texts):
+        _fill_held(line, below)
+        first, rows_held = len(line), min(_span(cell, "rowspan"), height)
+        pictured = cell.css_first("img") is not None  # pictures beside the rows, not a label of theirs
+        label = text if len(text) <= SPANNED_LABEL_CHARS and not pictured else ""
+        for column in range(first, min(first + _span(cell, "colspan"), max(width, first + 1))):
+            if rows_held > 1:
+                below[column] = (rows_held - 1, label if column == first else "")
+            line.append(text if column == first else "")
+    _fill_held(line, below)
+    return line
+
+
+def _fill_held(line: list[str], below: dict[int, tuple[int, str]]) -> None:
+    """`line` extended over the columns that cells of rows above still hold, each with its repeated text (counting
+    down the rows it holds)."""
+    while len(line) in below:
+        left, text = below[len(line)]
+        if left > 1:
+            below[len(line)] = (left - 1, text)
+        else:
+            del below[len(line)]
+        line.append(text)
 
 
 def _own_rows(table) -> list:  # type: ignore[no-untyped-def]
