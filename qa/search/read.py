@@ -12,6 +12,7 @@ The settings are chosen on tuning sets (training/engine_grid.py); nothing here k
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -19,12 +20,14 @@ from dataclasses import dataclass, replace
 from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
 from ..ingest.tabletext import ReaderText, cells, header_row_before, linearize
+from ..ingest.tokens import terms
 from ..models.reader import Reader, ReadSpan
 from .acronyms import asked_acronym, expansions
 from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
 from .tables import cell_in_named_row, table_rows
 from .windows import Window, widen
 
+_NUMBERED = re.compile(r"\b([^\W\d_]{3,})\.?\s(\d+(?:[.-]\d+)*|[IVXLC]+)\b")  # "Phase 2", "Fig. 7-26", "Part IV"
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
 HEADER_REACH = 4000  # characters before a window searched for the header row of a table it starts inside
 
@@ -152,6 +155,26 @@ def read_windows(
     ]
     if term_weights:
         read = rows_named_elsewhere(read, before, term_weights)
+    asked = numbered_labels(question)
+    return [other_numbered(w, asked) for w in read] if asked else read
+
+
+def numbered_labels(text: str) -> set[tuple[str, str]]:
+    """The numbered things a text names, as (label, number): "Phase 2" → ("phase", "2"), "Table 4:" → ("table",
+    "4"); a label is a content word (not "in 2015", "the 127")."""
+    return {(word.casefold(), number.casefold()) for word, number in _NUMBERED.findall(text) if terms(word)}
+
+
+def other_numbered(read: ReadWindow, asked: set[tuple[str, str]]) -> ReadWindow:
+    """A span naming another of the numbered things the question names ("Phase 1 (Macro-Level …)" for "what is
+    Phase 2 called?", "Table 3" for a question on Table 4) is no answer: the reader tells the label and misses
+    the number."""
+    if not read.answers:
+        return read
+    named = numbered_labels(read.text[read.span.start : read.span.end])
+    labels = {label for label, _ in asked}
+    if any(label in labels and (label, number) not in asked for label, number in named) and not named & asked:
+        return replace(read, span=replace(read.span, start=0, end=0))
     return read
 
 

@@ -174,3 +174,30 @@ def test_a_span_never_cuts_a_number() -> None:
         start = text.index(part, text.index(whole))
         assert text.__getitem__(slice(*whole_numbers(text, start, start + len(part)))) == whole
     assert whole_numbers(text, 0, 4) == (0, 4)  # words stay as they are
+
+
+def test_the_numbered_things_a_text_names_are_content_words_with_a_number() -> None:
+    from qa.search.read import numbered_labels
+
+    assert numbered_labels("What is Phase 2 of the transformation called?") == {("phase", "2")}
+    assert numbered_labels("In Table 4 and Fig. 7-26, Part IV") == {("table", "4"), ("fig", "7-26"), ("part", "iv")}
+    assert numbered_labels("with 127 gold negatives in 2015") == set()  # no label before the number
+
+
+def test_a_span_naming_another_numbered_thing_than_the_question_is_no_answer() -> None:
+    from qa.search.read import other_numbered
+
+    text = "- Phase 1 (Macro-Level Realignment) fixes the layout.\n- Phase 2 (Micro-Level Optimization) cleans up."
+
+    def read(words: str) -> ReadWindow:
+        at = text.index(words)
+        return ReadWindow(Window("d.docx", 0, len(text), (), (0, 0)), text, ReadSpan(at, at + len(words), 9.0, -2.0))
+
+    asked = {("phase", "2")}
+    assert not other_numbered(read("Phase 1 (Macro-Level Realignment)"), asked).answers
+    kept = read("Phase 2 (Micro-Level Optimization)")
+    assert other_numbered(kept, asked) == kept
+    plain = read("fixes the layout")
+    assert other_numbered(plain, asked) == plain  # a span naming no numbered thing stays
+    both = read("Phase 1 (Macro-Level Realignment) fixes the layout.\n- Phase 2")
+    assert other_numbered(both, asked) == both  # nor one naming the asked one too

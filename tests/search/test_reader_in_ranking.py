@@ -237,3 +237,28 @@ def test_what_an_acronym_stands_for_is_answered_with_all_its_words(tmp_path, rea
         alone = engine.ask(question, k=1, reading=numbers_only).results[0].answer
     assert spelt is not None and spelt.span is not None and spelt.span.text == "Chiefly About Chickens"
     assert alone is not None and alone.span is not None and alone.span.text != "Chiefly About Chickens"
+
+
+SPEC = """# Changes to the Core Spec
+
+This document lists the editorial changes. The transformation of this technical draft into an ISO-ready standard
+involves two phases:
+
+- Phase 1 (Macro-Level Structural Realignment) fixes the document's main layout. It forces every clause into the
+  order the ISO directives require and moves the annexes to the end.
+- Phase 2 (Micro-Level Editorial Optimization) cleans up the small details required by the ISO house style, such as
+  the casing of clause headings and the wording of notes.
+"""
+
+
+def test_a_span_naming_another_phase_than_the_question_is_not_the_answer(tmp_path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
+    """The reader marks "Phase 1 (…)" for "what is Phase 2 called?": it tells the label and misses the number. That
+    span is no answer; here no other window is read, so the answer is the sentence scorer's, without bold words."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "spec.md").write_text(SPEC, encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    with Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader) as engine:
+        answer = engine.ask("What is Phase 2 of the ISO transformation called?", k=1).results[0].answer
+    assert answer is not None and answer.text.startswith("- Phase 2 (Micro-Level")
+    assert answer.span is None or "Phase 1" not in answer.span.text
