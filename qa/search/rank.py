@@ -1,10 +1,11 @@
-"""Ranking, in one place and one visible order: retrieve by mode → fuse → rescore by best sentence → reorder
-the top by answer sentence → (with the reading models) rerank the top, then reorder the read top → demote
-contents and reference lists.
+"""Ranking, in one place and one visible order: retrieve by mode → fuse → rescore by best sentence → lift the
+passages naming a numbered thing the question names → reorder the top by answer sentence → (with the reading
+models) rerank the top, then reorder the read top → demote contents and reference lists.
 
 `Ranker.rank` is the one ranking path behind `Engine.ask`, `Engine.search`, `qa eval` and BEIR. In hybrid mode
 the candidates of both indexes (qa/search/retrieve.py) are fused (min-max blend or reciprocal rank fusion),
-rescored by their best sentence's similarity, and the top `answer_depth` reordered by the score of their best
+rescored by their best sentence's similarity, lifted when they name the "Table 5" or "Phase 2" the question
+names, and the top `answer_depth` reordered by the score of their best
 answer sentence (qa/search/highlight.py), so retrieval and highlighting agree on the top. Dense and BM25 mode
 return their own order. Every step is a separate function.
 """
@@ -32,6 +33,7 @@ from .read import (
     combined_scores,
     holding_passage,
     moved_to,
+    numbered_labels,
     read_windows,
     rerank_text,
     span_floor,
@@ -114,6 +116,13 @@ def sections_asked(question_terms: Collection[str], rows: Sequence[StoredChunk])
         if heading and heading <= asked:
             named.add(row.id)
     return named
+
+
+def lift(hits: list[Hit], lifted: Collection[int], weight: float) -> list[Hit]:
+    """`lifted` passages gain `weight` and the list is re-sorted (stable)."""
+    if not lifted:
+        return hits
+    return sorted((Hit(h.chunk, h.score + weight) if h.chunk in lifted else h for h in hits), key=lambda h: -h.score)
 
 
 def rescore_by_sentence(hits: list[Hit], best: np.ndarray, weight: float) -> list[Hit]:
@@ -253,7 +262,17 @@ class Ranker:
             best_of = dict(zip(candidates.ids, candidates.best))
             top = fused[:pool]
             fused = rescore_by_sentence(top, np.array([best_of[h.chunk] for h in top]), settings.sentence_weight)
+        asked = numbered_labels(question) if settings.label_weight else set()
+        if asked:
+            top = fused[:pool]
+            fused = lift(top, self.naming(top, asked), settings.label_weight)
         return fused[:k]
+
+    def naming(self, hits: list[Hit], asked: set[tuple[str, str]]) -> set[int]:
+        """Those of `hits` whose passage (or its lead: a cut table's caption) names one of the `asked` numbered
+        things ("Table 5", "Phase 2"); read only for a question that names one."""
+        rows = self.index.chunks.get_many([hit.chunk for hit in hits])
+        return {i for i, row in rows.items() if asked & numbered_labels(f"{row.chunk.lead}\n{row.chunk.text}")}
 
     def rank(
         self,

@@ -49,6 +49,10 @@ class SearchSettings:
     nprobe: int = 512  # IVF lists searched, of dense.ivf_lists(N) ≈ 4·√N; 1/8 of 4096 at 1 M: recall@10 0.99
     ef_search: int = 128
     demote_share: float = 0.5  # contents and reference lists lose this share of their score (rank.py)
+    # hybrid only: a passage naming a numbered thing the question names ("Table 5", "Phase 2") gains this much (of a
+    # fused score between 0 and 1 + sentence_weight); 0.1, 0.25, 0.5 tried on gold/docs-dev*.jsonl: 0.25 gains both
+    # a question without the reader, 0.5 a false alarm more
+    label_weight: float = 0.25
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fusion", Fusion.parse(self.fusion, "fusion"))
