@@ -375,6 +375,13 @@ class ChunkStore:
                 out[row[0]] = StoredChunk(row[0], _chunk(row[:-1]), vectors)
         return out
 
+    def chunks_many(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
+        """Passages for the given ids without their vectors (missing ids are left out): for a rule that reads the
+        text of a whole candidate pool."""
+        wanted = [int(i) for i in dict.fromkeys(chunk_ids)]
+        rows = _rows_in(self._db(), f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE id IN ({{ids}})", wanted)
+        return {row[0]: _chunk(row) for block in rows for row in block}
+
     def similarities(self, chunk_ids: Sequence[int], query_vector: np.ndarray) -> dict[int, np.ndarray]:
         """Each given passage's stored rows (passage, then sentences) · the question: only the vectors are read (no
         text, no JSON), joined into one matrix and multiplied once."""

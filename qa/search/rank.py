@@ -34,6 +34,7 @@ from .read import (
     holding_passage,
     moved_to,
     numbered_labels,
+    numbered_pattern,
     read_windows,
     rerank_text,
     span_floor,
@@ -271,8 +272,9 @@ class Ranker:
     def naming(self, hits: list[Hit], asked: set[tuple[str, str]]) -> set[int]:
         """Those of `hits` whose passage (or its lead: a cut table's caption) names one of the `asked` numbered
         things ("Table 5", "Phase 2"); read only for a question that names one."""
-        rows = self.index.chunks.get_many([hit.chunk for hit in hits])
-        return {i for i, row in rows.items() if asked & numbered_labels(f"{row.chunk.lead}\n{row.chunk.text}")}
+        passages = self.index.chunks.chunks_many([hit.chunk for hit in hits])
+        pattern = numbered_pattern(asked)
+        return {i for i, chunk in passages.items() if pattern.search(f"{chunk.lead}\n{chunk.text}")}
 
     def rank(
         self,

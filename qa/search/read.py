@@ -165,6 +165,13 @@ def numbered_labels(text: str) -> set[tuple[str, str]]:
     return {(word.casefold(), number.casefold()) for word, number in _NUMBERED.findall(text) if terms(word)}
 
 
+def numbered_pattern(asked: set[tuple[str, str]]) -> re.Pattern[str]:
+    """A pattern finding any of the `asked` numbered things (`numbered_labels`) in a text, as written there ("Table
+    5", "table 5:", "Fig. 5"): one search a passage, not a scan of all its numbered things."""
+    choices = "|".join(rf"{re.escape(label)}\.?\s{re.escape(number)}" for label, number in sorted(asked))
+    return re.compile(rf"\b(?:{choices})(?![\w.-]*\d)", re.I)
+
+
 def other_numbered(read: ReadWindow, asked: set[tuple[str, str]]) -> ReadWindow:
     """A span naming another of the numbered things the question names ("Phase 1 (Macro-Level …)" for "what is
     Phase 2 called?", "Table 3" for a question on Table 4) is no answer: the reader tells the label and misses

@@ -201,3 +201,13 @@ def test_a_span_naming_another_numbered_thing_than_the_question_is_no_answer() -
     assert other_numbered(plain, asked) == plain  # a span naming no numbered thing stays
     both = read("Phase 1 (Macro-Level Realignment) fixes the layout.\n- Phase 2")
     assert other_numbered(both, asked) == both  # nor one naming the asked one too
+
+
+def test_a_passage_names_an_asked_numbered_thing_as_written_there_not_a_longer_number() -> None:
+    from qa.search.read import numbered_pattern
+
+    pattern = numbered_pattern({("table", "5"), ("phase", "2")})
+    for text in ("see Table 5: the results", "table 5.", "Phase 2 (Micro-Level …)", "TABLE 5 and 6"):
+        assert pattern.search(text), text
+    for text in ("Table 50", "Table 5.1 shows", "Phase 12", "Subtable 5", "Table 3"):
+        assert not pattern.search(text), text
