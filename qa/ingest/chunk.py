@@ -14,7 +14,7 @@ from typing import NamedTuple
 from .kinds import PassageKind, passage_kind
 from .load import Document
 from .sentences import Unit, segment
-from .tabletext import row_with_names
+from .tabletext import row_with_names, splits
 
 CAPTION_WORDS = 30  # a paragraph of at most this many words just before a table is its caption (or its introduction)
 LABELLED_CAPTION_WORDS = 80  # a numbered caption ("Table 1: …") set below a table may run longer
@@ -23,7 +23,6 @@ CAPTION_LABEL = re.compile(r"[^\W\d_]{2,12}\.?\s?(?:\d+(?:\.\d+)*|[IVXLC]+)\s?[:
 # A list item's marker at the start of a unit: a bullet the extractors write ("- ") or others a text file holds,
 # or a number ("3.", "12)")
 _ITEM = re.compile(r"(?:[-–•▪►‣*]|\d{1,3}[.)])\s")
-_LETTER = re.compile(r"[^\W\d_]")  # a column name has a letter; a data row's cells are often numbers or marks
 
 
 @dataclass(frozen=True)
@@ -242,21 +241,14 @@ def _table_headers(text: str, units: list[Unit]) -> dict[int, _Table]:
 
 
 def _header_rows(text: str, rows: list[Unit]) -> Unit:
-    """A table's header: its first row, and the row below it when that splits the first's columns further (more
-    cells, each with a letter: "| Top-20 | Top-100 |" over "| NQ | TriviaQA | … |", a title row over the column
-    names), as one span."""
+    """A table's header: its first row, and the row below it when that `splits` the first's columns further ("|
+    Top-20 | Top-100 |" over "| NQ | TriviaQA | … |", a title row over the column names), as one span."""
     first = rows[0]
-    if len(rows) > 2:
-        upper, lower = (_cells(text[r.start : r.end]) for r in rows[:2])
-        if len(lower) > len(upper) and all(_LETTER.search(cell) for cell in lower if cell):
-            return Unit(
-                first.start, rows[1].end, first.paragraph, first.section, first.headings, first.words + rows[1].words
-            )
+    if len(rows) > 2 and splits(*(text[r.start : r.end] for r in rows[:2])):
+        return Unit(
+            first.start, rows[1].end, first.paragraph, first.section, first.headings, first.words + rows[1].words
+        )
     return first
-
-
-def _cells(row: str) -> list[str]:
-    return [cell.strip() for cell in row.strip().strip("|").split("|")]
 
 
 def _numbered_captions(text: str, paragraphs: dict[int, list[Unit]]) -> dict[int, tuple[list[Unit], bool, bool]]:

@@ -88,6 +88,14 @@ def header_row_before(preceding: str) -> tuple[str, int] | None:
     return lines[header], sum(len(line) + 1 for line in lines[:first])
 
 
+def splits(upper: str, lower: str) -> bool:
+    """Whether the row `lower` splits the columns of the row `upper` further, as a header's second row: more
+    cells, each with a letter ("| Top-20 | Top-100 |" over "| NQ | TriviaQA | … |"; a data row's cells are
+    mostly numbers or marks)."""
+    above, below = cell_texts(upper), cell_texts(lower)
+    return bool(above) and len(below) > len(above) and all(_LETTER.search(cell) for cell in below if cell)
+
+
 def cell_texts(line: str) -> list[str]:
     """The stripped text of each cell of a `| a | b |` line (none when it is no table row)."""
     return [line[a:b] for a, b in cells(line) or []]

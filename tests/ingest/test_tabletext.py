@@ -140,3 +140,11 @@ def test_a_row_is_embedded_with_its_cells_named_when_a_header_above_names_them()
     assert row_with_names("| Rank | Name | Pop. |", preceding) is None  # the header repeated
     assert row_with_names("| 5 | 6 | 7 |", "Grid.\n| 1 | 2 | 3 |\n") is None  # no header names the columns
     assert row_with_names("| 5 | Tauranga | 141,600 |", "Prose before it.\n") is None  # the table's first row
+
+
+def test_a_second_row_splits_the_first_when_it_has_more_cells_each_with_a_letter() -> None:
+    from qa.ingest.tabletext import splits
+
+    assert splits("| Training | Top-20 | Top-100 |", "| NQ | TriviaQA | NQ | TriviaQA |")
+    assert not splits("| Model | NQ | TREC |", "| DPR | 41.5 | 25.9 |")  # a data row
+    assert not splits("| Model | NQ | TREC |", "| A | B |")  # fewer cells
