@@ -148,3 +148,4 @@ def test_a_second_row_splits_the_first_when_it_has_more_cells_each_with_a_letter
     assert splits("| Training | Top-20 | Top-100 |", "| NQ | TriviaQA | NQ | TriviaQA |")
     assert not splits("| Model | NQ | TREC |", "| DPR | 41.5 | 25.9 |")  # a data row
     assert not splits("| Model | NQ | TREC |", "| A | B |")  # fewer cells
+    assert not splits("| Model | NQ | TREC |", "| Size | Data | Set |")  # as many: a row of words, not a split
