@@ -28,6 +28,11 @@ from .tables import cell_in_named_row, table_rows
 from .windows import Window, widen
 
 _NUMBERED = re.compile(r"\b([^\W\d_]{3,})\.?\s(\d+(?:[.-]\d+)*|[IVXLC]+)\b")  # "Phase 2", "Fig. 7-26", "Part IV"
+_MONTH = re.compile(
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?",
+    re.I,
+)  # "June 2010" is a date, not the 2010th of something
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
 HEADER_REACH = 4000  # characters before a window searched for the header row of a table it starts inside
 
@@ -153,6 +158,17 @@ def read_windows(
         _mapped(window, text, header, reader_input, span, cut, term_weights)
         for (window, text), header, reader_input, span, cut in zip(windows, headers, texts, spans, units)
     ]
+    return _judged(read, question, before, term_weights)
+
+
+def _judged(
+    read: list[ReadWindow],
+    question: str,
+    before: Sequence[tuple[str, int] | None],
+    term_weights: dict[str, float] | None,
+) -> list[ReadWindow]:
+    """The read windows without the spans the question rules out: a row of a table named better in another
+    window (`rows_named_elsewhere`), another numbered thing than the one asked about (`other_numbered`)."""
     if term_weights:
         read = rows_named_elsewhere(read, before, term_weights)
     asked = numbered_labels(question)
@@ -161,8 +177,12 @@ def read_windows(
 
 def numbered_labels(text: str) -> set[tuple[str, str]]:
     """The numbered things a text names, as (label, number): "Phase 2" → ("phase", "2"), "Table 4:" → ("table",
-    "4"); a label is a content word (not "in 2015", "the 127")."""
-    return {(word.casefold(), number.casefold()) for word, number in _NUMBERED.findall(text) if terms(word)}
+    "4"); a label is a content word (not "in 2015", "the 127"), and a date is no label ("June 2010")."""
+    return {
+        (word.casefold(), number.casefold())
+        for word, number in _NUMBERED.findall(text)
+        if terms(word) and not _MONTH.fullmatch(word)
+    }
 
 
 def numbered_pattern(asked: set[tuple[str, str]]) -> re.Pattern[str]:
@@ -234,10 +254,9 @@ def whole_numbers(text: str, start: int, end: int) -> tuple[int, int]:
         left, right = text[at - 1], text[at]
         if left.isdigit() and right.isdigit():
             return True
-        grouping = (left in ",." and right.isdigit() and at >= 2 and text[at - 2].isdigit()) or (
+        return (left in ",." and right.isdigit() and at >= 2 and text[at - 2].isdigit()) or (
             right in ",." and left.isdigit() and at + 1 < len(text) and text[at + 1].isdigit()
         )
-        return grouping
 
     while inside(start):
         start -= 1

@@ -182,6 +182,7 @@ def test_the_numbered_things_a_text_names_are_content_words_with_a_number() -> N
     assert numbered_labels("What is Phase 2 of the transformation called?") == {("phase", "2")}
     assert numbered_labels("In Table 4 and Fig. 7-26, Part IV") == {("table", "4"), ("fig", "7-26"), ("part", "iv")}
     assert numbered_labels("with 127 gold negatives in 2015") == set()  # no label before the number
+    assert numbered_labels("after June 2010, the Mayor 5 and Sept. 4") == {("mayor", "5")}  # dates are no labels
 
 
 def test_a_span_naming_another_numbered_thing_than_the_question_is_no_answer() -> None:
