@@ -105,10 +105,10 @@ def header_names(header: str | None, rows: list[str]) -> list[str] | None:
     """The column names of a table whose first row is `header` and whose other rows are `rows`, or None when that
     row is no header: a row with fewer cells than the table's widest row, or with names over no more than half of
     them, is a title or caption (a name over the blank corner of a picture column still counts); a row without a
-    letter is a row of data ("| 1 | 2 | 3 |"); in a table of two
-    columns the first row names the columns only when its first cell is a word over a column of numbers ("| Year |
-    Revenue |" over "| 2015 | 93 |"); otherwise two columns are pairs of a key and its value, as in an infobox or a
-    specification sheet ("| Founder | Netscape |"), and the first row is a pair like the rest."""
+    letter is a row of data ("| 1 | 2 | 3 |"); in a table of two columns the first row names the columns only when
+    its first cell is a word over a column of numbers ("| Year | Revenue |" over "| 2015 | 93 |"); otherwise two
+    columns are pairs of a key and its value, as in an infobox or a specification sheet ("| Founder | Netscape |"),
+    and the first row is a pair like the rest."""
     if header is None or SEPARATOR.match(header):
         return None
     names = cell_texts(header)
