@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from ..ingest.chunk import Chunk, sentence_embed_text
+from ..ingest.chunk import Chunk, passage_embed_text, sentence_embed_text
 from ..ingest.load import content_hash
 from ..models.encoder import Encoder
 
@@ -17,13 +17,13 @@ def embed_key(chunk: Chunk, method: str) -> str:
     spans = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences] if method != "none" else []
     sentences = [sentence_embed_text(chunk, s) for s in chunk.sentences] if method not in ("none", "late") else []
     return content_hash(
-        json.dumps([method, chunk.context_text(), spans, sentences], ensure_ascii=False).encode("utf-8")
+        json.dumps([method, passage_embed_text(chunk), spans, sentences], ensure_ascii=False).encode("utf-8")
     )
 
 
 def embed_chunks(encoder: Encoder, chunks: list[Chunk], method: str) -> list[np.ndarray]:
     """(1 + sentences) × dimension unit vectors per passage: the passage, then each sentence (none for 'none')."""
-    texts = [c.context_text() for c in chunks]
+    texts = [c.context_text() if method == "late" else passage_embed_text(c) for c in chunks]
     if method == "late":
         spans = []
         for c, text in zip(chunks, texts):

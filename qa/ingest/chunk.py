@@ -14,7 +14,7 @@ from typing import NamedTuple
 from .kinds import PassageKind, passage_kind
 from .load import Document
 from .sentences import Unit, segment
-from .tabletext import row_with_names, splits
+from .tabletext import cells, header_row_before, linearize, row_with_names, splits
 
 CAPTION_WORDS = 30  # a paragraph of at most this many words just before a table is its caption (or its introduction)
 LABELLED_CAPTION_WORDS = 80  # a numbered caption ("Table 1: …") set below a table may run longer
@@ -65,10 +65,22 @@ class Chunk:
     def words(self) -> int:
         return len(self.text.split())
 
-    def context_text(self) -> str:
-        """What is embedded and matched: title, heading path, a table's header row, then the passage."""
-        parts = [self.title, *self.headings, self.lead, self.text]
+    def context_text(self, text: str | None = None) -> str:
+        """What is embedded and matched: title, heading path, a table's header row, then the passage (or `text`
+        written for it: `passage_embed_text`)."""
+        parts = [self.title, *self.headings, self.lead, self.text if text is None else text]
         return " — ".join(p for p in parts if p)
+
+
+def passage_embed_text(chunk: Chunk) -> str:
+    """What is embedded for a passage: its `context_text` with its table rows' cells named by their columns, as its
+    sentences are ("Rank: 5; Name: Tauranga; …"), the header taken from its lead when it starts inside a table.
+    (The `late` sentence method pools sentence vectors from `context_text` itself, and keeps it.)"""
+    if "|" not in chunk.text:
+        return chunk.context_text()
+    starts_in_table = cells(chunk.text.split("\n", 1)[0]) is not None
+    found = header_row_before(f"{chunk.lead}\n") if chunk.lead and starts_in_table else None
+    return chunk.context_text(linearize(chunk.text, found[0] if found else None).text)
 
 
 def sentence_embed_text(chunk: Chunk, span: tuple[int, int]) -> str:

@@ -202,12 +202,12 @@ def test_worker_killed_mid_build_loses_no_finished_work(ray_cluster, corpus, loc
     assert kept >= 1 and pid in {p for p, _ in calls} and {p for p, _ in calls} - {pid}  # a new worker took over
     total = len(contents(local_index))
     from qa.index.open import open_index
-    from qa.ingest.chunk import sentence_embed_text
+    from qa.ingest.chunk import passage_embed_text, sentence_embed_text
 
     every = [
         t
         for c in open_index(local_index).chunks
-        for t in [c.context_text(), *(sentence_embed_text(c, s) for s in c.sentences)]
+        for t in [passage_embed_text(c), *(sentence_embed_text(c, s) for s in c.sentences)]
     ]
     biggest = max(n for _, n in calls)
     # a batch embeds each distinct text of its own once: every text at least once, and only the batches in flight

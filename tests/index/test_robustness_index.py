@@ -34,7 +34,7 @@ from qa.engine import Engine, build_from_folder
 from qa.errors import IndexNotReady, QAError
 from qa.index.config import BuildConfig
 from qa.index.open import open_index, read_manifest
-from qa.ingest.chunk import sentence_embed_text
+from qa.ingest.chunk import passage_embed_text, sentence_embed_text
 
 CONFIG = BuildConfig(model=FAKE_MODEL)
 
@@ -378,7 +378,9 @@ def test_an_index_of_another_model_is_refused_not_mixed(index: Path, hash_encode
     other = OtherEncoder()
     report = build_from_folder(index.parent / "corpus", index, BuildConfig(model=other.name), encoder=other)
     loaded = open_index(index, model="fake:other")
-    distinct = {t for c in loaded.chunks for t in [c.context_text(), *(sentence_embed_text(c, s) for s in c.sentences)]}
+    distinct = {
+        t for c in loaded.chunks for t in [passage_embed_text(c), *(sentence_embed_text(c, s) for s in c.sentences)]
+    }
     assert report.reused == 0 and report.embedded == report.chunks and other.texts_encoded == len(distinct)
     assert loaded.dense.d == 32 and loaded.manifest.to_json()["model"] == {
         "name": "fake:other",

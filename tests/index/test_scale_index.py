@@ -230,7 +230,7 @@ def test_the_confidence_bar_is_measured_for_the_index(tmp_path: Path, real_encod
 
 def test_a_sentence_repeated_by_the_next_passage_is_embedded_once(hash_encoder):
     from qa.index.embedding import embed_chunks
-    from qa.ingest.chunk import ChunkSettings, chunk_document, sentence_embed_text
+    from qa.ingest.chunk import ChunkSettings, chunk_document, passage_embed_text, sentence_embed_text
     from qa.ingest.load import Document
 
     text = " ".join(
@@ -239,12 +239,12 @@ def test_a_sentence_repeated_by_the_next_passage_is_embedded_once(hash_encoder):
     chunks = chunk_document(
         Document("rivers.txt", text, "Rivers", "0" * 64), ChunkSettings(target_words=40, overlap_sentences=1)
     )
-    wanted = [c.context_text() for c in chunks] + [sentence_embed_text(c, s) for c in chunks for s in c.sentences]
+    wanted = [passage_embed_text(c) for c in chunks] + [sentence_embed_text(c, s) for c in chunks for s in c.sentences]
     assert len(chunks) > 2 and len(set(wanted)) < len(wanted)  # the overlap repeats sentences
     vectors = embed_chunks(hash_encoder, chunks, "separate")
     assert hash_encoder.texts_encoded == len(set(wanted))
     expected = [
-        hash_encoder.encode([c.context_text()] + [sentence_embed_text(c, s) for s in c.sentences]) for c in chunks
+        hash_encoder.encode([passage_embed_text(c)] + [sentence_embed_text(c, s) for s in c.sentences]) for c in chunks
     ]
     assert all(np.array_equal(got, want) for got, want in zip(vectors, expected))
 

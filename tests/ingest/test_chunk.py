@@ -392,3 +392,16 @@ def test_a_header_of_two_rows_leads_the_passages_cut_from_its_table() -> None:
     marked = text.replace(lower, "| 0000H | DIMENSION | ● | ● |")
     chunks = chunk_document(Document("r.md", marked, "Results", "0", (), "md"), ChunkSettings(small_table_words=0))
     assert all(c.lead.endswith(upper) for c in chunks if c.text.startswith("| M"))
+
+
+def test_a_table_passage_is_embedded_with_its_rows_named_and_prose_as_it_stands() -> None:
+    from qa.ingest.chunk import passage_embed_text
+
+    text = _table_document(40)
+    chunks = chunk_document(Document("t.md", text, "Figures", "0", (), "md"), ChunkSettings(small_table_words=0))
+    later = next(c for c in chunks if c.lead and "| 2015 |" in c.text)  # starts inside the table: header in its lead
+    embedded = passage_embed_text(later)
+    assert "Year: 2015; Revenue: 90,255" in embedded and "| 2015 |" not in embedded
+    assert embedded.startswith(later.context_text().split(" — | ")[0])  # title, headings and lead in front, as before
+    prose = chunk_document(doc("The company reports its figures every year. It has offices in three towns."))[0]
+    assert passage_embed_text(prose) == prose.context_text()
