@@ -11,19 +11,25 @@ from ..ingest.load import content_hash
 from ..models.encoder import Encoder
 
 
+def passage_text(chunk: Chunk, method: str) -> str:
+    """The text a passage's vector is embedded from: `passage_embed_text` (table rows with their cells named), but
+    `context_text` as written for the `late` method, which pools its sentence vectors from that text's tokens."""
+    return chunk.context_text() if method == "late" else passage_embed_text(chunk)
+
+
 def embed_key(chunk: Chunk, method: str) -> str:
     """Hash of exactly what is embedded for a passage (and how): equal keys reuse a stored embedding. The sentences'
     own texts are part of it, so a change to what a sentence is embedded with re-embeds it."""
     spans = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences] if method != "none" else []
     sentences = [sentence_embed_text(chunk, s) for s in chunk.sentences] if method not in ("none", "late") else []
     return content_hash(
-        json.dumps([method, passage_embed_text(chunk), spans, sentences], ensure_ascii=False).encode("utf-8")
+        json.dumps([method, passage_text(chunk, method), spans, sentences], ensure_ascii=False).encode("utf-8")
     )
 
 
 def embed_chunks(encoder: Encoder, chunks: list[Chunk], method: str) -> list[np.ndarray]:
     """(1 + sentences) × dimension unit vectors per passage: the passage, then each sentence (none for 'none')."""
-    texts = [c.context_text() if method == "late" else passage_embed_text(c) for c in chunks]
+    texts = [passage_text(c, method) for c in chunks]
     if method == "late":
         spans = []
         for c, text in zip(chunks, texts):
