@@ -120,22 +120,40 @@ def _load_parts(
     import faiss
 
     from .bm25 import LexicalIndex
+
+    chunks = _open_store(index_dir, generation, manifest)
+    try:
+        with _as_not_ready(index_dir):
+            dense = faiss.read_index(str(generation / DENSE))
+            lexical = LexicalIndex(generation / LEXICAL)
+            problem = chunks.integrity_problem(manifest.config.sentence_vectors != SentenceMethod.NONE)
+    except BaseException:
+        chunks.close()
+        raise
+    return chunks, dense, lexical, problem
+
+
+def _open_store(index_dir: Path, generation: Path, manifest: Manifest) -> ChunkStore:
+    """A generation's chunk store (its base, and the delta of an update), opened or refused in one line."""
     from .store import STORE, ChunkStore
 
-    try:
-        for name in manifest.store_files or (STORE,):  # a base, and the delta of an update
+    with _as_not_ready(index_dir):
+        for name in manifest.store_files or (STORE,):
             if not (generation / name).is_file():
                 raise FileNotFoundError(f"{name} is missing")
-        chunks = ChunkStore(generation / STORE, manifest.model.dimension)
-        dense = faiss.read_index(str(generation / DENSE))
-        lexical = LexicalIndex(generation / LEXICAL)
-        problem = chunks.integrity_problem(manifest.config.sentence_vectors != SentenceMethod.NONE)
+        return ChunkStore(generation / STORE, manifest.model.dimension)
+
+
+@contextmanager
+def _as_not_ready(index_dir: Path) -> Iterator[None]:
+    """Any failure to open an index's files as the one line that names it: no access, or corrupt."""
+    try:
+        yield
     except PermissionError as exc:
         raise IndexNotReady(no_access(index_dir, exc)) from None
     except Exception as exc:  # faiss and tantivy raise RuntimeError/ValueError, sqlite DatabaseError
         detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         raise IndexNotReady(f"index at '{index_dir}' is corrupt ({detail}); {rebuild_hint(index_dir)}") from None
-    return chunks, dense, lexical, problem
 
 
 def _leased_current(index_dir: Path) -> tuple[Path, Lease]:
@@ -171,8 +189,6 @@ def opened_store(index_dir: str | os.PathLike[str]) -> Iterator[tuple[Manifest, 
     """The current generation's manifest and chunk store alone, leased while the block runs: what describes an index
     (`qa status --documents`) without loading its vectors and lexical index, seconds and gigabytes at a million
     passages. The files are checked as opening checks them."""
-    from .store import STORE, ChunkStore
-
     index_dir = Path(index_dir)
     generation, held = _leased_current(index_dir)
     try:
@@ -180,10 +196,7 @@ def opened_store(index_dir: str | os.PathLike[str]) -> Iterator[tuple[Manifest, 
         damaged = _damage(index_dir, generation, manifest, False)
         if damaged:
             raise corrupt(index_dir, damaged)
-        try:
-            chunks = ChunkStore(generation / STORE, manifest.model.dimension)
-        except PermissionError as exc:
-            raise IndexNotReady(no_access(index_dir, exc)) from None
+        chunks = _open_store(index_dir, generation, manifest)
         try:
             yield manifest, chunks
         finally:
