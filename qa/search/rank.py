@@ -315,7 +315,7 @@ class Ranker:
             assert reading is not None
             hits, found, read = self.read_head(question, hits, found, rows, reading, answer, weights)
         windows = {hit.chunk: w for hit, w in zip(hits, read)}
-        asked = sections_asked(terms(question), [rows[hit.chunk] for hit in hits if hit.chunk in self.demoted])
+        asked = sections_asked(weights, [rows[hit.chunk] for hit in hits if hit.chunk in self.demoted])
         hits, found = self.demote(hits, found, settings.demote_share, asked)
         return finished(hits[:k], found, rows, windows, answer if answers else None)
 
