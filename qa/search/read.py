@@ -24,7 +24,7 @@ from ..ingest.tokens import terms
 from ..models.reader import Reader, ReadSpan
 from .acronyms import asked_acronym, expansions
 from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
-from .tables import cell_in_named_row, table_rows
+from .tables import asked_cell, cell_in_named_row, table_rows
 from .windows import Window, widen
 
 _NUMBERED = re.compile(r"\b([^\W\d_]{3,})\.?\s(\d+(?:[.-]\d+)*|[IVXLC]+)\b")  # "Phase 2", "Fig. 7-26", "Part IV"
@@ -140,9 +140,9 @@ def read_windows(
 ) -> list[ReadWindow]:
     """Read every window (as `reader_text`) and map each span back to the window's own characters; a span over
     inserted column names only counts as no span. With `term_weights` (the question's terms, IDF), a span in a
-    table cell moves to the row the question names (`cell_in_named_row`), and a span in that row answers whatever
-    the reader's "no answer" score: that score was learned on prose, and on table rows it says "no" to most
-    questions that name a row by its cells and are answered by it."""
+    table cell moves to the row the question names (`cell_in_named_row`) or to the cell it names by row and column
+    (`asked_cell`), and a span in that row answers whatever the reader's "no answer" score: that score was learned
+    on prose, and on table rows it says "no" to most questions that name a row by its cells and are answered by it."""
     before = [table_before(store, window.doc, window.start, text) for window, text in windows]
     headers = [found[0] if found else None for found in before]
     texts = [linearize(text, header) for (_, text), header in zip(windows, headers)]
@@ -154,8 +154,9 @@ def read_windows(
     )
     if kind == "expansion" and typed is not None:  # the words an acronym stands for, all of them
         spans = [whole_runs(span, runs) for span, runs in zip(spans, typed)]
+    surest = max((span.score for span in spans), default=0.0)
     read = [
-        _mapped(window, text, header, reader_input, span, cut, term_weights)
+        _mapped(window, text, header, reader_input, span, cut, term_weights, surest)
         for (window, text), header, reader_input, span, cut in zip(windows, headers, texts, spans, units)
     ]
     return _judged(read, question, before, term_weights)
@@ -234,14 +235,22 @@ def _mapped(
     span: ReadSpan,
     cut: list[int],
     term_weights: dict[str, float] | None,
+    surest: float = 0.0,
 ) -> ReadWindow:
-    """The reader's span on the window's own characters: moved to the row the question names, cut to one unit."""
+    """The reader's span on the window's own characters: moved to the row the question names, cut to one unit.
+    When it lies in no cell of that row and the question names a table cell by its row and its column's header
+    (`asked_cell`), that cell is the span, scored as the surest span read (`surest`): the reader, trained on prose,
+    misses most answers of a table whose header abbreviates ("| Type | #N | IB | Top-5 |")."""
     source = reader_input.to_source(span.start, span.end) if span.end > span.start else None
     source = source and whole_numbers(text, *source)
     named = cell_in_named_row(text, *source, term_weights, header) if source and term_weights else None
+    score = span.score
+    if named is None and term_weights:
+        named = asked_cell(text, term_weights, header)
+        score = max(score, surest) if named else score
     start, end = one_unit(cut, text, *(named or source or (0, 0)))
     no_answer = min(span.no_answer, 0.0) if named else span.no_answer
-    return ReadWindow(window, text, ReadSpan(start, end, span.score, no_answer))
+    return ReadWindow(window, text, ReadSpan(start, end, score, no_answer))
 
 
 def whole_numbers(text: str, start: int, end: int) -> tuple[int, int]:

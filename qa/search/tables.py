@@ -191,3 +191,35 @@ def _cell_holding(row: list[tuple[int, int]] | None, start: int, end: int) -> in
 def _weight_held(line: str, weights: dict[str, float]) -> float:
     present = set(terms(line))
     return sum(weight for term, weight in weights.items() if term in present)
+
+
+def asked_cell(window: str, weights: dict[str, float], header: str | None = None) -> tuple[int, int] | None:
+    """The cell a question names on both axes: in the one table of `window` where it names one row (`named_row`),
+    the column whose header it names (`named_column`), if that cell is not empty. None otherwise."""
+    tables = _Tables.of(window, header)
+    found = []
+    for body in tables.bodies():
+        row = named_row(tables.lines, body, weights)
+        spans = tables.rows[row] if row is not None else None
+        column = named_column(tables.lines[row], spans, tables.names_of.get(row), weights) if spans else None
+        if column is not None and spans[column][1] > spans[column][0]:
+            found.append((tables.offsets[row] + spans[column][0], tables.offsets[row] + spans[column][1]))
+    return found[0] if len(found) == 1 else None
+
+
+def named_column(
+    line: str, spans: list[tuple[int, int]], names: list[str] | None, weights: dict[str, float]
+) -> int | None:
+    """The one column whose header's every term is a term of the question ("Top-5" of "what top-5 accuracy …"),
+    its cell in `line` not quoted by the question; None when the question names two ("… training questions were
+    used …" names both "Train" and "Used"). Only in a row with a cell under every name: a shorter row ("| Single |"
+    over a group of rows) is a label, not data."""
+    if not names or len(spans) != len(names):
+        return None
+    asked = set(weights)
+    named = [
+        c
+        for c, name in enumerate(names)
+        if (words := set(terms(name))) and words <= asked and not _held_by(line[slice(*spans[c])], weights)
+    ]
+    return named[0] if len(named) == 1 else None

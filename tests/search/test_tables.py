@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.search.tables import cell_in_named_row, rows_no_answer
+from qa.search.tables import asked_cell, cell_in_named_row, rows_no_answer
 
 CARRIERS = (
     "| carrier | seat_km | fatalities |\n"
@@ -136,3 +136,40 @@ def test_a_span_in_a_row_named_less_than_another_window_names_one_is_no_answer()
     windows = [read(200, rest, "56.8"), read(0, top, "45.0")]  # "DPR" names a row of the cut-off rest, weakly
     kept = rows_named_elsewhere(windows, [(header, 0), None], weights)
     assert not kept[0].answers and kept[1].span == windows[1].span
+
+
+SCHEMES = (  # a paper's table: abbreviated headers, rows told apart by two cells (made up numbers)
+    "| Type | #N | IB | Top-5 | Top-20 |\n"
+    "| Random | 7 | no | 47.0 | 64.3 |\n"
+    "| Gold | 7 | yes | 51.1 | 69.1 |\n"
+    "| Gold | 127 | yes | 55.8 | 73.0 |\n"
+    "| Mixed | 127+128 | yes | 65.8 | 78.0 |"
+)
+
+
+def test_the_cell_a_question_names_by_its_row_and_its_column_header() -> None:
+    # "What top-5 accuracy does training with 127 gold negatives reach?" (IDF weights)
+    weights = {"top": 1.0, "5": 2.0, "accuraci": 1.0, "train": 1.0, "127": 4.0, "gold": 3.0, "negat": 2.0}
+    found = asked_cell(SCHEMES, weights)
+    assert found is not None and SCHEMES[found[0] : found[1]] == "55.8"
+    inside = SCHEMES.split("\n", 2)[2]  # a window starting below the header, which comes from before it
+    found = asked_cell(inside, weights, SCHEMES.split("\n")[0])
+    assert found is not None and inside[found[0] : found[1]] == "55.8"
+    twenty = {**weights, "20": 2.0}  # "top-5 or top-20": two columns named, no one cell
+    del twenty["5"]
+    found = asked_cell(SCHEMES, twenty)
+    assert found is not None and SCHEMES[found[0] : found[1]] == "73.0"
+    assert asked_cell(SCHEMES, {**weights, "20": 2.0}) is None
+
+
+def test_no_cell_without_one_row_and_one_column_named() -> None:
+    no_column = {"127": 4.0, "gold": 3.0, "accuraci": 1.0}  # no header's every term is the question's
+    assert asked_cell(SCHEMES, no_column) is None
+    no_row = {"top": 1.0, "5": 2.0}  # "5" is in no cell: no row named
+    assert asked_cell(SCHEMES, no_row) is None
+    quoted = {"type": 1.0, "127": 4.0, "gold": 3.0}  # the "Type" cell of the row is the question's own "gold"
+    assert asked_cell(SCHEMES, quoted) is None
+    grouped = SCHEMES.replace("| Gold | 127 |", "| Single model |\n| Gold | 127 |", 1)  # a group's label row
+    assert asked_cell(grouped, {"type": 1.0, "singl": 3.0, "top": 1.0, "5": 2.0}) is None
+    prose = "Gold negatives with 127 in-batch reach a top-5 accuracy of 55.8."
+    assert asked_cell(prose, {"top": 1.0, "5": 2.0, "127": 4.0, "gold": 3.0}) is None
