@@ -24,15 +24,12 @@ from ..ingest.tokens import terms
 from ..models.reader import Reader, ReadSpan
 from .acronyms import asked_acronym, expansions
 from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
+from .spans import MONTH
 from .tables import asked_cell, cell_in_named_row, table_rows
 from .windows import Window, widen
 
 _NUMBERED = re.compile(r"\b([^\W\d_]{3,})\.?\s(\d+(?:[.-]\d+)*|[IVXLC]+)\b")  # "Phase 2", "Fig. 7-26", "Part IV"
-_MONTH = re.compile(
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?"
-    r"|nov(?:ember)?|dec(?:ember)?",
-    re.I,
-)  # "June 2010" is a date, not the 2010th of something
+_MONTH = re.compile(MONTH, re.I)  # "June 2010" is a date, not the 2010th of something
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
 HEADER_REACH = 4000  # characters before a window searched for the header row of a table it starts inside
 

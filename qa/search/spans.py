@@ -19,15 +19,15 @@ from functools import lru_cache
 
 import regex
 
-_MONTH = (
+MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
     r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
 YEAR = r"(?:1[5-9]\d\d|20\d\d)"
 _DAY = r"(?:[0-3]?\d(?:st|nd|rd|th)?)"
 DATE = regex.compile(
-    rf"\b(?:{_MONTH}\.?\s+{_DAY},?\s+{YEAR}|{_DAY}\s+{_MONTH}\.?,?\s+{YEAR}|{_MONTH}\.?\s+{_DAY}\b(?:,?\s+{YEAR})?"
-    rf"|{_DAY}\s+{_MONTH}\b|{_MONTH},?\s+{YEAR}|{YEAR}\s*[-–]\s*{YEAR}|(?:the\s+)?(?:end\s+of\s+)?{YEAR}s?)\b"
+    rf"\b(?:{MONTH}\.?\s+{_DAY},?\s+{YEAR}|{_DAY}\s+{MONTH}\.?,?\s+{YEAR}|{MONTH}\.?\s+{_DAY}\b(?:,?\s+{YEAR})?"
+    rf"|{_DAY}\s+{MONTH}\b|{MONTH},?\s+{YEAR}|{YEAR}\s*[-–]\s*{YEAR}|(?:the\s+)?(?:end\s+of\s+)?{YEAR}s?)\b"
 )
 # a capitalized word in any cased script, or an initial ("N."); apostrophes and inner hyphens belong to the name
 NAME_WORD = r"(?:\p{Lu}\.|[\p{Lu}\p{Lt}](?:[\p{L}\p{M}'’-]*[\p{L}\p{M}])?)"
