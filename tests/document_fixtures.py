@@ -88,6 +88,37 @@ def workbook_bytes() -> bytes:
     return out.getvalue()
 
 
+def old_workbook_bytes(dates_1904: bool = False) -> bytes:
+    """`workbook_bytes` saved as an Excel 97–2003 .xls (BIFF8, written by xlwt): the same sheets, cells and types,
+    dates in the 1900 or the 1904 date system."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    book.dates_1904 = dates_1904
+    fleet = book.add_sheet("Fleet")
+    fleet.write(0, 1, "Fleet register 2024")
+    rows = [
+        ("Vessel", "Length", "Draft", "Ratio", "Commissioned", "Active"),
+        ("Aurora", 3.0, 2.62, 0.1 + 0.2, dt.datetime(2024, 3, 1), True),
+        ("Borealis", 41, 1.5, 1 / 3, dt.datetime(2019, 7, 15, 14, 30), False),
+    ]
+    when = xlwt.easyxf(num_format_str="YYYY-MM-DD HH:MM")
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            if isinstance(value, dt.datetime):
+                fleet.write(r, c, value, when)
+            else:
+                fleet.write(r, c, value)
+    crew = book.add_sheet("Crew")
+    for r, row in enumerate([("Name", "Role"), ("Aino", "Captain")]):
+        for c, value in enumerate(row):
+            crew.write(r, c, value)
+    book.add_sheet("Empty")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def _zip(members: list[tuple[str, bytes | str]]) -> bytes:
     """A ZIP with `mimetype` (when first) stored, the rest deflated, as EPUB and ODF want."""
     out = io.BytesIO()

@@ -201,7 +201,9 @@ def asked_cell(window: str, weights: dict[str, float], header: str | None = None
     for body in tables.bodies():
         row = named_row(tables.lines, body, weights)
         spans = tables.rows[row] if row is not None else None
-        column = named_column(tables.lines[row], spans, tables.names_of.get(row), weights) if spans else None
+        if row is None or not spans:
+            continue
+        column = named_column(tables.lines[row], spans, tables.names_of.get(row), weights)
         if column is not None and spans[column][1] > spans[column][0]:
             found.append((tables.offsets[row] + spans[column][0], tables.offsets[row] + spans[column][1]))
     return found[0] if len(found) == 1 else None

@@ -11,7 +11,8 @@ per-file limit). So an upload is refused, with one line naming it, the rule and 
   `META-INF/container.xml` with the EPUB mimetype) within the zip-bomb limits (`qa.ingest.extract.archive`);
   HTML, TXT, MD and CSV are UTF-8 text without NUL bytes (`qa.ingest.load.decode_text`, and no NUL anywhere);
   an e-mail has From/To/Subject/Date headers, an Outlook .msg is an OLE file holding message properties (not an
-  old .doc under the wrong name), an RTF file starts with `{\rtf`;
+  old .doc under the wrong name), an old Excel .xls is an OLE file whose workbook xlrd opens, an RTF file starts with
+  `{\rtf`;
   a PNG/JPEG/TIFF is an image Pillow reads, within its pixel limit (`qa.ingest.extract.image.open_image`);
 - it would take the corpus folder over its total quota (every file in the folder counts, hidden ones too).
 """
@@ -77,6 +78,10 @@ def _check_structure(kind: str, name: str, data: bytes) -> None:
         from ..ingest.extract.msg import check_msg
 
         check_msg(data)
+    elif kind == "xls":
+        from ..ingest.extract.xls import check_xls
+
+        check_xls(data)
     elif kind == "rtf":
         from ..ingest.extract.rtf import check_rtf
 

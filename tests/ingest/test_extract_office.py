@@ -4,6 +4,7 @@ openpyxl; ODS and ODP by hand with zipfile, as LibreOffice writes them), read wi
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from document_fixtures import (
     odp_bytes,
     ods_bytes,
     odt_bytes,
+    old_workbook_bytes,
     slides_bytes,
     word_bytes,
     workbook_bytes,
@@ -28,6 +30,7 @@ from qa.ingest.extract.odp import extract_odp
 from qa.ingest.extract.ods import extract_ods
 from qa.ingest.extract.pptx import extract_pptx
 from qa.ingest.extract.rtf import extract_rtf
+from qa.ingest.extract.xls import extract_xls
 from qa.ingest.extract.xlsx import MAX_CELLS, cell_text, extract_xlsx
 from qa.ingest.load import load_corpus
 
@@ -125,6 +128,82 @@ def test_xlsx_over_the_cell_limit_is_refused(monkeypatch: pytest.MonkeyPatch) ->
         ValueError, match=r"^the workbook has more than 10 filled cells \(limit reached in sheet 'Fleet'"
     ):
         extract_xlsx(workbook_bytes(), "fleet.xlsx")
+
+
+def test_old_xls_workbooks_read_as_the_same_workbook_saved_as_xlsx() -> None:
+    expected = extract_xlsx(workbook_bytes(), "fleet_2024.xlsx").text
+    for dates_1904 in (False, True):  # the date cells are told by their format and placed by the file's date system
+        doc = extract("xls", old_workbook_bytes(dates_1904), "fleet_2024.xls")
+        assert doc.text == expected and doc.title == "Fleet 2024" and doc.pages == ()
+
+
+def test_xls_cells_are_written_by_their_type() -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Checks")
+    for c, name in enumerate(("Item", "Ratio", "Passed", "Count")):
+        sheet.write(0, c, name)
+    sheet.write(1, 0, "  padded  ")
+    sheet.row(1).set_cell_error(1, "#DIV/0!")
+    sheet.row(1).set_cell_boolean(2, True)
+    sheet.write(1, 3, 12.0)
+    out = io.BytesIO()
+    book.save(out)
+    text = extract_xls(out.getvalue(), "checks.xls").text
+    assert text == "# Checks\n\n| Item | Ratio | Passed | Count |\n| padded | #DIV/0! | TRUE | 12 |"
+
+
+def encrypted_xls(data: bytes) -> bytes:
+    """The workbook with a FILEPASS record after its first BOF, as Excel writes a password-protected file."""
+    import olefile
+    from msg_fixtures import cfb_bytes
+
+    stream = olefile.OleFileIO(io.BytesIO(data)).openstream("Workbook").read()
+    bof_end = 4 + struct.unpack("<HH", stream[:4])[1]
+    filepass = struct.pack("<HH", 0x002F, 6) + bytes(6)
+    return cfb_bytes({"Workbook": stream[:bof_end] + filepass + stream[bof_end:]})
+
+
+def test_xls_that_cannot_be_read_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from msg_fixtures import cfb_bytes
+
+    data = old_workbook_bytes()
+    word = cfb_bytes({"WordDocument": b"W" * 5000, "1Table": b"T" * 300})  # an old .doc under the wrong name
+    with pytest.raises(ValueError, match=r"^the \.xls file is an OLE file without a workbook, such as an old Word"):
+        extract("xls", word, "budget.xls")
+    with pytest.raises(
+        ValueError, match=r"^the \.xls workbook is password-protected; save it again without a password$"
+    ):
+        extract("xls", encrypted_xls(data), "budget.xls")
+    with pytest.raises(ValueError, match=r"^the \.xls workbook (cannot be read|is damaged) \(.+\); open and save it"):
+        extract("xls", data[: len(data) // 2], "budget.xls")
+    with pytest.raises(ValueError, match=r"^the \.xls extension does not match the content, which is a ZIP archive"):
+        extract("xls", workbook_bytes(), "budget.xls")  # an .xlsx renamed
+    monkeypatch.setattr(sheets_module, "MAX_CELLS", 10)  # the workbook has 19 filled cells
+    with pytest.raises(
+        ValueError, match=r"^the workbook has more than 10 filled cells \(limit reached in sheet 'Fleet'"
+    ):
+        extract("xls", data, "budget.xls")
+
+
+def test_an_xls_upload_is_checked_as_the_build_reads_it() -> None:
+    from msg_fixtures import cfb_bytes
+
+    from qa.errors import QAError
+    from qa.web.admission import check_bytes
+
+    check_bytes("budget.xls", old_workbook_bytes())
+    with pytest.raises(QAError, match=r"^'budget\.xls' was refused: the \.xls file is an OLE file without a workbook"):
+        check_bytes("budget.xls", cfb_bytes({"WordDocument": b"W" * 5000}))
+
+
+def test_an_xls_in_the_corpus_is_read_and_cut_into_passages_with_its_header(tmp_path: Path) -> None:
+    (tmp_path / "fleet_2024.xls").write_bytes(old_workbook_bytes())
+    corpus = load_corpus(tmp_path)
+    assert [(d.id, d.kind) for d in corpus.documents] == [("fleet_2024.xls", "xls")] and not corpus.skipped
+    passages = chunk_document(corpus.documents[0])
+    assert any("| Aurora | 3 | 2.62 |" in p.text and "Vessel" in f"{p.lead}\n{p.text}" for p in passages)
 
 
 def test_ods_sheets_are_written_as_xlsx_sheets_are_with_cells_as_shown() -> None:

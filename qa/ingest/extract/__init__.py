@@ -31,6 +31,7 @@ KINDS = {
     ".docx": "docx",
     ".pptx": "pptx",
     ".xlsx": "xlsx",
+    ".xls": "xls",
     ".odt": "odt",
     ".ods": "ods",
     ".odp": "odp",
@@ -48,7 +49,7 @@ KINDS = {
     ".tiff": "image",
 }
 READABLE = (
-    "PDF, HTML, DOCX, PPTX, XLSX, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
+    "PDF, HTML, DOCX, PPTX, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
 )
 # kind: (module in this package, its function, whether it takes the file name)
 _READERS = {
@@ -57,6 +58,7 @@ _READERS = {
     "docx": ("docx", "extract_docx", False),
     "pptx": ("pptx", "extract_pptx", False),
     "xlsx": ("xlsx", "extract_xlsx", True),
+    "xls": ("xls", "extract_xls", True),
     "odt": ("odt", "extract_odt", False),
     "ods": ("ods", "extract_ods", True),
     "odp": ("odp", "extract_odp", True),
@@ -187,6 +189,7 @@ _EXPECTED = {
     **{kind: ("zip",) for kind in ZIP_KINDS},
     **{kind: ("text",) for kind in ("html", "csv", "eml", "rtf", "md", "txt")},
     "pdf": ("pdf",),
+    "xls": ("ole",),  # an Excel 97–2003 workbook; xls.py refuses an OLE file without one
     "msg": ("ole",),  # an Outlook message; msg.py refuses an OLE file that is not one (an old .doc)
     "image": ("image",),
 }
