@@ -17,13 +17,15 @@ def cell_in_named_row(
     window: str, start: int, end: int, weights: dict[str, float], header: str | None = None
 ) -> tuple[int, int] | None:
     """A reader's span in a table cell, in the row the question names (`named_row`): the span itself when it lies
-    in that row, else the same column's cell of that row. None when the span is in no table cell or the question
-    names no one row. A cell the question itself holds ("… the quake at longitude 184.1?") is no answer: the span
-    goes to the one other column the question names by its header ("how many stations"), if there is one.
+    in that row, else the same column's cell of that row; the cell under the one column the question names by its
+    header (`named_column`: "what draft does the Borealis have?") wherever the reader's lies. None when the span is
+    in no table cell or the question names no one row. A cell the question itself holds ("… the quake at longitude
+    184.1?") is no answer: the span goes to the one other column the question names by its header ("how many
+    stations"), if there is one.
 
-    The reader tells the column asked for well and the row badly (after "Kenya Airways … 283" it answers with the
-    next row's airline); a question names its row by cells ("283 fatalities", "7139291291 seat kilometres"), which
-    words match exactly."""
+    The reader tells the row badly (after "Kenya Airways … 283" it answers with the next row's airline) and often the
+    column too; a question names its row by cells ("283 fatalities", "7139291291 seat kilometres"), which words
+    match exactly, and its column, when it does, by the header's words."""
     tables = _Tables.of(window, header)
     at = bisect.bisect_right(tables.offsets, start) - 1
     column = _cell_holding(tables.rows[at], start - tables.offsets[at], end - tables.offsets[at])
@@ -32,7 +34,12 @@ def cell_in_named_row(
     if named is None or column is None:
         return None
     cells_of = tables.rows[named] or []
-    asked = _asked_column(tables.lines[named], cells_of, column, tables.names_of.get(named), weights)
+    by_header = named_column(tables.lines[named], cells_of, tables.names_of.get(named), weights)
+    asked = (
+        by_header
+        if by_header is not None
+        else _asked_column(tables.lines[named], cells_of, column, tables.names_of.get(named), weights)
+    )
     asked = _in_named_record(tables.lines[named], cells_of, asked, tables.names_of.get(named), weights)
     if named == at and asked == column:
         return start, end

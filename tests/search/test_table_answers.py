@@ -193,3 +193,24 @@ def test_a_cell_named_by_its_row_and_its_columns_header_answers_though_the_reade
         answer = engine.ask(question, k=1).results[0].answer
         read[question] = answer.span.text if answer is not None and answer.span is not None else None
     assert read == asked
+
+
+def test_the_column_a_question_names_by_its_header_answers_in_the_row_it_names(
+    tmp_path: Path, real_encoder, real_reader
+) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = "\n".join(",".join(map(str, car)) for car in CARS)
+    (corpus / "cars.csv").write_text("model,mpg,cyl,hp,wt\n" + rows + "\n", encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    asked = {}
+    for name, mpg, cyl, _, wt in CARS:
+        asked[f"What mpg does the {name} get in the cars sheet?"] = str(mpg)
+        asked[f"How many cylinders (cyl) does the {name} have?"] = str(cyl)
+        asked[f"What weight (wt) does the {name} have in the cars sheet?"] = str(wt)
+    read = {}
+    for question in asked:
+        answer = engine.ask(question, k=1).results[0].answer
+        read[question] = answer.span.text if answer is not None and answer.span is not None else None
+    assert read == asked  # the reader alone marks another cell of the row (its mpg, its horsepower) for 14 of 24

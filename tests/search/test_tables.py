@@ -57,7 +57,10 @@ def test_a_cell_the_question_quotes_is_no_answer_when_it_names_another_column() 
     two = {**weights, "depth": 2.0}  # two other columns named by their headers: the reader's cell stays
     assert cell_in_named_row(quakes, *span_of(quakes, "184.1"), two) == span_of(quakes, "184.1")
     unquoted = span_of(quakes, "| 42 |")[0] + 2  # a cell the question does not hold stays where the reader put it
-    assert cell_in_named_row(quakes, unquoted, unquoted + 2, weights) == (unquoted, unquoted + 2)
+    row_only = {"184.1": 5.0, "quak": 1.0}  # … unless the question names another column by its header (below)
+    assert cell_in_named_row(quakes, unquoted, unquoted + 2, row_only) == (unquoted, unquoted + 2)
+    moved = cell_in_named_row(quakes, unquoted, unquoted + 2, weights)
+    assert moved is not None and quakes[moved[0] : moved[1]] == "43"
 
 
 def test_a_table_is_known_by_where_it_starts_and_by_the_rows_a_question_names_in_a_window() -> None:
@@ -173,3 +176,14 @@ def test_no_cell_without_one_row_and_one_column_named() -> None:
     assert asked_cell(grouped, {"type": 1.0, "singl": 3.0, "top": 1.0, "5": 2.0}) is None
     prose = "Gold negatives with 127 in-batch reach a top-5 accuracy of 55.8."
     assert asked_cell(prose, {"top": 1.0, "5": 2.0, "127": 4.0, "gold": 3.0}) is None
+
+
+def test_a_span_in_the_named_row_moves_to_the_one_column_the_question_names_by_its_header() -> None:
+    fleet = "| Vessel | Length | Draft | Active |\n| Aurora | 3 | 2.62 | TRUE |\n| Borealis | 41 | 1.5 | FALSE |"
+    weights = {"draft": 2.0, "boreali": 5.0}  # "What draft does the Borealis have?": the reader marks "FALSE"
+    moved = cell_in_named_row(fleet, *span_of(fleet, "FALSE"), weights)
+    assert moved is not None and fleet[moved[0] : moved[1]] == "1.5"
+    moved = cell_in_named_row(fleet, *span_of(fleet, "TRUE"), weights)  # the row above: moved to both
+    assert moved is not None and fleet[moved[0] : moved[1]] == "1.5"
+    two = {**weights, "activ": 1.0}  # "draft" and "active" both named: the reader's column stands
+    assert cell_in_named_row(fleet, *span_of(fleet, "FALSE"), two) == span_of(fleet, "FALSE")
