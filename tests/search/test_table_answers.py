@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -63,10 +64,7 @@ def carrier_questions() -> list[tuple[str, str]]:
 
 def test_the_reader_answers_from_the_row_the_question_names(carriers_index: Path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
     engine = Engine.open(carriers_index, encoder=real_encoder, reader=real_reader)
-    read = {}
-    for _, question in carrier_questions():
-        answer = engine.ask(question, k=1).results[0].answer
-        read[question] = answer.span.text if answer is not None and answer.span is not None else None
+    read = spans_read(engine, (question for _, question in carrier_questions()))
     # the reader alone takes the name of a neighbouring row for most of these
     assert read == {question: name for name, question in carrier_questions()}
 
@@ -92,15 +90,28 @@ CARS = [  # model, mpg, cylinders, horsepower, weight (made up)
 ]
 
 
-def test_a_row_the_question_names_answers_though_the_reader_doubts_tables(
-    tmp_path: Path, real_encoder, real_reader
-) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus"
+@pytest.fixture(scope="module")
+def cars_engine(tmp_path_factory, real_encoder, real_reader) -> Engine:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("cars")
+    corpus = root / "corpus"
     corpus.mkdir()
     rows = "\n".join(",".join(map(str, car)) for car in CARS)
     (corpus / "cars.csv").write_text("model,mpg,cyl,hp,wt\n" + rows + "\n", encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
-    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    build_from_folder(corpus, root / "index", encoder=real_encoder)
+    return Engine.open(root / "index", encoder=real_encoder, reader=real_reader)
+
+
+def spans_read(engine: Engine, questions: Iterable[str]) -> dict[str, str | None]:
+    """Each question's bold words in the first result (None: nothing bold)."""
+    read = {}
+    for question in questions:
+        answer = engine.ask(question, k=1).results[0].answer
+        read[question] = answer.span.text if answer is not None and answer.span is not None else None
+    return read
+
+
+def test_a_row_the_question_names_answers_though_the_reader_doubts_tables(cars_engine: Engine) -> None:
+    engine = cars_engine
     for name, _, _, hp, _ in CARS:
         response = engine.ask(f"Which model in the cars sheet has {hp} hp?", k=1)
         answer = response.results[0].answer
@@ -188,29 +199,14 @@ def test_a_cell_named_by_its_row_and_its_columns_header_answers_though_the_reade
         "In Table 3, what top-100 accuracy does training with 7 BM25 negatives reach?": "74.8",
         "In Table 3, what top-20 accuracy does the mixed scheme with 31+32 negatives reach?": "77.3",
     }
-    read = {}
-    for question in asked:
-        answer = engine.ask(question, k=1).results[0].answer
-        read[question] = answer.span.text if answer is not None and answer.span is not None else None
-    assert read == asked
+    assert spans_read(engine, asked) == asked
 
 
-def test_the_column_a_question_names_by_its_header_answers_in_the_row_it_names(
-    tmp_path: Path, real_encoder, real_reader
-) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    rows = "\n".join(",".join(map(str, car)) for car in CARS)
-    (corpus / "cars.csv").write_text("model,mpg,cyl,hp,wt\n" + rows + "\n", encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
-    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+def test_the_column_a_question_names_by_its_header_answers_in_the_row_it_names(cars_engine: Engine) -> None:
     asked = {}
     for name, mpg, cyl, _, wt in CARS:
         asked[f"What mpg does the {name} get in the cars sheet?"] = str(mpg)
         asked[f"How many cylinders (cyl) does the {name} have?"] = str(cyl)
         asked[f"What weight (wt) does the {name} have in the cars sheet?"] = str(wt)
-    read = {}
-    for question in asked:
-        answer = engine.ask(question, k=1).results[0].answer
-        read[question] = answer.span.text if answer is not None and answer.span is not None else None
-    assert read == asked  # the reader alone marks another cell of the row (its mpg, its horsepower) for 14 of 24
+    # the reader alone marks another cell of the row (its mpg, its horsepower) for 14 of 24
+    assert spans_read(cars_engine, asked) == asked
