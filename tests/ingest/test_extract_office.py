@@ -206,6 +206,18 @@ def test_an_xls_in_the_corpus_is_read_and_cut_into_passages_with_its_header(tmp_
     assert any("| Aurora | 3 | 2.62 |" in p.text and "Vessel" in f"{p.lead}\n{p.text}" for p in passages)
 
 
+def test_an_xls_attached_to_an_email_is_read_as_a_document_of_its_own() -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "Fleet numbers", "a@example.org", "b@example.org"
+    message.set_content("The register is attached.")
+    message.add_attachment(old_workbook_bytes(), maintype="application", subtype="vnd.ms-excel", filename="f.xls")
+    doc = extract("eml", bytes(message), "mail.eml")
+    assert [(part.name, part.kind) for part in doc.parts] == [("f.xls", "xls")]
+    assert "# Attachment: f.xls\n\n## Fleet\n\nFleet register 2024\n\n| Vessel | Length |" in doc.text
+
+
 def test_ods_sheets_are_written_as_xlsx_sheets_are_with_cells_as_shown() -> None:
     doc = extract_ods(ods_bytes(title="Harbour fleet"), "fleet-log.ods")
     assert doc.title == "Harbour fleet" and doc.pages == ()

@@ -44,7 +44,7 @@ def _opened(data: bytes) -> Iterator[Any]:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True, logfile=io.StringIO())
     except xlrd.XLRDError as exc:
         raise ValueError(_refusal(exc)) from None
     except Exception as exc:  # a damaged OLE container or BIFF record: xlrd raises what its parser met
