@@ -24,7 +24,7 @@ from .uploads import shown_name
 # The kinds of document the app accepts and serves: those the loader reads (qa.ingest.extract.KINDS).
 DOCUMENT_SUFFIXES = tuple(
     KINDS
-)  # .pdf .html .htm .docx .pptx .xlsx .xls .odt .ods .odp .epub .csv .eml .msg .rtf .md .txt .png .jpg .jpeg .tif .tiff
+)  # .pdf .html .htm .docx .doc .pptx .xlsx .xls .odt .ods .odp .epub .csv .eml .msg .rtf .md .txt .png .jpg .jpeg .tif .tiff
 MAX_NAME_CHARS = 150
 REMOVED_FOLDER = ".removed"  # hidden: the loader and the file routes never see it
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

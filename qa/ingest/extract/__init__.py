@@ -29,6 +29,7 @@ KINDS = {
     ".html": "html",
     ".htm": "html",
     ".docx": "docx",
+    ".doc": "doc",
     ".pptx": "pptx",
     ".xlsx": "xlsx",
     ".xls": "xls",
@@ -49,13 +50,15 @@ KINDS = {
     ".tiff": "image",
 }
 READABLE = (
-    "PDF, HTML, DOCX, PPTX, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
+    "PDF, HTML, DOCX, DOC, PPTX, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files, "
+    "or PNG/JPEG/TIFF scans"
 )
 # kind: (module in this package, its function, whether it takes the file name)
 _READERS = {
     "pdf": ("pdf", "extract_pdf", False),
     "html": ("html", "extract_html", False),
     "docx": ("docx", "extract_docx", False),
+    "doc": ("doc", "extract_doc", True),
     "pptx": ("pptx", "extract_pptx", False),
     "xlsx": ("xlsx", "extract_xlsx", True),
     "xls": ("xls", "extract_xls", True),
@@ -189,6 +192,7 @@ _EXPECTED = {
     **{kind: ("zip",) for kind in ZIP_KINDS},
     **{kind: ("text",) for kind in ("html", "csv", "eml", "rtf", "md", "txt")},
     "pdf": ("pdf",),
+    "doc": ("ole",),  # a Word 97–2003 document; doc.py refuses an OLE file without one
     "xls": ("ole",),  # an Excel 97–2003 workbook; xls.py refuses an OLE file without one
     "msg": ("ole",),  # an Outlook message; msg.py refuses an OLE file that is not one (an old .doc)
     "image": ("image",),

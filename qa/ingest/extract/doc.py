@@ -1,0 +1,292 @@
+"""Old binary Word (.doc: Word 97–2003) read with olefile and the structures of [MS-DOC]: the main document's text
+through its piece table (pieces stored as 8-bit Windows-1252 or as UTF-16), paragraphs as paragraphs, table rows
+as `| a | b |` rows (a paragraph ending in a cell mark ends a cell; the row's end is told by the paragraph
+property that marks it, read from the paragraph property pages), field codes dropped and their results kept
+("PAGE", "HYPERLINK …" are instructions, not text), line breaks kept, pictures and other anchors dropped.
+Word's styles are not read: headings come out as paragraphs, and list bullets (drawn by list formatting, not stored
+in the text) are absent. The title is the document's summary-information title, else the file name. A
+password-protected document, or an OLE file without a Word document in it (an .xls or .msg renamed .doc), is
+refused in one line, as is a document whose tables of offsets point outside its streams.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from . import Extracted
+from .blocks import Writer, clean, name_title
+
+_IDENT, _IDENT_WORD6 = 0xA5EC, 0xA5DC  # Word 97–2003; Word 6 and Word 95 (another file header, not read)
+_ENCRYPTED = 0x0100
+_TABLE_1 = 0x0200  # fWhichTblStm: the table stream is "1Table", else "0Table"
+_CLX, _BTE_PAPX = 33, 13  # places of (fcClx, lcbClx) and (fcPlcfBtePapx, lcbPlcfBtePapx) among the FIB's pairs
+_ROW_END_SPRMS = (0x2417, 0x244C)  # sprmPFTtp, sprmPFInnerTtp: this paragraph mark ends a table row
+_IN_TABLE, _DEPTH = 0x2416, 0x6649  # sprmPFInTable, sprmPItap: the paragraph stands in a table
+_CELL, _PARAGRAPH = "\x07", "\r"
+_FIELD_BEGIN, _FIELD_SEPARATOR, _FIELD_END = "\x13", "\x14", "\x15"
+_KEPT_CONTROLS = {_CELL, _PARAGRAPH, "\t", "\n"}
+_REPLACED = str.maketrans({"\x0b": "\n", "\x0c": "\n", "\x1e": "-", "\x1f": "", "\xa0": " "})
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of the document's characters [cp, cp_end) stored at byte `offset` of the WordDocument stream, one byte
+    a character (Windows-1252) when `compressed`, else two (UTF-16LE)."""
+
+    cp: int
+    cp_end: int
+    offset: int
+    compressed: bool
+
+    def offset_of(self, cp: int) -> int:
+        return self.offset + (cp - self.cp) * (1 if self.compressed else 2)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """What a paragraph's properties say of it: inside a table, and whether its mark ends a table row."""
+
+    in_table: bool
+    ends_row: bool
+
+
+def extract_doc(data: bytes, name: str = "") -> Extracted:
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except Exception as exc:  # olefile raises OSError or its own errors for a damaged container
+        raise ValueError(f"the .doc file is damaged ({type(exc).__name__}); open and save it again") from None
+    try:
+        if not ole.exists("WordDocument"):
+            raise ValueError(
+                "the .doc file is an OLE file without a Word document, such as an old .xls or an Outlook .msg; "
+                "rename it to its real type"
+            )
+        text, marks = _read(ole)
+        title = _title(ole)
+    except OSError as exc:  # olefile: a stream entry that is no stream, a sector chain past the file
+        raise ValueError(f"the .doc file is damaged ({exc}); open and save it again") from None
+    finally:
+        ole.close()
+    out = Writer()
+    _write(out, *_without_fields(text, marks))
+    return Extracted(out.text, (), title or name_title(name))
+
+
+def _read(ole) -> tuple[str, dict[int, Mark]]:  # type: ignore[no-untyped-def]
+    """The main document's characters, and what each paragraph mark's properties say of its paragraph."""
+    word = ole.openstream("WordDocument").read()
+    ident = struct.unpack_from("<H", word, 0)[0] if len(word) >= 0x9A else None
+    if ident == _IDENT_WORD6:
+        raise ValueError("the .doc file is a Word 6 or Word 95 document, which is not read; save it as .docx")
+    if ident != _IDENT:
+        raise ValueError("the .doc file is not a Word 97–2003 document (no Word file header); open and save it again")
+    flags = struct.unpack_from("<H", word, 0x0A)[0]
+    if flags & _ENCRYPTED:
+        raise ValueError("the .doc file is password-protected; save it again without a password")
+    stream = "1Table" if flags & _TABLE_1 else "0Table"
+    if not ole.exists(stream):
+        raise ValueError(f"the .doc file is damaged (no {stream} stream); open and save it again")
+    table = ole.openstream(stream).read()
+    try:
+        chars, pairs = _fib(word)
+        pieces = _pieces(_slice(table, *pairs[_CLX]))
+        text = "".join(_piece_text(word, piece, chars) for piece in pieces if piece.cp < chars)
+        marks = _marks(word, _slice(table, *pairs[_BTE_PAPX]), pieces, text)
+    except (struct.error, IndexError) as exc:
+        raise ValueError(f"the .doc file is damaged ({exc}); open and save it again") from None
+    return text, marks
+
+
+def _fib(word: bytes) -> tuple[int, list[tuple[int, int]]]:
+    """ccpText (the main document's length in characters) and the FIB's (offset, length) pairs into the table
+    stream, found past its variable-length parts (csw 16-bit and cslw 32-bit values)."""
+    csw = struct.unpack_from("<H", word, 0x20)[0]
+    at = 0x22 + 2 * csw
+    cslw = struct.unpack_from("<H", word, at)[0]
+    longs = at + 2
+    chars = struct.unpack_from("<i", word, longs + 12)[0]
+    at = longs + 4 * cslw
+    count = struct.unpack_from("<H", word, at)[0]
+    pairs = [struct.unpack_from("<II", word, at + 2 + 8 * i) for i in range(count)]
+    if count <= _CLX or chars < 0:
+        raise ValueError("the .doc file is damaged (a short file header); open and save it again")
+    return chars, pairs
+
+
+def _slice(data: bytes, offset: int, length: int) -> bytes:
+    if offset + length > len(data):
+        raise IndexError(f"a table at {offset} of {length} bytes past the stream's {len(data)}")
+    return data[offset : offset + length]
+
+
+def _pieces(clx: bytes) -> list[Piece]:
+    """The piece table (PlcPcd) after the Clx's property runs (Prc)."""
+    at = 0
+    while at < len(clx) and clx[at] == 0x01:
+        at += 3 + struct.unpack_from("<H", clx, at + 1)[0]
+    if at >= len(clx) or clx[at] != 0x02:
+        raise IndexError("no piece table")
+    size = struct.unpack_from("<I", clx, at + 1)[0]
+    plc = clx[at + 5 : at + 5 + size]
+    count = (len(plc) - 4) // 12
+    cps = struct.unpack_from(f"<{count + 1}I", plc, 0)
+    pieces = []
+    for i in range(count):
+        raw = struct.unpack_from("<I", plc, 4 * (count + 1) + 8 * i + 2)[0]
+        compressed = bool(raw & 0x40000000)
+        offset = (raw & 0x3FFFFFFF) // 2 if compressed else raw & 0x3FFFFFFF
+        pieces.append(Piece(cps[i], cps[i + 1], offset, compressed))
+    return pieces
+
+
+def _piece_text(word: bytes, piece: Piece, chars: int) -> str:
+    count = min(piece.cp_end, chars) - piece.cp
+    if piece.compressed:
+        return _slice(word, piece.offset, count).decode("cp1252", errors="replace")
+    return _slice(word, piece.offset, 2 * count).decode("utf-16-le", errors="replace")
+
+
+def _marks(word: bytes, plc: bytes, pieces: list[Piece], text: str) -> dict[int, Mark]:
+    """Each paragraph mark's (paragraph end or cell mark) `Mark`, by its position in `text`: the paragraph property
+    pages (PapxFkp, 512 bytes each) give each paragraph's properties by the file offset of its mark."""
+    count = (len(plc) - 4) // 8
+    pages = struct.unpack_from(f"<{count}I", plc, 4 * (count + 1)) if count > 0 else ()
+    runs: list[tuple[int, bytes]] = []  # (file offset where a run of paragraphs ends, its properties)
+    for page in pages:
+        runs.extend(_fkp_runs(word[(page & 0x3FFFFF) * 512 :][:512]))
+    runs.sort()
+    ends = [end for end, _ in runs]
+    starts = [piece.cp for piece in pieces]
+    found = {}
+    for position, char in enumerate(text):
+        if char in (_CELL, _PARAGRAPH):
+            piece = pieces[bisect_right(starts, position) - 1]
+            at = bisect_right(ends, piece.offset_of(position))
+            found[position] = _mark(runs[at][1]) if at < len(runs) else Mark(False, False)
+    return found
+
+
+def _fkp_runs(page: bytes) -> Iterator[tuple[int, bytes]]:
+    """(end file offset, grpprl) of each run of paragraphs a PapxFkp page describes."""
+    if len(page) < 512:
+        return
+    runs = page[511]
+    offsets = struct.unpack_from(f"<{runs + 1}I", page, 0)
+    for i in range(runs):
+        where = 2 * page[4 * (runs + 1) + 13 * i]
+        grpprl = b""
+        if where:
+            size = page[where]
+            start, length = (where + 1, 2 * size - 1) if size else (where + 2, 2 * page[where + 1])
+            grpprl = page[start + 2 : start + length]  # past the style index (istd)
+        yield offsets[i + 1], grpprl
+
+
+def _mark(grpprl: bytes) -> Mark:
+    """The table properties among a paragraph's: sprmPFInTable (or a table depth, sprmPItap), sprmPFTtp or
+    sprmPFInnerTtp."""
+    in_table = ends_row = False
+    for sprm, operand in _sprms(grpprl):
+        if sprm in (_IN_TABLE, _DEPTH) and any(operand):
+            in_table = True
+        elif sprm in _ROW_END_SPRMS and operand[:1] == b"\x01":
+            ends_row = True
+    return Mark(in_table or ends_row, ends_row)
+
+
+def _sprms(grpprl: bytes) -> Iterator[tuple[int, bytes]]:
+    """(sprm, operand) of each property modifier; the operand's size follows from the sprm (spra bits)."""
+    at = 0
+    while at + 2 <= len(grpprl):
+        sprm = struct.unpack_from("<H", grpprl, at)[0]
+        at += 2
+        size = _OPERAND_SIZES[(sprm >> 13) & 7]
+        if size is None:  # variable: a length byte first (two for sprmTDefTable)
+            if sprm == 0xD608 and at + 2 <= len(grpprl):
+                size, at = struct.unpack_from("<H", grpprl, at)[0] - 1, at + 2
+            elif at < len(grpprl):
+                size, at = grpprl[at], at + 1
+            else:
+                return
+        yield sprm, grpprl[at : at + size]
+        at += size
+
+
+_OPERAND_SIZES = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 6: None, 7: 3}
+
+
+def _without_fields(text: str, marks: dict[int, Mark]) -> tuple[str, list[Mark]]:
+    """The text with each field's instructions dropped and its result kept ("\\x13 PAGE \\x14 3 \\x15" → "3"),
+    nested fields too (a field without a result leaves nothing), and the `Mark` of each paragraph mark kept."""
+    out: list[str] = []
+    kept: list[Mark] = []
+    stack: list[bool] = []  # per open field: whether its result has begun
+    for position, char in enumerate(text):
+        if char == _FIELD_BEGIN:
+            stack.append(False)
+        elif char == _FIELD_SEPARATOR and stack:
+            stack[-1] = True
+        elif char == _FIELD_END and stack:
+            stack.pop()
+        elif all(stack):
+            out.append(char)
+            if position in marks:
+                kept.append(marks[position])
+    return "".join(out), kept
+
+
+def _write(out: Writer, text: str, marks: list[Mark]) -> None:
+    """Paragraphs and table rows, in order: a paragraph in a table joins its cell, a cell mark ends the cell, or the
+    row when its paragraph says so."""
+    cells: list[str] = []
+    current: list[str] = []
+    each = iter(marks)
+    for char in text.translate(_REPLACED):
+        if char in (_CELL, _PARAGRAPH):
+            mark = next(each, Mark(False, False))
+            if mark.ends_row:
+                out.row(cells)
+                cells = []
+            elif char == _CELL:
+                cells.append(clean(" ".join("".join(current).split())))
+            elif mark.in_table:
+                current.append(" ")
+                continue
+            else:
+                _paragraph(out, "".join(current))
+            current = []
+        elif char in _KEPT_CONTROLS or ord(char) >= 0x20:
+            current.append(char)
+    if cells:
+        out.row(cells)
+    _paragraph(out, "".join(current))
+    out.end_run()
+
+
+def _paragraph(out: Writer, text: str) -> None:
+    for line in text.split("\n"):
+        if line.strip():
+            out.paragraph(clean(line))
+
+
+def _title(ole) -> str:  # type: ignore[no-untyped-def]
+    """The summary information's title, decoded by the property set's own code page (a Bulgarian document's is
+    Windows-1251); '' when there is none or it cannot be read."""
+    try:
+        meta = ole.get_metadata()
+    except Exception:  # a damaged property set: the file name gives the title
+        return ""
+    title = meta.title or b""
+    if isinstance(title, bytes):
+        codec = {1200: "utf-16-le", 65001: "utf-8"}.get(meta.codepage or 1252, f"cp{meta.codepage or 1252}")
+        try:
+            title = title.decode(codec, errors="replace")
+        except LookupError:  # a code page Python has no codec for
+            title = title.decode("cp1252", errors="replace")
+    return clean(str(title).rstrip("\x00"))

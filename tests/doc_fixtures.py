@@ -1,0 +1,121 @@
+"""Word 97–2003 (.doc) files written here, for the extract tests: the File Information Block, the text in one or
+two pieces (8-bit Windows-1252 and UTF-16), the piece table, and one page of paragraph properties marking table
+cells and row ends, inside a compound file (tests/msg_fixtures.py's writer). Only what [MS-DOC] requires to read a
+document's text and tables; no styles, no summary information.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from msg_fixtures import cfb_bytes
+
+Block = str | list[list[str]]  # a paragraph, or a table's rows of cells
+
+IN_TABLE = struct.pack("<HB", 0x2416, 1)  # sprmPFInTable
+ROW_END = struct.pack("<HB", 0x2417, 1)  # sprmPFTtp
+TEXT_AT = 1024  # where the text starts in the WordDocument stream
+PAIRS = 93  # (fc, lcb) pairs of a Word 97 FIB
+
+
+def doc_bytes(blocks: list[Block], **options: object) -> bytes:
+    """A .doc holding `blocks` (options as `doc_streams` takes them)."""
+    return cfb_bytes(doc_streams(blocks, **options))  # type: ignore[arg-type]
+
+
+def doc_streams(
+    blocks: list[Block], *, unicode_from: int | None = None, encrypted: bool = False, ident: int = 0xA5EC
+) -> dict[str, bytes]:
+    """The WordDocument and 1Table streams of a .doc holding `blocks`; characters from `unicode_from` on are stored
+    in a second piece, as UTF-16; `ident` is the file header's identifier (0xA5DC: Word 6 and Word 95)."""
+    text, marks = _text(blocks)
+    split = len(text) if unicode_from is None else unicode_from
+    first, second = text[:split].encode("cp1252"), text[split:].encode("utf-16-le")
+    pieces = [(0, split, TEXT_AT, True)] + ([(split, len(text), TEXT_AT + len(first), False)] if second else [])
+    page_at = -(-(TEXT_AT + len(first) + len(second)) // 512) * 512
+    fcs = [
+        TEXT_AT + len(first[:i]) if i <= split else TEXT_AT + len(first) + 2 * (i - split) for i in range(len(text) + 1)
+    ]
+    page = _papx_page(text, marks, fcs)
+    clx = _clx(pieces)
+    plc = struct.pack("<III", fcs[0], fcs[-1], page_at // 512)
+    table = clx + plc
+    pairs = [(0, 0)] * PAIRS
+    pairs[33] = (0, len(clx))
+    pairs[13] = (len(clx), len(plc))
+    word = bytearray(_fib(len(text), pairs, encrypted, ident).ljust(TEXT_AT, b"\0") + first + second)
+    word = word.ljust(page_at, b"\0") + page
+    return {"WordDocument": bytes(word), "1Table": table}
+
+
+def _text(blocks: list[Block]) -> tuple[str, dict[int, bytes]]:
+    """The document's characters and, by the position of each paragraph mark in a table, its properties."""
+    out: list[str] = []
+    marks: dict[int, bytes] = {}
+
+    def add(chunk: str, properties: bytes | None = None) -> None:
+        out.append(chunk)
+        if properties is not None:
+            marks[sum(map(len, out)) - 1] = properties
+
+    for block in blocks:
+        if isinstance(block, str):
+            add(block + "\r")
+            continue
+        for row in block:
+            for cell in row:
+                *lines, last = cell.split("\r")
+                for line in lines:  # a cell of several paragraphs
+                    add(line + "\r", IN_TABLE)
+                add(last + "\x07", IN_TABLE)
+            add("\x07", IN_TABLE + ROW_END)
+    return "".join(out), marks
+
+
+def _papx_page(text: str, marks: dict[int, bytes], fcs: list[int]) -> bytes:
+    """A PapxFkp: one run per paragraph (ending after its mark), table paragraphs with their properties, written
+    alternately in the two PapxInFkp forms (cb set, and cb 0 with a second count)."""
+    ends = [i + 1 for i, char in enumerate(text) if char in "\r\x07"]
+    page = bytearray(512)
+    bounds = [fcs[0]] + [fcs[end] for end in ends]
+    struct.pack_into(f"<{len(bounds)}I", page, 0, *bounds)
+    free = 511
+    for i, end in enumerate(ends):
+        properties = marks.get(end - 1)
+        if properties is None:
+            continue
+        body = struct.pack("<H", 0) + properties  # istd 0, then the sprms
+        papx = bytes([(len(body) + 1) // 2]) + body if len(body) % 2 else bytes([0, len(body) // 2]) + body
+        free = (free - len(papx)) & ~1
+        page[free : free + len(papx)] = papx
+        page[4 * len(bounds) + 13 * i] = free // 2
+    page[511] = len(ends)
+    return bytes(page)
+
+
+def _clx(pieces: list[tuple[int, int, int, bool]]) -> bytes:
+    cps = [cp for cp, _, _, _ in pieces] + [pieces[-1][1]]
+    pcds = b"".join(
+        struct.pack("<HIH", 0, (2 * offset) | 0x40000000 if compressed else offset, 0)
+        for _, _, offset, compressed in pieces
+    )
+    plc = struct.pack(f"<{len(cps)}I", *cps) + pcds
+    return b"\x02" + struct.pack("<I", len(plc)) + plc
+
+
+def _fib(chars: int, pairs: list[tuple[int, int]], encrypted: bool, ident: int) -> bytes:
+    base = bytearray(32)
+    struct.pack_into("<HH", base, 0, ident, 0x00C1)
+    struct.pack_into("<H", base, 0x0A, 0x0200 | (0x0100 if encrypted else 0))
+    longs = [0] * 22
+    longs[3] = chars  # ccpText
+    return (
+        bytes(base)
+        + struct.pack("<H", 14)
+        + bytes(28)
+        + struct.pack("<H", 22)
+        + struct.pack("<22i", *longs)
+        + struct.pack("<H", PAIRS)
+        + b"".join(struct.pack("<II", fc, lcb) for fc, lcb in pairs)
+        + struct.pack("<H", 0)
+    )

@@ -1,0 +1,88 @@
+"""Word 97–2003 (.doc) documents written here (tests/doc_fixtures.py): text through the piece table, tables by
+their paragraph properties, fields, and the refusals, each in one line."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from doc_fixtures import doc_bytes, doc_streams
+from msg_fixtures import cfb_bytes
+
+from qa.errors import QAError
+from qa.ingest.chunk import chunk_document
+from qa.ingest.extract import extract
+from qa.ingest.load import load_corpus
+from qa.web.admission import check_bytes
+
+MINUTES = [
+    "Minutes of the harbour board",
+    "The board met on 3 March.\x0bPresent: all members.",
+    [["Item", "Owner", "Due"], ["Dredging", "Aino\rand Bo", "May"], ["Fees", "", "June"]],
+    'See \x13 HYPERLINK "http://example.org" \x14the harbour site\x15 and page \x13 PAGE \x152.',
+    "Zürich ends it.",
+]
+
+
+def test_paragraphs_tables_and_field_results_of_a_word_97_document() -> None:
+    doc = extract("doc", doc_bytes(MINUTES), "minutes_2024.doc")
+    assert doc.title == "Minutes 2024" and doc.pages == ()
+    assert doc.text == (
+        "Minutes of the harbour board\n\n"
+        "The board met on 3 March.\n\nPresent: all members.\n\n"  # a line break within the paragraph
+        "| Item | Owner | Due |\n| Dredging | Aino and Bo | May |\n| Fees |  | June |\n\n"  # an empty cell stays one
+        "See the harbour site and page 2.\n\n"  # field instructions dropped, results kept
+        "Zürich ends it."
+    )
+
+
+def test_text_stored_in_two_pieces_one_of_them_utf16() -> None:
+    blocks = [*MINUTES[:-1], "Zürich Ωmega ends it."]
+    doc = extract("doc", doc_bytes(blocks, unicode_from=40), "minutes.doc")
+    assert doc.text.startswith("Minutes of the harbour board\n\nThe board met") and doc.text.endswith("Ωmega ends it.")
+    assert doc.text == extract("doc", doc_bytes(blocks, unicode_from=5), "minutes.doc").text
+
+
+def test_documents_that_cannot_be_read_are_refused_in_one_line() -> None:
+    refusals = {
+        doc_bytes(MINUTES, encrypted=True): r"^the \.doc file is password-protected; save it again without a password$",
+        doc_bytes(MINUTES, ident=0xA5DC): r"^the \.doc file is a Word 6 or Word 95 document, which is not read",
+        doc_bytes(MINUTES, ident=0x1234): r"^the \.doc file is not a Word 97–2003 document \(no Word file header\)",
+        cfb_bytes({"Workbook": b"\x09\x08" * 300}): r"^the \.doc file is an OLE file without a Word document",
+        cfb_bytes({"WordDocument": doc_streams(MINUTES)["WordDocument"]}): r"^the \.doc file is damaged \(no 1Table",
+        cfb_bytes({**doc_streams(MINUTES), "1Table": b"\x02\xff"}): r"^the \.doc file is damaged \(.+\); open and save",
+    }
+    for data, message in refusals.items():
+        with pytest.raises(ValueError, match=message):
+            extract("doc", data, "minutes.doc")
+
+
+def test_a_damaged_document_is_read_or_refused_in_one_line_never_an_error_of_another_kind() -> None:
+    data = doc_bytes(MINUTES)
+    chooser = random.Random(7)
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(300):
+        damaged = bytearray(data)
+        for _ in range(chooser.randint(1, 8)):
+            damaged[chooser.randrange(512, len(damaged))] = chooser.randrange(256)  # past the container's header
+        try:
+            extract("doc", bytes(damaged), "minutes.doc")
+            outcomes["read"] += 1
+        except ValueError as exc:
+            assert "\n" not in str(exc)
+            outcomes["refused"] += 1
+    assert outcomes["read"] and outcomes["refused"]
+
+
+def test_a_doc_upload_is_checked_as_the_build_reads_it() -> None:
+    check_bytes("minutes.doc", doc_bytes(MINUTES))
+    with pytest.raises(QAError, match=r"^'minutes\.doc' was refused: the \.doc file is password-protected"):
+        check_bytes("minutes.doc", doc_bytes(MINUTES, encrypted=True))
+
+
+def test_a_doc_in_the_corpus_is_read_and_its_table_kept_in_a_passage(tmp_path: Path) -> None:
+    (tmp_path / "minutes.doc").write_bytes(doc_bytes(MINUTES))
+    corpus = load_corpus(tmp_path)
+    assert [(d.id, d.kind) for d in corpus.documents] == [("minutes.doc", "doc")] and not corpus.skipped
+    assert any("| Dredging | Aino and Bo | May |" in passage.text for passage in chunk_document(corpus.documents[0]))
