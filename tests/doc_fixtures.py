@@ -10,10 +10,11 @@ import struct
 
 from msg_fixtures import cfb_bytes
 
-Block = str | list[list[str]]  # a paragraph, or a table's rows of cells
+Block = str | tuple[str, int, str] | list[list[str]]  # a paragraph, ("#", level, text), ("-", depth, text), a table
 
 IN_TABLE = struct.pack("<HB", 0x2416, 1)  # sprmPFInTable
 ROW_END = struct.pack("<HB", 0x2417, 1)  # sprmPFTtp
+HEADING_STYLES = 3  # styles 1–3 are the built-in "heading 1" to "heading 3" (style 0: Normal)
 TEXT_AT = 1024  # where the text starts in the WordDocument stream
 PAIRS = 93  # (fc, lcb) pairs of a Word 97 FIB
 
@@ -39,28 +40,38 @@ def doc_streams(
     page = _papx_page(text, marks, fcs)
     clx = _clx(pieces)
     plc = struct.pack("<III", fcs[0], fcs[-1], page_at // 512)
-    table = clx + plc
+    stsh = _style_sheet()
+    table = clx + plc + stsh
     pairs = [(0, 0)] * PAIRS
     pairs[33] = (0, len(clx))
     pairs[13] = (len(clx), len(plc))
+    pairs[1] = (len(clx) + len(plc), len(stsh))
     word = bytearray(_fib(len(text), pairs, encrypted, ident).ljust(TEXT_AT, b"\0") + first + second)
     word = word.ljust(page_at, b"\0") + page
     return {"WordDocument": bytes(word), "1Table": table}
 
 
-def _text(blocks: list[Block]) -> tuple[str, dict[int, bytes]]:
-    """The document's characters and, by the position of each paragraph mark in a table, its properties."""
+def _text(blocks: list[Block]) -> tuple[str, dict[int, tuple[int, bytes]]]:
+    """The document's characters and, by the position of each paragraph mark with a style or properties, its style
+    index and properties."""
     out: list[str] = []
-    marks: dict[int, bytes] = {}
+    marks: dict[int, tuple[int, bytes]] = {}
 
-    def add(chunk: str, properties: bytes | None = None) -> None:
+    def add(chunk: str, properties: bytes | None = None, istd: int = 0) -> None:
         out.append(chunk)
-        if properties is not None:
-            marks[sum(map(len, out)) - 1] = properties
+        if properties is not None or istd:
+            marks[sum(map(len, out)) - 1] = (istd, properties or b"")
 
     for block in blocks:
         if isinstance(block, str):
             add(block + "\r")
+            continue
+        if isinstance(block, tuple):
+            kind, level, text = block
+            if kind == "#":
+                add(text + "\r", istd=level)
+            else:  # a list item: list 1 (sprmPIlfo), at its depth (sprmPIlvl)
+                add(text + "\r", struct.pack("<HhHB", 0x460B, 1, 0x260A, level))
             continue
         for row in block:
             for cell in row:
@@ -81,16 +92,24 @@ def _papx_page(text: str, marks: dict[int, bytes], fcs: list[int]) -> bytes:
     struct.pack_into(f"<{len(bounds)}I", page, 0, *bounds)
     free = 511
     for i, end in enumerate(ends):
-        properties = marks.get(end - 1)
-        if properties is None:
+        if end - 1 not in marks:
             continue
-        body = struct.pack("<H", 0) + properties  # istd 0, then the sprms
+        istd, properties = marks[end - 1]
+        body = struct.pack("<H", istd) + properties  # the style index, then the sprms
         papx = bytes([(len(body) + 1) // 2]) + body if len(body) % 2 else bytes([0, len(body) // 2]) + body
         free = (free - len(papx)) & ~1
         page[free : free + len(papx)] = papx
         page[4 * len(bounds) + 13 * i] = free // 2
     page[511] = len(ends)
     return bytes(page)
+
+
+def _style_sheet() -> bytes:
+    """An STSH: the Stshi (style count, base size), then each style's STD, of which only the built-in identifier
+    (sti, the first 12 bits) is filled: Normal (0), then "heading 1" to "heading 3"."""
+    stshi = struct.pack("<HH", HEADING_STYLES + 1, 10) + bytes(14)
+    styles = b"".join(struct.pack("<HH", 10, sti) + bytes(8) for sti in range(HEADING_STYLES + 1))
+    return struct.pack("<H", len(stshi)) + stshi + styles
 
 
 def _clx(pieces: list[tuple[int, int, int, bool]]) -> bytes:

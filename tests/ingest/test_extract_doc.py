@@ -37,6 +37,26 @@ def test_paragraphs_tables_and_field_results_of_a_word_97_document() -> None:
     )
 
 
+def test_built_in_heading_styles_are_headings_and_list_paragraphs_items(tmp_path: Path) -> None:
+    blocks = [
+        ("#", 1, "Harbour board"),
+        "Minutes of the meeting.",
+        ("#", 2, "Actions"),
+        ("-", 0, "Dredge the east basin"),
+        ("-", 1, "before the May tides"),
+        ("-", 0, "Raise the mooring fees"),
+        "Next meeting in June.",
+    ]
+    doc = extract("doc", doc_bytes(blocks), "minutes.doc")
+    assert doc.text == (
+        "# Harbour board\n\nMinutes of the meeting.\n\n## Actions\n\n"
+        "- Dredge the east basin\n  - before the May tides\n- Raise the mooring fees\n\nNext meeting in June."
+    )
+    (tmp_path / "minutes.doc").write_bytes(doc_bytes(blocks))
+    passages = chunk_document(load_corpus(tmp_path).documents[0])
+    assert any(p.heading == "Actions" and "Dredge the east basin" in p.text for p in passages)
+
+
 def test_text_stored_in_two_pieces_one_of_them_utf16() -> None:
     blocks = [*MINUTES[:-1], "Zürich Ωmega ends it."]
     doc = extract("doc", doc_bytes(blocks, unicode_from=40), "minutes.doc")

@@ -2,9 +2,10 @@
 through its piece table (pieces stored as 8-bit Windows-1252 or as UTF-16), paragraphs as paragraphs, table rows
 as `| a | b |` rows (a paragraph ending in a cell mark ends a cell; the row's end is told by the paragraph
 property that marks it, read from the paragraph property pages), field codes dropped and their results kept
-("PAGE", "HYPERLINK …" are instructions, not text), line breaks kept, pictures and other anchors dropped.
-Word's styles are not read: headings come out as paragraphs, and list bullets (drawn by list formatting, not stored
-in the text) are absent. The title is the document's summary-information title, else the file name. A
+("PAGE", "HYPERLINK …" are instructions, not text), line breaks kept, pictures and other anchors dropped. A paragraph
+in a built-in heading style ("heading 1" … "heading 9", known by the style's built-in identifier in any language) is
+a heading, a list paragraph an item at its level (its bullet or number is drawn by list formatting, not stored in
+the text); other styles are not read. The title is the document's summary-information title, else the file name. A
 password-protected document, or an OLE file without a Word document in it (an .xls or .msg renamed .doc), is
 refused in one line, as is a document whose tables of offsets point outside its streams.
 """
@@ -26,6 +27,9 @@ _TABLE_1 = 0x0200  # fWhichTblStm: the table stream is "1Table", else "0Table"
 _CLX, _BTE_PAPX = 33, 13  # places of (fcClx, lcbClx) and (fcPlcfBtePapx, lcbPlcfBtePapx) among the FIB's pairs
 _ROW_END_SPRMS = (0x2417, 0x244C)  # sprmPFTtp, sprmPFInnerTtp: this paragraph mark ends a table row
 _IN_TABLE, _DEPTH = 0x2416, 0x6649  # sprmPFInTable, sprmPItap: the paragraph stands in a table
+_LIST, _LIST_LEVEL = 0x460B, 0x260A  # sprmPIlfo (a list, when not 0), sprmPIlvl (the item's level)
+_STYLES = 1  # place of (fcStshf, lcbStshf) among the FIB's pairs
+_HEADING_STIS = range(1, 10)  # built-in style identifiers of "heading 1" … "heading 9", whatever the language
 _CELL, _PARAGRAPH = "\x07", "\r"
 _FIELD_BEGIN, _FIELD_SEPARATOR, _FIELD_END = "\x13", "\x14", "\x15"
 _KEPT_CONTROLS = {_CELL, _PARAGRAPH, "\t", "\n"}
@@ -48,10 +52,13 @@ class Piece:
 
 @dataclass(frozen=True)
 class Mark:
-    """What a paragraph's properties say of it: inside a table, and whether its mark ends a table row."""
+    """What a paragraph's properties say of it: inside a table, whether its mark ends a table row, its heading
+    level (0: none; from a built-in "heading N" style) and its list depth (None: not a list item)."""
 
     in_table: bool
     ends_row: bool
+    level: int = 0
+    list_depth: int | None = None
 
 
 def extract_doc(data: bytes, name: str = "") -> Extracted:
@@ -97,7 +104,8 @@ def _read(ole) -> tuple[str, dict[int, Mark]]:  # type: ignore[no-untyped-def]
         chars, pairs = _fib(word)
         pieces = _pieces(_slice(table, *pairs[_CLX]))
         text = "".join(_piece_text(word, piece, chars) for piece in pieces if piece.cp < chars)
-        marks = _marks(word, _slice(table, *pairs[_BTE_PAPX]), pieces, text)
+        levels = _heading_levels(_slice(table, *pairs[_STYLES]))
+        marks = _marks(word, _slice(table, *pairs[_BTE_PAPX]), pieces, text, levels)
     except (struct.error, IndexError) as exc:
         raise ValueError(f"the .doc file is damaged ({exc}); open and save it again") from None
     return text, marks
@@ -152,12 +160,31 @@ def _piece_text(word: bytes, piece: Piece, chars: int) -> str:
     return _slice(word, piece.offset, 2 * count).decode("utf-16-le", errors="replace")
 
 
-def _marks(word: bytes, plc: bytes, pieces: list[Piece], text: str) -> dict[int, Mark]:
+def _heading_levels(stsh: bytes) -> dict[int, int]:
+    """The heading level of each style (by its index, istd) that is a built-in heading style: the style sheet
+    (STSH) lists each style's STD, whose first 12 bits are its built-in identifier (sti)."""
+    if len(stsh) < 2:
+        return {}
+    at = 2 + struct.unpack_from("<H", stsh, 0)[0]  # past cbStshi and the Stshi
+    levels: dict[int, int] = {}
+    istd = 0
+    while at + 2 <= len(stsh):
+        size = struct.unpack_from("<H", stsh, at)[0]
+        if size >= 2 and at + 4 <= len(stsh):
+            sti = struct.unpack_from("<H", stsh, at + 2)[0] & 0x0FFF
+            if sti in _HEADING_STIS:
+                levels[istd] = sti
+        at += 2 + size
+        istd += 1
+    return levels
+
+
+def _marks(word: bytes, plc: bytes, pieces: list[Piece], text: str, levels: dict[int, int]) -> dict[int, Mark]:
     """Each paragraph mark's (paragraph end or cell mark) `Mark`, by its position in `text`: the paragraph property
     pages (PapxFkp, 512 bytes each) give each paragraph's properties by the file offset of its mark."""
     count = (len(plc) - 4) // 8
     pages = struct.unpack_from(f"<{count}I", plc, 4 * (count + 1)) if count > 0 else ()
-    runs: list[tuple[int, bytes]] = []  # (file offset where a run of paragraphs ends, its properties)
+    runs: list[tuple[int, tuple[int, bytes]]] = []  # (file offset where a run of paragraphs ends, its properties)
     for page in pages:
         runs.extend(_fkp_runs(word[(page & 0x3FFFFF) * 512 :][:512]))
     runs.sort()
@@ -168,36 +195,43 @@ def _marks(word: bytes, plc: bytes, pieces: list[Piece], text: str) -> dict[int,
         if char in (_CELL, _PARAGRAPH):
             piece = pieces[bisect_right(starts, position) - 1]
             at = bisect_right(ends, piece.offset_of(position))
-            found[position] = _mark(runs[at][1]) if at < len(runs) else Mark(False, False)
+            found[position] = _mark(*runs[at][1], levels) if at < len(runs) else Mark(False, False)
     return found
 
 
-def _fkp_runs(page: bytes) -> Iterator[tuple[int, bytes]]:
-    """(end file offset, grpprl) of each run of paragraphs a PapxFkp page describes."""
+def _fkp_runs(page: bytes) -> Iterator[tuple[int, tuple[int, bytes]]]:
+    """(end file offset, (istd, grpprl)) of each run of paragraphs a PapxFkp page describes."""
     if len(page) < 512:
         return
     runs = page[511]
     offsets = struct.unpack_from(f"<{runs + 1}I", page, 0)
     for i in range(runs):
         where = 2 * page[4 * (runs + 1) + 13 * i]
-        grpprl = b""
+        istd, grpprl = 0, b""
         if where:
             size = page[where]
             start, length = (where + 1, 2 * size - 1) if size else (where + 2, 2 * page[where + 1])
+            istd = struct.unpack_from("<H", page, start)[0] if start + 2 <= 512 else 0
             grpprl = page[start + 2 : start + length]  # past the style index (istd)
-        yield offsets[i + 1], grpprl
+        yield offsets[i + 1], (istd, grpprl)
 
 
-def _mark(grpprl: bytes) -> Mark:
-    """The table properties among a paragraph's: sprmPFInTable (or a table depth, sprmPItap), sprmPFTtp or
-    sprmPFInnerTtp."""
+def _mark(istd: int, grpprl: bytes, levels: dict[int, int]) -> Mark:
+    """A paragraph's `Mark` from its style (`levels`: the heading styles) and its properties: sprmPFInTable (or a
+    table depth, sprmPItap), sprmPFTtp or sprmPFInnerTtp; a list (sprmPIlfo) and the item's level (sprmPIlvl)."""
     in_table = ends_row = False
+    list_id, list_level = 0, 0
     for sprm, operand in _sprms(grpprl):
         if sprm in (_IN_TABLE, _DEPTH) and any(operand):
             in_table = True
         elif sprm in _ROW_END_SPRMS and operand[:1] == b"\x01":
             ends_row = True
-    return Mark(in_table or ends_row, ends_row)
+        elif sprm == _LIST and len(operand) == 2:
+            list_id = struct.unpack("<h", operand)[0]
+        elif sprm == _LIST_LEVEL and operand:
+            list_level = min(operand[0], 8)
+    depth = list_level if list_id > 0 else None
+    return Mark(in_table or ends_row, ends_row, levels.get(istd, 0), depth)
 
 
 def _sprms(grpprl: bytes) -> Iterator[tuple[int, bytes]]:
@@ -259,7 +293,7 @@ def _write(out: Writer, text: str, marks: list[Mark]) -> None:
                 current.append(" ")
                 continue
             else:
-                _paragraph(out, "".join(current))
+                _block(out, "".join(current), mark)
             current = []
         elif char in _KEPT_CONTROLS or ord(char) >= 0x20:
             current.append(char)
@@ -267,6 +301,16 @@ def _write(out: Writer, text: str, marks: list[Mark]) -> None:
         out.row(cells)
     _paragraph(out, "".join(current))
     out.end_run()
+
+
+def _block(out: Writer, text: str, mark: Mark) -> None:
+    """A paragraph outside tables: a heading, a list item, or a paragraph (its line breaks as paragraphs)."""
+    if mark.level:
+        out.heading(" ".join(text.split()), mark.level)
+    elif mark.list_depth is not None:
+        out.item(" ".join(text.split()), mark.list_depth)
+    else:
+        _paragraph(out, text)
 
 
 def _paragraph(out: Writer, text: str) -> None:
