@@ -58,12 +58,14 @@ class LexicalWriter:
         self._writer = None  # the lock file is released with the writer
 
     def abandon(self) -> None:
-        """Drop the uncommitted changes and stop the writer's threads (a cancelled build), so nothing writes into
-        the folder once it is deleted."""
+        """Drop the uncommitted changes, stop the writer's threads and let go of the index (its reader watches the
+        folder and takes a lock file in it when it reloads): a cancelled build, so nothing writes into the folder
+        once it is deleted."""
         if self._writer is not None:
             self._writer.rollback()
             self._writer.wait_merging_threads()
             self._writer = None
+        self._index = None
 
 
 class LexicalIndex:

@@ -110,7 +110,10 @@ class Generation:
         """Delete the folder being written (a cancelled build): the previous generation never changed (its files
         are only linked here, and nothing is committed before `swap`)."""
         self.lexical.abandon()  # its indexing threads must not write into the folder while it is deleted
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        for _ in range(3):  # a file written into it while it was deleted (a reader's lock file) is deleted too
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            if not self.tmp.exists():
+                break
 
 
 def _whole(index_dir: Path, manifest: Manifest | None) -> tuple[Manifest | None, str]:
