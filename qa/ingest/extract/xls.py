@@ -22,13 +22,18 @@ from .xlsx import cell_text
 def extract_xls(data: bytes, name: str = "") -> Extracted:
     import xlrd
 
+    out = Writer()
+    budget = CellBudget()
     with _opened(data) as book:
-        out = Writer()
-        budget = CellBudget()
-        for index in range(book.nsheets):
-            sheet = book.sheet_by_index(index)
-            write_sheet(out, sheet.name, _filled_rows(xlrd, book, sheet, budget))
-            book.unload_sheet(index)  # one sheet in memory at a time
+        try:
+            for index in range(book.nsheets):
+                sheet = book.sheet_by_index(index)  # parsed here: a damaged sheet fails here, not at opening
+                write_sheet(out, sheet.name, _filled_rows(xlrd, book, sheet, budget))
+                book.unload_sheet(index)  # one sheet in memory at a time
+        except ValueError:  # the cell budget's refusal, already one line
+            raise
+        except Exception as exc:  # xlrd raises what its parser met (AssertionError, struct.error, …)
+            raise ValueError(_refusal(exc)) from None
     return Extracted(out.text, (), name_title(name))
 
 
@@ -45,10 +50,8 @@ def _opened(data: bytes) -> Iterator[Any]:
 
     try:
         book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True, logfile=io.StringIO())
-    except xlrd.XLRDError as exc:
+    except Exception as exc:  # a damaged container or record: xlrd raises what its parser met
         raise ValueError(_refusal(exc)) from None
-    except Exception as exc:  # a damaged OLE container or BIFF record: xlrd raises what its parser met
-        raise ValueError(f"the .xls workbook is damaged ({type(exc).__name__}); open and save it again") from None
     try:
         yield book
     finally:
@@ -56,7 +59,12 @@ def _opened(data: bytes) -> Iterator[Any]:
 
 
 def _refusal(exc: Exception) -> str:
-    """Why xlrd refused the bytes and what to do, in the user's terms where the reason is known."""
+    """Why xlrd refused the bytes and what to do, in the user's terms where the reason is known (a workbook it
+    could not parse is damaged, whatever error its parser raised)."""
+    import xlrd
+
+    if not isinstance(exc, xlrd.XLRDError):
+        return f"the .xls workbook is damaged ({type(exc).__name__}); open and save it again"
     text = str(exc).strip().rstrip(".")
     if "encrypt" in text.lower():
         return "the .xls workbook is password-protected; save it again without a password"
