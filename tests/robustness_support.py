@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import re
 import subprocess
 import sys
@@ -316,3 +317,23 @@ if __name__ == "__main__":
 
     sys.argv[0] = "qa"
     main()
+
+
+def damaged_outcomes(kind: str, data: bytes, seed: int, rounds: int = 300) -> dict[str, int]:
+    """Extract `data` damaged `rounds` ways (1–8 bytes changed past the first 512, a compound file's header): how
+    many were read and how many refused; each refusal must be one line, and any other error fails the caller."""
+    from qa.ingest.extract import extract
+
+    chooser = random.Random(seed)
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(rounds):
+        damaged = bytearray(data)
+        for _ in range(chooser.randint(1, 8)):
+            damaged[chooser.randrange(512, len(damaged))] = chooser.randrange(256)
+        try:
+            extract(kind, bytes(damaged), f"damaged.{kind}")
+            outcomes["read"] += 1
+        except ValueError as exc:
+            assert "\n" not in str(exc), exc
+            outcomes["refused"] += 1
+    return outcomes

@@ -61,9 +61,9 @@ def test_build_ask_status_and_an_unchanged_rebuild(project: Path) -> None:
     assert stale.stderr.count("\n") == 1 and stale.stderr.startswith("Error:") and "qa build" in stale.stderr
 
     (project / "corpus" / "broken.pdf").write_bytes(b"%PDF-1.4 not really a PDF")
-    (project / "corpus" / "slides.ppt").write_bytes(b"\xd0\xcf\x11\xe0 an old PowerPoint file")
+    (project / "corpus" / "flyer.pub").write_bytes(b"\xd0\xcf\x11\xe0 a Publisher file")
     third = qa("build", cwd=project)
-    assert "Note: not read: 1 file of kinds the index does not read (.ppt: 1); it reads PDF" in third.stderr
+    assert "Note: not read: 1 file of kinds the index does not read (.pub: 1); it reads PDF" in third.stderr
     assert (
         "embedded 0 new passages" not in third.stdout
     )  # the changed file is re-embedded; the rest comes from the cache

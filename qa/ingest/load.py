@@ -17,13 +17,11 @@ from .extract.text import decode_text  # noqa: F401 - re-exported: callers impor
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = tuple(
-    KINDS
-)  # .pdf .html .docx .doc .pptx .xlsx .xls .odt .ods .odp .epub .csv .eml .msg .rtf .md .txt, …
+TEXT_SUFFIXES = tuple(KINDS)  # every suffix a reader of qa/ingest/extract reads, page images too
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 _READABLE = (
-    "a folder of .pdf, .html, .docx, .doc, .pptx, .xlsx, .xls, .odt, .ods, .odp, .epub, .csv, .eml, .msg, .rtf, .md "
-    "or .txt files (or .png, .jpg, .tif scans)"
+    "a folder of .pdf, .html, .docx, .doc, .pptx, .ppt, .xlsx, .xls, .odt, .ods, .odp, .epub, .csv, .eml, .msg, .rtf, "
+    ".md or .txt files (or .png, .jpg, .tif scans)"
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

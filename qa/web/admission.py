@@ -11,8 +11,8 @@ per-file limit). So an upload is refused, with one line naming it, the rule and 
   `META-INF/container.xml` with the EPUB mimetype) within the zip-bomb limits (`qa.ingest.extract.archive`);
   HTML, TXT, MD and CSV are UTF-8 text without NUL bytes (`qa.ingest.load.decode_text`, and no NUL anywhere);
   an e-mail has From/To/Subject/Date headers, an Outlook .msg is an OLE file holding message properties (not an
-  old .doc under the wrong name), an old Excel .xls is an OLE file whose workbook xlrd opens, an old Word .doc one whose Word 97–2003 document
-  reads, an RTF file starts with
+  old .doc under the wrong name), an old Excel .xls is an OLE file whose workbook xlrd opens, an old Word .doc or PowerPoint .ppt one whose
+  document reads, an RTF file starts with
   `{\rtf`;
   a PNG/JPEG/TIFF is an image Pillow reads, within its pixel limit (`qa.ingest.extract.image.open_image`);
 - it would take the corpus folder over its total quota (every file in the folder counts, hidden ones too).
@@ -83,10 +83,10 @@ def _check_structure(kind: str, name: str, data: bytes) -> None:
         from ..ingest.extract.xls import check_xls
 
         check_xls(data)
-    elif kind == "doc":
-        from ..ingest.extract.doc import extract_doc
+    elif kind in ("doc", "ppt"):
+        from ..ingest.extract import extract
 
-        extract_doc(data)  # read whole: at most the per-file limit, in milliseconds, by the build's own rules
+        extract(kind, data, name)  # read whole: at most the per-file limit, in milliseconds, by the build's rules
     elif kind == "rtf":
         from ..ingest.extract.rtf import check_rtf
 

@@ -22,9 +22,7 @@ from .admission import DEFAULT_CORPUS_QUOTA_BYTES, check_quota, read_checked
 from .uploads import shown_name
 
 # The kinds of document the app accepts and serves: those the loader reads (qa.ingest.extract.KINDS).
-DOCUMENT_SUFFIXES = tuple(
-    KINDS
-)  # .pdf .html .htm .docx .doc .pptx .xlsx .xls .odt .ods .odp .epub .csv .eml .msg .rtf .md .txt .png .jpg .jpeg .tif .tiff
+DOCUMENT_SUFFIXES = tuple(KINDS)
 MAX_NAME_CHARS = 150
 REMOVED_FOLDER = ".removed"  # hidden: the loader and the file routes never see it
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

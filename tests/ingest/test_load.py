@@ -94,7 +94,7 @@ def test_files_of_kinds_not_read_are_counted_by_suffix(tmp_path: Path) -> None:
     from qa.ingest.load import unread_files
 
     (tmp_path / "old").mkdir()
-    (tmp_path / "old" / "budget.PPT").write_bytes(b"x")
+    (tmp_path / "old" / "budget.PUB").write_bytes(b"x")
     (tmp_path / "old" / "memo.wpd").write_bytes(b"x")
     (tmp_path / "minutes.wpd").write_bytes(b"x")
     (tmp_path / "Makefile").write_bytes(b"x")
@@ -106,17 +106,17 @@ def test_files_of_kinds_not_read_are_counted_by_suffix(tmp_path: Path) -> None:
     outside.mkdir()
     (outside / "secret.key").write_bytes(b"x")
     os.symlink(outside, tmp_path / "linked", target_is_directory=True)  # a linked folder is not entered
-    assert unread_files(tmp_path) == {".wpd": 2, ".ppt": 1, "": 1}
+    assert unread_files(tmp_path) == {".wpd": 2, ".pub": 1, "": 1}
 
 
 def test_the_note_on_files_not_read_names_the_commonest_kinds() -> None:
     from qa.ingest.load import unread_note
 
     assert unread_note({}) == ""
-    note = unread_note({".ppt": 1, ".wpd": 2, "": 1})
-    assert note.startswith("4 files of kinds the index does not read (.wpd: 2, no extension: 1, .ppt: 1);")
+    note = unread_note({".pub": 1, ".wpd": 2, "": 1})
+    assert note.startswith("4 files of kinds the index does not read (.wpd: 2, no extension: 1, .pub: 1);")
     assert note.endswith(
-        "; it reads PDF, HTML, DOCX, DOC, PPTX, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
+        "; it reads PDF, HTML, DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files, or PNG/JPEG/TIFF scans"
     )
     many = unread_note({f".x{i}": 1 for i in range(8)}, shown=2)
     assert "(.x0: 1, .x1: 1, …)" in many and many.startswith("8 files")

@@ -299,7 +299,7 @@ def test_index_tab_shows_the_manifest(app_page, app_server):
     listing = page.locator("#qa-index-files .qa-files")
     listing.locator("summary").click()  # folded away until asked for
     expect(listing.locator(".qa-file")).to_have_text(documents)
-    unread = app_server.corpus / "budget.ppt"  # not read: the status says so, the served index is unchanged
+    unread = app_server.corpus / "flyer.pub"  # not read: the status says so, the served index is unchanged
     unread.write_bytes(b"PK")
     try:
         page.locator("#qa-index-refresh").click()

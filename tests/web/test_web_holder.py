@@ -37,10 +37,10 @@ def test_status_lists_what_each_document_became_and_follows_a_rebuild(tmp_path: 
     shown = files_html(listed)
     assert "What each of the 2 documents became" in shown and '<td class="qa-file">&lt;b&gt;.md</td>' in shown
     assert "Not read" not in status_html(holder.status())
-    (corpus / "budget.ppt").write_bytes(b"PK")  # copied in beside the documents: not read, and said so
-    assert holder.status()["unread"] == {".ppt": 1}
+    (corpus / "flyer.pub").write_bytes(b"PK")  # copied in beside the documents: not read, and said so
+    assert holder.status()["unread"] == {".pub": 1}
     shown = status_html(holder.status())
-    assert "<th>Not read</th>" in shown and ">1 file of kinds the index does not read (.ppt: 1); it reads PDF" in shown
+    assert "<th>Not read</th>" in shown and ">1 file of kinds the index does not read (.pub: 1); it reads PDF" in shown
 
 
 def test_a_long_document_list_is_cut_and_says_where_the_rest_is() -> None:

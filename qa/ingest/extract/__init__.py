@@ -31,6 +31,7 @@ KINDS = {
     ".docx": "docx",
     ".doc": "doc",
     ".pptx": "pptx",
+    ".ppt": "ppt",
     ".xlsx": "xlsx",
     ".xls": "xls",
     ".odt": "odt",
@@ -50,7 +51,7 @@ KINDS = {
     ".tiff": "image",
 }
 READABLE = (
-    "PDF, HTML, DOCX, DOC, PPTX, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files, "
+    "PDF, HTML, DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files, "
     "or PNG/JPEG/TIFF scans"
 )
 # kind: (module in this package, its function, whether it takes the file name)
@@ -60,6 +61,7 @@ _READERS = {
     "docx": ("docx", "extract_docx", False),
     "doc": ("doc", "extract_doc", True),
     "pptx": ("pptx", "extract_pptx", False),
+    "ppt": ("ppt", "extract_ppt", True),
     "xlsx": ("xlsx", "extract_xlsx", True),
     "xls": ("xls", "extract_xls", True),
     "odt": ("odt", "extract_odt", False),
@@ -193,6 +195,7 @@ _EXPECTED = {
     **{kind: ("text",) for kind in ("html", "csv", "eml", "rtf", "md", "txt")},
     "pdf": ("pdf",),
     "doc": ("ole",),  # a Word 97–2003 document; doc.py refuses an OLE file without one
+    "ppt": ("ole",),  # a PowerPoint 97–2003 presentation; ppt.py refuses an OLE file without one
     "xls": ("ole",),  # an Excel 97–2003 workbook; xls.py refuses an OLE file without one
     "msg": ("ole",),  # an Outlook message; msg.py refuses an OLE file that is not one (an old .doc)
     "image": ("image",),

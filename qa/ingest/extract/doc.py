@@ -12,7 +12,6 @@ refused in one line, as is a document whose tables of offsets point outside its 
 
 from __future__ import annotations
 
-import io
 import struct
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 
 from . import Extracted
 from .blocks import Writer, clean, name_title
+from .ole import open_ole, summary_title
 
 _IDENT, _IDENT_WORD6 = 0xA5EC, 0xA5DC  # Word 97–2003; Word 6 and Word 95 (another file header, not read)
 _ENCRYPTED = 0x0100
@@ -62,12 +62,7 @@ class Mark:
 
 
 def extract_doc(data: bytes, name: str = "") -> Extracted:
-    import olefile
-
-    try:
-        ole = olefile.OleFileIO(io.BytesIO(data))
-    except Exception as exc:  # olefile raises OSError or its own errors for a damaged container
-        raise ValueError(f"the .doc file is damaged ({type(exc).__name__}); open and save it again") from None
+    ole = open_ole(data, ".doc")
     try:
         if not ole.exists("WordDocument"):
             raise ValueError(
@@ -75,7 +70,7 @@ def extract_doc(data: bytes, name: str = "") -> Extracted:
                 "rename it to its real type"
             )
         text, marks = _read(ole)
-        title = _title(ole)
+        title = summary_title(ole)
     except OSError as exc:  # olefile: a stream entry that is no stream, a sector chain past the file
         raise ValueError(f"the .doc file is damaged ({exc}); open and save it again") from None
     finally:
@@ -317,20 +312,3 @@ def _paragraph(out: Writer, text: str) -> None:
     for line in text.split("\n"):
         if line.strip():
             out.paragraph(clean(line))
-
-
-def _title(ole) -> str:  # type: ignore[no-untyped-def]
-    """The summary information's title, decoded by the property set's own code page (a Bulgarian document's is
-    Windows-1251); '' when there is none or it cannot be read."""
-    try:
-        meta = ole.get_metadata()
-    except Exception:  # a damaged property set: the file name gives the title
-        return ""
-    title = meta.title or b""
-    if isinstance(title, bytes):
-        codec = {1200: "utf-16-le", 65001: "utf-8"}.get(meta.codepage or 1252, f"cp{meta.codepage or 1252}")
-        try:
-            title = title.decode(codec, errors="replace")
-        except LookupError:  # a code page Python has no codec for
-            title = title.decode("cp1252", errors="replace")
-    return clean(str(title).rstrip("\x00"))

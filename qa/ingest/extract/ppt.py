@@ -1,0 +1,201 @@
+"""Old binary PowerPoint (.ppt: PowerPoint 97–2003) read with olefile and the record structure of [MS-PPT]: one page
+per slide, in the presentation's order, as `.pptx` slides are written (pptx.py): the slide's title a heading
+("Slide N" when it has none), then its body text, bulleted placeholder text as list items, then the text of its
+other text boxes. The slide order and each slide's record come from the last saved edit (the current user's edit,
+its persist directory, and the edits before it); a slide's placeholder text from the document's slide list, its text
+boxes from the slide's drawing. The title is the summary information's, else the first slide's. Not read: speaker
+notes, tables (their cells are text boxes: read, not as rows), charts, pictures. A password-protected presentation,
+or an OLE file without a presentation, is refused in one line.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from . import Extracted
+from .blocks import Writer, clean
+from .ole import open_ole, summary_title
+
+_CURRENT_USER, _USER_EDIT, _PERSIST_DIRECTORY = 0x0FF6, 0x0FF5, 0x1772
+_DOCUMENT, _SLIDE, _SLIDE_LIST, _SLIDE_PERSIST = 0x03E8, 0x03EE, 0x0FF0, 0x03F3
+_TEXT_HEADER, _TEXT_CHARS, _TEXT_BYTES, _CLIENT_TEXTBOX = 0x0F9F, 0x0FA0, 0x0FA8, 0xF00D
+_ENCRYPTED_TOKEN = 0xF3D1C4DF  # the current user's header token of an encrypted presentation
+_TITLES = {0, 6}  # text types: title, centred title
+_BULLETED = {1, 5, 7, 8}  # body, centred body, half body, quarter body
+_MAX_DEPTH = 64  # records nested deeper are not read
+_MAX_EDITS = 4096  # saved edits followed back
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text of a slide: its text type (title, body, other …) and its characters."""
+
+    kind: int
+    text: str
+
+
+def extract_ppt(data: bytes, name: str = "") -> Extracted:
+    ole = open_ole(data, ".ppt")
+    try:
+        if not (ole.exists("PowerPoint Document") and ole.exists("Current User")):
+            raise ValueError(
+                "the .ppt file is an OLE file without a PowerPoint presentation, such as an old .doc or .xls; "
+                "rename it to its real type"
+            )
+        slides = _slides(ole.openstream("PowerPoint Document").read(), ole.openstream("Current User").read())
+        recorded = summary_title(ole)
+    except (OSError, struct.error, IndexError, KeyError) as exc:
+        raise ValueError(
+            f"the .ppt file is damaged ({str(exc)[:120] or type(exc).__name__}); open and save it again"
+        ) from None
+    finally:
+        ole.close()
+    out = Writer()
+    starts: list[int] = []
+    first_title = ""
+    for number, texts in enumerate(slides, 1):
+        out.end_run()
+        starts.append(out.mark())
+        title = _slide(out, number, texts)
+        first_title = first_title or title
+    return Extracted(out.text, tuple(starts), recorded or first_title)
+
+
+def _slides(stream: bytes, current_user: bytes) -> list[list[Text]]:
+    """Each slide's texts, in the presentation's order: its placeholder texts from the slide list, then the text
+    boxes of its drawing (those not already among them)."""
+    persist, document = _persist_directory(stream, _current_edit(current_user))
+    if document not in persist:
+        raise KeyError("document")
+    body_start, body_end = _body(stream, persist[document], _DOCUMENT)
+    listed = _slide_list(stream, body_start, body_end)
+    slides = []
+    for slide_id, texts in listed:
+        if slide_id in persist:
+            start, end = _body(stream, persist[slide_id], _SLIDE)
+            known = {t.text for t in texts}
+            texts = texts + [t for t in _texts(stream, start, end, in_textboxes=True) if t.text not in known]
+        slides.append(texts)
+    return slides
+
+
+def _current_edit(current_user: bytes) -> int:
+    """Where the last saved edit (UserEditAtom) starts; ValueError for an encrypted presentation."""
+    kind, _, start, _ = _header(current_user, 0)
+    if kind != _CURRENT_USER:
+        raise KeyError("current user")
+    token, offset = struct.unpack_from("<II", current_user, start + 4)
+    if token == _ENCRYPTED_TOKEN:
+        raise ValueError("the .ppt file is password-protected; save it again without a password")
+    return offset
+
+
+def _persist_directory(stream: bytes, offset: int) -> tuple[dict[int, int], int]:
+    """Each persist object's offset in the stream, newest edit first (an older edit's entry for the same object is
+    superseded), and the document's persist id, followed back through the saved edits."""
+    persist: dict[int, int] = {}
+    document = -1
+    seen: set[int] = set()
+    while offset and offset not in seen and len(seen) < _MAX_EDITS:
+        seen.add(offset)
+        kind, _, start, _ = _header(stream, offset)
+        if kind != _USER_EDIT:
+            raise KeyError("user edit")
+        last_edit, directory, document_id = struct.unpack_from("<III", stream, start + 8)
+        document = document if document >= 0 else document_id
+        kind, _, at, end = _header(stream, directory)
+        if kind != _PERSIST_DIRECTORY:
+            raise KeyError("persist directory")
+        while at + 4 <= end:
+            entry = struct.unpack_from("<I", stream, at)[0]
+            first, count = entry & 0xFFFFF, entry >> 20
+            offsets = struct.unpack_from(f"<{count}I", stream, at + 4)
+            for k, where in enumerate(offsets):
+                persist.setdefault(first + k, where)
+            at += 4 + 4 * count
+        offset = last_edit
+    return persist, document
+
+
+def _header(stream: bytes, at: int) -> tuple[int, int, int, int]:
+    """(record type, instance, body start, body end) of the record at `at`; IndexError past the stream."""
+    version_instance, kind, length = struct.unpack_from("<HHI", stream, at)
+    end = at + 8 + length
+    if end > len(stream):
+        raise IndexError(f"a record at {at} of {length} bytes past the stream's {len(stream)}")
+    return kind, version_instance >> 4, at + 8, end
+
+
+def _body(stream: bytes, at: int, kind: int) -> tuple[int, int]:
+    found, _, start, end = _header(stream, at)
+    if found != kind:
+        raise KeyError(f"record {found:#x} where {kind:#x} was expected")
+    return start, end
+
+
+def _children(stream: bytes, start: int, end: int) -> Iterator[tuple[int, int, int, int, bool]]:
+    """(type, instance, body start, body end, is a container) of each record directly inside [start, end)."""
+    at = start
+    while at + 8 <= end:
+        kind, instance, body_start, body_end = _header(stream, at)
+        yield kind, instance, body_start, min(body_end, end), stream[at] & 0x0F == 0x0F
+        at = body_end
+
+
+def _slide_list(stream: bytes, start: int, end: int) -> list[tuple[int, list[Text]]]:
+    """(persist id, placeholder texts) of each slide of the document's slide list (instance 0), in order."""
+    slides: list[tuple[int, list[Text]]] = []
+    for kind, instance, body_start, body_end, _ in _children(stream, start, end):
+        if kind != _SLIDE_LIST or instance != 0:
+            continue
+        text_type = 4
+        for child, _, child_start, child_end, _ in _children(stream, body_start, body_end):
+            if child == _SLIDE_PERSIST:
+                slides.append((struct.unpack_from("<I", stream, child_start)[0], []))
+            elif child == _TEXT_HEADER and slides:
+                text_type = struct.unpack_from("<I", stream, child_start)[0]
+            elif child in (_TEXT_CHARS, _TEXT_BYTES) and slides:
+                slides[-1][1].append(Text(text_type, _decoded(stream, child, child_start, child_end)))
+    return slides
+
+
+def _texts(stream: bytes, start: int, end: int, *, in_textboxes: bool) -> list[Text]:
+    """The text atoms inside the records of [start, end), at any depth up to _MAX_DEPTH (a stack, no recursion);
+    with `in_textboxes`, only those of shapes' text boxes."""
+    found: list[Text] = []
+    stack = [(start, end, 0, not in_textboxes, 4)]
+    while stack:
+        body_start, body_end, depth, inside, text_type = stack.pop()
+        children = list(_children(stream, body_start, body_end))
+        for kind, _, child_start, child_end, container in children:
+            if kind == _TEXT_HEADER and inside:
+                text_type = struct.unpack_from("<I", stream, child_start)[0]
+            elif kind in (_TEXT_CHARS, _TEXT_BYTES) and inside:
+                found.append(Text(text_type, _decoded(stream, kind, child_start, child_end)))
+            elif container and depth < _MAX_DEPTH:
+                stack.append((child_start, child_end, depth + 1, inside or kind == _CLIENT_TEXTBOX, 4))
+    return found
+
+
+def _decoded(stream: bytes, kind: int, start: int, end: int) -> str:
+    raw = stream[start:end]
+    return raw.decode("utf-16-le", errors="replace") if kind == _TEXT_CHARS else raw.decode("cp1252", errors="replace")
+
+
+def _slide(out: Writer, number: int, texts: list[Text]) -> str:
+    """Write one slide: its title as a heading ("Slide N" without one), then its texts; returns the title."""
+    title = next((clean(" ".join(t.text.split())) for t in texts if t.kind in _TITLES and t.text.strip()), "")
+    out.heading(title or f"Slide {number}", 1)
+    for text in texts:
+        if text.kind in _TITLES:
+            continue
+        for line in text.text.replace("\x0b", "\r").split("\r"):
+            if not line.strip():
+                continue
+            if text.kind in _BULLETED:
+                out.item(clean(line))
+            else:
+                out.paragraph(clean(line))
+    return title

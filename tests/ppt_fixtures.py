@@ -1,0 +1,55 @@
+"""PowerPoint 97–2003 (.ppt) files written here, for the extract tests: the records of [MS-PPT] a reader of slide
+text needs — the current user, the last edit and its persist directory, the document's slide list with each slide's
+placeholder texts, and each slide's drawing with a text box — inside a compound file (tests/msg_fixtures.py).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from msg_fixtures import cfb_bytes
+
+Slide = tuple[str | None, list[str], list[str]]  # title, body lines (bulleted), text boxes
+NORMAL_TOKEN, ENCRYPTED_TOKEN = 0xE391C05F, 0xF3D1C4DF
+
+
+def record(kind: int, body: bytes, *, instance: int = 0, container: bool = False) -> bytes:
+    return struct.pack("<HHI", (instance << 4) | (0xF if container else 0), kind, len(body)) + body
+
+
+def text_atoms(text_type: int, text: str, *, eight_bit: bool = False) -> bytes:
+    """A TextHeaderAtom, then the text as a TextBytesAtom (8-bit) or a TextCharsAtom (UTF-16)."""
+    atom = record(0x0FA8, text.encode("cp1252")) if eight_bit else record(0x0FA0, text.encode("utf-16-le"))
+    return record(0x0F9F, struct.pack("<I", text_type)) + atom
+
+
+def ppt_bytes(slides: list[Slide], **options: object) -> bytes:
+    return cfb_bytes(ppt_streams(slides, **options))  # type: ignore[arg-type]
+
+
+def ppt_streams(slides: list[Slide], *, encrypted: bool = False, eight_bit: bool = False) -> dict[str, bytes]:
+    """The PowerPoint Document and Current User streams of a presentation of `slides`; the slides' records are
+    written in reverse order (the slide list, not the stream, gives the order); body text 8-bit with `eight_bit`."""
+    listed = b""
+    for i, (title, body, _) in enumerate(slides):
+        listed += record(0x03F3, struct.pack("<IIIII", 2 + i, 0, 2, 256 + i, 0))
+        if title is not None:
+            listed += text_atoms(0, title)
+        if body:
+            listed += text_atoms(1, "\r".join(body), eight_bit=eight_bit)
+    document = record(0x03E8, record(0x0FF0, listed, container=True), container=True)
+    stream = document
+    offsets = {1: 0}
+    for i in reversed(range(len(slides))):
+        boxes = b"".join(record(0xF00D, text_atoms(4, box), container=True) for box in slides[i][2])
+        drawing = record(0x040C, record(0xF002, record(0xF004, boxes, container=True), container=True), container=True)
+        offsets[2 + i] = len(stream)
+        stream += record(0x03EE, drawing, container=True)
+    directory_at = len(stream)
+    entry = 1 | (len(offsets) << 20)
+    stream += record(0x1772, struct.pack(f"<I{len(offsets)}I", entry, *(offsets[k] for k in sorted(offsets))))
+    edit_at = len(stream)
+    stream += record(0x0FF5, struct.pack("<IHBBIIIIHH", 0, 0, 0, 3, 0, directory_at, 1, 2 + len(slides), 1, 0))
+    token = ENCRYPTED_TOKEN if encrypted else NORMAL_TOKEN
+    user = record(0x0FF6, struct.pack("<IIIHHBBH", 0x14, token, edit_at, 4, 0x03F4, 3, 0, 0) + b"Aino")
+    return {"PowerPoint Document": stream, "Current User": user}
