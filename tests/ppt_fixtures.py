@@ -27,9 +27,14 @@ def ppt_bytes(slides: list[Slide], **options: object) -> bytes:
     return cfb_bytes(ppt_streams(slides, **options))  # type: ignore[arg-type]
 
 
-def ppt_streams(slides: list[Slide], *, encrypted: bool = False, eight_bit: bool = False) -> dict[str, bytes]:
+def ppt_streams(
+    slides: list[Slide], *, encrypted: bool = False, eight_bit: bool = False, notes: dict[int, str] | None = None
+) -> dict[str, bytes]:
     """The PowerPoint Document and Current User streams of a presentation of `slides`; the slides' records are
-    written in reverse order (the slide list, not the stream, gives the order); body text 8-bit with `eight_bit`."""
+    written in reverse order (the slide list, not the stream, gives the order); body text 8-bit with `eight_bit`;
+    `notes`: speaker notes by slide index, each a notes slide its slide's atom names by its notes id."""
+    notes = notes or {}
+    notes_persist = {i: 2 + len(slides) + k for k, i in enumerate(sorted(notes))}  # persist ids after the slides
     listed = b""
     for i, (title, body, _) in enumerate(slides):
         listed += record(0x03F3, struct.pack("<IIIII", 2 + i, 0, 2, 256 + i, 0))
@@ -37,14 +42,21 @@ def ppt_streams(slides: list[Slide], *, encrypted: bool = False, eight_bit: bool
             listed += text_atoms(0, title)
         if body:
             listed += text_atoms(1, "\r".join(body), eight_bit=eight_bit)
-    document = record(0x03E8, record(0x0FF0, listed, container=True), container=True)
-    stream = document
+    notes_list = b"".join(
+        record(0x03F3, struct.pack("<IIIII", notes_persist[i], 0, 1, 1000 + i, 0)) for i in sorted(notes)
+    )
+    lists = record(0x0FF0, listed, container=True) + record(0x0FF0, notes_list, instance=2, container=True)
+    stream = record(0x03E8, lists, container=True)
     offsets = {1: 0}
     for i in reversed(range(len(slides))):
         boxes = b"".join(record(0xF00D, text_atoms(4, box), container=True) for box in slides[i][2])
-        drawing = record(0x040C, record(0xF002, record(0xF004, boxes, container=True), container=True), container=True)
+        atom = record(0x03EF, struct.pack("<I8sIIHH", 0, bytes(8), 0, 1000 + i if i in notes else 0, 0, 0))
         offsets[2 + i] = len(stream)
-        stream += record(0x03EE, drawing, container=True)
+        stream += record(0x03EE, atom + _drawing(boxes), container=True)
+    for i in sorted(notes):
+        offsets[notes_persist[i]] = len(stream)
+        body = record(0xF00D, text_atoms(2, notes[i]), container=True)
+        stream += record(0x03F0, _drawing(body), container=True)
     directory_at = len(stream)
     entry = 1 | (len(offsets) << 20)
     stream += record(0x1772, struct.pack(f"<I{len(offsets)}I", entry, *(offsets[k] for k in sorted(offsets))))
@@ -53,3 +65,8 @@ def ppt_streams(slides: list[Slide], *, encrypted: bool = False, eight_bit: bool
     token = ENCRYPTED_TOKEN if encrypted else NORMAL_TOKEN
     user = record(0x0FF6, struct.pack("<IIIHHBBH", 0x14, token, edit_at, 4, 0x03F4, 3, 0, 0) + b"Aino")
     return {"PowerPoint Document": stream, "Current User": user}
+
+
+def _drawing(shapes: bytes) -> bytes:
+    """A slide's drawing (PPDrawing, OfficeArt drawing and shape containers) around the shapes' records."""
+    return record(0x040C, record(0xF002, record(0xF004, shapes, container=True), container=True), container=True)

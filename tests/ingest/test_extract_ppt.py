@@ -1,5 +1,6 @@
 """PowerPoint 97–2003 (.ppt) presentations written here (tests/ppt_fixtures.py): slides as pages in the slide
-list's order, titles as headings, body text as items, text boxes as paragraphs, and the refusals, in one line."""
+list's order, titles as headings, body text as items, text boxes as paragraphs, speaker notes, and the refusals, in
+one line."""
 
 from __future__ import annotations
 
@@ -38,6 +39,15 @@ def test_slides_are_pages_in_the_slide_lists_order_with_titles_bullets_and_text_
     assert doc.title == "Harbour board"
     eight_bit = extract("ppt", ppt_bytes(BOARD[:2], eight_bit=True), "board.ppt")  # body text as 8-bit atoms
     assert eight_bit.text == doc.text.split("\n\n# Zürich", 1)[0]
+
+
+def test_speaker_notes_follow_their_slide_under_a_notes_heading() -> None:
+    notes = {1: "Say the fees rise by 4 per cent.\rAsk for questions."}  # slide 2's notes slide, named by its atom
+    doc = extract("ppt", ppt_bytes(BOARD, notes=notes), "board.ppt")
+    assert doc.text.split("\n\n# Zürich")[0].endswith(
+        "# Slide 2\n\nQuestions?\n\n## Notes\n\nSay the fees rise by 4 per cent.\n\nAsk for questions."
+    )
+    assert doc.text.count("## Notes") == 1 and doc.pages[2] > doc.text.index("Ask for questions")
 
 
 def test_presentations_that_cannot_be_read_are_refused_in_one_line() -> None:

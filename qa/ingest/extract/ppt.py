@@ -3,8 +3,9 @@ per slide, in the presentation's order, as `.pptx` slides are written (pptx.py):
 ("Slide N" when it has none), then its body text, bulleted placeholder text as list items, then the text of its
 other text boxes. The slide order and each slide's record come from the last saved edit (the current user's edit,
 its persist directory, and the edits before it); a slide's placeholder text from the document's slide list, its text
-boxes from the slide's drawing. The title is the summary information's, else the first slide's. Not read: speaker
-notes, tables (their cells are text boxes: read, not as rows), charts, pictures. A password-protected presentation,
+boxes from the slide's drawing, its speaker notes from its notes slide, under a "Notes" heading. The title is the
+summary information's, else the first slide's. Not read: tables as rows (their cells are text boxes: read, not as
+rows), charts, pictures. A password-protected presentation,
 or an OLE file without a presentation, is refused in one line.
 """
 
@@ -20,9 +21,11 @@ from .ole import open_ole, summary_title
 
 _CURRENT_USER, _USER_EDIT, _PERSIST_DIRECTORY = 0x0FF6, 0x0FF5, 0x1772
 _DOCUMENT, _SLIDE, _SLIDE_LIST, _SLIDE_PERSIST = 0x03E8, 0x03EE, 0x0FF0, 0x03F3
+_SLIDE_ATOM, _NOTES = 0x03EF, 0x03F0  # a slide's atom (naming its notes), a notes slide
 _TEXT_HEADER, _TEXT_CHARS, _TEXT_BYTES, _CLIENT_TEXTBOX = 0x0F9F, 0x0FA0, 0x0FA8, 0xF00D
 _ENCRYPTED_TOKEN = 0xF3D1C4DF  # the current user's header token of an encrypted presentation
 _TITLES = {0, 6}  # text types: title, centred title
+_NOTES_TEXT = 2  # text type of a notes slide's body
 _BULLETED = {1, 5, 7, 8}  # body, centred body, half body, quarter body
 _MAX_DEPTH = 64  # records nested deeper are not read
 _MAX_EDITS = 4096  # saved edits followed back
@@ -65,20 +68,31 @@ def extract_ppt(data: bytes, name: str = "") -> Extracted:
 
 def _slides(stream: bytes, current_user: bytes) -> list[list[Text]]:
     """Each slide's texts, in the presentation's order: its placeholder texts from the slide list, then the text
-    boxes of its drawing (those not already among them)."""
+    boxes of its drawing (those not already among them), then its speaker notes (the notes slide its slide atom
+    names)."""
     persist, document = _persist_directory(stream, _current_edit(current_user))
     if document not in persist:
         raise KeyError("document")
     body_start, body_end = _body(stream, persist[document], _DOCUMENT)
     listed = _slide_list(stream, body_start, body_end)
+    notes = _notes_slides(stream, body_start, body_end)
     slides = []
     for slide_id, texts in listed:
         if slide_id in persist:
             start, end = _body(stream, persist[slide_id], _SLIDE)
             known = {t.text for t in texts}
             texts = texts + [t for t in _texts(stream, start, end, in_textboxes=True) if t.text not in known]
+            texts = texts + _notes(stream, persist, notes.get(_notes_id(stream, start, end)))
         slides.append(texts)
     return slides
+
+
+def _notes_id(stream: bytes, start: int, end: int) -> int:
+    """The notes id of the notes slide the slide atom of the slide record body [start, end) names (0: none)."""
+    for kind, _, atom_start, atom_end, _ in _children(stream, start, end):
+        if kind == _SLIDE_ATOM and atom_end - atom_start >= 20:
+            return struct.unpack_from("<I", stream, atom_start + 16)[0]
+    return 0
 
 
 def _current_edit(current_user: bytes) -> int:
@@ -144,6 +158,29 @@ def _children(stream: bytes, start: int, end: int) -> Iterator[tuple[int, int, i
         at = body_end
 
 
+def _notes_slides(stream: bytes, start: int, end: int) -> dict[int, int]:
+    """The persist id of each notes slide by its notes id (what a slide atom names it by), from the document's
+    notes list (the slide list of instance 2)."""
+    found: dict[int, int] = {}
+    for kind, instance, body_start, body_end, _ in _children(stream, start, end):
+        if kind == _SLIDE_LIST and instance == 2:
+            for child, _, child_start, child_end, _ in _children(stream, body_start, body_end):
+                if child == _SLIDE_PERSIST and child_end - child_start >= 16:
+                    persist_id, _, _, notes_id = struct.unpack_from("<IIII", stream, child_start)
+                    found[notes_id] = persist_id
+    return found
+
+
+def _notes(stream: bytes, persist: dict[int, int], persist_id: int | None) -> list[Text]:
+    """The body text of a notes slide (none when it is not there, or its record is not a notes slide's)."""
+    if persist_id is None or persist_id not in persist:
+        return []
+    kind, _, start, end = _header(stream, persist[persist_id])
+    if kind != _NOTES:
+        return []
+    return [t for t in _texts(stream, start, end, in_textboxes=True) if t.kind == _NOTES_TEXT]
+
+
 def _slide_list(stream: bytes, start: int, end: int) -> list[tuple[int, list[Text]]]:
     """(persist id, placeholder texts) of each slide of the document's slide list (instance 0), in order."""
     slides: list[tuple[int, list[Text]]] = []
@@ -188,8 +225,9 @@ def _slide(out: Writer, number: int, texts: list[Text]) -> str:
     """Write one slide: its title as a heading ("Slide N" without one), then its texts; returns the title."""
     title = next((clean(" ".join(t.text.split())) for t in texts if t.kind in _TITLES and t.text.strip()), "")
     out.heading(title or f"Slide {number}", 1)
+    notes = [text for text in texts if text.kind == _NOTES_TEXT]
     for text in texts:
-        if text.kind in _TITLES:
+        if text.kind in _TITLES or text.kind == _NOTES_TEXT:
             continue
         for line in text.text.replace("\x0b", "\r").split("\r"):
             if not line.strip():
@@ -198,4 +236,14 @@ def _slide(out: Writer, number: int, texts: list[Text]) -> str:
                 out.item(clean(line))
             else:
                 out.paragraph(clean(line))
+    _write_notes(out, notes)
     return title
+
+
+def _write_notes(out: Writer, notes: list[Text]) -> None:
+    """A slide's speaker notes under a "Notes" heading, a paragraph each."""
+    lines = [line for text in notes for line in text.text.replace("\x0b", "\r").split("\r") if line.strip()]
+    if lines:
+        out.heading("Notes", 2)
+    for line in lines:
+        out.paragraph(clean(line))
