@@ -3,6 +3,7 @@ their paragraph properties, fields, and the refusals, each in one line."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,20 @@ def test_documents_that_cannot_be_read_are_refused_in_one_line() -> None:
     for data, message in refusals.items():
         with pytest.raises(ValueError, match=message):
             extract("doc", data, "minutes.doc")
+
+
+def test_a_piece_table_out_of_order_or_a_length_past_the_file_is_refused_not_read_over_and_over() -> None:
+    streams = doc_streams(MINUTES)
+    table = bytearray(streams["1Table"])
+    struct.pack_into("<I", table, 5 + 4, 0)  # the one piece ends where it starts: pieces must follow one another
+    word = bytearray(streams["WordDocument"])
+    struct.pack_into("<i", word, 0x4C, len(word) + 1)  # ccpText: more characters than the stream has bytes
+    for damaged, reason in (
+        ({**streams, "1Table": bytes(table)}, "pieces out of order"),
+        ({**streams, "WordDocument": bytes(word)}, "its file header does not fit the file"),
+    ):
+        with pytest.raises(ValueError, match=rf"^the \.doc file is damaged \({reason}\)"):
+            extract("doc", cfb_bytes(damaged), "minutes.doc")
 
 
 def test_a_damaged_document_is_read_or_refused_in_one_line_never_an_error_of_another_kind() -> None:

@@ -4,6 +4,7 @@ one line."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,14 @@ def test_speaker_notes_follow_their_slide_under_a_notes_heading() -> None:
         "# Slide 2\n\nQuestions?\n\n## Notes\n\nSay the fees rise by 4 per cent.\n\nAsk for questions."
     )
     assert doc.text.count("## Notes") == 1 and doc.pages[2] > doc.text.index("Ask for questions")
+
+
+def test_a_slide_record_named_twice_in_the_slide_list_is_read_once() -> None:
+    streams = ppt_streams(BOARD)
+    second = struct.pack("<IIIII", 3, 0, 2, 257, 0)  # slide 2's entry names its record, persist id 3 …
+    document = streams["PowerPoint Document"].replace(second, struct.pack("<IIIII", 2, 0, 2, 257, 0), 1)  # … now 2
+    doc = extract("ppt", cfb_bytes({**streams, "PowerPoint Document": document}), "board.ppt")
+    assert doc.text.count("Draft for the board") == 1 and len(doc.pages) == 3
 
 
 def test_presentations_that_cannot_be_read_are_refused_in_one_line() -> None:

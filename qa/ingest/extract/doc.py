@@ -117,8 +117,8 @@ def _fib(word: bytes) -> tuple[int, list[tuple[int, int]]]:
     at = longs + 4 * cslw
     count = struct.unpack_from("<H", word, at)[0]
     pairs = [struct.unpack_from("<II", word, at + 2 + 8 * i) for i in range(count)]
-    if count <= _CLX or chars < 0:
-        raise ValueError("the .doc file is damaged (a short file header); open and save it again")
+    if count <= _CLX or not 0 <= chars <= len(word):  # each character takes a byte of the stream at least
+        raise ValueError("the .doc file is damaged (its file header does not fit the file); open and save it again")
     return chars, pairs
 
 
@@ -139,6 +139,8 @@ def _pieces(clx: bytes) -> list[Piece]:
     plc = clx[at + 5 : at + 5 + size]
     count = (len(plc) - 4) // 12
     cps = struct.unpack_from(f"<{count + 1}I", plc, 0)
+    if any(b <= a for a, b in zip(cps, cps[1:])):  # pieces follow one another: the text is read once, in order
+        raise IndexError("pieces out of order")
     pieces = []
     for i in range(count):
         raw = struct.unpack_from("<I", plc, 4 * (count + 1) + 8 * i + 2)[0]

@@ -77,12 +77,14 @@ def _slides(stream: bytes, current_user: bytes) -> list[list[Text]]:
     listed = _slide_list(stream, body_start, body_end)
     notes = _notes_slides(stream, body_start, body_end)
     slides = []
+    read: set[int] = set()  # each slide record once: a slide list naming one record for every slide reads it once
     for slide_id, texts in listed:
-        if slide_id in persist:
+        if slide_id in persist and persist[slide_id] not in read:
+            read.add(persist[slide_id])
             start, end = _body(stream, persist[slide_id], _SLIDE)
             known = {t.text for t in texts}
             texts = texts + [t for t in _texts(stream, start, end, in_textboxes=True) if t.text not in known]
-            texts = texts + _notes(stream, persist, notes.get(_notes_id(stream, start, end)))
+            texts = texts + _notes(stream, persist, notes.pop(_notes_id(stream, start, end), None))  # once
         slides.append(texts)
     return slides
 
