@@ -106,6 +106,81 @@ def test_docx_headings_lists_and_tables_in_order(tmp_path: Path) -> None:
     assert any(c.section == "Inspection › Parts" and "| Impeller | IM-204 |" in c.text for c in chunks)
 
 
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+TEXT_BOX = f"""<w:r {W_NS}
+  xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"
+  xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:v="urn:schemas-microsoft-com:vml">
+<mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent>
+<w:p><w:r><w:t>{{text}}</w:t></w:r></w:p>{{inner}}</w:txbxContent></wps:txbx></w:drawing></mc:Choice>
+<mc:Fallback><w:pict><v:textbox><w:txbxContent><w:p><w:r><w:t>{{text}}</w:t></w:r></w:p>{{inner}}</w:txbxContent>
+</v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r>"""
+
+
+def notes_part(package, kind: str, notes: dict[int, str]):  # type: ignore[no-untyped-def]
+    """A footnotes or endnotes part with Word's two separator notes, then `notes` by id."""
+    from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    body = "".join(
+        f'<w:{kind} w:id="{i}"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {text}</w:t></w:r></w:p>'
+        f"</w:{kind}>"
+        for i, text in notes.items()
+    )
+    xml = (
+        f'<w:{kind}s {W_NS}><w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+        f'<w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p>'
+        f"</w:{kind}>{body}</w:{kind}s>"
+    )
+    content_type = CONTENT_TYPE.WML_FOOTNOTES if kind == "footnote" else CONTENT_TYPE.WML_ENDNOTES
+    reltype = RELATIONSHIP_TYPE.FOOTNOTES if kind == "footnote" else RELATIONSHIP_TYPE.ENDNOTES
+    return Part(PackURI(f"/word/{kind}s.xml"), content_type, xml.encode(), package), reltype
+
+
+def word_with_notes() -> bytes:
+    """Footnotes, an endnote and text boxes (each drawn twice: the shape and its VML fallback), in a paragraph, a
+    table cell and a text box inside a text box."""
+    from docx.oxml import parse_xml
+
+    def reference(kind: str, note: int) -> object:
+        return parse_xml(f'<w:r {W_NS}><w:{kind}Reference w:id="{note}"/></w:r>')
+
+    document = docx.Document()
+    document.add_heading("Boiler Service Notes", level=1)
+    first = document.add_paragraph("The boiler was serviced in March.")
+    first._p.append(reference("footnote", 1))
+    first._p.append(reference("endnote", 1))
+    document.add_paragraph("The flue was cleaned.")
+    table = document.add_table(rows=2, cols=2)
+    for row, cells in zip(table.rows, (("Part", "Cost"), ("Valve", "120 EUR"))):
+        row.cells[0].text, row.cells[1].text = cells
+    table.rows[1].cells[1].paragraphs[0]._p.append(reference("footnote", 2))
+    table.rows[1].cells[0].paragraphs[0]._p.append(parse_xml(TEXT_BOX.format(text="Valve from stock.", inner="")))
+    boxed = document.add_paragraph()
+    inner = f"<w:p>{TEXT_BOX.format(text='Inner box: pressure 1.5 bar.', inner='')}</w:p>"
+    boxed._p.append(parse_xml(TEXT_BOX.format(text="Sidebar: call the installer first.", inner=inner)))
+    document.add_paragraph("Next service in September.")
+    for kind, notes in (
+        ("footnote", {1: "Serviced by Kessel GmbH.", 2: "Price without tax."}),
+        ("endnote", {1: "See the warranty card."}),
+    ):
+        part, reltype = notes_part(document.part.package, kind, notes)
+        document.part.relate_to(part, reltype)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_docx_footnotes_endnotes_and_text_boxes_follow_their_anchor() -> None:
+    text = extract_docx(word_with_notes()).text
+    assert text == (
+        "## Boiler Service Notes\n\nThe boiler was serviced in March.\n\nServiced by Kessel GmbH.\n\n"
+        "See the warranty card.\n\nThe flue was cleaned.\n\n| Part | Cost |\n| Valve | 120 EUR |\n\n"
+        "Price without tax.\n\nValve from stock.\n\nSidebar: call the installer first.\n\n"
+        "Inner box: pressure 1.5 bar.\n\nNext service in September."
+    )
+
+
 def test_docx_zip_bomb_is_refused_before_parsing() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -1,8 +1,11 @@
 """Word (.docx) with python-docx: body paragraphs and tables in document order.
 
 Heading styles (and the Title style, and paragraphs with an outline level) become headings, numbered or
-bulleted paragraphs become list items, tables become `| a | b |` rows (a merged cell once). Before python-docx
-parses anything, the ZIP directory is checked: a part that would expand past a limit (a zip bomb) is refused.
+bulleted paragraphs become list items, tables become `| a | b |` rows (a merged cell once). Footnotes, endnotes
+and text boxes are written after the paragraph that anchors them (after the table, for one anchored in a cell),
+as the OpenDocument reader writes them: a text box drawn twice (the drawing and its VML fallback for old Word) is
+read once. Headers, footers and comments are left out. Before python-docx parses anything, the ZIP directory is
+checked: a part that would expand past a limit (a zip bomb) is refused.
 """
 
 from __future__ import annotations
@@ -10,11 +13,17 @@ from __future__ import annotations
 import re
 
 from . import Extracted
-from .archive import MAX_TOTAL_BYTES, MAX_XML_BYTES, check_archive, open_package  # noqa: F401 - the limits, re-exported
+from .archive import MAX_TOTAL_BYTES, MAX_XML_BYTES, check_archive, open_package, parse_xml  # noqa: F401 - limits
 from .blocks import Writer
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_NOTE_PARTS = {  # reference element → (relationship type of the notes part, its note element)
+    "footnoteReference": ("footnotes", "footnote"),
+    "endnoteReference": ("endnotes", "endnote"),
+}
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 
 
 def check_zip(data: bytes) -> None:
@@ -31,19 +40,82 @@ def extract_docx(data: bytes) -> Extracted:
     check_zip(data)
     document = open_package(docx.Document, data, "docx", (PackageNotFoundError,))
     out = Writer()
-    levels = [document.element.body.iterchildren()]  # content controls nest: a stack of their children, no recursion
+    notes = _notes(document)
+    # content controls and text boxes nest: a stack of children, no recursion; a text box's blocks are pushed
+    # after its paragraph (or table) is written
+    levels = [document.element.body.iterchildren()]
     while levels:
         element = next(levels[-1], None)
         if element is None:
             levels.pop()
-        elif element.tag == f"{_W}p":
+            continue
+        if element.tag == f"{_W}p":
             _paragraph(Paragraph(element, document), out)
         elif element.tag == f"{_W}tbl":
             _table(Table(element, document), out)
         elif element.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"):  # content controls
             levels.append(element.iterchildren())
+            continue
+        else:
+            continue
+        _write_notes(element, notes, out)
+        boxes = _text_boxes(element)
+        if boxes:
+            levels.append(child for box in boxes for child in box.iterchildren())
     title = (document.core_properties.title or "").strip()
     return Extracted(out.text, (), title)
+
+
+def _notes(document) -> dict[tuple[str, str], list[str]]:  # type: ignore[no-untyped-def]
+    """Each footnote's and endnote's paragraphs, by (reference element, note id); the separator notes Word keeps
+    for drawing the line above them have no text and are left out."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for reference, (part_name, note_tag) in _NOTE_PARTS.items():
+        for rel in document.part.rels.values():
+            if rel.is_external or rel.reltype != _RELATIONSHIPS + part_name:
+                continue
+            root = parse_xml(rel.target_part.blob, f"DOCX {part_name} part")
+            for note in root.iter(f"{_W}{note_tag}"):
+                texts = [_plain_text(p) for p in note.iter(f"{_W}p")]
+                if any(t.strip() for t in texts):
+                    found[(reference, note.get(f"{_W}id", ""))] = texts
+    return found
+
+
+def _plain_text(paragraph) -> str:  # type: ignore[no-untyped-def]
+    """A paragraph's text from a part python-docx does not load (its text runs, tabs and breaks as spaces)."""
+    parts = []
+    for node in paragraph.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
+        parts.append(node.text or "" if node.tag == f"{_W}t" else " ")
+    return "".join(parts)
+
+
+def _write_notes(element, notes: dict[tuple[str, str], list[str]], out: Writer) -> None:  # type: ignore[no-untyped-def]
+    """The notes the block's references name, as paragraphs after it (each once, in reference order)."""
+    if not notes:
+        return
+    for reference in element.iter(*(f"{_W}{name}" for name in _NOTE_PARTS)):
+        key = (reference.tag[len(_W) :], reference.get(f"{_W}id", ""))
+        for text in notes.pop(key, ()):
+            if text.strip():
+                out.end_run()
+                out.paragraph(text)
+
+
+def _text_boxes(element) -> list:  # type: ignore[no-untyped-def]
+    """The outermost text boxes drawn in a block (a box inside a box is written after its own paragraph), not those
+    of a VML fallback (the same box again, for old Word)."""
+    return [box for box in element.iter(f"{_W}txbxContent") if not _inside(box, element, (_FALLBACK, box.tag))]
+
+
+def _inside(node, block, tags: tuple[str, ...]) -> bool:  # type: ignore[no-untyped-def]
+    """Whether an element between `node` and `block` (exclusive) has one of `tags`."""
+    for ancestor in node.iterancestors():
+        if ancestor is block:
+            return False
+        if ancestor.tag in tags:
+            return True
+    return False
 
 
 def _level(paragraph) -> int | None:  # type: ignore[no-untyped-def]
@@ -92,7 +164,13 @@ def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
             if id(cell._tc) in seen:  # a merged cell is repeated by python-docx
                 continue
             seen.add(id(cell._tc))
-            parts = [Paragraph(p, cell).text for p in cell._tc.iter(f"{_W}p")]  # in content controls, nested tables
+            parts = [Paragraph(p, cell).text for p in _cell_paragraphs(cell._tc)]
             cells.append(" ".join(p for p in parts if p.strip()))
         out.row(cells)
     out.end_run()
+
+
+def _cell_paragraphs(cell) -> list:  # type: ignore[no-untyped-def]
+    """A cell's paragraphs, in content controls and nested tables too; not those of its text boxes (written after
+    the table)."""
+    return [p for p in cell.iter(f"{_W}p") if not _inside(p, cell, (f"{_W}txbxContent",))]
