@@ -1,6 +1,7 @@
 """Word 97–2003 (.doc) files written here, for the extract tests: the File Information Block, the text in one or
 two pieces (8-bit Windows-1252 and UTF-16), the piece table, and one page of paragraph properties marking table
-cells and row ends, inside a compound file (tests/msg_fixtures.py's writer). Only what [MS-DOC] requires to read a
+cells and row ends, inside a compound file (tests/msg_fixtures.py's writer); footnotes, endnotes and text boxes
+as the stories after the main document with their tables of positions. Only what [MS-DOC] requires to read a
 document's text and tables; no styles, no summary information.
 """
 
@@ -17,6 +18,7 @@ ROW_END = struct.pack("<HB", 0x2417, 1)  # sprmPFTtp
 HEADING_STYLES = 3  # styles 1–3 are the built-in "heading 1" to "heading 3" (style 0: Normal)
 TEXT_AT = 1024  # where the text starts in the WordDocument stream
 PAIRS = 93  # (fc, lcb) pairs of a Word 97 FIB
+FOOTNOTE, ENDNOTE, BOX = "\x02", "\x03", "\x08"  # in a block: a footnote's or an endnote's reference, a text box
 
 
 def doc_bytes(blocks: list[Block], **options: object) -> bytes:
@@ -25,11 +27,23 @@ def doc_bytes(blocks: list[Block], **options: object) -> bytes:
 
 
 def doc_streams(
-    blocks: list[Block], *, unicode_from: int | None = None, encrypted: bool = False, ident: int = 0xA5EC
+    blocks: list[Block],
+    *,
+    unicode_from: int | None = None,
+    encrypted: bool = False,
+    ident: int = 0xA5EC,
+    footnotes: tuple[str, ...] = (),
+    endnotes: tuple[str, ...] = (),
+    boxes: tuple[str, ...] = (),
+    loose_boxes: tuple[str, ...] = (),
 ) -> dict[str, bytes]:
     """The WordDocument and 1Table streams of a .doc holding `blocks`; characters from `unicode_from` on are stored
-    in a second piece, as UTF-16; `ident` is the file header's identifier (0xA5DC: Word 6 and Word 95)."""
-    text, marks = _text(blocks)
+    in a second piece, as UTF-16; `ident` is the file header's identifier (0xA5DC: Word 6 and Word 95). The
+    `footnotes`, `endnotes` and `boxes` are those the blocks' FOOTNOTE, ENDNOTE and BOX characters anchor, in
+    order; `loose_boxes` are text boxes of a shape the main document does not hold."""
+    main, marks = _text(blocks)
+    stories, notes_tables = _stories(main, footnotes, endnotes, boxes, loose_boxes)
+    text = main.replace(ENDNOTE, FOOTNOTE) + "".join(stories)
     split = len(text) if unicode_from is None else unicode_from
     first, second = text[:split].encode("cp1252"), text[split:].encode("utf-16-le")
     pieces = [(0, split, TEXT_AT, True)] + ([(split, len(text), TEXT_AT + len(first), False)] if second else [])
@@ -46,9 +60,44 @@ def doc_streams(
     pairs[33] = (0, len(clx))
     pairs[13] = (len(clx), len(plc))
     pairs[1] = (len(clx) + len(plc), len(stsh))
-    word = bytearray(_fib(len(text), pairs, encrypted, ident).ljust(TEXT_AT, b"\0") + first + second)
+    for place, data in notes_tables.items():
+        pairs[place] = (len(table), len(data))
+        table += data
+    lengths = [len(main), *(len(story) for story in stories[:-1])]  # the mark ending the stories is not counted
+    word = bytearray(_fib(lengths, pairs, encrypted, ident).ljust(TEXT_AT, b"\0") + first + second)
     word = word.ljust(page_at, b"\0") + page
     return {"WordDocument": bytes(word), "1Table": table}
+
+
+def _stories(
+    main: str, footnotes: tuple[str, ...], endnotes: tuple[str, ...], boxes: tuple[str, ...], loose: tuple[str, ...]
+) -> tuple[list[str], dict[int, bytes]]:
+    """The stories after the main document (footnotes, headers, macros, comments, endnotes, text boxes, header
+    text boxes, then the mark ending them all; none when there are no notes or boxes) and the tables that place
+    them (by the FIB pair each fills): references' and shapes' anchors in `main`, each note's and box's start."""
+    if not (footnotes or endnotes or boxes or loose):
+        return [], {}
+    tables: dict[int, bytes] = {}
+    for refs_at, texts_at, marker, notes in ((2, 3, FOOTNOTE, footnotes), (46, 47, ENDNOTE, endnotes)):
+        anchors = [i for i, char in enumerate(main) if char == marker]
+        assert len(anchors) == len(notes), f"{len(notes)} notes for {len(anchors)} references"
+        starts = [sum(len(note) + 2 for note in notes[:i]) for i in range(len(notes) + 1)]
+        tables[refs_at] = struct.pack(f"<{len(notes) + 1}i", *anchors, len(main)) + b"\1\0" * len(notes)
+        tables[texts_at] = struct.pack(f"<{len(notes) + 2}i", *starts, starts[-1] + 1)
+    anchors = [i for i, char in enumerate(main) if char == BOX]
+    assert len(anchors) == len(boxes), f"{len(boxes)} text boxes for {len(anchors)} anchors"
+    shape_ids = [1025 + i for i in range(len(boxes))]
+    tables[40] = struct.pack(f"<{len(boxes) + 1}i", *anchors, len(main)) + b"".join(
+        struct.pack("<i", shape) + bytes(22) for shape in shape_ids
+    )
+    every = boxes + loose
+    starts = [sum(len(box) + 1 for box in every[:i]) for i in range(len(every) + 2)]
+    lids = [*shape_ids, *(9000 + i for i in range(len(loose))), 0]  # the last: the placeholder entry
+    tables[56] = struct.pack(f"<{len(starts)}i", *starts) + b"".join(
+        bytes(14) + struct.pack("<ii", lid, 0) for lid in lids
+    )
+    notes = ["".join(f"\x02{note}\r" for note in footnotes), "", "", "", "".join(f"\x02{note}\r" for note in endnotes)]
+    return [*notes, "".join(f"{box}\r" for box in every), "", "\r"], tables
 
 
 def _text(blocks: list[Block]) -> tuple[str, dict[int, tuple[int, bytes]]]:
@@ -122,12 +171,12 @@ def _clx(pieces: list[tuple[int, int, int, bool]]) -> bytes:
     return b"\x02" + struct.pack("<I", len(plc)) + plc
 
 
-def _fib(chars: int, pairs: list[tuple[int, int]], encrypted: bool, ident: int) -> bytes:
+def _fib(lengths: list[int], pairs: list[tuple[int, int]], encrypted: bool, ident: int) -> bytes:
     base = bytearray(32)
     struct.pack_into("<HH", base, 0, ident, 0x00C1)
     struct.pack_into("<H", base, 0x0A, 0x0200 | (0x0100 if encrypted else 0))
     longs = [0] * 22
-    longs[3] = chars  # ccpText
+    longs[3 : 3 + len(lengths)] = lengths  # ccpText, then the other stories' lengths
     return (
         bytes(base)
         + struct.pack("<H", 14)

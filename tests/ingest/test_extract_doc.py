@@ -1,5 +1,5 @@
 """Word 97–2003 (.doc) documents written here (tests/doc_fixtures.py): text through the piece table, tables by
-their paragraph properties, fields, and the refusals, each in one line."""
+their paragraph properties, fields, footnotes, endnotes and text boxes, and the refusals, each in one line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from doc_fixtures import doc_bytes, doc_streams
+from doc_fixtures import BOX, ENDNOTE, FOOTNOTE, doc_bytes, doc_streams
 from msg_fixtures import cfb_bytes
 from robustness_support import damaged_outcomes
 
@@ -58,6 +58,27 @@ def test_built_in_heading_styles_are_headings_and_list_paragraphs_items(tmp_path
     assert any(p.heading == "Actions" and "Dredge the east basin" in p.text for p in passages)
 
 
+def test_footnotes_endnotes_and_text_boxes_follow_their_anchor() -> None:
+    data = doc_bytes(
+        [
+            ("#", 1, "Boiler service report"),
+            f"The valve was replaced.{FOOTNOTE}",
+            [["Part", f"Cost{FOOTNOTE}"], ["Valve", "120"]],
+            f"Next visit in May.{ENDNOTE} {BOX}",
+            "Closing paragraph.",
+        ],
+        footnotes=("Replaced by the installer.", "Without \x13 PAGE \x14tax\x15."),
+        endnotes=("See the warranty.",),
+        boxes=("Sidebar: gas off first.",),
+        loose_boxes=("Loose box text.",),
+    )
+    assert extract("doc", data, "boiler.doc").text == (
+        "# Boiler service report\n\nThe valve was replaced.\n\nReplaced by the installer.\n\n"
+        "| Part | Cost |\n| Valve | 120 |\n\nWithout tax.\n\nNext visit in May.\n\nSee the warranty.\n\n"
+        "Sidebar: gas off first.\n\nClosing paragraph.\n\nLoose box text."
+    )
+
+
 def test_text_stored_in_two_pieces_one_of_them_utf16() -> None:
     blocks = [*MINUTES[:-1], "Zürich Ωmega ends it."]
     doc = extract("doc", doc_bytes(blocks, unicode_from=40), "minutes.doc")
@@ -79,15 +100,20 @@ def test_documents_that_cannot_be_read_are_refused_in_one_line() -> None:
             extract("doc", data, "minutes.doc")
 
 
-def test_a_piece_table_out_of_order_or_a_length_past_the_file_is_refused_not_read_over_and_over() -> None:
+def test_a_table_of_positions_out_of_order_or_a_length_past_the_file_is_refused_not_read_over_and_over() -> None:
     streams = doc_streams(MINUTES)
     table = bytearray(streams["1Table"])
     struct.pack_into("<I", table, 5 + 4, 0)  # the one piece ends where it starts: pieces must follow one another
     word = bytearray(streams["WordDocument"])
     struct.pack_into("<i", word, 0x4C, len(word) + 1)  # ccpText: more characters than the stream has bytes
+    noted = doc_streams(["One.\x02", "Two.\x02"], footnotes=("First note.", "Second note."))
+    notes_table = bytearray(noted["1Table"])
+    at, _ = struct.unpack_from("<II", noted["WordDocument"], 0x9A + 8 * 3)  # the FIB's pair 3: the notes' starts
+    struct.pack_into("<3i", notes_table, at, 0, 100, 13)  # the second note would start past the third's end
     for damaged, reason in (
         ({**streams, "1Table": bytes(table)}, "pieces out of order"),
         ({**streams, "WordDocument": bytes(word)}, "its file header does not fit the file"),
+        ({**noted, "1Table": bytes(notes_table)}, "a table of positions out of order"),
     ):
         with pytest.raises(ValueError, match=rf"^the \.doc file is damaged \({reason}\)"):
             extract("doc", cfb_bytes(damaged), "minutes.doc")
@@ -95,6 +121,9 @@ def test_a_piece_table_out_of_order_or_a_length_past_the_file_is_refused_not_rea
 
 def test_a_damaged_document_is_read_or_refused_in_one_line_never_an_error_of_another_kind() -> None:
     outcomes = damaged_outcomes("doc", doc_bytes(MINUTES), seed=7)
+    assert outcomes["read"] and outcomes["refused"]
+    noted = doc_bytes([f"One.{FOOTNOTE} {BOX}", f"Two.{ENDNOTE}"], footnotes=("A.",), endnotes=("B.",), boxes=("C.",))
+    outcomes = damaged_outcomes("doc", noted, seed=8)
     assert outcomes["read"] and outcomes["refused"]
 
 

@@ -2,7 +2,9 @@
 through its piece table (pieces stored as 8-bit Windows-1252 or as UTF-16), paragraphs as paragraphs, table rows
 as `| a | b |` rows (a paragraph ending in a cell mark ends a cell; the row's end is told by the paragraph
 property that marks it, read from the paragraph property pages), field codes dropped and their results kept
-("PAGE", "HYPERLINK …" are instructions, not text), line breaks kept, pictures and other anchors dropped. A paragraph
+("PAGE", "HYPERLINK …" are instructions, not text), line breaks kept, pictures and other anchors dropped; footnotes,
+endnotes and text boxes written after the paragraph that anchors them (after the table, for one anchored in a
+cell; a text box whose shape is not found, at the end), as the .docx and .odt readers write them. A paragraph
 in a built-in heading style ("heading 1" … "heading 9", known by the style's built-in identifier in any language) is
 a heading, a list paragraph an item at its level (its bullet or number is drawn by list formatting, not stored in
 the text); other styles are not read. The title is the document's summary-information title, else the file name. A
@@ -29,11 +31,18 @@ _ROW_END_SPRMS = (0x2417, 0x244C)  # sprmPFTtp, sprmPFInnerTtp: this paragraph m
 _IN_TABLE, _DEPTH = 0x2416, 0x6649  # sprmPFInTable, sprmPItap: the paragraph stands in a table
 _LIST, _LIST_LEVEL = 0x460B, 0x260A  # sprmPIlfo (a list, when not 0), sprmPIlvl (the item's level)
 _STYLES = 1  # place of (fcStshf, lcbStshf) among the FIB's pairs
+# places among the FIB's pairs: footnote references and texts, endnote references and texts, the main document's
+# shapes (PlcSpaMom: each shape's anchor and id) and its text boxes' texts (PlcftxbxTxt: each box's shape id)
+_FOOTNOTE_REFS, _FOOTNOTE_TEXTS, _ENDNOTE_REFS, _ENDNOTE_TEXTS, _SHAPES, _BOX_TEXTS = 2, 3, 46, 47, 40, 56
+_FRD, _FSPA, _FTXBXS = 2, 26, 22  # bytes of each entry a footnote-reference, shape and text-box table holds
+# the document's parts (stories) in character-position order after the main document: footnotes, headers, macros,
+# comments, endnotes, text boxes, header text boxes (FibRgLw97 ccpText … ccpHdrTxbx)
+_STORIES = ("main", "footnotes", "headers", "macros", "comments", "endnotes", "boxes", "header_boxes")
 _HEADING_STIS = range(1, 10)  # built-in style identifiers of "heading 1" … "heading 9", whatever the language
 _CELL, _PARAGRAPH = "\x07", "\r"
 _FIELD_BEGIN, _FIELD_SEPARATOR, _FIELD_END = "\x13", "\x14", "\x15"
 _KEPT_CONTROLS = {_CELL, _PARAGRAPH, "\t", "\n"}
-_REPLACED = str.maketrans({"\x0b": "\n", "\x0c": "\n", "\x1e": "-", "\x1f": "", "\xa0": " "})
+_REPLACED: dict[int, str] = str.maketrans({"\x0b": "\n", "\x0c": "\n", "\x1e": "-", "\x1f": "", "\xa0": " "})
 
 
 @dataclass(frozen=True)
@@ -69,19 +78,20 @@ def extract_doc(data: bytes, name: str = "") -> Extracted:
                 "the .doc file is an OLE file without a Word document, such as an old .xls or an Outlook .msg; "
                 "rename it to its real type"
             )
-        text, marks = _read(ole)
+        text, marks, anchored = _read(ole)
         title = summary_title(ole)
     except OSError as exc:  # olefile: a stream entry that is no stream, a sector chain past the file
         raise ValueError(f"the .doc file is damaged ({exc}); open and save it again") from None
     finally:
         ole.close()
     out = Writer()
-    _write(out, *_without_fields(text, marks))
+    _write(out, *_without_fields(text, marks, anchored))
     return Extracted(out.text, (), title or name_title(name))
 
 
-def _read(ole) -> tuple[str, dict[int, Mark]]:  # type: ignore[no-untyped-def]
-    """The main document's characters, and what each paragraph mark's properties say of its paragraph."""
+def _read(ole) -> tuple[str, dict[int, Mark], dict[int, list[str]]]:  # type: ignore[no-untyped-def]
+    """The main document's characters, what each paragraph mark's properties say of its paragraph, and the notes
+    and text boxes anchored in it (by position; those of an unknown anchor at the text's end)."""
     word = ole.openstream("WordDocument").read()
     ident = struct.unpack_from("<H", word, 0)[0] if len(word) >= 0x9A else None
     if ident == _IDENT_WORD6:
@@ -96,30 +106,99 @@ def _read(ole) -> tuple[str, dict[int, Mark]]:  # type: ignore[no-untyped-def]
         raise ValueError(f"the .doc file is damaged (no {stream} stream); open and save it again")
     table = ole.openstream(stream).read()
     try:
-        chars, pairs = _fib(word)
+        stories, pairs = _fib(word)
         pieces = _pieces(_slice(table, *pairs[_CLX]))
-        text = "".join(_piece_text(word, piece, chars) for piece in pieces if piece.cp < chars)
+        end = _stories_end(stories, len(word))
+        full = "".join(_piece_text(word, piece, end) for piece in pieces if piece.cp < end)
+        text = full[: stories["main"]]
         levels = _heading_levels(_slice(table, *pairs[_STYLES]))
         marks = _marks(word, _slice(table, *pairs[_BTE_PAPX]), pieces, text, levels)
+        anchored = _anchored(table, pairs, _story_starts(stories), full) if end > len(text) else {}
     except (struct.error, IndexError) as exc:
         raise ValueError(f"the .doc file is damaged ({exc}); open and save it again") from None
-    return text, marks
+    return text, marks, anchored
 
 
-def _fib(word: bytes) -> tuple[int, list[tuple[int, int]]]:
-    """ccpText (the main document's length in characters) and the FIB's (offset, length) pairs into the table
-    stream, found past its variable-length parts (csw 16-bit and cslw 32-bit values)."""
+def _fib(word: bytes) -> tuple[dict[str, int], list[tuple[int, int]]]:
+    """The length in characters of each story (ccpText, the main document's, first) and the FIB's (offset, length)
+    pairs into the table stream, found past its variable-length parts (csw 16-bit and cslw 32-bit values)."""
     csw = struct.unpack_from("<H", word, 0x20)[0]
     at = 0x22 + 2 * csw
     cslw = struct.unpack_from("<H", word, at)[0]
     longs = at + 2
-    chars = struct.unpack_from("<i", word, longs + 12)[0]
+    lengths = struct.unpack_from(f"<{len(_STORIES)}i", word, longs + 12) if cslw >= 3 + len(_STORIES) else ()
+    stories = dict(zip(_STORIES, lengths)) or {"main": struct.unpack_from("<i", word, longs + 12)[0]}
     at = longs + 4 * cslw
     count = struct.unpack_from("<H", word, at)[0]
     pairs = [struct.unpack_from("<II", word, at + 2 + 8 * i) for i in range(count)]
-    if count <= _CLX or not 0 <= chars <= len(word):  # each character takes a byte of the stream at least
+    if count <= _CLX or not 0 <= stories["main"] <= len(word):  # each character takes a byte of the stream at least
         raise ValueError("the .doc file is damaged (its file header does not fit the file); open and save it again")
-    return chars, pairs
+    return stories, pairs
+
+
+def _stories_end(stories: dict[str, int], limit: int) -> int:
+    """Where the characters read end: after the last story (and the mark ending them all) when the other stories'
+    lengths make sense and fit the stream (`limit`), else after the main document."""
+    others = [length for name, length in stories.items() if name != "main"]
+    if not any(others) or min(others) < 0:
+        return stories["main"]
+    end = sum(stories.values()) + 1
+    return end if end <= limit else stories["main"]
+
+
+def _story_starts(stories: dict[str, int]) -> dict[str, int]:
+    starts, at = {}, 0
+    for name in _STORIES:
+        starts[name] = at
+        at += stories.get(name, 0)
+    return starts
+
+
+def _plc(data: bytes, entry: int) -> tuple[tuple[int, ...], int]:
+    """A PLC's character positions and its number of entries of `entry` bytes each (after the positions)."""
+    count = (len(data) - 4) // (4 + entry) if len(data) >= 4 else -1
+    positions = struct.unpack_from(f"<{count + 1}i", data, 0) if count >= 0 else ()
+    if any(b < a for a, b in zip(positions, positions[1:])):  # each note or box is read once, in order
+        raise IndexError("a table of positions out of order")
+    return positions, max(count, 0)
+
+
+def _anchored(table: bytes, pairs: list[tuple[int, int]], starts: dict[str, int], full: str) -> dict[int, list[str]]:
+    """Footnotes, endnotes and text boxes by the position of what anchors them in the main document (-1: a text box
+    whose shape is not among the main document's)."""
+    found: dict[int, list[str]] = {}
+
+    def table_at(place: int) -> bytes:
+        return _slice(table, *pairs[place]) if place < len(pairs) else b""
+
+    for refs_at, texts_at, story in (
+        (_FOOTNOTE_REFS, _FOOTNOTE_TEXTS, "footnotes"),
+        (_ENDNOTE_REFS, _ENDNOTE_TEXTS, "endnotes"),
+    ):
+        refs, count = _plc(table_at(refs_at), _FRD)
+        bounds, _ = _plc(table_at(texts_at), 0)
+        for i in range(min(count, len(bounds) - 1)):
+            found.setdefault(refs[i], []).append(_story_text(full, starts[story], bounds[i], bounds[i + 1]))
+    shapes_data = table_at(_SHAPES)
+    anchors, shapes = _plc(shapes_data, _FSPA)
+    shape_ids = {
+        struct.unpack_from("<i", shapes_data, 4 * (shapes + 1) + _FSPA * i)[0]: anchors[i] for i in range(shapes)
+    }
+    boxes_data = table_at(_BOX_TEXTS)
+    bounds, boxes = _plc(boxes_data, _FTXBXS)
+    for i in range(min(boxes - 1, len(bounds) - 1)):  # the last entry is a placeholder
+        shape = struct.unpack_from("<i", boxes_data, 4 * (boxes + 1) + _FTXBXS * i + 14)[0]
+        found.setdefault(shape_ids.get(shape, -1), []).append(
+            _story_text(full, starts["boxes"], bounds[i], bounds[i + 1])
+        )
+    return found
+
+
+def _story_text(full: str, start: int, begin: int, end: int) -> str:
+    """One note's or text box's characters: [begin, end) of the story at `start`, within what was read."""
+    if not 0 <= begin <= end:
+        return ""
+    return full[start + begin : start + end]
 
 
 def _slice(data: bytes, offset: int, length: int) -> bytes:
@@ -252,13 +331,20 @@ def _sprms(grpprl: bytes) -> Iterator[tuple[int, bytes]]:
 _OPERAND_SIZES = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 6: None, 7: 3}
 
 
-def _without_fields(text: str, marks: dict[int, Mark]) -> tuple[str, list[Mark]]:
+def _without_fields(
+    text: str, marks: dict[int, Mark], anchored: dict[int, list[str]] | None = None
+) -> tuple[str, list[Mark], dict[int, list[str]]]:
     """The text with each field's instructions dropped and its result kept ("\\x13 PAGE \\x14 3 \\x15" → "3"),
-    nested fields too (a field without a result leaves nothing), and the `Mark` of each paragraph mark kept."""
+    nested fields too (a field without a result leaves nothing), the `Mark` of each paragraph mark kept, and the
+    `anchored` notes and text boxes moved to where their anchor is in the new text (or its end)."""
     out: list[str] = []
     kept: list[Mark] = []
+    moved: dict[int, list[str]] = {}
+    anchored = anchored or {}
     stack: list[bool] = []  # per open field: whether its result has begun
     for position, char in enumerate(text):
+        if position in anchored:
+            moved.setdefault(len(out), []).extend(anchored[position])
         if char == _FIELD_BEGIN:
             stack.append(False)
         elif char == _FIELD_SEPARATOR and stack:
@@ -269,18 +355,31 @@ def _without_fields(text: str, marks: dict[int, Mark]) -> tuple[str, list[Mark]]
             out.append(char)
             if position in marks:
                 kept.append(marks[position])
-    return "".join(out), kept
+    for position, notes in anchored.items():
+        if not 0 <= position < len(text):
+            moved.setdefault(len(out), []).extend(notes)
+    return "".join(out), kept, moved
 
 
-def _write(out: Writer, text: str, marks: list[Mark]) -> None:
+def _write(out: Writer, text: str, marks: list[Mark], anchored: dict[int, list[str]]) -> None:
     """Paragraphs and table rows, in order: a paragraph in a table joins its cell, a cell mark ends the cell, or the
-    row when its paragraph says so."""
+    row when its paragraph says so. The notes and text boxes anchored in a paragraph follow it; those anchored in
+    a table follow the table."""
     cells: list[str] = []
     current: list[str] = []
+    notes: list[str] = []  # anchored in the paragraph (or cell) being read
+    table_notes: list[str] = []  # anchored in the table being read
     each = iter(marks)
-    for char in text.translate(_REPLACED):
+    for position, raw in enumerate(text):  # positions of `text`, as `anchored` counts them
+        notes.extend(anchored.get(position, ()))
+        char = _REPLACED.get(ord(raw), raw)
+        if not char:
+            continue
         if char in (_CELL, _PARAGRAPH):
             mark = next(each, Mark(False, False))
+            if mark.ends_row or char == _CELL or mark.in_table:
+                table_notes.extend(notes)
+                notes = []
             if mark.ends_row:
                 out.row(cells)
                 cells = []
@@ -290,14 +389,29 @@ def _write(out: Writer, text: str, marks: list[Mark]) -> None:
                 current.append(" ")
                 continue
             else:
+                _notes(out, table_notes)
                 _block(out, "".join(current), mark)
+                _notes(out, notes)
+                notes, table_notes = [], []
             current = []
         elif char in _KEPT_CONTROLS or ord(char) >= 0x20:
             current.append(char)
     if cells:
         out.row(cells)
+    _notes(out, table_notes)
     _paragraph(out, "".join(current))
+    _notes(out, notes + anchored.get(len(text), []))
     out.end_run()
+
+
+def _notes(out: Writer, notes: list[str]) -> None:
+    """Notes and text boxes as paragraphs: each one's fields read as in the text, its reference mark and other
+    control characters dropped."""
+    for note in notes:
+        text = _without_fields(note, {})[0].translate(_REPLACED)
+        out.end_run()
+        for line in text.replace(_CELL, " ").split(_PARAGRAPH):
+            _paragraph(out, "".join(c for c in line if c in _KEPT_CONTROLS or ord(c) >= 0x20))
 
 
 def _block(out: Writer, text: str, mark: Mark) -> None:
