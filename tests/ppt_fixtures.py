@@ -1,6 +1,7 @@
 """PowerPoint 97–2003 (.ppt) files written here, for the extract tests: the records of [MS-PPT] a reader of slide
 text needs — the current user, the last edit and its persist directory, the document's slide list with each slide's
-placeholder texts, and each slide's drawing with a text box — inside a compound file (tests/msg_fixtures.py).
+placeholder texts, and each slide's drawing with its text boxes and tables (each shape anchored, stored in the
+reverse of its place on the slide) — inside a compound file (tests/msg_fixtures.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ import struct
 
 from msg_fixtures import cfb_bytes
 
-Slide = tuple[str | None, list[str], list[str]]  # title, body lines (bulleted), text boxes
+Box = str | list[list[str]]  # a text box, or a table's rows
+Slide = tuple[str | None, list[str], list[Box]]  # title, body lines (bulleted), text boxes top to bottom
 NORMAL_TOKEN, ENCRYPTED_TOKEN = 0xE391C05F, 0xF3D1C4DF
 
 
@@ -49,7 +51,7 @@ def ppt_streams(
     stream = record(0x03E8, lists, container=True)
     offsets = {1: 0}
     for i in reversed(range(len(slides))):
-        boxes = b"".join(record(0xF00D, text_atoms(4, box), container=True) for box in slides[i][2])
+        boxes = b"".join(_box(box, top=1000 * (k + 1)) for k, box in reversed(list(enumerate(slides[i][2]))))
         atom = record(0x03EF, struct.pack("<I8sIIHH", 0, bytes(8), 0, 1000 + i if i in notes else 0, 0, 0))
         offsets[2 + i] = len(stream)
         stream += record(0x03EE, atom + _drawing(boxes), container=True)
@@ -68,5 +70,29 @@ def ppt_streams(
 
 
 def _drawing(shapes: bytes) -> bytes:
-    """A slide's drawing (PPDrawing, OfficeArt drawing and shape containers) around the shapes' records."""
-    return record(0x040C, record(0xF002, record(0xF004, shapes, container=True), container=True), container=True)
+    """A slide's drawing (PPDrawing, OfficeArt drawing container, the slide's group: its own shape, then the shapes)
+    around the shapes' records."""
+    group = record(0xF003, record(0xF004, b"", container=True) + shapes, container=True)
+    return record(0x040C, record(0xF002, group, container=True), container=True)
+
+
+def _box(box: Box, top: int) -> bytes:
+    """A text box's shape anchored at `top` (a client anchor: top, left, right, bottom), or a table there: a group
+    whose shape has tableProperties set, its cells' shapes (child anchors: left, top, right, bottom) stored last
+    cell first."""
+    anchor = record(0xF010, struct.pack("<hhhh", top, 100, 5000, top + 500))
+    if isinstance(box, str):
+        return record(0xF004, anchor + record(0xF00D, text_atoms(4, box), container=True), container=True)
+    properties = record(0xF122, struct.pack("<HI", 0x39F, 1), instance=1)
+    cells = [
+        record(
+            0xF004,
+            record(0xF00F, struct.pack("<iiii", 100 + 900 * c, top + 100 * r, 1000 + 900 * c, top + 100 * (r + 1)))
+            + record(0xF00D, text_atoms(4, cell), container=True),
+            container=True,
+        )
+        for r, row in enumerate(box)
+        for c, cell in enumerate(row)
+    ]
+    own = record(0xF004, properties + anchor, container=True)
+    return record(0xF003, own + b"".join(reversed(cells)), container=True)

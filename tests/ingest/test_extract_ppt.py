@@ -1,6 +1,6 @@
 """PowerPoint 97–2003 (.ppt) presentations written here (tests/ppt_fixtures.py): slides as pages in the slide
-list's order, titles as headings, body text as items, text boxes as paragraphs, speaker notes, and the refusals, in
-one line."""
+list's order, titles as headings, body text as items, text boxes as paragraphs in their place on the slide, tables
+as rows, speaker notes, and the refusals, in one line."""
 
 from __future__ import annotations
 
@@ -40,6 +40,20 @@ def test_slides_are_pages_in_the_slide_lists_order_with_titles_bullets_and_text_
     assert doc.title == "Harbour board"
     eight_bit = extract("ppt", ppt_bytes(BOARD[:2], eight_bit=True), "board.ppt")  # body text as 8-bit atoms
     assert eight_bit.text == doc.text.split("\n\n# Zürich", 1)[0]
+
+
+def test_text_boxes_follow_their_place_on_the_slide_and_a_table_is_read_as_rows(tmp_path: Path) -> None:
+    fares = [["Route", "Fare"], ["Harbour – Island", "4.50"], ["Island – Lighthouse", ""]]
+    slides = [("Ferry fares", [], ["From 1 May", fares, "Children ride free"])]  # stored last box first
+    doc = extract("ppt", ppt_bytes(slides), "fares.ppt")
+    assert doc.text == (
+        "# Ferry fares\n\nFrom 1 May\n\n"
+        "| Route | Fare |\n| Harbour – Island | 4.50 |\n| Island – Lighthouse |  |\n\n"
+        "Children ride free"
+    )
+    (tmp_path / "fares.ppt").write_bytes(ppt_bytes(slides))
+    passages = chunk_document(load_corpus(tmp_path).documents[0])
+    assert any("| Harbour – Island | 4.50 |" in passage.text and passage.page == 1 for passage in passages)
 
 
 def test_speaker_notes_follow_their_slide_under_a_notes_heading() -> None:

@@ -3,10 +3,11 @@ per slide, in the presentation's order, as `.pptx` slides are written (pptx.py):
 ("Slide N" when it has none), then its body text, bulleted placeholder text as list items, then the text of its
 other text boxes. The slide order and each slide's record come from the last saved edit (the current user's edit,
 its persist directory, and the edits before it); a slide's placeholder text from the document's slide list, its text
-boxes from the slide's drawing, its speaker notes from its notes slide, under a "Notes" heading. The title is the
-summary information's, else the first slide's. Not read: tables as rows (their cells are text boxes: read, not as
-rows), charts, pictures. A password-protected presentation,
-or an OLE file without a presentation, is refused in one line.
+boxes from the slide's drawing, top to bottom then left to right by their anchors (a group where its own anchor
+stands, its shapes in their order inside it), its speaker notes from its notes slide, under a "Notes" heading. A
+table (a group the drawing marks as one) is written as `| a | b |` rows: its cells' shapes grouped into rows by
+their top edge, each row left to right. The title is the summary information's, else the first slide's. Not read:
+charts, pictures. A password-protected presentation, or an OLE file without a presentation, is refused in one line.
 """
 
 from __future__ import annotations
@@ -27,16 +28,28 @@ _ENCRYPTED_TOKEN = 0xF3D1C4DF  # the current user's header token of an encrypted
 _TITLES = {0, 6}  # text types: title, centred title
 _NOTES_TEXT = 2  # text type of a notes slide's body
 _BULLETED = {1, 5, 7, 8}  # body, centred body, half body, quarter body
+_GROUP, _SHAPE, _CHILD_ANCHOR, _CLIENT_ANCHOR, _TERTIARY_OPT = 0xF003, 0xF004, 0xF00F, 0xF010, 0xF122
+_TABLE_PROPERTIES = 0x39F  # a group shape's property: bit 1 set, the group is a table
+_TABLE = -1  # the kind of a `Text` holding a table's rows
 _MAX_DEPTH = 64  # records nested deeper are not read
 _MAX_EDITS = 4096  # saved edits followed back
 
 
 @dataclass(frozen=True)
 class Text:
-    """One text of a slide: its text type (title, body, other …) and its characters."""
+    """One text of a slide: its text type (title, body, other …, or _TABLE) and its characters (a table's rows)."""
 
     kind: int
     text: str
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A drawn shape's texts and where it stands: (top, left) of its anchor, (0, 0) without one."""
+
+    at: tuple[int, int]
+    texts: tuple[Text, ...]
 
 
 def extract_ppt(data: bytes, name: str = "") -> Extracted:
@@ -83,7 +96,7 @@ def _slides(stream: bytes, current_user: bytes) -> list[list[Text]]:
             read.add(persist[slide_id])
             start, end = _body(stream, persist[slide_id], _SLIDE)
             known = {t.text for t in texts}
-            texts = texts + [t for t in _texts(stream, start, end, in_textboxes=True) if t.text not in known]
+            texts = texts + [t for t in _drawing_texts(stream, start, end) if t.kind == _TABLE or t.text not in known]
             texts = texts + _notes(stream, persist, notes.pop(_notes_id(stream, start, end), None))  # once
         slides.append(texts)
     return slides
@@ -218,6 +231,83 @@ def _texts(stream: bytes, start: int, end: int, *, in_textboxes: bool) -> list[T
     return found
 
 
+def _drawing_texts(stream: bytes, start: int, end: int) -> list[Text]:
+    """The texts of a slide's shapes, a table as one `Text` of rows; the slide's shapes stand in its top group,
+    which orders them (`_group`)."""
+    return [text for shape in _shapes(stream, start, end, 0) for text in shape.texts]
+
+
+def _shapes(stream: bytes, start: int, end: int, depth: int) -> list[Shape]:
+    """The shapes with text in the records of [start, end), found at any depth up to _MAX_DEPTH."""
+    found: list[Shape] = []
+    for kind, _, child_start, child_end, container in _children(stream, start, end):
+        if not container or depth >= _MAX_DEPTH:
+            continue
+        if kind == _SHAPE:
+            shape = _shape(stream, child_start, child_end)
+            if shape.texts:
+                found.append(shape)
+        elif kind == _GROUP:
+            found.extend(_group(stream, child_start, child_end, depth + 1))
+        else:
+            found.extend(_shapes(stream, child_start, child_end, depth + 1))
+    return found
+
+
+def _shape(stream: bytes, start: int, end: int) -> Shape:
+    """A shape's anchor and the text atoms of its text box."""
+    at = (0, 0)
+    texts: list[Text] = []
+    for kind, _, child_start, child_end, _ in _children(stream, start, end):
+        if kind == _CLIENT_ANCHOR and child_end - child_start in (8, 16):  # top, left, … as 16- or 32-bit values
+            at = struct.unpack_from("<hh" if child_end - child_start == 8 else "<ii", stream, child_start)
+        elif kind == _CHILD_ANCHOR and child_end - child_start >= 16:  # left, top, …
+            left, top = struct.unpack_from("<ii", stream, child_start)
+            at = (top, left)
+        elif kind == _CLIENT_TEXTBOX:
+            texts.extend(_texts(stream, child_start, child_end, in_textboxes=False))
+    return Shape(at, tuple(texts))
+
+
+def _group(stream: bytes, start: int, end: int, depth: int) -> list[Shape]:
+    """A group's shapes, standing where the group's own shape (its first) stands: one `Shape` of rows when the
+    group is a table, else its shapes in position order."""
+    children = list(_children(stream, start, end))
+    if not children or children[0][0] != _SHAPE:
+        return _shapes(stream, start, end, depth)
+    _, _, own_start, own_end, _ = children[0]
+    own = _shape(stream, own_start, own_end)
+    members_start = children[1][2] - 8 if len(children) > 1 else end  # the second child's record header
+    members = sorted(_shapes(stream, members_start, end, depth), key=lambda shape: shape.at)  # stable in a tie
+    if _is_table(stream, own_start, own_end):
+        return [Shape(own.at, (Text(_TABLE, "", _rows(members)),))] if members else []
+    return [Shape(own.at, own.texts + tuple(text for shape in members for text in shape.texts))]
+
+
+def _is_table(stream: bytes, start: int, end: int) -> bool:
+    """Whether a group's shape says the group is a table (tableProperties, bit 1, in its tertiary properties)."""
+    for kind, count, child_start, child_end, _ in _children(stream, start, end):
+        if kind == _TERTIARY_OPT:
+            for i in range(min(count, (child_end - child_start) // 6)):
+                pid, value = struct.unpack_from("<HI", stream, child_start + 6 * i)
+                if pid & 0x3FFF == _TABLE_PROPERTIES and value & 1:
+                    return True
+    return False
+
+
+def _rows(cells: list[Shape]) -> tuple[tuple[str, ...], ...]:
+    """Table cells (sorted by position) as rows: the cells of one top edge, left to right."""
+    rows: list[list[str]] = []
+    top = None
+    for cell in cells:
+        text = " ".join(" ".join(t.text.replace("\x0b", " ").split()) for t in cell.texts)
+        if cell.at[0] != top:
+            rows.append([])
+            top = cell.at[0]
+        rows[-1].append(text)
+    return tuple(tuple(row) for row in rows)
+
+
 def _decoded(stream: bytes, kind: int, start: int, end: int) -> str:
     raw = stream[start:end]
     return raw.decode("utf-16-le", errors="replace") if kind == _TEXT_CHARS else raw.decode("cp1252", errors="replace")
@@ -229,17 +319,27 @@ def _slide(out: Writer, number: int, texts: list[Text]) -> str:
     out.heading(title or f"Slide {number}", 1)
     notes = [text for text in texts if text.kind == _NOTES_TEXT]
     for text in texts:
-        if text.kind in _TITLES or text.kind == _NOTES_TEXT:
-            continue
-        for line in text.text.replace("\x0b", "\r").split("\r"):
-            if not line.strip():
-                continue
-            if text.kind in _BULLETED:
-                out.item(clean(line))
-            else:
-                out.paragraph(clean(line))
+        if text.kind not in _TITLES and text.kind != _NOTES_TEXT:
+            _write_text(out, text)
     _write_notes(out, notes)
     return title
+
+
+def _write_text(out: Writer, text: Text) -> None:
+    """A table's rows, or a text's lines: bulleted placeholder text as items, the rest as paragraphs."""
+    if text.kind == _TABLE:
+        out.end_run()
+        for row in text.rows:
+            out.row(list(row))
+        out.end_run()
+        return
+    for line in text.text.replace("\x0b", "\r").split("\r"):
+        if not line.strip():
+            continue
+        if text.kind in _BULLETED:
+            out.item(clean(line))
+        else:
+            out.paragraph(clean(line))
 
 
 def _write_notes(out: Writer, notes: list[Text]) -> None:
