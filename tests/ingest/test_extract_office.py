@@ -4,6 +4,7 @@ openpyxl; ODS and ODP by hand with zipfile, as LibreOffice writes them), read wi
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -312,3 +313,71 @@ def test_rtf_text_and_table_rows() -> None:
     )
     with pytest.raises(ValueError, match=r"^not an RTF file \(it does not start with \{\\rtf\)"):
         extract_rtf(b"plain words saved as .rtf")
+
+
+def retyped(package: bytes, part: str, content_type: str) -> bytes:
+    """The package with `content_type` declared for `part`, as Word, PowerPoint and Excel declare a macro-enabled
+    file, a template or a slide show."""
+    source = zipfile.ZipFile(io.BytesIO(package))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            body = source.read(name)
+            if name == "[Content_Types].xml":
+                body, count = re.subn(
+                    rf'<Override PartName="{re.escape(part)}" ContentType="[^"]*"/>'.encode(),
+                    f'<Override PartName="{part}" ContentType="{content_type}"/>'.encode(),
+                    body,
+                )
+                assert count == 1, f"no override for {part}"
+            target.writestr(name, body)
+    return out.getvalue()
+
+
+VARIANTS = {  # file name: (its bytes, a word of its text)
+    "service.docm": (
+        retyped(word_bytes(), "/word/document.xml", "application/vnd.ms-word.document.macroEnabled.main+xml"),
+        "stem",
+    ),
+    "service.dotx": (
+        retyped(
+            word_bytes(),
+            "/word/document.xml",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+        ),
+        "stem",
+    ),
+    "tour.ppsx": (
+        retyped(
+            slides_bytes(),
+            "/ppt/presentation.xml",
+            "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml",
+        ),
+        "Harbour",
+    ),
+    "tour.potm": (
+        retyped(
+            slides_bytes(), "/ppt/presentation.xml", "application/vnd.ms-powerpoint.template.macroEnabled.main+xml"
+        ),
+        "Harbour",
+    ),
+    "ledger.xlsm": (
+        retyped(workbook_bytes(), "/xl/workbook.xml", "application/vnd.ms-excel.sheet.macroEnabled.main+xml"),
+        "Borealis",
+    ),
+    "ledger.xlt": (old_workbook_bytes(), "Borealis"),
+    "manual.ott": (odt_bytes(mimetype="application/vnd.oasis.opendocument.text-template"), "Pumps"),
+}
+
+
+def test_macro_enabled_files_templates_and_slide_shows_are_read_as_their_plain_format(tmp_path: Path) -> None:
+    for name, (data, _) in VARIANTS.items():
+        (tmp_path / name).write_bytes(data)
+    corpus = load_corpus(tmp_path)
+    assert not corpus.skipped
+    read = {doc.id: doc for doc in corpus.documents}
+    assert sorted(read) == sorted(VARIANTS)
+    for name, (_, word) in VARIANTS.items():
+        assert word in read[name].text, name
+    assert read["service.docm"].text == read["service.dotx"].text == extract("docx", word_bytes(), "s.docx").text
+    assert read["tour.ppsx"].pages == extract("pptx", slides_bytes(), "tour.pptx").pages

@@ -24,19 +24,38 @@ log = logging.getLogger(__name__)
 PageFn = Callable[[int, int], None]  # (pages read, pages in the file)
 _on_page: ContextVar[PageFn | None] = ContextVar("qa_extract_on_page", default=None)
 
+# macro-enabled documents, templates and slide shows are the same packages (and binary files) as the plain format
 KINDS = {
     ".pdf": "pdf",
     ".html": "html",
     ".htm": "html",
     ".docx": "docx",
+    ".docm": "docx",
+    ".dotx": "docx",
+    ".dotm": "docx",
     ".doc": "doc",
+    ".dot": "doc",
     ".pptx": "pptx",
+    ".pptm": "pptx",
+    ".ppsx": "pptx",
+    ".ppsm": "pptx",
+    ".potx": "pptx",
+    ".potm": "pptx",
     ".ppt": "ppt",
+    ".pps": "ppt",
+    ".pot": "ppt",
     ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xltx": "xlsx",
+    ".xltm": "xlsx",
     ".xls": "xls",
+    ".xlt": "xls",
     ".odt": "odt",
+    ".ott": "odt",
     ".ods": "ods",
+    ".ots": "ods",
     ".odp": "odp",
+    ".otp": "odp",
     ".epub": "epub",
     ".csv": "csv",
     ".eml": "eml",
@@ -51,8 +70,8 @@ KINDS = {
     ".tiff": "image",
 }
 READABLE = (
-    "PDF, HTML, DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files, "
-    "or PNG/JPEG/TIFF scans"
+    "PDF, HTML, DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files (Office "
+    "and OpenDocument templates, macro-enabled files and slide shows too), or PNG/JPEG/TIFF scans"
 )
 # kind: (module in this package, its function, whether it takes the file name)
 _READERS = {

@@ -136,6 +136,52 @@ def _check_sizes(members: list[zipfile.ZipInfo], spec: ZipKind) -> None:
         )
 
 
+# the main part of the Word and PowerPoint packages and the content type python-docx and python-pptx accept for it
+_MAIN_PARTS = {
+    "docx": ("/word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"),
+    "pptx": (
+        "/ppt/presentation.xml",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+    ),
+}
+_CONTENT_TYPES = "[Content_Types].xml"
+_OVERRIDE = "{http://schemas.openxmlformats.org/package/2006/content-types}Override"
+
+
+def as_plain_package(data: bytes, kind: str) -> bytes:
+    """A macro-enabled document, a template or a slide show (.docm, .dotx, .pptm, .ppsx, .potx …) is the plain
+    package with another content type declared for its main part, which python-docx and python-pptx refuse: the
+    bytes with the plain type declared instead (the package rebuilt in memory, uncompressed), unchanged when the
+    type already is the plain one. Macros are never run: only the text parts are read."""
+    part, plain = _MAIN_PARTS[kind]
+    archive = check_archive(data, kind)
+    if _CONTENT_TYPES not in set(archive.namelist()):
+        return data
+    types = parse_xml(
+        read_member(archive, _CONTENT_TYPES, ZIP_KINDS[kind].label), f"{ZIP_KINDS[kind].label} content types"
+    )
+    main = [o for o in types.iter(_OVERRIDE) if (o.get("PartName") or "").lower() == part]
+    declared = main[0].get("ContentType", "") if main else plain
+    if declared == plain or not declared.endswith("main+xml"):
+        return data
+    main[0].set("ContentType", plain)
+    from lxml import etree
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as rebuilt:
+        for member in archive.infolist():
+            body = (
+                etree.tostring(types, xml_declaration=True, encoding="UTF-8")
+                if member.filename == _CONTENT_TYPES
+                else None
+            )
+            rebuilt.writestr(
+                member.filename,
+                body if body is not None else read_member(archive, member.filename, ZIP_KINDS[kind].label),
+            )
+    return buffer.getvalue()
+
+
 def open_package(load: Callable[[io.BytesIO], T], data: bytes, kind: str, errors: tuple[type, ...] = ()) -> T:
     """`load` (python-docx, python-pptx, openpyxl) run on the bytes; whatever a damaged part makes it raise (its own
     package error, lxml's XMLSyntaxError, a KeyError for a missing part) becomes one line naming the format and

@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 
 from . import Extracted
-from .archive import MAX_TOTAL_BYTES, MAX_XML_BYTES, check_archive, open_package, parse_xml  # noqa: F401 - limits
+from .archive import (  # noqa: F401 - the limits, re-exported
+    MAX_TOTAL_BYTES,
+    MAX_XML_BYTES,
+    as_plain_package,
+    check_archive,
+    open_package,
+    parse_xml,
+)
 from .blocks import Writer
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
@@ -38,7 +45,7 @@ def extract_docx(data: bytes) -> Extracted:
     from docx.text.paragraph import Paragraph
 
     check_zip(data)
-    document = open_package(docx.Document, data, "docx", (PackageNotFoundError,))
+    document = open_package(docx.Document, as_plain_package(data, "docx"), "docx", (PackageNotFoundError,))
     out = Writer()
     notes = _notes(document)
     # content controls and text boxes nest: a stack of children, no recursion; a text box's blocks are pushed

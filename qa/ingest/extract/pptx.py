@@ -10,7 +10,7 @@ their outline level, tables become `| a | b |` rows, and the speaker notes follo
 from __future__ import annotations
 
 from . import Extracted
-from .archive import check_archive, open_package
+from .archive import as_plain_package, open_package
 from .blocks import Writer, clean
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -22,8 +22,7 @@ def extract_pptx(data: bytes) -> Extracted:
     import pptx
     from pptx.exc import PackageNotFoundError
 
-    check_archive(data, "pptx")
-    presentation = open_package(pptx.Presentation, data, "pptx", (PackageNotFoundError,))
+    presentation = open_package(pptx.Presentation, as_plain_package(data, "pptx"), "pptx", (PackageNotFoundError,))
     out = Writer()
     starts: list[int] = []
     first_title = ""
