@@ -57,7 +57,7 @@ def check_bytes(name: str, data: bytes) -> None:
     if kind is None:
         raise QAError(f"'{name}' is not a kind of document the index reads; add {READABLE}")
     try:
-        check_content(kind, data)
+        check_content(kind, data, name)
         _check_structure(kind, name, data)
     except ValueError as exc:
         raise QAError(f"'{name}' was refused: {exc}") from None

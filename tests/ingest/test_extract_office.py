@@ -381,3 +381,5 @@ def test_macro_enabled_files_templates_and_slide_shows_are_read_as_their_plain_f
         assert word in read[name].text, name
     assert read["service.docm"].text == read["service.dotx"].text == extract("docx", word_bytes(), "s.docx").text
     assert read["tour.ppsx"].pages == extract("pptx", slides_bytes(), "tour.pptx").pages
+    with pytest.raises(ValueError, match=r"^the \.docm extension does not match the content, which is a PDF"):
+        extract("docx", b"%PDF-1.7 renamed", "service.docm")

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import import_module
+from pathlib import PurePosixPath
 
 from .archive import ZIP_KINDS
 
@@ -222,13 +223,15 @@ _EXPECTED = {
 _TEXT_KINDS = ("txt", "md", "html", "csv", "eml", "rtf")
 
 
-def check_content(kind: str, data: bytes) -> None:
-    """Raise ValueError when the bytes are not what the file's extension says (a .pdf that is HTML, a .txt PDF)."""
+def check_content(kind: str, data: bytes, name: str = "") -> None:
+    """Raise ValueError when the bytes are not what the file's extension says (a .pdf that is HTML, a .txt PDF);
+    the message names the extension of `name` (a .docm is read as a .docx), else the kind's."""
     found = sniff(data)
     if found not in _EXPECTED[kind]:
         if kind in _TEXT_KINDS and found not in ("pdf", "zip", "ole"):
             return  # other binary data: the text reader names it ("binary file (contains NUL bytes)")
-        extension = "image (.png/.jpg/.tif)" if kind == "image" else f".{kind}"
+        suffix = PurePosixPath(name).suffix.lower() or f".{kind}"
+        extension = "image (.png/.jpg/.tif)" if kind == "image" else suffix
         raise ValueError(
             f"the {extension} extension does not match the content, which is {_NAMES[found]}; "
             "rename the file to its real type or remove it"
@@ -237,7 +240,7 @@ def check_content(kind: str, data: bytes) -> None:
 
 def extract(kind: str, data: bytes, name: str) -> Extracted:
     """Dispatch on the file kind; the format modules are imported only when a file of theirs is read."""
-    check_content(kind, data)
+    check_content(kind, data, name)
     module, function, takes_name = _READERS[kind]
     reader = getattr(import_module(f".{module}", __name__), function)
     return reader(data, name) if takes_name else reader(data)
