@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from ..errors import QAError
-from ..ingest.extract import READABLE, check_content, kind_of
+from ..ingest.extract import READABLE, check_content, kind_of, reader_kind
 from ..ingest.extract.archive import ZIP_KINDS, check_archive
 from ..ingest.load import DEFAULT_MAX_FILE_BYTES, decode_text
 
@@ -56,6 +56,7 @@ def check_bytes(name: str, data: bytes) -> None:
     kind = kind_of(name)
     if kind is None:
         raise QAError(f"'{name}' is not a kind of document the index reads; add {READABLE}")
+    kind = reader_kind(kind, data)
     try:
         check_content(kind, data, name)
         _check_structure(kind, name, data)
@@ -83,7 +84,7 @@ def _check_structure(kind: str, name: str, data: bytes) -> None:
         from ..ingest.extract.xls import check_xls
 
         check_xls(data)
-    elif kind in ("doc", "ppt"):
+    elif kind in ("doc", "ppt", "xmlsheet"):
         from ..ingest.extract import extract
 
         extract(kind, data, name)  # read whole: at most the per-file limit, in milliseconds, by the build's rules

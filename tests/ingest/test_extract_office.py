@@ -383,3 +383,65 @@ def test_macro_enabled_files_templates_and_slide_shows_are_read_as_their_plain_f
     assert read["tour.ppsx"].pages == extract("pptx", slides_bytes(), "tour.pptx").pages
     with pytest.raises(ValueError, match=r"^the \.docm extension does not match the content, which is a PDF"):
         extract("docx", b"%PDF-1.7 renamed", "service.docm")
+
+
+SPREADSHEET_2003 = """<?xml version="1.0"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"
+ xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" xmlns:html="http://www.w3.org/TR/REC-html40">
+ <Worksheet ss:Name="Fleet"><Table>
+  <Row><Cell><Data ss:Type="String">Vessel</Data></Cell><Cell><Data ss:Type="String">Length</Data></Cell>
+   <Cell><Data ss:Type="String">Commissioned</Data></Cell><Cell><Data ss:Type="String">Active</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">Aurora</Data></Cell><Cell><Data ss:Type="Number">3.0</Data></Cell>
+   <Cell><Data ss:Type="DateTime">2024-03-01T00:00:00.000</Data></Cell><Cell><Data ss:Type="Boolean">1</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String"><html:B>Bore</html:B>alis</Data></Cell>
+   <Cell ss:Index="3"><Data ss:Type="DateTime">2019-07-15T14:30:00.000</Data></Cell></Row>
+ </Table></Worksheet>
+ <Worksheet ss:Name="Crew"><Table><Row><Cell><Data ss:Type="String">Aino</Data></Cell></Row></Table></Worksheet>
+</Workbook>"""
+EXCEL_HTML = (
+    '<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:schemas-microsoft-com:office:excel">'
+    "<head><title>Fleet export</title></head><body><table><tr><th>Vessel</th><th>Length</th></tr>"
+    "<tr><td>Aurora</td><td>3</td></tr></table></body></html>"
+)
+
+
+def test_web_exports_named_doc_or_xls_are_read_by_what_their_text_is(tmp_path: Path) -> None:
+    from qa.errors import QAError
+    from qa.web.admission import check_bytes
+
+    files = {
+        "fleet.xls": SPREADSHEET_2003.encode(),
+        "export.xls": EXCEL_HTML.encode(),
+        "crew.xls": b"Name\tRole\r\nAino\tCaptain\r\n",
+        "letter.doc": RTF,
+        "page.doc": b"<!DOCTYPE html><html><body><h1>Notice</h1><p>The ferry leaves at nine.</p></body></html>",
+        "notes.doc": b"Plain words in a file named .doc.",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    corpus = load_corpus(tmp_path)
+    read = {doc.id: doc for doc in corpus.documents}
+    assert read["fleet.xls"].text == (
+        "# Fleet\n\n| Vessel | Length | Commissioned | Active |\n| Aurora | 3 | 2024-03-01 | TRUE |\n"
+        "| Borealis |  | 2019-07-15 14:30:00 |\n\n# Crew\n\n| Aino |"
+    )
+    assert read["fleet.xls"].kind == "xls"
+    assert "| Vessel | Length |\n| Aurora | 3 |" in read["export.xls"].text
+    assert read["crew.xls"].text == "| Name | Role |\n| Aino | Captain |"
+    assert "ferry leaves at nine" in read["page.doc"].text
+    assert read["letter.doc"].text == extract("rtf", files["letter.doc"], "letter.rtf").text
+    assert [(s.path, s.reason) for s in corpus.skipped] == [
+        (
+            "notes.doc",
+            "the .doc extension does not match the content, which is text; rename the file to its real type or remove it",
+        )
+    ]
+    check_bytes("export.xls", files["export.xls"])  # an upload is checked by the same rule
+    with pytest.raises(QAError, match=r"^'notes\.doc' was refused: the \.doc extension does not match the content"):
+        check_bytes("notes.doc", files["notes.doc"])
+
+
+def test_a_damaged_excel_2003_xml_spreadsheet_is_read_or_refused_in_one_line() -> None:
+    outcomes = damaged_outcomes("xls", SPREADSHEET_2003.encode(), seed=9)
+    assert outcomes["read"] and outcomes["refused"]

@@ -95,7 +95,13 @@ _READERS = {
     "md": ("text", "extract_text", True),
     "txt": ("text", "extract_text", True),
     "image": ("image", "extract_image", False),
+    "xmlsheet": ("xmlsheet", "extract_spreadsheetml", True),
 }
+# An old Office name over text: Word opens an RTF or HTML file named .doc, Excel an HTML table, an Excel 2003 XML
+# spreadsheet or delimited text named .xls, and web applications export them so; such a file is read by what its
+# text is (`reader_kind`). Plain text named .doc is still refused.
+_DISGUISES = {"doc": ("rtf", "html"), "xls": ("xmlsheet", "html", "csv")}
+_SPREADSHEETML = b"urn:schemas-microsoft-com:office:spreadsheet"
 
 
 @dataclass(frozen=True)
@@ -219,6 +225,7 @@ _EXPECTED = {
     "xls": ("ole",),  # an Excel 97–2003 workbook; xls.py refuses an OLE file without one
     "msg": ("ole",),  # an Outlook message; msg.py refuses an OLE file that is not one (an old .doc)
     "image": ("image",),
+    "xmlsheet": ("text",),
 }
 _TEXT_KINDS = ("txt", "md", "html", "csv", "eml", "rtf")
 
@@ -238,8 +245,28 @@ def check_content(kind: str, data: bytes, name: str = "") -> None:
         )
 
 
+def reader_kind(kind: str, data: bytes) -> str:
+    """The kind whose reader reads the bytes: `kind`, or for a .doc or .xls that is text, what the text is (RTF,
+    HTML, an Excel 2003 XML spreadsheet, delimited text) when Word or Excel would open it so."""
+    if kind not in _DISGUISES or sniff(data) != "text":
+        return kind
+    head = data[:4096]
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith(b"{\\rtf"):
+        found = "rtf"
+    elif start.startswith(b"<?xml") and _SPREADSHEETML in head:
+        found = "xmlsheet"
+    elif start.startswith((b"<!doctype html", b"<html", b"<table")) or b"<html" in start[:1024]:
+        found = "html"
+    else:
+        found = "csv"
+    return found if found in _DISGUISES[kind] else kind
+
+
 def extract(kind: str, data: bytes, name: str) -> Extracted:
-    """Dispatch on the file kind; the format modules are imported only when a file of theirs is read."""
+    """Dispatch on the file kind (or what a disguised old Office file really is, `reader_kind`); the format modules
+    are imported only when a file of theirs is read."""
+    kind = reader_kind(kind, data)
     check_content(kind, data, name)
     module, function, takes_name = _READERS[kind]
     reader = getattr(import_module(f".{module}", __name__), function)
