@@ -181,6 +181,41 @@ def test_docx_footnotes_endnotes_and_text_boxes_follow_their_anchor() -> None:
     )
 
 
+def test_docx_chart_data_follows_the_paragraph_that_draws_it() -> None:
+    from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+    from pptx.chart.data import CategoryChartData
+    from pptx.chart.xmlwriter import ChartXmlWriter
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    data = CategoryChartData()
+    data.categories = ["North", "South"]
+    data.add_series("Boilers serviced", (120, 95))
+    xml = ChartXmlWriter(XL_CHART_TYPE.BAR_CLUSTERED, data).xml.encode()
+    document = docx.Document()
+    paragraph = document.add_paragraph("Services by region:")
+    part = Part(PackURI("/word/charts/chart1.xml"), CONTENT_TYPE.DML_CHART, xml, document.part.package)
+    rid = document.part.relate_to(part, RELATIONSHIP_TYPE.CHART)
+    paragraph._p.append(
+        parse_xml(
+            f'<w:r {W_NS} xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+            'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+            'xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:drawing><wp:inline>'
+            '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+            f'<c:chart r:id="{rid}"/></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>'
+        )
+    )
+    document.add_paragraph("Next year: all regions.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert extract_docx(buffer.getvalue()).text == (
+        "Services by region:\n\n|  | Boilers serviced |\n| North | 120 |\n| South | 95 |\n\nNext year: all regions."
+    )
+
+
 def test_docx_zip_bomb_is_refused_before_parsing() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

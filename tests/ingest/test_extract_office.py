@@ -445,3 +445,31 @@ def test_web_exports_named_doc_or_xls_are_read_by_what_their_text_is(tmp_path: P
 def test_a_damaged_excel_2003_xml_spreadsheet_is_read_or_refused_in_one_line() -> None:
     outcomes = damaged_outcomes("xls", SPREADSHEET_2003.encode(), seed=9)
     assert outcomes["read"] and outcomes["refused"]
+
+
+def test_a_slides_charts_are_read_as_their_title_and_a_table_of_their_data() -> None:
+    from pptx import Presentation
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.util import Inches
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Results"
+    data = CategoryChartData()
+    data.categories = ["2014", "2015"]
+    data.add_series("Revenue", (88.0, 93.58))
+    data.add_series("Cost", (40, None))
+    bars = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(1), Inches(1.5), Inches(4), Inches(3), data)
+    bars.chart.has_title = True
+    bars.chart.chart_title.text_frame.text = "Revenue by year (bn)"
+    shares = CategoryChartData()
+    shares.categories = ["Ferries", "Buses"]
+    shares.add_series("Share", (0.7, 0.3))
+    slide.shapes.add_chart(XL_CHART_TYPE.PIE, Inches(5), Inches(1.5), Inches(4), Inches(3), shares)
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    assert extract_pptx(buffer.getvalue()).text == (
+        "# Results\n\nRevenue by year (bn)\n\n|  | Revenue | Cost |\n| 2014 | 88 | 40 |\n| 2015 | 93.58 |  |\n\n"
+        "|  | Share |\n| Ferries | 0.7 |\n| Buses | 0.3 |"
+    )

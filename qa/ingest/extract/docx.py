@@ -22,6 +22,7 @@ from .archive import (  # noqa: F401 - the limits, re-exported
     parse_xml,
 )
 from .blocks import Writer
+from .charts import write_chart
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -31,6 +32,8 @@ _NOTE_PARTS = {  # reference element → (relationship type of the notes part, i
     "endnoteReference": ("endnotes", "endnote"),
 }
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 
 
 def check_zip(data: bytes) -> None:
@@ -66,6 +69,7 @@ def extract_docx(data: bytes) -> Extracted:
         else:
             continue
         _write_notes(element, notes, out)
+        _write_charts(element, document.part, out)
         boxes = _text_boxes(element)
         if boxes:
             levels.append(child for box in boxes for child in box.iterchildren())
@@ -107,6 +111,16 @@ def _write_notes(element, notes: dict[tuple[str, str], list[str]], out: Writer) 
             if text.strip():
                 out.end_run()
                 out.paragraph(text)
+
+
+def _write_charts(element, part, out: Writer) -> None:  # type: ignore[no-untyped-def]
+    """The charts drawn in a block (not a fallback's), each as its title and its data's tables, after it."""
+    for chart in element.iter(f"{_CHART}chart"):
+        related = (
+            part.related_parts.get(chart.get(f"{_R}id", "")) if not _inside(chart, element, (_FALLBACK,)) else None
+        )
+        if related is not None:
+            write_chart(related.blob, out)
 
 
 def _text_boxes(element) -> list:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import Extracted
 from .archive import as_plain_package, open_package
 from .blocks import Writer, clean
+from .charts import write_chart
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _REPEATED = ("SLIDE_NUMBER", "DATE", "FOOTER", "HEADER")  # placeholder types: the same on every slide
@@ -83,6 +84,8 @@ def _shape(shape, out: Writer) -> None:  # type: ignore[no-untyped-def]
         for row in shape.table.rows:
             out.row([_paragraph_text(cell.text) for cell in row.cells if not cell.is_spanned])
         out.end_run()
+    elif getattr(shape, "has_chart", False) and shape.has_chart:
+        write_chart(shape.chart_part.blob, out)
     elif shape.has_text_frame:
         bulleted = shape.is_placeholder and shape.placeholder_format.type is not None
         bulleted = bulleted and shape.placeholder_format.type.name in _BULLETED
