@@ -69,9 +69,8 @@ def _check_structure(kind: str, name: str, data: bytes) -> None:
     if kind in ZIP_KINDS:
         check_archive(data, kind)
     elif kind in _TEXT_KINDS:
-        if b"\x00" in data:
+        if "\x00" in decode_text(data, name):  # past the start the reader sniffs: binary all the same
             raise ValueError("binary file (contains NUL bytes)")
-        decode_text(data, name)
     elif kind == "eml":
         from ..ingest.extract.email import check_message
 

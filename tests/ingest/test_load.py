@@ -22,7 +22,7 @@ def test_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_only_unreadable_files_is_an_error_naming_them(tmp_path: Path) -> None:
-    (tmp_path / "bad.txt").write_bytes(b"caf\xe9 au lait")
+    (tmp_path / "bad.txt").write_bytes("кафе с молоком".encode("cp1251"))
     with pytest.raises(CorpusError, match=r"bad\.txt: not valid UTF-8"):
         load_corpus(tmp_path)
 
@@ -45,14 +45,14 @@ def test_bad_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "blank.txt").write_text("  \n\n ", encoding="utf-8")
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR")
-    (tmp_path / "latin1.txt").write_bytes("Vilayət Eyvazov, ministère".encode("latin-1", errors="replace"))
+    (tmp_path / "cyrillic.txt").write_bytes("Вилаят Эйвазов, министр".encode("cp1251"))
     loaded = load_corpus(tmp_path)
     assert [d.id for d in loaded.documents] == ["good.txt"]
     reasons = {s.path: s.reason for s in loaded.skipped}
     assert reasons["empty.txt"] == "empty file"
     assert reasons["blank.txt"].startswith("empty file")
     assert reasons["binary.txt"].startswith("binary file")
-    assert reasons["latin1.txt"].startswith("not valid UTF-8 (byte 0x") and "iconv" in reasons["latin1.txt"]
+    assert reasons["cyrillic.txt"].startswith("not valid UTF-8 (byte 0x") and "iconv" in reasons["cyrillic.txt"]
 
 
 def test_symlink_leaving_the_corpus_is_not_followed(tmp_path: Path) -> None:
@@ -122,3 +122,32 @@ def test_the_note_on_files_not_read_names_the_commonest_kinds() -> None:
     many = unread_note({f".x{i}": 1 for i in range(8)}, shown=2)
     assert "(.x0: 1, .x1: 1, …)" in many and many.startswith("8 files")
     assert unread_note({".doc": 1}).startswith("1 file of kinds")
+
+
+def test_text_files_are_read_in_the_encoding_they_were_saved_in(tmp_path: Path) -> None:
+    notes = "Die Prüfung ergab 3,5 bar – Grüße aus Köln, 5 €."
+    files = {
+        "utf8.txt": notes.encode("utf-8"),
+        "excel.csv": f"Ort;Notiz\nKöln;{notes}\n".encode("cp1252"),  # Excel's CSV in Western Europe
+        "notepad.txt": notes.encode("utf-16"),  # Notepad's "Unicode": a byte-order mark
+        "utf16be.md": "\ufeff".encode("utf-16-be") + notes.encode("utf-16-be"),
+        "no-mark.txt": notes.encode("utf-16-le"),  # no mark: told by the zero bytes of its Latin letters
+        "utf32.txt": notes.encode("utf-32"),
+        "cyrillic.txt": "Проверка котельной Vitoplex 300 прошла".encode("cp1251"),  # another code page: refused
+        "undefined.txt": b"Caf\xe9 \x81 menu",  # a byte Windows-1252 leaves undefined
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    loaded = load_corpus(tmp_path)
+    texts = {d.id: d.text for d in loaded.documents}
+    assert {name: notes in text for name, text in texts.items()} == {
+        "utf8.txt": True,
+        "excel.csv": True,
+        "notepad.txt": True,
+        "utf16be.md": True,
+        "no-mark.txt": True,
+        "utf32.txt": True,
+    }
+    reasons = {s.path: s.reason for s in loaded.skipped}
+    assert reasons["cyrillic.txt"].startswith("not valid UTF-8 (byte 0xcf at offset 0) nor Western Windows-1252 text")
+    assert reasons["undefined.txt"].startswith("not valid UTF-8 (byte 0xe9 at offset 3)")

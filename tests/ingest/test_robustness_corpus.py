@@ -1,6 +1,6 @@
 """Odd corpus folders through `qa build`: refused with one `Error:` line, or built with each bad file named once.
 
-tests/test_load.py covers the loader's rules one by one (missing/empty folder, empty, binary and latin-1 files,
+tests/test_load.py covers the loader's rules one by one (missing/empty folder, empty, binary and undecodable files,
 links leaving the folder, the size limit, odd file names); here the same inputs go through the command and the
 index, plus what the loader did not handle: link loops, broken links, pipes, non-UTF-8 file names, files of
 unpunctuated lines, thousands of files, a 50 MB file and very long lines.
@@ -51,7 +51,7 @@ def bad_folder(tmp_path: Path, kind: str) -> Path:
     elif kind == "only-unreadable":
         (folder / "empty.txt").write_bytes(b"")
         (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
-        (folder / "latin1.md").write_bytes("Réunion à Bakı".encode("latin-1", errors="replace"))
+        (folder / "cyrillic.md").write_bytes("Совещание в Баку".encode("cp1251"))
     elif kind == "only-headings":
         (folder / "toc.md").write_text("# Contents\n\n## History\n\n## Structure\n", encoding="utf-8")
     return folder
@@ -62,7 +62,10 @@ REFUSED = [
     ("a-file", r"corpus path '.*a-file' is not a folder"),
     ("empty", r"no readable document in corpus folder '.*empty'; add a folder of .pdf"),
     ("only-other-types", r"no readable document"),
-    ("only-unreadable", r"no readable document .*\(3 skipped: empty.txt: empty file; image.txt: binary file"),
+    (
+        "only-unreadable",
+        r"no readable document .*\(3 skipped: cyrillic.md: not valid UTF-8 .*; empty.txt: empty file; image.txt: binary",
+    ),
     ("only-headings", r"the corpus has no text to index: its 1 readable file\(s\) \(toc.md\) hold only headings"),
 ]
 
@@ -92,8 +95,7 @@ def mixed_corpus(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     )
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR")
-    (corpus / "latin1.txt").write_bytes("Réunion du ministère à Bakı".encode("latin-1", errors="replace"))
-    (corpus / "utf16.txt").write_text("The navy has ships.", encoding="utf-16")
+    (corpus / "cyrillic.txt").write_bytes("Совещание министерства в Баку".encode("cp1251"))
     (tmp_path / "secret.txt").write_text("The launch code is zebra-42.", encoding="utf-8")
     os.symlink("../secret.txt", corpus / "relative-link-out.txt")
     os.symlink(tmp_path / "secret.txt", corpus / "absolute-link-out.txt")
@@ -106,8 +108,7 @@ def mixed_corpus(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     reasons = {
         "empty.txt": "empty file",
         "image.txt": "binary file (contains NUL bytes)",
-        "latin1.txt": "not valid UTF-8 (byte 0x",
-        "utf16.txt": "binary file (contains NUL bytes)",
+        "cyrillic.txt": "not valid UTF-8 (byte 0x",
         "relative-link-out.txt": "symlink pointing outside the corpus folder, not followed",
         "absolute-link-out.txt": "symlink pointing outside the corpus folder, not followed",
         "linked-parent-dir": "symlinked folder pointing outside the corpus folder, not followed",
@@ -172,8 +173,7 @@ def test_corpus_changes_never_opens_links_out_or_pipes(tmp_path: Path, hash_enco
             "Bakı ünvanı – notes.md",
             "empty.txt",
             "image.txt",
-            "latin1.txt",
-            "utf16.txt",
+            "cyrillic.txt",
         ]
     )
     (tmp_path / "secret.txt").write_text("Changed outside.", encoding="utf-8")
@@ -293,8 +293,10 @@ def test_chunking_of_every_kind_of_odd_file_keeps_offsets(tmp_path: Path) -> Non
 
 def test_a_corpus_that_is_not_utf8_at_all_names_the_files(tmp_path: Path) -> None:
     for i in range(5):
-        (tmp_path / f"old-{i}.txt").write_bytes("Azərbaycan".encode("utf-16-le"))
-    with pytest.raises(CorpusError, match=r"\(5 skipped: old-0.txt: binary file .*; old-1.txt: .*; old-2.txt: .*\)"):
+        (tmp_path / f"old-{i}.txt").write_bytes("Азербайджан".encode("cp1251"))
+    with pytest.raises(
+        CorpusError, match=r"\(5 skipped: old-0.txt: not valid UTF-8 .*; old-1.txt: .*; old-2.txt: .*\)"
+    ):
         load_corpus(tmp_path)
 
 

@@ -152,7 +152,7 @@ REFUSED_UPLOADS = {
     "setup.pdf": (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(4000), "does not match the content"),
     "report.docx": (fake_docx(), "without word/document.xml"),
     "binary.txt": (b"The first line is text.\n\x00\x01\x02 then binary", "NUL bytes"),
-    "latin.md": ("# Café\n\nCrème brûlée.\n".encode("latin-1"), "not valid UTF-8"),
+    "cyrillic.md": ("# Меню\n\nКрем-брюле.\n".encode("cp1251"), "not valid UTF-8"),
     "empty.html": (b"", "is empty"),
 }
 

@@ -90,7 +90,7 @@ def offer(tmp_path: Path, corpus: Path, name: str, data: bytes, **limits: int): 
         ("old.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old binary Office file"),
         ("page.html", b"<p>text</p>" + b"\x00" * 3 + b" more", "NUL bytes"),
         ("late-nul.txt", b"text " * 4000 + b"\x00", "NUL bytes"),  # past the loader's 8 KB sniff: still binary
-        ("latin.md", "# Café\n".encode("latin-1"), "not valid UTF-8"),
+        ("cyrillic.md", "# Привет, мир\n".encode("cp1251"), "not valid UTF-8"),
         ("blank.txt", b"   \n\n", "empty file"),
         ("empty.md", b"", "is empty"),
         ("image.txt", b"\x89PNG\r\n\x1a\n" + bytes(100), "NUL bytes"),
@@ -104,7 +104,7 @@ def offer(tmp_path: Path, corpus: Path, name: str, data: bytes, **limits: int): 
         ("review.odp", real_docx(), "the .odp file is a Word document"),
         ("mail.eml", b"Just notes, no headers.\n", "not an e-mail message"),
         ("mail.eml", real_pdf(), "the .eml extension does not match the content, which is a PDF"),
-        ("data.csv", "name,city\nRené,Köln\n".encode("latin-1"), "not valid UTF-8"),
+        ("data.csv", "имя,город\nАнна,Баку\n".encode("cp1251"), "not valid UTF-8"),
         ("data.csv", real_docx(), "the .csv extension does not match the content, which is a ZIP archive"),
         ("letter.rtf", b"plain words", "not an RTF file"),
         ("scan.png", png_claiming(12_000, 12_000), "is over the 89,478,485-pixel limit"),
@@ -134,6 +134,10 @@ def test_files_the_build_would_skip_are_never_written(tmp_path, corpus, name, da
         ("deck.pptx", slides_bytes()),
         ("fleet.xlsx", workbook_bytes()),
         ("parts.csv", b"Part,Number\nImpeller,IM-204\n"),
+        ("excel.csv", "Teil;Preis\nDichtung;5 €\n".encode("cp1252")),  # as Excel saves a CSV in Western Europe
+        ("unicode.txt", "Notepad's Unicode: Grüße.\n".encode("utf-16")),
+        ("export.xls", b"<html><body><table><tr><td>Part</td><td>Cost</td></tr></table></body></html>"),
+        ("old.doc", b"{\\rtf1\\ansi {\\pard The boiler was serviced.\\par}}"),
         ("keeper.epub", epub_bytes()),
         ("manual.odt", odt_bytes()),
         ("fleet-log.ods", ods_bytes()),

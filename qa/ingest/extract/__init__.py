@@ -189,8 +189,9 @@ def kind_of(name: str) -> str | None:
 
 def sniff(data: bytes) -> str:
     """What the bytes are, from their magic numbers: "pdf", "zip", "ole" (an OLE compound file: an old .doc/.xls,
-    an Outlook .msg), "gzip", "image", "binary" (NUL bytes) or "text". Only the start of the file is read. The OLE
-    signature is checked first: it stands at offset 0, while an .msg's first sector may hold an attached PDF."""
+    an Outlook .msg), "gzip", "image", "binary" (NUL bytes, unless after a UTF-16 or UTF-32 mark) or "text". Only
+    the start of the file is read. The OLE signature is checked first: it stands at offset 0, while an .msg's first
+    sector may hold an attached PDF."""
     head = data[:1024]
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "ole"
@@ -202,6 +203,8 @@ def sniff(data: bytes) -> str:
         return "gzip"
     if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*")):
         return "image"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 or UTF-32 byte-order mark: text with zero bytes
+        return "text"
     if b"\x00" in data[:8192]:
         return "binary"
     return "text"
