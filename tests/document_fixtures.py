@@ -415,3 +415,45 @@ def manual_email(folder: Path, pages: list[str], body: str = "The manual is atta
     pdf = pdf_of(folder / "manual.pdf", pages).read_bytes()
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename="manual.pdf")
     return bytes(message), pdf
+
+
+def form_pdf(labels: list[str], fields: list[tuple[str, str, str]]) -> bytes:
+    """A one-page PDF form: `labels` as text lines down the left, and beside the n-th label the n-th field, as
+    (kind, name, value): "text" (its value typed in), "check" (value "Yes": ticked, "Off": not), "radio" (the
+    option chosen, drawn with an appearance for it and for "Off"). Written object by object, as no test library
+    writes form fields."""
+    lines = " ".join(f"({label}) Tj 0 -20 Td" for label in labels)
+    content = f"BT /F1 12 Tf 72 700 Td {lines} ET".encode()
+    count = len(fields)
+    refs = " ".join(f"{6 + i} 0 R" for i in range(count))
+    objects = [
+        f"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [{refs}] >> >>".encode(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        f"/Resources << /Font << /F1 5 0 R >> >> /Annots [{refs}] >>".encode(),
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    appearance = 6 + count  # an empty appearance stream the check boxes and radio buttons name
+    for i, (kind, name, value) in enumerate(fields):
+        rect = f"[200 {696 - 20 * i} 400 {712 - 20 * i}]"
+        if kind == "text":
+            entries = f"/FT /Tx /V ({value})"
+        else:
+            flags = "/Ff 49152" if kind == "radio" else ""
+            entries = (
+                f"/FT /Btn {flags} /V /{value} /AS /{value} "
+                f"/AP << /N << /{value if value != 'Off' else 'Yes'} {appearance} 0 R /Off {appearance} 0 R >> >>"
+            )
+        objects.append(f"<< /Type /Annot /Subtype /Widget /T ({name}) {entries} /Rect {rect} /P 3 0 R /F 4 >>".encode())
+    objects.append(b"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Length 0 >>\nstream\n\nendstream")
+    out = b"%PDF-1.7\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    table = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(
+        b"%010d 00000 n \n" % o for o in offsets
+    )
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, table)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from document_fixtures import form_pdf
 from fpdf import FPDF
 
 from qa.ingest.chunk import ChunkSettings, chunk_document
@@ -452,3 +453,19 @@ def test_a_heading_between_a_running_header_and_a_definition_line_stays_a_headin
     pdf.multi_cell(170, 5, "Creates the tree of definitions from the array and returns zero when it succeeds.")
     text = extract_pdf(bytes(pdf.output())).text
     assert "# tree create" in text and "| tree create |" not in text
+
+
+def test_a_filled_in_forms_values_are_read_where_its_fields_stand() -> None:
+    labels = ["Applicant name:", "Member since:", "Insured:", "Smoker:", "Payment:", "Notes:"]
+    fields = [
+        ("text", "name", "Aino Virtanen"),
+        ("text", "since", "2019"),
+        ("check", "insured", "Yes"),
+        ("check", "smoker", "Off"),  # not ticked: nothing
+        ("radio", "payment", "Monthly"),  # the option chosen
+        ("text", "notes", ""),  # left empty: nothing
+    ]
+    doc = extract_pdf(form_pdf(labels, fields))
+    assert doc.text == (
+        "Applicant name: Member since: Insured: Smoker: Payment: Notes:\n\nAino Virtanen 2019 Yes\n\nMonthly"
+    )  # the labels and the values stand in two columns, read one after the other as any such page's text

@@ -11,7 +11,7 @@ A scanned page (a negligible text layer and an image) is rendered at OCR_DPI and
 ocr.py) in the background while the next pages are read; its words become pieces (ocr_layout.py) laid out and
 written like a text page's (headings by their estimated size, tables, running lines dropped), so page starts and
 citations hold, and `Extracted.ocr_pages` names it. Image files take the same path (`write_pages`). Pages with
-a text layer are never OCR'd.
+a text layer are never OCR'd. A filled-in form's field values are read where each field stands (pdfforms.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .blocks import Writer, clean, join_line
 from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, confident
 from .ocr_layout import ocr_pieces
 from .pdfcolumns import SOFT_GAP_EM, Gap
+from .pdfforms import form_pieces, init_forms
 from .pdflayout import GAP_EM, SENTENCE_END, Piece, Row, is_bullet, layout, runs_on, short_row, visible_bullet
 
 _HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's, or bold, on a short line
@@ -55,6 +56,7 @@ def extract_pdf(data: bytes) -> Extracted:
             ) from None
         raise ValueError(f"corrupt or truncated PDF ({_pdfium_reason(exc)}); re-save or re-download it") from None
     try:
+        init_forms(pdf)
         read = _read_pages(pdf)
         title = (pdf.get_metadata_dict().get("Title") or "").strip()
     finally:
@@ -146,6 +148,7 @@ def _read_page(pdf, number: int) -> tuple[list[list[Row]], Any]:  # type: ignore
         textpage = page.get_textpage()
         try:
             pieces = _pieces(textpage)
+            pieces += form_pieces(pdf, page, pieces)
             image = (*ocr_render(page), width, height) if needs_ocr(page, textpage) else None
         finally:
             textpage.close()
