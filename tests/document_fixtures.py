@@ -457,3 +457,24 @@ def form_pdf(labels: list[str], fields: list[tuple[str, str, str]]) -> bytes:
         b"%010d 00000 n \n" % o for o in offsets
     )
     return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, table)
+
+
+DIAGRAM_DATA = """<dgm:dataModel xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram"
+ xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><dgm:ptLst>
+<dgm:pt modelId="ship"><dgm:t><a:p><a:r><a:t>Ship</a:t></a:r></a:p></dgm:t></dgm:pt>
+<dgm:pt modelId="doc" type="doc"><dgm:t><a:p/></dgm:t></dgm:pt>
+<dgm:pt modelId="tests"><dgm:t><a:p><a:r><a:t>Unit tests</a:t></a:r></a:p></dgm:t></dgm:pt>
+<dgm:pt modelId="plan"><dgm:t><a:p><a:r><a:t>Plan the </a:t></a:r><a:r><a:t>release</a:t></a:r></a:p></dgm:t></dgm:pt>
+<dgm:pt modelId="t1" type="parTrans"><dgm:t><a:p/></dgm:t></dgm:pt>
+<dgm:pt modelId="build"><dgm:t><a:p><a:r><a:t>Build</a:t></a:r></a:p></dgm:t></dgm:pt>
+</dgm:ptLst><dgm:cxnLst>
+<dgm:cxn modelId="c3" srcId="doc" destId="ship" srcOrd="2"/><dgm:cxn modelId="c1" srcId="doc" destId="plan" srcOrd="0"/>
+<dgm:cxn modelId="c4" srcId="build" destId="tests" srcOrd="0"/><dgm:cxn modelId="c2" srcId="doc" destId="build" srcOrd="1"/>
+<dgm:cxn modelId="p1" type="presOf" srcId="plan" destId="t1" srcOrd="0"/>
+</dgm:cxnLst></dgm:dataModel>"""  # SmartArt's data part: points listed out of order, the outline in the connections
+DIAGRAM_OUTLINE = "- Plan the release\n- Build\n  - Unit tests\n- Ship"
+DIAGRAM_RELS = (
+    'xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
+DIAGRAM_URI = "http://schemas.openxmlformats.org/drawingml/2006/diagram"

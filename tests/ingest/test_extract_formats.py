@@ -8,6 +8,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from document_fixtures import DIAGRAM_DATA, DIAGRAM_OUTLINE, DIAGRAM_RELS, DIAGRAM_URI
 from fpdf import FPDF
 
 from qa.ingest.chunk import chunk_document
@@ -213,6 +214,33 @@ def test_docx_chart_data_follows_the_paragraph_that_draws_it() -> None:
     document.save(buffer)
     assert extract_docx(buffer.getvalue()).text == (
         "Services by region:\n\n|  | Boilers serviced |\n| North | 120 |\n| South | 95 |\n\nNext year: all regions."
+    )
+
+
+def test_docx_smartart_follows_the_paragraph_that_draws_it() -> None:
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("The release has three steps:")
+    content_type = "application/vnd.openxmlformats-officedocument.drawingml.diagramData+xml"
+    part = Part(PackURI("/word/diagrams/data1.xml"), content_type, DIAGRAM_DATA.encode(), document.part.package)
+    rid = document.part.relate_to(part, RELATIONSHIP_TYPE.DIAGRAM_DATA)
+    paragraph._p.append(
+        parse_xml(
+            f'<w:r {W_NS} xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+            'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><w:drawing><wp:inline><a:graphic>'
+            f'<a:graphicData uri="{DIAGRAM_URI}"><dgm:relIds {DIAGRAM_RELS} r:dm="{rid}"/></a:graphicData>'
+            "</a:graphic></wp:inline></w:drawing></w:r>"
+        )
+    )
+    document.add_paragraph("Each step is signed off.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert extract_docx(buffer.getvalue()).text == (
+        f"The release has three steps:\n\n{DIAGRAM_OUTLINE}\n\nEach step is signed off."
     )
 
 

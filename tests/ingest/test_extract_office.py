@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 from document_fixtures import (
+    DIAGRAM_DATA,
+    DIAGRAM_OUTLINE,
+    DIAGRAM_RELS,
+    DIAGRAM_URI,
     ODP_SLIDES,
     ODS_SHEETS,
     RTF,
@@ -478,3 +482,34 @@ def test_a_slides_charts_are_read_as_their_title_and_a_table_of_their_data() -> 
         "# Results\n\nRevenue by year (bn)\n\n|  | Revenue | Cost |\n| 2014 | 88 | 40 |\n| 2015 | 93.58 |  |\n\n"
         "|  | Share |\n| Ferries | 0.7 |\n| Buses | 0.3 |"
     )
+
+
+def test_a_slides_smartart_is_read_as_its_outline() -> None:
+    from pptx import Presentation
+    from pptx.opc.constants import RELATIONSHIP_TYPE
+    from pptx.opc.package import Part
+    from pptx.opc.packuri import PackURI
+    from pptx.oxml import parse_xml
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Release steps"
+    data = Part.load(
+        PackURI("/ppt/diagrams/data1.xml"),
+        "application/vnd.openxmlformats-officedocument.drawingml.diagramData+xml",
+        deck.part.package,
+        DIAGRAM_DATA.encode(),
+    )
+    rid = slide.part.relate_to(data, RELATIONSHIP_TYPE.DIAGRAM_DATA)
+    frame = parse_xml(
+        '<p:graphicFrame xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<p:nvGraphicFramePr><p:cNvPr id="9" name="Diagram 1"/><p:cNvGraphicFramePr/><p:nvPr/></p:nvGraphicFramePr>'
+        '<p:xfrm><a:off x="914400" y="1828800"/><a:ext cx="6096000" cy="3048000"/></p:xfrm>'
+        f'<a:graphic><a:graphicData uri="{DIAGRAM_URI}"><dgm:relIds {DIAGRAM_RELS} r:dm="{rid}"/></a:graphicData>'
+        "</a:graphic></p:graphicFrame>"
+    )
+    slide.shapes._spTree.append(frame)
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    assert extract_pptx(buffer.getvalue()).text == f"# Release steps\n\n{DIAGRAM_OUTLINE}"

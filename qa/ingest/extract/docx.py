@@ -23,6 +23,7 @@ from .archive import (  # noqa: F401 - the limits, re-exported
 )
 from .blocks import Writer
 from .charts import write_chart
+from .diagrams import write_diagram
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -34,6 +35,7 @@ _NOTE_PARTS = {  # reference element → (relationship type of the notes part, i
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+_DIAGRAM = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}"
 
 
 def check_zip(data: bytes) -> None:
@@ -69,7 +71,7 @@ def extract_docx(data: bytes) -> Extracted:
         else:
             continue
         _write_notes(element, notes, out)
-        _write_charts(element, document.part, out)
+        _write_drawings(element, document.part, out)
         boxes = _text_boxes(element)
         if boxes:
             levels.append(child for box in boxes for child in box.iterchildren())
@@ -113,14 +115,16 @@ def _write_notes(element, notes: dict[tuple[str, str], list[str]], out: Writer) 
                 out.paragraph(text)
 
 
-def _write_charts(element, part, out: Writer) -> None:  # type: ignore[no-untyped-def]
-    """The charts drawn in a block (not a fallback's), each as its title and its data's tables, after it."""
-    for chart in element.iter(f"{_CHART}chart"):
-        related = (
-            part.related_parts.get(chart.get(f"{_R}id", "")) if not _inside(chart, element, (_FALLBACK,)) else None
-        )
+def _write_drawings(element, part, out: Writer) -> None:  # type: ignore[no-untyped-def]
+    """The charts and SmartArt diagrams drawn in a block (not a fallback's) after it: a chart as its title and its
+    data's tables, a diagram as its text's outline."""
+    for drawn in element.iter(f"{_CHART}chart", f"{_DIAGRAM}relIds"):
+        if _inside(drawn, element, (_FALLBACK,)):
+            continue
+        chart = drawn.tag == f"{_CHART}chart"
+        related = part.related_parts.get(drawn.get(f"{_R}id" if chart else f"{_R}dm", ""))
         if related is not None:
-            write_chart(related.blob, out)
+            (write_chart if chart else write_diagram)(related.blob, out)
 
 
 def _text_boxes(element) -> list:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from . import Extracted
 from .archive import as_plain_package, open_package
 from .blocks import Writer, clean
 from .charts import write_chart
+from .diagrams import data_part_id, write_diagram
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _REPEATED = ("SLIDE_NUMBER", "DATE", "FOOTER", "HEADER")  # placeholder types: the same on every slide
@@ -86,6 +87,8 @@ def _shape(shape, out: Writer) -> None:  # type: ignore[no-untyped-def]
         out.end_run()
     elif getattr(shape, "has_chart", False) and shape.has_chart:
         write_chart(shape.chart_part.blob, out)
+    elif diagram := data_part_id(shape._element):
+        write_diagram(shape.part.related_part(diagram).blob, out)
     elif shape.has_text_frame:
         bulleted = shape.is_placeholder and shape.placeholder_format.type is not None
         bulleted = bulleted and shape.placeholder_format.type.name in _BULLETED
