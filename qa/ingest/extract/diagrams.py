@@ -32,23 +32,8 @@ def outline(xml: bytes) -> list[tuple[int, str]]:
     """(depth, text) of each text node: from the document point down its `parOf` connections in their source
     order; nodes no connection reaches follow, in the order the file lists them."""
     root = parse_xml(xml, "diagram data part")
-    texts: dict[str, str] = {}
-    kinds: dict[str, str] = {}
-    for point in root.iter(f"{_DGM}pt"):
-        key = point.get("modelId", "")
-        kinds[key] = point.get("type", "node")
-        body = point.find(f"{_DGM}t")
-        paragraphs = (
-            [" ".join(t.text or "" for t in p.iter(f"{_A}t")) for p in body.iter(f"{_A}p")] if body is not None else []
-        )
-        texts[key] = clean(" ".join(paragraphs))
-    children: dict[str, list[tuple[int, str]]] = {}
-    for link in root.iter(f"{_DGM}cxn"):
-        if link.get("type", "parOf") == "parOf":
-            order = link.get("srcOrd", "0")
-            children.setdefault(link.get("srcId", ""), []).append(
-                (int(order) if order.isdigit() else 0, link.get("destId", ""))
-            )
+    kinds, texts = _points(root)
+    children = _children(root)
     found: list[tuple[int, str]] = []
     seen: set[str] = set()
     stack = [(key, -1) for key, kind in reversed(kinds.items()) if kind == "doc"]
@@ -59,6 +44,31 @@ def outline(xml: bytes) -> list[tuple[int, str]]:
         seen.add(key)
         if kinds.get(key) in _TEXT_POINTS and texts.get(key):
             found.append((max(depth, 0), texts[key]))
-        stack.extend((child, depth + 1) for _, child in sorted(children.get(key, []), reverse=True))
+        stack.extend((child, depth + 1) for child in reversed(children.get(key, [])))
     found += [(0, texts[k]) for k, kind in kinds.items() if kind in _TEXT_POINTS and texts[k] and k not in seen]
     return found[:MAX_ITEMS]
+
+
+def _points(root) -> tuple[dict[str, str], dict[str, str]]:  # type: ignore[no-untyped-def]
+    """Each point's type ("node" when unset) and text (its paragraphs joined), by its model id."""
+    kinds: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    for point in root.iter(f"{_DGM}pt"):
+        key = point.get("modelId", "")
+        kinds[key] = point.get("type", "node")
+        body = point.find(f"{_DGM}t")
+        paragraphs = body.iter(f"{_A}p") if body is not None else ()
+        texts[key] = clean(" ".join(" ".join(t.text or "" for t in p.iter(f"{_A}t")) for p in paragraphs))
+    return kinds, texts
+
+
+def _children(root) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """Each point's children by the `parOf` connections (the default type), in their source order."""
+    linked: dict[str, list[tuple[int, str]]] = {}
+    for link in root.iter(f"{_DGM}cxn"):
+        if link.get("type", "parOf") == "parOf":
+            order = link.get("srcOrd", "0")
+            linked.setdefault(link.get("srcId", ""), []).append(
+                (int(order) if order.isascii() and order.isdigit() else 0, link.get("destId", ""))
+            )
+    return {key: [child for _, child in sorted(pairs)] for key, pairs in linked.items()}
