@@ -87,6 +87,10 @@ def _check_structure(kind: str, name: str, data: bytes) -> None:
         from ..ingest.extract import extract
 
         extract(kind, data, name)  # read whole: at most the per-file limit, in milliseconds, by the build's rules
+    elif kind == "zip":
+        from ..ingest.extract.ziparchive import check_readable_archive
+
+        check_readable_archive(data)
     elif kind == "rtf":
         from ..ingest.extract.rtf import check_rtf
 

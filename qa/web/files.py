@@ -63,15 +63,16 @@ def corpus_file(root: str | os.PathLike[str], requested: str) -> Path | None:
     return real
 
 
-MESSAGE_KINDS = ("eml", "msg")  # files whose attachments are documents of their own, opened by number
+# files whose attachments (an archive's files) are documents of their own, opened by number
+CONTAINER_KINDS = ("eml", "msg", "zip")
 
 
 def attachment_of(path: Path, part: int) -> tuple[str, bytes]:
-    """(file name, bytes) of attachment `part` of the corpus message at `path`, read out of it again (to serve it or
-    draw its page); QAError with one line for a file that is no message, one over the corpus file limit (the build
-    skipped it too: it is not parsed on a request) or a message without that attachment."""
+    """(file name, bytes) of attachment `part` of the corpus message (or file `part` of the ZIP archive) at `path`,
+    read out of it again (to serve it or draw its page); QAError with one line for a file that is neither, one over
+    the corpus file limit (the build skipped it too: it is not parsed on a request) or one without that part."""
     kind = kind_of(path.name)
-    if kind not in MESSAGE_KINDS:
+    if kind not in CONTAINER_KINDS:
         raise QAError(f"'{path.name}' has no attachments to open")
     if path.stat().st_size > DEFAULT_MAX_FILE_BYTES:
         raise QAError(

@@ -69,7 +69,8 @@ def source_html(doc: str, section: str, page: int | None = None, ocr: bool = Fal
     """File (or the attachment, and the message it is attached to), page, "read by OCR", section."""
     label = f'<span class="qa-doc">{esc(attachment or doc)}</span>'
     if attachment:
-        label += f' <span class="qa-attached">attached to {esc(doc)}</span>'
+        joined = "in" if kind_of(doc) == "zip" else "attached to"
+        label += f' <span class="qa-attached">{joined} {esc(doc)}</span>'
     if page is not None:
         label += f' <span class="qa-sep">·</span> <span class="qa-page">page {page}</span>'
     if ocr:

@@ -4,6 +4,9 @@ it (real e-mails made with the email package, real PDFs, real routes behind Fast
 
 from __future__ import annotations
 
+import io
+import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -141,3 +144,20 @@ def test_a_message_over_the_file_limit_is_not_parsed_for_its_attachments(
     refused = client.get("/original/mail/p7.eml", params={"part": 2})
     assert refused.status_code == 404 and b"no attachments to open" in refused.content
     assert client.get("/page-image/mail/p7.eml", params={"part": 2, "page": 1}).status_code == 404
+
+
+def test_a_file_in_a_zip_archive_is_served_and_named_as_in_it(tmp_path: Path, corpus: tuple[Path, bytes]) -> None:
+    folder, pdf = corpus
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("docs/manual.pdf", pdf)
+        archive.writestr("docs/readme.txt", b"Read the manual first.")
+    (folder / "bundle.zip").write_bytes(buffer.getvalue())
+    client = client_for(folder)
+    shown = client.get("/original/bundle.zip", params={"part": 1})
+    assert shown.status_code == 200 and shown.content == pdf
+    assert shown.headers["content-disposition"].startswith('inline; filename="manual.pdf"')
+    assert client.get("/original/bundle.zip", params={"part": 3}).status_code == 404
+    result = attached_result(Attachment("docs/manual.pdf", "pdf", 1), 2)
+    source = result_source_html(replace(result, doc="bundle.zip"))
+    assert '<span class="qa-doc">docs/manual.pdf</span> <span class="qa-attached">in bundle.zip</span>' in source

@@ -1,6 +1,6 @@
 """Extract stage: turn a document (PDF, HTML, Word, PowerPoint, Excel, CSV, EPUB, OpenDocument text, e-mail,
-Outlook message, RTF, Markdown or plain text) or a page image (PNG, JPEG, TIFF: read by OCR) into the markdown-like
-text the segmenter reads.
+Outlook message, RTF, Markdown or plain text; a ZIP archive of them) or a page image (PNG, JPEG, TIFF: read by OCR)
+into the markdown-like text the segmenter reads.
 
 Every format ends up in one shape (see qa/sentences.py): `# ` heading lines with levels, `- ` list items,
 `| a | b |` table rows, blank lines between paragraphs. So headings, lists and tables flow through the chunker
@@ -62,6 +62,7 @@ KINDS = {
     ".eml": "eml",
     ".msg": "msg",
     ".rtf": "rtf",
+    ".zip": "zip",
     ".md": "md",
     ".txt": "txt",
     ".png": "image",
@@ -72,7 +73,7 @@ KINDS = {
 }
 READABLE = (
     "PDF, HTML, DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files (Office "
-    "and OpenDocument templates, macro-enabled files and slide shows too), or PNG/JPEG/TIFF scans"
+    "and OpenDocument templates, macro-enabled files and slide shows too), PNG/JPEG/TIFF scans, or ZIP archives of them"
 )
 # kind: (module in this package, its function, whether it takes the file name)
 _READERS = {
@@ -95,6 +96,7 @@ _READERS = {
     "md": ("text", "extract_text", True),
     "txt": ("text", "extract_text", True),
     "image": ("image", "extract_image", False),
+    "zip": ("ziparchive", "extract_zip", True),
     "xmlsheet": ("xmlsheet", "extract_spreadsheetml", True),
 }
 # An old Office name over text: Word opens an RTF or HTML file named .doc, Excel an HTML table, an Excel 2003 XML
@@ -229,6 +231,7 @@ _EXPECTED = {
     "msg": ("ole",),  # an Outlook message; msg.py refuses an OLE file that is not one (an old .doc)
     "image": ("image",),
     "xmlsheet": ("text",),
+    "zip": ("zip",),
 }
 _TEXT_KINDS = ("txt", "md", "html", "csv", "eml", "rtf")
 
@@ -276,12 +279,17 @@ def extract(kind: str, data: bytes, name: str) -> Extracted:
     return reader(data, name) if takes_name else reader(data)
 
 
-_ATTACHED_FILES = {"eml": ("email", "attached_email_file"), "msg": ("msg", "attached_msg_file")}
+_ATTACHED_FILES = {
+    "eml": ("email", "attached_email_file"),
+    "msg": ("msg", "attached_msg_file"),
+    "zip": ("ziparchive", "archived_file"),
+}
 
 
 def attached_file(kind: str, data: bytes, number: int) -> tuple[str, bytes]:
-    """(file name, bytes) of attachment `number` (`AttachedPart.number`) of a message of `kind` ("eml", "msg"), to
-    open or download it; ValueError for another kind or a message without that attachment."""
+    """(file name, bytes) of attachment `number` (`AttachedPart.number`) of a message of `kind` ("eml", "msg") or
+    file `number` of a ZIP archive, to open or download it; ValueError for another kind or a message (archive)
+    without that attachment (file)."""
     if kind not in _ATTACHED_FILES:
         raise ValueError(f"a .{kind} file has no attachments")
     module, function = _ATTACHED_FILES[kind]

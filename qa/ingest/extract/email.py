@@ -215,23 +215,29 @@ def attachment_kind(filename: str, content_type: str) -> tuple[str | None, str]:
 
 
 def read_attachment(
-    shown: str, kind: str | None, content_type: str, depth: int, load: Callable[[str], Extracted]
+    shown: str,
+    kind: str | None,
+    content_type: str,
+    depth: int,
+    load: Callable[[str], Extracted],
+    label: str = "Attachment",
 ) -> Extracted:
     """`load(kind)`: the attachment read by its reader, with the messages around it counted (`outer_messages`). A
     ValueError with the one line saying why it was not read: no reader for its kind, a message nested deeper than
-    MAX_DEPTH, its reader refused it or failed."""
+    MAX_DEPTH, its reader refused it or failed. `label` names what is read ("File" for an archive's)."""
     if kind is None:
-        raise ValueError(f"Attachment {shown} ({content_type}) was not read: not a kind of document the index reads.")
+        typed = f" ({content_type})" if content_type else ""
+        raise ValueError(f"{label} {shown}{typed} was not read: not a kind of document the index reads.")
     if kind in _MESSAGE_KINDS and depth + 1 >= MAX_DEPTH:
-        raise ValueError(f"Attachment {shown} was not read: e-mails more than {MAX_DEPTH} levels deep are not read.")
+        raise ValueError(f"{label} {shown} was not read: e-mails more than {MAX_DEPTH} levels deep are not read.")
     token = _outer.set(depth + 1)
     try:
         return load(kind)
     except ValueError as exc:
-        raise ValueError(f"Attachment {shown} was not read: {exc}") from None
+        raise ValueError(f"{label} {shown} was not read: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - one damaged attachment must not lose the message
         log.info("reading attachment %s failed", shown, exc_info=True)
-        raise ValueError(f"Attachment {shown} was not read: its reader failed ({type(exc).__name__}).") from None
+        raise ValueError(f"{label} {shown} was not read: its reader failed ({type(exc).__name__}).") from None
     finally:
         _outer.reset(token)
 
