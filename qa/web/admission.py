@@ -83,7 +83,7 @@ def _check_structure(kind: str, name: str, data: bytes) -> None:
         from ..ingest.extract.xls import check_xls
 
         check_xls(data)
-    elif kind in ("doc", "ppt", "xmlsheet"):
+    elif kind in ("doc", "ppt", "xmlsheet", "mht"):
         from ..ingest.extract import extract
 
         extract(kind, data, name)  # read whole: at most the per-file limit, in milliseconds, by the build's rules

@@ -370,3 +370,29 @@ def test_html_cells_spanning_rows_and_columns_stand_in_their_columns() -> None:
         "|  | 2 | Wellington | 4 |",  # a picture beside the rows holds its column, empty
         "| wide |  |  |  | last |",  # no wider than the table's widest row (and the cell after it)
     ]
+
+
+def web_archive(html: str, charset: str = "utf-8") -> bytes:
+    """A page saved "as a single file" (MHTML): the page, then a picture beside it, in one MIME message."""
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = "Vantor Instruments"
+    message["MIME-Version"] = "1.0"
+    message.set_content(html, subtype="html", charset=charset, cte="quoted-printable")
+    message.make_related()
+    message.add_related(b"\x89PNG\r\n\x1a\n" + bytes(40), maintype="image", subtype="png", cid="<logo>")
+    return message.as_bytes()
+
+
+def test_an_mhtml_web_archive_is_read_as_its_page(tmp_path: Path) -> None:
+    (tmp_path / "vantor.mht").write_bytes(web_archive(PAGE.decode("utf-8")))
+    (tmp_path / "vantor.html").write_bytes(PAGE)
+    (tmp_path / "empty.mhtml").write_bytes(b"Subject: nothing\r\nContent-Type: text/plain\r\n\r\nNo page here.\r\n")
+    corpus = load_corpus(tmp_path)
+    read = {doc.id: doc for doc in corpus.documents}
+    assert read["vantor.mht"].text == read["vantor.html"].text and read["vantor.mht"].kind == "mht"
+    assert read["vantor.mht"].title == read["vantor.html"].title
+    assert [(s.path, s.reason) for s in corpus.skipped] == [
+        ("empty.mhtml", "no HTML page in the web archive; save the page again as a single file (.mht)")
+    ]

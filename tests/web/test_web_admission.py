@@ -107,6 +107,7 @@ def offer(tmp_path: Path, corpus: Path, name: str, data: bytes, **limits: int): 
         ("data.csv", "имя,город\nАнна,Баку\n".encode("cp1251"), "not valid UTF-8"),
         ("data.csv", real_docx(), "the .csv extension does not match the content, which is a ZIP archive"),
         ("letter.rtf", b"plain words", "not an RTF file"),
+        ("saved.mht", b"Content-Type: text/plain\r\n\r\nNo page.", "no HTML page in the web archive"),
         ("scan.png", png_claiming(12_000, 12_000), "is over the 89,478,485-pixel limit"),
         (
             "scan.jpg",
@@ -138,6 +139,7 @@ def test_files_the_build_would_skip_are_never_written(tmp_path, corpus, name, da
         ("unicode.txt", "Notepad's Unicode: Grüße.\n".encode("utf-16")),
         ("export.xls", b"<html><body><table><tr><td>Part</td><td>Cost</td></tr></table></body></html>"),
         ("old.doc", b"{\\rtf1\\ansi {\\pard The boiler was serviced.\\par}}"),
+        ("saved.mht", b"Content-Type: text/html\r\n\r\n<html><body><p>The mill turns.</p></body></html>"),
         ("keeper.epub", epub_bytes()),
         ("manual.odt", odt_bytes()),
         ("fleet-log.ods", ods_bytes()),

@@ -30,6 +30,8 @@ KINDS = {
     ".pdf": "pdf",
     ".html": "html",
     ".htm": "html",
+    ".mht": "mht",
+    ".mhtml": "mht",
     ".docx": "docx",
     ".docm": "docx",
     ".dotx": "docx",
@@ -72,13 +74,15 @@ KINDS = {
     ".tiff": "image",
 }
 READABLE = (
-    "PDF, HTML, DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, TXT or MD files (Office "
-    "and OpenDocument templates, macro-enabled files and slide shows too), PNG/JPEG/TIFF scans, or ZIP archives of them"
+    "PDF, HTML (and MHT web archives), DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, "
+    "TXT or MD files (Office and OpenDocument templates, macro-enabled files and slide shows too), PNG/JPEG/TIFF "
+    "scans, or ZIP archives of them"
 )
 # kind: (module in this package, its function, whether it takes the file name)
 _READERS = {
     "pdf": ("pdf", "extract_pdf", False),
     "html": ("html", "extract_html", False),
+    "mht": ("mhtml", "extract_mhtml", False),
     "docx": ("docx", "extract_docx", False),
     "doc": ("doc", "extract_doc", True),
     "pptx": ("pptx", "extract_pptx", False),
@@ -223,7 +227,7 @@ _NAMES = {
 }
 _EXPECTED = {
     **{kind: ("zip",) for kind in ZIP_KINDS},
-    **{kind: ("text",) for kind in ("html", "csv", "eml", "rtf", "md", "txt")},
+    **{kind: ("text",) for kind in ("html", "mht", "csv", "eml", "rtf", "md", "txt")},
     "pdf": ("pdf",),
     "doc": ("ole",),  # a Word 97–2003 document; doc.py refuses an OLE file without one
     "ppt": ("ole",),  # a PowerPoint 97–2003 presentation; ppt.py refuses an OLE file without one
@@ -233,7 +237,7 @@ _EXPECTED = {
     "xmlsheet": ("text",),
     "zip": ("zip",),
 }
-_TEXT_KINDS = ("txt", "md", "html", "csv", "eml", "rtf")
+_TEXT_KINDS = ("txt", "md", "html", "mht", "csv", "eml", "rtf")
 
 
 def check_content(kind: str, data: bytes, name: str = "") -> None:
