@@ -136,6 +136,7 @@ def test_text_files_are_read_in_the_encoding_they_were_saved_in(tmp_path: Path) 
         "utf32.txt": notes.encode("utf-32"),
         "cyrillic.txt": "Проверка котельной Vitoplex 300 прошла".encode("cp1251"),  # another code page: refused
         "undefined.txt": b"Caf\xe9 \x81 menu",  # a byte Windows-1252 leaves undefined
+        "zeros.bin.txt": bytes([0, 1, 0, 2, 0, 3]) * 40,  # zeros on every other byte, but no text: binary
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
@@ -152,3 +153,4 @@ def test_text_files_are_read_in_the_encoding_they_were_saved_in(tmp_path: Path) 
     reasons = {s.path: s.reason for s in loaded.skipped}
     assert reasons["cyrillic.txt"].startswith("not valid UTF-8 (byte 0xcf at offset 0) nor Western Windows-1252 text")
     assert reasons["undefined.txt"].startswith("not valid UTF-8 (byte 0xe9 at offset 3)")
+    assert reasons["zeros.bin.txt"] == "binary file (contains NUL bytes)"

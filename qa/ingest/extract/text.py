@@ -24,6 +24,7 @@ _UNDEFINED_IN_1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 _HIGH_BYTES = re.compile(rb"[\x80-\xff]")
 _ASCII_LETTERS = re.compile(rb"[A-Za-z]")
 _SAMPLE_BYTES = 1 << 20  # the share of accented letters is measured on the first megabyte
+_MIN_PRINTABLE_SHARE = 0.95  # of the characters UTF-16 without a mark decodes to
 _MAX_ACCENTED_SHARE = 0.3  # of the ASCII letters: Western European text stays far below, another code page far above
 
 
@@ -63,14 +64,17 @@ def decoded(data: bytes, name: str) -> str:
 
 def utf16_by_zeros(head: bytes) -> str | None:
     """UTF-16 LE or BE for text without a byte-order mark: the zero high bytes of its Latin characters fall on
-    every other byte, and only there."""
+    every other byte, and only there, and what they decode to is nearly all printable (binary data is not)."""
     even, odd = head[0::2].count(0), head[1::2].count(0)
     pairs = len(head) // 2
-    if odd >= 0.3 * pairs and even == 0:
-        return "utf-16-le"
-    if even >= 0.3 * pairs and odd == 0:
-        return "utf-16-be"
-    return None
+    encoding = (
+        "utf-16-le" if odd >= 0.3 * pairs and even == 0 else "utf-16-be" if even >= 0.3 * pairs and odd == 0 else None
+    )
+    if encoding is None:
+        return None
+    sample = head[: 2 * pairs].decode(encoding, errors="replace")
+    printable = sum(c.isprintable() or c.isspace() for c in sample)
+    return encoding if printable >= _MIN_PRINTABLE_SHARE * len(sample) else None
 
 
 def windows_1252(data: bytes) -> str | None:
