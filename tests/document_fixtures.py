@@ -192,7 +192,8 @@ _ODF_NS = (
     'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" '
     'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
     'xmlns:dc="http://purl.org/dc/elements/1.1/" '
-    'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"'
+    'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
+    'xmlns:xlink="http://www.w3.org/1999/xlink"'
 )
 
 ODT_BODY = """
@@ -222,7 +223,12 @@ rings.<text:note text:note-class="footnote"><text:note-citation>1</text:note-cit
 """
 
 
-def odt_bytes(mimetype: str = "application/vnd.oasis.opendocument.text", body: str = ODT_BODY) -> bytes:
+def odt_bytes(
+    mimetype: str = "application/vnd.oasis.opendocument.text",
+    body: str = ODT_BODY,
+    objects: tuple[tuple[str, str], ...] = (),
+) -> bytes:
+    """An .odt of `body`, with `objects`: (member name, text) of embedded objects' parts ("Object 1/content.xml")."""
     content = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODF_NS}>'
         '<office:automatic-styles><style:style style:name="P1" style:family="paragraph" '
@@ -240,7 +246,9 @@ def odt_bytes(mimetype: str = "application/vnd.oasis.opendocument.text", body: s
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {_ODF_NS}><office:meta>'
         "<dc:title>Pump Manual</dc:title></office:meta></office:document-meta>"
     )
-    return _zip([("mimetype", mimetype), ("content.xml", content), ("styles.xml", styles), ("meta.xml", meta)])
+    return _zip(
+        [("mimetype", mimetype), ("content.xml", content), ("styles.xml", styles), ("meta.xml", meta), *objects]
+    )
 
 
 ODS_SHEETS = """
@@ -321,12 +329,41 @@ ODP_SLIDES = """
 """
 
 
-def odp_bytes(mimetype: str = "application/vnd.oasis.opendocument.presentation", slides: str = ODP_SLIDES) -> bytes:
+def odp_bytes(
+    mimetype: str = "application/vnd.oasis.opendocument.presentation",
+    slides: str = ODP_SLIDES,
+    objects: tuple[tuple[str, str], ...] = (),
+) -> bytes:
     content = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODF_NS}>'
         f"<office:body><office:presentation>{slides}</office:presentation></office:body></office:document-content>"
     )
-    return _zip([("mimetype", mimetype), ("content.xml", content)])
+    return _zip([("mimetype", mimetype), ("content.xml", content), *objects])
+
+
+def odf_chart(title: str, rows: list[list[str]]) -> str:
+    """An embedded chart object's content.xml: its title and its data table (header row first), as LibreOffice
+    writes a chart's own data."""
+
+    def cells(row: list[str], header: bool) -> str:
+        kind = "string" if header else "float"
+        return "".join(
+            f'<table:table-cell office:value-type="{"string" if header or i == 0 else kind}"><text:p>{c}</text:p>'
+            "</table:table-cell>"
+            for i, c in enumerate(row)
+        )
+
+    body = (
+        f"<table:table-header-rows><table:table-row>{cells(rows[0], True)}</table:table-row></table:table-header-rows>"
+    )
+    body += "<table:table-rows>" + "".join(f"<table:table-row>{cells(r, False)}</table:table-row>" for r in rows[1:])
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODF_NS} '
+        'xmlns:chart="urn:oasis:names:tc:opendocument:xmlns:chart:1.0"><office:body><office:chart>'
+        f'<chart:chart chart:class="chart:bar"><chart:title><text:p>{title}</text:p></chart:title>'
+        f'<chart:plot-area/><table:table table:name="local-table">{body}</table:table-rows></table:table>'
+        "</chart:chart></office:chart></office:body></office:document-content>"
+    )
 
 
 def _message(subject: str, body: str) -> EmailMessage:

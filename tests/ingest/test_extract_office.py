@@ -18,6 +18,7 @@ from document_fixtures import (
     ODP_SLIDES,
     ODS_SHEETS,
     RTF,
+    odf_chart,
     odp_bytes,
     ods_bytes,
     odt_bytes,
@@ -513,3 +514,20 @@ def test_a_slides_smartart_is_read_as_its_outline() -> None:
     buffer = io.BytesIO()
     deck.save(buffer)
     assert extract_pptx(buffer.getvalue()).text == f"# Release steps\n\n{DIAGRAM_OUTLINE}"
+
+
+def test_opendocument_charts_are_read_as_their_title_and_data_table() -> None:
+    from qa.ingest.extract.odt import extract_odt
+
+    chart = odf_chart("Services by region", [["", "2023", "2024"], ["North", "120", "131"], ["South", "95", "88"]])
+    frame = '<draw:frame><draw:object xlink:href="./Object 1" xlink:type="simple"/></draw:frame>'
+    body = f"<text:p>Services rose in the north.{frame}</text:p><text:p>{frame}Figures from the depot.</text:p>"
+    table = "Services by region\n\n|  | 2023 | 2024 |\n| North | 120 | 131 |\n| South | 95 | 88 |"
+    text = extract_odt(odt_bytes(body=body, objects=(("Object 1/content.xml", chart),))).text
+    assert text == f"Services rose in the north.\n\n{table}\n\nFigures from the depot."  # shown twice, read once
+    slides = (
+        '<draw:page draw:name="p1"><draw:frame presentation:class="title"><draw:text-box><text:p>Depot</text:p>'
+        f"</draw:text-box></draw:frame>{frame}</draw:page>"
+    )
+    deck = extract_odp(odp_bytes(slides=slides, objects=(("Object 1/content.xml", chart),)), "depot.odp")
+    assert deck.text == f"# Depot\n\n{table}"

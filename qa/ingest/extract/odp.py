@@ -14,7 +14,7 @@ import re
 
 from . import Extracted
 from .blocks import Writer, clean, name_title
-from .odt import cell_text, document_title, open_body, write_blocks
+from .odt import EmbeddedCharts, cell_text, document_title, open_body, write_blocks
 
 _DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
 _PRESENTATION = "{urn:oasis:names:tc:opendocument:xmlns:presentation:1.0}"
@@ -28,31 +28,32 @@ _TO_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72, "pc": 2.54 / 6, "px
 
 def extract_odp(data: bytes, name: str = "") -> Extracted:
     archive, _, body = open_body(data, "odp", "presentation")
+    charts = EmbeddedCharts(archive, "ODP")
     out = Writer()
     starts: list[int] = []
     first_title = ""
     for number, slide in enumerate(body.findall(f"{_DRAW}page"), 1):
         out.end_run()
         starts.append(out.mark())
-        title = _slide(slide, number, out)
+        title = _slide(slide, number, out, charts)
         first_title = first_title or title
     return Extracted(out.text, tuple(starts), document_title(archive) or first_title or name_title(name))
 
 
-def _slide(slide, number: int, out: Writer) -> str:  # type: ignore[no-untyped-def]
+def _slide(slide, number: int, out: Writer, charts: EmbeddedCharts) -> str:  # type: ignore[no-untyped-def]
     """Write one slide (title, shapes in reading order, notes); returns its title ("" when it has none)."""
     title_frame = next((f for f in slide.iter(f"{_DRAW}frame") if f.get(_CLASS) == "title"), None)
     title = clean(" ".join(cell_text(title_frame).split())) if title_frame is not None else ""
     out.heading(title or f"Slide {number}", 1)
-    _shapes(slide, title_frame, out)
+    _shapes(slide, title_frame, out, charts)
     notes = slide.find(f"{_PRESENTATION}notes")
     if notes is not None and any(clean(cell_text(frame)) for frame in notes.iter(f"{_DRAW}frame")):
         out.heading("Notes", 2)
-        _shapes(notes, None, out)
+        _shapes(notes, None, out, charts)
     return title
 
 
-def _shapes(parent, skip, out: Writer) -> None:  # type: ignore[no-untyped-def]
+def _shapes(parent, skip, out: Writer, charts: EmbeddedCharts) -> None:  # type: ignore[no-untyped-def]
     """The shapes of a slide (or its notes) in reading order, those in groups where the group stands."""
     levels = [_in_reading_order(parent)]  # groups nest: a stack of their shapes, no recursion
     while levels:
@@ -63,7 +64,7 @@ def _shapes(parent, skip, out: Writer) -> None:  # type: ignore[no-untyped-def]
             levels.append(_in_reading_order(shape))
         elif shape is not skip and shape.get(_CLASS) not in _REPEATED:
             out.end_run()
-            write_blocks(shape, out)
+            write_blocks(shape, out, charts)
             out.end_run()
 
 

@@ -3,8 +3,9 @@
 `text:h` headings keep their outline level (one below a paragraph in the Title style, as for Word) and the
 number the document's outline style gives them ("2.1 Header"), since the text refers to sections by it.
 Paragraphs, list items at their depth, and tables as `| a | b |` rows (a merged cell once) follow in document
-order; spaces, tabs and line breaks inside a paragraph are kept as spaces; footnotes and text boxes are written
-after the paragraph that anchors them. Generated indexes (the table of contents), tracked deletions,
+order; spaces, tabs and line breaks inside a paragraph are kept as spaces; footnotes, text boxes and charts are
+written after the paragraph that anchors them (a chart, an object embedded in the file, as its title and its data
+table: `EmbeddedCharts`). Generated indexes (the table of contents), tracked deletions,
 comments and forms are left out. Every walk keeps its own stack: deep nesting costs memory, not recursion.
 The OpenDocument spreadsheet and presentation readers (ods.py, odp.py) share its `open_body`, `document_title`,
 `table_rows`, `cell_text` and `write_blocks`.
@@ -24,6 +25,8 @@ _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
 _DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
 _DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
+_CHART = "{urn:oasis:names:tc:opendocument:xmlns:chart:1.0}"
+_HREF = "{http://www.w3.org/1999/xlink}href"
 _SKIPPED = {
     f"{_TEXT}{name}"
     for name in (
@@ -55,8 +58,37 @@ def extract_odt(data: bytes) -> Extracted:
     )
     title = document_title(archive)
     out = Writer()
-    _walk(body, out, numbering, _title_styles(content))
+    _walk(body, out, numbering, _title_styles(content), EmbeddedCharts(archive, "ODT"))
     return Extracted(out.text, (), title)
+
+
+class EmbeddedCharts:
+    """The charts embedded in an OpenDocument file (each an object folder with its own content.xml), written where a
+    frame shows them: the chart's title, then its data table as `| a | b |` rows (categories down, series across).
+    Each object is written once, however often it is shown; other embedded objects (formulas, documents) are not
+    read."""
+
+    def __init__(self, archive, label: str) -> None:  # type: ignore[no-untyped-def]
+        self.archive = archive
+        self.label = label
+        self.names = set(archive.namelist())
+        self.written: set[str] = set()
+
+    def write(self, element, out: Writer) -> None:  # type: ignore[no-untyped-def]
+        name = (element.get(_HREF) or "").removeprefix("./").strip("/") + "/content.xml"
+        if name in self.written or name not in self.names:
+            return
+        self.written.add(name)
+        root = parse_xml(read_member(self.archive, name, self.label), f"{self.label} embedded object")
+        chart = next(root.iter(f"{_CHART}chart"), None)
+        if chart is None:
+            return
+        title = chart.find(f"{_CHART}title")
+        out.end_run()
+        if title is not None and clean(cell_text(title)):
+            out.paragraph(cell_text(title))
+        for table in chart.iter(f"{_TABLE}table"):
+            _table(table, out)
 
 
 def open_body(data: bytes, kind: str, body: str):  # type: ignore[no-untyped-def]
@@ -128,13 +160,15 @@ def _numeral(value: int, fmt: str) -> str:
     return str(value)
 
 
-def write_blocks(element, out: Writer) -> None:  # type: ignore[no-untyped-def]
-    """The paragraphs, lists (items at their depth) and tables inside an element (a slide's text box), written
-    as a text document's are; headings unnumbered."""
-    _walk(element, out, _Outline(None), set())
+def write_blocks(element, out: Writer, charts: EmbeddedCharts | None = None) -> None:  # type: ignore[no-untyped-def]
+    """The paragraphs, lists (items at their depth), tables and charts inside an element (a slide's text box or
+    chart frame), written as a text document's are; headings unnumbered."""
+    _walk(element, out, _Outline(None), set(), charts)
 
 
-def _walk(body, out: Writer, numbering: _Outline, title_styles: set[str]) -> None:  # type: ignore[no-untyped-def]
+def _walk(  # type: ignore[no-untyped-def]
+    body, out: Writer, numbering: _Outline, title_styles: set[str], charts: EmbeddedCharts | None
+) -> None:
     """Blocks in document order. The stack holds (children, list depth): -1 outside lists."""
     stack: list[tuple[Iterator, int]] = [(iter(body), -1)]
     while stack:
@@ -154,6 +188,8 @@ def _walk(body, out: Writer, numbering: _Outline, title_styles: set[str]) -> Non
             stack.append((iter(element), depth + 1))
         elif tag == f"{_TABLE}table":
             _table(element, out)
+        elif tag == f"{_DRAW}object" and charts is not None:
+            charts.write(element, out)
         else:  # sections, list items, text boxes, note bodies: their children are blocks
             stack.append((iter(element), depth))
 
