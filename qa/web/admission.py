@@ -87,6 +87,10 @@ def _check_structure(kind: str, name: str, data: bytes) -> None:
         from ..ingest.extract import extract
 
         extract(kind, data, name)  # read whole: at most the per-file limit, in milliseconds, by the build's rules
+    elif kind == "mbox":
+        from ..ingest.extract.mbox import check_mbox
+
+        check_mbox(data)
     elif kind == "zip":
         from ..ingest.extract.ziparchive import check_readable_archive
 

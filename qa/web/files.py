@@ -64,7 +64,7 @@ def corpus_file(root: str | os.PathLike[str], requested: str) -> Path | None:
 
 
 # files whose attachments (an archive's files) are documents of their own, opened by number
-CONTAINER_KINDS = ("eml", "msg", "zip")
+CONTAINER_KINDS = ("eml", "msg", "zip", "mbox")
 
 
 def attachment_of(path: Path, part: int) -> tuple[str, bytes]:

@@ -69,7 +69,7 @@ def source_html(doc: str, section: str, page: int | None = None, ocr: bool = Fal
     """File (or the attachment, and the message it is attached to), page, "read by OCR", section."""
     label = f'<span class="qa-doc">{esc(attachment or doc)}</span>'
     if attachment:
-        joined = "in" if kind_of(doc) == "zip" else "attached to"
+        joined = "in" if kind_of(doc) in ("zip", "mbox") else "attached to"
         label += f' <span class="qa-attached">{joined} {esc(doc)}</span>'
     if page is not None:
         label += f' <span class="qa-sep">·</span> <span class="qa-page">page {page}</span>'

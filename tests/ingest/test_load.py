@@ -117,7 +117,7 @@ def test_the_note_on_files_not_read_names_the_commonest_kinds() -> None:
     assert note.startswith("4 files of kinds the index does not read (.wpd: 2, no extension: 1, .pub: 1);")
     assert note.endswith(
         "; it reads PDF, HTML (and MHT web archives), DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, "
-        "MSG, RTF, TXT or MD files (Office and OpenDocument templates, macro-enabled files and slide shows too), "
+        "MBOX, MSG, RTF, TXT or MD files (Office and OpenDocument templates, macro-enabled files and slide shows too), "
         "PNG/JPEG/TIFF scans, or ZIP archives of them"
     )
     many = unread_note({f".x{i}": 1 for i in range(8)}, shown=2)

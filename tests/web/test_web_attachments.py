@@ -161,3 +161,15 @@ def test_a_file_in_a_zip_archive_is_served_and_named_as_in_it(tmp_path: Path, co
     result = attached_result(Attachment("docs/manual.pdf", "pdf", 1), 2)
     source = result_source_html(replace(result, doc="bundle.zip"))
     assert '<span class="qa-doc">docs/manual.pdf</span> <span class="qa-attached">in bundle.zip</span>' in source
+
+
+def test_a_message_in_a_mailbox_is_served_and_named_as_in_it(corpus: tuple[Path, bytes]) -> None:
+    folder, _ = corpus
+    message = b"From: Depot <depot@example.org>\nSubject: Spare impeller\n\nIt ships on Friday.\n"
+    (folder / "depot.mbox").write_bytes(b"From depot@example.org Wed Jun  5 10:00:00 2024\n" + message)
+    shown = client_for(folder).get("/original/depot.mbox", params={"part": 1, "download": 1})
+    assert shown.status_code == 200 and shown.content == message
+    assert shown.headers["content-disposition"].startswith('attachment; filename="message-1.eml"')
+    result = attached_result(Attachment("Spare impeller", "eml", 1), None)
+    source = result_source_html(replace(result, doc="depot.mbox"))
+    assert '<span class="qa-doc">Spare impeller</span> <span class="qa-attached">in depot.mbox</span>' in source

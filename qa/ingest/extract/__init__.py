@@ -62,6 +62,7 @@ KINDS = {
     ".epub": "epub",
     ".csv": "csv",
     ".eml": "eml",
+    ".mbox": "mbox",
     ".msg": "msg",
     ".rtf": "rtf",
     ".zip": "zip",
@@ -74,7 +75,7 @@ KINDS = {
     ".tiff": "image",
 }
 READABLE = (
-    "PDF, HTML (and MHT web archives), DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MSG, RTF, "
+    "PDF, HTML (and MHT web archives), DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MBOX, MSG, RTF, "
     "TXT or MD files (Office and OpenDocument templates, macro-enabled files and slide shows too), PNG/JPEG/TIFF "
     "scans, or ZIP archives of them"
 )
@@ -95,6 +96,7 @@ _READERS = {
     "epub": ("epub", "extract_epub", False),
     "csv": ("csv", "extract_csv", True),
     "eml": ("email", "extract_email", True),
+    "mbox": ("mbox", "extract_mbox", True),
     "msg": ("msg", "extract_msg", True),
     "rtf": ("rtf", "extract_rtf", False),
     "md": ("text", "extract_text", True),
@@ -227,7 +229,7 @@ _NAMES = {
 }
 _EXPECTED = {
     **{kind: ("zip",) for kind in ZIP_KINDS},
-    **{kind: ("text",) for kind in ("html", "mht", "csv", "eml", "rtf", "md", "txt")},
+    **{kind: ("text",) for kind in ("html", "mht", "csv", "eml", "mbox", "rtf", "md", "txt")},
     "pdf": ("pdf",),
     "doc": ("ole",),  # a Word 97–2003 document; doc.py refuses an OLE file without one
     "ppt": ("ole",),  # a PowerPoint 97–2003 presentation; ppt.py refuses an OLE file without one
@@ -237,7 +239,7 @@ _EXPECTED = {
     "xmlsheet": ("text",),
     "zip": ("zip",),
 }
-_TEXT_KINDS = ("txt", "md", "html", "mht", "csv", "eml", "rtf")
+_TEXT_KINDS = ("txt", "md", "html", "mht", "csv", "eml", "mbox", "rtf")
 
 
 def check_content(kind: str, data: bytes, name: str = "") -> None:
@@ -287,6 +289,7 @@ _ATTACHED_FILES = {
     "eml": ("email", "attached_email_file"),
     "msg": ("msg", "attached_msg_file"),
     "zip": ("ziparchive", "archived_file"),
+    "mbox": ("mbox", "mbox_message_file"),
 }
 
 
