@@ -108,6 +108,7 @@ def test_docx_headings_lists_and_tables_in_order(tmp_path: Path) -> None:
 
 
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+R_NS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 TEXT_BOX = f"""<w:r {W_NS}
   xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"
   xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:v="urn:schemas-microsoft-com:vml">
@@ -396,3 +397,32 @@ def test_an_mhtml_web_archive_is_read_as_its_page(tmp_path: Path) -> None:
     assert [(s.path, s.reason) for s in corpus.skipped] == [
         ("empty.mhtml", "no HTML page in the web archive; save the page again as a single file (.mht)")
     ]
+
+
+def test_docx_chunks_of_other_formats_are_read_where_they_stand() -> None:
+    """html-docx-js and other converters write a whole document as a web archive Word imports on opening."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    page = "<html><body><h1>Boiler log</h1><p>The burner was cleaned on 3 May.</p></body></html>"
+    document = docx.Document()
+    document.add_paragraph("Before the chunks.")
+    chunks = [
+        ("/word/afchunk.mht", "message/rfc822", web_archive(page)),
+        ("/word/afchunk2.htm", "text/html", b"<html><body><p>Second chunk: filters replaced.</p></body></html>"),
+        ("/word/afchunk3.bin", "application/octet-stream", b"not read"),
+    ]
+    for name, content_type, data in chunks:
+        rid = document.part.relate_to(
+            Part(PackURI(name), content_type, data, document.part.package), RELATIONSHIP_TYPE.A_F_CHUNK
+        )
+        document.element.body.sectPr.addprevious(parse_xml(f'<w:altChunk {W_NS} {R_NS} r:id="{rid}"/>'))
+    document.add_paragraph("After the chunks.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert extract_docx(buffer.getvalue()).text == (
+        "Before the chunks.\n\n# Boiler log\n\nThe burner was cleaned on 3 May.\n\n"
+        "Second chunk: filters replaced.\n\nAfter the chunks."
+    )

@@ -4,8 +4,10 @@ Heading styles (and the Title style, and paragraphs with an outline level) becom
 bulleted paragraphs become list items, tables become `| a | b |` rows (a merged cell once). Footnotes, endnotes
 and text boxes are written after the paragraph that anchors them (after the table, for one anchored in a cell),
 as the OpenDocument reader writes them: a text box drawn twice (the drawing and its VML fallback for old Word) is
-read once. Headers, footers and comments are left out. Before python-docx parses anything, the ZIP directory is
-checked: a part that would expand past a limit (a zip bomb) is refused.
+read once; charts and SmartArt diagrams likewise (charts.py, diagrams.py). A chunk of another format Word imports on
+opening (`w:altChunk`: HTML, a web archive, RTF, text) is read by that format's reader where it stands. Headers,
+footers and comments are left out. Before python-docx parses anything, the ZIP directory is checked: a part that
+would expand past a limit (a zip bomb) is refused.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relation
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 _DIAGRAM = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}"
+_CHUNK_KINDS = {  # an altChunk part's content type → the reader of its format
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "message/rfc822": "mht",
+    "application/rtf": "rtf",
+    "text/rtf": "rtf",
+    "text/plain": "txt",
+}
 
 
 def check_zip(data: bytes) -> None:
@@ -68,6 +78,9 @@ def extract_docx(data: bytes) -> Extracted:
         elif element.tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"):  # content controls
             levels.append(element.iterchildren())
             continue
+        elif element.tag == f"{_W}altChunk":
+            _alt_chunk(element, document.part, out)
+            continue
         else:
             continue
         _write_notes(element, notes, out)
@@ -77,6 +90,24 @@ def extract_docx(data: bytes) -> Extracted:
             levels.append(child for box in boxes for child in box.iterchildren())
     title = (document.core_properties.title or "").strip()
     return Extracted(out.text, (), title)
+
+
+def _alt_chunk(element, part, out: Writer) -> None:  # type: ignore[no-untyped-def]
+    """A chunk of another format that Word imports when it opens the file (HTML, a web archive, RTF, plain text;
+    converters such as html-docx-js write a whole document so), read by that format's reader where it stands. A Word
+    document as a chunk is not read (no document in a document in a document …)."""
+    from . import extract
+
+    related = part.related_parts.get(element.get(f"{_R}id", ""))
+    kind = _CHUNK_KINDS.get(related.content_type.split(";")[0].strip()) if related is not None else None
+    if kind is None:
+        return
+    try:
+        read = extract(kind, related.blob, str(related.partname))
+    except ValueError as exc:
+        raise ValueError(f"its embedded {kind.upper()} chunk could not be read ({exc})") from None
+    out.end_run()
+    out.extend(read.text, 1)
 
 
 def _notes(document) -> dict[tuple[str, str], list[str]]:  # type: ignore[no-untyped-def]
