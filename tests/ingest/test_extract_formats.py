@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from document_fixtures import DIAGRAM_DATA, DIAGRAM_OUTLINE, DIAGRAM_RELS, DIAGRAM_URI
+from document_fixtures import DIAGRAM_DATA, DIAGRAM_OUTLINE, DIAGRAM_RELS, DIAGRAM_URI, workbook_bytes
 from fpdf import FPDF
 
 from qa.ingest.chunk import chunk_document
@@ -426,3 +426,28 @@ def test_docx_chunks_of_other_formats_are_read_where_they_stand() -> None:
         "Before the chunks.\n\n# Boiler log\n\nThe burner was cleaned on 3 May.\n\n"
         "Second chunk: filters replaced.\n\nAfter the chunks."
     )
+
+
+def test_docx_embedded_workbook_follows_the_paragraph_that_shows_it() -> None:
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("The fleet register:")
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    part = Part(PackURI("/word/embeddings/Fleet.xlsx"), content_type, workbook_bytes(), document.part.package)
+    rid = document.part.relate_to(part, RELATIONSHIP_TYPE.PACKAGE)
+    paragraph._p.append(
+        parse_xml(
+            f'<w:r {W_NS} {R_NS} xmlns:o="urn:schemas-microsoft-com:office:office"><w:object>'
+            f'<o:OLEObject Type="Embed" ProgID="Excel.Sheet.12" ShapeID="_x0000_i1025" r:id="{rid}"/></w:object></w:r>'
+        )
+    )
+    document.add_paragraph("Kept in the harbour office.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = extract_docx(buffer.getvalue()).text
+    assert text.startswith("The fleet register:\n\nFleet\n\nFleet register 2024\n\n| Vessel | Length |")
+    assert text.endswith("| Name | Role |\n| Aino | Captain |\n\nKept in the harbour office.")

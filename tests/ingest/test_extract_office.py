@@ -531,3 +531,26 @@ def test_opendocument_charts_are_read_as_their_title_and_data_table() -> None:
     )
     deck = extract_odp(odp_bytes(slides=slides, objects=(("Object 1/content.xml", chart),)), "depot.odp")
     assert deck.text == f"# Depot\n\n{table}"
+
+
+FLEET_TABLES = (
+    "Fleet\n\nFleet register 2024\n\n| Vessel | Length | Draft | Ratio | Commissioned | Active |\n"
+    "| Aurora | 3 | 2.62 | 0.3 | 2024-03-01 | TRUE |\n| Borealis | 41 | 1.5 | 0.333333333333333 | 2019-07-15 14:30:00 | FALSE |"
+    "\n\nCrew\n\n| Name | Role |\n| Aino | Captain |"
+)
+
+
+def test_a_workbook_embedded_in_a_slide_is_read_as_its_tables() -> None:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Harbour fleet"
+    slide.shapes.add_ole_object(
+        io.BytesIO(workbook_bytes()), "Excel.Sheet.12", Inches(1), Inches(2), Inches(4), Inches(3)
+    )
+    slide.shapes.add_ole_object(io.BytesIO(b"%PDF-1.4 a document"), "AcroExch.Document", Inches(6), Inches(2))
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    assert extract_pptx(buffer.getvalue()).text == f"# Harbour fleet\n\n{FLEET_TABLES}"  # the PDF object: not read

@@ -26,6 +26,7 @@ from .archive import (  # noqa: F401 - the limits, re-exported
 from .blocks import Writer
 from .charts import write_chart
 from .diagrams import write_diagram
+from .embedded import write_workbook
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -38,6 +39,7 @@ _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relation
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 _DIAGRAM = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}"
+_OFFICE = "{urn:schemas-microsoft-com:office:office}"
 _CHUNK_KINDS = {  # an altChunk part's content type → the reader of its format
     "text/html": "html",
     "application/xhtml+xml": "html",
@@ -147,10 +149,15 @@ def _write_notes(element, notes: dict[tuple[str, str], list[str]], out: Writer) 
 
 
 def _write_drawings(element, part, out: Writer) -> None:  # type: ignore[no-untyped-def]
-    """The charts and SmartArt diagrams drawn in a block (not a fallback's) after it: a chart as its title and its
-    data's tables, a diagram as its text's outline."""
-    for drawn in element.iter(f"{_CHART}chart", f"{_DIAGRAM}relIds"):
+    """The charts, SmartArt diagrams and embedded workbooks drawn in a block (not a fallback's) after it: a chart as
+    its title and its data's tables, a diagram as its text's outline, a workbook as its sheets' tables."""
+    for drawn in element.iter(f"{_CHART}chart", f"{_DIAGRAM}relIds", f"{_OFFICE}OLEObject"):
         if _inside(drawn, element, (_FALLBACK,)):
+            continue
+        if drawn.tag == f"{_OFFICE}OLEObject":
+            related = part.related_parts.get(drawn.get(f"{_R}id", ""))
+            if related is not None:
+                write_workbook(related.blob, out)
             continue
         chart = drawn.tag == f"{_CHART}chart"
         related = part.related_parts.get(drawn.get(f"{_R}id" if chart else f"{_R}dm", ""))

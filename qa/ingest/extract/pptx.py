@@ -14,6 +14,7 @@ from .archive import as_plain_package, open_package
 from .blocks import Writer, clean
 from .charts import write_chart
 from .diagrams import data_part_id, write_diagram
+from .embedded import write_workbook
 
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _REPEATED = ("SLIDE_NUMBER", "DATE", "FOOTER", "HEADER")  # placeholder types: the same on every slide
@@ -89,10 +90,19 @@ def _shape(shape, out: Writer) -> None:  # type: ignore[no-untyped-def]
         write_chart(shape.chart_part.blob, out)
     elif diagram := data_part_id(shape._element):
         write_diagram(shape.part.related_part(diagram).blob, out)
+    elif embedded := _embedded(shape):
+        write_workbook(embedded, out)
     elif shape.has_text_frame:
         bulleted = shape.is_placeholder and shape.placeholder_format.type is not None
         bulleted = bulleted and shape.placeholder_format.type.name in _BULLETED
         _text_frame(shape.text_frame, out, bulleted)
+
+
+def _embedded(shape) -> bytes:  # type: ignore[no-untyped-def]
+    """The bytes of an object embedded in the shape (an OLE object), b"" for any other shape."""
+    if shape.shape_type is None or shape.shape_type.name != "EMBEDDED_OLE_OBJECT":
+        return b""
+    return shape.ole_format.blob or b""
 
 
 def _text_frame(frame, out: Writer, bulleted: bool) -> None:  # type: ignore[no-untyped-def]

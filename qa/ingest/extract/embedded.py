@@ -1,0 +1,29 @@
+"""Excel workbooks embedded in a slide or a Word document (OLE objects: the page shows a picture of some cells, the
+data is the workbook inside the file): read by the workbook readers and written where the object stands, each
+sheet's name a paragraph above its table (a heading would put the text after the object under the sheet). Only
+workbooks are read, whatever program saved them (an embedded document could embed another, and so on): an object
+the workbook readers refuse (a PDF, a Word file, a workbook they cannot read) is left out, its picture being all
+the page shows.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .blocks import Writer
+
+_HEADING_MARKS = re.compile(r"^#{1,6} ", re.M)
+
+
+def write_workbook(data: bytes, out: Writer) -> None:
+    """An embedded object's sheets when it is a workbook (an .xlsx package or an old binary one), as paragraphs and
+    tables; nothing for any other object."""
+    from . import extract
+
+    kind = "xlsx" if data[:2] == b"PK" else "xls"
+    try:
+        read = extract(kind, data, f"embedded.{kind}")
+    except ValueError:
+        return
+    out.end_run()
+    out.extend(_HEADING_MARKS.sub("", read.text), 1)
