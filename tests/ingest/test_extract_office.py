@@ -457,15 +457,28 @@ def test_a_damaged_excel_2003_xml_spreadsheet_is_read_or_refused_in_one_line() -
     assert outcomes["read"] and outcomes["refused"]
 
 
-def test_a_slides_charts_are_read_as_their_title_and_a_table_of_their_data() -> None:
+def titled_slide(title: str):  # type: ignore[no-untyped-def]
+    """A new deck with one title-only slide titled `title`: (deck, slide)."""
     from pptx import Presentation
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = title
+    return deck, slide
+
+
+def saved(deck) -> bytes:  # type: ignore[no-untyped-def]
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_slides_charts_are_read_as_their_title_and_a_table_of_their_data() -> None:
     from pptx.chart.data import CategoryChartData
     from pptx.enum.chart import XL_CHART_TYPE
     from pptx.util import Inches
 
-    deck = Presentation()
-    slide = deck.slides.add_slide(deck.slide_layouts[5])
-    slide.shapes.title.text = "Results"
+    deck, slide = titled_slide("Results")
     data = CategoryChartData()
     data.categories = ["2014", "2015"]
     data.add_series("Revenue", (88.0, 93.58))
@@ -477,24 +490,19 @@ def test_a_slides_charts_are_read_as_their_title_and_a_table_of_their_data() -> 
     shares.categories = ["Ferries", "Buses"]
     shares.add_series("Share", (0.7, 0.3))
     slide.shapes.add_chart(XL_CHART_TYPE.PIE, Inches(5), Inches(1.5), Inches(4), Inches(3), shares)
-    buffer = io.BytesIO()
-    deck.save(buffer)
-    assert extract_pptx(buffer.getvalue()).text == (
+    assert extract_pptx(saved(deck)).text == (
         "# Results\n\nRevenue by year (bn)\n\n|  | Revenue | Cost |\n| 2014 | 88 | 40 |\n| 2015 | 93.58 |  |\n\n"
         "|  | Share |\n| Ferries | 0.7 |\n| Buses | 0.3 |"
     )
 
 
 def test_a_slides_smartart_is_read_as_its_outline() -> None:
-    from pptx import Presentation
     from pptx.opc.constants import RELATIONSHIP_TYPE
     from pptx.opc.package import Part
     from pptx.opc.packuri import PackURI
     from pptx.oxml import parse_xml
 
-    deck = Presentation()
-    slide = deck.slides.add_slide(deck.slide_layouts[5])
-    slide.shapes.title.text = "Release steps"
+    deck, slide = titled_slide("Release steps")
     data = Part.load(
         PackURI("/ppt/diagrams/data1.xml"),
         "application/vnd.openxmlformats-officedocument.drawingml.diagramData+xml",
@@ -511,9 +519,7 @@ def test_a_slides_smartart_is_read_as_its_outline() -> None:
         "</a:graphic></p:graphicFrame>"
     )
     slide.shapes._spTree.append(frame)
-    buffer = io.BytesIO()
-    deck.save(buffer)
-    assert extract_pptx(buffer.getvalue()).text == f"# Release steps\n\n{DIAGRAM_OUTLINE}"
+    assert extract_pptx(saved(deck)).text == f"# Release steps\n\n{DIAGRAM_OUTLINE}"
 
 
 def test_opendocument_charts_are_read_as_their_title_and_data_table() -> None:
@@ -541,16 +547,11 @@ FLEET_TABLES = (
 
 
 def test_a_workbook_embedded_in_a_slide_is_read_as_its_tables() -> None:
-    from pptx import Presentation
     from pptx.util import Inches
 
-    deck = Presentation()
-    slide = deck.slides.add_slide(deck.slide_layouts[5])
-    slide.shapes.title.text = "Harbour fleet"
+    deck, slide = titled_slide("Harbour fleet")
     slide.shapes.add_ole_object(
         io.BytesIO(workbook_bytes()), "Excel.Sheet.12", Inches(1), Inches(2), Inches(4), Inches(3)
     )
     slide.shapes.add_ole_object(io.BytesIO(b"%PDF-1.4 a document"), "AcroExch.Document", Inches(6), Inches(2))
-    buffer = io.BytesIO()
-    deck.save(buffer)
-    assert extract_pptx(buffer.getvalue()).text == f"# Harbour fleet\n\n{FLEET_TABLES}"  # the PDF object: not read
+    assert extract_pptx(saved(deck)).text == f"# Harbour fleet\n\n{FLEET_TABLES}"  # the PDF object: not read
