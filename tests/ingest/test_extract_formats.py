@@ -451,3 +451,28 @@ def test_docx_embedded_workbook_follows_the_paragraph_that_shows_it() -> None:
     text = extract_docx(buffer.getvalue()).text
     assert text.startswith("The fleet register:\n\nFleet\n\nFleet register 2024\n\n| Vessel | Length |")
     assert text.endswith("| Name | Role |\n| Aino | Captain |\n\nKept in the harbour office.")
+
+
+@pytest.mark.ocr
+def test_a_scan_pasted_into_a_word_document_is_read_by_ocr(tmp_path: Path) -> None:
+    from ocr_support import image_file
+
+    scan = image_file([["The ferry leaves the north pier at nine.", "Tickets are sold on board."]], "PNG")
+    pasted = docx.Document()
+    pasted.add_picture(io.BytesIO(scan))
+    (tmp_path / "scan.docx").write_bytes(saved_document(pasted))
+    noted = docx.Document()
+    noted.add_paragraph("The timetable changes in May; the ferry company's logo is below.")
+    noted.add_picture(io.BytesIO(scan))
+    (tmp_path / "notes.docx").write_bytes(saved_document(noted))
+    read = {doc.id: doc for doc in load_corpus(tmp_path).documents}
+    scanned = read["scan.docx"]
+    assert "ferry leaves the north pier at nine" in scanned.text and "Tickets are sold on board" in scanned.text
+    assert scanned.ocr_spans == ((0, len(scanned.text)),)
+    assert "north pier" not in read["notes.docx"].text and read["notes.docx"].ocr_spans == ()  # its own text
+
+
+def saved_document(document) -> bytes:  # type: ignore[no-untyped-def]
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

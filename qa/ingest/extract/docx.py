@@ -6,8 +6,9 @@ and text boxes are written after the paragraph that anchors them (after the tabl
 as the OpenDocument reader writes them: a text box drawn twice (the drawing and its VML fallback for old Word) is
 read once; charts and SmartArt diagrams likewise (charts.py, diagrams.py). A chunk of another format Word imports on
 opening (`w:altChunk`: HTML, a web archive, RTF, text) is read by that format's reader where it stands. Headers,
-footers and comments are left out. Before python-docx parses anything, the ZIP directory is checked: a part that
-would expand past a limit (a zip bomb) is refused.
+footers and comments are left out. A document with next to no text of its own (fewer than SCANNED_BELOW_CHARS
+characters: a scan pasted into Word) has its pictures read by OCR, as a scanned PDF page is. Before python-docx
+parses anything, the ZIP directory is checked: a part that would expand past a limit (a zip bomb) is refused.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from .archive import (  # noqa: F401 - the limits, re-exported
     open_package,
     parse_xml,
 )
-from .blocks import Writer
+from .blocks import Writer, clean
 from .charts import write_chart
 from .diagrams import write_diagram
-from .embedded import write_workbook
+from .embedded import write_scans, write_workbook
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -40,6 +41,8 @@ _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 _DIAGRAM = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}"
 _OFFICE = "{urn:schemas-microsoft-com:office:office}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+SCANNED_BELOW_CHARS = 20  # a document with less text than this is a scan pasted in (pdf.MIN_TEXT_CHARS for a page)
 _CHUNK_KINDS = {  # an altChunk part's content type → the reader of its format
     "text/html": "html",
     "application/xhtml+xml": "html",
@@ -91,7 +94,23 @@ def extract_docx(data: bytes) -> Extracted:
         if boxes:
             levels.append(child for box in boxes for child in box.iterchildren())
     title = (document.core_properties.title or "").strip()
-    return Extracted(out.text, (), title)
+    scanned = write_scans(_pictures(document), out) if len(clean(out.text)) < SCANNED_BELOW_CHARS else []
+    return Extracted(out.text, (), title, ocr_spans=tuple(scanned))
+
+
+def _pictures(document) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """The pictures the body shows, in order, each once (not a fallback's copy)."""
+    found, seen = [], set()
+    body = document.element.body
+    for blip in body.iter(f"{_A}blip"):
+        rid = blip.get(f"{_R}embed", "")
+        related = (
+            document.part.related_parts.get(rid) if rid not in seen and not _inside(blip, body, (_FALLBACK,)) else None
+        )
+        seen.add(rid)
+        if related is not None and related.content_type.startswith("image/"):
+            found.append(related.blob)
+    return found
 
 
 def _alt_chunk(element, part, out: Writer) -> None:  # type: ignore[no-untyped-def]

@@ -27,3 +27,22 @@ def write_workbook(data: bytes, out: Writer) -> None:
         return
     out.end_run()
     out.extend(_HEADING_MARKS.sub("", read.text), 1)
+
+
+def write_scans(pictures: list[bytes], out: Writer) -> list[tuple[int, int]]:
+    """Pictures read by OCR, each where it stands in order (a scan pasted into a document that has next to no text
+    of its own); returns the stretches of `out`'s text OCR read. A picture OCR reads nothing in (a logo, a photo) or
+    cannot decode adds nothing."""
+    from . import extract
+
+    spans = []
+    for picture in pictures:
+        try:
+            read = extract("image", picture, "picture")
+        except ValueError:
+            continue
+        out.end_run()
+        start = len(out.text)
+        out.extend(read.text, 1)
+        spans.append((start, len(out.text)))
+    return spans
