@@ -27,7 +27,7 @@ from .archive import (  # noqa: F401 - the limits, re-exported
 from .blocks import Writer, clean
 from .charts import write_chart
 from .diagrams import write_diagram
-from .embedded import write_scans, write_workbook
+from .embedded import SCANNED_BELOW_CHARS, write_scans, write_workbook
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -42,7 +42,6 @@ _CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 _DIAGRAM = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}"
 _OFFICE = "{urn:schemas-microsoft-com:office:office}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
-SCANNED_BELOW_CHARS = 20  # a document with less text than this is a scan pasted in (pdf.MIN_TEXT_CHARS for a page)
 _CHUNK_KINDS = {  # an altChunk part's content type → the reader of its format
     "text/html": "html",
     "application/xhtml+xml": "html",

@@ -3,7 +3,9 @@ data is the workbook inside the file): read by the workbook readers and written 
 sheet's name a paragraph above its table (a heading would put the text after the object under the sheet). Only
 workbooks are read, whatever program saved them (an embedded document could embed another, and so on): an object
 the workbook readers refuse (a PDF, a Word file, a workbook they cannot read) is left out, its picture being all
-the page shows.
+the page shows. A Word document with next to no text of its own (a scan pasted in) has its pictures read by OCR
+(`write_scans`); slides are not (a title over a screenshot is the usual slide with little text, and OCR of a
+screenshot reads noise).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from .blocks import Writer
 
 _HEADING_MARKS = re.compile(r"^#{1,6} ", re.M)
+SCANNED_BELOW_CHARS = 20  # a document with less text than this is a scan pasted in (as pdf.MIN_TEXT_CHARS a page)
 
 
 def write_workbook(data: bytes, out: Writer) -> None:
