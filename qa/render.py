@@ -7,7 +7,7 @@ import html
 import click
 
 from .engine import Response, Result
-from .ingest.extract import attachment_heading
+from .ingest.extract import attachment_heading, kind_of
 
 
 def marks(result: Result) -> list[tuple[int, int, str]]:
@@ -39,8 +39,9 @@ def render_terminal(response: Response) -> str:
     lines = [click.style(f"Q: {response.question}", bold=True)]
     lines += [click.style(f"note: {n.text}", fg="yellow") for n in response.notices]
     for result in response.results:
-        attached = f" › attached {result.attachment.name}" if result.attachment is not None else ""
-        own = attached and result.heading == attachment_heading(result.attachment.name)  # named already
+        joined = "in" if kind_of(result.doc) in ("zip", "mbox") else "attached"
+        attached = f" › {joined} {result.attachment.name}" if result.attachment is not None else ""
+        own = attached and result.heading == attachment_heading(result.attachment.name, kind_of(result.doc))
         heading = f" › {result.heading}" if result.heading and not own else ""
         heading += f" (page {result.page}, read by OCR)" if result.ocr else ""
         lines.append("")

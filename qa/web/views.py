@@ -41,11 +41,11 @@ def result_page(result: Result) -> int | None:
 
 
 def result_section(result: Result) -> str:
-    """The heading path of a result; in an attachment, without the `Attachment: <name>` heading the e-mail's text
-    puts above it (the source line names the attachment)."""
+    """The heading path of a result; in an attachment (an archive's file, a mailbox's message), without the
+    `Attachment: <name>` (`File:`, `Message:`) heading the container's text puts above it (the source line names it)."""
     section = result.section or result.heading
     if result.attachment is not None:
-        own = attachment_heading(result.attachment.name)
+        own = attachment_heading(result.attachment.name, kind_of(result.doc))
         if section == own or section.startswith(own + " › "):
             return section[len(own) :].removeprefix(" › ")
     return section

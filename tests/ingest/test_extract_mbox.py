@@ -37,7 +37,7 @@ def test_each_message_of_a_mailbox_is_a_document_of_its_own(tmp_path: Path) -> N
         ("Spare impeller (Wed, 05 Jun 2024 10:00:00 +0200)", "eml", 2),
         ("message 3", "eml", 3),
     ]
-    assert "# Attachment: Spare impeller (Wed, 05 Jun 2024 10:00:00 +0200)" in doc.text
+    assert "# Message: Spare impeller (Wed, 05 Jun 2024 10:00:00 +0200)" in doc.text
     assert "From the depot, with thanks." in doc.text and ">From" not in doc.text
     assert "14:02 ERROR impeller jam on P-7" in doc.text  # a message's own attachments are read with it
     spare = doc.parts[1]

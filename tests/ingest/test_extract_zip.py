@@ -57,6 +57,7 @@ def test_an_archives_documents_are_read_as_documents_of_their_own(tmp_path: Path
     ]
     assert "File setup.exe was not read: not a kind of document the index reads." in doc.text
     assert "File inner.zip was not read: an archive inside an archive is not read; unpack it." in doc.text
+    assert "# File: reports/manual.pdf" in doc.text and "Attachment: reports/manual.pdf" not in doc.text
     assert "Deep words" not in doc.text and "Bud1" not in doc.text and "._manual" not in doc.text
     manual = doc.parts[0]
     passages = [p for p in chunk_document(doc) if "Replace the impeller" in p.text]

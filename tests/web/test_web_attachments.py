@@ -159,8 +159,10 @@ def test_a_file_in_a_zip_archive_is_served_and_named_as_in_it(tmp_path: Path, co
     assert shown.headers["content-disposition"].startswith('inline; filename="manual.pdf"')
     assert client.get("/original/bundle.zip", params={"part": 3}).status_code == 404
     result = attached_result(Attachment("docs/manual.pdf", "pdf", 1), 2)
-    source = result_source_html(replace(result, doc="bundle.zip"))
+    in_zip = replace(result, doc="bundle.zip", heading="File: docs/manual.pdf", section="File: docs/manual.pdf › Wear")
+    source = result_source_html(in_zip)
     assert '<span class="qa-doc">docs/manual.pdf</span> <span class="qa-attached">in bundle.zip</span>' in source
+    assert result_section(in_zip) == "Wear" and "File:" not in source
 
 
 def test_a_message_in_a_mailbox_is_served_and_named_as_in_it(corpus: tuple[Path, bytes]) -> None:

@@ -141,9 +141,13 @@ def part_at(parts: Iterable[AttachedPart], offset: int) -> AttachedPart | None:
     return next((part for part in parts if part.holds(offset)), None)
 
 
-def attachment_heading(name: str) -> str:
-    """The heading a message's text puts above an attachment read as a section of it."""
-    return f"Attachment: {name}"
+_PART_WORDS = {"zip": "File", "mbox": "Message"}  # what a part of a container of this kind is called; else "Attachment"
+
+
+def attachment_heading(name: str, container: str | None = None) -> str:
+    """The heading a message's text puts above an attachment read as a section of it ("Attachment: name"), an
+    archive's above one of its files ("File: path"), a mailbox's above one of its messages ("Message: subject")."""
+    return f"{_PART_WORDS.get(container or '', 'Attachment')}: {name}"
 
 
 @dataclass(frozen=True)

@@ -124,13 +124,14 @@ def write_head(out: Writer, subject: str, who: Iterable[tuple[str, str]]) -> Non
         out.paragraph(" · ".join(shown))
 
 
-def write_sections(out: Writer, sections: Iterable[ReadAttachment], marks: Marks) -> None:
-    """Each attachment read, as a `# Attachment: <name>` section with its headings one level lower, recorded as a
-    part of the message (`marks.parts`, with its pages: a passage of an attached PDF cites its page) and the
-    stretches OCR read (an image, a scanned page) added to `marks.scanned`."""
+def write_sections(out: Writer, sections: Iterable[ReadAttachment], marks: Marks, container: str | None = None) -> None:
+    """Each attachment read, as a `# Attachment: <name>` section (`# File:` in an archive, `# Message:` in a
+    mailbox: `attachment_heading`) with its headings one level lower, recorded as a part of the message
+    (`marks.parts`, with its pages: a passage of an attached PDF cites its page) and the stretches OCR read (an
+    image, a scanned page) added to `marks.scanned`."""
     for section in sections:
         out.end_run()
-        out.heading(attachment_heading(section.name), 1)
+        out.heading(attachment_heading(section.name, container), 1)
         start = len(out.text)
         heading = start - len(out.parts[-1])  # where the heading line starts
         starts = out.extend(section.read.text, 2, section.read.pages)

@@ -1,9 +1,9 @@
 """Mailboxes (.mbox: a mail client's export, a mailing list's archive): each message read by the e-mail reader as a
 document of its own inside the mailbox, as an archive's files are (email.py's `read_attachment` and
-`write_sections`), named by its subject and date and cited as that message "in" the mailbox; its own attachments
-are sections of it. Messages are split at the "From " lines that begin each one (the mbox format), and a body line
-the mailbox escaped as ">From " reads "From " again. At most MAX_MESSAGES messages are read; the rest are counted
-in one line.
+`write_sections`): under `# Message: <subject (date)>`, named by its subject and date, cited as that message "in"
+the mailbox; its own attachments are sections of it. Messages are split at the "From " lines that begin each one
+(the mbox format), and a body line the mailbox escaped as ">From " reads "From " again. At most MAX_MESSAGES
+messages are read; the rest are counted in one line.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def extract_mbox(data: bytes, name: str = "") -> Extracted:
     if len(messages) > MAX_MESSAGES:
         out.end_run()
         out.paragraph(f"{len(messages) - MAX_MESSAGES:,} messages past the first {MAX_MESSAGES:,} were not read.")
-    write_sections(out, sections, marks)
+    write_sections(out, sections, marks, "mbox")
     if not sections:
         raise ValueError(f"none of the mailbox's {len(messages)} message(s) could be read")
     return Extracted(out.text, (), name_title(name), ocr_spans=tuple(marks.scanned), parts=tuple(marks.parts))

@@ -1,6 +1,6 @@
 """ZIP archives of documents (.zip): each file in it of a kind the index reads is read by its own reader and is a
 document of its own inside the archive, as an e-mail's attachments are (email.py's `read_attachment` and
-`write_sections`): written under `# Attachment: <path in the archive>`, cited as that file "in" the archive (at its
+`write_sections`): written under `# File: <path in the archive>`, cited as that file "in" the archive (at its
 page when it has pages), and given back by `archived_file` to open or download. Other files are named in one line
 each; folders, hidden files and the `__MACOSX` resource forks a Mac adds are passed over in silence. A ZIP inside
 the archive is named, not read (no archive in an archive in an archive …), and e-mails inside count towards the
@@ -78,7 +78,7 @@ def extract_zip(data: bytes, name: str = "") -> Extracted:
         except ValueError as exc:
             out.end_run()
             out.paragraph(str(exc))
-    write_sections(out, sections, marks)
+    write_sections(out, sections, marks, "zip")
     if not sections:
         raise ValueError(_NOTHING_READ.format(len(files)))
     return Extracted(out.text, (), name_title(name), ocr_spans=tuple(marks.scanned), parts=tuple(marks.parts))
