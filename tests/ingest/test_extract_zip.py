@@ -70,8 +70,13 @@ def test_archives_past_the_limits_or_without_documents_are_refused_in_one_line(b
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("zeros.txt", b"0" * (MAX_MEMBER_BYTES + 1))
+    many = io.BytesIO()
+    with zipfile.ZipFile(many, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(6):
+            archive.writestr(f"part{i}.txt", b"0" * MAX_MEMBER_BYTES)
     cases = {
         bomb.getvalue(): r"^the archive's file zeros\.txt expands to 20,971,521 bytes, over the 20,971,520-byte limit",
+        many.getvalue(): r"^the archive expands to 125,829,120 bytes, over the 104,857,600-byte limit of an archive",
         zip_of({"setup.exe": b"MZ", "inner.zip": zip_of({"a.txt": b"A."})}): (
             r"^no document the index reads among the archive's 2 file\(s\); unpack the ones to index"
         ),

@@ -5,7 +5,8 @@ page when it has pages), and given back by `archived_file` to open or download. 
 each; folders, hidden files and the `__MACOSX` resource forks a Mac adds are passed over in silence. A ZIP inside
 the archive is named, not read (no archive in an archive in an archive …), and e-mails inside count towards the
 e-mail depth limit. Nothing is unpacked to disk; the archive's directory is checked before any file is inflated:
-at most MAX_FILES files, none over the size of a corpus file, MAX_TOTAL_BYTES in all.
+at most MAX_FILES files, none over the size of a corpus file, MAX_ARCHIVE_BYTES in all (five corpus files' worth: an
+archive is one file of the corpus, and what it holds is read and indexed like that much of the folder).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import zipfile
 from pathlib import PurePosixPath
 
 from . import Extracted, kind_of
-from .archive import MAX_TOTAL_BYTES
 from .blocks import Writer, clean, name_title
 from .email import Marks, ReadAttachment, outer_messages, read_attachment, write_sections
 
 MAX_FILES = 10_000
+MAX_ARCHIVE_BYTES = 100 * 1024 * 1024
 _NOTHING_READ = "no document the index reads among the archive's {} file(s); unpack the ones to index"
 MAX_MEMBER_BYTES = 20 * 1024 * 1024  # the default size limit of a corpus file (qa.ingest.load.DEFAULT_MAX_FILE_BYTES)
 
@@ -45,9 +46,10 @@ def check_zip_archive(data: bytes) -> list[zipfile.ZipInfo]:
                 f"{MAX_MEMBER_BYTES:,}-byte limit of a document; unpack it"
             )
         total += member.file_size
-    if total > MAX_TOTAL_BYTES:
+    if total > MAX_ARCHIVE_BYTES:
         raise ValueError(
-            f"the archive expands to {total:,} bytes, over the {MAX_TOTAL_BYTES:,}-byte limit (a zip bomb?); unpack it"
+            f"the archive expands to {total:,} bytes, over the {MAX_ARCHIVE_BYTES:,}-byte limit of an archive; "
+            "unpack it"
         )
     return files
 
