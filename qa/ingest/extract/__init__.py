@@ -103,6 +103,7 @@ _READERS = {
     "txt": ("text", "extract_text", True),
     "image": ("image", "extract_image", False),
     "zip": ("ziparchive", "extract_zip", True),
+    "tnef": ("tnef", "extract_tnef", True),  # only inside an e-mail: Outlook's winmail.dat
     "xmlsheet": ("xmlsheet", "extract_spreadsheetml", True),
 }
 # An old Office name over text: Word opens an RTF or HTML file named .doc, Excel an HTML table, an Excel 2003 XML
@@ -141,7 +142,11 @@ def part_at(parts: Iterable[AttachedPart], offset: int) -> AttachedPart | None:
     return next((part for part in parts if part.holds(offset)), None)
 
 
-_PART_WORDS = {"zip": "File", "mbox": "Message"}  # what a part of a container of this kind is called; else "Attachment"
+_PART_WORDS = {
+    "zip": "File",
+    "tnef": "File",
+    "mbox": "Message",
+}  # what a part of a container of this kind is called; else "Attachment"
 
 
 def attachment_heading(name: str, container: str | None = None) -> str:
@@ -242,6 +247,7 @@ _EXPECTED = {
     "image": ("image",),
     "xmlsheet": ("text",),
     "zip": ("zip",),
+    "tnef": tuple(_NAMES),  # its reader checks its own signature (the files it packs may look like anything)
 }
 _TEXT_KINDS = ("txt", "md", "html", "mht", "csv", "eml", "mbox", "rtf")
 

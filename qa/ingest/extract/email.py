@@ -4,8 +4,8 @@ then each attachment a reader exists for as a section of its own.
 The body is the text/plain part when there is one, else the text/html part through the HTML extractor;
 transfer encodings (quoted-printable, base64) and charsets are the library's. An attachment whose name (or,
 without a name, whose type) is a kind we read — PDF, Word, PowerPoint, Excel, CSV, EPUB, ODT, RTF, HTML,
-Markdown, text, `.log` files as text, and attached e-mails (`.eml`, and Outlook `.msg` by msg.py) down to MAX_DEPTH
-levels, counted across both formats — is extracted by its own
+Markdown, text, `.log` files as text, Outlook's `winmail.dat` (tnef.py: the files inside), and attached e-mails
+(`.eml`, and Outlook `.msg` by msg.py) down to MAX_DEPTH levels, counted across both formats — is extracted by its own
 reader and written under `# Attachment: <file name>`, its headings one level lower. Each attachment read is a
 document of its own inside the message (`Extracted.parts`, an `AttachedPart`: its name, kind, place among the
 message's attachments and stretch of text): a passage of it is cited as that attachment, at its page when it has
@@ -210,6 +210,8 @@ def attachment_kind(filename: str, content_type: str) -> tuple[str | None, str]:
     """(the kind of reader for an attachment, or None; the name it is shown under): by its file name (`.log` files
     are text), else by its content type when it has no name."""
     kind = "txt" if filename.lower().endswith(".log") else kind_of(filename) if filename else None
+    if filename.lower() == "winmail.dat" or content_type == "application/ms-tnef":
+        kind = "tnef"  # Outlook's wrapper of the message's attachments
     kind = kind or (None if filename else _TYPE_KINDS.get(content_type))
     shown = filename or ("forwarded e-mail" if kind in _MESSAGE_KINDS else f"unnamed {content_type} part")
     return kind, shown
