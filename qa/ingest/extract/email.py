@@ -245,6 +245,31 @@ def read_attachment(
         _outer.reset(token)
 
 
+class PartToRead(NamedTuple):
+    """A file inside a container (an archive's file, a mailbox's message, winmail.dat's file) to read: its place
+    (1-based), the name it is shown under, its kind (None: no reader) and how to read it as a kind."""
+
+    number: int
+    name: str
+    kind: str | None
+    load: Callable[[str], Extracted]
+
+
+def read_parts(parts: Iterable[PartToRead], out: Writer, label: str) -> list[ReadAttachment]:
+    """Each part read by its reader (`read_attachment`, counting the messages around the container); one that is
+    not read is named in one line in `out` ("File setup.exe was not read: …")."""
+    depth = outer_messages()
+    sections = []
+    for part in parts:
+        try:
+            read = read_attachment(part.name, part.kind, "", depth, part.load, label)
+            sections.append(ReadAttachment(part.number, part.name, part.kind or "", read))
+        except ValueError as exc:
+            out.end_run()
+            out.paragraph(str(exc))
+    return sections
+
+
 def nested_message(write: Callable[[Writer, Marks], object]) -> Extracted:
     """A message attached to another (.eml or .msg), written by `write(writer, marks)`: its text, all of it marked
     read by OCR when OCR read any of its attachments, its attachments' pages not marked (their offsets do not

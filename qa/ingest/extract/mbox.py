@@ -1,5 +1,5 @@
 """Mailboxes (.mbox: a mail client's export, a mailing list's archive): each message read by the e-mail reader as a
-document of its own inside the mailbox, as an archive's files are (email.py's `read_attachment` and
+document of its own inside the mailbox, as an archive's files are (email.py's `read_parts` and
 `write_sections`): under `# Message: <subject (date)>`, named by its subject and date, cited as that message "in"
 the mailbox; its own attachments are sections of it. Messages are split at the "From " lines that begin each one
 (the mbox format), and a body line the mailbox escaped as ">From " reads "From " again. At most MAX_MESSAGES
@@ -14,7 +14,7 @@ from email.parser import BytesHeaderParser
 
 from . import Extracted
 from .blocks import Writer, clean, name_title
-from .email import Marks, ReadAttachment, header_value, outer_messages, read_attachment, write_sections
+from .email import Marks, PartToRead, header_value, read_parts, write_sections
 
 MAX_MESSAGES = 20_000
 _SEPARATOR = re.compile(rb"^From [^\r\n]*\r?\n", re.M)
@@ -42,16 +42,11 @@ def extract_mbox(data: bytes, name: str = "") -> Extracted:
     messages = split_mbox(data)
     out = Writer()
     marks = Marks()
-    sections = []
-    depth = outer_messages()
-    for number, message in enumerate(messages[:MAX_MESSAGES], start=1):
-        shown = message_name(message, number)
-        try:
-            read = read_attachment(shown, "eml", "", depth, lambda k, m=message, s=shown: _read(m, s), "Message")
-            sections.append(ReadAttachment(number, shown, "eml", read))
-        except ValueError as exc:
-            out.end_run()
-            out.paragraph(str(exc))
+    parts = (
+        PartToRead(number, message_name(message, number), "eml", lambda k, m=message: _read(m))
+        for number, message in enumerate(messages[:MAX_MESSAGES], start=1)
+    )
+    sections = read_parts(parts, out, "Message")
     if len(messages) > MAX_MESSAGES:
         out.end_run()
         out.paragraph(f"{len(messages) - MAX_MESSAGES:,} messages past the first {MAX_MESSAGES:,} were not read.")
@@ -77,7 +72,7 @@ def message_name(message: bytes, number: int) -> str:
     return f"{subject} ({date})" if date else subject
 
 
-def _read(message: bytes, shown: str) -> Extracted:
+def _read(message: bytes) -> Extracted:
     from . import extract
 
-    return extract("eml", message, shown)
+    return extract("eml", message, "message.eml")

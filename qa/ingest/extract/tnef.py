@@ -12,7 +12,7 @@ import struct
 
 from . import Extracted, extract, kind_of
 from .blocks import Writer, clean, name_title
-from .email import Marks, ReadAttachment, outer_messages, read_attachment, write_sections
+from .email import Marks, PartToRead, read_parts, write_sections
 
 _SIGNATURE = 0x223E9F78
 _ATTACHMENT_LEVEL = 2
@@ -64,16 +64,11 @@ def extract_tnef(data: bytes, name: str = "") -> Extracted:
     files = tnef_files(data)
     out = Writer()
     marks = Marks()
-    sections = []
-    depth = outer_messages()
-    for number, (shown, body) in enumerate(files, start=1):
-        kind = kind_of(shown)
-        try:
-            read = read_attachment(shown, kind, "", depth, lambda k, b=body, s=shown: extract(k, b, s), "File")
-            sections.append(ReadAttachment(number, shown, kind or "", read))
-        except ValueError as exc:
-            out.end_run()
-            out.paragraph(str(exc))
+    parts = (
+        PartToRead(number, shown, kind_of(shown), lambda k, b=body, s=shown: extract(k, b, s))
+        for number, (shown, body) in enumerate(files, start=1)
+    )
+    sections = read_parts(parts, out, "File")
     write_sections(out, sections, marks, "tnef")
     if not sections and not out.text:
         raise ValueError("the TNEF file holds no attachments")

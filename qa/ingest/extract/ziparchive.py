@@ -1,5 +1,5 @@
 """ZIP archives of documents (.zip): each file in it of a kind the index reads is read by its own reader and is a
-document of its own inside the archive, as an e-mail's attachments are (email.py's `read_attachment` and
+document of its own inside the archive, as an e-mail's attachments are (email.py's `read_parts` and
 `write_sections`): written under `# File: <path in the archive>`, cited as that file "in" the archive (at its
 page when it has pages), and given back by `archived_file` to open or download. Other files are named in one line
 each; folders, hidden files and the `__MACOSX` resource forks a Mac adds are passed over in silence. A ZIP inside
@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 
 from . import Extracted, kind_of
 from .blocks import Writer, clean, name_title
-from .email import Marks, ReadAttachment, outer_messages, read_attachment, write_sections
+from .email import Marks, PartToRead, read_parts, write_sections
 
 MAX_FILES = 10_000
 MAX_ARCHIVE_BYTES = 100 * 1024 * 1024
@@ -67,19 +67,11 @@ def extract_zip(data: bytes, name: str = "") -> Extracted:
     archive = zipfile.ZipFile(io.BytesIO(data))
     out = Writer()
     marks = Marks()
-    sections = []
-    depth = outer_messages()
-    for number, member in enumerate(files, start=1):
-        shown = clean(member.filename)
-        kind = kind_of(shown)
-        try:
-            if kind == "zip":
-                raise ValueError(f"File {shown} was not read: an archive inside an archive is not read; unpack it.")
-            read = read_attachment(shown, kind, "", depth, lambda k, m=member, s=shown: _read(archive, m, k, s), "File")
-            sections.append(ReadAttachment(number, shown, kind or "", read))
-        except ValueError as exc:
-            out.end_run()
-            out.paragraph(str(exc))
+    parts = (
+        PartToRead(number, clean(m.filename), kind_of(clean(m.filename)), lambda k, m=m: _read(archive, m, k))
+        for number, m in enumerate(files, start=1)
+    )
+    sections = read_parts(parts, out, "File")
     write_sections(out, sections, marks, "zip")
     if not sections:
         raise ValueError(_NOTHING_READ.format(len(files)))
@@ -96,10 +88,12 @@ def archived_file(data: bytes, number: int) -> tuple[str, bytes]:
     return PurePosixPath(clean(member.filename)).name, _inflate(zipfile.ZipFile(io.BytesIO(data)), member)
 
 
-def _read(archive: zipfile.ZipFile, member: zipfile.ZipInfo, kind: str, shown: str) -> Extracted:
+def _read(archive: zipfile.ZipFile, member: zipfile.ZipInfo, kind: str) -> Extracted:
     from . import extract
 
-    return extract(kind, _inflate(archive, member), shown)
+    if kind == "zip":
+        raise ValueError("an archive inside an archive is not read; unpack it.")
+    return extract(kind, _inflate(archive, member), clean(member.filename))
 
 
 def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
