@@ -7,7 +7,7 @@ import html
 import click
 
 from .engine import Response, Result
-from .ingest.extract import attachment_heading, kind_of
+from .ingest.extract import attachment_heading, in_collection, kind_of
 
 
 def marks(result: Result) -> list[tuple[int, int, str]]:
@@ -39,7 +39,7 @@ def render_terminal(response: Response) -> str:
     lines = [click.style(f"Q: {response.question}", bold=True)]
     lines += [click.style(f"note: {n.text}", fg="yellow") for n in response.notices]
     for result in response.results:
-        joined = "in" if kind_of(result.doc) in ("zip", "mbox") else "attached"
+        joined = "in" if in_collection(kind_of(result.doc)) else "attached"
         attached = f" › {joined} {result.attachment.name}" if result.attachment is not None else ""
         own = attached and result.heading == attachment_heading(result.attachment.name, kind_of(result.doc))
         heading = f" › {result.heading}" if result.heading and not own else ""

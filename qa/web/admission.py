@@ -9,11 +9,12 @@ per-file limit). So an upload is refused, with one line naming it, the rule and 
   a PDF starts with `%PDF-`; DOCX, PPTX, XLSX, ODT and EPUB are ZIP archives holding their format's main part
   (`word/document.xml`, `ppt/presentation.xml`, `xl/workbook.xml`, `content.xml` with the ODF text mimetype,
   `META-INF/container.xml` with the EPUB mimetype) within the zip-bomb limits (`qa.ingest.extract.archive`);
-  HTML, TXT, MD and CSV are UTF-8 text without NUL bytes (`qa.ingest.load.decode_text`, and no NUL anywhere);
-  an e-mail has From/To/Subject/Date headers, an Outlook .msg is an OLE file holding message properties (not an
-  old .doc under the wrong name), an old Excel .xls is an OLE file whose workbook xlrd opens, an old Word .doc or PowerPoint .ppt one whose
-  document reads, an RTF file starts with
-  `{\rtf`;
+  HTML, TXT, MD and CSV are text without NUL bytes that decodes as the loader decodes it (UTF-8, UTF-16/32,
+  Western Windows-1252: `qa.ingest.load.decode_text`); an e-mail has From/To/Subject/Date headers, a mailbox starts
+  with a "From " line, an Outlook .msg is an OLE file holding message properties (not an old .doc under the wrong
+  name), an old Excel .xls is an OLE file whose workbook xlrd opens, an old Word .doc or PowerPoint .ppt one whose
+  document reads (a .doc or .xls that is text is checked as what the text is: `qa.ingest.extract.reader_kind`), a
+  ZIP archive holds a readable file within its limits, an RTF file starts with `{\rtf`;
   a PNG/JPEG/TIFF is an image Pillow reads, within its pixel limit (`qa.ingest.extract.image.open_image`);
 - it would take the corpus folder over its total quota (every file in the folder counts, hidden ones too).
 """

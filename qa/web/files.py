@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import QAError
-from ..ingest.extract import KINDS, attached_file, kind_of
+from ..ingest.extract import CONTAINER_KINDS, KINDS, attached_file, kind_of
 from ..ingest.load import DEFAULT_MAX_FILE_BYTES, content_hash, file_hash
 from .admission import DEFAULT_CORPUS_QUOTA_BYTES, check_quota, read_checked
 from .uploads import shown_name
@@ -61,10 +61,6 @@ def corpus_file(root: str | os.PathLike[str], requested: str) -> Path | None:
     if any(part.startswith(".") for part in real.relative_to(root_real).parts):  # a link into a hidden folder
         return None
     return real
-
-
-# files whose attachments (an archive's files) are documents of their own, opened by number
-CONTAINER_KINDS = ("eml", "msg", "zip", "mbox")
 
 
 def attachment_of(path: Path, part: int) -> tuple[str, bytes]:

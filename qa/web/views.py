@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 from ..engine import DoubtReason, NoticeKind, Response, Result
 from ..evaluate.gold import EvalReport, Miss
 from ..ingest.chunk import Chunk
-from ..ingest.extract import attachment_heading, kind_of
+from ..ingest.extract import attachment_heading, in_collection, kind_of
 from ..ingest.load import unread_note
 from ..render import render_html
 from .files import Saved
@@ -69,7 +69,7 @@ def source_html(doc: str, section: str, page: int | None = None, ocr: bool = Fal
     """File (or the attachment, and the message it is attached to), page, "read by OCR", section."""
     label = f'<span class="qa-doc">{esc(attachment or doc)}</span>'
     if attachment:
-        joined = "in" if kind_of(doc) in ("zip", "mbox") else "attached to"
+        joined = "in" if in_collection(kind_of(doc)) else "attached to"
         label += f' <span class="qa-attached">{joined} {esc(doc)}</span>'
     if page is not None:
         label += f' <span class="qa-sep">·</span> <span class="qa-page">page {page}</span>'

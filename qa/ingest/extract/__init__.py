@@ -303,6 +303,15 @@ _ATTACHED_FILES = {
 }
 
 
+CONTAINER_KINDS = tuple(_ATTACHED_FILES)  # files whose parts are documents of their own, opened by number
+
+
+def in_collection(container: str | None) -> bool:
+    """Whether a part of a file of this kind is a file "in" it (an archive's file, a mailbox's message) rather than
+    one "attached to" it (an e-mail's attachment)."""
+    return container in _PART_WORDS
+
+
 def attached_file(kind: str, data: bytes, number: int) -> tuple[str, bytes]:
     """(file name, bytes) of attachment `number` (`AttachedPart.number`) of a message of `kind` ("eml", "msg") or
     file `number` of a ZIP archive, to open or download it; ValueError for another kind or a message (archive)
