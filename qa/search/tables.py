@@ -6,11 +6,14 @@ qa/ingest/tabletext.py; these rules add the question (its terms' IDF weights).
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 from ..ingest.extract.pdfcolumns import table_runs
 from ..ingest.tabletext import SEPARATOR, cells, column_names, folds
 from ..ingest.tokens import terms
+
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def cell_in_named_row(
@@ -135,12 +138,17 @@ def table_rows(
 
 def named_row(lines: list[str], body: list[int], weights: dict[str, float]) -> int | None:
     """The row of a table's `body` (line indexes) the question names: the one whose cells alone hold the most of
-    the question's term weight (`weights`, IDF), if it holds any."""
+    the question's term weight (`weights`, IDF), if it holds any; of rows holding as much, the one naming the
+    fewest other things (words the question does not use: "DPR" over "BM25 + DPR" for "… the DPR retriever")."""
     held = {j: _weight_held(lines[j], weights) for j in body}
-    best = max(held, key=held.__getitem__, default=None)
-    if best is None or held[best] <= 0 or list(held.values()).count(held[best]) > 1:
+    most = max(held.values(), default=0.0)
+    if most <= 0:
         return None
-    return best
+    tied = [j for j in body if held[j] == most]
+    if len(tied) > 1:
+        unasked = {j: len({term for term in terms(lines[j]) if _LETTER.search(term)} - set(weights)) for j in tied}
+        tied = [j for j in tied if unasked[j] == min(unasked.values())]
+    return tied[0] if len(tied) == 1 else None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from fpdf import FPDF
 from qa.ingest.chunk import ChunkSettings, chunk_document
 from qa.ingest.extract.pdf import extract_pdf
 from qa.ingest.load import load_corpus
+from qa.ingest.tabletext import linearize
 
 FONT = os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data", "fonts", "ttf", "DejaVuSans.ttf")
 
@@ -429,6 +430,61 @@ def test_a_table_across_both_columns_stays_whole_with_its_header_and_labels() ->
     assert left in text  # the prose around it is still read column by column
     assert text.index("runs on here.") < text.index("The right column opening") < text.index("| Method")
     assert text.index("Table 1:") < text.index("The left column closing")
+
+
+def results_table_pdf() -> bytes:
+    """A paper's results table: two header rows ("Top-20" and "Top-100" each centred over the data sets below it),
+    a group name ("Single", "Multi") set between the two rows it names, whose first cells are empty, and a row
+    missing a value."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=9)
+    pdf.set_xy(15, 15)
+    pdf.cell(text="Retrieval accuracy on the test sets is given below.")
+    xs = [15, 40, 70, 85, 100, 120, 135, 150]
+    widths = {}
+
+    def put(x: float, y: float, text: str) -> None:
+        pdf.set_xy(x, y)
+        pdf.cell(text=text)
+        widths[text] = pdf.get_string_width(text)
+
+    put(15, 25, "Training")
+    put(40, 25, "Retriever")
+    for left, right, name in ((70, 108, "Top-20"), (120, 158, "Top-100")):
+        put((left + right - pdf.get_string_width(name)) / 2, 25, name)
+    for x, name in zip(xs[2:], ["NQ", "TQA", "WQ", "NQ", "TQA", "WQ"]):
+        put(x, 30, name)
+    rows = [
+        (36, ["None", "BM25", "59.1", "66.9", "55.0", "73.7", "76.7", "71.1"]),
+        (41, ["", "DPR", "78.4", "79.4", "73.2", "85.4", "85.0", "81.4"]),
+        (46, ["", "Both", "76.6", "79.8", "71.0", "83.8", "84.5", "80.5"]),
+        (51, ["", "DPR", "79.4", "78.8", "75.0", "86.0", "84.7", "82.9"]),
+        (56, ["", "Both", "78.0", "", "74.7", "83.9", "84.4", "82.3"]),
+    ]
+    for y, cells in rows:
+        for x, cell in zip(xs, cells):
+            if cell:
+                put(x, y, cell)
+    put(15, 43.5, "Single")
+    put(15, 53.5, "Multi")
+    pdf.set_xy(15, 66)
+    pdf.cell(text="Table 2: Top-20 and Top-100 retrieval accuracy, trained on one data set or on all of them.")
+    return bytes(pdf.output())
+
+
+def test_a_table_is_written_as_a_grid_with_its_header_rows_merged_and_group_names_filled_in() -> None:
+    text = extract_pdf(results_table_pdf()).text
+    header = "| Training | Retriever | Top-20 NQ | Top-20 TQA | Top-20 WQ | Top-100 NQ | Top-100 TQA | Top-100 WQ |"
+    assert header in text
+    assert "| None | BM25 | 59.1 | 66.9 | 55.0 | 73.7 | 76.7 | 71.1 |" in text
+    assert "| Single | DPR | 78.4 | 79.4 | 73.2 | 85.4 | 85.0 | 81.4 |" in text
+    assert "| Single | Both | 76.6 | 79.8 | 71.0 | 83.8 | 84.5 | 80.5 |" in text
+    assert "| Multi | DPR | 79.4 | 78.8 | 75.0 | 86.0 | 84.7 | 82.9 |" in text
+    assert "| Multi | Both | 78.0 |  | 74.7 | 83.9 | 84.4 | 82.3 |" in text  # the missing value keeps its column
+    assert "| Single |\n" not in text and "| Multi |\n" not in text
+    # the reader gets each value named by its merged column name
+    assert "Training: Multi; Retriever: DPR; Top-20 NQ: 79.4;" in linearize(text).text
 
 
 def test_a_heading_between_a_running_header_and_a_definition_line_stays_a_heading() -> None:

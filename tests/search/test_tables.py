@@ -165,6 +165,27 @@ def test_the_cell_a_question_names_by_its_row_and_its_column_header() -> None:
     assert asked_cell(SCHEMES, {**weights, "20": 2.0}) is None
 
 
+RESULTS = (
+    "| Training | Retriever | Top-20 TREC | Top-100 TREC |\n"
+    "| Single | DPR | 79.8 | 89.1 |\n"
+    "| Multi | DPR | 89.1 | 93.9 |\n"
+    "| Multi | BM25 + DPR | 88.5 | 94.1 |"
+)
+
+
+def test_of_rows_naming_as_much_of_the_question_the_one_naming_nothing_else_is_named() -> None:
+    # "What top-100 accuracy does the multi-dataset DPR retriever reach on TREC?": both Multi rows hold "multi" and
+    # "dpr"; the BM25 + DPR row names a retriever the question does not
+    weights = {"top": 1.0, "100": 2.0, "accuraci": 1.0, "multi": 3.0, "dataset": 2.0, "dpr": 3.0, "trec": 3.0}
+    found = asked_cell(RESULTS, weights)
+    assert found is not None and RESULTS[found[0] : found[1]] == "93.9"
+    both = {**weights, "bm25": 3.0}  # naming both retrievers, the BM25 + DPR row holds more of the question
+    found = asked_cell(RESULTS, both)
+    assert found is not None and RESULTS[found[0] : found[1]] == "94.1"
+    twins = RESULTS.replace("BM25 + DPR", "DPR")  # two rows alike: no one row named
+    assert asked_cell(twins, weights) is None
+
+
 def test_no_cell_without_one_row_and_one_column_named() -> None:
     no_column = {"127": 4.0, "gold": 3.0, "accuraci": 1.0}  # no header's every term is the question's
     assert asked_cell(SCHEMES, no_column) is None

@@ -27,8 +27,9 @@ from . import Extracted, page_read
 from .blocks import Writer, clean, join_line
 from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, confident
 from .ocr_layout import ocr_pieces
-from .pdfcolumns import SOFT_GAP_EM, Gap
+from .pdfcolumns import SOFT_GAP_EM, Gap, table_runs
 from .pdfforms import form_pieces, init_forms
+from .pdfgrid import table_grid
 from .pdflayout import GAP_EM, SENTENCE_END, Piece, Row, is_bullet, layout, runs_on, short_row, visible_bullet
 
 _HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's, or bold, on a short line
@@ -414,7 +415,12 @@ class _PageWriter:
         gaps = sorted(a.bottom - b.top for a, b in zip(block, block[1:]))
         leading = gaps[len(gaps) // 2] if gaps else 0.0
         line, prev = self._carried(block[0], estimated), None
-        for row in block:
+        grids = _grids(block)
+        for i, row in enumerate(block):
+            if i in grids:  # a table laid out as a grid: written whole at its first row
+                line = self._grid(line, grids[i])
+                prev = row
+                continue
             level = _heading_level(row, self.body, self.levels, estimated)
             # pdfium's line-end hyphens as "-"; a private-use bullet glyph as "•" before `clean` drops it
             text = clean(visible_bullet(row.text.replace("\ufffe", "-").replace("\x02", "-")))
@@ -431,6 +437,16 @@ class _PageWriter:
             prev = row
         self.end_heading()
         self._end_block(line, prev)
+
+    def _grid(self, line: str, rows: list[list[str]] | None) -> str:
+        """Write the paragraph being built, then a table's rows (none for the rows written with its first)."""
+        if rows is not None:
+            _flush(self.out, line)
+            self.end_heading()
+            for cells in rows:
+                self.out.row(cells)
+            return ""
+        return line
 
     def _end_block(self, line: str, last: Row | None) -> None:
         """The paragraph a block ends with waits for the next block (which may go on with it), else is written."""
@@ -486,6 +502,18 @@ class _PageWriter:
             )
             self.title = _emit_heading(self.out, self.heading, self.title, title_sized)
             self.heading = []
+
+
+def _grids(block: list[Row]) -> dict[int, list[list[str]] | None]:
+    """Each run of table rows in the block laid out as a grid (pdfgrid.py), at the index of its first row (its
+    other rows map to None: written with it); a run that is no grid is left out (its rows written piece by piece)."""
+    out: dict[int, list[list[str]] | None] = {}
+    for start, end in table_runs([row.table for row in block]):
+        grid = table_grid(block[start:end])
+        if grid is not None:
+            out.update(dict.fromkeys(range(start, end)))
+            out[start] = grid
+    return out
 
 
 def _write(pages: list[list[list[Row]] | Scanned], title: str) -> Extracted:
