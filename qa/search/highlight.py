@@ -19,7 +19,7 @@ from ..ingest.chunk import CAPTION_LABEL
 from ..ingest.sentences import item_depth
 from ..ingest.tokens import terms, tokens_with_offsets
 from . import spans
-from .tables import rows_no_answer
+from .tables import asked_cell, rows_no_answer
 
 # What the question asks for, from English interrogatives (closed classes of question words and of time and
 # quantity nouns; nothing taken from a particular question set).
@@ -264,7 +264,9 @@ def choose_answer(
             - settings.lead_in_weight * (i < n - 1 and is_lead_in(text))
         )
         scores.append(score)
-    best = int(np.argmax(scores))
+    cell = asked_cell(passage, asked, table_header)
+    named = [i for i, (start, end) in enumerate(sentences) if cell is not None and start <= cell[0] < end]
+    best = named[0] if named else int(np.argmax(scores))
     start, end = sentences[best][0], sentences[through_sub_items(passage, sentences, best)][1]
     text = passage[start:end]
     local = find_answer_span(question, text)

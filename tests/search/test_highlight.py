@@ -110,6 +110,27 @@ def test_rare_question_words_outweigh_common_ones() -> None:
     assert uniform is not None and "Internal Troops" in uniform.text  # without IDF, the common words win
 
 
+def test_the_row_a_question_names_on_both_axes_answers_over_a_more_similar_caption() -> None:
+    """A question naming a row by its cells and a column by its header ("Top-100 TREC") is answered by that row,
+    as the reading step answers it, though the table's caption is more like the question."""
+    text = (
+        "| Training | Retriever | Top-20 TREC | Top-100 TREC |\n"
+        "| Single | DPR | 79.8 | 89.1 |\n"
+        "| Multi | DPR | 89.1 | 93.9 |\n"
+        "| Multi | BM25 + DPR | 88.5 | 94.1 |\n\n"
+        "Table 2: Top-20 and Top-100 retrieval accuracy on TREC of retrievers trained on one or many data sets."
+    )
+    spans = [span for span in line_spans(text) if span[1] > span[0]]
+    question = "In Table 2, what top-100 accuracy does the multi-dataset DPR retriever reach on TREC?"
+    weights = {"tabl": 1.0, "2": 1.0, "top": 1.0, "100": 2.0, "accuraci": 1.0, "multi": 3.0, "dpr": 3.0, "trec": 3.0}
+    similarities = np.array([0.5, 0.4, 0.4, 0.4, 0.8])  # the caption is the most similar line
+    answer = choose_answer(question, text, spans, similarities, term_weights=weights)
+    assert answer is not None and answer.text == "| Multi | DPR | 89.1 | 93.9 |"
+    no_column = {k: v for k, v in weights.items() if k != "100"}  # "top" and "trec" name two columns: no one cell
+    answer = choose_answer(question.replace("top-100 ", ""), text, spans, similarities, term_weights=no_column)
+    assert answer is not None and answer.text.startswith("Table 2:")
+
+
 def test_choose_answer_of_an_empty_passage_is_none() -> None:
     assert choose_answer("When?", "", [], np.zeros(0)) is None
 
