@@ -15,9 +15,11 @@ another's. Here each piece is placed in the column under it, so a row keeps its 
 - a second header row is one that splits the first's names further (more names, each with a letter, none a
   number); the first row's names are spread over the columns they stand centred over, within the room between
   their neighbours, and each column's name is its names top to bottom ("Top-100 TREC");
-- a group name alone in the first column, whose rows leave that column empty, is written into them: to the rows
-  nearest it when it stands between two rows (half a row's pitch from each: set centred beside its group), else to
-  the rows below it, up to the next row with a first cell. A group name that names no row stays a row of its own.
+- a group name alone in the first column, whose rows leave that column empty, is written into them: as many rows
+  above it as below when it stands between two rows (half a row's pitch from each: set centred beside its group),
+  else the rows below it, up to the next row with a first cell. A group name that names no row stays a row of its
+  own; one set on the line of a row of its group ("Single" on the middle of three) is left as it stands, since a
+  name set on its group's first line reads the same.
 
 Pure: rows as pdflayout.py makes them (pieces with `x0`, `x1`, `top`, `bottom`, `size`, `text`).
 """
@@ -42,10 +44,9 @@ Column = tuple[float, float]
 
 def table_grid(rows: Sequence[Any]) -> list[list[str]] | None:
     """The table's rows as cells in their columns, header first (its rows merged); None when the rows are no grid
-    (they are written piece by piece, as they come): fewer than two columns, two pieces of a row over one column,
-    or fewer than two rows (and than half of the rows of two or more cells) filling every column (group names
-    written in) — bars of a chart
-    with their values, numbered lines of a transcript, two columns of prose."""
+    (they are then written piece by piece, as they come): fewer than two columns, two pieces of a row over one
+    column, or fewer than two rows (and than half of the rows of two or more cells) filling every column once group
+    names are written in — bars of a chart with their values, numbered lines of a transcript, two columns of prose."""
     if len(rows) < 3:
         return None
     top = 2 if _second_header(rows) else 1
@@ -181,12 +182,15 @@ def _with_group_names(rows: Sequence[Any], cells: list[list[str]]) -> list[list[
         for j in names:
             for i in _named_rows(j, rows, cells, pitch, set(names) | set(named)):
                 named[i] = j
+    used = set(named.values())
     out = []
     for i, row_cells in enumerate(cells):
         if i in named:
             out.append([cells[named[i]][0], *row_cells[1:]])
-        elif i not in names or i not in named.values():
-            out.append([row_cells[0]] if i in names else row_cells)
+        elif i not in names:
+            out.append(row_cells)
+        elif i not in used:
+            out.append([row_cells[0]])
     return out
 
 
