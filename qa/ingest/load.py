@@ -21,7 +21,7 @@ TEXT_SUFFIXES = tuple(KINDS)  # every suffix a reader of qa/ingest/extract reads
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 _READABLE = (
     "a folder of .pdf, .html, .docx, .doc, .pptx, .ppt, .xlsx, .xls, .odt, .ods, .odp, .epub, .csv, .eml, .msg, .rtf, "
-    ".md or .txt files (or .png, .jpg, .tif scans)"
+    ".md or .txt files (or .png, .jpg, .tif, .webp, .bmp scans)"
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

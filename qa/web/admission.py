@@ -15,7 +15,7 @@ per-file limit). So an upload is refused, with one line naming it, the rule and 
   name), an old Excel .xls is an OLE file whose workbook xlrd opens, an old Word .doc or PowerPoint .ppt one whose
   document reads (a .doc or .xls that is text is checked as what the text is: `qa.ingest.extract.reader_kind`), a
   ZIP archive holds a readable file within its limits, an RTF file starts with `{\rtf`;
-  a PNG/JPEG/TIFF is an image Pillow reads, within its pixel limit (`qa.ingest.extract.image.open_image`);
+  a PNG/JPEG/TIFF/WebP/BMP is an image Pillow reads, within its pixel limit (`qa.ingest.extract.image.open_image`);
 - it would take the corpus folder over its total quota (every file in the folder counts, hidden ones too).
 """
 

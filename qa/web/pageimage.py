@@ -28,7 +28,7 @@ from typing import Any
 
 from ..errors import QAError
 from ..ingest.extract import kind_of
-from ..ingest.extract.image import ocr_frame, open_image
+from ..ingest.extract.image import ocr_frame, open_image, page_count
 from ..ingest.extract.ocr import OcrWord, read_image
 from ..ingest.extract.pdf import needs_ocr, ocr_render
 from .files import attachment_of
@@ -260,7 +260,7 @@ def _render_image(name: str, data: bytes, page_number: int, scale: float) -> Pag
     MAX_SIDE_PX on a side, its text layer read by OCR. Its "points" are that picture's pixels."""
     try:
         image = open_image(data)
-        count = getattr(image, "n_frames", 1)
+        count = page_count(image)
         if not 1 <= page_number <= count:
             raise QAError(f"page {page_number} is outside 1..{count} of '{name}'")
         scan = ocr_frame(image, page_number - 1)

@@ -6,10 +6,12 @@ data, so they run in CI like every other test. The pure core is tested on words 
 
 from __future__ import annotations
 
+import io
+import struct
 from pathlib import Path
 
 import pytest
-from ocr_support import image_file, png_claiming, scanned_pdf, share_found, text_pdf
+from ocr_support import image_file, page_pictures, png_claiming, scanned_pdf, share_found, text_pdf
 
 from qa.engine import Engine, build_from_folder
 from qa.index.config import BuildConfig
@@ -61,17 +63,14 @@ def test_file_entries_record_stretches_read_by_ocr_in_files_without_pages() -> N
 
 
 def test_image_files_are_a_kind_and_tiff_magic_is_an_image() -> None:
-    assert [kind_of(n) for n in ("a.png", "b.JPG", "c.jpeg", "d.tif", "e.TIFF", "f.gif")] == [
-        "image",
-        "image",
-        "image",
-        "image",
-        "image",
-        None,
-    ]
+    names = ("a.png", "b.JPG", "c.jpeg", "d.tif", "e.TIFF", "f.webp", "g.BMP", "h.gif")
+    assert [kind_of(n) for n in names] == ["image"] * 7 + [None]
     assert sniff(b"II*\x00" + b"\x00" * 20) == "image" and sniff(b"MM\x00*" + b"\x00" * 20) == "image"
+    assert sniff(b"BM" + struct.pack("<I", 70) + b"\x00" * 4 + struct.pack("<I", 54)) == "image"  # a bitmap's header
+    assert sniff(b"BMW service report: the car was fixed.\n") == "text"  # text starting "BM" is no bitmap
     with pytest.raises(
-        ValueError, match=r"^the image \(\.png/\.jpg/\.tif\) extension does not match the content, which is a PDF"
+        ValueError,
+        match=r"^the image \(\.png/\.jpg/\.tif/\.webp/\.bmp\) extension does not match the content, which is a PDF",
     ):
         check_content("image", b"%PDF-1.7\n")
 
@@ -165,6 +164,24 @@ def test_a_multi_page_tiff_is_one_page_per_frame() -> None:
     assert extracted.ocr_pages == (1, 2) and len(extracted.pages) == 2
     assert share_found(PUMP, extracted.text[: extracted.pages[1]]) >= 0.9
     assert share_found(FILTER, extracted.text[extracted.pages[1] :]) >= 0.9
+
+
+@pytest.mark.ocr
+@pytest.mark.parametrize("fmt", ["WEBP", "BMP"])
+def test_a_webp_or_bitmap_page_is_read_by_ocr(fmt: str) -> None:
+    extracted = extract("image", image_file([[PUMP]], fmt), f"scan.{fmt.lower()}")
+    assert extracted.ocr_pages == (1,) and share_found(PUMP, extracted.text) >= 0.9
+
+
+@pytest.mark.ocr
+def test_an_animation_is_one_page_and_only_a_tiffs_frames_are_pages() -> None:
+    """An animated WebP's frames (or a camera's multi-picture JPEG's) are pictures of one page: its first is read."""
+    pictures = page_pictures(text_pdf([[PUMP], [FILTER]]))
+    out = io.BytesIO()
+    pictures[0].save(out, format="WEBP", save_all=True, append_images=pictures[1:], lossless=True)
+    extracted = extract("image", out.getvalue(), "animation.webp")
+    assert extracted.ocr_pages == (1,) and len(extracted.pages) == 1
+    assert share_found(PUMP, extracted.text) >= 0.9 and share_found(FILTER, extracted.text) < 0.5
 
 
 @pytest.mark.ocr

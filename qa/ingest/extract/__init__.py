@@ -1,6 +1,6 @@
 """Extract stage: turn a document (PDF, HTML, Word, PowerPoint, Excel, CSV, EPUB, OpenDocument text, e-mail,
-Outlook message, RTF, Markdown or plain text; a ZIP archive of them) or a page image (PNG, JPEG, TIFF: read by OCR)
-into the markdown-like text the segmenter reads.
+Outlook message, RTF, Markdown or plain text; a ZIP archive of them) or a page image (PNG, JPEG, TIFF, WebP, BMP:
+read by OCR) into the markdown-like text the segmenter reads.
 
 Every format ends up in one shape (see qa/sentences.py): `# ` heading lines with levels, `- ` list items,
 `| a | b |` table rows, blank lines between paragraphs. So headings, lists and tables flow through the chunker
@@ -73,11 +73,13 @@ KINDS = {
     ".jpeg": "image",
     ".tif": "image",
     ".tiff": "image",
+    ".webp": "image",
+    ".bmp": "image",
 }
 READABLE = (
     "PDF, HTML (and MHT web archives), DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, MBOX, MSG, RTF, "
-    "TXT or MD files (Office and OpenDocument templates, macro-enabled files and slide shows too), PNG/JPEG/TIFF "
-    "scans, or ZIP archives of them"
+    "TXT or MD files (Office and OpenDocument templates, macro-enabled files and slide shows too), "
+    "PNG/JPEG/TIFF/WebP/BMP scans, or ZIP archives of them"
 )
 # kind: (module in this package, its function, whether it takes the file name)
 _READERS = {
@@ -218,13 +220,18 @@ def sniff(data: bytes) -> str:
         return "zip"
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
-    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*")):
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"II*\x00", b"MM\x00*")) or _bitmap(head):
         return "image"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 or UTF-32 byte-order mark: text with zero bytes
         return "text"
     if b"\x00" in data[:8192]:
         return "binary"
     return "text"
+
+
+def _bitmap(head: bytes) -> bool:
+    """A Windows bitmap: "BM", its size, then four reserved zero bytes (not any text starting "BM")."""
+    return head.startswith(b"BM") and len(head) >= 14 and head[6:10] == b"\x00" * 4
 
 
 _NAMES = {
@@ -260,7 +267,7 @@ def check_content(kind: str, data: bytes, name: str = "") -> None:
         if kind in _TEXT_KINDS and found not in ("pdf", "zip", "ole"):
             return  # other binary data: the text reader names it ("binary file (contains NUL bytes)")
         suffix = PurePosixPath(name).suffix.lower() or f".{kind}"
-        extension = "image (.png/.jpg/.tif)" if kind == "image" else suffix
+        extension = "image (.png/.jpg/.tif/.webp/.bmp)" if kind == "image" else suffix
         raise ValueError(
             f"the {extension} extension does not match the content, which is {_NAMES[found]}; "
             "rename the file to its real type or remove it"

@@ -1,4 +1,6 @@
-"""Image files (PNG, JPEG, TIFF) read by OCR: each image, or each frame of a multi-page TIFF, is a page.
+"""Image files (PNG, JPEG, TIFF, WebP, BMP) read by OCR: each image, or each frame of a multi-page TIFF, is a page.
+Only a TIFF's frames are pages: the frames of an animated WebP or a camera's multi-picture JPEG are pictures of one
+page (the first is read).
 
 Pillow decodes the image only after its size is checked against MAX_IMAGE_PIXELS (Pillow's own
 decompression-bomb limit): a small file that claims a huge picture is refused before it takes the memory.
@@ -54,9 +56,14 @@ def _too_large(what: str) -> str:
     )
 
 
+def page_count(image: Any) -> int:
+    """The image's pages: a TIFF's frames, one for any other image (an animation's frames are not pages)."""
+    return getattr(image, "n_frames", 1) if image.format == "TIFF" else 1
+
+
 def frames(image: Any) -> Iterator[Any]:
     """Each page of the image as `ocr_frame` gives it."""
-    count = getattr(image, "n_frames", 1)
+    count = page_count(image)
     if count > MAX_FRAMES:
         raise ValueError(f"the image has {count:,} pages, over the limit of {MAX_FRAMES:,}; split it into files")
     for index in range(count):
