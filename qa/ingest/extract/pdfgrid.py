@@ -11,15 +11,17 @@ another's. Here each piece is placed in the column under it, so a row keeps its 
     | Single | DPR | 78.4 | 79.4 | … | 89.1 |
 
 - the columns are the bands between the gutters of the body rows (below the header), which a name over several
-  columns would close;
+  columns would close; a first row holding a number is a row of data (no header);
 - a second header row is one that splits the first's names further (more names, each with a letter, none a
   number); the first row's names are spread over the columns they stand centred over, within the room between
-  their neighbours, and each column's name is its names top to bottom ("Top-100 TREC");
+  their neighbours, and each column's name is its names top to bottom ("Top-100 TREC"). Two names set closer than
+  a cell gap over two columns ("Sim Loss") are cut into words, unless a lower row names those columns ("Non-Hispanic
+  white" over "Male | Female" is one name);
 - a group name alone in the first column, whose rows leave that column empty, is written into them: as many rows
-  above it as below when it stands between two rows (half a row's pitch from each: set centred beside its group),
-  else the rows below it, up to the next row with a first cell. A group name that names no row stays a row of its
-  own; one set on the line of a row of its group ("Single" on the middle of three) is left as it stands, since a
-  name set on its group's first line reads the same.
+  above it as below when it stands between two rows (half a row's pitch from each: set centred beside its group)
+  or just off the middle one's line, else the rows below it, up to the next row with a first cell. A group name
+  that names no row stays a row of its own; one on the very line of a row ("Single" in the middle of three, read
+  as that row's first cell) is left as it stands, since a name set on its group's first line reads the same.
 
 Pure: rows as pdflayout.py makes them (pieces with `x0`, `x1`, `top`, `bottom`, `size`, `text`).
 """
@@ -36,6 +38,7 @@ from .pdfcolumns import gutters, split_piece
 
 CENTRED_EM = 1.0  # a spanning name is centred over its columns within this many font sizes
 CENTRED_PITCH = 0.75  # a group name nearer than this share of the row pitch to the rows on both sides is centred
+ON_LINE_PITCH = 0.35  # a group name nearer than this share of the row pitch to a row stands on that row's line
 _LETTER = re.compile(r"[^\W\d_]")
 _NUMBER = re.compile(r"^[\s\d.,%+\-–−()]+$")
 
@@ -43,24 +46,33 @@ Column = tuple[float, float]
 
 
 def table_grid(rows: Sequence[Any]) -> list[list[str]] | None:
-    """The table's rows as cells in their columns, header first (its rows merged); None when the rows are no grid
+    """The table's rows as cells in their columns, header first (its rows merged; a first row holding a number is
+    a row of data, not a header: "| I | 39053 | 0 |" of a table cut in groups); None when the rows are no grid
     (they are then written piece by piece, as they come): fewer than two columns, two pieces of a row over one
     column, or fewer than two rows (and than half of the rows of two or more cells) filling every column once group
     names are written in — bars of a chart with their values, numbered lines of a transcript, two columns of prose."""
     if len(rows) < 3:
         return None
-    top = 2 if _second_header(rows) else 1
+    top = _header_rows(rows)
     bands = gutters(rows[top:])
     columns = columns_of(rows[top:])
     body = [place(row, columns) for row in rows[top:]]
     if len(columns) < 2 or any(cells is None for cells in body):
         return None
     written = _with_group_names(rows[top:], body)
+    header = header_names(rows[:top], columns, bands) if top else []
     full = sum(len(cells) == len(columns) and all(cells) for cells in written)
-    header = header_names(rows[:top], columns, bands)
     if header is None or full < max(2, sum(len(cells) > 1 for cells in written) / 2):
         return None
-    return [header, *written]
+    return [header, *written] if header else written
+
+
+def _header_rows(rows: Sequence[Any]) -> int:
+    """How many rows the header has: two when the second splits the first's names further, else one when the first
+    row is all names, else none (a first row holding a number is data)."""
+    if _second_header(rows):
+        return 2
+    return 1 if all(_is_name(p.text) for p in rows[0].pieces) else 0
 
 
 def _second_header(rows: Sequence[Any]) -> bool:
@@ -114,19 +126,17 @@ def place(row: Any, columns: Sequence[Column]) -> list[str] | None:
 
 
 def header_names(rows: Sequence[Any], columns: Sequence[Column], bands: Sequence[Column]) -> list[str] | None:
-    """Each column's name: the names above it top to bottom (a piece cut where a wide gap in it meets a gutter of
-    the body: "Top-20 Top-100" set closer than a cell gap); over a second header row, the first row's names are
-    spread over the columns each stands centred over (`spans`). None when two names of a row stand over one
-    column."""
+    """Each column's name: the names above it top to bottom (`header_pieces`); over a second header row, the first
+    row's names are spread over the columns each stands centred over (`spans`). None when two names of a row stand
+    over one column."""
+    lower = header_pieces(rows[-1], columns, bands, set())
+    below = {column_under(p, columns) for p in lower} if len(rows) == 2 else set()
     names: list[list[str]] = [[] for _ in columns]
     for depth, row in enumerate(rows):
-        pieces = [
-            word for piece in row.pieces for part in split_piece(piece, bands) for word in names_over(part, columns)
-        ]
-        if depth == 0 and len(rows) == 2:
-            placed = spans(pieces, columns)
-        else:
-            placed = [(column_under(p, columns),) for p in pieces]
+        pieces = lower if depth == len(rows) - 1 else header_pieces(row, columns, bands, below)
+        placed = (
+            spans(pieces, columns) if depth == 0 and len(rows) == 2 else [(column_under(p, columns),) for p in pieces]
+        )
         if len({under[0] for under in placed}) < len(placed):
             return None
         for piece, under in zip(pieces, placed):
@@ -134,6 +144,19 @@ def header_names(rows: Sequence[Any], columns: Sequence[Column], bands: Sequence
                 if piece.text not in names[i]:
                     names[i].append(piece.text)
     return [" ".join(parts) for parts in names]
+
+
+def header_pieces(row: Any, columns: Sequence[Column], bands: Sequence[Column], below: set[int]) -> list[Any]:
+    """A header row's names: each piece cut where a wide gap in it meets a gutter of the body, and a piece set over
+    as many columns as it has words cut into words (`names_over`: "Top-20 Top-100", closer than a cell gap) unless a
+    lower header row names one of those columns (`below`): then it is one name over them ("Non-Hispanic white" over
+    "Male | Female")."""
+    out = []
+    for piece in row.pieces:
+        for part in split_piece(piece, bands):
+            over = {i for i, column in enumerate(columns) if _overlap(part.x0, part.x1, column) > 0}
+            out += [part] if over & below else names_over(part, columns)
+    return out
 
 
 def names_over(piece: Any, columns: Sequence[Column]) -> list[Any]:
@@ -153,13 +176,14 @@ def names_over(piece: Any, columns: Sequence[Column]) -> list[Any]:
 
 
 def spans(pieces: Sequence[Any], columns: Sequence[Column]) -> list[tuple[int, ...]]:
-    """The columns each name of a header row stands over: of the columns between those under its neighbours, the
-    widest run holding the column under it whose middle is within `CENTRED_EM` of the name's middle (no nearer
-    run than that: a name over one column of two stays over one)."""
+    """The columns each name of a header row stands over, left to right: of the columns between the last one its
+    left neighbour took and the one under its right neighbour, the widest run holding the column under it whose
+    middle is within `CENTRED_EM` of the name's middle (no nearer run than that: a name over one column of two
+    stays over one)."""
     under = [column_under(piece, columns) for piece in pieces]
-    out = []
+    out: list[tuple[int, ...]] = []
     for j, piece in enumerate(pieces):
-        low = under[j - 1] + 1 if j > 0 else 0
+        low = max(under[j - 1], out[-1][-1]) + 1 if j > 0 else 0
         high = under[j + 1] - 1 if j + 1 < len(pieces) else len(columns) - 1
         middle = (piece.x0 + piece.x1) / 2
         runs = [(a, b) for a in range(low, under[j] + 1) for b in range(under[j], high + 1)]
@@ -205,8 +229,9 @@ def _middle(row: Any) -> float:
 
 def _named_rows(j: int, rows: Sequence[Any], cells: list[list[str]], pitch: float, taken: set[int]) -> list[int]:
     """The rows the group name in row `j` names: rows with an empty first cell and two or more cells, next to it
-    and to each other; as many on each side when it stands between two of them (nearer to each than
-    `CENTRED_PITCH` of a row's pitch: set centred beside its rows), else those below it."""
+    and to each other. A name set centred beside its rows names as many above as below it: standing between two
+    rows (nearer to each than `CENTRED_PITCH` of a row's pitch), or on the line of the middle one of an odd number
+    (nearer to it than `ON_LINE_PITCH`), which it names too; any other name names the rows below it."""
 
     def run(step: int) -> list[int]:
         found, i = [], j + step
@@ -216,8 +241,14 @@ def _named_rows(j: int, rows: Sequence[Any], cells: list[list[str]], pitch: floa
         return found
 
     above, below = run(-1), run(1)
-    near = [rows[k] for k in (j - 1, j + 1) if k in above or k in below]
-    if len(near) == 2 and all(abs(_middle(row) - _middle(rows[j])) < CENTRED_PITCH * pitch for row in near):
+    gaps = {k: abs(_middle(rows[k]) - _middle(rows[j])) for k in (above[:1] + below[:1])}
+    on_line = [k for k, gap in gaps.items() if gap < ON_LINE_PITCH * pitch]
+    if len(on_line) == 1:  # the middle row of the group (next to the name): as many rows on each side of it
+        middle = on_line[0]
+        before, after = (above, below[1:]) if middle in below else (above[1:], below)
+        count = min(len(before), len(after))
+        return [*before[:count], middle, *after[:count]]
+    if len(gaps) == 2 and all(gap < CENTRED_PITCH * pitch for gap in gaps.values()):
         count = min(len(above), len(below))
         return above[:count] + below[:count]
     return below

@@ -74,6 +74,66 @@ def test_a_group_name_on_a_line_of_its_own_names_the_rows_below_it() -> None:
     assert grid[5] == ["Note"]
 
 
+def test_a_group_name_on_the_line_of_the_middle_of_its_rows_names_all_three() -> None:
+    """A name centred beside three rows stands on the middle one's line (a little off it: a row of its own); a
+    table cut in groups starts with a row of data, not a header."""
+    rows = [
+        data(0, "I", "39053", "0", "12142", "3322", "15464"),
+        row(0.7, (85, 95, "1")),
+        data(1, "UI", "7429", "0", "2088", "1560", "3648"),
+        data(2, "T", "46484", "0", "14230", "4882", "19112"),
+    ]
+    assert table_grid(rows) == [
+        ["1", "I", "39053", "0", "12142", "3322", "15464"],
+        ["1", "UI", "7429", "0", "2088", "1560", "3648"],
+        ["1", "T", "46484", "0", "14230", "4882", "19112"],
+    ]
+
+
+def test_a_name_over_columns_a_lower_row_names_is_one_name_and_names_side_by_side_are_cut() -> None:
+    """ "Black adults" over "Male | Female" names both; "Age Sex", two names set close over two columns no lower
+    name covers, is cut into its words."""
+    rows = [
+        row(0, (85, 150, "Age Sex"), (223, 273, "Black adults"), (287, 338, "All adults")),
+        row(1, (223, 238, "Male"), (258, 273, "Female"), (287, 303, "Male"), (323, 338, "Female")),
+        row(
+            2,
+            (85, 107, "18-29"),
+            (128, 150, "F"),
+            (223, 238, "12.1"),
+            (258, 273, "13.4"),
+            (287, 303, "9.8"),
+            (323, 338, "10.2"),
+        ),
+        row(
+            3,
+            (85, 107, "30-39"),
+            (128, 150, "M"),
+            (223, 238, "14.0"),
+            (258, 273, "15.2"),
+            (287, 303, "11.1"),
+            (323, 338, "12.5"),
+        ),
+    ]
+    grid = table_grid(rows)
+    assert grid is not None
+    assert grid[0] == ["Age", "Sex", "Black adults Male", "Black adults Female", "All adults Male", "All adults Female"]
+
+
+def test_names_spread_over_narrow_columns_do_not_share_one() -> None:
+    """ "Other", centred over the last two narrow columns, could also be centred over three: the column its left
+    neighbour took stays that one's."""
+    rows = [
+        row(0, (140, 170, "Age"), (190, 235, "Mexican American"), (235, 250, "Other")),
+        row(1, (200, 210, "M"), (215, 225, "F"), (230, 240, "M"), (245, 255, "F")),
+        row(2, (140, 170, "18-29"), (200, 210, "1.2"), (215, 225, "1.4"), (230, 240, "0.9"), (245, 255, "1.1")),
+        row(3, (140, 170, "30-39"), (200, 210, "1.3"), (215, 225, "1.5"), (230, 240, "1.0"), (245, 255, "1.2")),
+    ]
+    grid = table_grid(rows)
+    assert grid is not None
+    assert grid[0] == ["Age", "Mexican American M", "Mexican American F", "Other M", "Other F"]
+
+
 def test_an_empty_cell_keeps_its_column() -> None:
     """A header with a blank corner and a row missing a value: every other cell stays under its own column."""
     rows = [
