@@ -150,18 +150,21 @@ SCHEMES = (  # a paper's table: abbreviated headers, rows told apart by two cell
 )
 
 
+def asked_text(table: str, weights: dict[str, float], header: str | None = None) -> str | None:
+    """The text of the cell `asked_cell` finds in `table`, or None."""
+    found = asked_cell(table, weights, header)
+    return table[found[0] : found[1]] if found is not None else None
+
+
 def test_the_cell_a_question_names_by_its_row_and_its_column_header() -> None:
     # "What top-5 accuracy does training with 127 gold negatives reach?" (IDF weights)
     weights = {"top": 1.0, "5": 2.0, "accuraci": 1.0, "train": 1.0, "127": 4.0, "gold": 3.0, "negat": 2.0}
-    found = asked_cell(SCHEMES, weights)
-    assert found is not None and SCHEMES[found[0] : found[1]] == "55.8"
+    assert asked_text(SCHEMES, weights) == "55.8"
     inside = SCHEMES.split("\n", 2)[2]  # a window starting below the header, which comes from before it
-    found = asked_cell(inside, weights, SCHEMES.split("\n")[0])
-    assert found is not None and inside[found[0] : found[1]] == "55.8"
+    assert asked_text(inside, weights, SCHEMES.split("\n")[0]) == "55.8"
     twenty = {**weights, "20": 2.0}  # "top-5 or top-20": two columns named, no one cell
     del twenty["5"]
-    found = asked_cell(SCHEMES, twenty)
-    assert found is not None and SCHEMES[found[0] : found[1]] == "73.0"
+    assert asked_text(SCHEMES, twenty) == "73.0"
     assert asked_cell(SCHEMES, {**weights, "20": 2.0}) is None
 
 
@@ -177,11 +180,8 @@ def test_of_rows_naming_as_much_of_the_question_the_one_naming_nothing_else_is_n
     # "What top-100 accuracy does the multi-dataset DPR retriever reach on TREC?": both Multi rows hold "multi" and
     # "dpr"; the BM25 + DPR row names a retriever the question does not
     weights = {"top": 1.0, "100": 2.0, "accuraci": 1.0, "multi": 3.0, "dataset": 2.0, "dpr": 3.0, "trec": 3.0}
-    found = asked_cell(RESULTS, weights)
-    assert found is not None and RESULTS[found[0] : found[1]] == "93.9"
-    both = {**weights, "bm25": 3.0}  # naming both retrievers, the BM25 + DPR row holds more of the question
-    found = asked_cell(RESULTS, both)
-    assert found is not None and RESULTS[found[0] : found[1]] == "94.1"
+    assert asked_text(RESULTS, weights) == "93.9"
+    assert asked_text(RESULTS, {**weights, "bm25": 3.0}) == "94.1"  # naming both retrievers: that row holds more
     twins = RESULTS.replace("BM25 + DPR", "DPR")  # two rows alike: no one row named
     assert asked_cell(twins, weights) is None
 

@@ -90,30 +90,20 @@ def test_a_group_name_on_the_line_of_the_middle_of_its_rows_names_all_three() ->
     ]
 
 
+def placed(line: float, columns: list[tuple[float, float]], *texts: str) -> Row:
+    """A row on line `line` of `texts` in `columns`, left to right."""
+    return row(line, *((x0, x1, text) for (x0, x1), text in zip(columns, texts)))
+
+
 def test_a_name_over_columns_a_lower_row_names_is_one_name_and_names_side_by_side_are_cut() -> None:
     """ "Black adults" over "Male | Female" names both; "Age Sex", two names set close over two columns no lower
     name covers, is cut into its words."""
+    columns = [(85, 107), (128, 150), (223, 238), (258, 273), (287, 303), (323, 338)]
     rows = [
         row(0, (85, 150, "Age Sex"), (223, 273, "Black adults"), (287, 338, "All adults")),
-        row(1, (223, 238, "Male"), (258, 273, "Female"), (287, 303, "Male"), (323, 338, "Female")),
-        row(
-            2,
-            (85, 107, "18-29"),
-            (128, 150, "F"),
-            (223, 238, "12.1"),
-            (258, 273, "13.4"),
-            (287, 303, "9.8"),
-            (323, 338, "10.2"),
-        ),
-        row(
-            3,
-            (85, 107, "30-39"),
-            (128, 150, "M"),
-            (223, 238, "14.0"),
-            (258, 273, "15.2"),
-            (287, 303, "11.1"),
-            (323, 338, "12.5"),
-        ),
+        placed(1, columns[2:], "Male", "Female", "Male", "Female"),
+        placed(2, columns, "18-29", "F", "12.1", "13.4", "9.8", "10.2"),
+        placed(3, columns, "30-39", "M", "14.0", "15.2", "11.1", "12.5"),
     ]
     grid = table_grid(rows)
     assert grid is not None
@@ -123,11 +113,12 @@ def test_a_name_over_columns_a_lower_row_names_is_one_name_and_names_side_by_sid
 def test_names_spread_over_narrow_columns_do_not_share_one() -> None:
     """ "Other", centred over the last two narrow columns, could also be centred over three: the column its left
     neighbour took stays that one's."""
+    columns = [(140, 170), (200, 210), (215, 225), (230, 240), (245, 255)]
     rows = [
         row(0, (140, 170, "Age"), (190, 235, "Mexican American"), (235, 250, "Other")),
-        row(1, (200, 210, "M"), (215, 225, "F"), (230, 240, "M"), (245, 255, "F")),
-        row(2, (140, 170, "18-29"), (200, 210, "1.2"), (215, 225, "1.4"), (230, 240, "0.9"), (245, 255, "1.1")),
-        row(3, (140, 170, "30-39"), (200, 210, "1.3"), (215, 225, "1.5"), (230, 240, "1.0"), (245, 255, "1.2")),
+        placed(1, columns[1:], "M", "F", "M", "F"),
+        placed(2, columns, "18-29", "1.2", "1.4", "0.9", "1.1"),
+        placed(3, columns, "30-39", "1.3", "1.5", "1.0", "1.2"),
     ]
     grid = table_grid(rows)
     assert grid is not None
