@@ -5,7 +5,7 @@ layer by comparing letters and digits only (case-folded, NFKC: ligatures, hyphen
 and line breaks differ between the page and the extracted text), and each matched line gets a translucent box.
 A scanned page (no text layer: the build read it by OCR) gets its text layer from OCR of the same picture the
 build read, so the same words come back, each character with its word's box; a page of an image file
-(PNG, JPEG, TIFF) likewise, shown as the picture OCR read. A PDF or image attached to an e-mail is drawn the same
+(PNG, JPEG, TIFF, WebP, BMP) likewise, shown as the picture OCR read. A PDF or image attached to an e-mail is drawn the same
 way from its bytes, read out of the message again (`files.attachment_of`).
 
 A page can be any size (a 1 KB PDF may hold a 5000x5000 pt page), so rendering is bounded: the longest side
