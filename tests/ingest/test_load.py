@@ -118,7 +118,7 @@ def test_the_note_on_files_not_read_names_the_commonest_kinds() -> None:
     assert note.endswith(
         "; it reads PDF, HTML (and MHT web archives), DOCX, DOC, PPTX, PPT, XLSX, XLS, ODT, ODS, ODP, EPUB, CSV, EML, "
         "MBOX, MSG, RTF, TXT or MD files (Office and OpenDocument templates, macro-enabled files and slide shows too), "
-        "PNG/JPEG/TIFF scans, or ZIP archives of them"
+        "PNG/JPEG/TIFF/WebP/BMP scans, or ZIP archives of them"
     )
     many = unread_note({f".x{i}": 1 for i in range(8)}, shown=2)
     assert "(.x0: 1, .x1: 1, …)" in many and many.startswith("8 files")

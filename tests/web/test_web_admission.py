@@ -112,7 +112,7 @@ def offer(tmp_path: Path, corpus: Path, name: str, data: bytes, **limits: int): 
         (
             "scan.jpg",
             b"%PDF-1.4 renamed",
-            "the image (.png/.jpg/.tif) extension does not match the content, which is a PDF",
+            "the image (.png/.jpg/.tif/.webp/.bmp) extension does not match the content, which is a PDF",
         ),
     ],
 )
