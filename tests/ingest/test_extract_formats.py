@@ -373,6 +373,31 @@ def test_html_cells_spanning_rows_and_columns_stand_in_their_columns() -> None:
     ]
 
 
+def test_an_html_header_of_two_rows_names_each_column_by_both() -> None:
+    """ "Votes" over "Number | %": one header row naming "Votes Number" and "Votes %" (a name spanning both rows
+    once); a title row above stays; a second row of data (its first cell a `th` row name) is no header."""
+    page = (
+        b"<html><body><table><tr><th colspan='5'>General election, 1945</th></tr>"
+        b"<tr><th rowspan='2'>Party</th><th colspan='2'>Votes</th><th colspan='2'>Seats</th></tr>"
+        b"<tr><th>Number</th><th>%</th><th>Won</th><th>+/-</th></tr>"
+        b"<tr><td>Labour</td><td>9,708,716</td><td>33.7</td><td>411</td><td>+209</td></tr>"
+        b"<tr><td>Liberal</td><td>2,252,430</td><td>9.0</td><td>12</td><td>-9</td></tr></table>"
+        b"<table><tr><th>Year</th><th colspan='2'>Sales</th></tr>"
+        b"<tr><th>2015</th><td>93</td><td>12</td></tr><tr><th>2016</th><td>97</td><td>14</td></tr></table>"
+        b"</body></html>"
+    )
+    assert extract_html(page).text.splitlines() == [
+        "| General election, 1945 |",
+        "| Party | Votes Number | Votes % | Seats Won | Seats +/- |",
+        "| Labour | 9,708,716 | 33.7 | 411 | +209 |",
+        "| Liberal | 2,252,430 | 9.0 | 12 | -9 |",
+        "",
+        "| Year | Sales |  |",
+        "| 2015 | 93 | 12 |",
+        "| 2016 | 97 | 14 |",
+    ]
+
+
 def web_archive(html: str, charset: str = "utf-8") -> bytes:
     """A page saved "as a single file" (MHTML): the page, then a picture beside it, in one MIME message."""
     from email.message import EmailMessage

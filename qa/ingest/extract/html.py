@@ -471,7 +471,28 @@ def _grid(rows: list) -> list[list[str]]:  # type: ignore[type-arg]
             grid.append([text for text in texts if text])  # a row spanning the table: a sub-heading inside it
         else:
             grid.append(_placed(cells, texts, below, width, len(rows)))
-    return grid
+    return _merged_header(cells_of, grid, width)
+
+
+def _merged_header(cells_of: list, grid: list[list[str]], width: int) -> list[list[str]]:  # type: ignore[type-arg]
+    """The grid with a header of two rows written as one: when the first row below any title rows is all column
+    names (`th`) and one of them spans several columns ("Votes" over "Number | %"), and the row below it is all
+    names too, each column is named by both ("Votes Number", "Votes %"; a name spanning both rows once). The reader
+    then tells the share from the count."""
+    top = 0
+    while top < len(grid) and len(grid[top]) <= 1:  # title rows above the table
+        top += 1
+    if top + 2 >= len(grid) or not all(_is_header_row(cells_of[top + i]) for i in (0, 1)):
+        return grid
+    spread = [text for cell in cells_of[top] for text in [_text(cell)] * _span(cell, "colspan")]
+    if not any(1 < _span(cell, "colspan") < width for cell in cells_of[top]) or len(spread) != len(grid[top + 1]):
+        return grid
+    merged = [" ".join(dict.fromkeys(name for name in pair if name)) for pair in zip(spread, grid[top + 1])]
+    return [*grid[:top], merged, *grid[top + 2 :]]
+
+
+def _is_header_row(cells: list) -> bool:  # type: ignore[type-arg]
+    return bool(cells) and all(cell.tag == "th" for cell in cells)
 
 
 def _placed(cells: list, texts: list[str], below: dict[int, tuple[int, str]], width: int, height: int) -> list[str]:  # type: ignore[type-arg]
