@@ -173,6 +173,34 @@ def word_with_notes() -> bytes:
     return buffer.getvalue()
 
 
+def test_docx_merged_cells_keep_their_columns() -> None:
+    """A cell merged across columns is followed by empty cells (as HTML's colspan); one merged down rows repeats
+    its text in each as a short label ("DPR"), a long text once."""
+    document = docx.Document()
+    table = document.add_table(rows=4, cols=3)
+    for (r, c), text in {(0, 0): "Model", (1, 1): "Top-20", (1, 2): "Top-100", (2, 0): "DPR", (2, 1): "78.4"}.items():
+        table.cell(r, c).text = text
+    for (r, c), text in {(2, 2): "85.4", (3, 1): "79.1", (3, 2): "86.0"}.items():
+        table.cell(r, c).text = text
+    table.cell(0, 1).merge(table.cell(0, 2)).text = "Top-k"
+    table.cell(2, 0).merge(table.cell(3, 0))
+    notes = document.add_table(rows=2, cols=2)
+    notes.cell(0, 0).text = "A note that runs on for many more words than a label beside a group of rows would hold."
+    notes.cell(0, 0).merge(notes.cell(1, 0))
+    notes.cell(0, 1).text, notes.cell(1, 1).text = "x", "y"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert extract_docx(buffer.getvalue()).text.splitlines() == [
+        "| Model | Top-k |  |",
+        "|  | Top-20 | Top-100 |",
+        "| DPR | 78.4 | 85.4 |",
+        "| DPR | 79.1 | 86.0 |",
+        "",
+        "| A note that runs on for many more words than a label beside a group of rows would hold. | x |",
+        "|  | y |",
+    ]
+
+
 def test_docx_footnotes_endnotes_and_text_boxes_follow_their_anchor() -> None:
     text = extract_docx(word_with_notes()).text
     assert text == (

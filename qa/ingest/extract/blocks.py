@@ -20,6 +20,7 @@ _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 # terminal escape sequences (colours, cursor moves) in a log file: CSI, OSC and two-character ones
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_`-~])")
 _HYPHENS = ("-", "\xad")
+SPANNED_LABEL_CHARS = 80  # a table cell spanning rows repeats its text in each when it is no longer than this
 
 
 def clean(text: str) -> str:

@@ -24,7 +24,7 @@ from .archive import (  # noqa: F401 - the limits, re-exported
     open_package,
     parse_xml,
 )
-from .blocks import Writer, clean
+from .blocks import SPANNED_LABEL_CHARS, Writer, clean
 from .charts import write_chart
 from .diagrams import write_diagram
 from .embedded import SCANNED_BELOW_CHARS, write_scans, write_workbook
@@ -239,14 +239,19 @@ def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
     from docx.text.paragraph import Paragraph
 
     out.end_run()
-    for row in table.rows:
+    above: set = set()  # type: ignore[type-arg]  # the cells of the rows above (their elements, held: not ids)
+    for row in table.rows:  # python-docx repeats a merged cell in each column and row it spans
         cells, seen = [], set()
         for cell in row.cells:
-            if id(cell._tc) in seen:  # a merged cell is repeated by python-docx
+            if cell._tc in seen:  # spanning columns: an empty cell after its first, as HTML's
+                cells.append("")
                 continue
-            seen.add(id(cell._tc))
+            seen.add(cell._tc)
             parts = [Paragraph(p, cell).text for p in _cell_paragraphs(cell._tc)]
-            cells.append(" ".join(p for p in parts if p.strip()))
+            text = " ".join(p for p in parts if p.strip())
+            spans_rows = cell._tc in above  # repeated in the rows it spans when a short label ("Single")
+            cells.append("" if spans_rows and len(text) > SPANNED_LABEL_CHARS else text)
+        above |= seen
         out.row(cells)
     out.end_run()
 

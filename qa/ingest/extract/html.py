@@ -17,9 +17,8 @@ import re
 from collections import Counter
 
 from . import Extracted
-from .blocks import Writer, clean
+from .blocks import SPANNED_LABEL_CHARS, Writer, clean
 
-SPANNED_LABEL_CHARS = 80  # a cell spanning rows repeats its text in each when it is no longer than this
 MAX_DEPTH = 512  # nesting kept, as Chromium's parser keeps: far beyond real pages; the parser's cost grows with it
 
 _DROP = (
