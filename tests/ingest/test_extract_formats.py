@@ -424,6 +424,11 @@ def test_an_html_header_of_two_rows_names_each_column_by_both() -> None:
         "| 2015 | 93 | 12 |",
         "| 2016 | 97 | 14 |",
     ]
+    huge = page.replace(b"colspan='2'>Votes", b"colspan='1000000000000'>Votes")  # no wider than the table: no merge
+    assert extract_html(huge).text.splitlines()[1:3] == [
+        "| Party | Votes |  |  |  | Seats |",
+        "| Party | Number | % | Won | +/- |",
+    ]
 
 
 def web_archive(html: str, charset: str = "utf-8") -> bytes:

@@ -483,7 +483,7 @@ def _merged_header(cells_of: list, grid: list[list[str]], width: int) -> list[li
         top += 1
     if top + 2 >= len(grid) or not all(_is_header_row(cells_of[top + i]) for i in (0, 1)):
         return grid
-    spread = [text for cell in cells_of[top] for text in [_text(cell)] * _span(cell, "colspan")]
+    spread = [text for cell in cells_of[top] for text in [_text(cell)] * min(_span(cell, "colspan"), width)]
     if not any(1 < _span(cell, "colspan") < width for cell in cells_of[top]) or len(spread) != len(grid[top + 1]):
         return grid
     merged = [" ".join(dict.fromkeys(name for name in pair if name)) for pair in zip(spread, grid[top + 1])]
