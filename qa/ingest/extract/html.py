@@ -17,7 +17,8 @@ import re
 from collections import Counter
 
 from . import Extracted
-from .blocks import SPANNED_LABEL_CHARS, Writer, clean
+from .blocks import Writer, clean
+from .htmltables import children, table_rows
 
 MAX_DEPTH = 512  # nesting kept, as Chromium's parser keeps: far beyond real pages; the parser's cost grows with it
 
@@ -418,7 +419,7 @@ def _list_items(node, out: Writer, depth: int):  # type: ignore[no-untyped-def]
     child = node.child
     while child is not None:
         if child.tag in ("li", "dt", "dd"):
-            nested = [c for c in _children(child) if c.tag in _NESTED]
+            nested = [c for c in children(child) if c.tag in _NESTED]
             out.item(_text(child, _NESTED), depth)
             for n in nested:
                 if n.tag == "table":
@@ -431,112 +432,13 @@ def _list_items(node, out: Writer, depth: int):  # type: ignore[no-untyped-def]
     out.end_run()
 
 
-def _children(node):  # type: ignore[no-untyped-def]
-    child = node.child
-    while child is not None:
-        yield child
-        child = child.next
-
-
 def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
-    """One `| cell | cell |` line per row; a table inside a cell is flattened into that cell's text."""
+    """One `| cell | cell |` line per row (`htmltables.table_rows`); a table inside a cell is flattened into that
+    cell's text."""
     caption = table.css_first("caption")
     if caption is not None:
         out.paragraph(_text(caption))
     out.end_run()
-    for cells in _grid(_own_rows(table)):
+    for cells in table_rows(table, _text):
         out.row(cells)
     out.end_run()
-
-
-def _span(cell, name: str) -> int:  # type: ignore[no-untyped-def]
-    value = (cell.attributes.get(name) or "").strip()
-    return int(value) if value.isdigit() else 1
-
-
-def _grid(rows: list) -> list[list[str]]:  # type: ignore[type-arg]
-    """Each row's cell texts in the columns they stand in: a cell spanning rows (`rowspan`: "Single" beside the
-    two rows of its group, a year over its quarters) holds its column in the rows below it too, its text repeated
-    there when it is a short label (`SPANNED_LABEL_CHARS`, no picture), else left empty; a cell spanning columns
-    is followed by empty cells, up to the width of the table's widest row (so no attribute makes a row longer than
-    the table). A row of one filled cell (a sub-heading inside the table) stays one cell."""
-    cells_of = [[cell for cell in _children(row) if cell.tag in ("td", "th")] for row in rows]
-    width = max((len(cells) for cells in cells_of), default=0)
-    below: dict[int, tuple[int, str]] = {}  # column → (rows it still holds, text repeated there)
-    grid = []
-    for cells in cells_of:
-        texts = [_text(cell) for cell in cells]
-        if not below and (len(texts) == 1 or sum(1 for text in texts if text) == 1):
-            grid.append([text for text in texts if text])  # a row spanning the table: a sub-heading inside it
-        else:
-            grid.append(_placed(cells, texts, below, width, len(rows)))
-    return _merged_header(cells_of, grid, width)
-
-
-def _merged_header(cells_of: list, grid: list[list[str]], width: int) -> list[list[str]]:  # type: ignore[type-arg]
-    """The grid with a header of two rows written as one: when the first row below any title rows is all column
-    names (`th`) and one of them spans several columns ("Votes" over "Number | %"), and the row below it is all
-    names too, each column is named by both ("Votes Number", "Votes %"; a name spanning both rows once). The reader
-    then tells the share from the count."""
-    top = 0
-    while top < len(grid) and len(grid[top]) <= 1:  # title rows above the table
-        top += 1
-    if top + 2 >= len(grid) or not all(_is_header_row(cells_of[top + i]) for i in (0, 1)):
-        return grid
-    spread = [text for cell in cells_of[top] for text in [_text(cell)] * min(_span(cell, "colspan"), width)]
-    if not any(1 < _span(cell, "colspan") < width for cell in cells_of[top]) or len(spread) != len(grid[top + 1]):
-        return grid
-    merged = [" ".join(dict.fromkeys(name for name in pair if name)) for pair in zip(spread, grid[top + 1])]
-    return [*grid[:top], merged, *grid[top + 2 :]]
-
-
-def _is_header_row(cells: list) -> bool:  # type: ignore[type-arg]
-    return bool(cells) and all(cell.tag == "th" for cell in cells)
-
-
-def _placed(cells: list, texts: list[str], below: dict[int, tuple[int, str]], width: int, height: int) -> list[str]:  # type: ignore[type-arg]
-    """One row's texts in their columns, after the cells of rows above that still hold a column (`below`, updated
-    with this row's cells spanning rows)."""
-    line: list[str] = []
-    for cell, text in zip(cells, texts):
-        _fill_held(line, below)
-        first, rows_held = len(line), min(_span(cell, "rowspan"), height)
-        pictured = cell.css_first("img") is not None  # pictures beside the rows, not a label of theirs
-        label = text if len(text) <= SPANNED_LABEL_CHARS and not pictured else ""
-        for column in range(first, min(first + _span(cell, "colspan"), max(width, first + 1))):
-            if rows_held > 1:
-                below[column] = (rows_held - 1, label if column == first else "")
-            line.append(text if column == first else "")
-    _fill_held(line, below)
-    return line
-
-
-def _fill_held(line: list[str], below: dict[int, tuple[int, str]]) -> None:
-    """`line` extended over the columns that cells of rows above still hold, each with its repeated text (counting
-    down the rows it holds)."""
-    while len(line) in below:
-        left, text = below[len(line)]
-        if left > 1:
-            below[len(line)] = (left - 1, text)
-        else:
-            del below[len(line)]
-        line.append(text)
-
-
-def _own_rows(table) -> list:  # type: ignore[no-untyped-def]
-    """The `<tr>`s of this table, not of tables nested in it, in document order (one pass, no walk up per row)."""
-    rows = []
-    stack: list[object] = []
-    child = table.child
-    while True:
-        while child is None:
-            if not stack:
-                return rows
-            child = stack.pop()
-        if child.tag == "tr":
-            rows.append(child)
-        if child.tag != "table" and child.child is not None:
-            stack.append(child.next)
-            child = child.child
-            continue
-        child = child.next
