@@ -89,6 +89,32 @@ def test_odt_headings_numbered_lists_tables_notes_and_no_contents_page() -> None
     )  # the table of contents and the tracked deletion are not text
 
 
+def test_odt_merged_cells_keep_their_columns() -> None:
+    """A cell merged across columns leaves empty cells where it covers (none at the row's end); one merged down
+    rows repeats its text in each as a short label, as the HTML and Word readers write theirs."""
+
+    def cell(text: str = "", **spans: int) -> str:
+        attributes = "".join(f' table:number-{name.replace("_", "-")}="{n}"' for name, n in spans.items())
+        return f"<table:table-cell{attributes}><text:p>{text}</text:p></table:table-cell>"
+
+    covered = "<table:covered-table-cell/>"
+    rows = [
+        cell("Training") + cell("Model") + cell("Top-20") + cell("Top-100"),
+        cell("Single", rows_spanned=2) + cell("DPR") + cell("78.4") + cell("85.4"),
+        covered + cell("BM25") + cell("59.1") + cell("73.7"),
+        cell("Note: both", columns_spanned=2) + covered + cell("—") + cell("—"),
+        cell("Multi") + cell("Both", columns_spanned=3) + covered + covered,
+    ]
+    body = "<table:table>" + "".join(f"<table:table-row>{row}</table:table-row>" for row in rows) + "</table:table>"
+    assert extract_odt(odt_bytes(body=body)).text.splitlines() == [
+        "| Training | Model | Top-20 | Top-100 |",
+        "| Single | DPR | 78.4 | 85.4 |",
+        "| Single | BM25 | 59.1 | 73.7 |",
+        "| Note: both |  | — | — |",
+        "| Multi | Both |",
+    ]
+
+
 def test_odt_part_claiming_a_huge_size_is_refused_before_inflating() -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:

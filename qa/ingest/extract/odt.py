@@ -2,7 +2,7 @@
 
 `text:h` headings keep their outline level (one below a paragraph in the Title style, as for Word) and the
 number the document's outline style gives them ("2.1 Header"), since the text refers to sections by it.
-Paragraphs, list items at their depth, and tables as `| a | b |` rows (a merged cell once) follow in document
+Paragraphs, list items at their depth, and tables as `| a | b |` rows (merged cells in their columns) follow in document
 order; spaces, tabs and line breaks inside a paragraph are kept as spaces; footnotes, text boxes and charts are
 written after the paragraph that anchors them (a chart, an object embedded in the file, as its title and its data
 table: `EmbeddedCharts`). Generated indexes (the table of contents), tracked deletions,
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from . import Extracted
 from .archive import ZIP_KINDS, check_archive, parse_xml, read_member
-from .blocks import Writer, clean
+from .blocks import SPANNED_LABEL_CHARS, Writer, clean
 
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -46,6 +46,8 @@ _SKIPPED = {
 } | {f"{_OFFICE}forms", f"{_OFFICE}annotation", f"{_OFFICE}annotation-end", f"{_TABLE}covered-table-cell"}
 _INLINE_SKIPPED = {f"{_TEXT}note-citation", f"{_OFFICE}annotation", f"{_TEXT}bookmark-ref"}
 _ROW_GROUPS = {f"{_TABLE}{n}" for n in ("table-header-rows", "table-rows", "table-row-group")}
+_CELL_TAGS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
+MAX_REPEATED_CELLS = 256  # a text table's cell repeated more often than this is written this many times
 
 
 def extract_odt(data: bytes) -> Extracted:
@@ -250,11 +252,45 @@ def _inline(element) -> tuple[str, list]:  # type: ignore[no-untyped-def]
 
 
 def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
-    """One `| cell | cell |` line per row; a table inside a cell is flattened into that cell's text."""
+    """One `| cell | cell |` line per row, each cell in its column; a table inside a cell is flattened into that
+    cell's text. A merged cell is followed by the covered cells ODF writes where it spans: empty in its row, and in
+    the rows below it its text again when a short label ("Single" beside its group), as the HTML and Word readers
+    write theirs."""
     out.end_run()
+    held: dict[int, tuple[int, str]] = {}  # column → (rows below still covered, text repeated there)
     for row in table_rows(table):
-        out.row([cell_text(c) for c in row if c.tag == f"{_TABLE}table-cell"])
+        out.row(_row_cells(row, held))
     out.end_run()
+
+
+def _row_cells(row, held: dict[int, tuple[int, str]]) -> list[str]:  # type: ignore[no-untyped-def]
+    """The row's cell texts in their columns (`held`: the columns cells of rows above still cover, updated); the
+    empty cells a merged cell covers at the row's end are left out (they move no cell)."""
+    cells: list[str] = []
+    covered = 0  # empty covered cells ending the row so far
+    for cell in row:
+        if cell.tag not in _CELL_TAGS:
+            continue
+        text = cell_text(cell) if cell.tag == f"{_TABLE}table-cell" else ""
+        rows = _spanned(cell, "number-rows-spanned") if text else 1
+        for _ in range(min(_spanned(cell, "number-columns-repeated"), MAX_REPEATED_CELLS)):
+            if cell.tag == f"{_TABLE}covered-table-cell":
+                left, above = held.get(len(cells), (0, ""))
+                if left:
+                    held[len(cells)] = (left - 1, above)
+                cells.append(above if left else "")
+                covered = 0 if left else covered + 1
+                continue
+            if rows > 1:
+                held[len(cells)] = (rows - 1, text if len(text) <= SPANNED_LABEL_CHARS else "")
+            cells.append(text)
+            covered = 0
+    return cells[: len(cells) - covered]
+
+
+def _spanned(cell, name: str) -> int:  # type: ignore[no-untyped-def]
+    value = (cell.get(f"{_TABLE}{name}") or "").strip()
+    return int(value) if value.isdigit() else 1
 
 
 def table_rows(table) -> Iterator:  # type: ignore[no-untyped-def]
