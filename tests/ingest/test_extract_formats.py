@@ -201,6 +201,39 @@ def test_docx_merged_cells_keep_their_columns() -> None:
     ]
 
 
+def test_a_docx_header_of_two_marked_rows_names_each_column_by_both() -> None:
+    """Two rows Word repeats as header rows, "Votes" merged over "Number | %": one header row naming each column by
+    both; the same table without the mark keeps its two rows (a second row may be data)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def election(marked: bool, value: str = "") -> bytes:
+        document = docx.Document()
+        table = document.add_table(rows=3, cols=3)
+        table.cell(0, 0).merge(table.cell(1, 0)).text = "Party"
+        table.cell(0, 1).merge(table.cell(0, 2)).text = "Votes"
+        for column, text in ((1, "Number"), (2, "%")):
+            table.cell(1, column).text = text
+        for column, text in enumerate(("Labour", "9,708,716", "33.7")):
+            table.cell(2, column).text = text
+        for row in table.rows[:2] if marked else []:
+            mark = OxmlElement("w:tblHeader")
+            if value:
+                mark.set(qn("w:val"), value)
+            row._tr.get_or_add_trPr().append(mark)
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
+
+    assert extract_docx(election(True)).text.splitlines() == [
+        "| Party | Votes Number | Votes % |",
+        "| Labour | 9,708,716 | 33.7 |",
+    ]
+    unmerged = ["| Party | Votes |  |", "| Party | Number | % |", "| Labour | 9,708,716 | 33.7 |"]
+    assert extract_docx(election(False)).text.splitlines() == unmerged
+    assert extract_docx(election(True, "false")).text.splitlines() == unmerged  # the mark switched off
+
+
 def test_docx_footnotes_endnotes_and_text_boxes_follow_their_anchor() -> None:
     text = extract_docx(word_with_notes()).text
     assert text == (

@@ -236,24 +236,54 @@ def _paragraph(paragraph, out: Writer) -> None:  # type: ignore[no-untyped-def]
 
 
 def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
+    out.end_run()
+    for cells in _with_merged_header(list(table.rows), _table_rows(table)):
+        out.row(cells)
+    out.end_run()
+
+
+def _table_rows(table) -> list[tuple[list[str], list[str]]]:  # type: ignore[no-untyped-def]
+    """Each row's cells in their columns — a cell merged across columns followed by empty cells, one merged down
+    rows repeated in each only as a short label, as HTML's — and the same row with a merged cell's text in every
+    column it spans (for a header's names)."""
     from docx.text.paragraph import Paragraph
 
-    out.end_run()
+    rows = []
     above: set = set()  # type: ignore[type-arg]  # the cells of the rows above (their elements, held: not ids)
     for row in table.rows:  # python-docx repeats a merged cell in each column and row it spans
-        cells, seen = [], set()
+        cells, spread, seen = [], [], set()
         for cell in row.cells:
-            if cell._tc in seen:  # spanning columns: an empty cell after its first, as HTML's
+            if cell._tc in seen:  # spanning columns: an empty cell after its first
                 cells.append("")
+                spread.append(spread[-1])
                 continue
             seen.add(cell._tc)
             parts = [Paragraph(p, cell).text for p in _cell_paragraphs(cell._tc)]
             text = " ".join(p for p in parts if p.strip())
             spans_rows = cell._tc in above  # repeated in the rows it spans when a short label ("Single")
             cells.append("" if spans_rows and len(text) > SPANNED_LABEL_CHARS else text)
+            spread.append(cells[-1])
         above |= seen
-        out.row(cells)
-    out.end_run()
+        rows.append((cells, spread))
+    return rows
+
+
+def _with_merged_header(rows, cells: list[tuple[list[str], list[str]]]) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """The rows' cells, a header of two rows written as one when Word marks both as header rows ("Repeat as header
+    row", `w:tblHeader`) and a name of the first spans columns ("Votes" over "Number | %"): each column named by
+    both ("Votes Number"), as the HTML reader writes such a header."""
+    written = [row_cells for row_cells, _ in cells]
+    if len(cells) < 3 or not all(_header_row(row) for row in rows[:2]) or cells[0][0] == cells[0][1]:
+        return written
+    merged = [" ".join(dict.fromkeys(name for name in pair if name)) for pair in zip(cells[0][1], cells[1][0])]
+    return [merged, *written[2:]]
+
+
+def _header_row(row) -> bool:  # type: ignore[no-untyped-def]
+    """Whether Word repeats the row as a header row on each page (`w:tblHeader` set)."""
+    properties = row._tr.trPr
+    marked = properties.find(f"{_W}tblHeader") if properties is not None else None
+    return marked is not None and marked.get(f"{_W}val", "true") not in ("0", "false", "off")
 
 
 def _cell_paragraphs(cell) -> list:  # type: ignore[no-untyped-def]
