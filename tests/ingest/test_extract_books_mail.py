@@ -113,6 +113,25 @@ def test_odt_merged_cells_keep_their_columns() -> None:
         "| Note: both |  | — | — |",
         "| Multi | Both |",
     ]
+    # two header rows (repeated on each page), "Votes" over "Number | %": one header row naming each column by both
+    header = [
+        cell("Party", rows_spanned=2) + cell("Votes", columns_spanned=2) + covered,
+        covered + cell("Number") + cell("%"),
+    ]
+    data = cell("Labour") + cell("9,708,716") + cell("33.7")
+    marked = "".join(f"<table:table-row>{row}</table:table-row>" for row in header)
+    body = f"<table:table><table:table-header-rows>{marked}</table:table-header-rows><table:table-row>{data}</table:table-row></table:table>"
+    assert extract_odt(odt_bytes(body=body)).text.splitlines() == [
+        "| Party | Votes Number | Votes % |",
+        "| Labour | 9,708,716 | 33.7 |",
+    ]
+    marks = body.replace(cell("Number") + cell("%"), cell("●") + cell("●"))  # a row of marks repeated with it: data
+    assert extract_odt(odt_bytes(body=marks)).text.splitlines()[:2] == ["| Party | Votes |", "| Party | ● | ● |"]
+    unmarked = body.replace("<table:table-header-rows>", "").replace("</table:table-header-rows>", "")
+    assert extract_odt(odt_bytes(body=unmarked)).text.splitlines()[:2] == [
+        "| Party | Votes |",
+        "| Party | Number | % |",
+    ]
 
 
 def test_odt_part_claiming_a_huge_size_is_refused_before_inflating() -> None:

@@ -13,7 +13,10 @@ The OpenDocument spreadsheet and presentation readers (ods.py, odp.py) share its
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
+from itertools import zip_longest
 
 from . import Extracted
 from .archive import ZIP_KINDS, check_archive, parse_xml, read_member
@@ -47,6 +50,7 @@ _SKIPPED = {
 _INLINE_SKIPPED = {f"{_TEXT}note-citation", f"{_OFFICE}annotation", f"{_TEXT}bookmark-ref"}
 _ROW_GROUPS = {f"{_TABLE}{n}" for n in ("table-header-rows", "table-rows", "table-row-group")}
 _CELL_TAGS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
+_LETTER = re.compile(r"[^\W\d_]")
 MAX_REPEATED_CELLS = 256  # a text table's cell repeated more often than this is written this many times
 
 
@@ -258,9 +262,36 @@ def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
     write theirs."""
     out.end_run()
     held: dict[int, tuple[int, str]] = {}  # column → (rows below still covered, text repeated there)
-    for row in table_rows(table):
-        out.row(_row_cells(row, held))
+    rows = list(table_rows(table))
+    for cells in _with_merged_header(rows, [_row_cells(row, held) for row in rows]):
+        out.row(cells)
     out.end_run()
+
+
+def _with_merged_header(rows: list, written: list[list[str]]) -> list[list[str]]:  # type: ignore[type-arg]
+    """The rows' cells, a header of two rows written as one when the table's header rows (`table-header-rows`,
+    repeated on each page) are two and a name of the first spans columns ("Votes" over "Number | %"): each column
+    named by both ("Votes Number"), as the HTML and Word readers write such a header. A second row of marks or
+    numbers ("1004H | ● | ●", which a document may repeat on each page with the header) is data: no merge."""
+    in_header = [row.getparent().tag == f"{_TABLE}table-header-rows" for row in rows[:3]]
+    if in_header != [True, True, False] or not any(_spanned(c, "number-columns-spanned") > 1 for c in rows[0]):
+        return written
+    if any(_data(name) for name in written[1]):  # a row of marks or numbers is data
+        return written
+    names: list[str] = []  # the first row's names over every column they span
+    for cell in rows[0]:
+        if cell.tag in _CELL_TAGS:
+            name = cell_text(cell) if cell.tag == f"{_TABLE}table-cell" else (names[-1] if names else "")
+            names += [name] * min(_spanned(cell, "number-columns-repeated"), MAX_REPEATED_CELLS)
+    merged = [" ".join(dict.fromkeys(n for n in pair if n)) for pair in zip_longest(names, written[1], fillvalue="")]
+    return [merged, *written[2:]]
+
+
+def _data(text: str) -> bool:
+    """A number without a letter ("33.7", "2 3 4") or a mark ("●", "✓"): data, not a column's name."""
+    if _LETTER.search(text):
+        return False
+    return any(c.isdigit() for c in text) or (bool(text) and all(unicodedata.category(c) == "So" for c in text))
 
 
 def _row_cells(row, held: dict[int, tuple[int, str]]) -> list[str]:  # type: ignore[no-untyped-def]
