@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from itertools import zip_longest
 from pathlib import PurePosixPath
 
 _LIGATURES = re.compile("[\ufb00-\ufb06\ufb13-\ufb17]")
@@ -161,3 +162,10 @@ class Writer:
     @property
     def text(self) -> str:
         return "".join(self.parts)
+
+
+def merged_names(first: Sequence[str], second: Sequence[str]) -> list[str]:
+    """One header row from two: each column named by its name in the first row (a name spanning columns given to
+    each) and in the second, top to bottom, a name written once ("Votes" over "Number" → "Votes Number"; "Party"
+    spanning both rows → "Party")."""
+    return [" ".join(dict.fromkeys(name for name in pair if name)) for pair in zip_longest(first, second, fillvalue="")]

@@ -24,7 +24,7 @@ from .archive import (  # noqa: F401 - the limits, re-exported
     open_package,
     parse_xml,
 )
-from .blocks import SPANNED_LABEL_CHARS, Writer, clean
+from .blocks import SPANNED_LABEL_CHARS, Writer, clean, merged_names
 from .charts import write_chart
 from .diagrams import write_diagram
 from .embedded import SCANNED_BELOW_CHARS, write_scans, write_workbook
@@ -237,20 +237,21 @@ def _paragraph(paragraph, out: Writer) -> None:  # type: ignore[no-untyped-def]
 
 def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
     out.end_run()
-    for cells in _with_merged_header(list(table.rows), _table_rows(table)):
+    rows = list(table.rows)
+    for cells in _with_merged_header(rows, _table_rows(rows)):
         out.row(cells)
     out.end_run()
 
 
-def _table_rows(table) -> list[tuple[list[str], list[str]]]:  # type: ignore[no-untyped-def]
+def _table_rows(rows: list) -> list[tuple[list[str], list[str]]]:  # type: ignore[type-arg]
     """Each row's cells in their columns — a cell merged across columns followed by empty cells, one merged down
     rows repeated in each only as a short label, as HTML's — and the same row with a merged cell's text in every
     column it spans (for a header's names)."""
     from docx.text.paragraph import Paragraph
 
-    rows = []
+    out = []
     above: set = set()  # type: ignore[type-arg]  # the cells of the rows above (their elements, held: not ids)
-    for row in table.rows:  # python-docx repeats a merged cell in each column and row it spans
+    for row in rows:  # python-docx repeats a merged cell in each column and row it spans
         cells, spread, seen = [], [], set()
         for cell in row.cells:
             if cell._tc in seen:  # spanning columns: an empty cell after its first
@@ -264,8 +265,8 @@ def _table_rows(table) -> list[tuple[list[str], list[str]]]:  # type: ignore[no-
             cells.append("" if spans_rows and len(text) > SPANNED_LABEL_CHARS else text)
             spread.append(cells[-1])
         above |= seen
-        rows.append((cells, spread))
-    return rows
+        out.append((cells, spread))
+    return out
 
 
 def _with_merged_header(rows, cells: list[tuple[list[str], list[str]]]) -> list[list[str]]:  # type: ignore[no-untyped-def]
@@ -275,8 +276,7 @@ def _with_merged_header(rows, cells: list[tuple[list[str], list[str]]]) -> list[
     written = [row_cells for row_cells, _ in cells]
     if len(cells) < 3 or not all(_header_row(row) for row in rows[:2]) or cells[0][0] == cells[0][1]:
         return written
-    merged = [" ".join(dict.fromkeys(name for name in pair if name)) for pair in zip(cells[0][1], cells[1][0])]
-    return [merged, *written[2:]]
+    return [merged_names(cells[0][1], cells[1][0]), *written[2:]]
 
 
 def _header_row(row) -> bool:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .blocks import SPANNED_LABEL_CHARS
+from .blocks import SPANNED_LABEL_CHARS, merged_names
 
 
 def children(node):  # type: ignore[no-untyped-def]
@@ -67,8 +67,7 @@ def _merged_header(
     spread = [text for cell in cells_of[top] for text in [text_of(cell)] * min(_span(cell, "colspan"), width)]
     if not any(1 < _span(cell, "colspan") < width for cell in cells_of[top]) or len(spread) != len(grid[top + 1]):
         return grid
-    merged = [" ".join(dict.fromkeys(name for name in pair if name)) for pair in zip(spread, grid[top + 1])]
-    return [*grid[:top], merged, *grid[top + 2 :]]
+    return [*grid[:top], merged_names(spread, grid[top + 1]), *grid[top + 2 :]]
 
 
 def _is_header_row(cells: list) -> bool:  # type: ignore[type-arg]

@@ -16,11 +16,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from itertools import zip_longest
 
 from . import Extracted
 from .archive import ZIP_KINDS, check_archive, parse_xml, read_member
-from .blocks import SPANNED_LABEL_CHARS, Writer, clean
+from .blocks import SPANNED_LABEL_CHARS, Writer, clean, merged_names
 
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -283,8 +282,7 @@ def _with_merged_header(rows: list, written: list[list[str]]) -> list[list[str]]
         if cell.tag in _CELL_TAGS:
             name = cell_text(cell) if cell.tag == f"{_TABLE}table-cell" else (names[-1] if names else "")
             names += [name] * min(_spanned(cell, "number-columns-repeated"), MAX_REPEATED_CELLS)
-    merged = [" ".join(dict.fromkeys(n for n in pair if n)) for pair in zip_longest(names, written[1], fillvalue="")]
-    return [merged, *written[2:]]
+    return [merged_names(names, written[1]), *written[2:]]
 
 
 def _data(text: str) -> bool:
