@@ -127,6 +127,8 @@ def test_odt_merged_cells_keep_their_columns() -> None:
     ]
     marks = body.replace(cell("Number") + cell("%"), cell("●") + cell("●"))  # a row of marks repeated with it: data
     assert extract_odt(odt_bytes(body=marks)).text.splitlines()[:2] == ["| Party | Votes |", "| Party | ● | ● |"]
+    runaway = body.replace('number-rows-spanned="2"', f'number-rows-spanned="{"9" * 5000}"')  # past int()'s digits
+    assert extract_odt(odt_bytes(body=runaway)).text.splitlines()[0] == "| Party | Votes Number | Votes % |"
     unmarked = body.replace("<table:table-header-rows>", "").replace("</table:table-header-rows>", "")
     assert extract_odt(odt_bytes(body=unmarked)).text.splitlines()[:2] == [
         "| Party | Votes |",

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from . import Extracted
 from .blocks import Writer, name_title
-from .odt import cell_text, document_title, open_body, table_rows
+from .odt import cell_text, document_title, open_body, table_count, table_rows
 from .sheets import CellBudget, filled, write_sheet
 
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
-MAX_REPEAT = 10**9  # a count past this is read as this (the cell budget or MAX_COLUMNS stops it long before)
 MAX_COLUMNS = 16_384  # the widest sheet LibreOffice and Excel make; repeated empty cells past it are not expanded
 
 
@@ -40,7 +39,7 @@ def _filled_rows(sheet, name: str, budget: CellBudget) -> list[list[str]]:  # ty
         count = filled(cells)
         if not count:
             continue
-        for _ in range(_repeat(row, "number-rows-repeated")):
+        for _ in range(table_count(row, "number-rows-repeated")):
             budget.spend(count, name)
             rows.append(cells)
     return rows
@@ -56,7 +55,7 @@ def _cells(row) -> list[str]:  # type: ignore[no-untyped-def]
         if cell.tag not in _CELLS:
             continue
         text = _shown(cell) if cell.tag == _CELLS[0] else ""
-        count = _repeat(cell, "number-columns-repeated")
+        count = table_count(cell, "number-columns-repeated")
         if not text:
             empty += count
             continue
@@ -78,9 +77,3 @@ def _shown(cell) -> str:  # type: ignore[no-untyped-def]
         if value:
             return value.strip()
     return ""
-
-
-def _repeat(element, attribute: str) -> int:  # type: ignore[no-untyped-def]
-    """How many times a row or cell repeats (1 when it does not; a malformed count counts once)."""
-    value = element.get(f"{_TABLE}{attribute}", "1")
-    return max(1, min(int(value[:12]), MAX_REPEAT)) if value.isdigit() else 1

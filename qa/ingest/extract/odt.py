@@ -51,6 +51,7 @@ _ROW_GROUPS = {f"{_TABLE}{n}" for n in ("table-header-rows", "table-rows", "tabl
 _CELL_TAGS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
 _LETTER = re.compile(r"[^\W\d_]")
 MAX_REPEATED_CELLS = 256  # a text table's cell repeated more often than this is written this many times
+MAX_TABLE_COUNT = 10**9  # a repeat or span count past this is read as this (a sheet's cell budget stops it long before)
 
 
 def extract_odt(data: bytes) -> Extracted:
@@ -273,7 +274,7 @@ def _with_merged_header(rows: list, written: list[list[str]]) -> list[list[str]]
     named by both ("Votes Number"), as the HTML and Word readers write such a header. A second row of marks or
     numbers ("1004H | ● | ●", which a document may repeat on each page with the header) is data: no merge."""
     in_header = [row.getparent().tag == f"{_TABLE}table-header-rows" for row in rows[:3]]
-    if in_header != [True, True, False] or not any(_spanned(c, "number-columns-spanned") > 1 for c in rows[0]):
+    if in_header != [True, True, False] or not any(table_count(c, "number-columns-spanned") > 1 for c in rows[0]):
         return written
     if any(_data(name) for name in written[1]):  # a row of marks or numbers is data
         return written
@@ -281,7 +282,7 @@ def _with_merged_header(rows: list, written: list[list[str]]) -> list[list[str]]
     for cell in rows[0]:
         if cell.tag in _CELL_TAGS:
             name = cell_text(cell) if cell.tag == f"{_TABLE}table-cell" else (names[-1] if names else "")
-            names += [name] * min(_spanned(cell, "number-columns-repeated"), MAX_REPEATED_CELLS)
+            names += [name] * table_count(cell, "number-columns-repeated", MAX_REPEATED_CELLS)
     return [merged_names(names, written[1]), *written[2:]]
 
 
@@ -301,8 +302,8 @@ def _row_cells(row, held: dict[int, tuple[int, str]]) -> list[str]:  # type: ign
         if cell.tag not in _CELL_TAGS:
             continue
         text = cell_text(cell) if cell.tag == f"{_TABLE}table-cell" else ""
-        rows = _spanned(cell, "number-rows-spanned") if text else 1
-        for _ in range(min(_spanned(cell, "number-columns-repeated"), MAX_REPEATED_CELLS)):
+        rows = table_count(cell, "number-rows-spanned") if text else 1
+        for _ in range(table_count(cell, "number-columns-repeated", MAX_REPEATED_CELLS)):
             if cell.tag == f"{_TABLE}covered-table-cell":
                 left, above = held.get(len(cells), (0, ""))
                 if left:
@@ -317,9 +318,11 @@ def _row_cells(row, held: dict[int, tuple[int, str]]) -> list[str]:  # type: ign
     return cells[: len(cells) - covered]
 
 
-def _spanned(cell, name: str) -> int:  # type: ignore[no-untyped-def]
-    value = (cell.get(f"{_TABLE}{name}") or "").strip()
-    return int(value) if value.isdigit() else 1
+def table_count(element, attribute: str, limit: int = MAX_TABLE_COUNT) -> int:  # type: ignore[no-untyped-def]
+    """How many rows or columns a table element's count attribute says it repeats or spans (1 when it has none; a
+    malformed count counts once; a runaway one is read by its first 12 digits, at most `limit`)."""
+    value = element.get(f"{_TABLE}{attribute}", "1")
+    return max(1, min(int(value[:12]), limit)) if value.isdigit() else 1
 
 
 def table_rows(table) -> Iterator:  # type: ignore[no-untyped-def]
