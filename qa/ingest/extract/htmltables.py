@@ -26,8 +26,10 @@ def table_rows(table, text_of: Callable[[Any], str]) -> list[list[str]]:  # type
 
 
 def _span(cell, name: str) -> int:  # type: ignore[no-untyped-def]
+    """A cell's `rowspan` or `colspan` (1 when it has none); a runaway one read by its first 12 digits (the callers
+    cap it at the table's size), since int() refuses more than 4,300."""
     value = (cell.attributes.get(name) or "").strip()
-    return int(value) if value.isdigit() else 1
+    return int(value[:12]) if value.isdigit() else 1
 
 
 def _grid(rows: list, text_of: Callable[[Any], str]) -> list[list[str]]:  # type: ignore[type-arg]
