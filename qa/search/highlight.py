@@ -19,7 +19,7 @@ from ..ingest.chunk import CAPTION_LABEL
 from ..ingest.sentences import item_depth
 from ..ingest.tokens import terms, tokens_with_offsets
 from . import spans
-from .tables import asked_cell, rows_no_answer
+from .tables import sentence_rules
 
 # What the question asks for, from English interrogatives (closed classes of question words and of time and
 # quantity nouns; nothing taken from a particular question set).
@@ -239,13 +239,13 @@ def choose_answer(
     no answer while rows of the table follow it: it names the columns the question names ("weight", "feed") and
     would outscore the row that answers (`table_header`: the header row of the table the passage starts inside,
     below it). When the question names one row of a table by its cells ("the chick weighing 108"), the table's other
-    rows are no answer either: a row of numbers is as similar to the question as the next (`rows_no_answer`). A
+    rows are no answer either: a row of numbers is as similar to the question as the next (`sentence_rules`). A
     lead-in with something after it loses `lead_in_weight` (`is_lead_in`)."""
     if not sentences:
         return None
     asked = term_weights if term_weights is not None else dict.fromkeys(terms(question), 1.0)
     n = len(sentences)
-    passed = rows_no_answer(passage, asked, table_header)
+    passed, cell = sentence_rules(passage, asked, table_header)
     scores = []
     for i, (start, end) in enumerate(sentences):
         if start in passed:
@@ -264,7 +264,6 @@ def choose_answer(
             - settings.lead_in_weight * (i < n - 1 and is_lead_in(text))
         )
         scores.append(score)
-    cell = asked_cell(passage, asked, table_header)
     named = [i for i, (start, end) in enumerate(sentences) if cell is not None and start <= cell[0] < end]
     best = named[0] if named else int(np.argmax(scores))
     start, end = sentences[best][0], sentences[through_sub_items(passage, sentences, best)][1]

@@ -88,15 +88,6 @@ def _held_by(cell: str, weights: dict[str, float]) -> bool:
     return bool(words) and words <= set(weights)
 
 
-def rows_no_answer(text: str, weights: dict[str, float], header: str | None = None) -> set[int]:
-    """Where the table rows that cannot be an answer sentence start in `text`: each header row with rows after it
-    (`header_names` decides: a table of key–value pairs has none, a title row above a table is not its header)
-    and, in each table where the question names one row (`named_row`), every other row of it. `header`: the
-    header row of a table `text` starts inside, whose first rows are then its body."""
-    tables = _Tables.of(text, header)
-    return tables.header_starts() | tables.passed_over(weights)
-
-
 @dataclass(frozen=True)
 class TableRows:
     """What one read window shows of its tables, each told by where it starts in the document: the tables under a
@@ -197,6 +188,19 @@ class _Tables:
                 bodies.append([j for j in body if len(self.rows[j] or []) == width])
         return bodies
 
+    def asked_cell(self, weights: dict[str, float]) -> tuple[int, int] | None:
+        """See the module's `asked_cell`."""
+        found = []
+        for body in self.bodies():
+            row = named_row(self.lines, body, weights)
+            spans = self.rows[row] if row is not None else None
+            if row is None or not spans:
+                continue
+            column = named_column(self.lines[row], spans, self.names_of.get(row), weights)
+            if column is not None and spans[column][1] > spans[column][0]:
+                found.append((self.offsets[row] + spans[column][0], self.offsets[row] + spans[column][1]))
+        return found[0] if len(found) == 1 else None
+
 
 def _cell_holding(row: list[tuple[int, int]] | None, start: int, end: int) -> int | None:
     """The column of the cell of a table row that holds [start, end) (offsets in the row's line)."""
@@ -211,17 +215,19 @@ def _weight_held(line: str, weights: dict[str, float]) -> float:
 def asked_cell(window: str, weights: dict[str, float], header: str | None = None) -> tuple[int, int] | None:
     """The cell a question names on both axes: in the one table of `window` where it names one row (`named_row`),
     the column whose header it names (`named_column`), if that cell is not empty. None otherwise."""
-    tables = _Tables.of(window, header)
-    found = []
-    for body in tables.bodies():
-        row = named_row(tables.lines, body, weights)
-        spans = tables.rows[row] if row is not None else None
-        if row is None or not spans:
-            continue
-        column = named_column(tables.lines[row], spans, tables.names_of.get(row), weights)
-        if column is not None and spans[column][1] > spans[column][0]:
-            found.append((tables.offsets[row] + spans[column][0], tables.offsets[row] + spans[column][1]))
-    return found[0] if len(found) == 1 else None
+    return _Tables.of(window, header).asked_cell(weights)
+
+
+def sentence_rules(
+    text: str, weights: dict[str, float], header: str | None = None
+) -> tuple[set[int], tuple[int, int] | None]:
+    """What the tables of `text` tell the answer sentence, read once: where the rows that cannot be an answer start
+    — each header row with rows after it (`header_names` decides: a table of key–value pairs has none, a title row
+    above a table is not its header) and, in each table where the question names one row (`named_row`), every other
+    row of it — and the cell the question names on both axes (`asked_cell`). `header`: the header row of a table
+    `text` starts inside, whose first rows are then its body."""
+    tables = _Tables.of(text, header)
+    return tables.header_starts() | tables.passed_over(weights), tables.asked_cell(weights)
 
 
 def named_column(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.search.tables import asked_cell, cell_in_named_row, rows_no_answer
+from qa.search.tables import asked_cell, cell_in_named_row, sentence_rules
 
 CARRIERS = (
     "| carrier | seat_km | fatalities |\n"
@@ -41,12 +41,12 @@ def test_no_move_without_one_row_named_or_outside_a_table_with_a_header() -> Non
 
 def test_the_rows_a_question_passes_over_are_the_other_rows_of_the_table_it_names_a_row_of() -> None:
     header = {0}  # the header row with rows after it is never an answer, whatever the question names
-    passed = rows_no_answer(CARRIERS, {"164": 5.0, "fatal": 2.0})
+    passed = sentence_rules(CARRIERS, {"164": 5.0, "fatal": 2.0})[0]
     starts = {CARRIERS.index("| Northwind"), CARRIERS.index("| Kestrel")}
     assert passed == header | starts  # the named row stays a candidate
-    assert rows_no_answer(CARRIERS, {"fatal": 2.0}) == header  # no row named: every row stays
+    assert sentence_rules(CARRIERS, {"fatal": 2.0})[0] == header  # no row named: every row stays
     pairs = "| Founder | Netscape |\n| Founded | 1998 |"
-    assert rows_no_answer(pairs, {"found": 3.0}) == set()
+    assert sentence_rules(pairs, {"found": 3.0})[0] == set()
 
 
 def test_a_cell_the_question_quotes_is_no_answer_when_it_names_another_column() -> None:
