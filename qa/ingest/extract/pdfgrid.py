@@ -54,8 +54,8 @@ def table_grid(rows: Sequence[Any]) -> list[list[str]] | None:
     if len(rows) < 3:
         return None
     top = _header_rows(rows)
-    bands = gutters(rows[top:])
     columns = columns_of(rows[top:])
+    bands = [(left[1], right[0]) for left, right in zip(columns, columns[1:])]  # the gutters between them
     body = [place(row, columns) for row in rows[top:]]
     if len(columns) < 2 or any(cells is None for cells in body):
         return None
