@@ -148,9 +148,11 @@ def reorder_by_answer(
     return [Hit(head[i].chunk, score) for score, i in scored], [answers[i] for _, i in scored]
 
 
-def reorder_by_reader(head: list[Hit], windows: list[ReadWindow], weight: float) -> tuple[list[Hit], list[ReadWindow]]:
+def reorder_by_reader(
+    head: list[Hit], windows: list[ReadWindow], weight: float, penalty: float = 0.0
+) -> tuple[list[Hit], list[ReadWindow]]:
     """The read passages by span score + weight × retrieval score, best first (stable)."""
-    scores = combined_scores([w.span for w in windows], [h.score for h in head], weight)
+    scores = combined_scores([w.span for w in windows], [h.score for h in head], weight, penalty)
     order = sorted(range(len(head)), key=lambda i: -scores[i])
     return [Hit(head[i].chunk, scores[i]) for i in order], [windows[i] for i in order]
 
@@ -353,7 +355,7 @@ class Ranker:
         head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights)
         head, read = self.cite_spans(head, read, rows, reading.span_margin)
         read_answers = [self.read_answer(w, rows, hit, answer, reading) for hit, w in zip(head, read)]
-        floor = span_floor([w.span for w in read])
+        floor = span_floor([w.span for w in read], reading.no_span_penalty)
         cited = {hit.chunk for hit in head}
         rest, rest_found = hits[reading.depth :], found[reading.depth :]
         kept = [i for i, hit in enumerate(rest) if hit.chunk not in cited]  # a passage a span moved to, once
@@ -409,7 +411,7 @@ class Ranker:
         assert self.reader is not None
         windows = [window_of(self.index.chunks, rows[hit.chunk].chunk, reading.window_words) for hit in head]
         read = read_windows(self.reader, self.index.chunks, question, windows, reading, term_weights)
-        return reorder_by_reader(head, read, reading.retrieval_weight)
+        return reorder_by_reader(head, read, reading.retrieval_weight, reading.no_span_penalty)
 
     @staticmethod
     def read_answer(

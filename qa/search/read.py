@@ -48,6 +48,10 @@ class ReadingSettings:
     no_answer_margin: float = 6.0
     span_margin: float = 3.0  # a window whose [CLS] score beats its best span by more shows no bold span
     max_answer_tokens: int = 30
+    # a read window without a span (none read, or one the table and label rules took away: it does not answer)
+    # scores this much below the lowest span read, so a window that answers outranks it unless retrieval puts it
+    # ahead by more than penalty / retrieval_weight; 0.5–10 tried: all gain one docs-dev2 question, nothing else moves
+    no_span_penalty: float = 3.0
     rerank_depth: int = 10  # how many top passages the reranker (`Ranker.rerank`) reorders first (0: none)
     rerank_weight: float = 0.25  # reranker score (min-max over those passages) × weight + retrieval score
     # a question asking for one of these kinds ("how many": a number; "what does X stand for": the words spelling
@@ -352,16 +356,19 @@ def moved_to(store: ChunkStore, read: ReadWindow, passage: Chunk) -> ReadWindow:
     return ReadWindow(Window(window.doc, start, end, sentences, (passage.start, passage.end)), text, span)
 
 
-def span_floor(spans: Sequence[ReadSpan]) -> float:
-    """The score a passage without a reader span is given: the lowest span score read (0 when none)."""
-    return min((span.score for span in spans if span.end > span.start), default=0.0)
+def span_floor(spans: Sequence[ReadSpan], penalty: float = 0.0) -> float:
+    """The score a passage without a reader span is given: the lowest span score read (0 when none), less
+    `penalty` (a window the rules say does not answer goes below one that does)."""
+    return min((span.score for span in spans if span.end > span.start), default=0.0) - penalty
 
 
-def combined_scores(spans: Sequence[ReadSpan], retrieval: Sequence[float], weight: float) -> list[float]:
+def combined_scores(
+    spans: Sequence[ReadSpan], retrieval: Sequence[float], weight: float, penalty: float = 0.0
+) -> list[float]:
     """The read passages' new scores: span score + weight × retrieval score; a window without a span counts as
-    the lowest span read. Passages below the read ones get `span_floor + weight × retrieval` too
+    the lowest span read less `penalty`. Passages below the read ones get `span_floor + weight × retrieval` too
     (`Ranker.rank`), so scores fall with the rank across both."""
-    floor = span_floor(spans)
+    floor = span_floor(spans, penalty)
     return [(span.score if span.end > span.start else floor) + weight * score for span, score in zip(spans, retrieval)]
 
 

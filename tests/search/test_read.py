@@ -14,6 +14,7 @@ from qa.search.read import (
     holding_passage,
     one_unit,
     page_at,
+    span_floor,
     span_outside,
     unit_breaks,
 )
@@ -82,6 +83,18 @@ def test_scores_mix_reader_and_retrieval_and_an_empty_read_goes_last() -> None:
     assert [h.chunk for h in hits] == [11, 12, 10]
     hits, _ = reorder_by_reader(head, windows, 10.0)  # with a heavy retrieval weight, retrieval order wins
     assert [h.chunk for h in hits] == [12, 10, 11]
+
+
+def test_a_window_without_a_span_scores_below_the_lowest_span_by_the_penalty() -> None:
+    spans = [ReadSpan(0, 4, 2.0, -1.0), ReadSpan(0, 4, 5.0, -1.0), ReadSpan(0, 0, 3.0, 1.0)]
+    assert combined_scores(spans, [1.0, 0.2, 1.1], 10.0, penalty=3.0) == [12.0, 7.0, 2.0 - 3.0 + 11.0]
+    head = [Hit(10, 1.0), Hit(11, 0.2), Hit(12, 1.1)]
+    windows = [ReadWindow(window(), "x", s) for s in spans]
+    # a table's rules took the span of passage 12 away (its row is named better elsewhere): it does not answer, and
+    # a retrieval lead of 0.1 no longer puts it above the passage read at the lowest span score
+    assert [h.chunk for h in reorder_by_reader(head, windows, 10.0)[0]] == [12, 10, 11]
+    assert [h.chunk for h in reorder_by_reader(head, windows, 10.0, penalty=3.0)[0]] == [10, 12, 11]
+    assert span_floor(spans, 3.0) == -1.0 and span_floor([spans[2]], 3.0) == -3.0
 
 
 def test_page_at_counts_pages_from_their_start_offsets() -> None:
