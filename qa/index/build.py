@@ -20,7 +20,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import BuildCancelled, CorpusError, QAError
+from ..ingest.abbreviations import DocumentWords, spelled_out
 from ..ingest.chunk import Chunk
 from ..ingest.extract import pages_reported_to
 from ..ingest.load import (
@@ -231,12 +232,22 @@ def embed_into_store(state: BuildState) -> None:
     for doc, _ in state.pending:
         g.store.add_document(doc)
     ids = g.store.add_chunks(chunks, keys, [found[k] for k in keys])
-    for chunk_id, chunk in zip(ids, chunks):
-        g.lexical.add(chunk_id, chunk.doc_id, chunk.context_text())
+    for chunk_id, (chunk, text) in zip(ids, lexical_texts(state.pending)):
+        g.lexical.add(chunk_id, chunk.doc_id, text)
     state.passages += len(chunks)
     for doc, cs in state.pending:
         state.event(doc.id, INDEXED, len(cs), len(cs))
     state.pending.clear()
+
+
+def lexical_texts(pending: list[tuple[Document, list[Chunk]]]) -> Iterator[tuple[Chunk, str]]:
+    """Each pending passage with what BM25 indexes for it: its `context_text`, then the words its document spells
+    its table cells' abbreviations out with ("Dist. Sup.": "distantly supervised"; `abbreviations.spelled_out`)."""
+    for doc, chunks in pending:
+        words = DocumentWords.of(doc.text) if any("|" in c.text or "|" in c.lead for c in chunks) else None
+        for chunk in chunks:
+            extra = spelled_out((chunk.lead, chunk.text), words) if words is not None else ""
+            yield chunk, f"{chunk.context_text()} {extra}" if extra else chunk.context_text()
 
 
 def embed_batch(state: BuildState, chunks: list[Chunk], keys: list[str], found: dict[str, np.ndarray]) -> int:

@@ -20,7 +20,8 @@ import numpy as np
 
 from ..index.open import LoadedIndex
 from ..index.store import StoredChunk
-from ..ingest.chunk import sentence_embed_text
+from ..ingest.abbreviations import asked_abbreviations
+from ..ingest.chunk import Chunk, sentence_embed_text
 from ..ingest.tokens import terms
 from ..models.encoder import Encoder
 from ..models.reader import Reader
@@ -299,8 +300,8 @@ class Ranker:
         hits = self.search(question, query_vector, mode=mode, k=want, settings=settings)
         if not (depth or answers or reads):
             return self.unanswered(hits, k, settings)
-        weights = {t: self.index.bm25.idf(t) for t in terms(question)}
         rows = self.index.chunks.get_many([hit.chunk for hit in hits[:want]])  # one read, not one per hit
+        weights = self.term_weights(question, [rows[hit.chunk].chunk for hit in hits[:want]])
 
         def answer(hit: Hit) -> AnswerSentence | None:
             return self.answer(rows[hit.chunk], question, query_vector, highlight, weights)
@@ -320,6 +321,17 @@ class Ranker:
         asked = sections_asked(weights, [rows[hit.chunk] for hit in hits if hit.chunk in self.demoted])
         hits, found = self.demote(hits, found, settings.demote_share, asked)
         return finished(hits[:k], found, rows, windows, answer if answers else None)
+
+    def term_weights(self, question: str, passages: Sequence[Chunk]) -> dict[str, float]:
+        """The question's terms by IDF, and the abbreviations of `passages`' table cells that the question spells
+        out, each weighted as the term of its word ("Dist." as "distantly": `asked_abbreviations`)."""
+        weights = {t: self.index.bm25.idf(t) for t in terms(question)}
+        texts = [text for p in passages if "|" in p.text or "|" in p.lead for text in (p.lead, p.text)]
+        for short, word in asked_abbreviations(question, texts).items():
+            spelled, abbreviated = terms(word), terms(short)
+            if spelled and abbreviated and spelled[0] in weights:
+                weights.setdefault(abbreviated[0], weights[spelled[0]])
+        return weights
 
     def depths(self, mode: Mode, settings: SearchSettings, reading: ReadingSettings | None) -> tuple[int, int, int]:
         """How many top hits the answer reorder sees (hybrid only), how many the reader reads and how many the
