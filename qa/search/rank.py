@@ -339,7 +339,8 @@ class Ranker:
         depth = settings.answer_depth if mode == Mode.HYBRID and settings.answer_weight > 0 else 0
         if reading is None or self.reader is None:
             return depth, 0, 0
-        return depth, reading.depth, reading.rerank_depth if self.reranker is not None else 0
+        reads = reading.depth + reading.unsure_depth
+        return depth, reads, reading.rerank_depth if self.reranker is not None else 0
 
     def rerank(
         self, question: str, hits: list[Hit], rows: dict[int, StoredChunk], depth: int, weight: float
@@ -362,9 +363,13 @@ class Ranker:
         answer: Callable[[Hit], AnswerSentence | None],
         term_weights: dict[str, float] | None = None,
     ) -> tuple[list[Hit], list[AnswerSentence | None], list[ReadWindow]]:
-        """The top `reading.depth` hits read and reordered by the reader, with the reader's answer sentences;
+        """The top `reading.depth` hits read and reordered by the reader, with the reader's answer sentences (the top
+        `reading.depth + reading.unsure_depth` when no window of the first shows a bold span: the reader is unsure);
         the hits (and answers) below them unchanged."""
         head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights)
+        if reading.unsure_depth and not any(window.shows_span(reading.span_margin) for window in read):
+            reading = replace(reading, depth=reading.depth + reading.unsure_depth)
+            head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights)
         head, read = self.cite_spans(head, read, rows, reading.span_margin)
         read_answers = [self.read_answer(w, rows, hit, answer, reading) for hit, w in zip(head, read)]
         floor = span_floor([w.span for w in read], reading.no_span_penalty)

@@ -262,3 +262,39 @@ def test_a_span_naming_another_phase_than_the_question_is_not_the_answer(tmp_pat
         answer = engine.ask("What is Phase 2 of the ISO transformation called?", k=1).results[0].answer
     assert answer is not None and answer.text.startswith("- Phase 2 (Micro-Level")
     assert answer.span is None or "Phase 1" not in answer.span.text
+
+
+TOWNS = "\n\n".join(  # twelve files of one passage each: the top ten of any question are twelve candidates' best
+    f"= {town} =\n\nThe town of {town} lies on the river {river}. Its market is held on {day}s, and its bridge was "
+    f"built of {stone} in the year {year}. The town hall keeps a clock made by a local smith."
+    for town, river, day, stone, year in [
+        ("Arlen", "Moss", "Monday", "granite", 1702),
+        ("Brisk", "Tay", "Tuesday", "sandstone", 1711),
+        ("Corve", "Lune", "Wednesday", "limestone", 1720),
+        ("Dunmore", "Esk", "Thursday", "slate", 1733),
+        ("Elsing", "Wye", "Friday", "brick", 1741),
+        ("Farley", "Ouse", "Saturday", "flint", 1756),
+        ("Glenn", "Nith", "Sunday", "basalt", 1764),
+        ("Hollin", "Dee", "Monday", "chalk", 1779),
+        ("Ivel", "Tees", "Tuesday", "marble", 1785),
+        ("Jarrow", "Wear", "Wednesday", "oak", 1790),
+        ("Kelda", "Aire", "Thursday", "iron", 1801),
+        ("Lorne", "Spey", "Friday", "concrete", 1812),
+    ]
+).split("\n\n= ")
+
+
+def test_when_the_reader_is_unsure_of_the_first_passages_it_reads_the_next_ones(
+    tmp_path, real_encoder, real_reader
+) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, text in enumerate(TOWNS):
+        (corpus / f"town{i:02d}.txt").write_text(text if i == 0 else f"= {text}\n", encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    unsure = "Which composer wrote the town's anthem for the coronation?"  # no town says
+    assert sum(r.read for r in engine.ask(unsure, k=10).results) == 10
+    assert sum(r.read for r in engine.ask(unsure, k=10, reading=ReadingSettings(unsure_depth=0)).results) == 5
+    sure = engine.ask("In which year was the bridge of Dunmore built?", k=10)
+    assert sum(r.read for r in sure.results) == 5 and sure.results[0].answer.span.text == "1733"
