@@ -177,3 +177,37 @@ class Reader:
         marked = typed_tokens([encoding.offsets[i] for i in context], typed) if typed else None
         first, last, score = best_span(start_logits, end_logits, context, max_answer_tokens, units, marked)
         return encoding.offsets[first][0], encoding.offsets[last][1], score, null
+
+
+class ReadOnce:
+    """A reader for one question that reads each window once: the unsure step (`Ranker.read_head`) reads the first
+    windows again beside the next ones, and a window's span depends on nothing but the window (see the module)."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+        self.spans: dict[tuple[str, str, tuple[int, ...], tuple[tuple[int, int], ...], int], ReadSpan] = {}
+
+    def read(
+        self,
+        question: str,
+        windows: list[str],
+        *,
+        max_answer_tokens: int = 30,
+        breaks: Sequence[Sequence[int]] | None = None,
+        typed: Sequence[Sequence[tuple[int, int]]] | None = None,
+    ) -> list[ReadSpan]:
+        """`Reader.read`, reading only the windows not read before with the same question and units."""
+        cuts = breaks if breaks is not None else [()] * len(windows)
+        kinds = typed if typed is not None else [()] * len(windows)
+        keys = [(question, w, tuple(c), tuple(k), max_answer_tokens) for w, c, k in zip(windows, cuts, kinds)]
+        unread = list(dict.fromkeys(key for key in keys if key not in self.spans))
+        if unread:
+            spans = self.reader.read(
+                question,
+                [key[1] for key in unread],
+                max_answer_tokens=max_answer_tokens,
+                breaks=[key[2] for key in unread],
+                typed=[key[3] for key in unread],
+            )
+            self.spans.update(zip(unread, spans))
+        return [self.spans[key] for key in keys]

@@ -21,7 +21,7 @@ from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
 from ..ingest.tabletext import ReaderText, cells, header_row_before, linearize
 from ..ingest.tokens import terms
-from ..models.reader import Reader, ReadSpan
+from ..models.reader import Reader, ReadOnce, ReadSpan
 from .acronyms import asked_acronym, expansions
 from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
 from .spans import MONTH
@@ -141,7 +141,7 @@ def rerank_text(store: ChunkStore, chunk: Chunk) -> str:
 
 
 def read_windows(
-    reader: Reader,
+    reader: Reader | ReadOnce,
     store: ChunkStore,
     question: str,
     windows: Sequence[tuple[Window, str]],
