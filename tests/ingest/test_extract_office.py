@@ -37,6 +37,7 @@ from qa.ingest.extract.odp import extract_odp
 from qa.ingest.extract.ods import extract_ods
 from qa.ingest.extract.pptx import extract_pptx
 from qa.ingest.extract.rtf import extract_rtf
+from qa.ingest.extract.sheets import with_merges
 from qa.ingest.extract.xls import extract_xls
 from qa.ingest.extract.xlsx import MAX_CELLS, cell_text, extract_xlsx
 from qa.ingest.load import load_corpus
@@ -114,6 +115,59 @@ def test_xlsx_sheets_are_sections_with_the_header_first_and_numbers_as_shown() -
         "| Borealis | 41 | 1.5 | 0.333333333333333 | 2019-07-15 14:30:00 | FALSE |\n\n"
         "# Crew\n\n| Name | Role |\n| Aino | Captain |"
     )  # column A (empty) is gone, the empty sheet is no section
+
+
+def test_xlsx_merged_cells_read_as_a_person_reads_them() -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Results"
+    for row in (
+        ["Party", "Votes", None, "Seats"],
+        [None, "Number", "%", None],
+        ["North Island", 100, 40, 10],
+        [None, 50, 20, 3],
+        [None, None, None, None],
+        [
+            "A note merged down two rows that is far too long to be repeated as a label in each row of its range",
+            1,
+            2,
+            3,
+        ],
+        [None, 4, 5, 6],
+    ):
+        sheet.append(row)
+    for cells in ("B1:C1", "A1:A2", "D1:D2", "A3:A4", "A6:A7"):
+        sheet.merge_cells(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    lines = extract_xlsx(buffer.getvalue(), "votes.xlsx").text.split("\n")
+    # the group name merged across two columns names both with the names below it; labels merged down both header
+    # rows are named once; a short label merged down rows names each of them; a long note once
+    assert lines[2:7] == [
+        "| Party | Votes Number | Votes % | Seats |",
+        "| North Island | 100 | 40 | 10 |",
+        "| North Island | 50 | 20 | 3 |",
+        "| A note merged down two rows that is far too long to be repeated as a label in each row of its range | 1 | 2 | 3 |",
+        "|  | 4 | 5 | 6 |",
+    ]
+
+
+def test_a_merged_title_and_a_merged_name_over_data_keep_their_rows() -> None:
+    assert with_merges([(0, ["Sales 2020", "", ""]), (1, ["Region", "Q1", "Q2"])], [(0, 0, 0, 2)]) == [
+        ["Sales 2020", "", ""],
+        ["Region", "Q1", "Q2"],
+    ]  # a title across the table is no group name (write_sheet makes it a paragraph)
+    rows = [(0, ["Region", "Sales", ""]), (1, ["North", "100", "200"])]
+    assert with_merges(rows, [(0, 1, 0, 2)]) == [["Region", "Sales", ""], ["North", "100", "200"]]  # data below
+    years = [(0, ["Item", "Revenue", ""]), (1, ["", "2019", "2020"]), (2, ["Tea", "5", "6"])]
+    assert with_merges(years, [(0, 1, 0, 2), (0, 0, 1, 0)]) == [
+        ["Item", "Revenue 2019", "Revenue 2020"],
+        ["Tea", "5", "6"],
+    ]
+    # a range of a million rows labels the rows the sheet fills, and makes none
+    assert with_merges([(0, ["a", "b"]), (5, ["", "c"])], [(0, 0, 1_000_000, 0)]) == [["a", "b"], ["a", "c"]]
 
 
 def test_cell_text_has_no_float_noise() -> None:

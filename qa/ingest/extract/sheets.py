@@ -5,9 +5,15 @@ filled cells against MAX_CELLS while they read, so a sheet of a million rows can
 
 from __future__ import annotations
 
-from .blocks import Writer
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+
+from .blocks import SPANNED_LABEL_CHARS, Writer, merged_names
 
 MAX_CELLS = 200_000  # filled cells in all sheets together: far more than a table a question can be answered from
+MAX_MERGES = 10_000  # merged ranges of a sheet read; a sheet with more keeps the rest as the file stores them
+
+Merge = tuple[int, int, int, int]  # first row, first column, last row, last column: 0-based, inclusive
 
 
 class CellBudget:
@@ -54,3 +60,51 @@ def used_columns(rows: list[list[str]]) -> list[list[str]]:
         while cells and not cells[-1]:
             cells.pop()
     return kept
+
+
+def with_merges(rows: Sequence[tuple[int, list[str]]], merges: Sequence[Merge]) -> list[list[str]]:
+    """A sheet's filled rows (each with its 0-based row number) with its merged cells read as a person reads them.
+    A file stores a merged cell's value in its first cell only, so a label merged down rows ("North Island" beside
+    its cities) names the first row alone: it is written into each row of the range that holds other cells, when
+    it is a label (`blocks.SPANNED_LABEL_CHARS`), as Word, OpenDocument and HTML tables are read. A header of two
+    rows whose first names a group of columns by a cell merged across them ("Votes" over "Number | %") is one row
+    of column names ("Votes Number", "Votes %"; `blocks.merged_names`) when the second row names each of those
+    columns (letters, not numbers: a second row of numbers is data)."""
+    numbers = [number for number, _ in rows]
+    cells_of = {number: list(cells) for number, cells in rows}
+    for first, column, last, _ in merges[:MAX_MERGES]:
+        label = _cell(cells_of.get(first), column)
+        if last <= first or not label or len(label) > SPANNED_LABEL_CHARS:
+            continue
+        for number in numbers[bisect_right(numbers, first) : bisect_left(numbers, last + 1)]:
+            cells = cells_of[number]
+            if not _cell(cells, column):
+                cells.extend([""] * (column + 1 - len(cells)))
+                cells[column] = label
+    out = [cells_of[number] for number in numbers]
+    if len(numbers) > 1 and numbers[1] == numbers[0] + 1:
+        header = _header_of_two(out[0], out[1], [m for m in merges[:MAX_MERGES] if m[0] == m[2] == numbers[0]])
+        if header is not None:
+            return [header, *out[2:]]
+    return out
+
+
+def _cell(cells: list[str] | None, column: int) -> str:
+    return cells[column] if cells is not None and column < len(cells) else ""
+
+
+def _header_of_two(first: list[str], second: list[str], across: Sequence[Merge]) -> list[str] | None:
+    """One header row from two when the first (more than a title: two cells or more) names columns by cells merged
+    `across` them (one row each), the second fills every one of those columns ("Number | %", or years), and
+    elsewhere the second holds nothing but what the first does (a label merged down both rows): a row of data
+    under a merged name ("North | 100 | 200") has a cell of its own outside it. None otherwise."""
+    spans = [(column, last) for _, column, _, last in across if last > column and _cell(first, column)]
+    inside = {c for column, last in spans for c in range(column, last + 1)}
+    if not spans or filled(first) < 2 or not all(_cell(second, c) for c in inside):
+        return None
+    if any(name and c not in inside and name != _cell(first, c) for c, name in enumerate(second)):
+        return None
+    spread = list(first) + [""] * max(0, max(inside) + 1 - len(first))
+    for column, last in spans:
+        spread[column + 1 : last + 1] = [spread[column]] * (last - column)
+    return merged_names(spread, second)
