@@ -72,21 +72,28 @@ def with_merges(rows: Sequence[tuple[int, list[str]]], merges: Sequence[Merge]) 
     columns (letters, not numbers: a second row of numbers is data)."""
     numbers = [number for number, _ in rows]
     cells_of = {number: list(cells) for number, cells in rows}
-    for first, column, last, _ in merges[:MAX_MERGES]:
-        label = _cell(cells_of.get(first), column)
-        if last <= first or not label or len(label) > SPANNED_LABEL_CHARS:
-            continue
-        for number in numbers[bisect_right(numbers, first) : bisect_left(numbers, last + 1)]:
-            cells = cells_of[number]
-            if not _cell(cells, column):
-                cells.extend([""] * (column + 1 - len(cells)))
-                cells[column] = label
+    for merge in merges[:MAX_MERGES]:
+        _repeat_label(cells_of, numbers, merge)
     out = [cells_of[number] for number in numbers]
     if len(numbers) > 1 and numbers[1] == numbers[0] + 1:
         header = _header_of_two(out[0], out[1], [m for m in merges[:MAX_MERGES] if m[0] == m[2] == numbers[0]])
         if header is not None:
             return [header, *out[2:]]
     return out
+
+
+def _repeat_label(cells_of: dict[int, list[str]], numbers: list[int], merge: Merge) -> None:
+    """The label a range merged down rows holds in its first row written into the empty first-column cell of each of
+    its other rows that the sheet fills (`numbers`: those rows, sorted); a long text is no label."""
+    first, column, last, _ = merge
+    label = _cell(cells_of.get(first), column)
+    if last <= first or not label or len(label) > SPANNED_LABEL_CHARS:
+        return
+    for number in numbers[bisect_right(numbers, first) : bisect_left(numbers, last + 1)]:
+        cells = cells_of[number]
+        if not _cell(cells, column):
+            cells.extend([""] * (column + 1 - len(cells)))
+            cells[column] = label
 
 
 def _cell(cells: list[str] | None, column: int) -> str:
