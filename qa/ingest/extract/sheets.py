@@ -68,8 +68,8 @@ def with_merges(rows: Sequence[tuple[int, list[str]]], merges: Sequence[Merge]) 
     its cities) names the first row alone: it is written into each row of the range that holds other cells, when
     it is a label (`blocks.SPANNED_LABEL_CHARS`), as Word, OpenDocument and HTML tables are read. A header of two
     rows whose first names a group of columns by a cell merged across them ("Votes" over "Number | %") is one row
-    of column names ("Votes Number", "Votes %"; `blocks.merged_names`) when the second row names each of those
-    columns (letters, not numbers: a second row of numbers is data)."""
+    of column names ("Votes Number", "Votes %"; `blocks.merged_names`) when the second row fills each of those
+    columns and nothing else of its own (`_header_of_two`)."""
     numbers = [number for number, _ in rows]
     cells_of = {number: list(cells) for number, cells in rows}
     for merge in merges[:MAX_MERGES]:
