@@ -32,6 +32,8 @@ from .card import ModelCard, cpu_session, fingerprint, pair_feeds
 READER_DIR = Path(__file__).resolve().parent / "reader-weights"
 MAX_QUESTION_TOKENS = 64
 STRIDE_TOKENS = 48
+# spans read, by question, window text, unit ends, typed spans and answer length (`Reader.read`'s `seen`)
+SeenSpans = dict[tuple[str, str, tuple[int, ...], tuple[tuple[int, int], ...], int], "ReadSpan"]
 
 
 @dataclass(frozen=True)
@@ -118,22 +120,29 @@ class Reader:
         max_answer_tokens: int = 30,
         breaks: Sequence[Sequence[int]] | None = None,
         typed: Sequence[Sequence[tuple[int, int]]] | None = None,
+        seen: SeenSpans | None = None,
     ) -> list[ReadSpan]:
         """The best span of each window (character offsets into that window's text). `breaks` gives, per window,
         the sorted offsets where one unit of its text ends and the next begins (a list item, a table cell): a span
         never runs across one, so its score is the score of a span that can be shown. `typed` gives, per window,
         the (start, end) of the things of the kind the question asks for (the amounts, for "how many"): the span
-        holds one of them when the window has any."""
+        holds one of them when the window has any. `seen` keeps the spans read, by question, window, units and
+        kinds, across calls: a window read before is not read again (the engine's unsure step reads its first
+        windows again beside the next ones; a window's span depends on nothing but the window)."""
         question = self._clip_question(question)
         cuts = breaks if breaks is not None else [()] * len(windows)
         kinds = typed if typed is not None else [()] * len(windows)
         for name, given in (("breaks", cuts), ("typed spans", kinds)):
             if len(given) != len(windows):
                 raise ValueError(f"{len(given)} lists of {name} for {len(windows)} windows: give one list per window")
-        return [
-            self._read_window(question, window, max_answer_tokens, cut, kind)
-            for window, cut, kind in zip(windows, cuts, kinds)
-        ]
+        spans = seen if seen is not None else {}
+        out = []
+        for window, cut, kind in zip(windows, cuts, kinds):
+            key = (question, window, tuple(cut), tuple(kind), max_answer_tokens)
+            if key not in spans:
+                spans[key] = self._read_window(question, window, max_answer_tokens, cut, kind)
+            out.append(spans[key])
+        return out
 
     def _clip_question(self, question: str) -> str:
         with self._lock:
@@ -177,37 +186,3 @@ class Reader:
         marked = typed_tokens([encoding.offsets[i] for i in context], typed) if typed else None
         first, last, score = best_span(start_logits, end_logits, context, max_answer_tokens, units, marked)
         return encoding.offsets[first][0], encoding.offsets[last][1], score, null
-
-
-class ReadOnce:
-    """A reader for one question that reads each window once: the unsure step (`Ranker.read_head`) reads the first
-    windows again beside the next ones, and a window's span depends on nothing but the window (see the module)."""
-
-    def __init__(self, reader: Reader) -> None:
-        self.reader = reader
-        self.spans: dict[tuple[str, str, tuple[int, ...], tuple[tuple[int, int], ...], int], ReadSpan] = {}
-
-    def read(
-        self,
-        question: str,
-        windows: list[str],
-        *,
-        max_answer_tokens: int = 30,
-        breaks: Sequence[Sequence[int]] | None = None,
-        typed: Sequence[Sequence[tuple[int, int]]] | None = None,
-    ) -> list[ReadSpan]:
-        """`Reader.read`, reading only the windows not read before with the same question and units."""
-        cuts = breaks if breaks is not None else [()] * len(windows)
-        kinds = typed if typed is not None else [()] * len(windows)
-        keys = [(question, w, tuple(c), tuple(k), max_answer_tokens) for w, c, k in zip(windows, cuts, kinds)]
-        unread = list(dict.fromkeys(key for key in keys if key not in self.spans))
-        if unread:
-            spans = self.reader.read(
-                question,
-                [key[1] for key in unread],
-                max_answer_tokens=max_answer_tokens,
-                breaks=[key[2] for key in unread],
-                typed=[key[3] for key in unread],
-            )
-            self.spans.update(zip(unread, spans))
-        return [self.spans[key] for key in keys]

@@ -24,7 +24,7 @@ from ..ingest.abbreviations import asked_abbreviations
 from ..ingest.chunk import Chunk, sentence_embed_text
 from ..ingest.tokens import terms
 from ..models.encoder import Encoder
-from ..models.reader import Reader, ReadOnce
+from ..models.reader import Reader, SeenSpans
 from ..models.reranker import Reranker
 from ..options import Fusion, Mode
 from .highlight import AnswerSentence, HighlightSettings, Span, choose_answer
@@ -366,12 +366,11 @@ class Ranker:
         """The top `reading.depth` hits read and reordered by the reader, with the reader's answer sentences (the top
         `reading.depth + reading.unsure_depth` when no window of the first shows a bold span: the reader is unsure);
         the hits (and answers) below them unchanged."""
-        assert self.reader is not None
-        reader = ReadOnce(self.reader)
-        head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights, reader)
+        seen: SeenSpans = {}  # the unsure step reads no window twice
+        head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights, seen)
         if reading.unsure_depth and not any(window.shows_span(reading.span_margin) for window in read):
             reading = replace(reading, depth=reading.depth + reading.unsure_depth)
-            head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights, reader)
+            head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights, seen)
         head, read = self.cite_spans(head, read, rows, reading.span_margin)
         read_answers = [self.read_answer(w, rows, hit, answer, reading) for hit, w in zip(head, read)]
         floor = span_floor([w.span for w in read], reading.no_span_penalty)
@@ -424,15 +423,14 @@ class Ranker:
         rows: dict[int, StoredChunk],
         reading: ReadingSettings,
         term_weights: dict[str, float] | None = None,
-        reader: Reader | ReadOnce | None = None,
+        seen: SeenSpans | None = None,
     ) -> tuple[list[Hit], list[ReadWindow]]:
-        """Widen each passage of `head` into a window, read them all (with `reader`, default the engine's), reorder
-        by the reader (a span in a table moved to the row the question names, given the question's
+        """Widen each passage of `head` into a window, read them all (`seen`: spans read before, `Reader.read`),
+        reorder by the reader (a span in a table moved to the row the question names, given the question's
         `term_weights`)."""
-        reader = reader or self.reader
-        assert reader is not None
+        assert self.reader is not None
         windows = [window_of(self.index.chunks, rows[hit.chunk].chunk, reading.window_words) for hit in head]
-        read = read_windows(reader, self.index.chunks, question, windows, reading, term_weights)
+        read = read_windows(self.reader, self.index.chunks, question, windows, reading, term_weights, seen)
         return reorder_by_reader(head, read, reading.retrieval_weight, reading.no_span_penalty)
 
     @staticmethod

@@ -21,7 +21,7 @@ from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
 from ..ingest.tabletext import ReaderText, cells, header_row_before, linearize
 from ..ingest.tokens import terms
-from ..models.reader import Reader, ReadOnce, ReadSpan
+from ..models.reader import Reader, ReadSpan, SeenSpans
 from .acronyms import asked_acronym, expansions
 from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
 from .spans import MONTH
@@ -141,18 +141,20 @@ def rerank_text(store: ChunkStore, chunk: Chunk) -> str:
 
 
 def read_windows(
-    reader: Reader | ReadOnce,
+    reader: Reader,
     store: ChunkStore,
     question: str,
     windows: Sequence[tuple[Window, str]],
     settings: ReadingSettings,
     term_weights: dict[str, float] | None = None,
+    seen: SeenSpans | None = None,
 ) -> list[ReadWindow]:
-    """Read every window (as `reader_text`) and map each span back to the window's own characters; a span over
-    inserted column names only counts as no span. With `term_weights` (the question's terms, IDF), a span in a
-    table cell moves to the row the question names (`cell_in_named_row`) or to the cell it names by row and column
-    (`asked_cell`), and a span in that row answers whatever the reader's "no answer" score: that score was learned
-    on prose, and on table rows it says "no" to most questions that name a row by its cells and are answered by it."""
+    """Read every window (as `reader_text`; `seen`: spans read before, `Reader.read`) and map each span back to the
+    window's own characters; a span over inserted column names only counts as no span. With `term_weights` (the
+    question's terms, IDF), a span in a table cell moves to the row the question names (`cell_in_named_row`) or to
+    the cell it names by row and column (`asked_cell`), and a span in that row answers whatever the reader's "no
+    answer" score: that score was learned on prose, and on table rows it says "no" to most questions that name a
+    row by its cells and are answered by it."""
     before = [table_before(store, window.doc, window.start, text) for window, text in windows]
     headers = [found[0] if found else None for found in before]
     texts = [linearize(text, header) for (_, text), header in zip(windows, headers)]
@@ -160,7 +162,12 @@ def read_windows(
     breaks = [t.from_source(cut) for t, cut in zip(texts, units)]
     kind, typed = asked_for(question, [t.text for t in texts], settings.typed_kinds)
     spans = reader.read(
-        question, [t.text for t in texts], max_answer_tokens=settings.max_answer_tokens, breaks=breaks, typed=typed
+        question,
+        [t.text for t in texts],
+        max_answer_tokens=settings.max_answer_tokens,
+        breaks=breaks,
+        typed=typed,
+        seen=seen,
     )
     if kind == "expansion" and typed is not None:  # the words an acronym stands for, all of them
         spans = [whole_runs(span, runs) for span, runs in zip(spans, typed)]

@@ -11,7 +11,7 @@ import pytest
 from qa.errors import QAError
 from qa.ingest.load import file_hash
 from qa.models.card import ModelCard
-from qa.models.reader import READER_DIR, Reader, ReadOnce, best_span, shipped_reader_fingerprint
+from qa.models.reader import READER_DIR, Reader, best_span, shipped_reader_fingerprint
 from qa.search.highlight import find_answer_span
 
 FESTIVAL = (
@@ -110,23 +110,23 @@ def test_best_span_holds_a_token_of_the_asked_kind_when_the_window_has_one() -> 
     assert best_span(start, end, context, 30, typed=np.zeros(4, dtype=bool))[:2] == (1, 1)  # none: as before
 
 
-def test_read_once_reads_each_window_once_and_gives_the_readers_spans(real_reader: Reader) -> None:
-    class Counting:  # the real reader, counting the windows it is given
-        def __init__(self) -> None:
-            self.windows: list[str] = []
+def test_windows_seen_before_are_not_read_again(real_reader: Reader, monkeypatch: pytest.MonkeyPatch) -> None:
+    read_windows: list[str] = []
+    read_window = real_reader._read_window
 
-        def read(self, question: str, windows: list[str], **options: object) -> list:  # type: ignore[type-arg]
-            self.windows += windows
-            return real_reader.read(question, windows, **options)  # type: ignore[arg-type]
+    def counting(question: str, window: str, *rest: object):  # type: ignore[no-untyped-def]  # the real one, counted
+        read_windows.append(window)
+        return read_window(question, window, *rest)  # type: ignore[arg-type]
 
     question = "When was the bridge built?"
     texts = ["The bridge was built in 1702 of granite.", "The market is held on Mondays.", "The clock dates from 1820."]
-    counting = Counting()
-    once = ReadOnce(counting)  # type: ignore[arg-type]
-    first = once.read(question, texts[:2], breaks=[[], []])
-    both = once.read(question, texts, breaks=[[], [], []])
-    assert counting.windows == texts  # the first two were not read again
-    assert both == real_reader.read(question, texts) and first == both[:2]
+    fresh = real_reader.read(question, texts)
+    monkeypatch.setattr(real_reader, "_read_window", counting)
+    seen: dict = {}  # type: ignore[type-arg]
+    first = real_reader.read(question, texts[:2], breaks=[[], []], seen=seen)
+    both = real_reader.read(question, texts, breaks=[[], [], []], seen=seen)
+    assert read_windows == texts  # the first two were not read again
+    assert both == fresh and first == both[:2]
     assert texts[0][both[0].start : both[0].end] == "1702"
-    once.read(question, texts[:1], breaks=[[10]])  # other units: read again
-    assert counting.windows == [*texts, texts[0]]
+    real_reader.read(question, texts[:1], breaks=[[10]], seen=seen)  # other units: read again
+    assert read_windows == [*texts, texts[0]]
