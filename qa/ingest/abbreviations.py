@@ -51,15 +51,21 @@ class DocumentWords:
             return found
         for i in self.at.get(run[0][:2], ()):
             words = self.words[i : i + len(run)]
-            if len(words) == len(run) and all(
-                len(word) > len(short) and word.startswith(short) for word, short in zip(words, run)
-            ):
+            if spells(words, run):
                 found.setdefault(tuple(normalize_word(word) for word in words), words)
         return found
 
 
+def spells(words: Sequence[str], run: Sequence[str]) -> bool:
+    """Whether `words` (casefolded) spell out the abbreviations of `run` one by one: as many, each longer than its
+    abbreviation and beginning with it."""
+    return len(words) == len(run) and all(len(w) > len(short) and w.startswith(short) for w, short in zip(words, run))
+
+
 def abbreviation_runs(text: str) -> list[tuple[str, ...]]:
     """The runs of abbreviations in `text`'s table cells, casefolded: "| Dist. Sup. | 43.9 |" → [("dist", "sup")]."""
+    if "|" not in text:  # no table row: most passages, read for every question
+        return []
     runs = []
     for line in text.splitlines():
         if cells(line) is None:
@@ -98,7 +104,7 @@ def asked_abbreviations(question: str, texts: Iterable[str]) -> dict[str, str]:
         for run in abbreviation_runs(text):
             for i in range(len(words) - len(run) + 1):
                 spelled = words[i : i + len(run)]
-                if all(len(word) > len(short) and word.startswith(short) for word, short in zip(spelled, run)):
+                if spells(spelled, run):
                     asked.update(zip(run, spelled))
                     break
     return asked

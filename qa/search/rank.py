@@ -326,7 +326,7 @@ class Ranker:
         """The question's terms by IDF, and the abbreviations of `passages`' table cells that the question spells
         out, each weighted as the term of its word ("Dist." as "distantly": `asked_abbreviations`)."""
         weights = {t: self.index.bm25.idf(t) for t in terms(question)}
-        texts = [text for p in passages if "|" in p.text or "|" in p.lead for text in (p.lead, p.text)]
+        texts = [text for p in passages for text in (p.lead, p.text)]
         for short, word in asked_abbreviations(question, texts).items():
             spelled, abbreviated = terms(word), terms(short)
             if spelled and abbreviated and spelled[0] in weights:
