@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .extract.pdfcolumns import table_runs
+from .tokens import has_letter
 
 _ROW = re.compile(r"^\|(.*)\|[ \t]*$")
 SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 _DIGIT = re.compile(r"\d")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def splits(upper: str, lower: str) -> bool:
     cells, each with a letter ("| Top-20 | Top-100 |" over "| NQ | TriviaQA | … |"; a data row's cells are
     mostly numbers or marks)."""
     above, below = cell_texts(upper), cell_texts(lower)
-    return bool(above) and len(below) > len(above) and all(_LETTER.search(cell) for cell in below if cell)
+    return bool(above) and len(below) > len(above) and all(has_letter(cell) for cell in below if cell)
 
 
 def cell_texts(line: str) -> list[str]:
@@ -113,7 +113,7 @@ def header_names(header: str | None, rows: list[str]) -> list[str] | None:
         return None
     names = cell_texts(header)
     widest = max((len(cell_texts(row)) for row in rows if not SEPARATOR.match(row)), default=0)
-    if len(names) < widest or 2 * sum(1 for name in names if name) <= widest or not any(map(_LETTER.search, names)):
+    if len(names) < widest or 2 * sum(1 for name in names if name) <= widest or not any(map(has_letter, names)):
         return None
     if len(names) > 2 or any(SEPARATOR.match(row) for row in rows[:1]):
         return names

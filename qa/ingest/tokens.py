@@ -14,6 +14,7 @@ from functools import lru_cache
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+", re.UNICODE)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_LETTER = re.compile(r"[^\W\d_]")
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between
@@ -24,6 +25,11 @@ STOPWORDS = frozenset(
     which while who whom why will with would you your yours yourself yourselves s t d ll m o re ve y
     also many much""".split()
 )
+
+
+def has_letter(text: str) -> bool:
+    """Whether the text holds a letter, of any script (a name, not a number or a mark: "Top-5", not "33.7")."""
+    return _LETTER.search(text) is not None
 
 
 @dataclass(frozen=True)

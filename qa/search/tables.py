@@ -6,14 +6,11 @@ qa/ingest/tabletext.py; these rules add the question (its terms' IDF weights).
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass
 
 from ..ingest.extract.pdfcolumns import table_runs
 from ..ingest.tabletext import SEPARATOR, cells, column_names, folds
-from ..ingest.tokens import terms
-
-_LETTER = re.compile(r"[^\W\d_]")
+from ..ingest.tokens import has_letter, terms
 
 
 def cell_in_named_row(
@@ -137,7 +134,7 @@ def named_row(lines: list[str], body: list[int], weights: dict[str, float]) -> i
         return None
     tied = [j for j in body if held[j] == most]
     if len(tied) > 1:
-        unasked = {j: len({term for term in terms(lines[j]) if _LETTER.search(term)} - set(weights)) for j in tied}
+        unasked = {j: len({term for term in terms(lines[j]) if has_letter(term)} - set(weights)) for j in tied}
         tied = [j for j in tied if unasked[j] == min(unasked.values())]
     return tied[0] if len(tied) == 1 else None
 

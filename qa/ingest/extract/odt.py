@@ -13,10 +13,10 @@ The OpenDocument spreadsheet and presentation readers (ods.py, odp.py) share its
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterator
 
+from ..tokens import has_letter
 from . import Extracted
 from .archive import ZIP_KINDS, check_archive, parse_xml, read_member
 from .blocks import SPANNED_LABEL_CHARS, Writer, clean, merged_names
@@ -49,7 +49,6 @@ _SKIPPED = {
 _INLINE_SKIPPED = {f"{_TEXT}note-citation", f"{_OFFICE}annotation", f"{_TEXT}bookmark-ref"}
 _ROW_GROUPS = {f"{_TABLE}{n}" for n in ("table-header-rows", "table-rows", "table-row-group")}
 _CELL_TAGS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
-_LETTER = re.compile(r"[^\W\d_]")
 MAX_REPEATED_CELLS = 256  # a text table's cell repeated more often than this is written this many times
 MAX_TABLE_COUNT = 10**9  # a repeat or span count past this is read as this (a sheet's cell budget stops it long before)
 
@@ -288,7 +287,7 @@ def _with_merged_header(rows: list, written: list[list[str]]) -> list[list[str]]
 
 def _data(text: str) -> bool:
     """A number without a letter ("33.7", "2 3 4") or a mark ("●", "✓"): data, not a column's name."""
-    if _LETTER.search(text):
+    if has_letter(text):
         return False
     return any(c.isdigit() for c in text) or (bool(text) and all(unicodedata.category(c) == "So" for c in text))
 

@@ -34,12 +34,12 @@ from dataclasses import replace
 from statistics import median
 from typing import Any
 
+from ..tokens import has_letter
 from .pdfcolumns import gutters, split_piece
 
 CENTRED_EM = 1.0  # a spanning name is centred over its columns within this many font sizes
 CENTRED_PITCH = 0.75  # a group name nearer than this share of the row pitch to the rows on both sides is centred
 ON_LINE_PITCH = 0.35  # a group name nearer than this share of the row pitch to a row stands on that row's line
-_LETTER = re.compile(r"[^\W\d_]")
 _NUMBER = re.compile(r"^[\s\d.,%+\-–−()]+$")
 
 Column = tuple[float, float]
@@ -88,7 +88,7 @@ def _second_header(rows: Sequence[Any]) -> bool:
 
 
 def _is_name(text: str) -> bool:
-    return bool(_LETTER.search(text)) and not _NUMBER.match(text)
+    return has_letter(text) and not _NUMBER.match(text)
 
 
 def columns_of(rows: Sequence[Any]) -> list[Column]:
