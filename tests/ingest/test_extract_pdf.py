@@ -487,6 +487,91 @@ def test_a_table_is_written_as_a_grid_with_its_header_rows_merged_and_group_name
     assert "Training: Multi; Retriever: DPR; Top-20 NQ: 79.4;" in linearize(text).text
 
 
+EXAMPLES = [
+    (
+        "Which sea lies between England and Ireland?",
+        "Title: British Cycling\nCycling in England is organised by a national body that selects the team for the "
+        "Commonwealth Games, and the Isle of Man has a cycling association of its own.",
+        "Title: Irish Sea\nThe Irish Sea separates the islands of Ireland and Great Britain and is linked to the "
+        "Atlantic Ocean by the North Channel and by Saint George's Channel.",
+    ),
+    (
+        "Who plays Thoros of Myr?",
+        "Title: No One\nThe episode saw the return of two actors who had portrayed the outlaws in the third season.",
+        "Title: Paul Kaye\nPaul Kaye is an English comedian and actor who played Thoros of Myr in the series.",
+    ),
+]
+
+
+def examples_table_pdf(rules: str, right_column: bool = True) -> bytes:
+    """A page of two columns of prose (the left one only, without `right_column`: a paper's last page) under a
+    table of examples set across both: a question, then the passage each of two systems found, the passages wrapped
+    over several lines in their cells. `rules="cells"` draws each cell as a box (fpdf2's tables, as office programs
+    export them); `"lines"` draws rules as LaTeX does: one over and under each row, the ones between columns in a
+    piece per line of text."""
+    pdf = FPDF()
+    pdf.add_font("dejavu", "", FONT)
+    pdf.add_page()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("dejavu", size=8)
+    widths = (40, 75, 75)
+    if rules == "cells":
+        pdf.set_xy(10, 15)
+        with pdf.table(col_widths=widths, text_align="LEFT", first_row_as_headings=False) as table:
+            for cells in [("Question", "Passage found by keywords", "Passage found by meaning"), *EXAMPLES]:
+                row = table.row()
+                for cell in cells:
+                    row.cell(cell)
+        top = pdf.get_y() + 8
+    else:
+        top = _ruled_by_lines(pdf, widths)
+    for i in range(6):
+        pdf.set_xy(10, top + 5 * i)
+        pdf.cell(text=f"The left column sentence number {i} runs on here.")
+        if right_column:
+            pdf.set_xy(110, top + 5 * i)
+            pdf.cell(text=f"The right column sentence number {i} runs on too.")
+    return bytes(pdf.output())
+
+
+def _ruled_by_lines(pdf: FPDF, widths: tuple[float, ...]) -> float:
+    """The examples with a rule over and under each row and the rules between columns drawn line by line; the
+    y below the table."""
+    edges = [10.0]
+    for w in widths:
+        edges.append(edges[-1] + w)
+    y = 15.0
+    pdf.line(edges[0], y, edges[-1], y)
+    for cells in [("Question", "Passage found by keywords", "Passage found by meaning"), *EXAMPLES]:
+        bottom = y
+        for x, w, cell in zip(edges, widths, cells):
+            pdf.set_xy(x + 1.5, y + 1)
+            pdf.multi_cell(w - 3, 4, cell, align="L")
+            bottom = max(bottom, pdf.get_y())
+        bottom += 1
+        for x in edges[1:-1]:
+            start = y
+            while start < bottom:  # a piece per line of text, each just short of the next
+                pdf.line(x, start, x, min(start + 3.8, bottom))
+                start += 4
+        pdf.line(edges[0], bottom, edges[-1], bottom)
+        y = bottom
+    return y + 8
+
+
+@pytest.mark.parametrize(("rules", "right_column"), [("cells", True), ("lines", True), ("lines", False)])
+def test_a_ruled_table_of_wrapped_cells_is_read_row_by_row_with_whole_cells(rules: str, right_column: bool) -> None:
+    """Without a right column the page's gutter is not looked for between the table's own columns."""
+    text = extract_pdf(examples_table_pdf(rules, right_column)).text
+    assert "| Question | Passage found by keywords | Passage found by meaning |" in text
+    for question, keywords, meaning in EXAMPLES:
+        cells = [question, keywords.replace("\n", " "), meaning.replace("\n", " ")]
+        assert "| " + " | ".join(cells) + " |" in text
+    left = [text.index(f"The left column sentence number {i} runs on here.") for i in range(6)]
+    assert text.index("| Question") < left[0] and left == sorted(left)  # the prose below is read column by column
+    assert not right_column or left[-1] < text.index("The right column sentence number 0")
+
+
 def test_a_heading_between_a_running_header_and_a_definition_line_stays_a_heading() -> None:
     """A row of two pieces above and below (a running header with its page number, a function's signature with
     its category set right) does not make the bold heading between them a label of a table."""

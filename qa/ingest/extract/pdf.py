@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from concurrent.futures import Future
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from . import Extracted, page_read
@@ -31,6 +32,7 @@ from .pdfcolumns import SOFT_GAP_EM, Gap, table_runs
 from .pdfforms import form_pieces, init_forms
 from .pdfgrid import table_grid
 from .pdflayout import GAP_EM, SENTENCE_END, Piece, Row, is_bullet, layout, runs_on, short_row, visible_bullet
+from .pdfrules import MAX_PATHS, RULE_WIDTH, Box, edges, join_ruled_cells
 
 _HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's, or bold, on a short line
 _HEADING_LETTERS = 0.7  # an OCR'd heading is at least this share letters ("4.2 Question Answering Datasets": 0.9)
@@ -148,7 +150,7 @@ def _read_page(pdf, number: int) -> tuple[list[list[Row]], Any]:  # type: ignore
         width, height = page.get_size()
         textpage = page.get_textpage()
         try:
-            pieces = _pieces(textpage)
+            pieces = join_ruled_cells(_pieces(textpage), _path_boxes(page))
             pieces += form_pieces(pdf, page, pieces)
             image = (*ocr_render(page), width, height) if needs_ocr(page, textpage) else None
         finally:
@@ -156,6 +158,24 @@ def _read_page(pdf, number: int) -> tuple[list[list[Row]], Any]:  # type: ignore
     finally:
         page.close()
     return layout(pieces, width), image
+
+
+def _path_boxes(page) -> list[Box]:  # type: ignore[no-untyped-def]
+    """The bounds of the page's own path objects (rules, a drawing's strokes), a stroked rectangle (a table cell
+    drawn as a box) as its four sides; none when the page has more than MAX_PATHS (a drawing, not a table)."""
+    import pypdfium2.raw as raw
+
+    objects = list(islice(page.get_objects(filter=(raw.FPDF_PAGEOBJ_PATH,), max_depth=0), MAX_PATHS + 1))
+    if len(objects) > MAX_PATHS:
+        return []
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    boxes: list[Box] = []
+    for obj in objects:
+        box = obj.get_bounds()
+        raw.FPDFPath_GetDrawMode(obj.raw, fill, stroke)
+        rectangle = stroke.value and raw.FPDFPath_CountSegments(obj.raw) in (4, 5)
+        boxes += edges(box) if rectangle and min(box[2] - box[0], box[3] - box[1]) > RULE_WIDTH else [box]
+    return boxes
 
 
 def needs_ocr(page, textpage) -> bool:  # type: ignore[no-untyped-def]

@@ -39,6 +39,7 @@ class Piece:
     text: str
     italic: bool = False
     gaps: tuple[Gap, ...] = ()  # gaps between its words wider than a word space (pdfcolumns.py: table columns)
+    ruled: int = 0  # the number of its ruled table of wrapped cells (pdfrules.py), kept whole across a gutter
 
 
 @dataclass
@@ -148,10 +149,11 @@ def _bulleted(row: Row) -> Row:
 
 
 def _cells(row: Row) -> bool:
-    """Two or more pieces side by side with wide gaps between them (not a formula's sub- and superscripts)."""
+    """Two or more pieces side by side with wide gaps between them (not a formula's sub- and superscripts), or
+    with rules between them (cells of a ruled table, `Piece.ruled`)."""
     if len(row.pieces) < 2:
         return False
-    if row.aligned:
+    if row.aligned or all(p.ruled for p in row.pieces):
         return True
     return all(b.x0 - a.x1 >= GAP_EM * min(a.size, b.size) for a, b in zip(row.pieces, row.pieces[1:]))
 
@@ -204,7 +206,7 @@ def _upright(pieces: list[Piece], width: float) -> list[list[Row]]:
     """With a gutter, the left then the right column between full-width rows; else the rows top to bottom."""
     if not pieces:
         return []
-    x = gutter(pieces, width)
+    x = gutter([p for p in pieces if not p.ruled], width)
     if x is None:
         return [rows_of(pieces)]
     return _columns(pieces, x)
@@ -218,8 +220,9 @@ def _columns(pieces: list[Piece], x: float) -> list[list[Row]]:
     table set across both columns (`_segments`) stays whole, and the short rows just above it (full-width rows,
     a band of short cells on both sides: its header rows, whose column names sit too close to be cells) join it,
     so its columns are found; when no table follows they are written as they were."""
-    full = rows_of([p for p in pieces if p.x0 < x < p.x1])
-    sides = [p for p in pieces if not p.x0 < x < p.x1]
+    crossing = {p.ruled for p in pieces if p.x0 < x < p.x1} - {0}  # ruled tables set across the gutter
+    full = rows_of([p for p in pieces if p.x0 < x < p.x1 or p.ruled in crossing])
+    sides = [p for p in pieces if not (p.x0 < x < p.x1 or p.ruled in crossing)]
     blocks: list[list[Row]] = []
     held: Held = []
     upper = float("inf")
