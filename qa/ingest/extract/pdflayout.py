@@ -220,9 +220,9 @@ def _columns(pieces: list[Piece], x: float) -> list[list[Row]]:
     table set across both columns (`_segments`) stays whole, and the short rows just above it (full-width rows,
     a band of short cells on both sides: its header rows, whose column names sit too close to be cells) join it,
     so its columns are found; when no table follows they are written as they were."""
-    crossing = {p.ruled for p in pieces if p.x0 < x < p.x1} - {0}  # ruled tables set across the gutter
-    full = rows_of([p for p in pieces if p.x0 < x < p.x1 or p.ruled in crossing])
-    sides = [p for p in pieces if not (p.x0 < x < p.x1 or p.ruled in crossing)]
+    across = _across(pieces, x)
+    full = rows_of([p for p, whole in zip(pieces, across) if whole])
+    sides = [p for p, whole in zip(pieces, across) if not whole]
     blocks: list[list[Row]] = []
     held: Held = []
     upper = float("inf")
@@ -241,6 +241,12 @@ def _columns(pieces: list[Piece], x: float) -> list[list[Row]]:
             held = []
         upper = cut.bottom
     return blocks + _release(held)
+
+
+def _across(pieces: list[Piece], x: float) -> list[bool]:
+    """Whether each piece is laid out across the gutter: it crosses it, or its ruled table has a piece that does."""
+    crossing = {p.ruled for p in pieces if p.x0 < x < p.x1} - {0}
+    return [p.x0 < x < p.x1 or p.ruled in crossing for p in pieces]
 
 
 def _release(held: Held) -> list[list[Row]]:

@@ -145,23 +145,28 @@ def _continuations(columns: Sequence[Sequence[Piece]], edges: Sequence[float]) -
     return out
 
 
+def _lines_of(pieces: Sequence[Piece]) -> list[list[Piece]]:
+    """Pieces in lines (sharing a baseline), top to bottom."""
+    lines: list[list[Piece]] = []
+    for piece in sorted(pieces, key=lambda p: -p.top):
+        if lines and _same_line(lines[-1][0], piece):
+            lines[-1].append(piece)
+        else:
+            lines.append([piece])
+    return lines
+
+
 def _rows(columns: Sequence[Sequence[Piece]], continued: set[int]) -> list[list[list[Piece]]]:
     """The band's rows, each its cells' lines by column: a new row starts on a line where the first column starts
     a line afresh and no cell continues one (one row per line when nothing wraps)."""
-    pieces = sorted((p for c in columns for p in c), key=lambda p: -p.top)
     first = {id(p) for p in columns[0]}
-    starts: list[float] = []
-    line: list[Piece] = []
-    for piece in [*pieces, None]:
-        if piece is not None and line and _same_line(line[0], piece):
-            line.append(piece)
-            continue
-        if line and any(id(p) in first for p in line) and not any(id(p) in continued for p in line):
-            starts.append(line[0].top)
-        line = [piece] if piece is not None else []
-    cuts = [*starts[1:], float("-inf")] if starts else [float("-inf")]
+    starts = [
+        line[0].top
+        for line in _lines_of([p for c in columns for p in c])
+        if any(id(p) in first for p in line) and not any(id(p) in continued for p in line)
+    ]
     rows, upper = [], float("inf")
-    for cut in cuts:
+    for cut in [*starts[1:], float("-inf")]:
         rows.append([[p for p in c if cut < p.top <= upper] for c in columns])
         upper = cut
     return rows
@@ -228,15 +233,18 @@ def join_ruled_cells(pieces: list[Piece], boxes: Sequence[Box]) -> list[Piece]:
     if not boxes:
         return pieces
     horizontal, vertical = rules(boxes)
-    if not vertical:
-        return pieces
     out = list(pieces)
-    for number, table in enumerate(tables(horizontal), 1):
-        parts = [(_inside(out, band), band) for band in table]
-        joined = [join_band(inside, column_edges(band, vertical)) if inside else None for inside, band in parts]
-        if all(j is None for j in joined):
-            continue
-        taken = {id(p) for inside, _ in parts for p in inside}
-        cells = [p for (inside, _), j in zip(parts, joined) for p in (inside if j is None else j)]
-        out = [p for p in out if id(p) not in taken] + [replace(p, ruled=number) for p in cells]
+    for number, table in enumerate(tables(horizontal) if vertical else [], 1):
+        out = _join_table(out, table, vertical, number)
     return out
+
+
+def _join_table(pieces: list[Piece], table: Sequence[Box], vertical: Sequence[Box], number: int) -> list[Piece]:
+    """The pieces with the table's joined when a band of it has wrapped cells, else as they were."""
+    parts = [(_inside(pieces, band), band) for band in table]
+    joined = [join_band(inside, column_edges(band, vertical)) if inside else None for inside, band in parts]
+    if all(j is None for j in joined):
+        return pieces
+    taken = {id(p) for inside, _ in parts for p in inside}
+    cells = [p for (inside, _), j in zip(parts, joined) for p in (inside if j is None else j)]
+    return [p for p in pieces if id(p) not in taken] + [replace(p, ruled=number) for p in cells]
