@@ -298,6 +298,41 @@ def test_ods_sheets_are_written_as_xlsx_sheets_are_with_cells_as_shown() -> None
     assert extract("ods", ods_bytes(), "fleet-log.ods").text == extract_ods(ods_bytes(), "x").text  # registered
 
 
+def test_ods_merged_cells_are_read_as_xlsx_ones_are() -> None:
+    """The same sheet as the .xlsx one above, as LibreOffice stores it: a merged cell spans rows and columns, the
+    cells it covers are `covered-table-cell`s, a row repeated between the groups (two rows of the sheet)."""
+
+    def cell(text: str = "", down: int = 1, across: int = 1) -> str:
+        spans = (f' table:number-rows-spanned="{down}"' if down > 1 else "") + (
+            f' table:number-columns-spanned="{across}"' if across > 1 else ""
+        )
+        return f"<table:table-cell{spans}><text:p>{text}</text:p></table:table-cell>" if text else "<table:table-cell/>"
+
+    covered = "<table:covered-table-cell/>"
+    note = "A note merged down two rows that is far too long to be repeated as a label in each row of its range"
+    rows = [
+        cell("Party", down=2) + cell("Votes", across=2) + covered + cell("Seats", down=2),
+        covered + cell("Number") + cell("%") + covered,
+        cell("North Island", down=2) + cell("100") + cell("40") + cell("10"),
+        covered + cell("50") + cell("20") + cell("3"),
+        "<table:table-cell/>" + cell("0") + cell("0") + cell("0"),
+        cell(note, down=2) + cell("1") + cell("2") + cell("3"),
+        covered + cell("4") + cell("5") + cell("6"),
+    ]
+    repeats = ['table:number-rows-repeated="2"' if i == 4 else "" for i in range(len(rows))]
+    sheet = "".join(f"<table:table-row {r}>{cells}</table:table-row>" for r, cells in zip(repeats, rows))
+    text = extract_ods(ods_bytes(sheets=f'<table:table table:name="Results">{sheet}</table:table>')).text
+    assert text.split("\n")[2:9] == [
+        "| Party | Votes Number | Votes % | Seats |",
+        "| North Island | 100 | 40 | 10 |",
+        "| North Island | 50 | 20 | 3 |",
+        "|  | 0 | 0 | 0 |",
+        "|  | 0 | 0 | 0 |",
+        f"| {note} | 1 | 2 | 3 |",
+        "|  | 4 | 5 | 6 |",
+    ]
+
+
 def test_ods_repeats_are_expanded_only_within_the_cell_limit() -> None:
     filled = ODS_SHEETS.replace('table:number-rows-repeated="2"', 'table:number-rows-repeated="999999999999999"')
     with pytest.raises(
