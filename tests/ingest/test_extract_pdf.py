@@ -572,6 +572,64 @@ def test_a_ruled_table_of_wrapped_cells_is_read_row_by_row_with_whole_cells(rule
     assert not right_column or left[-1] < text.index("The right column sentence number 0")
 
 
+def accented_names_pdf() -> bytes:
+    """Names whose accents are drawn as TeX's default fonts draw them: the letter, then a spacing accent placed
+    over it as a character of its own (pdfium writes it after the word)."""
+    pdf = FPDF()
+    pdf.add_font("dejavu", "", FONT)
+    pdf.add_page()
+    pdf.set_font("dejavu", size=10)
+
+    def accented(x: float, y: float, word: str, at: int, accent: str) -> None:
+        pdf.text(x, y, word)
+        left, width = x + pdf.get_string_width(word[:at]), pdf.get_string_width(word[at])
+        pdf.text(left + (width - pdf.get_string_width(accent)) / 2, y, accent)
+
+    pdf.text(10, 20, "Retrieval for question answering was studied by")
+    accented(10, 26, "Rocktaschel", 5, "\u00a8")
+    accented(40, 26, "Lukacs", 3, "\u00b4")
+    pdf.text(60, 26, "and others in 2020.")
+    return bytes(pdf.output())
+
+
+def test_an_accent_drawn_apart_from_its_letter_is_set_back_on_it() -> None:
+    text = extract_pdf(accented_names_pdf()).text
+    assert text == "Retrieval for question answering was studied by Rocktäschel Lukács and others in 2020."
+
+
+def title_block_pdf() -> bytes:
+    """A paper's first page: a title and a line of authors set across both columns (the middle name over the
+    gutter, the others beside it on the same line), affiliations under them, then two columns of prose."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("helvetica", size=14)
+    pdf.set_xy(40, 15)
+    pdf.cell(text="Retrieval of Passages for Questions")
+    pdf.set_font("helvetica", size=11)
+    for x, name in ((30, "Ada Lovelace*"), (92, "Alan M. Turing"), (150, "Grace Hopper")):
+        pdf.set_xy(x, 25)
+        pdf.cell(text=name)
+    for x, place in ((35, "Analytical Engines"), (88, "Computing Laboratory"), (150, "Navy Reserve")):
+        pdf.set_xy(x, 31)
+        pdf.cell(text=place)
+    pdf.set_font("helvetica", size=10)
+    for i in range(8):
+        pdf.set_xy(15, 45 + 5 * i)
+        pdf.cell(text=f"The left column sentence number {i} runs on here.")
+        pdf.set_xy(110, 45 + 5 * i)
+        pdf.cell(text=f"The right column sentence number {i} runs on too.")
+    return bytes(pdf.output())
+
+
+def test_a_line_set_across_a_two_column_page_keeps_the_pieces_beside_the_gutter() -> None:
+    """The names on either side of the one over the gutter were in no band between full-width lines: lost."""
+    text = extract_pdf(title_block_pdf()).text
+    assert "Ada Lovelace* Alan M. Turing Grace Hopper" in text
+    assert "Analytical Engines Computing Laboratory Navy Reserve" in text
+    assert text.index("Navy Reserve") < text.index("The left column sentence number 0")
+
+
 def test_a_heading_between_a_running_header_and_a_definition_line_stays_a_heading() -> None:
     """A row of two pieces above and below (a running header with its page number, a function's signature with
     its category set right) does not make the bold heading between them a label of a table."""

@@ -28,6 +28,7 @@ from . import Extracted, page_read
 from .blocks import Writer, clean, join_line
 from .ocr import OCR_DPI, OCR_MAX_SIDE_PX, OcrQueue, OcrWord, confident
 from .ocr_layout import ocr_pieces
+from .pdfaccents import compose_accents
 from .pdfcolumns import SOFT_GAP_EM, Gap, table_runs
 from .pdfforms import form_pieces, init_forms
 from .pdfgrid import table_grid
@@ -242,6 +243,7 @@ def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
     text = textpage.get_text_range()
     if len(text) != count:  # the text does not map one to one onto pdfium's characters: ask them one by one
         text = "".join(chr(chars.raw.FPDFText_GetUnicode(chars.handle, i)) for i in range(count))
+    text = compose_accents(text, chars.box)
     pieces: list[Piece] = []
     for match in re.finditer(r"[^\r\n]+", text):
         start, end = match.start(), match.end()

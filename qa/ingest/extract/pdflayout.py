@@ -244,9 +244,16 @@ def _columns(pieces: list[Piece], x: float) -> list[list[Row]]:
 
 
 def _across(pieces: list[Piece], x: float) -> list[bool]:
-    """Whether each piece is laid out across the gutter: it crosses it, or its ruled table has a piece that does."""
-    crossing = {p.ruled for p in pieces if p.x0 < x < p.x1} - {0}
-    return [p.x0 < x < p.x1 or p.ruled in crossing for p in pieces]
+    """Whether each piece is laid out across the gutter: it crosses it, its ruled table has a piece that does, or
+    it stands on the line of pieces that do (an author list "Karpukhin, Oğuz, Min, Lewis" set across a two-column
+    page's title block is one line, not a piece of each column; the bands between full-width lines would hold no
+    piece of one, and it was lost)."""
+    crossing = [p for p in pieces if p.x0 < x < p.x1]
+    tables = {p.ruled for p in crossing} - {0}
+    lines = [(row.bottom, row.top) for row in _lines(crossing)]
+    return [
+        p.x0 < x < p.x1 or p.ruled in tables or any(b <= (p.top + p.bottom) / 2 <= t for b, t in lines) for p in pieces
+    ]
 
 
 def _release(held: Held) -> list[list[Row]]:
