@@ -432,6 +432,52 @@ def test_a_table_across_both_columns_stays_whole_with_its_header_and_labels() ->
     assert text.index("Table 1:") < text.index("The left column closing")
 
 
+def wide_name_table_pdf() -> bytes:
+    """Two columns of prose around a table set across both, one of whose model names is long enough to cross the
+    page's gutter (a cited paper's name in a results table)."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("helvetica", size=10)
+
+    def columns(top: float, words: str) -> None:
+        for i in range(5):
+            pdf.set_xy(15, top + 5 * i)
+            pdf.cell(text=f"The left column {words} sentence number {i} runs on here.")
+            pdf.set_xy(112, top + 5 * i)
+            pdf.cell(text=f"The right column {words} sentence number {i} runs on too.")
+
+    columns(15, "opening")
+    xs = [15, 40, 128, 145, 162, 179]
+    rows = [
+        ["Training", "Model", "NQ", "TQA", "WQ", "TREC"],
+        ["Single", "BM25 (Lee et al., 2019)", "26.5", "47.1", "17.7", "21.3"],
+        ["Single", "ORQA (Lee et al., 2019)", "33.3", "45.0", "36.4", "30.1"],
+        ["Single", "HardEM (Min et al., 2019)", "28.1", "50.9", "-", "-"],
+        ["Single", "GraphRetriever over passage graphs (Min, 2019b)", "34.5", "56.0", "36.4", "-"],
+        ["Single", "REALM (Guu et al., 2020)", "39.2", "-", "40.2", "46.8"],
+        ["Multi", "DPR (ours)", "41.5", "56.8", "42.4", "49.4"],
+        ["Multi", "BM25 and DPR (ours)", "38.8", "57.9", "41.1", "50.6"],
+    ]
+    for r, row in enumerate(rows):
+        for x, cell in zip(xs, row):
+            pdf.set_xy(x, 45 + 5 * r)
+            pdf.cell(text=cell)
+    pdf.set_xy(15, 90)
+    pdf.cell(text="Table 3: End-to-end exact match on the test sets of four question answering data sets.")
+    columns(100, "closing")
+    return bytes(pdf.output())
+
+
+def test_a_table_row_whose_name_crosses_the_gutter_keeps_all_its_cells() -> None:
+    """The row's name crosses the gutter, so the row is a full-width line; its cells on either side were lost."""
+    text = extract_pdf(wide_name_table_pdf()).text
+    assert "| Training | Model | NQ | TQA | WQ | TREC |" in text
+    assert "| Single | GraphRetriever over passage graphs (Min, 2019b) | 34.5 | 56.0 | 36.4 | - |" in text
+    assert "| Multi | BM25 and DPR (ours) | 38.8 | 57.9 | 41.1 | 50.6 |" in text  # one table, to its last row
+    assert text.index("| Training |") < text.index("| Single | GraphRetriever") < text.index("Table 3:")
+
+
 def results_table_pdf() -> bytes:
     """A paper's results table: two header rows ("Top-20" and "Top-100" each centred over the data sets below it),
     a group name ("Single", "Multi") set between the two rows it names, whose first cells are empty, and a row

@@ -218,8 +218,9 @@ Held = list[tuple[list[Piece], list[list[Row]]]]  # rows waiting above a possibl
 def _columns(pieces: list[Piece], x: float) -> list[list[Row]]:
     """Rows crossing the gutter at `x` stand alone; between two of them, the left column, then the right one. A
     table set across both columns (`_segments`) stays whole, and the short rows just above it (full-width rows,
-    a band of short cells on both sides: its header rows, whose column names sit too close to be cells) join it,
-    so its columns are found; when no table follows they are written as they were."""
+    a band of short cells on both sides: its header rows, whose column names sit too close to be cells) and the
+    full-width rows of cells inside it (a row whose long name crosses the gutter) join it, so its columns are
+    found; when no table follows they are written as they were."""
     across = _across(pieces, x)
     full = rows_of([p for p, whole in zip(pieces, across) if whole])
     sides = [p for p, whole in zip(pieces, across) if not whole]
@@ -234,7 +235,7 @@ def _columns(pieces: list[Piece], x: float) -> list[list[Row]]:
             blocks += out
         if cut is None:
             continue
-        if short_row(cut) and not cut.text.rstrip().endswith(SENTENCE_END):
+        if (short_row(cut) or _cells(cut)) and not cut.text.rstrip().endswith(SENTENCE_END):
             held.append((cut.pieces, [[cut]]))
         else:
             blocks += _release(held) + [[cut]]
@@ -257,6 +258,11 @@ def _across(pieces: list[Piece], x: float) -> list[bool]:
 
 
 def _release(held: Held) -> list[list[Row]]:
+    """The held rows as blocks: as they were, unless a table across the gutter is among them: then one block of
+    them all, the table whole with the full-width rows held beside it (its header rows, a row of its cells whose
+    long name crosses the gutter)."""
+    if any(len(block) > 1 and any(row.table for row in block) for _, blocks in held for block in blocks):
+        return [rows_of([p for pieces, _ in held for p in pieces])]
     return [block for _, blocks in held for block in blocks]
 
 
