@@ -15,7 +15,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 
-Box = tuple[float, float, float, float]  # left, right, bottom, top (pdfium's order for a character)
+CharBox = tuple[float, float, float, float]  # left, right, bottom, top (pdfium's order for a character)
 
 # spacing accents and the combining marks they draw; the last two sit below their letter
 COMBINING = {
@@ -35,14 +35,14 @@ COMBINING = {
 }
 BELOW = frozenset("\u00b8\u02db")
 SEARCH_CHARS = 120  # the letter is looked for this many characters either side of its accent in the text
-TOUCH = 1.0  # points an accent's box may overlap its letter's (or stand apart from it, as a share of its height)
-APART = 0.6
+TOUCH = 1.0  # points by which an accent's box may overlap its letter's
+APART = 0.6  # the most an accent may stand apart from its letter, as a share of the letter's height
 TIGHT = 0.2  # letters closer than this share of a letter's height are of one word
 _GAP = frozenset(" \u200b")
 _DOTLESS = {"\u0131": "i", "\u0237": "j"}  # TeX accents "ı" and "ȷ": the accent takes the dot's place
 
 
-def compose_accents(text: str, box: Callable[[int], Box]) -> str:
+def compose_accents(text: str, box: Callable[[int], CharBox]) -> str:
     """`text` with each spacing accent set on the letter under (or over) it; same length."""
     if not any(ch in COMBINING for ch in text):
         return text
@@ -60,7 +60,7 @@ def compose_accents(text: str, box: Callable[[int], Box]) -> str:
     return "".join(chars)
 
 
-def _close_gap(chars: list[str], i: int, box: Callable[[int], Box]) -> None:
+def _close_gap(chars: list[str], i: int, box: Callable[[int], CharBox]) -> None:
     """The spaces pdfium wrote around the accent at `i` (now a space) made zero-width ("\u200b", dropped when
     the text is cleaned) when the characters on either side touch on the page: "Laszl ´ o" is one word, "László"."""
     a, b = i, i
@@ -75,7 +75,7 @@ def _close_gap(chars: list[str], i: int, box: Callable[[int], Box]) -> None:
         chars[a : b + 1] = ["\u200b"] * (b + 1 - a)
 
 
-def _letter_of(text: str, i: int, box: Callable[[int], Box]) -> int | None:
+def _letter_of(text: str, i: int, box: Callable[[int], CharBox]) -> int | None:
     """The index of the letter the accent at `i` stands on: its box holds the accent's centre across, and the
     accent sits just above its top (just below its bottom for a cedilla); the nearest such letter."""
     left, right, bottom, top = box(i)

@@ -3,16 +3,19 @@
 A table of prose cells (a question, then the passage each system returned) is drawn with rules: horizontal ones
 over and under each row, vertical ones between the columns. Its cells wrap over several lines, and read line by
 line its rows interleave: the second line of the question beside the second lines of both passages. Here, between
-two horizontal rules of the same width (a row's band) and across vertical rules that run the band's height (its
-columns), a cell's lines are joined, top to bottom, when each line is wrapped into the next: the next line's first
-word would not have fitted after it within the widest line of that column. The joined piece stands on the band's
-first line, so the row's cells share one line and the layout (pdflayout.py, pdfgrid.py) reads them as one row.
+two horizontal rules of the same width (a band) and across vertical rules that run the band's height (its
+columns), a cell's line is joined to the one above it when it continues it: it starts at the same left edge and
+its first word would not have fitted after the line above within the column (its right rule less the padding the
+text keeps from its left rule). A new row starts in a band where its first column starts a line afresh and no
+cell continues one, so a band holding rows without rules between them keeps them. The joined piece stands on its
+row's first line, so the row's cells share one line and the layout (pdflayout.py, pdfgrid.py) reads them as one
+row of cells, whatever the gap between them.
 
-A band is left as it is when a column holds two pieces side by side (columns set apart by gaps under one rule: a
-group's name beside its rows, five numbers under "Top-20"), a piece crosses a vertical rule, or a column's lines
-are not wrapped text (one row per line: "DPR" over "BM25 + DPR"). Rules are thin filled rectangles or stroked
-lines as pdfium bounds them; a vertical rule drawn in pieces (one per line of text) is joined where its pieces
-meet. Pure: pieces (pdflayout.py) and the boxes of the page's path objects (pdf.py).
+A band is left as it is when nothing in it wraps, a column holds two pieces side by side (columns set apart by
+gaps under one rule: a group's name beside its rows, five numbers under "Top-20"), or a piece crosses a vertical
+rule. Rules are thin filled rectangles or stroked lines as pdfium bounds them (a stroked rectangle, a cell drawn
+as a box, as its four sides: pdf.py); a rule drawn in pieces (one per cell, or per line of text) is joined where
+its pieces meet. Pure: pieces (pdflayout.py) and the boxes of the page's path objects (pdf.py).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ Box = tuple[float, float, float, float]  # left, bottom, right, top in points (y
 
 RULE_WIDTH = 2.0  # a rule is at most this thick
 MIN_RULE_LENGTH = 20.0  # a horizontal rule is at least this long (shorter: an underline, a glyph's stroke)
-RULE_JOIN = 3.0  # pieces of a vertical rule this close (or overlapping) are one rule
+RULE_JOIN = 3.0  # pieces of a rule this close (or overlapping) along it are one rule
 EDGE = 3.0  # rules meet (a table's rules share their ends, a vertical one runs a band's height) within this
 MAX_PATHS = 5000  # a page with more path objects is a drawing: its rules are not looked for
 
