@@ -248,6 +248,34 @@ def test_xls_that_cannot_be_read_is_refused_in_one_line(monkeypatch: pytest.Monk
         extract("xls", data, "budget.xls")
 
 
+def test_xls_merged_cells_are_read_as_xlsx_ones_are() -> None:
+    """The .xlsx merged-cells sheet above saved as Excel 97–2003 (xlwt's write_merge)."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Results")
+    note = "A note merged down two rows that is far too long to be repeated as a label in each row of its range"
+    sheet.write_merge(0, 1, 0, 0, "Party")
+    sheet.write_merge(0, 0, 1, 2, "Votes")
+    sheet.write_merge(0, 1, 3, 3, "Seats")
+    sheet.write(1, 1, "Number")
+    sheet.write(1, 2, "%")
+    sheet.write_merge(2, 3, 0, 0, "North Island")
+    sheet.write_merge(5, 6, 0, 0, note)
+    for r, values in ((2, (100, 40, 10)), (3, (50, 20, 3)), (5, (1, 2, 3)), (6, (4, 5, 6))):
+        for c, value in enumerate(values, start=1):
+            sheet.write(r, c, value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert extract("xls", buffer.getvalue(), "votes.xls").text.split("\n")[2:7] == [
+        "| Party | Votes Number | Votes % | Seats |",
+        "| North Island | 100 | 40 | 10 |",
+        "| North Island | 50 | 20 | 3 |",
+        f"| {note} | 1 | 2 | 3 |",
+        "|  | 4 | 5 | 6 |",
+    ]
+
+
 def test_a_damaged_xls_is_read_or_refused_in_one_line_never_an_error_of_another_kind() -> None:
     outcomes = damaged_outcomes("xls", old_workbook_bytes(), seed=11)
     assert outcomes["read"] and outcomes["refused"]

@@ -16,8 +16,13 @@ MAX_MERGES = 10_000  # merged ranges of a sheet read; a sheet with more keeps th
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column: 0-based, inclusive
 
 
+class TooManyCells(ValueError):
+    """A workbook past MAX_CELLS: refused whichever way it is read."""
+
+
 class CellBudget:
-    """The filled cells a workbook may still hold; `spend` raises ValueError naming the sheet past the limit."""
+    """The filled cells a workbook may still hold; `spend` raises TooManyCells (a ValueError) naming the sheet
+    past the limit."""
 
     def __init__(self, limit: int | None = None) -> None:
         self.limit = MAX_CELLS if limit is None else limit
@@ -26,7 +31,7 @@ class CellBudget:
     def spend(self, filled: int, sheet: str) -> None:
         self.left -= filled
         if self.left < 0:
-            raise ValueError(
+            raise TooManyCells(
                 f"the workbook has more than {self.limit:,} filled cells (limit reached in sheet "
                 f"'{sheet[:60]}'); split it or export the part that matters"
             )

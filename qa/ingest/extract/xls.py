@@ -15,20 +15,33 @@ from typing import Any
 
 from . import Extracted
 from .blocks import Writer, name_title
-from .sheets import CellBudget, filled, write_sheet
+from .sheets import CellBudget, TooManyCells, filled, with_merges, write_sheet
 from .xlsx import cell_text
 
 
 def extract_xls(data: bytes, name: str = "") -> Extracted:
+    """The workbook's sheets, merged cells read as an `.xlsx` workbook's are (`sheets.with_merges`). xlrd reads
+    merged ranges only with the formatting records; a workbook whose formatting it cannot parse is read again
+    without them (its merged cells as the file stores them) before it is refused."""
+    try:
+        return _read(data, name, formatting=True)
+    except TooManyCells:  # the same either way
+        raise
+    except ValueError:
+        return _read(data, name, formatting=False)
+
+
+def _read(data: bytes, name: str, formatting: bool) -> Extracted:
     import xlrd
 
     out = Writer()
     budget = CellBudget()
-    with _opened(data) as book:
+    with _opened(data, formatting) as book:
         try:
             for index in range(book.nsheets):
                 sheet = book.sheet_by_index(index)  # parsed here: a damaged sheet fails here, not at opening
-                write_sheet(out, sheet.name, _filled_rows(xlrd, book, sheet, budget))
+                merges = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells]
+                write_sheet(out, sheet.name, with_merges(_filled_rows(xlrd, book, sheet, budget), merges))
                 book.unload_sheet(index)  # one sheet in memory at a time
         except ValueError:  # the cell budget's refusal, already one line
             raise
@@ -44,12 +57,15 @@ def check_xls(data: bytes) -> None:
 
 
 @contextmanager
-def _opened(data: bytes) -> Iterator[Any]:
-    """The workbook, sheets loaded on demand; ValueError in one line for what xlrd cannot open."""
+def _opened(data: bytes, formatting: bool = False) -> Iterator[Any]:
+    """The workbook, sheets loaded on demand (with their formatting records: merged ranges); ValueError in one
+    line for what xlrd cannot open."""
     import xlrd
 
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True, logfile=io.StringIO())
+        book = xlrd.open_workbook(
+            file_contents=data, on_demand=True, ragged_rows=True, formatting_info=formatting, logfile=io.StringIO()
+        )
     except Exception as exc:  # a damaged container or record: xlrd raises what its parser met
         raise ValueError(_refusal(exc)) from None
     try:
@@ -73,15 +89,16 @@ def _refusal(exc: Exception) -> str:
     return f"the .xls workbook cannot be read ({text[:120] or type(exc).__name__}); open and save it again"
 
 
-def _filled_rows(xlrd, book, sheet, budget: CellBudget) -> list[list[str]]:  # type: ignore[no-untyped-def]
-    """The sheet's rows with at least one filled cell, as text; ValueError past the workbook's cell budget."""
-    rows: list[list[str]] = []
+def _filled_rows(xlrd, book, sheet, budget: CellBudget) -> list[tuple[int, list[str]]]:  # type: ignore[no-untyped-def]
+    """The sheet's rows with at least one filled cell, as text, each with its 0-based row number; ValueError past
+    the workbook's cell budget."""
+    rows: list[tuple[int, list[str]]] = []
     for r in range(sheet.nrows):
         cells = [_cell(xlrd, book, cell) for cell in sheet.row(r)]
         count = filled(cells)
         budget.spend(count, sheet.name)
         if count:
-            rows.append(cells)
+            rows.append((r, cells))
     return rows
 
 
