@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import matplotlib
@@ -385,6 +386,23 @@ def test_a_table_in_the_margin_stays_a_table() -> None:
     assert "Operators check the pressure gauge and the seals every morning" in text
 
 
+def prose_columns(pdf: FPDF, top: float, words: str) -> None:
+    """Five lines of prose in each of a page's two columns, from `top` (mm) down."""
+    for i in range(5):
+        pdf.set_xy(15, top + 5 * i)
+        pdf.cell(text=f"The left column {words} sentence number {i} runs on here.")
+        pdf.set_xy(112, top + 5 * i)
+        pdf.cell(text=f"The right column {words} sentence number {i} runs on too.")
+
+
+def place_grid(pdf: FPDF, xs: list[int], rows: list[list[str]], top: float) -> None:
+    """Each row's cells at the columns' `xs` (mm), a row every 5 mm from `top` down."""
+    for r, row in enumerate(rows):
+        for x, cell in zip(xs, row):
+            pdf.set_xy(x, top + 5 * r)
+            pdf.cell(text=cell)
+
+
 def two_column_paper_with_wide_table() -> bytes:
     """A page of two columns of prose, then a table set across both columns (columns of numbers on either side of
     the gutter, a group label alone on its line, its column names set close together above it) and a full-width
@@ -393,14 +411,7 @@ def two_column_paper_with_wide_table() -> bytes:
     pdf.add_page()
     pdf.set_auto_page_break(False)
     pdf.set_font("helvetica", size=10)
-
-    def columns(top: float, words: str) -> None:
-        for i in range(5):
-            pdf.set_xy(15, top + 5 * i)
-            pdf.cell(text=f"The left column {words} sentence number {i} runs on here.")
-            pdf.set_xy(112, top + 5 * i)
-            pdf.cell(text=f"The right column {words} sentence number {i} runs on too.")
-
+    columns = partial(prose_columns, pdf)
     columns(15, "opening")
     header = ["Method", "NQ", "TQA", "WQ", "TREC", "NQ", "TQA", "WQ", "TREC"]
     xs = [15, 50, 65, 80, 95, 115, 130, 145, 160]
@@ -409,10 +420,7 @@ def two_column_paper_with_wide_table() -> bytes:
     for x, name in zip(xs, header):
         pdf.set_xy(x, 50)
         pdf.cell(text=name)
-    for r, row in enumerate(rows):
-        for x, cell in zip(xs, row):
-            pdf.set_xy(x, 56 + 5 * r)
-            pdf.cell(text=cell)
+    place_grid(pdf, xs, rows, 56)
     pdf.set_xy(15, 76)
     pdf.cell(
         text="Table 1: Top-20 and top-100 retrieval accuracy on the test sets of four question answering data sets."
@@ -439,14 +447,7 @@ def wide_name_table_pdf() -> bytes:
     pdf.add_page()
     pdf.set_auto_page_break(False)
     pdf.set_font("helvetica", size=10)
-
-    def columns(top: float, words: str) -> None:
-        for i in range(5):
-            pdf.set_xy(15, top + 5 * i)
-            pdf.cell(text=f"The left column {words} sentence number {i} runs on here.")
-            pdf.set_xy(112, top + 5 * i)
-            pdf.cell(text=f"The right column {words} sentence number {i} runs on too.")
-
+    columns = partial(prose_columns, pdf)
     columns(15, "opening")
     xs = [15, 40, 128, 145, 162, 179]
     rows = [
@@ -459,10 +460,7 @@ def wide_name_table_pdf() -> bytes:
         ["Multi", "DPR (ours)", "41.5", "56.8", "42.4", "49.4"],
         ["Multi", "BM25 and DPR (ours)", "38.8", "57.9", "41.1", "50.6"],
     ]
-    for r, row in enumerate(rows):
-        for x, cell in zip(xs, row):
-            pdf.set_xy(x, 45 + 5 * r)
-            pdf.cell(text=cell)
+    place_grid(pdf, xs, rows, 45)
     pdf.set_xy(15, 90)
     pdf.cell(text="Table 3: End-to-end exact match on the test sets of four question answering data sets.")
     columns(100, "closing")
