@@ -230,6 +230,10 @@ class _Chars:
         )
         return bold, bool(flags.value & _ITALIC) or b"italic" in font or b"oblique" in font
 
+    def at(self, x: float, y: float) -> int:
+        """The index of the character whose box holds the point (within a point), -1 for none."""
+        return self.raw.FPDFText_GetCharIndexAtPos(self.handle, x, y, 1.0, 1.0)
+
     def box(self, i: int) -> tuple[float, float, float, float]:
         self.raw.FPDFText_GetCharBox(self.handle, i, self._left, self._right, self._bottom, self._top)
         return self._left.value, self._right.value, self._bottom.value, self._top.value
@@ -243,7 +247,7 @@ def _pieces(textpage) -> list[Piece]:  # type: ignore[no-untyped-def]
     text = textpage.get_text_range()
     if len(text) != count:  # the text does not map one to one onto pdfium's characters: ask them one by one
         text = "".join(chr(chars.raw.FPDFText_GetUnicode(chars.handle, i)) for i in range(count))
-    text = compose_accents(text, chars.box)
+    text = compose_accents(text, chars.box, chars.at)
     pieces: list[Piece] = []
     for match in re.finditer(r"[^\r\n]+", text):
         start, end = match.start(), match.end()

@@ -4,6 +4,8 @@ written by pdfium elsewhere in the line."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from qa.ingest.extract.pdfaccents import compose_accents
 
 Box = tuple[float, float, float, float]  # left, right, bottom, top
@@ -28,15 +30,25 @@ def boxes(text: str, accents: dict[int, int], below: frozenset[int] = frozenset(
     return out
 
 
+def finder(placed: list[Box]) -> Callable[[float, float], int]:
+    """What pdfium's FPDFText_GetCharIndexAtPos answers: the character whose box holds the point, -1 for none."""
+
+    def at(x: float, y: float) -> int:
+        return next((i for i, (x0, x1, b, t) in enumerate(placed) if x0 <= x <= x1 and b <= y <= t), -1)
+
+    return at
+
+
 def composed(text: str, accents: dict[int, int], below: frozenset[int] = frozenset()) -> str:
     placed = boxes(text, accents, below)
-    return compose_accents(text, lambda i: placed[i]).replace("\u200b", "")
+    return compose_accents(text, lambda i: placed[i], finder(placed)).replace("\u200b", "")
 
 
 def test_an_accent_written_at_the_end_of_the_line_joins_the_letter_under_it() -> None:
     text = "Tim Rocktaschel, ¨"
     assert composed(text, {17: 9}) == "Tim Rocktäschel,  "  # the accent's place is a space: the line keeps its length
-    assert len(compose_accents(text, lambda i: boxes(text, {17: 9})[i])) == len(text)
+    placed = boxes(text, {17: 9})
+    assert len(compose_accents(text, lambda i: placed[i], finder(placed))) == len(text)
 
 
 def test_an_accent_written_inside_its_word_leaves_no_gap_behind() -> None:
