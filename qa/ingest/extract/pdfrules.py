@@ -32,7 +32,7 @@ RULE_WIDTH = 2.0  # a rule is at most this thick
 MIN_RULE_LENGTH = 20.0  # a horizontal rule is at least this long (shorter: an underline, a glyph's stroke)
 RULE_JOIN = 3.0  # pieces of a rule this close (or overlapping) along it are one rule
 EDGE = 3.0  # rules meet (a table's rules share their ends, a vertical one runs a band's height) within this
-MAX_PATHS = 5000  # a page with more path objects is a drawing: its rules are not looked for
+MAX_PATHS = 2000  # a page with more path objects is a drawing: its rules are not looked for
 
 
 def rules(boxes: Sequence[Box]) -> tuple[list[Box], list[Box]]:
