@@ -31,7 +31,18 @@ from .pdfaccents import compose_accents
 from .pdfcolumns import SOFT_GAP_EM, Gap, table_runs
 from .pdfforms import form_pieces, init_forms
 from .pdfgrid import table_grid
-from .pdflayout import GAP_EM, SENTENCE_END, Piece, Row, is_bullet, layout, runs_on, short_row, visible_bullet
+from .pdflayout import (
+    GAP_EM,
+    SENTENCE_END,
+    Piece,
+    Row,
+    hyphens_shown,
+    is_bullet,
+    layout,
+    runs_on,
+    short_row,
+    visible_bullet,
+)
 from .pdfrules import MAX_PATHS, RULE_WIDTH, Box, edges, join_ruled_cells
 
 _HEADING_SCALE = 1.08  # a heading's font is at least this much larger than the body's, or bold, on a short line
@@ -458,7 +469,7 @@ class _PageWriter:
                 continue
             level = _heading_level(row, self.body, self.levels, estimated)
             # pdfium's line-end hyphens as "-"; a private-use bullet glyph as "•" before `clean` drops it
-            text = clean(visible_bullet(row.text.replace("\ufffe", "-").replace("\x02", "-")))
+            text = clean(visible_bullet(hyphens_shown(row.text)))
             if self._continues_heading(row, level, prev, leading):
                 self.heading[0] = join_line(self.heading[0], text)  # a heading wrapped over two lines
                 prev = row

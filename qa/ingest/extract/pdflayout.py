@@ -75,7 +75,7 @@ class Row:
 def rows_of(pieces: list[Piece]) -> list[Row]:
     """Pieces sharing a baseline, top to bottom, as a block's rows: bullets joined to their items, tables marked
     and their columns found."""
-    rows = [_bulleted(row) for row in _lines(pieces)]
+    rows = [_bulleted(row) for row in lines_of(pieces)]
     _mark_tables(rows)
     for i in align_columns(rows, [row.table for row in rows]):  # columns set closer than a wide gap
         rows[i].aligned = True
@@ -83,7 +83,7 @@ def rows_of(pieces: list[Piece]) -> list[Row]:
     return rows
 
 
-def _lines(pieces: list[Piece]) -> list[Row]:
+def lines_of(pieces: list[Piece]) -> list[Row]:
     """Pieces sharing a baseline (their vertical middles within each other's box), top to bottom, as they are."""
     rows: list[Row] = []
     for piece in sorted(pieces, key=lambda p: (-p.top, p.x0)):
@@ -119,6 +119,11 @@ def _label(row: Row, above: Row, below: Row) -> bool:
         and not (row.bold and not (above.bold or below.bold))
         and not row.text.rstrip().endswith(SENTENCE_END + (".",))
     )
+
+
+def hyphens_shown(text: str) -> str:
+    """pdfium's marks for a word hyphenated at a line's end ("\ufffe", "\x02") written as the "-" the page shows."""
+    return text.replace("\ufffe", "-").replace("\x02", "-")
 
 
 def is_bullet(glyph: str) -> bool:
@@ -251,7 +256,7 @@ def _across(pieces: list[Piece], x: float) -> list[bool]:
     piece of one, and it was lost)."""
     crossing = [p for p in pieces if p.x0 < x < p.x1]
     tables = {p.ruled for p in crossing} - {0}
-    lines = [(row.bottom, row.top) for row in _lines(crossing)]
+    lines = [(row.bottom, row.top) for row in lines_of(crossing)]
     return [
         p.x0 < x < p.x1 or p.ruled in tables or any(b <= (p.top + p.bottom) / 2 <= t for b, t in lines) for p in pieces
     ]
@@ -270,7 +275,7 @@ def _band(band: list[Piece], x: float, held: Held) -> tuple[list[list[Row]], Hel
     """The blocks of a band between full-width rows, top to bottom (a table across the gutter whole, the held
     rows joining it when it opens the band; prose left column, then right column), and what is held after it: a
     band that is all table, or all short cells on both sides (header rows), which a table below may continue."""
-    lines = _lines(band)
+    lines = lines_of(band)
     if all(_tabular(row, x, 2) for row in lines):
         whole = [rows_of(band)] if all(_tabular(row, x) for row in lines) else _split_columns(band, x)
         return [], [*held, (band, whole)]

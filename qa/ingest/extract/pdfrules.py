@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .blocks import join_line
-from .pdflayout import Piece
+from .pdflayout import Piece, hyphens_shown, lines_of
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top in points (y up), as pdfium bounds objects
 
@@ -148,25 +148,14 @@ def _continuations(columns: Sequence[Sequence[Piece]], edges: Sequence[float]) -
     return out
 
 
-def _lines_of(pieces: Sequence[Piece]) -> list[list[Piece]]:
-    """Pieces in lines (sharing a baseline), top to bottom."""
-    lines: list[list[Piece]] = []
-    for piece in sorted(pieces, key=lambda p: -p.top):
-        if lines and _same_line(lines[-1][0], piece):
-            lines[-1].append(piece)
-        else:
-            lines.append([piece])
-    return lines
-
-
 def _rows(columns: Sequence[Sequence[Piece]], continued: set[int]) -> list[list[list[Piece]]]:
     """The band's rows, each its cells' lines by column: a new row starts on a line where the first column starts
     a line afresh and no cell continues one (one row per line when nothing wraps)."""
     first = {id(p) for p in columns[0]}
     starts = [
-        line[0].top
-        for line in _lines_of([p for c in columns for p in c])
-        if any(id(p) in first for p in line) and not any(id(p) in continued for p in line)
+        line.top
+        for line in lines_of([p for c in columns for p in c])
+        if any(id(p) in first for p in line.pieces) and not any(id(p) in continued for p in line.pieces)
     ]
     rows, upper = [], float("inf")
     for cut in [*starts[1:], float("-inf")]:
@@ -179,7 +168,7 @@ def _joined(column: Sequence[Piece], line: Piece) -> Piece:
     """One piece of the cell's lines, standing on `line` (the row's first line)."""
     text = ""
     for piece in column:
-        text = join_line(text, piece.text.strip().replace("\ufffe", "-").replace("\x02", "-"))
+        text = join_line(text, hyphens_shown(piece.text.strip()))
     return replace(
         column[0],
         x0=min(p.x0 for p in column),
