@@ -19,6 +19,7 @@ from ..ingest.chunk import CAPTION_LABEL
 from ..ingest.sentences import item_depth
 from ..ingest.tokens import terms, tokens_with_offsets
 from . import spans
+from .labels import cell_naming_weights
 from .tables import sentence_rules
 
 # What the question asks for, from English interrogatives (closed classes of question words and of time and
@@ -245,7 +246,7 @@ def choose_answer(
         return None
     asked = term_weights if term_weights is not None else dict.fromkeys(terms(question), 1.0)
     n = len(sentences)
-    passed, cell = sentence_rules(passage, asked, table_header)
+    passed, cell = sentence_rules(passage, cell_naming_weights(question, asked, passage), table_header)
     scores = []
     for i, (start, end) in enumerate(sentences):
         if start in passed:

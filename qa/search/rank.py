@@ -13,7 +13,8 @@ return their own order. Every step is a separate function.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection, Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -28,14 +29,13 @@ from ..models.reader import Reader, SeenSpans
 from ..models.reranker import Reranker
 from ..options import Fusion, Mode
 from .highlight import AnswerSentence, HighlightSettings, Span, choose_answer
+from .labels import caption_pattern, numbered_labels, numbered_pattern
 from .read import (
     ReadingSettings,
     ReadWindow,
     combined_scores,
     holding_passage,
     moved_to,
-    numbered_labels,
-    numbered_pattern,
     read_windows,
     rerank_text,
     span_floor,
@@ -125,6 +125,12 @@ def lift(hits: list[Hit], lifted: Collection[int], weight: float) -> list[Hit]:
     if not lifted:
         return hits
     return sorted((Hit(h.chunk, h.score + weight) if h.chunk in lifted else h for h in hits), key=lambda h: -h.score)
+
+
+def naming(passages: Mapping[int, Chunk], pattern: re.Pattern[str]) -> set[int]:
+    """Ids of the `passages` whose text (or lead: a cut table's caption) `pattern` finds: those naming a numbered
+    thing the question names ("Table 5", "Phase 2"), or holding its caption."""
+    return {i for i, chunk in passages.items() if pattern.search(f"{chunk.lead}\n{chunk.text}")}
 
 
 def rescore_by_sentence(hits: list[Hit], best: np.ndarray, weight: float) -> list[Hit]:
@@ -266,18 +272,13 @@ class Ranker:
             best_of = dict(zip(candidates.ids, candidates.best))
             top = fused[:pool]
             fused = rescore_by_sentence(top, np.array([best_of[h.chunk] for h in top]), settings.sentence_weight)
-        asked = numbered_labels(question) if settings.label_weight else set()
+        asked = numbered_labels(question) if settings.label_weight or settings.caption_weight else set()
         if asked:
             top = fused[:pool]
-            fused = lift(top, self.naming(top, asked), settings.label_weight)
+            passages = self.index.chunks.chunks_many([hit.chunk for hit in top])
+            fused = lift(top, naming(passages, numbered_pattern(asked)), settings.label_weight)
+            fused = lift(fused, naming(passages, caption_pattern(asked)), settings.caption_weight)
         return fused[:k]
-
-    def naming(self, hits: list[Hit], asked: set[tuple[str, str]]) -> set[int]:
-        """Those of `hits` whose passage (or its lead: a cut table's caption) names one of the `asked` numbered
-        things ("Table 5", "Phase 2"); read only for a question that names one."""
-        passages = self.index.chunks.chunks_many([hit.chunk for hit in hits])
-        pattern = numbered_pattern(asked)
-        return {i for i, chunk in passages.items() if pattern.search(f"{chunk.lead}\n{chunk.text}")}
 
     def rank(
         self,

@@ -12,7 +12,6 @@ The settings are chosen on tuning sets (training/engine_grid.py); nothing here k
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -20,16 +19,13 @@ from dataclasses import dataclass, replace
 from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
 from ..ingest.tabletext import ReaderText, cells, header_row_before, linearize
-from ..ingest.tokens import terms
 from ..models.reader import Reader, ReadSpan, SeenSpans
 from .acronyms import asked_acronym, expansions
 from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
-from .spans import MONTH
+from .labels import cell_naming_weights, numbered_labels
 from .tables import asked_cell, cell_in_named_row, table_rows
 from .windows import Window, widen
 
-_NUMBERED = re.compile(r"\b([^\W\d_]{3,})\.?\s(\d+(?:[.-]\d+)*|[IVXLC]+)\b")  # "Phase 2", "Fig. 7-26", "Part IV"
-_MONTH = re.compile(MONTH, re.I)  # "June 2010" is a date, not the 2010th of something
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
 HEADER_REACH = 4000  # characters before a window searched for the header row of a table it starts inside
 
@@ -172,9 +168,12 @@ def read_windows(
     if kind == "expansion" and typed is not None:  # the words an acronym stands for, all of them
         spans = [whole_runs(span, runs) for span, runs in zip(spans, typed)]
     surest = max((span.score for span in spans), default=0.0)
+    naming = [cell_naming_weights(question, term_weights, text) if term_weights else None for _, text in windows]
     read = [
-        _mapped(window, text, header, reader_input, span, cut, term_weights, surest)
-        for (window, text), header, reader_input, span, cut in zip(windows, headers, texts, spans, units)
+        _mapped(window, text, header, reader_input, span, cut, weights, surest)
+        for (window, text), header, reader_input, span, cut, weights in zip(
+            windows, headers, texts, spans, units, naming
+        )
     ]
     return _judged(read, question, before, term_weights)
 
@@ -191,23 +190,6 @@ def _judged(
         read = rows_named_elsewhere(read, before, term_weights)
     asked = numbered_labels(question)
     return [other_numbered(w, asked) for w in read] if asked else read
-
-
-def numbered_labels(text: str) -> set[tuple[str, str]]:
-    """The numbered things a text names, as (label, number): "Phase 2" → ("phase", "2"), "Table 4:" → ("table",
-    "4"); a label is a content word (not "in 2015", "the 127"), and a date is no label ("June 2010")."""
-    return {
-        (word.casefold(), number.casefold())
-        for word, number in _NUMBERED.findall(text)
-        if terms(word) and not _MONTH.fullmatch(word)
-    }
-
-
-def numbered_pattern(asked: set[tuple[str, str]]) -> re.Pattern[str]:
-    """A pattern finding any of the `asked` numbered things (`numbered_labels`) in a text, as written there ("Table
-    5", "table 5:", "Fig. 5"): one search a passage, not a scan of all its numbered things."""
-    choices = "|".join(rf"{re.escape(label)}\.?\s{re.escape(number)}" for label, number in sorted(asked))
-    return re.compile(rf"\b(?:{choices})(?![\w.-]*\d)", re.I)
 
 
 def other_numbered(read: ReadWindow, asked: set[tuple[str, str]]) -> ReadWindow:
@@ -255,16 +237,18 @@ def _mapped(
     surest: float = 0.0,
 ) -> ReadWindow:
     """The reader's span on the window's own characters: moved to the row the question names, cut to one unit.
-    When it lies in no cell of that row and the question names a table cell by its row and its column's header
-    (`asked_cell`), that cell is the span, scored as the surest span read (`surest`): the reader, trained on prose,
-    misses most answers of a table whose header abbreviates ("| Type | #N | IB | Top-5 |")."""
+    When the question names a table cell by its row and its column's header (`asked_cell`) and the span lies in no
+    cell of that row, or in that row under another column, that cell is the span, scored as the surest span read
+    (`surest`): the reader, trained on prose, misses most answers of a table whose header abbreviates ("| Type | #N
+    | IB | Top-5 |"), and a span it moved to the cell the question names on both axes is as sure as any."""
     source = reader_input.to_source(span.start, span.end) if span.end > span.start else None
     source = source and whole_numbers(text, *source)
     named = cell_in_named_row(text, *source, term_weights, header) if source and term_weights else None
     score = span.score
-    if named is None and term_weights:
-        named = asked_cell(text, term_weights, header)
-        score = max(score, surest) if named else score
+    moved = named is None or named != source
+    asked = asked_cell(text, term_weights, header) if term_weights and moved else None
+    if asked is not None and named in (None, asked):
+        named, score = asked, max(score, surest)
     start, end = one_unit(cut, text, *(named or source or (0, 0)))
     no_answer = min(span.no_answer, 0.0) if named else span.no_answer
     return ReadWindow(window, text, ReadSpan(start, end, score, no_answer))

@@ -189,15 +189,6 @@ def test_a_span_never_cuts_a_number() -> None:
     assert whole_numbers(text, 0, 4) == (0, 4)  # words stay as they are
 
 
-def test_the_numbered_things_a_text_names_are_content_words_with_a_number() -> None:
-    from qa.search.read import numbered_labels
-
-    assert numbered_labels("What is Phase 2 of the transformation called?") == {("phase", "2")}
-    assert numbered_labels("In Table 4 and Fig. 7-26, Part IV") == {("table", "4"), ("fig", "7-26"), ("part", "iv")}
-    assert numbered_labels("with 127 gold negatives in 2015") == set()  # no label before the number
-    assert numbered_labels("after June 2010, the Mayor 5 and Sept. 4") == {("mayor", "5")}  # dates are no labels
-
-
 def test_a_span_naming_another_numbered_thing_than_the_question_is_no_answer() -> None:
     from qa.search.read import other_numbered
 
@@ -215,13 +206,3 @@ def test_a_span_naming_another_numbered_thing_than_the_question_is_no_answer() -
     assert other_numbered(plain, asked) == plain  # a span naming no numbered thing stays
     both = read("Phase 1 (Macro-Level Realignment) fixes the layout.\n- Phase 2")
     assert other_numbered(both, asked) == both  # nor one naming the asked one too
-
-
-def test_a_passage_names_an_asked_numbered_thing_as_written_there_not_a_longer_number() -> None:
-    from qa.search.read import numbered_pattern
-
-    pattern = numbered_pattern({("table", "5"), ("phase", "2")})
-    for text in ("see Table 5: the results", "table 5.", "Phase 2 (Micro-Level …)", "TABLE 5 and 6"):
-        assert pattern.search(text), text
-    for text in ("Table 50", "Table 5.1 shows", "Phase 12", "Subtable 5", "Table 3"):
-        assert not pattern.search(text), text
