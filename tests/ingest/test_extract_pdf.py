@@ -175,6 +175,50 @@ def test_a_sentence_running_on_into_the_next_column_is_read_whole_before_the_fig
     assert new_sentence.index("Figure 7-26.") < new_sentence.index("The most common ranges")
 
 
+def opening_figure_pdf(caption_size: int) -> bytes:
+    """Two columns; the left one ends mid-sentence ("The wing type that is"), and the right one opens with a figure
+    (two rows of labels, a caption in `caption_size` points), then goes on with the sentence, ends its paragraph
+    and starts another under a gap."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    left = [
+        "Self-locking nuts hold where a nut may work loose.",
+        "Boots nuts are made with three",
+        "different spring styles and in many sizes.",
+        "The wing type that is",
+    ]
+    for i, line in enumerate(left):
+        pdf.set_xy(10, 30 + i * 5)
+        pdf.cell(text=line)
+    for j, cells in enumerate((("Boots nut", "Anchor nut"), ("Flexloc nut", "Fiber locknut"))):
+        for x, cell in zip((112, 160), cells):
+            pdf.set_xy(x, 30 + j * 5)
+            pdf.cell(text=cell)
+    pdf.set_font("helvetica", size=caption_size)
+    pdf.set_xy(110, 44)
+    pdf.cell(text="Figure 7-26. Self-locking nuts.")
+    pdf.set_font("helvetica", size=10)
+    right = ["the most common ranges in size from No. 6", "up to a quarter inch, and the bellows type from", "No. 8."]
+    for i, line in enumerate(right):
+        pdf.set_xy(110, 54 + i * 5)
+        pdf.cell(text=line)
+    pdf.set_xy(110, 54 + (len(right) + 1) * 5)
+    pdf.cell(text="Fiber locknuts are not used above 250 F.")
+    return bytes(pdf.output())
+
+
+def test_a_figure_opening_the_next_column_goes_after_the_paragraph_the_broken_sentence_ends() -> None:
+    whole = "The wing type that is the most common ranges in size from No. 6 up to a quarter inch, and the bellows"
+    text = extract_pdf(opening_figure_pdf(caption_size=8)).text
+    assert whole in text
+    assert text.index("type from No. 8.") < text.index("| Boots nut | Anchor nut |") < text.index("Figure 7-26.")
+    assert text.index("Figure 7-26.") < text.index("Fiber locknuts are not used")  # before the next paragraph
+    same_size = extract_pdf(opening_figure_pdf(caption_size=10)).text  # where would its caption end? left alone
+    assert whole not in same_size
+    assert same_size.index("| Boots nut |") < same_size.index("the most common ranges")
+
+
 def test_encrypted_pdf_is_refused() -> None:
     pdf = FPDF()
     pdf.add_page()

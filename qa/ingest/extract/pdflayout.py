@@ -180,16 +180,62 @@ def runs_on(end: str, start: str) -> bool:
 def floats_after_sentences(blocks: list[list[Row]]) -> list[list[Row]]:
     """A figure or table ending a column where a sentence breaks off and runs on into the next column ("The wing
     type that is" | the figure's labels, "Figure 7-26. Self-locking nuts." | "the most common …") goes to the end of
-    that next column, so the sentence reads whole (the writer joins it across the columns)."""
-    for i in range(len(blocks) - 1):
-        block, after = blocks[i], blocks[i + 1]
+    that next column; one opening the next column ("DPR is able to return" | Table 5, its caption | "the correct
+    answer, …") goes after the paragraph the sentence ends: the sentence reads whole (the writer joins it across
+    the columns)."""
+    out: list[list[Row]] = []
+    for i, block in enumerate(blocks):
+        after = blocks[i + 1] if i + 1 < len(blocks) else []
         start = _float_start(block)
-        if start is None or not after:
-            continue
-        cut, going_on = block[start - 1], after[0]
-        if not going_on.table and not cut.table and cut.size == going_on.size and runs_on(cut.text, going_on.text):
-            blocks[i], blocks[i + 1] = block[:start], after + block[start:]
-    return blocks
+        if start is not None and after and _goes_on(block[start - 1], after[0]):
+            blocks[i + 1] = after + block[start:]
+            block = block[:start]
+        end = _float_end(block, out[-1][-1]) if out and out[-1] else None
+        if end is not None:
+            rest = _paragraph_end(block, end)
+            out += [block[end:rest], block[:end]]
+            block = block[rest:]
+        if block:
+            out.append(block)
+    return out
+
+
+def _goes_on(cut: Row, going_on: Row) -> bool:
+    """Whether body text `going_on` continues the sentence `cut` breaks off."""
+    return not going_on.table and not cut.table and cut.size == going_on.size and runs_on(cut.text, going_on.text)
+
+
+def _float_end(block: list[Row], cut: Row) -> int | None:
+    """Where the figure or table opening a block ends (its rows of cells, each perhaps with a caption set in
+    another size than the body text), when the body text after it goes on with the sentence `cut` breaks off;
+    None otherwise. A caption set in the body's size cannot be told from the text after it: no float is found."""
+    end, floats = 0, False
+    while end < len(block):
+        if block[end].table:
+            end, floats = end + 1, True
+        elif floats and _caption(block[end]) and block[end].size != cut.size:
+            size = block[end].size
+            while end < len(block) and not block[end].table and block[end].size == size:
+                end += 1
+        else:
+            break
+    return end if floats and end < len(block) and _goes_on(cut, block[end]) else None
+
+
+def _paragraph_end(block: list[Row], start: int) -> int:
+    """Where the paragraph starting at `block[start]` ends: after a line ending a sentence that is followed by a
+    line of another size, a table row, an indented line or a wider gap than the paragraph's lines keep; else the
+    block's end."""
+    left = block[start].x0
+    for j in range(start, len(block) - 1):
+        row, below = block[j], block[j + 1]
+        step = row.top - below.top
+        usual = block[j - 1].top - row.top if j > start else 1.5 * row.size
+        wider = step > 1.5 * max(usual, row.size)
+        apart = below.size != row.size or below.table or below.x0 - left > 0.8 * row.size or wider
+        if row.text.rstrip().endswith(SENTENCE_END) and apart:
+            return j + 1
+    return len(block)
 
 
 def _float_start(block: list[Row]) -> int | None:
