@@ -27,6 +27,7 @@ from .tables import asked_cell, cell_in_named_row, table_rows
 from .windows import Window, widen
 
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
+ROW_REACH = 2000  # characters a window goes on for, to read the whole of a table row it cuts (about 250 words)
 HEADER_REACH = 4000  # characters before a window searched for the header row of a table it starts inside
 
 
@@ -94,14 +95,35 @@ class ReadWindow:
 
 
 def window_of(store: ChunkStore, chunk: Chunk, words: int) -> tuple[Window, str]:
-    """`chunk` widened within its section to about `words` words, and the window's text."""
+    """`chunk` widened within its section to about `words` words, and the window's text; a table row the window
+    would cut (a row of long cells, cut into passages at a sentence) is read whole (`whole_rows`)."""
     reach = CHARS_PER_WORD * max(0, words - chunk.words) + 1
     neighbours = store.chunks_near(chunk.doc_id, chunk.start - reach, chunk.end + reach)
     window = widen(chunk, neighbours or [chunk], words)
     text = store.text_slice(chunk.doc_id, window.start, window.end)
     if len(text) != window.end - window.start:  # a store without document text: the passage is what there is
         return Window(chunk.doc_id, chunk.start, chunk.end, chunk.sentences, (chunk.start, chunk.end)), chunk.text
-    return window, text
+    return whole_rows(store, window, text, ROW_REACH)
+
+
+def whole_rows(store: ChunkStore, window: Window, text: str, reach: int) -> tuple[Window, str]:
+    """The window widened over the rest of a table row it starts or ends inside, when the row ends within `reach`
+    characters: half a row holds no cells, so the reader and the table rules (which row, which column) see a row
+    of prose; its sentences join the window's."""
+    before = store.text_slice(window.doc, max(0, window.start - reach), window.start)
+    start = window.start
+    if not text.startswith("|") and "\n" in before and before[before.rindex("\n") + 1 :].startswith("|"):
+        start -= len(before) - before.rindex("\n") - 1
+    after = store.text_slice(window.doc, window.end, window.end + reach)
+    end = window.end
+    last = text[text.rfind("\n") + 1 :]
+    if last.startswith("|") and not last.rstrip().endswith("|") and "\n" in after:
+        end += after.index("\n")
+    if (start, end) == (window.start, window.end):
+        return window, text
+    added = [s for c in store.chunks_near(window.doc, start, end) for s in c.sentences if start <= s[0] and s[1] <= end]
+    sentences = tuple(sorted(set(window.sentences) | set(added)))
+    return replace(window, start=start, end=end, sentences=sentences), store.text_slice(window.doc, start, end)
 
 
 def table_header_before(store: ChunkStore, doc: str, start: int, text: str) -> str | None:

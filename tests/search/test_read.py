@@ -206,3 +206,30 @@ def test_a_span_naming_another_numbered_thing_than_the_question_is_no_answer() -
     assert other_numbered(plain, asked) == plain  # a span naming no numbered thing stays
     both = read("Phase 1 (Macro-Level Realignment) fixes the layout.\n- Phase 2")
     assert other_numbered(both, asked) == both  # nor one naming the asked one too
+
+
+def test_a_window_reads_a_table_row_of_long_cells_whole(tmp_path, real_encoder) -> None:  # type: ignore[no-untyped-def]
+    """A row whose cells are paragraphs is cut into passages at a sentence; each passage's window holds the whole
+    row, so its cells and columns can be read (half a row is prose to the reader and the table rules)."""
+    from qa.engine import build_from_folder
+    from qa.index.open import open_index
+    from qa.search.read import ReadingSettings, window_of
+
+    bm25 = " ".join(f"The first passage gives fact number {i} on cycling in Britain." for i in range(12))
+    dpr = " ".join(f"The second passage gives fact number {i} on the Irish Sea." for i in range(12))
+    row = f"| What is the body of water between England and Ireland? | {bm25} | {dpr} |"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "paper.md").write_text(
+        f"# Examples\n\nTable 7 shows what each retriever returned.\n\n| Question | By BM25 | By DPR |\n{row}\n\n"
+        "After the table, the prose goes on.\n",
+        encoding="utf-8",
+    )
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    store = open_index(tmp_path / "index").chunks
+    passages = [p for p in store if "fact number" in p.text]
+    assert len(passages) > 1 and not any(row in p.text for p in passages)  # the row is cut into passages
+    for passage in passages:
+        window, text = window_of(store, passage, ReadingSettings().window_words)
+        assert row in text
+        assert any(text[a - window.start : b - window.start].endswith("Irish Sea. |") for a, b in window.sentences)
