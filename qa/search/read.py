@@ -190,7 +190,7 @@ def read_windows(
     if kind == "expansion" and typed is not None:  # the words an acronym stands for, all of them
         spans = [whole_runs(span, runs) for span, runs in zip(spans, typed)]
     surest = max((span.score for span in spans), default=0.0)
-    naming = [cell_naming_weights(question, term_weights, text) if term_weights else None for _, text in windows]
+    naming = _cell_naming(question, term_weights, [text for _, text in windows])
     read = [
         _mapped(window, text, header, reader_input, span, cut, weights, surest)
         for (window, text), header, reader_input, span, cut, weights in zip(
@@ -198,6 +198,15 @@ def read_windows(
         )
     ]
     return _judged(read, question, before, term_weights)
+
+
+def _cell_naming(
+    question: str, term_weights: dict[str, float] | None, texts: list[str]
+) -> list[dict[str, float] | None]:
+    """Per window text, the term weights that name its tables' rows and columns (`cell_naming_weights`)."""
+    if not term_weights:
+        return [None] * len(texts)
+    return [cell_naming_weights(question, term_weights, text) for text in texts]
 
 
 def _judged(
