@@ -134,23 +134,28 @@ def test_two_columns_are_read_column_by_column() -> None:
     assert "dunes. Right" not in text and "|" not in text  # no line mixes the columns, nothing taken for a table
 
 
-def running_column_pdf(next_line: str, figure: bool = True) -> bytes:
-    """Two columns; the left one ends mid-sentence ("The wing type that is"), with a figure (two rows of labels and
-    a caption) set below that line, and the right one starts with `next_line`."""
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=10)
+def broken_off_column(pdf: FPDF) -> float:
+    """A left column of 10-point lines ending mid-sentence ("The wing type that is"); where its last line ends."""
     left = [
         "Self-locking nuts hold where a nut may work loose.",
         "Boots nuts are made with three",
         "different spring styles and in many sizes.",
         "The wing type that is",
     ]
-    right = [next_line, "up to a quarter inch, and the bellows type from", "No. 8 up to three eighths of an inch."]
     for i, line in enumerate(left):
         pdf.set_xy(10, 30 + i * 5)
         pdf.cell(text=line)
-    y = 30 + len(left) * 5 + 10
+    return 30 + len(left) * 5
+
+
+def running_column_pdf(next_line: str, figure: bool = True) -> bytes:
+    """Two columns; the left one ends mid-sentence ("The wing type that is"), with a figure (two rows of labels and
+    a caption) set below that line, and the right one starts with `next_line`."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    right = [next_line, "up to a quarter inch, and the bellows type from", "No. 8 up to three eighths of an inch."]
+    y = broken_off_column(pdf) + 10
     if figure:
         for j, cells in enumerate((("Boots nut", "Anchor nut"), ("Flexloc nut", "Fiber locknut"))):
             for x, cell in zip((12, 60), cells):
@@ -182,15 +187,7 @@ def opening_figure_pdf(caption_size: int) -> bytes:
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("helvetica", size=10)
-    left = [
-        "Self-locking nuts hold where a nut may work loose.",
-        "Boots nuts are made with three",
-        "different spring styles and in many sizes.",
-        "The wing type that is",
-    ]
-    for i, line in enumerate(left):
-        pdf.set_xy(10, 30 + i * 5)
-        pdf.cell(text=line)
+    broken_off_column(pdf)
     for j, cells in enumerate((("Boots nut", "Anchor nut"), ("Flexloc nut", "Fiber locknut"))):
         for x, cell in zip((112, 160), cells):
             pdf.set_xy(x, 30 + j * 5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from paper_fixtures import PAPER
 
 from qa.options import Mode
 from qa.search.rank import blend, rrf
@@ -58,30 +59,6 @@ def test_lift_adds_its_weight_to_the_lifted_passages_and_resorts() -> None:
     assert lift(hits, {3}, 0.25) == [Hit(1, 1.0), Hit(2, 0.9), Hit(3, 0.75)]
     assert lift(hits, {3}, 0.6) == [Hit(3, 1.1), Hit(1, 1.0), Hit(2, 0.9)]
     assert lift(hits, set(), 0.6) is hits
-
-
-PAPER = """# Results
-
-We compare training schemes for the dense retriever. Training with gold passages gives the best accuracy, and
-distant supervision, which takes the top BM25 passage holding the answer, loses about one point of accuracy.
-Table 3 reports every training scheme we tried, and Table 5 the effect of the supervision.
-
-| Scheme | Top-1 | Top-5 | Top-20 |
-| Random negatives | 31.2 | 50.1 | 66.8 |
-| BM25 negatives | 38.6 | 58.2 | 72.5 |
-| Gold negatives | 40.1 | 60.3 | 74.9 |
-
-Table 3: Retrieval accuracy of the training schemes with random, BM25 and gold negatives, measured on the development set.
-
-| Supervision | Top-1 | Top-5 | Top-20 |
-| Gold | 44.9 | 66.8 | 78.1 |
-| Dist. Sup. | 43.9 | 65.3 | 77.1 |
-
-Table 5: Retrieval accuracy when trained on passages matching the gold context or on the top BM25 passage (Dist. Sup.).
-
-The retriever generalizes well across datasets, and the distantly supervised model is almost as accurate as the
-model trained on gold passages, with a top-1 retrieval accuracy about one point lower.
-"""
 
 
 def test_passages_naming_the_numbered_thing_a_question_names_are_lifted(tmp_path, real_encoder) -> None:  # type: ignore[no-untyped-def]

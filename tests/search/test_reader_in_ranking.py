@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from paper_fixtures import PAPER
 
 from qa.engine import DoubtReason, Engine, NoticeKind, build_from_folder
 from qa.models.reader import shipped_reader_fingerprint
@@ -300,27 +301,6 @@ def test_when_the_reader_is_unsure_of_the_first_passages_it_reads_the_next_ones(
     assert sum(r.read for r in sure.results) == 5 and sure.results[0].answer.span.text == "1733"
 
 
-SCHEMES = """# Results
-
-We compare training schemes for the dense retriever. Training with gold passages gives the best accuracy, and
-distant supervision, which takes the top BM25 passage holding the answer, loses about one point of accuracy.
-Table 3 reports every training scheme we tried, and Table 5 the effect of the supervision.
-
-| Scheme | Top-1 | Top-5 | Top-20 |
-| Random negatives | 31.2 | 50.1 | 66.8 |
-| BM25 negatives | 38.6 | 58.2 | 72.5 |
-| Gold negatives | 40.1 | 60.3 | 74.9 |
-
-Table 3: Retrieval accuracy of the training schemes with random, BM25 and gold negatives, measured on the development set.
-
-| Supervision | Top-1 | Top-5 | Top-20 |
-| Gold | 44.9 | 66.8 | 78.1 |
-| Dist. Sup. | 43.9 | 65.3 | 77.1 |
-
-Table 5: Retrieval accuracy when trained on passages matching the gold context or on the top BM25 passage (Dist. Sup.).
-"""
-
-
 def test_a_span_moved_to_the_named_cell_is_as_sure_as_any(tmp_path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
     """In the row the question names, the reader marks another column's number; moved to the cell under the header
     the question names ("top-5"), the span is scored as the surest span read, not as the reader's own guess."""
@@ -328,7 +308,7 @@ def test_a_span_moved_to_the_named_cell_is_as_sure_as_any(tmp_path, real_encoder
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "paper.md").write_text(SCHEMES, encoding="utf-8")
+    (corpus / "paper.md").write_text(PAPER, encoding="utf-8")
     build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
     question = "In Table 3, what top-5 accuracy do gold negatives reach?"
     with Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader) as engine:
