@@ -233,8 +233,9 @@ class _Table(NamedTuple):
 def _table_headers(text: str, units: list[Unit]) -> dict[int, _Table]:
     """Per table (a paragraph of rows), found once per document: its header row(s) and its caption:
     a numbered caption set just above or just below it ("Table 2: …"), else the paragraph just before it when that
-    is short (`CAPTION_WORDS`: an HTML caption, or the line introducing it). A table with a numbered caption on both
-    sides takes the one on the side the document sets its captions (where its tables with one have it): in a paper
+    is short (`CAPTION_WORDS`: an HTML caption, or the line introducing it), else that paragraph's closing sentence
+    when it ends with a colon (`_intro`). A table with a numbered caption on both sides takes the one on the side
+    the document sets its captions (where its tables with one have it): in a paper
     that sets them below, the caption above is the previous table's."""
     paragraphs: dict[int, list[Unit]] = {}
     for unit in units:
@@ -245,11 +246,22 @@ def _table_headers(text: str, units: list[Unit]) -> dict[int, _Table]:
     for number, (rows, above, below) in sides.items():
         before, after = paragraphs.get(number - 1, []), paragraphs.get(number + 1, [])
         labelled = [p for p, ok in ((after, below), (before, above))[:: 1 if set_below else -1] if ok]
-        caption = labelled[0] if labelled else before if _is_caption(text, before, CAPTION_WORDS) else []
+        caption = (
+            labelled[0] if labelled else before if _is_caption(text, before, CAPTION_WORDS) else _intro(text, before)
+        )
         at = (caption[0].start, caption[-1].end) if caption else (0, 0)
         paragraph = caption[0].paragraph if caption else -1
         tables[number] = _Table(_header_rows(text, rows), text[at[0] : at[1]], at, bool(labelled), paragraph)
     return tables
+
+
+def _intro(text: str, paragraph: list[Unit]) -> list[Unit]:
+    """The sentence ending `paragraph` when it ends with a colon, introducing the table below it ("… you can also
+    use the following commands from the llncs class:"), as a table's caption; else none."""
+    last = paragraph[-1] if paragraph else None
+    if last is None or _is_row(text, last) or not text[last.start : last.end].rstrip().endswith(":"):
+        return []
+    return [last]
 
 
 def _header_rows(text: str, rows: list[Unit]) -> Unit:

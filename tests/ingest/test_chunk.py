@@ -287,6 +287,20 @@ def test_a_long_paragraph_before_a_table_is_no_caption() -> None:
     assert inside and all(c.lead == "| Year | Revenue | Operating income | Employees |" for c in inside)
 
 
+def test_the_sentence_leading_into_a_table_after_a_long_paragraph_leads_the_passages_cut_from_it() -> None:
+    """Of a paragraph too long to be a caption, the closing sentence that introduces the table ("… the following
+    figures:") still names what its rows are."""
+    from qa.ingest.chunk import ChunkSettings, chunk_document
+    from qa.ingest.load import Document
+
+    intro = "Only the following figures were audited by both firms:"
+    long_intro = " ".join(["The figures below were audited twice by two firms."] * 4) + " " + intro
+    text = _table_document(40).replace("The company reports its figures every year.", long_intro)
+    chunks = chunk_document(Document("t.md", text, "Figures", "0", (), "md"), ChunkSettings(small_table_words=0))
+    inside = [c for c in chunks if c.text.startswith("| 20")]
+    assert inside and all(c.lead == f"{intro}\n| Year | Revenue | Operating income | Employees |" for c in inside)
+
+
 def test_a_numbered_caption_below_a_table_is_its_caption() -> None:
     """Papers set "Table 1: …" below the table: it leads every passage cut from the table, not the short
     paragraph that happens to stand above it (a footnote, the end of a column)."""
