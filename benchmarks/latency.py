@@ -113,13 +113,15 @@ def main() -> None:
         json.loads(line)["question"] for line in options.gold.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     result = {"index": str(options.index), "gold": str(options.gold), "load_before": os.getloadavg()}
-    result["cold_qa_ask"] = cold(options.index, questions[0], options.cold_runs)
+    if options.cold_runs > 0:  # 0: the warm numbers only
+        result["cold_qa_ask"] = cold(options.index, questions[0], options.cold_runs)
     result["warm"] = warm(options.index, questions, options.repeat)
     result["load_after"] = os.getloadavg()
-    print(
-        f"cold `qa ask`: median {result['cold_qa_ask']['median_s']} s of {options.cold_runs} "
-        f"(torch imported: {result['cold_qa_ask']['torch_imported']})"
-    )
+    if "cold_qa_ask" in result:
+        print(
+            f"cold `qa ask`: median {result['cold_qa_ask']['median_s']} s of {options.cold_runs} "
+            f"(torch imported: {result['cold_qa_ask']['torch_imported']})"
+        )
     print(f"warm Engine.ask, k=5, {len(questions)} questions × {options.repeat}:")
     for name, row in result["warm"].items():
         print(f"  {name:<26} p50 {row['p50_ms']:6.1f} ms  p95 {row['p95_ms']:6.1f} ms  mean {row['mean_ms']:6.1f} ms")
