@@ -107,23 +107,29 @@ def window_of(store: ChunkStore, chunk: Chunk, words: int) -> tuple[Window, str]
 
 
 def whole_rows(store: ChunkStore, window: Window, text: str, reach: int) -> tuple[Window, str]:
-    """The window widened over the rest of a table row it starts or ends inside, when the row ends within `reach`
-    characters: half a row holds no cells, so the reader and the table rules (which row, which column) see a row
-    of prose; its sentences join the window's."""
+    """The window widened over the rest of a table row it starts or ends inside, when the row's line ends within
+    `reach` characters: half a row holds no cells, so the reader and the table rules (which row, which column) see
+    a row of prose; its sentences join the window's."""
     before = store.text_slice(window.doc, max(0, window.start - reach), window.start)
-    start = window.start
-    if not text.startswith("|") and "\n" in before and before[before.rindex("\n") + 1 :].startswith("|"):
-        start -= len(before) - before.rindex("\n") - 1
     after = store.text_slice(window.doc, window.end, window.end + reach)
-    end = window.end
-    last = text[text.rfind("\n") + 1 :]
-    if last.startswith("|") and not last.rstrip().endswith("|") and "\n" in after:
-        end += after.index("\n")
+    head = _line_part(before[::-1], whole=window.start <= reach)[::-1]  # the window's first line, before it
+    tail = _line_part(after, whole=len(after) < reach)  # its last line, after it
+    first = head + text.split("\n", 1)[0]
+    last = (head if "\n" not in text else "") + text.rsplit("\n", 1)[-1]
+    start = window.start - len(head) if head and first.startswith("|") else window.start
+    end = window.end + len(tail) if tail and last.startswith("|") else window.end
     if (start, end) == (window.start, window.end):
         return window, text
     added = [s for c in store.chunks_near(window.doc, start, end) for s in c.sentences if start <= s[0] and s[1] <= end]
     sentences = tuple(sorted(set(window.sentences) | set(added)))
     return replace(window, start=start, end=end, sentences=sentences), store.text_slice(window.doc, start, end)
+
+
+def _line_part(text: str, *, whole: bool) -> str:
+    """`text` up to its first line break; all of it when it has none and is `whole` (it reaches the document's
+    edge), else nothing (the line runs on past what was read)."""
+    at = text.find("\n")
+    return text[:at] if at >= 0 else text if whole else ""
 
 
 def table_header_before(store: ChunkStore, doc: str, start: int, text: str) -> str | None:
