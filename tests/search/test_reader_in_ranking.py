@@ -301,22 +301,37 @@ def test_when_the_reader_is_unsure_of_the_first_passages_it_reads_the_next_ones(
     assert sum(r.read for r in sure.results) == 5 and sure.results[0].answer.span.text == "1733"
 
 
-def test_a_span_moved_to_the_named_cell_is_as_sure_as_any(tmp_path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
-    """In the row the question names, the reader marks another column's number; moved to the cell under the header
-    the question names ("top-5"), the span is scored as the surest span read, not as the reader's own guess."""
+@pytest.mark.parametrize(
+    ("question", "cell"),
+    [
+        ("In Table 3, what top-5 accuracy do gold negatives reach?", "60.3"),  # the reader marks another column
+        ("In Table 3, what is the top-20 accuracy of random negatives?", "66.8"),  # the reader marks the cell itself
+    ],
+)
+def test_the_cell_named_by_row_and_header_is_surer_than_any_span_read(  # type: ignore[no-untyped-def]
+    tmp_path, real_encoder, real_reader, question: str, cell: str
+) -> None:
+    """Where the reader marks it or not, the cell under the header the question names ("top-5") in the row it names
+    scores the surest span read and `named_cell_margin` more, not the reader's own guess."""
+    from dataclasses import replace
+
     from qa.search.read import read_windows, window_of
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "paper.md").write_text(PAPER, encoding="utf-8")
     build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
-    question = "In Table 3, what top-5 accuracy do gold negatives reach?"
+    scores = []
     with Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader) as engine:
         store = engine.index.chunks
         passages = list(store)
         windows = [window_of(store, passage, ReadingSettings().window_words) for passage in passages]
         weights = engine.ranker.term_weights(question, passages)
-        read = read_windows(real_reader, store, question, windows, ReadingSettings(), weights)
-    table = next(w for w in read if w.text.startswith("Table 3 reports"))
-    assert table.text[table.span.start : table.span.end] == "60.3"
-    assert table.span.score == max(w.span.score for w in read)
+        for margin in (0.0, 2.0):
+            settings = replace(ReadingSettings(), named_cell_margin=margin)
+            read = read_windows(real_reader, store, question, windows, settings, weights)
+            held = [w for w in read if w.text[w.span.start : w.span.end] == cell]
+            assert held, [w.text[w.span.start : w.span.end] for w in read]
+            assert held[0].span.score == max(w.span.score for w in read)
+            scores.append(held[0].span.score)
+    assert scores[1] == pytest.approx(scores[0] + 2.0)
