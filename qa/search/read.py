@@ -100,33 +100,37 @@ class ReadWindow:
 
 def window_of(store: ChunkStore, chunk: Chunk, words: int) -> tuple[Window, str]:
     """`chunk` widened within its section to about `words` words, and the window's text; a table row the window
-    would cut (a row of long cells, cut into passages at a sentence) is read whole (`whole_rows`)."""
+    would cut (a row of long cells, cut into passages at a sentence) is read whole (`whole_rows`). The text is read
+    once, with ROW_REACH characters on either side for that."""
     reach = CHARS_PER_WORD * max(0, words - chunk.words) + 1
     neighbours = store.chunks_near(chunk.doc_id, chunk.start - reach, chunk.end + reach)
     window = widen(chunk, neighbours or [chunk], words)
-    text = store.text_slice(chunk.doc_id, window.start, window.end)
-    if len(text) != window.end - window.start:  # a store without document text: the passage is what there is
+    origin = max(0, window.start - ROW_REACH)
+    around = store.text_slice(chunk.doc_id, origin, window.end + ROW_REACH)
+    if len(around) < window.end - origin:  # a store without document text: the passage is what there is
         return Window(chunk.doc_id, chunk.start, chunk.end, chunk.sentences, (chunk.start, chunk.end)), chunk.text
-    return whole_rows(store, window, text, ROW_REACH)
+    return whole_rows(store, window, around, origin)
 
 
-def whole_rows(store: ChunkStore, window: Window, text: str, reach: int) -> tuple[Window, str]:
-    """The window widened over the rest of a table row it starts or ends inside, when the row's line ends within
-    `reach` characters: half a row holds no cells, so the reader and the table rules (which row, which column) see
-    a row of prose; its sentences join the window's."""
-    before = store.text_slice(window.doc, max(0, window.start - reach), window.start)
-    after = store.text_slice(window.doc, window.end, window.end + reach)
-    head = _line_part(before[::-1], whole=window.start <= reach)[::-1]  # the window's first line, before it
-    tail = _line_part(after, whole=len(after) < reach)  # its last line, after it
+def whole_rows(store: ChunkStore, window: Window, around: str, origin: int) -> tuple[Window, str]:
+    """The window, and its text, widened over the rest of a table row it starts or ends inside, when the row's line
+    ends within what was read around it (`around`: the document's text from `origin`, ROW_REACH characters on either
+    side of the window where the document has them): half a row holds no cells, so the reader and the table rules
+    (which row, which column) see a row of prose; its sentences join the window's."""
+    start, end = window.start - origin, window.end - origin  # the window in `around`
+    text, before, after = around[start:end], around[:start], around[end:]
+    head = _line_part(before[::-1], whole=origin == 0)[::-1]  # the window's first line, before it
+    tail = _line_part(after, whole=len(after) < ROW_REACH)  # its last line, after it
     first = head + text.split("\n", 1)[0]
     last = (head if "\n" not in text else "") + text.rsplit("\n", 1)[-1]
-    start = window.start - len(head) if head and first.startswith("|") else window.start
-    end = window.end + len(tail) if tail and last.startswith("|") else window.end
-    if (start, end) == (window.start, window.end):
+    start -= len(head) if head and first.startswith("|") else 0
+    end += len(tail) if tail and last.startswith("|") else 0
+    if (start + origin, end + origin) == (window.start, window.end):
         return window, text
-    added = [s for c in store.chunks_near(window.doc, start, end) for s in c.sentences if start <= s[0] and s[1] <= end]
+    lo, hi = start + origin, end + origin
+    added = [s for c in store.chunks_near(window.doc, lo, hi) for s in c.sentences if lo <= s[0] and s[1] <= hi]
     sentences = tuple(sorted(set(window.sentences) | set(added)))
-    return replace(window, start=start, end=end, sentences=sentences), store.text_slice(window.doc, start, end)
+    return replace(window, start=lo, end=hi, sentences=sentences), around[start:end]
 
 
 def _line_part(text: str, *, whole: bool) -> str:
