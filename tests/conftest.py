@@ -105,6 +105,21 @@ def corpus_index(tmp_path_factory, real_encoder) -> Path:
 
 
 @pytest.fixture(scope="session")
+def paper_index(tmp_path_factory, real_encoder) -> Path:
+    """A real index of `paper_fixtures.PAPER` (a results section: Tables 3 and 5, their captions and prose naming
+    them), built once per test session; the tests only read it."""
+    from paper_fixtures import PAPER
+
+    from qa.engine import build_from_folder
+
+    folder = tmp_path_factory.mktemp("paper-index")
+    (folder / "corpus").mkdir()
+    (folder / "corpus" / "paper.md").write_text(PAPER, encoding="utf-8")
+    build_from_folder(folder / "corpus", folder / "index", encoder=real_encoder)
+    return folder / "index"
+
+
+@pytest.fixture(scope="session")
 def corpus_engine(corpus_index, real_encoder):
     from qa.engine import Engine
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from paper_fixtures import PAPER
 
 from qa.options import Mode
 from qa.search.rank import blend, rrf
@@ -61,18 +60,14 @@ def test_lift_adds_its_weight_to_the_lifted_passages_and_resorts() -> None:
     assert lift(hits, set(), 0.6) is hits
 
 
-def test_passages_naming_the_numbered_thing_a_question_names_are_lifted(tmp_path, real_encoder) -> None:  # type: ignore[no-untyped-def]
-    from qa.engine import Engine, build_from_folder
+def test_passages_naming_the_numbered_thing_a_question_names_are_lifted(paper_index, real_encoder) -> None:  # type: ignore[no-untyped-def]
+    from qa.engine import Engine
     from qa.search.labels import numbered_pattern
     from qa.search.rank import naming as named_in
     from qa.search.retrieve import SearchSettings
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "paper.md").write_text(PAPER, encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
     question = "What does Table 3 compare?"
-    with Engine.open(tmp_path / "index", encoder=real_encoder) as engine:
+    with Engine.open(paper_index, encoder=real_encoder) as engine:
         hits = engine.ranker.search(question, engine.question_vector(question), mode=Mode.HYBRID, k=5)
         rows = engine.index.chunks.get_many([h.chunk for h in hits])
         passages = engine.index.chunks.chunks_many([h.chunk for h in hits])
@@ -85,35 +80,27 @@ def test_passages_naming_the_numbered_thing_a_question_names_are_lifted(tmp_path
 
 
 def test_the_passage_captioning_the_numbered_thing_a_question_names_is_lifted_above_those_naming_it(  # type: ignore[no-untyped-def]
-    tmp_path, real_encoder
+    paper_index, real_encoder
 ) -> None:
     """Both the prose ("… and Table 5 the effect of the supervision") and the table name Table 5; the table's
     passage holds its caption, and that is where its numbers are."""
-    from qa.engine import Engine, build_from_folder
+    from qa.engine import Engine
     from qa.search.retrieve import SearchSettings
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "paper.md").write_text(PAPER, encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
     question = "What does Table 5 report about distant supervision?"
-    with Engine.open(tmp_path / "index", encoder=real_encoder) as engine:
+    with Engine.open(paper_index, encoder=real_encoder) as engine:
         lifted = engine.ask(question, k=3, reader=False, settings=SearchSettings(caption_weight=1.0)).results
         plain = engine.ask(question, k=3, reader=False, settings=SearchSettings(caption_weight=0.0)).results
     assert lifted[0].text.startswith("| Supervision |")
     assert not plain[0].text.startswith("| Supervision |")
 
 
-def test_a_table_s_own_number_names_none_of_its_columns(tmp_path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
+def test_a_table_s_own_number_names_none_of_its_columns(paper_index, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
     """In "In Table 5, what top-1 …" the 5 is the table's: the answer is under Top-1, not Top-5."""
-    from qa.engine import Engine, build_from_folder
+    from qa.engine import Engine
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "paper.md").write_text(PAPER, encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
     question = "In Table 5, what top-1 retrieval accuracy does the distantly supervised model reach?"
-    with Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader) as engine:
+    with Engine.open(paper_index, encoder=real_encoder, reader=real_reader) as engine:
         first = engine.ask(question, k=3).results[0]
     assert first.answer is not None and first.answer.span is not None
     assert first.answer.span.text == "43.9"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from paper_fixtures import PAPER
 
 from qa.engine import DoubtReason, Engine, NoticeKind, build_from_folder
 from qa.models.reader import shipped_reader_fingerprint
@@ -309,7 +308,7 @@ def test_when_the_reader_is_unsure_of_the_first_passages_it_reads_the_next_ones(
     ],
 )
 def test_the_cell_named_by_row_and_header_is_surer_than_any_span_read(  # type: ignore[no-untyped-def]
-    tmp_path, real_encoder, real_reader, question: str, cell: str
+    paper_index, real_encoder, real_reader, question: str, cell: str
 ) -> None:
     """Where the reader marks it or not, the cell under the header the question names ("top-5") in the row it names
     scores the surest span read and `named_cell_margin` more, not the reader's own guess."""
@@ -317,12 +316,8 @@ def test_the_cell_named_by_row_and_header_is_surer_than_any_span_read(  # type: 
 
     from qa.search.read import read_windows, window_of
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "paper.md").write_text(PAPER, encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
     scores = []
-    with Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader) as engine:
+    with Engine.open(paper_index, encoder=real_encoder, reader=real_reader) as engine:
         store = engine.index.chunks
         passages = list(store)
         windows = [window_of(store, passage, ReadingSettings().window_words) for passage in passages]
