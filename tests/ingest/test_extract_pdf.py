@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from functools import partial
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -444,30 +444,37 @@ def place_grid(pdf: FPDF, xs: list[int], rows: list[list[str]], top: float) -> N
             pdf.cell(text=cell)
 
 
-def two_column_paper_with_wide_table() -> bytes:
-    """A page of two columns of prose, then a table set across both columns (columns of numbers on either side of
-    the gutter, a group label alone on its line, its column names set close together above it) and a full-width
-    caption, then two columns of prose again."""
+def paper_around_table(table: Callable[[FPDF], None], caption: str, caption_top: float, closing_top: float) -> bytes:
+    """A page of two columns of prose, then a table set across both columns (`table` draws it), its full-width
+    caption at `caption_top` (mm), then two columns of prose again from `closing_top`."""
     pdf = FPDF()
     pdf.add_page()
     pdf.set_auto_page_break(False)
     pdf.set_font("helvetica", size=10)
-    columns = partial(prose_columns, pdf)
-    columns(15, "opening")
+    prose_columns(pdf, 15, "opening")
+    table(pdf)
+    pdf.set_xy(15, caption_top)
+    pdf.cell(text=caption)
+    prose_columns(pdf, closing_top, "closing")
+    return bytes(pdf.output())
+
+
+def two_column_paper_with_wide_table() -> bytes:
+    """Prose around a table across both columns: columns of numbers on either side of the gutter, a group label
+    alone on its line, its column names set close together above it."""
     header = ["Method", "NQ", "TQA", "WQ", "TREC", "NQ", "TQA", "WQ", "TREC"]
     xs = [15, 50, 65, 80, 95, 115, 130, 145, 160]
     rows = [["BM25", "59.1", "66.9", "55.0", "70.9", "73.7", "76.7", "71.1", "84.1"], ["Multi"]]
     rows += [["DPR", "78.4", "79.4", "73.2", "79.8", "85.4", "85.0", "81.4", "89.1"]]
-    for x, name in zip(xs, header):
-        pdf.set_xy(x, 50)
-        pdf.cell(text=name)
-    place_grid(pdf, xs, rows, 56)
-    pdf.set_xy(15, 76)
-    pdf.cell(
-        text="Table 1: Top-20 and top-100 retrieval accuracy on the test sets of four question answering data sets."
-    )
-    columns(86, "closing")
-    return bytes(pdf.output())
+
+    def table(pdf: FPDF) -> None:
+        for x, name in zip(xs, header):
+            pdf.set_xy(x, 50)
+            pdf.cell(text=name)
+        place_grid(pdf, xs, rows, 56)
+
+    caption = "Table 1: Top-20 and top-100 retrieval accuracy on the test sets of four question answering data sets."
+    return paper_around_table(table, caption, 76, 86)
 
 
 def test_a_table_across_both_columns_stays_whole_with_its_header_and_labels() -> None:
@@ -484,12 +491,6 @@ def test_a_table_across_both_columns_stays_whole_with_its_header_and_labels() ->
 def wide_name_table_pdf() -> bytes:
     """Two columns of prose around a table set across both, one of whose model names is long enough to cross the
     page's gutter (a cited paper's name in a results table)."""
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_auto_page_break(False)
-    pdf.set_font("helvetica", size=10)
-    columns = partial(prose_columns, pdf)
-    columns(15, "opening")
     xs = [15, 40, 128, 145, 162, 179]
     rows = [
         ["Training", "Model", "NQ", "TQA", "WQ", "TREC"],
@@ -501,11 +502,8 @@ def wide_name_table_pdf() -> bytes:
         ["Multi", "DPR (ours)", "41.5", "56.8", "42.4", "49.4"],
         ["Multi", "BM25 and DPR (ours)", "38.8", "57.9", "41.1", "50.6"],
     ]
-    place_grid(pdf, xs, rows, 45)
-    pdf.set_xy(15, 90)
-    pdf.cell(text="Table 3: End-to-end exact match on the test sets of four question answering data sets.")
-    columns(100, "closing")
-    return bytes(pdf.output())
+    caption = "Table 3: End-to-end exact match on the test sets of four question answering data sets."
+    return paper_around_table(lambda pdf: place_grid(pdf, xs, rows, 45), caption, 90, 100)
 
 
 def test_a_table_row_whose_name_crosses_the_gutter_keeps_all_its_cells() -> None:
