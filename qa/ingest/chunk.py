@@ -259,9 +259,14 @@ def _intro(text: str, paragraph: list[Unit]) -> list[Unit]:
     """The sentence ending `paragraph` when it ends with a colon, introducing the table below it ("… you can also
     use the following commands from the llncs class:"), as a table's caption; else none."""
     last = paragraph[-1] if paragraph else None
-    if last is None or _is_row(text, last) or not text[last.start : last.end].rstrip().endswith(":"):
+    if last is None or _is_row(text, last) or not _introduces(text, last):
         return []
     return [last]
+
+
+def _introduces(text: str, unit: Unit) -> bool:
+    """Whether the sentence ends with a colon: it introduces the table or list below it."""
+    return text[unit.start : unit.end].rstrip().endswith(":")
 
 
 def _header_rows(text: str, rows: list[Unit]) -> Unit:
@@ -324,7 +329,7 @@ def _list_intros(text: str, units: list[Unit]) -> dict[int, Unit]:
         if _ITEM.match(text, unit.start):
             if item_paragraph < 0:
                 opens = previous is not None and previous.section == unit.section
-                intro = previous if opens and text[previous.start : previous.end].rstrip().endswith(":") else None
+                intro = previous if opens and _introduces(text, previous) else None
             item_paragraph = unit.paragraph
         elif unit.paragraph != item_paragraph:
             item_paragraph, intro = -1, None
