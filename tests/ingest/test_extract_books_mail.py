@@ -136,6 +136,68 @@ def test_odt_merged_cells_keep_their_columns() -> None:
     ]
 
 
+def odt_cell(text: str = "", inner: str = "", **spans: int) -> str:
+    """An ODT table cell: `text` as its paragraph, or `inner` (a whole table) as all it holds."""
+    attributes = "".join(f' table:number-{name.replace("_", "-")}="{n}"' for name, n in spans.items())
+    return f"<table:table-cell{attributes}>{inner or f'<text:p>{text}</text:p>'}</table:table-cell>"
+
+
+def odt_table(rows: list[str], header: int = 0) -> str:
+    marked = [f"<table:table-row>{row}</table:table-row>" for row in rows]
+    head = f"<table:table-header-rows>{''.join(marked[:header])}</table:table-header-rows>" if header else ""
+    return f"<table:table>{head}{''.join(marked[header:])}</table:table>"
+
+
+def test_odt_a_table_that_is_all_a_cell_holds_gives_its_rows_lines_of_their_own() -> None:
+    """A table inside a cell, lining up codes and names, was one cell "01H Thin 02H Medium"; its rows are rows of
+    the table around it, in the columns the cell spans, the row's other cells on the first; a header cell holding
+    "Occurs in versions" over "2 | 5 | 8" names each column by both."""
+    covered = "<table:covered-table-cell/>"
+    inner = odt_table([odt_cell("01H") + odt_cell("Thin"), odt_cell("02H") + odt_cell("Medium"), odt_cell()])
+    body = odt_table(
+        [
+            odt_cell("Index") + odt_cell("Style") + odt_cell("Note"),
+            odt_cell(inner=inner, columns_spanned=2) + covered + odt_cell("BIFF3 on"),
+        ]
+    )
+    assert extract_odt(odt_bytes(body=body)).text.splitlines() == [
+        "| Index | Style | Note |",
+        "| 01H | Thin | BIFF3 on |",
+        "| 02H | Medium |  |",  # the inner table's empty last row is no row
+    ]
+    versions = odt_table(
+        [
+            odt_cell("Occurs in versions", columns_spanned=3) + covered + covered,
+            "".join(odt_cell(v) for v in ("2", "5", "8")),
+        ]
+    )
+    header = odt_cell("Record") + odt_cell(inner=versions, columns_spanned=3) + covered + covered
+    data = odt_cell("BOF") + odt_cell("●") + odt_cell("") + odt_cell("●")
+    assert extract_odt(odt_bytes(body=odt_table([header, data], header=1))).text.splitlines() == [
+        "| Record | Occurs in versions 2 | Occurs in versions 5 | Occurs in versions 8 |",
+        "| BOF | ● |  | ● |",
+    ]
+    beside = odt_table([odt_cell("Key") + odt_cell(inner=inner) + odt_cell("x")])  # too narrow: the rest joined
+    wide = odt_table([odt_cell("01H") + odt_cell("Thin") + odt_cell("solid"), odt_cell("02H") + odt_cell("Medium")])
+    assert extract_odt(odt_bytes(body=beside.replace(inner, wide))).text.splitlines() == [
+        "| Key | 01H Thin solid | x |",  # a first row of data, not names over names: no header made of it
+        "|  | 02H Medium |  |",
+    ]
+    texts = odt_cell(inner=f"<text:p>Codes:</text:p>{inner}")  # text beside the table: flattened, as before
+    assert extract_odt(odt_bytes(body=odt_table([texts]))).text == "| Codes: 01H Thin 02H Medium |"
+
+
+def test_odt_a_table_set_side_by_side_reads_down_each_copy() -> None:
+    header = "".join(odt_cell(name) for name in ("ID", "Country") * 2)
+    rows = [header] + ["".join(odt_cell(c) for c in row) for row in (("1", "USA", "7", "Russia"), ("2", "Canada"))]
+    assert extract_odt(odt_bytes(body=odt_table(rows))).text.splitlines() == [
+        "| ID | Country |",
+        "| 1 | USA |",
+        "| 2 | Canada |",
+        "| 7 | Russia |",
+    ]
+
+
 def test_odt_part_claiming_a_huge_size_is_refused_before_inflating() -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:

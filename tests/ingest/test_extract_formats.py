@@ -464,6 +464,40 @@ def test_an_html_header_of_two_rows_names_each_column_by_both() -> None:
     ]
 
 
+def test_html_and_docx_tables_set_side_by_side_read_down_each_copy() -> None:
+    """A ranking printed as two copies of "Rank | City | Pop." side by side: 1–2 on the left, 3–4 on the right;
+    unfolded, 3 follows 2 under one header, and the photo column beside the copies stays with the first copy."""
+    page = (
+        b"<html><body><table><tr><th colspan='7'>Largest cities</th></tr>"
+        b"<tr><th></th><th>Rank</th><th>City</th><th>Pop.</th><th>Rank</th><th>City</th><th>Pop.</th></tr>"
+        b"<tr><td rowspan='2'>(photo)</td><td>1</td><td>Auckland</td><td>1,628,900</td>"
+        b"<td>3</td><td>Christchurch</td><td>404,500</td></tr>"
+        b"<tr><td>2</td><td>Wellington</td><td>418,500</td><td>4</td><td>Hamilton</td><td>241,200</td></tr>"
+        b"</table></body></html>"
+    )
+    assert extract_html(page).text.splitlines() == [
+        "| Largest cities |",
+        "|  | Rank | City | Pop. |",
+        "| (photo) | 1 | Auckland | 1,628,900 |",
+        "| (photo) | 2 | Wellington | 418,500 |",  # a short label spanning rows: in each
+        "|  | 3 | Christchurch | 404,500 |",
+        "|  | 4 | Hamilton | 241,200 |",
+    ]
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=4)
+    for row, cells in zip(table.rows, [("Code", "Style") * 2, ("01H", "Thin", "08H", "Dashed"), ("02H", "Medium")]):
+        for cell, text in zip(row.cells, cells):
+            cell.text = text
+    out = io.BytesIO()
+    document.save(out)
+    assert extract_docx(out.getvalue()).text.splitlines() == [
+        "| Code | Style |",
+        "| 01H | Thin |",
+        "| 02H | Medium |",
+        "| 08H | Dashed |",
+    ]
+
+
 def web_archive(html: str, charset: str = "utf-8") -> bytes:
     """A page saved "as a single file" (MHTML): the page, then a picture beside it, in one MIME message."""
     from email.message import EmailMessage

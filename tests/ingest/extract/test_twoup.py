@@ -1,0 +1,56 @@
+"""Tables set side by side (qa/ingest/extract/twoup.py), on rows worked out by hand."""
+
+from __future__ import annotations
+
+from qa.ingest.extract.twoup import repeated_header, side_by_side
+
+
+def test_a_header_written_twice_or_more_is_found_with_its_offset_width_and_copies() -> None:
+    assert repeated_header(["Index", "Style", "Index", "Style"]) == (0, 2, 2)
+    assert repeated_header(["", "Rank", "Name", "Pop.", "Rank", "Name", "Pop.", ""]) == (1, 3, 2)
+    assert repeated_header(["ID", "Country"] * 6) == (0, 2, 6)
+    assert repeated_header(["Year", "Sales", "Year", "Cost"]) is None  # not the same names
+    assert repeated_header(["Name", "Name"]) is None  # one column twice is a header, not two copies
+    assert repeated_header(["A", "A", "A", "A"]) is None  # nor a copy of one name
+    assert repeated_header(["Index", "", "Index", ""]) is None  # an unnamed column could be anything
+    assert repeated_header(["Index", "Style", "Index"]) is None
+
+
+def test_the_copies_follow_one_another_under_one_header() -> None:
+    rows = [
+        ["Line styles"],  # a title above the header stays first
+        ["Index", "Style", "Index", "Style"],
+        ["00H", "No line", "", "BIFF8 only:"],
+        ["01H", "Thin", "08H", "Medium dashed"],
+        ["02H", "Medium", "", ""],  # the right copy has run out: no empty row for it
+    ]
+    assert side_by_side(rows) == [
+        ["Line styles"],
+        ["Index", "Style"],
+        ["00H", "No line"],
+        ["01H", "Thin"],
+        ["02H", "Medium"],
+        ["", "BIFF8 only:"],
+        ["08H", "Medium dashed"],
+    ]
+
+
+def test_columns_beside_the_copies_stay_with_the_first() -> None:
+    rows = [
+        ["", "Rank", "Name", "Rank", "Name", ""],
+        ["Auckland (photo)", "1", "Auckland", "11", "Whangarei", "Christchurch (photo)"],
+        ["", "2", "Wellington", "12", "New Plymouth"],  # a short row: the missing cells are empty
+    ]
+    assert side_by_side(rows) == [
+        ["", "Rank", "Name", ""],
+        ["Auckland (photo)", "1", "Auckland", "Christchurch (photo)"],
+        ["", "2", "Wellington", ""],
+        ["", "11", "Whangarei", ""],
+        ["", "12", "New Plymouth", ""],
+    ]
+
+
+def test_a_table_without_a_repeated_header_is_left_as_it_is() -> None:
+    rows = [["Year", "Sales", "Year", "Cost"], ["2015", "93", "2016", "12"]]
+    assert side_by_side(rows) == rows
+    assert side_by_side([]) == []
