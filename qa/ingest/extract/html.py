@@ -19,7 +19,7 @@ from collections import Counter
 from . import Extracted
 from .blocks import Writer, clean
 from .htmltables import children, table_rows
-from .twoup import side_by_side
+from .tableshape import side_by_side
 
 MAX_DEPTH = 512  # nesting kept, as Chromium's parser keeps: far beyond real pages; the parser's cost grows with it
 
@@ -435,7 +435,7 @@ def _list_items(node, out: Writer, depth: int):  # type: ignore[no-untyped-def]
 
 def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
     """One `| cell | cell |` line per row (`htmltables.table_rows`); a table inside a cell is flattened into that
-    cell's text; a table set side by side is unfolded (twoup.py)."""
+    cell's text; a table set side by side is unfolded (tableshape.py)."""
     caption = table.css_first("caption")
     if caption is not None:
         out.paragraph(_text(caption))

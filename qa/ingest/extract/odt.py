@@ -20,7 +20,7 @@ from ..tokens import has_letter
 from . import Extracted
 from .archive import ZIP_KINDS, check_archive, parse_xml, read_member
 from .blocks import SPANNED_LABEL_CHARS, Writer, clean, merged_names
-from .twoup import side_by_side
+from .tableshape import InnerTables, names_over_names, side_by_side, spread_names, with_inner_rows
 
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -256,50 +256,32 @@ def _inline(element) -> tuple[str, list]:  # type: ignore[no-untyped-def]
 
 
 def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
-    """One `| cell | cell |` line per row, each cell in its column; a table that is all a cell holds gives its rows
-    lines of their own (`_with_nested_rows`), one inside it again is flattened into its cell's text; a table set
-    side by side is unfolded (twoup.py). A merged cell is followed by the covered cells ODF writes where it spans:
-    empty in its row, and in the rows below it its text again when a short label ("Single" beside its group), as
-    the HTML and Word readers write theirs."""
+    """One `| cell | cell |` line per row, each cell in its column; a table that is all a cell holds gives its
+    rows lines of their own (`_inner_tables`), one inside it again is flattened into its cell's text; a table set
+    side by side is unfolded (tableshape.py). A merged cell is followed by the covered cells ODF writes where it
+    spans: empty in its row, and in the rows below it its text again when a short label ("Single" beside its
+    group), as the HTML and Word readers write theirs."""
     out.end_run()
     held: dict[int, tuple[int, str]] = {}  # column → (rows below still covered, text repeated there)
     rows = list(table_rows(table))
     written = _with_merged_header(rows, [_row_cells(row, held) for row in rows])
     lines: list[list[str]] = []
     for row, cells in zip(rows[len(rows) - len(written) :], written):  # a merged header row stands for two
-        nested = _nested_tables(row)
-        shown = _with_nested_rows(cells, nested)
-        if (row is rows[0] or row.getparent().tag == f"{_TABLE}table-header-rows") and _names_over_names(nested):
-            shown = [_spread_names(shown, nested)]
+        inner = _inner_tables(row)
+        shown = with_inner_rows(cells, inner)
+        if (row is rows[0] or row.getparent().tag == f"{_TABLE}table-header-rows") and names_over_names(inner):
+            shown = [spread_names(shown, inner)]
         lines += shown
     for line in side_by_side(lines):
         out.row(line)
     out.end_run()
 
 
-def _names_over_names(nested: dict[int, tuple[int, list[list[str]]]]) -> bool:
-    """Whether each table inside the row's cells is a name over the names it spans: two rows, one cell written in
-    the first and two or more in the second ("Occurs in BIFF versions" over "2 | 3 | 4 | 5 | 8")."""
-    written = [[sum(1 for c in line if c.strip()) for line in lines] for _, lines in nested.values()]
-    return bool(written) and all(len(counts) == 2 and counts[0] == 1 and counts[1] > 1 for counts in written)
-
-
-def _spread_names(lines: list[list[str]], nested: dict[int, tuple[int, list[list[str]]]]) -> list[str]:
-    """A header row whose cell holds a two-row table ("Occurs in BIFF versions" over "2 | 3 | 4 | 5 | 8") as one
-    row: each column named by both rows, the upper name given to every column its cell spans ("Occurs in BIFF
-    versions 2"), as a merged header is written (`merged_names`)."""
-    upper = lines[0] + [""] * (len(lines[1]) - len(lines[0]))
-    for column, (span, _) in nested.items():
-        for j in range(column + 1, min(column + span, len(upper))):
-            upper[j] = upper[j] or upper[j - 1]
-    return merged_names(upper, lines[1])
-
-
-def _nested_tables(row) -> dict[int, tuple[int, list[list[str]]]]:  # type: ignore[no-untyped-def]
+def _inner_tables(row) -> InnerTables:  # type: ignore[no-untyped-def]
     """For each cell of `row` whose only content is a table of two rows or more (a table set inside a cell to line
     up a list of codes and their meanings): its column → (columns it spans, that table's rows' cells). A table
     inside it again stays flattened into its cell's text."""
-    found: dict[int, tuple[int, list[list[str]]]] = {}
+    found: InnerTables = {}
     column = 0
     for cell in row:
         if cell.tag not in _CELL_TAGS:
@@ -320,25 +302,6 @@ def _only_table(cell):  # type: ignore[no-untyped-def]
     tables = [child for child in cell if child.tag == f"{_TABLE}table"]
     others = [child for child in cell if child.tag != f"{_TABLE}table" and "".join(child.itertext()).strip()]
     return tables[0] if len(tables) == 1 and not others else None
-
-
-def _with_nested_rows(cells: list[str], nested: dict[int, tuple[int, list[list[str]]]]) -> list[list[str]]:
-    """The row as the page shows it when cells hold tables of their own (`_nested_tables`): one line per row of the
-    longest, each inner row's cells in the columns its cell spans (cells past them joined into the last), the
-    row's other cells on its first line. Flattened into one cell, "01H Thin 02H Medium …" had no rows to name."""
-    if not nested:
-        return [cells]
-    width = max([len(cells), *(column + span for column, (span, _) in nested.items())])
-    lines = []
-    for i in range(max(len(rows) for _, rows in nested.values())):
-        line = cells + [""] * (width - len(cells)) if i == 0 else [""] * width
-        for column, (span, rows) in nested.items():
-            inner = rows[i] if i < len(rows) else []
-            if len(inner) > span:
-                inner = [*inner[: span - 1], " ".join(c for c in inner[span - 1 :] if c)]
-            line[column : column + span] = inner + [""] * (span - len(inner))
-        lines.append(line[: max(len(cells), max(j + 1 for j, c in enumerate(line) if c) if any(line) else 0)])
-    return lines
 
 
 def _with_merged_header(rows: list, written: list[list[str]]) -> list[list[str]]:  # type: ignore[type-arg]

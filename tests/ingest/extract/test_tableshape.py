@@ -1,8 +1,8 @@
-"""Tables set side by side (qa/ingest/extract/twoup.py), on rows worked out by hand."""
+"""Tables set side by side (qa/ingest/extract/tableshape.py), on rows worked out by hand."""
 
 from __future__ import annotations
 
-from qa.ingest.extract.twoup import repeated_header, side_by_side
+from qa.ingest.extract.tableshape import names_over_names, repeated_header, side_by_side, spread_names, with_inner_rows
 
 
 def test_a_header_written_twice_or_more_is_found_with_its_offset_width_and_copies() -> None:
@@ -54,3 +54,25 @@ def test_a_table_without_a_repeated_header_is_left_as_it_is() -> None:
     rows = [["Year", "Sales", "Year", "Cost"], ["2015", "93", "2016", "12"]]
     assert side_by_side(rows) == rows
     assert side_by_side([]) == []
+
+
+def test_tables_inside_cells_give_one_line_per_inner_row_in_the_columns_their_cells_span() -> None:
+    inner = {
+        0: (2, [["01H", "Thin"], ["02H", "Medium"], ["03H", "Dashed"]]),  # spans columns 0–1
+        3: (2, [["08H", "Medium dashed", "(BIFF8)"], ["09H", "Thin dash-dotted"]]),  # one cell more than it spans
+    }
+    assert with_inner_rows(["01H Thin 02H Medium", "", "all", "08H …", ""], inner) == [
+        ["01H", "Thin", "all", "08H", "Medium dashed (BIFF8)"],
+        ["02H", "Medium", "", "09H", "Thin dash-dotted"],
+        ["03H", "Dashed", "", "", ""],
+    ]
+    assert with_inner_rows(["a", "b"], {}) == [["a", "b"]]
+
+
+def test_a_name_over_the_names_it_spans_names_each_column_by_both() -> None:
+    inner = {1: (3, [["Occurs in"], ["2", "5", "8"]])}
+    assert names_over_names(inner)
+    lines = with_inner_rows(["Record", "Occurs in 2 5 8", "", ""], inner)
+    assert spread_names(lines, inner) == ["Record", "Occurs in 2", "Occurs in 5", "Occurs in 8"]
+    assert not names_over_names({1: (2, [["01H", "Thin"], ["02H", "Medium"]])})  # rows of data
+    assert not names_over_names({})
