@@ -45,6 +45,19 @@ class ReaderText:
             return None
         return covered[0][0] + covered[0][2], covered[-1][1] + covered[-1][2]
 
+    def value_named(self, start: int, end: int) -> tuple[int, int] | None:
+        """The window offsets of the cell a reader span over an inserted column name points to: "Error value" of
+        "Error value: #NULL!" is the "#NULL!" of that row (the reader marks the name a row gives its value);
+        None when the span is not all inside a name written just before a copied cell."""
+        at = bisect.bisect_left(self.pieces, (end, -1, 0))
+        if at >= len(self.pieces) or self.to_source(start, end) is not None:
+            return None
+        reader_start, window_start, length = self.pieces[at]
+        label = self.text[end:reader_start]
+        if not label.strip(" ").startswith(":") or label.strip(" :") or "\n" in self.text[start:end]:
+            return None
+        return window_start, window_start + length
+
     def from_source(self, offsets: Sequence[int]) -> list[int]:
         """The reader offsets of sorted window offsets: the same character inside a copied piece, else where the
         next copied piece starts (the end of the text after the last one). One pass over the pieces."""

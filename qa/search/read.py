@@ -182,11 +182,11 @@ def read_windows(
     seen: SeenSpans | None = None,
 ) -> list[ReadWindow]:
     """Read every window (as `reader_text`; `seen`: spans read before, `Reader.read`) and map each span back to the
-    window's own characters; a span over inserted column names only counts as no span. With `term_weights` (the
-    question's terms, IDF), a span in a table cell moves to the row the question names (`cell_in_named_row`) or to
-    the cell it names by row and column (`asked_cell`), and a span in that row answers whatever the reader's "no
-    answer" score: that score was learned on prose, and on table rows it says "no" to most questions that name a
-    row by its cells and are answered by it."""
+    window's own characters; a span over an inserted column name is that row's cell under it (`value_named`).
+    With `term_weights` (the question's terms, IDF), a span in a table cell moves to the row the question names
+    (`cell_in_named_row`) or to the cell it names by row and column (`asked_cell`), and a span in that row answers
+    whatever the reader's "no answer" score: that score was learned on prose, and on table rows it says "no" to
+    most questions that name a row by its cells and are answered by it."""
     before = [table_before(store, window.doc, window.start, text) for window, text in windows]
     headers = [found[0] if found else None for found in before]
     texts = [linearize(text, header) for (_, text), header in zip(windows, headers)]
@@ -286,7 +286,11 @@ def _mapped(
     cell, in no cell of that row, or in that row under another column, that cell is the span, scored as `surest`
     (the surest span read, and a margin): the reader, trained on prose, misses most answers of a table whose header
     abbreviates ("| Type | #N | IB | Top-5 |"), and a cell the question names on both axes is surer than any guess."""
-    source = reader_input.to_source(span.start, span.end) if span.end > span.start else None
+    source = (
+        reader_input.to_source(span.start, span.end) or reader_input.value_named(span.start, span.end)
+        if span.end > span.start
+        else None
+    )
     source = source and whole_numbers(text, *source)
     named = cell_in_named_row(text, *source, term_weights, header) if source and term_weights else None
     score = span.score

@@ -37,6 +37,20 @@ def test_a_span_maps_back_to_the_cells_it_covers() -> None:
     assert read.to_source(start, start + len("Term start")) is None  # only inserted text
 
 
+def test_a_span_over_a_column_name_points_to_that_rows_cell() -> None:
+    """The reader marks the name a row gives its value ("Term start" of "Term start: 2003"): that cell is meant."""
+    read = linearize(WINDOW)
+    start = read.text.index("Term start")
+    mapped = read.value_named(start, start + len("Term start"))
+    assert mapped is not None and WINDOW[mapped[0] : mapped[1]] == "2003"
+    start = read.text.index("Term end: Present")
+    mapped = read.value_named(start, start + len("Term end"))
+    assert mapped is not None and WINDOW[mapped[0] : mapped[1]] == "Present"
+    assert read.value_named(start, start + len("Term")) is None  # part of a name: no cell is meant
+    start = read.text.index("Zakir")
+    assert read.value_named(start, start + len("Zakir Hasanov")) is None  # copied text: to_source's
+
+
 def test_a_span_across_cells_keeps_the_source_between_them() -> None:
     read = linearize(WINDOW)
     start, end = read.text.index("2003"), read.text.index("2013.") + 4

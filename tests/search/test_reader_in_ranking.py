@@ -330,3 +330,41 @@ def test_the_cell_named_by_row_and_header_is_surer_than_any_span_read(  # type: 
             assert held[0].span.score == max(w.span.score for w in read)
             scores.append(held[0].span.score)
     assert scores[1] == pytest.approx(scores[0] + 2.0)
+
+
+ERROR_CODES = """# Error codes
+
+If the calculation of a formula results in an error, Excel sets a specific error code.
+
+| Error code | Error value | Description |
+| 00H | #NULL! | Intersection of two cell ranges is empty |
+| 07H | #DIV/0! | Division by zero |
+| 0FH | #VALUE! | Wrong type of operand |
+| 17H | #REF! | Illegal or deleted cell reference |
+| 1DH | #NAME? | Wrong function or range name |
+| 24H | #NUM! | Value range overflow |
+| 2AH | #N/A | Argument or function not available |
+"""
+
+
+def test_a_span_the_reader_marks_on_a_column_name_answers_from_that_row(  # type: ignore[no-untyped-def]
+    tmp_path, real_encoder, real_reader
+) -> None:
+    """Read as "Error code: 00H; Error value: #NULL!; …", the real reader marks the name "Error value" for "what
+    does #NULL! mean?"; that name points to its row's cell, so the window answers from the #NULL! row (before,
+    a span over an inserted name was no span, and the window ranked below windows that answered nothing)."""
+    from qa.search.read import read_windows, window_of
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "codes.md").write_text(ERROR_CODES, encoding="utf-8")
+    build_from_folder(tmp_path / "c", tmp_path / "i", encoder=real_encoder)
+    question = "What does the #NULL! error mean?"
+    with Engine.open(tmp_path / "i", encoder=real_encoder, reader=real_reader) as engine:
+        store = engine.index.chunks
+        passages = list(store)
+        windows = [window_of(store, passage, ReadingSettings().window_words) for passage in passages]
+        weights = engine.ranker.term_weights(question, passages)
+        (read,) = read_windows(real_reader, store, question, windows, ReadingSettings(), weights)
+        assert read.answers
+        line_start = read.text.rfind("\n", 0, read.span.start) + 1
+        assert read.text[line_start:].startswith("| 00H | #NULL! | Intersection of two cell ranges is empty |")
