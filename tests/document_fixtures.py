@@ -158,7 +158,8 @@ def _xhtml(head: str, body: str) -> str:
 
 def epub_bytes(mimetype: str = "application/epub+zip", opf: str = OPF) -> bytes:
     """Chapters listed in the spine out of manifest order, one in a folder with a space in its name (a %20 href),
-    a navigation document in the spine, chapter titles from <h1>, from a lone <h2>, and from <title>."""
+    a navigation document in the spine, chapter titles from <h1>, from a lone <h2>, and from <title> (that chapter
+    opening with an <hgroup> repeating it)."""
     return _zip(
         [
             ("mimetype", mimetype),
@@ -176,7 +177,10 @@ def epub_bytes(mimetype: str = "application/epub+zip", opf: str = OPF) -> bytes:
             ("OEBPS/text/ch 2.xhtml", _xhtml("", "<h2>Storm Season</h2><p>Storms come in November.</p>")),
             (
                 "OEBPS/text/ch3.xhtml",
-                _xhtml("<title>III: The Relief Boat</title>", "<h2>III</h2><p>The relief boat brings coal.</p>"),
+                _xhtml(  # a number and a title in an <hgroup>, as Standard Ebooks sets a chapter's opening
+                    "<title>III: The Relief Boat</title>",
+                    "<hgroup><h2>III</h2><p>The Relief Boat</p></hgroup><p>The relief boat brings coal.</p>",
+                ),
             ),
             ("OEBPS/style.css", "p { margin: 0 }"),
         ]

@@ -464,6 +464,22 @@ def test_an_html_header_of_two_rows_names_each_column_by_both() -> None:
     ]
 
 
+def test_an_html_hgroup_is_one_heading() -> None:
+    """A heading and its subtitle in an <hgroup> ("I" and "A Letter with a Postscript") are one heading at the
+    heading's level, not a heading and a paragraph; an <hgroup> without a heading is read as a block."""
+    page = (
+        b"<html><body><hgroup><h2>I</h2><p>A Letter with a Postscript</p></hgroup><p>A gentleman called.</p>"
+        b"<hgroup><p>Only a line</p></hgroup></body></html>"
+    )
+    assert extract_html(page).text.splitlines() == [
+        "## I: A Letter with a Postscript",
+        "",
+        "A gentleman called.",
+        "",
+        "Only a line",
+    ]
+
+
 def test_html_and_docx_tables_set_side_by_side_read_down_each_copy() -> None:
     """A ranking printed as two copies of "Rank | City | Pop." side by side: 1–2 on the left, 3–4 on the right;
     unfolded, 3 follows 2 under one header, and the photo column beside the copies stays with the first copy."""

@@ -387,6 +387,9 @@ def _walk(root, out: Writer) -> None:  # type: ignore[no-untyped-def]
         elif tag in _HEADINGS:
             flush()
             out.heading(_HEADING_TAIL.sub("", _text(child)), _HEADINGS[tag])
+        elif tag == "hgroup" and (grouped := _hgroup(child)) is not None:
+            flush()
+            out.heading(*grouped)
         elif tag in _PARAGRAPHS:
             flush()
             out.paragraph(_text(child))
@@ -402,6 +405,17 @@ def _walk(root, out: Writer) -> None:  # type: ignore[no-untyped-def]
             child = child.child
             continue
         child = child.next
+
+
+def _hgroup(node) -> tuple[str, int] | None:  # type: ignore[no-untyped-def]
+    """An `<hgroup>` is one heading: its heading and the lines beside it ("I" and "A Letter with a Postscript", a
+    subtitle) joined by ": ", at its heading's level; None when it holds no heading (then it is read as a block)."""
+    parts = [c for c in children(node) if c.tag in _HEADINGS or c.tag in _PARAGRAPHS]
+    levels = [_HEADINGS[c.tag] for c in parts if c.tag in _HEADINGS]
+    if not levels:
+        return None
+    text = ": ".join(t for c in parts if (t := clean(_HEADING_TAIL.sub("", _text(c)))))
+    return text, min(levels)
 
 
 def _list(node, out: Writer, depth: int) -> None:  # type: ignore[no-untyped-def]
