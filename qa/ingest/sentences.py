@@ -95,10 +95,32 @@ def _nltk_punkt_classes():  # type: ignore[no-untyped-def]
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Punkt sentence spans of text[start:end], as offsets into `text`."""
+    """Punkt sentence spans of text[start:end], as offsets into `text`; a sentence Punkt ends on "No." before a
+    number goes on (`numbered_on`)."""
     end = len(text) if end is None else end
     piece = text[start:end]
-    return [(start + a, start + b) for a, b in punkt_tokenizer().span_tokenize(piece) if piece[a:b].strip()]
+    spans = [(start + a, start + b) for a, b in punkt_tokenizer().span_tokenize(piece) if piece[a:b].strip()]
+    return numbered_on(text, spans)
+
+
+# "No." (number), "Nos.", "Nr." and "Art." name the number after them. Punkt cannot list "no" as an abbreviation
+# ("I said no." ends a sentence), so it cut "ranges in size from No. | 8 up to 3/8 inch" in two.
+_NUMBER_SIGN = re.compile(r"(?:^|[\s(])(?:No|Nos|Nr|Art)\.$")
+
+
+def numbered_on(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans with each one ending on a number sign ("No.") joined to the next when that starts with a digit on
+    the same line."""
+    out: list[tuple[int, int]] = []
+    for span in spans:
+        if out and text[span[0] : span[0] + 1].isdigit():
+            last = out[-1]
+            between = text[last[1] : span[0]]
+            if _NUMBER_SIGN.search(text[max(last[0], last[1] - 8) : last[1]]) and not between.strip(" \t"):
+                out[-1] = (last[0], span[1])
+                continue
+        out.append(span)
+    return out
 
 
 def item_depth(line: str) -> int | None:

@@ -148,6 +148,22 @@ def test_abbreviations_of_papers_and_manuals_do_not_end_a_sentence() -> None:
     ]
 
 
+def test_a_number_sign_before_a_number_does_not_end_a_sentence() -> None:
+    """ "No." before a number names it ("from No. 8 up to 3/8 inch"); "no." ending a sentence still ends it."""
+    text = (
+        "The wing type ranges in size from No. 6 up to 1/4 inch and the bellows type from No. 8 up to 3/8 inch. "
+        "Items (Nos. 3 and 4) ship later. He said no. 5 more came.\nThe list goes on to No.\n9 is the last."
+    )
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "The wing type ranges in size from No. 6 up to 1/4 inch and the bellows type from No. 8 up to 3/8 inch.",
+        "Items (Nos. 3 and 4) ship later.",
+        "He said no.",
+        "5 more came.",
+        "The list goes on to No.",  # a number on the next line: another line, another sentence
+        "9 is the last.",
+    ]
+
+
 def test_a_hard_wrapped_line_left_short_by_a_long_next_word_does_not_end_a_sentence() -> None:
     mail = (
         "Hi Ted,\n"
