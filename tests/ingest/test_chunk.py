@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from qa.ingest.chunk import ChunkSettings, chunk_document
 from qa.ingest.load import Document, derive_title
 from qa.ingest.sentences import segment, sentence_spans
@@ -135,33 +137,35 @@ def test_a_short_section_tail_joins_the_passage_before_it() -> None:
     assert unmerged[-1].text == "IMG_8788+ 2"
 
 
-def test_abbreviations_of_papers_and_manuals_do_not_end_a_sentence() -> None:
-    text = (
-        "If you need a tilde – e.g. for a home directory – use \\homedir. Karpukhin et al. (2020) train it, "
-        "i.e. they fine-tune BERT (see Fig. 3 and Eq. 2, pp. 4-5). I said no. Then he left."
-    )
-    assert [text[a:b] for a, b in sentence_spans(text)] == [
-        "If you need a tilde – e.g. for a home directory – use \\homedir.",
-        "Karpukhin et al. (2020) train it, i.e. they fine-tune BERT (see Fig. 3 and Eq. 2, pp. 4-5).",
-        "I said no.",
-        "Then he left.",
-    ]
-
-
-def test_a_number_sign_before_a_number_does_not_end_a_sentence() -> None:
-    """ "No." before a number names it ("from No. 8 up to 3/8 inch"); "no." ending a sentence still ends it."""
-    text = (
-        "The wing type ranges in size from No. 6 up to 1/4 inch and the bellows type from No. 8 up to 3/8 inch. "
-        "Items (Nos. 3 and 4) ship later. He said no. 5 more came.\nThe list goes on to No.\n9 is the last."
-    )
-    assert [text[a:b] for a, b in sentence_spans(text)] == [
-        "The wing type ranges in size from No. 6 up to 1/4 inch and the bellows type from No. 8 up to 3/8 inch.",
-        "Items (Nos. 3 and 4) ship later.",
-        "He said no.",
-        "5 more came.",
-        "The list goes on to No.",  # a number on the next line: another line, another sentence
-        "9 is the last.",
-    ]
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (  # abbreviations of papers and manuals
+            "If you need a tilde – e.g. for a home directory – use \\homedir. Karpukhin et al. (2020) train it, "
+            "i.e. they fine-tune BERT (see Fig. 3 and Eq. 2, pp. 4-5). I said no. Then he left.",
+            [
+                "If you need a tilde – e.g. for a home directory – use \\homedir.",
+                "Karpukhin et al. (2020) train it, i.e. they fine-tune BERT (see Fig. 3 and Eq. 2, pp. 4-5).",
+                "I said no.",
+                "Then he left.",
+            ],
+        ),
+        (  # "No." before a number names it ("from No. 8 up to 3/8 inch"); "no." ending a sentence still ends it
+            "The wing type ranges in size from No. 6 up to 1/4 inch and the bellows type from No. 8 up to 3/8 inch. "
+            "Items (Nos. 3 and 4) ship later. He said no. 5 more came.\nThe list goes on to No.\n9 is the last.",
+            [
+                "The wing type ranges in size from No. 6 up to 1/4 inch and the bellows type from No. 8 up to 3/8 inch.",
+                "Items (Nos. 3 and 4) ship later.",
+                "He said no.",
+                "5 more came.",
+                "The list goes on to No.",  # a number on the next line: another line, another sentence
+                "9 is the last.",
+            ],
+        ),
+    ],
+)
+def test_abbreviations_do_not_end_a_sentence(text: str, sentences: list[str]) -> None:
+    assert [text[a:b] for a, b in sentence_spans(text)] == sentences
 
 
 def test_a_hard_wrapped_line_left_short_by_a_long_next_word_does_not_end_a_sentence() -> None:
