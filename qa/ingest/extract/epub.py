@@ -4,8 +4,8 @@ container.xml names the package (OPF) file; its manifest maps ids to files and i
 XHTML chapter goes through the HTML extractor, and is written under a `# ` heading named by its title (the
 chapter's `<h1>`, `<title>` or first heading, else its file name); the chapter's own headings nest under it,
 and a first heading that only repeats the title ("I", or an `<hgroup>` of "I" and "A Letter with a Postscript",
-under "I: A Letter with a Postscript") is dropped. The
-book's title is the OPF's dc:title. The archive is checked for zip bombs as a DOCX is.
+under "I: A Letter with a Postscript") is dropped. The book's title is the OPF's dc:title. The archive is checked
+for zip bombs as a DOCX is.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from .blocks import merged_names
 InnerTables = dict[int, tuple[int, list[list[str]]]]  # a row's cells holding tables: column → (span, rows)
 
 MIN_NAMES = 2  # a half has at least two columns: "| Name | Name |" is a header, not two copies of one
+HEADER_ROWS = 3  # the repeated header is looked for in a table's first rows (a title row or two may stand above it)
 
 
 def repeated_header(cells: Sequence[str]) -> tuple[int, int, int] | None:
@@ -43,11 +44,11 @@ def repeated_header(cells: Sequence[str]) -> tuple[int, int, int] | None:
 
 
 def side_by_side(rows: Sequence[Sequence[str]]) -> list[list[str]]:
-    """The rows with a table set side by side unfolded (see the module's docstring): from its repeated header on,
-    each copy's cells of every row, copy after copy; the columns before and after the copies stay with the first
-    (blank in the others); a row with no text in a copy is left out of it. Rows above the header (a
-    title) stay first; a table without a repeated header is returned as it is."""
-    found = next(((i, shape) for i, row in enumerate(rows) if (shape := repeated_header(row))), None)
+    """The rows with a table set side by side unfolded (see the module's docstring): from its repeated header (in
+    its first HEADER_ROWS rows) on, each copy's cells of every row, copy after copy; the columns before and after
+    the copies stay with the first (blank in the others); a row with no text in a copy is left out of it. Rows
+    above the header (a title) stay first; a table without a repeated header is returned as it is."""
+    found = next(((i, shape) for i, row in enumerate(rows[:HEADER_ROWS]) if (shape := repeated_header(row))), None)
     if found is None:
         return [list(row) for row in rows]
     at, (offset, width, copies) = found

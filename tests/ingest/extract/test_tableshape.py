@@ -54,6 +54,8 @@ def test_a_table_without_a_repeated_header_is_left_as_it_is() -> None:
     rows = [["Year", "Sales", "Year", "Cost"], ["2015", "93", "2016", "12"]]
     assert side_by_side(rows) == rows
     assert side_by_side([]) == []
+    deep = [["Key", "Value", "Key", "Note"]] + [[str(i), "x", str(i), "y"] for i in range(3)] + [["a", "b", "a", "b"]]
+    assert side_by_side(deep) == deep  # a header is looked for in a table's first rows only
 
 
 def test_tables_inside_cells_give_one_line_per_inner_row_in_the_columns_their_cells_span() -> None:
