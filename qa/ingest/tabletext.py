@@ -159,9 +159,10 @@ def folds(names: list[str] | None) -> tuple[int, int] | None:
 
 
 def _past_titles(lines: list[str], first: int, end: int) -> int:
-    """The first row of a table below its title rows (rows of one cell over a table of wider rows)."""
+    """The first row of a table below its title rows (rows of one written cell, "| Example: … |" or a title
+    spanning the table's columns followed by the empty cells it covers, over a table of wider rows)."""
     widest = max(len(cell_texts(line)) for line in lines[first:end])
-    while first < end - 1 and widest > 1 and len(cell_texts(lines[first])) == 1:
+    while first < end - 1 and widest > 1 and sum(1 for cell in cell_texts(lines[first]) if cell) == 1:
         first += 1
     return first
 

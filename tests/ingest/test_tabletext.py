@@ -116,6 +116,16 @@ def test_a_title_row_narrower_than_the_table_is_no_header() -> None:
     ]
     wide = "| Commanders |\n| No. | Name | Term start |\n| 1 | Zakir Hasanov | 2003 |"
     assert linearize(wide).text.splitlines() == ["Commanders.", "", "No.: 1; Name: Zakir Hasanov; Term start: 2003."]
+    # a title spanning the table's columns, written with the empty cells it covers, as Word and ODT tables write it
+    spanned = (
+        "|  | Example: two links |  |  |  |\n|  | Link | Server/Class | Topic/URL |  |\n"
+        "|  | OLE | Excel.Sheet.8 | D:\\example.xls |  |"
+    )
+    assert linearize(spanned).text.splitlines() == [
+        "Example: two links.",
+        "",
+        "Link: OLE; Server/Class: Excel.Sheet.8; Topic/URL: D:\\example.xls.",
+    ]
 
 
 def test_a_header_below_title_rows_names_the_columns_of_a_window_inside_the_table() -> None:
