@@ -188,9 +188,7 @@ def test_docx_merged_cells_keep_their_columns() -> None:
     notes.cell(0, 0).text = "A note that runs on for many more words than a label beside a group of rows would hold."
     notes.cell(0, 0).merge(notes.cell(1, 0))
     notes.cell(0, 1).text, notes.cell(1, 1).text = "x", "y"
-    buffer = io.BytesIO()
-    document.save(buffer)
-    assert extract_docx(buffer.getvalue()).text.splitlines() == [
+    assert extract_docx(saved_document(document)).text.splitlines() == [
         "| Model | Top-k |  |",
         "|  | Top-20 | Top-100 |",
         "| DPR | 78.4 | 85.4 |",
@@ -504,9 +502,7 @@ def test_html_and_docx_tables_set_side_by_side_read_down_each_copy() -> None:
     for row, cells in zip(table.rows, [("Code", "Style") * 2, ("01H", "Thin", "08H", "Dashed"), ("02H", "Medium")]):
         for cell, text in zip(row.cells, cells):
             cell.text = text
-    out = io.BytesIO()
-    document.save(out)
-    assert extract_docx(out.getvalue()).text.splitlines() == [
+    assert extract_docx(saved_document(document)).text.splitlines() == [
         "| Code | Style |",
         "| 01H | Thin |",
         "| 02H | Medium |",

@@ -386,7 +386,7 @@ def _walk(root, out: Writer) -> None:  # type: ignore[no-untyped-def]
             flush()
         elif tag in _HEADINGS:
             flush()
-            out.heading(_HEADING_TAIL.sub("", _text(child)), _HEADINGS[tag])
+            out.heading(_heading_text(child), _HEADINGS[tag])
         elif tag == "hgroup" and (grouped := _hgroup(child)) is not None:
             flush()
             out.heading(*grouped)
@@ -414,8 +414,13 @@ def _hgroup(node) -> tuple[str, int] | None:  # type: ignore[no-untyped-def]
     levels = [_HEADINGS[c.tag] for c in parts if c.tag in _HEADINGS]
     if not levels:
         return None
-    text = ": ".join(t for c in parts if (t := clean(_HEADING_TAIL.sub("", _text(c)))))
+    text = ": ".join(t for c in parts if (t := clean(_heading_text(c))))
     return text, min(levels)
+
+
+def _heading_text(node) -> str:  # type: ignore[no-untyped-def]
+    """A heading's text without Wikipedia's "[edit]" link after it."""
+    return _HEADING_TAIL.sub("", _text(node))
 
 
 def _list(node, out: Writer, depth: int) -> None:  # type: ignore[no-untyped-def]

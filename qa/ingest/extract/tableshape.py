@@ -82,7 +82,8 @@ def with_inner_rows(cells: list[str], inner: InnerTables) -> list[list[str]]:
             if len(placed) > span:
                 placed = [*placed[: span - 1], " ".join(c for c in placed[span - 1 :] if c)]
             line[column : column + span] = placed + [""] * (span - len(placed))
-        lines.append(line[: max(len(cells), max(j + 1 for j, c in enumerate(line) if c) if any(line) else 0)])
+        last_written = max((j + 1 for j, cell in enumerate(line) if cell), default=0)
+        lines.append(line[: max(len(cells), last_written)])  # no empty cells past the row's own
     return lines
 
 
