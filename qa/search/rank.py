@@ -164,6 +164,21 @@ def reorder_by_reader(
     return [Hit(head[i].chunk, scores[i]) for i in order], [windows[i] for i in order]
 
 
+def close_to_first(hits: Sequence[Hit], margin: float) -> int:
+    """How many of `hits` score within `margin` of the first: passages retrieval cannot tell apart."""
+    return sum(1 for hit in hits if hit.score >= hits[0].score - margin) if hits else 0
+
+
+def first_kept(
+    first: Hit, first_window: ReadWindow, head: list[Hit], read: list[ReadWindow]
+) -> tuple[list[Hit], list[ReadWindow]]:
+    """`first` (with its window) ahead of the read `head`, scored as high as head's best at least; the rest of
+    `head` in its order."""
+    top = max((hit.score for hit in head), default=first.score)
+    rest = [(hit, window) for hit, window in zip(head, read) if hit.chunk != first.chunk]
+    return [Hit(first.chunk, max(first.score, top))] + [hit for hit, _ in rest], [first_window] + [w for _, w in rest]
+
+
 def reorder_by_reranker(head: list[Hit], scores: Sequence[float], weight: float, floor: float) -> list[Hit]:
     """The reranked passages by `weight` × reranker score + retrieval score (each min-max normalized over the
     head), best first (stable); every new score is `floor` (the best score below the head) plus that mix, so
@@ -365,14 +380,16 @@ class Ranker:
         term_weights: dict[str, float] | None = None,
     ) -> tuple[list[Hit], list[AnswerSentence | None], list[ReadWindow]]:
         """The top `reading.depth` hits read and reordered by the reader, with the reader's answer sentences (the top
-        `reading.depth + reading.unsure_depth` when no window of the first shows a bold span: the reader is unsure);
-        the hits (and answers) below them unchanged."""
-        seen: SeenSpans = {}  # the unsure step reads no window twice
-        head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights, seen)
-        if reading.unsure_depth and not any(window.shows_span(reading.span_margin) for window in read):
-            reading = replace(reading, depth=reading.depth + reading.unsure_depth)
-            head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights, seen)
-        head, read = self.cite_spans(head, read, rows, reading.span_margin)
+        `reading.depth + reading.unsure_depth` when no window of the first shows a bold span: the reader is unsure;
+        every hit within `reading.close_margin` of the first when retrieval cannot tell more of them apart, the
+        first place kept as the usual reading gave it); the hits (and answers) below them unchanged."""
+        seen: SeenSpans = {}  # the unsure step and the wide reading read no window twice
+        head, read = self.read_unsure(question, hits, rows, reading, term_weights, seen)
+        close = close_to_first(hits[: reading.wide_depth], reading.close_margin)
+        if close > reading.depth and head:
+            reading = replace(reading, depth=close)
+            wide, wide_read = self.read_unsure(question, hits, rows, reading, term_weights, seen)
+            head, read = first_kept(head[0], read[0], wide, wide_read)
         read_answers = [self.read_answer(w, rows, hit, answer, reading) for hit, w in zip(head, read)]
         floor = span_floor([w.span for w in read], reading.no_span_penalty)
         cited = {hit.chunk for hit in head}
@@ -380,6 +397,23 @@ class Ranker:
         kept = [i for i, hit in enumerate(rest) if hit.chunk not in cited]  # a passage a span moved to, once
         tail = [Hit(rest[i].chunk, floor + reading.retrieval_weight * rest[i].score) for i in kept]
         return head + tail, read_answers + [rest_found[i] for i in kept if i < len(rest_found)], read
+
+    def read_unsure(
+        self,
+        question: str,
+        hits: list[Hit],
+        rows: dict[int, StoredChunk],
+        reading: ReadingSettings,
+        term_weights: dict[str, float] | None,
+        seen: SeenSpans,
+    ) -> tuple[list[Hit], list[ReadWindow]]:
+        """The top `reading.depth` hits read (`unsure_depth` more when no window shows a bold span), reordered by
+        the reader, each span cited in the passage that holds it."""
+        head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights, seen)
+        if reading.unsure_depth and not any(window.shows_span(reading.span_margin) for window in read):
+            reading = replace(reading, depth=reading.depth + reading.unsure_depth)
+            head, read = self.read(question, hits[: reading.depth], rows, reading, term_weights, seen)
+        return self.cite_spans(head, read, rows, reading.span_margin)
 
     def cite_spans(
         self, head: list[Hit], read: list[ReadWindow], rows: dict[int, StoredChunk], margin: float

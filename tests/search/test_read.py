@@ -7,7 +7,7 @@ import math
 from qa.ingest.chunk import Chunk
 from qa.models.reader import ReadSpan
 from qa.search.highlight import AnswerSentence, Span
-from qa.search.rank import reorder_by_reader, shifted
+from qa.search.rank import close_to_first, first_kept, reorder_by_reader, shifted
 from qa.search.read import (
     ReadWindow,
     combined_scores,
@@ -95,6 +95,22 @@ def test_a_window_without_a_span_scores_below_the_lowest_span_by_the_penalty() -
     assert [h.chunk for h in reorder_by_reader(head, windows, 10.0)[0]] == [12, 10, 11]
     assert [h.chunk for h in reorder_by_reader(head, windows, 10.0, penalty=3.0)[0]] == [10, 12, 11]
     assert span_floor(spans, 3.0) == -1.0 and span_floor([spans[2]], 3.0) == -3.0
+
+
+def test_the_passages_retrieval_cannot_tell_apart_are_those_near_the_first() -> None:
+    hits = [Hit(1, 2.0), Hit(2, 1.9), Hit(3, 1.6), Hit(4, 1.58), Hit(5, 0.5)]
+    assert close_to_first(hits, 0.42) == 4 and close_to_first(hits, 0.1) == 2
+    assert close_to_first(hits, 0.0) == 1 and close_to_first([], 0.42) == 0
+
+
+def test_a_wide_reading_keeps_the_first_place_of_the_usual_one() -> None:
+    first, others = read_window("1994"), [read_window("115"), read_window("Anna Berg")]
+    head = [Hit(7, 12.0), Hit(3, 9.0), Hit(5, 8.5)]
+    hits, windows = first_kept(Hit(3, 10.5), first, head, [others[0], first, others[1]])
+    assert [(h.chunk, h.score) for h in hits] == [(3, 12.0), (7, 12.0), (5, 8.5)]  # as high as the best, not above
+    assert windows == [first, others[0], others[1]]
+    hits, _ = first_kept(Hit(3, 13.0), first, [Hit(7, 12.0)], [others[0]])  # a first not read wide leads the rest
+    assert [(h.chunk, h.score) for h in hits] == [(3, 13.0), (7, 12.0)]
 
 
 def test_page_at_counts_pages_from_their_start_offsets() -> None:

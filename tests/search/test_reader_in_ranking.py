@@ -10,6 +10,7 @@ from qa.engine import DoubtReason, Engine, NoticeKind, build_from_folder
 from qa.models.reader import shipped_reader_fingerprint
 from qa.models.reranker import shipped_reranker_fingerprint
 from qa.search.read import ReadingSettings
+from qa.search.retrieve import Hit
 
 HARBOUR = (
     "= Harbour Festival =\n\n"
@@ -295,9 +296,59 @@ def test_when_the_reader_is_unsure_of_the_first_passages_it_reads_the_next_ones(
     engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
     unsure = "Which composer wrote the town's anthem for the coronation?"  # no town says
     assert sum(r.read for r in engine.ask(unsure, k=10).results) == 10
-    assert sum(r.read for r in engine.ask(unsure, k=10, reading=ReadingSettings(unsure_depth=0)).results) == 5
+    assert (
+        sum(r.read for r in engine.ask(unsure, k=10, reading=ReadingSettings(unsure_depth=0, close_margin=0)).results)
+        == 5
+    )
     sure = engine.ask("In which year was the bridge of Dunmore built?", k=10)
     assert sum(r.read for r in sure.results) == 5 and sure.results[0].answer.span.text == "1733"
+
+
+def test_when_retrieval_scores_the_first_passages_alike_the_reader_reads_them_all(
+    tmp_path, real_encoder, real_reader
+) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, text in enumerate(TOWNS):
+        (corpus / f"town{i:02d}.txt").write_text(text if i == 0 else f"= {text}\n", encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    alike = "Who made the clock in the town hall?"  # every town answers it in the same words
+    wide = engine.ask(alike, k=12).results
+    usual = engine.ask(alike, k=12, reading=ReadingSettings(close_margin=0)).results
+    assert sum(r.read for r in usual) == 5 < sum(r.read for r in wide)
+    assert wide[0].doc == usual[0].doc and wide[0].answer.span.text == "local smith"  # the first place stays
+    told_apart = engine.ask("In which year was the bridge of Dunmore built?", k=12).results
+    assert sum(r.read for r in told_apart) == 5
+
+
+def test_a_wide_reading_fills_the_places_below_the_first_and_keeps_the_first(
+    tmp_path, real_encoder, real_reader
+) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, text in enumerate(TOWNS):  # the last town names its clock's maker; the others say "a local smith"
+        text = (
+            text.replace("keeps a clock made by a local smith", "clock was the work of Thomas Hale")
+            if i == 11
+            else text
+        )
+        (corpus / f"town{i:02d}.txt").write_text(text if i == 0 else f"= {text}\n", encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    chunk_of = {chunk.doc_id: n for n, chunk in enumerate(engine.index.chunks)}
+    order = [f"town{i:02d}.txt" for i in (0, 1, 2, 3, 4, 5, 6, 11, 7, 8)]  # retrieval scores all ten alike
+    hits = [Hit(chunk_of[doc], 1.0 - 0.01 * n) for n, doc in enumerate(order)]
+    rows = engine.index.chunks.get_many([hit.chunk for hit in hits])
+    question = "Who made the clock in the town hall?"
+
+    def docs(reading: ReadingSettings) -> list[str]:
+        head, _, _ = engine.ranker.read_head(question, hits, [], rows, reading, lambda hit: None)
+        return [rows[hit.chunk].chunk.doc_id for hit in head]
+
+    usual, wide = docs(ReadingSettings(close_margin=0)), docs(ReadingSettings())
+    assert "town11.txt" not in usual[:5]  # the eighth passage is not read
+    assert wide[0] == usual[0] and wide[1] == "town11.txt"  # read, second: the first place is the usual reading's
 
 
 @pytest.mark.parametrize(
