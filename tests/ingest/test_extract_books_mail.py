@@ -213,6 +213,7 @@ def test_email_headers_plain_body_and_attachments_as_sections() -> None:
     assert doc.text == (
         "# Pump P-7 failure\n\n"
         "From: Aino Vantor <aino@example.org> · To: Depot <depot@example.org> · Date: Tue, 04 Jun 2024 09:15:00 +0200"
+        " · Attachments: pump.log, parts.csv, valve.docx, photo.png, stock.xlsx, forwarded e-mail"
         "\n\nThe pump failed on Tuesday.\n\nSee the attached log and parts list.\n\n"
         "Attachment photo.png was not read: not a readable image (Pillow does not recognise it); re-save it as PNG, "
         "JPEG or TIFF\n\n"

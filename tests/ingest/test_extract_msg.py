@@ -109,7 +109,8 @@ def test_attachments_are_sections_read_by_their_readers_and_others_named() -> No
     assert len(log_lines) >= 4096  # read from regular sectors, not the mini stream
     doc = read(msg_bytes("Pump P-7 failure", SENDER, "Depot", SENT, "See the attachments.", attachments=attachments))
     assert doc.text == (
-        f"# Pump P-7 failure\n\n{HEAD}\n\nSee the attachments.\n\n"
+        f"# Pump P-7 failure\n\n{HEAD} · Attachments: pump.log, parts.csv, firmware.bin, notes.txt\n\n"
+        "See the attachments.\n\n"
         "Attachment firmware.bin (application/octet-stream) was not read: not a kind of document the index reads."
         f"\n\n# Attachment: pump.log\n\n{log_lines.strip()}\n\n"
         "# Attachment: parts.csv\n\n| Part | Number |\n| Impeller | IM-204 |\n\n"
@@ -154,7 +155,7 @@ def test_an_embedded_message_is_read_as_a_forwarded_e_mail_and_the_depth_is_capp
     )
     doc = read(msg_bytes("Fwd: impeller", SENDER, "Depot", SENT, "See below.", [("", forwarded)]))
     assert doc.text == (
-        f"# Fwd: impeller\n\n{HEAD}\n\nSee below.\n\n# Attachment: forwarded e-mail\n\n## Re: spare impeller\n\n"
+        f"# Fwd: impeller\n\n{HEAD} · Attachments: forwarded e-mail\n\nSee below.\n\n# Attachment: forwarded e-mail\n\n## Re: spare impeller\n\n"
         f"{HEAD}\n\nA spare impeller ships on Friday."
     )
     # an .eml attached to an .msg counts as a level: the e-mail reader starts where the .msg reader stands

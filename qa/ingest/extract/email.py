@@ -17,7 +17,7 @@ refuses, is named in one line saying why it was not read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from email import policy
@@ -100,7 +100,11 @@ def _message(message: EmailMessage, out: Writer, depth: int, marks: Marks) -> st
     attachment read as a section (`write_sections`). `depth` counts the e-mails this one is attached to. Returns the
     subject."""
     subject = clean(header_value(message, "Subject"))
-    write_head(out, subject, [(name, header_value(message, name)) for name in _WHO])
+    named = [
+        attachment_kind(clean(part.get_filename() or ""), part.get_content_type())[1]
+        for part in message.iter_attachments()
+    ]
+    write_head(out, subject, [(name, header_value(message, name)) for name in _WHO], named)
     body = message.get_body(preferencelist=("plain", "html"))
     if body is not None:
         write_body(out, _text_content(body), html=body.get_content_subtype() == "html")
@@ -115,11 +119,14 @@ def _message(message: EmailMessage, out: Writer, depth: int, marks: Marks) -> st
     return subject
 
 
-def write_head(out: Writer, subject: str, who: Iterable[tuple[str, str]]) -> None:
+def write_head(out: Writer, subject: str, who: Iterable[tuple[str, str]], attachments: Sequence[str] = ()) -> None:
     """The subject as the level-1 heading, then one line of the (field, value) pairs that have a value ("From: a ·
-    To: b · Date: ..."): every message format reads the same, so a question finds a sender the same way."""
+    To: b · Date: ...") and the attachments' names, as a mail client shows them above the text ("Attachments:
+    a.log, b.pdf"): every message format reads the same, so a question finds a sender, or which file was sent, the
+    same way."""
     out.heading(subject or "(no subject)", 1)
-    shown = [f"{name}: {clean(value)}" for name, value in who if value.strip()]
+    listed = [("Attachments", ", ".join(attachments))] if attachments else []
+    shown = [f"{name}: {clean(value)}" for name, value in [*who, *listed] if value.strip()]
     if shown:
         out.paragraph(" · ".join(shown))
 

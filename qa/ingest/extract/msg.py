@@ -256,7 +256,7 @@ def _message(storage: _Storage, header: str, out: Writer, depth: int, marks: Mar
         ("Cc", storage.text(0x0E03) or header_value(headers, "Cc")),
         ("Date", _date(storage) or header_value(headers, "Date")),
     ]
-    write_head(out, subject, who)
+    write_head(out, subject, who, [_shown_name(storage.child(name)) for name in storage.children(ATTACHMENT)])
     _body(storage, out)
     sections = []
     for number, name in enumerate(storage.children(ATTACHMENT), start=1):
@@ -310,6 +310,14 @@ def _body(storage: _Storage, out: Writer) -> None:
     markup = decode_html(html) if html is not None else storage.text(0x1013)
     if markup.strip():
         write_body(out, markup, html=True)
+
+
+def _shown_name(storage: _Storage) -> str:
+    """The name an attachment is shown under: its file name, else what its content type makes it."""
+    filename = clean(storage.text(0x3707) or storage.text(0x3704))
+    if storage.entry_type(EMBEDDED) == olefile.STGTY_STORAGE:  # as `_embedded` names it
+        return filename or clean(storage.text(0x3001)) or "forwarded e-mail"
+    return attachment_kind(filename, clean(storage.text(0x370E)).lower() or "application/octet-stream")[1]
 
 
 def _attachment(storage: _Storage, number: int, depth: int) -> ReadAttachment:
