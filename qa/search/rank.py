@@ -382,14 +382,16 @@ class Ranker:
         """The top `reading.depth` hits read and reordered by the reader, with the reader's answer sentences (the top
         `reading.depth + reading.unsure_depth` when no window of the first shows a bold span: the reader is unsure;
         every hit within `reading.close_margin` of the first when retrieval cannot tell more of them apart, the
-        first place kept as the usual reading gave it); the hits (and answers) below them unchanged."""
+        first place kept as the usual reading gave it when its window shows a bold span); the hits (and answers)
+        below them unchanged."""
         seen: SeenSpans = {}  # the unsure step and the wide reading read no window twice
         head, read = self.read_unsure(question, hits, rows, reading, term_weights, seen)
         close = close_to_first(hits[: reading.wide_depth], reading.close_margin)
         if close > reading.depth and head:
             reading = replace(reading, depth=close)
             wide, wide_read = self.read_unsure(question, hits, rows, reading, term_weights, seen)
-            head, read = first_kept(head[0], read[0], wide, wide_read)
+            kept = read[0].shows_span(reading.span_margin)  # a first that answers nothing is not kept
+            head, read = first_kept(head[0], read[0], wide, wide_read) if kept else (wide, wide_read)
         read_answers = [self.read_answer(w, rows, hit, answer, reading) for hit, w in zip(head, read)]
         floor = span_floor([w.span for w in read], reading.no_span_penalty)
         cited = {hit.chunk for hit in head}

@@ -351,6 +351,30 @@ def test_a_wide_reading_fills_the_places_below_the_first_and_keeps_the_first(
     assert wide[0] == usual[0] and wide[1] == "town11.txt"  # read, second: the first place is the usual reading's
 
 
+def test_a_wide_reading_takes_the_first_place_when_the_usual_first_answers_nothing(
+    tmp_path, real_encoder, real_reader
+) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, text in enumerate(TOWNS):  # only the last town has a clock
+        text = (
+            text.replace("keeps a clock made by a local smith", "clock was the work of Thomas Hale")
+            if i == 11
+            else text.replace(" The town hall keeps a clock made by a local smith.", "")
+        )
+        (corpus / f"town{i:02d}.txt").write_text(text if i == 0 else f"= {text}\n", encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    chunk_of = {chunk.doc_id: n for n, chunk in enumerate(engine.index.chunks)}
+    hits = [Hit(chunk_of[f"town{i:02d}.txt"], 1.0 - 0.01 * i) for i in range(12)]  # the clock's town twelfth
+    rows = engine.index.chunks.get_many([hit.chunk for hit in hits])
+    question = "Who made the clock in the town hall?"
+    usual, _, _ = engine.ranker.read_head(question, hits, [], rows, ReadingSettings(close_margin=0), lambda h: None)
+    wide, _, read = engine.ranker.read_head(question, hits, [], rows, ReadingSettings(), lambda h: None)
+    assert rows[usual[0].chunk].chunk.doc_id != "town11.txt"  # ten read (unsure), none shows a span
+    assert rows[wide[0].chunk].chunk.doc_id == "town11.txt" and read[0].shows_span(3.0)
+
+
 @pytest.mark.parametrize(
     ("question", "cell"),
     [
