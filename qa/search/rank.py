@@ -390,8 +390,8 @@ class Ranker:
         if close > reading.depth and head:
             reading = replace(reading, depth=close)
             wide, wide_read = self.read_unsure(question, hits, rows, reading, term_weights, seen)
-            kept = read[0].shows_span(reading.span_margin)  # a first that answers nothing is not kept
-            head, read = first_kept(head[0], read[0], wide, wide_read) if kept else (wide, wide_read)
+            answers = read[0].shows_span(reading.span_margin)  # a first that answers nothing is not kept
+            head, read = first_kept(head[0], read[0], wide, wide_read) if answers else (wide, wide_read)
         read_answers = [self.read_answer(w, rows, hit, answer, reading) for hit, w in zip(head, read)]
         floor = span_floor([w.span for w in read], reading.no_span_penalty)
         cited = {hit.chunk for hit in head}
