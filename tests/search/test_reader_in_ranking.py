@@ -285,21 +285,42 @@ TOWNS = "\n\n".join(  # twelve files of one passage each: the top ten of any que
 ).split("\n\n= ")
 
 
+SMITH = " The town hall keeps a clock made by a local smith."
+
+
+def towns_engine(root, encoder, reader, *, hale: bool = False, hale_only: bool = False) -> Engine:  # type: ignore[no-untyped-def]
+    """The twelve towns, a file of one passage each. `hale`: the last town names its clock's maker (the others say
+    "a local smith"); `hale_only`: and no other town has a clock."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for i, text in enumerate(TOWNS):
+        if i == 11 and (hale or hale_only):
+            text = text.replace(SMITH, " The town hall clock was the work of Thomas Hale.")
+        elif hale_only:
+            text = text.replace(SMITH, "")
+        (corpus / f"town{i:02d}.txt").write_text(text if i == 0 else f"= {text}\n", encoding="utf-8")
+    build_from_folder(corpus, root / "index", encoder=encoder)
+    return Engine.open(root / "index", encoder=encoder, reader=reader)
+
+
+def read_head_docs(engine: Engine, question: str, towns: list[int], reading: ReadingSettings) -> list[str]:
+    """The documents `Ranker.read_head` puts first, given the towns in `towns` order as retrieval's hits, all
+    scored alike (0.01 apart)."""
+    chunk_of = {chunk.doc_id: n for n, chunk in enumerate(engine.index.chunks)}
+    hits = [Hit(chunk_of[f"town{i:02d}.txt"], 1.0 - 0.01 * n) for n, i in enumerate(towns)]
+    rows = engine.index.chunks.get_many([hit.chunk for hit in hits])
+    head, _, _ = engine.ranker.read_head(question, hits, [], rows, reading, lambda hit: None)
+    return [rows[hit.chunk].chunk.doc_id for hit in head]
+
+
 def test_when_the_reader_is_unsure_of_the_first_passages_it_reads_the_next_ones(
     tmp_path, real_encoder, real_reader
 ) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for i, text in enumerate(TOWNS):
-        (corpus / f"town{i:02d}.txt").write_text(text if i == 0 else f"= {text}\n", encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
-    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    engine = towns_engine(tmp_path, real_encoder, real_reader)
     unsure = "Which composer wrote the town's anthem for the coronation?"  # no town says
     assert sum(r.read for r in engine.ask(unsure, k=10).results) == 10
-    assert (
-        sum(r.read for r in engine.ask(unsure, k=10, reading=ReadingSettings(unsure_depth=0, close_margin=0)).results)
-        == 5
-    )
+    only_unsure = ReadingSettings(unsure_depth=0, close_margin=0)
+    assert sum(r.read for r in engine.ask(unsure, k=10, reading=only_unsure).results) == 5
     sure = engine.ask("In which year was the bridge of Dunmore built?", k=10)
     assert sum(r.read for r in sure.results) == 5 and sure.results[0].answer.span.text == "1733"
 
@@ -307,12 +328,7 @@ def test_when_the_reader_is_unsure_of_the_first_passages_it_reads_the_next_ones(
 def test_when_retrieval_scores_the_first_passages_alike_the_reader_reads_them_all(
     tmp_path, real_encoder, real_reader
 ) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for i, text in enumerate(TOWNS):
-        (corpus / f"town{i:02d}.txt").write_text(text if i == 0 else f"= {text}\n", encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
-    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    engine = towns_engine(tmp_path, real_encoder, real_reader)
     alike = "Who made the clock in the town hall?"  # every town answers it in the same words
     wide = engine.ask(alike, k=12).results
     usual = engine.ask(alike, k=12, reading=ReadingSettings(close_margin=0)).results
@@ -325,28 +341,11 @@ def test_when_retrieval_scores_the_first_passages_alike_the_reader_reads_them_al
 def test_a_wide_reading_fills_the_places_below_the_first_and_keeps_the_first(
     tmp_path, real_encoder, real_reader
 ) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for i, text in enumerate(TOWNS):  # the last town names its clock's maker; the others say "a local smith"
-        text = (
-            text.replace("keeps a clock made by a local smith", "clock was the work of Thomas Hale")
-            if i == 11
-            else text
-        )
-        (corpus / f"town{i:02d}.txt").write_text(text if i == 0 else f"= {text}\n", encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
-    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
-    chunk_of = {chunk.doc_id: n for n, chunk in enumerate(engine.index.chunks)}
-    order = [f"town{i:02d}.txt" for i in (0, 1, 2, 3, 4, 5, 6, 11, 7, 8)]  # retrieval scores all ten alike
-    hits = [Hit(chunk_of[doc], 1.0 - 0.01 * n) for n, doc in enumerate(order)]
-    rows = engine.index.chunks.get_many([hit.chunk for hit in hits])
+    engine = towns_engine(tmp_path, real_encoder, real_reader, hale=True)
+    towns = [0, 1, 2, 3, 4, 5, 6, 11, 7, 8]  # the town naming the clock's maker eighth
     question = "Who made the clock in the town hall?"
-
-    def docs(reading: ReadingSettings) -> list[str]:
-        head, _, _ = engine.ranker.read_head(question, hits, [], rows, reading, lambda hit: None)
-        return [rows[hit.chunk].chunk.doc_id for hit in head]
-
-    usual, wide = docs(ReadingSettings(close_margin=0)), docs(ReadingSettings())
+    usual = read_head_docs(engine, question, towns, ReadingSettings(close_margin=0))
+    wide = read_head_docs(engine, question, towns, ReadingSettings())
     assert "town11.txt" not in usual[:5]  # the eighth passage is not read
     assert wide[0] == usual[0] and wide[1] == "town11.txt"  # read, second: the first place is the usual reading's
 
@@ -354,25 +353,13 @@ def test_a_wide_reading_fills_the_places_below_the_first_and_keeps_the_first(
 def test_a_wide_reading_takes_the_first_place_when_the_usual_first_answers_nothing(
     tmp_path, real_encoder, real_reader
 ) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for i, text in enumerate(TOWNS):  # only the last town has a clock
-        text = (
-            text.replace("keeps a clock made by a local smith", "clock was the work of Thomas Hale")
-            if i == 11
-            else text.replace(" The town hall keeps a clock made by a local smith.", "")
-        )
-        (corpus / f"town{i:02d}.txt").write_text(text if i == 0 else f"= {text}\n", encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
-    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
-    chunk_of = {chunk.doc_id: n for n, chunk in enumerate(engine.index.chunks)}
-    hits = [Hit(chunk_of[f"town{i:02d}.txt"], 1.0 - 0.01 * i) for i in range(12)]  # the clock's town twelfth
-    rows = engine.index.chunks.get_many([hit.chunk for hit in hits])
+    engine = towns_engine(tmp_path, real_encoder, real_reader, hale_only=True)
+    towns = list(range(12))  # the only clock's town twelfth
     question = "Who made the clock in the town hall?"
-    usual, _, _ = engine.ranker.read_head(question, hits, [], rows, ReadingSettings(close_margin=0), lambda h: None)
-    wide, _, read = engine.ranker.read_head(question, hits, [], rows, ReadingSettings(), lambda h: None)
-    assert rows[usual[0].chunk].chunk.doc_id != "town11.txt"  # ten read (unsure), none shows a span
-    assert rows[wide[0].chunk].chunk.doc_id == "town11.txt" and read[0].shows_span(3.0)
+    usual = read_head_docs(engine, question, towns, ReadingSettings(close_margin=0))
+    wide = read_head_docs(engine, question, towns, ReadingSettings())
+    assert usual[0] != "town11.txt"  # ten read (unsure), none shows a span
+    assert wide[0] == "town11.txt"
 
 
 @pytest.mark.parametrize(
