@@ -32,8 +32,11 @@ from .card import ModelCard, cpu_session, fingerprint, pair_feeds
 READER_DIR = Path(__file__).resolve().parent / "reader-weights"
 MAX_QUESTION_TOKENS = 64
 STRIDE_TOKENS = 48
-# spans read, by question, window text, unit ends, typed spans and answer length (`Reader.read`'s `seen`)
-SeenSpans = dict[tuple[str, str, tuple[int, ...], tuple[tuple[int, int], ...], int], "ReadSpan"]
+# spans read, by question, window text, unit ends, typed spans, answer length and barred ranges (`Reader.read`'s
+# `seen`)
+SeenSpans = dict[
+    tuple[str, str, tuple[int, ...], tuple[tuple[int, int], ...], int, tuple[tuple[int, int], ...]], "ReadSpan"
+]
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ def best_span(
     max_answer_tokens: int,
     units: np.ndarray | None = None,
     typed: np.ndarray | None = None,
+    barred: np.ndarray | None = None,
 ) -> tuple[int, int, float]:
     """(first token, last token, score) of the best span over the `context` token positions; with `units` (each
     context token's unit number), only spans inside one unit count; with `typed` (per context token, whether it is
@@ -69,6 +73,9 @@ def best_span(
     allowed = (width >= 0) & (width < max_answer_tokens)
     if units is not None:
         allowed &= units[:, None] == units[None, :]
+    if barred is not None and barred.any():  # spans touching barred tokens, when any span does not
+        free = allowed & ~barred[:, None] & ~barred[None, :]
+        allowed = free if free.any() else allowed
     if typed is not None and typed.any():
         before = np.concatenate(([0], np.cumsum(typed)))  # typed tokens before each position
         holding = allowed & ((before[None, 1:] - before[:-1, None]) > 0)
@@ -121,26 +128,30 @@ class Reader:
         breaks: Sequence[Sequence[int]] | None = None,
         typed: Sequence[Sequence[tuple[int, int]]] | None = None,
         seen: SeenSpans | None = None,
+        barred: Sequence[Sequence[tuple[int, int]]] | None = None,
     ) -> list[ReadSpan]:
         """The best span of each window (character offsets into that window's text). `breaks` gives, per window,
         the sorted offsets where one unit of its text ends and the next begins (a list item, a table cell): a span
         never runs across one, so its score is the score of a span that can be shown. `typed` gives, per window,
         the (start, end) of the things of the kind the question asks for (the amounts, for "how many"): the span
-        holds one of them when the window has any. `seen` keeps the spans read, by question, window, units and
-        kinds, across calls: a window read before is not read again (the engine's unsure step reads its first
-        windows again beside the next ones; a window's span depends on nothing but the window)."""
+        holds one of them when the window has any. `barred` gives, per window, the (start, end) of text the span
+        stays out of when it can (a table on another version than the one asked about). `seen` keeps the spans
+        read, by question, window, units, kinds and bars, across calls: a window read before is not read again
+        (the engine's unsure step reads its first windows again beside the next ones; a window's span depends on
+        nothing but the window)."""
         question = self._clip_question(question)
         cuts = breaks if breaks is not None else [()] * len(windows)
         kinds = typed if typed is not None else [()] * len(windows)
-        for name, given in (("breaks", cuts), ("typed spans", kinds)):
+        bars = barred if barred is not None else [()] * len(windows)
+        for name, given in (("breaks", cuts), ("typed spans", kinds), ("barred ranges", bars)):
             if len(given) != len(windows):
                 raise ValueError(f"{len(given)} lists of {name} for {len(windows)} windows: give one list per window")
         spans = seen if seen is not None else {}
         out = []
-        for window, cut, kind in zip(windows, cuts, kinds):
-            key = (question, window, tuple(cut), tuple(kind), max_answer_tokens)
+        for window, cut, kind, bar in zip(windows, cuts, kinds, bars):
+            key = (question, window, tuple(cut), tuple(kind), max_answer_tokens, tuple(bar))
             if key not in spans:
-                spans[key] = self._read_window(question, window, max_answer_tokens, cut, kind)
+                spans[key] = self._read_window(question, window, max_answer_tokens, cut, kind, bar)
             out.append(spans[key])
         return out
 
@@ -158,6 +169,7 @@ class Reader:
         max_answer_tokens: int,
         breaks: Sequence[int],
         typed: Sequence[tuple[int, int]] = (),
+        barred: Sequence[tuple[int, int]] = (),
     ) -> ReadSpan:
         with self._lock:
             self._tokenizer.enable_truncation(self.max_tokens, stride=STRIDE_TOKENS, strategy="only_second")
@@ -166,14 +178,20 @@ class Reader:
             finally:
                 self._tokenizer.no_truncation()
         pieces = [
-            self._read_piece(encoding, max_answer_tokens, breaks, typed) for encoding in [first, *first.overflowing]
+            self._read_piece(encoding, max_answer_tokens, breaks, typed, barred)
+            for encoding in [first, *first.overflowing]
         ]
         start, end, score, _ = max(pieces, key=lambda piece: piece[2])
         null = min(piece[3] for piece in pieces)  # SQuAD 2.0's rule: the least confident "no answer" of the pieces
         return ReadSpan(start, end, score, null - score)
 
     def _read_piece(
-        self, encoding: Encoding, max_answer_tokens: int, breaks: Sequence[int], typed: Sequence[tuple[int, int]] = ()
+        self,
+        encoding: Encoding,
+        max_answer_tokens: int,
+        breaks: Sequence[int],
+        typed: Sequence[tuple[int, int]] = (),
+        barred: Sequence[tuple[int, int]] = (),
     ) -> tuple[int, int, float, float]:
         """(start char, end char, span score, [CLS] score) of one piece of a window."""
         feeds = pair_feeds(encoding.ids, encoding.type_ids)
@@ -183,6 +201,8 @@ class Reader:
         if context.size == 0:
             return 0, 0, -np.inf, null
         units = unit_numbers([encoding.offsets[i][0] for i in context], breaks) if len(breaks) else None
-        marked = typed_tokens([encoding.offsets[i] for i in context], typed) if typed else None
-        first, last, score = best_span(start_logits, end_logits, context, max_answer_tokens, units, marked)
+        offsets = [encoding.offsets[i] for i in context]
+        marked = typed_tokens(offsets, typed) if typed else None
+        bars = typed_tokens(offsets, barred) if barred else None
+        first, last, score = best_span(start_logits, end_logits, context, max_answer_tokens, units, marked, bars)
         return encoding.offsets[first][0], encoding.offsets[last][1], score, null

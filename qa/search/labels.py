@@ -14,6 +14,8 @@ from ..ingest.tokens import terms
 from .spans import MONTH
 
 _NUMBERED = re.compile(r"\b([^\W\d_]{3,})\.?\s(\d+(?:[.-]\d+)*|[IVXLC]+)\b")  # "Phase 2", "Fig. 7-26", "Part IV"
+_FUSED = re.compile(r"\b([A-Z]{2,})(\d+)\b")  # "BIFF8", "HTML5": a capitalised name, its number written on
+_FUSED_RANGE = re.compile(r"\b([A-Z]{2,})(\d+)\s*[-–]\s*(?:\1)?(\d+)\b")  # "BIFF2-BIFF5", "BIFF3–4"
 _MONTH = re.compile(MONTH, re.I)  # "June 2010" is a date, not the 2010th of something
 
 
@@ -27,11 +29,12 @@ def _labelled(match: re.Match[str]) -> bool:
 def numbered_labels(text: str) -> set[tuple[str, str]]:
     """The numbered things a text names, as (label, number): "Phase 2" → ("phase", "2"), "Table 4:" → ("table",
     "4"); a label is a content word (not "in 2015", "the 127"), and a date is no label ("June 2010")."""
-    return {(m.group(1).casefold(), m.group(2).casefold()) for m in _NUMBERED.finditer(text) if _labelled(m)}
+    spaced = {(m.group(1).casefold(), m.group(2).casefold()) for m in _NUMBERED.finditer(text) if _labelled(m)}
+    return spaced | {(m.group(1).casefold(), m.group(2)) for m in _FUSED.finditer(text)}
 
 
 def _choices(asked: set[tuple[str, str]]) -> str:
-    return "|".join(rf"{re.escape(label)}\.?\s{re.escape(number)}" for label, number in sorted(asked))
+    return "|".join(rf"{re.escape(label)}\.?\s?{re.escape(number)}" for label, number in sorted(asked))
 
 
 def numbered_pattern(asked: set[tuple[str, str]]) -> re.Pattern[str]:
@@ -72,3 +75,43 @@ def _pieces_between(text: str, matches: list[re.Match[str]]) -> list[str]:
         pieces += [text[at : m.start()], " "]
         at = m.end()
     return [*pieces, text[at:]]
+
+
+def _covers(line: str, asked: set[tuple[str, str]]) -> bool:
+    """Whether `line` names one of the `asked` numbered things, alone or inside a range ("BIFF2-BIFF5" covers 4)."""
+    if numbered_labels(line) & asked:
+        return True
+    for m in _FUSED_RANGE.finditer(line):
+        label, low, high = m.group(1).casefold(), int(m.group(2)), int(m.group(3))
+        if any(label == a and number.isdigit() and low <= int(number) <= high for a, number in asked):
+            return True
+    return False
+
+
+def other_version_tables(text: str, asked: set[tuple[str, str]]) -> list[tuple[int, int]]:
+    """The (start, end) of each table in `text` (a run of lines opening with "|") introduced by a line ending in a
+    colon that names another number of a label the question asks about and not the asked one ("Record
+    WRITEACCESS, BIFF5:" above its rows, for a question on BIFF8): its rows answer for another version."""
+    labels = {label for label, _ in asked}
+    out: list[tuple[int, int]] = []
+    intro, start, at = "", None, 0
+    for line in text.splitlines(keepends=True):
+        if line.lstrip().startswith("|"):
+            start = at if start is None else start
+        else:
+            if start is not None:
+                out += [(start, at)] if _barred(intro, labels, asked) else []
+                start = None
+            intro = line if line.strip() else intro
+        at += len(line)
+    if start is not None and _barred(intro, labels, asked):
+        out.append((start, at))
+    return out
+
+
+def _barred(intro: str, labels: set[str], asked: set[tuple[str, str]]) -> bool:
+    return (
+        intro.rstrip().endswith(":")
+        and any(label in labels for label, _ in numbered_labels(intro))
+        and not _covers(intro, asked)
+    )

@@ -22,7 +22,7 @@ from ..ingest.tabletext import ReaderText, cells, header_row_before, linearize
 from ..models.reader import Reader, ReadSpan, SeenSpans
 from .acronyms import asked_acronym, expansions
 from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
-from .labels import cell_naming_weights, numbered_labels
+from .labels import cell_naming_weights, numbered_labels, other_version_tables
 from .tables import asked_cell, cell_in_named_row, table_rows
 from .windows import Window, widen
 
@@ -202,6 +202,7 @@ def read_windows(
     units = [unit_breaks(window, text) for window, text in windows]
     breaks = [t.from_source(cut) for t, cut in zip(texts, units)]
     kind, typed = asked_for(question, [t.text for t in texts], settings.typed_kinds)
+    barred = other_versions(question, [text for _, text in windows], texts)
     spans = reader.read(
         question,
         [t.text for t in texts],
@@ -209,6 +210,7 @@ def read_windows(
         breaks=breaks,
         typed=typed,
         seen=seen,
+        barred=barred,
     )
     if kind == "expansion" and typed is not None:  # the words an acronym stands for, all of them
         spans = [whole_runs(span, runs) for span, runs in zip(spans, typed)]
@@ -269,6 +271,23 @@ def asked_for(
         return "expansion", [expansions(letters, text) for text in texts]
     kind = answer_type(question) if kinds else None
     return kind, ([typed_spans(kind, text) for text in texts] if kind in kinds else None)
+
+
+def other_versions(
+    question: str, texts: Sequence[str], read_as: Sequence[ReaderText]
+) -> list[list[tuple[int, int]]] | None:
+    """Per window, the tables on another version of what the question names ("Record WRITEACCESS, BIFF5:" for a
+    question on BIFF8: `other_version_tables`), as ranges of the text the reader reads (`read_as`); None when the
+    question names no numbered thing."""
+    asked = numbered_labels(question)
+    if not asked:
+        return None
+    out = []
+    for text, reader_text in zip(texts, read_as):
+        ranges = other_version_tables(text, asked)
+        ends = reader_text.from_source([offset for pair in ranges for offset in pair])
+        out.append(list(zip(ends[::2], ends[1::2])))
+    return out
 
 
 def whole_runs(span: ReadSpan, runs: Sequence[tuple[int, int]]) -> ReadSpan:

@@ -130,3 +130,30 @@ def test_windows_seen_before_are_not_read_again(real_reader: Reader, monkeypatch
     assert texts[0][both[0].start : both[0].end] == "1702"
     real_reader.read(question, texts[:1], breaks=[[10]], seen=seen)  # other units: read again
     assert read_windows == [*texts, texts[0]]
+
+
+def test_best_span_stays_out_of_barred_tokens_when_any_span_can() -> None:
+    import numpy as np
+
+    start = np.array([0.0, 9.0, 1.0, 2.0, 0.0])
+    end = np.array([0.0, 8.0, 1.0, 0.0, 3.0])
+    context = np.arange(1, 5)
+    barred = np.array([True, False, False, False])  # token 1, the best span's, is barred
+    assert best_span(start, end, context, 30, barred=barred)[:2] == (3, 4)  # 2 + 3 = 5, the best outside it
+    everything = np.ones(4, dtype=bool)
+    assert best_span(start, end, context, 30, barred=everything)[:2] == (1, 1)  # all barred: as if none were
+
+
+def test_the_reader_reads_past_a_barred_table(real_reader: Reader) -> None:
+    window = (
+        "Record WRITEACCESS, BIFF5:\n\nOffset: 0; Size: 54; Contents: User name, 53 characters.\n\n"
+        "Record WRITEACCESS, BIFF8:\n\nOffset: 0; Size: var.; Contents: User name, 109 characters."
+    )
+    question = "In BIFF8, how many characters long is the user name stored in WRITEACCESS?"
+    span = real_reader.read(question, [window])[0]
+    assert window[span.start : span.end] == "53"  # the reader tells the record, not its version
+    second = window.index("Record WRITEACCESS, BIFF8")
+    span = real_reader.read(question, [window], barred=[[(0, second)]])[0]
+    assert window[span.start : span.end].startswith("109")
+    with pytest.raises(ValueError, match="0 lists of barred ranges for 1 windows: give one list per window"):
+        real_reader.read(question, [window], barred=[])

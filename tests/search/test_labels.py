@@ -3,7 +3,13 @@ kept out of the words that name a table's rows and columns."""
 
 from __future__ import annotations
 
-from qa.search.labels import caption_pattern, cell_naming_weights, numbered_labels, numbered_pattern
+from qa.search.labels import (
+    caption_pattern,
+    cell_naming_weights,
+    numbered_labels,
+    numbered_pattern,
+    other_version_tables,
+)
 
 
 def test_the_numbered_things_a_text_names_are_content_words_with_a_number() -> None:
@@ -40,3 +46,26 @@ def test_a_label_s_number_names_no_cell_of_the_table_it_captions() -> None:
     excel = {"biff": 3.0, "version": 1.0, "excel": 2.0, "5.0": 2.5}
     rows = "| Excel 5.0 | BIFF5 |\n| Excel 97 | BIFF8 |"
     assert cell_naming_weights("Which BIFF version does Excel 5.0 write?", excel, rows) == excel
+
+
+def test_a_capitalised_name_with_its_number_written_on_is_a_numbered_thing() -> None:
+    assert numbered_labels("In BIFF8, what does the HTML5 spec say?") == {("biff", "8"), ("html", "5")}
+    assert numbered_labels("Biff8, A4 and mp3") == set()  # two capitals at least, the number written on
+    pattern = numbered_pattern({("biff", "8")})
+    assert pattern.search("Record BOF, BIFF8:") and pattern.search("in BIFF 8") and not pattern.search("BIFF80")
+
+
+def test_a_table_introduced_as_another_version_than_the_asked_one_is_barred() -> None:
+    text = (
+        "The user name.\n\nRecord WRITEACCESS, BIFF5:\n\n| Offset | Size |\n| 0 | 54 |\n\n"
+        "Record WRITEACCESS, BIFF8:\n\n| 0 | var. |\n\nRecord FILESHARING, BIFF2-BIFF8:\n\n| 0 | 2 |\n"
+        "A note on BIFF5 records\n| 4 | 1 |"
+    )
+
+    def tables(question: str) -> list[str]:
+        return [text[a:b] for a, b in other_version_tables(text, numbered_labels(question))]
+
+    assert tables("How long is the user name in BIFF8?") == ["| Offset | Size |\n| 0 | 54 |\n"]
+    assert tables("How long is the user name in BIFF4?") == ["| Offset | Size |\n| 0 | 54 |\n", "| 0 | var. |\n"]
+    assert tables("How long is the user name in BIFF5?") == ["| 0 | var. |\n"]  # a range covers what it spans
+    assert tables("How long is the user name?") == []  # no version asked: nothing barred

@@ -430,3 +430,42 @@ def test_a_span_the_reader_marks_on_a_column_name_answers_from_that_row(  # type
         assert read.answers
         line_start = read.text.rfind("\n", 0, read.span.start) + 1
         assert read.text[line_start:].startswith("| 00H | #NULL! | Intersection of two cell ranges is empty |")
+
+
+RECORDS = """# 5.112 WRITEACCESS
+
+This record stores the name of the user that has saved the file. The user name is always stored as an equal-sized
+string. All unused characters after the name are filled with space characters.
+
+Record WRITEACCESS, BIFF3-BIFF4:
+
+| Offset | Size | Contents |
+|---|---|---|
+| 0 | 32 | User name, byte string, 8-bit string length, 31 characters |
+
+Record WRITEACCESS, BIFF5:
+
+| Offset | Size | Contents |
+|---|---|---|
+| 0 | 54 | User name, byte string, 8-bit string length, 53 characters |
+
+Record WRITEACCESS, BIFF8:
+
+| Offset | Size | Contents |
+|---|---|---|
+| 0 | var. | User name, Unicode string, 16-bit string length, 109 characters |
+"""
+
+
+@pytest.mark.parametrize(("version", "answer"), [("BIFF8", "109"), ("BIFF5", "53 characters")])
+def test_a_table_on_another_version_than_the_one_asked_about_is_not_read_for_the_answer(  # type: ignore[no-untyped-def]
+    tmp_path, real_encoder, real_reader, version: str, answer: str
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "records.md").write_text(RECORDS, encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    question = f"In {version}, how many characters long is the user name stored in WRITEACCESS?"
+    (tables,) = [r for r in engine.ask(question, k=3).results if "Record WRITEACCESS, BIFF5:" in r.passage]
+    assert tables.answer.span.text == answer  # for BIFF8 the reader alone marks the BIFF5 row's 53
