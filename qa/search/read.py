@@ -202,7 +202,8 @@ def read_windows(
     units = [unit_breaks(window, text) for window, text in windows]
     breaks = [t.from_source(cut) for t, cut in zip(texts, units)]
     kind, typed = asked_for(question, [t.text for t in texts], settings.typed_kinds)
-    barred = other_versions(question, [text for _, text in windows], texts)
+    sources = [text for _, text in windows]
+    barred = other_versions(question, sources, texts)
     spans = reader.read(
         question,
         [t.text for t in texts],
@@ -215,7 +216,7 @@ def read_windows(
     if kind == "expansion" and typed is not None:  # the words an acronym stands for, all of them
         spans = [whole_runs(span, runs) for span, runs in zip(spans, typed)]
     surest = max((span.score for span in spans), default=0.0) + settings.named_cell_margin
-    naming = _cell_naming(question, term_weights, [text for _, text in windows])
+    naming = _cell_naming(question, term_weights, sources)
     read = [
         _mapped(window, text, header, reader_input, span, cut, weights, surest)
         for (window, text), header, reader_input, span, cut, weights in zip(
