@@ -1,6 +1,7 @@
-"""Numbered things a question names ("Table 5", "Phase 2", "Fig. 7-26"): finding them in passages, telling the
-passage that captions one from a passage that only refers to it, and keeping their numbers out of the words that
-name a table's rows and columns.
+"""Numbered things a question names ("Table 5", "Phase 2", "Fig. 7-26", "BIFF8"): finding them in passages,
+telling the passage that captions one from a passage that only refers to it, keeping their numbers out of the
+words that name a table's rows and columns, and finding the tables written for another number ("Record BOF,
+BIFF5:" when BIFF8 is asked).
 
 Pure functions over strings and term weights.
 """
@@ -28,7 +29,8 @@ def _labelled(match: re.Match[str]) -> bool:
 
 def numbered_labels(text: str) -> set[tuple[str, str]]:
     """The numbered things a text names, as (label, number): "Phase 2" → ("phase", "2"), "Table 4:" → ("table",
-    "4"); a label is a content word (not "in 2015", "the 127"), and a date is no label ("June 2010")."""
+    "4"), "BIFF8" → ("biff", "8"); a label is a content word (not "in 2015", "the 127"), or two capitals or more
+    with the number written on, and a date is no label ("June 2010")."""
     spaced = {(m.group(1).casefold(), m.group(2).casefold()) for m in _NUMBERED.finditer(text) if _labelled(m)}
     return spaced | {(m.group(1).casefold(), m.group(2)) for m in _FUSED.finditer(text)}
 
@@ -110,6 +112,8 @@ def other_version_tables(text: str, asked: set[tuple[str, str]]) -> list[tuple[i
 
 
 def _barred(intro: str, labels: set[str], asked: set[tuple[str, str]]) -> bool:
+    """Whether a table's introducing line (it ends in a colon) names another number of an asked label, and not the
+    asked one: a line naming no asked label bars nothing."""
     return (
         intro.rstrip().endswith(":")
         and any(label in labels for label, _ in numbered_labels(intro))
