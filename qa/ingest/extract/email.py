@@ -100,10 +100,7 @@ def _message(message: EmailMessage, out: Writer, depth: int, marks: Marks) -> st
     attachment read as a section (`write_sections`). `depth` counts the e-mails this one is attached to. Returns the
     subject."""
     subject = clean(header_value(message, "Subject"))
-    named = [
-        attachment_kind(clean(part.get_filename() or ""), part.get_content_type())[1]
-        for part in message.iter_attachments()
-    ]
+    named = [_kind_and_name(part)[1] for part in message.iter_attachments()]
     write_head(out, subject, [(name, header_value(message, name)) for name in _WHO], named)
     body = message.get_body(preferencelist=("plain", "html"))
     if body is not None:
@@ -190,10 +187,15 @@ def _text_content(part: EmailMessage) -> str:
 
 def _attachment(part: EmailMessage, number: int, depth: int) -> ReadAttachment:
     """The attachment as its own extractor read it; ValueError with the line saying why it was not read."""
+    kind, shown = _kind_and_name(part)
     content_type = part.get_content_type()
-    kind, shown = attachment_kind(clean(part.get_filename() or ""), content_type)
     read = read_attachment(shown, kind, content_type, depth, lambda k: _read_attachment(part, k, shown, depth))
     return ReadAttachment(number, shown, kind or "", read)
+
+
+def _kind_and_name(part: EmailMessage) -> tuple[str | None, str]:
+    """The reader for an attachment and the name it is shown under (`attachment_kind`)."""
+    return attachment_kind(clean(part.get_filename() or ""), part.get_content_type())
 
 
 def attached_email_file(data: bytes, number: int) -> tuple[str, bytes]:

@@ -34,6 +34,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import HeaderParser
 from email.utils import format_datetime
+from typing import NamedTuple
 
 import olefile
 
@@ -256,7 +257,7 @@ def _message(storage: _Storage, header: str, out: Writer, depth: int, marks: Mar
         ("Cc", storage.text(0x0E03) or header_value(headers, "Cc")),
         ("Date", _date(storage) or header_value(headers, "Date")),
     ]
-    write_head(out, subject, who, [_shown_name(storage.child(name)) for name in storage.children(ATTACHMENT)])
+    write_head(out, subject, who, [_described(storage.child(name)).shown for name in storage.children(ATTACHMENT)])
     _body(storage, out)
     sections = []
     for number, name in enumerate(storage.children(ATTACHMENT), start=1):
@@ -312,31 +313,40 @@ def _body(storage: _Storage, out: Writer) -> None:
         write_body(out, markup, html=True)
 
 
-def _shown_name(storage: _Storage) -> str:
-    """The name an attachment is shown under: its file name, else what its content type makes it."""
+class _Described(NamedTuple):
+    """What an attachment's properties say of it, before its data is read."""
+
+    kind: str | None  # the reader for its file (`attachment_kind`); None for data held as a storage
+    shown: str  # the name it is shown under
+    content_type: str
+    embedded: bool  # its data is a storage: an embedded message or OLE object (`_embedded`)
+
+
+def _described(storage: _Storage) -> _Described:
+    """An attachment's name and type: its file name, else (data held as a storage) its display name or "forwarded
+    e-mail", else what its content type makes it (`attachment_kind`)."""
     filename = clean(storage.text(0x3707) or storage.text(0x3704))
-    if storage.entry_type(EMBEDDED) == olefile.STGTY_STORAGE:  # as `_embedded` names it
-        return filename or clean(storage.text(0x3001)) or "forwarded e-mail"
-    return attachment_kind(filename, clean(storage.text(0x370E)).lower() or "application/octet-stream")[1]
+    content_type = clean(storage.text(0x370E)).lower() or "application/octet-stream"
+    if storage.entry_type(EMBEDDED) == olefile.STGTY_STORAGE:
+        shown = filename or clean(storage.text(0x3001)) or "forwarded e-mail"  # PR_DISPLAY_NAME
+        return _Described(None, shown, content_type, True)
+    return _Described(*attachment_kind(filename, content_type), content_type, False)
 
 
 def _attachment(storage: _Storage, number: int, depth: int) -> ReadAttachment:
     """One attachment (the `number`th) as its reader read it; ValueError with the line saying why it was not read.
     Its bytes are read before its reader runs: a damaged stream refuses the file, as a truncated file should."""
-    filename = clean(storage.text(0x3707) or storage.text(0x3704))
-    content_type = clean(storage.text(0x370E)).lower() or "application/octet-stream"
-    if storage.entry_type(EMBEDDED) == olefile.STGTY_STORAGE:
-        return ReadAttachment(number, *_embedded(storage, filename, depth))
-    kind, shown = attachment_kind(filename, content_type)
+    kind, shown, content_type, embedded = _described(storage)
+    if embedded:
+        return ReadAttachment(number, *_embedded(storage, shown, depth))
     data = (storage.binary(0x3701) or b"") if kind else b""
     read = read_attachment(shown, kind, content_type, depth, lambda k: extract(k, data, shown))
     return ReadAttachment(number, shown, kind or "", read)
 
 
-def _embedded(storage: _Storage, filename: str, depth: int) -> tuple[str, str, Extracted]:
-    """(name, kind, what was read) of an attachment whose data is a storage: a message (read as an attached e-mail),
-    or an OLE object (named)."""
-    shown = filename or clean(storage.text(0x3001)) or "forwarded e-mail"  # PR_DISPLAY_NAME
+def _embedded(storage: _Storage, shown: str, depth: int) -> tuple[str, str, Extracted]:
+    """(name, kind, what was read) of an attachment whose data is a storage, shown as `shown`: a message (read as
+    an attached e-mail), or an OLE object (named)."""
     storage.read_fixed("attachment")
     if storage.long(0x3705) != _ATTACH_EMBEDDED_MESSAGE:  # PR_ATTACH_METHOD
         raise ValueError(f"Attachment {shown} (an embedded OLE object) was not read: not a document the index reads.")
