@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ..ingest.extract.pdfcolumns import table_runs
+from ..ingest.tabletext import cells
 from ..ingest.tokens import terms
 from .spans import MONTH
 
@@ -91,23 +93,21 @@ def _covers(line: str, asked: set[tuple[str, str]]) -> bool:
 
 
 def other_version_tables(text: str, asked: set[tuple[str, str]]) -> list[tuple[int, int]]:
-    """The (start, end) of each table in `text` (a run of lines opening with "|") introduced by a line ending in a
-    colon that names another number of a label the question asks about and not the asked one ("Record
-    WRITEACCESS, BIFF5:" above its rows, for a question on BIFF8): its rows answer for another version."""
+    """The (start, end) of each table in `text` (a run of table rows, `tabletext.cells`) introduced by a line
+    ending in a colon that names another number of a label the question asks about and not the asked one ("Record
+    WRITEACCESS, BIFF5:" above its rows, for a question on BIFF8): its rows answer for another version. The
+    introducing line is the last written line above the table that is no table row."""
     labels = {label for label, _ in asked}
-    out: list[tuple[int, int]] = []
-    intro, start, at = "", None, 0
-    for line in text.splitlines(keepends=True):
-        if line.lstrip().startswith("|"):
-            start = at if start is None else start
-        else:
-            if start is not None:
-                out += [(start, at)] if _barred(intro, labels, asked) else []
-                start = None
-            intro = line if line.strip() else intro
-        at += len(line)
-    if start is not None and _barred(intro, labels, asked):
-        out.append((start, at))
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    rows = [cells(line) is not None for line in lines]
+    out = []
+    for first, last in table_runs(rows):
+        intro = next((lines[i] for i in range(first - 1, -1, -1) if lines[i].strip() and not rows[i]), "")
+        if _barred(intro, labels, asked):
+            out.append((starts[first], min(starts[last], len(text))))
     return out
 
 

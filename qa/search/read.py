@@ -201,12 +201,13 @@ def read_windows(
     texts = [linearize(text, header) for (_, text), header in zip(windows, headers)]
     units = [unit_breaks(window, text) for window, text in windows]
     breaks = [t.from_source(cut) for t, cut in zip(texts, units)]
-    kind, typed = asked_for(question, [t.text for t in texts], settings.typed_kinds)
+    read_as = [t.text for t in texts]
+    kind, typed = asked_for(question, read_as, settings.typed_kinds)
     sources = [text for _, text in windows]
     barred = other_versions(question, sources, texts)
     spans = reader.read(
         question,
-        [t.text for t in texts],
+        read_as,
         max_answer_tokens=settings.max_answer_tokens,
         breaks=breaks,
         typed=typed,
