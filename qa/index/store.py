@@ -436,6 +436,11 @@ class ChunkStore:
         rows = self._db().execute("SELECT id FROM chunks WHERE kind != 'body'").fetchall()
         return frozenset(int(r[0]) for r in rows)
 
+    def ids_of_kind(self, kind: PassageKind) -> frozenset[int]:
+        """Ids of the passages of one kind other than body text, through the same partial index."""
+        rows = self._db().execute("SELECT id FROM chunks WHERE kind != 'body' AND kind = ?", (kind.value,)).fetchall()
+        return frozenset(int(r[0]) for r in rows)
+
     def text_slice(self, doc_id: str, start: int, end: int) -> str:
         """`document.text[start:end]`, read by SQLite (substr counts characters, as Python does) without loading the
         whole text; '' for an unknown document."""

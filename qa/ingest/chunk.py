@@ -371,6 +371,7 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
         for group in _groups(doc, section_units, settings, captions):
             start, end = group[0].start, group[-1].end
             text = doc.text[start:end]
+            lead = _table_lead(doc.text, headers, group) or _list_lead(doc.text, intros, group)
             chunks.append(
                 Chunk(
                     doc_id=doc.id,
@@ -381,8 +382,8 @@ def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> 
                     headings=group[0].headings,
                     sentences=tuple((u.start, u.end) for u in group),
                     page=doc.page_at(start),
-                    kind=passage_kind(text, group[0].headings),
-                    lead=_table_lead(doc.text, headers, group) or _list_lead(doc.text, intros, group),
+                    kind=passage_kind(text, group[0].headings, lead),
+                    lead=lead,
                 )
             )
     kept = [c for c in chunks if c.words >= settings.min_words]

@@ -1,11 +1,13 @@
-"""What kind of text a passage is: body text, a table of contents, or a reference list.
+"""What kind of text a passage is: body text, a table of contents, a reference list or a listing of files.
 
 A table of contents ("2.1 Data ........ 14") and a reference list ("^ Smith, J. (2008). … Retrieved 2012-08-18")
 share the words of the body they point at, so they match questions about it without answering them. They are
 recognised by their shape, never by the words of a particular document: dot leaders ending in a page number,
 citation marks (a year in brackets, "Retrieved <date>", ISBN, DOI, "pp. 12–14", "et al.", a leading "^" or "[12]"),
-or a section heading that names such a part in general terms (References, Bibliography, Contents …). The ranker
-places these kinds below body text (qa/search/rank.py `demote_kinds`); they stay searchable.
+or a section heading that names such a part in general terms (References, Bibliography, Contents …). A listing of
+files (a folder's README or index: table rows or list items each naming a document by its file name, "report.pdf")
+describes the documents in a few words each, so it matches questions their own text answers. The ranker places
+these kinds below body text (qa/search/rank.py `demote_kinds`); they stay searchable.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from .extract import KINDS
+
 
 class PassageKind(str, Enum):
     BODY = "body"
     CONTENTS = "contents"  # a table of contents: entries with page numbers
     REFERENCES = "references"  # a bibliography, citation notes, external-link lists
+    LISTING = "listing"  # a listing of files: rows or items naming documents by file name (a folder's README)
 
 
 _LEADER = re.compile(r"(?:(?:\.\s?){4,}|…{2,}|_{4,}|\t)\s*[\divxlcIVXLC]{1,5}\s*\|?\s*$")
@@ -43,6 +48,18 @@ _WEAK_CITATION = (
     re.compile(r"\b(?:In|Proceedings|Proc\.|Journal|Press|Publishing|Verlag)\b"),
     re.compile(r"[\"“][^\"”]{8,}[\"”]\s*[.,]"),  # a quoted title
 )
+_SUFFIXES = "|".join(sorted((re.escape(suffix[1:]) for suffix in KINDS), key=len, reverse=True))
+# an entry keyed by a file name of a kind the corpus reader reads: a table row whose first cell, or a list item
+# whose first word, is one ("| pdf/llncsdoc.pdf | 230144 |", "- [README.md](README.md): …"); a file named inside a
+# cell's text ("saved as “C:\\own.xls”") is not
+_FILE_ENTRY = re.compile(
+    r"^\s*(?:\|(?:\s*\|)*|[-*•]|\d{1,3}[.)])\s*[\[`\"“]?[\w./\\-]*[\w-]\.(?:"
+    + _SUFFIXES
+    + r")[\]`\"”]?(?:\s*\||[\s:(–—-]|$)",
+    re.I,
+)
+_ENTRY = re.compile(r"^\s*(?:\||[-*•]\s|\d{1,3}[.)]\s)")  # a table row or a list item
+_SEPARATOR = re.compile(r"^\s*\|[\s|:-]*\|\s*$")
 MIN_LINES = 2  # one line of either shape is not yet a list of them
 SHARE = 0.6  # of a passage's lines that must have the shape
 
@@ -59,18 +76,38 @@ def is_contents_entry(line: str) -> bool:
     return bool(_LEADER.search(line.rstrip()))
 
 
+def names_a_file(line: str) -> bool:
+    """A table row or list item about a document: its first cell or word is a file name ("| pdf/report.pdf | 2.1 MB
+    |")."""
+    return _FILE_ENTRY.match(line) is not None
+
+
+def is_listing(lines: list[str], continues_table: bool) -> bool:
+    """Lines that are mostly table rows or list items, most of those naming a file: two at least, or one row of a
+    table the passage was cut from (`continues_table`: its header row is the passage's lead)."""
+    entries = [line for line in lines if _ENTRY.match(line) and not _SEPARATOR.match(line)]
+    named = sum(1 for line in entries if names_a_file(line))
+    if not named or len(entries) < (1 if continues_table else MIN_LINES):
+        return False
+    shaped = sum(1 for line in lines if _ENTRY.match(line))
+    return named / len(entries) >= SHARE and shaped / len(lines) >= SHARE
+
+
 def _share(lines: list[str], test) -> float:  # type: ignore[no-untyped-def]
     return sum(1 for line in lines if test(line)) / len(lines) if lines else 0.0
 
 
-def passage_kind(text: str, headings: tuple[str, ...] = ()) -> PassageKind:
-    """The kind of a passage from its lines and the heading it stands under."""
+def passage_kind(text: str, headings: tuple[str, ...] = (), lead: str = "") -> PassageKind:
+    """The kind of a passage from its lines, the heading it stands under and its lead (the header row of a table
+    the passage continues)."""
     heading = headings[-1].strip().rstrip(":").strip() if headings else ""
     if _CONTENTS_HEADING.match(heading):
         return PassageKind.CONTENTS
     if _REFERENCES_HEADING.match(heading):
         return PassageKind.REFERENCES
     lines = [line for line in text.splitlines() if line.strip()]
+    if lines and is_listing(lines, continues_table=any(line.lstrip().startswith("|") for line in lead.splitlines())):
+        return PassageKind.LISTING
     if len(lines) < MIN_LINES:
         return PassageKind.BODY
     if _share(lines, is_contents_entry) >= SHARE:

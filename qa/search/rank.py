@@ -23,6 +23,7 @@ from ..index.open import LoadedIndex
 from ..index.store import StoredChunk
 from ..ingest.abbreviations import asked_abbreviations
 from ..ingest.chunk import Chunk, sentence_embed_text
+from ..ingest.kinds import PassageKind
 from ..ingest.tokens import terms
 from ..models.encoder import Encoder
 from ..models.reader import Reader, SeenSpans
@@ -277,6 +278,11 @@ class Ranker:
         """The index's passages that rank below body text (read once, on the first question)."""
         return self.index.chunks.demoted_ids()
 
+    @functools.cached_property
+    def listings(self) -> frozenset[int]:
+        """The index's listings of files (read once, on the first question)."""
+        return self.index.chunks.ids_of_kind(PassageKind.LISTING)
+
     def hybrid(self, question: str, query_vector: np.ndarray, k: int, settings: SearchSettings) -> list[Hit]:
         pool = self.retriever.pool(settings, k)
         candidates = self.retriever.candidates(question, query_vector, pool, settings)
@@ -316,6 +322,8 @@ class Ranker:
         hits = self.search(question, query_vector, mode=mode, k=want, settings=settings)
         if not (depth or answers or reads):
             return self.unanswered(hits, k, settings)
+        # a listing of files, read, answers for the files it lists: it goes below them before anything is read
+        hits = demote_kinds(hits, self.listings, settings.demote_share)
         rows = self.index.chunks.get_many([hit.chunk for hit in hits[:want]])  # one read, not one per hit
         weights = self.term_weights(question, [rows[hit.chunk].chunk for hit in hits[:want]])
 

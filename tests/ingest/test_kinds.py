@@ -1,8 +1,9 @@
-"""Passage kinds by shape: tables of contents and reference lists, never by the words of one document."""
+"""Passage kinds by shape: tables of contents, reference lists and listings of files, never by the words of one
+document."""
 
 from __future__ import annotations
 
-from qa.ingest.kinds import PassageKind, is_citation, is_contents_entry, passage_kind
+from qa.ingest.kinds import PassageKind, is_citation, is_contents_entry, names_a_file, passage_kind
 
 CONTENTS = """1 Introduction .......... 1
 2 Installing the class ........ 3
@@ -41,3 +42,32 @@ def test_a_section_named_as_a_reference_part_is_references_whatever_its_lines() 
     assert passage_kind("Official website of the project.", ("History", "External links")) == PassageKind.REFERENCES
     assert passage_kind("A plain line.", ("Table of Contents",)) == PassageKind.CONTENTS
     assert passage_kind("A plain line.", ("References to other work",)) == PassageKind.BODY
+
+
+FOLDER_README = """| file | bytes | note |
+|---|---|---|
+| pdf/annual_report_2024.pdf | 383508 | The annual report: revenue, staff and the new plant |
+| csv/airline_safety.csv | 2265 | 56 airlines, incidents and fatalities 1985-99 |
+| [notes.md](notes.md) | 912 | Meeting notes |"""
+
+
+def test_a_folder_listing_is_rows_or_items_each_about_a_file() -> None:
+    assert passage_kind(FOLDER_README) == PassageKind.LISTING
+    assert passage_kind("- guide.pdf: how to install\n- Changes.docx – what changed in 2.0") == PassageKind.LISTING
+    # one row cut from a listing whose header row is the passage's lead
+    row = "| eml/regression_report.eml | 19272 | The bisected commit: mm: Use folio_next_pos() |"
+    assert passage_kind(row, (), "Paths are relative.\n| file | bytes | note |") == PassageKind.LISTING
+    assert passage_kind(row) == PassageKind.BODY  # without the table around it, one row is not yet a listing
+    assert names_a_file("| pdf/annual_report_2024.pdf | 383508 |") and names_a_file("|  | a.xlsx |")
+
+
+def test_a_file_named_inside_text_or_a_cell_does_not_make_a_listing() -> None:
+    spec = """|  | Examples (own document is saved as “C:\\path\\own.xls”): |  |
+|  | EXTERNSHEET 5 | Name = “<01H>another_example.xls” |
+|  | EXTERNALBOOK 0 | Document = “example.xls” |"""
+    assert passage_kind(spec) == PassageKind.BODY
+    assert not names_a_file("| 3 | a.pdf |") and not names_a_file("- Use the manual.pdf first")
+    prose = "The report is in annual_report.pdf.\nThe figures are in airline_safety.csv, sheet two."
+    assert passage_kind(prose) == PassageKind.BODY
+    mixed = "We kept three files.\nThe first two hold the raw data, the third the figures.\nAll are public.\n- a.csv"
+    assert passage_kind(mixed) == PassageKind.BODY  # one item among prose lines

@@ -1,4 +1,5 @@
-"""Tables of contents and reference lists rank below body text, in every mode (qa/search/rank.py demote_kinds)."""
+"""Tables of contents, reference lists and listings of files rank below body text, in every mode
+(qa/search/rank.py demote_kinds)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from qa.engine import Engine, build_from_folder
 from qa.ingest.kinds import PassageKind
 from qa.options import Mode
 from qa.search.rank import demote_kinds
+from qa.search.read import ReadingSettings
 from qa.search.retrieve import Hit, SearchSettings
 
 
@@ -82,3 +84,37 @@ def test_a_question_naming_the_reference_section_is_answered_from_it(tmp_path: P
     assert engine.ask(question, k=2).results[0].section == ""  # body text first, as above
     asked = engine.ask("In the references, w" + question[1:], k=2).results
     assert asked[0].section == "References" and "An electric lamp in place of whale oil" in asked[0].text
+
+
+LISTED = {
+    "harbour.txt": "= Harbour Festival =\n\nThe harbour festival began in the old fish market in 1961. After a long "
+    "debate the committee chose a blue heron as the emblem of the festival, because the birds nest along the quay "
+    "every spring. The emblem is painted on the gate of the market, beside the timetable of the ferry.\n",
+    "gardens.txt": "= Botanical Gardens =\n\nThe gardens hold about four thousand species of plants. The glasshouse "
+    "was rebuilt after a storm destroyed its roof. Guided walks start at the south gate on Sundays.\n",
+    "README.md": "# The folder\n\nWhat each file holds.\n\n| file | note |\n|---|---|\n"
+    "| harbour.txt | The harbour festival: the emblem of the festival the committee chose, a blue heron |\n"
+    "| gardens.txt | The botanical gardens: four thousand species of plants, the glasshouse |\n",
+}
+
+
+@pytest.mark.slow
+def test_a_listing_of_files_ranks_below_the_files_it_describes(tmp_path: Path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
+    """A folder's README describes each file in the question's words; the file's own text answers it. With the
+    reader, the listing is not read ahead of them either."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in LISTED.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", encoder=real_encoder)
+    engine = Engine.open(tmp_path / "index", encoder=real_encoder, reader=real_reader)
+    assert {c.kind for c in engine.index.chunks if c.doc_id == "README.md"} == {PassageKind.LISTING}
+    question = "What did the committee choose as the emblem of the festival?"
+    for reader in (True, False):
+        results = engine.ask(question, k=3, reader=reader).results
+        assert results[0].doc == "harbour.txt" and "README.md" in [r.doc for r in results]  # still found
+        undemoted = engine.ask(question, k=3, reader=reader, settings=SearchSettings(demote_share=0.0)).results
+        assert undemoted[0].doc == "README.md"  # the row repeats every word of the question
+    one = ReadingSettings(depth=1, unsure_depth=0, close_margin=0.0)  # the reader reads the first passage only
+    read = [r.doc for r in engine.ask(question, k=3, reading=one).results if r.read]
+    assert read == ["harbour.txt"]  # the listing went below the files before the reading, not only after it
