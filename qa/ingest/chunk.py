@@ -48,7 +48,7 @@ class Chunk:
     headings: tuple[str, ...]
     sentences: tuple[tuple[int, int], ...]
     page: int | None = None  # 1-based page holding `start` (PDF); None for formats without pages
-    kind: PassageKind = PassageKind.BODY  # contents and reference lists rank below body text
+    kind: PassageKind = PassageKind.BODY  # contents, reference lists and listings of files rank below body text
     lead: str = ""  # the caption and header row of the table the passage starts inside, those it does not hold;
     # or the line introducing the list it starts inside ("… involves two phases:"), when it does not hold it
 

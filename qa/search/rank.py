@@ -1,6 +1,7 @@
 """Ranking, in one place and one visible order: retrieve by mode → fuse → rescore by best sentence → lift the
-passages naming a numbered thing the question names → reorder the top by answer sentence → (with the reading
-models) rerank the top, then reorder the read top → demote contents and reference lists.
+passages naming a numbered thing the question names → demote listings of files → reorder the top by answer
+sentence → (with the reading models) rerank the top, then reorder the read top → demote contents, reference lists
+and listings of files.
 
 `Ranker.rank` is the one ranking path behind `Engine.ask`, `Engine.search`, `qa eval` and BEIR. In hybrid mode
 the candidates of both indexes (qa/search/retrieve.py) are fused (min-max blend or reciprocal rank fusion),
