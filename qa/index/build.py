@@ -31,6 +31,7 @@ import numpy as np
 from ..errors import BuildCancelled, CorpusError, QAError
 from ..ingest.abbreviations import DocumentWords, spelled_out
 from ..ingest.chunk import Chunk
+from ..ingest.dialogue import speaker_names
 from ..ingest.extract import pages_reported_to
 from ..ingest.load import (
     Document,
@@ -242,12 +243,13 @@ def embed_into_store(state: BuildState) -> None:
 
 def lexical_texts(pending: list[tuple[Document, list[Chunk]]]) -> Iterator[tuple[Chunk, str]]:
     """Each pending passage with what BM25 indexes for it: its `context_text`, then the words its document spells
-    its table cells' abbreviations out with ("Dist. Sup.": "distantly supervised"; `abbreviations.spelled_out`)."""
+    its table cells' abbreviations out with ("Dist. Sup.": "distantly supervised"; `abbreviations.spelled_out`),
+    then, for dialogue, the names its neighbours use (`dialogue.speaker_names`)."""
     for doc, chunks in pending:
         words = DocumentWords.of(doc.text) if any("|" in c.text or "|" in c.lead for c in chunks) else None
-        for chunk in chunks:
-            extra = spelled_out((chunk.lead, chunk.text), words) if words is not None else ""
-            yield chunk, f"{chunk.context_text()} {extra}" if extra else chunk.context_text()
+        for chunk, names in zip(chunks, speaker_names(chunks)):
+            spelled = spelled_out((chunk.lead, chunk.text), words) if words is not None else ""
+            yield chunk, " ".join(part for part in (chunk.context_text(), spelled, names) if part)
 
 
 def embed_batch(state: BuildState, chunks: list[Chunk], keys: list[str], found: dict[str, np.ndarray]) -> int:
