@@ -69,6 +69,24 @@ def hash_encoder() -> HashEncoder:
     return HashEncoder()
 
 
+@pytest.fixture
+def hash_engine(tmp_path: Path, hash_encoder: HashEncoder):  # type: ignore[no-untyped-def]
+    """Build an index of {file name: text} with the hash encoder and open it without the reader: for tests of what
+    the build indexes, where the model's vectors do not matter."""
+    from qa.engine import Engine, build_from_folder
+    from qa.index.config import BuildConfig
+
+    def build(files: dict[str, str]) -> Engine:
+        corpus = tmp_path / "corpus"
+        corpus.mkdir()
+        for name, text in files.items():
+            (corpus / name).write_text(text, encoding="utf-8")
+        build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+        return Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False)
+
+    return build
+
+
 @pytest.fixture(scope="session")
 def real_encoder():
     from qa.models.encoder import load_encoder

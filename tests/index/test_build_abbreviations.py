@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from qa.engine import Engine, build_from_folder
-from qa.index.config import BuildConfig
-
 FILLER = " ".join(f"Sentence {i} of the method section says little about the results of the study." for i in range(12))
 PAPER = f"""# Method
 
@@ -21,12 +16,8 @@ We also train on distantly-supervised passages: the top passage of a lexical sea
 """
 
 
-def test_a_table_row_is_found_by_the_words_its_abbreviations_stand_for(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "paper.md").write_text(PAPER, encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
-    engine = Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False)
+def test_a_table_row_is_found_by_the_words_its_abbreviations_stand_for(hash_engine) -> None:  # type: ignore[no-untyped-def]
+    engine = hash_engine({"paper.md": PAPER})
     table = [i for i, chunk in enumerate(engine.index.chunks) if "Dist. Sup." in chunk.text]
     assert len(table) == 1 and "distantly" not in engine.index.chunks.get_many(table)[table[0]].chunk.text
     found = [chunk for chunk, _ in engine.index.bm25.search("supervised", 5)]

@@ -3,11 +3,6 @@ qa/ingest/dialogue.py); the text shown is the passage's own."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from qa.engine import Engine, build_from_folder
-from qa.index.config import BuildConfig
-
 YARD = " ".join(f"The yard behind the house had a fence of {n} posts and a gate that would not shut." for n in range(6))
 STORY = f"""# Chapter Ten
 
@@ -31,12 +26,8 @@ dark, so that the whole yard was under water by the time the lamps were lit in t
 """
 
 
-def test_dialogue_is_found_by_the_names_its_neighbours_use(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "story.md").write_text(STORY, encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
-    engine = Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False)
+def test_dialogue_is_found_by_the_names_its_neighbours_use(hash_engine) -> None:  # type: ignore[no-untyped-def]
+    engine = hash_engine({"story.md": STORY})
     chunks = list(engine.index.chunks)
     speech = [i for i, chunk in enumerate(chunks) if "got the roop" in chunk.text]
     assert len(speech) == 1 and "Beale" not in chunks[speech[0]].text  # the Hired Retainer is not named Beale here
