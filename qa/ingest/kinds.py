@@ -16,6 +16,7 @@ import re
 from enum import Enum
 
 from .extract import KINDS
+from .tabletext import SEPARATOR
 
 
 class PassageKind(str, Enum):
@@ -59,7 +60,6 @@ _FILE_ENTRY = re.compile(
     re.I,
 )
 _ENTRY = re.compile(r"^\s*(?:\||[-*•]\s|\d{1,3}[.)]\s)")  # a table row or a list item
-_SEPARATOR = re.compile(r"^\s*\|[\s|:-]*\|\s*$")
 MIN_LINES = 2  # one line of either shape is not yet a list of them
 SHARE = 0.6  # of a passage's lines that must have the shape
 
@@ -85,7 +85,7 @@ def names_a_file(line: str) -> bool:
 def is_listing(lines: list[str], continues_table: bool) -> bool:
     """Lines that are mostly table rows or list items, most of those naming a file: two at least, or one row of a
     table the passage was cut from (`continues_table`: its header row is the passage's lead)."""
-    entries = [line for line in lines if _ENTRY.match(line) and not _SEPARATOR.match(line)]
+    entries = [line for line in lines if _ENTRY.match(line) and not SEPARATOR.match(line)]
     named = sum(1 for line in entries if names_a_file(line))
     if not named or len(entries) < (1 if continues_table else MIN_LINES):
         return False
