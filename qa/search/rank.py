@@ -1,7 +1,7 @@
 """Ranking, in one place and one visible order: retrieve by mode → fuse → rescore by best sentence → lift the
 passages naming a numbered thing the question names → demote listings of files → reorder the top by answer
 sentence → (with the reading models) rerank the top, then reorder the read top → demote contents, reference lists
-and listings of files.
+and listings of files → (hybrid) hold the passage dense search ranks first in the top five.
 
 `Ranker.rank` is the one ranking path behind `Engine.ask`, `Engine.search`, `qa eval` and BEIR. In hybrid mode
 the candidates of both indexes (qa/search/retrieve.py) are fused (min-max blend or reciprocal rank fusion),
@@ -45,7 +45,7 @@ from .read import (
     table_header_before,
     window_of,
 )
-from .retrieve import Candidates, Hit, Retriever, SearchSettings
+from .retrieve import Candidates, Hit, Retrieved, Retriever, SearchSettings
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,16 @@ def demote_kinds(hits: list[Hit], demoted: Collection[int], share: float) -> lis
         return hits
     moved = [Hit(h.chunk, h.score - share * abs(h.score)) if h.chunk in demoted else h for h in hits]
     return sorted(moved, key=lambda h: -h.score)
+
+
+def held_up(hits: list[Hit], chunk: int | None, slot: int) -> list[Hit]:
+    """`chunk` moved up to place `slot` (counted from 1) when it stands below it or is not among `hits`, scored as
+    the hit it displaces (scores still never rise down the list); the hits as they were when it already stands at
+    or above that place, when `slot` is 0 or when there are not `slot` hits."""
+    if chunk is None or slot < 1 or len(hits) < slot or any(hit.chunk == chunk for hit in hits[:slot]):
+        return hits
+    below = [hit for hit in hits[slot - 1 :] if hit.chunk != chunk]
+    return hits[: slot - 1] + [Hit(chunk, hits[slot - 1].score)] + below
 
 
 def sections_asked(question_terms: Collection[str], rows: Sequence[StoredChunk]) -> set[int]:
@@ -256,15 +266,51 @@ class Ranker:
         settings: SearchSettings = SearchSettings(),
     ) -> list[Hit]:
         """Retrieval by mode, before the answer reorder: dense, BM25, or hybrid (fuse, then rescore)."""
+        return self.retrieve(question, query_vector, mode=mode, k=k, settings=settings).hits
+
+    def retrieve(
+        self, question: str, query_vector: np.ndarray, *, mode: Mode, k: int, settings: SearchSettings
+    ) -> Retrieved:
+        """`search`'s hits, with (hybrid mode) the passage dense search alone ranks first."""
         if mode == Mode.DENSE:
-            return self.retriever.dense(query_vector, k, settings)
+            return Retrieved(self.retriever.dense(query_vector, k, settings))
         if mode == Mode.BM25:
-            return self.retriever.bm25(question, k)
+            return Retrieved(self.retriever.bm25(question, k))
         return self.hybrid(question, query_vector, k, settings)
 
-    def unanswered(self, hits: list[Hit], k: int, settings: SearchSettings) -> Ranking:
+    def unanswered(self, retrieved: Retrieved, k: int, settings: SearchSettings) -> Ranking:
         """The ranking without answer sentences or reading (BEIR, `Engine.search`): retrieval order, demoted."""
-        return Ranking(tuple(demote_kinds(hits, self.demoted, settings.demote_share)[:k]), ())
+        hits = demote_kinds(retrieved.hits, self.demoted, settings.demote_share)
+        hits = held_up(hits, self.dense_held(retrieved.dense_first), settings.dense_slot)
+        return Ranking(tuple(hits[:k]), ())
+
+    def dense_held(self, first: int | None, asked: Collection[int] = ()) -> int | None:
+        """Dense search's first passage, when it is body text (or in a section the question names): a contents
+        page or reference list dense search puts first is not brought up past the demotion."""
+        return None if first is None or first in self.demoted - set(asked) else first
+
+    def hold_dense_first(
+        self,
+        hits: list[Hit],
+        found: list[AnswerSentence | None],
+        rows: dict[int, StoredChunk],
+        first: int | None,
+        slot: int,
+        answer: Callable[[Hit], AnswerSentence | None],
+    ) -> tuple[list[Hit], list[AnswerSentence | None]]:
+        """The last step of hybrid ranking: dense search's first passage among the first `slot` shown, whatever
+        BM25, the answer reorder and the reader made of it (a passage that shares few words with the question, the
+        one dense search is surest of, is not buried by the blend); its stored row read and its answer sentence
+        found when they were not yet, so the answers read for the hits below it stay theirs."""
+        moved = held_up(hits, first, slot)
+        if moved is hits or first is None:
+            return hits, found
+        if first not in rows:
+            rows.update(self.index.chunks.get_many([first]))
+        known, answers = hits[: len(found)], found[: len(hits)]
+        if all(hit.chunk != first for hit in known):
+            known, answers = [Hit(first, 0.0), *known], [answer(Hit(first, 0.0)), *answers]
+        return moved, realigned(known, answers, moved)
 
     def demote(
         self, hits: list[Hit], found: list[AnswerSentence | None], share: float, asked: Collection[int] = ()
@@ -284,11 +330,11 @@ class Ranker:
         """The index's listings of files (read once, on the first question)."""
         return self.index.chunks.ids_of_kind(PassageKind.LISTING)
 
-    def hybrid(self, question: str, query_vector: np.ndarray, k: int, settings: SearchSettings) -> list[Hit]:
+    def hybrid(self, question: str, query_vector: np.ndarray, k: int, settings: SearchSettings) -> Retrieved:
         pool = self.retriever.pool(settings, k)
         candidates = self.retriever.candidates(question, query_vector, pool, settings)
         if candidates is None:
-            return []
+            return Retrieved([])
         fused = fuse(candidates, settings, pool)
         if settings.sentence_weight and candidates.best is not None:
             best_of = dict(zip(candidates.ids, candidates.best))
@@ -300,7 +346,7 @@ class Ranker:
             passages = self.index.chunks.chunks_many([hit.chunk for hit in top])
             fused = lift(top, naming(passages, numbered_pattern(asked)), settings.label_weight)
             fused = lift(fused, naming(passages, caption_pattern(asked)), settings.caption_weight)
-        return fused[:k]
+        return Retrieved(fused[:k], candidates.dense_first)
 
     def rank(
         self,
@@ -320,9 +366,10 @@ class Ranker:
         sentence (computed once)."""
         depth, reads, reranks = self.depths(mode, settings, reading)
         want = max(k, depth, reads, reranks) + reads  # spare hits: a read hit may move to a passage already below it
-        hits = self.search(question, query_vector, mode=mode, k=want, settings=settings)
+        retrieved = self.retrieve(question, query_vector, mode=mode, k=want, settings=settings)
         if not (depth or answers or reads):
-            return self.unanswered(hits, k, settings)
+            return self.unanswered(retrieved, k, settings)
+        hits = retrieved.hits
         # a listing of files, read, answers for the files it lists: it goes below them before anything is read
         hits = demote_kinds(hits, self.listings, settings.demote_share)
         rows = self.index.chunks.get_many([hit.chunk for hit in hits[:want]])  # one read, not one per hit
@@ -345,6 +392,8 @@ class Ranker:
         windows = {hit.chunk: w for hit, w in zip(hits, read)}
         asked = sections_asked(weights, [rows[hit.chunk] for hit in hits if hit.chunk in self.demoted])
         hits, found = self.demote(hits, found, settings.demote_share, asked)
+        first = self.dense_held(retrieved.dense_first, asked)
+        hits, found = self.hold_dense_first(hits, found, rows, first, settings.dense_slot, answer)
         return finished(hits[:k], found, rows, windows, answer if answers else None)
 
     def term_weights(self, question: str, passages: Sequence[Chunk]) -> dict[str, float]:
