@@ -110,13 +110,15 @@ def demote_kinds(hits: list[Hit], demoted: Collection[int], share: float) -> lis
 
 
 def held_up(hits: list[Hit], chunk: int | None, slot: int) -> list[Hit]:
-    """`chunk` moved up to place `slot` (counted from 1) when it stands below it or is not among `hits`, scored as
-    the hit it displaces (scores still never rise down the list); the hits as they were when it already stands at
-    or above that place, when `slot` is 0 or when there are not `slot` hits."""
+    """`chunk` moved up to place `slot` (counted from 1) when it stands below it or is not among `hits`, scored
+    halfway between its neighbours there (scores keep falling down the list, so a benchmark that sorts by score
+    keeps the order); the hits as they were when it already stands at or above that place, when `slot` is 0 or
+    when there are not `slot` hits."""
     if chunk is None or slot < 1 or len(hits) < slot or any(hit.chunk == chunk for hit in hits[:slot]):
         return hits
     below = [hit for hit in hits[slot - 1 :] if hit.chunk != chunk]
-    return hits[: slot - 1] + [Hit(chunk, hits[slot - 1].score)] + below
+    above = hits[slot - 2].score if slot > 1 else hits[0].score
+    return hits[: slot - 1] + [Hit(chunk, (above + hits[slot - 1].score) / 2)] + below
 
 
 def sections_asked(question_terms: Collection[str], rows: Sequence[StoredChunk]) -> set[int]:

@@ -14,11 +14,13 @@ from qa.search.retrieve import Hit, SearchSettings
 
 def test_held_up_by_hand() -> None:
     hits = [Hit(1, 0.9), Hit(2, 0.8), Hit(3, 0.7), Hit(4, 0.6), Hit(5, 0.5), Hit(6, 0.4), Hit(7, 0.3)]
-    # 7 goes to the third place with the third hit's score; 3 and those below it move down one place
-    assert held_up(hits, 7, 3) == [Hit(1, 0.9), Hit(2, 0.8), Hit(7, 0.7), Hit(3, 0.7), Hit(4, 0.6), Hit(5, 0.5)] + [
-        Hit(6, 0.4)
-    ]
-    assert held_up(hits, 9, 2) == [Hit(1, 0.9), Hit(9, 0.8), *hits[1:]]  # not among the hits: added
+    # 7 goes to the third place, scored halfway between the second and third (0.75); 3 and those below move down
+    held = held_up(hits, 7, 3)
+    assert [h.chunk for h in held] == [1, 2, 7, 3, 4, 5, 6]
+    assert [h.score for h in held] == pytest.approx([0.9, 0.8, 0.75, 0.7, 0.6, 0.5, 0.4])
+    assert [h.chunk for h in held_up(hits, 9, 2)] == [1, 9, 2, 3, 4, 5, 6, 7]  # not among the hits: added
+    assert held_up(hits, 9, 2)[1].score == pytest.approx(0.85)
+    assert held_up(hits, 9, 1)[:2] == [Hit(9, 0.9), Hit(1, 0.9)]  # first: level with the old first
     assert held_up(hits, 2, 3) is hits  # already at or above the place
     assert held_up(hits, 3, 3) is hits
     assert held_up(hits, 7, 0) is hits and held_up(hits, None, 3) is hits  # off; nothing to hold
