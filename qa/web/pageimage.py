@@ -2,7 +2,8 @@
 
 pypdfium2 renders the page and lists its characters with their boxes. The sentence is found on that text
 layer by comparing letters and digits only (case-folded, NFKC: ligatures, hyphenation at line ends, spacing
-and line breaks differ between the page and the extracted text), and each matched line gets a translucent box.
+and line breaks differ between the page and the extracted text), and each matched line gets a translucent box (a
+sentence that runs on to the next page, as far as this page holds it).
 A scanned page (no text layer: the build read it by OCR) gets its text layer from OCR of the same picture the
 build read, so the same words come back, each character with its word's box; a page of an image file
 (PNG, JPEG, TIFF, WebP, BMP) likewise, shown as the picture OCR read. A PDF or image attached to an e-mail is drawn the same
@@ -38,6 +39,7 @@ MAX_SIDE_PX = 2000  # longest side of a rendered page; larger pages are scaled d
 MAX_SENTENCE_CHARS = 2000
 MAX_PAGE_CHARS = 200_000  # a page with more characters is shown without a box
 MAX_RENDERS = 2  # requests rendering or drawing at once
+MIN_PART_LETTERS = 20  # the least of a sentence's letters boxed on the page it starts on, when it runs on
 RENDER_WAIT_SECONDS = 60.0
 PAGE_CACHE_BYTES = 64 * 1024 * 1024  # rendered pages (pixels and character boxes)
 PNG_CACHE_BYTES = 16 * 1024 * 1024  # finished pictures, by page and sentence
@@ -130,16 +132,35 @@ def folded(text: str) -> list[tuple[str, int]]:
 
 
 def find_span(page_chars: str, sentence: str) -> list[int]:
-    """Positions in `page_chars` of the characters that spell `sentence` (letters and digits compared), or []."""
+    """Positions in `page_chars` of the characters that spell `sentence` (letters and digits compared), or [].
+    A sentence that runs on to the next page (the page it starts on is the one cited) is found by its longest
+    beginning on this page, when that is a third of it at least and `MIN_PART_LETTERS` long."""
     hay = folded(page_chars)
     needle = "".join(c for c, _ in folded(sentence))
     if not needle:
         return []
-    at = "".join(c for c, _ in hay).find(needle)
+    letters = "".join(c for c, _ in hay)
+    at, length = letters.find(needle), len(needle)
     if at < 0:
-        return []
-    first, last = hay[at][1], hay[at + len(needle) - 1][1]
+        at, length = longest_beginning(letters, needle)
+        if length < max(MIN_PART_LETTERS, len(needle) / 3):
+            return []
+    first, last = hay[at][1], hay[at + length - 1][1]
     return list(range(first, last + 1))
+
+
+def longest_beginning(letters: str, needle: str) -> tuple[int, int]:
+    """(where, how long) the longest beginning of `needle` found in `letters` (-1, 0 when none): a binary search,
+    since every beginning of a found one is found too."""
+    low, high, at = 0, len(needle), -1
+    while low < high:
+        middle = (low + high + 1) // 2
+        found = letters.find(needle[:middle])
+        if found >= 0:
+            low, at = middle, found
+        else:
+            high = middle - 1
+    return at, low
 
 
 def line_boxes(boxes: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:

@@ -751,3 +751,59 @@ def test_a_filled_in_forms_values_are_read_where_its_fields_stand() -> None:
     assert doc.text == (
         "Applicant name: Member since: Insured: Smoker: Payment: Notes:\n\nAino Virtanen 2019 Yes\n\nMonthly"
     )  # the labels and the values stand in two columns, read one after the other as any such page's text
+
+
+def sentence_over_a_page_break_pdf(ending: str = "the") -> bytes:
+    """Two pages of 11-point text: the first ends mid-sentence ("… serve as the"), the second opens with the rest
+    of the sentence ("negative passages for each question …"), then a paragraph of its own; `ending` is the last
+    word of page 1 (a full stop ends the sentence there)."""
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("helvetica", size=11)
+    pages = [
+        [
+            "Training uses batches of questions and passages.",
+            "Each question is paired with its own positive passage, and the",
+            f"other passages of the batch serve as {ending}",
+        ],
+        ["negative passages for each question in the batch.", "Evaluation follows in the next section."],
+    ]
+    for lines in pages:
+        pdf.add_page()
+        pdf.set_xy(10, 30)
+        for line in lines:
+            pdf.cell(text=line, new_x="LMARGIN", new_y="NEXT", h=6)
+    pdf.set_xy(10, 80)
+    pdf.cell(text="A second paragraph stands alone on the second page.")
+    return bytes(pdf.output())
+
+
+SPLIT_SENTENCE = (
+    "Each question is paired with its own positive passage, and the other passages of the batch serve as the "
+    "negative passages for each question in the batch."
+)
+
+
+def test_a_sentence_running_on_over_a_page_break_is_read_whole_and_cites_the_page_it_starts_on(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "batches.pdf").write_bytes(sentence_over_a_page_break_pdf())
+    doc = load_corpus(tmp_path).documents[0]
+    assert SPLIT_SENTENCE in doc.text  # one paragraph, not two halves
+    start = doc.text.index(SPLIT_SENTENCE)
+    assert doc.page_at(start) == 1
+    # page 2 starts at the first word it holds, inside the sentence
+    assert doc.pages[1] == doc.text.index("negative passages for each question")
+    assert doc.page_at(doc.text.index("Evaluation follows")) == 2
+    assert doc.page_at(doc.text.index("A second paragraph")) == 2
+    chunks = chunk_document(doc, ChunkSettings(target_words=20))
+    holding = [c for c in chunks if SPLIT_SENTENCE in c.text]
+    assert len(holding) == 1 and holding[0].page == 1
+    assert [c.page for c in chunks if "A second paragraph" in c.text] == [2]
+
+
+def test_a_page_ending_its_sentence_keeps_its_paragraphs() -> None:
+    """A full stop ends page 1's last paragraph: the next page's first line starts a paragraph and the page."""
+    extracted = extract_pdf(sentence_over_a_page_break_pdf(ending="the rest."))
+    assert "serve as the rest.\n\nnegative passages" in extracted.text
+    assert extracted.pages[1] == extracted.text.index("negative passages")

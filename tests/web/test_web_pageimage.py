@@ -94,6 +94,32 @@ def test_matching_ignores_ligatures_hyphenation_case_and_spacing() -> None:
     assert find_span(page, "...") == []
 
 
+def test_a_sentence_running_on_to_the_next_page_is_found_by_its_beginning() -> None:
+    page = "Intro. The Quorvak bridge was painted green in"  # the page ends mid-sentence
+    span = find_span(page, SENTENCE)
+    assert page[span[0] : span[-1] + 1] == "The Quorvak bridge was painted green in"
+    assert find_span("Intro. The Quorvak bridge was", SENTENCE) == []  # a third of its letters at least
+    assert find_span("The Quorvak", "The Quorvak bridge") == []  # and 20 letters at least
+
+
+def test_the_page_a_sentence_starts_on_boxes_its_beginning(tmp_path: Path) -> None:
+    """The sentence's first lines stand at the foot of page 1, its end at the top of page 2: page 1 (the page a
+    result cites) boxes the lines it has."""
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.set_xy(10, 250)
+    pdf.multi_cell(0, 8, "Across the whole width of this page runs a deliberately long sentence about the Quorvak")
+    pdf.add_page()
+    pdf.set_xy(10, 30)
+    pdf.multi_cell(0, 8, LONG.split("Quorvak ", 1)[1])
+    path = tmp_path / "split.pdf"
+    pdf.output(str(path))
+    marked = bands(highlighted_rows(render_page(path, 1, LONG)))
+    assert len(marked) == 1 and marked[0][0] > 0.8 * Image.open(io.BytesIO(render_page(path, 1))).height
+
+
 def test_line_boxes_merge_characters_of_a_line() -> None:
     chars = [(10, 100, 15, 110), (15, 100, 20, 110), (20, 100, 20, 100), (10, 80, 15, 90), (16, 80, 22, 90)]
     assert line_boxes(chars) == [(10, 100, 20, 110), (10, 80, 22, 90)]

@@ -432,16 +432,20 @@ class _PageWriter:
         self.ocr_pages: list[int] = []
         self.warnings: list[str] = []
         self.running: tuple[str, Row] | None = None  # a paragraph cut mid-sentence at a column's end, and its row
+        # pages that started while a paragraph was waiting: (index in `starts`, where the page starts in the
+        # paragraph's line, None before it is known whether the page goes on with it)
+        self.pending: list[tuple[int, int | None]] = []
 
     def page(self, blocks: list[list[Row]], *, estimated: bool = False) -> None:
         """One page's blocks; `estimated`: an OCR'd page, its sizes estimated from line heights. A paragraph cut
-        mid-sentence at the end of a column goes on in the next one when that starts with the rest of the sentence
-        (a page's paragraphs stay on the page)."""
+        mid-sentence at the end of a column, or of a page, goes on in the next one when that starts with the rest
+        of the sentence; where a page starts inside it is known once it is written (`_write_line`)."""
         self.out.end_run()
         self.starts.append(self.out.mark())
+        if self.running is not None:
+            self.pending.append((len(self.starts) - 1, None))
         for block in blocks:
             self.block(block, estimated)
-        self.flush_running()
 
     def scanned(self, page: Scanned) -> None:
         """A page read by OCR, laid out as a text page (or nothing, with a warning, when OCR was not confident)."""
@@ -450,10 +454,26 @@ class _PageWriter:
             self.ocr_pages.append(len(self.starts))
 
     def flush_running(self) -> None:
-        """Write the paragraph a block left waiting (a page's last, or one no next block went on with)."""
+        """Write the paragraph a block left waiting (the document's last, or one no next block went on with)."""
         if self.running is not None:
-            _flush(self.out, self.running[0])
+            self._write_line(self.running[0])
             self.running = None
+
+    def _write_line(self, line: str) -> None:
+        """Write a paragraph or item; a page that started while it was waiting starts after it, or, when the page
+        went on with its sentence, at the first word the page holds (the sentence cites the page it starts on)."""
+        size = self.out.size
+        _flush(self.out, line)
+        if not self.pending:
+            return
+        written = self.out.parts[-1] if self.out.size > size else ""  # nothing written: the page starts after
+        begins = self.out.size - len(written)
+        for index, offset in self.pending:
+            if offset is not None and offset < len(written):
+                self.starts[index] = begins + _next_word(written, offset)
+            else:
+                self.starts[index] = self.out.mark()
+        self.pending = []
 
     def block(self, block: list[Row], estimated: bool = False) -> None:
         left = min(r.x0 for r in block)
@@ -476,7 +496,7 @@ class _PageWriter:
                 continue
             bullet = len(text) > 2 and is_bullet(text[0]) and text[1] == " "
             if row.table or level is not None or bullet or self._breaks(prev, row, (left, right), leading):
-                _flush(self.out, line)
+                self._write_line(line)
                 line = ""
             self.end_heading()
             line = self._row(row, level, text, bullet, line)
@@ -487,7 +507,7 @@ class _PageWriter:
     def _grid(self, line: str, rows: list[list[str]] | None) -> str:
         """Write the paragraph being built, then a table's rows (none for the rows written with its first)."""
         if rows is not None:
-            _flush(self.out, line)
+            self._write_line(line)
             self.end_heading()
             for cells in rows:
                 self.out.row(cells)
@@ -499,7 +519,7 @@ class _PageWriter:
         if last is not None and line and not last.table and not last.margin:
             self.running = (line, last)
         else:
-            _flush(self.out, line)
+            self._write_line(line)
 
     def _carried(self, first: Row, estimated: bool) -> str:
         """The paragraph the last block ended, when `first` goes on with its sentence; else it is written."""
@@ -511,8 +531,9 @@ class _PageWriter:
             not first.table and not first.margin and _heading_level(first, self.body, self.levels, estimated) is None
         )
         if plain and first.size == last.size and runs_on(last.text, first.text):
+            self.pending = [(index, len(line) if offset is None else offset) for index, offset in self.pending]
             return line
-        _flush(self.out, line)
+        self._write_line(line)
         return ""
 
     def _breaks(self, prev: Row | None, row: Row, sides: tuple[float, float], leading: float) -> bool:
@@ -569,6 +590,7 @@ def _write(pages: list[list[list[Row]] | Scanned], title: str) -> Extracted:
             writer.scanned(page)
         else:
             writer.page(page)
+    writer.flush_running()
     return Extracted(
         writer.out.text, tuple(writer.starts), writer.title, tuple(writer.ocr_pages), tuple(writer.warnings)
     )
@@ -581,6 +603,19 @@ def _emit_heading(out: Writer, heading: list, title: str, title_sized: bool) -> 
         level, title = 1, title or text
     out.heading(text, level)
     return title
+
+
+def _next_word(text: str, offset: int) -> int:
+    """The start of the first word of `text` at or after `offset` that does not begin before it (a word joined
+    over the break, "exam-" + "ple", stays with the text before)."""
+    if offset <= 0:
+        return 0
+    if offset < len(text) and not text[offset - 1].isspace():
+        space = re.search(r"\s", text[offset:])
+        offset = offset + space.start() if space else len(text)
+    while offset < len(text) and text[offset].isspace():
+        offset += 1
+    return min(offset, len(text))
 
 
 def _flush(out: Writer, line: str) -> None:
