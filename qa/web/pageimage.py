@@ -134,7 +134,8 @@ def folded(text: str) -> list[tuple[str, int]]:
 def find_span(page_chars: str, sentence: str) -> list[int]:
     """Positions in `page_chars` of the characters that spell `sentence` (letters and digits compared), or [].
     A sentence that runs on to the next page (the page it starts on is the one cited) is found by its longest
-    beginning on this page, when that is a third of it at least and `MIN_PART_LETTERS` long."""
+    beginning on this page, `MIN_PART_LETTERS` letters at least (the whole sentence is looked for first: a
+    beginning stands for it only where the page does not hold it all)."""
     hay = folded(page_chars)
     needle = "".join(c for c, _ in folded(sentence))
     if not needle:
@@ -143,7 +144,7 @@ def find_span(page_chars: str, sentence: str) -> list[int]:
     at, length = letters.find(needle), len(needle)
     if at < 0:
         at, length = longest_beginning(letters, needle)
-        if length < max(MIN_PART_LETTERS, len(needle) / 3):
+        if length < MIN_PART_LETTERS:
             return []
     first, last = hay[at][1], hay[at + length - 1][1]
     return list(range(first, last + 1))
