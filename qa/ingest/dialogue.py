@@ -47,11 +47,15 @@ def speaker_names(chunks: Sequence[Chunk]) -> list[str]:
     """For each of one document's passages (in order), the names its neighbours in the same section use and it does
     not, space-separated, when it is dialogue; '' otherwise."""
     out = []
+    named: dict[int, list[str]] = {}  # a passage between two dialogue passages is read for names once
     for i, chunk in enumerate(chunks):
         if not is_dialogue(chunk.text):
             out.append("")
             continue
-        around = [chunks[j] for j in (i - 1, i + 1) if 0 <= j < len(chunks)]
-        names = [name for other in around if other.headings == chunk.headings for name in names_in(other.text)]
+        around = [j for j in (i - 1, i + 1) if 0 <= j < len(chunks) and chunks[j].headings == chunk.headings]
+        for j in around:
+            if j not in named:
+                named[j] = names_in(chunks[j].text)
+        names = [name for j in around for name in named[j]]
         out.append(" ".join(name for name in dict.fromkeys(names) if name not in chunk.text))
     return out
