@@ -299,12 +299,14 @@ class Ranker:
         first: int | None,
         slot: int,
         answer: Callable[[Hit], AnswerSentence | None],
+        shown: int,
     ) -> tuple[list[Hit], list[AnswerSentence | None]]:
         """The last step of hybrid ranking: dense search's first passage among the first `slot` shown, whatever
         BM25, the answer reorder and the reader made of it (a passage that shares few words with the question, the
         one dense search is surest of, is not buried by the blend); its stored row read and its answer sentence
-        found when they were not yet, so the answers read for the hits below it stay theirs."""
-        moved = held_up(hits, first, slot)
+        found when they were not yet, so the answers read for the hits below it stay theirs. Nothing is done when
+        fewer than `slot` hits are `shown`: the places it would change are not."""
+        moved = held_up(hits, first, slot if shown >= slot else 0)
         if moved is hits or first is None:
             return hits, found
         if first not in rows:
@@ -395,7 +397,7 @@ class Ranker:
         asked = sections_asked(weights, [rows[hit.chunk] for hit in hits if hit.chunk in self.demoted])
         hits, found = self.demote(hits, found, settings.demote_share, asked)
         first = self.dense_held(retrieved.dense_first, asked)
-        hits, found = self.hold_dense_first(hits, found, rows, first, settings.dense_slot, answer)
+        hits, found = self.hold_dense_first(hits, found, rows, first, settings.dense_slot, answer, k)
         return finished(hits[:k], found, rows, windows, answer if answers else None)
 
     def term_weights(self, question: str, passages: Sequence[Chunk]) -> dict[str, float]:

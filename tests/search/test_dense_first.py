@@ -163,10 +163,12 @@ def test_holding_keeps_each_answer_found_with_its_hit(notes_engine: Engine) -> N
         asked.append(hit.chunk)
         return sentence("found now")
 
-    moved, answers = notes_engine.ranker.hold_dense_first(hits, found, rows, 5, 2, answer)
+    moved, answers = notes_engine.ranker.hold_dense_first(hits, found, rows, 5, 2, answer, 5)
     assert [h.chunk for h in moved] == [0, 5, 1, 2, 3, 4]
     assert [a.text for a in answers if a] == ["read 0", "found now", "read 1", "read 2", "read 3"]
     assert asked == [5] and 5 in rows
-    moved, answers = notes_engine.ranker.hold_dense_first(hits, found, rows, 3, 2, answer)
+    moved, answers = notes_engine.ranker.hold_dense_first(hits, found, rows, 3, 2, answer, 5)
     assert [h.chunk for h in moved] == [0, 3, 1, 2, 4, 5]
     assert [a.text for a in answers if a] == ["read 0", "read 3", "read 1", "read 2"] and asked == [5]
+    shown = notes_engine.ranker.hold_dense_first(hits, found, rows, 5, 2, answer, 1)  # one shown: place 2 is not
+    assert shown == (hits, found) and asked == [5]
