@@ -753,6 +753,50 @@ def test_a_filled_in_forms_values_are_read_where_its_fields_stand() -> None:
     )  # the labels and the values stand in two columns, read one after the other as any such page's text
 
 
+def figure_opening_the_next_page_pdf(caption_size: int) -> bytes:
+    """Two pages; the first ends mid-sentence ("The wing type that is"), the second opens with a figure (two rows of
+    labels, a caption in `caption_size` points and a note under it), then goes on with the sentence, ends its
+    paragraph and starts another under a gap."""
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=10)
+    pdf.add_page()
+    broken_off_column(pdf)
+    pdf.add_page()
+    for j, cells in enumerate((("Boots nut", "Anchor nut"), ("Flexloc nut", "Fiber locknut"))):
+        for x, cell in zip((12, 60), cells):
+            pdf.set_xy(x, 30 + j * 5)
+            pdf.cell(text=cell)
+    pdf.set_font("helvetica", size=caption_size)
+    pdf.set_xy(10, 44)
+    pdf.cell(text="Figure 7-26. Self-locking nuts.")
+    pdf.set_xy(10, 52)
+    pdf.cell(text="Sizes are given in inches.")
+    pdf.set_font("helvetica", size=10)
+    going_on = [
+        "the most common ranges in size from No. 6",
+        "up to a quarter inch, and the bellows type from",
+        "No. 8.",
+    ]
+    for i, line in enumerate(going_on):
+        pdf.set_xy(10, 62 + i * 5)
+        pdf.cell(text=line)
+    pdf.set_xy(10, 62 + (len(going_on) + 1) * 5)
+    pdf.cell(text="Fiber locknuts are not used above 250 F.")
+    return bytes(pdf.output())
+
+
+def test_a_figure_opening_the_next_page_goes_after_the_paragraph_the_broken_sentence_ends() -> None:
+    whole = "The wing type that is the most common ranges in size from No. 6 up to a quarter inch, and the bellows"
+    extracted = extract_pdf(figure_opening_the_next_page_pdf(caption_size=8))
+    text = extracted.text
+    assert whole in text
+    assert text.index("type from No. 8.") < text.index("| Boots nut | Anchor nut |") < text.index("Figure 7-26.")
+    assert text.index("Figure 7-26.") < text.index("Sizes are given") < text.index("Fiber locknuts are not used")
+    assert extracted.pages[1] == text.index("the most common ranges")  # page 2 starts inside the sentence
+    same_size = extract_pdf(figure_opening_the_next_page_pdf(caption_size=10)).text  # where does its caption end?
+    assert whole not in same_size
+
+
 def sentence_over_a_page_break_pdf(ending: str = "the") -> bytes:
     """Two pages of 11-point text: the first ends mid-sentence ("… serve as the"), the second opens with the rest
     of the sentence ("negative passages for each question …"), then a paragraph of its own; `ending` is the last
@@ -800,6 +844,21 @@ def test_a_sentence_running_on_over_a_page_break_is_read_whole_and_cites_the_pag
     holding = [c for c in chunks if SPLIT_SENTENCE in c.text]
     assert len(holding) == 1 and holding[0].page == 1
     assert [c.page for c in chunks if "A second paragraph" in c.text] == [2]
+
+
+@pytest.mark.parametrize("ending", ['the "hard"', "the (hard)", "{\\itshape}"])
+def test_a_sentence_cut_after_a_closing_quote_or_bracket_is_read_whole(ending: str) -> None:
+    """The letter before closing quotation marks or brackets decides whether the page's last line is cut mid-
+    sentence: "… serve as the “hard”" goes on at the next page."""
+    extracted = extract_pdf(sentence_over_a_page_break_pdf(ending=ending))
+    assert f"serve as {ending} negative passages for each question in the batch." in extracted.text
+    assert extracted.pages[1] == extracted.text.index("negative passages")
+
+
+@pytest.mark.parametrize("ending", ['the rest."', "the rest.)"])
+def test_a_page_ending_its_sentence_inside_quotes_keeps_its_paragraphs(ending: str) -> None:
+    extracted = extract_pdf(sentence_over_a_page_break_pdf(ending=ending))
+    assert f"serve as {ending}\n\nnegative passages" in extracted.text
 
 
 def test_a_page_ending_its_sentence_keeps_its_paragraphs() -> None:

@@ -36,6 +36,7 @@ from .pdflayout import (
     SENTENCE_END,
     Piece,
     Row,
+    floats_after_cut,
     hyphens_shown,
     is_bullet,
     layout,
@@ -444,7 +445,7 @@ class _PageWriter:
         self.starts.append(self.out.mark())
         if self.running is not None:
             self.pending.append((len(self.starts) - 1, None))
-        for block in blocks:
+        for block in floats_after_cut(blocks, self.running[1] if self.running else None):
             self.block(block, estimated)
 
     def scanned(self, page: Scanned) -> None:

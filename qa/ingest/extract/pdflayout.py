@@ -170,10 +170,16 @@ def layout(pieces: list[Piece], width: float) -> list[list[Row]]:
     return [*floats_after_sentences(_upright(upright, width)), *([Row([p], margin=True).finish()] for p in rotated)]
 
 
+# Marks that close a quotation, bracket or (in a LaTeX manual's source) a group: a line may end in them mid-sentence
+# ("… called “dense”" | "retrieval …"), so the letter before them decides
+CLOSING_MARKS = "\"')]}»”’"
+
+
 def runs_on(end: str, start: str) -> bool:
     """Whether a line ending `end` is cut mid-sentence and a line starting `start` goes on with it: the first
-    ends in a small letter, a digit or a comma, the second starts with a small letter."""
-    end, start = end.rstrip(), start.lstrip()
+    ends in a small letter, a digit or a comma (before any closing quotation marks or brackets), the second
+    starts with a small letter."""
+    end, start = end.rstrip().rstrip(CLOSING_MARKS), start.lstrip()
     return bool(end and start) and (end[-1].islower() or end[-1].isdigit() or end[-1] == ",") and start[0].islower()
 
 
@@ -198,6 +204,26 @@ def floats_after_sentences(blocks: list[list[Row]]) -> list[list[Row]]:
         if block:
             out.append(block)
     return out
+
+
+def floats_after_cut(blocks: list[list[Row]], cut: Row | None) -> list[list[Row]]:
+    """A page opening with a figure or table where the sentence the page before broke off (`cut`, its last row)
+    goes on after it ("From the table, we can" | Table 4, its caption, its notes | "see that higher …"): the float
+    (which may fill blocks of its own) goes after the paragraph the sentence ends, as `floats_after_sentences` does
+    for a column."""
+    if cut is None or not blocks:
+        return blocks
+    end = _float_end([row for block in blocks for row in block], cut)
+    if end is None:
+        return blocks
+    at = 0
+    while end >= len(blocks[at]):
+        end -= len(blocks[at])
+        at += 1
+    going_on = blocks[at]
+    rest = _paragraph_end(going_on, end)
+    parts = [going_on[end:rest], *blocks[:at], going_on[:end], going_on[rest:], *blocks[at + 1 :]]
+    return [part for part in parts if part]
 
 
 def _goes_on(cut: Row, going_on: Row) -> bool:
