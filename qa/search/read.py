@@ -28,7 +28,10 @@ from .windows import Window, widen
 
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
 ROW_REACH = 2000  # characters a window goes on for, to read the whole of a table row it cuts (about 250 words)
-HEADER_REACH = 4000  # characters before a window searched for the header row of a table it starts inside
+# characters before a window searched for the header row of a table it starts inside, first; four times as many
+# again while the table runs on past them, up to MAX_HEADER_REACH (a sheet of a thousand rows is 35,000 characters)
+HEADER_REACH = 4000
+MAX_HEADER_REACH = 4_096_000
 
 
 @dataclass(frozen=True)
@@ -161,9 +164,25 @@ def table_before(store: ChunkStore, doc: str, start: int, text: str) -> tuple[st
     where that row (the table) starts; None when its first line is no table row or the table starts with it."""
     if start <= 0 or cells(text.split("\n", 1)[0]) is None:
         return None
-    reach = max(0, start - HEADER_REACH)
-    found = header_row_before(store.text_slice(doc, reach, start))
-    return (found[0], reach + found[1]) if found else None
+    reach = HEADER_REACH
+    while True:
+        begin, preceding = _whole_lines_before(store, doc, start, reach)
+        found = header_row_before(preceding)
+        if found is None or found[1] > 0 or begin == 0:
+            return (found[0], begin + found[1]) if found else None
+        if reach >= MAX_HEADER_REACH:  # the table runs on past all the text searched: its header is not known
+            return None
+        reach *= 4
+
+
+def _whole_lines_before(store: ChunkStore, doc: str, start: int, reach: int) -> tuple[int, str]:
+    """The document text of up to `reach` characters before `start`, from the start of a line, and where it begins."""
+    begin = max(0, start - reach)
+    preceding = store.text_slice(doc, begin, start)
+    if begin > 0:
+        cut = preceding.find("\n") + 1
+        begin, preceding = begin + cut, preceding[cut:]
+    return begin, preceding
 
 
 def reader_text(store: ChunkStore, window: Window, text: str) -> ReaderText:

@@ -30,7 +30,7 @@ def cell_in_named_row(
     at = bisect.bisect_right(tables.offsets, start) - 1
     column = _cell_holding(tables.rows[at], start - tables.offsets[at], end - tables.offsets[at])
     body = next((body for body in tables.bodies() if at in body), None)
-    named = named_row(tables.lines, body, weights) if body is not None and column is not None else None
+    named = named_row(tables, body, weights) if body is not None and column is not None else None
     if named is None or column is None:
         return None
     cells_of = tables.rows[named] or []
@@ -111,10 +111,10 @@ def table_rows(
     named: dict[int, float] = {}
     bodies = tables.bodies()
     for body in bodies:
-        row = named_row(tables.lines, body, weights)
+        row = named_row(tables, body, weights)
         if row is not None:
             start = table_start(body[0])
-            named[start] = max(named.get(start, 0.0), _weight_held(tables.lines[row], weights))
+            named[start] = max(named.get(start, 0.0), row_weight(tables, row, weights))
     start, end = span
     if end <= start:
         return TableRows(named, None)
@@ -124,11 +124,13 @@ def table_rows(
     return TableRows(named, table_start(at) if in_cell and in_body else None)
 
 
-def named_row(lines: list[str], body: list[int], weights: dict[str, float]) -> int | None:
+def named_row(tables: _Tables, body: list[int], weights: dict[str, float]) -> int | None:
     """The row of a table's `body` (line indexes) the question names: the one whose cells alone hold the most of
-    the question's term weight (`weights`, IDF), if it holds any; of rows holding as much, the one naming the
-    fewest other things (words the question does not use: "DPR" over "BM25 + DPR" for "… the DPR retriever")."""
-    held = {j: _weight_held(lines[j], weights) for j in body}
+    the question's term weight (`weights`, IDF; `row_weight`), if it holds any; of rows holding as much, the one
+    naming the fewest other things (words the question does not use: "DPR" over "BM25 + DPR" for "… the DPR
+    retriever")."""
+    lines = tables.lines
+    held = {j: row_weight(tables, j, weights) for j in body}
     most = max(held.values(), default=0.0)
     if most <= 0:
         return None
@@ -137,6 +139,20 @@ def named_row(lines: list[str], body: list[int], weights: dict[str, float]) -> i
         unasked = {j: len({term for term in terms(lines[j]) if has_letter(term)} - set(weights)) for j in tied}
         tied = [j for j in tied if unasked[j] == min(unasked.values())]
     return tied[0] if len(tied) == 1 else None
+
+
+def row_weight(tables: _Tables, line: int, weights: dict[str, float]) -> float:
+    """The question's term weight a table row holds: the terms of its cells, and those of the header of each column
+    whose cell the question quotes (`_held_by`). A value is named with its column: for "… the event that 123
+    stations reported" the row with 123 under "stations" holds more than those with a depth of 123."""
+    text = tables.lines[line]
+    present = set(terms(text))
+    names, spans = tables.names_of.get(line), tables.rows[line]
+    if names and spans and len(names) == len(spans):
+        for name, (a, b) in zip(names, spans):
+            if _held_by(text[a:b], weights):
+                present.update(terms(name))
+    return sum(weight for term, weight in weights.items() if term in present)
 
 
 @dataclass(frozen=True)
@@ -168,7 +184,7 @@ class _Tables:
         """Where the rows of each table whose one named row is another start."""
         passed: set[int] = set()
         for body in self.bodies():
-            named = named_row(self.lines, body, weights)
+            named = named_row(self, body, weights)
             if named is not None:
                 passed.update(self.offsets[j] for j in body if j != named)
         return passed
@@ -189,7 +205,7 @@ class _Tables:
         """See the module's `asked_cell`."""
         found = []
         for body in self.bodies():
-            row = named_row(self.lines, body, weights)
+            row = named_row(self, body, weights)
             spans = self.rows[row] if row is not None else None
             if row is None or not spans:
                 continue

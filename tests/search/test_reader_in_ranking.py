@@ -469,3 +469,43 @@ def test_a_table_on_another_version_than_the_one_asked_about_is_not_read_for_the
     question = f"In {version}, how many characters long is the user name stored in WRITEACCESS?"
     (tables,) = [r for r in engine.ask(question, k=3).results if "Record WRITEACCESS, BIFF5:" in r.passage]
     assert tables.answer.span.text == answer  # for BIFF8 the reader alone marks the BIFF5 row's 53
+
+
+def long_quake_table() -> str:
+    """A sheet of 600 quakes (35 characters a row: 21,000 in all), the one reported by 123 stations deep in it
+    and, in the row above, a quake 123 km deep."""
+    rows = ["| lat | longitude | depth | mag | stations |", "|---|---|---|---|---|"]
+    for i in range(600):
+        depth, stations = 40 + (i * 37) % 600, 10 + (i * 13) % 90
+        if i == 449:
+            depth = 123
+        if i == 450:
+            stations = 123
+        rows.append(
+            f"| -{10 + (i * 7) % 150 / 10:.2f} | {165 + (i * 11) % 250 / 10:.2f} | {depth} | 4.{i % 10} | {stations} |"
+        )
+    return "# quakes\n\n" + "\n".join(rows) + "\n"
+
+
+def test_a_window_deep_inside_a_long_table_is_read_under_its_header(tmp_path, real_encoder, real_reader) -> None:  # type: ignore[no-untyped-def]
+    """A window starting 16,000 characters into a table is read under the table's own header row (the search for
+    it goes back past the first 4,000 characters), and the row named by the value under the column the question
+    names answers: before, the first row of the text searched was taken for the header."""
+    from qa.search.read import read_windows, table_header_before, window_of
+
+    table = long_quake_table()
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "quakes.md").write_text(table, encoding="utf-8")
+    build_from_folder(tmp_path / "c", tmp_path / "i", encoder=real_encoder)
+    question = "What longitude is listed for the quake that 123 stations reported?"
+    with Engine.open(tmp_path / "i", encoder=real_encoder, reader=real_reader) as engine:
+        store = engine.index.chunks
+        (passage,) = [p for p in store if "| 123 |\n" in p.text]
+        assert passage.start > 16_000
+        header = table_header_before(store, passage.doc_id, passage.start, passage.text)
+        assert header == "| lat | longitude | depth | mag | stations |"
+        window = window_of(store, passage, ReadingSettings().window_words)
+        weights = engine.ranker.term_weights(question, [passage])
+        (read,) = read_windows(real_reader, store, question, [window], ReadingSettings(), weights)
+        row = next(line for line in table.split("\n") if line.endswith("| 123 |"))
+        assert read.text[read.span.start : read.span.end] == row.split(" | ")[1]

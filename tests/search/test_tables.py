@@ -208,3 +208,14 @@ def test_a_span_in_the_named_row_moves_to_the_one_column_the_question_names_by_i
     assert moved is not None and fleet[moved[0] : moved[1]] == "1.5"
     two = {**weights, "activ": 1.0}  # "draft" and "active" both named: the reader's column stands
     assert cell_in_named_row(fleet, *span_of(fleet, "FALSE"), two) == span_of(fleet, "FALSE")
+
+
+def test_a_value_the_question_quotes_names_the_row_that_holds_it_under_the_column_it_names() -> None:
+    """ "What longitude for the event that 123 stations reported?": two rows hold 123, one as its depth; the one
+    holding it under "stations", the column the question names, is the row named."""
+    quakes = "| lat | long | depth | stations |\n| -21.13 | 185.32 | 123 | 36 |\n| -15.33 | 186.75 | 48 | 123 |"
+    weights = {"123": 5.8, "station": 2.8, "event": 5.3, "report": 4.6}
+    moved = cell_in_named_row(quakes, *span_of(quakes, "185.32"), weights)
+    assert moved is not None and quakes[moved[0] : moved[1]] == "186.75"
+    unnamed = {"123": 5.8, "event": 5.3}  # no column named: the two rows tie and the reader's span is not moved
+    assert cell_in_named_row(quakes, *span_of(quakes, "185.32"), unnamed) is None
