@@ -113,6 +113,14 @@ def test_odt_merged_cells_keep_their_columns() -> None:
         "| Note: both |  | — | — |",
         "| Multi | Both |",
     ]
+    blank_tail = "<table:table>" + "".join(  # rows with two more (blank) cells than their header names
+        f"<table:table-row>{row}</table:table-row>"
+        for row in (cell("Record ID") + cell("Record name"), cell("00E5H") + cell("MERGEDCELLS") + cell() + cell())
+    )
+    assert extract_odt(odt_bytes(body=blank_tail + "</table:table>")).text.splitlines() == [
+        "| Record ID | Record name |",
+        "| 00E5H | MERGEDCELLS |",
+    ]
     # two header rows (repeated on each page), "Votes" over "Number | %": one header row naming each column by both
     header = [
         cell("Party", rows_spanned=2) + cell("Votes", columns_spanned=2) + covered,

@@ -28,7 +28,7 @@ from .blocks import SPANNED_LABEL_CHARS, Writer, clean, merged_names
 from .charts import write_chart
 from .diagrams import write_diagram
 from .embedded import SCANNED_BELOW_CHARS, write_scans, write_workbook
-from .tableshape import side_by_side
+from .tableshape import table_lines
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift|titre|título|titolo|kop)\s*(\d)$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -239,7 +239,7 @@ def _paragraph(paragraph, out: Writer) -> None:  # type: ignore[no-untyped-def]
 def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
     out.end_run()
     rows = list(table.rows)
-    for cells in side_by_side(_with_merged_header(rows, _table_rows(rows))):  # side by side: tableshape.py
+    for cells in table_lines(_with_merged_header(rows, _table_rows(rows))):  # blank tail, side by side: tableshape.py
         out.row(cells)
     out.end_run()
 

@@ -19,7 +19,7 @@ from collections import Counter
 from . import Extracted
 from .blocks import Writer, clean
 from .htmltables import children, table_rows
-from .tableshape import side_by_side
+from .tableshape import table_lines
 
 MAX_DEPTH = 512  # nesting kept, as Chromium's parser keeps: far beyond real pages; the parser's cost grows with it
 
@@ -459,6 +459,6 @@ def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
     if caption is not None:
         out.paragraph(_text(caption))
     out.end_run()
-    for cells in side_by_side(list(table_rows(table, _text))):
+    for cells in table_lines(list(table_rows(table, _text))):
         out.row(cells)
     out.end_run()

@@ -20,7 +20,7 @@ from ..tokens import has_letter
 from . import Extracted
 from .archive import ZIP_KINDS, check_archive, parse_xml, read_member
 from .blocks import SPANNED_LABEL_CHARS, Writer, clean, merged_names
-from .tableshape import InnerTables, names_over_names, side_by_side, spread_names, with_inner_rows
+from .tableshape import InnerTables, names_over_names, spread_names, table_lines, with_inner_rows
 
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -272,7 +272,7 @@ def _table(table, out: Writer) -> None:  # type: ignore[no-untyped-def]
         if (row is rows[0] or row.getparent().tag == f"{_TABLE}table-header-rows") and names_over_names(inner):
             shown = [spread_names(shown, inner)]
         lines += shown
-    for line in side_by_side(lines):
+    for line in table_lines(lines):
         out.row(line)
     out.end_run()
 

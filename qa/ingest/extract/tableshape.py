@@ -10,6 +10,8 @@ Inside a cell: a table that is all a cell holds (lining up codes and their names
 in the columns the cell spans, not one cell "01H Thin 02H Medium …": `with_inner_rows`; in a header, a name over
 the names it spans ("Occurs in BIFF versions" over "2 | 3 | 5 | 8") names each column by both: `spread_names`.
 
+Columns no row writes in are cut from a table's end first (`without_blank_tail`); `table_lines` does both steps.
+
 The Word, HTML and OpenDocument readers hand their tables' rows (cell texts in their columns) here before writing.
 """
 
@@ -41,6 +43,20 @@ def repeated_header(cells: Sequence[str]) -> tuple[int, int, int] | None:
         if all(core[i : i + width] == names for i in range(0, len(core), width)):
             return start, width, len(core) // width
     return None
+
+
+def table_lines(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    """A table's rows as they are written: the columns no row writes in cut from the end (`without_blank_tail`),
+    then a table set side by side unfolded (`side_by_side`)."""
+    return side_by_side(without_blank_tail(rows))
+
+
+def without_blank_tail(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Each row cut after the last column any row writes in. A document may give its rows more cells than its
+    header names: the OpenOffice Excel format manual's "| 00E5H | MERGEDCELLS | … | ● |" rows end in four blank
+    cells its seven-name header lacks, and a row of another width than its header's is read by no column name."""
+    width = max((i + 1 for row in rows for i, cell in enumerate(row) if cell.strip()), default=0)
+    return [list(row[:width]) for row in rows]
 
 
 def side_by_side(rows: Sequence[Sequence[str]]) -> list[list[str]]:

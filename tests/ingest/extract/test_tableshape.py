@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from qa.ingest.extract.tableshape import names_over_names, repeated_header, side_by_side, spread_names, with_inner_rows
+from qa.ingest.extract.tableshape import (
+    names_over_names,
+    repeated_header,
+    side_by_side,
+    spread_names,
+    table_lines,
+    with_inner_rows,
+    without_blank_tail,
+)
 
 
 def test_a_header_written_twice_or_more_is_found_with_its_offset_width_and_copies() -> None:
@@ -78,3 +86,17 @@ def test_a_name_over_the_names_it_spans_names_each_column_by_both() -> None:
     assert spread_names(lines, inner) == ["Record", "Occurs in 2", "Occurs in 5", "Occurs in 8"]
     assert not names_over_names({1: (2, [["01H", "Thin"], ["02H", "Medium"]])})  # rows of data
     assert not names_over_names({})
+
+
+def test_columns_no_row_writes_in_are_cut_from_the_end() -> None:
+    rows = [
+        ["Record ID", "Record name", "BIFF5", "BIFF8"],
+        ["00E5H", "MERGEDCELLS", "", "●", "", " "],  # blank cells the header does not name
+        ["00BEH", "MULBLANK", "●", "●", ""],
+    ]
+    assert without_blank_tail(rows) == [rows[0], ["00E5H", "MERGEDCELLS", "", "●"], ["00BEH", "MULBLANK", "●", "●"]]
+    last_written = [["Name", "Note", ""], ["Ada", "", "left early"]]  # a column one row writes in stays
+    assert without_blank_tail(last_written) == last_written
+    assert without_blank_tail([["", ""], [""]]) == [[], []]
+    copies = [["Index", "Style", "Index", "Style", ""], ["01H", "Thin", "08H", "Medium dashed", ""]]
+    assert table_lines(copies) == [["Index", "Style"], ["01H", "Thin"], ["08H", "Medium dashed"]]
