@@ -188,21 +188,39 @@ def opening_figure_pdf(caption_size: int) -> bytes:
     pdf.add_page()
     pdf.set_font("helvetica", size=10)
     broken_off_column(pdf)
+    opening_figure(pdf, left=110, caption_size=caption_size)
+    going_on_under_it(pdf, left=110, top=54)
+    return bytes(pdf.output())
+
+
+def opening_figure(pdf: FPDF, left: float, caption_size: int, note: str = "") -> None:
+    """A figure at the head of a column starting at `left`: two rows of labels, then its caption in `caption_size`
+    points (and a `note` under it in that size)."""
     for j, cells in enumerate((("Boots nut", "Anchor nut"), ("Flexloc nut", "Fiber locknut"))):
-        for x, cell in zip((112, 160), cells):
+        for x, cell in zip((left + 2, left + 50), cells):
             pdf.set_xy(x, 30 + j * 5)
             pdf.cell(text=cell)
     pdf.set_font("helvetica", size=caption_size)
-    pdf.set_xy(110, 44)
+    pdf.set_xy(left, 44)
     pdf.cell(text="Figure 7-26. Self-locking nuts.")
+    if note:
+        pdf.set_xy(left, 52)
+        pdf.cell(text=note)
     pdf.set_font("helvetica", size=10)
-    right = ["the most common ranges in size from No. 6", "up to a quarter inch, and the bellows type from", "No. 8."]
-    for i, line in enumerate(right):
-        pdf.set_xy(110, 54 + i * 5)
+
+
+def going_on_under_it(pdf: FPDF, left: float, top: float) -> None:
+    """The rest of "The wing type that is …" in 10-point lines from `top`, then a paragraph of its own under a gap."""
+    going_on = [
+        "the most common ranges in size from No. 6",
+        "up to a quarter inch, and the bellows type from",
+        "No. 8.",
+    ]
+    for i, line in enumerate(going_on):
+        pdf.set_xy(left, top + i * 5)
         pdf.cell(text=line)
-    pdf.set_xy(110, 54 + (len(right) + 1) * 5)
+    pdf.set_xy(left, top + (len(going_on) + 1) * 5)
     pdf.cell(text="Fiber locknuts are not used above 250 F.")
-    return bytes(pdf.output())
 
 
 def test_a_figure_opening_the_next_column_goes_after_the_paragraph_the_broken_sentence_ends() -> None:
@@ -762,26 +780,8 @@ def figure_opening_the_next_page_pdf(caption_size: int) -> bytes:
     pdf.add_page()
     broken_off_column(pdf)
     pdf.add_page()
-    for j, cells in enumerate((("Boots nut", "Anchor nut"), ("Flexloc nut", "Fiber locknut"))):
-        for x, cell in zip((12, 60), cells):
-            pdf.set_xy(x, 30 + j * 5)
-            pdf.cell(text=cell)
-    pdf.set_font("helvetica", size=caption_size)
-    pdf.set_xy(10, 44)
-    pdf.cell(text="Figure 7-26. Self-locking nuts.")
-    pdf.set_xy(10, 52)
-    pdf.cell(text="Sizes are given in inches.")
-    pdf.set_font("helvetica", size=10)
-    going_on = [
-        "the most common ranges in size from No. 6",
-        "up to a quarter inch, and the bellows type from",
-        "No. 8.",
-    ]
-    for i, line in enumerate(going_on):
-        pdf.set_xy(10, 62 + i * 5)
-        pdf.cell(text=line)
-    pdf.set_xy(10, 62 + (len(going_on) + 1) * 5)
-    pdf.cell(text="Fiber locknuts are not used above 250 F.")
+    opening_figure(pdf, left=10, caption_size=caption_size, note="Sizes are given in inches.")
+    going_on_under_it(pdf, left=10, top=62)
     return bytes(pdf.output())
 
 

@@ -409,6 +409,14 @@ If the calculation of a formula results in an error, Excel sets a specific error
 """
 
 
+def one_file_engine(tmp_path, name: str, text: str, encoder, reader) -> Engine:  # type: ignore[no-untyped-def]
+    """An engine over an index of one Markdown file `name` holding `text`."""
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / name).write_text(text, encoding="utf-8")
+    build_from_folder(tmp_path / "c", tmp_path / "i", encoder=encoder)
+    return Engine.open(tmp_path / "i", encoder=encoder, reader=reader)
+
+
 def test_a_span_the_reader_marks_on_a_column_name_answers_from_that_row(  # type: ignore[no-untyped-def]
     tmp_path, real_encoder, real_reader
 ) -> None:
@@ -417,11 +425,8 @@ def test_a_span_the_reader_marks_on_a_column_name_answers_from_that_row(  # type
     a span over an inserted name was no span, and the window ranked below windows that answered nothing)."""
     from qa.search.read import read_windows, window_of
 
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "codes.md").write_text(ERROR_CODES, encoding="utf-8")
-    build_from_folder(tmp_path / "c", tmp_path / "i", encoder=real_encoder)
     question = "What does the #NULL! error mean?"
-    with Engine.open(tmp_path / "i", encoder=real_encoder, reader=real_reader) as engine:
+    with one_file_engine(tmp_path, "codes.md", ERROR_CODES, real_encoder, real_reader) as engine:
         store = engine.index.chunks
         passages = list(store)
         windows = [window_of(store, passage, ReadingSettings().window_words) for passage in passages]
@@ -494,11 +499,8 @@ def test_a_window_deep_inside_a_long_table_is_read_under_its_header(tmp_path, re
     from qa.search.read import read_windows, table_header_before, window_of
 
     table = long_quake_table()
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "quakes.md").write_text(table, encoding="utf-8")
-    build_from_folder(tmp_path / "c", tmp_path / "i", encoder=real_encoder)
     question = "What longitude is listed for the quake that 123 stations reported?"
-    with Engine.open(tmp_path / "i", encoder=real_encoder, reader=real_reader) as engine:
+    with one_file_engine(tmp_path, "quakes.md", table, real_encoder, real_reader) as engine:
         store = engine.index.chunks
         (passage,) = [p for p in store if "| 123 |\n" in p.text]
         assert passage.start > 16_000
