@@ -21,6 +21,8 @@ from .extract.pdfcolumns import table_runs
 from .tokens import has_letter
 
 _ROW = re.compile(r"^\|(.*)\|[ \t]*$")
+# rows of a table a window starts inside that are looked at for its title rows: its top, not a sheet's thousands
+TITLE_LOOKAHEAD = 50
 SEPARATOR = re.compile(r"^\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 _DIGIT = re.compile(r"\d")
 
@@ -93,11 +95,11 @@ def header_row_before(preceding: str) -> tuple[str, int] | None:
     `preceding` (told apart from others by it); None when `preceding` does not end inside a table."""
     lines = preceding.rstrip("\n").split("\n")
     first = len(lines)
-    while first > 0 and cells(lines[first - 1]) is not None:
+    while first > 0 and _ROW.match(lines[first - 1]) is not None:  # `cells`' test, without splitting the cells
         first -= 1
     if first == len(lines):
         return None
-    header = _past_titles(lines, first, len(lines))
+    header = _past_titles(lines, first, min(len(lines), first + TITLE_LOOKAHEAD))
     return lines[header], sum(len(line) + 1 for line in lines[:first])
 
 
