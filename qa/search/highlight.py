@@ -17,6 +17,7 @@ import numpy as np
 
 from ..ingest.chunk import CAPTION_LABEL
 from ..ingest.sentences import item_depth
+from ..ingest.tabletext import cells
 from ..ingest.tokens import terms, tokens_with_offsets
 from . import spans
 from .labels import cell_naming_weights
@@ -204,6 +205,19 @@ def through_sub_items(
     return last if children and words <= max_words else index
 
 
+def through_introduced(passage: str, sentences: list[tuple[int, int]], index: int) -> int:
+    """The last sentence an answer sentence reaches (`through_sub_items`); a lead-in chosen all the same (the
+    question names what it names: "Thread unsafety example:") reaches through what it introduces, the next sentence
+    ("Consider a global variable. …") with its sub-items, which is where the answer is. Not a table row: the table
+    rules choose among rows."""
+    last = through_sub_items(passage, sentences, index)
+    if last != index or index + 1 >= len(sentences) or not is_lead_in(passage[slice(*sentences[index])]):
+        return last
+    if cells(passage[sentences[index + 1][0] :].split("\n", 1)[0]) is not None:
+        return last
+    return through_sub_items(passage, sentences, index + 1)
+
+
 def _line_opened_by(passage: str, start: int) -> str | None:
     """The passage line a sentence starting at `start` opens (its indentation included), None when the sentence
     starts inside a line."""
@@ -267,7 +281,7 @@ def choose_answer(
         scores.append(score)
     named = [i for i, (start, end) in enumerate(sentences) if cell is not None and start <= cell[0] < end]
     best = named[0] if named else int(np.argmax(scores))
-    start, end = sentences[best][0], sentences[through_sub_items(passage, sentences, best)][1]
+    start, end = sentences[best][0], sentences[through_introduced(passage, sentences, best)][1]
     text = passage[start:end]
     local = find_answer_span(question, text)
     span = Span(start + local[0], start + local[1], text[local[0] : local[1]]) if local else None

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.search.highlight import answer_type, choose_answer, find_answer_span, term_highlights, through_sub_items
+from qa.search.highlight import (
+    answer_type,
+    choose_answer,
+    find_answer_span,
+    term_highlights,
+    through_introduced,
+    through_sub_items,
+)
 
 
 @pytest.mark.parametrize(
@@ -186,6 +193,20 @@ def test_a_lead_in_line_gives_way_to_what_it_introduces() -> None:
     cut = "The tests ran nightly.\nHere is a random table for parsing tests:"  # its table in the next passage
     last = choose_answer(question, cut, line_spans(cut), np.array([0.3, 0.45]))
     assert last is not None and last.text.endswith("tests:")  # nothing here for it to give way to
+
+
+def test_a_lead_in_chosen_all_the_same_answers_with_what_it_introduces() -> None:
+    """The question names what the lead-in names; the answer is in the sentence it introduces."""
+    notes = "Thread unsafety example:\nConsider a global variable. With processes it is safe.\nThen comes locking."
+    spans = [(0, 24), (25, 52), (53, 79), (80, 99)]
+    assert [notes[a:b] for a, b in spans][1] == "Consider a global variable."
+    question = "What example does the talk give of thread unsafety?"
+    answer = choose_answer(question, notes, spans, np.array([0.8, 0.3, 0.2, 0.1]))
+    assert answer is not None and answer.text == "Thread unsafety example:\nConsider a global variable."
+    assert through_introduced(notes, spans, 1) == 1  # not a lead-in: itself
+    assert through_introduced(notes, spans[:1], 0) == 0  # the passage's last sentence: nothing to reach
+    table = "Fatalities by airline:\n| Aeroflot | 88 |"  # a table row introduced: the table rules choose rows
+    assert through_introduced(table, line_spans(table), 0) == 0
 
 
 SLIDE = (
