@@ -91,11 +91,12 @@ def candidates_for(passages: int) -> int:
     return int(min(passages, max(30, min(200, round(4 * math.sqrt(max(passages, 1)))))))
 
 
-def first_by_passage(found: list[tuple[int, float]], sims: dict[int, np.ndarray]) -> int | None:
-    """The dense result scored highest by its passage vector (exactly, from `sims`; ties to the lower id), as
-    `Retriever.dense` orders them: an approximate index's own order may misplace near neighbours."""
-    scored = [c for c, _ in found if c in sims]
-    return min(scored, key=lambda c: (-float(sims[c][0]), c)) if scored else None
+def by_passage(found: list[tuple[int, float]], sims: dict[int, np.ndarray]) -> list[Hit]:
+    """Dense results ordered by their passage vector's similarity (exactly, from `sims`; ties to the lower id): an
+    approximate index's own order may misplace near neighbours. `Retriever.dense`'s order, and its first the
+    passage hybrid ranking holds in the top five."""
+    scored = [Hit(c, float(sims[c][0])) for c, _ in found if c in sims]
+    return sorted(scored, key=lambda h: (-h.score, h.chunk))
 
 
 class Retriever:
@@ -116,9 +117,7 @@ class Retriever:
         found = dense_index.search(
             self.index.dense, query_vector, wanted, nprobe=settings.nprobe, ef_search=settings.ef_search
         )
-        sims = self.store.similarities([c for c, _ in found], query_vector)
-        scored = [Hit(c, float(sims[c][0])) for c, _ in found if c in sims]
-        return sorted(scored, key=lambda h: (-h.score, h.chunk))[:k]
+        return by_passage(found, self.store.similarities([c for c, _ in found], query_vector))[:k]
 
     def bm25(self, question: str, k: int) -> list[Hit]:
         return [Hit(c, s) for c, s in self.index.bm25.search(question, k)]
@@ -144,7 +143,9 @@ class Retriever:
         if missing:
             lexical.update(self.index.bm25.scores_for(question, missing))
         lexical_scores = np.array([lexical.get(c, 0.0) for c in ids])
-        return Candidates(ids, dense_scores, best, lexical, lexical_scores, first_by_passage(found, sims))
+        ranked = by_passage(found, sims)
+        first = ranked[0].chunk if ranked else None
+        return Candidates(ids, dense_scores, best, lexical, lexical_scores, first)
 
     def _best_sentence(self, sims: dict[int, np.ndarray], candidates: list[int]) -> np.ndarray | None:
         if not self.index.with_sentences:
