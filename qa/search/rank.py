@@ -37,6 +37,7 @@ from .read import (
     ReadWindow,
     combined_scores,
     holding_passage,
+    keyword_query,
     moved_to,
     read_windows,
     rerank_text,
@@ -170,10 +171,13 @@ def reorder_by_answer(
 
 
 def reorder_by_reader(
-    head: list[Hit], windows: list[ReadWindow], weight: float, penalty: float = 0.0
+    head: list[Hit], windows: list[ReadWindow], weight: float, penalty: float = 0.0, *, spans_count: bool = True
 ) -> tuple[list[Hit], list[ReadWindow]]:
-    """The read passages by span score + weight × retrieval score, best first (stable)."""
-    scores = combined_scores([w.span for w in windows], [h.score for h in head], weight, penalty)
+    """The read passages by span score + weight × retrieval score, best first (stable); by retrieval score alone
+    when the spans do not count (`combined_scores`)."""
+    scores = combined_scores(
+        [w.span for w in windows], [h.score for h in head], weight, penalty, spans_count=spans_count
+    )
     order = sorted(range(len(head)), key=lambda i: -scores[i])
     return [Hit(head[i].chunk, scores[i]) for i in order], [windows[i] for i in order]
 
@@ -530,7 +534,9 @@ class Ranker:
         assert self.reader is not None
         windows = [window_of(self.index.chunks, rows[hit.chunk].chunk, reading.window_words) for hit in head]
         read = read_windows(self.reader, self.index.chunks, question, windows, reading, term_weights, seen)
-        return reorder_by_reader(head, read, reading.retrieval_weight, reading.no_span_penalty)
+        # a keyword query no window shows a span for keeps its retrieval order (`keyword_query`)
+        spans_count = not keyword_query(question) or any(w.shows_span(reading.span_margin) for w in read)
+        return reorder_by_reader(head, read, reading.retrieval_weight, reading.no_span_penalty, spans_count=spans_count)
 
     @staticmethod
     def read_answer(

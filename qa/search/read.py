@@ -12,6 +12,7 @@ The settings are chosen on tuning sets (training/engine_grid.py); nothing here k
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -32,6 +33,10 @@ ROW_REACH = 2000  # characters a window goes on for, to read the whole of a tabl
 # again while the table runs on past them, up to MAX_HEADER_REACH (a sheet of a thousand rows is 35,000 characters)
 HEADER_REACH = 4000
 MAX_HEADER_REACH = 4_096_000
+
+
+# English question words (a closed class), anywhere in the question: "the DPR paper, what …" asks too
+_QUESTION_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -460,13 +465,29 @@ def span_floor(spans: Sequence[ReadSpan], penalty: float = 0.0) -> float:
 
 
 def combined_scores(
-    spans: Sequence[ReadSpan], retrieval: Sequence[float], weight: float, penalty: float = 0.0
+    spans: Sequence[ReadSpan],
+    retrieval: Sequence[float],
+    weight: float,
+    penalty: float = 0.0,
+    *,
+    spans_count: bool = True,
 ) -> list[float]:
     """The read passages' new scores: span score + weight × retrieval score; a window without a span counts as
-    the lowest span read less `penalty`. Passages below the read ones get `span_floor + weight × retrieval` too
-    (`Ranker.rank`), so scores fall with the rank across both."""
+    the lowest span read less `penalty`, and so does every window when `spans_count` is False (the retrieval order
+    stands). Passages below the read ones get `span_floor + weight × retrieval` too (`Ranker.rank`), so scores
+    fall with the rank across both."""
     floor = span_floor(spans, penalty)
-    return [(span.score if span.end > span.start else floor) + weight * score for span, score in zip(spans, retrieval)]
+    return [
+        (span.score if spans_count and span.end > span.start else floor) + weight * score
+        for span, score in zip(spans, retrieval)
+    ]
+
+
+def keyword_query(question: str) -> bool:
+    """Words typed into a search box ("mozilla foundation founding year"), not a question: no question mark and no
+    English question word. The reader learned from questions; its scores of spans it does not show for such words
+    are no ranking signal."""
+    return not question.rstrip().endswith("?") and _QUESTION_WORD.search(question) is None
 
 
 def page_at(pages: Sequence[int], offset: int) -> int | None:

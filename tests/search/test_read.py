@@ -12,6 +12,7 @@ from qa.search.read import (
     ReadWindow,
     combined_scores,
     holding_passage,
+    keyword_query,
     one_unit,
     page_at,
     span_floor,
@@ -95,6 +96,26 @@ def test_a_window_without_a_span_scores_below_the_lowest_span_by_the_penalty() -
     assert [h.chunk for h in reorder_by_reader(head, windows, 10.0)[0]] == [12, 10, 11]
     assert [h.chunk for h in reorder_by_reader(head, windows, 10.0, penalty=3.0)[0]] == [10, 12, 11]
     assert span_floor(spans, 3.0) == -1.0 and span_floor([spans[2]], 3.0) == -3.0
+
+
+def test_spans_that_do_not_count_leave_the_retrieval_order() -> None:
+    spans = [ReadSpan(0, 4, 2.0, 4.0), ReadSpan(0, 4, 9.0, 4.0), ReadSpan(0, 0, -math.inf, 9.0)]
+    # every window scores as one without a span: the lowest span read (2.0) less the penalty, + weight × retrieval
+    assert combined_scores(spans, [1.0, 0.2, 0.5], 10.0, penalty=3.0, spans_count=False) == [9.0, 1.0, 4.0]
+    head = [Hit(10, 1.0), Hit(11, 0.5), Hit(12, 0.2)]
+    windows = [ReadWindow(window(), "x", s) for s in spans]
+    assert [h.chunk for h in reorder_by_reader(head, windows, 10.0, 3.0)[0]] == [11, 10, 12]
+    assert [h.chunk for h in reorder_by_reader(head, windows, 10.0, 3.0, spans_count=False)[0]] == [10, 11, 12]
+
+
+def test_a_keyword_query_has_no_question_mark_and_no_question_word() -> None:
+    assert keyword_query("mozilla foundation founding year")
+    assert keyword_query("arXiv identifier of the paper")
+    assert not keyword_query("mozilla foundation founding year?")
+    assert not keyword_query("When was the Mozilla Foundation founded")  # a question without its mark
+    assert not keyword_query("The DPR paper, which encoder does it use")
+    assert not keyword_query("Name the encoder the paper uses?")
+    assert keyword_query("somewhat however showcase")  # question words are whole words
 
 
 def test_the_passages_retrieval_cannot_tell_apart_are_those_near_the_first() -> None:

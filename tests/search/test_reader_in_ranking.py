@@ -511,3 +511,16 @@ def test_a_window_deep_inside_a_long_table_is_read_under_its_header(tmp_path, re
         (read,) = read_windows(real_reader, store, question, [window], ReadingSettings(), weights)
         row = next(line for line in table.split("\n") if line.endswith("| 123 |"))
         assert read.text[read.span.start : read.span.end] == row.split(" | ")[1]
+
+
+@pytest.mark.parametrize("words", ["ministry of national security abolished", "collegium crime statistics"])
+def test_a_keyword_query_the_reader_shows_no_span_for_keeps_its_retrieval_order(corpus_engine, words: str) -> None:  # type: ignore[no-untyped-def]
+    """The reader learned from questions: for words typed into a search box its spans are not shown, and the
+    scores of those spans do not reorder what retrieval found. The same words asked as a question are reordered."""
+    typed = corpus_engine.ask(words, k=5).results
+    assert sum(r.read for r in typed) >= 5 and not any(r.answer and r.answer.span for r in typed)
+    unread = corpus_engine.ask(words, k=5, reader=False).results
+    assert [r.passage for r in typed] == [r.passage for r in unread]
+    asked = corpus_engine.ask(f"{words}?", k=5).results
+    assert not any(r.answer and r.answer.span for r in asked)
+    assert [r.passage for r in asked] != [r.passage for r in unread]
