@@ -485,8 +485,8 @@ def combined_scores(
 
 def keyword_query(question: str) -> bool:
     """Words typed into a search box ("mozilla foundation founding year"), not a question: no question mark and no
-    English question word. The reader learned from questions; its scores of spans it does not show for such words
-    are no ranking signal."""
+    English question word. The reader learned from questions; the spans it does not show for such words order the
+    read passages no better than retrieval does (README, "Words typed into a search box")."""
     return not question.rstrip().endswith("?") and _QUESTION_WORD.search(question) is None
 
 
