@@ -37,6 +37,7 @@ MAX_HEADER_REACH = 4_096_000
 
 # English question words (a closed class), anywhere in the question: "the DPR paper, what …" asks too
 _QUESTION_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+_QUESTION_MARKS = ("?", "\uff1f", "\u061f")  # and the full-width and Arabic marks
 
 
 @dataclass(frozen=True)
@@ -485,9 +486,10 @@ def combined_scores(
 
 def keyword_query(question: str) -> bool:
     """Words typed into a search box ("mozilla foundation founding year"), not a question: no question mark and no
-    English question word. The reader learned from questions; the spans it does not show for such words order the
-    read passages no better than retrieval does (README, "Words typed into a search box")."""
-    return not question.rstrip().endswith("?") and _QUESTION_WORD.search(question) is None
+    English question word (a question in another language ends with its mark). The reader learned from questions;
+    the spans it does not show for such words order the read passages no better than retrieval does (README,
+    "Words typed into a search box")."""
+    return not question.rstrip().endswith(_QUESTION_MARKS) and _QUESTION_WORD.search(question) is None
 
 
 def page_at(pages: Sequence[int], offset: int) -> int | None:

@@ -116,6 +116,7 @@ def test_a_keyword_query_has_no_question_mark_and_no_question_word() -> None:
     assert not keyword_query("The DPR paper, which encoder does it use")
     assert not keyword_query("Name the encoder the paper uses?")
     assert keyword_query("somewhat however showcase")  # question words are whole words
+    assert not keyword_query("Wann wurde die Stiftung gegründet?") and not keyword_query("基金会何时成立？")
 
 
 def test_the_passages_retrieval_cannot_tell_apart_are_those_near_the_first() -> None:
