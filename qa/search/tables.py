@@ -152,7 +152,7 @@ def row_weight(tables: _Tables, line: int, weights: dict[str, float]) -> float:
         for name, (a, b) in zip(names, spans):
             if _held_by(text[a:b], weights):
                 present.update(terms(name))
-    return sum(weight for term, weight in weights.items() if term in present)
+    return _weight_of(present, weights)
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,11 @@ def _cell_holding(row: list[tuple[int, int]] | None, start: int, end: int) -> in
 
 
 def _weight_held(line: str, weights: dict[str, float]) -> float:
-    present = set(terms(line))
+    return _weight_of(set(terms(line)), weights)
+
+
+def _weight_of(present: set[str], weights: dict[str, float]) -> float:
+    """The question's term weight among the terms `present`."""
     return sum(weight for term, weight in weights.items() if term in present)
 
 
