@@ -111,10 +111,10 @@ def table_rows(
     named: dict[int, float] = {}
     bodies = tables.bodies()
     for body in bodies:
-        row = named_row(tables, body, weights)
-        if row is not None:
+        weighed = weighed_named_row(tables, body, weights)
+        if weighed is not None:
             start = table_start(body[0])
-            named[start] = max(named.get(start, 0.0), row_weight(tables, row, weights))
+            named[start] = max(named.get(start, 0.0), weighed[1])
     start, end = span
     if end <= start:
         return TableRows(named, None)
@@ -125,10 +125,16 @@ def table_rows(
 
 
 def named_row(tables: _Tables, body: list[int], weights: dict[str, float]) -> int | None:
-    """The row of a table's `body` (line indexes) the question names: the one whose cells alone hold the most of
-    the question's term weight (`weights`, IDF; `row_weight`), if it holds any; of rows holding as much, the one
-    naming the fewest other things (words the question does not use: "DPR" over "BM25 + DPR" for "… the DPR
-    retriever")."""
+    """The row of a table's `body` (line indexes) the question names (`weighed_named_row`), or None."""
+    weighed = weighed_named_row(tables, body, weights)
+    return weighed[0] if weighed is not None else None
+
+
+def weighed_named_row(tables: _Tables, body: list[int], weights: dict[str, float]) -> tuple[int, float] | None:
+    """The row of a table's `body` the question names, with the term weight it holds: the one whose cells alone
+    hold the most of the question's term weight (`weights`, IDF; `row_weight`), if it holds any; of rows holding
+    as much, the one naming the fewest other things (words the question does not use: "DPR" over "BM25 + DPR" for
+    "… the DPR retriever")."""
     lines = tables.lines
     held = {j: row_weight(tables, j, weights) for j in body}
     most = max(held.values(), default=0.0)
@@ -138,7 +144,7 @@ def named_row(tables: _Tables, body: list[int], weights: dict[str, float]) -> in
     if len(tied) > 1:
         unasked = {j: len({term for term in terms(lines[j]) if has_letter(term)} - set(weights)) for j in tied}
         tied = [j for j in tied if unasked[j] == min(unasked.values())]
-    return tied[0] if len(tied) == 1 else None
+    return (tied[0], most) if len(tied) == 1 else None
 
 
 def row_weight(tables: _Tables, line: int, weights: dict[str, float]) -> float:
