@@ -23,7 +23,7 @@ from transformers import AutoModelForSequenceClassification
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from export_reader import copy_tokenizer, export_onnx, quantize, run_records  # noqa: E402
 from train_reader import read_jsonl  # noqa: E402
-from train_reranker import ArticleBM25  # noqa: E402
+from train_reranker import ArticleBM25, paragraphs_by_article  # noqa: E402
 
 from qa.ingest.load import file_hash  # noqa: E402
 
@@ -54,9 +54,7 @@ def score(folder: Path, data: Path, questions: int) -> dict:
 
     reranker = Reranker.open(folder)
     val = read_jsonl(data / "val.jsonl")
-    by_article: dict[str, dict[int, str]] = {}
-    for r in val:
-        by_article.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
+    by_article = paragraphs_by_article(val)
     models = {a: (list(ps), ArticleBM25(list(ps.values()))) for a, ps in by_article.items()}
     bm25_hits = reranked_hits = counted = 0
     for r in random.Random(0).sample(val, min(questions, len(val))):

@@ -29,8 +29,8 @@ import torch
 from transformers import AutoModel, AutoTokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_reader import bundled_model_path, log, read_jsonl, train_steps  # noqa: E402
-from train_reranker import groups  # noqa: E402
+from train_reader import bundled_model_path, log, read_jsonl, start_run, train_steps  # noqa: E402
+from train_reranker import groups, paragraphs_by_article  # noqa: E402
 
 SCALE = 20.0
 
@@ -58,9 +58,7 @@ def batch_loss(model, tokenizer, batch: list[tuple[str, list[str]]], max_len: in
 def evaluate(model, tokenizer, val: list[dict], questions: int, max_len: int) -> dict:
     """hit@1 of the answering paragraph among all paragraphs of its article (title on the first line)."""
     model.eval()
-    by_article: dict[str, dict[int, str]] = {}
-    for r in val:
-        by_article.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
+    by_article = paragraphs_by_article(val)
     vectors = {}
     for article, paragraphs in by_article.items():
         numbers = list(paragraphs)
@@ -109,10 +107,7 @@ def main() -> None:
     parser.add_argument("--eval-questions", type=int, default=600)
     args = parser.parse_args()
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "args.json").write_text(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
+    start_run(args)
     tokenizer = AutoTokenizer.from_pretrained(bundled_model_path())
     model = AutoModel.from_pretrained(bundled_model_path())
     model.embeddings.word_embeddings.weight.requires_grad_(False)

@@ -356,6 +356,14 @@ def train_steps(model, batches: list[list[int]], loss_of: Callable, args, unit: 
             save_training_state(checkpoint, model, optimizer, scheduler, step)
 
 
+def start_run(args: argparse.Namespace) -> None:
+    """How every training run starts: its threads and seed set, its output folder made, its arguments written there."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "args.json").write_text(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
+
+
 def log(out: Path, message: str) -> None:
     line = f"{time.strftime('%H:%M:%S')} {message}"
     print(line, flush=True)
@@ -390,10 +398,7 @@ def main() -> None:
     parser.add_argument("--eval-questions", type=int, default=500)
     args = parser.parse_args()
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "args.json").write_text(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
+    start_run(args)
     init = args.init or bundled_model_path()
     tokenizer = AutoTokenizer.from_pretrained(bundled_model_path())
     model = AutoModelForQuestionAnswering.from_pretrained(init)

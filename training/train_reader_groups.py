@@ -38,6 +38,7 @@ from train_reader import (
     negative_contexts,
     normalize_answer,
     read_jsonl,
+    start_run,
     swap_phrase,
     train_steps,
 )
@@ -188,10 +189,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "args.json").write_text(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
+    start_run(args)
     tokenizer = AutoTokenizer.from_pretrained(bundled_model_path())
     model = AutoModelForQuestionAnswering.from_pretrained(args.init)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)

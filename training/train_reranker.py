@@ -37,7 +37,15 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_reader import apply_gradients, bundled_model_path, log, read_jsonl, resume, save_training_state  # noqa: E402
+from train_reader import (  # noqa: E402
+    apply_gradients,
+    bundled_model_path,
+    log,
+    read_jsonl,
+    resume,
+    save_training_state,
+    start_run,
+)
 
 WORD = re.compile(r"\w+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“(A-Z0-9])")
@@ -130,14 +138,20 @@ def group_of(
     return r["question"], [titled(r["article"], p, rng) for p in [positive, *negs]]
 
 
+def paragraphs_by_article(records: list[dict]) -> dict[str, dict[int, str]]:
+    """Each article's paragraphs by number, from question records (each carries its paragraph)."""
+    by_article: dict[str, dict[int, str]] = {}
+    for r in records:
+        by_article.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
+    return by_article
+
+
 def groups(
     records: list[dict], chosen: list[dict], negatives: int, words: int, rng: random.Random
 ) -> list[tuple[str, list[str]]]:
     """One group per chosen question that has enough negatives; the negatives come from all `records` of the
     question's article."""
-    by_article: dict[str, dict[int, str]] = {}
-    for r in records:
-        by_article.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
+    by_article = paragraphs_by_article(records)
     bm25 = {a: (list(ps), ArticleBM25(list(ps.values()))) for a, ps in by_article.items()}
     out = []
     for r in chosen:
@@ -202,9 +216,7 @@ def collate(tokenizer, batch: list[tuple[str, list[str]]], max_len: int) -> dict
 def evaluate(model, tokenizer, val: list[dict], max_len: int, questions: int) -> dict:
     """hit@1 of the answering paragraph among its article's BM25 top 10: BM25 alone vs reranked."""
     model.eval()
-    by_article: dict[str, dict[int, str]] = {}
-    for r in val:
-        by_article.setdefault(r["article"], {})[r["paragraph"]] = r["context"]
+    by_article = paragraphs_by_article(val)
     models = {a: (list(ps), ArticleBM25(list(ps.values()))) for a, ps in by_article.items()}
     rng = random.Random(0)
     sample = rng.sample(val, min(questions, len(val)))
@@ -266,10 +278,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "args.json").write_text(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
+    start_run(args)
     tokenizer = AutoTokenizer.from_pretrained(bundled_model_path())
     model = AutoModelForSequenceClassification.from_pretrained(args.init or bundled_model_path(), num_labels=1)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
