@@ -3,7 +3,8 @@
 Keeps names, numbers and dates matchable: letters folded to ASCII by anyascii ("Şahin" = "Sahin",
 "Łukasz" = "Lukasz"), thousands separators dropped ("1,572" = "1572"), possessives stripped ("Nakamura’s" =
 "Nakamura"), letters+digits kept whole ("MP5", "A320"). Words are Snowball-stemmed; English stop words (NLTK's
-list plus the function words "also", "many", "much") are dropped.
+list plus the function words "also", "many", "much") are dropped. A question's neighbouring words are also
+tried joined (`joined_terms`): "max clients" finds "MaxClients", "data set" finds "dataset".
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from functools import lru_cache
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+", re.UNICODE)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _LETTER = re.compile(r"[^\W\d_]")
+_JOINABLE_GAP = re.compile(r"[ \t-]?")  # what may stand between two words written as one: a space or a hyphen
+MAX_JOINED = 3  # words joined at most: "folio next pos" → "folionextpos"
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between
@@ -91,3 +94,41 @@ def _tokens(text: str, keep_stopwords: bool) -> tuple[Token, ...]:
 def terms(text: str) -> list[str]:
     """The terms of tokens_with_offsets, without building Token objects (BM25 indexes every passage through this)."""
     return [term for word in _TOKEN.findall(text) if (term := _word_term(word, False))]
+
+
+@dataclass(frozen=True)
+class JoinedWord:
+    """Neighbouring words of a question written as one: the term of the joined word and the terms of its words."""
+
+    term: str
+    parts: tuple[str, ...]
+
+
+def joined_words(text: str) -> list[JoinedWord]:
+    """Each run of two to MAX_JOINED neighbouring words of `text` written as one word ("max clients": the term of
+    "MaxClients"), for words of letters that are no stop words, split by one space or hyphen at most. A user
+    writes an identifier or a compound apart where the passage has it whole. Most joins are no word of the
+    corpus: the caller keeps those its index holds."""
+    words = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    out: list[JoinedWord] = []
+    for i in range(len(words)):
+        run = words[i][0]
+        for j in range(i + 1, min(i + MAX_JOINED, len(words))):
+            word, start, _ = words[j]
+            if not _JOINABLE_GAP.fullmatch(text[words[j - 1][2] : start]) or not _joinable(words[j - 1][0]):
+                break
+            if not _joinable(word):
+                break
+            run += word
+            out.append(JoinedWord(normalize_word(run), tuple(normalize_word(w) for w, _, _ in words[i : j + 1])))
+    return out
+
+
+def joined_terms(text: str) -> list[str]:
+    """The terms of `joined_words`."""
+    return [joined.term for joined in joined_words(text)]
+
+
+def _joinable(word: str) -> bool:
+    """A word that may be part of a word written apart: letters only, no stop word."""
+    return word.isalpha() and fold(word) not in STOPWORDS

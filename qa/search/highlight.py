@@ -18,7 +18,7 @@ import numpy as np
 from ..ingest.chunk import CAPTION_LABEL
 from ..ingest.sentences import item_depth
 from ..ingest.tabletext import cells
-from ..ingest.tokens import terms, tokens_with_offsets
+from ..ingest.tokens import joined_terms, terms, tokens_with_offsets
 from . import spans
 from .labels import cell_naming_weights
 from .tables import sentence_rules
@@ -289,6 +289,7 @@ def choose_answer(
 
 
 def term_highlights(question: str, passage: str) -> list[Highlight]:
-    """Where the question's content words occur in the passage (matched after stemming and folding)."""
-    asked = set(terms(question))
+    """Where the question's content words occur in the passage (matched after stemming and folding), and words it
+    writes apart that the passage writes as one ("max clients": "MaxClients", `joined_terms`)."""
+    asked = set(terms(question)) | set(joined_terms(question))
     return [Highlight(t.start, t.end, "term") for t in tokens_with_offsets(passage) if t.term in asked]

@@ -1,0 +1,59 @@
+"""The tokenizer behind BM25, term highlights and answer overlap: words a question writes apart that a passage
+writes as one ("max clients", "MaxClients") are matched through their joined term."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qa.engine import Engine, build_from_folder
+from qa.index.config import BuildConfig
+from qa.ingest.tokens import joined_terms, terms
+from qa.search.highlight import term_highlights
+
+
+def test_neighbouring_words_join_into_the_term_of_the_word_written_whole() -> None:
+    assert joined_terms("max clients") == terms("MaxClients") == ["maxclient"]
+    assert joined_terms("e-mail") == terms("email")
+    assert joined_terms("folio next pos") == ["folionext", "folionextpo", "nextpo"]
+    assert terms("folioNextPos") == ["folionextpo"]
+
+
+def test_stop_words_numbers_and_punctuation_break_a_join() -> None:
+    assert joined_terms("the data") == []  # a stop word is never part of a joined word
+    assert joined_terms("MP 5 rifle") == []  # a number neither
+    assert joined_terms("max, clients") == joined_terms("max. Clients") == []  # nor words across punctuation
+    assert joined_terms("one two three four") == ["onetwo", "onetwothre", "twothre", "twothreefour", "threefour"]
+
+
+def test_a_word_written_apart_is_highlighted_where_the_passage_writes_it_whole() -> None:
+    text = "Raise MaxClients for more workers."
+    assert [text[h.start : h.end] for h in term_highlights("the max clients setting", text)] == ["MaxClients"]
+
+
+def test_bm25_finds_an_identifier_asked_in_plain_words(tmp_path: Path, hash_encoder) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "server.md").write_text(
+        "# Directives\n\nThe MaxClients directive sets the limit on simultaneous requests served.\n\n"
+        "# Logging\n\nThe LogLevel directive adjusts the verbosity of the messages recorded in the error logs.\n",
+        encoding="utf-8",
+    )
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
+    results = engine.ask("max clients", k=2, mode="bm25").results
+    assert [r.text for r in results] == [
+        "The MaxClients directive sets the limit on simultaneous requests served."
+    ]  # the only passage holding a term of the question
+    assert [results[0].text[h.start : h.end] for h in results[0].highlights] == ["MaxClients"]
+    assert "LogLevel" in engine.ask("log level", k=2, mode="bm25").results[0].text
+
+
+def test_a_joined_word_weighs_in_answers_only_where_a_passage_holds_it(tmp_path: Path, hash_encoder) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "server.md").write_text("# Directives\n\nThe MaxClients directive caps the workers.\n", encoding="utf-8")
+    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
+    engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
+    weights = engine.ranker.term_weights("What do max clients limit?", [])
+    assert set(weights) == {"max", "client", "limit", "maxclient"}  # not "clientlimit": no passage has it
+    assert weights["maxclient"] == engine.ranker.index.bm25.idf("maxclient") > 0
