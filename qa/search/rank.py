@@ -43,10 +43,10 @@ from .read import (
     rerank_text,
     span_floor,
     span_outside,
-    table_header_before,
     window_of,
 )
 from .retrieve import Candidates, Hit, Retrieved, Retriever, SearchSettings
+from .tableheads import table_header_before
 
 
 @dataclass(frozen=True)

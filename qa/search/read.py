@@ -19,20 +19,17 @@ from dataclasses import dataclass, replace
 
 from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
-from ..ingest.tabletext import ReaderText, cells, header_row_before, linearize
+from ..ingest.tabletext import ReaderText, cells, linearize
 from ..models.reader import Reader, ReadSpan, SeenSpans
 from .acronyms import asked_acronym, expansions
 from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
 from .labels import cell_naming_weights, numbered_labels, other_version_tables
+from .tableheads import table_before, table_header_before
 from .tables import asked_cell, cell_in_named_row, table_rows
 from .windows import Window, widen
 
 CHARS_PER_WORD = 8  # generous: how far around a passage its window's neighbours are looked for
 ROW_REACH = 2000  # characters a window goes on for, to read the whole of a table row it cuts (about 250 words)
-# characters before a window searched for the header row of a table it starts inside, first; four times as many
-# again while the table runs on past them, up to MAX_HEADER_REACH (a sheet of a thousand rows is 35,000 characters)
-HEADER_REACH = 4000
-MAX_HEADER_REACH = 4_096_000
 
 
 # English question words (a closed class), anywhere in the question: "the DPR paper, what …" asks too
@@ -156,39 +153,6 @@ def _line_part(text: str, *, whole: bool) -> str:
     edge), else nothing (the line runs on past what was read)."""
     at = text.find("\n")
     return text[:at] if at >= 0 else text if whole else ""
-
-
-def table_header_before(store: ChunkStore, doc: str, start: int, text: str) -> str | None:
-    """The header row of the table `text` (document `doc` from offset `start`) starts inside, or None when its first
-    line is no table row or the table starts with it."""
-    found = table_before(store, doc, start, text)
-    return found[0] if found else None
-
-
-def table_before(store: ChunkStore, doc: str, start: int, text: str) -> tuple[str, int] | None:
-    """The header row of the table `text` (document `doc` from offset `start`) starts inside and the document offset
-    where that row (the table) starts; None when its first line is no table row or the table starts with it."""
-    if start <= 0 or cells(text.split("\n", 1)[0]) is None:
-        return None
-    reach = HEADER_REACH
-    while True:
-        begin, preceding = _whole_lines_before(store, doc, start, reach)
-        found = header_row_before(preceding)
-        if found is None or found[1] > 0 or begin == 0:
-            return (found[0], begin + found[1]) if found else None
-        if reach >= MAX_HEADER_REACH:  # the table runs on past all the text searched: its header is not known
-            return None
-        reach *= 4
-
-
-def _whole_lines_before(store: ChunkStore, doc: str, start: int, reach: int) -> tuple[int, str]:
-    """The document text of up to `reach` characters before `start`, from the start of a line, and where it begins."""
-    begin = max(0, start - reach)
-    preceding = store.text_slice(doc, begin, start)
-    if begin > 0:
-        cut = preceding.find("\n") + 1
-        begin, preceding = begin + cut, preceding[cut:]
-    return begin, preceding
 
 
 def reader_text(store: ChunkStore, window: Window, text: str) -> ReaderText:

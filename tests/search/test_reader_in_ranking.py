@@ -496,7 +496,8 @@ def test_a_window_deep_inside_a_long_table_is_read_under_its_header(tmp_path, re
     """A window starting 16,000 characters into a table is read under the table's own header row (the search for
     it goes back past the first 4,000 characters), and the row named by the value under the column the question
     names answers: before, the first row of the text searched was taken for the header."""
-    from qa.search.read import read_windows, table_header_before, window_of
+    from qa.search.read import read_windows, window_of
+    from qa.search.tableheads import table_header_before
 
     table = long_quake_table()
     question = "What longitude is listed for the quake that 123 stations reported?"
