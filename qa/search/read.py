@@ -22,7 +22,7 @@ from ..ingest.chunk import Chunk
 from ..ingest.tabletext import ReaderText, cells, linearize
 from ..models.reader import Reader, ReadSpan, SeenSpans
 from .acronyms import asked_acronym, expansions
-from .highlight import AnswerSentence, Span, answer_type, through_sub_items, typed_spans
+from .highlight import AnswerSentence, Span, answer_type, through_introduced, typed_spans
 from .labels import cell_naming_weights, numbered_labels, other_version_tables
 from .tableheads import table_before, table_header_before
 from .tables import asked_cell, cell_in_named_row, table_rows
@@ -107,8 +107,9 @@ class ReadWindow:
         holding = [s for s in self.window.sentences if s[0] < end and s[1] > start] or [(start, end)]
         a, b = min(s[0] for s in holding) - origin, max(s[1] for s in holding) - origin
         relative = [(s - origin, e - origin) for s, e in self.window.sentences]
-        if (a, b) in relative:  # one sentence: a list item answers with its sub-items
-            b = relative[through_sub_items(self.text, relative, relative.index((a, b)))][1]
+        # one sentence: a list item answers with its sub-items, a lead-in with what it introduces
+        if (a, b) in relative:
+            b = relative[through_introduced(self.text, relative, relative.index((a, b)))][1]
         bold = Span(self.span.start, self.span.end, self.text[self.span.start : self.span.end])
         return AnswerSentence(a, b, self.text[a:b], self.span.score, bold if self.shows_span(margin) else None)
 

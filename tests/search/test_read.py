@@ -271,3 +271,23 @@ def test_a_window_reads_a_table_row_of_long_cells_whole(tmp_path, real_encoder) 
         window, text = window_of(store, passage, ReadingSettings().window_words)
         assert row in text
         assert any(text[a - window.start : b - window.start].endswith("Irish Sea. |") for a, b in window.sentences)
+
+
+def test_a_span_the_reader_marks_in_a_lead_in_answers_through_what_it_introduces() -> None:
+    source = (
+        "The commit broke one test, causing generic/127 to fail for xfs:\n./check -g generic/127\nIt passed before."
+    )
+    lead_end = source.index(":") + 1
+    command = (lead_end + 1, source.index("\nIt"))
+    sentences = ((0, lead_end), command, (command[1] + 1, len(source)))
+    w = Window("report.eml", 0, len(source), sentences, (0, len(source)))
+    start = source.index("generic/127")
+    answer = ReadWindow(w, source, ReadSpan(start, start + 11, 8.0, -2.0)).answer_sentence(0.0)
+    assert answer is not None and answer.text == source[: command[1]]  # the lead-in and the command it introduces
+    assert answer.span is not None and answer.span.text == "generic/127"
+    plain = "The commit broke one test, generic/127 on xfs.\n./check -g generic/127\nIt passed before."
+    ends = (plain.index("\n"), plain.index("\nIt"))
+    w = Window("report.eml", 0, len(plain), ((0, ends[0]), (ends[0] + 1, ends[1]), (ends[1] + 1, len(plain))), (0, 9))
+    start = plain.index("generic/127")
+    answer = ReadWindow(w, plain, ReadSpan(start, start + 11, 8.0, -2.0)).answer_sentence(0.0)
+    assert answer is not None and answer.text == plain[: ends[0]]  # no lead-in: the sentence alone
