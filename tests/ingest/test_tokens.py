@@ -3,10 +3,6 @@ writes as one ("max clients", "MaxClients") are matched through their joined ter
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from qa.engine import Engine, build_from_folder
-from qa.index.config import BuildConfig
 from qa.ingest.tokens import joined_terms, terms
 from qa.search.highlight import term_highlights
 
@@ -30,16 +26,13 @@ def test_a_word_written_apart_is_highlighted_where_the_passage_writes_it_whole()
     assert [text[h.start : h.end] for h in term_highlights("the max clients setting", text)] == ["MaxClients"]
 
 
-def test_bm25_finds_an_identifier_asked_in_plain_words(tmp_path: Path, hash_encoder) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "server.md").write_text(
-        "# Directives\n\nThe MaxClients directive sets the limit on simultaneous requests served.\n\n"
-        "# Logging\n\nThe LogLevel directive adjusts the verbosity of the messages recorded in the error logs.\n",
-        encoding="utf-8",
+def test_bm25_finds_an_identifier_asked_in_plain_words(hash_engine) -> None:  # type: ignore[no-untyped-def]
+    engine = hash_engine(
+        {
+            "server.md": "# Directives\n\nThe MaxClients directive sets the limit on simultaneous requests served.\n\n"
+            "# Logging\n\nThe LogLevel directive adjusts the verbosity of the messages recorded in the error logs.\n"
+        }
     )
-    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
-    engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
     results = engine.ask("max clients", k=2, mode="bm25").results
     assert [r.text for r in results] == [
         "The MaxClients directive sets the limit on simultaneous requests served."
@@ -48,12 +41,24 @@ def test_bm25_finds_an_identifier_asked_in_plain_words(tmp_path: Path, hash_enco
     assert "LogLevel" in engine.ask("log level", k=2, mode="bm25").results[0].text
 
 
-def test_a_joined_word_weighs_in_answers_only_where_a_passage_holds_it(tmp_path: Path, hash_encoder) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "server.md").write_text("# Directives\n\nThe MaxClients directive caps the workers.\n", encoding="utf-8")
-    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
-    engine = Engine.open(tmp_path / "index", corpus_dir=corpus, encoder=hash_encoder)
+def test_a_joined_word_weighs_in_answers_only_where_a_passage_holds_it(hash_engine) -> None:  # type: ignore[no-untyped-def]
+    engine = hash_engine({"server.md": "# Directives\n\nThe MaxClients directive caps the workers.\n"})
     weights = engine.ranker.term_weights("What do max clients limit?", [])
     assert set(weights) == {"max", "client", "limit", "maxclient"}  # not "clientlimit": no passage has it
     assert weights["maxclient"] == engine.ranker.index.bm25.idf("maxclient") > 0
+
+
+def test_a_joined_word_adds_nothing_where_the_passage_holds_its_words_apart_too(hash_engine) -> None:  # type: ignore[no-untyped-def]
+    engine = hash_engine(
+        {
+            "both.md": "The max count of clients is set by MaxClients.\n",
+            "whole.md": "The limit is set by MaxClients.\n",
+        }
+    )
+
+    def scores(question: str) -> dict[str, float]:
+        return {engine.index.chunks[i].doc_id: score for i, score in engine.index.bm25.search(question, 5)}
+
+    joined, apart = scores("max clients"), scores("clients max")  # the second joins to no word of the corpus
+    assert joined["both.md"] == apart["both.md"]
+    assert joined["whole.md"] > 0 and "whole.md" not in apart

@@ -3,31 +3,18 @@ rows below what an earlier window found."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from qa.engine import build_from_folder
-from qa.index.config import BuildConfig
-from qa.index.open import open_index
 from qa.index.tableruns import TableRuns
 from qa.search.tableheads import table_before
 
 
-def long_tables_corpus(folder: Path) -> Path:
+def long_tables_sheet() -> dict[str, str]:
     """A document holding two long tables with prose between them: 300 shipments, then 200 stations."""
     shipments = ["| order | city | units |", "|---|---|---|"] + [
         f"| {1000 + i} | Graz | {i % 90} |" for i in range(300)
     ]
     stations = ["| station | height |", "|---|---|"] + [f"| S{i} | {200 + i} m |" for i in range(200)]
-    folder.mkdir()
-    (folder / "sheet.md").write_text(
-        "# Shipments\n\n"
-        + "\n".join(shipments)
-        + "\n\nThe stations follow.\n\n# Stations\n\n"
-        + "\n".join(stations)
-        + "\n",
-        encoding="utf-8",
-    )
-    return folder
+    tables = "\n".join(shipments) + "\n\nThe stations follow.\n\n# Stations\n\n" + "\n".join(stations)
+    return {"sheet.md": f"# Shipments\n\n{tables}\n"}
 
 
 class CountingReads:
@@ -42,10 +29,8 @@ class CountingReads:
         return self.store.text_slice(doc, start, end)
 
 
-def test_windows_deep_in_long_tables_find_the_header_they_found_before(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
-    corpus = long_tables_corpus(tmp_path / "corpus")
-    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
-    store = open_index(tmp_path / "index").chunks
+def test_windows_deep_in_long_tables_find_the_header_they_found_before(hash_engine) -> None:  # type: ignore[no-untyped-def]
+    store = hash_engine(long_tables_sheet()).index.chunks
     text = store.text_slice("sheet.md", 0, store.text_length("sheet.md") or 0)
     inside_a_row = text.index("| 1250 |") + len("| 1250 ")  # its text "| Graz | 50 |" looks like a row
     starts = sorted({p.start for p in store} | {inside_a_row})
@@ -61,10 +46,8 @@ def test_windows_deep_in_long_tables_find_the_header_they_found_before(tmp_path:
     assert headers == {"| order | city | units |", "| station | height |"}
 
 
-def test_a_window_below_one_read_before_reads_only_the_rows_between(tmp_path: Path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
-    corpus = long_tables_corpus(tmp_path / "corpus")
-    build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
-    store = CountingReads(open_index(tmp_path / "index").chunks)
+def test_a_window_below_one_read_before_reads_only_the_rows_between(hash_engine) -> None:  # type: ignore[no-untyped-def]
+    store = CountingReads(hash_engine(long_tables_sheet()).index.chunks)
     full = store.store.text_slice("sheet.md", 0, 100_000)
     table = ("| order | city | units |", full.index("| order"))
     upper, middle, lower = (full.index(f"| {order} |") for order in (1200, 1240, 1280))
