@@ -321,7 +321,7 @@ class ChunkStore:
         self._opened: list[sqlite3.Connection] = []  # every thread's connection, closed by close()
         self._lock = threading.Lock()
         self._length = _counts(self._db(), "delta" if self.delta else "main", "chunks")["chunks"]
-        self.table_runs = TableRuns()  # where long tables run, as reading finds their headers (qa/search/read.py)
+        self.table_runs = TableRuns()  # where long tables run, as reading finds their headers (qa/search/tableheads.py)
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection, opened by path on its first read (the generation is leased while the index
