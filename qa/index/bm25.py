@@ -84,9 +84,12 @@ class LexicalIndex:
         self._idf: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def holds(self, term: str) -> bool:
-        """Whether some passage has the term (a question's joined words are searched only then: `joined_terms`)."""
-        return self.idf(term) > 0
+    def held_joins(self, question: str) -> list[JoinedWord]:
+        """The question's neighbouring words written as one (`joined_words`) that some passage holds and that are not
+        a term of the question already, each once: the joins searched and weighed."""
+        asked = set(terms(question))
+        held = {j.term: j for j in joined_words(question) if j.term not in asked and self.idf(j.term) > 0}
+        return list(held.values())
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a term over the passages (0 for a term never seen)."""
@@ -102,7 +105,7 @@ class LexicalIndex:
         import tantivy
 
         counts = Counter(terms(question))
-        joined = {j.term: j for j in joined_words(question) if j.term not in counts and self.holds(j.term)}
+        joined = self.held_joins(question)
         if not counts and not joined:
             return None
         clauses = []
@@ -111,7 +114,7 @@ class LexicalIndex:
             clauses.append(
                 (tantivy.Occur.Should, query if count == 1 else tantivy.Query.boost_query(query, float(count)))
             )
-        clauses += [(tantivy.Occur.Should, self._written_whole(word)) for word in joined.values()]
+        clauses += [(tantivy.Occur.Should, self._written_whole(word)) for word in joined]
         return tantivy.Query.boolean_query(clauses)
 
     def _written_whole(self, word: JoinedWord):  # type: ignore[no-untyped-def]

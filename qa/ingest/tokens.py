@@ -113,11 +113,11 @@ def joined_words(text: str) -> list[JoinedWord]:
     out: list[JoinedWord] = []
     for i in range(len(words)):
         run = words[i][0]
+        if not _joinable(run):
+            continue
         for j in range(i + 1, min(i + MAX_JOINED, len(words))):
             word, start, _ = words[j]
-            if not _JOINABLE_GAP.fullmatch(text[words[j - 1][2] : start]) or not _joinable(words[j - 1][0]):
-                break
-            if not _joinable(word):
+            if not _JOINABLE_GAP.fullmatch(text[words[j - 1][2] : start]) or not _joinable(word):
                 break
             run += word
             out.append(JoinedWord(normalize_word(run), tuple(normalize_word(w) for w, _, _ in words[i : j + 1])))

@@ -25,7 +25,7 @@ from ..index.store import StoredChunk
 from ..ingest.abbreviations import asked_abbreviations
 from ..ingest.chunk import Chunk, sentence_embed_text
 from ..ingest.kinds import PassageKind
-from ..ingest.tokens import joined_terms, terms
+from ..ingest.tokens import terms
 from ..models.encoder import Encoder
 from ..models.reader import Reader, SeenSpans
 from ..models.reranker import Reranker
@@ -406,12 +406,10 @@ class Ranker:
 
     def term_weights(self, question: str, passages: Sequence[Chunk]) -> dict[str, float]:
         """The question's terms by IDF, with its words written apart that passages write as one ("max clients":
-        `joined_terms`), and the abbreviations of `passages`' table cells that the question spells out, each weighted
-        as the term of its word ("Dist." as "distantly": `asked_abbreviations`)."""
+        `LexicalIndex.held_joins`), and the abbreviations of `passages`' table cells that the question spells out,
+        each weighted as the term of its word ("Dist." as "distantly": `asked_abbreviations`)."""
         weights = {t: self.index.bm25.idf(t) for t in terms(question)}
-        for joined in joined_terms(question):
-            if joined not in weights and self.index.bm25.holds(joined):
-                weights[joined] = self.index.bm25.idf(joined)
+        weights.update({j.term: self.index.bm25.idf(j.term) for j in self.index.bm25.held_joins(question)})
         texts = [text for p in passages for text in (p.lead, p.text)]
         for short, word in asked_abbreviations(question, texts).items():
             spelled, abbreviated = terms(word), terms(short)
