@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..ingest.extract import SLIDE_KINDS
 from .manifest import Manifest
 from .store import ChunkStore
 
@@ -32,7 +33,7 @@ class IndexedFile:
         """ "13 pages", "1 page", "48 slides" (a presentation's pages are its slides); '' without pages."""
         if self.pages is None:
             return ""
-        unit = "slide" if self.kind in ("pptx", "odp") else "page"
+        unit = "slide" if self.kind in SLIDE_KINDS else "page"
         return f"{self.pages} {unit}{'s' if self.pages != 1 else ''}"
 
     @property

@@ -11,9 +11,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .extract import SLIDE_KINDS, untitled_slide_heading
 from .kinds import PassageKind, passage_kind
 from .load import Document
-from .sentences import Unit, segment
+from .sentences import Unit, heading_of, segment
 from .tabletext import cells, header_row_before, linearize, row_with_names, splits
 
 CAPTION_WORDS = 30  # a paragraph of at most this many words just before a table is its caption (or its introduction)
@@ -68,8 +69,10 @@ class Chunk:
     def context_text(self, text: str | None = None) -> str:
         """What is embedded and matched: title, heading path, a table's header row, then the passage (or `text`
         written for it: `passage_embed_text`)."""
-        parts = [self.title, *self.headings, self.lead, self.text if text is None else text]
-        return " — ".join(p for p in parts if p)
+        body = self.text if text is None else text
+        # a slide's title, which its first passage holds, is said once
+        named = [p for p in (self.title, *self.headings, self.lead) if p and not _opens(body, p)]
+        return " — ".join([*named, body] if body else named)
 
 
 def passage_embed_text(chunk: Chunk) -> str:
@@ -91,7 +94,12 @@ def sentence_embed_text(chunk: Chunk, span: tuple[int, int]) -> str:
     sentence = chunk.text[span[0] - chunk.start : span[1] - chunk.start]
     if sentence.startswith("|"):
         sentence = row_with_names(sentence, f"{chunk.lead}\n{chunk.text[: span[0] - chunk.start]}") or sentence
-    return f"{label} — {sentence}" if label else sentence
+    return f"{label} — {sentence}" if label and sentence != label else sentence
+
+
+def _opens(text: str, line: str) -> bool:
+    """Whether `text` starts with `line` as a line of its own."""
+    return text == line or text.startswith(f"{line}\n")
 
 
 def _atoms(
@@ -356,10 +364,29 @@ def _groups(
     return groups
 
 
+def slide_titles(doc: Document) -> frozenset[int]:
+    """Where each slide's title starts, in a presentation and in one attached to an e-mail: the heading line its
+    page starts with, unless it was written for an untitled slide ("Slide 3" is not on the slide)."""
+    runs = [(doc.kind, doc.pages)] + [(part.kind, part.pages) for part in doc.parts]
+    found = set()
+    for kind, pages in runs:
+        for number, start in enumerate(pages if kind in SLIDE_KINDS else (), 1):
+            end = doc.text.find("\n", start)
+            line = doc.text[start : end if end >= 0 else None]
+            heading = heading_of(line, alone=False)
+            if heading is not None and heading[1] != untitled_slide_heading(number):
+                found.add(start)
+    return frozenset(found)
+
+
 def chunk_document(doc: Document, settings: ChunkSettings = ChunkSettings()) -> list[Chunk]:
     units = segment(
-        doc.text, title=doc.title, max_unit_words=settings.max_unit_words, loose_headings=doc.kind in ("txt", "md")
-    )  # extractors mark headings themselves
+        doc.text,
+        title=doc.title,
+        max_unit_words=settings.max_unit_words,
+        loose_headings=doc.kind in ("txt", "md"),  # extractors mark headings themselves
+        headings_read=slide_titles(doc),
+    )
     sections: dict[int, list[Unit]] = {}
     for unit in units:
         sections.setdefault(unit.section, []).append(unit)

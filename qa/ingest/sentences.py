@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -235,11 +236,20 @@ def _loose_lines_kept_as_text(text: str, paragraphs: list[list[tuple[int, int]]]
     return kept
 
 
-def segment(text: str, *, title: str = "", max_unit_words: int = 200, loose_headings: bool = True) -> list[Unit]:
+def segment(
+    text: str,
+    *,
+    title: str = "",
+    max_unit_words: int = 200,
+    loose_headings: bool = True,
+    headings_read: Collection[int] = (),
+) -> list[Unit]:
     """Split a document into units, each tagged with its paragraph, section and heading path.
 
     `loose_headings=False` (text extracted from PDF, HTML, DOCX, whose extractor already marked the headings
-    with `#`) keeps a short stand-alone line as text instead of guessing it is a heading."""
+    with `#`) keeps a short stand-alone line as text instead of guessing it is a heading. A heading line starting
+    at an offset of `headings_read` (a slide's title: "Monitoring Solaris: SE Toolkit" is what the slide says) is
+    also the first unit of the section it opens, so passages hold it and the reader can answer from it."""
     units: list[Unit] = []
     stack: list[tuple[int, str]] = []
     section = 0
@@ -260,6 +270,9 @@ def segment(text: str, *, title: str = "", max_unit_words: int = 200, loose_head
                 if not (level == 1 and name == title):
                     stack.append((level, name))
                 section += 1
+                if start in headings_read:
+                    named = start + line.rindex(name)
+                    spans.append((named, named + len(name)))
             elif _BULLET.match(line) or _TABLE_ROW.match(line):
                 _flush_prose(text, prose, spans)
                 spans.append((start, end))

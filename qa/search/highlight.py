@@ -248,6 +248,7 @@ def choose_answer(
     term_weights: dict[str, float] | None = None,
     *,
     table_header: str | None = None,
+    heading: str = "",
 ) -> AnswerSentence | None:
     """Pick the best sentence of a passage. `sentences` are (start, end) relative to `passage`;
     `term_weights` weighs the question's terms (IDF over the corpus; all 1 when not given). A table's header row is
@@ -255,12 +256,14 @@ def choose_answer(
     would outscore the row that answers (`table_header`: the header row of the table the passage starts inside,
     below it). When the question names one row of a table by its cells ("the chick weighing 108"), the table's other
     rows are no answer either: a row of numbers is as similar to the question as the next (`sentence_rules`). A
-    lead-in with something after it loses `lead_in_weight` (`is_lead_in`)."""
+    lead-in with something after it loses `lead_in_weight` (`is_lead_in`). Nor is a first sentence that is the
+    passage's `heading` (a slide's title), while sentences follow it: it names the topic the question names too."""
     if not sentences:
         return None
     asked = term_weights if term_weights is not None else dict.fromkeys(terms(question), 1.0)
     n = len(sentences)
     passed, cell = sentence_rules(passage, cell_naming_weights(question, asked, passage), table_header)
+    passed |= _opening_heading(passage, sentences, heading)
     scores = []
     for i, (start, end) in enumerate(sentences):
         if start in passed:
@@ -286,6 +289,12 @@ def choose_answer(
     local = find_answer_span(question, text)
     span = Span(start + local[0], start + local[1], text[local[0] : local[1]]) if local else None
     return AnswerSentence(start, end, text, scores[best], span)
+
+
+def _opening_heading(passage: str, sentences: list[tuple[int, int]], heading: str) -> set[int]:
+    """The start of the first sentence when it is the passage's `heading` and sentences follow it (else none)."""
+    first = sentences[0]
+    return {first[0]} if len(sentences) > 1 and heading and passage[first[0] : first[1]] == heading else set()
 
 
 def term_highlights(question: str, passage: str) -> list[Highlight]:

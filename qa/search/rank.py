@@ -575,4 +575,13 @@ class Ranker:
         relative = [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
         similarities = self.sentence_similarities(row, query_vector)
         header = table_header_before(self.index.chunks, chunk.doc_id, chunk.start, chunk.text)
-        return choose_answer(question, chunk.text, relative, similarities, highlight, term_weights, table_header=header)
+        return choose_answer(
+            question,
+            chunk.text,
+            relative,
+            similarities,
+            highlight,
+            term_weights,
+            table_header=header,
+            heading=chunk.heading,
+        )

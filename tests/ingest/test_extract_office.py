@@ -7,6 +7,7 @@ import io
 import re
 import struct
 import zipfile
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -672,3 +673,27 @@ def test_a_workbook_embedded_in_a_slide_is_read_as_its_tables() -> None:
     )
     slide.shapes.add_ole_object(io.BytesIO(b"%PDF-1.4 a document"), "AcroExch.Document", Inches(6), Inches(2))
     assert extract_pptx(saved(deck)).text == f"# Harbour fleet\n\n{FLEET_TABLES}"  # the PDF object: not read
+
+
+def test_a_slides_title_opens_its_first_passage_and_an_untitled_slides_number_is_in_none(tmp_path: Path) -> None:
+    """A slide's title is what the slide says: its first passage holds it (so the reader can answer from it), said
+    once in what is embedded and indexed; "Slide 3", written above an untitled slide, is in no passage. So in a
+    presentation attached to an e-mail."""
+    message = EmailMessage()
+    message["Subject"], message["From"] = "Pump deck", "Aino Vantor <aino@example.org>"
+    message.set_content("The deck is attached.\n")
+    message.add_attachment(slides_bytes(), maintype="application", subtype="octet-stream", filename="deck.pptx")
+    (tmp_path / "deck.pptx").write_bytes(slides_bytes())
+    (tmp_path / "review.odp").write_bytes(odp_bytes())
+    (tmp_path / "mail.eml").write_bytes(bytes(message))
+    docs = {doc.id: doc for doc in load_corpus(tmp_path).documents}
+    for name, untitled in (("deck.pptx", "Slide 3"), ("review.odp", "Slide 2"), ("mail.eml", "Slide 3")):
+        doc = docs[name]
+        chunks = chunk_document(doc)
+        assert all(doc.text[c.start : c.end] == c.text for c in chunks), name
+        opening = next(c for c in chunks if "Inspect the impeller" in c.text)
+        assert opening.text.startswith("Maintenance\n\n- Inspect the impeller"), name
+        assert opening.context_text().count("Maintenance") == 1, name
+        assert not any(untitled in c.text for c in chunks), name
+        assert not any(c.text.startswith("Notes") for c in chunks), name  # a heading of the extractor's, not a title
+    assert next(c for c in chunk_document(docs["deck.pptx"]) if c.page == 1).text.startswith("Harbour Pumps\n\n")

@@ -102,5 +102,8 @@ def test_a_ppt_in_the_corpus_cites_the_slide_its_passage_is_on(tmp_path: Path) -
     (tmp_path / "board.ppt").write_bytes(ppt_bytes(BOARD))
     corpus = load_corpus(tmp_path)
     assert [(d.id, d.kind) for d in corpus.documents] == [("board.ppt", "ppt")] and not corpus.skipped
-    pages = {p.page for p in chunk_document(corpus.documents[0]) if "Ωmega plan" in p.text}
-    assert pages == {3}
+    passages = chunk_document(corpus.documents[0])
+    assert {p.page for p in passages if "Ωmega plan" in p.text} == {3}
+    # a slide's title opens its passage; "Slide 2", written above the untitled slide, is in none
+    assert [p.text for p in passages if p.page == 3] == ["Zürich office\n\n- Ωmega plan"]
+    assert not any("Slide 2" in p.text for p in passages)

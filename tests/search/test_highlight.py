@@ -138,6 +138,21 @@ def test_the_row_a_question_names_on_both_axes_answers_over_a_more_similar_capti
     assert answer is not None and answer.text.startswith("Table 2:")
 
 
+def test_a_slides_title_opening_its_passage_answers_only_alone() -> None:
+    """The title a slide's passage opens with names the topic the question names, so it outscores the line that
+    answers; while lines follow it, it is no answer (the reader may still mark its span there). Alone, it is."""
+    text = "Monitoring Solaris: SE Toolkit\n\n- Lightweight\n\nhttp://www.sunfreeware.com/setoolkit.html"
+    spans = [span for span in line_spans(text) if span[1] > span[0]]
+    question, similarities = "SE Toolkit download URL Solaris monitoring", np.array([0.8, 0.3, 0.5])
+    answer = choose_answer(question, text, spans, similarities, heading="Monitoring Solaris: SE Toolkit")
+    assert answer is not None and answer.text == "http://www.sunfreeware.com/setoolkit.html"
+    answer = choose_answer(question, text, spans, similarities, heading="Other monitoring tools")  # not its title
+    assert answer is not None and answer.text == "Monitoring Solaris: SE Toolkit"
+    title = text.split("\n", 1)[0]
+    answer = choose_answer(question, title, spans[:1], similarities[:1], heading=title)
+    assert answer is not None and answer.text == title and answer.score > 0  # scored, not passed over
+
+
 def test_choose_answer_of_an_empty_passage_is_none() -> None:
     assert choose_answer("When?", "", [], np.zeros(0)) is None
 

@@ -108,6 +108,8 @@ _READERS = {
     "tnef": ("tnef", "extract_tnef", True),  # only inside an e-mail: Outlook's winmail.dat
     "xmlsheet": ("xmlsheet", "extract_spreadsheetml", True),
 }
+# kinds whose pages are slides, each opened by its title as a heading (`untitled_slide_heading` when it has none)
+SLIDE_KINDS = frozenset({"pptx", "ppt", "odp"})
 # An old Office name over text: Word opens an RTF or HTML file named .doc, Excel an HTML table, an Excel 2003 XML
 # spreadsheet or delimited text named .xls, and web applications export them so; such a file is read by what its
 # text is (`reader_kind`). Plain text named .doc is still refused.
@@ -149,6 +151,11 @@ _PART_WORDS = {
     "tnef": "File",
     "mbox": "Message",
 }  # what a part of a container of this kind is called; else "Attachment"
+
+
+def untitled_slide_heading(number: int) -> str:
+    """The heading written above a slide without a title, so its text is not filed under the slide before."""
+    return f"Slide {number}"
 
 
 def attachment_heading(name: str, container: str | None = None) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from . import Extracted
+from . import Extracted, untitled_slide_heading
 from .blocks import Writer, clean, name_title
 from .odt import EmbeddedCharts, cell_text, document_title, open_body, write_blocks
 
@@ -44,7 +44,7 @@ def _slide(slide, number: int, out: Writer, charts: EmbeddedCharts) -> str:  # t
     """Write one slide (title, shapes in reading order, notes); returns its title ("" when it has none)."""
     title_frame = next((f for f in slide.iter(f"{_DRAW}frame") if f.get(_CLASS) == "title"), None)
     title = clean(" ".join(cell_text(title_frame).split())) if title_frame is not None else ""
-    out.heading(title or f"Slide {number}", 1)
+    out.heading(title or untitled_slide_heading(number), 1)
     _shapes(slide, title_frame, out, charts)
     notes = slide.find(f"{_PRESENTATION}notes")
     if notes is not None and any(clean(cell_text(frame)) for frame in notes.iter(f"{_DRAW}frame")):

@@ -16,7 +16,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from . import Extracted
+from . import Extracted, untitled_slide_heading
 from .blocks import Writer, clean
 from .ole import open_ole, summary_title
 
@@ -316,7 +316,7 @@ def _decoded(stream: bytes, kind: int, start: int, end: int) -> str:
 def _slide(out: Writer, number: int, texts: list[Text]) -> str:
     """Write one slide: its title as a heading ("Slide N" without one), then its texts; returns the title."""
     title = next((clean(" ".join(t.text.split())) for t in texts if t.kind in _TITLES and t.text.strip()), "")
-    out.heading(title or f"Slide {number}", 1)
+    out.heading(title or untitled_slide_heading(number), 1)
     notes = [text for text in texts if text.kind == _NOTES_TEXT]
     for text in texts:
         if text.kind not in _TITLES and text.kind != _NOTES_TEXT:

@@ -9,7 +9,7 @@ their outline level, tables become `| a | b |` rows, and the speaker notes follo
 
 from __future__ import annotations
 
-from . import Extracted
+from . import Extracted, untitled_slide_heading
 from .archive import as_plain_package, open_package
 from .blocks import Writer, clean
 from .charts import write_chart
@@ -44,7 +44,7 @@ def _slide(slide, number: int, out: Writer) -> str:  # type: ignore[no-untyped-d
     if title_shape is not None and not title_shape.has_text_frame:  # a picture in the title's place
         title_shape = None
     title = clean(_paragraph_text(title_shape.text_frame.text)) if title_shape is not None else ""
-    out.heading(title or f"Slide {number}", 1)
+    out.heading(title or untitled_slide_heading(number), 1)
     _shapes(slide.shapes, title_shape.shape_id if title_shape is not None else None, out)
     if slide.has_notes_slide:
         notes = slide.notes_slide.notes_text_frame
