@@ -797,10 +797,10 @@ def test_a_figure_opening_the_next_page_goes_after_the_paragraph_the_broken_sent
     assert whole not in same_size
 
 
-def sentence_over_a_page_break_pdf(ending: str = "the") -> bytes:
+def sentence_over_a_page_break_pdf(ending: str = "the", stamp: str = "") -> bytes:
     """Two pages of 11-point text: the first ends mid-sentence ("… serve as the"), the second opens with the rest
     of the sentence ("negative passages for each question …"), then a paragraph of its own; `ending` is the last
-    word of page 1 (a full stop ends the sentence there)."""
+    word of page 1 (a full stop ends the sentence there); `stamp`, set sideways in page 1's left margin."""
     pdf = FPDF()
     pdf.set_auto_page_break(False)
     pdf.set_font("helvetica", size=11)
@@ -812,8 +812,11 @@ def sentence_over_a_page_break_pdf(ending: str = "the") -> bytes:
         ],
         ["negative passages for each question in the batch.", "Evaluation follows in the next section."],
     ]
-    for lines in pages:
+    for number, lines in enumerate(pages):
         pdf.add_page()
+        if stamp and number == 0:
+            with pdf.rotation(90, x=6, y=200):
+                pdf.text(6, 200, stamp)
         pdf.set_xy(10, 30)
         for line in lines:
             pdf.cell(text=line, new_x="LMARGIN", new_y="NEXT", h=6)
@@ -844,6 +847,16 @@ def test_a_sentence_running_on_over_a_page_break_is_read_whole_and_cites_the_pag
     holding = [c for c in chunks if SPLIT_SENTENCE in c.text]
     assert len(holding) == 1 and holding[0].page == 1
     assert [c.page for c in chunks if "A second paragraph" in c.text] == [2]
+
+
+def test_a_stamp_set_sideways_in_the_margin_opens_its_page_and_cuts_no_sentence() -> None:
+    """Rotated text beside the page body (arXiv's "arXiv:2004.04906v3 [cs.CL] 30 Sep 2020") is read first on its
+    page, as a paragraph of its own: not between a sentence and the rest of it on the next page."""
+    stamp = "arXiv:2004.04906v3 [cs.CL] 30 Sep 2020"
+    extracted = extract_pdf(sentence_over_a_page_break_pdf(stamp=stamp))
+    assert extracted.text.startswith(f"{stamp}\n\nTraining uses batches")
+    assert SPLIT_SENTENCE in extracted.text
+    assert extracted.pages[1] == extracted.text.index("negative passages")
 
 
 @pytest.mark.parametrize("ending", ['the "hard"', "the (hard)", "{\\itshape}"])

@@ -164,10 +164,11 @@ def _cells(row: Row) -> bool:
 
 
 def layout(pieces: list[Piece], width: float) -> list[list[Row]]:
-    """Blocks of rows in reading order: the upright text, then vertical text (e.g. a margin stamp) row by row."""
+    """Blocks of rows in reading order: vertical text (e.g. a margin stamp) row by row, then the upright text, so
+    the stamp does not cut a sentence running on to the next page."""
     rotated = [p for p in pieces if p.top - p.bottom > 2.5 * p.size]
     upright = [p for p in pieces if p.top - p.bottom <= 2.5 * p.size] if rotated else pieces
-    return [*floats_after_sentences(_upright(upright, width)), *([Row([p], margin=True).finish()] for p in rotated)]
+    return [*([Row([p], margin=True).finish()] for p in rotated), *floats_after_sentences(_upright(upright, width))]
 
 
 # Marks that close a quotation, bracket or (in a LaTeX manual's source) a group: a line may end in them mid-sentence
