@@ -130,9 +130,18 @@ def header_names(header: str | None, rows: list[str]) -> list[str] | None:
     widest = max((len(cell_texts(row)) for row in rows if not SEPARATOR.match(row)), default=0)
     if len(names) < widest or 2 * sum(1 for name in names if name) <= widest or not any(map(has_letter, names)):
         return None
+    if _repeated_below(names, rows):
+        return None
     if len(names) > 2 or any(SEPARATOR.match(row) for row in rows[:1]):
         return names
     return names if _word_over_numbers(names[0], rows) else None
+
+
+def _repeated_below(names: list[str], rows: list[str]) -> bool:
+    """Whether the first row under a candidate header writes a word of it again in the same column: a column's name
+    is not its own value ("| \\grole | yields | >< |" over "| \\lid | yields | <= |" is a table of data)."""
+    below = next((cell_texts(row) for row in rows if not SEPARATOR.match(row)), [])
+    return any(name and has_letter(name) and name == cell for name, cell in zip(names, below))
 
 
 def _word_over_numbers(name: str, rows: list[str]) -> bool:

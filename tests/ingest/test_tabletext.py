@@ -142,6 +142,15 @@ def test_a_row_without_a_letter_is_no_header() -> None:
     assert linearize("| 1 | 2 | 3 |\n| 13 | 14 | 15 |").text.splitlines() == ["1: 2; 3.", "13: 14; 15."]  # both kept
 
 
+def test_a_first_row_the_row_below_repeats_a_word_of_in_its_column_is_data() -> None:
+    """A column's name is not its own value: "yields" over "yields" is a table of commands and their symbols."""
+    symbols = "| \\grole | yields | >< | \\getsto | yields | ←→ |\n| \\lid | yields | <= | \\gid | yields | >= |"
+    first, second = symbols.split("\n")
+    assert header_names(first, [second]) is None
+    assert linearize(symbols).text.splitlines()[1].startswith("\\lid: yields;")  # not "yields: yields"
+    assert header_names("| Part | Number |", ["|---|---|", "| Impeller | IM-204 |"]) == ["Part", "Number"]
+
+
 def test_a_header_naming_blank_corners_still_names_the_columns_between_them() -> None:
     header = "|  | Rank | Name | Pop. |  |"
     assert header_names(header, ["|  | 5 | Tauranga | 141,600 |  |"]) == ["", "Rank", "Name", "Pop.", ""]

@@ -219,3 +219,13 @@ def test_a_value_the_question_quotes_names_the_row_that_holds_it_under_the_colum
     assert moved is not None and quakes[moved[0] : moved[1]] == "186.75"
     unnamed = {"123": 5.8, "event": 5.3}  # no column named: the two rows tie and the reader's span is not moved
     assert cell_in_named_row(quakes, *span_of(quakes, "185.32"), unnamed) is None
+
+
+def test_a_span_in_the_first_row_of_a_table_without_a_header_stays_there() -> None:
+    """The first row of a table of commands and their symbols is data ("yields" over "yields", tabletext's
+    `header_names`): the question's "yield" names no row, and the reader's span in the first row is not moved to
+    the second, the only row a header would leave ("What symbol does \\getsto yield?")."""
+    symbols = "| \\grole | yields | >< | \\getsto | yields | ←→ |\n| \\lid | yields | <= | \\gid | yields | >= |"
+    weights = {"symbol": 2.0, "getsto": 6.0, "yield": 1.0}
+    assert cell_in_named_row(symbols, *span_of(symbols, "←→"), weights) is None
+    assert sentence_rules(symbols, weights)[0] == set()
