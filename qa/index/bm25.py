@@ -16,7 +16,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from ..ingest.tokens import JoinedWord, joined_words, terms
+from ..ingest.tokens import JoinedWord, joined_words, split_words, terms
 
 WRITER_HEAP_BYTES = 128 * 1024 * 1024
 
@@ -91,6 +91,16 @@ class LexicalIndex:
         held = {j.term: j for j in joined_words(question) if j.term not in asked and self.idf(j.term) > 0}
         return list(held.values())
 
+    def held_splits(self, question: str) -> list[JoinedWord]:
+        """The question's camel-case words (`split_words`) that no passage holds whole but some holds every part of
+        ("folioNextPos" where the text writes "folio_next_pos"), each once: their parts searched and weighed."""
+        held = {
+            s.term: s
+            for s in split_words(question)
+            if self.idf(s.term) == 0 and all(self.idf(part) > 0 for part in s.parts)
+        }
+        return list(held.values())
+
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a term over the passages (0 for a term never seen)."""
         cached = self._idf.get(term)
@@ -105,8 +115,8 @@ class LexicalIndex:
         import tantivy
 
         counts = Counter(terms(question))
-        joined = self.held_joins(question)
-        if not counts and not joined:
+        joined, split = self.held_joins(question), self.held_splits(question)
+        if not counts and not joined and not split:
             return None
         clauses = []
         for term, count in counts.items():
@@ -115,7 +125,16 @@ class LexicalIndex:
                 (tantivy.Occur.Should, query if count == 1 else tantivy.Query.boost_query(query, float(count)))
             )
         clauses += [(tantivy.Occur.Should, self._written_whole(word)) for word in joined]
+        clauses += [(tantivy.Occur.Should, self._written_in_parts(word)) for word in split]
         return tantivy.Query.boolean_query(clauses)
+
+    def _written_in_parts(self, word: JoinedWord):  # type: ignore[no-untyped-def]
+        """The parts of a camel-case word no passage holds whole, matched in passages holding every one of them."""
+        import tantivy
+
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, tantivy.Query.term_query(self._schema, "body", part)) for part in word.parts]
+        )
 
     def _written_whole(self, word: JoinedWord):  # type: ignore[no-untyped-def]
         """The joined word's term, matched in passages that do not hold all its words apart: it stands in for them

@@ -16,7 +16,9 @@ from functools import lru_cache
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+", re.UNICODE)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _LETTER = re.compile(r"[^\W\d_]")
-_JOINABLE_GAP = re.compile(r"[ \t-]?")  # what may stand between two words written as one: a space or a hyphen
+_JOINABLE_GAP = re.compile(r"[ \t_-]?")  # between two words written as one: a space, a hyphen or an underscore
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]{2}")  # a word whose case changes inside it: "folioNextPos", "HTTPServer"
+_CASE_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 MAX_JOINED = 3  # words joined at most: "folio next pos" → "folionextpos"
 
 STOPWORDS = frozenset(
@@ -121,6 +123,21 @@ def joined_words(text: str) -> list[JoinedWord]:
                 break
             run += word
             out.append(JoinedWord(normalize_word(run), tuple(normalize_word(w) for w, _, _ in words[i : j + 1])))
+    return out
+
+
+def split_words(text: str) -> list[JoinedWord]:
+    """Each word of `text` written in camel case ("folioNextPos", "HTTPServer") with the terms of its parts ("folio",
+    "next", "pos"; stop words left out), when two or more remain: a user writes an identifier whole where the
+    passage writes it in parts ("folio_next_pos", "folio next pos"). Most are words the corpus holds whole
+    ("MaxClients"): the caller keeps the others."""
+    out: list[JoinedWord] = []
+    for word in _TOKEN.findall(text):
+        if not _CAMEL.search(word):
+            continue
+        parts = tuple(term for part in _CASE_PART.findall(word) if (term := _word_term(part, False)))
+        if len(parts) > 1:
+            out.append(JoinedWord(normalize_word(word), parts))
     return out
 
 

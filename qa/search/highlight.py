@@ -18,7 +18,7 @@ import numpy as np
 from ..ingest.chunk import CAPTION_LABEL
 from ..ingest.sentences import item_depth
 from ..ingest.tabletext import cells
-from ..ingest.tokens import joined_terms, terms, tokens_with_offsets
+from ..ingest.tokens import joined_terms, split_words, terms, tokens_with_offsets
 from . import spans
 from .labels import cell_naming_weights
 from .tables import sentence_rules
@@ -299,6 +299,10 @@ def _opening_heading(passage: str, sentences: list[tuple[int, int]], heading: st
 
 def term_highlights(question: str, passage: str) -> list[Highlight]:
     """Where the question's content words occur in the passage (matched after stemming and folding), and words it
-    writes apart that the passage writes as one ("max clients": "MaxClients", `joined_terms`)."""
+    writes apart that the passage writes as one ("max clients": "MaxClients", `joined_terms`), and the parts of a
+    word it writes whole that the passage writes in parts ("folioNextPos": "folio_next_pos", `split_words`)."""
     asked = set(terms(question)) | set(joined_terms(question))
-    return [Highlight(t.start, t.end, "term") for t in tokens_with_offsets(passage) if t.term in asked]
+    tokens = tokens_with_offsets(passage)
+    held = {t.term for t in tokens}
+    asked |= {part for split in split_words(question) if split.term not in held for part in split.parts}
+    return [Highlight(t.start, t.end, "term") for t in tokens if t.term in asked]

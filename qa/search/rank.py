@@ -410,6 +410,8 @@ class Ranker:
         each weighted as the term of its word ("Dist." as "distantly": `asked_abbreviations`)."""
         weights = {t: self.index.bm25.idf(t) for t in terms(question)}
         weights.update({j.term: self.index.bm25.idf(j.term) for j in self.index.bm25.held_joins(question)})
+        for split in self.index.bm25.held_splits(question):  # "folioNextPos" weighed as "folio", "next", "pos"
+            weights.update({part: self.index.bm25.idf(part) for part in split.parts if part not in weights})
         texts = [text for p in passages for text in (p.lead, p.text)]
         for short, word in asked_abbreviations(question, texts).items():
             spelled, abbreviated = terms(word), terms(short)

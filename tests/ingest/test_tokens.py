@@ -1,9 +1,10 @@
 """The tokenizer behind BM25, term highlights and answer overlap: words a question writes apart that a passage
-writes as one ("max clients", "MaxClients") are matched through their joined term."""
+writes as one ("max clients", "MaxClients") are matched through their joined term, and a word a question writes
+whole in camel case that passages write in parts ("folioNextPos", "folio_next_pos") through its parts."""
 
 from __future__ import annotations
 
-from qa.ingest.tokens import joined_terms, terms
+from qa.ingest.tokens import joined_terms, split_words, terms
 from qa.search.highlight import term_highlights
 
 
@@ -12,6 +13,20 @@ def test_neighbouring_words_join_into_the_term_of_the_word_written_whole() -> No
     assert joined_terms("e-mail") == terms("email")
     assert joined_terms("folio next pos") == ["folionext", "folionextpo", "nextpo"]
     assert terms("folioNextPos") == ["folionextpo"]
+
+
+def test_words_joined_by_an_underscore_join_too() -> None:
+    assert joined_terms("max_clients") == terms("MaxClients")
+
+
+def test_a_camel_case_word_splits_into_the_terms_of_its_parts() -> None:
+    split = {s.term: s.parts for s in split_words("Is folioNextPos or HTTPServer or getValueOf set in PDFs or NASA?")}
+    assert split == {
+        "folionextpo": ("folio", "next", "pos"),
+        "httpserver": ("http", "server"),
+        "getvalueof": ("get", "valu"),  # the stop word "of" left out
+    }  # "PDFs" and "NASA" are no camel case
+    assert terms("folio_next_pos") == ["folio", "next", "pos"]  # what an index holds for the snake-case name
 
 
 def test_stop_words_numbers_and_punctuation_break_a_join() -> None:
@@ -62,3 +77,21 @@ def test_a_joined_word_adds_nothing_where_the_passage_holds_its_words_apart_too(
     joined, apart = scores("max clients"), scores("clients max")  # the second joins to no word of the corpus
     assert joined["both.md"] == apart["both.md"]
     assert joined["whole.md"] > 0 and "whole.md" not in apart
+
+
+def test_bm25_finds_a_camel_case_word_where_the_text_writes_it_in_parts(hash_engine) -> None:  # type: ignore[no-untyped-def]
+    engine = hash_engine(
+        {
+            "patch.md": "# Patch\n\nThe commit made the writeback path use folio_next_pos() for the end offset.\n\n"
+            "# Tests\n\nThe next run of the suite passed on the first folio.\n",  # two of the three parts
+            "server.md": "The MaxClients directive caps the workers.\n",
+        }
+    )
+    results = engine.ask("What is folioNextPos for?", k=3, mode="bm25").results
+    assert [r.text for r in results] == ["The commit made the writeback path use folio_next_pos() for the end offset."]
+    assert [results[0].text[h.start : h.end] for h in results[0].highlights] == ["folio", "next", "pos"]
+    weights = engine.ranker.term_weights("What is folioNextPos for?", [])
+    assert weights["folio"] == engine.ranker.index.bm25.idf("folio") > 0
+    # a word some passage holds whole is searched whole: its parts are not added
+    assert engine.index.bm25.held_splits("Set maxClients") == []
+    assert "max" not in engine.ranker.term_weights("Set maxClients", [])
