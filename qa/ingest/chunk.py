@@ -70,7 +70,7 @@ class Chunk:
         """What is embedded and matched: title, heading path, a table's header row, then the passage (or `text`
         written for it: `passage_embed_text`)."""
         body = self.text if text is None else text
-        # a slide's title, which its first passage holds, is said once
+        # a title or heading the passage opens with (a slide's title, which its first passage holds) is said once
         named = [p for p in (self.title, *self.headings, self.lead) if p and not _opens(body, p)]
         return " — ".join([*named, body] if body else named)
 

@@ -585,5 +585,5 @@ class Ranker:
             highlight,
             term_weights,
             table_header=header,
-            heading=chunk.heading,
+            heading=chunk.heading or chunk.title,
         )
