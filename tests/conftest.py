@@ -71,16 +71,19 @@ def hash_encoder() -> HashEncoder:
 
 @pytest.fixture
 def hash_engine(tmp_path: Path, hash_encoder: HashEncoder):  # type: ignore[no-untyped-def]
-    """Build an index of {file name: text} with the hash encoder and open it without the reader: for tests of what
-    the build indexes, where the model's vectors do not matter."""
+    """Build an index of {file name: text, or bytes for a binary format} with the hash encoder and open it without
+    the reader: for tests of what the build indexes, where the model's vectors do not matter."""
     from qa.engine import Engine, build_from_folder
     from qa.index.config import BuildConfig
 
-    def build(files: dict[str, str]) -> Engine:
+    def build(files: dict[str, str | bytes]) -> Engine:
         corpus = tmp_path / "corpus"
         corpus.mkdir()
-        for name, text in files.items():
-            (corpus / name).write_text(text, encoding="utf-8")
+        for name, content in files.items():
+            if isinstance(content, bytes):
+                (corpus / name).write_bytes(content)
+            else:
+                (corpus / name).write_text(content, encoding="utf-8")
         build_from_folder(corpus, tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder)
         return Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False)
 

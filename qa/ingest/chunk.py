@@ -71,7 +71,7 @@ class Chunk:
         written for it: `passage_embed_text`)."""
         body = self.text if text is None else text
         # a title or heading the passage opens with (a slide's title, which its first passage holds) is said once
-        named = [p for p in (self.title, *self.headings, self.lead) if p and not _opens(body, p)]
+        named = [p for p in (self.title, *self.headings, self.lead) if p and not opens_with_line(body, p)]
         return " — ".join([*named, body] if body else named)
 
 
@@ -97,8 +97,8 @@ def sentence_embed_text(chunk: Chunk, span: tuple[int, int]) -> str:
     return f"{label} — {sentence}" if label and sentence != label else sentence
 
 
-def _opens(text: str, line: str) -> bool:
-    """Whether `text` starts with `line` as a line of its own."""
+def opens_with_line(text: str, line: str) -> bool:
+    """Whether `text` starts with `line` as a line of its own (a slide's passage with its title)."""
     return text == line or text.startswith(f"{line}\n")
 
 

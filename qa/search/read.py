@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..index.store import ChunkStore
-from ..ingest.chunk import Chunk
+from ..ingest.chunk import Chunk, opens_with_line
 from ..ingest.tabletext import ReaderText, cells, linearize
 from ..models.reader import Reader, ReadSpan, SeenSpans
 from .acronyms import asked_acronym, expansions
@@ -168,7 +168,7 @@ def rerank_text(store: ChunkStore, chunk: Chunk) -> str:
     window = Window(chunk.doc_id, chunk.start, chunk.end, chunk.sentences, (chunk.start, chunk.end))
     text = reader_text(store, window, chunk.text).text
     label = chunk.heading or chunk.title
-    return f"{label}\n{text}" if label else text
+    return f"{label}\n{text}" if label and not opens_with_line(chunk.text, label) else text
 
 
 def read_windows(

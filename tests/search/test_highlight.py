@@ -259,20 +259,12 @@ def test_the_number_of_a_caption_label_opening_a_line_is_no_amount() -> None:
     assert typed_spans(None, text) == []
 
 
-def test_a_presentations_title_on_its_first_slide_is_no_answer_while_lines_follow(tmp_path, hash_encoder) -> None:  # type: ignore[no-untyped-def]
+def test_a_presentations_title_on_its_first_slide_is_no_answer_while_lines_follow(hash_engine) -> None:  # type: ignore[no-untyped-def]
     """The first slide's title is the presentation's title, not a heading of the passage: it names the topic the
     question names all the same, and gives way to the line under it (a real index, slides built with python-pptx)."""
     from document_fixtures import slides_bytes
 
-    from qa.engine import Engine, build_from_folder
-    from qa.index.config import BuildConfig
-
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "deck.pptx").write_bytes(slides_bytes())
-    build_from_folder(
-        tmp_path / "corpus", tmp_path / "index", BuildConfig(model=hash_encoder.name), encoder=hash_encoder
-    )
-    with Engine.open(tmp_path / "index", encoder=hash_encoder, reader=False) as engine:
+    with hash_engine({"deck.pptx": slides_bytes()}) as engine:
         first = engine.ask("What are Harbour Pumps?", k=1, mode="bm25").results[0]
         assert first.text.startswith("Harbour Pumps\n\nAnnual review 2024")
         assert first.answer is not None and first.answer.text == "Annual review 2024"

@@ -291,3 +291,19 @@ def test_a_span_the_reader_marks_in_a_lead_in_answers_through_what_it_introduces
     start = plain.index("generic/127")
     answer = ReadWindow(w, plain, ReadSpan(start, start + 11, 8.0, -2.0)).answer_sentence(0.0)
     assert answer is not None and answer.text == plain[: ends[0]]  # no lead-in: the sentence alone
+
+
+def test_the_reranker_reads_a_slides_title_once(hash_engine) -> None:  # type: ignore[no-untyped-def]
+    """The reranker reads a passage under its heading; a slide's passage opens with its title, so the title is
+    not put in front of it again (a passage of the slide's notes still gets its "Notes" heading)."""
+    from document_fixtures import slides_bytes
+
+    from qa.search.read import rerank_text
+
+    with hash_engine({"deck.pptx": slides_bytes()}) as engine:
+        store = engine.index.chunks
+        chunks = [chunk for _, chunk in store.doc_chunks("deck.pptx")]
+        slide = next(c for c in chunks if "Inspect the impeller" in c.text)
+        notes = next(c for c in chunks if "Tampere" in c.text)
+        assert rerank_text(store, slide).startswith("Maintenance\n\n- Inspect the impeller")
+        assert rerank_text(store, notes) == "Notes\nMention the spring inspection in Tampere."
