@@ -6,7 +6,8 @@ makes (`qa.ingest.tokens.terms`: folded, stemmed, numbers joined) as whitespace-
 behaves exactly as it does for highlighting. Tantivy's BM25 uses Lucene's k1 = 1.2, b = 0.75. A question's
 neighbouring words are searched joined as well where a passage has them so ("max clients": "MaxClients"), which
 leaves the index and every other question's ranking as they were; a passage holding the words apart as well
-gains nothing from it.
+gains nothing from it. A camel-case word no passage holds whole is searched through its parts ("folioNextPos":
+"folio_next_pos").
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ class LexicalIndex:
         return tantivy.Query.boolean_query(clauses)
 
     def _written_in_parts(self, word: JoinedWord):  # type: ignore[no-untyped-def]
-        """The parts of a camel-case word no passage holds whole, matched in passages holding every one of them."""
+        """The passages holding every part of the word: where a camel-case word no passage holds whole is written
+        in parts, and (negated) where a joined word's words match apart already."""
         import tantivy
 
         return tantivy.Query.boolean_query(
@@ -141,11 +143,10 @@ class LexicalIndex:
         where a passage writes them as one, and adds nothing where the words match already."""
         import tantivy
 
-        apart = [(tantivy.Occur.Must, tantivy.Query.term_query(self._schema, "body", part)) for part in word.parts]
         return tantivy.Query.boolean_query(
             [
                 (tantivy.Occur.Must, tantivy.Query.term_query(self._schema, "body", word.term)),
-                (tantivy.Occur.MustNot, tantivy.Query.boolean_query(apart)),
+                (tantivy.Occur.MustNot, self._written_in_parts(word)),
             ]
         )
 

@@ -4,7 +4,8 @@ Keeps names, numbers and dates matchable: letters folded to ASCII by anyascii ("
 "Łukasz" = "Lukasz"), thousands separators dropped ("1,572" = "1572"), possessives stripped ("Nakamura’s" =
 "Nakamura"), letters+digits kept whole ("MP5", "A320"). Words are Snowball-stemmed; English stop words (NLTK's
 list plus the function words "also", "many", "much") are dropped. A question's neighbouring words are also
-tried joined (`joined_terms`): "max clients" finds "MaxClients", "data set" finds "dataset".
+tried joined (`joined_terms`): "max clients" finds "MaxClients", "data set" finds "dataset"; and a camel-case
+word split into its parts (`split_words`): "folioNextPos" finds "folio_next_pos".
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def terms(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class JoinedWord:
-    """Neighbouring words of a question written as one: the term of the joined word and the terms of its words."""
+    """A word as one term and as the terms of its parts: neighbouring words of a question written as one
+    (`joined_words`), or a camel-case word of it (`split_words`)."""
 
     term: str
     parts: tuple[str, ...]
