@@ -30,6 +30,7 @@ from ..models.encoder import Encoder
 from ..models.reader import Reader, SeenSpans
 from ..models.reranker import Reranker
 from ..options import Fusion, Mode
+from .extremes import Extreme, asked_extreme, extreme_passage
 from .highlight import AnswerSentence, HighlightSettings, Span, choose_answer
 from .labels import caption_pattern, numbered_labels, numbered_pattern
 from .read import (
@@ -47,6 +48,8 @@ from .read import (
 )
 from .retrieve import Candidates, Hit, Retrieved, Retriever, SearchSettings
 from .tableheads import table_header_before
+
+EXTREME_DEPTH = 10  # hits searched for a table whose column a "most"/"least" question names
 
 
 @dataclass(frozen=True)
@@ -354,7 +357,25 @@ class Ranker:
             passages = self.index.chunks.chunks_many([hit.chunk for hit in top])
             fused = lift(top, naming(passages, numbered_pattern(asked)), settings.label_weight)
             fused = lift(fused, naming(passages, caption_pattern(asked)), settings.caption_weight)
+        extreme = asked_extreme(question) if settings.extreme_weight else None
+        if extreme is not None:
+            fused = self.lift_extreme(fused, question, extreme, settings.extreme_weight)
         return Retrieved(fused[:k], candidates.dense_first)
+
+    def lift_extreme(self, hits: list[Hit], question: str, extreme: Extreme, weight: float) -> list[Hit]:
+        """The passage holding the row with the extreme value of the column the question names, in the first
+        table among the first `EXTREME_DEPTH` hits that has one (`qa.search.extremes`), scored `weight` above the
+        hit that led to that table (or above its own score, if higher)."""
+        head = hits[:EXTREME_DEPTH]
+        passages = self.index.chunks.chunks_many([hit.chunk for hit in head])
+        shown = [hit for hit in head if hit.chunk in passages]
+        found = extreme_passage(self.index.chunks, [passages[hit.chunk] for hit in shown], terms(question), extreme)
+        if found is None:
+            return hits
+        chunk, place = found
+        own = max((hit.score for hit in hits if hit.chunk == chunk), default=shown[place].score)
+        lifted = Hit(chunk, max(own, shown[place].score) + weight)
+        return sorted([hit for hit in hits if hit.chunk != chunk] + [lifted], key=lambda hit: -hit.score)
 
     def rank(
         self,
