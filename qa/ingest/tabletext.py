@@ -89,6 +89,11 @@ def cells(line: str) -> list[tuple[int, int]] | None:
     return out
 
 
+def is_row(line: str) -> bool:
+    """Whether a line is a `| a | b |` table row (`cells`' test, without splitting the cells)."""
+    return _ROW.match(line) is not None
+
+
 def header_row_before(preceding: str) -> tuple[str, int] | None:
     """The header row of the table a window starts inside — the first row of the run of table lines that ends
     `preceding` (the document text just before the window), below its title rows — and where the table starts in

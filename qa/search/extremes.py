@@ -16,7 +16,7 @@ from enum import Enum
 
 from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
-from ..ingest.tabletext import SEPARATOR, cell_texts, cells, header_names
+from ..ingest.tabletext import SEPARATOR, TITLE_LOOKAHEAD, cells, header_names, is_row
 from ..ingest.tokens import terms
 from .tableheads import table_before
 
@@ -28,7 +28,7 @@ _WORD = re.compile(r"[A-Za-z]+")
 # a whole cell that is one number: a sign, thousands written with commas, decimals, a percent sign
 _NUMBER = re.compile(r"[-−–]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?|[-−–]?\.\d+%?")
 MIN_VALUES = 3  # a column with fewer numbers is no column of values to compare
-TABLE_READ = 65_536  # characters of a table read first; four times as many again while it runs on
+TABLE_READ = 65_536  # characters of a table read at a time, on to its end
 MAX_TABLE_CHARS = 4_194_304  # a longer table is not read whole: its extreme row is not looked for
 
 
@@ -54,24 +54,25 @@ def cell_number(cell: str) -> float | None:
     return float(text.replace(",", "").replace("%", "").replace("−", "-").replace("–", "-"))
 
 
-def _numbers(rows: Sequence[str], column: int, width: int) -> list[float | None]:
-    out: list[float | None] = []
-    for row in rows:
-        values = cell_texts(row)
-        out.append(cell_number(values[column]) if len(values) == width else None)
-    return out
+def row_cells(row: str) -> list[str]:
+    """The stripped text of each cell of a table row (as `tabletext.cell_texts`, split once, for whole tables)."""
+    return [cell.strip() for cell in row.rstrip(" \t")[1:-1].split("|")]
 
 
-def asked_column(names: Sequence[str], rows: Sequence[str], asked: Collection[str]) -> int | None:
-    """The one column of numbers whose name's every term is a term of the question ("stations" of "… the most
-    stations"); None when no column or more than one is named so."""
+def _numbers(table: Sequence[list[str]], column: int, width: int) -> list[float | None]:
+    return [cell_number(cells_of[column]) if len(cells_of) == width else None for cells_of in table]
+
+
+def asked_column(names: Sequence[str], table: Sequence[list[str]], asked: Collection[str]) -> int | None:
+    """The one column of numbers (`table`: each data row's cells) whose name's every term is a term of the question
+    ("stations" of "… the most stations"); None when no column or more than one is named so."""
     width = len(names)
     named = []
     for column, name in enumerate(names):
         words = set(terms(name))
         if not words or not words <= set(asked):
             continue
-        values = _numbers(rows, column, width)
+        values = _numbers(table, column, width)
         found = sum(value is not None for value in values)
         if found >= MIN_VALUES and 2 * found >= len(values):
             named.append(column)
@@ -85,12 +86,14 @@ def extreme_row(lines: Sequence[str], asked: Collection[str], extreme: Extreme) 
     if not lines:
         return None
     data = [i for i in range(1, len(lines)) if not SEPARATOR.match(lines[i])]
-    rows = [lines[i] for i in data]
-    names = header_names(lines[0], rows)
-    column = asked_column(names, rows, asked) if names else None
+    names = header_names(lines[0], [lines[i] for i in data[:TITLE_LOOKAHEAD]])
+    if not names:
+        return None
+    table = [row_cells(lines[i]) for i in data]
+    column = asked_column(names, table, asked)
     if column is None:
         return None
-    values = [(value, i) for value, i in zip(_numbers(rows, column, len(names)), data) if value is not None]
+    values = [(value, i) for value, i in zip(_numbers(table, column, len(names)), data) if value is not None]
     return the_one_extreme(values, extreme)
 
 
@@ -103,53 +106,43 @@ def the_one_extreme(values: Sequence[tuple[float, int]], extreme: Extreme) -> in
     return holding[0] if len(holding) == 1 else None
 
 
-def table_lines(text: str) -> list[str]:
-    """The rows a text opens with, up to the first line that is no table row."""
-    out = []
-    for line in text.split("\n"):
-        if cells(line) is None:
-            break
-        out.append(line)
-    return out
-
-
-# ---------------------------------------------------------------- reading a table from the store
-
-
-def _row_ends(text: str, lines: Sequence[str], size: int) -> bool:
-    """Whether `lines`, the rows `text` (a slice of `size` characters) opens with, end before the slice does: a whole
-    line that is no row follows them, or the document ended inside the slice."""
-    after = sum(len(line) + 1 for line in lines)
-    return len(text) < size or "\n" in text[after:]
-
-
 def whole_table(store: ChunkStore, doc: str, start: int) -> list[str]:
-    """The rows of the table whose first row starts at `start` of the document's text, read in growing slices to
-    its end; none when it runs on past `MAX_TABLE_CHARS`."""
-    size = TABLE_READ
-    while True:
-        text = store.text_slice(doc, start, start + size)
-        lines = table_lines(text)
-        if _row_ends(text, lines, size):
-            return lines
-        if size >= MAX_TABLE_CHARS:
-            return []
-        size *= 4
+    """The rows of the table whose first row starts at `start` of the document's text, read `TABLE_READ` characters
+    at a time to the first line that is no row; none when it runs on past `MAX_TABLE_CHARS`."""
+    rows: list[str] = []
+    at = start
+    while at - start <= MAX_TABLE_CHARS:
+        text = store.text_slice(doc, at, at + TABLE_READ)
+        ended = len(text) < TABLE_READ  # the document ends inside this slice
+        lines = text.split("\n")
+        whole = lines if ended else lines[:-1]  # the last line of a full slice may be cut
+        for line in whole:
+            if not is_row(line):
+                return rows
+            rows.append(line)
+        if ended or not whole:  # the end of the text, or a line longer than a slice: no table row
+            return rows if ended else []
+        at += sum(len(line) + 1 for line in whole)
+    return []
 
 
-def table_in(store: ChunkStore, chunk: Chunk) -> tuple[int, list[str]] | None:
-    """The first table a passage holds or stands inside: where its header row starts in the document, and its rows
-    from that one on (title rows above the header left out); None when the passage holds no table row."""
+def table_start(store: ChunkStore, chunk: Chunk) -> tuple[int, str | None] | None:
+    """Where the first table a passage holds or stands inside starts in the document, and its header row when the
+    passage starts below it (None: the passage holds its first row); None when the passage holds no table row."""
     lines = chunk.text.split("\n")
     first = next((i for i, line in enumerate(lines) if cells(line) is not None), None)
     if first is None:
         return None
     offset = chunk.start + sum(len(line) + 1 for line in lines[:first])
     found = table_before(store, chunk.doc_id, offset, "\n".join(lines[first:]))
-    start = found[1] if found else offset
-    rows = whole_table(store, chunk.doc_id, start)
-    if found and found[0] in rows:
-        above = rows.index(found[0])
+    return (found[1], found[0]) if found else (offset, None)
+
+
+def table_rows(store: ChunkStore, doc: str, start: int, header: str | None) -> tuple[int, list[str]]:
+    """The table's rows from its header row on (title rows above it left out), and where that row starts."""
+    rows = whole_table(store, doc, start)
+    if header is not None and header in rows:
+        above = rows.index(header)
         start, rows = start + sum(len(row) + 1 for row in rows[:above]), rows[above:]
     return start, rows
 
@@ -168,11 +161,11 @@ def extreme_passage(
     first) that has one, and the place in `passages` of the passage that led to that table; None when none has."""
     seen: set[tuple[str, int]] = set()
     for place, chunk in enumerate(passages):
-        table = table_in(store, chunk) if "|" in chunk.text else None
-        if table is None or (chunk.doc_id, table[0]) in seen:
+        found = table_start(store, chunk) if "|" in chunk.text else None
+        if found is None or (chunk.doc_id, found[0]) in seen:
             continue
-        seen.add((chunk.doc_id, table[0]))
-        start, rows = table
+        seen.add((chunk.doc_id, found[0]))
+        start, rows = table_rows(store, chunk.doc_id, *found)
         row = extreme_row(rows, asked, extreme)
         if row is None:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from qa.ingest.tabletext import cell_texts
 from qa.ingest.tokens import terms
 from qa.search.extremes import (
     TABLE_READ,
@@ -12,7 +13,9 @@ from qa.search.extremes import (
     asked_extreme,
     cell_number,
     extreme_row,
-    table_in,
+    row_cells,
+    table_rows,
+    table_start,
 )
 from qa.search.retrieve import SearchSettings
 
@@ -68,9 +71,16 @@ def test_no_row_without_one_numeric_column_named_or_with_a_tie() -> None:
     assert extreme_row(words, terms("largest city"), Extreme.MOST) is None  # a column of words has no largest value
 
 
+def test_a_row_is_split_into_the_cells_tabletext_reads() -> None:
+    for row in [*QUAKES, "| a |  | c |\t", "|x|y|", "| 1 | two words | 3 |  "]:
+        assert row_cells(row) == cell_texts(row)
+
+
 def test_a_column_of_numbers_is_named_only_when_most_of_its_cells_are_numbers() -> None:
     names = ["year", "note"]
-    rows = ["| 2001 | 5 |", "| 2002 | n/a |", "| 2003 | n/a |", "| 2004 | n/a |", "| 2005 | 7 |"]
+    rows = [
+        row_cells(row) for row in ["| 2001 | 5 |", "| 2002 | n/a |", "| 2003 | n/a |", "| 2004 | n/a |", "| 2005 | 7 |"]
+    ]
     assert asked_column(names, rows, terms("year note")) == 0  # "note" holds two numbers of five
     assert asked_column(names, rows, terms("note")) is None
 
@@ -90,7 +100,7 @@ def test_a_passage_deep_in_a_long_table_reads_the_whole_table_from_its_header(ha
     assert len(text) > TABLE_READ  # the table is read in more than one slice
     store = hash_engine({"sheet.md": text}).index.chunks
     deep = next(chunk for chunk in store if "| G1500 |" in chunk.text)
-    start, rows = table_in(store, deep)
+    start, rows = table_rows(store, "sheet.md", *table_start(store, deep))
     assert rows[0] == "| gauge | district | rainfall |"
     assert text[start:].startswith(rows[0])
     assert len(rows) == 4002 and rows[-1].startswith("| G3999 |")
