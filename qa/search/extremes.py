@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from enum import Enum
 
 from ..index.store import ChunkStore
@@ -35,6 +36,25 @@ MAX_TABLE_CHARS = 4_194_304  # a longer table is not read whole: its extreme row
 class Extreme(str, Enum):
     MOST = "most"
     LEAST = "least"
+
+
+@dataclass(frozen=True)
+class ExtremeRow:
+    """The one row of a table holding its column's extreme value: `row` indexes the table's lines, `value` is the
+    cell as written ("9,876")."""
+
+    row: int
+    value: str
+
+
+@dataclass(frozen=True)
+class ExtremePassage:
+    """The passage holding an extreme row (`chunk`), the place among the passages searched of the one that led to
+    its table, and the extreme value as written: the question is then read as naming it."""
+
+    chunk: int
+    place: int
+    value: str
 
 
 def asked_extreme(question: str) -> Extreme | None:
@@ -79,10 +99,10 @@ def asked_column(names: Sequence[str], table: Sequence[list[str]], asked: Collec
     return named[0] if len(named) == 1 else None
 
 
-def extreme_row(lines: Sequence[str], asked: Collection[str], extreme: Extreme) -> int | None:
-    """The index in `lines` (a table's rows, from its first) of the one row whose value in the column the question
-    names is the table's largest (`MOST`) or smallest (`LEAST`); None when the first row names no such column, or
-    two rows share the extreme value."""
+def extreme_row(lines: Sequence[str], asked: Collection[str], extreme: Extreme) -> ExtremeRow | None:
+    """The one row of `lines` (a table's rows, from its first) whose value in the column the question names is the
+    table's largest (`MOST`) or smallest (`LEAST`); None when the first row names no such column, or two rows share
+    the extreme value."""
     if not lines:
         return None
     data = [i for i in range(1, len(lines)) if not SEPARATOR.match(lines[i])]
@@ -94,7 +114,8 @@ def extreme_row(lines: Sequence[str], asked: Collection[str], extreme: Extreme) 
     if column is None:
         return None
     values = [(value, i) for value, i in zip(_numbers(table, column, len(names)), data) if value is not None]
-    return the_one_extreme(values, extreme)
+    row = the_one_extreme(values, extreme)
+    return ExtremeRow(row, table[data.index(row)][column]) if row is not None else None
 
 
 def the_one_extreme(values: Sequence[tuple[float, int]], extreme: Extreme) -> int | None:
@@ -156,9 +177,9 @@ def _holding(store: ChunkStore, doc: str, start: int, end: int) -> int | None:
 
 def extreme_passage(
     store: ChunkStore, passages: Sequence[Chunk], asked: Collection[str], extreme: Extreme
-) -> tuple[int, int] | None:
+) -> ExtremePassage | None:
     """The passage holding the extreme row (`extreme_row`) of the first table among `passages` (a ranking's
-    first) that has one, and the place in `passages` of the passage that led to that table; None when none has."""
+    first) that has one; None when none has."""
     seen: set[tuple[str, int]] = set()
     for place, chunk in enumerate(passages):
         found = table_start(store, chunk) if "|" in chunk.text else None
@@ -166,11 +187,11 @@ def extreme_passage(
             continue
         seen.add((chunk.doc_id, found[0]))
         start, rows = table_rows(store, chunk.doc_id, *found)
-        row = extreme_row(rows, asked, extreme)
-        if row is None:
+        found_row = extreme_row(rows, asked, extreme)
+        if found_row is None:
             continue
-        at = start + sum(len(line) + 1 for line in rows[:row])
-        holding = _holding(store, chunk.doc_id, at, at + len(rows[row]))
+        at = start + sum(len(line) + 1 for line in rows[: found_row.row])
+        holding = _holding(store, chunk.doc_id, at, at + len(rows[found_row.row]))
         if holding is not None:
-            return holding, place
+            return ExtremePassage(holding, place, found_row.value)
     return None

@@ -30,7 +30,7 @@ from ..models.encoder import Encoder
 from ..models.reader import Reader, SeenSpans
 from ..models.reranker import Reranker
 from ..options import Fusion, Mode
-from .extremes import Extreme, asked_extreme, extreme_passage
+from .extremes import Extreme, ExtremePassage, asked_extreme, extreme_passage
 from .highlight import AnswerSentence, HighlightSettings, Span, choose_answer
 from .labels import caption_pattern, numbered_labels, numbered_pattern
 from .read import (
@@ -143,6 +143,15 @@ def lift(hits: list[Hit], lifted: Collection[int], weight: float) -> list[Hit]:
     if not lifted:
         return hits
     return sorted((Hit(h.chunk, h.score + weight) if h.chunk in lifted else h for h in hits), key=lambda h: -h.score)
+
+
+def lift_extreme(hits: list[Hit], found: ExtremePassage, weight: float) -> list[Hit]:
+    """The passage holding an extreme row scored `weight` above the hit that led to its table (or above its own
+    score, if higher); `found.place` counts among `hits`' first."""
+    led = hits[found.place].score
+    own = max((hit.score for hit in hits if hit.chunk == found.chunk), default=led)
+    lifted = Hit(found.chunk, max(own, led) + weight)
+    return sorted([hit for hit in hits if hit.chunk != found.chunk] + [lifted], key=lambda hit: -hit.score)
 
 
 def naming(passages: Mapping[int, Chunk], pattern: re.Pattern[str]) -> set[int]:
@@ -358,24 +367,20 @@ class Ranker:
             fused = lift(top, naming(passages, numbered_pattern(asked)), settings.label_weight)
             fused = lift(fused, naming(passages, caption_pattern(asked)), settings.caption_weight)
         extreme = asked_extreme(question) if settings.extreme_weight else None
-        if extreme is not None:
-            fused = self.lift_extreme(fused, question, extreme, settings.extreme_weight)
-        return Retrieved(fused[:k], candidates.dense_first)
+        found = self.extreme(fused, question, extreme) if extreme is not None else None
+        if found is None:
+            return Retrieved(fused[:k], candidates.dense_first)
+        return Retrieved(lift_extreme(fused, found, settings.extreme_weight)[:k], candidates.dense_first, found.value)
 
-    def lift_extreme(self, hits: list[Hit], question: str, extreme: Extreme, weight: float) -> list[Hit]:
+    def extreme(self, hits: list[Hit], question: str, extreme: Extreme) -> ExtremePassage | None:
         """The passage holding the row with the extreme value of the column the question names, in the first
-        table among the first `EXTREME_DEPTH` hits that has one (`qa.search.extremes`), scored `weight` above the
-        hit that led to that table (or above its own score, if higher)."""
+        table among the first `EXTREME_DEPTH` hits that has one (`qa.search.extremes`)."""
         head = hits[:EXTREME_DEPTH]
         passages = self.index.chunks.chunks_many([hit.chunk for hit in head])
-        shown = [hit for hit in head if hit.chunk in passages]
-        found = extreme_passage(self.index.chunks, [passages[hit.chunk] for hit in shown], terms(question), extreme)
-        if found is None:
-            return hits
-        chunk, place = found
-        own = max((hit.score for hit in hits if hit.chunk == chunk), default=shown[place].score)
-        lifted = Hit(chunk, max(own, shown[place].score) + weight)
-        return sorted([hit for hit in hits if hit.chunk != chunk] + [lifted], key=lambda hit: -hit.score)
+        kept = [i for i, hit in enumerate(head) if hit.chunk in passages]
+        shown = [passages[head[i].chunk] for i in kept]
+        found = extreme_passage(self.index.chunks, shown, terms(question), extreme)
+        return replace(found, place=kept[found.place]) if found is not None else None
 
     def rank(
         self,
@@ -402,7 +407,7 @@ class Ranker:
         # a listing of files, read, answers for the files it lists: it goes below them before anything is read
         hits = demote_kinds(hits, self.listings, settings.demote_share)
         rows = self.index.chunks.get_many([hit.chunk for hit in hits[:want]])  # one read, not one per hit
-        weights = self.term_weights(question, [rows[hit.chunk].chunk for hit in hits[:want]])
+        weights = self.term_weights(question, [rows[hit.chunk].chunk for hit in hits[:want]], retrieved.extreme)
 
         def answer(hit: Hit) -> AnswerSentence | None:
             return self.answer(rows[hit.chunk], question, query_vector, highlight, weights)
@@ -425,10 +430,12 @@ class Ranker:
         hits, found = self.hold_dense_first(hits, found, rows, first, settings.dense_slot, answer, k)
         return finished(hits[:k], found, rows, windows, answer if answers else None)
 
-    def term_weights(self, question: str, passages: Sequence[Chunk]) -> dict[str, float]:
+    def term_weights(self, question: str, passages: Sequence[Chunk], extreme: str | None = None) -> dict[str, float]:
         """The question's terms by IDF, with its words written apart that passages write as one ("max clients":
         `LexicalIndex.held_joins`), and the abbreviations of `passages`' table cells that the question spells out,
-        each weighted as the term of its word ("Dist." as "distantly": `asked_abbreviations`)."""
+        each weighted as the term of its word ("Dist." as "distantly": `asked_abbreviations`); and the extreme value
+        a "most"/"least" question was found to ask after (`Retrieved.extreme`), weighed as its strongest term, so
+        the row holding it is the row the question names (`tables.named_row`)."""
         weights = {t: self.index.bm25.idf(t) for t in terms(question)}
         weights.update({j.term: self.index.bm25.idf(j.term) for j in self.index.bm25.held_joins(question)})
         for split in self.index.bm25.held_splits(question):  # "folioNextPos" weighed as "folio", "next", "pos"
@@ -438,6 +445,9 @@ class Ranker:
             spelled, abbreviated = terms(word), terms(short)
             if spelled and abbreviated and spelled[0] in weights:
                 weights.setdefault(abbreviated[0], weights[spelled[0]])
+        if extreme is not None:
+            strongest = max(weights.values(), default=1.0)
+            weights.update({term: strongest for term in terms(extreme)})
         return weights
 
     def depths(self, mode: Mode, settings: SearchSettings, reading: ReadingSettings | None) -> tuple[int, int, int]:

@@ -87,6 +87,7 @@ class Retrieved:
 
     hits: list[Hit]
     dense_first: int | None = None
+    extreme: str | None = None  # hybrid: the extreme value a "most"/"least" question asks after, as written
 
 
 def candidates_for(passages: int) -> int:

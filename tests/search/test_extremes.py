@@ -9,6 +9,7 @@ from qa.ingest.tokens import terms
 from qa.search.extremes import (
     TABLE_READ,
     Extreme,
+    ExtremeRow,
     asked_column,
     asked_extreme,
     cell_number,
@@ -54,10 +55,10 @@ QUAKES = [
 
 def test_the_row_holding_the_extreme_value_of_the_column_the_question_names() -> None:
     asked = terms("quake most stations")
-    assert extreme_row(QUAKES, asked, Extreme.MOST) == 3
-    assert extreme_row(QUAKES, asked, Extreme.LEAST) == 5
-    assert extreme_row(QUAKES, terms("the deepest quake's depth"), Extreme.MOST) == 5
-    assert extreme_row(QUAKES, terms("smallest mag"), Extreme.LEAST) == 5
+    assert extreme_row(QUAKES, asked, Extreme.MOST) == ExtremeRow(3, "132")
+    assert extreme_row(QUAKES, asked, Extreme.LEAST) == ExtremeRow(5, "19")
+    assert extreme_row(QUAKES, terms("the deepest quake's depth"), Extreme.MOST) == ExtremeRow(5, "626")
+    assert extreme_row(QUAKES, terms("smallest mag"), Extreme.LEAST) == ExtremeRow(5, "4.1")
 
 
 def test_no_row_without_one_numeric_column_named_or_with_a_tie() -> None:
@@ -104,31 +105,49 @@ def test_a_passage_deep_in_a_long_table_reads_the_whole_table_from_its_header(ha
     assert rows[0] == "| gauge | district | rainfall |"
     assert text[start:].startswith(rows[0])
     assert len(rows) == 4002 and rows[-1].startswith("| G3999 |")
-    assert extreme_row(rows, terms("Which gauge had the most rainfall?"), Extreme.MOST) == 2 + 2718
-    assert extreme_row(rows, terms("least rainfall"), Extreme.LEAST) == 2 + 40
+    assert extreme_row(rows, terms("Which gauge had the most rainfall?"), Extreme.MOST) == ExtremeRow(2 + 2718, "9,876")
+    assert extreme_row(rows, terms("least rainfall"), Extreme.LEAST) == ExtremeRow(2 + 40, "3")
 
 
 @pytest.fixture(scope="module")
-def gauges_engine(tmp_path_factory, real_encoder):  # type: ignore[no-untyped-def]
-    """A real index of a sheet of 600 gauges, built with the real model."""
+def gauges_engine(tmp_path_factory, real_encoder, real_reader):  # type: ignore[no-untyped-def]
+    """A real index of a sheet of 600 gauges, built with the real model, read by the real reader."""
     from qa.engine import Engine, build_from_folder
 
     folder = tmp_path_factory.mktemp("gauges")
     (folder / "corpus").mkdir()
     (folder / "corpus" / "gauges.md").write_text(long_sheet(600, peak=517, low=233), encoding="utf-8")
     build_from_folder(folder / "corpus", folder / "index", encoder=real_encoder)
-    return Engine.open(folder / "index", encoder=real_encoder, reader=False)
+    return Engine.open(folder / "index", encoder=real_encoder, reader=real_reader)
 
 
 def test_the_passage_holding_the_extreme_row_comes_first(gauges_engine) -> None:  # type: ignore[no-untyped-def]
-    most = gauges_engine.ask("Which gauge had the most rainfall?", k=5).results[0]
+    most = gauges_engine.ask("Which gauge had the most rainfall?", k=5, reader=False).results[0]
     assert "| G0517 | D7 | 9,876 |" in most.passage
-    least = gauges_engine.ask("gauge with the lowest rainfall", k=5).results[0]
+    least = gauges_engine.ask("gauge with the lowest rainfall", k=5, reader=False).results[0]
     assert "| G0233 | D12 | 3 |" in least.passage
 
 
+@pytest.mark.parametrize(
+    ("question", "bold"),
+    [
+        ("Which gauge had the most rainfall?", "G0517"),
+        ("Which district had the highest rainfall?", "D7"),
+        ("What was the highest rainfall?", "9,876"),
+        ("gauge with the lowest rainfall", "G0233"),
+    ],
+)
+def test_the_extreme_row_is_the_answer_and_the_column_asked_for_its_bold_words(gauges_engine, question, bold) -> None:  # type: ignore[no-untyped-def]
+    answer = gauges_engine.ask(question, k=5).results[0].answer
+    assert answer is not None and answer.span is not None
+    assert answer.text.startswith(f"| G0{'517' if bold != 'G0233' else '233'} |")
+    assert answer.span.text == bold
+
+
 def test_without_the_lift_the_row_is_not_found(gauges_engine) -> None:  # type: ignore[no-untyped-def]
-    off = gauges_engine.ask("Which gauge had the most rainfall?", k=5, settings=SearchSettings(extreme_weight=0))
+    off = gauges_engine.ask(
+        "Which gauge had the most rainfall?", k=5, reader=False, settings=SearchSettings(extreme_weight=0)
+    )
     assert all("9,876" not in result.passage for result in off.results)
-    other = gauges_engine.ask("Which district is gauge G0517 in?", k=5).results[0]  # no superlative: no lift
+    other = gauges_engine.ask("Which district is gauge G0517 in?", k=5, reader=False).results[0]  # no superlative
     assert "| G0517 |" in other.passage
