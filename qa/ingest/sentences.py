@@ -96,8 +96,8 @@ def _nltk_punkt_classes():  # type: ignore[no-untyped-def]
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Punkt sentence spans of text[start:end], as offsets into `text`; a sentence Punkt ends on "No." before a
-    number goes on (`numbered_on`)."""
+    """Punkt sentence spans of text[start:end], as offsets into `text`; a sentence Punkt ends on "No." or on a unit
+    written onto its number ("1s.") before a number goes on (`numbered_on`)."""
     end = len(text) if end is None else end
     piece = text[start:end]
     spans = [(start + a, start + b) for a, b in punkt_tokenizer().span_tokenize(piece) if piece[a:b].strip()]
@@ -107,17 +107,22 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 # "No." (number), "Nos.", "Nr." and "Art." name the number after them. Punkt cannot list "no" as an abbreviation
 # ("I said no." ends a sentence), so it cut "ranges in size from No. | 8 up to 3/8 inch" in two.
 _NUMBER_SIGN = re.compile(r"(?:^|[\s(])(?:No|Nos|Nr|Art)\.$")
+# a unit abbreviated onto a number of one or two digits, in one or two letters ("1s." of "£25 1s. 8½d.", "3lb." of
+# "3lb. 4oz."): before another number it is part of one amount, which Punkt cut after the full stop (a decade, "the
+# 1990s.", ends its sentence)
+_UNIT_ON_NUMBER = re.compile(r"(?:^|\s)\d{1,2}[a-z]{1,2}\.$")
 
 
 def numbered_on(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The spans with each one ending on a number sign ("No.") joined to the next when that starts with a digit on
-    the same line."""
+    """The spans with each one ending on a number sign ("No.") or on a unit written onto a number ("1s.") joined to
+    the next when that starts with a digit on the same line."""
     out: list[tuple[int, int]] = []
     for span in spans:
         if out and text[span[0] : span[0] + 1].isdigit():
             last = out[-1]
             between = text[last[1] : span[0]]
-            if _NUMBER_SIGN.search(text[max(last[0], last[1] - 8) : last[1]]) and not between.strip(" \t"):
+            tail = text[max(last[0], last[1] - 12) : last[1]]
+            if (_NUMBER_SIGN.search(tail) or _UNIT_ON_NUMBER.search(tail)) and not between.strip(" \t"):
                 out[-1] = (last[0], span[1])
                 continue
         out.append(span)

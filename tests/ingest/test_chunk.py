@@ -162,6 +162,20 @@ def test_a_short_section_tail_joins_the_passage_before_it() -> None:
                 "9 is the last.",
             ],
         ),
+        (  # a unit written onto a small number before another number is one amount; a decade ends its sentence
+            "They sent goods to the value of £25 1s. 8½d. It was absurd. It weighed 3lb. 4oz. That was all. "
+            "It was built in the 1990s. 25 people worked there. He paid 1s.\n8 more came.",
+            [
+                "They sent goods to the value of £25 1s. 8½d.",
+                "It was absurd.",
+                "It weighed 3lb. 4oz.",
+                "That was all.",
+                "It was built in the 1990s.",
+                "25 people worked there.",
+                "He paid 1s.",  # a number on the next line: another sentence
+                "8 more came.",
+            ],
+        ),
     ],
 )
 def test_abbreviations_do_not_end_a_sentence(text: str, sentences: list[str]) -> None:
