@@ -19,6 +19,7 @@ from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
 from ..ingest.tabletext import SEPARATOR, TITLE_LOOKAHEAD, cells, header_names, is_row
 from ..ingest.tokens import terms
+from .highlight import AnswerSentence, Span
 from .tableheads import table_before
 
 # English superlatives of size and count; "at least"/"at most" bound a number and are no superlative
@@ -45,16 +46,23 @@ class ExtremeRow:
 
     row: int
     value: str
+    column: int = 0
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ExtremePassage:
     """The passage holding an extreme row (`chunk`), the place among the passages searched of the one that led to
-    its table, and the extreme value as written: the question is then read as naming it."""
+    its table, and the extreme value as written: the question is then read as naming it. `row` and `cells` are
+    document offsets of the row and of each of its cells, `column` the one holding the value, `names` the header's."""
 
     chunk: int
     place: int
     value: str
+    row: tuple[int, int] = (0, 0)
+    cells: tuple[tuple[int, int], ...] = ()
+    column: int = 0
+    names: tuple[str, ...] = ()
 
 
 def asked_extreme(question: str) -> Extreme | None:
@@ -115,7 +123,7 @@ def extreme_row(lines: Sequence[str], asked: Collection[str], extreme: Extreme) 
         return None
     values = [(value, i) for value, i in zip(_numbers(table, column, len(names)), data) if value is not None]
     row = the_one_extreme(values, extreme)
-    return ExtremeRow(row, table[data.index(row)][column]) if row is not None else None
+    return ExtremeRow(row, table[data.index(row)][column], column, tuple(names)) if row is not None else None
 
 
 def the_one_extreme(values: Sequence[tuple[float, int]], extreme: Extreme) -> int | None:
@@ -190,8 +198,42 @@ def extreme_passage(
         found_row = extreme_row(rows, asked, extreme)
         if found_row is None:
             continue
-        at = start + sum(len(line) + 1 for line in rows[: found_row.row])
-        holding = _holding(store, chunk.doc_id, at, at + len(rows[found_row.row]))
+        line = rows[found_row.row]
+        at = start + sum(len(row) + 1 for row in rows[: found_row.row])
+        holding = _holding(store, chunk.doc_id, at, at + len(line))
         if holding is not None:
-            return ExtremePassage(holding, place, found_row.value)
+            spans = tuple((at + a, at + b) for a, b in cells(line) or [])
+            row_at = (at, at + len(line))
+            return ExtremePassage(holding, place, found_row.value, row_at, spans, found_row.column, found_row.names)
     return None
+
+
+def extreme_answer(
+    answer: AnswerSentence | None, text: str, origin: int, found: ExtremePassage, asked: Collection[str]
+) -> AnswerSentence | None:
+    """The answer shown for the passage holding an extreme row (`text`, starting at document offset `origin`): the
+    row, its bold words the reader's when they lie in a cell of the row under a column the question names ("Which
+    gauge …" bolds the gauge), else the extreme value itself (for "quake most stations" the reader marks the depth
+    of the row; the stations are asked for). The answer as it was when the row is not in `text`."""
+    (row_start, row_end), end = found.row, origin + len(text)
+    if not origin <= row_start <= row_end <= end:
+        return answer
+    span = answer.span if answer is not None else None
+    if span is not None:
+        at = origin + span.start
+        column = next((c for c, (a, b) in enumerate(found.cells) if a <= at < b), None)
+        named = found.names[column] if column is not None and column < len(found.names) else ""
+        if column is not None and set(terms(named)) and set(terms(named)) <= set(asked):
+            return AnswerSentence(
+                row_start - origin,
+                row_end - origin,
+                text[row_start - origin : row_end - origin],
+                answer.score if answer is not None else 0.0,
+                span,
+            )
+    a, b = found.cells[found.column]
+    bold = Span(a - origin, b - origin, text[a - origin : b - origin])
+    score = answer.score if answer is not None else 0.0
+    return AnswerSentence(
+        row_start - origin, row_end - origin, text[row_start - origin : row_end - origin], score, bold
+    )

@@ -30,7 +30,7 @@ from ..models.encoder import Encoder
 from ..models.reader import Reader, SeenSpans
 from ..models.reranker import Reranker
 from ..options import Fusion, Mode
-from .extremes import Extreme, ExtremePassage, asked_extreme, extreme_passage
+from .extremes import Extreme, ExtremePassage, asked_extreme, extreme_answer, extreme_passage
 from .highlight import AnswerSentence, HighlightSettings, Span, choose_answer
 from .labels import caption_pattern, numbered_labels, numbered_pattern
 from .read import (
@@ -152,6 +152,28 @@ def lift_extreme(hits: list[Hit], found: ExtremePassage, weight: float) -> list[
     own = max((hit.score for hit in hits if hit.chunk == found.chunk), default=led)
     lifted = Hit(found.chunk, max(own, led) + weight)
     return sorted([hit for hit in hits if hit.chunk != found.chunk] + [lifted], key=lambda hit: -hit.score)
+
+
+def with_extreme_answer(
+    question: str,
+    hits: list[Hit],
+    found: list[AnswerSentence | None],
+    rows: dict[int, StoredChunk],
+    windows: dict[int, ReadWindow],
+    extreme: ExtremePassage | None,
+) -> list[AnswerSentence | None]:
+    """The answers found, the one of the passage holding an extreme row made that row (`extreme_answer`), in its
+    read window's text when it was read."""
+    if extreme is None:
+        return found
+    out = list(found)
+    for i, hit in enumerate(hits[: len(found)]):
+        if hit.chunk == extreme.chunk:
+            window = windows.get(hit.chunk)
+            chunk = rows[hit.chunk].chunk
+            text, origin = (window.text, window.window.start) if window else (chunk.text, chunk.start)
+            out[i] = extreme_answer(found[i], text, origin, extreme, terms(question))
+    return out
 
 
 def naming(passages: Mapping[int, Chunk], pattern: re.Pattern[str]) -> set[int]:
@@ -370,7 +392,7 @@ class Ranker:
         found = self.extreme(fused, question, extreme) if extreme is not None else None
         if found is None:
             return Retrieved(fused[:k], candidates.dense_first)
-        return Retrieved(lift_extreme(fused, found, settings.extreme_weight)[:k], candidates.dense_first, found.value)
+        return Retrieved(lift_extreme(fused, found, settings.extreme_weight)[:k], candidates.dense_first, found)
 
     def extreme(self, hits: list[Hit], question: str, extreme: Extreme) -> ExtremePassage | None:
         """The passage holding the row with the extreme value of the column the question names, in the first
@@ -407,7 +429,7 @@ class Ranker:
         # a listing of files, read, answers for the files it lists: it goes below them before anything is read
         hits = demote_kinds(hits, self.listings, settings.demote_share)
         rows = self.index.chunks.get_many([hit.chunk for hit in hits[:want]])  # one read, not one per hit
-        weights = self.term_weights(question, [rows[hit.chunk].chunk for hit in hits[:want]], retrieved.extreme)
+        weights = self.term_weights(question, [rows[hit.chunk].chunk for hit in hits[:want]], retrieved.extreme_value)
 
         def answer(hit: Hit) -> AnswerSentence | None:
             return self.answer(rows[hit.chunk], question, query_vector, highlight, weights)
@@ -428,6 +450,7 @@ class Ranker:
         hits, found = self.demote(hits, found, settings.demote_share, asked)
         first = self.dense_held(retrieved.dense_first, asked)
         hits, found = self.hold_dense_first(hits, found, rows, first, settings.dense_slot, answer, k)
+        found = with_extreme_answer(question, hits, found, rows, windows, retrieved.extreme)
         return finished(hits[:k], found, rows, windows, answer if answers else None)
 
     def term_weights(self, question: str, passages: Sequence[Chunk], extreme: str | None = None) -> dict[str, float]:

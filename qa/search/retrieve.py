@@ -16,6 +16,7 @@ import numpy as np
 from ..index import dense as dense_index
 from ..index.open import LoadedIndex
 from ..options import Fusion, Mode
+from .extremes import ExtremePassage
 
 MODES = Mode.values()
 FUSIONS = Fusion.values()
@@ -87,7 +88,12 @@ class Retrieved:
 
     hits: list[Hit]
     dense_first: int | None = None
-    extreme: str | None = None  # hybrid: the extreme value a "most"/"least" question asks after, as written
+    extreme: ExtremePassage | None = None  # hybrid: the row a "most"/"least" question asks after, when found
+
+    @property
+    def extreme_value(self) -> str | None:
+        """The extreme value a "most"/"least" question asks after, as written (None: none found)."""
+        return self.extreme.value if self.extreme is not None else None
 
 
 def candidates_for(passages: int) -> int:
