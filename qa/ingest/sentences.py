@@ -113,18 +113,31 @@ _NUMBER_SIGN = re.compile(r"(?:^|[\s(])(?:No|Nos|Nr|Art)\.$")
 _UNIT_ON_NUMBER = re.compile(r"(?:^|\s)\d{1,2}[a-z]{1,2}\.$")
 
 
+# a caption's label standing alone as a sentence ("Figure 7-26.", "Table 3.", "Fig. IV."): its caption follows
+_BARE_LABEL = re.compile(r"[^\W\d_]{2,12}\.?\s?(?:\d+(?:[.\-–]\d+)*|[IVXLC]+)\.")
+
+
+def _goes_on(text: str, last: tuple[int, int], span: tuple[int, int]) -> bool:
+    """Whether the sentence `last` goes on into `span`, the next one on its line: it ends on a number sign or a unit
+    written onto a number and `span` starts with a digit, or it is a caption's bare label ("Figure 7-26." before
+    "Self-locking nuts.")."""
+    if text[last[1] : span[0]].strip(" \t"):
+        return False
+    if _BARE_LABEL.fullmatch(text[last[0] : last[1]]):
+        return True
+    tail = text[max(last[0], last[1] - 12) : last[1]]
+    return text[span[0] : span[0] + 1].isdigit() and bool(_NUMBER_SIGN.search(tail) or _UNIT_ON_NUMBER.search(tail))
+
+
 def numbered_on(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The spans with each one ending on a number sign ("No.") or on a unit written onto a number ("1s.") joined to
-    the next when that starts with a digit on the same line."""
+    the next when that starts with a digit on the same line, and a caption's bare label ("Figure 7-26.") joined to
+    its caption on the same line."""
     out: list[tuple[int, int]] = []
     for span in spans:
-        if out and text[span[0] : span[0] + 1].isdigit():
-            last = out[-1]
-            between = text[last[1] : span[0]]
-            tail = text[max(last[0], last[1] - 12) : last[1]]
-            if (_NUMBER_SIGN.search(tail) or _UNIT_ON_NUMBER.search(tail)) and not between.strip(" \t"):
-                out[-1] = (last[0], span[1])
-                continue
+        if out and _goes_on(text, out[-1], span):
+            out[-1] = (out[-1][0], span[1])
+            continue
         out.append(span)
     return out
 

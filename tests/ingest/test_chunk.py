@@ -176,6 +176,19 @@ def test_a_short_section_tail_joins_the_passage_before_it() -> None:
                 "8 more came.",
             ],
         ),
+        (  # a caption's bare label is the start of its caption, on its line; a sentence naming a figure is not one
+            "Figure 7-26. Self-locking nuts. Table 3. Accuracy on NQ. See Figure 2. It shows the model. "
+            "Fig. IV. The map.\nTable 4.\nThe totals.",
+            [
+                "Figure 7-26. Self-locking nuts.",
+                "Table 3. Accuracy on NQ.",
+                "See Figure 2.",
+                "It shows the model.",
+                "Fig. IV. The map.",
+                "Table 4.",  # its caption on the next line: another line, another sentence
+                "The totals.",
+            ],
+        ),
     ],
 )
 def test_abbreviations_do_not_end_a_sentence(text: str, sentences: list[str]) -> None:
