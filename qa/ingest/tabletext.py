@@ -117,8 +117,10 @@ def splits(upper: str, lower: str) -> bool:
 
 
 def cell_texts(line: str) -> list[str]:
-    """The stripped text of each cell of a `| a | b |` line (none when it is no table row)."""
-    return [line[a:b] for a, b in cells(line) or []]
+    """The stripped text of each cell of a `| a | b |` line (none when it is no table row): `cells`' split, without
+    its offsets (a whole sheet's rows are split here)."""
+    match = _ROW.match(line)
+    return [raw.strip() for raw in match.group(1).split("|")] if match else []
 
 
 def header_names(header: str | None, rows: list[str]) -> list[str] | None:

@@ -17,10 +17,10 @@ from enum import Enum
 
 from ..index.store import ChunkStore
 from ..ingest.chunk import Chunk
-from ..ingest.tabletext import SEPARATOR, TITLE_LOOKAHEAD, cells, header_names, is_row
-from ..ingest.tokens import terms
+from ..ingest.tabletext import SEPARATOR, TITLE_LOOKAHEAD, cell_texts, cells, header_names, is_row
 from .highlight import AnswerSentence, Span
 from .tableheads import table_before
+from .tables import names_column
 
 # English superlatives of size and count; "at least"/"at most" bound a number and are no superlative
 _MOST = frozenset({"most", "largest", "highest", "biggest", "greatest", "maximum", "longest", "heaviest", "deepest"})
@@ -82,11 +82,6 @@ def cell_number(cell: str) -> float | None:
     return float(text.replace(",", "").replace("%", "").replace("−", "-").replace("–", "-"))
 
 
-def row_cells(row: str) -> list[str]:
-    """The stripped text of each cell of a table row (as `tabletext.cell_texts`, split once, for whole tables)."""
-    return [cell.strip() for cell in row.rstrip(" \t")[1:-1].split("|")]
-
-
 def _numbers(table: Sequence[list[str]], column: int, width: int) -> list[float | None]:
     return [cell_number(cells_of[column]) if len(cells_of) == width else None for cells_of in table]
 
@@ -97,8 +92,7 @@ def asked_column(names: Sequence[str], table: Sequence[list[str]], asked: Collec
     width = len(names)
     named = []
     for column, name in enumerate(names):
-        words = set(terms(name))
-        if not words or not words <= set(asked):
+        if not names_column(name, asked):
             continue
         values = _numbers(table, column, width)
         found = sum(value is not None for value in values)
@@ -117,7 +111,7 @@ def extreme_row(lines: Sequence[str], asked: Collection[str], extreme: Extreme) 
     names = header_names(lines[0], [lines[i] for i in data[:TITLE_LOOKAHEAD]])
     if not names:
         return None
-    table = [row_cells(lines[i]) for i in data]
+    table = [cell_texts(lines[i]) for i in data]
     column = asked_column(names, table, asked)
     if column is None:
         return None
@@ -159,7 +153,7 @@ def table_start(store: ChunkStore, chunk: Chunk) -> tuple[int, str | None] | Non
     """Where the first table a passage holds or stands inside starts in the document, and its header row when the
     passage starts below it (None: the passage holds its first row); None when the passage holds no table row."""
     lines = chunk.text.split("\n")
-    first = next((i for i, line in enumerate(lines) if cells(line) is not None), None)
+    first = next((i for i, line in enumerate(lines) if is_row(line)), None)
     if first is None:
         return None
     offset = chunk.start + sum(len(line) + 1 for line in lines[:first])
@@ -218,22 +212,10 @@ def extreme_answer(
     (row_start, row_end), end = found.row, origin + len(text)
     if not origin <= row_start <= row_end <= end:
         return answer
-    span = answer.span if answer is not None else None
-    if span is not None:
-        at = origin + span.start
-        column = next((c for c, (a, b) in enumerate(found.cells) if a <= at < b), None)
-        named = found.names[column] if column is not None and column < len(found.names) else ""
-        if column is not None and set(terms(named)) and set(terms(named)) <= set(asked):
-            return AnswerSentence(
-                row_start - origin,
-                row_end - origin,
-                text[row_start - origin : row_end - origin],
-                answer.score if answer is not None else 0.0,
-                span,
-            )
-    a, b = found.cells[found.column]
-    bold = Span(a - origin, b - origin, text[a - origin : b - origin])
-    score = answer.score if answer is not None else 0.0
-    return AnswerSentence(
-        row_start - origin, row_end - origin, text[row_start - origin : row_end - origin], score, bold
-    )
+    bold = answer.span if answer is not None else None
+    column = next((c for c, (a, b) in enumerate(found.cells) if bold and a <= origin + bold.start < b), None)
+    if column is None or column >= len(found.names) or not names_column(found.names[column], asked):
+        a, b = found.cells[found.column]
+        bold = Span(a - origin, b - origin, text[a - origin : b - origin])
+    start, stop = row_start - origin, row_end - origin
+    return AnswerSentence(start, stop, text[start:stop], answer.score if answer is not None else 0.0, bold)

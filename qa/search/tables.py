@@ -6,6 +6,7 @@ qa/ingest/tabletext.py; these rules add the question (its terms' IDF weights).
 from __future__ import annotations
 
 import bisect
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from ..ingest.extract.pdfcolumns import table_runs
@@ -253,6 +254,12 @@ def sentence_rules(
     return tables.header_starts() | tables.passed_over(weights), tables.asked_cell(weights)
 
 
+def names_column(name: str, asked: Collection[str]) -> bool:
+    """Whether a question (its terms: `asked`) names a column by its header: every term of the name is one of them."""
+    words = set(terms(name))
+    return bool(words) and words <= set(asked)
+
+
 def named_column(
     line: str, spans: list[tuple[int, int]], names: list[str] | None, weights: dict[str, float]
 ) -> int | None:
@@ -262,10 +269,9 @@ def named_column(
     over a group of rows) is a label, not data."""
     if not names or len(spans) != len(names):
         return None
-    asked = set(weights)
     named = [
         c
         for c, name in enumerate(names)
-        if (words := set(terms(name))) and words <= asked and not _held_by(line[slice(*spans[c])], weights)
+        if names_column(name, weights) and not _held_by(line[slice(*spans[c])], weights)
     ]
     return named[0] if len(named) == 1 else None

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from qa.ingest.tabletext import cell_texts
+from qa.ingest.tabletext import cell_texts, cells
 from qa.ingest.tokens import terms
 from qa.search.extremes import (
     TABLE_READ,
@@ -17,7 +17,6 @@ from qa.search.extremes import (
     cell_number,
     extreme_answer,
     extreme_row,
-    row_cells,
     table_rows,
     table_start,
 )
@@ -83,13 +82,14 @@ def test_no_row_without_one_numeric_column_named_or_with_a_tie() -> None:
 
 def test_a_row_is_split_into_the_cells_tabletext_reads() -> None:
     for row in [*QUAKES, "| a |  | c |\t", "|x|y|", "| 1 | two words | 3 |  "]:
-        assert row_cells(row) == cell_texts(row)
+        assert cell_texts(row) == [row[a:b] for a, b in cells(row) or []]
 
 
 def test_a_column_of_numbers_is_named_only_when_most_of_its_cells_are_numbers() -> None:
     names = ["year", "note"]
     rows = [
-        row_cells(row) for row in ["| 2001 | 5 |", "| 2002 | n/a |", "| 2003 | n/a |", "| 2004 | n/a |", "| 2005 | 7 |"]
+        cell_texts(row)
+        for row in ["| 2001 | 5 |", "| 2002 | n/a |", "| 2003 | n/a |", "| 2004 | n/a |", "| 2005 | 7 |"]
     ]
     assert asked_column(names, rows, terms("year note")) == 0  # "note" holds two numbers of five
     assert asked_column(names, rows, terms("note")) is None
