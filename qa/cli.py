@@ -329,7 +329,8 @@ def ask(
     type=click.IntRange(10, 50),
     default=10,
     show_default=True,
-    help="Passages ranked per question (gold sets; BEIR always ranks 100 documents).",
+    help="Passages ranked per question (gold sets; above 10, hit@K is reported too: how deep the answers lie; "
+    "BEIR always ranks 100 documents).",
 )
 @click.option("--mode", type=click.Choice(Mode.values()), default=Mode.HYBRID.value, show_default=True)
 @click.option(

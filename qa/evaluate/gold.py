@@ -204,8 +204,9 @@ def _top_answer(q: GoldQuestion, response: Response) -> tuple[str, str]:
     return top.answer.text, top.answer.span.text if top.answer.span else ""
 
 
-def _score(q: GoldQuestion, response: Response, sums: dict[str, float]) -> Miss | None:
-    """Add one question's hit@1/5/10, MRR@10, answer@1, span EM/F1 and "may not answer" flag to `sums`; its Miss
+def _score(q: GoldQuestion, response: Response, sums: dict[str, float], k: int = 10) -> Miss | None:
+    """Add one question's hit@1/5/10 (and hit@k when `k` > 10: how deep the answer lies, the ceiling of any
+    reordering of the top k), MRR@10, answer@1, span EM/F1 and "may not answer" flag to `sums`; its Miss
     when the top answer is wrong. A hit is judged on the retrieved passage (not the wider window the reader read);
     answer@1 on the answer sentence shown first, span EM/F1 on its bold words (none: empty)."""
     relevant = [contains_answer(r.passage, q.answers) and (q.doc is None or r.doc == q.doc) for r in response.results]
@@ -214,6 +215,8 @@ def _score(q: GoldQuestion, response: Response, sums: dict[str, float]) -> Miss 
     sums["hit@1"] += hit_at_k(relevant, 1)
     sums["hit@5"] += hit_at_k(relevant, 5)
     sums["hit@10"] += hit_at_k(relevant, 10)
+    if k > 10:
+        sums[f"hit@{k}"] = sums.get(f"hit@{k}", 0.0) + hit_at_k(relevant, k)
     sums["mrr@10"] += reciprocal_rank(relevant, 10)
     sums["answer@1"] += float(answer_ok)
     sums["span_em"] += exact_match(bold, q.answers)
@@ -253,7 +256,7 @@ def _run_answerable(
         response = _ask(engine, q, mode, k, options)
         top = response.results[0] if response.results else None
         tops.append((top.doc, top.page) if top and q.page is not None else (None, None))
-        miss = _score(q, response, sums)
+        miss = _score(q, response, sums, k)
         if miss is not None:
             misses.append(miss)
     return {key: value / max(1, len(gold)) for key, value in sums.items()}, misses, tops

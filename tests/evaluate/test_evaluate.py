@@ -11,6 +11,7 @@ import pytest
 
 from qa.errors import GoldFileError
 from qa.evaluate.gold import (
+    GoldQuestion,
     answers_missing_from,
     contains_answer,
     evaluate_gold,
@@ -156,6 +157,21 @@ def test_small_end_to_end_eval_on_the_corpus(corpus_engine) -> None:  # type: ig
             sum(c.words for c in corpus_engine.index.chunks) / len(corpus_engine.index.chunks)
         )
     assert reports["hybrid"].metrics["hit@5"] >= 0.9
+
+
+def test_eval_deeper_than_ten_reports_hit_at_k(corpus_engine) -> None:  # type: ignore[no-untyped-def]
+    """hit@K at the depth asked (the ceiling of any reordering of the top K), counted here from the engine's own
+    ranked passages; at the default depth there is no such key."""
+    gold = load_gold(ROOT / "gold" / "dev.jsonl")[:12]
+    hard = [GoldQuestion("Which page of the corpus is about the moon's cheese?", ("cheese",))]  # found nowhere
+    report = evaluate_gold(corpus_engine, gold + hard, k=20)
+    found = 0
+    for q in gold:
+        results = corpus_engine.ask(q.question, k=20).results
+        found += any(contains_answer(r.passage, q.answers) and r.doc == (q.doc or r.doc) for r in results)
+    assert report.metrics["hit@20"] == pytest.approx(found / 13)
+    assert report.metrics["hit@20"] >= report.metrics["hit@10"]
+    assert "hit@20" not in evaluate_gold(corpus_engine, hard).metrics
 
 
 def test_qa_eval_json_prints_the_documented_keys(corpus_index: Path, tmp_path: Path) -> None:
