@@ -216,7 +216,7 @@ def _score(q: GoldQuestion, response: Response, sums: dict[str, float], k: int =
     sums["hit@5"] += hit_at_k(relevant, 5)
     sums["hit@10"] += hit_at_k(relevant, 10)
     if k > 10:
-        sums[f"hit@{k}"] = sums.get(f"hit@{k}", 0.0) + hit_at_k(relevant, k)
+        sums[f"hit@{k}"] += hit_at_k(relevant, k)
     sums["mrr@10"] += reciprocal_rank(relevant, 10)
     sums["answer@1"] += float(answer_ok)
     sums["span_em"] += exact_match(bold, q.answers)
@@ -249,7 +249,7 @@ def _run_answerable(
     k: int,
     options: dict,
 ) -> tuple[dict[str, float], list[Miss], list[tuple[str | None, int | None]]]:
-    sums = dict.fromkeys(METRIC_KEYS, 0.0)
+    sums = dict.fromkeys((*METRIC_KEYS, *([f"hit@{k}"] if k > 10 else [])), 0.0)  # hit@k: how deep answers lie
     misses = []
     tops: list[tuple[str | None, int | None]] = []
     for q in gold:
